@@ -1,0 +1,38 @@
+// Builds the runtime bundles: the CLI and the engine child process (Node, CommonJS).
+// TensorFlow.js and the mnist data stay external: they ship as packages (wasm binaries, a native addon).
+// Usage: node esbuild.js [--watch] [--production]
+const esbuild = require('esbuild');
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  external: ['@tensorflow/*', 'mnist', 'vscode'],
+};
+
+const builds = [
+  { ...common, entryPoints: { cli: 'src/cli/main.ts', engineMain: 'src/training/engineMain.ts' }, outdir: 'dist' },
+];
+
+async function main() {
+  for (const options of builds) {
+    if (watch) {
+      const ctx = await esbuild.context(options);
+      await ctx.watch();
+    } else {
+      await esbuild.build(options);
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err.message ?? err);
+  process.exit(1);
+});

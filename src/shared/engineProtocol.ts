@@ -1,0 +1,158 @@
+// The engine ⇄ front-end channel: what the engine child process emits while it trains (also the lines of
+// `events.jsonl` and of `gradscope train --json`) and what a front-end may send it.
+// Field names are a contract read by checks outside this repo: add fields, never rename.
+
+import type { SpecProblem } from '../training/spec/types';
+
+export type Backend = 'tensorflow' | 'wasm' | 'cpu';
+
+export type RunStatus = 'completed' | 'early-stopped' | 'stopped' | 'diverged' | 'failed';
+
+export interface LayerSummary {
+  /** Unique name used in every later event, e.g. `dense_3`. */
+  name: string;
+  /** Spec layer type (`dense`, `conv2d`, ...) or `projection` for a residual block's added skip projection. */
+  kind: string;
+  activation?: string;
+  params: number;
+  outputShape: number[];
+  specPath: string;
+  copy?: number;
+  copies?: number[];
+  /** True for layers with trainable weights: exactly these appear in `step.layers`, in this order. */
+  hasWeights: boolean;
+}
+
+/** engine → front-end: the run began; sent once before any step. */
+export interface RunStartEvent {
+  type: 'run-start';
+  runId: string;
+  specPath: string;
+  specName: string;
+  runDir: string;
+  backend: Backend;
+  seed: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  trainSamples: number;
+  validationSamples: number;
+  task: 'classification' | 'regression';
+  totalParams: number;
+  layers: LayerSummary[];
+  startedAt: string;
+}
+
+export interface LayerStepMetrics {
+  name: string;
+  /** L2 norm of the kernel gradient (before clipping). */
+  gradNorm: number;
+  /** L2 norm of the bias gradient (before clipping); absent for layers without bias. */
+  biasGradNorm?: number;
+  /** L2 norm of the kernel after this step's update. */
+  weightNorm: number;
+  /** ‖ΔW‖ / ‖W‖ of the kernel for this step's update. */
+  updateRatio: number;
+  /** ReLU-family layers: units whose output is ≤ 0 for every sample of the batch. */
+  deadUnits?: number;
+  /** Units of the layer (dense units, conv filters). */
+  units?: number;
+  /** sigmoid/tanh layers: fraction of (sample, unit) outputs in the flat tails of the activation. */
+  saturation?: number;
+}
+
+/** engine → front-end: one optimisation step; every `measureEvery` steps it carries full measurements. */
+export interface StepEvent {
+  type: 'step';
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  /** Global L2 norm of all gradients before clipping. */
+  globalGradNorm?: number;
+  /** Global L2 norm after clipping (equal to globalGradNorm when no clipping applies). */
+  clippedGradNorm?: number;
+  /** Layers with weights, in model order; absent on steps without full measurement. */
+  layers?: LayerStepMetrics[];
+  /** True when the loss or any measured number is NaN or ±Infinity. */
+  nonFinite?: boolean;
+}
+
+/** engine → front-end: end of an epoch. */
+export interface EpochEvent {
+  type: 'epoch';
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  acc?: number;
+  valAcc?: number;
+  lr: number;
+  durationMs: number;
+  samplesPerSec: number;
+}
+
+export interface Fix {
+  title: string;
+  /** JSON Patch (RFC 6902) operations on the spec. */
+  patch: Array<{ op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test'; path: string; value?: unknown; from?: string }>;
+}
+
+/** engine → front-end: something is wrong with training (or the spec). */
+export interface DiagnosticEvent {
+  type: 'diagnostic';
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  layer?: string;
+  specPath: string;
+  copy?: number;
+  step?: number;
+  epoch?: number;
+  evidence: Record<string, unknown>;
+  fixes?: Fix[];
+}
+
+/** engine → front-end: the run is over; always the last event of a run. */
+export interface RunEndEvent {
+  type: 'run-end';
+  status: RunStatus;
+  bestEpoch?: number;
+  bestValLoss?: number;
+  epochsCompleted: number;
+  steps: number;
+  durationMs: number;
+  /** Where the final weights were saved (TensorFlow.js layers format), when they were. */
+  weightsDir?: string;
+  error?: string;
+}
+
+/** engine → front-end: a human-oriented log line (backend chosen, dataset loaded...). Not persisted as data. */
+export interface LogEvent {
+  type: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export type TrainingEvent = RunStartEvent | StepEvent | EpochEvent | DiagnosticEvent | RunEndEvent;
+
+/** engine → front-end, over the child-process channel. */
+export type EngineMessage =
+  | TrainingEvent
+  | LogEvent
+  /** The spec was invalid: no run was started. */
+  | { type: 'spec-problems'; file: string; problems: SpecProblem[] };
+
+export interface StartOptions {
+  specFile: string;
+  /** Directory under which `<runId>/` is created; default `.gradscope/runs` next to the spec. */
+  outDir?: string;
+  epochs?: number;
+  seed?: number;
+  /** Force a backend (tests, benchmarks); default: the fastest that loads. */
+  backend?: Backend;
+  /** Override `training.measureEvery`. */
+  measureEvery?: number;
+}
+
+/** front-end → engine. */
+export type HostMessage = { type: 'start'; options: StartOptions } | { type: 'stop' };

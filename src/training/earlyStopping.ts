@@ -1,0 +1,42 @@
+// Tracks the best validation loss, keeps a copy of the best weights, and says when patience has run out.
+import * as tf from '@tensorflow/tfjs';
+import type { EarlyStoppingSpec } from './spec/types';
+
+export class BestTracker {
+  bestEpoch: number | undefined;
+  bestValLoss = Infinity;
+  private bestWeights: tf.Tensor[] | undefined;
+  private sinceBest = 0;
+
+  constructor(private readonly model: tf.LayersModel, private readonly early: EarlyStoppingSpec | undefined) {}
+
+  /** Records an epoch; returns true when training should stop early. */
+  update(epoch: number, valLoss: number): boolean {
+    const minDelta = this.early?.minDelta ?? 0;
+    if (Number.isFinite(valLoss) && valLoss < this.bestValLoss - minDelta) {
+      this.bestValLoss = valLoss;
+      this.bestEpoch = epoch;
+      this.sinceBest = 0;
+      if (this.early?.restoreBestWeights) {
+        tf.dispose(this.bestWeights);
+        // getWeights includes non-trainable state (batch-norm moving statistics), which must come back too.
+        this.bestWeights = this.model.getWeights().map((w) => tf.clone(w));
+      }
+      return false;
+    }
+    this.sinceBest++;
+    return this.early !== undefined && this.sinceBest >= this.early.patience;
+  }
+
+  /** Puts the best weights back when configured and they differ from the current ones. */
+  restoreBest(lastEpoch: number): boolean {
+    if (!this.bestWeights || this.bestEpoch === lastEpoch) return false;
+    this.model.setWeights(this.bestWeights);
+    return true;
+  }
+
+  dispose(): void {
+    tf.dispose(this.bestWeights);
+    this.bestWeights = undefined;
+  }
+}

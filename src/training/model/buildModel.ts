@@ -1,0 +1,247 @@
+// Spec layers → one TensorFlow.js functional model whose extra outputs are the activations we measure
+// (dead units, saturation), so measurement rides on the training forward pass instead of a second one.
+import * as tf from '@tensorflow/tfjs';
+import type { LayerSummary } from '../../shared/engineProtocol';
+import type { ActivationName, LayerOrigin, LossName, ParsedSpec, ResolvedLayer } from '../spec/types';
+import { makeInitializer } from './initializers';
+import { SeededDropout, type StepClock } from './seededDropout';
+
+/** How a layer's activation output is judged. */
+export type ActivationFamily = 'rectifier' | 'saturating';
+
+export interface WeightedLayer {
+  summary: LayerSummary;
+  /** Kernel (dense/conv/projection) or gamma (normalization). */
+  kernel: tf.LayerVariable;
+  /** Bias or beta; absent when the layer has none. */
+  bias?: tf.LayerVariable;
+  /** Index into the model's outputs of the activation whose units belong to this layer. */
+  activationOutput?: number;
+  /** The activation applied to those units (the layer's own, or a following `activation` layer's). */
+  monitoredActivation?: ActivationName;
+}
+
+export interface BuiltModel {
+  model: tf.LayersModel;
+  /** Every spec-level layer in model order, for `run-start`. */
+  layers: LayerSummary[];
+  /** Layers with trainable weights, in model order: exactly the `step.layers` entries. */
+  weighted: WeightedLayer[];
+  /**
+   * softmax/sigmoid of the last layer when it is fused into the loss (output 0 is then logits, which keeps
+   * cross-entropy finite and its gradient exact); `linear` otherwise.
+   */
+  outputActivation: ActivationName;
+  clock: StepClock;
+}
+
+const RECTIFIERS = new Set<ActivationName>(['relu', 'leakyRelu', 'elu', 'selu', 'gelu', 'swish', 'mish']);
+const SATURATING = new Set<ActivationName>(['sigmoid', 'tanh']);
+/** Slope of leakyRelu for negative inputs (PyTorch's default). */
+export const LEAKY_RELU_ALPHA = 0.01;
+
+export function familyOf(activation: ActivationName): ActivationFamily | undefined {
+  if (RECTIFIERS.has(activation)) return 'rectifier';
+  if (SATURATING.has(activation)) return 'saturating';
+  return undefined;
+}
+
+function mix(seed: number, ordinal: number, salt: number): number {
+  // Distinct, stable seeds per layer and weight; kept within the integer range seedrandom handles well.
+  return (Math.imul(seed + 1, 2654435761) ^ Math.imul(ordinal + 1, 40503) ^ salt) >>> 0;
+}
+
+class Builder {
+  readonly layers: LayerSummary[] = [];
+  readonly weighted: WeightedLayer[] = [];
+  readonly monitored: tf.SymbolicTensor[] = [];
+  readonly clock: StepClock = { step: 0 };
+  private readonly counters = new Map<string, number>();
+  private ordinal = 0;
+
+  constructor(private readonly seed: number) {}
+
+  name(kind: string): string {
+    const n = (this.counters.get(kind) ?? 0) + 1;
+    this.counters.set(kind, n);
+    return `${kind}_${n}`;
+  }
+
+  nextSeed(salt: number): number {
+    return mix(this.seed, this.ordinal++, salt);
+  }
+
+  summarize(name: string, kind: string, origin: LayerOrigin, layer: tf.layers.Layer | undefined,
+    out: tf.SymbolicTensor, activation?: string): LayerSummary {
+    const summary: LayerSummary = {
+      name, kind, params: layer ? layer.countParams() : 0, outputShape: out.shape.slice(1) as number[],
+      specPath: origin.specPath, hasWeights: false,
+    };
+    if (activation !== undefined) summary.activation = activation;
+    if (origin.copy !== undefined) summary.copy = origin.copy;
+    if (origin.copies !== undefined) summary.copies = origin.copies;
+    this.layers.push(summary);
+    return summary;
+  }
+
+  addWeighted(summary: LayerSummary, layer: tf.layers.Layer): WeightedLayer {
+    summary.hasWeights = true;
+    const [kernel, bias] = layer.trainableWeights;
+    const entry: WeightedLayer = { summary, kernel };
+    if (bias) entry.bias = bias;
+    this.weighted.push(entry);
+    return entry;
+  }
+
+  monitor(entry: WeightedLayer, out: tf.SymbolicTensor, activation: ActivationName): void {
+    if (!familyOf(activation)) return;
+    entry.monitoredActivation = activation;
+    entry.activationOutput = this.monitored.length + 1; // output 0 is the model output
+    this.monitored.push(out);
+  }
+}
+
+function activationLayer(activation: ActivationName, name: string): tf.layers.Layer {
+  if (activation === 'leakyRelu') return tf.layers.leakyReLU({ alpha: LEAKY_RELU_ALPHA, name });
+  return tf.layers.activation({ activation: activation as 'relu', name });
+}
+
+interface SequenceState {
+  /** A weighted layer without its own activation, waiting for an `activation` layer to claim its units. */
+  pending?: WeightedLayer;
+}
+
+function applyActivation(b: Builder, x: tf.SymbolicTensor, activation: ActivationName, owner: string): tf.SymbolicTensor {
+  if (activation === 'linear') return x;
+  return activationLayer(activation, `${owner}_${activation}`).apply(x) as tf.SymbolicTensor;
+}
+
+function buildKernelLayer(b: Builder, spec: Extract<ResolvedLayer, { type: 'dense' | 'conv2d' }>, x: tf.SymbolicTensor,
+  state: SequenceState, fusedActivation: boolean): tf.SymbolicTensor {
+  const name = b.name(spec.type);
+  const common = {
+    name,
+    useBias: spec.useBias,
+    kernelInitializer: makeInitializer(spec.kernelInitializer, b.nextSeed(1)),
+    biasInitializer: makeInitializer(spec.biasInitializer, b.nextSeed(2)),
+  };
+  const layer = spec.type === 'dense'
+    ? tf.layers.dense({ ...common, units: spec.units })
+    : tf.layers.conv2d({
+      ...common, filters: spec.filters, kernelSize: spec.kernelSize, strides: spec.strides, padding: spec.padding,
+    });
+  const pre = layer.apply(x) as tf.SymbolicTensor;
+  const out = fusedActivation ? pre : applyActivation(b, pre, spec.activation, name);
+  const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer);
+  if (spec.activation === 'linear') state.pending = entry;
+  else if (!fusedActivation) b.monitor(entry, out, spec.activation);
+  return out;
+}
+
+function project(b: Builder, origin: LayerOrigin, x: tf.SymbolicTensor, target: number[]): tf.SymbolicTensor {
+  const name = b.name('projection');
+  const source = x.shape.slice(1) as number[];
+  let layer: tf.layers.Layer;
+  if (target.length === 1) {
+    layer = tf.layers.dense({ name, units: target[0], useBias: false, kernelInitializer: makeInitializer('glorotUniform', b.nextSeed(3)) });
+  } else {
+    const strides = [0, 1].map((axis) => Math.max(1, Math.round(source[axis] / target[axis]))) as [number, number];
+    layer = tf.layers.conv2d({
+      name, filters: target[2], kernelSize: 1, strides, padding: 'same', useBias: false,
+      kernelInitializer: makeInitializer('glorotUniform', b.nextSeed(3)),
+    });
+  }
+  const out = layer.apply(x) as tf.SymbolicTensor;
+  const got = out.shape.slice(1) as number[];
+  if (got.join() !== target.join()) {
+    throw new Error(`residual block at ${origin.specPath}: cannot project shape [${source}] onto [${target}]`);
+  }
+  b.addWeighted(b.summarize(name, 'projection', origin, layer, out), layer);
+  return out;
+}
+
+function buildSequence(b: Builder, specs: ResolvedLayer[], input: tf.SymbolicTensor, fuseLast: boolean): tf.SymbolicTensor {
+  const state: SequenceState = {};
+  let x = input;
+  specs.forEach((spec, i) => {
+    const fused = fuseLast && i === specs.length - 1;
+    x = buildLayer(b, spec, x, state, fused);
+  });
+  return x;
+}
+
+function buildLayer(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTensor, state: SequenceState, fused: boolean): tf.SymbolicTensor {
+  switch (spec.type) {
+    case 'dense':
+    case 'conv2d':
+      return buildKernelLayer(b, spec, x, state, fused);
+    case 'activation': {
+      const name = b.name('activation');
+      const layer = activationLayer(spec.activation, name);
+      const out = layer.apply(x) as tf.SymbolicTensor;
+      b.summarize(name, 'activation', spec, layer, out, spec.activation);
+      if (state.pending) b.monitor(state.pending, out, spec.activation);
+      state.pending = undefined;
+      return out;
+    }
+    case 'batchNormalization':
+    case 'layerNormalization': {
+      const name = b.name(spec.type);
+      const layer = spec.type === 'batchNormalization'
+        ? tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon })
+        : tf.layers.layerNormalization({ name, epsilon: spec.epsilon });
+      const out = layer.apply(x) as tf.SymbolicTensor;
+      b.addWeighted(b.summarize(name, spec.type, spec, layer, out), layer);
+      return out; // a pending kernel layer stays pending: dense → norm → activation is the usual order
+    }
+    case 'dropout': {
+      const name = b.name('dropout');
+      const layer = new SeededDropout({ name, rate: spec.rate, seed: b.nextSeed(4), clock: b.clock });
+      const out = layer.apply(x) as tf.SymbolicTensor;
+      b.summarize(name, 'dropout', spec, layer, out);
+      return out;
+    }
+    case 'flatten':
+    case 'maxPooling2d': {
+      const name = b.name(spec.type);
+      const layer = spec.type === 'flatten'
+        ? tf.layers.flatten({ name })
+        : tf.layers.maxPooling2d({ name, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding });
+      const out = layer.apply(x) as tf.SymbolicTensor;
+      b.summarize(name, spec.type, spec, layer, out);
+      state.pending = undefined;
+      return out;
+    }
+    case 'residual': {
+      const inner = buildSequence(b, spec.layers, x, false);
+      const target = inner.shape.slice(1) as number[];
+      const skip = target.join() === x.shape.slice(1).join() ? x : project(b, spec, x, target);
+      const name = b.name('residual');
+      const layer = tf.layers.add({ name });
+      const out = layer.apply([inner, skip]) as tf.SymbolicTensor;
+      b.summarize(name, 'residual', spec, layer, out);
+      state.pending = undefined;
+      return out;
+    }
+  }
+}
+
+/** The activation fused into the loss for a last layer with this activation and this loss, if any. */
+export function fusedOutputActivation(activation: ActivationName, loss: LossName): ActivationName {
+  if (activation === 'softmax' && loss === 'categoricalCrossentropy') return 'softmax';
+  if (activation === 'sigmoid' && loss === 'binaryCrossentropy') return 'sigmoid';
+  return 'linear';
+}
+
+export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
+  const b = new Builder(seed);
+  const input = tf.input({ shape: spec.model.inputShape, name: 'input' });
+  const layers = spec.model.layers;
+  const last = layers[layers.length - 1];
+  const outputActivation = last && (last.type === 'dense' || last.type === 'conv2d')
+    ? fusedOutputActivation(last.activation, spec.training.loss)
+    : 'linear';
+  const output = buildSequence(b, layers, input, outputActivation !== 'linear');
+  const model = tf.model({ inputs: input, outputs: [output, ...b.monitored], name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') || 'model' });
+  return { model, layers: b.layers, weighted: b.weighted, outputActivation, clock: b.clock };
+}

@@ -1,0 +1,30 @@
+// Spec optimizer → TensorFlow.js optimizer whose learning rate can change every step.
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerSpec } from '../spec/types';
+
+export interface ScheduledOptimizer {
+  optimizer: tf.Optimizer;
+  setLearningRate(lr: number): void;
+}
+
+export function makeOptimizer(spec: OptimizerSpec): ScheduledOptimizer {
+  const lr = spec.learningRate;
+  switch (spec.type) {
+    case 'sgd': {
+      const opt = spec.momentum > 0 ? tf.train.momentum(lr, spec.momentum, spec.nesterov) : tf.train.sgd(lr);
+      return { optimizer: opt, setLearningRate: (v) => opt.setLearningRate(v) };
+    }
+    case 'adam':
+      return withField(tf.train.adam(lr, spec.beta1, spec.beta2, spec.epsilon));
+    case 'rmsprop':
+      return withField(tf.train.rmsprop(lr, 0.9, spec.momentum, spec.epsilon));
+    case 'adagrad':
+      return withField(tf.train.adagrad(lr));
+  }
+}
+
+// adam, rmsprop and adagrad read their (protected) `learningRate` field on every applyGradients call.
+function withField(opt: tf.Optimizer): ScheduledOptimizer {
+  const writable = opt as unknown as { learningRate: number };
+  return { optimizer: opt, setLearningRate: (v) => { writable.learningRate = v; } };
+}

@@ -1,0 +1,34 @@
+// Learning rate as a pure function of the step, so the curve is known before training and easy to test.
+import type { ScheduleSpec } from '../spec/types';
+
+export interface ScheduleContext {
+  baseLearningRate: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+}
+
+/** Learning rate for 0-based global step `step`. */
+export function learningRateAt(schedule: ScheduleSpec, ctx: ScheduleContext, step: number): number {
+  const lr0 = ctx.baseLearningRate;
+  const epochFloat = step / ctx.stepsPerEpoch;
+  switch (schedule.type) {
+    case 'constant':
+      return lr0;
+    case 'step':
+      return lr0 * Math.pow(schedule.factor, Math.floor(Math.floor(epochFloat) / schedule.every));
+    case 'exponential':
+      return lr0 * Math.pow(schedule.decay, epochFloat);
+    case 'cosine':
+      return cosine(lr0, schedule.minLearningRate, step / Math.max(1, ctx.totalSteps));
+    case 'warmupCosine': {
+      const warmup = Math.min(ctx.totalSteps, Math.round(schedule.warmupEpochs * ctx.stepsPerEpoch));
+      if (step < warmup) return (lr0 * (step + 1)) / warmup;
+      return cosine(lr0, schedule.minLearningRate, (step - warmup) / Math.max(1, ctx.totalSteps - warmup));
+    }
+  }
+}
+
+function cosine(lr0: number, min: number, progress: number): number {
+  const t = Math.min(1, Math.max(0, progress));
+  return min + (lr0 - min) * 0.5 * (1 + Math.cos(Math.PI * t));
+}

@@ -1,0 +1,215 @@
+// The spec format (*.gradscope.json) after parsing: plain data, positions kept, `repeat` expanded.
+// Field names follow the TensorFlow.js / Keras vocabulary and are a contract: add, never rename.
+
+/** 1-based line and column, as editors and `file:line:col` messages show them. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface SourceRange {
+  start: Position;
+  end: Position;
+  /** 0-based character offset and length in the file text. */
+  offset: number;
+  length: number;
+}
+
+/** A JSON Pointer (RFC 6901) into the spec file, e.g. `/model/layers/1/layers/0`. */
+export type SpecPath = string;
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** One problem found in a spec, always with a position. */
+export interface SpecProblem {
+  severity: Severity;
+  /** Stable machine-readable code, e.g. `syntax`, `unknown-layer-type`, `shape-mismatch`. */
+  code: string;
+  message: string;
+  specPath: SpecPath;
+  range: SourceRange;
+}
+
+export const ACTIVATIONS = [
+  'linear', 'relu', 'leakyRelu', 'elu', 'selu', 'gelu', 'swish', 'mish', 'sigmoid', 'tanh', 'softmax',
+] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+export const NAMED_INITIALIZERS = [
+  'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'lecunNormal', 'lecunUniform', 'zeros', 'ones',
+] as const;
+export type NamedInitializer = (typeof NAMED_INITIALIZERS)[number];
+
+export type InitializerSpec =
+  | NamedInitializer
+  | { type: 'randomNormal'; mean: number; stddev: number }
+  | { type: 'randomUniform'; minval: number; maxval: number }
+  | { type: 'constant'; value: number };
+
+/** Where a resolved layer came from in the spec file. */
+export interface LayerOrigin {
+  /** JSON Pointer of the spec entry this layer was built from (the template entry for repeats). */
+  specPath: SpecPath;
+  /** Copy index (0-based) inside the innermost enclosing `repeat`; absent outside repeats. */
+  copy?: number;
+  /** Copy indices of every enclosing `repeat`, outermost first; absent outside repeats. */
+  copies?: number[];
+  range: SourceRange;
+}
+
+export interface DenseLayer extends LayerOrigin {
+  type: 'dense';
+  units: number;
+  activation: ActivationName;
+  useBias: boolean;
+  kernelInitializer: InitializerSpec;
+  biasInitializer: InitializerSpec;
+}
+
+export interface Conv2dLayer extends LayerOrigin {
+  type: 'conv2d';
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  padding: 'valid' | 'same';
+  activation: ActivationName;
+  useBias: boolean;
+  kernelInitializer: InitializerSpec;
+  biasInitializer: InitializerSpec;
+}
+
+export interface ActivationLayer extends LayerOrigin {
+  type: 'activation';
+  activation: ActivationName;
+}
+
+export interface DropoutLayer extends LayerOrigin {
+  type: 'dropout';
+  rate: number;
+}
+
+export interface BatchNormalizationLayer extends LayerOrigin {
+  type: 'batchNormalization';
+  momentum: number;
+  epsilon: number;
+}
+
+export interface LayerNormalizationLayer extends LayerOrigin {
+  type: 'layerNormalization';
+  epsilon: number;
+}
+
+export interface FlattenLayer extends LayerOrigin {
+  type: 'flatten';
+}
+
+export interface MaxPooling2dLayer extends LayerOrigin {
+  type: 'maxPooling2d';
+  poolSize: [number, number];
+  strides: [number, number];
+  padding: 'valid' | 'same';
+}
+
+/** output = F(x) + x; a linear projection of x is added by the engine when shapes differ. */
+export interface ResidualLayer extends LayerOrigin {
+  type: 'residual';
+  layers: ResolvedLayer[];
+}
+
+export type ResolvedLayer =
+  | DenseLayer
+  | Conv2dLayer
+  | ActivationLayer
+  | DropoutLayer
+  | BatchNormalizationLayer
+  | LayerNormalizationLayer
+  | FlattenLayer
+  | MaxPooling2dLayer
+  | ResidualLayer;
+
+export type LayerType = ResolvedLayer['type'];
+
+export type DatasetName = 'spiral' | 'moons' | 'circles' | 'xor' | 'blobs' | 'sine' | 'mnist' | 'csv';
+
+export interface DataSpec {
+  dataset: DatasetName;
+  samples: number;
+  /** Number of classes (classification datasets); fixed by the data for mnist (10) and csv (label values). */
+  classes: number;
+  /** Input features for the synthetic tabular datasets (spiral/moons/circles/xor use 2; blobs any). */
+  features: number;
+  noise: number;
+  validationSplit: number;
+  standardize: boolean;
+  /** csv only: path relative to the spec file, resolved to an absolute path by the parser. */
+  path?: string;
+  /** csv only: name of the label column. */
+  label?: string;
+  /** csv only: `classification` (default when the label column is not all numbers) or `regression`. */
+  task?: 'classification' | 'regression';
+}
+
+export type OptimizerType = 'sgd' | 'adam' | 'rmsprop' | 'adagrad';
+
+export interface OptimizerSpec {
+  type: OptimizerType;
+  learningRate: number;
+  momentum: number;
+  nesterov: boolean;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+export type ScheduleSpec =
+  | { type: 'constant' }
+  | { type: 'step'; every: number; factor: number }
+  | { type: 'exponential'; decay: number }
+  | { type: 'cosine'; minLearningRate: number }
+  | { type: 'warmupCosine'; warmupEpochs: number; minLearningRate: number };
+
+export type LossName = 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
+
+export interface EarlyStoppingSpec {
+  patience: number;
+  restoreBestWeights: boolean;
+  /** Smallest decrease of validation loss that counts as an improvement. */
+  minDelta: number;
+}
+
+export interface TrainingSpec {
+  epochs: number;
+  batchSize: number;
+  loss: LossName;
+  optimizer: OptimizerSpec;
+  schedule: ScheduleSpec;
+  clipNorm?: number;
+  clipValue?: number;
+  weightDecay: number;
+  earlyStopping?: EarlyStoppingSpec;
+  /** Full measurement every N steps (1 = every step). Loss is recorded every step regardless. */
+  measureEvery: number;
+}
+
+export interface ModelSpec {
+  inputShape: number[];
+  layers: ResolvedLayer[];
+}
+
+/** A valid spec with every default filled in and every `repeat` expanded. */
+export interface ParsedSpec {
+  name: string;
+  seed: number;
+  data: DataSpec;
+  model: ModelSpec;
+  training: TrainingSpec;
+}
+
+export interface ParseResult {
+  /** Absolute path of the spec file (or the name given for in-memory text). */
+  file: string;
+  text: string;
+  /** Present only when there is no problem of severity `error`. */
+  spec?: ParsedSpec;
+  problems: SpecProblem[];
+}

@@ -1,0 +1,149 @@
+// The custom training loop: batches, measured steps, per-epoch validation, early stopping, NaN handling, stop
+// requests. It only emits events; where they go (disk, parent process, stdout) is the caller's business.
+import * as tf from '@tensorflow/tfjs';
+import type { Backend, DiagnosticEvent, LayerStepMetrics, RunEndEvent, RunStatus, StepEvent, TrainingEvent } from '../shared/engineProtocol';
+import { encodeSplit, makeBatch, type TensorShapes } from './batches';
+import { loadDataset } from './data/load';
+import { createRng, shuffledIndices } from './data/random';
+import { BestTracker } from './earlyStopping';
+import { evaluate } from './evaluate';
+import { buildModel, type BuiltModel } from './model/buildModel';
+import { makeOptimizer } from './optim/optimizer';
+import { learningRateAt } from './optim/schedule';
+import type { ParsedSpec } from './spec/types';
+import { runStep, unpackStep, type StepNumbers } from './step';
+
+export interface TrainOptions {
+  spec: ParsedSpec;
+  specFile: string;
+  runId: string;
+  runDir: string;
+  backend: Backend;
+  emit: (event: TrainingEvent) => void;
+  /** Polled once per step; true ends the run with status `stopped`. */
+  shouldStop: () => boolean;
+  /** Called with the trained model before it is disposed (e.g. to save its weights). */
+  onFinished?: (model: tf.LayersModel, status: RunStatus) => Promise<string | undefined>;
+}
+
+function isFiniteStep(n: StepNumbers): boolean {
+  if (!Number.isFinite(n.loss)) return false;
+  if (n.globalGradNorm !== undefined && !Number.isFinite(n.globalGradNorm)) return false;
+  return (n.layers ?? []).every((l) => Number.isFinite(l.gradNorm) && Number.isFinite(l.weightNorm));
+}
+
+function nonFiniteDiagnostic(built: BuiltModel, n: StepNumbers, step: number, epoch: number): DiagnosticEvent {
+  const bad = (l: LayerStepMetrics): boolean => !Number.isFinite(l.gradNorm) || !Number.isFinite(l.weightNorm);
+  const index = Math.max(0, (n.layers ?? []).findIndex(bad));
+  const layer = built.weighted[n.layers ? index : built.weighted.length - 1] ?? built.weighted[0];
+  const what = Number.isFinite(n.loss) ? `a non-finite gradient or weight in ${layer.summary.name}` : `loss ${n.loss}`;
+  const event: DiagnosticEvent = {
+    type: 'diagnostic', code: 'non-finite', severity: 'error',
+    message: `Training diverged at step ${step} (epoch ${epoch + 1}): ${what}. The run was stopped; everything measured so far is kept.`,
+    layer: layer.summary.name, specPath: layer.summary.specPath, step, epoch,
+    evidence: { loss: n.loss, globalGradNorm: n.globalGradNorm ?? null, layer: n.layers?.[index] ?? null },
+  };
+  if (layer.summary.copy !== undefined) event.copy = layer.summary.copy;
+  return event;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function train(opts: TrainOptions): Promise<RunEndEvent> {
+  const { spec, emit } = opts;
+  const t0 = Date.now();
+  const dataset = loadDataset(spec.data, spec.seed);
+  const built = buildModel(spec, spec.seed);
+  const outputShape = built.model.outputs[0].shape;
+  const shapes: TensorShapes = { inputShape: spec.model.inputShape, outputUnits: outputShape[outputShape.length - 1] ?? 1 };
+  const train = encodeSplit(dataset, dataset.train, shapes.outputUnits);
+  const validation = encodeSplit(dataset, dataset.validation, shapes.outputUnits);
+  const { optimizer, setLearningRate } = makeOptimizer(spec.training.optimizer);
+  const tracker = new BestTracker(built.model, spec.training.earlyStopping);
+  const { epochs, batchSize, measureEvery } = spec.training;
+  const stepsPerEpoch = Math.ceil(train.count / batchSize);
+  const schedule = { baseLearningRate: spec.training.optimizer.learningRate, stepsPerEpoch, totalSteps: epochs * stepsPerEpoch };
+  const shuffleRng = createRng(spec.seed, 'batches');
+  const classification = dataset.task === 'classification';
+
+  emit({
+    type: 'run-start', runId: opts.runId, specPath: opts.specFile, specName: spec.name, runDir: opts.runDir,
+    backend: opts.backend, seed: spec.seed, epochs, stepsPerEpoch, batchSize, trainSamples: train.count,
+    validationSamples: validation.count, task: dataset.task, totalParams: built.model.countParams(),
+    layers: built.layers, startedAt: new Date(t0).toISOString(),
+  });
+
+  let status: RunStatus = 'completed';
+  let step = 0;
+  let epochsCompleted = 0;
+  try {
+    epochLoop:
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const epochStart = Date.now();
+      const order = shuffledIndices(train.count, shuffleRng);
+      let lossSum = 0;
+      let correct = 0;
+      let lr = 0;
+      for (let start = 0; start < train.count; start += batchSize, step++) {
+        if (opts.shouldStop()) { status = 'stopped'; break epochLoop; }
+        const end = Math.min(train.count, start + batchSize);
+        lr = learningRateAt(spec.training.schedule, schedule, step);
+        setLearningRate(lr);
+        built.clock.step = step;
+        const measure = step % measureEvery === 0;
+        const batch = makeBatch(train, shapes, order, start, end);
+        const packed = runStep(built, optimizer, spec.training, batch.x, batch.y, measure);
+        const numbers = unpackStep(built, await packed.data());
+        tf.dispose([packed, batch.x, batch.y]);
+
+        const event: StepEvent = { type: 'step', step, epoch, loss: numbers.loss, lr };
+        if (numbers.globalGradNorm !== undefined) {
+          event.globalGradNorm = numbers.globalGradNorm;
+          event.clippedGradNorm = numbers.clippedGradNorm;
+          event.layers = numbers.layers;
+        }
+        const finite = isFiniteStep(numbers);
+        if (!finite) event.nonFinite = true;
+        emit(event);
+        if (!finite) {
+          emit(nonFiniteDiagnostic(built, numbers, step, epoch));
+          status = 'diverged';
+          step++;
+          break epochLoop;
+        }
+        lossSum += numbers.loss * (end - start);
+        correct += numbers.correct;
+        await yieldToEventLoop(); // lets a stop request (an IPC message) arrive between steps
+      }
+      const val = await evaluate(built, spec.training.loss, validation, shapes);
+      const durationMs = Date.now() - epochStart;
+      emit({
+        type: 'epoch', epoch, loss: lossSum / train.count, valLoss: val.loss,
+        ...(classification ? { acc: correct / train.count, valAcc: val.acc } : {}),
+        lr, durationMs, samplesPerSec: (train.count / Math.max(1, durationMs)) * 1000,
+      });
+      epochsCompleted = epoch + 1;
+      if (!Number.isFinite(val.loss)) {
+        emit({
+          type: 'diagnostic', code: 'non-finite', severity: 'error', specPath: '/model/layers', epoch,
+          message: `Validation loss is ${val.loss} after epoch ${epoch + 1}: the model's outputs are no longer finite.`,
+          evidence: { valLoss: val.loss },
+        });
+        status = 'diverged';
+        break;
+      }
+      if (tracker.update(epoch, val.loss)) { status = 'early-stopped'; break; }
+    }
+    if (status !== 'diverged') tracker.restoreBest(epochsCompleted - 1);
+    const weightsDir = opts.onFinished && status !== 'diverged' ? await opts.onFinished(built.model, status) : undefined;
+    const end: RunEndEvent = { type: 'run-end', status, epochsCompleted, steps: step, durationMs: Date.now() - t0 };
+    if (tracker.bestEpoch !== undefined) { end.bestEpoch = tracker.bestEpoch; end.bestValLoss = tracker.bestValLoss; }
+    if (weightsDir) end.weightsDir = weightsDir;
+    emit(end);
+    return end;
+  } finally {
+    tracker.dispose();
+    optimizer.dispose();
+    built.model.dispose();
+  }
+}
