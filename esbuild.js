@@ -15,6 +15,8 @@ const common = {
   minify: production,
   logLevel: 'warning',
   external: ['@tensorflow/*', 'mnist', 'vscode'],
+  // jsonc-parser's UMD entry uses dynamic requires esbuild cannot follow; its ESM entry bundles cleanly.
+  mainFields: ['module', 'main'],
 };
 
 const builds = [

@@ -2,7 +2,7 @@
 // A thin front-end: the engine (child process) does the work and streams events.
 import * as path from 'path';
 import { parseArgs } from 'util';
-import type { EngineMessage, LayerStepMetrics, RunEndEvent, RunStartEvent, StartOptions } from '../shared/engineProtocol';
+import type { DiagnosticEvent, EngineMessage, LayerStepMetrics, RunEndEvent, RunStartEvent, StartOptions } from '../shared/engineProtocol';
 import { startRun } from '../training/runner';
 import { formatProblem, parseSpecFile } from '../training/spec/parse';
 import type { SpecProblem } from '../training/spec/types';
@@ -58,6 +58,7 @@ async function train(file: string, values: Record<string, string | boolean | und
   const bar = new ProgressBar(process.stderr);
   let start: RunStartEvent | undefined;
   let lastLayers: LayerStepMetrics[] | undefined;
+  const diagnostics: DiagnosticEvent[] = [];
   let end: RunEndEvent | undefined;
   const onMessage = (m: EngineMessage): void => {
     if (m.type === 'log') {
@@ -68,9 +69,12 @@ async function train(file: string, values: Record<string, string | boolean | und
     if (json) process.stdout.write(JSON.stringify(m) + '\n');
     switch (m.type) {
       case 'run-start': start = m; if (!json) bar.start(m); break;
-      case 'step': if (m.layers) lastLayers = m.layers; if (!json) bar.step(m); break;
+      case 'step': if (m.layers && !m.nonFinite) lastLayers = m.layers; if (!json) bar.step(m); break;
       case 'epoch': if (!json) bar.epoch(m); break;
-      case 'diagnostic': if (!json) { bar.clear(); process.stderr.write(`${m.severity}: ${m.message} [${m.code}]\n`); } break;
+      case 'diagnostic':
+        diagnostics.push(m);
+        if (!json) { bar.clear(); process.stderr.write(`${m.severity}: ${m.message} [${m.code}]\n`); }
+        break;
       case 'run-end': end = m; break;
     }
   };
@@ -92,7 +96,7 @@ async function train(file: string, values: Record<string, string | boolean | und
   end = end ?? outcome.end;
   if (!json && start) {
     bar.clear();
-    process.stdout.write(`\n${formatLayerTable(start, lastLayers)}\n\n`);
+    process.stdout.write(`\n${formatLayerTable(start, lastLayers, diagnostics)}\n\n`);
     const best = end?.bestEpoch !== undefined ? `, best epoch ${end.bestEpoch + 1} (val_loss ${end.bestValLoss?.toFixed(4)})` : '';
     process.stdout.write(`run ${end?.status ?? 'failed'}${best}: ${outcome.runDir ?? ''}\n`);
   }

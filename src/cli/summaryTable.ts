@@ -1,5 +1,5 @@
 // The per-layer table printed after a human-mode run: final gradient norms, dead units, saturation, flags.
-import type { LayerStepMetrics, RunStartEvent } from '../shared/engineProtocol';
+import type { DiagnosticEvent, LayerStepMetrics, RunStartEvent } from '../shared/engineProtocol';
 
 function sci(x: number | undefined): string {
   if (x === undefined) return '-';
@@ -17,7 +17,8 @@ export function layerFlags(layer: LayerStepMetrics, maxGradNorm: number): string
   return flags;
 }
 
-export function formatLayerTable(start: RunStartEvent, last: LayerStepMetrics[] | undefined): string {
+/** `last`: the last finite measured step's layers; `diagnostics`: their codes join each layer's flags. */
+export function formatLayerTable(start: RunStartEvent, last: LayerStepMetrics[] | undefined, diagnostics: DiagnosticEvent[] = []): string {
   const header = ['layer', 'kind', 'activation', 'spec entry', 'grad norm', 'update/weight', 'dead', 'saturation', 'flags'];
   const byName = new Map((last ?? []).map((l) => [l.name, l]));
   const maxGrad = Math.max(0, ...(last ?? []).map((l) => (Number.isFinite(l.gradNorm) ? l.gradNorm : 0)));
@@ -28,7 +29,7 @@ export function formatLayerTable(start: RunStartEvent, last: LayerStepMetrics[] 
       info.name, info.kind, info.activation ?? '-', where, sci(m?.gradNorm), sci(m?.updateRatio),
       m?.deadUnits !== undefined ? `${m.deadUnits}/${m.units}` : '-',
       m?.saturation !== undefined ? `${(m.saturation * 100).toFixed(0)}%` : '-',
-      m ? layerFlags(m, maxGrad).join(', ') : '',
+      [...new Set([...(m ? layerFlags(m, maxGrad) : []), ...diagnostics.filter((d) => d.layer === info.name).map((d) => d.code)])].join(', '),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

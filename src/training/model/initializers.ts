@@ -4,14 +4,25 @@ import type { InitializerSpec } from '../spec/types';
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
+/**
+ * Variance of a standard normal truncated at ±2σ. tfjs draws the "normal" variance-scaling initializers from a
+ * truncated normal without correcting for it, so heNormal would come out ~12% narrower than He et al. specify;
+ * dividing the scale by this (as Keras does) restores the intended variance.
+ */
+const TRUNCATED_NORMAL_VARIANCE = 0.7737413;
+
+function correctedNormal(scale: number, mode: 'fanIn' | 'fanAvg', seed: number): Initializer {
+  return tf.initializers.varianceScaling({ scale: scale / TRUNCATED_NORMAL_VARIANCE, mode, distribution: 'normal', seed });
+}
+
 export function makeInitializer(spec: InitializerSpec, seed: number): Initializer {
   if (typeof spec === 'string') {
     switch (spec) {
       case 'glorotUniform': return tf.initializers.glorotUniform({ seed });
-      case 'glorotNormal': return tf.initializers.glorotNormal({ seed });
-      case 'heNormal': return tf.initializers.heNormal({ seed });
+      case 'glorotNormal': return correctedNormal(1, 'fanAvg', seed);
+      case 'heNormal': return correctedNormal(2, 'fanIn', seed);
       case 'heUniform': return tf.initializers.heUniform({ seed });
-      case 'lecunNormal': return tf.initializers.leCunNormal({ seed });
+      case 'lecunNormal': return correctedNormal(1, 'fanIn', seed);
       case 'lecunUniform': return tf.initializers.leCunUniform({ seed });
       case 'zeros': return tf.initializers.zeros();
       case 'ones': return tf.initializers.ones();

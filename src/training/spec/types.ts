@@ -203,6 +203,8 @@ export interface ParsedSpec {
   data: DataSpec;
   model: ModelSpec;
   training: TrainingSpec;
+  /** Diagnosis thresholds by name, passed through unvalidated (reserved: keys are not checked yet). */
+  monitor?: Record<string, number>;
 }
 
 export interface ParseResult {

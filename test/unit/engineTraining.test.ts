@@ -1,0 +1,113 @@
+// The training loop in-process: determinism, no tensor leaks, early stopping, divergence, stop requests.
+import * as assert from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import type { EpochEvent, RunEndEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import { learningRateAt } from '../../src/training/optim/schedule';
+import type { ParsedSpec } from '../../src/training/spec/types';
+import { train } from '../../src/training/trainer';
+import { parsedSpec, smallClassifier, useBackend } from './support/specs';
+
+async function run(spec: ParsedSpec, shouldStop: (events: TrainingEvent[]) => boolean = () => false, onEpoch?: (e: EpochEvent) => void) {
+  const events: TrainingEvent[] = [];
+  const end = await train({
+    spec, specFile: '/virtual/test.gradscope.json', runId: 'test', runDir: '/virtual', backend: 'wasm',
+    emit: (e) => { events.push(e); if (e.type === 'epoch') onEpoch?.(e); },
+    shouldStop: () => shouldStop(events),
+  });
+  const steps = events.filter((e): e is StepEvent => e.type === 'step');
+  return { end, events, steps };
+}
+
+describe('training loop', () => {
+  before(useBackend);
+
+  it('is deterministic: same spec and seed give identical loss and gradient-norm series', async () => {
+    const spec = (): ParsedSpec => parsedSpec(smallClassifier({ training: { epochs: 2 } }));
+    const a = await run(spec());
+    const b = await run(spec());
+    const series = (r: typeof a): number[][] => r.steps.map((s) => [s.loss, ...(s.layers ?? []).map((l) => l.gradNorm)]);
+    assert.ok(a.steps.length > 10);
+    assert.deepStrictEqual(series(a), series(b));
+    const c = await run(parsedSpec(smallClassifier({ seed: 4, training: { epochs: 2 } })));
+    assert.notDeepStrictEqual(series(a), series(c), 'another seed gives another run');
+  });
+
+  it('leaks no tensors: the count after epoch 2 equals the count after the last epoch', async () => {
+    const counts: number[] = [];
+    const spec = parsedSpec(smallClassifier({
+      layers: [
+        { type: 'dense', units: 16, kernelInitializer: 'heNormal' }, { type: 'batchNormalization' },
+        { type: 'activation', activation: 'relu' }, { type: 'dropout', rate: 0.2 },
+        { type: 'residual', layers: [{ type: 'dense', units: 8, activation: 'gelu' }, { type: 'layerNormalization' }] },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ],
+      training: { epochs: 6, optimizer: { type: 'adam', learningRate: 0.01 }, clipNorm: 1, weightDecay: 1e-4, earlyStopping: { patience: 100, restoreBestWeights: true } },
+    }));
+    const before = tf.memory().numTensors;
+    await run(spec, () => false, () => counts.push(tf.memory().numTensors));
+    assert.strictEqual(counts.length, 6);
+    assert.strictEqual(counts[5], counts[1], `tensor counts per epoch: ${counts.join(', ')}`);
+    assert.strictEqual(tf.memory().numTensors, before, 'everything is disposed at the end');
+  });
+
+  it('records a learning rate per step that follows the schedule', async () => {
+    const spec = parsedSpec(smallClassifier({ training: { epochs: 3, optimizer: { type: 'sgd', learningRate: 0.1 }, schedule: { type: 'warmupCosine', warmupEpochs: 1 } } }));
+    const { steps, events } = await run(spec);
+    const start = events[0];
+    assert.ok(start.type === 'run-start');
+    const ctx = { baseLearningRate: 0.1, stepsPerEpoch: start.stepsPerEpoch, totalSteps: 3 * start.stepsPerEpoch };
+    steps.forEach((s) => assert.strictEqual(s.lr, learningRateAt(spec.training.schedule, ctx, s.step)));
+    assert.ok(steps[0].lr < steps[start.stepsPerEpoch].lr, 'warmup raises the rate');
+  });
+
+  it('measures every N steps when measureEvery is N, but reports the loss every step', async () => {
+    const { steps } = await run(parsedSpec(smallClassifier({ training: { epochs: 1, measureEvery: 4 } })));
+    steps.forEach((s) => assert.strictEqual(s.layers !== undefined, s.step % 4 === 0, `step ${s.step}`));
+    assert.ok(steps.every((s) => Number.isFinite(s.loss)));
+  });
+
+  it('stops early when validation loss stops improving and restores the best weights', async () => {
+    // a learning rate this high makes validation loss bounce, so patience 1 ends the run early
+    const spec = parsedSpec(smallClassifier({ training: { epochs: 40, optimizer: { type: 'sgd', learningRate: 2 }, earlyStopping: { patience: 1, restoreBestWeights: true } } }));
+    const { end, events } = await run(spec);
+    const epochs = events.filter((e): e is EpochEvent => e.type === 'epoch');
+    assert.strictEqual(end.status, 'early-stopped');
+    assert.ok(epochs.length < 40);
+    const best = Math.min(...epochs.map((e) => e.valLoss));
+    assert.strictEqual(end.bestValLoss, best);
+    assert.strictEqual(epochs[end.bestEpoch!].valLoss, best);
+  });
+
+  it('stops cleanly on NaN: status diverged, a non-finite diagnostic, everything before it kept', async () => {
+    const spec = parsedSpec(smallClassifier({
+      layers: [
+        { repeat: 8, layers: [{ type: 'dense', units: 32, activation: 'relu', kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 3 } }] },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ],
+      training: { epochs: 5, optimizer: { type: 'sgd', learningRate: 0.05 } },
+    }));
+    const { end, events, steps } = await run(spec);
+    assert.strictEqual(end.status, 'diverged');
+    const diag = events.find((e) => e.type === 'diagnostic');
+    assert.ok(diag && diag.type === 'diagnostic');
+    assert.strictEqual(diag.code, 'non-finite');
+    assert.strictEqual(diag.severity, 'error');
+    assert.match(diag.specPath, /^\/model\/layers\//);
+    assert.strictEqual(diag.step, steps[steps.length - 1].step);
+    assert.ok(steps[steps.length - 1].nonFinite);
+    assert.ok(steps[0].globalGradNorm! > 1e3, 'the gradients exploded before the NaN');
+    assert.strictEqual(events[events.length - 1], end);
+  });
+
+  it('ends within one step of a stop request, with status stopped', async () => {
+    const spec = parsedSpec(smallClassifier({ training: { epochs: 50 } }));
+    let requestedAt = -1;
+    const { end, steps } = await run(spec, (events) => {
+      const count = events.filter((e) => e.type === 'step').length;
+      if (count >= 5 && requestedAt < 0) requestedAt = count;
+      return requestedAt >= 0;
+    });
+    assert.strictEqual((end as RunEndEvent).status, 'stopped');
+    assert.strictEqual(steps.length, requestedAt, 'no further step after the request');
+  });
+});

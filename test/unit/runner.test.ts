@@ -1,0 +1,116 @@
+// The engine in its own process: persisted runs, stop within one step, a killed engine, an invalid spec.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import type { EngineMessage, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import '../../src/training/model/seededDropout';
+import { EVENTS_FILE, readEvents, SPEC_COPY, WEIGHTS_DIR } from '../../src/training/runStore';
+import { startRun, type RunHandle } from '../../src/training/runner';
+import { EXAMPLES } from './support/specs';
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-runner-'));
+}
+
+function writeSpec(dir: string, spec: object): string {
+  const file = path.join(dir, 'test.gradscope.json');
+  fs.writeFileSync(file, JSON.stringify(spec, null, 2));
+  return file;
+}
+
+const longSpec = {
+  seed: 1,
+  data: { dataset: 'spiral', samples: 2000 },
+  model: { inputShape: [2], layers: [{ type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }] },
+  training: { epochs: 500, batchSize: 16 },
+};
+
+function collect(options: Parameters<typeof startRun>[0], onEvent?: (m: EngineMessage, h: RunHandle) => void) {
+  const messages: EngineMessage[] = [];
+  const handle: RunHandle = startRun(options, (m) => { messages.push(m); onEvent?.(m, handle); });
+  return { handle, messages };
+}
+
+const trainingEvents = (messages: EngineMessage[]): TrainingEvent[] =>
+  messages.filter((m): m is TrainingEvent => m.type !== 'log' && m.type !== 'spec-problems');
+
+describe('engine process', () => {
+  it('trains in a child process and persists events, the spec and loadable weights', async () => {
+    const out = tmpDir();
+    const specFile = path.join(EXAMPLES, 'healthy-spiral.gradscope.json');
+    const { handle, messages } = collect({ specFile, outDir: out, epochs: 2 });
+    assert.notStrictEqual(handle.pid, process.pid);
+    const outcome = await handle.done;
+    assert.strictEqual(outcome.end?.status, 'completed');
+    assert.strictEqual(outcome.exitCode, 0);
+    assert.ok(messages.some((m) => m.type === 'log' && /^backend: (wasm|cpu|tensorflow)$/.test(m.message)), 'logs the backend once');
+
+    const runDir = outcome.runDir!;
+    assert.strictEqual(path.dirname(runDir), out);
+    assert.deepStrictEqual(readEvents(runDir), trainingEvents(messages), 'events.jsonl holds exactly the streamed events');
+    assert.strictEqual(fs.readFileSync(path.join(runDir, SPEC_COPY), 'utf8'), fs.readFileSync(specFile, 'utf8'));
+
+    const modelJson = JSON.parse(fs.readFileSync(path.join(runDir, WEIGHTS_DIR, 'model.json'), 'utf8'));
+    const weights = fs.readFileSync(path.join(runDir, WEIGHTS_DIR, 'weights.bin'));
+    assert.strictEqual(modelJson.format, 'layers-model');
+    const model = await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }));
+    const start = messages.find((m) => m.type === 'run-start');
+    assert.ok(start && start.type === 'run-start');
+    assert.strictEqual(model.countParams(), start.totalParams);
+    model.dispose();
+  });
+
+  it('ends within one step of a stop request, keeping everything so far', async () => {
+    let stepsAtStop = -1;
+    const { handle, messages } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
+      if (m.type === 'step' && m.step === 20 && stepsAtStop < 0) { stepsAtStop = m.step; h.stop(); }
+    });
+    const outcome = await handle.done;
+    assert.strictEqual(outcome.end?.status, 'stopped');
+    const steps = messages.filter((m): m is StepEvent => m.type === 'step');
+    assert.ok(steps[steps.length - 1].step <= stepsAtStop + 1, `last step ${steps[steps.length - 1].step} after a stop at ${stepsAtStop}`);
+    const onDisk = readEvents(outcome.runDir!);
+    assert.strictEqual(onDisk[onDisk.length - 1].type, 'run-end');
+    assert.strictEqual(onDisk.filter((e) => e.type === 'step').length, steps.length);
+  });
+
+  it('a killed engine leaves a readable events.jsonl that lost at most about a second of events', async () => {
+    const received: Array<{ at: number; step: number }> = [];
+    let killedAt = 0;
+    const { handle } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
+      if (m.type !== 'step') return;
+      received.push({ at: Date.now(), step: m.step });
+      if (killedAt === 0 && Date.now() - received[0].at > 2000) { killedAt = Date.now(); h.kill(); }
+    });
+    const outcome = await handle.done;
+    assert.strictEqual(outcome.signal, 'SIGKILL');
+    assert.strictEqual(outcome.end?.status, 'failed');
+    assert.match(outcome.end?.error ?? '', /ended unexpectedly/);
+
+    const events = readEvents(outcome.runDir!);
+    assert.strictEqual(events[0].type, 'run-start');
+    assert.strictEqual(events[events.length - 1].type, 'run-end', 'the front-end appended the run-end');
+    const lastOnDisk = Math.max(...events.filter((e): e is StepEvent => e.type === 'step').map((e) => e.step));
+    const oneSecondBefore = received.filter((r) => r.at <= killedAt - 1000).pop()!;
+    assert.ok(lastOnDisk >= oneSecondBefore.step, `on disk up to step ${lastOnDisk}; a second before the kill: ${oneSecondBefore.step}`);
+    const raw = fs.readFileSync(path.join(outcome.runDir!, EVENTS_FILE), 'utf8');
+    assert.ok(raw.endsWith('\n'));
+  });
+
+  it('reports an invalid spec and starts no run', async () => {
+    const dir = tmpDir();
+    const specFile = writeSpec(dir, { ...longSpec, model: { inputShape: [2], layers: [{ type: 'dens', units: 3 }] } });
+    const { handle, messages } = collect({ specFile });
+    const outcome = await handle.done;
+    assert.strictEqual(outcome.end, undefined);
+    assert.strictEqual(outcome.exitCode, 1);
+    const problems = messages.find((m) => m.type === 'spec-problems');
+    assert.ok(problems && problems.type === 'spec-problems' && problems.problems.length > 0);
+    assert.ok(!fs.existsSync(path.join(dir, '.gradscope')), 'no run directory');
+  });
+});

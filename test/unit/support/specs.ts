@@ -1,0 +1,42 @@
+// Test helpers: a spec object → ParsedSpec through the real parser, and a backend for in-process engine tests.
+import * as assert from 'assert';
+import * as path from 'path';
+import { initBackend } from '../../../src/training/backend';
+import { parseSpecText } from '../../../src/training/spec/parse';
+import type { ParsedSpec } from '../../../src/training/spec/types';
+import type { Backend } from '../../../src/shared/engineProtocol';
+
+export const REPO = path.resolve(__dirname, '../../../..');
+export const EXAMPLES = path.join(REPO, 'examples');
+
+/** Parses a spec given as an object; fails the test if the parser reports any error. */
+export function parsedSpec(spec: object, file = path.join(REPO, 'test', 'virtual.gradscope.json')): ParsedSpec {
+  const result = parseSpecText(JSON.stringify(spec, null, 2), file);
+  const errors = result.problems.filter((p) => p.severity === 'error');
+  assert.deepStrictEqual(errors, [], 'test spec should be valid');
+  assert.ok(result.spec);
+  return result.spec;
+}
+
+/** The backend engine tests run on: the one the product picks (wasm here). */
+export function useBackend(): Promise<Backend> {
+  return initBackend();
+}
+
+export function smallClassifier(overrides: { layers?: object[]; training?: object; data?: object; seed?: number } = {}): object {
+  return {
+    name: 'test',
+    seed: overrides.seed ?? 3,
+    data: { dataset: 'spiral', samples: 300, classes: 3, noise: 0.1, validationSplit: 0.2, ...overrides.data },
+    model: {
+      inputShape: [2],
+      layers: overrides.layers ?? [
+        { type: 'dense', units: 16, activation: 'relu', kernelInitializer: 'heNormal' },
+        { type: 'dropout', rate: 0.1 },
+        { type: 'dense', units: 16, activation: 'tanh' },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ],
+    },
+    training: { epochs: 3, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, ...overrides.training },
+  };
+}
