@@ -1,10 +1,11 @@
-// One optimisation step with (optionally) full measurement. Everything the step measures is computed in the
-// graph and packed into ONE tensor, so a step costs one device→host transfer however many layers there are.
+// One optimisation step with (optionally) full measurement. Everything the step measures is computed where the
+// tensors live (see measureKernel.ts) and packed into ONE tensor: one device→host transfer per step.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerStepMetrics } from '../shared/engineProtocol';
 import type { BuiltModel, WeightedLayer } from './model/buildModel';
 import { familyOf } from './model/buildModel';
 import { batchLoss, correctCount } from './losses';
+import { stepStats, type StatOp } from './measureKernel';
 import type { LossName } from './spec/types';
 
 export interface StepConfig {
@@ -23,112 +24,173 @@ export interface StepNumbers {
   layers?: LayerStepMetrics[];
 }
 
-const HEAD = 4; // loss, correct, global norm, clipped norm
-const PER_LAYER = 6; // grad norm, bias grad norm, weight norm, update ratio, dead units, saturation
 const ABSENT = -1;
 
-const l2 = (t: tf.Tensor): tf.Scalar => tf.sqrt(tf.sum(tf.square(t))) as tf.Scalar;
-
-/** Output of a tail of the activation: sigmoid outside [0.01, 0.99], tanh outside [-0.99, 0.99]. */
-function saturationFraction(activation: string, a: tf.Tensor): tf.Scalar {
-  const tail = activation === 'sigmoid'
-    ? tf.logicalOr(tf.less(a, 0.01), tf.greater(a, 0.99))
-    : tf.greater(tf.abs(a), 0.99);
-  return tf.mean(tf.cast(tail, 'float32'));
+/** Per layer: indices into the step's statistics, or ABSENT. */
+interface LayerSlots {
+  kernelGradSq: number;
+  biasGradSq: number;
+  weightSq: number;
+  updateSq: number;
+  oldWeightSq: number;
+  dead: number;
+  saturation: number;
 }
 
-/** Units (last axis) whose output is ≤ 0 for every sample (and every position, for conv maps). */
-function deadUnitCount(a: tf.Tensor): tf.Scalar {
-  const axes = a.shape.slice(0, -1).map((_, i) => i);
-  return tf.sum(tf.cast(tf.lessEqual(tf.max(a, axes), 0), 'float32'));
-}
-
-function activationStats(layer: WeightedLayer, outputs: tf.Tensor[]): [tf.Scalar, tf.Scalar] {
-  const absent = tf.scalar(ABSENT);
-  const activation = layer.monitoredActivation;
-  if (layer.activationOutput === undefined || !activation) return [absent, absent];
-  const a = outputs[layer.activationOutput];
-  return familyOf(activation) === 'rectifier' ? [deadUnitCount(a), absent] : [absent, saturationFraction(activation, a)];
+/** Where each number sits in the packed step tensor. */
+export interface StepLayout {
+  loss: 0;
+  correct: 1;
+  /** Σ over all gradients of their squared norms, before clipping (the global norm squared). */
+  gradSq: number[];
+  /** Squared global norm after clipping, when clipping is configured. */
+  clippedSq?: number;
+  layers: LayerSlots[];
 }
 
 function isKernel(layer: WeightedLayer): boolean {
   return layer.summary.kind === 'dense' || layer.summary.kind === 'conv2d' || layer.summary.kind === 'projection';
 }
 
+function variableName(v: tf.LayerVariable): string {
+  return (v.read() as tf.Variable).name;
+}
+
+/** A list of tensors and the reductions to run over them, built up layer by layer. */
+class StatBatch {
+  readonly tensors: tf.Tensor[] = [];
+  readonly ops: StatOp[] = [];
+
+  add(t: tf.Tensor): number {
+    this.tensors.push(t);
+    return this.tensors.length - 1;
+  }
+
+  op(op: StatOp): number {
+    this.ops.push(op);
+    return this.ops.length - 1;
+  }
+}
+
 /**
- * Runs one step and returns the packed numbers as a tensor (the caller reads it once, outside any tidy:
- * reading inside tidy would make tidy walk the typed array).
+ * Runs one step and returns every number it measured packed in one float32 tensor, plus where each number is
+ * (the caller reads the tensor once, outside any tidy: reading inside tidy would make tidy walk the array).
  */
 export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: StepConfig, x: tf.Tensor, y: tf.Tensor,
-  measure: boolean): tf.Tensor1D {
-  const stats: tf.Tensor[] = [];
+  measure: boolean): { packed: tf.Tensor1D; layout: StepLayout } {
+  const kept: tf.Tensor[] = [];
+  let layout: StepLayout = { loss: 0, correct: 1, gradSq: [], layers: [] };
   try {
-    return tf.tidy(() => {
+    const packed = tf.tidy((): tf.Tensor1D => {
       const vars = built.model.trainableWeights.map((w) => w.read() as tf.Variable);
       const { grads } = tf.variableGrads(() => {
         const outputs = built.model.apply(x, { training: true }) as tf.Tensor[];
         const dataLoss = batchLoss(config.loss, built.outputActivation, y, outputs[0]);
-        stats.push(tf.keep(dataLoss), tf.keep(correctCount(built.outputActivation, y, outputs[0])));
-        if (measure) {
-          for (const layer of built.weighted) stats.push(...activationStats(layer, outputs).map((t) => tf.keep(t)));
-        }
+        kept.push(tf.keep(dataLoss), tf.keep(correctCount(built.outputActivation, y, outputs[0])));
+        // The measured activations are the model's extra outputs; keep them past the gradient tape.
+        if (measure) for (const t of outputs.slice(1)) kept.push(tf.keep(t));
         return dataLoss;
       }, vars);
 
-      const clipping = config.clipNorm !== undefined || config.clipValue !== undefined;
-      const globalNorm = measure || config.clipNorm !== undefined
-        ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))))
-        : undefined;
+      // 1. gradient norms (needed before the update when clipping by norm)
+      const names = Object.keys(grads);
+      const gradBatch = new StatBatch();
+      const gradSq = names.map((n) => gradBatch.op({ op: 'sumsq', a: gradBatch.add(grads[n]) }));
+      const needGradStats = measure || config.clipNorm !== undefined;
+      const gradStats = needGradStats ? stepStats(gradBatch.tensors, gradBatch.ops) : undefined;
+
       let applied: tf.NamedTensorMap = grads;
-      if (config.clipNorm !== undefined && globalNorm) {
-        const scale = tf.div(config.clipNorm, tf.maximum(globalNorm, config.clipNorm));
+      let clippedStats: tf.Tensor1D | undefined;
+      if (config.clipNorm !== undefined && gradStats) {
+        const norm = tf.sqrt(tf.sum(gradStats));
+        const scale = tf.div(config.clipNorm, tf.maximum(norm, config.clipNorm));
         applied = mapValues(applied, (g) => tf.mul(g, scale));
       }
       if (config.clipValue !== undefined) {
         const v = config.clipValue;
         applied = mapValues(applied, (g) => tf.clipByValue(g, -v, v));
       }
-      const clippedNorm = measure && clipping && globalNorm
-        ? tf.sqrt(tf.addN(Object.values(applied).map((g) => tf.sum(tf.square(g)))))
-        : globalNorm;
+      if (measure && (config.clipNorm !== undefined || config.clipValue !== undefined)) {
+        const b = new StatBatch();
+        for (const n of names) b.op({ op: 'sumsq', a: b.add(applied[n]) });
+        clippedStats = tf.reshape(tf.sum(stepStats(b.tensors, b.ops)), [1]) as tf.Tensor1D;
+      }
       if (config.weightDecay > 0) applied = withWeightDecay(built, applied, config.weightDecay);
+
       const before = measure ? built.weighted.map((l) => tf.clone(l.kernel.read())) : [];
       optimizer.applyGradients(applied);
 
-      const head = stats.slice(0, 2);
-      if (!measure || !globalNorm || !clippedNorm) return tf.concat(head.map((t) => tf.reshape(t, [1])), 0) as tf.Tensor1D;
-      const rows = built.weighted.map((layer, i) => {
-        const kernelGrad = grads[variableName(layer.kernel)];
-        const biasGrad = layer.bias ? grads[variableName(layer.bias)] : undefined;
-        const after = layer.kernel.read();
-        const oldNorm = l2(before[i]);
-        const ratio = tf.div(l2(tf.sub(after, before[i])), tf.maximum(oldNorm, 1e-12));
-        const [dead, saturation] = [stats[2 + 2 * i], stats[3 + 2 * i]];
-        return tf.stack([l2(kernelGrad), biasGrad ? l2(biasGrad) : tf.scalar(ABSENT), l2(after), ratio, dead, saturation]);
+      const head = tf.stack([kept[0], kept[1]]) as tf.Tensor1D;
+      if (!measure || !gradStats) return head;
+
+      // 2. after the update: weight norms, update sizes, activation statistics
+      const post = new StatBatch();
+      const activations = kept.slice(2);
+      const layers = built.weighted.map((layer, i): LayerSlots => {
+        const after = post.add(layer.kernel.read());
+        const old = post.add(before[i]);
+        const slots: LayerSlots = {
+          kernelGradSq: gradSq[names.indexOf(variableName(layer.kernel))],
+          biasGradSq: layer.bias ? gradSq[names.indexOf(variableName(layer.bias))] : ABSENT,
+          weightSq: post.op({ op: 'sumsq', a: after }),
+          updateSq: post.op({ op: 'diffsq', a: after, b: old }),
+          oldWeightSq: post.op({ op: 'sumsq', a: old }),
+          dead: ABSENT,
+          saturation: ABSENT,
+        };
+        const activation = layer.monitoredActivation;
+        if (layer.activationOutput !== undefined && activation) {
+          const a = post.add(activations[layer.activationOutput - 1]);
+          if (familyOf(activation) === 'rectifier') slots.dead = post.op({ op: 'dead', a });
+          else slots.saturation = post.op({ op: 'tail', a, activation: activation as 'sigmoid' | 'tanh' });
+        }
+        return slots;
       });
-      return tf.concat([tf.stack([...head, globalNorm, clippedNorm]), ...rows], 0) as tf.Tensor1D;
+      const postStats = stepStats(post.tensors, post.ops);
+      // Offsets in the packed tensor: [loss, correct | grad stats | clipped? | post stats]
+      const gradOffset = 2;
+      const clippedOffset = gradOffset + gradBatch.ops.length;
+      const postOffset = clippedOffset + (clippedStats ? 1 : 0);
+      const shift = (i: number, by: number): number => (i === ABSENT ? ABSENT : i + by);
+      layout = {
+        loss: 0, correct: 1,
+        gradSq: gradSq.map((i) => i + gradOffset),
+        layers: layers.map((l) => ({
+          kernelGradSq: shift(l.kernelGradSq, gradOffset), biasGradSq: shift(l.biasGradSq, gradOffset),
+          weightSq: l.weightSq + postOffset, updateSq: l.updateSq + postOffset, oldWeightSq: l.oldWeightSq + postOffset,
+          dead: shift(l.dead, postOffset), saturation: shift(l.saturation, postOffset),
+        })),
+      };
+      if (clippedStats) layout.clippedSq = clippedOffset;
+      const parts = [head, gradStats, ...(clippedStats ? [clippedStats] : []), postStats];
+      return tf.concat(parts, 0) as tf.Tensor1D;
     });
+    return { packed, layout };
   } finally {
-    tf.dispose(stats);
+    tf.dispose(kept);
   }
 }
 
 /** Decodes the packed step tensor's values. */
-export function unpackStep(built: BuiltModel, values: Float32Array | Int32Array | Uint8Array): StepNumbers {
-  const result: StepNumbers = { loss: values[0], correct: values[1] };
-  if (values.length <= 2) return result;
-  result.globalGradNorm = values[2];
-  result.clippedGradNorm = values[3];
+export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float32Array | Int32Array | Uint8Array): StepNumbers {
+  const result: StepNumbers = { loss: values[layout.loss], correct: values[layout.correct] };
+  if (layout.layers.length === 0) return result;
+  const globalSq = layout.gradSq.reduce((s, i) => s + values[i], 0);
+  result.globalGradNorm = Math.sqrt(globalSq);
+  result.clippedGradNorm = layout.clippedSq !== undefined ? Math.sqrt(values[layout.clippedSq]) : result.globalGradNorm;
   result.layers = built.weighted.map((layer, i) => {
-    const o = HEAD + i * PER_LAYER;
+    const slots = layout.layers[i];
     const shape = layer.summary.outputShape;
     const m: LayerStepMetrics = {
-      name: layer.summary.name, gradNorm: values[o], weightNorm: values[o + 2], updateRatio: values[o + 3],
+      name: layer.summary.name,
+      gradNorm: Math.sqrt(values[slots.kernelGradSq]),
+      weightNorm: Math.sqrt(values[slots.weightSq]),
+      updateRatio: Math.sqrt(values[slots.updateSq]) / Math.max(Math.sqrt(values[slots.oldWeightSq]), 1e-12),
       units: shape[shape.length - 1],
     };
-    if (values[o + 1] !== ABSENT) m.biasGradNorm = values[o + 1];
-    if (values[o + 4] !== ABSENT) m.deadUnits = values[o + 4];
-    if (values[o + 5] !== ABSENT) m.saturation = values[o + 5];
+    if (slots.biasGradSq !== ABSENT) m.biasGradNorm = Math.sqrt(values[slots.biasGradSq]);
+    if (slots.dead !== ABSENT) m.deadUnits = values[slots.dead];
+    if (slots.saturation !== ABSENT) m.saturation = values[slots.saturation];
     return m;
   });
   return result;
@@ -146,10 +208,6 @@ function withWeightDecay(built: BuiltModel, grads: tf.NamedTensorMap, weightDeca
     out[name] = tf.add(out[name], tf.mul(weightDecay, layer.kernel.read()));
   }
   return out;
-}
-
-function variableName(v: tf.LayerVariable): string {
-  return (v.read() as tf.Variable).name;
 }
 
 function mapValues(map: tf.NamedTensorMap, f: (t: tf.Tensor) => tf.Tensor): tf.NamedTensorMap {

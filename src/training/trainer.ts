@@ -92,8 +92,8 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         built.clock.step = step;
         const measure = step % measureEvery === 0;
         const batch = makeBatch(train, shapes, order, start, end);
-        const packed = runStep(built, optimizer, spec.training, batch.x, batch.y, measure);
-        const numbers = unpackStep(built, await packed.data());
+        const { packed, layout } = runStep(built, optimizer, spec.training, batch.x, batch.y, measure);
+        const numbers = unpackStep(built, layout, await packed.data());
         tf.dispose([packed, batch.x, batch.y]);
 
         const event: StepEvent = { type: 'step', step, epoch, loss: numbers.loss, lr };

@@ -16,8 +16,8 @@ async function measure(layers: object[], inputShape: number[], weights: (model: 
   built.model.setWeights(weights(built.model));
   const { optimizer } = makeOptimizer(spec.training.optimizer);
   const y = tf.oneHot(tf.zeros([x.shape[0]], 'int32'), outUnits).toFloat();
-  const packed = runStep(built, optimizer, spec.training, x, y, true);
-  const numbers = unpackStep(built, await packed.data());
+  const { packed, layout } = runStep(built, optimizer, spec.training, x, y, true);
+  const numbers = unpackStep(built, layout, await packed.data());
   tf.dispose([packed, y, x]);
   built.model.dispose();
   optimizer.dispose();

@@ -77,8 +77,8 @@ describe('measured step against an independent gradient computation', () => {
     const { spec, built, optimizer } = setup(training);
     const x = tf.tensor2d(X);
     const y = tf.tensor2d(Y);
-    const packed = runStep(built, optimizer, spec.training, x, y, true);
-    const numbers = unpackStep(built, await packed.data());
+    const { packed, layout } = runStep(built, optimizer, spec.training, x, y, true);
+    const numbers = unpackStep(built, layout, await packed.data());
     tf.dispose([packed, x, y]);
     built.model.dispose();
     optimizer.dispose();
