@@ -1,0 +1,53 @@
+// Repeat expansion: validated layer entries (with `repeat` blocks) → the flat ResolvedLayer list the engine builds.
+
+import type { LayerOrigin, ResolvedLayer, SourceRange, SpecPath } from './types';
+
+type WithoutOrigin<T> = T extends unknown ? Omit<T, keyof LayerOrigin> : never;
+
+/** A validated layer's own settings; a residual's inner layers live in its entry's `children`. */
+export type LayerFields = WithoutOrigin<Exclude<ResolvedLayer, { type: 'residual' }>> | { type: 'residual' };
+
+/** One valid entry of a `layers` array, before expansion. */
+export type LayerEntry =
+  | { kind: 'layer'; fields: LayerFields; specPath: SpecPath; range: SourceRange; children: LayerEntry[] }
+  | { kind: 'repeat'; count: number; specPath: SpecPath; range: SourceRange; children: LayerEntry[] };
+
+/** How many layers (residual blocks and their insides each counting one) the entries expand to. */
+export function expandedCount(entries: readonly LayerEntry[]): number {
+  let total = 0;
+  for (const e of entries) {
+    const inner = expandedCount(e.children);
+    total += e.kind === 'repeat' ? e.count * inner : 1 + inner;
+  }
+  return total;
+}
+
+/**
+ * Expands every repeat. Each layer keeps the pointer and range of the entry it was built from (for repeats the
+ * template entry, so problems and live metrics point at text the user wrote) plus the copy indices that made it.
+ */
+export function expandLayers(entries: readonly LayerEntry[], copies: readonly number[] = []): ResolvedLayer[] {
+  const out: ResolvedLayer[] = [];
+  for (const e of entries) {
+    if (e.kind === 'repeat') {
+      for (let i = 0; i < e.count; i++) out.push(...expandLayers(e.children, [...copies, i]));
+      continue;
+    }
+    const origin: LayerOrigin = { specPath: e.specPath, range: e.range };
+    if (copies.length > 0) {
+      origin.copy = copies[copies.length - 1];
+      origin.copies = [...copies];
+    }
+    if (e.fields.type === 'residual') {
+      out.push({ type: 'residual', ...origin, layers: expandLayers(e.children, copies) });
+    } else {
+      out.push({ ...cloneFields(e.fields), ...origin } as ResolvedLayer);
+    }
+  }
+  return out;
+}
+
+// Copies share no arrays or objects, so the engine may annotate one copy without touching its siblings.
+function cloneFields<T extends object>(fields: T): T {
+  return structuredClone(fields);
+}

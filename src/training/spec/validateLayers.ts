@@ -1,0 +1,186 @@
+// Validates `layers` arrays entry by entry (every layer type, residual blocks, repeat blocks) into LayerEntry trees.
+
+import type { Node } from 'jsonc-parser';
+import type { LayerEntry, LayerFields } from './expand';
+import { Fields, NumberRange, ObjectView, checkKeys, describeValue, readEnum, readNumber, readObject, requireProp } from './fields';
+import { childPointer } from './positions';
+import type { Reporter } from './problems';
+import { ACTIVATIONS, type ActivationName, type InitializerSpec, type LayerType, type SpecPath } from './types';
+import { readInitializer } from './validateInitializer';
+import { ANY_LAYER_PROPERTY, LAYER_PROPERTIES, LAYER_TYPES, REPEAT_PROPERTIES } from './vocabulary';
+
+const UNITS: NumberRange = { integer: true, min: 1, max: 65536 };
+const REPEAT: NumberRange = { integer: true, min: 1, max: 1000 };
+const WINDOW: NumberRange = { integer: true, min: 1 };
+const PADDINGS = ['valid', 'same'] as const;
+
+/**
+ * Validates a `layers` array. The result has one slot per entry: the entry, or undefined when it (or anything
+ * inside it) is invalid, so callers can stop shape checks at the first invalid layer instead of guessing past it.
+ * Undefined overall when the value is not a non-empty array.
+ */
+export function validateLayerList(r: Reporter, node: Node, path: SpecPath): (LayerEntry | undefined)[] | undefined {
+  if (node.type !== 'array') {
+    r.error('wrong-type', `"layers" must be an array of layers, got ${describeValue(node)}`, node, path);
+    return undefined;
+  }
+  const items = node.children ?? [];
+  if (items.length === 0) {
+    r.error('empty-layers', '"layers" must contain at least one layer', node, path);
+    return undefined;
+  }
+  return items.map((item, i) => validateEntry(r, item, childPointer(path, i)));
+}
+
+function validateEntry(r: Reporter, node: Node, path: SpecPath): LayerEntry | undefined {
+  const obj = readObject(r, node, path, 'a layer');
+  if (!obj) return undefined;
+  const typeProp = obj.props.get('type');
+  if (!typeProp) {
+    if (obj.props.has('repeat')) return validateRepeat(r, obj);
+    r.error(
+      'missing-required',
+      `this layer has no "type"; expected one of ${LAYER_TYPES.join(', ')} (or a repeat block: { "repeat": n, "layers": [...] })`,
+      node,
+      childPointer(path, 'type'),
+    );
+    return undefined;
+  }
+  const type = readEnum(r, typeProp.value, typeProp.path, 'layer type', LAYER_TYPES, 'unknown-layer-type');
+  if (!type) return undefined;
+  const before = r.errorCount;
+  const repeatProp = obj.props.get('repeat');
+  if (repeatProp) {
+    r.error(
+      'not-applicable',
+      `"repeat" cannot be combined with "type": write { "repeat": n, "layers": [ { "type": "${type}", ... } ] }`,
+      repeatProp.key,
+      repeatProp.path,
+    );
+  }
+  checkKeys(r, obj, [...LAYER_PROPERTIES[type], 'repeat'], `a ${type} layer`, ANY_LAYER_PROPERTY);
+  const range = r.lines.rangeOfNode(node);
+  let children: LayerEntry[] = [];
+  let fields: LayerFields | undefined;
+  if (type === 'residual') {
+    const inner = readChildren(r, obj, 'a residual block');
+    if (inner) children = inner;
+    fields = { type };
+  } else {
+    fields = readFields(r, obj, type);
+  }
+  if (!fields || r.errorCount !== before) return undefined;
+  return { kind: 'layer', fields, specPath: path, range, children };
+}
+
+function validateRepeat(r: Reporter, obj: ObjectView): LayerEntry | undefined {
+  const before = r.errorCount;
+  checkKeys(r, obj, REPEAT_PROPERTIES, 'a repeat block (it has no "type")', ANY_LAYER_PROPERTY);
+  const countProp = obj.props.get('repeat');
+  if (!countProp) return undefined;
+  const count = readNumber(r, countProp.value, countProp.path, '"repeat"', REPEAT);
+  const children = readChildren(r, obj, 'a repeat block');
+  if (count === undefined || !children || r.errorCount !== before) return undefined;
+  return { kind: 'repeat', count, specPath: obj.path, range: r.lines.rangeOfNode(obj.node), children };
+}
+
+/** The inner `layers` of a residual or repeat block; undefined when missing or when any inner entry is invalid. */
+function readChildren(r: Reporter, obj: ObjectView, what: string): LayerEntry[] | undefined {
+  const prop = requireProp(r, obj, 'layers', what);
+  if (!prop) return undefined;
+  const entries = validateLayerList(r, prop.value, prop.path);
+  if (!entries || entries.some((e) => e === undefined)) return undefined;
+  return entries as LayerEntry[];
+}
+
+function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, 'residual'>): LayerFields | undefined {
+  const f = new Fields(r, obj);
+  const what = `a ${type} layer`;
+  switch (type) {
+    case 'dense': {
+      const units = requiredNumber(r, obj, 'units', what, UNITS);
+      return { type, units: units ?? 1, ...kernelSettings(r, f) };
+    }
+    case 'conv2d': {
+      const filters = requiredNumber(r, obj, 'filters', what, UNITS);
+      const kernelProp = requireProp(r, obj, 'kernelSize', what, ' (a number such as 3, or [height, width])');
+      const kernelSize = kernelProp ? readPair(r, kernelProp.value, kernelProp.path, '"kernelSize"') : undefined;
+      const strides = optionalPair(r, obj, 'strides') ?? [1, 1];
+      return {
+        type, filters: filters ?? 1, kernelSize: kernelSize ?? [1, 1], strides,
+        padding: f.enumValue('padding', 'padding', PADDINGS, 'valid'), ...kernelSettings(r, f),
+      };
+    }
+    case 'maxPooling2d': {
+      const poolSize = optionalPair(r, obj, 'poolSize') ?? [2, 2];
+      // Non-overlapping windows by default, as in Keras: strides follow poolSize unless given.
+      const strides = optionalPair(r, obj, 'strides') ?? [poolSize[0], poolSize[1]];
+      return { type, poolSize, strides, padding: f.enumValue('padding', 'padding', PADDINGS, 'valid') };
+    }
+    case 'flatten':
+      return { type };
+    case 'activation': {
+      const prop = requireProp(r, obj, 'activation', what, ` (one of ${ACTIVATIONS.join(', ')})`);
+      const activation = prop ? readEnum(r, prop.value, prop.path, 'activation', ACTIVATIONS) : undefined;
+      return { type, activation: activation ?? 'linear' };
+    }
+    case 'dropout': {
+      const rate = requiredNumber(r, obj, 'rate', what, { min: 0, max: 1, maxExclusive: true }, ' (the fraction of units dropped, e.g. 0.2)');
+      return { type, rate: rate ?? 0 };
+    }
+    case 'batchNormalization':
+      return {
+        type,
+        momentum: f.number('momentum', { min: 0, max: 1 }, 0.99),
+        epsilon: f.number('epsilon', { min: 0, minExclusive: true }, 1e-3),
+      };
+    case 'layerNormalization':
+      return { type, epsilon: f.number('epsilon', { min: 0, minExclusive: true }, 1e-3) };
+  }
+}
+
+interface KernelSettings {
+  activation: ActivationName;
+  useBias: boolean;
+  kernelInitializer: InitializerSpec;
+  biasInitializer: InitializerSpec;
+}
+
+function kernelSettings(r: Reporter, f: Fields): KernelSettings {
+  const init = (name: string, fallback: InitializerSpec): InitializerSpec => {
+    const p = f.prop(name);
+    return p ? readInitializer(r, p.value, p.path, `"${name}"`) ?? fallback : fallback;
+  };
+  return {
+    activation: f.enumValue('activation', 'activation', ACTIVATIONS, 'linear'),
+    useBias: f.boolean('useBias', true),
+    kernelInitializer: init('kernelInitializer', 'glorotUniform'),
+    biasInitializer: init('biasInitializer', 'zeros'),
+  };
+}
+
+function requiredNumber(
+  r: Reporter, obj: ObjectView, name: string, what: string, range: NumberRange, hint = '',
+): number | undefined {
+  const prop = requireProp(r, obj, name, what, hint);
+  return prop ? readNumber(r, prop.value, prop.path, `"${name}"`, range) : undefined;
+}
+
+function optionalPair(r: Reporter, obj: ObjectView, name: string): [number, number] | undefined {
+  const prop = obj.props.get(name);
+  return prop ? readPair(r, prop.value, prop.path, `"${name}"`) : undefined;
+}
+
+/** A window size: one integer for both axes, or [height, width]. */
+function readPair(r: Reporter, node: Node, path: SpecPath, label: string): [number, number] | undefined {
+  if (node.type === 'number') {
+    const n = readNumber(r, node, path, label, WINDOW);
+    return n === undefined ? undefined : [n, n];
+  }
+  if (node.type !== 'array' || (node.children ?? []).length !== 2) {
+    r.error('wrong-type', `${label} must be an integer ≥ 1 or a pair [height, width], got ${describeValue(node)}`, node, path);
+    return undefined;
+  }
+  const [h, w] = (node.children as Node[]).map((c, i) => readNumber(r, c, childPointer(path, i), `${label}[${i}]`, WINDOW));
+  return h === undefined || w === undefined ? undefined : [h, w];
+}

@@ -1,0 +1,110 @@
+// The names the spec format knows and the properties each kind of object takes (shared by validators and tests).
+
+import type { DatasetName, LayerType, LossName, OptimizerType, ScheduleSpec } from './types';
+
+export const LAYER_TYPES: readonly LayerType[] = [
+  'dense', 'conv2d', 'maxPooling2d', 'flatten', 'activation', 'dropout', 'batchNormalization', 'layerNormalization', 'residual',
+];
+
+const INIT = ['kernelInitializer', 'biasInitializer'] as const;
+
+/** Properties of each layer type, `type` included. */
+export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = {
+  dense: ['type', 'units', 'activation', 'useBias', ...INIT],
+  conv2d: ['type', 'filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', ...INIT],
+  maxPooling2d: ['type', 'poolSize', 'strides', 'padding'],
+  flatten: ['type'],
+  activation: ['type', 'activation'],
+  dropout: ['type', 'rate'],
+  batchNormalization: ['type', 'momentum', 'epsilon'],
+  layerNormalization: ['type', 'epsilon'],
+  residual: ['type', 'layers'],
+};
+
+export const REPEAT_PROPERTIES: readonly string[] = ['repeat', 'layers'];
+
+/** Every property any layer entry may have, to tell "wrong for this type" from "a typo". */
+export const ANY_LAYER_PROPERTY: ReadonlySet<string> = new Set([...Object.values(LAYER_PROPERTIES).flat(), ...REPEAT_PROPERTIES]);
+
+export const DATASETS: readonly DatasetName[] = ['spiral', 'moons', 'circles', 'xor', 'blobs', 'sine', 'mnist', 'csv'];
+
+const COMMON_DATA = ['dataset', 'samples', 'validationSplit', 'standardize'] as const;
+const TABULAR = ['classes', 'features', 'noise'] as const;
+
+/** Properties of `data` for each dataset. */
+export const DATA_PROPERTIES: Readonly<Record<DatasetName, readonly string[]>> = {
+  spiral: [...COMMON_DATA, ...TABULAR],
+  moons: [...COMMON_DATA, ...TABULAR],
+  circles: [...COMMON_DATA, ...TABULAR],
+  xor: [...COMMON_DATA, ...TABULAR],
+  blobs: [...COMMON_DATA, ...TABULAR],
+  sine: [...COMMON_DATA, 'noise'],
+  mnist: [...COMMON_DATA, 'classes'],
+  csv: [...COMMON_DATA, 'path', 'label', 'task'],
+};
+
+export const ANY_DATA_PROPERTY: ReadonlySet<string> = new Set(Object.values(DATA_PROPERTIES).flat());
+
+/** Datasets whose class count is fixed by the data; `classes`, when given, must equal it. */
+export const FIXED_CLASSES: Partial<Record<DatasetName, number>> = { moons: 2, circles: 2, xor: 2, mnist: 10 };
+
+/** Datasets whose generators draw points in the plane: `features`, when given, must be 2. */
+export const PLANAR_DATASETS: readonly DatasetName[] = ['spiral', 'moons', 'circles', 'xor'];
+
+export const DEFAULT_CLASSES: Readonly<Record<DatasetName, number>> = {
+  spiral: 3, blobs: 3, moons: 2, circles: 2, xor: 2, mnist: 10, sine: 1, csv: 2,
+};
+
+export const MNIST_MAX_SAMPLES = 10000;
+
+/** Far below the loader's own limit: beyond this a learning example only gets slow, not better. */
+export const MAX_SAMPLES = 100000;
+
+/** Keeps blobs at ≤ 50 million generated values even at MAX_SAMPLES. */
+export const MAX_FEATURES = 500;
+
+export const MAX_CLASSES = 100;
+
+export const LOSSES: readonly LossName[] = ['categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'];
+
+export const OPTIMIZERS: readonly OptimizerType[] = ['sgd', 'adam', 'rmsprop', 'adagrad'];
+
+export const OPTIMIZER_PROPERTIES: Readonly<Record<OptimizerType, readonly string[]>> = {
+  sgd: ['type', 'learningRate', 'momentum', 'nesterov'],
+  adam: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon'],
+  rmsprop: ['type', 'learningRate', 'momentum', 'epsilon'],
+  adagrad: ['type', 'learningRate'],
+};
+
+export const ANY_OPTIMIZER_PROPERTY: ReadonlySet<string> = new Set(Object.values(OPTIMIZER_PROPERTIES).flat());
+
+export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerType, number>> = {
+  sgd: 0.01, adam: 0.001, rmsprop: 0.001, adagrad: 0.01,
+};
+
+export type ScheduleType = ScheduleSpec['type'];
+
+export const SCHEDULES: readonly ScheduleType[] = ['constant', 'step', 'exponential', 'cosine', 'warmupCosine'];
+
+export const SCHEDULE_PROPERTIES: Readonly<Record<ScheduleType, readonly string[]>> = {
+  constant: ['type'],
+  step: ['type', 'every', 'factor'],
+  exponential: ['type', 'decay'],
+  cosine: ['type', 'minLearningRate'],
+  warmupCosine: ['type', 'warmupEpochs', 'minLearningRate'],
+};
+
+export const ANY_SCHEDULE_PROPERTY: ReadonlySet<string> = new Set(Object.values(SCHEDULE_PROPERTIES).flat());
+
+export const TOP_LEVEL_PROPERTIES: readonly string[] = ['$schema', 'name', 'seed', 'data', 'model', 'training', 'monitor'];
+
+export const MODEL_PROPERTIES: readonly string[] = ['inputShape', 'layers'];
+
+export const TRAINING_PROPERTIES: readonly string[] = [
+  'epochs', 'batchSize', 'loss', 'optimizer', 'schedule', 'clipNorm', 'clipValue', 'weightDecay', 'earlyStopping', 'measureEvery',
+];
+
+export const EARLY_STOPPING_PROPERTIES: readonly string[] = ['patience', 'restoreBestWeights', 'minDelta'];
+
+/** Expanded layers above this count are refused: nested repeats multiply quickly and would stall the editor. */
+export const MAX_EXPANDED_LAYERS = 10000;

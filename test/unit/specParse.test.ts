@@ -1,0 +1,334 @@
+// Spec parser: valid specs resolve to the expected structure with every default filled and repeats expanded.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseSpecFile, parseSpecText } from '../../src/training/spec/parse';
+import type { ParseResult, ParsedSpec, ResolvedLayer } from '../../src/training/spec/types';
+
+const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/specs');
+const valid = (name: string): string => path.join(FIXTURES, 'valid', `${name}.gradscope.json`);
+
+function parsedFile(name: string): ParsedSpec {
+  const result = parseSpecFile(valid(name));
+  assert.deepEqual(result.problems, [], `problems in ${name}`);
+  assert.ok(result.spec, `no spec for ${name}`);
+  return result.spec;
+}
+
+/** Layers without positions, so expectations can be written as plain objects. */
+function shape(layer: ResolvedLayer): Record<string, unknown> {
+  const { range: _range, ...rest } = layer;
+  if (rest.type === 'residual') return { ...rest, layers: rest.layers.map(shape) };
+  return rest;
+}
+
+const ADAM = { type: 'adam', learningRate: 0.001, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+const DENSE_DEFAULTS = { useBias: true, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' };
+
+describe('spec parser: valid specs', () => {
+  it('fills every default of a minimal spec', () => {
+    const spec = parsedFile('minimal');
+    assert.equal(spec.name, 'minimal');
+    assert.equal(spec.seed, 0);
+    assert.deepEqual(spec.data, {
+      dataset: 'moons', samples: 1000, classes: 2, features: 2, noise: 0.1, validationSplit: 0.2, standardize: true,
+    });
+    assert.deepEqual(spec.model.inputShape, [2], 'inputShape defaults to the dataset shape');
+    assert.deepEqual(spec.model.layers.map(shape), [
+      { type: 'dense', units: 2, activation: 'softmax', ...DENSE_DEFAULTS, specPath: '/model/layers/0' },
+    ]);
+    assert.deepEqual(spec.training, {
+      epochs: 20, batchSize: 32, loss: 'categoricalCrossentropy', optimizer: ADAM, schedule: { type: 'constant' },
+      weightDecay: 0, measureEvery: 1,
+    });
+    assert.equal(spec.monitor, undefined);
+  });
+
+  it('resolves the deep-sigmoid example: settings, repeat copies, residual block', () => {
+    const spec = parsedFile('deep-sigmoid');
+    assert.equal(spec.name, 'deep-sigmoid');
+    assert.equal(spec.seed, 7);
+    assert.deepEqual(spec.data, {
+      dataset: 'spiral', samples: 1500, classes: 3, features: 2, noise: 0.1, validationSplit: 0.2, standardize: true,
+    });
+    assert.deepEqual(spec.training, {
+      epochs: 20, batchSize: 32, loss: 'categoricalCrossentropy',
+      optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+      schedule: { type: 'warmupCosine', warmupEpochs: 2, minLearningRate: 0 },
+      clipNorm: 1, weightDecay: 0, measureEvery: 1,
+      earlyStopping: { patience: 5, restoreBestWeights: true, minDelta: 0 },
+    });
+    const layers = spec.model.layers.map(shape);
+    assert.equal(layers.length, 1 + 12 + 1 + 1);
+    assert.deepEqual(layers[0], { type: 'dense', units: 32, activation: 'sigmoid', ...DENSE_DEFAULTS, specPath: '/model/layers/0' });
+    for (let i = 0; i < 12; i++) {
+      assert.deepEqual(layers[1 + i], {
+        type: 'dense', units: 32, activation: 'sigmoid', ...DENSE_DEFAULTS, specPath: '/model/layers/1/layers/0', copy: i, copies: [i],
+      });
+    }
+    assert.deepEqual(layers[13], {
+      type: 'residual', specPath: '/model/layers/2',
+      layers: [
+        { type: 'dense', units: 32, activation: 'relu', ...DENSE_DEFAULTS, specPath: '/model/layers/2/layers/0' },
+        { type: 'dense', units: 32, activation: 'linear', ...DENSE_DEFAULTS, specPath: '/model/layers/2/layers/1' },
+      ],
+    });
+    assert.deepEqual(layers[14], { type: 'dense', units: 3, activation: 'softmax', ...DENSE_DEFAULTS, specPath: '/model/layers/3' });
+  });
+
+  it('expands nested repeats with residuals inside: specPath of the template, copy and copies outermost first', () => {
+    const spec = parsedFile('nested-repeat');
+    const summary = (l: ResolvedLayer): unknown[] => [l.type, l.specPath, l.copy, l.copies];
+    const expected: unknown[][] = [['dense', '/model/layers/0', undefined, undefined]];
+    for (let i = 0; i < 2; i++) {
+      expected.push(['residual', '/model/layers/1/layers/0', i, [i]]);
+      for (let j = 0; j < 3; j++) expected.push(['dense', '/model/layers/1/layers/1/layers/0', j, [i, j]]);
+    }
+    expected.push(['dense', '/model/layers/2', undefined, undefined]);
+    assert.deepEqual(spec.model.layers.map(summary), expected);
+    const residual = spec.model.layers[5];
+    assert.ok(residual.type === 'residual');
+    assert.deepEqual(residual.layers.map(summary), [['dense', '/model/layers/1/layers/0/layers/0', 1, [1]]]);
+    // Layers outside any repeat carry no copy fields at all (not even undefined ones).
+    assert.ok(!('copy' in spec.model.layers[0]) && !('copies' in spec.model.layers[0]));
+    // Copies are independent objects: the engine may annotate one without touching its siblings.
+    assert.notEqual(spec.model.layers[2].copies, spec.model.layers[3].copies);
+    assert.deepEqual(spec.training.optimizer, { ...ADAM, learningRate: 0.01 }, 'optimizer without type is adam');
+    assert.deepEqual(spec.training.earlyStopping, { patience: 3, restoreBestWeights: true, minDelta: 0.001 });
+  });
+
+  it('gives every resolved layer the range of its entry in the text', () => {
+    const file = valid('nested-repeat');
+    const result = parseSpecFile(file);
+    assert.ok(result.spec);
+    const visit = (layers: ResolvedLayer[]): void => {
+      for (const l of layers) {
+        const source = result.text.slice(l.range.offset, l.range.offset + l.range.length);
+        assert.ok(source.startsWith('{') && source.endsWith('}'), `range of ${l.specPath}: ${source}`);
+        assert.equal(JSON.parse(source).type, l.type);
+        if (l.type === 'residual') visit(l.layers);
+      }
+    };
+    visit(result.spec.model.layers);
+    // Template entry of the inner repeat: line 11 `          { "repeat": 3, "layers": [ { "type": "dense", ...` column 38.
+    assert.deepEqual(result.spec.model.layers[2].range.start, { line: 11, column: 38 });
+  });
+
+  it('reads conv2d / pooling / normalization settings and the string shorthands of optimizer and schedule', () => {
+    const spec = parsedFile('mnist-cnn');
+    assert.equal(spec.name, 'mnist-cnn');
+    assert.deepEqual(spec.data, {
+      dataset: 'mnist', samples: 3000, classes: 10, features: 784, noise: 0, validationSplit: 0.2, standardize: true,
+    });
+    assert.deepEqual(spec.model.inputShape, [28, 28, 1]);
+    const layers = spec.model.layers.map(shape);
+    assert.deepEqual(layers[0], {
+      type: 'conv2d', filters: 8, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu',
+      useBias: true, kernelInitializer: 'heNormal', biasInitializer: 'zeros', specPath: '/model/layers/0',
+    });
+    assert.deepEqual(layers[1], { type: 'maxPooling2d', poolSize: [2, 2], strides: [2, 2], padding: 'valid', specPath: '/model/layers/1' });
+    assert.deepEqual(layers[2], {
+      type: 'residual', specPath: '/model/layers/2',
+      layers: [
+        {
+          type: 'conv2d', filters: 16, kernelSize: [3, 3], strides: [1, 1], padding: 'same', activation: 'relu',
+          ...DENSE_DEFAULTS, specPath: '/model/layers/2/layers/0',
+        },
+        { type: 'batchNormalization', momentum: 0.9, epsilon: 1e-3, specPath: '/model/layers/2/layers/1' },
+      ],
+    });
+    assert.deepEqual(layers.slice(3).map((l) => l.type), ['flatten', 'dropout', 'dense']);
+    assert.equal(layers[4].rate, 0.25);
+    assert.deepEqual(spec.training.optimizer, ADAM);
+    assert.deepEqual(spec.training.schedule, { type: 'cosine', minLearningRate: 0 });
+    assert.equal(spec.training.measureEvery, 10);
+    assert.equal(spec.training.batchSize, 64);
+  });
+
+  it('resolves a regression spec: default loss, initializer objects, rmsprop, step schedule, clipping', () => {
+    const spec = parsedFile('sine-regression');
+    assert.equal(spec.data.classes, 1);
+    assert.equal(spec.data.noise, 0);
+    assert.deepEqual(spec.model.inputShape, [1]);
+    assert.equal(spec.training.loss, 'meanSquaredError');
+    assert.deepEqual(spec.training.optimizer, { ...ADAM, type: 'rmsprop', learningRate: 0.005, momentum: 0.5 });
+    assert.deepEqual(spec.training.schedule, { type: 'step', every: 10, factor: 0.5 });
+    assert.equal(spec.training.clipValue, 0.5);
+    assert.equal(spec.training.clipNorm, undefined);
+    assert.equal(spec.training.weightDecay, 0.0001);
+    const [first, norm, second] = spec.model.layers;
+    assert.ok(first.type === 'dense' && second.type === 'dense');
+    assert.deepEqual(first.biasInitializer, { type: 'constant', value: 0.1 });
+    assert.deepEqual(second.kernelInitializer, { type: 'randomUniform', minval: -0.1, maxval: 0.1 });
+    assert.deepEqual(shape(norm), { type: 'layerNormalization', epsilon: 1e-3, specPath: '/model/layers/1' });
+  });
+
+  it('resolves binary classification on blobs with earlyStopping: true and a monitor section', () => {
+    const spec = parsedFile('blobs-binary');
+    assert.equal(spec.name, 'blobs binary');
+    assert.deepEqual(spec.data, {
+      dataset: 'blobs', samples: 400, classes: 2, features: 5, noise: 0.1, validationSplit: 0.2, standardize: false,
+    });
+    assert.equal(spec.training.loss, 'binaryCrossentropy');
+    assert.deepEqual(spec.training.earlyStopping, { patience: 5, restoreBestWeights: true, minDelta: 0 });
+    assert.deepEqual(spec.training.schedule, { type: 'exponential', decay: 0.9 });
+    assert.equal(spec.training.optimizer.nesterov, true);
+    assert.deepEqual(spec.monitor, { deadUnitFraction: 0.5 });
+    const first = spec.model.layers[0];
+    assert.ok(first.type === 'dense');
+    assert.equal(first.useBias, false);
+    assert.deepEqual(first.kernelInitializer, { type: 'randomNormal', mean: 0, stddev: 0.1 });
+    assert.deepEqual(shape(spec.model.layers[1]), { type: 'activation', activation: 'elu', specPath: '/model/layers/1' });
+  });
+
+  it('resolves a csv dataset relative to the spec: absolute path, classes and features from the file, all rows', () => {
+    const spec = parsedFile('iris-csv');
+    assert.deepEqual(spec.data, {
+      dataset: 'csv', samples: 18, classes: 3, features: 4, noise: 0, validationSplit: 0.25, standardize: true,
+      path: path.join(FIXTURES, 'valid', 'data', 'iris-small.csv'), label: 'species', task: 'classification',
+    });
+    assert.deepEqual(spec.model.inputShape, [4]);
+  });
+
+  it('resolves a csv regression: one target, meanSquaredError by default, samples as a subset', () => {
+    const spec = parsedFile('line-csv');
+    assert.deepEqual([spec.data.task, spec.data.classes, spec.data.features, spec.data.samples], ['regression', 1, 2, 10]);
+    assert.equal(spec.training.loss, 'meanSquaredError');
+    assert.deepEqual(spec.training.optimizer, { ...ADAM, type: 'adagrad', learningRate: 0.01 });
+  });
+
+  it('turns a data-module error about the csv file into a problem at the field it names', () => {
+    const text = '{ "data": { "dataset": "csv", "path": "data/iris-small.csv", "label": "sepal_length", "task": "regression" }, ' +
+      '"model": { "layers": [ { "type": "dense", "units": 1 } ] } }';
+    const result = parseSpecText(text, valid('inline'));
+    assert.deepEqual(result.problems.map((p) => [p.code, p.specPath]), [['dataset-error', '/data/path']]);
+    assert.match(result.problems[0].message, /non-numeric value "setosa"/);
+    assert.equal(text.slice(result.problems[0].range.offset).startsWith('"data/iris-small.csv"'), true);
+  });
+
+  it('names a spec after its file and accepts comments and trailing commas', () => {
+    const text = '// a comment\n{ "data": { "dataset": "xor", }, /* block */ "model": { "layers": [ { "type": "dense", "units": 2, }, ], }, }';
+    const result = parseSpecText(text, '/some/dir/my-net.gradscope.json');
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.spec?.name, 'my-net');
+    assert.equal(parseSpecText(text, '/some/dir/other.json').spec?.name, 'other');
+  });
+
+  it('keeps the spec when there are only warnings', () => {
+    const text = '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "flatten" }, { "type": "dense", "units": 3 } ] } }';
+    const result = parseSpecText(text, '/x/a.gradscope.json');
+    assert.deepEqual(result.problems.map((p) => [p.severity, p.code]), [['warning', 'flatten-noop']]);
+    assert.ok(result.spec);
+  });
+
+  it('has no spec when there is any error, and returns file and text as given', () => {
+    const text = '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "dense", "units": 4 } ] } }';
+    const result: ParseResult = parseSpecText(text, '/x/a.gradscope.json');
+    assert.equal(result.spec, undefined);
+    assert.equal(result.file, '/x/a.gradscope.json');
+    assert.equal(result.text, text);
+    assert.deepEqual(result.problems.map((p) => p.code), ['output-mismatch']);
+  });
+});
+
+describe('spec parser: files', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-spec-'));
+  });
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports a missing file as one unreadable-file problem at 1:1', () => {
+    const missing = path.join(dir, 'nope.gradscope.json');
+    const result = parseSpecFile(missing);
+    assert.equal(result.spec, undefined);
+    assert.equal(result.problems.length, 1);
+    const [p] = result.problems;
+    assert.equal(p.code, 'unreadable-file');
+    assert.equal(p.severity, 'error');
+    assert.deepEqual([p.range.start, p.range.offset, p.range.length], [{ line: 1, column: 1 }, 0, 0]);
+    assert.match(p.message, /not found/);
+  });
+
+  it('reports a directory as unreadable-file', () => {
+    const result = parseSpecFile(dir);
+    assert.deepEqual(result.problems.map((p) => p.code), ['unreadable-file']);
+  });
+
+  it('ignores a byte-order mark so columns match the editor', () => {
+    const body = '{\n  "data": { "dataset": "spiral" },\n  "model": { "layers": [ { "type": "dens", "units": 3 } ] }\n}';
+    const file = path.join(dir, 'bom.gradscope.json');
+    fs.writeFileSync(file, '\ufeff' + body);
+    const [p] = parseSpecFile(file).problems;
+    assert.equal(p.code, 'unknown-layer-type');
+    assert.deepEqual(p.range.start, { line: 3, column: 36 });
+    // Text that still holds the mark (e.g. from an editor buffer) keeps offsets into that text.
+    const [q] = parseSpecText('\ufeff' + body, file).problems;
+    assert.equal(q.range.offset, p.range.offset + 1);
+  });
+});
+
+describe('spec parser: limits and cross-field checks', () => {
+  const codes = (text: string): string[] => parseSpecText(text, '/x/a.gradscope.json').problems.map((p) => `${p.severity} ${p.code} ${p.specPath}`);
+  const withTraining = (training: string): string =>
+    `{ "data": { "dataset": "spiral", "samples": 50 }, "model": { "layers": [ { "type": "dense", "units": 3 } ] }, "training": ${training} }`;
+
+  it('refuses nesting deeper than jsonc-parser can take, instead of overflowing the stack', () => {
+    const deep = `{ "data": { "dataset": "xor" }, "model": { "layers": ${'[{ "type": "residual", "layers": '.repeat(3000)}[] ${'}]'.repeat(3000)} } }`;
+    assert.deepEqual(codes(deep), ['error too-deep ']);
+  });
+
+  it('refuses repeats that expand past the layer limit', () => {
+    const text = '{ "data": { "dataset": "xor" }, "model": { "layers": [ { "repeat": 1000, "layers": [ { "repeat": 1000, "layers": [ { "type": "dense", "units": 2 } ] } ] } ] } }';
+    assert.deepEqual(codes(text), ['error too-many-layers /model/layers']);
+  });
+
+  it('reports duplicate keys (the last one counts, as in JSON.parse)', () => {
+    const text = '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "dense", "units": 1, "units": 3 } ] } }';
+    assert.deepEqual(codes(text), ['error duplicate-property /model/layers/0/units']);
+  });
+
+  it('checks the learning-rate schedule against the optimizer and the epochs', () => {
+    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "cosine", "minLearningRate": 0.5 } }')),
+      ['error out-of-range /training/schedule/minLearningRate']);
+    assert.deepEqual(codes(withTraining('{ "epochs": 3, "schedule": { "type": "warmupCosine", "warmupEpochs": 3 } }')),
+      ['warning warmup-too-long /training/schedule/warmupEpochs']);
+    assert.deepEqual(codes(withTraining('{ "schedule": "step" }')), []);
+    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "step", "decay": 0.5 } }')),
+      ['error not-applicable /training/schedule/decay']);
+  });
+
+  it('warns about settings that do nothing or a batch larger than the training set', () => {
+    assert.deepEqual(codes(withTraining('{ "optimizer": { "type": "sgd", "nesterov": true } }')), ['warning no-effect /training/optimizer/nesterov']);
+    assert.deepEqual(codes(withTraining('{ "batchSize": 64 }')), ['warning batch-too-large /training/batchSize']);
+  });
+
+  it('checks initializer objects', () => {
+    const layer = (init: string): string =>
+      `{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "dense", "units": 3, "kernelInitializer": ${init} } ] } }`;
+    assert.deepEqual(codes(layer('{ "type": "randomUniform", "minval": 1, "maxval": 1 }')),
+      ['error out-of-range /model/layers/0/kernelInitializer/maxval']);
+    assert.deepEqual(codes(layer('{ "type": "randomNormal", "stddev": 0 }')), ['error out-of-range /model/layers/0/kernelInitializer/stddev']);
+    assert.deepEqual(codes(layer('{ "type": "constant" }')), ['error missing-required /model/layers/0/kernelInitializer/value']);
+    assert.deepEqual(codes(layer('"HeNormal"')), ['error unknown-value /model/layers/0/kernelInitializer']);
+    assert.match(parseSpecText(layer('"HeNormal"'), '/x/a.json').problems[0].message, /did you mean "heNormal"/);
+  });
+
+  it('suggests names across naming styles and common aliases', () => {
+    const text = '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "batch_norm" }, { "type": "dense", "units": 3, "activation": "ReLU" } ] }, "training": { "loss": "mse" } }';
+    const messages = parseSpecText(text, '/x/a.json').problems.map((p) => p.message);
+    assert.deepEqual(messages.map((m) => /did you mean "([^"]+)"/.exec(m)?.[1]), ['batchNormalization', 'relu', 'meanSquaredError']);
+  });
+
+  it('checks classes against what each dataset allows', () => {
+    assert.deepEqual(codes('{ "data": { "dataset": "mnist", "classes": 10 }, "model": { "layers": [ { "type": "flatten" }, { "type": "dense", "units": 10 } ] } }'), []);
+    assert.deepEqual(codes('{ "data": { "dataset": "blobs", "classes": 40, "samples": 20 }, "model": { "layers": [ { "type": "dense", "units": 40 } ] } }'),
+      ['error out-of-range /data/classes']);
+    assert.deepEqual(codes('{ "data": { "dataset": "sine", "classes": 2 }, "model": { "layers": [ { "type": "dense", "units": 1 } ] } }'),
+      ['error not-applicable /data/classes']);
+  });
+});
