@@ -1,0 +1,213 @@
+// Conv2D gradients for wasm as im2col/col2im + one XNNPACK GEMM per chunk of output pixels.
+// Conv2DBackpropFilter is not registered for wasm at all (conv training throws without it), and the
+// stock Conv2DBackpropInput is a scalar C++ loop; both become O(size) JS rearrangement plus a GEMM.
+import * as tf from '@tensorflow/tfjs';
+import { alloc, f32, free, input } from './wasmHeap';
+import type { BackendWasm, WasmKernelArgs } from './wasmHeap';
+import { transposeLast2, xnnMatMul } from './wasmMatMul';
+
+/** Upper bound on an im2col buffer, in floats (8 MB): larger batches go in chunks of whole images. Mutable for tests. */
+export const convGradTuning = { maxColsFloats: 1 << 21 };
+
+type Nhwc = [number, number, number, number];
+
+interface ConvGeometry {
+  batch: number; inH: number; inW: number; inC: number;
+  outH: number; outW: number; outC: number;
+  filterH: number; filterW: number;
+  strideH: number; strideW: number;
+  padTop: number; padLeft: number;
+}
+
+function geometry(xShape: Nhwc, filterShape: Nhwc, attrs: tf.Conv2DBackpropFilterAttrs | tf.Conv2DBackpropInputAttrs): ConvGeometry {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  return {
+    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
+    outH: info.outHeight, outW: info.outWidth, outC: info.outChannels,
+    filterH: info.filterHeight, filterW: info.filterWidth,
+    strideH: info.strideHeight, strideW: info.strideWidth,
+    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+  };
+}
+
+/**
+ * For each filter column f, the output columns [lo[f], hi[f]) whose tap f lands inside the input row
+ * (iw = ow*stride - pad + f in [0, inW)); hoisted so the pixel loops carry no bounds checks.
+ */
+function validColumns(g: ConvGeometry): { lo: Int32Array; hi: Int32Array } {
+  const lo = new Int32Array(g.filterW);
+  const hi = new Int32Array(g.filterW);
+  for (let f = 0; f < g.filterW; f++) {
+    lo[f] = Math.min(g.outW, Math.max(0, Math.ceil((g.padLeft - f) / g.strideW)));
+    hi[f] = Math.max(lo[f], Math.min(g.outW, Math.floor((g.inW - 1 + g.padLeft - f) / g.strideW) + 1));
+  }
+  return { lo, hi };
+}
+
+/**
+ * colsT[(tap*inC + c), p] = x at the input pixel that tap (fh, fw) of output pixel p reads, or 0 in the
+ * padding, for the images [n0, n0+images). Rows are written contiguously; `cols` must arrive zeroed.
+ */
+function im2colTransposed(g: ConvGeometry, xs: Float32Array, n0: number, images: number, cols: Float32Array): void {
+  const { inH, inW, inC, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft } = g;
+  const count = images * outH * outW;
+  const { lo, hi } = validColumns(g);
+  const step = strideW * inC;
+  for (let fh = 0; fh < filterH; fh++) {
+    for (let fw = 0; fw < filterW; fw++) {
+      const owLo = lo[fw];
+      const owHi = hi[fw];
+      for (let c = 0; c < inC; c++) {
+        const row = ((fh * filterW + fw) * inC + c) * count;
+        for (let n = 0; n < images; n++) {
+          for (let oh = 0; oh < outH; oh++) {
+            const ih = oh * strideH - padTop + fh;
+            if (ih < 0 || ih >= inH) continue;
+            const dst = row + (n * outH + oh) * outW;
+            let src = (((n0 + n) * inH + ih) * inW + (owLo * strideW - padLeft + fw)) * inC + c;
+            for (let ow = owLo; ow < owHi; ow++, src += step) cols[dst + ow] = xs[src];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dx[n0 + ...] += the input-pixel contributions in cols[p, (tap*inC + c)] (the adjoint of im2col). */
+function col2imAdd(g: ConvGeometry, cols: Float32Array, n0: number, images: number, dxs: Float32Array): void {
+  const { inH, inW, inC, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft } = g;
+  const kkc = filterH * filterW * inC;
+  const { lo, hi } = validColumns(g);
+  const dstStep = strideW * inC;
+  for (let n = 0; n < images; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const pixelRow = (n * outH + oh) * outW;
+      for (let fh = 0; fh < filterH; fh++) {
+        const ih = oh * strideH - padTop + fh;
+        if (ih < 0 || ih >= inH) continue;
+        const dxRow = ((n0 + n) * inH + ih) * inW;
+        for (let fw = 0; fw < filterW; fw++) {
+          const owLo = lo[fw];
+          const owHi = hi[fw];
+          let src = (pixelRow + owLo) * kkc + (fh * filterW + fw) * inC;
+          let dst = (dxRow + owLo * strideW - padLeft + fw) * inC;
+          for (let ow = owLo; ow < owHi; ow++, src += kkc, dst += dstStep) {
+            for (let c = 0; c < inC; c++) dxs[dst + c] += cols[src + c];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Images per im2col chunk: as many as fit convGradTuning.maxColsFloats, at least one. */
+function imagesPerChunk(g: ConvGeometry, kkc: number): number {
+  return Math.max(1, Math.min(g.batch, Math.floor(convGradTuning.maxColsFloats / (kkc * g.outH * g.outW))));
+}
+
+/** dW[FH*FW*Cin, Cout] = colsT[FH*FW*Cin, P] @ dy[P, Cout], summed over chunks of whole images. */
+function backpropFilterNhwc(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry, filterShape: Nhwc): tf.TensorInfo {
+  const kkc = g.filterH * g.filterW * g.inC;
+  const pixelsPerImage = g.outH * g.outW;
+  const chunk = imagesPerChunk(g, kkc);
+  const out = alloc(backend, filterShape);
+  for (let n0 = 0; n0 < g.batch; n0 += chunk) {
+    const images = Math.min(chunk, g.batch - n0);
+    const count = images * pixelsPerImage;
+    const colsT = alloc(backend, [kkc, count]);
+    // The whole dy is used in place; a chunk needs its own buffer (XNNPACK reads from a tensor's start).
+    const dyPart = images === g.batch ? dy : alloc(backend, [count, g.outC]);
+    const part = n0 === 0 ? out : alloc(backend, [kkc, g.outC]);
+    const colsView = f32(backend, colsT);
+    colsView.fill(0);
+    im2colTransposed(g, f32(backend, x), n0, images, colsView);
+    if (dyPart !== dy) {
+      const from = n0 * pixelsPerImage * g.outC;
+      f32(backend, dyPart).set(f32(backend, dy).subarray(from, from + count * g.outC));
+    }
+    xnnMatMul(backend, colsT, kkc, count, dyPart, g.outC, part);
+    if (part !== out) {
+      const acc = f32(backend, out);
+      const add = f32(backend, part);
+      for (let i = 0; i < acc.length; i++) acc[i] += add[i];
+      free(backend, part);
+    }
+    if (dyPart !== dy) free(backend, dyPart);
+    free(backend, colsT);
+  }
+  return out;
+}
+
+/** dx = col2im(dy[P, Cout] @ W^T[Cout, FH*FW*Cin]), in chunks of whole images. */
+function backpropInputNhwc(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, g: ConvGeometry, inShape: Nhwc): tf.TensorInfo {
+  const kkc = g.filterH * g.filterW * g.inC;
+  const pixelsPerImage = g.outH * g.outW;
+  const chunk = imagesPerChunk(g, kkc);
+  const dx = alloc(backend, inShape);
+  const filterT = transposeLast2(backend, filter, 1, kkc, g.outC);
+  f32(backend, dx).fill(0);
+  try {
+    for (let n0 = 0; n0 < g.batch; n0 += chunk) {
+      const images = Math.min(chunk, g.batch - n0);
+      const count = images * pixelsPerImage;
+      const dyPart = images === g.batch ? dy : alloc(backend, [count, g.outC]);
+      const cols = alloc(backend, [count, kkc]);
+      if (dyPart !== dy) {
+        const from = n0 * pixelsPerImage * g.outC;
+        f32(backend, dyPart).set(f32(backend, dy).subarray(from, from + count * g.outC));
+      }
+      xnnMatMul(backend, dyPart, count, g.outC, filterT, kkc, cols);
+      col2imAdd(g, f32(backend, cols), n0, images, f32(backend, dx));
+      free(backend, cols);
+      if (dyPart !== dy) free(backend, dyPart);
+    }
+  } finally {
+    free(backend, filterT);
+  }
+  return dx;
+}
+
+/** Zero-filled output for degenerate shapes (no output pixels), which XNNPACK cannot take. */
+function zeros(backend: BackendWasm, shape: number[]): tf.TensorInfo {
+  const out = alloc(backend, shape);
+  f32(backend, out).fill(0);
+  return out;
+}
+
+function assertNhwc(dataFormat: string): void {
+  // Stock wasm Conv2D has the same restriction, so NCHW never reaches training on wasm.
+  if (dataFormat !== 'NHWC') throw new Error(`wasm conv2d gradients support dataFormat 'NHWC' only, got '${dataFormat}'`);
+}
+
+function backpropFilterKernel(args: WasmKernelArgs): tf.TensorInfo {
+  const x = input(args, 'x');
+  const dy = input(args, 'dy');
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  assertNhwc(attrs.dataFormat);
+  const g = geometry(x.shape as Nhwc, attrs.filterShape, attrs);
+  if (g.batch * g.outH * g.outW === 0) return zeros(args.backend, attrs.filterShape);
+  return backpropFilterNhwc(args.backend, x, dy, g, attrs.filterShape);
+}
+
+function backpropInputKernel(args: WasmKernelArgs): tf.TensorInfo {
+  const dy = input(args, 'dy');
+  const filter = input(args, 'filter');
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  assertNhwc(attrs.dataFormat);
+  const g = geometry(attrs.inputShape, filter.shape as Nhwc, attrs);
+  if (g.batch * g.outH * g.outW === 0) return zeros(args.backend, attrs.inputShape);
+  return backpropInputNhwc(args.backend, dy, filter, g, attrs.inputShape);
+}
+
+export const conv2DBackpropFilterConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: backpropFilterKernel as unknown as tf.KernelFunc,
+};
+
+export const conv2DBackpropInputConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: backpropInputKernel as unknown as tf.KernelFunc,
+};

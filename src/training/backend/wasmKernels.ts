@@ -1,0 +1,32 @@
+// Installs the wasm kernel replacements and additions that make training on wasm fast and complete.
+import * as tf from '@tensorflow/tfjs';
+import { cpuBridgeConfigs } from './wasmCpuBridge';
+import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './wasmConvGrad';
+import { batchMatMulConfig, fusedMatMulConfig } from './wasmMatMul';
+import { maxPoolGradConfig } from './wasmMaxPoolGrad';
+import { replaceKernel } from './wasmHeap';
+
+/** Our configs, in the order they are registered. */
+function wasmKernelConfigs(): tf.KernelConfig[] {
+  return [
+    batchMatMulConfig,          // stock: scalar loop whenever an operand is transposed (every backward pass)
+    fusedMatMulConfig,          // stock: same slow path, and wrong bias handling when transposed
+    conv2DBackpropFilterConfig, // stock: missing, conv training throws
+    conv2DBackpropInputConfig,  // stock: scalar loop
+    maxPoolGradConfig,          // stock: recomputes window maxima per input pixel
+    ...cpuBridgeConfigs(),      // stock: missing, borrowed from the cpu backend
+  ];
+}
+
+/**
+ * Registers our kernels for the 'wasm' backend, replacing the stock ones of the same name. Call after
+ * the wasm backend package is loaded; safe to call again (re-registers the same configs).
+ */
+export function installWasmKernels(): void {
+  for (const config of wasmKernelConfigs()) replaceKernel(config);
+}
+
+/** Whether installWasmKernels has run (the registered BatchMatMul is ours). */
+export function wasmKernelsInstalled(): boolean {
+  return tf.getKernel(tf.BatchMatMul, 'wasm')?.kernelFunc === batchMatMulConfig.kernelFunc;
+}
