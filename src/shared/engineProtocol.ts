@@ -123,6 +123,8 @@ export interface RunEndEvent {
   durationMs: number;
   /** Where the final weights were saved (TensorFlow.js layers format), when they were. */
   weightsDir?: string;
+  /** Last step the engine had emitted when a stop request reached it (status `stopped`). */
+  stopRequestedAtStep?: number;
   error?: string;
 }
 

@@ -10,6 +10,9 @@ import { train } from './trainer';
 
 let stopRequested = false;
 let started = false;
+/** Last step emitted, and the step at which a stop request arrived (reported in run-end). */
+let lastStep = -1;
+let stopRequestedAtStep: number | undefined;
 
 function send(message: EngineMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -35,6 +38,8 @@ async function run(options: StartOptions): Promise<number> {
   const runId = newRunId(spec.name);
   const writer = RunWriter.create(options.outDir ? path.resolve(options.outDir) : defaultRunsDir(specFile), runId, specFile);
   const emit = (event: TrainingEvent): void => {
+    if (event.type === 'step') lastStep = event.step;
+    if (event.type === 'run-end' && stopRequestedAtStep !== undefined) event.stopRequestedAtStep = stopRequestedAtStep;
     writer.append(event);
     void send(event);
   };
@@ -62,6 +67,7 @@ async function run(options: StartOptions): Promise<number> {
 
 process.on('message', (message: HostMessage) => {
   if (message.type === 'stop') {
+    if (!stopRequested) stopRequestedAtStep = lastStep;
     stopRequested = true;
     return;
   }
