@@ -2,7 +2,7 @@
 // spec, and the final weights. Lines are flushed at least every FLUSH_MS, so a killed process loses ≤ ~1 s.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { TrainingEvent } from '../shared/engineProtocol';
+import type { DiagnosticEvent, RunEndEvent, RunStartEvent, TrainingEvent } from '../shared/engineProtocol';
 
 export const EVENTS_FILE = 'events.jsonl';
 export const SPEC_COPY = 'spec.gradscope.json';
@@ -75,4 +75,52 @@ export function readEvents(runDir: string): TrainingEvent[] {
     }
   }
   return events;
+}
+
+export interface RunSummary {
+  runDir: string;
+  runId: string;
+  start?: RunStartEvent;
+  end?: RunEndEvent;
+  /** `running` when the run has no run-end yet (still training, or its process died without a trace). */
+  status: RunEndEvent['status'] | 'running';
+  bestValLoss?: number;
+  epochs: number;
+  diagnostics: DiagnosticEvent[];
+}
+
+/** Reads what a run list shows without parsing its (many) step lines. */
+export function summarizeRun(runDir: string): RunSummary {
+  const summary: RunSummary = { runDir, runId: path.basename(runDir), status: 'running', epochs: 0, diagnostics: [] };
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(runDir, EVENTS_FILE), 'utf8');
+  } catch {
+    return summary;
+  }
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('{"type":"step"')) continue;
+    let e: TrainingEvent;
+    try { e = JSON.parse(line) as TrainingEvent; } catch { continue; }
+    if (e.type === 'run-start') summary.start = e;
+    else if (e.type === 'epoch') {
+      summary.epochs++;
+      if (Number.isFinite(e.valLoss) && (summary.bestValLoss === undefined || e.valLoss < summary.bestValLoss)) summary.bestValLoss = e.valLoss;
+    } else if (e.type === 'diagnostic') summary.diagnostics.push(e);
+    else if (e.type === 'run-end') { summary.end = e; summary.status = e.status; }
+  }
+  return summary;
+}
+
+/** Runs in a runs directory, newest first (run ids start with a UTC timestamp). */
+export function listRuns(runsDir: string): string[] {
+  try {
+    return fs.readdirSync(runsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && fs.existsSync(path.join(runsDir, d.name, EVENTS_FILE)))
+      .map((d) => path.join(runsDir, d.name))
+      .sort()
+      .reverse();
+  } catch {
+    return [];
+  }
 }

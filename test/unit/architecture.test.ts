@@ -16,4 +16,10 @@ describe('architecture', () => {
     assert.deepStrictEqual(offenders, []);
     assert.ok(files(path.join(REPO, 'src/training')).length > 20, 'the check saw the training sources');
   });
+
+  it('the extension host bundle never loads TensorFlow.js (only the engine process does)', () => {
+    const bundle = fs.readFileSync(path.join(REPO, 'dist', 'extension.js'), 'utf8');
+    assert.doesNotMatch(bundle, /require\(["']@tensorflow\//);
+    assert.match(fs.readFileSync(path.join(REPO, 'dist', 'engineMain.js'), 'utf8'), /require\(["']@tensorflow\/tfjs["']\)/);
+  });
 });

@@ -1,0 +1,122 @@
+// The palette commands: Train Model, Stop Training, Open Dashboard, New Training Spec, Open Run…, Check Spec.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { parseSpecFile } from '../training/spec/parse';
+import { defaultRunsDir, listRuns, summarizeRun } from '../training/runStore';
+import type { Dashboards } from './dashboards';
+import { SPEC_EXCLUDE, SPEC_GLOB, type RunsNode } from './runsTree';
+import type { SpecDiagnostics } from './specDiagnostics';
+import { resolveSpec } from './specFiles';
+import type { TrainingController } from './trainingController';
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  controller: TrainingController;
+  dashboards: Dashboards;
+  diagnostics: SpecDiagnostics;
+  output: vscode.OutputChannel;
+}
+
+async function train(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promise<void> {
+  const spec = await resolveSpec(arg);
+  if (!spec) return;
+  if (deps.controller.isRunning()) {
+    void vscode.window.showWarningMessage('gradscope is already training. Stop that run first.', 'Stop Training')
+      .then((choice) => { if (choice) deps.controller.stop(); });
+    return;
+  }
+  deps.dashboards.showLive();
+  const name = path.basename(spec.fsPath);
+  const end = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Training ${name}`, cancellable: true },
+    (progress, token) => deps.controller.train(spec, token, progress),
+  );
+  if (!end) {
+    const choice = await vscode.window.showErrorMessage(`${name} has problems: no run was started.`, 'Show Problems');
+    if (choice) await vscode.commands.executeCommand('workbench.actions.view.problems');
+    return;
+  }
+  const message = `${name}: ${end.status}${end.bestValLoss !== undefined ? `, best val_loss ${end.bestValLoss.toFixed(4)}` : ''}`;
+  if (end.status === 'diverged' || end.status === 'failed') {
+    void vscode.window.showErrorMessage(`${message}${end.error ? ` (${end.error})` : ''}`);
+  } else {
+    void vscode.window.showInformationMessage(message);
+  }
+}
+
+async function openRun(deps: CommandDeps, arg?: string | RunsNode): Promise<void> {
+  if (typeof arg === 'string') { deps.dashboards.showRunDir(arg); return; }
+  if (arg && arg.kind === 'run') { deps.dashboards.showRunDir(arg.summary.runDir); return; }
+  const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
+  const dirs = [...new Set(specs.map((s) => defaultRunsDir(s.fsPath)))];
+  const runs = dirs.flatMap(listRuns).map(summarizeRun).sort((a, b) => b.runId.localeCompare(a.runId));
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage('No runs yet: train a spec with "Gradscope: Train Model".');
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(runs.map((r) => ({
+    label: r.start?.specName ?? r.runId,
+    description: `${r.status}${r.bestValLoss !== undefined ? ` · best val ${r.bestValLoss.toFixed(4)}` : ''}${r.diagnostics.length ? ` · ${r.diagnostics.length} diagnostics` : ''}`,
+    detail: r.runId,
+    runDir: r.runDir,
+  })), { placeHolder: 'Run to open', matchOnDetail: true });
+  if (pick) deps.dashboards.showRunDir(pick.runDir);
+}
+
+async function newSpec(deps: CommandDeps): Promise<void> {
+  const examples = vscode.Uri.joinPath(deps.context.extensionUri, 'examples');
+  const templates = fs.readdirSync(examples.fsPath).filter((f) => f.endsWith('.gradscope.json')).map((file) => {
+    const text = fs.readFileSync(path.join(examples.fsPath, file), 'utf8');
+    const firstComment = /^\s*\/\/\s*(.*)$/m.exec(text)?.[1] ?? '';
+    return { label: file.replace('.gradscope.json', ''), detail: firstComment, text };
+  });
+  const template = await vscode.window.showQuickPick(templates, { placeHolder: 'Start from a template' });
+  if (!template) return;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!folder) {
+    const doc = await vscode.workspace.openTextDocument({ language: 'jsonc', content: template.text });
+    await vscode.window.showTextDocument(doc);
+    return;
+  }
+  const name = await vscode.window.showInputBox({
+    prompt: 'Name of the new spec', value: `my-${template.label}`,
+    validateInput: (v) => (/^[\w.-]+$/.test(v) ? undefined : 'Use letters, digits, dots, dashes or underscores'),
+  });
+  if (!name) return;
+  const target = vscode.Uri.joinPath(folder, `${name}.gradscope.json`);
+  if (fs.existsSync(target.fsPath)) {
+    void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(target)} already exists.`);
+    return;
+  }
+  fs.writeFileSync(target.fsPath, template.text.replace(/"name":\s*"[^"]*"/, `"name": "${name}"`));
+  await vscode.window.showTextDocument(target);
+}
+
+async function checkSpec(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promise<void> {
+  const spec = await resolveSpec(arg);
+  if (!spec) return;
+  const result = parseSpecFile(spec.fsPath);
+  deps.diagnostics.setValidation(spec, result.problems);
+  const errors = result.problems.filter((p) => p.severity === 'error').length;
+  const warnings = result.problems.length - errors;
+  const name = path.basename(spec.fsPath);
+  if (result.problems.length === 0) {
+    void vscode.window.showInformationMessage(`${name}: no problems.`);
+    return;
+  }
+  const choice = await vscode.window.showWarningMessage(`${name}: ${errors} error(s), ${warnings} warning(s).`, 'Show Problems');
+  if (choice) await vscode.commands.executeCommand('workbench.actions.view.problems');
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('gradscope.train', (arg?: vscode.Uri | RunsNode) => train(deps, arg)),
+    vscode.commands.registerCommand('gradscope.stop', () => deps.controller.stop()),
+    vscode.commands.registerCommand('gradscope.openDashboard', () => deps.dashboards.open()),
+    vscode.commands.registerCommand('gradscope.newSpec', () => newSpec(deps)),
+    vscode.commands.registerCommand('gradscope.openRun', (arg?: string | RunsNode) => openRun(deps, arg)),
+    vscode.commands.registerCommand('gradscope.checkSpec', (arg?: vscode.Uri | RunsNode) => checkSpec(deps, arg)),
+    vscode.commands.registerCommand('gradscope.showOutput', () => deps.output.show()),
+  );
+}

@@ -1,0 +1,38 @@
+// Typed access to gradscope's settings. Which changes need a re-run: measureEvery and backend apply to the next
+// run; chartMaxPoints applies when the dashboard next loads a run.
+import * as vscode from 'vscode';
+import type { Backend } from '../shared/engineProtocol';
+
+const SECTION = 'gradscope';
+
+export class Config {
+  private get cfg(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION);
+  }
+
+  /** Full measurement every N steps (1 = every step); the spec's `training.measureEvery` when unset. */
+  get measureEvery(): number | undefined {
+    const v = this.cfg.get<number | null>('measureEvery', null);
+    return typeof v === 'number' && v >= 1 ? Math.floor(v) : undefined;
+  }
+
+  /** Force a TensorFlow.js backend; `auto` picks the fastest that loads. */
+  get backend(): Backend | undefined {
+    const v = this.cfg.get<string>('backend', 'auto');
+    return v === 'wasm' || v === 'cpu' || v === 'tensorflow' ? v : undefined;
+  }
+
+  /** Points each chart series keeps before halving its resolution. */
+  get chartMaxPoints(): number {
+    return Math.max(100, Math.floor(this.cfg.get<number>('chart.maxPoints', 2000)));
+  }
+
+  /** Diagnosis thresholds (read by the diagnosis module; the spec's `monitor` section overrides them). */
+  get diagnosisThresholds(): Record<string, number> {
+    return this.cfg.get<Record<string, number>>('diagnosis.thresholds', {});
+  }
+
+  static affects(e: vscode.ConfigurationChangeEvent): boolean {
+    return e.affectsConfiguration(SECTION);
+  }
+}

@@ -1,0 +1,157 @@
+// Hosts the dashboard webview: strict CSP with a nonce, assets only from the extension's dist/ and media/, a ready
+// handshake answered with one full snapshot, then event batches at most every BATCH_MS. A hidden panel is not
+// kept alive (retainContextWhenHidden off): when it shows again it says `ready` and gets a fresh snapshot.
+import { randomBytes } from 'crypto';
+import * as vscode from 'vscode';
+import type { TrainingEvent } from '../shared/engineProtocol';
+import type { RunHistoryState } from '../shared/runHistory';
+import type { FromWebviewMessage, RunRef, SnapshotMessage, ToWebviewMessage } from '../shared/webviewProtocol';
+
+export const DASHBOARD_VIEW_TYPE = 'gradscope.dashboard';
+const BATCH_MS = 100;
+
+/** What the dashboard shows: a run and its history (live: the controller keeps updating that same object). */
+export interface DashboardContent {
+  run: RunRef;
+  history: RunHistoryState;
+  compare?: { run: RunRef; history: RunHistoryState };
+}
+
+export interface DashboardHandlers {
+  stop(): void;
+  revealSpec(specFile: string, specPath: string): void;
+  maxPoints(): number;
+}
+
+export class DashboardPanel implements vscode.Disposable {
+  private content: DashboardContent | undefined;
+  private ready = false;
+  private pending: TrainingEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly disposedEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposedEmitter.event;
+
+  constructor(readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri,
+    private readonly handlers: DashboardHandlers) {
+    panel.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    };
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'gradscope.svg');
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: FromWebviewMessage) => this.onMessage(m)),
+      panel.onDidChangeViewState(() => { if (!panel.visible) this.ready = false; }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  static create(extensionUri: vscode.Uri, handlers: DashboardHandlers): DashboardPanel {
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'gradscope', vscode.ViewColumn.Beside, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    });
+    return new DashboardPanel(panel, extensionUri, handlers);
+  }
+
+  get shownRunId(): string | undefined {
+    return this.content?.run.runId;
+  }
+
+  /** Shows a run (replacing what was shown) and sends a snapshot when the webview is listening. */
+  show(content: DashboardContent): void {
+    this.content = content;
+    this.pending = [];
+    this.panel.title = `gradscope: ${content.history.start?.specName ?? content.run.runId}`;
+    if (this.ready) this.sendSnapshot();
+  }
+
+  /** Queues events of the run shown; they are posted in batches while the webview is ready. */
+  push(runId: string, events: TrainingEvent[]): void {
+    if (!this.content || this.content.run.runId !== runId || !this.ready) return;
+    this.pending.push(...events);
+    this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
+  }
+
+  /** Marks the shown run as no longer live (e.g. its run ended). */
+  setLive(runId: string, live: boolean): void {
+    if (this.content?.run.runId === runId) this.content.run = { ...this.content.run, live };
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    if (!this.content || !this.ready || this.pending.length === 0) return;
+    this.post({ type: 'events', runId: this.content.run.runId, events: this.pending });
+    this.pending = [];
+  }
+
+  private sendSnapshot(): void {
+    this.pending = [];
+    const message: SnapshotMessage = { type: 'snapshot', settings: { maxPoints: this.handlers.maxPoints() } };
+    if (this.content) {
+      message.run = this.content.run;
+      message.history = this.content.history;
+      if (this.content.compare) message.compare = this.content.compare;
+    }
+    this.post(message);
+  }
+
+  private post(message: ToWebviewMessage): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private onMessage(m: FromWebviewMessage): void {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendSnapshot();
+        break;
+      case 'stop':
+        this.handlers.stop();
+        break;
+      case 'reveal-spec':
+        this.handlers.revealSpec(m.specFile, m.specPath);
+        break;
+    }
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const asset = (name: string): vscode.Uri => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', name));
+    const csp = [
+      "default-src 'none'",
+      `img-src ${webview.cspSource} data:`,
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${asset('webview.css')}" nonce="${nonce}">
+  <title>gradscope</title>
+</head>
+<body>
+  <div id="app"></div>
+  <script nonce="${nonce}" src="${asset('webview.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.disposedEmitter.fire();
+    this.disposedEmitter.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}

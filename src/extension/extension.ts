@@ -1,0 +1,37 @@
+// Extension entry: registers gradscope's features and nothing heavy (TensorFlow.js runs only in the engine child
+// process). A failure here is shown to the user instead of leaving half-registered commands behind.
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { Config } from './config';
+import { Dashboards } from './dashboards';
+import { RunsTreeProvider } from './runsTree';
+import { SpecDiagnostics } from './specDiagnostics';
+import { registerSpecValidation } from './specValidation';
+import { registerStatusBar } from './statusBar';
+import { TrainingController } from './trainingController';
+
+export function activate(context: vscode.ExtensionContext): void {
+  try {
+    const config = new Config();
+    const output = vscode.window.createOutputChannel('gradscope');
+    const diagnostics = new SpecDiagnostics();
+    const controller = new TrainingController(config, diagnostics, output);
+    const dashboards = new Dashboards(context, controller, config);
+    const tree = new RunsTreeProvider(controller);
+    context.subscriptions.push(
+      output, diagnostics, controller, dashboards, tree,
+      vscode.window.registerTreeDataProvider('gradscope.runs', tree),
+      registerCommands({ context, controller, dashboards, diagnostics, output }),
+      registerSpecValidation(diagnostics),
+      registerStatusBar(controller),
+      controller.onDidChangeRun((run) => void vscode.commands.executeCommand('setContext', 'gradscope.training', run !== undefined)),
+    );
+  } catch (err) {
+    void vscode.window.showErrorMessage(`gradscope failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    throw err;
+  }
+}
+
+export function deactivate(): void {
+  // everything is disposed through context.subscriptions
+}

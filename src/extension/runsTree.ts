@@ -1,0 +1,83 @@
+// The sidebar: the workspace's specs, each with its persisted runs (status, best validation loss, diagnostics).
+// Selecting a run opens the dashboard on it; specs have inline Train / Stop actions.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { defaultRunsDir, listRuns, summarizeRun, type RunSummary } from '../training/runStore';
+import type { TrainingController } from './trainingController';
+
+export const SPEC_GLOB = '**/*.gradscope.json';
+export const SPEC_EXCLUDE = '**/{node_modules,.gradscope}/**';
+
+export type RunsNode = { kind: 'spec'; uri: vscode.Uri } | { kind: 'run'; specUri: vscode.Uri; summary: RunSummary };
+
+const STATUS_ICON: Record<RunSummary['status'], string> = {
+  completed: 'pass', 'early-stopped': 'pass-filled', stopped: 'debug-stop', diverged: 'error', failed: 'warning', running: 'sync~spin',
+};
+
+/** Runs of one spec (the runs directory is shared by the specs of a folder; run-start says whose run it is). */
+export function runsOfSpec(specUri: vscode.Uri): RunSummary[] {
+  return listRuns(defaultRunsDir(specUri.fsPath)).map(summarizeRun)
+    .filter((s) => !s.start || path.resolve(s.start.specPath) === path.resolve(specUri.fsPath));
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly controller: TrainingController) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/{*.gradscope.json,.gradscope/runs/*/events.jsonl}');
+    this.disposables.push(
+      watcher, this.changed,
+      watcher.onDidCreate(() => this.refresh()), watcher.onDidDelete(() => this.refresh()),
+      controller.onDidChangeRun(() => this.refresh()),
+    );
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    if (!node) {
+      const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
+      return specs.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri) => ({ kind: 'spec', uri }));
+    }
+    if (node.kind === 'spec') return runsOfSpec(node.uri).map((summary) => ({ kind: 'run', specUri: node.uri, summary }));
+    return [];
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    if (node.kind === 'spec') {
+      const running = this.controller.current?.specUri.fsPath === node.uri.fsPath;
+      const item = new vscode.TreeItem(path.basename(node.uri.fsPath, '.gradscope.json'), vscode.TreeItemCollapsibleState.Expanded);
+      item.resourceUri = node.uri;
+      item.description = vscode.workspace.asRelativePath(path.dirname(node.uri.fsPath));
+      item.contextValue = running ? 'gradscope.spec.running' : 'gradscope.spec';
+      item.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : 'graph-line');
+      item.command = { command: 'vscode.open', title: 'Open Spec', arguments: [node.uri] };
+      return item;
+    }
+    const s = node.summary;
+    const live = this.controller.current?.ref?.runId === s.runId;
+    const status = live ? 'running' : s.status === 'running' ? 'interrupted' : s.status;
+    const when = s.start ? new Date(s.start.startedAt).toLocaleString() : s.runId;
+    const item = new vscode.TreeItem(when, vscode.TreeItemCollapsibleState.None);
+    const parts = [status];
+    if (s.bestValLoss !== undefined) parts.push(`best val ${s.bestValLoss.toFixed(4)}`);
+    if (s.diagnostics.length) parts.push(`${s.diagnostics.length} diagnostic${s.diagnostics.length > 1 ? 's' : ''}`);
+    item.description = parts.join(' · ');
+    item.tooltip = new vscode.MarkdownString([
+      `**${s.runId}**`, `status: ${status}`, `epochs: ${s.epochs}`,
+      s.start ? `backend: ${s.start.backend}` : '', ...s.diagnostics.slice(0, 5).map((d) => `- \`${d.code}\` ${d.message}`),
+    ].filter(Boolean).join('\n\n'));
+    item.iconPath = new vscode.ThemeIcon(live ? STATUS_ICON.running : STATUS_ICON[s.status]);
+    item.contextValue = live ? 'gradscope.run.live' : 'gradscope.run';
+    item.command = { command: 'gradscope.openRun', title: 'Open Run', arguments: [s.runDir] };
+    return item;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

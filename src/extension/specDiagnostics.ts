@@ -1,0 +1,107 @@
+// Spec problems (from the parser) and training diagnostics (from the engine) as Problems-panel entries on the spec,
+// at the range of the entry their specPath names. Validation updates as the user types; a run's diagnostics
+// accumulate live and are replaced when the next run of that spec starts.
+import * as fs from 'fs';
+import * as vscode from 'vscode';
+import type { DiagnosticEvent } from '../shared/engineProtocol';
+import type { RunHistoryState } from '../shared/runHistory';
+import { nearestRangeOfPath } from '../training/spec/parse';
+import type { SourceRange, SpecProblem } from '../training/spec/types';
+
+export const DIAGNOSTIC_SOURCE = 'gradscope';
+
+function toRange(r: SourceRange): vscode.Range {
+  return new vscode.Range(r.start.line - 1, r.start.column - 1, r.end.line - 1, r.end.column - 1);
+}
+
+function severity(s: 'error' | 'warning' | 'info'): vscode.DiagnosticSeverity {
+  return s === 'error' ? vscode.DiagnosticSeverity.Error : s === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+}
+
+function specText(uri: vscode.Uri): string {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open) return open.getText();
+  try {
+    return fs.readFileSync(uri.fsPath, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** "copy 4 of 12" for layers built by `repeat`, from the run's layer list. */
+function copyNote(d: DiagnosticEvent, history: RunHistoryState | undefined): string {
+  if (d.copy === undefined) return '';
+  const copies = history?.start?.layers.filter((l) => l.specPath === d.specPath).length;
+  return copies ? ` (in copy ${d.copy + 1} of ${copies} made by "repeat")` : ` (in copy ${d.copy + 1} made by "repeat")`;
+}
+
+export function runDiagnostic(d: DiagnosticEvent, text: string, history?: RunHistoryState): vscode.Diagnostic {
+  const found = nearestRangeOfPath(text, d.specPath);
+  const range = found ? toRange(found.range) : new vscode.Range(0, 0, 0, 0);
+  const where = d.step !== undefined ? ` [step ${d.step}]` : d.epoch !== undefined ? ` [epoch ${d.epoch + 1}]` : '';
+  const diagnostic = new vscode.Diagnostic(range, `${d.message}${copyNote(d, history)}${where}`, severity(d.severity));
+  diagnostic.source = DIAGNOSTIC_SOURCE;
+  diagnostic.code = d.code;
+  return diagnostic;
+}
+
+export class SpecDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
+  private readonly validation = new Map<string, vscode.Diagnostic[]>();
+  private readonly run = new Map<string, { events: DiagnosticEvent[]; diagnostics: vscode.Diagnostic[] }>();
+
+  /** Replaces a spec's validation problems (their ranges come from the text the parser read). */
+  setValidation(uri: vscode.Uri, problems: SpecProblem[]): void {
+    this.validation.set(uri.toString(), problems.map((p) => {
+      const d = new vscode.Diagnostic(toRange(p.range), p.message, severity(p.severity));
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = p.code;
+      return d;
+    }));
+    this.publish(uri);
+  }
+
+  /** Adds one engine diagnostic of the running spec. */
+  addRun(uri: vscode.Uri, event: DiagnosticEvent, history?: RunHistoryState): void {
+    const key = uri.toString();
+    const entry = this.run.get(key) ?? { events: [], diagnostics: [] };
+    entry.events.push(event);
+    entry.diagnostics.push(runDiagnostic(event, specText(uri), history));
+    this.run.set(key, entry);
+    this.publish(uri);
+  }
+
+  /** Shows the diagnostics of a finished run (e.g. one opened from disk) on its spec. */
+  setRun(uri: vscode.Uri, events: DiagnosticEvent[], history?: RunHistoryState): void {
+    const text = specText(uri);
+    this.run.set(uri.toString(), { events, diagnostics: events.map((e) => runDiagnostic(e, text, history)) });
+    this.publish(uri);
+  }
+
+  clearRun(uri: vscode.Uri): void {
+    this.run.delete(uri.toString());
+    this.publish(uri);
+  }
+
+  clearValidation(uri: vscode.Uri): void {
+    this.validation.delete(uri.toString());
+    this.publish(uri);
+  }
+
+  /** Recomputes run diagnostics' ranges after the spec text changed (entries move as the user edits). */
+  refreshRanges(document: vscode.TextDocument, history?: RunHistoryState): void {
+    const entry = this.run.get(document.uri.toString());
+    if (!entry) return;
+    entry.diagnostics = entry.events.map((e) => runDiagnostic(e, document.getText(), history));
+    this.publish(document.uri);
+  }
+
+  private publish(uri: vscode.Uri): void {
+    const key = uri.toString();
+    this.collection.set(uri, [...(this.validation.get(key) ?? []), ...(this.run.get(key)?.diagnostics ?? [])]);
+  }
+
+  dispose(): void {
+    this.collection.dispose();
+  }
+}

@@ -1,0 +1,25 @@
+// Finding the spec a command is about: an explicit argument, the active editor, or a pick from the workspace.
+import * as vscode from 'vscode';
+import type { RunsNode } from './runsTree';
+import { SPEC_EXCLUDE, SPEC_GLOB } from './runsTree';
+
+export function isSpec(uri: vscode.Uri | undefined): uri is vscode.Uri {
+  return uri !== undefined && uri.path.endsWith('.gradscope.json');
+}
+
+/** The spec a command targets, asking the user when it is not obvious. */
+export async function resolveSpec(arg?: vscode.Uri | RunsNode): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri && isSpec(arg)) return arg;
+  if (arg && !(arg instanceof vscode.Uri) && arg.kind === 'spec') return arg.uri;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (isSpec(active)) return active;
+  const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
+  if (specs.length === 1) return specs[0];
+  if (specs.length === 0) {
+    void vscode.window.showInformationMessage('No *.gradscope.json spec in this workspace. Create one with "Gradscope: New Training Spec".');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    specs.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })), { placeHolder: 'Spec to use' });
+  return pick?.uri;
+}

@@ -1,0 +1,102 @@
+// A run's history as the dashboard draws it: bounded series built from training events. The extension host and
+// the webview both feed the same events through this reducer, so a snapshot plus later deltas always equals the
+// whole history. Memory stays bounded on long runs: step series keep at most `maxPoints` points by halving
+// their resolution (keeping every other point) whenever they fill up.
+import type { DiagnosticEvent, EpochEvent, LayerSummary, RunEndEvent, RunStartEvent, StepEvent, TrainingEvent } from './engineProtocol';
+
+export interface StepPoint {
+  step: number;
+  loss: number;
+  lr: number;
+  globalGradNorm?: number;
+  /** Per layer with weights, in `layers` order: gradient norm (null when not finite). */
+  gradNorm: Array<number | null>;
+  /** Per layer: dead units, or null for layers that do not report them. */
+  dead: Array<number | null>;
+  /** Per layer: saturated fraction, or null. */
+  saturation: Array<number | null>;
+}
+
+export interface RunHistoryState {
+  start?: RunStartEvent;
+  /** Layers with weights, in model order (the columns of every StepPoint array). */
+  layers: LayerSummary[];
+  /** Measured steps, decimated to at most maxPoints. */
+  steps: StepPoint[];
+  /** Keep one measured step in `stride`; doubles whenever `steps` fills up. */
+  stride: number;
+  /** Measured steps seen so far (kept or not). */
+  measured: number;
+  epochs: EpochEvent[];
+  diagnostics: DiagnosticEvent[];
+  end?: RunEndEvent;
+  /** Last step seen (measured or not), for progress. */
+  lastStep: number;
+  lastLoss?: number;
+  maxPoints: number;
+}
+
+export const DEFAULT_MAX_POINTS = 2000;
+/** Diagnostics kept per run (the newest replace nothing: a run rarely has more). */
+const MAX_DIAGNOSTICS = 500;
+
+export function emptyHistory(maxPoints = DEFAULT_MAX_POINTS): RunHistoryState {
+  return { layers: [], steps: [], stride: 1, measured: 0, epochs: [], diagnostics: [], lastStep: -1, maxPoints: Math.max(16, maxPoints) };
+}
+
+const finite = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
+
+function toPoint(state: RunHistoryState, e: StepEvent): StepPoint {
+  const byName = new Map((e.layers ?? []).map((l) => [l.name, l]));
+  const point: StepPoint = { step: e.step, loss: e.loss, lr: e.lr, gradNorm: [], dead: [], saturation: [] };
+  if (e.globalGradNorm !== undefined) point.globalGradNorm = e.globalGradNorm;
+  for (const layer of state.layers) {
+    const m = byName.get(layer.name);
+    point.gradNorm.push(finite(m?.gradNorm));
+    point.dead.push(m?.deadUnits ?? null);
+    point.saturation.push(m?.saturation ?? null);
+  }
+  return point;
+}
+
+function addStep(state: RunHistoryState, e: StepEvent): void {
+  state.lastStep = e.step;
+  state.lastLoss = e.loss;
+  if (!e.layers) return;
+  const index = state.measured++;
+  if (index % state.stride !== 0) return;
+  state.steps.push(toPoint(state, e));
+  if (state.steps.length >= state.maxPoints) {
+    // Kept points sit at measured indices 0, s, 2s…; keeping the even ones leaves exactly the 2s grid.
+    state.stride *= 2;
+    state.steps = state.steps.filter((_, i) => i % 2 === 0);
+  }
+}
+
+/** Applies one event to the history (mutates and returns it). */
+export function applyEvent(state: RunHistoryState, e: TrainingEvent): RunHistoryState {
+  switch (e.type) {
+    case 'run-start':
+      Object.assign(state, emptyHistory(state.maxPoints), { start: e, layers: e.layers.filter((l) => l.hasWeights) });
+      break;
+    case 'step':
+      addStep(state, e);
+      break;
+    case 'epoch':
+      state.epochs.push(e);
+      break;
+    case 'diagnostic':
+      if (state.diagnostics.length < MAX_DIAGNOSTICS) state.diagnostics.push(e);
+      break;
+    case 'run-end':
+      state.end = e;
+      break;
+  }
+  return state;
+}
+
+export function historyFromEvents(events: TrainingEvent[], maxPoints = DEFAULT_MAX_POINTS): RunHistoryState {
+  const state = emptyHistory(maxPoints);
+  for (const e of events) applyEvent(state, e);
+  return state;
+}
