@@ -9,8 +9,8 @@ import { f32 } from './backend/wasmHeap';
 export type StatOp =
   /** Σ a² */
   | { op: 'sumsq'; a: number }
-  /** Σ (a − b)² */
-  | { op: 'diffsq'; a: number; b: number }
+  /** Three outputs in one pass over new weights `a` and old weights `b`: Σ a², Σ b², Σ (a − b)². */
+  | { op: 'update'; a: number; b: number }
   /** Units (last axis) whose value is ≤ 0 for every other index (samples, positions). */
   | { op: 'dead'; a: number }
   /** Fraction of values in the flat tails of a sigmoid (outside [0.01, 0.99]) or tanh (|y| > 0.99). */
@@ -18,10 +18,16 @@ export type StatOp =
 
 const KERNEL = 'GradscopeStepStats';
 
+/** How many numbers an op produces. */
+export function statWidth(op: StatOp): number {
+  return op.op === 'update' ? 3 : 1;
+}
+
 /** The statistics of `ops` over `values` (one flat array per input, `units` = size of its last axis). */
 export function computeStats(values: ArrayLike<number>[], units: number[], ops: StatOp[]): Float32Array {
-  const out = new Float32Array(ops.length);
-  ops.forEach((op, i) => {
+  const out = new Float32Array(ops.reduce((n, op) => n + statWidth(op), 0));
+  let i = 0;
+  for (const op of ops) {
     const a = values[op.a];
     switch (op.op) {
       case 'sumsq': {
@@ -30,18 +36,22 @@ export function computeStats(values: ArrayLike<number>[], units: number[], ops: 
         out[i] = s;
         break;
       }
-      case 'diffsq': {
+      case 'update': {
         const b = values[op.b];
-        let s = 0;
-        for (let j = 0; j < a.length; j++) { const d = a[j] - b[j]; s += d * d; }
-        out[i] = s;
+        let sa = 0; let sb = 0; let sd = 0;
+        for (let j = 0; j < a.length; j++) { const x = a[j]; const y = b[j]; const d = x - y; sa += x * x; sb += y * y; sd += d * d; }
+        out[i] = sa; out[i + 1] = sb; out[i + 2] = sd;
         break;
       }
       case 'dead': {
         const u = units[op.a];
         const alive = new Uint8Array(u);
-        for (let j = 0; j < a.length; j++) if (a[j] > 0) alive[j % u] = 1;
-        out[i] = u - alive.reduce((s, v) => s + v, 0);
+        for (let row = 0; row < a.length; row += u) {
+          for (let k = 0; k < u; k++) if (a[row + k] > 0) alive[k] = 1;
+        }
+        let living = 0;
+        for (let k = 0; k < u; k++) living += alive[k];
+        out[i] = u - living;
         break;
       }
       case 'tail': {
@@ -52,7 +62,8 @@ export function computeStats(values: ArrayLike<number>[], units: number[], ops: 
         break;
       }
     }
-  });
+    i += statWidth(op);
+  }
   return out;
 }
 
@@ -68,7 +79,7 @@ function wasmKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap;
   const wasm = backend as BackendWasm;
   const ops = JSON.parse(String(attrs?.ops)) as StatOp[];
   const infos = orderedInputs(inputs);
-  const out = wasm.makeOutput([ops.length], 'float32');
+  const out = wasm.makeOutput([ops.reduce((n, op) => n + statWidth(op), 0)], 'float32');
   // Views are taken after the only allocation: a growing heap invalidates older views.
   const stats = computeStats(infos.map((t) => f32(wasm, t)), infos.map(lastAxis), ops);
   f32(wasm, out).set(stats);
@@ -85,7 +96,8 @@ function cpuKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; 
   const ops = JSON.parse(String(attrs?.ops)) as StatOp[];
   const infos = orderedInputs(inputs);
   const values = infos.map((t) => cpu.data.get(t.dataId).values as Float32Array);
-  return cpu.makeTensorInfo([ops.length], 'float32', computeStats(values, infos.map(lastAxis), ops));
+  const stats = computeStats(values, infos.map(lastAxis), ops);
+  return cpu.makeTensorInfo([stats.length], 'float32', stats);
 }
 
 for (const [backendName, kernelFunc] of [['wasm', wasmKernel], ['cpu', cpuKernel]] as const) {
@@ -94,11 +106,14 @@ for (const [backendName, kernelFunc] of [['wasm', wasmKernel], ['cpu', cpuKernel
 
 /** Equivalent tf ops, for backends without the kernel (and to cross-check it in tests). */
 export function statsWithOps(tensors: tf.Tensor[], ops: StatOp[]): tf.Tensor1D {
-  return tf.tidy(() => tf.stack(ops.map((op) => {
+  return tf.tidy(() => tf.concat(ops.map((op): tf.Tensor => {
     const a = tensors[op.a];
     switch (op.op) {
       case 'sumsq': return tf.sum(tf.square(a));
-      case 'diffsq': return tf.sum(tf.squaredDifference(a, tensors[op.b]));
+      case 'update': {
+        const b = tensors[op.b];
+        return tf.stack([tf.sum(tf.square(a)), tf.sum(tf.square(b)), tf.sum(tf.squaredDifference(a, b))]);
+      }
       case 'dead': {
         const axes = a.shape.slice(0, -1).map((_, i) => i);
         return tf.sum(tf.cast(tf.lessEqual(tf.max(a, axes), 0), 'float32'));
@@ -108,10 +123,10 @@ export function statsWithOps(tensors: tf.Tensor[], ops: StatOp[]): tf.Tensor1D {
         return tf.mean(tf.cast(tail, 'float32'));
       }
     }
-  })) as tf.Tensor1D);
+  }).map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D);
 }
 
-/** Runs `ops` over `tensors` as one kernel where available; returns a float32 tensor of ops.length values. */
+/** Runs `ops` over `tensors` as one kernel where available; returns a float32 tensor of Σ statWidth(op) values. */
 export function stepStats(tensors: tf.Tensor[], ops: StatOp[], forceOps = false): tf.Tensor1D {
   if (ops.length === 0) return tf.zeros([0]) as tf.Tensor1D;
   if (forceOps || !tf.getKernel(KERNEL, tf.getBackend())) return statsWithOps(tensors, ops);

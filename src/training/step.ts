@@ -5,7 +5,7 @@ import type { LayerStepMetrics } from '../shared/engineProtocol';
 import type { BuiltModel, WeightedLayer } from './model/buildModel';
 import { familyOf } from './model/buildModel';
 import { batchLoss, correctCount } from './losses';
-import { stepStats, type StatOp } from './measureKernel';
+import { statWidth, stepStats, type StatOp } from './measureKernel';
 import type { LossName } from './spec/types';
 
 export interface StepConfig {
@@ -66,9 +66,18 @@ class StatBatch {
     return this.tensors.length - 1;
   }
 
+  /** Offset of the op's first output in the kernel's result. */
+  private width = 0;
+
   op(op: StatOp): number {
     this.ops.push(op);
-    return this.ops.length - 1;
+    const offset = this.width;
+    this.width += statWidth(op);
+    return offset;
+  }
+
+  get outputs(): number {
+    return this.width;
   }
 }
 
@@ -129,12 +138,13 @@ export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: Step
       const layers = built.weighted.map((layer, i): LayerSlots => {
         const after = post.add(layer.kernel.read());
         const old = post.add(before[i]);
+        const update = post.op({ op: 'update', a: after, b: old }); // Σ new², Σ old², Σ (new − old)²
         const slots: LayerSlots = {
           kernelGradSq: gradSq[names.indexOf(variableName(layer.kernel))],
           biasGradSq: layer.bias ? gradSq[names.indexOf(variableName(layer.bias))] : ABSENT,
-          weightSq: post.op({ op: 'sumsq', a: after }),
-          updateSq: post.op({ op: 'diffsq', a: after, b: old }),
-          oldWeightSq: post.op({ op: 'sumsq', a: old }),
+          weightSq: update,
+          oldWeightSq: update + 1,
+          updateSq: update + 2,
           dead: ABSENT,
           saturation: ABSENT,
         };
@@ -149,7 +159,7 @@ export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: Step
       const postStats = stepStats(post.tensors, post.ops);
       // Offsets in the packed tensor: [loss, correct | grad stats | clipped? | post stats]
       const gradOffset = 2;
-      const clippedOffset = gradOffset + gradBatch.ops.length;
+      const clippedOffset = gradOffset + gradBatch.outputs;
       const postOffset = clippedOffset + (clippedStats ? 1 : 0);
       const shift = (i: number, by: number): number => (i === ABSENT ? ABSENT : i + by);
       layout = {

@@ -10,8 +10,9 @@ describe('step statistics kernel', () => {
   after(async () => { await tf.setBackend(initial); });
 
   const ops: StatOp[] = [
-    { op: 'sumsq', a: 0 }, { op: 'sumsq', a: 1 }, { op: 'diffsq', a: 0, b: 2 },
+    { op: 'sumsq', a: 0 }, { op: 'sumsq', a: 1 }, { op: 'sumsq', a: 2 },
     { op: 'dead', a: 3 }, { op: 'dead', a: 4 }, { op: 'tail', a: 5, activation: 'sigmoid' }, { op: 'tail', a: 6, activation: 'tanh' },
+    { op: 'update', a: 0, b: 2 },
   ];
   const make = (): tf.Tensor[] => [
     tf.randomNormal([300, 200], 0, 1, 'float32', 1),
@@ -29,7 +30,12 @@ describe('step statistics kernel', () => {
       const tensors = make();
       const fused = await stepStats(tensors, ops).data();
       const reference = await statsWithOps(tensors, ops).data();
-      fused.forEach((v, i) => assert.ok(Math.abs(v - reference[i]) <= 1e-4 * Math.abs(reference[i]) + 1e-6, `${ops[i].op}: ${v} vs ${reference[i]}`));
+      assert.strictEqual(fused.length, ops.length + 2, 'update yields three numbers');
+      fused.forEach((v, i) => assert.ok(Math.abs(v - reference[i]) <= 1e-4 * Math.abs(reference[i]) + 1e-6, `output ${i}: ${v} vs ${reference[i]}`));
+      assert.ok(Math.abs(fused[7] - fused[0]) < 1e-3 * fused[0] && Math.abs(fused[8] - fused[2]) < 1e-3 * fused[2], 'update = Σa², Σb², ·');
+      const [a, b] = [await tensors[0].data(), await tensors[2].data()];
+      const diff = Array.from(a).reduce((s, v, i) => s + (v - b[i]) ** 2, 0);
+      assert.ok(Math.abs(fused[9] - diff) < 1e-4 * diff, `Σ(a−b)²: ${fused[9]} vs ${diff}`);
       assert.strictEqual(fused[4], 3, 'conv maps: filters 0, 1 and 5 (bias −9) are dead');
       tf.dispose(tensors);
     });
