@@ -1,12 +1,13 @@
-// Builds the runtime bundles: the CLI and the engine child process (Node, CommonJS).
-// TensorFlow.js and the mnist data stay external: they ship as packages (wasm binaries, a native addon).
-// Usage: node esbuild.js [--watch] [--production]
+// Builds every bundle: the CLI and the engine child process (Node), the VS Code extension host (Node, `vscode`
+// external) and the dashboard webview (browser IIFE with chart.js inside: no CDN).
+// TensorFlow.js and the mnist data stay external to the Node bundles: they ship as packages (wasm binaries,
+// an optional native addon). Usage: node esbuild.js [--watch] [--production]
 const esbuild = require('esbuild');
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
-const common = {
+const node = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -20,7 +21,7 @@ const common = {
 };
 
 const builds = [
-  { ...common, entryPoints: { cli: 'src/cli/main.ts', engineMain: 'src/training/engineMain.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts', engineMain: 'src/training/engineMain.ts', extension: 'src/extension/extension.ts' }, outdir: 'dist' },
 ];
 
 async function main() {
