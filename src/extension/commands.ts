@@ -33,8 +33,7 @@ async function train(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promise<vo
     (progress, token) => deps.controller.train(spec, token, progress),
   );
   if (!end) {
-    const choice = await vscode.window.showErrorMessage(`${name} has problems: no run was started.`, 'Show Problems');
-    if (choice) await vscode.commands.executeCommand('workbench.actions.view.problems');
+    offerProblems(vscode.window.showErrorMessage(`${name} has problems: no run was started.`, 'Show Problems'));
     return;
   }
   const message = `${name}: ${end.status}${end.bestValLoss !== undefined ? `, best val_loss ${end.bestValLoss.toFixed(4)}` : ''}`;
@@ -105,8 +104,12 @@ async function checkSpec(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promis
     void vscode.window.showInformationMessage(`${name}: no problems.`);
     return;
   }
-  const choice = await vscode.window.showWarningMessage(`${name}: ${errors} error(s), ${warnings} warning(s).`, 'Show Problems');
-  if (choice) await vscode.commands.executeCommand('workbench.actions.view.problems');
+  offerProblems(vscode.window.showWarningMessage(`${name}: ${errors} error(s), ${warnings} warning(s).`, 'Show Problems'));
+}
+
+/** Commands resolve at once; the message's button (if clicked later) opens the Problems panel. */
+function offerProblems(message: Thenable<string | undefined>): void {
+  void message.then((choice) => choice && vscode.commands.executeCommand('workbench.actions.view.problems'));
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable {

@@ -10,7 +10,13 @@ import { registerSpecValidation } from './specValidation';
 import { registerStatusBar } from './statusBar';
 import { TrainingController } from './trainingController';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What `activate` returns: read by the integration tests (and by other extensions, if they ask). */
+export interface GradscopeApi {
+  controller: TrainingController;
+  runsTree: RunsTreeProvider;
+}
+
+export function activate(context: vscode.ExtensionContext): GradscopeApi {
   try {
     const config = new Config();
     const output = vscode.window.createOutputChannel('gradscope');
@@ -26,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
       registerStatusBar(controller),
       controller.onDidChangeRun((run) => void vscode.commands.executeCommand('setContext', 'gradscope.training', run !== undefined)),
     );
+    return { controller, runsTree: tree };
   } catch (err) {
     void vscode.window.showErrorMessage(`gradscope failed to start: ${err instanceof Error ? err.message : String(err)}`);
     throw err;

@@ -1,0 +1,110 @@
+// Inside a real VS Code: training through the commands, diagnostics in Problems at the right line, the runs
+// sidebar, the dashboard panel, stopping a run, and a bad spec that starts no run.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { GradscopeApi } from '../../../src/extension/extension';
+import type { RunsNode } from '../../../src/extension/runsTree';
+import { listRuns, summarizeRun } from '../../../src/training/runStore';
+
+const workspace = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const specUri = (name: string): vscode.Uri => vscode.Uri.file(path.join(workspace(), name));
+const runsDir = (): string => path.join(workspace(), '.gradscope', 'runs');
+
+async function api(): Promise<GradscopeApi> {
+  const ext = vscode.extensions.getExtension<GradscopeApi>('gradscope.gradscope');
+  assert.ok(ext, 'extension gradscope.gradscope is installed');
+  return ext.activate();
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Line (0-based) of the first occurrence of `needle` in a file. */
+function lineOf(file: string, needle: string): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const line = lines.findIndex((l) => l.includes(needle));
+  assert.ok(line >= 0, `${needle} in ${file}`);
+  return line;
+}
+
+function writeSpec(name: string, spec: object | string): vscode.Uri {
+  const uri = specUri(name);
+  fs.writeFileSync(uri.fsPath, typeof spec === 'string' ? spec : JSON.stringify(spec, null, 2));
+  return uri;
+}
+
+suite('training from VS Code', () => {
+  suiteSetup(async () => { await api(); });
+
+  test('a bad spec gets a positioned Problems entry and starts no run', async () => {
+    const uri = writeSpec('bad.gradscope.json', '{\n  "data": { "dataset": "spiral" },\n  "model": {\n    "inputShape": [2],\n    "layers": [\n      { "type": "dens", "units": 3 }\n    ]\n  }\n}\n');
+    await vscode.window.showTextDocument(uri);
+    const problem = await until('the unknown-layer-type problem', () =>
+      vscode.languages.getDiagnostics(uri).find((d) => d.source === 'gradscope' && d.code === 'unknown-layer-type'));
+    assert.strictEqual(problem.range.start.line, 5);
+    assert.strictEqual(problem.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(problem.message, /dens/);
+    const before = listRuns(runsDir()).length;
+    await vscode.commands.executeCommand('gradscope.train', uri);
+    assert.strictEqual(listRuns(runsDir()).length, before, 'no run directory was created');
+  });
+
+  test('the exploding example diverges: a non-finite diagnostic on the repeated dense entry, naming the copy', async () => {
+    const uri = specUri('exploding-init.gradscope.json');
+    await vscode.commands.executeCommand('gradscope.train', uri);
+    const diagnostic = vscode.languages.getDiagnostics(uri).find((d) => d.code === 'non-finite');
+    assert.ok(diagnostic, 'non-finite diagnostic in Problems');
+    assert.strictEqual(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+    assert.strictEqual(diagnostic.range.start.line, lineOf(uri.fsPath, '{ "type": "dense", "units": 64, "activation": "relu"'));
+    assert.match(diagnostic.message, /copy \d+ of 10 made by "repeat"/);
+    const latest = summarizeRun(listRuns(runsDir())[0]);
+    assert.strictEqual(latest.status, 'diverged');
+  });
+
+  test('the sidebar lists each spec with its runs and their status', async () => {
+    const { runsTree } = await api();
+    const specs = await runsTree.getChildren();
+    const exploding = specs.find((n) => n.kind === 'spec' && n.uri.fsPath.endsWith('exploding-init.gradscope.json'));
+    assert.ok(exploding, 'spec listed');
+    const runs = await runsTree.getChildren(exploding);
+    assert.ok(runs.length >= 1);
+    const item = runsTree.getTreeItem(runs[0] as RunsNode);
+    assert.match(String(item.description), /diverged.*1 diagnostic/);
+    assert.strictEqual(item.command?.command, 'gradscope.openRun');
+  });
+
+  test('training opens the dashboard on the live run', async () => {
+    await vscode.commands.executeCommand('gradscope.train', specUri('deep-sigmoid.gradscope.json'));
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('gradscope.dashboard'));
+    assert.ok(tab, 'a gradscope dashboard tab is open');
+    assert.match(tab.label, /deep-sigmoid/);
+    assert.strictEqual(summarizeRun(listRuns(runsDir())[0]).status, 'completed');
+  });
+
+  test('Stop Training ends a long run with status stopped, keeping what was measured', async () => {
+    const { controller } = await api();
+    const uri = writeSpec('long.gradscope.json', {
+      data: { dataset: 'spiral', samples: 2000 },
+      model: { inputShape: [2], layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }] },
+      training: { epochs: 1000, batchSize: 8 },
+    });
+    const training = vscode.commands.executeCommand('gradscope.train', uri);
+    await until('some steps', () => (controller.current?.history.lastStep ?? -1) > 20);
+    await vscode.commands.executeCommand('gradscope.stop');
+    await training;
+    assert.strictEqual(controller.isRunning(), false);
+    const run = summarizeRun(listRuns(runsDir())[0]);
+    assert.strictEqual(run.status, 'stopped');
+    assert.strictEqual(run.start?.specPath, uri.fsPath);
+  });
+});
