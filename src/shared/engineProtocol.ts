@@ -2,7 +2,7 @@
 // `events.jsonl` and of `gradscope train --json`) and what a front-end may send it.
 // Field names are a contract read by checks outside this repo: add fields, never rename.
 
-import type { SpecProblem } from '../training/spec/types';
+import type { SpecFix, SpecProblem } from '../training/spec/types';
 
 export type Backend = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -91,11 +91,8 @@ export interface EpochEvent {
   samplesPerSec: number;
 }
 
-export interface Fix {
-  title: string;
-  /** JSON Patch (RFC 6902) operations on the spec. */
-  patch: Array<{ op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test'; path: string; value?: unknown; from?: string }>;
-}
+/** A fix: a title and JSON Patch (RFC 6902) operations on the spec. */
+export type Fix = SpecFix;
 
 /** engine → front-end: something is wrong with training (or the spec). */
 export interface DiagnosticEvent {
@@ -103,7 +100,10 @@ export interface DiagnosticEvent {
   code: string;
   severity: 'error' | 'warning' | 'info';
   message: string;
+  /** The layer most at fault (its specPath is `specPath`). */
   layer?: string;
+  /** Every layer involved, in model order, when several are (e.g. all layers whose gradients vanish). */
+  layers?: string[];
   specPath: string;
   copy?: number;
   step?: number;
@@ -154,6 +154,8 @@ export interface StartOptions {
   backend?: Backend;
   /** Override `training.measureEvery`. */
   measureEvery?: number;
+  /** Diagnosis thresholds (e.g. from VS Code settings); the spec's `monitor` section wins over these. */
+  thresholds?: Record<string, number>;
 }
 
 /** front-end → engine. */

@@ -20,6 +20,20 @@ export type SpecPath = string;
 
 export type Severity = 'error' | 'warning' | 'info';
 
+/** One JSON Patch (RFC 6902) operation on the spec. */
+export interface JsonPatchOperation {
+  op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  path: string;
+  value?: unknown;
+  from?: string;
+}
+
+/** A cure for a problem, as a JSON Patch on the spec (most likely cure first in lists of fixes). */
+export interface SpecFix {
+  title: string;
+  patch: JsonPatchOperation[];
+}
+
 /** One problem found in a spec, always with a position. */
 export interface SpecProblem {
   severity: Severity;
@@ -28,6 +42,8 @@ export interface SpecProblem {
   message: string;
   specPath: SpecPath;
   range: SourceRange;
+  /** Fixes for lint findings (static checks before training). */
+  fixes?: SpecFix[];
 }
 
 export const ACTIVATIONS = [
