@@ -1,4 +1,5 @@
-// `gradscope` command line: `train` runs a spec in the engine process, `check` validates a spec.
+// `gradscope` command line: `train` runs a spec in the engine process, `check` validates a spec, `fix` applies the
+// fix of a lint finding or of a diagnostic of the spec's last run.
 // A thin front-end: the engine (child process) does the work and streams events.
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -7,15 +8,17 @@ import { startRun } from '../training/runner';
 import { formatProblem, parseSpecFile } from '../training/spec/parse';
 import type { SpecProblem } from '../training/spec/types';
 import { EXIT } from './exitCodes';
+import { runFix } from './fixCommand';
 import { ProgressBar } from './progress';
 import { formatLayerTable } from './summaryTable';
 
 const USAGE = `usage:
   gradscope train <spec> [--json] [--out DIR] [--epochs N] [--seed N] [--measure-every N] [--backend wasm|cpu|tensorflow]
   gradscope check <spec>
+  gradscope fix <spec> --code <code> [--write] [--out DIR]
 
-exit codes: 0 run finished (completed, early-stopped) or spec valid, 1 invalid spec, 2 usage error,
-            3 run diverged or failed, 130 stopped by Ctrl-C`;
+exit codes: 0 run finished (completed, early-stopped), spec valid or fix printed/applied, 1 invalid spec,
+            2 usage error, 3 run diverged or failed, 4 no finding with a fix for that code, 130 stopped by Ctrl-C`;
 
 class UsageError extends Error {}
 
@@ -115,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         json: { type: 'boolean' }, out: { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' },
         'measure-every': { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        code: { type: 'string' }, write: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -125,9 +129,15 @@ export async function main(argv: string[]): Promise<number> {
   if (parsed.values.help) { process.stdout.write(`${USAGE}\n`); return EXIT.ok; }
   try {
     if (!command) throw new UsageError('missing command');
-    if (command !== 'train' && command !== 'check') throw new UsageError(`unknown command "${command}"`);
+    if (command !== 'train' && command !== 'check' && command !== 'fix') throw new UsageError(`unknown command "${command}"`);
     if (!file) throw new UsageError(`${command}: missing spec file`);
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (command === 'fix') {
+      const code = parsed.values.code;
+      if (typeof code !== 'string' || code === '') throw new UsageError('fix: missing --code <code> (the code in [brackets] of a finding)');
+      const out = parsed.values.out;
+      return runFix(file, { code, write: parsed.values.write === true, runsDir: typeof out === 'string' ? out : undefined });
+    }
     if (command === 'check') {
       const ok = checkSpec(file);
       if (ok) process.stdout.write(`${file}: ok\n`);

@@ -133,7 +133,7 @@ describe('spec parser: output against data and loss', () => {
   });
 
   it('a residual block last: checks its output size', () => {
-    assert.deepEqual(spec(SPIRAL, '{ "type": "residual", "layers": [ { "type": "dense", "units": 3 } ] }'), []);
+    assert.deepEqual(spec(SPIRAL, '{ "type": "residual", "layers": [ { "type": "dense", "units": 3 } ] }, { "type": "activation", "activation": "softmax" }'), []);
     assert.deepEqual(spec(SPIRAL, '{ "type": "residual", "layers": [ { "type": "dense", "units": 4 } ] }').map((s) => s.split(':')[0]),
       ['output-mismatch']);
   });

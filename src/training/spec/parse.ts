@@ -1,7 +1,9 @@
-// Entry point of the spec parser: text or file → ParseResult (spec with defaults, or positioned problems).
+// Entry point of the spec parser: text or file → ParseResult (spec with defaults, or positioned problems; for a
+// valid spec, the lint findings too).
 
 import * as fs from 'fs';
 import * as path from 'path';
+import { lintSpec } from '../lint';
 import { LineIndex } from './positions';
 import { Reporter } from './problems';
 import { parseSyntax } from './syntax';
@@ -18,7 +20,7 @@ export { inferOutputShapes } from './shapes';
  */
 export function parseSpecText(text: string, file: string): ParseResult {
   try {
-    return parseChecked(text, file);
+    return withLint(parseChecked(text, file), file);
   } catch (err) {
     // A parser bug must not take the editor or the CLI down with it: report it where the user will see it.
     const message = `internal error while checking this spec, please report it: ${err instanceof Error ? err.message : String(err)}`;
@@ -39,6 +41,23 @@ function parseChecked(text: string, file: string): ParseResult {
   const result: ParseResult = { file, text, problems };
   if (spec && !problems.some((p) => p.severity === 'error')) result.spec = spec;
   return result;
+}
+
+/**
+ * Appends lint findings (warnings/info with fixes) to a spec that parsed without error; the spec stays, so lint
+ * never blocks a run. Fixes are kept only when they leave the spec valid and cure their finding.
+ */
+function withLint(result: ParseResult, file: string): ParseResult {
+  if (!result.spec) return result;
+  let findings: SpecProblem[];
+  try {
+    findings = lintSpec(result.text, result.spec, { reparse: (text) => parseChecked(text, file) });
+  } catch (err) {
+    const message = `internal error in the spec lint, please report it: ${err instanceof Error ? err.message : String(err)}`;
+    findings = [{ severity: 'info', code: 'lint-internal-error', message, specPath: '', range: START }];
+  }
+  if (findings.length === 0) return result;
+  return { ...result, problems: sortByPosition([...result.problems, ...findings]) };
 }
 
 /** Reads and parses a spec file; an unreadable file gives one `unreadable-file` problem at 1:1. */

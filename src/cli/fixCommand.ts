@@ -1,0 +1,91 @@
+// `gradscope fix <spec> --code <code> [--write]`: applies the first fix for a diagnostic code to the spec. The fix
+// comes from the spec's lint findings, else from the last run of that spec (its diagnostics with fixes). Without
+// --write it prints the change as a unified diff; with --write it writes the spec, comments and layout kept.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { applyPatchToText } from '../training/fixes/applyPatch';
+import { unifiedDiff } from '../training/fixes/diff';
+import { defaultRunsDir, listRuns, summarizeRun } from '../training/runStore';
+import { formatProblem, parseSpecFile, parseSpecText } from '../training/spec/parse';
+import type { SpecFix } from '../training/spec/types';
+
+/** Exit codes of `fix` (0, 1 and 2 as for every command; 4 is this command's own). */
+export const FIX_EXIT = { ok: 0, invalidSpec: 1, usage: 2, noFix: 4 } as const;
+
+export interface FixOptions {
+  code: string;
+  write: boolean;
+  /** Where the spec's runs are (as `train --out`); default `.gradscope/runs` next to the spec. */
+  runsDir?: string;
+}
+
+interface FoundFix {
+  fix: SpecFix;
+  /** Where it came from, for the message: `lint` or `run <runId>`. */
+  origin: string;
+}
+
+function shown(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
+/** Runs `fix`; writes the diff or a confirmation to stdout and explanations to stderr; returns the exit code. */
+export function runFix(specArg: string, options: FixOptions): number {
+  const parsed = parseSpecFile(path.resolve(specArg));
+  const file = parsed.file;
+  if (!parsed.spec) {
+    for (const p of parsed.problems) process.stderr.write(formatProblem(shown(file), p) + '\n');
+    return FIX_EXIT.invalidSpec;
+  }
+  const found = fromLint(parsed.problems, options.code) ?? fromLastRun(file, options);
+  if ('missing' in found) {
+    const linted = parsed.problems.some((p) => p.code === options.code);
+    process.stderr.write(`gradscope fix: ${linted ? `the spec's lint reports [${options.code}] without an automatic fix; ` : ''}${found.missing}\n`);
+    return FIX_EXIT.noFix;
+  }
+  let patched: string;
+  try {
+    patched = applyPatchToText(parsed.text, found.fix.patch);
+  } catch (err) {
+    process.stderr.write(`gradscope fix: the fix "${found.fix.title}" (${found.origin}) no longer applies to ${shown(file)}: ${(err as Error).message}\n`);
+    return FIX_EXIT.noFix;
+  }
+  const after = parseSpecText(patched, file);
+  for (const p of after.problems.filter((q) => q.severity === 'error')) {
+    process.stderr.write(`warning: after this fix, ${formatProblem(shown(file), p)}\n`);
+  }
+  if (options.write) {
+    const raw = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, (raw.charCodeAt(0) === 0xfeff ? '\ufeff' : '') + patched);
+    process.stdout.write(`${shown(file)}: applied "${found.fix.title}" [${options.code}] (${found.origin})\n`);
+    return FIX_EXIT.ok;
+  }
+  process.stderr.write(`fix for [${options.code}] (${found.origin}): ${found.fix.title}; run again with --write to apply it\n`);
+  const name = shown(file).split(path.sep).join('/');
+  process.stdout.write(unifiedDiff(parsed.text, patched, { fromName: `a/${name}`, toName: `b/${name}` }));
+  return FIX_EXIT.ok;
+}
+
+function fromLint(problems: { code: string; fixes?: SpecFix[] }[], code: string): FoundFix | undefined {
+  const p = problems.find((q) => q.code === code && q.fixes && q.fixes.length > 0);
+  return p?.fixes ? { fix: p.fixes[0], origin: 'lint' } : undefined;
+}
+
+/** The first fix of a `code` diagnostic in the newest run whose run-start names this spec. */
+function fromLastRun(file: string, options: FixOptions): FoundFix | { missing: string } {
+  const runsDir = options.runsDir ? path.resolve(options.runsDir) : defaultRunsDir(file);
+  for (const dir of listRuns(runsDir)) {
+    const run = summarizeRun(dir);
+    if (!run.start || path.resolve(run.start.specPath) !== file) continue;
+    const diagnostic = run.diagnostics.find((d) => d.code === options.code && d.fixes && d.fixes.length > 0);
+    if (diagnostic?.fixes) return { fix: diagnostic.fixes[0], origin: `run ${run.runId}` };
+    const seen = run.diagnostics.some((d) => d.code === options.code);
+    return {
+      missing: seen
+        ? `the last run of ${shown(file)} (${run.runId}) reported [${options.code}] but without an automatic fix`
+        : `no [${options.code}] finding in the spec's lint nor in its last run (${run.runId})`,
+    };
+  }
+  return { missing: `no [${options.code}] finding in the spec's lint, and ${shown(file)} has no run in ${shown(runsDir)}` };
+}

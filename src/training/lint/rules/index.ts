@@ -1,0 +1,26 @@
+// Every lint rule, in the order their findings are listed at the same position.
+
+import type { LintRule } from '../types';
+import { batchnormSmallBatch } from './batchnormSmallBatch';
+import { deepSaturatingStack } from './deepSaturatingStack';
+import { dropoutBeforeOutput } from './dropoutBeforeOutput';
+import { dropoutTooHigh } from './dropoutTooHigh';
+import { initializerMismatch } from './initializerMismatch';
+import { initializerScale } from './initializerScale';
+import { linearStack } from './linearStack';
+import { lrOutOfRange } from './lrOutOfRange';
+import { outputLossMismatch } from './outputLossMismatch';
+import { zeroInitializer } from './zeroInitializer';
+
+export const RULES: readonly LintRule[] = [
+  deepSaturatingStack,
+  initializerMismatch,
+  initializerScale,
+  zeroInitializer,
+  outputLossMismatch,
+  dropoutTooHigh,
+  dropoutBeforeOutput,
+  lrOutOfRange,
+  batchnormSmallBatch,
+  linearStack,
+];

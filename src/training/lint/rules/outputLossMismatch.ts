@@ -1,0 +1,89 @@
+// output-loss-mismatch: the output activation and the loss do not belong together. gradscope fuses a softmax or
+// sigmoid output into its cross-entropy (whatever "loss" says), so a mismatched loss is silently not the one
+// trained; other outputs with a cross-entropy loss are clipped into (0, 1), where most of the gradient is lost.
+// (Units versus classes is the parser's job: output-mismatch, softmax-single-unit, loss-mismatch.)
+
+import { childPointer, nodeAtPointer } from '../../spec/positions';
+import type { ActivationName, JsonPatchOperation, LossName, ResolvedLayer, SpecFix, SpecProblem } from '../../spec/types';
+import { entrySlot, fieldPlace, fix, problem, setOp } from '../context';
+import type { LintContext, LintRule } from '../types';
+
+export const CODE = 'output-loss-mismatch';
+
+/** The layer that sets the model's output activation (dropout after it does not change it), as the engine reads it. */
+function outputSource(layers: readonly ResolvedLayer[]): { layer: ResolvedLayer; activation: ActivationName } | undefined {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i];
+    if (layer.type === 'dropout') continue;
+    if (layer.type === 'dense' || layer.type === 'conv2d' || layer.type === 'activation') return { layer, activation: layer.activation };
+    return { layer, activation: 'linear' };
+  }
+  return undefined;
+}
+
+export const outputLossMismatch: LintRule = {
+  code: CODE,
+  check(ctx: LintContext): SpecProblem[] {
+    const source = outputSource(ctx.spec.model.layers);
+    if (!source) return [];
+    const { activation } = source;
+    const loss = ctx.spec.training.loss;
+    const units = outputUnits(ctx);
+    const lossFix = (to: LossName): SpecFix[] => fix(`use ${to} as the loss`, [setOp(ctx, '/training/loss', to)]);
+    const activationFix = (to: ActivationName): SpecFix[] => fix(`use ${to} as the output activation`, setActivation(ctx, source.layer, to));
+    const report = (message: string, fixes: SpecFix[]): SpecProblem[] =>
+      [problem(CODE, 'warning', message, place(ctx, source.layer), fixes)];
+
+    if (ctx.task === 'regression') {
+      if (activation !== 'softmax' && activation !== 'sigmoid') return [];
+      return report(`a ${activation} output on regression data: gradscope trains a ${activation} output with ${activation === 'softmax' ? 'categorical' : 'binary'} ` +
+        `cross-entropy, which is meaningless for real-valued targets (and ${activation} outputs cannot leave ${activation === 'softmax' ? '[0, 1] or stop summing to 1' : '(0, 1)'}); ` +
+        'use a "linear" output with meanSquaredError', activationFix('linear'));
+    }
+    if (activation === 'softmax' && loss === 'binaryCrossentropy' && units !== 1) {
+      return report('softmax output with binaryCrossentropy: softmax makes the classes compete (its outputs sum to 1) while binaryCrossentropy ' +
+        'scores each output as an independent yes/no; gradscope trains a softmax output with categorical cross-entropy anyway, ' +
+        'so say "categoricalCrossentropy" (or use "sigmoid" outputs for independent labels)', [...lossFix('categoricalCrossentropy'), ...activationFix('sigmoid')]);
+    }
+    if (activation === 'sigmoid' && loss === 'categoricalCrossentropy' && units !== 1) {
+      return report(`sigmoid output with categoricalCrossentropy on ${ctx.spec.data.classes} classes: sigmoid outputs are independent ` +
+        'yes/no probabilities that do not sum to 1, but categoricalCrossentropy expects one distribution over the classes; ' +
+        'use "softmax" (gradscope trains sigmoid outputs with binary cross-entropy whatever the loss says)',
+      [...activationFix('softmax'), ...lossFix('binaryCrossentropy')]);
+    }
+    if ((activation === 'softmax' || activation === 'sigmoid') && loss === 'meanSquaredError') {
+      const used: LossName = activation === 'softmax' ? 'categoricalCrossentropy' : 'binaryCrossentropy';
+      return report(`${activation} output with meanSquaredError: gradscope trains a ${activation} output with ${used} (the two are fused ` +
+        `for numerical stability), so meanSquaredError is not what is trained; say "${used}"`, lossFix(used));
+    }
+    if (activation !== 'softmax' && activation !== 'sigmoid' && loss !== 'meanSquaredError') {
+      const wanted: ActivationName = loss === 'categoricalCrossentropy' && units !== 1 ? 'softmax' : 'sigmoid';
+      return report(`${activation === 'linear' ? 'linear (no) activation' : `${activation} activation`} at the output with ${loss}: ` +
+        `cross-entropy needs probabilities, so the outputs are clipped into (0, 1) and outside it no gradient passes; ` +
+        `use "${wanted}"`, activationFix(wanted));
+    }
+    return [];
+  },
+};
+
+function outputUnits(ctx: LintContext): number | undefined {
+  const last = ctx.spec.model.layers[ctx.spec.model.layers.length - 1];
+  const shape = last ? ctx.shapes.get(last)?.outputShape : undefined;
+  return shape && shape.length === 1 ? shape[0] : undefined;
+}
+
+function place(ctx: LintContext, layer: ResolvedLayer): { specPath: string; range: ResolvedLayer['range'] } {
+  return layer.type === 'dense' || layer.type === 'conv2d' || layer.type === 'activation'
+    ? fieldPlace(ctx, layer, 'activation')
+    : { specPath: layer.specPath, range: layer.range };
+}
+
+/** Sets the output activation on the layer that has it, or appends an activation layer after a layer that has none. */
+function setActivation(ctx: LintContext, layer: ResolvedLayer, to: ActivationName): (JsonPatchOperation | undefined)[] {
+  if (layer.type === 'dense' || layer.type === 'conv2d' || layer.type === 'activation') {
+    return [setOp(ctx, childPointer(layer.specPath, 'activation'), to)];
+  }
+  const slot = entrySlot(layer.specPath);
+  if (!slot || slot.array !== '/model/layers' || !nodeAtPointer(ctx.root, slot.array)) return [undefined];
+  return [{ op: 'add', path: childPointer(slot.array, slot.index + 1), value: { type: 'activation', activation: to } }];
+}
