@@ -26,7 +26,6 @@ async function train(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promise<vo
       .then((choice) => { if (choice) deps.controller.stop(); });
     return;
   }
-  deps.dashboards.showLive();
   const name = path.basename(spec.fsPath);
   const end = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Training ${name}`, cancellable: true },

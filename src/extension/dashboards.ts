@@ -13,6 +13,8 @@ const LAST_RUN_KEY = 'gradscope.dashboard.lastRun';
 
 export class Dashboards implements vscode.Disposable {
   private panel: DashboardPanel | undefined;
+  /** A run to overlay on the next live run (Apply Fix and Re-run), then on that run for as long as it is shown. */
+  private compare: { runId?: string; content: NonNullable<DashboardContent['compare']> } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly controller: TrainingController,
@@ -27,6 +29,8 @@ export class Dashboards implements vscode.Disposable {
           else if (last) this.showRunDir(last.runDir, false);
         },
       }),
+      // A run that starts (it passed validation) brings the dashboard up; an invalid spec opens nothing.
+      controller.onDidChangeRun((run) => { if (run && !run.ref) this.showLive(); }),
       controller.onEvents(({ run, events }) => {
         if (!run.ref || !this.panel) return;
         if (events.some((e) => e.type === 'run-start') && this.panel.shownRunId !== run.ref.runId) {
@@ -63,7 +67,19 @@ export class Dashboards implements vscode.Disposable {
   }
 
   private liveContent(run: LiveRun): DashboardContent {
-    return { run: run.ref!, history: run.history };
+    const content: DashboardContent = { run: run.ref!, history: run.history };
+    if (this.compare && (this.compare.runId ?? run.ref!.runId) === run.ref!.runId) {
+      this.compare.runId = run.ref!.runId;
+      content.compare = this.compare.content;
+    }
+    return content;
+  }
+
+  /** The next live run is drawn over the run in `runDir` ("before" vs "after"). */
+  compareNextRunWith(runDir: string): void {
+    const history = historyFromEvents(readEvents(runDir), this.config.chartMaxPoints);
+    const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specPath ?? '', runDir, live: false };
+    this.compare = { content: { run, history } };
   }
 
   private remember(run: RunRef): void {

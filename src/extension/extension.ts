@@ -2,6 +2,7 @@
 // process). A failure here is shown to the user instead of leaving half-registered commands behind.
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { registerQuickFixes } from './quickFixes';
 import { Config } from './config';
 import { Dashboards } from './dashboards';
 import { RunsTreeProvider } from './runsTree';
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
       registerCommands({ context, controller, dashboards, diagnostics, output }),
       registerSpecValidation(diagnostics),
       registerStatusBar(controller),
+      registerQuickFixes(diagnostics, controller, dashboards),
       controller.onDidChangeRun((run) => void vscode.commands.executeCommand('setContext', 'gradscope.training', run !== undefined)),
     );
     return { controller, runsTree: tree };

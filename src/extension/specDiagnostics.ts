@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { DiagnosticEvent } from '../shared/engineProtocol';
 import type { RunHistoryState } from '../shared/runHistory';
 import { nearestRangeOfPath } from '../training/spec/parse';
-import type { SourceRange, SpecProblem } from '../training/spec/types';
+import type { SourceRange, SpecFix, SpecProblem } from '../training/spec/types';
 
 export const DIAGNOSTIC_SOURCE = 'gradscope';
 
@@ -45,10 +45,27 @@ export function runDiagnostic(d: DiagnosticEvent, text: string, history?: RunHis
   return diagnostic;
 }
 
+/** The cures a diagnostic carries, and the run it came from (for "re-run and compare"). */
+export interface DiagnosticFixes {
+  fixes: SpecFix[];
+  runDir?: string;
+}
+
 export class SpecDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
+  private readonly fixes = new WeakMap<vscode.Diagnostic, DiagnosticFixes>();
   private readonly validation = new Map<string, vscode.Diagnostic[]>();
-  private readonly run = new Map<string, { events: DiagnosticEvent[]; diagnostics: vscode.Diagnostic[] }>();
+  private readonly run = new Map<string, { events: DiagnosticEvent[]; diagnostics: vscode.Diagnostic[]; runDir?: string }>();
+
+  /** The fixes behind a gradscope diagnostic shown in the editor, if it has any. */
+  fixesOf(diagnostic: vscode.Diagnostic): DiagnosticFixes | undefined {
+    return this.fixes.get(diagnostic);
+  }
+
+  private withFixes(diagnostic: vscode.Diagnostic, event: DiagnosticEvent, runDir: string | undefined): vscode.Diagnostic {
+    if (event.fixes?.length) this.fixes.set(diagnostic, { fixes: event.fixes, runDir });
+    return diagnostic;
+  }
 
   /** Replaces a spec's validation problems (their ranges come from the text the parser read). */
   setValidation(uri: vscode.Uri, problems: SpecProblem[]): void {
@@ -56,6 +73,7 @@ export class SpecDiagnostics implements vscode.Disposable {
       const d = new vscode.Diagnostic(toRange(p.range), p.message, severity(p.severity));
       d.source = DIAGNOSTIC_SOURCE;
       d.code = p.code;
+      if (p.fixes?.length) this.fixes.set(d, { fixes: p.fixes });
       return d;
     }));
     this.publish(uri);
@@ -66,7 +84,8 @@ export class SpecDiagnostics implements vscode.Disposable {
     const key = uri.toString();
     const entry = this.run.get(key) ?? { events: [], diagnostics: [] };
     entry.events.push(event);
-    entry.diagnostics.push(runDiagnostic(event, specText(uri), history));
+    entry.runDir = history?.start?.runDir;
+    entry.diagnostics.push(this.withFixes(runDiagnostic(event, specText(uri), history), event, entry.runDir));
     this.run.set(key, entry);
     this.publish(uri);
   }
@@ -74,7 +93,8 @@ export class SpecDiagnostics implements vscode.Disposable {
   /** Shows the diagnostics of a finished run (e.g. one opened from disk) on its spec. */
   setRun(uri: vscode.Uri, events: DiagnosticEvent[], history?: RunHistoryState): void {
     const text = specText(uri);
-    this.run.set(uri.toString(), { events, diagnostics: events.map((e) => runDiagnostic(e, text, history)) });
+    const runDir = history?.start?.runDir;
+    this.run.set(uri.toString(), { events, runDir, diagnostics: events.map((e) => this.withFixes(runDiagnostic(e, text, history), e, runDir)) });
     this.publish(uri);
   }
 
@@ -92,7 +112,7 @@ export class SpecDiagnostics implements vscode.Disposable {
   refreshRanges(document: vscode.TextDocument, history?: RunHistoryState): void {
     const entry = this.run.get(document.uri.toString());
     if (!entry) return;
-    entry.diagnostics = entry.events.map((e) => runDiagnostic(e, document.getText(), history));
+    entry.diagnostics = entry.events.map((e) => this.withFixes(runDiagnostic(e, document.getText(), history), e, entry.runDir));
     this.publish(document.uri);
   }
 

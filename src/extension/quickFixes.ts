@@ -1,0 +1,87 @@
+// Quick Fixes for gradscope diagnostics: each fix (a JSON Patch carried by the diagnostic) becomes a code action
+// that edits the spec text in place, comments and formatting kept; plus "Apply Fix and Re-run", which trains the
+// fixed spec and shows the two runs overlaid in the dashboard, saying whether the diagnosis is gone.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { SpecFix } from '../training/spec/types';
+import { applyPatchToText } from '../training/fixes/applyPatch';
+import type { Dashboards } from './dashboards';
+import { DIAGNOSTIC_SOURCE, type SpecDiagnostics } from './specDiagnostics';
+import type { TrainingController } from './trainingController';
+
+export const APPLY_AND_RERUN = 'gradscope.applyFixAndRerun';
+
+/** The whole-document edit that applies `fix`, or undefined when the patch no longer fits the text. */
+function fixEdit(document: vscode.TextDocument, fix: SpecFix): vscode.WorkspaceEdit | undefined {
+  let text: string;
+  try {
+    text = applyPatchToText(document.getText(), fix.patch);
+  } catch {
+    return undefined;
+  }
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), text);
+  return edit;
+}
+
+class FixProvider implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+
+  constructor(private readonly diagnostics: SpecDiagnostics) {}
+
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const actions: vscode.CodeAction[] = [];
+    for (const diagnostic of context.diagnostics) {
+      if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
+      const info = this.diagnostics.fixesOf(diagnostic);
+      if (!info) continue;
+      info.fixes.forEach((fix, i) => {
+        const edit = fixEdit(document, fix);
+        if (!edit) return;
+        const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+        action.diagnostics = [diagnostic];
+        action.edit = edit;
+        action.isPreferred = i === 0;
+        actions.push(action);
+        if (info.runDir) {
+          const rerun = new vscode.CodeAction(`${fix.title}, then re-run and compare`, vscode.CodeActionKind.QuickFix);
+          rerun.diagnostics = [diagnostic];
+          rerun.command = { command: APPLY_AND_RERUN, title: rerun.title, arguments: [document.uri, fix, String(diagnostic.code), info.runDir] };
+          actions.push(rerun);
+        }
+      });
+    }
+    return actions;
+  }
+}
+
+/** Applies a fix, saves, trains the fixed spec and overlays it on the run that had the diagnostic. */
+async function applyFixAndRerun(controller: TrainingController, dashboards: Dashboards, uri: vscode.Uri, fix: SpecFix,
+  code: string, beforeRunDir: string): Promise<boolean | undefined> {
+  const document = await vscode.workspace.openTextDocument(uri);
+  const edit = fixEdit(document, fix);
+  if (!edit || !(await vscode.workspace.applyEdit(edit))) {
+    void vscode.window.showErrorMessage(`Could not apply "${fix.title}": the spec has changed since the diagnosis.`);
+    return undefined;
+  }
+  await document.save();
+  dashboards.compareNextRunWith(beforeRunDir);
+  const end = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Re-running ${path.basename(uri.fsPath)} with "${fix.title}"`, cancellable: true },
+    (progress, token) => controller.train(uri, token, progress),
+  );
+  if (!end) return undefined;
+  const still = vscode.languages.getDiagnostics(uri).some((d) => d.source === DIAGNOSTIC_SOURCE && d.code === code);
+  const outcome = still ? `"${code}" is still reported` : `"${code}" is gone`;
+  void (still ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(
+    `${path.basename(uri.fsPath)}: ${outcome} after "${fix.title}" (run ${end.status}). The dashboard overlays both runs.`);
+  return !still;
+}
+
+export function registerQuickFixes(diagnostics: SpecDiagnostics, controller: TrainingController, dashboards: Dashboards): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.languages.registerCodeActionsProvider({ pattern: '**/*.gradscope.json' }, new FixProvider(diagnostics), { providedCodeActionKinds: FixProvider.kinds }),
+    vscode.commands.registerCommand(APPLY_AND_RERUN, (uri: vscode.Uri, fix: SpecFix, code: string, runDir: string) =>
+      applyFixAndRerun(controller, dashboards, uri, fix, code, runDir)),
+  );
+}
