@@ -1,0 +1,311 @@
+// The layer × step heat strip: a plain canvas drawn with ImageData. Rows are layers in model order (input at the
+// top), columns are steps aligned with the gradient chart above it, colour is log10 of the gradient norm on a
+// fixed diverging colormap (dark blue = vanishing, green/yellow = healthy, red = exploding, black = NaN).
+// Also draws its colour legend, marks diagnostics along the top, shows a hover read-out, and reveals a
+// layer's spec entry when its label is clicked.
+import type { LayerSummary } from '../../src/shared/engineProtocol';
+import type { StepPoint } from '../../src/shared/runHistory';
+import { HEAT_MAX, HEAT_MIN, HEAT_NAN, heatColor, heatValue } from '../colors';
+import { formatNumber } from '../format';
+import { diagnosticStep } from '../state';
+import { severityColor, withAlpha, type Theme } from '../theme';
+import { clearRendered, stepRange } from './common';
+import type { RenderContext } from './context';
+
+const MARK_BAND = 9;
+const BOTTOM_PAD = 2;
+
+interface Layout {
+  left: number;
+  right: number;
+  top: number;
+  rowH: number;
+  rows: number;
+  cssW: number;
+  cssH: number;
+  min: number;
+  max: number;
+}
+
+export function heatRowHeight(rows: number): number {
+  return Math.max(4, Math.min(13, Math.floor(180 / Math.max(1, rows))));
+}
+
+export class HeatStrip {
+  private layout: Layout | undefined;
+  private steps: StepPoint[] = [];
+  private layers: LayerSummary[] = [];
+  private offscreen = document.createElement('canvas');
+
+  /** Width of the strip's container in CSS pixels, kept by a ResizeObserver (no layout reads while drawing). */
+  private width = 0;
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly readout: HTMLElement,
+    private readonly onRevealLayer: (layer: LayerSummary) => void,
+    onResize: () => void,
+  ) {
+    const box = canvas.parentElement;
+    if (box) {
+      new ResizeObserver((entries) => {
+        const w = Math.floor(entries[entries.length - 1]?.contentRect.width ?? 0);
+        if (w !== this.width) {
+          this.width = w;
+          onResize();
+        }
+      }).observe(box);
+    }
+    canvas.addEventListener('mousemove', (e) => this.hover(e));
+    canvas.addEventListener('mouseleave', () => this.readout.classList.remove('is-visible'));
+    canvas.addEventListener('click', (e) => this.click(e));
+  }
+
+  /** Draws the strip; `plot` is the gradient chart's plot area (CSS px) so columns line up with its x axis. */
+  render(ctx: RenderContext, plot: { left: number; right: number } | undefined): void {
+    const h = ctx.model.history;
+    const canvas = this.canvas;
+    const cssW = this.width || (canvas.parentElement?.clientWidth ?? 0);
+    if (!h?.start || h.layers.length === 0 || cssW <= 0) {
+      canvas.width = 0;
+      clearRendered(canvas);
+      this.layout = undefined;
+      return;
+    }
+    const rows = h.layers.length;
+    const rowH = heatRowHeight(rows);
+    const cssH = MARK_BAND + rows * rowH + BOTTOM_PAD;
+    const dpr = window.devicePixelRatio || 1;
+    const left = plot?.left ?? ctx.gutter;
+    const right = Math.min(cssW - 1, plot?.right ?? cssW - 10);
+    const { min, max } = stepRange(ctx.model);
+    this.layout = { left, right, top: MARK_BAND, rowH, rows, cssW, cssH, min, max };
+    this.steps = h.steps;
+    this.layers = h.layers;
+
+    canvas.style.height = `${cssH}px`;
+    const wantW = Math.round(cssW * dpr);
+    const wantH = Math.round(cssH * dpr);
+    if (canvas.width !== wantW || canvas.height !== wantH) {
+      canvas.width = wantW;
+      canvas.height = wantH;
+    }
+    const g = canvas.getContext('2d');
+    if (!g) return;
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, canvas.width, canvas.height);
+    g.scale(dpr, dpr);
+
+    // Cells: one ImageData pixel per (device column, layer), stretched to the row height without smoothing.
+    const plotLeftPx = Math.round(left * dpr);
+    const cols = Math.max(1, Math.round(right * dpr) - plotLeftPx);
+    const image = this.cells(h.steps, rows, cols, min, max);
+    let drawn = 0;
+    if (image) {
+      this.offscreen.width = cols;
+      this.offscreen.height = rows;
+      const og = this.offscreen.getContext('2d');
+      if (og) {
+        og.putImageData(image.data, 0, 0);
+        g.imageSmoothingEnabled = false;
+        g.drawImage(this.offscreen, 0, 0, cols, rows, left, MARK_BAND, cols / dpr, rows * rowH);
+        drawn = image.cells;
+      }
+    }
+    // Empty (future) part of a live run: a faint frame.
+    g.strokeStyle = withAlpha(ctx.theme.foreground, 0.18);
+    g.lineWidth = 1;
+    g.strokeRect(left - 0.5, MARK_BAND - 0.5, right - left + 1, rows * rowH + 1);
+    this.drawRowLabels(g, ctx.theme, h.layers, left, rowH);
+    this.drawMarkers(g, ctx);
+    canvas.dataset.rendered = drawn > 0 ? 'true' : 'false';
+    canvas.dataset.points = String(drawn);
+    canvas.dataset.rows = String(rows);
+    canvas.dataset.plotArea = [plotLeftPx, Math.round(MARK_BAND * dpr), cols, Math.round(rows * rowH * dpr)].join(',');
+  }
+
+  /** Column colours: each step spans from halfway after its predecessor to halfway before its successor. */
+  private cells(steps: StepPoint[], rows: number, cols: number, min: number, max: number): { data: ImageData; cells: number } | undefined {
+    if (steps.length === 0) return undefined;
+    const sum = new Float64Array(cols * rows);
+    const count = new Uint16Array(cols * rows);
+    const nan = new Uint8Array(cols * rows);
+    const span = max - min;
+    const toCol = (s: number): number => ((s - min) / span) * cols;
+    const n = steps.length;
+    for (let k = 0; k < n; k++) {
+      const s = steps[k].step;
+      const prev = k > 0 ? steps[k - 1].step : s - (n > 1 ? steps[1].step - steps[0].step : 1);
+      const next = k < n - 1 ? steps[k + 1].step : s + (n > 1 ? steps[n - 1].step - steps[n - 2].step : 1);
+      const c0 = Math.max(0, Math.floor(toCol((prev + s) / 2)));
+      const c1 = Math.min(cols, Math.max(c0 + 1, Math.floor(toCol((s + next) / 2))));
+      if (c0 >= cols) continue;
+      const grads = steps[k].gradNorm;
+      for (let r = 0; r < rows; r++) {
+        const v = heatValue(grads[r] ?? null);
+        for (let c = c0; c < c1; c++) {
+          const i = r * cols + c;
+          if (v === null) nan[i] = 1;
+          else {
+            sum[i] += v;
+            count[i]++;
+          }
+        }
+      }
+    }
+    const data = new ImageData(cols, rows);
+    const px = data.data;
+    for (let i = 0; i < cols * rows; i++) {
+      if (!nan[i] && count[i] === 0) continue;
+      const [r, g, b] = nan[i] ? HEAT_NAN : heatColor(sum[i] / count[i]);
+      px[i * 4] = r;
+      px[i * 4 + 1] = g;
+      px[i * 4 + 2] = b;
+      px[i * 4 + 3] = 255;
+    }
+    // Cells = layers × steps drawn (what the strip represents), independent of pixel width.
+    return { data, cells: steps.length * rows };
+  }
+
+  private drawRowLabels(g: CanvasRenderingContext2D, theme: Theme, layers: LayerSummary[], left: number, rowH: number): void {
+    const size = Math.min(11, Math.max(8, rowH - 2));
+    const every = rowH >= 8 ? 1 : Math.ceil(8 / rowH);
+    g.font = `${size}px ${theme.fontFamily}`;
+    g.textAlign = 'right';
+    g.textBaseline = 'middle';
+    g.fillStyle = theme.muted;
+    const maxW = left - 8;
+    layers.forEach((layer, r) => {
+      if (r % every !== 0) return;
+      let text = layer.name;
+      while (text.length > 3 && g.measureText(text).width > maxW) text = `${text.slice(0, -2)}…`;
+      g.fillText(text, left - 6, MARK_BAND + r * rowH + rowH / 2 + 0.5);
+    });
+  }
+
+  private drawMarkers(g: CanvasRenderingContext2D, ctx: RenderContext): void {
+    const l = this.layout;
+    const h = ctx.model.history;
+    if (!l || !h?.start) return;
+    for (const d of h.diagnostics) {
+      const s = diagnosticStep(d, h.start.stepsPerEpoch);
+      if (s === undefined) continue;
+      const x = l.left + ((s - l.min) / (l.max - l.min)) * (l.right - l.left);
+      if (x < l.left - 1 || x > l.right + 1) continue;
+      g.fillStyle = severityColor(ctx.theme, d.severity);
+      g.beginPath();
+      g.moveTo(x - 4, 0.5);
+      g.lineTo(x + 4, 0.5);
+      g.lineTo(x, MARK_BAND - 1);
+      g.closePath();
+      g.fill();
+    }
+  }
+
+  private at(e: MouseEvent): { layer: number; x: number } | undefined {
+    const l = this.layout;
+    if (!l) return undefined;
+    const rect = this.canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const layer = Math.floor((y - l.top) / l.rowH);
+    if (layer < 0 || layer >= l.rows) return undefined;
+    return { layer, x };
+  }
+
+  private hover(e: MouseEvent): void {
+    const l = this.layout;
+    const hit = this.at(e);
+    const layer = hit ? this.layers[hit.layer] : undefined;
+    if (!l || !hit || !layer) {
+      this.readout.classList.remove('is-visible');
+      this.canvas.style.cursor = 'default';
+      return;
+    }
+    this.canvas.style.cursor = hit.x < l.left ? 'pointer' : 'crosshair';
+    let text: string;
+    if (hit.x < l.left) {
+      text = `${layer.name}: click to show it in the spec`;
+    } else {
+      const step = l.min + ((hit.x - l.left) / (l.right - l.left)) * (l.max - l.min);
+      const p = nearest(this.steps, step);
+      if (!p) {
+        this.readout.classList.remove('is-visible');
+        return;
+      }
+      const v = p.gradNorm[hit.layer];
+      text = `${layer.name} · step ${p.step} · grad norm ${formatNumber(v)}`;
+    }
+    this.readout.textContent = text;
+    this.readout.classList.add('is-visible');
+    const parent = this.canvas.getBoundingClientRect();
+    const x = Math.min(Math.max(0, e.clientX - parent.left + 12), Math.max(0, l.cssW - 260));
+    this.readout.style.left = `${x}px`;
+    this.readout.style.top = `${e.clientY - parent.top + 14}px`;
+  }
+
+  private click(e: MouseEvent): void {
+    const l = this.layout;
+    const hit = this.at(e);
+    if (!l || !hit || hit.x >= l.left) return;
+    const layer = this.layers[hit.layer];
+    if (layer) this.onRevealLayer(layer);
+  }
+}
+
+function nearest(steps: StepPoint[], step: number): StepPoint | undefined {
+  let lo = 0;
+  let hi = steps.length - 1;
+  if (hi < 0) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (steps[mid].step < step) lo = mid + 1;
+    else hi = mid;
+  }
+  const a = steps[lo];
+  const b = steps[lo - 1];
+  return b && Math.abs(b.step - step) < Math.abs(a.step - step) ? b : a;
+}
+
+/** Draws the heat strip's colour legend: the colormap from 1e-9 to ~3e3 with labelled decades and a NaN swatch. */
+export function drawHeatLegend(canvas: HTMLCanvasElement, theme: Theme): void {
+  const cssW = 330;
+  const cssH = 30;
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(cssW * dpr);
+  canvas.height = Math.round(cssH * dpr);
+  canvas.style.width = `${cssW}px`;
+  canvas.style.height = `${cssH}px`;
+  const g = canvas.getContext('2d');
+  if (!g) return;
+  g.scale(dpr, dpr);
+  g.clearRect(0, 0, cssW, cssH);
+  const barX = 4;
+  const barW = 260;
+  const barY = 3;
+  const barH = 10;
+  for (let i = 0; i < barW; i++) {
+    const v = HEAT_MIN + ((i + 0.5) / barW) * (HEAT_MAX - HEAT_MIN);
+    const [r, gg, b] = heatColor(v);
+    g.fillStyle = `rgb(${r | 0}, ${gg | 0}, ${b | 0})`;
+    g.fillRect(barX + i, barY, 1, barH);
+  }
+  g.strokeStyle = withAlpha(theme.foreground, 0.3);
+  g.strokeRect(barX - 0.5, barY - 0.5, barW + 1, barH + 1);
+  g.font = `10px ${theme.fontFamily}`;
+  g.fillStyle = theme.muted;
+  g.textBaseline = 'top';
+  const xOf = (v: number): number => barX + ((v - HEAT_MIN) / (HEAT_MAX - HEAT_MIN)) * barW;
+  for (const [v, label] of [[-9, '1e-9'], [-6, '1e-6'], [-3, '1e-3'], [0, '1'], [3, '1e3']] as const) {
+    g.textAlign = v === -9 ? 'left' : 'center';
+    g.fillText(label, v === -9 ? barX : xOf(v), barY + barH + 4);
+  }
+  // NaN swatch.
+  const nx = barX + barW + 14;
+  g.fillStyle = `rgb(${HEAT_NAN.join(',')})`;
+  g.fillRect(nx, barY, 14, barH);
+  g.strokeRect(nx - 0.5, barY - 0.5, 15, barH + 1);
+  g.fillStyle = theme.muted;
+  g.textAlign = 'left';
+  g.fillText('NaN', nx + 19, barY);
+}

@@ -1,0 +1,83 @@
+// Learning rate over steps (warm-up, decay, restarts as the schedule applies them), with diagnostic markers.
+import { Chart } from 'chart.js';
+import type { StepPoint } from '../../src/shared/runHistory';
+import { formatNumber } from '../format';
+import { axisStyle, baseLineOptions, clearRendered, markRendered, redraw, stepTicks, stepRange, StepSeriesSync, type LineChart, type XY } from './common';
+import type { RenderContext } from './context';
+import { markerPlugin, stepMarkers, type Marker } from './markers';
+
+const lrOf = (p: StepPoint): number => (Number.isFinite(p.lr) ? p.lr : NaN);
+
+export class LrChart {
+  private chart: LineChart | undefined;
+  private structure = '';
+  private readonly data = new StepSeriesSync();
+  private markers: Marker[] = [];
+  private markerStyle = { fontFamily: 'sans-serif', background: '#000' };
+
+  constructor(readonly canvas: HTMLCanvasElement) {}
+
+  render(ctx: RenderContext): void {
+    const h = ctx.model.history;
+    if (!h?.start || h.steps.length === 0) {
+      this.destroy();
+      clearRendered(this.canvas);
+      return;
+    }
+    const structure = JSON.stringify([ctx.theme.key, ctx.model.generation]);
+    if (structure !== this.structure || !this.chart) {
+      this.destroy();
+      this.create(ctx);
+      this.structure = structure;
+    }
+    const chart = this.chart;
+    if (!chart) return;
+    this.data.sync(chart, h.steps, [lrOf]);
+    const range = stepRange(ctx.model);
+    const x = chart.options.scales?.x;
+    if (x) {
+      x.min = range.min;
+      x.max = range.max;
+    }
+    this.markers = stepMarkers(ctx.model, ctx.theme);
+    this.markerStyle = { fontFamily: ctx.theme.fontFamily, background: ctx.theme.background };
+    redraw(chart, this.data.showLonePoints(chart));
+    markRendered(chart, this.data.finitePoints());
+  }
+
+  destroy(): void {
+    this.chart?.destroy();
+    this.chart = undefined;
+    this.structure = '';
+    this.data.reset();
+  }
+
+  private create(ctx: RenderContext): void {
+    const theme = ctx.theme;
+    const base = baseLineOptions(theme);
+    const xAxis = axisStyle(theme, 'step');
+    const yAxis = axisStyle(theme, 'learning rate');
+    this.chart = new Chart<'line', XY[]>(this.canvas, {
+      type: 'line',
+      data: { datasets: [{ label: 'learning rate', data: [], borderColor: theme.purple, backgroundColor: theme.purple, borderWidth: 2 }] },
+      options: {
+        ...base,
+        scales: {
+          x: { ...xAxis, type: 'linear', ticks: { ...xAxis.ticks, ...stepTicks } },
+          y: { ...yAxis, type: 'linear', beginAtZero: true, grace: '8%', ticks: { ...yAxis.ticks, maxTicksLimit: 5, callback: (v) => formatNumber(Number(v)) } },
+        },
+        plugins: {
+          ...base.plugins,
+          tooltip: {
+            ...base.plugins?.tooltip,
+            callbacks: {
+              title: (items) => (items.length ? `step ${items[0].parsed.x}` : ''),
+              label: (item) => ` learning rate  ${formatNumber(item.parsed.y)}`,
+            },
+          },
+        },
+      },
+      plugins: [markerPlugin<'line'>(() => this.markers, () => this.markerStyle)],
+    });
+  }
+}

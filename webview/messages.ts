@@ -1,0 +1,24 @@
+// Recognises what the host posts (`snapshot`, `events`) before the dashboard trusts it: a webview can receive
+// messages from other sources, and a malformed one must never break the page.
+import type { EventsMessage, SnapshotMessage, ToWebviewMessage } from '../src/shared/webviewProtocol';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+function isSnapshot(v: Record<string, unknown>): v is Record<string, unknown> & SnapshotMessage {
+  if (v.type !== 'snapshot' || !isObject(v.settings)) return false;
+  const history = v.history;
+  if (history !== undefined && !(isObject(history) && Array.isArray(history.steps) && Array.isArray(history.layers))) return false;
+  const compare = v.compare;
+  return compare === undefined || (isObject(compare) && isObject(compare.run) && isObject(compare.history) && Array.isArray(compare.history.steps));
+}
+
+function isEvents(v: Record<string, unknown>): v is Record<string, unknown> & EventsMessage {
+  return v.type === 'events' && typeof v.runId === 'string' && Array.isArray(v.events) && v.events.every((e) => isObject(e) && typeof e.type === 'string');
+}
+
+/** The message if it is one the host sends, else undefined. */
+export function asHostMessage(data: unknown): ToWebviewMessage | undefined {
+  if (!isObject(data)) return undefined;
+  if (isSnapshot(data) || isEvents(data)) return data;
+  return undefined;
+}

@@ -1,0 +1,131 @@
+// The dashboard's data model: the host's snapshot plus every later event, fed through the same reducer the host
+// uses (`applyEvent`), so the page always equals the run's history. No DOM here: views read this model.
+import type { DiagnosticEvent, RunStatus, TrainingEvent } from '../src/shared/engineProtocol';
+import { applyEvent, emptyHistory, type RunHistoryState } from '../src/shared/runHistory';
+import type { DashboardSettings, EventsMessage, RunRef, SnapshotMessage } from '../src/shared/webviewProtocol';
+
+export interface CompareRun {
+  run: RunRef;
+  history: RunHistoryState;
+}
+
+export interface DashboardModel {
+  /** `connecting` until the first snapshot arrives. */
+  phase: 'connecting' | 'ready';
+  run?: RunRef;
+  history?: RunHistoryState;
+  compare?: CompareRun;
+  settings: DashboardSettings;
+  /** Bumped whenever the data is replaced (snapshot, new run): views rebuild from scratch. */
+  generation: number;
+  /** Bumped on every change: views redraw when it moved. */
+  revision: number;
+  /** The user pressed Stop; cleared when the run ends or another run is shown. */
+  stopRequested: boolean;
+}
+
+export function initialModel(): DashboardModel {
+  return { phase: 'connecting', settings: { maxPoints: 2000 }, generation: 0, revision: 0, stopRequested: false };
+}
+
+export function currentRunId(model: DashboardModel): string | undefined {
+  return model.run?.runId ?? model.history?.start?.runId;
+}
+
+/** Replaces everything with the snapshot. */
+export function applySnapshot(model: DashboardModel, msg: SnapshotMessage): void {
+  model.phase = 'ready';
+  model.settings = msg.settings;
+  model.run = msg.run;
+  model.history = msg.history;
+  model.compare = msg.compare;
+  model.stopRequested = false;
+  model.generation++;
+  model.revision++;
+}
+
+/**
+ * Applies a batch of events of the shown run. A batch for another run is ignored unless it starts that run
+ * (contains its `run-start`): then the dashboard switches to it. Returns whether anything changed.
+ */
+export function applyEvents(model: DashboardModel, msg: EventsMessage): boolean {
+  let events: TrainingEvent[] = msg.events;
+  if (msg.runId !== currentRunId(model) || !model.history) {
+    const startAt = events.findIndex((e) => e.type === 'run-start' && e.runId === msg.runId);
+    if (startAt < 0) return false;
+    const start = events[startAt];
+    if (start.type !== 'run-start') return false;
+    model.phase = 'ready';
+    model.history = emptyHistory(model.settings.maxPoints);
+    model.run = { runId: start.runId, specFile: start.specPath, runDir: start.runDir, live: true };
+    model.stopRequested = false;
+    model.generation++;
+    events = events.slice(startAt);
+  }
+  if (events.length === 0) return false;
+  const history = model.history;
+  if (!history) return false;
+  for (const e of events) applyEvent(history, e);
+  if (history.end) model.stopRequested = false;
+  model.revision++;
+  return true;
+}
+
+export type DisplayStatus = 'running' | RunStatus | 'incomplete';
+
+/** What the header says about the run: running while live without run-end; `incomplete` for a dead run without one. */
+export function displayStatus(model: DashboardModel): DisplayStatus {
+  const h = model.history;
+  if (h?.end) return h.end.status;
+  return model.run?.live === false ? 'incomplete' : 'running';
+}
+
+export function hasData(model: DashboardModel): boolean {
+  return !!model.history?.start;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  totalSteps: number;
+  /** 0..1 */
+  fraction: number;
+}
+
+/** Epoch x/y (1-based, the epoch in progress) and step counts, from the start event and the last step seen. */
+export function progress(history: RunHistoryState): Progress | undefined {
+  const start = history.start;
+  if (!start) return undefined;
+  const spe = Math.max(1, start.stepsPerEpoch);
+  const totalSteps = start.epochs * spe;
+  const step = history.end ? history.end.steps : history.lastStep + 1;
+  const epoch = history.end
+    ? history.end.epochsCompleted
+    : Math.min(start.epochs, Math.max(history.epochs.length, Math.floor(Math.max(0, history.lastStep) / spe) + 1));
+  const fraction = totalSteps > 0 ? Math.min(1, step / totalSteps) : 0;
+  return { epoch, epochs: start.epochs, step, totalSteps, fraction };
+}
+
+/** Where a diagnostic sits on a step axis: its step, else the first step of its epoch. */
+export function diagnosticStep(d: DiagnosticEvent, stepsPerEpoch: number): number | undefined {
+  if (d.step !== undefined) return d.step;
+  if (d.epoch !== undefined) return d.epoch * stepsPerEpoch;
+  return undefined;
+}
+
+/**
+ * Where a diagnostic sits on the epoch axis, where epoch k (0-based) is plotted at k + 1 and step s ends at
+ * (s + 1) / stepsPerEpoch.
+ */
+export function diagnosticEpochX(d: DiagnosticEvent, stepsPerEpoch: number): number | undefined {
+  if (d.step !== undefined) return (d.step + 1) / Math.max(1, stepsPerEpoch);
+  if (d.epoch !== undefined) return d.epoch + 1;
+  return undefined;
+}
+
+/** Units of a layer (last dimension of its output: dense units, conv filters). */
+export function layerUnits(outputShape: number[]): number | undefined {
+  const n = outputShape[outputShape.length - 1];
+  return typeof n === 'number' && n > 0 ? n : undefined;
+}

@@ -1,0 +1,107 @@
+// The header: spec name, run status (coloured), run id, backend, epoch x/y, step, last loss, a progress bar, the
+// comparison note, the run's error if it failed, and the Stop button (only while a live run is running).
+import type { RunHistoryState } from '../../src/shared/runHistory';
+import { formatCount, formatDuration, formatNumber } from '../format';
+import { displayStatus, progress, type DashboardModel } from '../state';
+import { clear, h } from './dom';
+
+export class Header {
+  readonly root: HTMLElement;
+  private readonly title = h('h1', { class: 'gs-title', id: 'gs-spec-name' });
+  private readonly status = h('span', { class: 'gs-status', id: 'gs-status', role: 'status' });
+  private readonly stop = h('button', { class: 'gs-button gs-stop', id: 'gs-stop', type: 'button', title: 'Stop training (weights so far are kept)' });
+  private readonly meta = h('div', { class: 'gs-meta', id: 'gs-meta' });
+  private readonly bar = h('div', { class: 'gs-progress-bar' });
+  private readonly progress = h('div', { class: 'gs-progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' }, this.bar);
+  private readonly note = h('div', { class: 'gs-note', id: 'gs-compare-note' });
+  private readonly error = h('div', { class: 'gs-run-error', id: 'gs-run-error' });
+  private key = '';
+
+  constructor(onStop: () => void) {
+    this.stop.append(h('span', { class: 'gs-stop-icon', 'aria-hidden': 'true' }), h('span', { class: 'gs-stop-label' }, 'Stop'));
+    this.stop.addEventListener('click', () => {
+      if (this.stop.disabled) return;
+      onStop();
+    });
+    this.root = h(
+      'header',
+      { class: 'gs-header' },
+      h('div', { class: 'gs-title-row' }, this.title, this.status, h('span', { class: 'gs-spacer' }), this.stop),
+      this.meta,
+      this.progress,
+      this.note,
+      this.error,
+    );
+  }
+
+  render(model: DashboardModel): void {
+    const hist = model.history;
+    const status = displayStatus(model);
+    const p = hist ? progress(hist) : undefined;
+    const key = JSON.stringify([model.generation, status, hist?.lastStep, hist?.epochs.length, hist?.lastLoss, model.stopRequested, model.run?.live, !!hist?.end]);
+    if (key === this.key) return;
+    this.key = key;
+    const start = hist?.start;
+    this.title.textContent = start?.specName ?? 'Gradscope';
+    this.title.title = start?.specPath ?? '';
+    this.status.textContent = model.stopRequested && status === 'running' ? 'stopping…' : status;
+    this.status.dataset.status = status;
+
+    const running = status === 'running' && model.run?.live === true;
+    this.stop.hidden = !running;
+    this.stop.disabled = model.stopRequested;
+    const label = this.stop.querySelector('.gs-stop-label');
+    if (label) label.textContent = model.stopRequested ? 'Stopping…' : 'Stop';
+
+    clear(this.meta);
+    if (hist && start) {
+      const chips: Array<[string, string, string?]> = [
+        ['run', model.run?.runId ?? start.runId, 'gs-chip-run'],
+        ['backend', start.backend],
+      ];
+      if (p) {
+        chips.push(['epoch', `${p.epoch} / ${p.epochs}`]);
+        chips.push(['step', `${formatCount(p.step)} / ${formatCount(p.totalSteps)}`]);
+      }
+      chips.push(['loss', lossText(hist)]);
+      const lastEpoch = hist.epochs[hist.epochs.length - 1];
+      if (lastEpoch) chips.push(['val loss', formatNumber(lastEpoch.valLoss)]);
+      if (lastEpoch?.valAcc !== undefined) chips.push(['val acc', `${(lastEpoch.valAcc * 100).toFixed(1)}%`]);
+      chips.push(['params', formatCount(start.totalParams)]);
+      if (hist.end) {
+        if (hist.end.bestEpoch !== undefined && hist.end.bestValLoss !== undefined) {
+          chips.push(['best', `val loss ${formatNumber(hist.end.bestValLoss)} at epoch ${hist.end.bestEpoch + 1}`]);
+        }
+        chips.push(['time', formatDuration(hist.end.durationMs)]);
+      }
+      for (const [k, v, cls] of chips) {
+        this.meta.append(h('span', { class: `gs-chip${cls ? ` ${cls}` : ''}`, 'data-key': k }, h('span', { class: 'gs-chip-k' }, k), h('span', { class: 'gs-chip-v' }, v)));
+      }
+    }
+    const fraction = p ? p.fraction : 0;
+    this.progress.hidden = !p;
+    this.bar.style.width = `${(fraction * 100).toFixed(1)}%`;
+    this.bar.dataset.status = status;
+    this.progress.setAttribute('aria-valuenow', (fraction * 100).toFixed(0));
+
+    const cmp = model.compare;
+    this.note.hidden = !cmp;
+    clear(this.note);
+    if (cmp) {
+      this.note.append(
+        h('span', { class: 'gs-note-solid', 'aria-hidden': 'true' }),
+        ' after: this run   ',
+        h('span', { class: 'gs-note-dashed', 'aria-hidden': 'true' }),
+        ` before: ${cmp.history.start?.specName ?? ''} run ${cmp.run.runId}`,
+      );
+    }
+    const err = hist?.end?.error;
+    this.error.hidden = !err;
+    this.error.textContent = err ?? '';
+  }
+}
+
+function lossText(h: RunHistoryState): string {
+  if (h.lastLoss === undefined) return '–';
+  return formatNumber(h.lastLoss);
+}
