@@ -1,0 +1,197 @@
+// UI-test helpers: drive the real VS Code workbench (code-server 1.100.3 in headless Chromium) the way a user
+// does (command palette, quick open, webviews, the Problems panel) and keep screenshots of what the test saw.
+// Selectors are those of VS Code 1.100.3; see /docs or test/e2e/smoke.e2e.js for use.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { startCodeServer, workbenchUrl, REPO } = require('./codeServer');
+const { launchChromium } = require('./browser');
+const { tempWorkspace } = require('./workspace');
+
+const RESULTS = path.join(REPO, 'test-results'); // git-ignored
+const PALETTE_INPUT = '.quick-input-widget input.input';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const oneLine = (s) => s.replace(/\s+/g, ' ').trim();
+
+/** Newest log of the (single) remote extension host, or '' before it has started. */
+function extensionHostLog(userDataDir) {
+  const logs = path.join(userDataDir, 'logs');
+  let text = '';
+  try {
+    for (const session of fs.readdirSync(logs)) {
+      for (const d of fs.readdirSync(path.join(logs, session)).filter((n) => n.startsWith('exthost'))) {
+        const f = path.join(logs, session, d, 'remoteexthost.log');
+        if (fs.existsSync(f)) text = fs.readFileSync(f, 'utf8');
+      }
+    }
+  } catch { /* logs dir not created yet */ }
+  return text;
+}
+
+/** Polls the extension host's log until `re` matches (the workbench DOM has no "extension host ready" marker). */
+async function waitForExtensionHostLog(userDataDir, re, timeout = 90000) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    if (re.test(extensionHostLog(userDataDir))) return;
+    await sleep(250);
+  }
+  throw new Error(`extension host log never matched ${re} within ${timeout} ms:\n${extensionHostLog(userDataDir).slice(-3000)}`);
+}
+
+async function waitForActivation(userDataDir, extensionId, timeout) {
+  const id = escapeRe(extensionId);
+  await waitForExtensionHostLog(userDataDir, new RegExp(`_doActivateExtension ${id}\\b`), timeout);
+  await sleep(200); // a failure is logged right after the activation call returns
+  const failed = new RegExp(`Activating extension '?${id}'? failed.*`).exec(extensionHostLog(userDataDir));
+  if (failed) throw new Error(`${extensionId} failed to activate: ${failed[0]}`);
+}
+
+/**
+ * Starts code-server with the extension loaded in development mode, opens `workspace` in Chromium (1400×900)
+ * and waits until the workbench is drawn and the extension host has activated its startup extensions.
+ * @param {{ workspace?: string, extensionPath?: string, settings?: object, verbose?: boolean }} [opts]
+ *   workspace: default a fresh temp copy of examples/ (removed on stop); extensionPath: default the repo root.
+ */
+async function startWorkbench({ workspace, extensionPath = REPO, settings = {}, verbose = !!process.env.VERBOSE } = {}) {
+  const ws = workspace ? { dir: path.resolve(workspace), remove: () => { } } : tempWorkspace();
+  let server;
+  let chromium;
+  const stop = async () => {
+    if (chromium) await chromium.close();
+    if (server) server.stop();
+    ws.remove();
+  };
+  try {
+    server = await startCodeServer({ workspace: ws.dir, settings, verbose });
+    chromium = await launchChromium({ executablePath: server.install.chromium, viewport: { width: 1400, height: 900 } });
+    const { page } = chromium;
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    if (verbose) page.on('console', (m) => console.log(`[workbench ${m.type()}]`, m.text()));
+    await page.goto(workbenchUrl({ host: server.host, folder: ws.dir, extensionDevelopmentPath: path.resolve(extensionPath) }));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+    await waitForExtensionHostLog(server.userDataDir, /Eager extensions activated/);
+    const screenshot = (name) => saveScreenshot(page, name);
+    return {
+      page, host: server.host, workspace: ws.dir, userDataDir: server.userDataDir, errors, stop, screenshot,
+      /** the extension host's log so far: activation errors of the extension show up here */
+      extensionHostLog: () => extensionHostLog(server.userDataDir),
+      /** resolves once the extension host has activated `extensionId` (publisher.name); throws if that failed */
+      waitForActivation: (extensionId, timeout) => waitForActivation(server.userDataDir, extensionId, timeout),
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** test-results/<name>.png (the folder is created; it is git-ignored). Returns the path. */
+async function saveScreenshot(page, name) {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** F1, type `>title`, wait for the command's row, run it. Throws if the palette never offers `title`. */
+async function runCommand(page, title, { timeout = 30000 } = {}) {
+  await page.keyboard.press('Escape'); // close any open quick input so F1 opens a fresh palette
+  await page.keyboard.press('F1');
+  const input = page.locator(PALETTE_INPUT);
+  await input.waitFor({ state: 'visible', timeout });
+  await input.fill(`>${title}`);
+  // Fuzzy matching may list several rows: run the one whose label is `title`, not whatever is first. Some
+  // labels carry a qualifier ("View: Focus Problems (Errors, Warnings, Infos)"): allow a trailing "(...)".
+  const label = new RegExp(`^\\s*${escapeRe(title)}(\\s*\\(.*\\))?\\s*$`);
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({
+    has: page.locator('.label-name', { hasText: label }),
+  }).first();
+  await row.waitFor({ state: 'visible', timeout });
+  await row.click();
+  await input.waitFor({ state: 'hidden', timeout }).catch(() => { /* a command may open its own quick pick */ });
+}
+
+/**
+ * Quick open (Ctrl+P) `name` and wait until its editor tab is active. A file created a moment ago can be
+ * missing from quick open's file index ("No matching results"): re-open the picker until it is listed.
+ */
+async function openFile(page, name, { timeout = 30000 } = {}) {
+  const input = page.locator(PALETTE_INPUT);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+  const end = Date.now() + timeout;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible', timeout });
+    await input.fill(name);
+    try {
+      await row.waitFor({ state: 'visible', timeout: Math.min(3000, Math.max(1, end - Date.now())) });
+      break;
+    } catch (err) {
+      if (Date.now() >= end) throw new Error(`quick open never listed ${name} within ${timeout} ms`, { cause: err });
+    }
+  }
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout });
+}
+
+/** The visible text of the active text editor (Monaco renders only the visible lines). */
+async function editorText(page) {
+  const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
+  await lines.first().waitFor({ state: 'visible' });
+  return (await lines.first().innerText()).replace(/\u00a0/g, ' ');
+}
+
+/**
+ * A webview's own document, two iframes deep: the workbench's host iframe, then the extension's HTML.
+ * `nth` picks among several open (ready) webviews.
+ */
+function webviewFrame(page, nth = 0) {
+  return page.locator('iframe.webview.ready').nth(nth).contentFrame().frameLocator('iframe#active-frame');
+}
+
+/**
+ * RGBA of canvas pixels, read inside the webview: proves a chart really drew. Points are in canvas pixels
+ * (canvas.width/height, i.e. CSS size × devicePixelRatio). Waits for the canvas to exist.
+ * @returns {Promise<{ width: number, height: number, pixels: number[][], inked: number }>} inked: pixels with alpha > 0
+ */
+async function readCanvasPixels(frame, selector, points = []) {
+  const canvas = frame.locator(selector).first();
+  await canvas.waitFor({ state: 'attached', timeout: 30000 });
+  return canvas.evaluate((c, pts) => {
+    const ctx = c.getContext('2d');
+    const all = ctx.getImageData(0, 0, c.width, c.height).data;
+    let inked = 0;
+    for (let i = 3; i < all.length; i += 4) if (all[i] > 0) inked++;
+    const pixels = pts.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data));
+    return { width: c.width, height: c.height, pixels, inked };
+  }, points);
+}
+
+/**
+ * Opens the Problems panel ("View: Focus Problems") and returns its rows' text (file rows and marker rows).
+ * `waitFor`: text that must appear in some row first (diagnostics arrive asynchronously).
+ */
+async function problems(page, { waitFor, timeout = 30000 } = {}) {
+  await runCommand(page, 'View: Focus Problems');
+  const rows = page.locator('.markers-panel .monaco-list-row');
+  await page.locator('.markers-panel').waitFor({ state: 'visible', timeout });
+  if (waitFor) await rows.filter({ hasText: waitFor }).first().waitFor({ state: 'visible', timeout });
+  else await sleep(500); // let a just-published diagnostic render
+  return (await rows.allInnerTexts()).map(oneLine);
+}
+
+/** Texts of the notification toasts now on screen. */
+async function notifications(page) {
+  return (await page.locator('.notifications-toasts .notification-toast').allInnerTexts()).map(oneLine);
+}
+
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+module.exports = {
+  startWorkbench, runCommand, openFile, editorText, webviewFrame, readCanvasPixels, problems, notifications,
+  saveScreenshot, RESULTS,
+};

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// UI test in the real workbench, as a user: train the deep-sigmoid example from the command palette and watch the
+// dashboard draw every chart family (pixels read inside the webview); train the exploding example and find its
+// `non-finite` diagnostic in Problems on the right line; a bad spec gets a positioned Problems entry and no run.
+// Screenshots of each state go to test-results/e2e-*.png.
+//   node test/e2e/training.e2e.js      (VERBOSE=1 for workbench + server logs)
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels, problems, notifications } = require('./lib/workbench');
+
+const CHARTS = ['grad-norm-chart', 'grad-heat-strip', 'dead-units-chart', 'lr-chart', 'loss-chart'];
+let passed = 0;
+let failed = 0;
+
+/** Line (1-based) of the first line of `file` containing `needle`. */
+function lineOf(file, needle) {
+  const index = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(needle));
+  assert.ok(index >= 0, `${needle} in ${file}`);
+  return index + 1;
+}
+
+function runDirs(workspace) {
+  const dir = path.join(workspace, '.gradscope', 'runs');
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+}
+
+async function step(wb, name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`  ✔ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (err) {
+    failed++;
+    console.log(`  ✗ ${name}\n${err && err.stack ? err.stack : err}`);
+    await wb.screenshot(`e2e-failure-${name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => { });
+  }
+}
+
+async function waitForRuns(workspace, count, timeout = 120000) {
+  const start = Date.now();
+  while (runDirs(workspace).length < count) {
+    if (Date.now() - start > timeout) throw new Error(`expected ${count} runs in ${workspace}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function waitForRunEnd(workspace, timeout = 180000) {
+  const start = Date.now();
+  for (;;) {
+    const runs = runDirs(workspace).sort();
+    const latest = runs[runs.length - 1];
+    const events = latest ? path.join(workspace, '.gradscope', 'runs', latest, 'events.jsonl') : undefined;
+    if (events && fs.existsSync(events) && fs.readFileSync(events, 'utf8').includes('"type":"run-end"')) return latest;
+    if (Date.now() - start > timeout) throw new Error('the run did not end');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function main() {
+  const t0 = Date.now();
+  const wb = await startWorkbench();
+  const ws = wb.workspace;
+  try {
+    await wb.waitForActivation('gradscope.gradscope', 60000).catch(() => { /* activates on the first command too */ });
+
+    await step(wb, 'Train Model from the palette draws every dashboard chart', async () => {
+      await openFile(wb.page, 'deep-sigmoid.gradscope.json');
+      await runCommand(wb.page, 'Gradscope: Train Model');
+      const frame = webviewFrame(wb.page);
+      for (const id of CHARTS) {
+        await frame.locator(`#${id}[data-rendered="true"]`).waitFor({ state: 'attached', timeout: 120000 });
+      }
+      await wb.screenshot('e2e-dashboard-live');
+      await waitForRunEnd(ws);
+      await wb.page.waitForTimeout(1000); // the last batch of events and a redraw
+      for (const id of CHARTS) {
+        const px = await readCanvasPixels(frame, `#${id}`);
+        assert.ok(px.width > 100 && px.height > 20, `${id} has a size (${px.width}×${px.height})`);
+        assert.ok(px.inked > px.width * 2, `${id} drew: ${px.inked} inked pixels`);
+      }
+      const legend = await frame.locator('body').innerText();
+      assert.match(legend, /dense_1\b/);
+      assert.match(legend, /dense_14\b/);
+      await wb.screenshot('e2e-dashboard-deep-sigmoid');
+    });
+
+    await step(wb, 'the exploding example puts non-finite in Problems on its repeated dense entry', async () => {
+      await openFile(wb.page, 'exploding-init.gradscope.json');
+      const before = runDirs(ws).length;
+      await runCommand(wb.page, 'Gradscope: Train Model');
+      await waitForRuns(ws, before + 1);
+      await waitForRunEnd(ws);
+      const rows = await problems(wb.page, { waitFor: 'non-finite', timeout: 60000 });
+      const row = rows.find((r) => r.includes('non-finite'));
+      const line = lineOf(path.join(ws, 'exploding-init.gradscope.json'), '{ "type": "dense", "units": 64, "activation": "relu"');
+      assert.match(row, /Training diverged/);
+      assert.match(row, new RegExp(`\\[Ln ${line}, Col \\d+\\]`), `row on line ${line}: ${row}`);
+      assert.match(row, /copy \d+ of 10 made by "repeat"/);
+      // The dashboard followed the new run: its status and the diagnostic are shown there too.
+      const dashboard = webviewFrame(wb.page).locator('body');
+      await dashboard.filter({ hasText: /diverged/i }).waitFor({ timeout: 30000 });
+      assert.match(await dashboard.innerText(), /non-finite/);
+      await wb.screenshot('e2e-problems-non-finite');
+    });
+
+    await step(wb, 'a bad spec gets a positioned Problems entry and no run', async () => {
+      const file = path.join(ws, 'broken.gradscope.json');
+      fs.writeFileSync(file, '{\n  "data": { "dataset": "spiral" },\n  "model": {\n    "inputShape": [2],\n    "layers": [\n      { "type": "dens", "units": 3 }\n    ]\n  }\n}\n');
+      await openFile(wb.page, 'broken.gradscope.json');
+      const rows = await problems(wb.page, { waitFor: 'unknown-layer-type', timeout: 60000 });
+      const row = rows.find((r) => r.includes('unknown-layer-type'));
+      assert.match(row, /\[Ln 6, Col \d+\]/, row);
+      assert.match(row, /did you mean "dense"/);
+      const before = runDirs(ws).length;
+      await openFile(wb.page, 'broken.gradscope.json');
+      await runCommand(wb.page, 'Gradscope: Train Model');
+      await wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'no run was started' }).waitFor({ timeout: 30000 });
+      assert.strictEqual(runDirs(ws).length, before, 'no run directory was created');
+      assert.ok((await notifications(wb.page)).some((n) => /broken\.gradscope\.json has problems/.test(n)));
+      await wb.screenshot('e2e-bad-spec');
+    });
+
+    assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
+  } finally {
+    if (failed) console.error(wb.extensionHostLog().slice(-4000));
+    await wb.stop();
+  }
+  console.log(`training e2e finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed, 0 skipped`);
+  if (failed) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err && err.stack ? err.stack : err);
+  console.log(`${passed} passed, ${failed + 1} failed, 0 skipped`);
+  process.exit(1);
+});
