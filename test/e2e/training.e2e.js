@@ -85,6 +85,14 @@ async function main() {
       assert.match(legend, /dense_1\b/);
       assert.match(legend, /dense_14\b/);
       await wb.screenshot('e2e-dashboard-deep-sigmoid');
+      // The whole dashboard at once: its editor group maximized in a tall window.
+      await wb.page.locator('.tabs-container .tab', { hasText: 'gradscope: deep-sigmoid' }).first().click();
+      await runCommand(wb.page, 'View: Toggle Maximize Editor Group');
+      await wb.page.setViewportSize({ width: 1400, height: 2000 });
+      await wb.page.waitForTimeout(1500);
+      await wb.screenshot('e2e-dashboard-full');
+      await wb.page.setViewportSize({ width: 1400, height: 900 });
+      await runCommand(wb.page, 'View: Toggle Maximize Editor Group');
     });
 
     await step(wb, 'the exploding example puts non-finite in Problems on its repeated dense entry', async () => {
