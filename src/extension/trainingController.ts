@@ -61,6 +61,8 @@ export class TrainingController implements vscode.Disposable {
     const options: StartOptions = { specFile: specUri.fsPath };
     if (this.config.measureEvery !== undefined) options.measureEvery = this.config.measureEvery;
     if (this.config.backend !== undefined) options.backend = this.config.backend;
+    const thresholds = this.config.diagnosisThresholds;
+    if (Object.keys(thresholds).length) options.thresholds = thresholds;
 
     let end: RunEndEvent | undefined;
     const run: LiveRun = {

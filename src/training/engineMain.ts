@@ -46,7 +46,7 @@ async function run(options: StartOptions): Promise<number> {
   let end: RunEndEvent | undefined;
   try {
     end = await train({
-      spec, specFile, runId, runDir: writer.dir, backend, emit,
+      spec, specFile, runId, runDir: writer.dir, backend, emit, thresholds: options.thresholds, specText: parsed.text,
       shouldStop: () => stopRequested,
       onFinished: async (model) => {
         const dir = path.join(writer.dir, WEIGHTS_DIR);

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedSplit, TensorShapes } from './batches';
 import { makeBatch } from './batches';
 import { batchLoss, correctCount } from './losses';
-import type { BuiltModel } from './model/buildModel';
+import { applyModel, type BuiltModel } from './model/buildModel';
 import type { LossName } from './spec/types';
 
 const CHUNK = 1024;
@@ -15,7 +15,7 @@ export async function evaluate(built: BuiltModel, loss: LossName, split: Encoded
     const end = Math.min(split.count, start + CHUNK);
     const batch = makeBatch(split, shapes, null, start, end);
     const packed = tf.tidy(() => {
-      const outputs = built.model.apply(batch.x, { training: false }) as tf.Tensor[];
+      const outputs = applyModel(built, batch.x, false);
       const l = tf.mul(batchLoss(loss, built.outputActivation, batch.y, outputs[0]), end - start);
       return tf.stack([l, correctCount(built.outputActivation, batch.y, outputs[0])]);
     });

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerStepMetrics } from '../shared/engineProtocol';
 import type { BuiltModel, WeightedLayer } from './model/buildModel';
-import { familyOf } from './model/buildModel';
+import { applyModel, familyOf } from './model/buildModel';
 import { batchLoss, correctCount } from './losses';
 import { statWidth, stepStats, type StatOp } from './measureKernel';
 import type { LossName } from './spec/types';
@@ -93,7 +93,7 @@ export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: Step
     const packed = tf.tidy((): tf.Tensor1D => {
       const vars = built.model.trainableWeights.map((w) => w.read() as tf.Variable);
       const { grads } = tf.variableGrads(() => {
-        const outputs = built.model.apply(x, { training: true }) as tf.Tensor[];
+        const outputs = applyModel(built, x, true);
         const dataLoss = batchLoss(config.loss, built.outputActivation, y, outputs[0]);
         kept.push(tf.keep(dataLoss), tf.keep(correctCount(built.outputActivation, y, outputs[0])));
         // The measured activations are the model's extra outputs; keep them past the gradient tape.

@@ -1,10 +1,13 @@
 // The custom training loop: batches, measured steps, per-epoch validation, early stopping, NaN handling, stop
 // requests. It only emits events; where they go (disk, parent process, stdout) is the caller's business.
 import * as tf from '@tensorflow/tfjs';
-import type { Backend, DiagnosticEvent, LayerStepMetrics, RunEndEvent, RunStatus, StepEvent, TrainingEvent } from '../shared/engineProtocol';
+import type { Backend, DiagnosticEvent, EpochEvent, LayerStepMetrics, RunEndEvent, RunStartEvent, RunStatus, StepEvent, TrainingEvent } from '../shared/engineProtocol';
 import { encodeSplit, makeBatch, type TensorShapes } from './batches';
 import { loadDataset } from './data/load';
 import { createRng, shuffledIndices } from './data/random';
+import { resolveThresholds } from './diagnosis/defaults';
+import { createDiagnoser } from './diagnosis/diagnoser';
+import type { Thresholds } from './diagnosis/types';
 import { BestTracker } from './earlyStopping';
 import { evaluate } from './evaluate';
 import { buildModel, type BuiltModel } from './model/buildModel';
@@ -24,6 +27,10 @@ export interface TrainOptions {
   shouldStop: () => boolean;
   /** Called with the trained model before it is disposed (e.g. to save its weights). */
   onFinished?: (model: tf.LayersModel, status: RunStatus) => Promise<string | undefined>;
+  /** Diagnosis thresholds from the caller (StartOptions); the spec's `monitor` section wins over them. */
+  thresholds?: Thresholds;
+  /** The spec file's text, so that diagnosis fixes can tell properties written in it from defaults. */
+  specText?: string;
 }
 
 function isFiniteStep(n: StepNumbers): boolean {
@@ -66,12 +73,19 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const shuffleRng = createRng(spec.seed, 'batches');
   const classification = dataset.task === 'classification';
 
-  emit({
+  const start: RunStartEvent = {
     type: 'run-start', runId: opts.runId, specPath: opts.specFile, specName: spec.name, runDir: opts.runDir,
     backend: opts.backend, seed: spec.seed, epochs, stepsPerEpoch, batchSize, trainSamples: train.count,
     validationSamples: validation.count, task: dataset.task, totalParams: built.model.countParams(),
     layers: built.layers, startedAt: new Date(t0).toISOString(),
-  });
+  };
+  emit(start);
+  // Training-health diagnosis: its findings follow the event that triggered them.
+  const diagnoser = createDiagnoser(spec, start, resolveThresholds(opts.thresholds, spec.monitor), { specText: opts.specText });
+  const emitAll = (events: DiagnosticEvent[]): boolean => {
+    events.forEach(emit);
+    return events.some((d) => d.code === 'non-finite');
+  };
 
   let status: RunStatus = 'completed';
   let step = 0;
@@ -105,8 +119,9 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         const finite = isFiniteStep(numbers);
         if (!finite) event.nonFinite = true;
         emit(event);
+        const reported = emitAll(diagnoser.step(event));
         if (!finite) {
-          emit(nonFiniteDiagnostic(built, numbers, step, epoch));
+          if (!reported) emit(nonFiniteDiagnostic(built, numbers, step, epoch));
           status = 'diverged';
           step++;
           break epochLoop;
@@ -117,14 +132,16 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
       }
       const val = await evaluate(built, spec.training.loss, validation, shapes);
       const durationMs = Date.now() - epochStart;
-      emit({
+      const epochEvent: EpochEvent = {
         type: 'epoch', epoch, loss: lossSum / train.count, valLoss: val.loss,
         ...(classification ? { acc: correct / train.count, valAcc: val.acc } : {}),
         lr, durationMs, samplesPerSec: (train.count / Math.max(1, durationMs)) * 1000,
-      });
+      };
+      emit(epochEvent);
       epochsCompleted = epoch + 1;
+      const reported = emitAll(diagnoser.epoch(epochEvent));
       if (!Number.isFinite(val.loss)) {
-        emit({
+        if (!reported) emit({
           type: 'diagnostic', code: 'non-finite', severity: 'error', specPath: '/model/layers', epoch,
           message: `Validation loss is ${val.loss} after epoch ${epoch + 1}: the model's outputs are no longer finite.`,
           evidence: { valLoss: val.loss },
@@ -139,6 +156,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
     const end: RunEndEvent = { type: 'run-end', status, epochsCompleted, steps: step, durationMs: Date.now() - t0 };
     if (tracker.bestEpoch !== undefined) { end.bestEpoch = tracker.bestEpoch; end.bestValLoss = tracker.bestValLoss; }
     if (weightsDir) end.weightsDir = weightsDir;
+    emitAll(diagnoser.end(end)); // before run-end, which is always a run's last event
     emit(end);
     return end;
   } finally {

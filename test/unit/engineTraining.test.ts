@@ -78,6 +78,13 @@ describe('training loop', () => {
     assert.strictEqual(epochs[end.bestEpoch!].valLoss, best);
   });
 
+  it('trains a model with nothing to measure (no rectifier or sigmoid/tanh layer: a single-output model)', async () => {
+    const spec = parsedSpec(smallClassifier({ layers: [{ type: 'dense', units: 8 }, { type: 'dense', units: 3, activation: 'softmax' }], training: { epochs: 1 } }));
+    const { end, steps } = await run(spec);
+    assert.strictEqual(end.status, 'completed');
+    assert.ok(steps.length > 0 && steps.every((s) => Number.isFinite(s.loss) && s.layers?.length === 2));
+  });
+
   it('stops cleanly on NaN: status diverged, a non-finite diagnostic, everything before it kept', async () => {
     const spec = parsedSpec(smallClassifier({
       layers: [

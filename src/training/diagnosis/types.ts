@@ -21,3 +21,12 @@ export interface Diagnoser {
 }
 
 export type CreateDiagnoser = (spec: ParsedSpec, start: RunStartEvent, thresholds: Thresholds) => Diagnoser;
+
+/** Optional inputs of a diagnoser beyond the contract's three. */
+export interface DiagnoserOptions {
+  /**
+   * The spec file's text as it was when training started: fixes use it to tell present properties (`replace`) from
+   * absent ones (`add`). Without it the diagnoser reads `start.specPath`; failing that, fixes use `add` only.
+   */
+  specText?: string;
+}

@@ -245,3 +245,9 @@ export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
   const model = tf.model({ inputs: input, outputs: [output, ...b.monitored], name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') || 'model' });
   return { model, layers: b.layers, weighted: b.weighted, outputActivation, clock: b.clock };
 }
+
+/** Runs the model; always a list (output 0, then the measured activations), even when nothing is measured. */
+export function applyModel(built: BuiltModel, x: tf.Tensor, training: boolean): tf.Tensor[] {
+  const outputs = built.model.apply(x, { training }) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(outputs) ? outputs : [outputs];
+}

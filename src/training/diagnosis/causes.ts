@@ -1,0 +1,123 @@
+// Reading causes off the spec and the first steps: initialisers scaled far beyond He/Glorot, biases that start
+// units dead or saturated, a learning rate whose very first updates were huge. Detectors use these to put the
+// cure of the actual cause first in their list of fixes.
+import type { ActivationName, InitializerSpec } from '../spec/types';
+import type { DiagnosisContext } from './context';
+import type { LayerInfo } from './modelView';
+import { median } from './stats';
+
+/** How far above the He scale (σ = √(2/fan-in)) an initialiser may be before it counts as too large. */
+const TOO_LARGE = 1.5;
+
+/** Standard deviation an initialiser draws with, for a layer of this fan-in (NaN for constants). */
+export function initializerStd(init: InitializerSpec, fanIn: number): number {
+  if (typeof init === 'string') {
+    switch (init) {
+      case 'heNormal': case 'heUniform': return Math.sqrt(2 / fanIn);
+      case 'lecunNormal': case 'lecunUniform': return Math.sqrt(1 / fanIn);
+      // Glorot's fan-average is close to fan-in for the square-ish layers this matters for.
+      case 'glorotNormal': case 'glorotUniform': return Math.sqrt(1 / fanIn);
+      case 'zeros': return 0;
+      case 'ones': return NaN;
+    }
+  }
+  switch (init.type) {
+    case 'randomNormal': return Math.hypot(init.stddev, init.mean);
+    case 'randomUniform': return Math.max(Math.abs(init.minval), Math.abs(init.maxval)) / Math.sqrt(3);
+    case 'constant': return NaN;
+  }
+}
+
+/** Kernel layers whose initialiser draws weights well above the He scale (or constant non-zero weights). */
+export function largeInitLayers(ctx: DiagnosisContext): LayerInfo[] {
+  return ctx.view.kernels.filter((l) => {
+    if (!l.spec || !l.fanIn) return false;
+    const init = l.spec.kernelInitializer;
+    if (init === 'ones' || (typeof init === 'object' && init.type === 'constant')) return init === 'ones' || init.value !== 0;
+    return initializerStd(init, l.fanIn) > TOO_LARGE * Math.sqrt(2 / l.fanIn);
+  });
+}
+
+/** Kernel layers whose initialiser draws weights far below the LeCun scale (signals shrink layer by layer). */
+export function smallInitLayers(ctx: DiagnosisContext): LayerInfo[] {
+  return ctx.view.kernels.filter((l) => l.spec && l.fanIn && initializerStd(l.spec.kernelInitializer, l.fanIn) < 0.5 * Math.sqrt(1 / l.fanIn));
+}
+
+/** The bias initialiser's mean (0 for zeros; NaN when it cannot be told). */
+export function biasMean(init: InitializerSpec): number {
+  if (typeof init === 'string') return init === 'zeros' ? 0 : init === 'ones' ? 1 : 0;
+  switch (init.type) {
+    case 'constant': return init.value;
+    case 'randomNormal': return init.mean;
+    case 'randomUniform': return (init.minval + init.maxval) / 2;
+  }
+}
+
+/** Layers whose biases start away from zero (|mean| > 0.5): a common cause of dead or saturated units. */
+export function shiftedBiasLayers(layers: readonly LayerInfo[]): LayerInfo[] {
+  return layers.filter((l) => l.spec && l.spec.useBias && Math.abs(biasMean(l.spec.biasInitializer)) > 0.5);
+}
+
+/** The initialiser that keeps signals at scale through this activation. */
+export function preferredInitializer(activation: ActivationName | undefined): 'heNormal' | 'lecunNormal' | 'glorotUniform' {
+  if (activation === 'selu') return 'lecunNormal';
+  if (activation === 'sigmoid' || activation === 'tanh' || activation === 'softmax') return 'glorotUniform';
+  return 'heNormal';
+}
+
+/** Median over kernel layers of the median update ratio of the given steps. */
+export function medianUpdateRatio(ctx: DiagnosisContext, steps = ctx.history.recent()): number {
+  return median(ctx.view.kernels.map((l) => median(steps.map((s) => s.layers[l.index].updateRatio))));
+}
+
+/** RMSprop's squared-gradient average starts at zero (decay ρ = 0.9): its step t is 1/√(1 − ρ^(t+1)) times larger. */
+const RMSPROP_DECAY = 0.9;
+
+/** The early steps' kernel-median update ratios, corrected for RMSprop's start-up inflation. */
+function earlyUpdateRatios(ctx: DiagnosisContext): number[] {
+  const rmsprop = ctx.spec.training.optimizer.type === 'rmsprop';
+  return ctx.history.early.map((s, i) => {
+    const u = median(ctx.view.kernels.map((l) => s.layers[l.index].updateRatio));
+    return rmsprop ? u * Math.sqrt(1 - RMSPROP_DECAY ** (i + 1)) : u;
+  });
+}
+
+/**
+ * The first steps say the learning rate is too high: their updates were a large fraction of the weights
+ * (DeepDiagnosis's 0.1), or the loss shot far above the untrained model's.
+ */
+export function earlyLrTooHigh(ctx: DiagnosisContext): boolean {
+  const h = ctx.history;
+  const early = earlyUpdateRatios(ctx).slice(0, 5);
+  if (early.length > 0 && median(early) > ctx.t.lrHighUpdateRatio) return true;
+  const firstLosses = h.firstLosses.slice(0, 2 * ctx.t.window);
+  const peak = Math.max(...firstLosses.map((x) => (Number.isFinite(x) ? x : Infinity)));
+  return firstLosses.length > 0 && peak > 10 * Math.max(h.referenceLoss, h.initialLoss);
+}
+
+/** The first update of a healthy run moves the weights by at most ~3% of their norm (here: 0.25%–3.5%). */
+const HEALTHY_FIRST_UPDATE = 0.03;
+
+/**
+ * By how much to lower the learning rate: the power of ten (0.1, 0.01 or 0.001) that brings the first step's
+ * median ‖ΔW‖/‖W‖ — which is proportional to the learning rate, for SGD and Adam alike, since nothing has compounded
+ * yet — down to a healthy first update. 0.1 when the first step is unknown or already moderate.
+ */
+export function lrReductionFactor(ctx: DiagnosisContext): number {
+  const u0 = earlyUpdateRatios(ctx)[0];
+  if (!(u0 > 0) || !Number.isFinite(u0)) return 0.1;
+  const exponent = Math.round(Math.log10(HEALTHY_FIRST_UPDATE / u0));
+  return 10 ** Math.min(-1, Math.max(-3, exponent));
+}
+
+/**
+ * A healthy median ‖ΔW‖/‖W‖ per step early in training: CS231n's rule of thumb is ~1e-3; the healthy runs here move
+ * 2e-3–3e-2 (median ~7e-3) while they learn. The geometric middle of the two.
+ */
+const HEALTHY_UPDATE = 5e-3;
+
+/** The power of ten (10, 100 or 1000) that scales a median update ratio `update` to about a healthy size. */
+export function raiseFactor(update: number): number {
+  const exponent = Math.round(Math.log10(HEALTHY_UPDATE / update));
+  return 10 ** Math.min(3, Math.max(1, Number.isFinite(exponent) ? exponent : 1));
+}

@@ -1,0 +1,49 @@
+// lr-too-high: the cause behind much instability. Each step moves the weights by a large fraction of their norm:
+// the median ‖ΔW‖/‖W‖ over the window above 0.1 (DeepDiagnosis's upper bound) while the run struggles, or above
+// 0.01 (10× the usual ~1e-3) while the loss is visibly unstable (oscillating, diverging, NaN) or stuck after first
+// steps that moved the weights by more than 0.1 of their norm. Judged only when the schedule is near its peak,
+// since that is the rate the spec sets.
+import type { DiagnosticEvent } from '../../../shared/engineProtocol';
+import { earlyLrTooHigh, lrReductionFactor, medianUpdateRatio } from '../causes';
+import { unstable } from '../conditions';
+import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
+import type { Detector } from '../detector';
+import { fmt } from '../stats';
+import { clipNormFix, momentumFix, scaleLrFix } from '../trainingFixes';
+
+function report(ctx: DiagnosisContext, update: number, rule: string): DiagnosticEvent {
+  const lr = ctx.spec.training.optimizer.learningRate;
+  const symptom = ctx.fired.has('divergence') ? 'the loss diverges' : ctx.fired.has('oscillating-loss') ? 'the loss oscillates'
+    : ctx.fired.has('non-finite') ? 'the loss became NaN' : `the loss is stuck at ${fmt(ctx.history.recentLoss())}`;
+  return diagnostic(ctx, {
+    code: 'lr-too-high', severity: 'warning', specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
+    message: `Learning rate too high: with ${ctx.spec.training.optimizer.type} at ${fmt(lr)} each step changes the weights by ` +
+      `${fmt(update)} of their norm (median ‖ΔW‖/‖W‖; about 1e-3 is typical) and ${symptom}.`,
+    evidence: { rule, medianUpdateRatio: update, learningRate: lr, optimizer: ctx.spec.training.optimizer.type },
+    fixes: [scaleLrFix(ctx, lrReductionFactor(ctx)), clipNormFix(ctx, 1), momentumFix(ctx, 0.9)],
+  });
+}
+
+function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+  const h = ctx.history;
+  if (!h.windowFull || !h.lrAtBase || ctx.view.kernels.length === 0) return undefined;
+  const update = medianUpdateRatio(ctx);
+  if (update > ctx.t.lrHighUpdateRatio && h.struggling) return report(ctx, update, 'update-ratio');
+  if (update > ctx.t.lrHighUnstableUpdateRatio && unstable(ctx)) return report(ctx, update, 'unstable-loss');
+  // The very first updates were huge and the run has been stuck since: the first steps threw the weights away.
+  if (update > ctx.t.lrHighUnstableUpdateRatio && h.struggling && h.stalled && earlyLrTooHigh(ctx)) return report(ctx, update, 'early-updates');
+  return undefined;
+}
+
+/** At a NaN: the updates just before it were already large and the loss had been climbing. */
+function explainNonFinite(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+  const finite = ctx.history.measured.filter((s) => s.layers.every((l) => Number.isFinite(l.updateRatio)));
+  const tail = finite.slice(-ctx.t.window);
+  if (tail.length < 3) return undefined;
+  const update = medianUpdateRatio(ctx, tail);
+  return update > ctx.t.lrHighUnstableUpdateRatio && ctx.fired.has('divergence') ? report(ctx, update, 'before-non-finite') : undefined;
+}
+
+export function createLrTooHigh(): Detector {
+  return { code: 'lr-too-high', onStep: (ctx) => check(ctx), explainNonFinite };
+}

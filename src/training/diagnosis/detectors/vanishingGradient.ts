@@ -1,0 +1,61 @@
+// vanishing-gradient: the backward signal shrinks layer by layer, so the first layers barely learn.
+// AUTOTRAINER's rule on most steps of the window: ‖g_first‖/‖g_last‖ < 1e-3 and ‖g_first‖ < 1e-4; plus, when the
+// loss has stalled, a frozen first layer (‖ΔW‖/‖W‖ < 1e-5) while a later layer still moves (≥ 1e-4), which catches
+// the joint forward/backward collapse of too-small initialisations. Judged only while the run is struggling, and
+// not when dead ReLUs or saturated sigmoid/tanh units explain the missing gradient.
+import type { DiagnosticEvent } from '../../../shared/engineProtocol';
+import { smallInitLayers } from '../causes';
+import { deadLayers, gradientRatio, medianLayerUpdate, saturatedLayers, vanishingRule } from '../conditions';
+import { diagnostic, type DiagnosisContext } from '../context';
+import type { Detector } from '../detector';
+import { batchNormFix, initializerFix, reluHeFix } from '../layerFixes';
+import { hiddenKernels, type LayerInfo } from '../modelView';
+import { fmt, median } from '../stats';
+
+const SATURATING = new Set(['sigmoid', 'tanh']);
+
+function involvedLayers(ctx: DiagnosisContext): LayerInfo[] {
+  const h = ctx.history;
+  const last = ctx.view.last!;
+  const lastNorm = h.layerMedian(last.index, (m) => m.gradNorm);
+  return hiddenKernels(ctx.view).filter((l) => l === ctx.view.first
+    || h.layerMedian(l.index, (m) => m.gradNorm) < ctx.t.vanishingLayerRatio * lastNorm
+    || medianLayerUpdate(ctx, l) < ctx.t.frozenUpdateRatio);
+}
+
+function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+  const { history: h, view, t } = ctx;
+  const rule = vanishingRule(ctx);
+  if (!rule || !h.struggling || !view.first || !view.last) return undefined;
+  if (rule === 'frozen-first-layer' && !h.stalled) return undefined;
+  // Dead ReLUs pass no gradient and saturated units almost none: those diagnoses name the cause.
+  if (deadLayers(ctx).length > 0 || saturatedLayers(ctx).length > 0 || ctx.fired.has('saturated-activation')) return undefined;
+  const steps = h.recent();
+
+  const involved = involvedLayers(ctx);
+  const ratio = median(steps.map((s) => gradientRatio(ctx, s)));
+  const g1 = h.layerMedian(view.first.index, (m) => m.gradNorm);
+  const gl = h.layerMedian(view.last.index, (m) => m.gradNorm);
+  const frozen = view.kernels.filter((l) => medianLayerUpdate(ctx, l) < t.frozenUpdateRatio).length;
+  const saturating = hiddenKernels(view).filter((l) => l.activation && SATURATING.has(l.activation));
+  const small = smallInitLayers(ctx).filter((l) => l !== view.last);
+  const fixes = saturating.length > 0
+    ? [reluHeFix(ctx, saturating), batchNormFix(ctx, saturating)]
+    : [initializerFix(ctx, small.length > 0 ? small : hiddenKernels(view)), batchNormFix(ctx, hiddenKernels(view))];
+  return diagnostic(ctx, {
+    code: 'vanishing-gradient', severity: 'warning', layers: involved,
+    message: `Vanishing gradient: ${view.first.summary.name}'s gradient norm is ${fmt(g1)}, ${fmt(ratio)}× the output layer's ` +
+      `(${fmt(gl)}) over the last ${steps.length} steps; ${frozen} of ${view.kernels.length} layers barely learn ` +
+      `(‖ΔW‖/‖W‖ < ${fmt(t.frozenUpdateRatio)}) and the loss is stuck at ${fmt(h.recentLoss())} (chance ${fmt(h.referenceLoss)}).`,
+    evidence: {
+      ratio, firstGradNorm: g1, lastGradNorm: gl, window: steps.length, frozenLayers: frozen, loss: h.recentLoss(),
+      referenceLoss: h.referenceLoss, rule,
+      thresholds: { vanishingRatio: t.vanishingRatio, vanishingFirstNorm: t.vanishingFirstNorm, vanishingLayerRatio: t.vanishingLayerRatio, frozenUpdateRatio: t.frozenUpdateRatio },
+    },
+    fixes,
+  });
+}
+
+export function createVanishingGradient(): Detector {
+  return { code: 'vanishing-gradient', onStep: (ctx) => check(ctx) };
+}

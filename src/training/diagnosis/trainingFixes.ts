@@ -1,0 +1,74 @@
+// Fixes that rewrite `training`: the learning rate (the new value computed from the spec's), the optimizer, gradient
+// clipping, momentum, weight decay, early stopping. A lowered learning rate also lowers a cosine schedule's floor
+// when the floor would otherwise exceed it (the parser rejects that).
+import type { SpecFix } from '../spec/types';
+import { newPatch, type DiagnosisContext } from './context';
+import type { PatchBuilder } from './patchBuilder';
+import { fmt, round3 } from './stats';
+
+const LR_MIN = 1e-6;
+const LR_MAX = 10;
+
+function keepScheduleFloorBelow(ctx: DiagnosisContext, p: PatchBuilder, lr: number): void {
+  const s = ctx.spec.training.schedule;
+  if ((s.type === 'cosine' || s.type === 'warmupCosine') && s.minLearningRate > lr) {
+    p.set('/training/schedule/minLearningRate', round3(lr / 10));
+  }
+}
+
+/** The learning rate multiplied by `factor` (e.g. 0.1 or 10), computed from the spec's value. */
+export function scaleLrFix(ctx: DiagnosisContext, factor: number, why = ''): SpecFix | undefined {
+  const base = ctx.spec.training.optimizer.learningRate;
+  const lr = Math.min(LR_MAX, Math.max(LR_MIN, round3(base * factor)));
+  if (lr === base) return undefined;
+  const p = newPatch(ctx);
+  p.set('/training/optimizer/learningRate', lr);
+  keepScheduleFloorBelow(ctx, p, lr);
+  const verb = factor < 1 ? `Divide the learning rate by ${fmt(1 / factor)}` : `Multiply the learning rate by ${fmt(factor)}`;
+  return { title: `${verb} (${fmt(base)} → ${fmt(lr)})${why}`, patch: p.ops };
+}
+
+/** Switch to Adam (adaptive per-weight step sizes) at the given learning rate. */
+export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | undefined {
+  const o = ctx.spec.training.optimizer;
+  if (o.type === 'adam') return undefined;
+  const p = newPatch(ctx);
+  p.set('/training/optimizer', { type: 'adam', learningRate });
+  keepScheduleFloorBelow(ctx, p, learningRate);
+  return { title: `Switch from ${o.type} (learning rate ${fmt(o.learningRate)}) to adam with learning rate ${fmt(learningRate)}`, patch: p.ops };
+}
+
+/** Clip the global gradient norm (unless it already is, at least as tightly). */
+export function clipNormFix(ctx: DiagnosisContext, value = 1): SpecFix | undefined {
+  const current = ctx.spec.training.clipNorm;
+  if (current !== undefined && current <= value) return undefined;
+  const p = newPatch(ctx);
+  p.set('/training/clipNorm', value);
+  return { title: `Clip the global gradient norm to ${value}`, patch: p.ops };
+}
+
+/** Lower SGD/RMSprop momentum to `value` when it is above it. */
+export function momentumFix(ctx: DiagnosisContext, value: number): SpecFix | undefined {
+  const o = ctx.spec.training.optimizer;
+  if ((o.type !== 'sgd' && o.type !== 'rmsprop') || o.momentum <= value) return undefined;
+  const p = newPatch(ctx);
+  p.set('/training/optimizer/momentum', value);
+  return { title: `Lower the momentum from ${fmt(o.momentum)} to ${fmt(value)} (less overshoot)`, patch: p.ops };
+}
+
+/** L2 weight decay of at least `value`. */
+export function weightDecayFix(ctx: DiagnosisContext, value: number): SpecFix | undefined {
+  if (ctx.spec.training.weightDecay >= value) return undefined;
+  const p = newPatch(ctx);
+  p.set('/training/weightDecay', value);
+  return { title: `Add L2 weight decay ${fmt(value)}`, patch: p.ops };
+}
+
+/** Early stopping that keeps the best epoch's weights. */
+export function earlyStoppingFix(ctx: DiagnosisContext, patience: number): SpecFix | undefined {
+  const es = ctx.spec.training.earlyStopping;
+  if (es && es.restoreBestWeights && es.patience <= patience) return undefined;
+  const p = newPatch(ctx);
+  p.set('/training/earlyStopping', { patience, restoreBestWeights: true });
+  return { title: `Stop early (patience ${patience}) and keep the weights of the best validation epoch`, patch: p.ops };
+}
