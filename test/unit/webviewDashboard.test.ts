@@ -351,7 +351,8 @@ describe('dashboard webview (Chromium)', function () {
   it('hides a layer from its legend chip and persists it with setState', async () => {
     await page.locator('#grad-norm-legend .gs-legend-item[data-layer="dense_1"]').click();
     await waitFor(`window.__state?.hiddenLayers?.includes('dense_1')`, 5_000);
-    assert.strictEqual(await page.locator('#grad-norm-legend [data-layer="dense_1"]').getAttribute('aria-pressed'), 'false');
+    // The chip is redrawn on the next throttled frame, not synchronously with the state change.
+    await waitFor(`document.querySelector('#grad-norm-legend [data-layer="dense_1"]')?.getAttribute('aria-pressed') === 'false'`, 5_000);
     await page.locator('#grad-norm-legend .gs-legend-item[data-layer="dense_1"]').click();
     await waitFor(`window.__state?.hiddenLayers?.length === 0`, 5_000);
   });

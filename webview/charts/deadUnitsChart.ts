@@ -7,9 +7,10 @@ import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';
 import { formatNumber, formatPercent } from '../format';
 import { layerUnits } from '../state';
 import { withAlpha } from '../theme';
-import { axisStyle, baseLineOptions, clearRendered, markRendered, redraw, stepTicks, stepRange, StepSeriesSync, type LineChart, type XY } from './common';
+import { axisStyle, baseLineOptions, clearRendered, stepTicks, StepSeriesSync, type LineChart, type XY } from './common';
 import type { RenderContext } from './context';
-import { markerPlugin, stepMarkers, type Marker } from './markers';
+import { finishStepChart } from './stepChart';
+import { markerPlugin, type Marker } from './markers';
 
 export interface ActivationLayer {
   /** Index in history.layers (the StepPoint column). */
@@ -87,16 +88,7 @@ export class DeadUnitsChart {
       ds.borderColor = withAlpha(color, hl !== null && hl !== a.layer.name ? 0.12 : 1);
       ds.borderWidth = hl === a.layer.name ? 2.75 : 1.5;
     });
-    const range = stepRange(ctx.model);
-    const x = chart.options.scales?.x;
-    if (x) {
-      x.min = range.min;
-      x.max = range.max;
-    }
-    this.markers = stepMarkers(ctx.model, ctx.theme);
-    this.markerStyle = { fontFamily: ctx.theme.fontFamily, background: ctx.theme.background };
-    redraw(chart, this.data.showLonePoints(chart));
-    markRendered(chart, this.data.finitePoints());
+    finishStepChart(chart, ctx, this.data, (markers, style) => { this.markers = markers; this.markerStyle = style; });
   }
 
   destroy(): void {

@@ -6,10 +6,11 @@ import type { StepPoint } from '../../src/shared/runHistory';
 import { decadeLabel, formatNumber } from '../format';
 import { withAlpha } from '../theme';
 import {
-  axisStyle, baseLineOptions, clearRendered, markRendered, redraw, stepTicks, stepRange, StepSeriesSync, type LineChart, type XY,
+  axisStyle, baseLineOptions, clearRendered, stepTicks, StepSeriesSync, type LineChart, type XY,
 } from './common';
 import type { RenderContext } from './context';
-import { markerPlugin, stepMarkers, type Marker } from './markers';
+import { finishStepChart } from './stepChart';
+import { markerPlugin, type Marker } from './markers';
 
 /** Norms at or below this are drawn at this floor (a log axis cannot show 0). */
 export const GRAD_FLOOR = 1e-12;
@@ -63,16 +64,7 @@ export class GradNormChart {
     this.gutter = ctx.gutter;
     this.data.sync(chart, h.steps, h.layers.map((_, i) => (p: StepPoint) => gradY(p.gradNorm[i])));
     this.applyStyles(ctx);
-    const range = stepRange(ctx.model);
-    const x = chart.options.scales?.x;
-    if (x) {
-      x.min = range.min;
-      x.max = range.max;
-    }
-    this.markers = stepMarkers(ctx.model, ctx.theme);
-    this.markerStyle = { fontFamily: ctx.theme.fontFamily, background: ctx.theme.background };
-    redraw(chart, this.data.showLonePoints(chart));
-    markRendered(chart, this.data.finitePoints());
+    finishStepChart(chart, ctx, this.data, (markers, style) => { this.markers = markers; this.markerStyle = style; });
   }
 
   destroy(): void {

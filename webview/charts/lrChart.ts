@@ -2,9 +2,10 @@
 import { Chart } from 'chart.js';
 import type { StepPoint } from '../../src/shared/runHistory';
 import { formatNumber } from '../format';
-import { axisStyle, baseLineOptions, clearRendered, markRendered, redraw, stepTicks, stepRange, StepSeriesSync, type LineChart, type XY } from './common';
+import { axisStyle, baseLineOptions, clearRendered, stepTicks, StepSeriesSync, type LineChart, type XY } from './common';
 import type { RenderContext } from './context';
-import { markerPlugin, stepMarkers, type Marker } from './markers';
+import { finishStepChart } from './stepChart';
+import { markerPlugin, type Marker } from './markers';
 
 const lrOf = (p: StepPoint): number => (Number.isFinite(p.lr) ? p.lr : NaN);
 
@@ -33,16 +34,7 @@ export class LrChart {
     const chart = this.chart;
     if (!chart) return;
     this.data.sync(chart, h.steps, [lrOf]);
-    const range = stepRange(ctx.model);
-    const x = chart.options.scales?.x;
-    if (x) {
-      x.min = range.min;
-      x.max = range.max;
-    }
-    this.markers = stepMarkers(ctx.model, ctx.theme);
-    this.markerStyle = { fontFamily: ctx.theme.fontFamily, background: ctx.theme.background };
-    redraw(chart, this.data.showLonePoints(chart));
-    markRendered(chart, this.data.finitePoints());
+    finishStepChart(chart, ctx, this.data, (markers, style) => { this.markers = markers; this.markerStyle = style; });
   }
 
   destroy(): void {
