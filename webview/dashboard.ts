@@ -70,7 +70,7 @@ export class Dashboard {
   ) {
     this.ui = host.loadUiState();
     this.header = new Header(() => this.stop());
-    this.diagnostics = new DiagnosticsList((d) => this.reveal(d.specPath));
+    this.diagnostics = new DiagnosticsList((d) => this.reveal(d.specPath), (d) => this.host.post({ type: 'open-docs', code: d.code }));
 
     const legendHandlers = {
       onToggle: (name: string): void => this.toggleLayer(name),

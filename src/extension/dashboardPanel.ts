@@ -20,6 +20,7 @@ export interface DashboardContent {
 export interface DashboardHandlers {
   stop(): void;
   revealSpec(specFile: string, specPath: string): void;
+  openDocs(code: string): void;
   maxPoints(): number;
 }
 
@@ -113,6 +114,9 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       case 'reveal-spec':
         this.handlers.revealSpec(m.specFile, m.specPath);
+        break;
+      case 'open-docs':
+        this.handlers.openDocs(m.code);
         break;
     }
   }

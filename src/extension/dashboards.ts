@@ -6,6 +6,7 @@ import type { RunRef } from '../shared/webviewProtocol';
 import { readEvents } from '../training/runStore';
 import type { Config } from './config';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, type DashboardContent, type DashboardHandlers } from './dashboardPanel';
+import { openDiagnosticDocs } from './diagnosticDocs';
 import { revealSpecPath } from './revealSpec';
 import type { LiveRun, TrainingController } from './trainingController';
 
@@ -47,6 +48,7 @@ export class Dashboards implements vscode.Disposable {
     return {
       stop: () => this.controller.stop(),
       revealSpec: (file, specPath) => void revealSpecPath(vscode.Uri.file(file), specPath),
+      openDocs: (code) => void openDiagnosticDocs(this.context.extensionUri, code),
       maxPoints: () => this.config.chartMaxPoints,
     };
   }

@@ -21,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
   try {
     const config = new Config();
     const output = vscode.window.createOutputChannel('gradscope');
-    const diagnostics = new SpecDiagnostics();
+    const diagnostics = new SpecDiagnostics(context.extensionUri);
     const controller = new TrainingController(config, diagnostics, output);
     const dashboards = new Dashboards(context, controller, config);
     const tree = new RunsTreeProvider(controller);

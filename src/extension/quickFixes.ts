@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { SpecFix } from '../training/spec/types';
 import { applyPatchToText } from '../training/fixes/applyPatch';
 import type { Dashboards } from './dashboards';
-import { DIAGNOSTIC_SOURCE, type SpecDiagnostics } from './specDiagnostics';
+import { codeOf, DIAGNOSTIC_SOURCE, type SpecDiagnostics } from './specDiagnostics';
 import type { TrainingController } from './trainingController';
 
 export const APPLY_AND_RERUN = 'gradscope.applyFixAndRerun';
@@ -46,7 +46,7 @@ class FixProvider implements vscode.CodeActionProvider {
         if (info.runDir) {
           const rerun = new vscode.CodeAction(`${fix.title}, then re-run and compare`, vscode.CodeActionKind.QuickFix);
           rerun.diagnostics = [diagnostic];
-          rerun.command = { command: APPLY_AND_RERUN, title: rerun.title, arguments: [document.uri, fix, String(diagnostic.code), info.runDir] };
+          rerun.command = { command: APPLY_AND_RERUN, title: rerun.title, arguments: [document.uri, fix, codeOf(diagnostic), info.runDir] };
           actions.push(rerun);
         }
       });
@@ -71,7 +71,7 @@ async function applyFixAndRerun(controller: TrainingController, dashboards: Dash
     (progress, token) => controller.train(uri, token, progress),
   );
   if (!end) return undefined;
-  const still = vscode.languages.getDiagnostics(uri).some((d) => d.source === DIAGNOSTIC_SOURCE && d.code === code);
+  const still = vscode.languages.getDiagnostics(uri).some((d) => d.source === DIAGNOSTIC_SOURCE && codeOf(d) === code);
   const outcome = still ? `"${code}" is still reported` : `"${code}" is gone`;
   void (still ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(
     `${path.basename(uri.fsPath)}: ${outcome} after "${fix.title}" (run ${end.status}). The dashboard overlays both runs.`);

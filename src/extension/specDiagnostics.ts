@@ -7,6 +7,7 @@ import type { DiagnosticEvent } from '../shared/engineProtocol';
 import type { RunHistoryState } from '../shared/runHistory';
 import { nearestRangeOfPath } from '../training/spec/parse';
 import type { SourceRange, SpecFix, SpecProblem } from '../training/spec/types';
+import { diagnosticDocsUri } from './diagnosticDocs';
 
 export const DIAGNOSTIC_SOURCE = 'gradscope';
 
@@ -51,9 +52,25 @@ export interface DiagnosticFixes {
   runDir?: string;
 }
 
+/** A diagnostic's code as a string, whether or not it links to a docs page. */
+export function codeOf(diagnostic: vscode.Diagnostic): string {
+  const code = diagnostic.code;
+  return typeof code === 'object' && code !== null ? String(code.value) : String(code ?? '');
+}
+
+/** Links a diagnostic's code to its docs page, so Problems and the hover lead to the longer explanation. */
+function withDocs(diagnostic: vscode.Diagnostic, code: string, extensionUri: vscode.Uri | undefined): vscode.Diagnostic {
+  const target = extensionUri && diagnosticDocsUri(extensionUri, code);
+  diagnostic.code = target ? { value: code, target } : code;
+  return diagnostic;
+}
+
 export class SpecDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
   private readonly fixes = new WeakMap<vscode.Diagnostic, DiagnosticFixes>();
+
+  /** `extensionUri` locates the docs pages that diagnostic codes link to. */
+  constructor(private readonly extensionUri?: vscode.Uri) {}
   private readonly validation = new Map<string, vscode.Diagnostic[]>();
   private readonly run = new Map<string, { events: DiagnosticEvent[]; diagnostics: vscode.Diagnostic[]; runDir?: string }>();
 
@@ -63,6 +80,7 @@ export class SpecDiagnostics implements vscode.Disposable {
   }
 
   private withFixes(diagnostic: vscode.Diagnostic, event: DiagnosticEvent, runDir: string | undefined): vscode.Diagnostic {
+    withDocs(diagnostic, event.code, this.extensionUri);
     if (event.fixes?.length) this.fixes.set(diagnostic, { fixes: event.fixes, runDir });
     return diagnostic;
   }
@@ -72,7 +90,7 @@ export class SpecDiagnostics implements vscode.Disposable {
     this.validation.set(uri.toString(), problems.map((p) => {
       const d = new vscode.Diagnostic(toRange(p.range), p.message, severity(p.severity));
       d.source = DIAGNOSTIC_SOURCE;
-      d.code = p.code;
+      withDocs(d, p.code, this.extensionUri);
       if (p.fixes?.length) this.fixes.set(d, { fixes: p.fixes });
       return d;
     }));

@@ -53,7 +53,13 @@ export interface StopMessage {
   type: 'stop';
 }
 
-export type FromWebviewMessage = ReadyMessage | RevealSpecMessage | StopMessage;
+/** webview → host: "What is this?" on a diagnostic; open the learner's page for that code. */
+export interface OpenDocsMessage {
+  type: 'open-docs';
+  code: string;
+}
+
+export type FromWebviewMessage = ReadyMessage | RevealSpecMessage | StopMessage | OpenDocsMessage;
 
 /** State the webview persists with setState (UI only: the data always comes from the host). */
 export interface WebviewUiState {

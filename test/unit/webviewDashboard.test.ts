@@ -373,9 +373,11 @@ describe('dashboard webview (Chromium)', function () {
     const item = page.locator('.gs-diag[data-code="non-finite"]');
     assert.strictEqual(await item.count(), 1);
     assert.match((await item.textContent()) ?? '', /non-finite/);
-    await item.locator('.gs-diag-link').click();
+    await item.locator('.gs-diag-link[data-spec-path]').click();
     const reveal = (await posted()).filter((m) => m.type === 'reveal-spec').pop();
     assert.deepStrictEqual(reveal, { type: 'reveal-spec', specFile: start.specPath, specPath: diag.specPath });
+    await item.locator('.gs-diag-docs').click();
+    assert.deepStrictEqual((await posted()).filter((m) => m.type === 'open-docs').pop(), { type: 'open-docs', code: 'non-finite' });
     await shot('exploding');
 
     // The same snapshot twice: still no duplicated points.

@@ -11,7 +11,7 @@ export class DiagnosticsList {
   private key = '';
   private expanded = false;
 
-  constructor(private readonly onReveal: (d: DiagnosticEvent) => void) {}
+  constructor(private readonly onReveal: (d: DiagnosticEvent) => void, private readonly onLearn: (d: DiagnosticEvent) => void) {}
 
   render(model: DashboardModel): void {
     const hist = model.history;
@@ -62,6 +62,11 @@ export class DiagnosticsList {
       e.preventDefault();
       this.onReveal(d);
     });
+    const learn = h('a', { class: 'gs-diag-link gs-diag-docs', href: '#', title: `What ${d.code} means, why it happens and how the fixes work` }, 'What is this?');
+    learn.addEventListener('click', (e) => {
+      e.preventDefault();
+      this.onLearn(d);
+    });
     const li = h(
       'li',
       { class: 'gs-diag', 'data-code': d.code, 'data-severity': d.severity },
@@ -72,6 +77,7 @@ export class DiagnosticsList {
         h('code', { class: 'gs-diag-code' }, d.code),
         where.length ? h('span', { class: 'gs-diag-where' }, where.join(' · ')) : null,
         h('span', { class: 'gs-spacer' }),
+        learn,
         link,
       ),
       h('div', { class: 'gs-diag-msg' }, d.message),

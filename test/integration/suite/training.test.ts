@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GradscopeApi } from '../../../src/extension/extension';
 import type { RunsNode } from '../../../src/extension/runsTree';
+import { codeOf } from '../../../src/extension/specDiagnostics';
 import { listRuns, summarizeRun } from '../../../src/training/runStore';
 
 const workspace = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -49,7 +50,7 @@ suite('training from VS Code', () => {
     const uri = writeSpec('bad.gradscope.json', '{\n  "data": { "dataset": "spiral" },\n  "model": {\n    "inputShape": [2],\n    "layers": [\n      { "type": "dens", "units": 3 }\n    ]\n  }\n}\n');
     await vscode.window.showTextDocument(uri);
     const problem = await until('the unknown-layer-type problem', () =>
-      vscode.languages.getDiagnostics(uri).find((d) => d.source === 'gradscope' && d.code === 'unknown-layer-type'));
+      vscode.languages.getDiagnostics(uri).find((d) => d.source === 'gradscope' && codeOf(d) === 'unknown-layer-type'));
     assert.strictEqual(problem.range.start.line, 5);
     assert.strictEqual(problem.severity, vscode.DiagnosticSeverity.Error);
     assert.match(problem.message, /dens/);
@@ -61,11 +62,13 @@ suite('training from VS Code', () => {
   test('the exploding example diverges: a non-finite diagnostic on the repeated dense entry, naming the copy', async () => {
     const uri = specUri('exploding-init.gradscope.json');
     await vscode.commands.executeCommand('gradscope.train', uri);
-    const diagnostic = vscode.languages.getDiagnostics(uri).find((d) => d.code === 'non-finite');
+    const diagnostic = vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'non-finite');
     assert.ok(diagnostic, 'non-finite diagnostic in Problems');
     assert.strictEqual(diagnostic.severity, vscode.DiagnosticSeverity.Error);
     assert.strictEqual(diagnostic.range.start.line, lineOf(uri.fsPath, '{ "type": "dense", "units": 64, "activation": "relu"'));
     assert.match(diagnostic.message, /copy \d+ of 10 made by "repeat"/);
+    const code = diagnostic.code as { value: string; target: vscode.Uri };
+    assert.ok(code.target.path.endsWith('/docs/diagnostics/non-finite.md'), 'the code links to its docs page');
     const latest = summarizeRun(listRuns(runsDir())[0]);
     assert.strictEqual(latest.status, 'diverged');
   });
