@@ -7,10 +7,9 @@ import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';
 import { formatNumber, formatPercent } from '../format';
 import { layerUnits } from '../state';
 import { withAlpha } from '../theme';
-import { axisStyle, baseLineOptions, clearRendered, stepTicks, StepSeriesSync, type LineChart, type XY } from './common';
+import { axisStyle, baseLineOptions, clearRendered, stepTicks, type XY } from './common';
 import type { RenderContext } from './context';
-import { finishStepChart } from './stepChart';
-import { markerPlugin, type Marker } from './markers';
+import { StepChart } from './stepChart';
 
 export interface ActivationLayer {
   /** Index in history.layers (the StepPoint column). */
@@ -43,15 +42,8 @@ function valueOf(a: ActivationLayer, p: StepPoint, mode: RenderContext['activati
   return mode === 'count' ? (a.units ? s * a.units : NaN) : s;
 }
 
-export class DeadUnitsChart {
-  private chart: LineChart | undefined;
-  private structure = '';
+export class DeadUnitsChart extends StepChart {
   private layers: ActivationLayer[] = [];
-  private readonly data = new StepSeriesSync();
-  private markers: Marker[] = [];
-  private markerStyle = { fontFamily: 'sans-serif', background: '#000' };
-
-  constructor(readonly canvas: HTMLCanvasElement) {}
 
   /** The layers shown (for the legend), after the last render. */
   shown(): ActivationLayer[] {
@@ -88,14 +80,7 @@ export class DeadUnitsChart {
       ds.borderColor = withAlpha(color, hl !== null && hl !== a.layer.name ? 0.12 : 1);
       ds.borderWidth = hl === a.layer.name ? 2.75 : 1.5;
     });
-    finishStepChart(chart, ctx, this.data, (markers, style) => { this.markers = markers; this.markerStyle = style; });
-  }
-
-  destroy(): void {
-    this.chart?.destroy();
-    this.chart = undefined;
-    this.structure = '';
-    this.data.reset();
+    this.finish(chart, ctx);
   }
 
   private create(ctx: RenderContext): void {
@@ -143,7 +128,7 @@ export class DeadUnitsChart {
           },
         },
       },
-      plugins: [markerPlugin<'line'>(() => this.markers, () => this.markerStyle)],
+      plugins: [this.markerPlugin()],
     });
   }
 

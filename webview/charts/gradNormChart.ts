@@ -6,11 +6,10 @@ import type { StepPoint } from '../../src/shared/runHistory';
 import { decadeLabel, formatNumber } from '../format';
 import { withAlpha } from '../theme';
 import {
-  axisStyle, baseLineOptions, clearRendered, stepTicks, StepSeriesSync, type LineChart, type XY,
+  axisStyle, baseLineOptions, clearRendered, stepTicks, type XY,
 } from './common';
 import type { RenderContext } from './context';
-import { finishStepChart } from './stepChart';
-import { markerPlugin, type Marker } from './markers';
+import { StepChart } from './stepChart';
 
 /** Norms at or below this are drawn at this floor (a log axis cannot show 0). */
 export const GRAD_FLOOR = 1e-12;
@@ -25,17 +24,14 @@ interface SeriesInfo {
   compare: boolean;
 }
 
-export class GradNormChart {
-  private chart: LineChart | undefined;
-  private structure = '';
+export class GradNormChart extends StepChart {
   private info: SeriesInfo[] = [];
-  private readonly data = new StepSeriesSync();
-  private markers: Marker[] = [];
   private gutter = 64;
-  private markerStyle = { fontFamily: 'sans-serif', background: '#000' };
 
   /** `onResize`: the plot area moved (the heat strip below must follow). */
-  constructor(readonly canvas: HTMLCanvasElement, private readonly onResize: () => void = () => undefined) {}
+  constructor(canvas: HTMLCanvasElement, private readonly onResize: () => void = () => undefined) {
+    super(canvas);
+  }
 
   /** The plot area in CSS pixels after the last draw (the heat strip aligns its columns to it). */
   plotArea(): { left: number; right: number } | undefined {
@@ -64,14 +60,7 @@ export class GradNormChart {
     this.gutter = ctx.gutter;
     this.data.sync(chart, h.steps, h.layers.map((_, i) => (p: StepPoint) => gradY(p.gradNorm[i])));
     this.applyStyles(ctx);
-    finishStepChart(chart, ctx, this.data, (markers, style) => { this.markers = markers; this.markerStyle = style; });
-  }
-
-  destroy(): void {
-    this.chart?.destroy();
-    this.chart = undefined;
-    this.structure = '';
-    this.data.reset();
+    this.finish(chart, ctx);
   }
 
   private create(ctx: RenderContext): void {
@@ -143,7 +132,7 @@ export class GradNormChart {
           },
         },
       },
-      plugins: [markerPlugin<'line'>(() => this.markers, () => this.markerStyle)],
+      plugins: [this.markerPlugin()],
     });
   }
 

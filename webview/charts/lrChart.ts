@@ -2,21 +2,13 @@
 import { Chart } from 'chart.js';
 import type { StepPoint } from '../../src/shared/runHistory';
 import { formatNumber } from '../format';
-import { axisStyle, baseLineOptions, clearRendered, stepTicks, StepSeriesSync, type LineChart, type XY } from './common';
+import { axisStyle, baseLineOptions, clearRendered, stepTicks, type XY } from './common';
 import type { RenderContext } from './context';
-import { finishStepChart } from './stepChart';
-import { markerPlugin, type Marker } from './markers';
+import { StepChart } from './stepChart';
 
 const lrOf = (p: StepPoint): number => (Number.isFinite(p.lr) ? p.lr : NaN);
 
-export class LrChart {
-  private chart: LineChart | undefined;
-  private structure = '';
-  private readonly data = new StepSeriesSync();
-  private markers: Marker[] = [];
-  private markerStyle = { fontFamily: 'sans-serif', background: '#000' };
-
-  constructor(readonly canvas: HTMLCanvasElement) {}
+export class LrChart extends StepChart {
 
   render(ctx: RenderContext): void {
     const h = ctx.model.history;
@@ -34,14 +26,7 @@ export class LrChart {
     const chart = this.chart;
     if (!chart) return;
     this.data.sync(chart, h.steps, [lrOf]);
-    finishStepChart(chart, ctx, this.data, (markers, style) => { this.markers = markers; this.markerStyle = style; });
-  }
-
-  destroy(): void {
-    this.chart?.destroy();
-    this.chart = undefined;
-    this.structure = '';
-    this.data.reset();
+    this.finish(chart, ctx);
   }
 
   private create(ctx: RenderContext): void {
@@ -69,7 +54,7 @@ export class LrChart {
           },
         },
       },
-      plugins: [markerPlugin<'line'>(() => this.markers, () => this.markerStyle)],
+      plugins: [this.markerPlugin()],
     });
   }
 }

@@ -1,18 +1,44 @@
-// The end of every step chart's render: x axis over the run's steps, diagnostic markers, redraw, test attributes.
-import { markRendered, redraw, stepRange, type LineChart, type StepSeriesSync } from './common';
+// What every chart over steps shares (gradient norms, dead units, learning rate): the chart.js instance and its
+// series, the diagnostic markers drawn on it, the end of each render and tearing it down.
+import type { Plugin } from 'chart.js';
+import { markRendered, redraw, stepRange, StepSeriesSync, type LineChart } from './common';
 import type { RenderContext } from './context';
-import { stepMarkers, type Marker, type MarkerStyle } from './markers';
+import { markerPlugin, stepMarkers, type Marker, type MarkerStyle } from './markers';
 
-/** `setMarkers` runs before the redraw: the marker plugin reads them while the chart draws. */
-export function finishStepChart(chart: LineChart, ctx: RenderContext, data: StepSeriesSync,
-  setMarkers: (markers: Marker[], style: MarkerStyle) => void): void {
-  const range = stepRange(ctx.model);
-  const x = chart.options.scales?.x;
-  if (x) {
-    x.min = range.min;
-    x.max = range.max;
+export abstract class StepChart {
+  protected chart: LineChart | undefined;
+  /** Key of what the chart was built for; a change rebuilds it (theme, run, layers…). */
+  protected structure = '';
+  protected readonly data = new StepSeriesSync();
+  private markers: Marker[] = [];
+  private markerStyle: MarkerStyle = { fontFamily: 'sans-serif', background: '#000' };
+
+  constructor(readonly canvas: HTMLCanvasElement) {}
+
+  /** The plugin that draws this chart's current diagnostic markers (pass it when creating the chart). */
+  protected markerPlugin(): Plugin<'line'> {
+    return markerPlugin<'line'>(() => this.markers, () => this.markerStyle);
   }
-  setMarkers(stepMarkers(ctx.model, ctx.theme), { fontFamily: ctx.theme.fontFamily, background: ctx.theme.background });
-  redraw(chart, data.showLonePoints(chart));
-  markRendered(chart, data.finitePoints());
+
+  /** The end of a render: x axis over the run's steps, diagnostic markers, redraw, test attributes. */
+  protected finish(chart: LineChart, ctx: RenderContext): void {
+    const range = stepRange(ctx.model);
+    const x = chart.options.scales?.x;
+    if (x) {
+      x.min = range.min;
+      x.max = range.max;
+    }
+    // Set before the redraw: the marker plugin reads them while the chart draws.
+    this.markers = stepMarkers(ctx.model, ctx.theme);
+    this.markerStyle = { fontFamily: ctx.theme.fontFamily, background: ctx.theme.background };
+    redraw(chart, this.data.showLonePoints(chart));
+    markRendered(chart, this.data.finitePoints());
+  }
+
+  destroy(): void {
+    this.chart?.destroy();
+    this.chart = undefined;
+    this.structure = '';
+    this.data.reset();
+  }
 }

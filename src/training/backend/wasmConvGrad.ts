@@ -2,7 +2,7 @@
 // Conv2DBackpropFilter is not registered for wasm at all (conv training throws without it), and the
 // stock Conv2DBackpropInput is a scalar C++ loop; both become O(size) JS rearrangement plus a GEMM.
 import * as tf from '@tensorflow/tfjs';
-import { alloc, f32, free, input } from './wasmHeap';
+import { alloc, f32, free, input, wasmKernel } from './wasmHeap';
 import type { BackendWasm, WasmKernelArgs } from './wasmHeap';
 import { transposeLast2, xnnMatMul } from './wasmMatMul';
 
@@ -200,14 +200,6 @@ function backpropInputKernel(args: WasmKernelArgs): tf.TensorInfo {
   return backpropInputNhwc(args.backend, dy, filter, g, attrs.inputShape);
 }
 
-export const conv2DBackpropFilterConfig: tf.KernelConfig = {
-  kernelName: tf.Conv2DBackpropFilter,
-  backendName: 'wasm',
-  kernelFunc: backpropFilterKernel as unknown as tf.KernelFunc,
-};
+export const conv2DBackpropFilterConfig = wasmKernel(tf.Conv2DBackpropFilter, backpropFilterKernel);
 
-export const conv2DBackpropInputConfig: tf.KernelConfig = {
-  kernelName: tf.Conv2DBackpropInput,
-  backendName: 'wasm',
-  kernelFunc: backpropInputKernel as unknown as tf.KernelFunc,
-};
+export const conv2DBackpropInputConfig = wasmKernel(tf.Conv2DBackpropInput, backpropInputKernel);

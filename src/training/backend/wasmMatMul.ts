@@ -3,7 +3,7 @@
 // scalar C++ loop (5-10x slower); training's backward pass always transposes one operand. Here we
 // transpose explicitly (cheap, O(size)) and fold or split batch dims, so every product runs in XNNPACK.
 import * as tf from '@tensorflow/tfjs';
-import { alloc, bindOnce, cwrapVoid, f32, free, input, runWasmKernel, shapeBytes, wasmId } from './wasmHeap';
+import { alloc, bindOnce, cwrapVoid, f32, free, input, runWasmKernel, shapeBytes, wasmId, wasmKernel } from './wasmHeap';
 import type { BackendWasm, WasmKernelArgs } from './wasmHeap';
 
 type FusedMatMulFn = (
@@ -224,14 +224,6 @@ function fusedMatMulKernel(args: WasmKernelArgs): tf.TensorInfo {
   });
 }
 
-export const batchMatMulConfig: tf.KernelConfig = {
-  kernelName: tf.BatchMatMul,
-  backendName: 'wasm',
-  kernelFunc: batchMatMulKernel as unknown as tf.KernelFunc,
-};
+export const batchMatMulConfig = wasmKernel(tf.BatchMatMul, batchMatMulKernel);
 
-export const fusedMatMulConfig: tf.KernelConfig = {
-  kernelName: tf._FusedMatMul,
-  backendName: 'wasm',
-  kernelFunc: fusedMatMulKernel as unknown as tf.KernelFunc,
-};
+export const fusedMatMulConfig = wasmKernel(tf._FusedMatMul, fusedMatMulKernel);

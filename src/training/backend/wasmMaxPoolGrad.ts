@@ -2,7 +2,7 @@
 // The stock C++ kernel was the most expensive kernel of a small conv net's training step (12.6 ms vs
 // ~4 ms here for a [64,26,26,16] input).
 import * as tf from '@tensorflow/tfjs';
-import { alloc, f32, input } from './wasmHeap';
+import { alloc, f32, input, wasmKernel } from './wasmHeap';
 import type { WasmKernelArgs } from './wasmHeap';
 
 function maxPoolGradKernel(args: WasmKernelArgs): tf.TensorInfo {
@@ -72,8 +72,4 @@ function maxPoolGradKernel(args: WasmKernelArgs): tf.TensorInfo {
   return dx;
 }
 
-export const maxPoolGradConfig: tf.KernelConfig = {
-  kernelName: tf.MaxPoolGrad,
-  backendName: 'wasm',
-  kernelFunc: maxPoolGradKernel as unknown as tf.KernelFunc,
-};
+export const maxPoolGradConfig = wasmKernel(tf.MaxPoolGrad, maxPoolGradKernel);
