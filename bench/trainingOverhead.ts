@@ -5,11 +5,11 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../src/shared/engineProtocol';
-import { initBackend } from '../src/training/backend';
-import { buildModel } from '../src/training/model/buildModel';
-import { makeOptimizer } from '../src/training/optim/optimizer';
+import { initBackend } from '../src/training/engine/backend';
+import { buildModel } from '../src/training/engine/model/buildModel';
+import { makeOptimizer } from '../src/training/engine/optim/optimizer';
 import { parseSpecText } from '../src/training/spec/parse';
-import { runStep } from '../src/training/step';
+import { runStep } from '../src/training/engine/step';
 
 interface BenchModel {
   name: string;

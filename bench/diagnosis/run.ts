@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import type { Backend } from '../../src/shared/engineProtocol';
-import { initBackend } from '../../src/training/backend';
+import { initBackend } from '../../src/training/engine/backend';
 import { readLabelledSpecs } from './labels';
 import { summary } from './report';
 import { scoreSpec, type SpecScore } from './score';

@@ -2,7 +2,7 @@
 // run's status, its validation loss and wall time.
 import type { Backend, DiagnosticEvent, EpochEvent, RunStatus } from '../../src/shared/engineProtocol';
 import { parseSpecText } from '../../src/training/spec/parse';
-import { train } from '../../src/training/trainer';
+import { train } from '../../src/training/engine/trainer';
 
 export interface RunResult {
   status: RunStatus;

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { applyPatchToText } from '../training/fixes/applyPatch';
 import { unifiedDiff } from '../training/fixes/diff';
-import { defaultRunsDir, listRuns, summarizeRun } from '../training/runStore';
+import { defaultRunsDir, listRuns, summarizeRun } from '../training/run/runStore';
 import { formatProblem, parseSpecFile, parseSpecText } from '../training/spec/parse';
 import type { SpecFix } from '../training/spec/types';
 

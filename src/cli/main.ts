@@ -4,7 +4,7 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
 import type { DiagnosticEvent, EngineMessage, LayerStepMetrics, RunEndEvent, RunStartEvent, StartOptions } from '../shared/engineProtocol';
-import { startRun } from '../training/runner';
+import { startRun } from '../training/run/runner';
 import { formatProblem, parseSpecFile } from '../training/spec/parse';
 import type { SpecProblem } from '../training/spec/types';
 import { EXIT } from './exitCodes';

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { parseSpecFile } from '../training/spec/parse';
-import { defaultRunsDir, listRuns, summarizeRun } from '../training/runStore';
+import { defaultRunsDir, listRuns, summarizeRun } from '../training/run/runStore';
 import type { Dashboards } from './dashboards';
 import { SPEC_EXCLUDE, SPEC_GLOB, type RunsNode } from './runsTree';
 import type { SpecDiagnostics } from './specDiagnostics';

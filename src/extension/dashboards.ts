@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { historyFromEvents } from '../shared/runHistory';
 import type { RunRef } from '../shared/webviewProtocol';
-import { readEvents } from '../training/runStore';
+import { readEvents } from '../training/run/runStore';
 import type { Config } from './config';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, type DashboardContent, type DashboardHandlers } from './dashboardPanel';
 import { openDiagnosticDocs } from './diagnosticDocs';

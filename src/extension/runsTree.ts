@@ -2,7 +2,7 @@
 // Selecting a run opens the dashboard on it; specs have inline Train / Stop actions.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { defaultRunsDir, listRuns, summarizeRun, type RunSummary } from '../training/runStore';
+import { defaultRunsDir, listRuns, summarizeRun, type RunSummary } from '../training/run/runStore';
 import type { TrainingController } from './trainingController';
 
 export const SPEC_GLOB = '**/*.gradscope.json';

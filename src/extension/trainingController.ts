@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { EngineMessage, RunEndEvent, StartOptions, TrainingEvent } from '../shared/engineProtocol';
 import { applyEvent, emptyHistory, type RunHistoryState } from '../shared/runHistory';
 import type { RunRef } from '../shared/webviewProtocol';
-import { startRun, type RunHandle } from '../training/runner';
+import { startRun, type RunHandle } from '../training/run/runner';
 import { parseSpecFile } from '../training/spec/parse';
 import type { Config } from './config';
 import type { SpecDiagnostics } from './specDiagnostics';

@@ -17,6 +17,23 @@ describe('architecture', () => {
     assert.ok(files(path.join(REPO, 'src/training')).length > 20, 'the check saw the training sources');
   });
 
+  it('only the engine process (src/training/engine) loads TensorFlow.js, and nothing outside it imports it', () => {
+    const root = path.join(REPO, 'src');
+    const engine = path.join(REPO, 'src/training/engine');
+    const outside = files(root).filter((f) => !f.startsWith(engine + path.sep));
+    const tfUsers = outside.filter((f) => /from\s+['"]@tensorflow\//.test(fs.readFileSync(f, 'utf8')));
+    assert.deepStrictEqual(tfUsers.map((f) => path.relative(REPO, f)), []);
+    const engineImporters = outside.filter((f) => {
+      const text = fs.readFileSync(f, 'utf8');
+      return [...text.matchAll(/from\s+['"](\.[^'"]+)['"]/g)].some((m) => {
+        const target = path.resolve(path.dirname(f), m[1]);
+        return target === engine || target.startsWith(engine + path.sep);
+      });
+    });
+    // The host side of a run (run/), the CLI and the extension talk to the engine only through its process.
+    assert.deepStrictEqual(engineImporters.map((f) => path.relative(REPO, f)), []);
+  });
+
   it('the extension host bundle never loads TensorFlow.js (only the engine process does)', () => {
     const bundle = fs.readFileSync(path.join(REPO, 'dist', 'extension.js'), 'utf8');
     assert.doesNotMatch(bundle, /require\(["']@tensorflow\//);

@@ -1,9 +1,9 @@
 // Backend selection, and training on wasm (with our kernels) giving the same numbers as the cpu backend.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/training/backend';
-import { convGradTuning } from '../../src/training/backend/wasmConvGrad';
-import { wasmKernelsInstalled } from '../../src/training/backend/wasmKernels';
+import { initBackend } from '../../src/training/engine/backend';
+import { convGradTuning } from '../../src/training/engine/backend/wasmConvGrad';
+import { wasmKernelsInstalled } from '../../src/training/engine/backend/wasmKernels';
 
 type Name = 'cpu' | 'wasm';
 type Arrays = Float32Array[];

@@ -7,9 +7,9 @@ import * as os from 'os';
 import * as path from 'path';
 import type { DiagnosticEvent, EngineMessage, EpochEvent, RunEndEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { applyPatchToText } from '../../src/training/fixes/applyPatch';
-import { startRun } from '../../src/training/runner';
+import { startRun } from '../../src/training/run/runner';
 import { parseSpecText } from '../../src/training/spec/parse';
-import { train } from '../../src/training/trainer';
+import { train } from '../../src/training/engine/trainer';
 import { EXAMPLES, useBackend } from './support/specs';
 
 async function trainText(text: string, file: string): Promise<{ events: TrainingEvent[]; end: RunEndEvent }> {

@@ -7,7 +7,7 @@ import { resolveThresholds } from '../../src/training/diagnosis/defaults';
 import { createDiagnoser } from '../../src/training/diagnosis/diagnoser';
 import { buildModelView, type LayerInfo, type ModelView } from '../../src/training/diagnosis/modelView';
 import type { Diagnoser, Thresholds } from '../../src/training/diagnosis/types';
-import { buildModel } from '../../src/training/model/buildModel';
+import { buildModel } from '../../src/training/engine/model/buildModel';
 import type { ParsedSpec } from '../../src/training/spec/types';
 import { parsedSpec, useBackend } from './support/specs';
 

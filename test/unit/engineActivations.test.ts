@@ -1,9 +1,9 @@
 // Dead-unit counts and saturation fractions on layers whose weights are constructed so the answer is known.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel } from '../../src/training/model/buildModel';
-import { makeOptimizer } from '../../src/training/optim/optimizer';
-import { runStep, unpackStep, type StepNumbers } from '../../src/training/step';
+import { buildModel } from '../../src/training/engine/model/buildModel';
+import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
+import { runStep, unpackStep, type StepNumbers } from '../../src/training/engine/step';
 import { parsedSpec, useBackend } from './support/specs';
 
 async function measure(layers: object[], inputShape: number[], weights: (model: tf.LayersModel) => tf.Tensor[], x: tf.Tensor, outUnits: number): Promise<StepNumbers> {

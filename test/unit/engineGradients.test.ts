@@ -2,9 +2,9 @@
 // computation: a float64 forward pass written by hand, differentiated by central finite differences.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel } from '../../src/training/model/buildModel';
-import { makeOptimizer } from '../../src/training/optim/optimizer';
-import { runStep, unpackStep } from '../../src/training/step';
+import { buildModel } from '../../src/training/engine/model/buildModel';
+import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
+import { runStep, unpackStep } from '../../src/training/engine/step';
 import { parsedSpec, useBackend } from './support/specs';
 
 // 2 → 3 (sigmoid) → 2 (softmax), categorical cross-entropy, mean over a batch of 4.

@@ -2,9 +2,9 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import type { EpochEvent, RunEndEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
-import { learningRateAt } from '../../src/training/optim/schedule';
+import { learningRateAt } from '../../src/training/engine/optim/schedule';
 import type { ParsedSpec } from '../../src/training/spec/types';
-import { train } from '../../src/training/trainer';
+import { train } from '../../src/training/engine/trainer';
 import { parsedSpec, smallClassifier, useBackend } from './support/specs';
 
 async function run(spec: ParsedSpec, shouldStop: (events: TrainingEvent[]) => boolean = () => false, onEpoch?: (e: EpochEvent) => void) {

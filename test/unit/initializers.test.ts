@@ -1,7 +1,7 @@
 // Each initializer's statistics against its definition (Glorot & Bengio 2010, He et al. 2015, LeCun 1998).
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { makeInitializer } from '../../src/training/model/initializers';
+import { makeInitializer } from '../../src/training/engine/model/initializers';
 import type { InitializerSpec } from '../../src/training/spec/types';
 import { useBackend } from './support/specs';
 

@@ -1,7 +1,7 @@
 // The fused step-statistics kernel against the same statistics computed with plain tf ops, on every backend here.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { computeStats, statsWithOps, stepStats, type StatOp } from '../../src/training/measureKernel';
+import { computeStats, statsWithOps, stepStats, type StatOp } from '../../src/training/engine/measureKernel';
 import { useBackend } from './support/specs';
 
 describe('step statistics kernel', () => {
@@ -28,6 +28,7 @@ describe('step statistics kernel', () => {
     it(`matches tf ops on the ${backend} backend and reads each value exactly once`, async () => {
       await tf.setBackend(backend);
       const tensors = make();
+      assert.ok(tf.getKernel('GradscopeStepStats', backend), 'initBackend registered the kernel');
       const fused = await stepStats(tensors, ops).data();
       const reference = await statsWithOps(tensors, ops).data();
       assert.strictEqual(fused.length, ops.length + 2, 'update yields three numbers');

@@ -5,9 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { EngineMessage, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
-import '../../src/training/model/seededDropout';
-import { EVENTS_FILE, readEvents, SPEC_COPY, WEIGHTS_DIR } from '../../src/training/runStore';
-import { startRun, type RunHandle } from '../../src/training/runner';
+import '../../src/training/engine/model/seededDropout';
+import { EVENTS_FILE, readEvents, SPEC_COPY, WEIGHTS_DIR } from '../../src/training/run/runStore';
+import { startRun, type RunHandle } from '../../src/training/run/runner';
 import { EXAMPLES } from './support/specs';
 
 function tmpDir(): string {

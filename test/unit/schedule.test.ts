@@ -1,6 +1,6 @@
 // Learning-rate schedules as pure functions of the step.
 import * as assert from 'assert';
-import { learningRateAt } from '../../src/training/optim/schedule';
+import { learningRateAt } from '../../src/training/engine/optim/schedule';
 
 const ctx = { baseLearningRate: 0.1, stepsPerEpoch: 10, totalSteps: 100 };
 const near = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { GradscopeApi } from '../../../src/extension/extension';
 import type { RunsNode } from '../../../src/extension/runsTree';
 import { codeOf } from '../../../src/extension/specDiagnostics';
-import { listRuns, summarizeRun } from '../../../src/training/runStore';
+import { listRuns, summarizeRun } from '../../../src/training/run/runStore';
 
 const workspace = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const specUri = (name: string): vscode.Uri => vscode.Uri.file(path.join(workspace(), name));

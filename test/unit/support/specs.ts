@@ -1,7 +1,7 @@
 // Test helpers: a spec object → ParsedSpec through the real parser, and a backend for in-process engine tests.
 import * as assert from 'assert';
 import * as path from 'path';
-import { initBackend } from '../../../src/training/backend';
+import { initBackend } from '../../../src/training/engine/backend';
 import { parseSpecText } from '../../../src/training/spec/parse';
 import type { ParsedSpec } from '../../../src/training/spec/types';
 import type { Backend } from '../../../src/shared/engineProtocol';

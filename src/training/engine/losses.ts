@@ -1,6 +1,6 @@
 // Losses and accuracy on a batch, given the model's raw output (logits when the activation is fused).
 import * as tf from '@tensorflow/tfjs';
-import type { ActivationName, LossName } from './spec/types';
+import type { ActivationName, LossName } from '../spec/types';
 
 const EPSILON = 1e-7;
 

@@ -1,11 +1,11 @@
 // Entry of the engine child process: waits for a `start` message, trains, streams every event to the parent
 // and to the run's events.jsonl, and honours `stop`. Nothing here is shared with the caller's thread.
 import * as path from 'path';
-import type { EngineMessage, HostMessage, RunEndEvent, StartOptions, TrainingEvent } from '../shared/engineProtocol';
+import type { EngineMessage, HostMessage, RunEndEvent, StartOptions, TrainingEvent } from '../../shared/engineProtocol';
 import { initBackend } from './backend';
 import { saveLayersModel } from './model/saveWeights';
-import { defaultRunsDir, newRunId, RunWriter, WEIGHTS_DIR } from './runStore';
-import { parseSpecFile } from './spec/parse';
+import { defaultRunsDir, newRunId, RunWriter, WEIGHTS_DIR } from '../run/runStore';
+import { parseSpecFile } from '../spec/parse';
 import { train } from './trainer';
 
 let stopRequested = false;

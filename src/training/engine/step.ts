@@ -1,12 +1,12 @@
 // One optimisation step with (optionally) full measurement. Everything the step measures is computed where the
 // tensors live (see measureKernel.ts) and packed into ONE tensor: one device→host transfer per step.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerStepMetrics } from '../shared/engineProtocol';
+import type { LayerStepMetrics } from '../../shared/engineProtocol';
 import type { BuiltModel, WeightedLayer } from './model/buildModel';
 import { applyModel, familyOf } from './model/buildModel';
 import { batchLoss, correctCount } from './losses';
 import { statWidth, stepStats, type StatOp } from './measureKernel';
-import type { LossName } from './spec/types';
+import type { LossName } from '../spec/types';
 
 export interface StepConfig {
   loss: LossName;

@@ -1,5 +1,5 @@
 // Learning rate as a pure function of the step, so the curve is known before training and easy to test.
-import type { ScheduleSpec } from '../spec/types';
+import type { ScheduleSpec } from '../../spec/types';
 
 export interface ScheduleContext {
   baseLearningRate: number;

@@ -1,8 +1,8 @@
 // Spec layers → one TensorFlow.js functional model whose extra outputs are the activations we measure
 // (dead units, saturation), so measurement rides on the training forward pass instead of a second one.
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSummary } from '../../shared/engineProtocol';
-import type { ActivationName, LayerOrigin, LossName, ParsedSpec, ResolvedLayer } from '../spec/types';
+import type { LayerSummary } from '../../../shared/engineProtocol';
+import type { ActivationName, LayerOrigin, LossName, ParsedSpec, ResolvedLayer } from '../../spec/types';
 import { makeInitializer } from './initializers';
 import { SeededDropout, type StepClock } from './seededDropout';
 

@@ -4,7 +4,7 @@ import type { EncodedSplit, TensorShapes } from './batches';
 import { makeBatch } from './batches';
 import { batchLoss, correctCount } from './losses';
 import { applyModel, type BuiltModel } from './model/buildModel';
-import type { LossName } from './spec/types';
+import type { LossName } from '../spec/types';
 
 const CHUNK = 1024;
 

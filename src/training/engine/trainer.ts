@@ -1,19 +1,19 @@
 // The custom training loop: batches, measured steps, per-epoch validation, early stopping, NaN handling, stop
 // requests. It only emits events; where they go (disk, parent process, stdout) is the caller's business.
 import * as tf from '@tensorflow/tfjs';
-import type { Backend, DiagnosticEvent, EpochEvent, LayerStepMetrics, RunEndEvent, RunStartEvent, RunStatus, StepEvent, TrainingEvent } from '../shared/engineProtocol';
+import type { Backend, DiagnosticEvent, EpochEvent, LayerStepMetrics, RunEndEvent, RunStartEvent, RunStatus, StepEvent, TrainingEvent } from '../../shared/engineProtocol';
 import { encodeSplit, makeBatch, type TensorShapes } from './batches';
-import { loadDataset } from './data/load';
-import { createRng, shuffledIndices } from './data/random';
-import { resolveThresholds } from './diagnosis/defaults';
-import { createDiagnoser } from './diagnosis/diagnoser';
-import type { Thresholds } from './diagnosis/types';
+import { loadDataset } from '../data/load';
+import { createRng, shuffledIndices } from '../data/random';
+import { resolveThresholds } from '../diagnosis/defaults';
+import { createDiagnoser } from '../diagnosis/diagnoser';
+import type { Thresholds } from '../diagnosis/types';
 import { BestTracker } from './earlyStopping';
 import { evaluate } from './evaluate';
 import { buildModel, type BuiltModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
 import { learningRateAt } from './optim/schedule';
-import type { ParsedSpec } from './spec/types';
+import type { ParsedSpec } from '../spec/types';
 import { runStep, unpackStep, type StepNumbers } from './step';
 
 export interface TrainOptions {

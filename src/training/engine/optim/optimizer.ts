@@ -1,6 +1,6 @@
 // Spec optimizer → TensorFlow.js optimizer whose learning rate can change every step.
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerSpec } from '../spec/types';
+import type { OptimizerSpec } from '../../spec/types';
 
 export interface ScheduledOptimizer {
   optimizer: tf.Optimizer;

@@ -2,7 +2,7 @@
 // spec, and the final weights. Lines are flushed at least every FLUSH_MS, so a killed process loses ≤ ~1 s.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DiagnosticEvent, RunEndEvent, RunStartEvent, TrainingEvent } from '../shared/engineProtocol';
+import type { DiagnosticEvent, RunEndEvent, RunStartEvent, TrainingEvent } from '../../shared/engineProtocol';
 
 export const EVENTS_FILE = 'events.jsonl';
 export const SPEC_COPY = 'spec.gradscope.json';

@@ -1,8 +1,9 @@
 // Front-end side of the engine: forks the engine process, relays its messages, asks it to stop, and turns an
 // engine that died mid-run into a proper `run-end` (also appended to the run's events.jsonl).
 import { fork } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
-import type { EngineMessage, HostMessage, RunEndEvent, StartOptions } from '../shared/engineProtocol';
+import type { EngineMessage, HostMessage, RunEndEvent, StartOptions } from '../../shared/engineProtocol';
 import { appendEvents } from './runStore';
 
 export interface RunOutcome {
@@ -24,8 +25,11 @@ export interface RunHandle {
   readonly done: Promise<RunOutcome>;
 }
 
+/** The engine entry: beside this file in a bundle (dist/), in the engine folder when run from tsc's output. */
 export function enginePath(): string {
-  return process.env.GRADSCOPE_ENGINE ?? path.join(__dirname, 'engineMain.js');
+  if (process.env.GRADSCOPE_ENGINE) return process.env.GRADSCOPE_ENGINE;
+  const bundled = path.join(__dirname, 'engineMain.js');
+  return fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'engine', 'engineMain.js');
 }
 
 export function startRun(options: StartOptions, onMessage: (message: EngineMessage) => void): RunHandle {

@@ -100,8 +100,14 @@ function cpuKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; 
   return cpu.makeTensorInfo([stats.length], 'float32', stats);
 }
 
-for (const [backendName, kernelFunc] of [['wasm', wasmKernel], ['cpu', cpuKernel]] as const) {
-  if (!tf.getKernel(KERNEL, backendName)) tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc });
+/**
+ * Registers the step-statistics kernel for the wasm and cpu backends (initBackend calls it); safe to call again.
+ * Without it, stepStats falls back to the equivalent tf ops.
+ */
+export function registerStepStatsKernel(): void {
+  for (const [backendName, kernelFunc] of [['wasm', wasmKernel], ['cpu', cpuKernel]] as const) {
+    if (!tf.getKernel(KERNEL, backendName)) tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc });
+  }
 }
 
 /** Equivalent tf ops, for backends without the kernel (and to cross-check it in tests). */

@@ -1,6 +1,6 @@
 // Spec initializer names → seeded TensorFlow.js initializers, so the same spec seed gives the same weights.
 import * as tf from '@tensorflow/tfjs';
-import type { InitializerSpec } from '../spec/types';
+import type { InitializerSpec } from '../../spec/types';
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
 

@@ -1,6 +1,6 @@
 // Dataset splits → batch tensors shaped for the model (targets one-hot, 0/1 or regression values).
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset, Split } from './data/types';
+import type { Dataset, Split } from '../data/types';
 
 export interface TensorShapes {
   /** Per-sample input shape as the model wants it (the spec's inputShape; data are reshaped to it). */

@@ -1,6 +1,6 @@
 // Tracks the best validation loss, keeps a copy of the best weights, and says when patience has run out.
 import * as tf from '@tensorflow/tfjs';
-import type { EarlyStoppingSpec } from './spec/types';
+import type { EarlyStoppingSpec } from '../spec/types';
 
 export class BestTracker {
   bestEpoch: number | undefined;

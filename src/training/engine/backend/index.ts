@@ -2,8 +2,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { Backend } from '../../shared/engineProtocol';
+import type { Backend } from '../../../shared/engineProtocol';
 import { quietCpuBackend, withTfjsWarningsOff } from './tfjsQuiet';
+import { registerStepStatsKernel } from '../measureKernel';
 import { installWasmKernels } from './wasmKernels';
 
 export type { Backend };
@@ -71,6 +72,7 @@ const LOADERS: Record<Backend, () => Promise<void>> = {
 };
 
 async function select(preferred: Backend | undefined): Promise<Backend> {
+  registerStepStatsKernel();
   if (initialised && (preferred === undefined || preferred === tf.getBackend())) {
     return tf.getBackend() as Backend;
   }
