@@ -4,14 +4,13 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
+import { EXIT, type ExitCode } from '../shared/exitCodes';
 import { applyPatchToText } from '../training/fixes/applyPatch';
 import { unifiedDiff } from '../training/fixes/diff';
 import { defaultRunsDir, listRuns, summarizeRun } from '../training/run/runStore';
 import { formatProblem, parseSpecFile, parseSpecText } from '../training/spec/parse';
 import type { SpecFix } from '../training/spec/types';
-
-/** Exit codes of `fix` (0, 1 and 2 as for every command; 4 is this command's own). */
-export const FIX_EXIT = { ok: 0, invalidSpec: 1, usage: 2, noFix: 4 } as const;
+import { displayPath } from './displayPath';
 
 export interface FixOptions {
   code: string;
@@ -26,45 +25,41 @@ interface FoundFix {
   origin: string;
 }
 
-function shown(file: string): string {
-  return path.relative(process.cwd(), file) || file;
-}
-
 /** Runs `fix`; writes the diff or a confirmation to stdout and explanations to stderr; returns the exit code. */
-export function runFix(specArg: string, options: FixOptions): number {
+export function runFix(specArg: string, options: FixOptions): ExitCode {
   const parsed = parseSpecFile(path.resolve(specArg));
   const file = parsed.file;
   if (!parsed.spec) {
-    for (const p of parsed.problems) process.stderr.write(formatProblem(shown(file), p) + '\n');
-    return FIX_EXIT.invalidSpec;
+    for (const p of parsed.problems) process.stderr.write(formatProblem(displayPath(file), p) + '\n');
+    return EXIT.invalidSpec;
   }
   const found = fromLint(parsed.problems, options.code) ?? fromLastRun(file, options);
   if ('missing' in found) {
     const linted = parsed.problems.some((p) => p.code === options.code);
     process.stderr.write(`gradscope fix: ${linted ? `the spec's lint reports [${options.code}] without an automatic fix; ` : ''}${found.missing}\n`);
-    return FIX_EXIT.noFix;
+    return EXIT.noFix;
   }
   let patched: string;
   try {
     patched = applyPatchToText(parsed.text, found.fix.patch);
   } catch (err) {
-    process.stderr.write(`gradscope fix: the fix "${found.fix.title}" (${found.origin}) no longer applies to ${shown(file)}: ${(err as Error).message}\n`);
-    return FIX_EXIT.noFix;
+    process.stderr.write(`gradscope fix: the fix "${found.fix.title}" (${found.origin}) no longer applies to ${displayPath(file)}: ${(err as Error).message}\n`);
+    return EXIT.noFix;
   }
   const after = parseSpecText(patched, file);
   for (const p of after.problems.filter((q) => q.severity === 'error')) {
-    process.stderr.write(`warning: after this fix, ${formatProblem(shown(file), p)}\n`);
+    process.stderr.write(`warning: after this fix, ${formatProblem(displayPath(file), p)}\n`);
   }
   if (options.write) {
     const raw = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, (raw.charCodeAt(0) === 0xfeff ? '\ufeff' : '') + patched);
-    process.stdout.write(`${shown(file)}: applied "${found.fix.title}" [${options.code}] (${found.origin})\n`);
-    return FIX_EXIT.ok;
+    process.stdout.write(`${displayPath(file)}: applied "${found.fix.title}" [${options.code}] (${found.origin})\n`);
+    return EXIT.ok;
   }
   process.stderr.write(`fix for [${options.code}] (${found.origin}): ${found.fix.title}; run again with --write to apply it\n`);
-  const name = shown(file).split(path.sep).join('/');
+  const name = displayPath(file).split(path.sep).join('/');
   process.stdout.write(unifiedDiff(parsed.text, patched, { fromName: `a/${name}`, toName: `b/${name}` }));
-  return FIX_EXIT.ok;
+  return EXIT.ok;
 }
 
 function fromLint(problems: { code: string; fixes?: SpecFix[] }[], code: string): FoundFix | undefined {
@@ -77,15 +72,15 @@ function fromLastRun(file: string, options: FixOptions): FoundFix | { missing: s
   const runsDir = options.runsDir ? path.resolve(options.runsDir) : defaultRunsDir(file);
   for (const dir of listRuns(runsDir)) {
     const run = summarizeRun(dir);
-    if (!run.start || path.resolve(run.start.specPath) !== file) continue;
+    if (!run.start || path.resolve(run.start.specFile) !== file) continue;
     const diagnostic = run.diagnostics.find((d) => d.code === options.code && d.fixes && d.fixes.length > 0);
     if (diagnostic?.fixes) return { fix: diagnostic.fixes[0], origin: `run ${run.runId}` };
     const seen = run.diagnostics.some((d) => d.code === options.code);
     return {
       missing: seen
-        ? `the last run of ${shown(file)} (${run.runId}) reported [${options.code}] but without an automatic fix`
+        ? `the last run of ${displayPath(file)} (${run.runId}) reported [${options.code}] but without an automatic fix`
         : `no [${options.code}] finding in the spec's lint nor in its last run (${run.runId})`,
     };
   }
-  return { missing: `no [${options.code}] finding in the spec's lint, and ${shown(file)} has no run in ${shown(runsDir)}` };
+  return { missing: `no [${options.code}] finding in the spec's lint, and ${displayPath(file)} has no run in ${displayPath(runsDir)}` };
 }
