@@ -10,16 +10,19 @@ import { applyPatchToText } from '../../src/training/fixes/applyPatch';
 import { startRun } from '../../src/training/run/runner';
 import { parseSpecText } from '../../src/training/spec/parse';
 import { train } from '../../src/training/engine/trainer';
+import { assertNoEngineErrors, engineLog } from './support/engineLog';
 import { EXAMPLES, useBackend } from './support/specs';
 
 async function trainText(text: string, file: string): Promise<{ events: TrainingEvent[]; end: RunEndEvent }> {
   const parsed = parseSpecText(text, file);
   assert.ok(parsed.spec, 'valid spec');
   const events: TrainingEvent[] = [];
+  const logs = engineLog();
   const end = await train({
     spec: parsed.spec, specFile: file, runId: 'e2e', runDir: '/virtual', backend: 'wasm', specText: text,
-    emit: (e) => events.push(e), shouldStop: () => false,
+    emit: (e) => events.push(e), shouldStop: () => false, log: logs.log,
   });
+  assertNoEngineErrors(logs.events, file);
   return { events, end };
 }
 
@@ -28,10 +31,11 @@ const diagnostics = (events: TrainingEvent[]): DiagnosticEvent[] => events.filte
 function engineRun(specFile: string, thresholds?: Record<string, number>): Promise<TrainingEvent[]> {
   return new Promise((resolve) => {
     const out: TrainingEvent[] = [];
+    const logs: EngineMessage[] = [];
     startRun({ specFile, outDir: fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-diag-')), epochs: 1, backend: 'wasm', ...(thresholds ? { thresholds } : {}) }, (m: EngineMessage) => {
-      if (m.type === 'log' || m.type === 'spec-problems') return;
+      if (m.type === 'log' || m.type === 'spec-problems') { logs.push(m); return; }
       out.push(m);
-      if (m.type === 'run-end') resolve(out);
+      if (m.type === 'run-end') { assertNoEngineErrors(logs, specFile); resolve(out); }
     });
   });
 }

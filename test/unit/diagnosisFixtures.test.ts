@@ -9,6 +9,7 @@ import { buildModelView, type LayerInfo, type ModelView } from '../../src/traini
 import type { Diagnoser, Thresholds } from '../../src/training/diagnosis/types';
 import { buildModel } from '../../src/training/engine/model/buildModel';
 import type { ParsedSpec } from '../../src/training/spec/types';
+import { assertNoEngineErrors, engineLog } from './support/engineLog';
 import { parsedSpec, useBackend } from './support/specs';
 
 /** The engine's run-start event for a spec (no data, no training: only the model is built). */
@@ -18,7 +19,7 @@ export function runStart(spec: ParsedSpec, stepsPerEpoch = 20): RunStartEvent {
   const totalParams = built.model.countParams();
   built.model.dispose();
   return {
-    type: 'run-start', runId: 'synthetic', specPath: '/virtual/synthetic.gradscope.json', specName: spec.name, runDir: '/virtual',
+    type: 'run-start', runId: 'synthetic', specFile: '/virtual/synthetic.gradscope.json', specPath: '/virtual/synthetic.gradscope.json', specName: spec.name, runDir: '/virtual',
     backend: 'wasm', seed: spec.seed, epochs: spec.training.epochs, stepsPerEpoch, batchSize: spec.training.batchSize,
     trainSamples: stepsPerEpoch * spec.training.batchSize, validationSamples: 100,
     task: spec.training.loss === 'meanSquaredError' ? 'regression' : 'classification', totalParams, layers, startedAt: new Date(0).toISOString(),
@@ -117,12 +118,14 @@ export interface Found {
 
 /** Feeds a stream through a new diagnoser; returns what it reported and after which event. */
 export function diagnose(spec: ParsedSpec, stream: Stream, thresholds: Thresholds = {}, specText?: string): Found[] {
-  const d: Diagnoser = createDiagnoser(spec, stream.start, resolveThresholds(thresholds, spec.monitor), specText === undefined ? {} : { specText });
+  const logs = engineLog();
+  const d: Diagnoser = createDiagnoser(spec, stream.start, resolveThresholds(thresholds, spec.monitor), { specText, log: logs.log });
   const found: Found[] = [];
   for (const e of stream.events) {
     const out = e.type === 'step' ? d.step(e) : e.type === 'epoch' ? d.epoch(e) : e.type === 'run-end' ? d.end(e) : [];
     for (const diagnostic of out) found.push({ diagnostic, after: e });
   }
+  assertNoEngineErrors(logs.events, 'diagnosis');
   return found;
 }
 

@@ -5,15 +5,18 @@ import type { EpochEvent, RunEndEvent, StepEvent, TrainingEvent } from '../../sr
 import { learningRateAt } from '../../src/training/engine/optim/schedule';
 import type { ParsedSpec } from '../../src/training/spec/types';
 import { train } from '../../src/training/engine/trainer';
+import { assertNoEngineErrors, engineLog } from './support/engineLog';
 import { parsedSpec, smallClassifier, useBackend } from './support/specs';
 
 async function run(spec: ParsedSpec, shouldStop: (events: TrainingEvent[]) => boolean = () => false, onEpoch?: (e: EpochEvent) => void) {
   const events: TrainingEvent[] = [];
+  const logs = engineLog();
   const end = await train({
     spec, specFile: '/virtual/test.gradscope.json', runId: 'test', runDir: '/virtual', backend: 'wasm',
     emit: (e) => { events.push(e); if (e.type === 'epoch') onEpoch?.(e); },
-    shouldStop: () => shouldStop(events),
+    shouldStop: () => shouldStop(events), log: logs.log,
   });
+  assertNoEngineErrors(logs.events);
   const steps = events.filter((e): e is StepEvent => e.type === 'step');
   return { end, events, steps };
 }
@@ -85,7 +88,7 @@ describe('training loop', () => {
     assert.ok(steps.length > 0 && steps.every((s) => Number.isFinite(s.loss) && s.layers?.length === 2));
   });
 
-  it('stops cleanly on NaN: status diverged, a non-finite diagnostic, everything before it kept', async () => {
+  it('stops cleanly on NaN: status diverged, one non-finite diagnostic (from the detector, with fixes), everything before it kept', async () => {
     const spec = parsedSpec(smallClassifier({
       layers: [
         { repeat: 8, layers: [{ type: 'dense', units: 32, activation: 'relu', kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 3 } }] },
@@ -98,6 +101,8 @@ describe('training loop', () => {
     const diag = events.find((e) => e.type === 'diagnostic');
     assert.ok(diag && diag.type === 'diagnostic');
     assert.strictEqual(diag.code, 'non-finite');
+    assert.strictEqual(events.filter((e) => e.type === 'diagnostic' && e.code === 'non-finite').length, 1);
+    assert.ok(diag.fixes && diag.fixes.length > 0, 'the detector, not a bare fallback, reported it: it carries fixes');
     assert.strictEqual(diag.severity, 'error');
     assert.match(diag.specPath, /^\/model\/layers\//);
     assert.strictEqual(diag.step, steps[steps.length - 1].step);

@@ -1,7 +1,9 @@
 // The diagnoser: records each event into the run history, runs the detectors on it (causes and severe problems
 // first, so a detector can see what already fired), and returns the new diagnostics. Each code fires at most once
-// per run. A detector that throws is switched off for the rest of the run: diagnosis must never stop training.
-import type { DiagnosticEvent, EpochEvent, RunEndEvent, RunStartEvent, StepEvent } from '../../shared/engineProtocol';
+// per run. Diagnosis must never stop training, and must never fail silently: a detector that throws is reported as
+// a `log` event (level error, naming the detector and the error) and switched off for the rest of the run, while
+// the other detectors go on.
+import type { DiagnosticEvent, EpochEvent, LogEvent, RunEndEvent, RunStartEvent, StepEvent } from '../../shared/engineProtocol';
 import type { ParsedSpec } from '../spec/types';
 import type { DiagnosisContext } from './context';
 import { resolveThresholds } from './defaults';
@@ -23,7 +25,7 @@ import { readSpecDocument } from './patchBuilder';
 import type { CreateDiagnoser, Diagnoser, DiagnoserOptions, Thresholds } from './types';
 
 /** Every detector of a run, in the order they are consulted. */
-function detectors(): Detector[] {
+export function allDetectors(): Detector[] {
   return [
     createNonFinite(), createExplodingGradient(), createDivergence(), createOscillatingLoss(), createLrTooHigh(),
     createDeadRelu(), createSaturatedActivation(), createVanishingGradient(), createLrTooLow(), createSlowConvergence(),
@@ -31,36 +33,51 @@ function detectors(): Detector[] {
   ];
 }
 
+/** Where a diagnoser's errors go when the caller gives no `log`: stderr, so that they are never silent. */
+function logToStderr(e: LogEvent): void {
+  process.stderr.write(`${e.message}\n`);
+}
+
+const describeError = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 /**
  * Creates the diagnoser of one run. `thresholds` override the defaults (callers resolve StartOptions and the spec's
  * `monitor` section with resolveThresholds first); `options.specText` lets fixes tell present from absent properties.
+ * If the diagnoser cannot be set up for this model, that is logged and the run trains undiagnosed.
  */
 export function createDiagnoser(spec: ParsedSpec, start: RunStartEvent, thresholds: Thresholds, options: DiagnoserOptions = {}): Diagnoser {
+  const log = options.log ?? logToStderr;
   try {
-    return diagnoserFor(spec, start, thresholds, options);
-  } catch {
-    return { step: () => [], epoch: () => [], end: () => [] }; // diagnosis must never stop training
+    return diagnoserFor(spec, start, thresholds, options, log);
+  } catch (err) {
+    log({ type: 'log', level: 'error', message: `diagnosis: could not start, this run is not diagnosed: ${describeError(err)}` });
+    return { step: () => [], epoch: () => [], end: () => [] };
   }
 }
 
-function diagnoserFor(spec: ParsedSpec, start: RunStartEvent, thresholds: Thresholds, options: DiagnoserOptions): Diagnoser {
+function diagnoserFor(spec: ParsedSpec, start: RunStartEvent, thresholds: Thresholds, options: DiagnoserOptions, log: (e: LogEvent) => void): Diagnoser {
   const t = resolveThresholds(thresholds);
   const view = buildModelView(spec, start);
   const ctx: DiagnosisContext = {
-    spec, start, view, history: new RunHistory(view, t, spec.training.optimizer.learningRate), t, doc: readSpecDocument(options.specText, start.specPath), fired: new Set(),
+    spec, start, view, history: new RunHistory(view, t, spec.training.optimizer.learningRate), t,
+    doc: readSpecDocument(options.specText, start.specFile), fired: new Set(),
   };
-  const all = detectors();
+  const all = options.detectors ?? allDetectors();
   const broken = new Set<Detector>();
 
-  const run = (call: (d: Detector) => DiagnosticEvent | undefined): DiagnosticEvent[] => {
+  const run = (when: string, call: (d: Detector) => DiagnosticEvent | undefined): DiagnosticEvent[] => {
     const out: DiagnosticEvent[] = [];
     for (const d of all) {
       if (ctx.fired.has(d.code) || broken.has(d)) continue;
       let found: DiagnosticEvent | undefined;
       try {
         found = call(d);
-      } catch {
+      } catch (err) {
         broken.add(d);
+        log({
+          type: 'log', level: 'error',
+          message: `diagnosis: the ${d.code} detector failed ${when} and is off for the rest of this run: ${describeError(err)}`,
+        });
       }
       if (found) {
         ctx.fired.add(d.code);
@@ -69,20 +86,22 @@ function diagnoserFor(spec: ParsedSpec, start: RunStartEvent, thresholds: Thresh
     }
     return out;
   };
-  const withExplanations = (found: DiagnosticEvent[]): DiagnosticEvent[] =>
-    found.some((d) => d.code === 'non-finite') ? [...found, ...run((d) => d.explainNonFinite?.(ctx))] : found;
+  const withExplanations = (when: string, found: DiagnosticEvent[]): DiagnosticEvent[] =>
+    found.some((d) => d.code === 'non-finite') ? [...found, ...run(when, (d) => d.explainNonFinite?.(ctx))] : found;
 
   return {
     step(e: StepEvent): DiagnosticEvent[] {
       ctx.history.recordStep(e);
-      return withExplanations(run((d) => d.onStep?.(ctx, e)));
+      const when = `at step ${e.step}`;
+      return withExplanations(when, run(when, (d) => d.onStep?.(ctx, e)));
     },
     epoch(e: EpochEvent): DiagnosticEvent[] {
       ctx.history.recordEpoch(e);
-      return withExplanations(run((d) => d.onEpoch?.(ctx, e)));
+      const when = `after epoch ${e.epoch + 1}`;
+      return withExplanations(when, run(when, (d) => d.onEpoch?.(ctx, e)));
     },
     end(e: RunEndEvent): DiagnosticEvent[] {
-      return run((d) => d.onEnd?.(ctx, e));
+      return run('at the end of the run', (d) => d.onEnd?.(ctx, e));
     },
   };
 }

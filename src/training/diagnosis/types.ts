@@ -1,6 +1,7 @@
 // Contracts of training-health diagnosis: the stable codes (read by checks outside this repo: never rename),
 // the thresholds (configurable in the spec's `monitor` section and in VS Code settings) and the diagnoser.
-import type { DiagnosticEvent, EpochEvent, RunEndEvent, RunStartEvent, StepEvent } from '../../shared/engineProtocol';
+import type { DiagnosticEvent, EpochEvent, LogEvent, RunEndEvent, RunStartEvent, StepEvent } from '../../shared/engineProtocol';
+import type { Detector } from './detector';
 import type { ParsedSpec } from '../spec/types';
 
 /** Codes of diagnostics found while training. */
@@ -26,7 +27,11 @@ export type CreateDiagnoser = (spec: ParsedSpec, start: RunStartEvent, threshold
 export interface DiagnoserOptions {
   /**
    * The spec file's text as it was when training started: fixes use it to tell present properties (`replace`) from
-   * absent ones (`add`). Without it the diagnoser reads `start.specPath`; failing that, fixes use `add` only.
+   * absent ones (`add`). Without it the diagnoser reads the file `start.specFile`; failing that, fixes use `add` only.
    */
   specText?: string;
+  /** Where a detector that throws is reported (level error); default: stderr. */
+  log?: (event: LogEvent) => void;
+  /** The detectors to run instead of all of them (tests). */
+  detectors?: Detector[];
 }

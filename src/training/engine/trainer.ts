@@ -1,7 +1,7 @@
 // The custom training loop: batches, measured steps, per-epoch validation, early stopping, NaN handling, stop
 // requests. It only emits events; where they go (disk, parent process, stdout) is the caller's business.
 import * as tf from '@tensorflow/tfjs';
-import type { Backend, DiagnosticEvent, EpochEvent, LayerStepMetrics, RunEndEvent, RunStartEvent, RunStatus, StepEvent, TrainingEvent } from '../../shared/engineProtocol';
+import type { Backend, DiagnosticEvent, EpochEvent, LogEvent, RunEndEvent, RunStartEvent, RunStatus, StepEvent, TrainingEvent } from '../../shared/engineProtocol';
 import { encodeSplit, makeBatch, type TensorShapes } from './batches';
 import { loadDataset } from '../data/load';
 import { createRng, shuffledIndices } from '../data/random';
@@ -10,7 +10,7 @@ import { createDiagnoser } from '../diagnosis/diagnoser';
 import type { Thresholds } from '../diagnosis/types';
 import { BestTracker } from './earlyStopping';
 import { evaluate } from './evaluate';
-import { buildModel, type BuiltModel } from './model/buildModel';
+import { buildModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
 import { learningRateAt } from './optim/schedule';
 import type { ParsedSpec } from '../spec/types';
@@ -31,27 +31,14 @@ export interface TrainOptions {
   thresholds?: Thresholds;
   /** The spec file's text, so that diagnosis fixes can tell properties written in it from defaults. */
   specText?: string;
+  /** Log lines about the run (e.g. a diagnosis detector that failed); default: written to stderr. */
+  log?: (event: LogEvent) => void;
 }
 
 function isFiniteStep(n: StepNumbers): boolean {
   if (!Number.isFinite(n.loss)) return false;
   if (n.globalGradNorm !== undefined && !Number.isFinite(n.globalGradNorm)) return false;
   return (n.layers ?? []).every((l) => Number.isFinite(l.gradNorm) && Number.isFinite(l.weightNorm));
-}
-
-function nonFiniteDiagnostic(built: BuiltModel, n: StepNumbers, step: number, epoch: number): DiagnosticEvent {
-  const bad = (l: LayerStepMetrics): boolean => !Number.isFinite(l.gradNorm) || !Number.isFinite(l.weightNorm);
-  const index = Math.max(0, (n.layers ?? []).findIndex(bad));
-  const layer = built.weighted[n.layers ? index : built.weighted.length - 1] ?? built.weighted[0];
-  const what = Number.isFinite(n.loss) ? `a non-finite gradient or weight in ${layer.summary.name}` : `loss ${n.loss}`;
-  const event: DiagnosticEvent = {
-    type: 'diagnostic', code: 'non-finite', severity: 'error',
-    message: `Training diverged at step ${step} (epoch ${epoch + 1}): ${what}. The run was stopped; everything measured so far is kept.`,
-    layer: layer.summary.name, specPath: layer.summary.specPath, step, epoch,
-    evidence: { loss: n.loss, globalGradNorm: n.globalGradNorm ?? null, layer: n.layers?.[index] ?? null },
-  };
-  if (layer.summary.copy !== undefined) event.copy = layer.summary.copy;
-  return event;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -74,18 +61,16 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const classification = dataset.task === 'classification';
 
   const start: RunStartEvent = {
-    type: 'run-start', runId: opts.runId, specPath: opts.specFile, specName: spec.name, runDir: opts.runDir,
+    type: 'run-start', runId: opts.runId, specFile: opts.specFile, specPath: opts.specFile, specName: spec.name, runDir: opts.runDir,
     backend: opts.backend, seed: spec.seed, epochs, stepsPerEpoch, batchSize, trainSamples: train.count,
     validationSamples: validation.count, task: dataset.task, totalParams: built.model.countParams(),
     layers: built.layers, startedAt: new Date(t0).toISOString(),
   };
   emit(start);
   // Training-health diagnosis: its findings follow the event that triggered them.
-  const diagnoser = createDiagnoser(spec, start, resolveThresholds(opts.thresholds, spec.monitor), { specText: opts.specText });
-  const emitAll = (events: DiagnosticEvent[]): boolean => {
-    events.forEach(emit);
-    return events.some((d) => d.code === 'non-finite');
-  };
+  // The `non-finite` detector reports NaN/Inf; stopping the run on it is the loop's job, below.
+  const diagnoser = createDiagnoser(spec, start, resolveThresholds(opts.thresholds, spec.monitor), { specText: opts.specText, log: opts.log });
+  const emitAll = (events: DiagnosticEvent[]): void => events.forEach(emit);
 
   let status: RunStatus = 'completed';
   let step = 0;
@@ -119,9 +104,8 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         const finite = isFiniteStep(numbers);
         if (!finite) event.nonFinite = true;
         emit(event);
-        const reported = emitAll(diagnoser.step(event));
+        emitAll(diagnoser.step(event));
         if (!finite) {
-          if (!reported) emit(nonFiniteDiagnostic(built, numbers, step, epoch));
           status = 'diverged';
           step++;
           break epochLoop;
@@ -139,13 +123,8 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
       };
       emit(epochEvent);
       epochsCompleted = epoch + 1;
-      const reported = emitAll(diagnoser.epoch(epochEvent));
+      emitAll(diagnoser.epoch(epochEvent));
       if (!Number.isFinite(val.loss)) {
-        if (!reported) emit({
-          type: 'diagnostic', code: 'non-finite', severity: 'error', specPath: '/model/layers', epoch,
-          message: `Validation loss is ${val.loss} after epoch ${epoch + 1}: the model's outputs are no longer finite.`,
-          evidence: { valLoss: val.loss },
-        });
         status = 'diverged';
         break;
       }
