@@ -6,7 +6,9 @@ import type { SpecFix, SpecProblem } from '../training/spec/types';
 
 export type Backend = 'tensorflow' | 'wasm' | 'cpu';
 
-export type RunStatus = 'completed' | 'early-stopped' | 'stopped' | 'diverged' | 'failed';
+/** How a run ended (`run-end.status`); exitCodes.ts maps each to the command's exit code. */
+export const RUN_STATUSES = ['completed', 'early-stopped', 'stopped', 'diverged', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface LayerSummary {
   /** Unique name used in every later event, e.g. `dense_3`. */
@@ -27,6 +29,12 @@ export interface LayerSummary {
 export interface RunStartEvent {
   type: 'run-start';
   runId: string;
+  /** Absolute path of the spec file that was trained. */
+  specFile: string;
+  /**
+   * The same file path as `specFile`, kept for readers of the original contract. Everywhere else `specPath` is a
+   * JSON Pointer into the spec; read `specFile` (runStore fills it in for runs recorded before it existed).
+   */
   specPath: string;
   specName: string;
   runDir: string;
@@ -158,5 +166,54 @@ export interface StartOptions {
   thresholds?: Record<string, number>;
 }
 
+/** front-end → engine: train with these options (once per engine process). */
+export interface StartMessage {
+  type: 'start';
+  options: StartOptions;
+}
+
+/** front-end → engine: stop after the current step and end the run with status `stopped`. */
+export interface StopMessage {
+  type: 'stop';
+}
+
 /** front-end → engine. */
-export type HostMessage = { type: 'start'; options: StartOptions } | { type: 'stop' };
+export type HostMessage = StartMessage | StopMessage;
+
+const BACKENDS: readonly string[] = ['tensorflow', 'wasm', 'cpu'] satisfies Backend[];
+
+/** What is wrong with a StartOptions value received over the channel, or undefined when it is well-formed. */
+function startOptionsProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'options is not an object';
+  const o = value as Record<string, unknown>;
+  if (typeof o.specFile !== 'string' || o.specFile === '') return 'options.specFile is not a file path';
+  for (const key of ['outDir'] as const) if (o[key] !== undefined && typeof o[key] !== 'string') return `options.${key} is not a string`;
+  for (const key of ['epochs', 'seed', 'measureEvery'] as const) {
+    if (o[key] !== undefined && (typeof o[key] !== 'number' || !Number.isInteger(o[key]))) return `options.${key} is not an integer`;
+  }
+  if (o.backend !== undefined && !BACKENDS.includes(o.backend as string)) return `options.backend is not one of ${BACKENDS.join(', ')}`;
+  if (o.thresholds !== undefined && (typeof o.thresholds !== 'object' || o.thresholds === null
+    || Object.values(o.thresholds).some((v) => typeof v !== 'number'))) return 'options.thresholds is not a map of numbers';
+  return undefined;
+}
+
+/**
+ * Checks a message received from the front-end: the HostMessage it is, or the reason it is not one (an unknown
+ * `type`, a `start` without valid options). The channel is JSON, so nothing about its shape is guaranteed.
+ */
+export function parseHostMessage(value: unknown): HostMessage | { error: string } {
+  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') {
+    return { error: `not a message: ${JSON.stringify(value)?.slice(0, 200)}` };
+  }
+  const message = value as { type: string; options?: unknown };
+  switch (message.type) {
+    case 'stop':
+      return { type: 'stop' };
+    case 'start': {
+      const problem = startOptionsProblem(message.options);
+      return problem ? { error: `malformed start message: ${problem}` } : { type: 'start', options: message.options as StartOptions };
+    }
+    default:
+      return { error: `unknown message type "${message.type}"` };
+  }
+}

@@ -1,8 +1,11 @@
 // Entry of the engine child process: waits for a `start` message, trains, streams every event to the parent
-// and to the run's events.jsonl, and honours `stop`. Nothing here is shared with the caller's thread.
+// and to the run's events.jsonl, and honours `stop` (also SIGINT/SIGTERM, and the parent going away).
+// Nothing here is shared with the caller's thread.
 import * as path from 'path';
-import type { EngineMessage, HostMessage, RunEndEvent, StartOptions, TrainingEvent } from '../../shared/engineProtocol';
-import { initBackend } from './backend';
+import type { EngineMessage, HostMessage, LogEvent, RunEndEvent, StartOptions, TrainingEvent } from '../../shared/engineProtocol';
+import { parseHostMessage } from '../../shared/engineProtocol';
+import { EXIT, exitCodeForRun, type ExitCode } from '../../shared/exitCodes';
+import { initBackend, type Backend } from './backend';
 import { saveLayersModel } from './model/saveWeights';
 import { defaultRunsDir, newRunId, RunWriter, WEIGHTS_DIR } from '../run/runStore';
 import { parseSpecFile } from '../spec/parse';
@@ -12,6 +15,7 @@ let stopRequested = false;
 let started = false;
 /** Last step emitted, and the step at which a stop request arrived (reported in run-end). */
 let lastStep = -1;
+let epochsCompleted = 0;
 let stopRequestedAtStep: number | undefined;
 
 function send(message: EngineMessage): Promise<void> {
@@ -21,24 +25,50 @@ function send(message: EngineMessage): Promise<void> {
   });
 }
 
-async function run(options: StartOptions): Promise<number> {
+function log(level: LogEvent['level'], message: string): Promise<void> {
+  return send({ type: 'log', level, message });
+}
+
+function requestStop(): void {
+  if (!stopRequested) stopRequestedAtStep = lastStep;
+  stopRequested = true;
+}
+
+/** The backend the options ask for, or the reason it cannot be had (then no run is started). */
+async function backendFor(options: StartOptions): Promise<Backend | { error: string }> {
+  try {
+    return await initBackend(options.backend);
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+async function run(options: StartOptions): Promise<ExitCode> {
   const specFile = path.resolve(options.specFile);
   const parsed = parseSpecFile(specFile);
   if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) {
     await send({ type: 'spec-problems', file: specFile, problems: parsed.problems });
-    return 1;
+    return EXIT.invalidSpec;
   }
   const spec = parsed.spec;
   if (options.epochs !== undefined) spec.training.epochs = options.epochs;
   if (options.seed !== undefined) spec.seed = options.seed;
   if (options.measureEvery !== undefined) spec.training.measureEvery = options.measureEvery;
 
-  const backend = await initBackend(options.backend);
-  await send({ type: 'log', level: 'info', message: `backend: ${backend}` });
+  const backend = await backendFor(options);
+  if (typeof backend !== 'string') {
+    await log('error', backend.error);
+    // A backend that was asked for by name and is not there is the caller's choice to change (usage); failing
+    // to load any backend at all is a broken installation.
+    return options.backend !== undefined ? EXIT.usage : EXIT.divergedOrFailed;
+  }
+  await log('info', `backend: ${backend}`);
   const runId = newRunId(spec.name);
+  const startedAt = Date.now();
   const writer = RunWriter.create(options.outDir ? path.resolve(options.outDir) : defaultRunsDir(specFile), runId, specFile);
   const emit = (event: TrainingEvent): void => {
     if (event.type === 'step') lastStep = event.step;
+    if (event.type === 'epoch') epochsCompleted = event.epoch + 1;
     if (event.type === 'run-end' && stopRequestedAtStep !== undefined) event.stopRequestedAtStep = stopRequestedAtStep;
     writer.append(event);
     void send(event);
@@ -47,6 +77,7 @@ async function run(options: StartOptions): Promise<number> {
   try {
     end = await train({
       spec, specFile, runId, runDir: writer.dir, backend, emit, thresholds: options.thresholds, specText: parsed.text,
+      log: (e) => void send(e),
       shouldStop: () => stopRequested,
       onFinished: async (model) => {
         const dir = path.join(writer.dir, WEIGHTS_DIR);
@@ -56,36 +87,66 @@ async function run(options: StartOptions): Promise<number> {
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    end = { type: 'run-end', status: 'failed', epochsCompleted: 0, steps: 0, durationMs: 0, error: message };
+    // What was emitted before the error stays true: report how far the run got.
+    end = { type: 'run-end', status: 'failed', epochsCompleted, steps: lastStep + 1, durationMs: Date.now() - startedAt, error: message };
     emit(end);
   } finally {
     writer.close();
   }
-  await send({ type: 'log', level: 'info', message: `run ${runId}: ${end.status}` });
-  return end.status === 'completed' || end.status === 'early-stopped' || end.status === 'stopped' ? 0 : 3;
+  await log('info', `run ${runId}: ${end.status}`);
+  return exitCodeForRun(end.status);
 }
 
-process.on('message', (message: HostMessage) => {
-  if (message.type === 'stop') {
-    if (!stopRequested) stopRequestedAtStep = lastStep;
-    stopRequested = true;
+function onStart(options: StartOptions): void {
+  if (started) {
+    void log('error', 'engine: a second start message was ignored (one run per engine process)');
     return;
   }
-  if (started) return;
   started = true;
-  run(message.options).then(
+  run(options).then(
     (code) => exit(code),
     async (err: unknown) => {
-      await send({ type: 'log', level: 'error', message: err instanceof Error ? err.message : String(err) });
-      exit(3);
+      await log('error', err instanceof Error ? err.message : String(err));
+      exit(EXIT.divergedOrFailed);
     },
   );
+}
+
+/** The one handler of the host → engine channel. */
+function onMessage(message: HostMessage): void {
+  switch (message.type) {
+    case 'start':
+      onStart(message.options);
+      return;
+    case 'stop':
+      requestStop();
+      return;
+    default: {
+      const unknown: never = message;
+      void log('error', `engine: unhandled message ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+process.on('message', (raw: unknown) => {
+  const message = parseHostMessage(raw);
+  if ('error' in message) {
+    void log('error', `engine: ${message.error}; ignored`);
+    return;
+  }
+  onMessage(message);
 });
 
-// An orphaned engine (its parent died) stops at the next step instead of training on for nobody.
-process.on('disconnect', () => { stopRequested = true; });
+// A signal sent to the engine itself (e.g. Ctrl-C where the engine shares the terminal's process group) is a stop
+// request, like the host's `stop`: the run ends `stopped` with everything measured kept. Forcing an end is the
+// host's business (it kills the process and records the run-end).
+process.on('SIGINT', requestStop);
+process.on('SIGTERM', requestStop);
 
-function exit(code: number): void {
+// An orphaned engine (its parent died) stops at the next step instead of training on for nobody.
+process.on('disconnect', requestStop);
+
+function exit(code: ExitCode): void {
   if (process.connected) process.disconnect();
   process.exitCode = code;
   setTimeout(() => process.exit(code), 100).unref();
