@@ -80,7 +80,7 @@ export class Dashboards implements vscode.Disposable {
   /** The next live run is drawn over the run in `runDir` ("before" vs "after"). */
   compareNextRunWith(runDir: string): void {
     const history = historyFromEvents(readEvents(runDir), this.config.chartMaxPoints);
-    const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specPath ?? '', runDir, live: false };
+    const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specFile ?? '', runDir, live: false };
     this.compare = { content: { run, history } };
   }
 
@@ -110,7 +110,7 @@ export class Dashboards implements vscode.Disposable {
     const live = this.controller.current;
     if (live?.ref?.runDir === runDir) { this.showLive(); return; }
     const history = historyFromEvents(readEvents(runDir), this.config.chartMaxPoints);
-    const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specPath ?? '', runDir, live: false };
+    const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specFile ?? '', runDir, live: false };
     const panel = reveal ? this.ensurePanel() : this.panel;
     panel?.show({ run, history });
     this.remember(run);

@@ -17,7 +17,7 @@ const STATUS_ICON: Record<RunSummary['status'], string> = {
 /** Runs of one spec (the runs directory is shared by the specs of a folder; run-start says whose run it is). */
 export function runsOfSpec(specUri: vscode.Uri): RunSummary[] {
   return listRuns(defaultRunsDir(specUri.fsPath)).map(summarizeRun)
-    .filter((s) => !s.start || path.resolve(s.start.specPath) === path.resolve(specUri.fsPath));
+    .filter((s) => !s.start || path.resolve(s.start.specFile) === path.resolve(specUri.fsPath));
 }
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {

@@ -98,7 +98,7 @@ export class TrainingController implements vscode.Disposable {
         this.diagnostics.setValidation(run.specUri, m.problems);
         return;
       case 'run-start':
-        run.ref = { runId: m.runId, specFile: m.specPath, runDir: m.runDir, live: true };
+        run.ref = { runId: m.runId, specFile: m.specFile, runDir: m.runDir, live: true };
         this.output.appendLine(`run ${m.runId}: ${m.trainSamples} train samples, ${m.totalParams} parameters, backend ${m.backend}`);
         break;
       case 'epoch': {

@@ -4,10 +4,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { EngineMessage, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import { fork } from 'child_process';
+import type { EngineMessage, EpochEvent, LogEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import '../../src/training/engine/model/seededDropout';
 import { EVENTS_FILE, readEvents, SPEC_COPY, WEIGHTS_DIR } from '../../src/training/run/runStore';
-import { startRun, type RunHandle } from '../../src/training/run/runner';
+import { enginePath, startRun, type RunHandle } from '../../src/training/run/runner';
+import { assertNoEngineErrors } from './support/engineLog';
 import { EXAMPLES } from './support/specs';
 
 function tmpDir(): string {
@@ -46,6 +48,7 @@ describe('engine process', () => {
     assert.strictEqual(outcome.end?.status, 'completed');
     assert.strictEqual(outcome.exitCode, 0);
     assert.ok(messages.some((m) => m.type === 'log' && /^backend: (wasm|cpu|tensorflow)$/.test(m.message)), 'logs the backend once');
+    assertNoEngineErrors(messages);
 
     const runDir = outcome.runDir!;
     assert.strictEqual(path.dirname(runDir), out);
@@ -61,6 +64,8 @@ describe('engine process', () => {
     }));
     const start = messages.find((m) => m.type === 'run-start');
     assert.ok(start && start.type === 'run-start');
+    assert.strictEqual(start.specFile, specFile, 'run-start names the spec file in specFile');
+    assert.strictEqual(start.specPath, specFile, 'and still in specPath, for readers of the original contract');
     assert.strictEqual(model.countParams(), start.totalParams);
     model.dispose();
   });
@@ -82,18 +87,19 @@ describe('engine process', () => {
     assert.strictEqual(onDisk.filter((e) => e.type === 'step').length, steps.length);
   });
 
-  it('a killed engine leaves a readable events.jsonl that lost at most about a second of events', async () => {
+  it('an engine that dies leaves a readable events.jsonl that lost at most about a second of events', async () => {
     const received: Array<{ at: number; step: number }> = [];
     let killedAt = 0;
     const { handle } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
       if (m.type !== 'step') return;
       received.push({ at: Date.now(), step: m.step });
-      if (killedAt === 0 && Date.now() - received[0].at > 2000) { killedAt = Date.now(); h.kill(); }
+      // Killed from outside, as the OOM killer would: the front-end did not ask for it.
+      if (killedAt === 0 && Date.now() - received[0].at > 2000) { killedAt = Date.now(); process.kill(h.pid!, 'SIGKILL'); }
     });
     const outcome = await handle.done;
     assert.strictEqual(outcome.signal, 'SIGKILL');
     assert.strictEqual(outcome.end?.status, 'failed');
-    assert.match(outcome.end?.error ?? '', /ended unexpectedly/);
+    assert.match(outcome.end?.error ?? '', /ended unexpectedly \(signal SIGKILL\)/);
 
     const events = readEvents(outcome.runDir!);
     assert.strictEqual(events[0].type, 'run-start');
@@ -103,6 +109,71 @@ describe('engine process', () => {
     assert.ok(lastOnDisk >= oneSecondBefore.step, `on disk up to step ${lastOnDisk}; a second before the kill: ${oneSecondBefore.step}`);
     const raw = fs.readFileSync(path.join(outcome.runDir!, EVENTS_FILE), 'utf8');
     assert.ok(raw.endsWith('\n'));
+  });
+
+  it('the run-end written after a crash says how far the run got: epochs, steps, best validation loss', async () => {
+    const epochs: EpochEvent[] = [];
+    const { handle } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
+      if (m.type !== 'epoch') return;
+      epochs.push(m);
+      if (epochs.length === 2) process.kill(h.pid!, 'SIGKILL');
+    });
+    const outcome = await handle.done;
+    const end = outcome.end!;
+    assert.strictEqual(end.status, 'failed');
+    const onDisk = readEvents(outcome.runDir!);
+    const steps = onDisk.filter((e): e is StepEvent => e.type === 'step');
+    const epochsOnDisk = onDisk.filter((e): e is EpochEvent => e.type === 'epoch');
+    assert.ok(epochsOnDisk.length >= 2, 'epoch events are flushed at once');
+    assert.strictEqual(end.epochsCompleted, epochsOnDisk.length);
+    assert.strictEqual(end.steps, steps[steps.length - 1].step + 1);
+    assert.ok(end.steps >= 2 * 100, `${end.steps} steps: two epochs of 100 steps were done`);
+    const best = epochsOnDisk.reduce((a, b) => (b.valLoss < a.valLoss ? b : a));
+    assert.strictEqual(end.bestEpoch, best.epoch);
+    assert.strictEqual(end.bestValLoss, best.valLoss);
+    assert.ok(end.durationMs > 0);
+    assert.deepStrictEqual(onDisk[onDisk.length - 1], end, 'the same run-end is on disk');
+  });
+
+  it('kill() on request ends the engine at once and records the run as stopped, counts kept', async () => {
+    let killed = false;
+    const { handle } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
+      if (m.type === 'epoch' && !killed) { killed = true; h.kill(); }
+    });
+    const outcome = await handle.done;
+    assert.strictEqual(outcome.signal, 'SIGKILL');
+    assert.strictEqual(outcome.end?.status, 'stopped');
+    assert.strictEqual(outcome.end?.error, undefined);
+    assert.ok(outcome.end.epochsCompleted >= 1 && outcome.end.steps >= 100, JSON.stringify(outcome.end));
+    const onDisk = readEvents(outcome.runDir!);
+    assert.deepStrictEqual(onDisk[onDisk.length - 1], outcome.end);
+  });
+
+  it('a message that is not start or stop is logged as an error and starts nothing', async () => {
+    const out = tmpDir();
+    const specFile = writeSpec(tmpDir(), longSpec);
+    const child = fork(enginePath(), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], serialization: 'json' });
+    const logs: LogEvent[] = [];
+    const wanted = 3;
+    const gotLogs = new Promise<void>((resolve) => {
+      child.on('message', (m: EngineMessage) => {
+        if (m.type === 'log') logs.push(m);
+        if (logs.length === wanted) resolve();
+      });
+    });
+    // Before, anything that was not `stop` was taken for `start`.
+    child.send({ type: 'restart', options: { specFile, outDir: out } });
+    child.send({ type: 'start' });
+    child.send({ type: 'start', options: { specFile, outDir: out, epochs: 'many' } });
+    await gotLogs;
+    child.disconnect();
+    const [code] = await new Promise<[number | null]>((resolve) => child.on('exit', (c) => resolve([c])));
+    assert.deepStrictEqual(logs.map((l) => l.level), ['error', 'error', 'error']);
+    assert.match(logs[0].message, /unknown message type "restart"/);
+    assert.match(logs[1].message, /malformed start message: options is not an object/);
+    assert.match(logs[2].message, /malformed start message: options\.epochs is not an integer/);
+    assert.deepStrictEqual(fs.readdirSync(out), [], 'no run was started');
+    assert.strictEqual(code, 0);
   });
 
   it('reports an invalid spec and starts no run', async () => {

@@ -170,7 +170,7 @@ const HEAT_ROWS = `() => {
 }`;
 
 function runRef(start: RunStartEvent, live: boolean): RunRef {
-  return { runId: start.runId, specFile: start.specPath, runDir: start.runDir, live };
+  return { runId: start.runId, specFile: start.specFile, runDir: start.runDir, live };
 }
 
 function startOf(events: TrainingEvent[]): RunStartEvent {
@@ -192,7 +192,7 @@ function syntheticRun(layers: number, steps: number): TrainingEvent[] {
   }));
   const spe = 100;
   const start: RunStartEvent = {
-    type: 'run-start', runId: 'synthetic-run', specPath: '/tmp/synthetic.gradscope.json', specName: 'synthetic-deep-relu', runDir: '/tmp/synthetic', backend: 'cpu', seed: 1,
+    type: 'run-start', runId: 'synthetic-run', specFile: '/tmp/synthetic.gradscope.json', specPath: '/tmp/synthetic.gradscope.json', specName: 'synthetic-deep-relu', runDir: '/tmp/synthetic', backend: 'cpu', seed: 1,
     epochs: Math.ceil(steps / spe), stepsPerEpoch: spe, batchSize: 32, trainSamples: 3200, validationSamples: 800, task: 'classification', totalParams: layers * 4160,
     layers: summaries, startedAt: new Date(0).toISOString(),
   };
@@ -375,7 +375,7 @@ describe('dashboard webview (Chromium)', function () {
     assert.match((await item.textContent()) ?? '', /non-finite/);
     await item.locator('.gs-diag-link[data-spec-path]').click();
     const reveal = (await posted()).filter((m) => m.type === 'reveal-spec').pop();
-    assert.deepStrictEqual(reveal, { type: 'reveal-spec', specFile: start.specPath, specPath: diag.specPath });
+    assert.deepStrictEqual(reveal, { type: 'reveal-spec', specFile: start.specFile, specPath: diag.specPath });
     await item.locator('.gs-diag-docs').click();
     assert.deepStrictEqual((await posted()).filter((m) => m.type === 'open-docs').pop(), { type: 'open-docs', code: 'non-finite' });
     await shot('exploding');

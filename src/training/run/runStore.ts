@@ -2,7 +2,7 @@
 // spec, and the final weights. Lines are flushed at least every FLUSH_MS, so a killed process loses ≤ ~1 s.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DiagnosticEvent, RunEndEvent, RunStartEvent, TrainingEvent } from '../../shared/engineProtocol';
+import type { DiagnosticEvent, RunEndEvent, RunStartEvent, RunStatus, TrainingEvent } from '../../shared/engineProtocol';
 
 export const EVENTS_FILE = 'events.jsonl';
 export const SPEC_COPY = 'spec.gradscope.json';
@@ -59,7 +59,53 @@ export class RunWriter {
 
 /** Appends events to an existing run (the front-end uses it when the engine died without a `run-end`). */
 export function appendEvents(runDir: string, events: TrainingEvent[]): void {
-  fs.appendFileSync(path.join(runDir, EVENTS_FILE), events.map((e) => JSON.stringify(e) + '\n').join(''));
+  const file = path.join(runDir, EVENTS_FILE);
+  // A process killed mid-write can leave a partial last line: start on a fresh one so the new events stay readable.
+  const partial = fs.existsSync(file) && !endsWithNewline(file);
+  fs.appendFileSync(file, (partial ? '\n' : '') + events.map((e) => JSON.stringify(e) + '\n').join(''));
+}
+
+function endsWithNewline(file: string): boolean {
+  const size = fs.statSync(file).size;
+  if (size === 0) return true;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Runs recorded before `run-start` had `specFile` carry the file path in `specPath` only. */
+function withSpecFile(start: RunStartEvent): RunStartEvent {
+  return typeof start.specFile === 'string' ? start : { ...start, specFile: start.specPath };
+}
+
+/**
+ * The run-end of a run whose engine ended without writing one (killed, crashed, or stopped by force): how far it got
+ * is what its events show — epochs completed, steps taken, the best validation loss, time since it started.
+ */
+export function runEndFromEvents(events: readonly TrainingEvent[], status: RunStatus, now = Date.now()): RunEndEvent {
+  let startedAt: number | undefined;
+  let steps = 0;
+  let epochsCompleted = 0;
+  let best: { epoch: number; valLoss: number } | undefined;
+  for (const e of events) {
+    if (e.type === 'run-start') startedAt = Date.parse(e.startedAt);
+    else if (e.type === 'step') steps = Math.max(steps, e.step + 1);
+    else if (e.type === 'epoch') {
+      epochsCompleted = Math.max(epochsCompleted, e.epoch + 1);
+      if (Number.isFinite(e.valLoss) && (best === undefined || e.valLoss < best.valLoss)) best = { epoch: e.epoch, valLoss: e.valLoss };
+    }
+  }
+  const end: RunEndEvent = {
+    type: 'run-end', status, epochsCompleted, steps,
+    durationMs: startedAt !== undefined && Number.isFinite(startedAt) ? Math.max(0, now - startedAt) : 0,
+  };
+  if (best) { end.bestEpoch = best.epoch; end.bestValLoss = best.valLoss; }
+  return end;
 }
 
 /** Reads a run's events; a line cut short by a killed process is skipped, never fatal. */
@@ -69,7 +115,8 @@ export function readEvents(runDir: string): TrainingEvent[] {
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
-      events.push(JSON.parse(line) as TrainingEvent);
+      const e = JSON.parse(line) as TrainingEvent;
+      events.push(e.type === 'run-start' ? withSpecFile(e) : e);
     } catch {
       // the last line of a killed run may be partial
     }
@@ -102,7 +149,7 @@ export function summarizeRun(runDir: string): RunSummary {
     if (!line || line.startsWith('{"type":"step"')) continue;
     let e: TrainingEvent;
     try { e = JSON.parse(line) as TrainingEvent; } catch { continue; }
-    if (e.type === 'run-start') summary.start = e;
+    if (e.type === 'run-start') summary.start = withSpecFile(e);
     else if (e.type === 'epoch') {
       summary.epochs++;
       if (Number.isFinite(e.valLoss) && (summary.bestValLoss === undefined || e.valLoss < summary.bestValLoss)) summary.bestValLoss = e.valLoss;
