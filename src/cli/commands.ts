@@ -1,0 +1,108 @@
+// The commands and options of `gradscope`, and the help text made from them (one table, so `--help`, the option
+// parser and "did you mean" can never disagree).
+import { EXIT_MEANINGS } from '../shared/exitCodes';
+
+export interface OptionInfo {
+  type: 'string' | 'boolean';
+  /** Placeholder of the value in help, for string options. */
+  value?: string;
+  help: string;
+}
+
+export interface CommandInfo {
+  summary: string;
+  options: Record<string, OptionInfo>;
+}
+
+export type CommandName = 'train' | 'check' | 'fix';
+
+export const COMMANDS: Record<CommandName, CommandInfo> = {
+  train: {
+    summary: 'train a spec in the engine process; live progress, then a per-layer table',
+    options: {
+      json: { type: 'boolean', help: 'print every event as one JSON line on stdout (logs go to stderr)' },
+      out: { type: 'string', value: 'DIR', help: 'write the run under DIR/<runId>/ (default: .gradscope/runs next to the spec)' },
+      epochs: { type: 'string', value: 'N', help: "override the spec's training.epochs" },
+      seed: { type: 'string', value: 'N', help: "override the spec's seed" },
+      'measure-every': { type: 'string', value: 'N', help: "override training.measureEvery (full measurement every N steps)" },
+      backend: { type: 'string', value: 'wasm|cpu|tensorflow', help: 'force a TensorFlow.js backend (default: the fastest that loads; tensorflow needs @tensorflow/tfjs-node)' },
+    },
+  },
+  check: {
+    summary: 'validate a spec: each problem and lint finding as path:line:col: severity: message [code]',
+    options: {},
+  },
+  fix: {
+    summary: "apply the first fix for a code, from the spec's lint or its last run; a diff unless --write",
+    options: {
+      code: { type: 'string', value: '<code>', help: 'the code in [brackets] of the finding to fix (required)' },
+      write: { type: 'boolean', help: 'rewrite the spec (comments and layout kept) instead of printing a diff' },
+      out: { type: 'string', value: 'DIR', help: 'where the runs are, as given to train --out' },
+    },
+  },
+};
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS: Record<string, OptionInfo & { short?: string }> = {
+  help: { type: 'boolean', short: 'h', help: 'show help (for a command: `gradscope train --help`)' },
+  version: { type: 'boolean', help: "print gradscope's version" },
+};
+
+export const isCommand = (name: string): name is CommandName => Object.prototype.hasOwnProperty.call(COMMANDS, name);
+
+function optionLine(name: string, info: OptionInfo): string {
+  return `--${name}${info.type === 'string' ? ` ${info.value ?? 'VALUE'}` : ''}`;
+}
+
+/** `gradscope <command> <spec> [options]`. */
+export function synopsis(name: CommandName): string {
+  const options = Object.entries(COMMANDS[name].options).map(([option, info]) => {
+    const text = optionLine(option, info);
+    return name === 'fix' && option === 'code' ? text : `[${text}]`;
+  });
+  return `gradscope ${name} <spec>${options.length ? ' ' + options.join(' ') : ''}`;
+}
+
+function exitCodes(): string {
+  return 'exit codes:\n' + EXIT_MEANINGS.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning.replace(/`/g, '')}`).join('\n');
+}
+
+/** `gradscope --help`. */
+export function generalHelp(): string {
+  const names = Object.keys(COMMANDS) as CommandName[];
+  return [
+    'usage:',
+    ...names.map((n) => `  ${synopsis(n)}`),
+    '  gradscope --version',
+    '',
+    'commands:',
+    ...names.map((n) => `  ${n.padEnd(6)} ${COMMANDS[n].summary}`),
+    '',
+    'Run `gradscope <command> --help` for the options of a command.',
+    '',
+    exitCodes(),
+  ].join('\n');
+}
+
+/** `gradscope <command> --help`. */
+export function commandHelp(name: CommandName): string {
+  const entries = Object.entries(COMMANDS[name].options);
+  const width = Math.max(0, ...entries.map(([o, i]) => optionLine(o, i).length), '-h, --help'.length);
+  return [
+    `usage: ${synopsis(name)}`,
+    '',
+    COMMANDS[name].summary,
+    '',
+    'options:',
+    ...entries.map(([o, i]) => `  ${optionLine(o, i).padEnd(width)}  ${i.help}`),
+    `  ${'-h, --help'.padEnd(width)}  show this help`,
+    '',
+    exitCodes(),
+  ].join('\n');
+}
+
+/** The short usage shown after a usage error. */
+export function shortUsage(): string {
+  const names = Object.keys(COMMANDS) as CommandName[];
+  return ['usage:', ...names.map((n) => `  ${synopsis(n)}`), 'Run `gradscope --help` or `gradscope <command> --help` for more.'].join('\n');
+}

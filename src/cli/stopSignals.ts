@@ -1,0 +1,48 @@
+// Ctrl-C (SIGINT) and SIGTERM while `gradscope train` runs: the first asks the engine to stop after the current step
+// (the run ends `stopped`, everything measured kept, the summary printed); a second one ends the engine at once
+// (the run is still recorded as `stopped`). The exit code is 128 + the first signal's number.
+import type { RunHandle } from '../training/run/runner';
+
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/**
+ * A signal sooner than this after the first counts as the same request. `npx gradscope` runs the CLI under npm,
+ * which forwards the SIGINT it got from the terminal to its child: the CLI then receives one Ctrl-C twice, within
+ * milliseconds, and must not take it for the "kill now" second Ctrl-C.
+ */
+export const SAME_REQUEST_MS = 300;
+
+export class StopOnSignals {
+  private first: { signal: StopSignal; at: number } | undefined;
+  private killed = false;
+  private readonly listeners: Array<[StopSignal, () => void]>;
+
+  constructor(private readonly handle: RunHandle, private readonly out: NodeJS.WritableStream) {
+    this.listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => [signal, () => this.received(signal)]);
+    for (const [signal, listener] of this.listeners) process.on(signal, listener);
+  }
+
+  /** The first signal received, if any: it decides the exit code. */
+  get signal(): StopSignal | undefined {
+    return this.first?.signal;
+  }
+
+  private received(signal: StopSignal): void {
+    const now = Date.now();
+    if (!this.first) {
+      this.first = { signal, at: now };
+      const how = signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM';
+      this.out.write(`\n${how}: stopping after the current step (Ctrl-C again to stop at once)…\n`);
+      this.handle.stop();
+      return;
+    }
+    if (this.killed || now - this.first.at < SAME_REQUEST_MS) return;
+    this.killed = true;
+    this.out.write('stopping at once: the run is kept up to its last recorded step\n');
+    this.handle.kill();
+  }
+
+  dispose(): void {
+    for (const [signal, listener] of this.listeners) process.off(signal, listener);
+  }
+}
