@@ -5,13 +5,28 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import { EXIT, EXIT_MEANINGS } from '../../src/shared/exitCodes';
 import { EXAMPLES, REPO } from './support/specs';
 
 const BIN = path.join(REPO, 'bin', 'gradscope.js');
 
-function gradscope(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: REPO, timeout: 300_000 });
+function gradscopeIn(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd, timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function gradscope(...args: string[]) {
+  return gradscopeIn(REPO, ...args);
+}
+
+/** True when @tensorflow/tfjs-node can be resolved (it cannot be installed on an offline machine). */
+function tfjsNodeInstalled(): boolean {
+  try {
+    require.resolve('@tensorflow/tfjs-node', { paths: [REPO] });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function tmp(): string {
@@ -93,7 +108,90 @@ describe('gradscope CLI', () => {
     assert.strictEqual(r.code, 0, r.stderr);
     assert.match(r.stdout, /layer\s+kind\s+activation\s+spec entry\s+grad norm/);
     assert.match(r.stdout, /dense_1\s+dense\s+linear\s+\/model\/layers\/0\/layers\/0 #0/);
-    assert.match(r.stdout, new RegExp(`run completed.*${out.replace(/[/\\]/g, '.')}`));
+    const shown = path.relative(REPO, out).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(r.stdout, new RegExp(`^run completed after 2 epochs, \\d+ steps.*: ${shown}${path.sep === '/' ? '/' : '\\\\'}\\S+$`, 'm'));
     assert.match(r.stderr, /epoch 2\/2: loss \d/);
+  });
+
+  it('an unknown option is named with the closest one, exit 2, without parseArgs\'s raw text', () => {
+    const spec = path.join(EXAMPLES, 'healthy-spiral.gradscope.json');
+    const r = gradscope('train', spec, '--epoch', '3');
+    assert.strictEqual(r.code, EXIT.usage);
+    assert.match(r.stderr, /^gradscope: train: unknown option --epoch \(did you mean --epochs\?\)$/m);
+    assert.doesNotMatch(r.stderr, /Unknown option '|To specify a positional argument/);
+    const other = gradscope('check', spec, '--write');
+    assert.strictEqual(other.code, EXIT.usage);
+    assert.match(other.stderr, /check: unknown option --write \(an option of `gradscope fix`\)/);
+    const missing = gradscope('train', spec, '--epochs');
+    assert.strictEqual(missing.code, EXIT.usage);
+    assert.match(missing.stderr, /option --epochs needs a value/);
+  });
+
+  it('--version prints the package version; --help per command lists that command\'s options', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const v = gradscope('--version');
+    assert.strictEqual(v.code, 0);
+    assert.strictEqual(v.stdout, `gradscope ${pkg.version}\n`);
+    const general = gradscope('--help');
+    assert.strictEqual(general.code, 0);
+    for (const command of ['train', 'check', 'fix']) assert.match(general.stdout, new RegExp(`^  gradscope ${command} <spec>`, 'm'));
+    const train = gradscope('train', '--help');
+    assert.strictEqual(train.code, 0);
+    assert.match(train.stdout, /^usage: gradscope train <spec>/);
+    for (const option of ['--json', '--out DIR', '--epochs N', '--seed N', '--measure-every N', '--backend wasm|cpu|tensorflow']) {
+      assert.ok(train.stdout.split('\n').some((line) => line.startsWith(`  ${option}  `)), `${option} is explained:\n${train.stdout}`);
+    }
+    assert.doesNotMatch(train.stdout, /--write|--code/);
+    const fix = gradscope('fix', '--help');
+    assert.match(fix.stdout, /^usage: gradscope fix <spec> --code <code> \[--write\] \[--out DIR\]/);
+    assert.match(gradscope('check', '-h').stdout, /^usage: gradscope check <spec>\n/);
+  });
+
+  it('--backend tensorflow without @tensorflow/tfjs-node: one line saying how to install it, exit 2, no run', () => {
+    const out = tmp();
+    const r = gradscope('train', path.join(EXAMPLES, 'healthy-spiral.gradscope.json'), '--backend', 'tensorflow', '--epochs', '1', '--out', out);
+    if (tfjsNodeInstalled()) {
+      // Where it is installed, the same command trains on it.
+      assert.strictEqual(r.code, 0, r.stderr);
+      return;
+    }
+    assert.strictEqual(r.code, EXIT.usage, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.strictEqual(lines.length, 1, r.stderr);
+    assert.match(lines[0], /@tensorflow\/tfjs-node is not installed \(install it with `npm install @tensorflow\/tfjs-node`\)/);
+    assert.doesNotMatch(r.stderr, /Require stack|    at /);
+    assert.deepStrictEqual(fs.readdirSync(out), [], 'no run was started');
+  });
+
+  it('prints paths relative to the current directory: check problems, check ok, the run directory', () => {
+    const cwd = tmp();
+    const sub = path.join(cwd, 'specs');
+    fs.mkdirSync(sub);
+    const bad = path.join(sub, 'bad.gradscope.json');
+    fs.writeFileSync(bad, '{\n  "data": { "dataset": "spiral" },\n  "model": { "inputShape": [2], "layers": [ { "type": "dens", "units": 3 } ] }\n}\n');
+    const good = path.join(sub, 'good.gradscope.json');
+    fs.copyFileSync(path.join(EXAMPLES, 'healthy-spiral.gradscope.json'), good);
+    const p = (...parts: string[]): string => path.join(...parts);
+
+    const problems = gradscopeIn(cwd, 'check', bad); // given as an absolute path
+    assert.strictEqual(problems.code, 1);
+    assert.ok(problems.stderr.startsWith(`${p('specs', 'bad.gradscope.json')}:3:`), problems.stderr);
+    assert.strictEqual(gradscopeIn(cwd, 'check', good).stdout, `${p('specs', 'good.gradscope.json')}: ok\n`);
+    assert.strictEqual(gradscopeIn(sub, 'check', good).stdout, 'good.gradscope.json: ok\n');
+
+    const trained = gradscopeIn(cwd, 'train', good, '--epochs', '1');
+    assert.strictEqual(trained.code, 0, trained.stderr);
+    const runLine = trained.stdout.trim().split('\n').pop()!;
+    const runDir = runLine.slice(runLine.lastIndexOf(': ') + 2);
+    assert.ok(runDir.startsWith(p('specs', '.gradscope', 'runs') + path.sep), runLine);
+    assert.ok(fs.existsSync(path.join(cwd, runDir, 'events.jsonl')));
+  });
+
+  it("the README's exit-code table is the exit-code module's", () => {
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| exit code | meaning |'));
+    const rows = table.split('\n').slice(2).filter((l) => l.startsWith('|')).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    assert.deepStrictEqual(rows, EXIT_MEANINGS.map(([code, meaning]) => [String(code), meaning]));
+    assert.deepStrictEqual([...new Set(EXIT_MEANINGS.map(([code]) => code))].sort((a, b) => a - b), Object.values(EXIT).sort((a, b) => a - b), 'every code has one meaning');
   });
 });

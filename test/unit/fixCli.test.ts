@@ -159,4 +159,17 @@ describe('gradscope fix', () => {
     assert.equal(gradscope(dir, 'fix').code, 2);
     assert.match(gradscope(dir, '--help').stdout, /gradscope fix <spec> --code <code> \[--write\]/);
   });
+
+  it('names the spec relative to the current directory in diff headers and messages, however it was given', () => {
+    const sub = path.join(dir, 'specs');
+    fs.mkdirSync(sub);
+    const file = path.join(sub, 'deep.gradscope.json');
+    fs.copyFileSync(path.join(EXAMPLES, 'deep-sigmoid.gradscope.json'), file);
+    const r = gradscope(dir, 'fix', file, '--code', 'deep-saturating-stack'); // an absolute path
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.split('\n').slice(0, 2), ['--- a/specs/deep.gradscope.json', '+++ b/specs/deep.gradscope.json']);
+    const written = gradscope(dir, 'fix', file, '--code', 'deep-saturating-stack', '--write');
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(written.stdout, new RegExp(`^${path.join('specs', 'deep.gradscope.json').replace(/[\\.]/g, '\\$&')}: applied `));
+  });
 });
