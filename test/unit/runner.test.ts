@@ -149,6 +149,21 @@ describe('engine process', () => {
     assert.deepStrictEqual(onDisk[onDisk.length - 1], outcome.end);
   });
 
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} sent to the engine itself is a stop request: the engine ends the run stopped, exit code 0`, async () => {
+      let sent = false;
+      const { handle, messages } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
+        if (m.type === 'epoch' && !sent) { sent = true; process.kill(h.pid!, signal); }
+      });
+      const outcome = await handle.done;
+      assert.strictEqual(outcome.end?.status, 'stopped');
+      assert.strictEqual(outcome.exitCode, 0);
+      assert.ok(outcome.end.stopRequestedAtStep !== undefined, 'the engine wrote the run-end itself');
+      assert.ok(outcome.end.epochsCompleted >= 1);
+      assertNoEngineErrors(messages);
+    });
+  }
+
   it('a message that is not start or stop is logged as an error and starts nothing', async () => {
     const out = tmpDir();
     const specFile = writeSpec(tmpDir(), longSpec);

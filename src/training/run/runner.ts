@@ -34,10 +34,12 @@ export function enginePath(): string {
 }
 
 export function startRun(options: StartOptions, onMessage: (message: EngineMessage) => void): RunHandle {
-  // Its own process group: a Ctrl-C in a terminal signals the terminal's foreground group, which then holds only
-  // the front-end, and the front-end decides (stop after this step, or kill on a second Ctrl-C). The engine also
-  // treats SIGINT/SIGTERM sent to it directly as a stop request, and stops by itself when its parent goes away.
-  const child = fork(enginePath(), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json', detached: true });
+  // Its own process group (POSIX): a Ctrl-C in a terminal signals the terminal's foreground group, which then holds
+  // only the front-end, and the front-end decides (stop after this step, or kill on a second Ctrl-C). The engine
+  // also treats SIGINT/SIGTERM sent to it directly as a stop request (as on Windows, where `detached` would open a
+  // console window instead), and stops by itself when its parent goes away.
+  const detached = process.platform !== 'win32';
+  const child = fork(enginePath(), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json', detached });
   let runDir: string | undefined;
   let end: RunEndEvent | undefined;
   /** True once the front-end ended the engine by force (kill, or a stop that outlived its grace period). */
