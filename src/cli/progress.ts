@@ -3,6 +3,15 @@ import type { EpochEvent, RunStartEvent, StepEvent } from '../shared/engineProto
 
 const WIDTH = 24;
 
+/**
+ * `x.toFixed(digits)` for numbers that crossed the engine channel: JSON turns NaN and ±Infinity into null, so a
+ * diverged step arrives with `loss: null`.
+ */
+export function fixed(x: number | null | undefined, digits: number): string {
+  if (x === null || x === undefined) return 'non-finite';
+  return Number.isFinite(x) ? x.toFixed(digits) : String(x);
+}
+
 function clock(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const m = Math.floor(s / 60);
@@ -37,12 +46,12 @@ export class ProgressBar {
     const filled = Math.round(done * WIDTH);
     const eta = ((now - this.startedAt) / done) * (1 - done);
     const bar = '█'.repeat(filled) + '░'.repeat(WIDTH - filled);
-    this.out.write(`\r\x1b[2Kepoch ${e.epoch + 1}/${this.epochs} ${bar} ${(done * 100).toFixed(0)}% ETA ${clock(eta)} loss ${e.loss.toFixed(4)}`);
+    this.out.write(`\r\x1b[2Kepoch ${e.epoch + 1}/${this.epochs} ${bar} ${(done * 100).toFixed(0)}% ETA ${clock(eta)} loss ${fixed(e.loss, 4)}`);
   }
 
   epoch(e: EpochEvent): void {
-    const acc = e.acc !== undefined ? ` acc ${e.acc.toFixed(3)} val_acc ${(e.valAcc ?? 0).toFixed(3)}` : '';
-    const line = `epoch ${e.epoch + 1}/${this.epochs}: loss ${e.loss.toFixed(4)} val_loss ${e.valLoss.toFixed(4)}${acc}`
+    const acc = e.acc !== undefined ? ` acc ${fixed(e.acc, 3)} val_acc ${fixed(e.valAcc, 3)}` : '';
+    const line = `epoch ${e.epoch + 1}/${this.epochs}: loss ${fixed(e.loss, 4)} val_loss ${fixed(e.valLoss, 4)}${acc}`
       + ` lr ${e.lr.toPrecision(3)} (${Math.round(e.samplesPerSec)} samples/s)`;
     this.out.write(this.live ? `\r\x1b[2K${line}\n` : `${line}\n`);
   }

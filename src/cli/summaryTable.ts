@@ -1,8 +1,10 @@
 // The per-layer table printed after a human-mode run: final gradient norms, dead units, saturation, flags.
 import type { DiagnosticEvent, LayerStepMetrics, RunStartEvent } from '../shared/engineProtocol';
 
-function sci(x: number | undefined): string {
+/** Numbers that crossed the engine channel as JSON: NaN and ±Infinity arrive as null. */
+function sci(x: number | null | undefined): string {
   if (x === undefined) return '-';
+  if (x === null) return 'non-finite';
   if (!Number.isFinite(x)) return String(x);
   return x === 0 ? '0' : x.toExponential(2);
 }

@@ -99,12 +99,12 @@ function messageHandler(json: boolean, bar: ProgressBar, seen: Seen): (m: Engine
   };
 }
 
-function printSummary(seen: Seen, end: RunEndEvent | undefined, runDir: string | undefined): void {
+function printSummary(seen: Seen, end: RunEndEvent, runDir: string | undefined): void {
   if (!seen.start) return;
   process.stdout.write(`\n${formatLayerTable(seen.start, seen.lastLayers, seen.diagnostics)}\n\n`);
-  const counts = end ? ` after ${end.epochsCompleted} epoch${end.epochsCompleted === 1 ? '' : 's'}, ${end.steps} steps` : '';
-  const best = end?.bestEpoch !== undefined ? `, best epoch ${end.bestEpoch + 1} (val_loss ${end.bestValLoss?.toFixed(4)})` : '';
-  process.stdout.write(`run ${end?.status ?? 'failed'}${counts}${best}: ${runDir ? displayPath(runDir) : ''}\n`);
+  const counts = ` after ${end.epochsCompleted} epoch${end.epochsCompleted === 1 ? '' : 's'}, ${end.steps} steps`;
+  const best = end.bestEpoch !== undefined ? `, best epoch ${end.bestEpoch + 1} (val_loss ${end.bestValLoss?.toFixed(4)})` : '';
+  process.stdout.write(`run ${end.status}${counts}${best}: ${runDir ? displayPath(runDir) : ''}\n`);
 }
 
 export async function runTrain(file: string, values: Record<string, string | boolean>): Promise<ExitCode> {
@@ -116,12 +116,7 @@ export async function runTrain(file: string, values: Record<string, string | boo
   const seen: Seen = { diagnostics: [] };
   const handle = startRun(options, messageHandler(json, bar, seen));
   const signals = new StopOnSignals(handle, process.stderr);
-  let outcome;
-  try {
-    outcome = await handle.done;
-  } finally {
-    signals.dispose();
-  }
+  const outcome = await handle.done.finally(() => signals.dispose());
 
   const end = seen.end ?? outcome.end;
   if (!end) {
