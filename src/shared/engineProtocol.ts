@@ -203,7 +203,7 @@ function startOptionsProblem(value: unknown): string | undefined {
  */
 export function parseHostMessage(value: unknown): HostMessage | { error: string } {
   if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') {
-    return { error: `not a message: ${JSON.stringify(value)?.slice(0, 200)}` };
+    return { error: `not a message: ${String(JSON.stringify(value)).slice(0, 200)}` };
   }
   const message = value as { type: string; options?: unknown };
   switch (message.type) {
