@@ -280,7 +280,7 @@ export class Dashboard {
   }
 
   private specFile(): string | undefined {
-    return this.model.run?.specFile ?? this.model.history?.start?.specPath;
+    return this.model.run?.specFile ?? this.model.history?.start?.specFile;
   }
 
   private reveal(specPath: string): void {
