@@ -136,15 +136,18 @@ describe('gradscope train: Ctrl-C and SIGTERM', () => {
         // the group is gone: the CLI has just exited
       }
     }, 50);
+    let engineGone = false;
     try {
       assert.strictEqual(await cli.exited, 130, cli.stderr());
+      assert.throws(() => process.kill(engine, 0), /ESRCH/, 'the CLI ended the engine');
+      engineGone = true;
     } finally {
       clearInterval(again);
+      if (!engineGone) process.kill(engine, 'SIGKILL'); // never leave a frozen engine behind a failed test
     }
     assert.match(cli.stderr(), /stopping at once/);
     const end = assertStopped(cli, out);
     assert.strictEqual(end.stopRequestedAtStep, undefined, 'the engine never saw the stop: the CLI wrote this run-end');
-    assert.throws(() => process.kill(engine, 0), /ESRCH/, 'the engine is gone');
   });
 
   it('`npx gradscope train` with SIGINT to its process group: stopped, summary printed, status 130', async () => {
