@@ -38,7 +38,7 @@ function startOptions(file: string, values: Record<string, string | boolean>): S
   if (epochs !== undefined) options.epochs = epochs;
   if (seed !== undefined) options.seed = seed;
   if (measureEvery !== undefined) options.measureEvery = measureEvery;
-  if (typeof values.out === 'string') options.outDir = values.out;
+  if (typeof values.out === 'string') options.outDir = path.resolve(values.out);
   const backend = values.backend;
   if (backend !== undefined) {
     if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'tensorflow') throw new UsageError(`--backend must be wasm, cpu or tensorflow, got "${String(backend)}"`, 'train');
