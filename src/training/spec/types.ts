@@ -219,7 +219,7 @@ export interface ParsedSpec {
   data: DataSpec;
   model: ModelSpec;
   training: TrainingSpec;
-  /** Diagnosis thresholds by name, passed through unvalidated (reserved: keys are not checked yet). */
+  /** Diagnosis thresholds by name (`diagnosis/defaults.ts`); unknown names are warned about and left out. */
   monitor?: Record<string, number>;
 }
 

@@ -3,10 +3,12 @@
 import type { Node } from 'jsonc-parser';
 import * as path from 'path';
 import { validationCount } from '../data/load';
+import { DEFAULT_THRESHOLDS } from '../diagnosis/defaults';
 import { checkOutput } from './checkOutput';
 import { type LayerEntry, expandLayers, expandedCount } from './expand';
 import { Fields, checkKeys, findProp, readNumber, readObject, readString, requireProp } from './fields';
 import type { Reporter } from './problems';
+import { didYouMean } from './suggest';
 import { formatShape, inferOutputShapes } from './shapes';
 import type { ParsedSpec, ResolvedLayer, TrainingSpec } from './types';
 import { type DataResult, validateData } from './validateData';
@@ -52,7 +54,12 @@ function defaultName(file: string): string {
   return name === '' ? 'spec' : name;
 }
 
-/** `monitor` is reserved for diagnosis thresholds: any keys, number values. */
+const THRESHOLD_NAMES: readonly string[] = Object.keys(DEFAULT_THRESHOLDS);
+
+/**
+ * `monitor`: diagnosis thresholds by name, number values. An unknown name is a warning, not an error (the run
+ * can go on with the defaults), and is left out: a misspelt threshold would otherwise be silently ignored.
+ */
 function readMonitor(r: Reporter, f: Fields): Record<string, number> | undefined {
   const prop = f.prop('monitor');
   if (!prop) return undefined;
@@ -61,6 +68,12 @@ function readMonitor(r: Reporter, f: Fields): Record<string, number> | undefined
   const out: Record<string, number> = {};
   for (const p of obj.props.values()) {
     const value = readNumber(r, p.value, p.path, `"monitor.${p.name}"`, {});
+    if (!THRESHOLD_NAMES.includes(p.name)) {
+      const hint = didYouMean(p.name, THRESHOLD_NAMES);
+      r.warning('unknown-threshold', `unknown threshold "${p.name}" in "monitor"${hint}; it is ignored and the default applies` +
+        (hint === '' ? ` (thresholds: ${THRESHOLD_NAMES.join(', ')})` : ''), p.key, p.path);
+      continue;
+    }
     if (value !== undefined) out[p.name] = value;
   }
   return out;
