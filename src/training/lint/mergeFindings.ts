@@ -35,7 +35,7 @@ function linesNote(group: SpecProblem[]): string {
   const lines = group.slice(1).map((p) => p.range.start.line);
   const listed = lines.slice(0, LISTED_LINES).join(', ');
   const more = lines.length > LISTED_LINES ? ` and ${lines.length - LISTED_LINES} more` : '';
-  return ` (also ${lines.length === 1 ? 'the layer at line' : 'the layers at lines'} ${listed}${more})`;
+  return `; the same for ${lines.length === 1 ? 'the layer at line' : 'the layers at lines'} ${listed}${more}`;
 }
 
 /** Fix i of the merged finding: fix i of every finding, the last layer's patch first so no edit shifts another. */
