@@ -167,6 +167,19 @@ describe('spec parser: valid specs', () => {
     assert.deepEqual(shape(norm), { type: 'layerNormalization', epsilon: 1e-3, specPath: '/model/layers/1' });
   });
 
+  it('refuses a model without any layer with weights (TensorFlow.js cannot train it), at "layers"', () => {
+    const spec = (layers: object[]): string => JSON.stringify({
+      data: { dataset: 'blobs', features: 3, classes: 3 }, model: { inputShape: [3], layers }, training: { epochs: 1 },
+    });
+    for (const layers of [[{ type: 'activation', activation: 'softmax' }], [{ type: 'dropout', rate: 0.1 }, { type: 'residual', layers: [{ type: 'activation', activation: 'relu' }] }]]) {
+      const result = parseSpecText(spec(layers), 'no-weights.gradscope.json');
+      assert.equal(result.spec, undefined);
+      assert.deepEqual(result.problems.map((p) => [p.code, p.specPath]), [['no-weights', '/model/layers']]);
+    }
+    assert.ok(parseSpecText(spec([{ type: 'layerNormalization' }, { type: 'activation', activation: 'softmax' }]), 'norm.gradscope.json').spec,
+      'a normalization layer has weights (gamma, beta)');
+  });
+
   it('warns at a misspelt monitor threshold with the name it resembles, and leaves it out', () => {
     const text = '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "dense", "units": 3, "activation": "softmax" } ] },\n' +
       '  "monitor": { "vanishingRatoi": 1e-4, "window": 10, "zzz": 1 } }';
