@@ -92,6 +92,9 @@ export class SpecDiagnostics implements vscode.Disposable {
       d.source = DIAGNOSTIC_SOURCE;
       withDocs(d, p.code, this.extensionUri);
       if (p.fixes?.length) this.fixes.set(d, { fixes: p.fixes });
+      if (p.related?.length) {
+        d.relatedInformation = p.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.range)), r.message));
+      }
       return d;
     }));
     this.publish(uri);

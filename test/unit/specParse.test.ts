@@ -167,6 +167,34 @@ describe('spec parser: valid specs', () => {
     assert.deepEqual(shape(norm), { type: 'layerNormalization', epsilon: 1e-3, specPath: '/model/layers/1' });
   });
 
+  it('refuses a model without any layer with weights (TensorFlow.js cannot train it), at "layers"', () => {
+    const spec = (layers: object[]): string => JSON.stringify({
+      data: { dataset: 'blobs', features: 3, classes: 3 }, model: { inputShape: [3], layers }, training: { epochs: 1 },
+    });
+    for (const layers of [[{ type: 'activation', activation: 'softmax' }], [{ type: 'dropout', rate: 0.1 }, { type: 'residual', layers: [{ type: 'activation', activation: 'relu' }] }]]) {
+      const result = parseSpecText(spec(layers), 'no-weights.gradscope.json');
+      assert.equal(result.spec, undefined);
+      assert.deepEqual(result.problems.map((p) => [p.code, p.specPath]), [['no-weights', '/model/layers']]);
+    }
+    assert.ok(parseSpecText(spec([{ type: 'layerNormalization' }, { type: 'activation', activation: 'softmax' }]), 'norm.gradscope.json').spec,
+      'a normalization layer has weights (gamma, beta)');
+  });
+
+  it('warns at a misspelt monitor threshold with the name it resembles, and leaves it out', () => {
+    const text = '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "dense", "units": 3, "activation": "softmax" } ] },\n' +
+      '  "monitor": { "vanishingRatoi": 1e-4, "window": 10, "zzz": 1 } }';
+    const result = parseSpecText(text, 'typo.gradscope.json');
+    const problems = result.problems.filter((p) => p.code === 'unknown-threshold');
+    assert.equal(problems.length, 2);
+    const [typo, unknown] = problems;
+    assert.equal(typo.severity, 'warning');
+    assert.match(typo.message, /unknown threshold "vanishingRatoi" in "monitor" \(did you mean "vanishingRatio"\?\)/);
+    assert.equal(typo.specPath, '/monitor/vanishingRatoi');
+    assert.deepEqual(typo.range.start, { line: 2, column: 16 });
+    assert.match(unknown.message, /thresholds: window, /, 'without a close name, the known names are listed');
+    assert.deepEqual(result.spec?.monitor, { window: 10 });
+  });
+
   it('resolves binary classification on blobs with earlyStopping: true and a monitor section', () => {
     const spec = parsedFile('blobs-binary');
     assert.equal(spec.name, 'blobs binary');
@@ -177,7 +205,7 @@ describe('spec parser: valid specs', () => {
     assert.deepEqual(spec.training.earlyStopping, { patience: 5, restoreBestWeights: true, minDelta: 0 });
     assert.deepEqual(spec.training.schedule, { type: 'exponential', decay: 0.9 });
     assert.equal(spec.training.optimizer.nesterov, true);
-    assert.deepEqual(spec.monitor, { deadUnitFraction: 0.5 });
+    assert.deepEqual(spec.monitor, { deadReluFraction: 0.5 });
     const first = spec.model.layers[0];
     assert.ok(first.type === 'dense');
     assert.equal(first.useBias, false);

@@ -5,7 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { parseSpecFile } from '../../src/training/spec/parse';
+import { DEFAULT_THRESHOLDS } from '../../src/training/diagnosis/defaults';
+import { parseSpecFile, parseSpecText } from '../../src/training/spec/parse';
 import { ACTIVATIONS, NAMED_INITIALIZERS } from '../../src/training/spec/types';
 import {
   DATASETS, DATA_PROPERTIES, LAYER_PROPERTIES, LAYER_TYPES, LOSSES, OPTIMIZERS, OPTIMIZER_PROPERTIES, SCHEDULES,
@@ -116,6 +117,19 @@ describe('JSON schema', () => {
     assert.equal(definitions.repeatBlock.additionalProperties, false);
     assert.equal(definitions.model.additionalProperties, false);
     assert.equal(definitions.training.additionalProperties, false);
+    assert.equal(((schema.properties as Json).monitor as Json).additionalProperties, false);
+  });
+
+  it('lists the diagnosis thresholds the parser accepts in `monitor`, and both refuse a misspelt one', () => {
+    const monitor = (schema.properties as Json).monitor as Json;
+    assert.deepEqual(Object.keys(monitor.properties as Json).sort(), Object.keys(DEFAULT_THRESHOLDS).sort());
+    const spec = { data: { dataset: 'spiral' }, model: { layers: [{ type: 'dense', units: 3, activation: 'softmax' }] }, monitor: { vanishingRatoi: 1e-4 } };
+    assert.equal(validate(spec), false, 'schema accepted a misspelt threshold');
+    const result = parseSpecText(JSON.stringify(spec), 'typo.gradscope.json');
+    const typo = result.problems.filter((p) => p.code === 'unknown-threshold');
+    assert.equal(typo.length, 1);
+    assert.equal(typo[0].severity, 'warning');
+    assert.equal(validate({ ...spec, monitor: { vanishingRatio: 1e-4 } }), true, JSON.stringify(validate.errors));
   });
 
   it('uses the parser vocabulary: names of layers, activations, initializers, datasets, losses, optimizers, schedules', () => {

@@ -96,8 +96,9 @@ export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: Step
         const outputs = applyModel(built, x, true);
         const dataLoss = batchLoss(config.loss, built.outputActivation, y, outputs[0]);
         kept.push(tf.keep(dataLoss), tf.keep(correctCount(built.outputActivation, y, outputs[0])));
-        // The measured activations are the model's extra outputs; keep them past the gradient tape.
-        if (measure) for (const t of outputs.slice(1)) kept.push(tf.keep(t));
+        // The measured activations are model outputs (output 0 too, when the last layer's activation is measured);
+        // keep them past the gradient tape.
+        if (measure) for (const t of outputs) kept.push(tf.keep(t));
         return dataLoss;
       }, vars);
 
@@ -134,7 +135,7 @@ export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: Step
 
       // 2. after the update: weight norms, update sizes, activation statistics
       const post = new StatBatch();
-      const activations = kept.slice(2);
+      const activations = kept.slice(2); // the model's outputs, by output index
       const layers = built.weighted.map((layer, i): LayerSlots => {
         const after = post.add(layer.kernel.read());
         const old = post.add(before[i]);
@@ -150,7 +151,7 @@ export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: Step
         };
         const activation = layer.monitoredActivation;
         if (layer.activationOutput !== undefined && activation) {
-          const a = post.add(activations[layer.activationOutput - 1]);
+          const a = post.add(activations[layer.activationOutput]);
           if (familyOf(activation) === 'rectifier') slots.dead = post.op({ op: 'dead', a });
           else slots.saturation = post.op({ op: 'tail', a, activation: activation as 'sigmoid' | 'tanh' });
         }

@@ -5,6 +5,7 @@
 import { applyPatchToText } from '../fixes/applyPatch';
 import type { ParseResult, ParsedSpec, SpecFix, SpecProblem } from '../spec/types';
 import { createContext } from './context';
+import { mergeIdenticalFindings } from './mergeFindings';
 import { RULES } from './rules';
 
 /** Stable codes of lint findings; each is documented in docs/diagnostics/<code>.md. */
@@ -27,10 +28,10 @@ export function lintSpec(text: string, spec: ParsedSpec, options: LintOptions = 
   const ctx = createContext(text, spec);
   // A repeat template is checked once per copy: one finding per code and entry is enough.
   const seen = new Set<string>();
-  const findings = RULES.flatMap((rule) => rule.check(ctx)).filter((p) => {
+  const findings = mergeIdenticalFindings(RULES.flatMap((rule) => rule.check(ctx)).filter((p) => {
     const key = `${p.code}\0${p.specPath}`;
     return seen.has(key) ? false : (seen.add(key), true);
-  });
+  }));
   const { reparse } = options;
   if (!reparse) return findings;
   return findings.map((finding) => {
@@ -50,7 +51,11 @@ function cures(text: string, finding: SpecProblem, fix: SpecFix, reparse: (text:
   }
   const result = reparse(patched);
   if (!result.spec || result.problems.some((p) => p.severity === 'error')) return false;
-  return !lintSpec(patched, result.spec).some((p) => p.code === finding.code && related(p.specPath, finding.specPath));
+  // A merged finding is cured only when none of its places has the finding any more.
+  const places = (p: SpecProblem): string[] => [p.specPath, ...(p.related ?? []).map((r) => r.specPath)];
+  const mended = places(finding);
+  return !lintSpec(patched, result.spec).some((p) => p.code === finding.code
+    && places(p).some((a) => mended.some((b) => related(a, b))));
 }
 
 /** Same place, or one inside the other (a finding on an entry moves to its field once the fix writes the field). */

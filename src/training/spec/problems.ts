@@ -35,5 +35,6 @@ export class Reporter {
 
 /** One problem as a compiler-style line that terminals and editors turn into a link. */
 export function formatProblem(file: string, p: SpecProblem): string {
-  return `${file}:${p.range.start.line}:${p.range.start.column}: ${p.severity}: ${p.message} [${p.code}]`;
+  const notes = (p.related ?? []).map((r) => `\n${file}:${r.range.start.line}:${r.range.start.column}: note: ${r.message}`);
+  return `${file}:${p.range.start.line}:${p.range.start.column}: ${p.severity}: ${p.message} [${p.code}]${notes.join('')}`;
 }

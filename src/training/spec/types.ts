@@ -34,6 +34,13 @@ export interface SpecFix {
   patch: JsonPatchOperation[];
 }
 
+/** Another place a problem occurs at (VS Code shows it as related information). */
+export interface RelatedLocation {
+  specPath: SpecPath;
+  range: SourceRange;
+  message: string;
+}
+
 /** One problem found in a spec, always with a position. */
 export interface SpecProblem {
   severity: Severity;
@@ -44,6 +51,11 @@ export interface SpecProblem {
   range: SourceRange;
   /** Fixes for lint findings (static checks before training). */
   fixes?: SpecFix[];
+  /**
+   * The same finding at other places, reported once here (e.g. eight layers written out one by one); the fixes
+   * then mend every place.
+   */
+  related?: RelatedLocation[];
 }
 
 export const ACTIVATIONS = [
@@ -219,7 +231,7 @@ export interface ParsedSpec {
   data: DataSpec;
   model: ModelSpec;
   training: TrainingSpec;
-  /** Diagnosis thresholds by name, passed through unvalidated (reserved: keys are not checked yet). */
+  /** Diagnosis thresholds by name (`diagnosis/defaults.ts`); unknown names are warned about and left out. */
   monitor?: Record<string, number>;
 }
 

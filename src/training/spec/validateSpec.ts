@@ -3,11 +3,13 @@
 import type { Node } from 'jsonc-parser';
 import * as path from 'path';
 import { validationCount } from '../data/load';
+import { DEFAULT_THRESHOLDS } from '../diagnosis/defaults';
 import { checkOutput } from './checkOutput';
 import { type LayerEntry, expandLayers, expandedCount } from './expand';
 import { Fields, checkKeys, findProp, readNumber, readObject, readString, requireProp } from './fields';
 import type { Reporter } from './problems';
-import { formatShape, inferOutputShapes } from './shapes';
+import { didYouMean } from './suggest';
+import { type LayerShape, formatShape, inferOutputShapes } from './shapes';
 import type { ParsedSpec, ResolvedLayer, TrainingSpec } from './types';
 import { type DataResult, validateData } from './validateData';
 import { type ModelResult, validateModel } from './validateModel';
@@ -52,7 +54,12 @@ function defaultName(file: string): string {
   return name === '' ? 'spec' : name;
 }
 
-/** `monitor` is reserved for diagnosis thresholds: any keys, number values. */
+const THRESHOLD_NAMES: readonly string[] = Object.keys(DEFAULT_THRESHOLDS);
+
+/**
+ * `monitor`: diagnosis thresholds by name, number values. An unknown name is a warning, not an error (the run
+ * can go on with the defaults), and is left out: a misspelt threshold would otherwise be silently ignored.
+ */
 function readMonitor(r: Reporter, f: Fields): Record<string, number> | undefined {
   const prop = f.prop('monitor');
   if (!prop) return undefined;
@@ -61,6 +68,12 @@ function readMonitor(r: Reporter, f: Fields): Record<string, number> | undefined
   const out: Record<string, number> = {};
   for (const p of obj.props.values()) {
     const value = readNumber(r, p.value, p.path, `"monitor.${p.name}"`, {});
+    if (!THRESHOLD_NAMES.includes(p.name)) {
+      const hint = didYouMean(p.name, THRESHOLD_NAMES);
+      r.warning('unknown-threshold', `unknown threshold "${p.name}" in "monitor"${hint}; it is ignored and the default applies` +
+        (hint === '' ? ` (thresholds: ${THRESHOLD_NAMES.join(', ')})` : ''), p.key, p.path);
+      continue;
+    }
     if (value !== undefined) out[p.name] = value;
   }
   return out;
@@ -104,12 +117,36 @@ function checkModel(r: Reporter, model: ModelResult, data: DataResult, training:
     r.add(p.severity, p.code, p.message + where + inputShapeHint(p.layer, layers[0], inputShape, data), p.layer.range, p.layer.specPath);
   }
   if (firstInvalid >= 0) return undefined;
+  if (shapes.outputShape && !shapes.layers.some(hasWeights)) {
+    // TensorFlow.js refuses to take gradients with respect to nothing; say so here, with a position.
+    r.error('no-weights', 'the model has no layer with weights (dense, conv2d, batchNormalization, layerNormalization), ' +
+      'so training has nothing to learn; add { "type": "dense", ... } as the output layer', model.layersProp.value, model.layersProp.path);
+    return undefined;
+  }
   if (shapes.outputShape && dataShape && data.dataset) {
     const lossProp = trainingNode ? findProp(trainingNode, '/training', 'loss') : undefined;
     checkOutput(r, { layers, outputShape: shapes.outputShape, dataset: dataShape, datasetName: data.dataset, loss: training.loss, lossProp });
   }
   if (data.data && dataShape) checkBatchSize(r, data.data.samples, data.data.validationSplit, training, trainingNode);
   return layers;
+}
+
+/** True when the layer, or a layer inside it, has trainable weights (a residual block's projection counts). */
+function hasWeights(s: LayerShape): boolean {
+  switch (s.layer.type) {
+    case 'dense':
+    case 'conv2d':
+    case 'batchNormalization':
+    case 'layerNormalization':
+      return true;
+    case 'residual':
+      return s.projection === true || (s.inner ?? []).some(hasWeights);
+    case 'activation':
+    case 'dropout':
+    case 'flatten':
+    case 'maxPooling2d':
+      return false;
+  }
 }
 
 /** When the first layer wants images but inputShape flattened them, say which inputShape would work. */

@@ -59,6 +59,23 @@ suite('training from VS Code', () => {
     assert.strictEqual(listRuns(runsDir()).length, before, 'no run directory was created');
   });
 
+  test('identical lint findings on layers written out one by one: one Problems entry with the others as related information', async () => {
+    const layer = '      { "type": "dense", "units": 16, "activation": "relu" },';
+    const text = ['{', '  "data": { "dataset": "spiral" },', '  "model": {', '    "inputShape": [2],', '    "layers": [',
+      ...Array<string>(8).fill(layer), '      { "type": "dense", "units": 3, "activation": "softmax" }', '    ]', '  }', '}', ''].join('\n');
+    const uri = writeSpec('eight-relu.gradscope.json', text);
+    await vscode.window.showTextDocument(uri);
+    const found = await until('the initializer-mismatch problem', () => {
+      const list = vscode.languages.getDiagnostics(uri).filter((d) => codeOf(d) === 'initializer-mismatch');
+      return list.length > 0 && list;
+    });
+    assert.strictEqual(found.length, 1);
+    assert.strictEqual(found[0].range.start.line, 5);
+    const related = found[0].relatedInformation ?? [];
+    assert.deepStrictEqual(related.map((r) => r.location.range.start.line), [6, 7, 8, 9, 10, 11, 12]);
+    assert.ok(related.every((r) => r.location.uri.toString() === uri.toString() && r.message.length > 0));
+  });
+
   test('the exploding example diverges: a non-finite diagnostic on the repeated dense entry, naming the copy', async () => {
     const uri = specUri('exploding-init.gradscope.json');
     await vscode.commands.executeCommand('gradscope.train', uri);

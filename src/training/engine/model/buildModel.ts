@@ -15,7 +15,10 @@ export interface WeightedLayer {
   kernel: tf.LayerVariable;
   /** Bias or beta; absent when the layer has none. */
   bias?: tf.LayerVariable;
-  /** Index into the model's outputs of the activation whose units belong to this layer. */
+  /**
+   * Index into the model's outputs of the activation whose units belong to this layer: 0 when that activation
+   * is the model output itself (an output activation not fused into the loss), which is never listed twice.
+   */
   activationOutput?: number;
   /** The activation applied to those units (the layer's own, or a following `activation` layer's). */
   monitoredActivation?: ActivationName;
@@ -54,7 +57,8 @@ function mix(seed: number, ordinal: number, salt: number): number {
 class Builder {
   readonly layers: LayerSummary[] = [];
   readonly weighted: WeightedLayer[] = [];
-  readonly monitored: tf.SymbolicTensor[] = [];
+  /** Measured activations in model order, with the layer each belongs to; indices are assigned in `outputs`. */
+  private readonly monitored: { entry: WeightedLayer; tensor: tf.SymbolicTensor }[] = [];
   readonly clock: StepClock = { step: 0 };
   private readonly counters = new Map<string, number>();
   private ordinal = 0;
@@ -96,8 +100,21 @@ class Builder {
   monitor(entry: WeightedLayer, out: tf.SymbolicTensor, activation: ActivationName): void {
     if (!familyOf(activation)) return;
     entry.monitoredActivation = activation;
-    entry.activationOutput = this.monitored.length + 1; // output 0 is the model output
-    this.monitored.push(out);
+    this.monitored.push({ entry, tensor: out });
+  }
+
+  /**
+   * The model's outputs: `output` first, then each measured activation once. A measured activation that IS the
+   * output (a relu/tanh/sigmoid last layer not fused into the loss) reads output 0: TensorFlow.js only warns
+   * about a tensor listed twice and then returns null for one of the copies.
+   */
+  outputs(output: tf.SymbolicTensor): tf.SymbolicTensor[] {
+    const outputs = [output];
+    for (const { entry, tensor } of this.monitored) {
+      const known = outputs.indexOf(tensor);
+      entry.activationOutput = known >= 0 ? known : outputs.push(tensor) - 1;
+    }
+    return outputs;
   }
 }
 
@@ -170,7 +187,25 @@ function buildSequence(b: Builder, specs: ResolvedLayer[], input: tf.SymbolicTen
   return x;
 }
 
+/** An error of TensorFlow.js while building a layer, said with the spec entry it was built from. */
+export class ModelBuildError extends Error {
+  constructor(readonly specPath: string, readonly layerType: string, cause: unknown) {
+    super(`cannot build the ${layerType} layer at ${specPath}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'ModelBuildError';
+  }
+}
+
 function buildLayer(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTensor, state: SequenceState, fused: boolean): tf.SymbolicTensor {
+  try {
+    return buildLayerUnchecked(b, spec, x, state, fused);
+  } catch (err) {
+    // The innermost layer names the problem; enclosing residual blocks pass it on unchanged.
+    if (err instanceof ModelBuildError) throw err;
+    throw new ModelBuildError(spec.specPath, spec.type, err);
+  }
+}
+
+function buildLayerUnchecked(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTensor, state: SequenceState, fused: boolean): tf.SymbolicTensor {
   switch (spec.type) {
     case 'dense':
     case 'conv2d':
@@ -242,12 +277,16 @@ export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
     ? fusedOutputActivation(last.activation, spec.training.loss)
     : 'linear';
   const output = buildSequence(b, layers, input, outputActivation !== 'linear');
-  const model = tf.model({ inputs: input, outputs: [output, ...b.monitored], name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') || 'model' });
+  const model = tf.model({ inputs: input, outputs: b.outputs(output), name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') || 'model' });
   return { model, layers: b.layers, weighted: b.weighted, outputActivation, clock: b.clock };
 }
 
 /** Runs the model; always a list (output 0, then the measured activations), even when nothing is measured. */
 export function applyModel(built: BuiltModel, x: tf.Tensor, training: boolean): tf.Tensor[] {
-  const outputs = built.model.apply(x, { training }) as tf.Tensor | tf.Tensor[];
-  return Array.isArray(outputs) ? outputs : [outputs];
+  const result = built.model.apply(x, { training }) as tf.Tensor | tf.Tensor[];
+  const outputs = Array.isArray(result) ? result : [result];
+  // A missing output would otherwise surface far away, as "Cannot set properties of null" inside tf.keep.
+  const missing = outputs.findIndex((t) => !(t instanceof tf.Tensor));
+  if (missing >= 0) throw new Error(`model ${built.model.name}: output ${missing} of ${outputs.length} was not computed`);
+  return outputs;
 }

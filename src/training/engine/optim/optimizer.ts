@@ -11,7 +11,7 @@ export function makeOptimizer(spec: OptimizerSpec): ScheduledOptimizer {
   const lr = spec.learningRate;
   switch (spec.type) {
     case 'sgd': {
-      const opt = spec.momentum > 0 ? tf.train.momentum(lr, spec.momentum, spec.nesterov) : tf.train.sgd(lr);
+      const opt = spec.momentum > 0 ? new MomentumOptimizer(lr, spec.momentum, spec.nesterov) : tf.train.sgd(lr);
       return { optimizer: opt, setLearningRate: (v) => opt.setLearningRate(v) };
     }
     case 'adam':
@@ -20,6 +20,17 @@ export function makeOptimizer(spec: OptimizerSpec): ScheduledOptimizer {
       return withField(tf.train.rmsprop(lr, 0.9, spec.momentum, spec.epsilon));
     case 'adagrad':
       return withField(tf.train.adagrad(lr));
+  }
+}
+
+/**
+ * TensorFlow.js's momentum optimizer without its leak: its dispose() forgets the learning-rate scalar it
+ * inherits from SGD (tensorflow/tfjs#4647), one tensor per run.
+ */
+class MomentumOptimizer extends tf.MomentumOptimizer {
+  override dispose(): void {
+    super.dispose();
+    this.c.dispose();
   }
 }
 
