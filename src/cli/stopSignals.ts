@@ -1,6 +1,7 @@
 // Ctrl-C (SIGINT) and SIGTERM while `gradscope train` runs: the first asks the engine to stop after the current step
 // (the run ends `stopped`, everything measured kept, the summary printed); a second one ends the engine at once
 // (the run is still recorded as `stopped`). The exit code is 128 + the first signal's number.
+import type { ExitCode } from '../shared/exitCodes';
 import type { RunHandle } from '../training/run/runner';
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
@@ -15,11 +16,21 @@ export const SAME_REQUEST_MS = 300;
 export class StopOnSignals {
   private first: { signal: StopSignal; at: number } | undefined;
   private killed = false;
-  private readonly listeners: Array<[StopSignal, () => void]>;
+  private over = false;
+  private exitCode: ExitCode | undefined;
 
+  /**
+   * Listens for the rest of the process's life: once `handle.done` settles, a signal no longer stops anything; it is
+   * ignored while the summary prints, and ends the process with the run's exit code once finished() has it.
+   */
   constructor(private readonly handle: RunHandle, private readonly out: NodeJS.WritableStream) {
-    this.listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => [signal, () => this.received(signal)]);
-    for (const [signal, listener] of this.listeners) process.on(signal, listener);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => this.received(signal));
+    void handle.done.then(() => { this.over = true; });
+  }
+
+  /** The run is over and reported; a late Ctrl-C exits with `code` instead of dying by the signal. */
+  finished(code: ExitCode): void {
+    this.exitCode = code;
   }
 
   /** The first signal received, if any: it decides the exit code. */
@@ -28,6 +39,9 @@ export class StopOnSignals {
   }
 
   private received(signal: StopSignal): void {
+    if (this.exitCode !== undefined) process.exit(this.exitCode);
+    // The run is over and its summary is being printed: a late Ctrl-C must not cut it short.
+    if (this.over) return;
     const now = Date.now();
     if (!this.first) {
       this.first = { signal, at: now };
@@ -40,9 +54,5 @@ export class StopOnSignals {
     this.killed = true;
     this.out.write('stopping at once: the run is kept up to its last recorded step\n');
     this.handle.kill();
-  }
-
-  dispose(): void {
-    for (const [signal, listener] of this.listeners) process.off(signal, listener);
   }
 }

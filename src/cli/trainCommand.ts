@@ -3,13 +3,13 @@
 import * as path from 'path';
 import type { DiagnosticEvent, EngineMessage, LayerStepMetrics, RunEndEvent, RunStartEvent, StartOptions } from '../shared/engineProtocol';
 import { EXIT, exitCodeForRun, type ExitCode } from '../shared/exitCodes';
-import { startRun } from '../training/run/runner';
+import { startRun, type RunOutcome } from '../training/run/runner';
 import { formatProblem, parseSpecFile } from '../training/spec/parse';
 import type { SpecProblem } from '../training/spec/types';
 import { UsageError } from './args';
 import { displayPath } from './displayPath';
 import { ProgressBar } from './progress';
-import { StopOnSignals } from './stopSignals';
+import { StopOnSignals, type StopSignal } from './stopSignals';
 import { formatLayerTable } from './summaryTable';
 
 export function printProblems(file: string, problems: SpecProblem[]): void {
@@ -116,18 +116,24 @@ export async function runTrain(file: string, values: Record<string, string | boo
   const seen: Seen = { diagnostics: [] };
   const handle = startRun(options, messageHandler(json, bar, seen));
   const signals = new StopOnSignals(handle, process.stderr);
-  const outcome = await handle.done.finally(() => signals.dispose());
+  const outcome = await handle.done;
+  const code = finish(outcome, seen, json, bar, signals.signal);
+  signals.finished(code);
+  return code;
+}
 
+/** The exit code of a run that is over, after its summary (human mode) and its error, if any, are printed. */
+function finish(outcome: RunOutcome, seen: Seen, json: boolean, bar: ProgressBar, signal: StopSignal | undefined): ExitCode {
   const end = seen.end ?? outcome.end;
   if (!end) {
     // No run started: the engine said why (invalid spec, a backend that is not installed) on its way out.
     if (outcome.exitCode === EXIT.invalidSpec || outcome.exitCode === EXIT.usage) return outcome.exitCode;
-    if (signals.signal) return exitCodeForRun('stopped', signals.signal);
+    if (signal) return exitCodeForRun('stopped', signal);
     process.stderr.write(`gradscope: the engine ended before starting a run (${outcome.signal ?? `exit code ${outcome.exitCode}`})\n`);
     return EXIT.divergedOrFailed;
   }
   bar.clear();
   if (!json) printSummary(seen, end, outcome.runDir);
   if (end.error) process.stderr.write(`error: ${end.error}\n`);
-  return exitCodeForRun(end.status, signals.signal);
+  return exitCodeForRun(end.status, signal);
 }
