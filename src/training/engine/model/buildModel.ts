@@ -150,8 +150,10 @@ function buildKernelLayer(b: Builder, spec: Extract<ResolvedLayer, { type: 'dens
   const pre = layer.apply(x) as tf.SymbolicTensor;
   const out = fusedActivation ? pre : applyActivation(b, pre, spec.activation, name);
   const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer);
-  if (spec.activation === 'linear') state.pending = entry;
-  else if (!fusedActivation) b.monitor(entry, out, spec.activation);
+  // A linear layer waits for an `activation` layer to claim its units; any other kernel layer ends the wait of an
+  // earlier one, whose units it has replaced by its own.
+  state.pending = spec.activation === 'linear' ? entry : undefined;
+  if (spec.activation !== 'linear' && !fusedActivation) b.monitor(entry, out, spec.activation);
   return out;
 }
 
