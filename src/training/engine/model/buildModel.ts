@@ -61,6 +61,8 @@ class Builder {
   private readonly monitored: { entry: WeightedLayer; tensor: tf.SymbolicTensor }[] = [];
   readonly clock: StepClock = { step: 0 };
   private readonly counters = new Map<string, number>();
+  /** Every layer applied so far, so that a model that fails half-way can give back the weights it made. */
+  private readonly applied: tf.layers.Layer[] = [];
   private ordinal = 0;
 
   constructor(private readonly seed: number) {}
@@ -70,9 +72,6 @@ class Builder {
     this.counters.set(kind, n);
     return `${kind}_${n}`;
   }
-
-  /** Every layer applied so far, so that a model that fails half-way can give back the weights it made. */
-  private readonly applied: tf.layers.Layer[] = [];
 
   /** Applies a layer to symbolic inputs (creating its weights) and remembers it. */
   apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor {
@@ -187,7 +186,7 @@ function project(b: Builder, origin: LayerOrigin, x: tf.SymbolicTensor, target: 
   const out = b.apply(layer, x);
   const got = out.shape.slice(1) as number[];
   if (got.join() !== target.join()) {
-    throw new Error(`residual block at ${origin.specPath}: cannot project shape [${source}] onto [${target}]`);
+    throw new Error(`cannot project the block's input shape [${source}] onto its output shape [${target}]`);
   }
   b.addWeighted(b.summarize(name, 'projection', origin, layer, out), layer);
   return out;
