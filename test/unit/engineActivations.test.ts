@@ -53,6 +53,17 @@ describe('dead units and saturation on constructed weights', () => {
     assert.strictEqual(n.layers![1].deadUnits, undefined, 'batch normalization reports no units of its own');
   });
 
+  it('does not attribute an `activation` layer to a linear layer two kernel layers back', async () => {
+    // dense_1 (linear, 3 units) → dense_2 (relu, 5 units) → tanh: the tanh acts on dense_2's units, not dense_1's.
+    const n = await measure([
+      { type: 'dense', units: 3 }, { type: 'dense', units: 5, activation: 'relu' }, { type: 'activation', activation: 'tanh' },
+      { type: 'dense', units: 2, activation: 'softmax' },
+    ], [4], (m) => m.getWeights(), batch(), 2);
+    assert.strictEqual(n.layers![0].saturation, undefined, 'dense_1 has no measured activation');
+    assert.strictEqual(n.layers![0].deadUnits, undefined);
+    assert.ok(n.layers![1].deadUnits !== undefined && n.layers![1].deadUnits <= 5, 'dense_2 reports its relu units');
+  });
+
   it('counts a conv filter as dead when it is ≤ 0 at every position of every sample', async () => {
     const n = await measure([
       { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' }, { type: 'flatten' },

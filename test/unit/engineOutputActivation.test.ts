@@ -8,6 +8,7 @@ import { buildModel, ModelBuildError } from '../../src/training/engine/model/bui
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import { runStep, unpackStep } from '../../src/training/engine/step';
 import { train } from '../../src/training/engine/trainer';
+import { parseSpecText } from '../../src/training/spec/parse';
 import type { ParsedSpec } from '../../src/training/spec/types';
 import { parsedSpec, useBackend } from './support/specs';
 
@@ -99,5 +100,20 @@ describe('output activations not fused into the loss', () => {
     s.model.layers[0] = { ...s.model.layers[0], type: 'conv2d', filters: 2, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu' } as ParsedSpec['model']['layers'][number];
     assert.throws(() => buildModel(s, 1), (err: unknown) => err instanceof ModelBuildError
       && err.message.startsWith('cannot build the conv2d layer at /model/layers/0: ') && err.specPath === '/model/layers/0');
+  });
+
+  it('a run whose model cannot be built fails with the layer\'s line and column in the spec text', async () => {
+    const text = '{\n  "data": { "dataset": "blobs", "features": 4, "classes": 3, "samples": 24 },\n  "model": { "inputShape": [4], "layers": [\n' +
+      '    { "type": "dense", "units": 6, "activation": "tanh" },\n    { "type": "dense", "units": 3, "activation": "softmax" }\n  ] }\n}\n';
+    const s = parseSpecText(text, '/virtual/unbuildable.gradscope.json').spec;
+    assert.ok(s);
+    // The second layer fails: the weights of the first one, already made, must go too.
+    s.model.layers[1] = { ...s.model.layers[1], type: 'conv2d', filters: 2, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu' } as ParsedSpec['model']['layers'][number];
+    const before = tf.memory().numTensors;
+    await assert.rejects(train({
+      spec: s, specFile: '/virtual/unbuildable.gradscope.json', runId: 'unbuildable', runDir: '/virtual', backend: 'wasm',
+      emit: () => undefined, shouldStop: () => false, specText: text,
+    }), /^ModelBuildError: cannot build the conv2d layer at \/model\/layers\/1 \(line 5, column 5\): /);
+    assert.strictEqual(tf.memory().numTensors, before, 'nothing is left of the half-built model');
   });
 });

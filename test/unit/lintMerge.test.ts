@@ -3,6 +3,7 @@
 
 import * as assert from 'node:assert/strict';
 import { applyPatchToText } from '../../src/training/fixes/applyPatch';
+import { mergeIdenticalFindings } from '../../src/training/lint/mergeFindings';
 import { formatProblem, parseSpecText } from '../../src/training/spec/parse';
 import type { SpecProblem } from '../../src/training/spec/types';
 
@@ -80,5 +81,21 @@ describe('lint: one finding for identical layers', () => {
     assert.equal(found.length, 1);
     assert.equal(found[0].related, undefined);
     assert.doesNotMatch(found[0].message, /the same for/);
+  });
+
+  it('merges patches last layer first and makes an edit shared by every patch once; findings off the layers stay apart', () => {
+    const range = (line: number): SpecProblem['range'] => ({ start: { line, column: 1 }, end: { line, column: 2 }, offset: line, length: 1 });
+    const finding = (specPath: string, line: number): SpecProblem => ({
+      severity: 'warning', code: 'c', message: 'm', specPath, range: range(line),
+      fixes: [{ title: 't', patch: [{ op: 'add', path: `${specPath}/x`, value: 1 }, { op: 'add', path: '/training/clipNorm', value: 1 }] }],
+    });
+    const lr = (line: number): SpecProblem => ({ severity: 'info', code: 'c', message: 'm', specPath: '/training/optimizer', range: range(line) });
+    const merged = mergeIdenticalFindings([finding('/model/layers/0', 3), lr(9), finding('/model/layers/1', 4), lr(10)]);
+    assert.equal(merged.length, 3);
+    assert.deepEqual(merged[0].fixes?.[0].patch, [
+      { op: 'add', path: '/model/layers/1/x', value: 1 }, { op: 'add', path: '/training/clipNorm', value: 1 }, { op: 'add', path: '/model/layers/0/x', value: 1 },
+    ]);
+    assert.equal(merged[0].fixes?.[0].title, 't, and the same for the 1 other layer like it');
+    assert.deepEqual(merged.slice(1).map((p) => p.related), [undefined, undefined]);
   });
 });

@@ -252,6 +252,11 @@ describe('engine: properties on random valid specs', () => {
     const examples: [string][] = [
       [crashCase('relu', 'categoricalCrossentropy')], [crashCase('sigmoid', 'categoricalCrossentropy')],
       [crashCase('sigmoid', 'meanSquaredError')], [crashCase('tanh', 'meanSquaredError')], [crashCase('relu', 'meanSquaredError')],
+      // Found by this test: an activation layer measured as the units of a linear layer two kernel layers back.
+      // Its relu units are all dead (zero kernel, bias −1), so the elu after it has 4 dead units for a 1-unit layer.
+      [caseText('categoricalCrossentropy', (units) => [{ type: 'dense', units: 1 },
+        { type: 'dense', units: 4, activation: 'relu', kernelInitializer: 'zeros', biasInitializer: { type: 'constant', value: -1 } },
+        { type: 'activation', activation: 'elu' }, { type: 'dense', units }])],
       // softmax over one unit is refused by the parser, so softmax gets the loss with one unit per class.
       ...ACTIVATIONS.map((a, i): [string] => [everywhere(a, a === 'softmax' ? 'categoricalCrossentropy' : LOSSES[i % LOSSES.length])]),
     ];

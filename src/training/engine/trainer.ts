@@ -10,9 +10,10 @@ import { createDiagnoser } from '../diagnosis/diagnoser';
 import type { Thresholds } from '../diagnosis/types';
 import { BestTracker } from './earlyStopping';
 import { evaluate } from './evaluate';
-import { buildModel } from './model/buildModel';
+import { buildModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
 import { learningRateAt } from './optim/schedule';
+import { rangeOfPath } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
 import { runStep, unpackStep, type StepNumbers } from './step';
 
@@ -41,13 +42,24 @@ function isFiniteStep(n: StepNumbers): boolean {
   return (n.layers ?? []).every((l) => Number.isFinite(l.gradNorm) && Number.isFinite(l.weightNorm));
 }
 
+/** buildModel, with a layer TensorFlow.js refuses named by its line and column in the spec text when there is one. */
+function buildModelAt(spec: ParsedSpec, specText: string | undefined): BuiltModel {
+  try {
+    return buildModel(spec, spec.seed);
+  } catch (err) {
+    const range = err instanceof ModelBuildError && specText !== undefined ? rangeOfPath(specText, err.specPath) : undefined;
+    if (!range || !(err instanceof ModelBuildError)) throw err;
+    throw new ModelBuildError(err.specPath, err.layerType, err.reason, `line ${range.start.line}, column ${range.start.column}`);
+  }
+}
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const { spec, emit } = opts;
   const t0 = Date.now();
   const dataset = loadDataset(spec.data, spec.seed);
-  const built = buildModel(spec, spec.seed);
+  const built = buildModelAt(spec, opts.specText);
   const outputShape = built.model.outputs[0].shape;
   const shapes: TensorShapes = { inputShape: spec.model.inputShape, outputUnits: outputShape[outputShape.length - 1] ?? 1 };
   const train = encodeSplit(dataset, dataset.train, shapes.outputUnits);

@@ -41,7 +41,13 @@ function linesNote(group: SpecProblem[]): string {
 /** Fix i of the merged finding: fix i of every finding, the last layer's patch first so no edit shifts another. */
 function mergedFix(group: SpecProblem[], i: number): SpecFix {
   const byPath = new Map(group.map((p) => [p.specPath, p.fixes?.[i]?.patch ?? []]));
-  const patch = reverseDocumentOrder(group.map((p) => p.specPath)).flatMap((path) => byPath.get(path) ?? []);
+  const all = reverseDocumentOrder(group.map((p) => p.specPath)).flatMap((path) => byPath.get(path) ?? []);
+  // An edit outside the layers (e.g. setting clipNorm) is the same in every finding's patch: make it once.
+  const seen = new Set<string>();
+  const patch = all.filter((op) => {
+    const key = JSON.stringify(op);
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
   const title = group[0].fixes?.[i]?.title ?? '';
   return { title: `${title}, and the same for the ${group.length - 1} other layer${group.length > 2 ? 's' : ''} like it`, patch };
 }

@@ -67,13 +67,13 @@ function readMonitor(r: Reporter, f: Fields): Record<string, number> | undefined
   if (!obj) return undefined;
   const out: Record<string, number> = {};
   for (const p of obj.props.values()) {
-    const value = readNumber(r, p.value, p.path, `"monitor.${p.name}"`, {});
     if (!THRESHOLD_NAMES.includes(p.name)) {
       const hint = didYouMean(p.name, THRESHOLD_NAMES);
       r.warning('unknown-threshold', `unknown threshold "${p.name}" in "monitor"${hint}; it is ignored and the default applies` +
         (hint === '' ? ` (thresholds: ${THRESHOLD_NAMES.join(', ')})` : ''), p.key, p.path);
       continue;
     }
+    const value = readNumber(r, p.value, p.path, `"monitor.${p.name}"`, {});
     if (value !== undefined) out[p.name] = value;
   }
   return out;

@@ -61,6 +61,8 @@ class Builder {
   private readonly monitored: { entry: WeightedLayer; tensor: tf.SymbolicTensor }[] = [];
   readonly clock: StepClock = { step: 0 };
   private readonly counters = new Map<string, number>();
+  /** Every layer applied so far, so that a model that fails half-way can give back the weights it made. */
+  private readonly applied: tf.layers.Layer[] = [];
   private ordinal = 0;
 
   constructor(private readonly seed: number) {}
@@ -69,6 +71,17 @@ class Builder {
     const n = (this.counters.get(kind) ?? 0) + 1;
     this.counters.set(kind, n);
     return `${kind}_${n}`;
+  }
+
+  /** Applies a layer to symbolic inputs (creating its weights) and remembers it. */
+  apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor {
+    this.applied.push(layer);
+    return layer.apply(x) as tf.SymbolicTensor;
+  }
+
+  /** Disposes the weights of every layer applied, including one that failed while building. */
+  disposeWeights(): void {
+    for (const layer of this.applied) for (const w of layer.weights) w.dispose();
   }
 
   nextSeed(salt: number): number {
@@ -130,7 +143,7 @@ interface SequenceState {
 
 function applyActivation(b: Builder, x: tf.SymbolicTensor, activation: ActivationName, owner: string): tf.SymbolicTensor {
   if (activation === 'linear') return x;
-  return activationLayer(activation, `${owner}_${activation}`).apply(x) as tf.SymbolicTensor;
+  return b.apply(activationLayer(activation, `${owner}_${activation}`), x);
 }
 
 function buildKernelLayer(b: Builder, spec: Extract<ResolvedLayer, { type: 'dense' | 'conv2d' }>, x: tf.SymbolicTensor,
@@ -147,11 +160,13 @@ function buildKernelLayer(b: Builder, spec: Extract<ResolvedLayer, { type: 'dens
     : tf.layers.conv2d({
       ...common, filters: spec.filters, kernelSize: spec.kernelSize, strides: spec.strides, padding: spec.padding,
     });
-  const pre = layer.apply(x) as tf.SymbolicTensor;
+  const pre = b.apply(layer, x);
   const out = fusedActivation ? pre : applyActivation(b, pre, spec.activation, name);
   const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer);
-  if (spec.activation === 'linear') state.pending = entry;
-  else if (!fusedActivation) b.monitor(entry, out, spec.activation);
+  // A linear layer waits for an `activation` layer to claim its units; any other kernel layer ends the wait of an
+  // earlier one, whose units it has replaced by its own.
+  state.pending = spec.activation === 'linear' ? entry : undefined;
+  if (spec.activation !== 'linear' && !fusedActivation) b.monitor(entry, out, spec.activation);
   return out;
 }
 
@@ -168,10 +183,10 @@ function project(b: Builder, origin: LayerOrigin, x: tf.SymbolicTensor, target: 
       kernelInitializer: makeInitializer('glorotUniform', b.nextSeed(3)),
     });
   }
-  const out = layer.apply(x) as tf.SymbolicTensor;
+  const out = b.apply(layer, x);
   const got = out.shape.slice(1) as number[];
   if (got.join() !== target.join()) {
-    throw new Error(`residual block at ${origin.specPath}: cannot project shape [${source}] onto [${target}]`);
+    throw new Error(`cannot project the block's input shape [${source}] onto its output shape [${target}]`);
   }
   b.addWeighted(b.summarize(name, 'projection', origin, layer, out), layer);
   return out;
@@ -189,9 +204,14 @@ function buildSequence(b: Builder, specs: ResolvedLayer[], input: tf.SymbolicTen
 
 /** An error of TensorFlow.js while building a layer, said with the spec entry it was built from. */
 export class ModelBuildError extends Error {
-  constructor(readonly specPath: string, readonly layerType: string, cause: unknown) {
-    super(`cannot build the ${layerType} layer at ${specPath}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  readonly reason: string;
+
+  /** `where` is the entry's place in the text when known, e.g. "line 5, column 7". */
+  constructor(readonly specPath: string, readonly layerType: string, cause: unknown, where?: string) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot build the ${layerType} layer at ${specPath}${where ? ` (${where})` : ''}: ${reason}`);
     this.name = 'ModelBuildError';
+    this.reason = reason;
   }
 }
 
@@ -213,7 +233,7 @@ function buildLayerUnchecked(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTens
     case 'activation': {
       const name = b.name('activation');
       const layer = activationLayer(spec.activation, name);
-      const out = layer.apply(x) as tf.SymbolicTensor;
+      const out = b.apply(layer, x);
       b.summarize(name, 'activation', spec, layer, out, spec.activation);
       if (state.pending) b.monitor(state.pending, out, spec.activation);
       state.pending = undefined;
@@ -225,14 +245,14 @@ function buildLayerUnchecked(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTens
       const layer = spec.type === 'batchNormalization'
         ? tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon })
         : tf.layers.layerNormalization({ name, epsilon: spec.epsilon });
-      const out = layer.apply(x) as tf.SymbolicTensor;
+      const out = b.apply(layer, x);
       b.addWeighted(b.summarize(name, spec.type, spec, layer, out), layer);
       return out; // a pending kernel layer stays pending: dense → norm → activation is the usual order
     }
     case 'dropout': {
       const name = b.name('dropout');
       const layer = new SeededDropout({ name, rate: spec.rate, seed: b.nextSeed(4), clock: b.clock });
-      const out = layer.apply(x) as tf.SymbolicTensor;
+      const out = b.apply(layer, x);
       b.summarize(name, 'dropout', spec, layer, out);
       return out;
     }
@@ -242,7 +262,7 @@ function buildLayerUnchecked(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTens
       const layer = spec.type === 'flatten'
         ? tf.layers.flatten({ name })
         : tf.layers.maxPooling2d({ name, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding });
-      const out = layer.apply(x) as tf.SymbolicTensor;
+      const out = b.apply(layer, x);
       b.summarize(name, spec.type, spec, layer, out);
       state.pending = undefined;
       return out;
@@ -253,7 +273,7 @@ function buildLayerUnchecked(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTens
       const skip = target.join() === x.shape.slice(1).join() ? x : project(b, spec, x, target);
       const name = b.name('residual');
       const layer = tf.layers.add({ name });
-      const out = layer.apply([inner, skip]) as tf.SymbolicTensor;
+      const out = b.apply(layer, [inner, skip]);
       b.summarize(name, 'residual', spec, layer, out);
       state.pending = undefined;
       return out;
@@ -276,8 +296,14 @@ export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
   const outputActivation = last && (last.type === 'dense' || last.type === 'conv2d')
     ? fusedOutputActivation(last.activation, spec.training.loss)
     : 'linear';
-  const output = buildSequence(b, layers, input, outputActivation !== 'linear');
-  const model = tf.model({ inputs: input, outputs: b.outputs(output), name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') || 'model' });
+  let model: tf.LayersModel;
+  try {
+    const output = buildSequence(b, layers, input, outputActivation !== 'linear');
+    model = tf.model({ inputs: input, outputs: b.outputs(output), name: spec.name.replace(/[^A-Za-z0-9_]/g, '_') || 'model' });
+  } catch (err) {
+    b.disposeWeights();
+    throw err;
+  }
   return { model, layers: b.layers, weighted: b.weighted, outputActivation, clock: b.clock };
 }
 
