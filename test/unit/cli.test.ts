@@ -190,7 +190,9 @@ describe('gradscope CLI', () => {
   it("the README's exit-code table is the exit-code module's", () => {
     const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
     const table = readme.slice(readme.indexOf('| exit code | meaning |'));
-    const rows = table.split('\n').slice(2).filter((l) => l.startsWith('|')).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    const lines = table.split('\n').slice(2);
+    const end = lines.findIndex((l) => !l.startsWith('|'));
+    const rows = lines.slice(0, end < 0 ? lines.length : end).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
     assert.deepStrictEqual(rows, EXIT_MEANINGS.map(([code, meaning]) => [String(code), meaning]));
     assert.deepStrictEqual([...new Set(EXIT_MEANINGS.map(([code]) => code))].sort((a, b) => a - b), Object.values(EXIT).sort((a, b) => a - b), 'every code has one meaning');
   });
