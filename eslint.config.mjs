@@ -59,6 +59,9 @@ export default defineConfig(
       '@typescript-eslint/explicit-module-boundary-types': 'error',
       eqeqeq: ['error', 'smart'],
       '@typescript-eslint/no-restricted-imports': restrictImports(noTensorflow),
+      // A `let` read by a callback created before its one assignment (the webview's dashboard and its redraw
+      // scheduler need each other) cannot be a `const`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {
@@ -68,7 +71,11 @@ export default defineConfig(
   {
     // The engine process is the one place that loads TensorFlow.js; the unit tests and the benchmark drive it.
     files: ['src/training/engine/**/*.ts', 'test/unit/**/*.ts', 'bench/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': restrictImports(noVscode) },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': restrictImports(noVscode),
+      // tfjs-node is an optional dependency: loaded with a plain require inside a try, so a missing one is a message.
+      '@typescript-eslint/no-require-imports': ['error', { allow: ['^@tensorflow/tfjs-node$'] }],
+    },
   },
 
   prettier,

@@ -153,7 +153,7 @@ describe('backend', function () {
   });
 
   describe('initBackend', () => {
-    it('picks wasm on this machine (tfjs-node is not installed) and installs our kernels', async () => {
+    it('picks wasm on this machine (tfjs-node is not installed) and installs our kernels', () => {
       assert.strictEqual(initial, 'wasm');
       assert.strictEqual(tf.getBackend(), 'wasm');
       assert.ok(wasmKernelsInstalled());
@@ -173,6 +173,7 @@ describe('backend', function () {
     it('switches to a forced cpu backend and back, printing nothing (no "install tfjs-node" banner)', async () => {
       const printed: unknown[][] = [];
       const methods = ['log', 'info', 'warn', 'error'] as const;
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back on console
       const originals = methods.map((m) => console[m]);
       methods.forEach((m) => { console[m] = (...args: unknown[]): void => { printed.push(args); }; });
       try {

@@ -133,7 +133,7 @@ function concrete(choice: OpChoice, doc: unknown): JsonPatchOperation {
       const actual = target.reduce<unknown>((v, s) => (v as Record<string, unknown>)[s], doc);
       return { op: 'test', path, value: choice.dash ? choice.value : (actual as Json) };
     }
-    default: return { op: choice.op, path, value: choice.value };
+    case 'add': case 'replace': return { op: choice.op, path, value: choice.value };
   }
 }
 

@@ -77,7 +77,7 @@ function orderedInputs(inputs: tf.NamedTensorInfoMap): tf.TensorInfo[] {
 
 function wasmKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const wasm = backend as BackendWasm;
-  const ops = JSON.parse(String(attrs?.ops)) as StatOp[];
+  const ops = JSON.parse(attrs?.ops as string) as StatOp[];
   const infos = orderedInputs(inputs);
   const out = wasm.makeOutput([ops.reduce((n, op) => n + statWidth(op), 0)], 'float32');
   // Views are taken after the only allocation: a growing heap invalidates older views.
@@ -93,7 +93,7 @@ interface CpuLike {
 
 function cpuKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const cpu = backend as CpuLike;
-  const ops = JSON.parse(String(attrs?.ops)) as StatOp[];
+  const ops = JSON.parse(attrs?.ops as string) as StatOp[];
   const infos = orderedInputs(inputs);
   const values = infos.map((t) => cpu.data.get(t.dataId).values as Float32Array);
   const stats = computeStats(values, infos.map(lastAxis), ops);

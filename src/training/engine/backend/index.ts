@@ -22,7 +22,7 @@ async function loadTensorflow(): Promise<void> {
     // A plain require: the package is optional, so there are no types for it to import.
     require('@tensorflow/tfjs-node');
   } catch (err) {
-    throw new Error(`@tensorflow/tfjs-node is not installed or failed to load: ${(err as Error).message}`);
+    throw new Error(`@tensorflow/tfjs-node is not installed or failed to load: ${(err as Error).message}`, { cause: err });
   }
   // tfjs-node registers its backend with whichever tfjs-core it resolved; it must be ours.
   if (tf.findBackendFactory('tensorflow') == null) {
@@ -80,7 +80,7 @@ async function select(preferred: Backend | undefined): Promise<Backend> {
     try {
       await LOADERS[preferred]();
     } catch (err) {
-      throw new Error(`Cannot use the '${preferred}' TensorFlow.js backend: ${(err as Error).message}`);
+      throw new Error(`Cannot use the '${preferred}' TensorFlow.js backend: ${(err as Error).message}`, { cause: err });
     }
     initialised = true;
     return preferred;
