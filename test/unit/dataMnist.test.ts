@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import { loadDataset } from '../../src/training/data/load';
 import { MNIST_PIXELS, balancedQuotas, loadMnistDigits } from '../../src/training/data/mnistDigits';
 import { createRng } from '../../src/training/data/random';
-import { Split } from '../../src/training/data/types';
-import { DataSpec } from '../../src/training/spec/types';
+import { type Split } from '../../src/training/data/types';
+import { type DataSpec } from '../../src/training/spec/types';
 
 function spec(overrides: Partial<DataSpec>): DataSpec {
   return {

@@ -114,7 +114,7 @@ describe('training loop', () => {
       if (count >= 5 && requestedAt < 0) requestedAt = count;
       return requestedAt >= 0;
     });
-    assert.strictEqual((end as RunEndEvent).status, 'stopped');
+    assert.strictEqual((end).status, 'stopped');
     assert.strictEqual(steps.length, requestedAt, 'no further step after the request');
   });
 });

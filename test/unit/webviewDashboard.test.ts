@@ -466,7 +466,7 @@ describe('dashboard model (the webview\u2019s copy of the history)', () => {
     for (let i = 100; i < all.length; i += 37) assert.ok(applyEvents(model, { type: 'events', runId: start.runId, events: all.slice(i, i + 37) }));
     assert.deepStrictEqual(model.history, historyFromEvents(all, 64));
     assert.strictEqual(displayStatus(model), 'completed');
-    assert.deepStrictEqual(progress(model.history!), { epoch: 5, epochs: 5, step: 450, totalSteps: 500, fraction: 0.9 });
+    assert.deepStrictEqual(progress(model.history), { epoch: 5, epochs: 5, step: 450, totalSteps: 500, fraction: 0.9 });
   });
 
   it('ignores batches of another run, and switches to a run whose batch starts it', () => {

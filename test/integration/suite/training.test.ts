@@ -80,7 +80,7 @@ suite('training from VS Code', () => {
     assert.ok(exploding, 'spec listed');
     const runs = await runsTree.getChildren(exploding);
     assert.ok(runs.length >= 1);
-    const item = runsTree.getTreeItem(runs[0] as RunsNode);
+    const item = runsTree.getTreeItem(runs[0]);
     assert.match(String(item.description), /diverged · \d+ diagnostics?/);
     assert.strictEqual(item.command?.command, 'gradscope.openRun');
   });
