@@ -4,7 +4,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DiagnosticEvent } from '../../src/shared/engineProtocol';
 import type { DiagnosisContext } from '../../src/training/diagnosis/context';
 import { resolveThresholds } from '../../src/training/diagnosis/defaults';
 import { RunHistory } from '../../src/training/diagnosis/history';

@@ -1,7 +1,7 @@
 // The training loop in-process: determinism, no tensor leaks, early stopping, divergence, stop requests.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import type { EpochEvent, RunEndEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { EpochEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { learningRateAt } from '../../src/training/engine/optim/schedule';
 import type { ParsedSpec } from '../../src/training/spec/types';
 import { train } from '../../src/training/engine/trainer';

@@ -244,8 +244,8 @@ describe('dashboard webview (Chromium)', function () {
   const allRendered = (): Promise<void> =>
     waitFor(`${JSON.stringify(CHART_IDS)}.every((id) => document.getElementById(id)?.dataset.rendered === 'true')`, 10_000);
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(RESULTS, `webview-${name}.png`), fullPage: true });
-  const legendNames = async (id: string): Promise<string[]> =>
-    (await page.evaluate(`[...document.querySelectorAll('#${id} .gs-legend-item')].map((e) => e.dataset.layer)`)) as string[];
+  const legendNames = (id: string): Promise<string[]> =>
+    page.evaluate<string[]>(`[...document.querySelectorAll('#${id} .gs-legend-item')].map((e) => e.dataset.layer)`);
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip();
@@ -437,7 +437,7 @@ describe('dashboard webview (Chromium)', function () {
     const full = historyFromEvents(events, 2000);
     await waitPoints('grad-norm-chart', finiteGradPoints(full));
     const streamMs = Date.now() - t1;
-    const stats = (await page.evaluate(`({ ...document.getElementById('app').dataset })`)) as Record<string, string>;
+    const stats = await page.evaluate<Record<string, string>>(`({ ...document.getElementById('app').dataset })`);
     const draws = Number(stats.drawCount);
     const meanDraw = Number(stats.drawMsTotal) / Math.max(1, draws);
     const report = `snapshot ${snapshotMs} ms; ${rest.length} streamed events in ${streamMs} ms, ${draws} draws, mean ${meanDraw.toFixed(1)} ms, max ${stats.drawMsMax} ms`;

@@ -5,7 +5,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GradscopeApi } from '../../../src/extension/extension';
-import type { RunsNode } from '../../../src/extension/runsTree';
 import { codeOf } from '../../../src/extension/specDiagnostics';
 import { listRuns, summarizeRun } from '../../../src/training/run/runStore';
 
