@@ -26,13 +26,6 @@ export function batchLoss(loss: LossName, outputActivation: ActivationName, targ
   });
 }
 
-/** Predictions in the output's natural units (probabilities for classification). */
-export function predictions(outputActivation: ActivationName, output: tf.Tensor): tf.Tensor {
-  if (outputActivation === 'softmax') return tf.softmax(output);
-  if (outputActivation === 'sigmoid') return tf.sigmoid(output);
-  return output;
-}
-
 /** Number of correctly classified samples in the batch (a scalar tensor). */
 export function correctCount(outputActivation: ActivationName, targets: tf.Tensor, output: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
