@@ -115,7 +115,7 @@ describe('data/synthetic datasets', () => {
           const ds = loadDataset(spec({ dataset, samples: 601, classes: 3 }), 2);
           const total = counts(ds.train, ds.classes).map((c, k) => c + counts(ds.validation, ds.classes)[k]);
           assert.equal(total.length, ds.classes);
-          assert.ok(Math.max(...total) - Math.min(...total) <= 1, `class counts ${total.join()}`);
+          assert.ok(Math.max(...total) - Math.min(...total) <= 1, `class counts ${total}`);
           for (const y of [...ds.train.y, ...ds.validation.y]) {
             assert.ok(Number.isInteger(y) && y >= 0 && y < ds.classes);
           }

@@ -156,7 +156,7 @@ function matMul(
   const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
   if (k !== kB) {
     throw new Error(`Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ` +
-      `${a.shape.join()} and ${b.shape.join()} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
+      `${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
   }
   const aOuter = a.shape.slice(0, -2);
   const bOuter = b.shape.slice(0, -2);

@@ -154,7 +154,7 @@ function project(b: Builder, origin: LayerOrigin, x: tf.SymbolicTensor, target: 
   const out = layer.apply(x) as tf.SymbolicTensor;
   const got = out.shape.slice(1) as number[];
   if (got.join() !== target.join()) {
-    throw new Error(`residual block at ${origin.specPath}: cannot project shape [${source.join()}] onto [${target.join()}]`);
+    throw new Error(`residual block at ${origin.specPath}: cannot project shape [${source}] onto [${target}]`);
   }
   b.addWeighted(b.summarize(name, 'projection', origin, layer, out), layer);
   return out;
