@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm test`: every test tier in turn — unit (mocha, plain Node), integration (mocha inside a real VS Code
-// extension host) and UI (the real workbench driven like a user) — then one total line in the plain form CI
-// tools read. Each tier still runs when an earlier one failed, so one run shows everything that is broken.
-//   node scripts/test.js [unit] [integration] [e2e]      (default: all three, after `npm run compile`)
+// `npm test`: every tier in turn — lint (`npm run lint`: ESLint, knip, Prettier; counted as one check), unit
+// (mocha, plain Node), integration (mocha inside a real VS Code extension host) and UI (the real workbench driven
+// like a user) — then one total line in the plain form CI tools read. Each tier still runs when an earlier one
+// failed, so one run shows everything that is broken.
+//   node scripts/test.js [lint] [unit] [integration] [e2e]      (default: all four, after `npm run compile`)
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -12,14 +13,17 @@ const REPO = path.resolve(__dirname, '..');
 const e2eFiles = () => fs.readdirSync(path.join(REPO, 'test', 'e2e')).filter((f) => f.endsWith('.e2e.js')).sort()
   .map((f) => ['node', [path.join('test', 'e2e', f)]]);
 const TIERS = {
+  lint: () => [['npm', ['run', '--silent', 'lint'], { oneCheck: true }]],
   unit: () => [['npx', ['mocha']]],
   integration: () => [['node', ['test/integration/run.js']]],
   e2e: e2eFiles,
 };
 
-function run(cmd, args) {
+function run(cmd, args, { oneCheck = false } = {}) {
   const r = spawnSync(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 });
   process.stdout.write(r.stdout ?? '');
+  // A checker without a count of its own (lint) is one check: it passed or it failed.
+  if (oneCheck) return r.status === 0 ? { passed: 1, failed: 0, skipped: 0, ok: true } : { passed: 0, failed: 1, skipped: 0, ok: false };
   // Each runner ends with "N passed, N failed, N skipped"; take the last such line it printed.
   const lines = (r.stdout ?? '').trim().split('\n').filter((l) => /^\d+ passed, \d+ failed(, \d+ skipped)?$/.test(l.trim()));
   const [passed, failed, skipped] = (lines.pop() ?? '0 passed, 0 failed, 0 skipped').match(/\d+/g).map(Number);
@@ -40,10 +44,10 @@ const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.key
 const total = { passed: 0, failed: 0, skipped: 0 };
 let allOk = true;
 for (const tier of wanted) {
-  if (!TIERS[tier]) { console.error(`unknown test tier "${tier}" (unit, integration, e2e)`); process.exit(2); }
-  for (const [cmd, args] of TIERS[tier]()) {
+  if (!TIERS[tier]) { console.error(`unknown test tier "${tier}" (${Object.keys(TIERS).join(', ')})`); process.exit(2); }
+  for (const [cmd, args, options] of TIERS[tier]()) {
     console.log(`\n=== ${tier}: ${cmd} ${args.join(' ')}`);
-    const r = run(cmd, args);
+    const r = run(cmd, args, options);
     total.passed += r.passed; total.failed += r.failed; total.skipped += r.skipped;
     allOk = allOk && r.ok;
   }

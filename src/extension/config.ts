@@ -31,8 +31,4 @@ export class Config {
   get diagnosisThresholds(): Record<string, number> {
     return this.cfg.get<Record<string, number>>('diagnosis.thresholds', {});
   }
-
-  static affects(e: vscode.ConfigurationChangeEvent): boolean {
-    return e.affectsConfiguration(SECTION);
-  }
 }

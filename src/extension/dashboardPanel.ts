@@ -138,12 +138,12 @@ export class DashboardPanel implements vscode.Disposable {
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${csp}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${asset('webview.css')}" nonce="${nonce}">
+  <link rel="stylesheet" href="${asset('webview.css').toString()}" nonce="${nonce}">
   <title>gradscope</title>
 </head>
 <body>
   <div id="app"></div>
-  <script nonce="${nonce}" src="${asset('webview.js')}"></script>
+  <script nonce="${nonce}" src="${asset('webview.js').toString()}"></script>
 </body>
 </html>`;
   }

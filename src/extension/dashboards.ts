@@ -22,12 +22,13 @@ export class Dashboards implements vscode.Disposable {
     private readonly config: Config) {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
-        deserializeWebviewPanel: async (webviewPanel) => {
+        deserializeWebviewPanel: (webviewPanel) => {
           this.adopt(new DashboardPanel(webviewPanel, context.extensionUri, this.handlers()));
           const last = context.workspaceState.get<RunRef>(LAST_RUN_KEY);
           const live = controller.current;
           if (live?.ref) this.panel?.show(this.liveContent(live));
           else if (last) this.showRunDir(last.runDir, false);
+          return Promise.resolve();
         },
       }),
       // A run that starts (it passed validation) brings the dashboard up; an invalid spec opens nothing.

@@ -37,7 +37,7 @@ async function vscodeExecutable() {
   try {
     return await downloadAndUnzipVSCode({ version: VERSION, cachePath: CACHE, timeout: 15000 });
   } catch (err) {
-    throw new Error(`cannot download VS Code ${VERSION} (${err.message}). Offline? Use GRADSCOPE_TEST_HOST=code-server.`);
+    throw new Error(`cannot download VS Code ${VERSION} (${err.message}). Offline? Use GRADSCOPE_TEST_HOST=code-server.`, { cause: err });
   }
 }
 

@@ -76,11 +76,11 @@ async function on<T>(backend: Name, fn: () => T): Promise<T> {
 type Loss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
 
 const losses: Record<string, Loss> = {
-  softmaxCE: (y, p) => tf.losses.softmaxCrossEntropy(y, p) as tf.Scalar,
+  softmaxCE: (y, p) => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(y, p),
   logSoftmaxCE: (y, p) => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(p)), -1))) as tf.Scalar,
-  sigmoidCE: (y, p) => tf.losses.sigmoidCrossEntropy(y, p) as tf.Scalar,
+  sigmoidCE: (y, p) => tf.losses.sigmoidCrossEntropy<tf.Tensor, tf.Scalar>(y, p),
   binaryCE: (y, p) => tf.mean(tf.metrics.binaryCrossentropy(y, tf.sigmoid(p))),
-  mse: (y, p) => tf.losses.meanSquaredError(y, p) as tf.Scalar,
+  mse: (y, p) => tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(y, p),
 };
 
 interface GradCase {
@@ -153,7 +153,7 @@ describe('backend', function () {
   });
 
   describe('initBackend', () => {
-    it('picks wasm on this machine (tfjs-node is not installed) and installs our kernels', async () => {
+    it('picks wasm on this machine (tfjs-node is not installed) and installs our kernels', () => {
       assert.strictEqual(initial, 'wasm');
       assert.strictEqual(tf.getBackend(), 'wasm');
       assert.ok(wasmKernelsInstalled());
@@ -173,6 +173,7 @@ describe('backend', function () {
     it('switches to a forced cpu backend and back, printing nothing (no "install tfjs-node" banner)', async () => {
       const printed: unknown[][] = [];
       const methods = ['log', 'info', 'warn', 'error'] as const;
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back on console
       const originals = methods.map((m) => console[m]);
       methods.forEach((m) => { console[m] = (...args: unknown[]): void => { printed.push(args); }; });
       try {
@@ -279,9 +280,9 @@ describe('backend', function () {
 
     it('conv2d gradients with numeric and explicit padding, unequal strides, and batches split into im2col chunks', async () => {
       const run = (): Arrays => readTidy(() => {
-        const x = tf.tensor(detValues(5 * 9 * 8 * 3, 1, 1), [5, 9, 8, 3]) as tf.Tensor4D;
-        const f = tf.tensor(detValues(3 * 3 * 3 * 4, 2, 1), [3, 3, 3, 4]) as tf.Tensor4D;
-        const f53 = tf.tensor(detValues(5 * 3 * 3 * 4, 3, 1), [5, 3, 3, 4]) as tf.Tensor4D;
+        const x = tf.tensor<tf.Rank.R4>(detValues(5 * 9 * 8 * 3, 1, 1), [5, 9, 8, 3]);
+        const f = tf.tensor<tf.Rank.R4>(detValues(3 * 3 * 3 * 4, 2, 1), [3, 3, 3, 4]);
+        const f53 = tf.tensor<tf.Rank.R4>(detValues(5 * 3 * 3 * 4, 3, 1), [5, 3, 3, 4]);
         // tfjs computes numeric-pad shapes from the filter height and row stride alone (wrong for non-square
         // filters or strides; stock wasm Conv2D then corrupts memory), so those cases use explicit pads.
         const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [2, 1], [0, 2], [0, 0]];

@@ -6,8 +6,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { describeDataset } from '../../src/training/data/describe';
 import { loadDataset } from '../../src/training/data/load';
-import { Dataset } from '../../src/training/data/types';
-import { DataSpec } from '../../src/training/spec/types';
+import { type Dataset } from '../../src/training/data/types';
+import { type DataSpec } from '../../src/training/spec/types';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/data');
 

@@ -5,7 +5,7 @@ import * as fc from 'fast-check';
 import * as path from 'path';
 import { describeDataset } from '../../src/training/data/describe';
 import { loadDataset } from '../../src/training/data/load';
-import { DataSpec, DatasetName } from '../../src/training/spec/types';
+import { type DataSpec, type DatasetName } from '../../src/training/spec/types';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/data');
 

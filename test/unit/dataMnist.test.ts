@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import { loadDataset } from '../../src/training/data/load';
 import { MNIST_PIXELS, balancedQuotas, loadMnistDigits } from '../../src/training/data/mnistDigits';
 import { createRng } from '../../src/training/data/random';
-import { Split } from '../../src/training/data/types';
-import { DataSpec } from '../../src/training/spec/types';
+import { type Split } from '../../src/training/data/types';
+import { type DataSpec } from '../../src/training/spec/types';
 
 function spec(overrides: Partial<DataSpec>): DataSpec {
   return {
@@ -115,7 +115,7 @@ describe('data/mnist', function () {
     assert.ok(Math.abs(q[1] - q[2]) <= 1);
     assert.deepEqual(balancedQuotas([3, 4, 5], 12, rng), [3, 4, 5]);
     assert.deepEqual(balancedQuotas([3, 4, 5], 20, rng), [3, 4, 5]);
-    const odd = balancedQuotas(new Array(10).fill(1000), 1005, rng);
+    const odd = balancedQuotas(new Array<number>(10).fill(1000), 1005, rng);
     assert.equal(odd.reduce((a, b) => a + b, 0), 1005);
     assert.ok(odd.every((c) => c === 100 || c === 101));
   });

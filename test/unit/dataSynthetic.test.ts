@@ -2,8 +2,8 @@
 
 import * as assert from 'node:assert/strict';
 import { loadDataset, validationCount } from '../../src/training/data/load';
-import { Dataset, Split } from '../../src/training/data/types';
-import { DataSpec } from '../../src/training/spec/types';
+import { type Dataset, type Split } from '../../src/training/data/types';
+import { type DataSpec } from '../../src/training/spec/types';
 
 const SYNTHETIC = ['spiral', 'moons', 'circles', 'xor', 'blobs', 'sine'] as const;
 

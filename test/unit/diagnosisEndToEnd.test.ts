@@ -56,7 +56,7 @@ describe('diagnosis end to end', () => {
     assert.deepStrictEqual(vanishing.layers!.slice(0, 3), ['dense_1', 'dense_2', 'dense_3']);
     const before = events[events.indexOf(vanishing) - 1];
     assert.ok(before.type === 'step' && before.step === vanishing.step, 'emitted right after the step that showed it');
-    assert.ok(vanishing.step! < 60, `found within the first epochs (step ${vanishing.step})`);
+    assert.ok(vanishing.step < 60, `found within the first epochs (step ${vanishing.step})`);
     assert.strictEqual(events[events.length - 1], end);
 
     // The first fix (ReLU + He initialization in the template entry too) cures it: no vanishing gradient, a better

@@ -4,7 +4,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DiagnosticEvent } from '../../src/shared/engineProtocol';
 import type { DiagnosisContext } from '../../src/training/diagnosis/context';
 import { resolveThresholds } from '../../src/training/diagnosis/defaults';
 import { RunHistory } from '../../src/training/diagnosis/history';
@@ -175,7 +174,7 @@ describe('diagnosis fixes', () => {
     for (const [name, shape] of Object.entries(streams)) {
       const found: Found[] = diagnose(spec, makeStream(spec, 120, shape), {}, text);
       assert.ok(found.length > 0, `${name}: some diagnosis`);
-      for (const d of found.map((f) => f.diagnostic as DiagnosticEvent)) {
+      for (const d of found.map((f) => f.diagnostic)) {
         seen.add(d.code);
         assert.ok(d.fixes && d.fixes.length > 0, `${d.code} has fixes`);
         for (const fix of d.fixes) assertValidFix(text, fix);

@@ -1,7 +1,7 @@
 // The training loop in-process: determinism, no tensor leaks, early stopping, divergence, stop requests.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import type { EpochEvent, RunEndEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { EpochEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { learningRateAt } from '../../src/training/engine/optim/schedule';
 import type { ParsedSpec } from '../../src/training/spec/types';
 import { train } from '../../src/training/engine/trainer';
@@ -119,7 +119,7 @@ describe('training loop', () => {
       if (count >= 5 && requestedAt < 0) requestedAt = count;
       return requestedAt >= 0;
     });
-    assert.strictEqual((end as RunEndEvent).status, 'stopped');
+    assert.strictEqual((end).status, 'stopped');
     assert.strictEqual(steps.length, requestedAt, 'no further step after the request');
   });
 });

@@ -106,8 +106,8 @@ describe('gradscope fix', () => {
     const r = gradscope(dir, 'fix', 'my.gradscope.json', '--code', 'lr-too-high');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /\(run 20240102-000000-my-bbbb\): lower the learning rate to 0\.001/);
-    assert.match(r.stdout, /^-    "optimizer": \{ "type": "adam", "learningRate": 0\.008 \} \/\/ tuned by hand$/m);
-    assert.match(r.stdout, /^\+    "optimizer": \{ "type": "adam", "learningRate": 0\.001 \} \/\/ tuned by hand$/m);
+    assert.match(r.stdout, /^- {4}"optimizer": \{ "type": "adam", "learningRate": 0\.008 \} \/\/ tuned by hand$/m);
+    assert.match(r.stdout, /^\+ {4}"optimizer": \{ "type": "adam", "learningRate": 0\.001 \} \/\/ tuned by hand$/m);
     const w = gradscope(dir, 'fix', 'my.gradscope.json', '--code', 'lr-too-high', '--write');
     assert.equal(w.code, 0, w.stderr);
     assert.equal(fs.readFileSync(file, 'utf8'), HEALTHY.replace('0.008', '0.001'));

@@ -163,7 +163,7 @@ describe('applyPatchToText: remove, replace, move, copy, test', () => {
     fails(/cannot go into a string/, { op: 'add', path: '/s/x', value: 1 });
     fails(/must be a JSON Pointer/, { op: 'add', path: 'a', value: 1 });
     fails(/"add" needs a "value"/, { op: 'add', path: '/x' });
-    fails(/needs a "from" pointer/, { op: 'move', path: '/x' } as JsonPatchOperation);
+    fails(/needs a "from" pointer/, { op: 'move', path: '/x' });
     fails(/cannot move \/a into its own child \/a\/0/, { op: 'move', from: '/a', path: '/a/0' });
     fails(/cannot remove the whole document/, { op: 'remove', path: '' });
     fails(/unknown operation "frobnicate"/, { op: 'frobnicate', path: '/a' } as unknown as JsonPatchOperation);

@@ -14,7 +14,7 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const KEYS = ['a', 'b', 'units', 'type', 'x/y', 'm~n', ''];
 const leaf = fc.oneof(fc.integer({ min: -50, max: 50 }), fc.constantFrom(0.5, 1e-3, 'relu', '', 'a "q"', 'ü'), fc.boolean(), fc.constant(null));
 const { tree } = fc.letrec<{ tree: Json; node: Json }>((tie) => ({
-  tree: fc.dictionary(fc.constantFrom(...KEYS), tie('node'), { maxKeys: 4, noNullPrototype: true }) as fc.Arbitrary<Json>,
+  tree: fc.dictionary(fc.constantFrom(...KEYS), tie('node'), { maxKeys: 4, noNullPrototype: true }),
   node: fc.oneof({ depthSize: 'small' },
     leaf as fc.Arbitrary<Json>,
     fc.array(tie('node'), { maxLength: 4 }) as fc.Arbitrary<Json>,
@@ -131,9 +131,9 @@ function concrete(choice: OpChoice, doc: unknown): JsonPatchOperation {
     case 'remove': return { op: 'remove', path };
     case 'test': {
       const actual = target.reduce<unknown>((v, s) => (v as Record<string, unknown>)[s], doc);
-      return { op: 'test', path, value: choice.dash ? choice.value : (actual as Json) };
+      return { op: 'test', path, value: choice.dash ? choice.value : (actual) };
     }
-    default: return { op: choice.op, path, value: choice.value };
+    case 'add': case 'replace': return { op: choice.op, path, value: choice.value };
   }
 }
 

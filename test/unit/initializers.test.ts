@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { makeInitializer } from '../../src/training/engine/model/initializers';
-import type { InitializerSpec } from '../../src/training/spec/types';
+import type { InitializerSpec, NamedInitializer } from '../../src/training/spec/types';
 import { useBackend } from './support/specs';
 
 const FAN_IN = 400;
@@ -19,7 +19,7 @@ function stats(v: Float32Array): { mean: number; variance: number; min: number; 
   return { mean, variance: sq / v.length - mean * mean, min, max };
 }
 
-const cases: Array<{ name: InitializerSpec; variance: number; uniform: boolean }> = [
+const cases: Array<{ name: NamedInitializer; variance: number; uniform: boolean }> = [
   { name: 'glorotUniform', variance: 2 / (FAN_IN + FAN_OUT), uniform: true },
   { name: 'glorotNormal', variance: 2 / (FAN_IN + FAN_OUT), uniform: false },
   { name: 'heNormal', variance: 2 / FAN_IN, uniform: false },

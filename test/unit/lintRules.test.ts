@@ -325,9 +325,9 @@ describe('lint on the bundled examples and the valid fixtures', () => {
       assert.deepEqual(after.problems.map((q) => q.code), [], f.title);
       assert.ok(fixed.startsWith('// The classic failure: a deep stack of sigmoid layers.'), 'header comment kept');
     }
-    const relu = applyPatchToText(text, p.fixes![0].patch);
+    const relu = applyPatchToText(text, p.fixes[0].patch);
     assert.match(relu, /\{ "repeat": 12, "layers": \[ \{ "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": "heNormal" \} \] \},/);
-    const normalized = parseSpecText(applyPatchToText(text, p.fixes![1].patch), file).spec!;
+    const normalized = parseSpecText(applyPatchToText(text, p.fixes[1].patch), file).spec!;
     assert.deepEqual(normalized.model.layers.slice(0, 6).map((l) => l.type),
       ['dense', 'batchNormalization', 'activation', 'dense', 'batchNormalization', 'activation']);
   });

@@ -55,7 +55,7 @@ describe('engine process', () => {
     assert.deepStrictEqual(readEvents(runDir), trainingEvents(messages), 'events.jsonl holds exactly the streamed events');
     assert.strictEqual(fs.readFileSync(path.join(runDir, SPEC_COPY), 'utf8'), fs.readFileSync(specFile, 'utf8'));
 
-    const modelJson = JSON.parse(fs.readFileSync(path.join(runDir, WEIGHTS_DIR, 'model.json'), 'utf8'));
+    const modelJson = JSON.parse(fs.readFileSync(path.join(runDir, WEIGHTS_DIR, 'model.json'), 'utf8')) as tf.io.ModelJSON;
     const weights = fs.readFileSync(path.join(runDir, WEIGHTS_DIR, 'weights.bin'));
     assert.strictEqual(modelJson.format, 'layers-model');
     const model = await tf.loadLayersModel(tf.io.fromMemory({

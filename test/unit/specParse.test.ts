@@ -109,7 +109,7 @@ describe('spec parser: valid specs', () => {
       for (const l of layers) {
         const source = result.text.slice(l.range.offset, l.range.offset + l.range.length);
         assert.ok(source.startsWith('{') && source.endsWith('}'), `range of ${l.specPath}: ${source}`);
-        assert.equal(JSON.parse(source).type, l.type);
+        assert.equal((JSON.parse(source) as { type: string }).type, l.type);
         if (l.type === 'residual') visit(l.layers);
       }
     };

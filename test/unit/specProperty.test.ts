@@ -101,7 +101,7 @@ describe('spec parser: property tests', () => {
     );
     fc.assert(fc.property(fixture, fc.array(fc.tuple(fc.nat(), odd), { minLength: 1, maxLength: 4 }), fc.constantFrom(0, 1, 2),
       (f, swaps, indent) => {
-        const value = JSON.parse(JSON.stringify(parseLoose(f.text)));
+        const value: unknown = JSON.parse(JSON.stringify(parseLoose(f.text)));
         for (const [pick, replacement] of swaps) replaceAt(value, pick, replacement);
         run(JSON.stringify(value, null, indent), f.file);
       }), { numRuns: 400 });

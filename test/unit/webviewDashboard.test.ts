@@ -244,8 +244,8 @@ describe('dashboard webview (Chromium)', function () {
   const allRendered = (): Promise<void> =>
     waitFor(`${JSON.stringify(CHART_IDS)}.every((id) => document.getElementById(id)?.dataset.rendered === 'true')`, 10_000);
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(RESULTS, `webview-${name}.png`), fullPage: true });
-  const legendNames = async (id: string): Promise<string[]> =>
-    (await page.evaluate(`[...document.querySelectorAll('#${id} .gs-legend-item')].map((e) => e.dataset.layer)`)) as string[];
+  const legendNames = (id: string): Promise<string[]> =>
+    page.evaluate<string[]>(`[...document.querySelectorAll('#${id} .gs-legend-item')].map((e) => e.dataset.layer)`);
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip();
@@ -437,7 +437,7 @@ describe('dashboard webview (Chromium)', function () {
     const full = historyFromEvents(events, 2000);
     await waitPoints('grad-norm-chart', finiteGradPoints(full));
     const streamMs = Date.now() - t1;
-    const stats = (await page.evaluate(`({ ...document.getElementById('app').dataset })`)) as Record<string, string>;
+    const stats = await page.evaluate<Record<string, string>>(`({ ...document.getElementById('app').dataset })`);
     const draws = Number(stats.drawCount);
     const meanDraw = Number(stats.drawMsTotal) / Math.max(1, draws);
     const report = `snapshot ${snapshotMs} ms; ${rest.length} streamed events in ${streamMs} ms, ${draws} draws, mean ${meanDraw.toFixed(1)} ms, max ${stats.drawMsMax} ms`;
@@ -466,7 +466,7 @@ describe('dashboard model (the webview\u2019s copy of the history)', () => {
     for (let i = 100; i < all.length; i += 37) assert.ok(applyEvents(model, { type: 'events', runId: start.runId, events: all.slice(i, i + 37) }));
     assert.deepStrictEqual(model.history, historyFromEvents(all, 64));
     assert.strictEqual(displayStatus(model), 'completed');
-    assert.deepStrictEqual(progress(model.history!), { epoch: 5, epochs: 5, step: 450, totalSteps: 500, fraction: 0.9 });
+    assert.deepStrictEqual(progress(model.history), { epoch: 5, epochs: 5, step: 450, totalSteps: 500, fraction: 0.9 });
   });
 
   it('ignores batches of another run, and switches to a run whose batch starts it', () => {

@@ -101,7 +101,7 @@ export class Header {
   }
 }
 
-function lossText(h: RunHistoryState): string {
-  if (h.lastLoss === undefined) return '–';
-  return formatNumber(h.lastLoss);
+function lossText(history: RunHistoryState): string {
+  if (history.lastLoss === undefined) return '–';
+  return formatNumber(history.lastLoss);
 }

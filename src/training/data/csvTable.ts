@@ -3,7 +3,7 @@
 
 import * as fs from 'fs';
 import { parse } from 'csv-parse/sync';
-import { DatasetError, Task } from './types';
+import { DatasetError, type Task } from './types';
 
 /** A CSV file split into numeric features and its label column, validated. */
 export interface CsvTable {

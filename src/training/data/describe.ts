@@ -1,8 +1,8 @@
 // The shape of a dataset (task, input shape, classes) without generating it, for the spec parser's shape checks.
 
-import { DataSpec } from '../spec/types';
+import { type DataSpec } from '../spec/types';
 import { readCsvTable } from './csvTable';
-import { DatasetShape } from './types';
+import { type DatasetShape } from './types';
 
 /** MNIST images as the models see them: 28×28 pixels, one channel. */
 export const MNIST_INPUT_SHAPE: readonly number[] = [28, 28, 1];

@@ -2,15 +2,15 @@
 // standardize with training statistics. Same spec and seed, same arrays.
 
 import * as path from 'path';
-import { DataSpec } from '../spec/types';
+import { type DataSpec } from '../spec/types';
 import { readCsvTable } from './csvTable';
 import { describeDataset } from './describe';
 import { mnistSubset } from './mnistDigits';
-import { Rng, createRng, shuffledIndices } from './random';
-import { Samples, allocateSamples } from './samples';
+import { type Rng, createRng, shuffledIndices } from './random';
+import { type Samples, allocateSamples } from './samples';
 import { standardizeSplits } from './standardize';
 import * as synthetic from './synthetic';
-import { Dataset, DatasetError, DatasetShape, Split } from './types';
+import { type Dataset, DatasetError, type DatasetShape, type Split } from './types';
 
 /** The parser caps samples far lower; these only stop a bad spec from hanging or exhausting the process. */
 export const MAX_SAMPLES = 1_000_000;

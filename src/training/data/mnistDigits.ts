@@ -3,8 +3,8 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { Rng, shuffleInPlace, shuffledIndices } from './random';
-import { Samples, allocateSamples } from './samples';
+import { type Rng, shuffleInPlace, shuffledIndices } from './random';
+import { type Samples, allocateSamples } from './samples';
 import { DatasetError } from './types';
 
 export const MNIST_PIXELS = 28 * 28;

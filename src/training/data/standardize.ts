@@ -1,7 +1,7 @@
 // Per-feature standardization with statistics from the training split only, so validation scores are not
 // flattered by information from the validation samples.
 
-import { Split } from './types';
+import { type Split } from './types';
 
 /** Mean and standard deviation of each feature. */
 export interface FeatureStats {

@@ -2,8 +2,8 @@
 // Classes are assigned round-robin (sample i gets class i mod K) so every dataset is balanced to within one sample;
 // the caller shuffles afterwards.
 
-import { Rng, randn } from './random';
-import { Samples, allocateSamples } from './samples';
+import { type Rng, randn } from './random';
+import { type Samples, allocateSamples } from './samples';
 
 /** Angle an arm sweeps from centre to rim, as in the CS231n spiral. */
 const SPIRAL_SWEEP = 4;

@@ -53,11 +53,6 @@ export function biasMean(init: InitializerSpec): number {
   }
 }
 
-/** Layers whose biases start away from zero (|mean| > 0.5): a common cause of dead or saturated units. */
-export function shiftedBiasLayers(layers: readonly LayerInfo[]): LayerInfo[] {
-  return layers.filter((l) => l.spec && l.spec.useBias && Math.abs(biasMean(l.spec.biasInitializer)) > 0.5);
-}
-
 /** The initialiser that keeps signals at scale through this activation. */
 export function preferredInitializer(activation: ActivationName | undefined): 'heNormal' | 'lecunNormal' | 'glorotUniform' {
   if (activation === 'selu') return 'lecunNormal';

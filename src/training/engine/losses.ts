@@ -7,15 +7,15 @@ const EPSILON = 1e-7;
 /** Mean loss over the batch. `targets` are one-hot / 0-1 / regression values shaped like `output`. */
 export function batchLoss(loss: LossName, outputActivation: ActivationName, targets: tf.Tensor, output: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    if (outputActivation === 'softmax') return tf.losses.softmaxCrossEntropy(targets, output) as tf.Scalar;
-    if (outputActivation === 'sigmoid') return tf.losses.sigmoidCrossEntropy(targets, output) as tf.Scalar;
+    if (outputActivation === 'softmax') return tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(targets, output);
+    if (outputActivation === 'sigmoid') return tf.losses.sigmoidCrossEntropy<tf.Tensor, tf.Scalar>(targets, output);
     switch (loss) {
       case 'meanSquaredError':
-        return tf.mean(tf.squaredDifference(targets, output)) as tf.Scalar;
+        return tf.mean<tf.Scalar>(tf.squaredDifference(targets, output));
       case 'categoricalCrossentropy': {
         // Probabilities from a non-softmax output, clipped like Keras does.
         const p = tf.clipByValue(output, EPSILON, 1 - EPSILON);
-        return tf.mean(tf.neg(tf.sum(tf.mul(targets, tf.log(p)), -1))) as tf.Scalar;
+        return tf.mean<tf.Scalar>(tf.neg(tf.sum(tf.mul(targets, tf.log(p)), -1)));
       }
       case 'binaryCrossentropy': {
         const p = tf.clipByValue(output, EPSILON, 1 - EPSILON);
@@ -24,13 +24,6 @@ export function batchLoss(loss: LossName, outputActivation: ActivationName, targ
       }
     }
   });
-}
-
-/** Predictions in the output's natural units (probabilities for classification). */
-export function predictions(outputActivation: ActivationName, output: tf.Tensor): tf.Tensor {
-  if (outputActivation === 'softmax') return tf.softmax(output);
-  if (outputActivation === 'sigmoid') return tf.sigmoid(output);
-  return output;
 }
 
 /** Number of correctly classified samples in the batch (a scalar tensor). */

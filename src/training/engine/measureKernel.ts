@@ -77,7 +77,7 @@ function orderedInputs(inputs: tf.NamedTensorInfoMap): tf.TensorInfo[] {
 
 function wasmKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const wasm = backend as BackendWasm;
-  const ops = JSON.parse(String(attrs?.ops)) as StatOp[];
+  const ops = JSON.parse(attrs?.ops as string) as StatOp[];
   const infos = orderedInputs(inputs);
   const out = wasm.makeOutput([ops.reduce((n, op) => n + statWidth(op), 0)], 'float32');
   // Views are taken after the only allocation: a growing heap invalidates older views.
@@ -93,7 +93,7 @@ interface CpuLike {
 
 function cpuKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const cpu = backend as CpuLike;
-  const ops = JSON.parse(String(attrs?.ops)) as StatOp[];
+  const ops = JSON.parse(attrs?.ops as string) as StatOp[];
   const infos = orderedInputs(inputs);
   const values = infos.map((t) => cpu.data.get(t.dataId).values as Float32Array);
   const stats = computeStats(values, infos.map(lastAxis), ops);
@@ -112,7 +112,7 @@ export function registerStepStatsKernel(): void {
 
 /** Equivalent tf ops, for backends without the kernel (and to cross-check it in tests). */
 export function statsWithOps(tensors: tf.Tensor[], ops: StatOp[]): tf.Tensor1D {
-  return tf.tidy(() => tf.concat(ops.map((op): tf.Tensor => {
+  return tf.tidy(() => tf.concat<tf.Tensor1D>(ops.map((op): tf.Tensor => {
     const a = tensors[op.a];
     switch (op.op) {
       case 'sumsq': return tf.sum(tf.square(a));
@@ -129,14 +129,14 @@ export function statsWithOps(tensors: tf.Tensor[], ops: StatOp[]): tf.Tensor1D {
         return tf.mean(tf.cast(tail, 'float32'));
       }
     }
-  }).map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D);
+  }).map((t) => tf.reshape<tf.Rank.R1>(t, [-1]))));
 }
 
 /** Runs `ops` over `tensors` as one kernel where available; returns a float32 tensor of Σ statWidth(op) values. */
 export function stepStats(tensors: tf.Tensor[], ops: StatOp[], forceOps = false): tf.Tensor1D {
-  if (ops.length === 0) return tf.zeros([0]) as tf.Tensor1D;
+  if (ops.length === 0) return tf.zeros<tf.Rank.R1>([0]);
   if (forceOps || !tf.getKernel(KERNEL, tf.getBackend())) return statsWithOps(tensors, ops);
   const inputs: tf.NamedTensorMap = {};
   tensors.forEach((t, i) => { inputs[`t${i}`] = t; });
-  return tf.engine().runKernel(KERNEL, inputs, { ops: JSON.stringify(ops) }) as tf.Tensor1D;
+  return tf.engine().runKernel<tf.Tensor1D>(KERNEL, inputs, { ops: JSON.stringify(ops) });
 }

@@ -123,7 +123,7 @@ export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: Step
       if (measure && (config.clipNorm !== undefined || config.clipValue !== undefined)) {
         const b = new StatBatch();
         for (const n of names) b.op({ op: 'sumsq', a: b.add(applied[n]) });
-        clippedStats = tf.reshape(tf.sum(stepStats(b.tensors, b.ops)), [1]) as tf.Tensor1D;
+        clippedStats = tf.reshape<tf.Rank.R1>(tf.sum(stepStats(b.tensors, b.ops)), [1]);
       }
       if (config.weightDecay > 0) applied = withWeightDecay(built, applied, config.weightDecay);
 
@@ -174,7 +174,7 @@ export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: Step
       };
       if (clippedStats) layout.clippedSq = clippedOffset;
       const parts = [head, gradStats, ...(clippedStats ? [clippedStats] : []), postStats];
-      return tf.concat(parts, 0) as tf.Tensor1D;
+      return tf.concat<tf.Tensor1D>(parts, 0);
     });
     return { packed, layout };
   } finally {

@@ -62,19 +62,19 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const built = buildModelAt(spec, opts.specText);
   const outputShape = built.model.outputs[0].shape;
   const shapes: TensorShapes = { inputShape: spec.model.inputShape, outputUnits: outputShape[outputShape.length - 1] ?? 1 };
-  const train = encodeSplit(dataset, dataset.train, shapes.outputUnits);
+  const trainSplit = encodeSplit(dataset, dataset.train, shapes.outputUnits);
   const validation = encodeSplit(dataset, dataset.validation, shapes.outputUnits);
   const { optimizer, setLearningRate } = makeOptimizer(spec.training.optimizer);
   const tracker = new BestTracker(built.model, spec.training.earlyStopping);
   const { epochs, batchSize, measureEvery } = spec.training;
-  const stepsPerEpoch = Math.ceil(train.count / batchSize);
+  const stepsPerEpoch = Math.ceil(trainSplit.count / batchSize);
   const schedule = { baseLearningRate: spec.training.optimizer.learningRate, stepsPerEpoch, totalSteps: epochs * stepsPerEpoch };
   const shuffleRng = createRng(spec.seed, 'batches');
   const classification = dataset.task === 'classification';
 
   const start: RunStartEvent = {
     type: 'run-start', runId: opts.runId, specFile: opts.specFile, specPath: opts.specFile, specName: spec.name, runDir: opts.runDir,
-    backend: opts.backend, seed: spec.seed, epochs, stepsPerEpoch, batchSize, trainSamples: train.count,
+    backend: opts.backend, seed: spec.seed, epochs, stepsPerEpoch, batchSize, trainSamples: trainSplit.count,
     validationSamples: validation.count, task: dataset.task, totalParams: built.model.countParams(),
     layers: built.layers, startedAt: new Date(t0).toISOString(),
   };
@@ -91,18 +91,18 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
     epochLoop:
     for (let epoch = 0; epoch < epochs; epoch++) {
       const epochStart = Date.now();
-      const order = shuffledIndices(train.count, shuffleRng);
+      const order = shuffledIndices(trainSplit.count, shuffleRng);
       let lossSum = 0;
       let correct = 0;
       let lr = 0;
-      for (let start = 0; start < train.count; start += batchSize, step++) {
+      for (let first = 0; first < trainSplit.count; first += batchSize, step++) {
         if (opts.shouldStop()) { status = 'stopped'; break epochLoop; }
-        const end = Math.min(train.count, start + batchSize);
+        const end = Math.min(trainSplit.count, first + batchSize);
         lr = learningRateAt(spec.training.schedule, schedule, step);
         setLearningRate(lr);
         built.clock.step = step;
         const measure = step % measureEvery === 0;
-        const batch = makeBatch(train, shapes, order, start, end);
+        const batch = makeBatch(trainSplit, shapes, order, first, end);
         const { packed, layout } = runStep(built, optimizer, spec.training, batch.x, batch.y, measure);
         const numbers = unpackStep(built, layout, await packed.data());
         tf.dispose([packed, batch.x, batch.y]);
@@ -122,16 +122,16 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
           step++;
           break epochLoop;
         }
-        lossSum += numbers.loss * (end - start);
+        lossSum += numbers.loss * (end - first);
         correct += numbers.correct;
         await yieldToEventLoop(); // lets a stop request (an IPC message) arrive between steps
       }
       const val = await evaluate(built, spec.training.loss, validation, shapes);
       const durationMs = Date.now() - epochStart;
       const epochEvent: EpochEvent = {
-        type: 'epoch', epoch, loss: lossSum / train.count, valLoss: val.loss,
-        ...(classification ? { acc: correct / train.count, valAcc: val.acc } : {}),
-        lr, durationMs, samplesPerSec: (train.count / Math.max(1, durationMs)) * 1000,
+        type: 'epoch', epoch, loss: lossSum / trainSplit.count, valLoss: val.loss,
+        ...(classification ? { acc: correct / trainSplit.count, valAcc: val.acc } : {}),
+        lr, durationMs, samplesPerSec: (trainSplit.count / Math.max(1, durationMs)) * 1000,
       };
       emit(epochEvent);
       epochsCompleted = epoch + 1;

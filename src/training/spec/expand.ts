@@ -41,7 +41,7 @@ export function expandLayers(entries: readonly LayerEntry[], copies: readonly nu
     if (e.fields.type === 'residual') {
       out.push({ type: 'residual', ...origin, layers: expandLayers(e.children, copies) });
     } else {
-      out.push({ ...cloneFields(e.fields), ...origin } as ResolvedLayer);
+      out.push({ ...cloneFields(e.fields), ...origin });
     }
   }
   return out;

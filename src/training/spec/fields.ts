@@ -32,7 +32,7 @@ export function describeValue(node: Node): string {
       return `${JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s)} (a string)`;
     }
     case 'boolean': return `${String(node.value)} (a boolean)`;
-    default: return String(node.value);
+    case 'number': case 'property': return String(node.value);
   }
 }
 

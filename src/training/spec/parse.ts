@@ -12,7 +12,6 @@ import { validateSpec } from './validateSpec';
 
 export { nearestRangeOfPath, rangeOfPath } from './positions';
 export { formatProblem } from './problems';
-export { inferOutputShapes } from './shapes';
 
 /**
  * Parses and validates spec text. `file` is the spec's absolute path: it names the spec by default and csv

@@ -1,6 +1,6 @@
 // Source positions: character offsets → 1-based line/column ranges, and JSON Pointers → ranges in the text.
 
-import { Node, parseTree } from 'jsonc-parser';
+import { type Node, parseTree } from 'jsonc-parser';
 import { PARSE_OPTIONS } from './syntax';
 import type { Position, SourceRange, SpecPath } from './types';
 

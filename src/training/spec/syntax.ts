@@ -1,6 +1,6 @@
 // JSONC text → syntax tree, with every syntax error as a positioned problem in words a learner can act on.
 
-import { Node, ParseError, ParseErrorCode, ParseOptions, SyntaxKind, createScanner, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { type Node, type ParseError, ParseErrorCode, type ParseOptions, SyntaxKind, createScanner, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { LineIndex } from './positions';
 import type { SpecProblem } from './types';
 

@@ -102,7 +102,7 @@ function readCsvFields(r: Reporter, f: Fields, data: DataSpec, specDir: string):
   if (relative === undefined) return;
   const absolute = path.resolve(specDir, relative);
   data.path = absolute;
-  let isFile = false;
+  let isFile: boolean;
   try {
     isFile = fs.statSync(absolute).isFile();
   } catch {

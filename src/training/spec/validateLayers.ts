@@ -2,7 +2,7 @@
 
 import type { Node } from 'jsonc-parser';
 import type { LayerEntry, LayerFields } from './expand';
-import { Fields, NumberRange, ObjectView, checkKeys, describeValue, readEnum, readNumber, readObject, requireProp } from './fields';
+import { Fields, type NumberRange, type ObjectView, checkKeys, describeValue, readEnum, readNumber, readObject, requireProp } from './fields';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
 import { ACTIVATIONS, type ActivationName, type InitializerSpec, type LayerType, type SpecPath } from './types';

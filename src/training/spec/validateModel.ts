@@ -2,7 +2,7 @@
 
 import type { Node } from 'jsonc-parser';
 import type { LayerEntry } from './expand';
-import { Prop, checkKeys, describeValue, readNumber, readObject, requireProp } from './fields';
+import { type Prop, checkKeys, describeValue, readNumber, readObject, requireProp } from './fields';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
 import { validateLayerList } from './validateLayers';

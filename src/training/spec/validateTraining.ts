@@ -1,7 +1,7 @@
 // Validates `training`: epochs, batch size, loss, optimizer, learning-rate schedule, clipping, early stopping.
 
 import type { Node } from 'jsonc-parser';
-import { Fields, ObjectView, checkKeys, describeValue, findProp, readEnum, readObject, requireProp } from './fields';
+import { Fields, type ObjectView, checkKeys, describeValue, findProp, readEnum, readObject, requireProp } from './fields';
 import type { Reporter } from './problems';
 import type { EarlyStoppingSpec, LossName, OptimizerSpec, OptimizerType, ScheduleSpec, SpecPath, TrainingSpec } from './types';
 import {

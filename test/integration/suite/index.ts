@@ -4,7 +4,7 @@
 // exited extension host as exit code 0. MOCHA_GREP narrows the run (harness option --grep).
 import * as fs from 'fs';
 import * as path from 'path';
-import Mocha = require('mocha');
+import Mocha from 'mocha';
 
 interface ResultSummary {
   failures: number;
@@ -38,7 +38,7 @@ export function run(): Promise<void> {
     } catch (err) {
       // A test file that throws while loading: count it as a failure, and say why.
       writeResult({ failures: 1, passes: 0, tests: 0, pending: 0, error: String(err) });
-      reject(err);
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
 }

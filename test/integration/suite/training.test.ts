@@ -5,7 +5,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GradscopeApi } from '../../../src/extension/extension';
-import type { RunsNode } from '../../../src/extension/runsTree';
 import { codeOf } from '../../../src/extension/specDiagnostics';
 import { listRuns, summarizeRun } from '../../../src/training/run/runStore';
 
@@ -97,7 +96,7 @@ suite('training from VS Code', () => {
     assert.ok(exploding, 'spec listed');
     const runs = await runsTree.getChildren(exploding);
     assert.ok(runs.length >= 1);
-    const item = runsTree.getTreeItem(runs[0] as RunsNode);
+    const item = runsTree.getTreeItem(runs[0]);
     assert.match(String(item.description), /diverged · \d+ diagnostics?/);
     assert.strictEqual(item.command?.command, 'gradscope.openRun');
   });

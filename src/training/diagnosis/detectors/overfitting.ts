@@ -37,7 +37,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   if (!(val[now] - val[best] > NOISE_MULTIPLE * noise)) return undefined;
   const acc = epochs.map((e) => e.valAcc);
   if (acc.every((a) => a !== undefined)) {
-    const accSmooth = smoothed(acc as number[]);
+    const accSmooth = smoothed(acc);
     if (accSmooth[now] > accSmooth[best] + ACC_TOLERANCE) return undefined;
   }
   const last = epochs[epochs.length - 1];

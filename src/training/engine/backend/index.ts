@@ -27,7 +27,7 @@ async function loadTensorflow(): Promise<void> {
     const missing = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && firstLine.includes("'@tensorflow/tfjs-node'");
     throw new Error(missing
       ? '@tensorflow/tfjs-node is not installed (install it with `npm install @tensorflow/tfjs-node`)'
-      : `@tensorflow/tfjs-node failed to load: ${firstLine}`);
+      : `@tensorflow/tfjs-node failed to load: ${firstLine}`, { cause: err });
   }
   // tfjs-node registers its backend with whichever tfjs-core it resolved; it must be ours.
   if (tf.findBackendFactory('tensorflow') == null) {
@@ -85,7 +85,7 @@ async function select(preferred: Backend | undefined): Promise<Backend> {
     try {
       await LOADERS[preferred]();
     } catch (err) {
-      throw new Error(`Cannot use the '${preferred}' TensorFlow.js backend: ${(err as Error).message}`);
+      throw new Error(`Cannot use the '${preferred}' TensorFlow.js backend: ${(err as Error).message}`, { cause: err });
     }
     initialised = true;
     return preferred;

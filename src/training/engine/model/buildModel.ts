@@ -133,7 +133,7 @@ class Builder {
 
 function activationLayer(activation: ActivationName, name: string): tf.layers.Layer {
   if (activation === 'leakyRelu') return tf.layers.leakyReLU({ alpha: LEAKY_RELU_ALPHA, name });
-  return tf.layers.activation({ activation: activation as 'relu', name });
+  return tf.layers.activation({ activation: activation, name });
 }
 
 interface SequenceState {

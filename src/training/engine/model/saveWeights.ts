@@ -16,8 +16,8 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
     };
     const data = artifacts.weightData;
     const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
-    fs.writeFileSync(path.join(dir, weightsFile), Buffer.concat(buffers.map((b) => Buffer.from(b))));
-    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+    await fs.promises.writeFile(path.join(dir, weightsFile), Buffer.concat(buffers.map((b) => Buffer.from(b))));
+    await fs.promises.writeFile(path.join(dir, 'model.json'), JSON.stringify(modelJson));
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
   }));
 }

@@ -4,7 +4,7 @@ import type { OptimizerSpec } from '../../spec/types';
 
 export interface ScheduledOptimizer {
   optimizer: tf.Optimizer;
-  setLearningRate(lr: number): void;
+  setLearningRate: (lr: number) => void;
 }
 
 export function makeOptimizer(spec: OptimizerSpec): ScheduledOptimizer {
