@@ -159,7 +159,7 @@ describe('gradscope CLI', () => {
     const lines = r.stderr.trim().split('\n');
     assert.strictEqual(lines.length, 1, r.stderr);
     assert.match(lines[0], /@tensorflow\/tfjs-node is not installed \(install it with `npm install @tensorflow\/tfjs-node`\)/);
-    assert.doesNotMatch(r.stderr, /Require stack|    at /);
+    assert.doesNotMatch(r.stderr, /Require stack| {4}at /);
     assert.deepStrictEqual(fs.readdirSync(out), [], 'no run was started');
   });
 

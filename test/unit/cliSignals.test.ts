@@ -45,8 +45,8 @@ function launch(command: string, args: string[], cwd = REPO): Cli {
       if (w.pattern.test(err)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
     }
   };
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); check(); });
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); check(); });
   const exited = new Promise<number>((resolve) => {
     child.on('close', (code, signal) => {
       how = signal ? `signal ${signal}` : `exit ${code}`;

@@ -233,15 +233,15 @@ function caseText(loss: string, layers: (units: number) => Json[]): string {
 }
 
 /** The crash cases of issue 7: an output activation not fused into the loss. */
-const crashCase = (activation: string, loss: string): string =>
-  caseText(loss, (units) => [{ type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units, activation }]);
+const crashCase = (output: string, loss: string): string =>
+  caseText(loss, (units) => [{ type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units, activation: output }]);
 
 /** One activation at every position: hidden layer, separate `activation` layer, inside a residual block, output. */
-function everywhere(activation: string, loss: string): string {
+function everywhere(name: string, loss: string): string {
   return caseText(loss, (units) => [
-    { type: 'dense', units: 4, activation }, { type: 'dense', units: 4 }, { type: 'activation', activation },
-    { type: 'residual', layers: [{ type: 'dense', units: 4, activation }, { type: 'activation', activation }] },
-    { type: 'dense', units, activation },
+    { type: 'dense', units: 4, activation: name }, { type: 'dense', units: 4 }, { type: 'activation', activation: name },
+    { type: 'residual', layers: [{ type: 'dense', units: 4, activation: name }, { type: 'activation', activation: name }] },
+    { type: 'dense', units, activation: name },
   ]);
 }
 
