@@ -10,7 +10,7 @@ import { resolveThresholds } from '../../src/training/diagnosis/defaults';
 import { RunHistory } from '../../src/training/diagnosis/history';
 import { batchNormFix, dropoutFix, reluHeFix } from '../../src/training/diagnosis/layerFixes';
 import { buildModelView, hiddenKernels } from '../../src/training/diagnosis/modelView';
-import { readSpecDocument, valueAt } from '../../src/training/diagnosis/patchBuilder';
+import { readSpecDocument, valueAt } from '../../src/training/fixes/patchBuilder';
 import { adamFix, clipNormFix, earlyStoppingFix, scaleLrFix, weightDecayFix } from '../../src/training/diagnosis/trainingFixes';
 import { applyPatchToText, applyPatchToValue } from '../../src/training/fixes/applyPatch';
 import { parseSpecText } from '../../src/training/spec/parse';

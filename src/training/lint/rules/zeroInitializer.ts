@@ -4,17 +4,15 @@
 
 import { childPointer } from '../../spec/positions';
 import type { InitializerSpec, SpecProblem } from '../../spec/types';
-import { fieldPlace, fix, problem, setOp } from '../context';
-import { type WeightLayer, activationOf, isWeightLayer, outputLayer, recommendedInitializer, sequences } from '../model';
+import { initializerMean, isConstantInitializer, recommendedInitializer } from '../../model/facts';
+import { fieldPlace, fix, newPatch, problem } from '../context';
+import { type WeightLayer, activationOf, isWeightLayer, outputLayer, sequences } from '../model';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'zero-initializer';
 
 function constantValue(init: InitializerSpec): number | undefined {
-  if (init === 'zeros') return 0;
-  if (init === 'ones') return 1;
-  if (typeof init === 'object' && init.type === 'constant') return init.value;
-  return undefined;
+  return isConstantInitializer(init) ? initializerMean(init) : undefined;
 }
 
 export const zeroInitializer: LintRule = {
@@ -57,5 +55,5 @@ function finding(ctx: LintContext, layer: WeightLayer, value: number, activation
   const message = `kernelInitializer ${name}: all ${units} of this layer start with the same weights and compute the same output ` +
     `(symmetry); ${consequence}; use random weights such as "${init}"`;
   return problem(CODE, severity, message, fieldPlace(ctx, layer, 'kernelInitializer'),
-    fix(`use ${init} for this layer`, [setOp(ctx, childPointer(layer.specPath, 'kernelInitializer'), init)]));
+    fix(`use ${init} for this layer`, newPatch(ctx).set(childPointer(layer.specPath, 'kernelInitializer'), init)));
 }
