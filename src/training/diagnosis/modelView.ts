@@ -71,7 +71,7 @@ export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelVie
     const info: LayerInfo = { index: layers.length, summary, isKernel: false };
     const shape = bySpec.get(specKey(summary.specPath, summary.copies));
     const resolved: ResolvedLayer | undefined = shape?.layer;
-    if ((summary.kind === 'dense' || summary.kind === 'conv2d') && shape && resolved && (resolved.type === 'dense' || resolved.type === 'conv2d')) {
+    if (layerFacts(summary.kind)?.weights === 'kernel' && shape && resolved && (resolved.type === 'dense' || resolved.type === 'conv2d')) {
       info.spec = resolved;
       info.isKernel = true;
       info.units = resolved.type === 'dense' ? resolved.units : resolved.filters;

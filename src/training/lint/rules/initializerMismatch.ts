@@ -97,7 +97,7 @@ function seluWithoutLecun(ctx: LintContext): SpecProblem[] {
   const found: SpecProblem[] = [];
   eachWeightLayer(ctx, (layer, act) => {
     const init = layer.kernelInitializer;
-    if (act.activation !== 'selu' || typeof init !== 'string') return;
+    if (activationFacts(act.activation).init !== 'lecun' || typeof init !== 'string') return;
     if (isConstantInitializer(init)) return; // zero-initializer says what is wrong with those
     const ratio = varianceRatio(ctx, layer, init, 'lecun');
     if (!differs(ratio)) return; // e.g. Glorot on a square layer: 2/(n + n) = 1/n, the very same weights

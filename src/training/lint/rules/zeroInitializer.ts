@@ -4,7 +4,7 @@
 
 import { childPointer } from '../../spec/positions';
 import type { InitializerSpec, SpecProblem } from '../../spec/types';
-import { initializerMean, isConstantInitializer, recommendedInitializer } from '../../model/facts';
+import { activationFacts, initializerMean, isConstantInitializer, recommendedInitializer } from '../../model/facts';
 import { fieldPlace, fix, newPatch, problem } from '../context';
 import { type WeightLayer, activationOf, isWeightLayer, outputLayer, sequences } from '../model';
 import type { LintContext, LintRule } from '../types';
@@ -42,8 +42,9 @@ function finding(ctx: LintContext, layer: WeightLayer, value: number, activation
   const zeroInput = value === 0 && (!layer.useBias || layer.biasInitializer === 'zeros');
   let consequence: string;
   let severity: 'warning' | 'info' = 'warning';
-  if (zeroInput && activation === 'relu') {
-    consequence = 'with relu, zero weights and zero bias every unit outputs 0 and passes back no gradient, so the layer never learns';
+  if (zeroInput && activationFacts(activation).canDie) {
+    // relu(0) = 0 with slope 0 there (model/facts: a rectifier that can die): nothing flows either way.
+    consequence = `with ${activation}, zero weights and zero bias every unit outputs 0 and passes back no gradient, so the layer never learns`;
   } else if (nextConstant) {
     consequence = 'the next layer starts constant too, so every unit also gets the same update and they stay identical: ' +
       'the layer works like a single unit';
