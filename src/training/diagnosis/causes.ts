@@ -1,7 +1,7 @@
 // Reading causes off the spec and the first steps: initialisers scaled far beyond He/Glorot, biases that start
 // units dead or saturated, a learning rate whose very first updates were huge. Detectors use these to put the
 // cure of the actual cause first in their list of fixes.
-import { isConstantInitializer, weightScale } from '../model/facts';
+import { familyVariance, isConstantInitializer, weightScale } from '../model/facts';
 import type { DiagnosisContext } from './context';
 import type { LayerInfo } from './modelView';
 import { median } from './stats';
@@ -18,13 +18,13 @@ export function largeInitLayers(ctx: DiagnosisContext): LayerInfo[] {
     const init = l.spec.kernelInitializer;
     const scale = weightScale(init, l.fans);
     if (isConstantInitializer(init)) return scale !== 0;
-    return scale > TOO_LARGE * Math.sqrt(2 / l.fans.fanIn);
+    return scale > TOO_LARGE * Math.sqrt(familyVariance('he', l.fans));
   });
 }
 
 /** Kernel layers whose initialiser draws weights far below the LeCun scale (signals shrink layer by layer). */
 export function smallInitLayers(ctx: DiagnosisContext): LayerInfo[] {
-  return ctx.view.kernels.filter((l) => l.spec && l.fans && weightScale(l.spec.kernelInitializer, l.fans) < TOO_SMALL * Math.sqrt(1 / l.fans.fanIn));
+  return ctx.view.kernels.filter((l) => l.spec && l.fans && weightScale(l.spec.kernelInitializer, l.fans) < TOO_SMALL * Math.sqrt(familyVariance('lecun', l.fans)));
 }
 
 /** Median over kernel layers of the median update ratio of the given steps. */

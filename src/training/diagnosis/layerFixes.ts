@@ -2,7 +2,7 @@
 // dropout. Layers built from one `repeat` template share its entry, so each entry is patched once (at the template's
 // path); insertions go in reverse document order so no operation shifts the path of a later one.
 import { distinctEntries, reverseDocumentOrder } from '../fixes/entries';
-import { batchNormCure, entriesPhrase, reluHeCure, setActivation, setRecommendedInitializers, type WeightEntry } from '../fixes/layerCures';
+import { CLIP_TITLE, batchNormCure, clipAmplifiedGradients, entriesPhrase, reluHeCure, setActivation, setRecommendedInitializers, type WeightEntry } from '../fixes/layerCures';
 import { initializerMean, recommendedInitializer } from '../model/facts';
 import { fromPointer } from '../spec/positions';
 import type { ActivationName, SpecFix } from '../spec/types';
@@ -35,6 +35,20 @@ export function reluHeFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): 
   const paths = new Set(list.map((e) => e.path));
   const converted = ctx.view.kernels.filter((k) => paths.has(k.summary.specPath)).length;
   return reluHeCure(newPatch(ctx), list, converted, ctx.spec.training);
+}
+
+/**
+ * The initialiser made for each layer's activation, for layers drawn far below it (vanishing signal): the same cure
+ * lint's initializer-scale offers, with the gradient clip of fixes/layerCures when 3+ layers are raised under SGD.
+ */
+export function smallInitFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
+  const p = newPatch(ctx);
+  const changed = setRecommendedInitializers(p, weightEntries(layers));
+  if (changed.length === 0) return undefined;
+  const paths = new Set(changed.map((e) => e.path));
+  const clip = clipAmplifiedGradients(p, ctx.view.kernels.filter((k) => paths.has(k.summary.specPath)).length, ctx.spec.training);
+  const names = [...new Set(changed.map((e) => recommendedInitializer(e.activation)))].join('/');
+  return { title: `Initialize the weights of ${entriesPhrase(changed)} with ${names} (scaled to the fan-in)${clip ? CLIP_TITLE : ''}`, patch: p.ops };
 }
 
 /** The initialiser made for each layer's activation (model/facts: He, LeCun or Glorot). */

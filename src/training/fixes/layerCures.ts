@@ -28,8 +28,23 @@ export function setActivation(p: PatchBuilder, e: WeightEntry, activation: Activ
   p.set(`${e.activationPath ?? e.path}/activation`, activation);
 }
 
-/** Converted layers (copies counted) from which the ReLU cure also clips the gradient norm. */
+/** Changed layers (copies counted) from which a cure that amplifies the backward signal also clips the gradient norm. */
 export const CLIP_FROM_DEPTH = 3;
+
+/** The suffix of a fix title when the fix also clips. */
+export const CLIP_TITLE = ', and clip the gradient norm to 1';
+
+/**
+ * A cure that makes `layers` layers pass back far more gradient than before (ReLU instead of σ' ≤ 0.25, or weights
+ * raised from a vanishing scale to the right one) meets a learning rate chosen for the tiny gradients: with SGD,
+ * whose step grows with the gradient, from 3 such layers on it also clips the global gradient norm to 1 (unless the
+ * spec clips already). True when it did.
+ */
+export function clipAmplifiedGradients(p: PatchBuilder, layers: number, training: TrainingSpec): boolean {
+  const clip = layers >= CLIP_FROM_DEPTH && !isAdaptive(training.optimizer.type) && training.clipNorm === undefined;
+  if (clip) p.set('/training/clipNorm', 1);
+  return clip;
+}
 
 /**
  * The cure of a deep sigmoid/tanh stack (lint `deep-saturating-stack`, run-time `vanishing-gradient` and the
@@ -50,11 +65,10 @@ export function reluHeCure(p: PatchBuilder, entries: readonly WeightEntry[], lay
     p.set(`${e.path}/kernelInitializer`, 'heNormal');
     if (e.useBias && initializerMean(e.biasInitializer) !== 0) p.set(`${e.path}/biasInitializer`, 'zeros');
   }
-  const clip = layers >= CLIP_FROM_DEPTH && !isAdaptive(training.optimizer.type) && training.clipNorm === undefined;
-  if (clip) p.set('/training/clipNorm', 1);
+  const clip = clipAmplifiedGradients(p, layers, training);
   const count = layers === 1 ? '1 layer' : `${layers} layers`;
   return {
-    title: `Use relu with heNormal initialization instead of ${from} in ${count} (${entriesPhrase(list)})${clip ? ', and clip the gradient norm to 1' : ''}`,
+    title: `Use relu with heNormal initialization instead of ${from} in ${count} (${entriesPhrase(list)})${clip ? CLIP_TITLE : ''}`,
     patch: p.ops,
   };
 }

@@ -9,7 +9,7 @@ import { smallInitLayers } from '../causes';
 import { deadLayers, gradientRatio, medianLayerUpdate, saturatedLayers, vanishingRule } from '../conditions';
 import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
-import { batchNormFix, initializerFix, reluHeFix } from '../layerFixes';
+import { batchNormFix, initializerFix, reluHeFix, smallInitFix } from '../layerFixes';
 import { hiddenKernels, type LayerInfo } from '../modelView';
 import { fmt } from '../../format';
 import { median } from '../stats';
@@ -41,7 +41,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const small = smallInitLayers(ctx).filter((l) => l !== view.last);
   const fixes = saturating.length > 0
     ? [reluHeFix(ctx, saturating), batchNormFix(ctx, saturating)]
-    : [initializerFix(ctx, small.length > 0 ? small : hiddenKernels(view)), batchNormFix(ctx, hiddenKernels(view))];
+    : [small.length > 0 ? smallInitFix(ctx, small) : initializerFix(ctx, hiddenKernels(view)), batchNormFix(ctx, hiddenKernels(view))];
   return diagnostic(ctx, {
     code: 'vanishing-gradient', severity: 'warning', layers: involved,
     message: `Vanishing gradient: ${view.first.summary.name}'s gradient norm is ${fmt(g1)}, ${fmt(ratio)}× the output layer's ` +

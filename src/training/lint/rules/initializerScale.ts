@@ -7,6 +7,7 @@
 
 import { fmt } from '../../format';
 import { distinctEntries } from '../../fixes/entries';
+import { CLIP_TITLE, clipAmplifiedGradients } from '../../fixes/layerCures';
 import { activationFacts, recommendedInitializer, recommendedScale, weightScale } from '../../model/facts';
 import { childPointer } from '../../spec/positions';
 import type { SpecProblem } from '../../spec/types';
@@ -44,7 +45,9 @@ export const initializerScale: LintRule = {
       const scaled = run.map((m) => scale(ctx, m)).filter((s): s is Scaled => s !== undefined);
       const gain = scaled.reduce((g, s) => g * s.ratio, 1);
       if (gain < 1 / MAX_GAIN) {
-        found.push(...report(ctx, scaled.filter((s) => s.ratio < 1), vanishing(scaled.length, gain)));
+        // Raising them to scale multiplies the gradient they pass back: the cure clips it under SGD (fixes/layerCures).
+        const culprits = scaled.filter((s) => s.ratio < 1);
+        found.push(...report(ctx, culprits, vanishing(scaled.length, gain), culprits.length));
         continue;
       }
       // Growth compounds only through unbounded activations: a bounded one caps the signal, so each stretch between
@@ -77,11 +80,11 @@ function unboundedStretches(scaled: readonly Scaled[]): Scaled[][] {
 }
 
 /** One finding per entry (a repeat template is one entry), described by its worst copy. */
-function report(ctx: LintContext, culprits: readonly Scaled[], effect: string): SpecProblem[] {
+function report(ctx: LintContext, culprits: readonly Scaled[], effect: string, raised = 0): SpecProblem[] {
   return distinctEntries(culprits, (s) => s.member.layer.specPath).map((entry) => {
     const copies = culprits.filter((s) => s.member.layer.specPath === entry.member.layer.specPath);
     const worst = copies.reduce((a, b) => (Math.abs(Math.log(b.ratio)) > Math.abs(Math.log(a.ratio)) ? b : a));
-    return finding(ctx, worst, copies.length, effect);
+    return finding(ctx, worst, copies.length, effect, raised);
   });
 }
 
@@ -107,7 +110,7 @@ function scale(ctx: LintContext, member: RunMember): Scaled | undefined {
   return { member, ratio: weightScale(init, f) / right, right, fanIn: f.fanIn };
 }
 
-function finding(ctx: LintContext, s: Scaled, copies: number, effect: string): SpecProblem {
+function finding(ctx: LintContext, s: Scaled, copies: number, effect: string, raised: number): SpecProblem {
   const { layer, activation } = s.member;
   const family = activationFacts(activation.activation).init;
   const name = recommendedInitializer(activation.activation);
@@ -116,6 +119,8 @@ function finding(ctx: LintContext, s: Scaled, copies: number, effect: string): S
   const copiesText = copies > 1 ? ` (${copies} layers use it)` : '';
   const message = `kernelInitializer ${initializerName(layer.kernelInitializer)} draws weights ${times} ${FAMILY_NAME[family]} scale ` +
     `${rule} ≈ ${fmt(s.right)} for ${activation.activation} at fan-in ${s.fanIn}${copiesText}; ${effect}; use "${name}"`;
+  const patch = newPatch(ctx).set(childPointer(layer.specPath, 'kernelInitializer'), name);
+  const clip = clipAmplifiedGradients(patch, raised, ctx.spec.training);
   return problem(CODE, 'warning', message, fieldPlace(ctx, layer, 'kernelInitializer'),
-    fix(`use ${name} (scaled to the fan-in) for this ${activation.activation} layer`, newPatch(ctx).set(childPointer(layer.specPath, 'kernelInitializer'), name)));
+    fix(`use ${name} (scaled to the fan-in) for this ${activation.activation} layer${clip ? CLIP_TITLE : ''}`, patch));
 }
