@@ -1,9 +1,14 @@
 // Scores one labelled spec: which codes were detected (and when), and whether the first fix of the primary
 // expected diagnostic cures it: applied to the spec text, re-trained, the diagnosis must be gone and the validation
-// loss better (for non-finite/divergence/exploding-gradient: the run must also finish with a finite loss).
+// loss better (for non-finite/divergence/exploding-gradient: the run must also finish with a finite loss). Every fix
+// of every lint finding on the spec is re-trained too: the re-run must raise neither the finding's run-time
+// counterparts nor anything the unfixed run did not raise (lint/counterparts).
 import type { Backend } from '../../src/shared/engineProtocol';
 import type { RuntimeCode } from '../../src/training/diagnosis/types';
 import { applyPatchToText } from '../../src/training/fixes/applyPatch';
+import { LINT_CODES, type LintCode } from '../../src/training/lint';
+import { tradedDiagnoses } from '../../src/training/lint/counterparts';
+import { parseSpecText } from '../../src/training/spec/parse';
 import type { LabelledSpec } from './labels';
 import { trainText, type RunResult } from './trainSpec';
 
@@ -17,6 +22,14 @@ export interface CureResult {
   ms: number;
 }
 
+export interface LintCureResult {
+  code: LintCode;
+  fix: string;
+  /** Diagnoses of the re-run the fix should have prevented (empty: cured without trading); the error when it failed. */
+  traded: string[];
+  ms: number;
+}
+
 export interface SpecScore {
   spec: LabelledSpec;
   run: RunResult;
@@ -26,6 +39,7 @@ export interface SpecScore {
   /** Detected codes neither expected nor listed under `also`. */
   unexpected: RuntimeCode[];
   cure?: CureResult;
+  lintCures: LintCureResult[];
 }
 
 const MUST_FINISH = new Set<RuntimeCode>(['non-finite', 'divergence', 'exploding-gradient']);
@@ -59,13 +73,34 @@ async function tryCure(spec: LabelledSpec, run: RunResult, backend: Backend, see
   return { fix: fix.title, cured, note, before: run.valLoss, after: after.valLoss, ms: Date.now() - t0 };
 }
 
+async function tryLintCures(spec: LabelledSpec, run: RunResult, backend: Backend, seedOffset: number): Promise<LintCureResult[]> {
+  const before = run.diagnostics.map((d) => d.code);
+  const findings = parseSpecText(spec.text, spec.file).problems.filter((p) => (LINT_CODES as readonly string[]).includes(p.code));
+  const out: LintCureResult[] = [];
+  for (const finding of findings) {
+    for (const fix of finding.fixes ?? []) {
+      const t0 = Date.now();
+      let traded: string[];
+      try {
+        const after = await trainText(applyPatchToText(spec.text, fix.patch), spec.file, backend, seedOffset);
+        traded = tradedDiagnoses(finding.code as LintCode, before, after.diagnostics.map((d) => d.code));
+      } catch (err) {
+        traded = [`failed: ${(err as Error).message}`];
+      }
+      out.push({ code: finding.code as LintCode, fix: fix.title, traded, ms: Date.now() - t0 });
+    }
+  }
+  return out;
+}
+
 export async function scoreSpec(spec: LabelledSpec, backend: Backend, cure: boolean, seedOffset = 0): Promise<SpecScore> {
   const run = await trainText(spec.text, spec.file, backend, seedOffset);
   const detected = new Map<RuntimeCode, number>();
   for (const d of run.diagnostics) if (!detected.has(d.code as RuntimeCode)) detected.set(d.code as RuntimeCode, d.step ?? -1);
   const missed = spec.expect.filter((c) => !detected.has(c));
   const unexpected = [...detected.keys()].filter((c) => !spec.expect.includes(c) && !spec.also.includes(c));
-  const score: SpecScore = { spec, run, detected, missed, unexpected };
+  const score: SpecScore = { spec, run, detected, missed, unexpected, lintCures: [] };
   if (cure && !spec.healthy) score.cure = await tryCure(spec, run, backend, seedOffset);
+  if (cure) score.lintCures = await tryLintCures(spec, run, backend, seedOffset);
   return score;
 }

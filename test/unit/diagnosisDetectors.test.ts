@@ -61,7 +61,7 @@ describe('diagnosis detectors (synthetic streams)', () => {
       assert.doesNotMatch(d.message, /\n/);
       assert.match(d.message, /dense_1.*e-\d/);
       assert.ok(d.fixes && d.fixes.length >= 2);
-      assert.match(d.fixes[0].title, /ReLU with He initialization/);
+      assert.match(d.fixes[0].title, /relu with heNormal initialization/);
     });
 
     it('does not fire on fewer vanishing steps than the window agreement needs', () => {
@@ -204,7 +204,7 @@ describe('diagnosis detectors (synthetic streams)', () => {
       assert.deepStrictEqual(codes(found), ['saturated-activation']);
       assert.strictEqual(found[0].diagnostic.layer, 'dense_3');
       assert.match(found[0].diagnostic.message, /85% of dense_3's tanh outputs/);
-      assert.match(found[0].diagnostic.fixes![0].title, /ReLU with He initialization instead of tanh in \/model\/layers\/2/);
+      assert.match(found[0].diagnostic.fixes![0].title, /relu with heNormal initialization instead of tanh in 1 layer \(\/model\/layers\/2\)/);
     });
 
     it('leaves a saturated layer alone while the model learns well', () => {

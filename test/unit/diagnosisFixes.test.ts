@@ -7,9 +7,9 @@ import * as path from 'path';
 import type { DiagnosisContext } from '../../src/training/diagnosis/context';
 import { resolveThresholds } from '../../src/training/diagnosis/defaults';
 import { RunHistory } from '../../src/training/diagnosis/history';
-import { batchNormFix, dropoutFix, reluHeFix } from '../../src/training/diagnosis/layerFixes';
+import { batchNormFix, dropoutFix, initializerFix, reluHeFix } from '../../src/training/diagnosis/layerFixes';
 import { buildModelView, hiddenKernels } from '../../src/training/diagnosis/modelView';
-import { readSpecDocument, valueAt } from '../../src/training/diagnosis/patchBuilder';
+import { readSpecDocument, valueAt } from '../../src/training/fixes/patchBuilder';
 import { adamFix, clipNormFix, earlyStoppingFix, scaleLrFix, weightDecayFix } from '../../src/training/diagnosis/trainingFixes';
 import { applyPatchToText, applyPatchToValue } from '../../src/training/fixes/applyPatch';
 import { parseSpecText } from '../../src/training/spec/parse';
@@ -73,6 +73,29 @@ describe('diagnosis fixes', () => {
     ]);
     const fixed = parse(assertValidFix(DEEP_SIGMOID, fix));
     assert.ok(fixed.model.layers.slice(0, 13).every((l) => l.type === 'dense' && l.activation === 'relu' && l.kernelInitializer === 'heNormal'));
+  });
+
+  it('the lint fixes of deep-saturating-stack are the run-time fixes of the same stack, operation for operation', () => {
+    const spec = parse(DEEP_SIGMOID);
+    const ctx = contextFor(DEEP_SIGMOID, spec);
+    const lint = parseSpecText(DEEP_SIGMOID, FILE).problems.find((p) => p.code === 'deep-saturating-stack');
+    assert.ok(lint?.fixes);
+    const runtime = [reluHeFix(ctx, hiddenKernels(ctx.view)), batchNormFix(ctx, hiddenKernels(ctx.view))];
+    assert.deepStrictEqual(lint.fixes, runtime);
+  });
+
+  it('initialize a linear layer with glorotUniform, as lint does (model/facts: Glorot for linear)', () => {
+    const text = JSON.stringify({
+      name: 'linear', data: { dataset: 'spiral', samples: 300, classes: 3 },
+      model: { inputShape: [2], layers: [
+        { type: 'dense', units: 16, activation: 'linear', kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 0.001 } },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ] },
+      training: { epochs: 1 },
+    }, null, 2);
+    const ctx = contextFor(text, parse(text));
+    const fix = initializerFix(ctx, [ctx.view.kernels[0]]);
+    assert.deepStrictEqual(fix?.patch, [{ op: 'replace', path: '/model/layers/0/kernelInitializer', value: 'glorotUniform' }]);
   });
 
   it('insert batch normalization between each linear part and its activation, in repeats too', () => {

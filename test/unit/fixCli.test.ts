@@ -75,9 +75,18 @@ describe('gradscope fix', () => {
       '       { "type": "dense", "units": 3, "activation": "softmax" }',
       '     ]',
       '   },',
+      '@@ -17,6 +17,7 @@',
+      '     "epochs": 10,',
+      '     "batchSize": 32,',
+      '     "loss": "categoricalCrossentropy",',
+      '-    "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9 }',
+      '+    "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9 },',
+      '+    "clipNorm": 1',
+      '   }',
+      ' }',
       '',
     ].join('\n'));
-    assert.match(r.stderr, /fix for \[deep-saturating-stack\] \(lint\): use relu with heNormal initialization in these 13 layers; run again with --write/);
+    assert.match(r.stderr, /fix for \[deep-saturating-stack\] \(lint\): Use relu with heNormal initialization instead of sigmoid in 13 layers \(2 layer entries\), and clip the gradient norm to 1; run again with --write/);
     assert.equal(fs.readFileSync(file, 'utf8'), original);
   });
 

@@ -96,6 +96,12 @@ const CASES: Case[] = [
     message: /4× the He scale √\(2\/32\) ≈ 0\.25 for relu at fan-in 32 .*grow about 64× \(exploding\); use "heNormal"/,
   },
   {
+    name: 'randomNormal far too large in a deep tanh stack: bounded, so it saturates instead of exploding', code: 'initializer-scale',
+    specPath: '/model/layers/0/layers/0/kernelInitializer', line: layerLine(0),
+    parts: { layers: ['{ "repeat": 8, "layers": [ { "type": "dense", "units": 32, "activation": "tanh", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 1 } } ] }', SOFTMAX] },
+    message: /5\.66× the Glorot scale .* for tanh at fan-in 32 \(8 layers use it\); the activation is bounded, so the signal cannot explode; instead .*\(saturated\).*\(vanishing\); use "glorotUniform"$/,
+  },
+  {
     name: 'randomUniform far too small in a tanh stack', code: 'initializer-scale', specPath: '/model/layers/0/layers/0/kernelInitializer',
     line: layerLine(0),
     parts: { layers: ['{ "repeat": 3, "layers": [ { "type": "dense", "units": 64, "activation": "tanh", "kernelInitializer": { "type": "randomUniform", "minval": -0.01, "maxval": 0.01 } } ] }', SOFTMAX] },
@@ -254,6 +260,13 @@ describe('lint rules: healthy variants stay quiet', () => {
   });
   quiet('seven relu layers with the default initializer', { layers: ['{ "repeat": 7, "layers": [ { "type": "dense", "units": 16, "activation": "relu" } ] }', SOFTMAX] });
   quiet('twelve relu layers with heNormal', { layers: ['{ "repeat": 12, "layers": [ { "type": "dense", "units": 16, "activation": "relu", "kernelInitializer": "heNormal" } ] }', SOFTMAX] });
+  quiet('selu with the default glorotUniform on square layers (Glorot\'s variance is LeCun\'s there)', {
+    layers: ['{ "type": "dense", "units": 16, "activation": "selu", "kernelInitializer": "lecunNormal" }',
+      '{ "repeat": 3, "layers": [ { "type": "dense", "units": 16, "activation": "selu" } ] }', SOFTMAX],
+  });
+  quiet('eight tanh layers at 2.8× the Glorot scale (they saturate some units but train)', {
+    layers: ['{ "repeat": 8, "layers": [ { "type": "dense", "units": 32, "activation": "tanh", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 0.5 } } ] }', SOFTMAX],
+  });
   quiet('selu with lecunNormal', { layers: ['{ "type": "dense", "units": 16, "activation": "selu", "kernelInitializer": "lecunNormal" }', SOFTMAX] });
   quiet('a zero-initialized output layer (logistic regression)', {
     layers: ['{ "type": "dense", "units": 1, "activation": "sigmoid", "kernelInitializer": "zeros" }'],
@@ -300,7 +313,7 @@ describe('lint on the bundled examples and the valid fixtures', () => {
     const file = path.join(REPO, 'examples', 'exploding-init.gradscope.json');
     assert.deepEqual(lintOf(file), ['warning initializer-scale /model/layers/0/layers/0/kernelInitializer']);
     const [p] = parseSpecText(fs.readFileSync(file, 'utf8'), file).problems;
-    assert.match(p.message, /stddev 2\) draws weights 11× the He scale √\(2\/64\) ≈ 0\.18/);
+    assert.match(p.message, /stddev 2\) draws weights 11\.3× the He scale √\(2\/64\) ≈ 0\.177/);
   });
 
   it('the valid fixtures have no finding, except deep-sigmoid (it is one)', () => {
@@ -316,7 +329,8 @@ describe('lint on the bundled examples and the valid fixtures', () => {
     const text = fs.readFileSync(file, 'utf8');
     const [p] = parseSpecText(text, file).problems;
     assert.deepEqual(p.fixes?.map((f) => f.title), [
-      'use relu with heNormal initialization in these 13 layers', 'add batch normalization before each activation of the stack',
+      'Use relu with heNormal initialization instead of sigmoid in 13 layers (2 layer entries), and clip the gradient norm to 1',
+      'Add batch normalization before the activation of 2 layer entries',
     ]);
     for (const f of p.fixes ?? []) {
       const fixed = applyPatchToText(text, f.patch);

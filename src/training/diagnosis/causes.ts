@@ -1,63 +1,30 @@
 // Reading causes off the spec and the first steps: initialisers scaled far beyond He/Glorot, biases that start
 // units dead or saturated, a learning rate whose very first updates were huge. Detectors use these to put the
 // cure of the actual cause first in their list of fixes.
-import type { ActivationName, InitializerSpec } from '../spec/types';
+import { familyVariance, isConstantInitializer, weightScale } from '../model/facts';
 import type { DiagnosisContext } from './context';
 import type { LayerInfo } from './modelView';
 import { median } from './stats';
 
 /** How far above the He scale (σ = √(2/fan-in)) an initialiser may be before it counts as too large. */
 const TOO_LARGE = 1.5;
-
-/** Standard deviation an initialiser draws with, for a layer of this fan-in (NaN for constants). */
-export function initializerStd(init: InitializerSpec, fanIn: number): number {
-  if (typeof init === 'string') {
-    switch (init) {
-      case 'heNormal': case 'heUniform': return Math.sqrt(2 / fanIn);
-      case 'lecunNormal': case 'lecunUniform': return Math.sqrt(1 / fanIn);
-      // Glorot's fan-average is close to fan-in for the square-ish layers this matters for.
-      case 'glorotNormal': case 'glorotUniform': return Math.sqrt(1 / fanIn);
-      case 'zeros': return 0;
-      case 'ones': return NaN;
-    }
-  }
-  switch (init.type) {
-    case 'randomNormal': return Math.hypot(init.stddev, init.mean);
-    case 'randomUniform': return Math.max(Math.abs(init.minval), Math.abs(init.maxval)) / Math.sqrt(3);
-    case 'constant': return NaN;
-  }
-}
+/** How far below the LeCun scale (σ = √(1/fan-in)) an initialiser may be before it counts as too small. */
+const TOO_SMALL = 0.5;
 
 /** Kernel layers whose initialiser draws weights well above the He scale (or constant non-zero weights). */
 export function largeInitLayers(ctx: DiagnosisContext): LayerInfo[] {
   return ctx.view.kernels.filter((l) => {
-    if (!l.spec || !l.fanIn) return false;
+    if (!l.spec || !l.fans) return false;
     const init = l.spec.kernelInitializer;
-    if (init === 'ones' || (typeof init === 'object' && init.type === 'constant')) return init === 'ones' || init.value !== 0;
-    return initializerStd(init, l.fanIn) > TOO_LARGE * Math.sqrt(2 / l.fanIn);
+    const scale = weightScale(init, l.fans);
+    if (isConstantInitializer(init)) return scale !== 0;
+    return scale > TOO_LARGE * Math.sqrt(familyVariance('he', l.fans));
   });
 }
 
 /** Kernel layers whose initialiser draws weights far below the LeCun scale (signals shrink layer by layer). */
 export function smallInitLayers(ctx: DiagnosisContext): LayerInfo[] {
-  return ctx.view.kernels.filter((l) => l.spec && l.fanIn && initializerStd(l.spec.kernelInitializer, l.fanIn) < 0.5 * Math.sqrt(1 / l.fanIn));
-}
-
-/** The bias initialiser's mean (0 for zeros; NaN when it cannot be told). */
-export function biasMean(init: InitializerSpec): number {
-  if (typeof init === 'string') return init === 'zeros' ? 0 : init === 'ones' ? 1 : 0;
-  switch (init.type) {
-    case 'constant': return init.value;
-    case 'randomNormal': return init.mean;
-    case 'randomUniform': return (init.minval + init.maxval) / 2;
-  }
-}
-
-/** The initialiser that keeps signals at scale through this activation. */
-export function preferredInitializer(activation: ActivationName | undefined): 'heNormal' | 'lecunNormal' | 'glorotUniform' {
-  if (activation === 'selu') return 'lecunNormal';
-  if (activation === 'sigmoid' || activation === 'tanh' || activation === 'softmax') return 'glorotUniform';
-  return 'heNormal';
+  return ctx.view.kernels.filter((l) => l.spec && l.fans && weightScale(l.spec.kernelInitializer, l.fans) < TOO_SMALL * Math.sqrt(familyVariance('lecun', l.fans)));
 }
 
 /** Median over kernel layers of the median update ratio of the given steps. */

@@ -1,6 +1,7 @@
 // Window conditions several detectors share: which ReLU layers are dead, which sigmoid/tanh layers are saturated,
 // whether the depth profile of the gradients says "vanishing". Detectors also use them to stay silent when another
 // diagnosis already explains what they see (zero gradients below a dead layer are not a vanishing gradient).
+import { activationFacts } from '../model/facts';
 import type { DiagnosisContext } from './context';
 import type { MeasuredStep } from './history';
 import type { LayerInfo } from './modelView';
@@ -18,7 +19,7 @@ export function deadLayers(ctx: DiagnosisContext): LayerReading[] {
   const steps = h.recent();
   const out: LayerReading[] = [];
   for (const l of ctx.view.kernels) {
-    if (l.activation !== 'relu') continue;
+    if (!l.activation || !activationFacts(l.activation).canDie) continue;
     const fractions = steps.map((s) => {
       const m = s.layers[l.index];
       return m.deadUnits !== undefined && m.units ? m.deadUnits / m.units : NaN;

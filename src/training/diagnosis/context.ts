@@ -5,7 +5,7 @@ import type { ParsedSpec, SpecFix } from '../spec/types';
 import type { ResolvedThresholds } from './defaults';
 import type { RunHistory } from './history';
 import type { LayerInfo, ModelView } from './modelView';
-import { PatchBuilder, valueAt } from './patchBuilder';
+import { PatchBuilder, valueAt } from '../fixes/patchBuilder';
 import type { RuntimeCode } from './types';
 
 export interface DiagnosisContext {

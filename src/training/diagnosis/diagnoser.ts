@@ -21,7 +21,7 @@ import { createSlowConvergence } from './detectors/slowConvergence';
 import { createVanishingGradient } from './detectors/vanishingGradient';
 import { RunHistory } from './history';
 import { buildModelView } from './modelView';
-import { readSpecDocument } from './patchBuilder';
+import { readSpecDocument } from '../fixes/patchBuilder';
 import type { CreateDiagnoser, Diagnoser, DiagnoserOptions, Thresholds } from './types';
 
 /** Every detector of a run, in the order they are consulted. */

@@ -1,7 +1,10 @@
 // What the detectors need to know about the model: for each layer with weights (the `step.layers` entries, in
 // order) its run-start summary, the spec layer it was built from, the activation whose units it owns, and its
-// fan-in; plus which layers are the first and last kernels (the ends of AUTOTRAINER's gradient ratio).
+// fans (from the spec's shapes, model/facts); plus which layers are the first and last kernels (the ends of
+// AUTOTRAINER's gradient ratio).
 import type { LayerSummary, RunStartEvent } from '../../shared/engineProtocol';
+import { type Fans, kernelFans, layerFacts } from '../model/facts';
+import { type LayerShape, inferOutputShapes } from '../spec/shapes';
 import type { ActivationName, LossName, ParsedSpec, ResolvedLayer } from '../spec/types';
 
 export type KernelSpecLayer = Extract<ResolvedLayer, { type: 'dense' | 'conv2d' }>;
@@ -18,8 +21,10 @@ export interface LayerInfo {
   activation?: ActivationName;
   /** Spec path of the `activation` entry that applies `activation`, when it is a separate entry. */
   activationEntryPath?: string;
-  /** Inputs per unit (kernel layers): what He/Glorot scale their initialisers by. */
+  /** Inputs per unit (kernel layers): what He/LeCun scale their initialisers by. */
   fanIn?: number;
+  /** Fan-in and fan-out (kernel layers), from the input shape the spec gives the layer. */
+  fans?: Fans;
   units?: number;
 }
 
@@ -35,24 +40,22 @@ export interface ModelView {
   outputUnits: number;
 }
 
-const NORMALIZATION = new Set(['batchNormalization', 'layerNormalization']);
-
 function specKey(specPath: string, copies?: readonly number[]): string {
   return `${specPath}|${(copies ?? []).join(',')}`;
 }
 
-function indexSpecLayers(layers: readonly ResolvedLayer[], into: Map<string, ResolvedLayer>): void {
-  for (const l of layers) {
-    into.set(specKey(l.specPath, l.copies), l);
-    if (l.type === 'residual') indexSpecLayers(l.layers, into);
+function indexSpecLayers(layers: readonly LayerShape[], into: Map<string, LayerShape>): void {
+  for (const s of layers) {
+    into.set(specKey(s.layer.specPath, s.layer.copies), s);
+    if (s.inner) indexSpecLayers(s.inner, into);
   }
 }
 
-/** The activation a following `activation` entry applies to a linear kernel layer's units (normalisation between). */
+/** The activation a following `activation` entry applies to a linear kernel layer's units (layers that keep units between). */
 function followingActivation(all: readonly LayerSummary[], at: number): { activation: ActivationName; path: string } | undefined {
   for (let i = at + 1; i < all.length; i++) {
     const l = all[i];
-    if (NORMALIZATION.has(l.kind)) continue;
+    if (layerFacts(l.kind)?.keepsUnits) continue;
     if (l.kind === 'activation' && l.activation) return { activation: l.activation as ActivationName, path: l.specPath };
     return undefined;
   }
@@ -60,19 +63,20 @@ function followingActivation(all: readonly LayerSummary[], at: number): { activa
 }
 
 export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelView {
-  const bySpec = new Map<string, ResolvedLayer>();
-  indexSpecLayers(spec.model.layers, bySpec);
+  const bySpec = new Map<string, LayerShape>();
+  indexSpecLayers(inferOutputShapes(spec.model.inputShape, spec.model.layers).layers, bySpec);
   const layers: LayerInfo[] = [];
   start.layers.forEach((summary, at) => {
     if (!summary.hasWeights) return;
     const info: LayerInfo = { index: layers.length, summary, isKernel: false };
-    const resolved = bySpec.get(specKey(summary.specPath, summary.copies));
-    if ((summary.kind === 'dense' || summary.kind === 'conv2d') && resolved && (resolved.type === 'dense' || resolved.type === 'conv2d')) {
+    const shape = bySpec.get(specKey(summary.specPath, summary.copies));
+    const resolved: ResolvedLayer | undefined = shape?.layer;
+    if (layerFacts(summary.kind)?.weights === 'kernel' && shape && resolved && (resolved.type === 'dense' || resolved.type === 'conv2d')) {
       info.spec = resolved;
       info.isKernel = true;
-      const units = resolved.type === 'dense' ? resolved.units : resolved.filters;
-      info.units = units;
-      info.fanIn = Math.max(1, Math.round((summary.params - (resolved.useBias ? units : 0)) / units));
+      info.units = resolved.type === 'dense' ? resolved.units : resolved.filters;
+      info.fans = kernelFans(resolved, shape.inputShape);
+      info.fanIn = info.fans.fanIn;
       if (resolved.activation !== 'linear') {
         info.activation = resolved.activation;
       } else {

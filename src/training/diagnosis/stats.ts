@@ -1,5 +1,5 @@
 // Small robust statistics the detectors judge windows with (medians rather than means: one bad batch must not
-// decide), and number formatting for diagnostic messages.
+// decide), percentages and rounding for messages.
 
 /** Median of the finite values; NaN when there are none. */
 export function median(values: readonly number[]): number {
@@ -20,15 +20,6 @@ export function fractionWhere<T>(values: readonly T[], test: (v: T) => boolean):
   let n = 0;
   for (const v of values) if (test(v)) n++;
   return n / values.length;
-}
-
-/** A number for a one-line message: 3 significant digits, exponent form when very small or large. */
-export function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a < 1e-3 || a >= 1e5) return x.toExponential(1);
-  return String(Number(x.toPrecision(3)));
 }
 
 /** A percentage for a message, e.g. `72%`. */

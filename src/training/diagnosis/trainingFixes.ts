@@ -3,8 +3,9 @@
 // when the floor would otherwise exceed it (the parser rejects that).
 import type { SpecFix } from '../spec/types';
 import { newPatch, type DiagnosisContext } from './context';
-import type { PatchBuilder } from './patchBuilder';
-import { fmt, round3 } from './stats';
+import type { PatchBuilder } from '../fixes/patchBuilder';
+import { fmt } from '../format';
+import { round3 } from './stats';
 
 const LR_MIN = 1e-6;
 const LR_MAX = 10;

@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerStepMetrics } from '../../shared/engineProtocol';
 import type { BuiltModel, WeightedLayer } from './model/buildModel';
-import { applyModel, familyOf } from './model/buildModel';
+import { activationFacts } from '../model/facts';
+import { applyModel } from './model/buildModel';
 import { batchLoss, correctCount } from './losses';
 import { statWidth, stepStats, type StatOp } from './measureKernel';
 import type { LossName } from '../spec/types';
@@ -152,7 +153,7 @@ export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: Step
         const activation = layer.monitoredActivation;
         if (layer.activationOutput !== undefined && activation) {
           const a = post.add(activations[layer.activationOutput]);
-          if (familyOf(activation) === 'rectifier') slots.dead = post.op({ op: 'dead', a });
+          if (activationFacts(activation).measure === 'dead') slots.dead = post.op({ op: 'dead', a });
           else slots.saturation = post.op({ op: 'tail', a, activation: activation as 'sigmoid' | 'tanh' });
         }
         return slots;

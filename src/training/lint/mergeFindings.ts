@@ -4,7 +4,7 @@
 // original fix whose patch mends every layer.
 
 import type { JsonPatchOperation, RelatedLocation, SpecFix, SpecPath, SpecProblem } from '../spec/types';
-import { reverseDocumentOrder } from './context';
+import { reverseDocumentOrder } from '../fixes/entries';
 
 /** Line numbers listed in a merged message before "and N more". */
 const LISTED_LINES = 10;

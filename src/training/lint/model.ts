@@ -1,20 +1,17 @@
 // How the rules read a model: layer sequences (the top level and each residual block's inside), the activation a
 // weight layer really feeds (its own, or the activation layer after it), runs of consecutive weight layers,
-// the output layer, fan-in, and which initializer suits which activation.
+// the output layer and a layer's fans. The facts themselves (families, initializers, fans) are model/facts.
 
-import type {
-  ActivationLayer, ActivationName, Conv2dLayer, DenseLayer, InitializerSpec, NamedInitializer, ParsedSpec, ResolvedLayer,
-} from '../spec/types';
+import type { WeightEntry } from '../fixes/layerCures';
+import { type Fans, type KernelLayer, LAYER_FACTS, kernelFans } from '../model/facts';
+import type { ActivationLayer, ActivationName, InitializerSpec, ParsedSpec, ResolvedLayer } from '../spec/types';
 import type { LintContext } from './types';
 
-export type WeightLayer = DenseLayer | Conv2dLayer;
+export type WeightLayer = KernelLayer;
 
 export function isWeightLayer(layer: ResolvedLayer): layer is WeightLayer {
-  return layer.type === 'dense' || layer.type === 'conv2d';
+  return LAYER_FACTS[layer.type].weights === 'kernel';
 }
-
-export const RELU_FAMILY: ReadonlySet<ActivationName> = new Set(['relu', 'leakyRelu', 'elu', 'gelu', 'swish', 'mish']);
-export const SATURATING: ReadonlySet<ActivationName> = new Set(['sigmoid', 'tanh']);
 
 /** The top-level layers and, recursively, the layers inside each residual block: each is run in order. */
 export function sequences(layers: readonly ResolvedLayer[]): ResolvedLayer[][] {
@@ -26,11 +23,6 @@ export function sequences(layers: readonly ResolvedLayer[]): ResolvedLayer[][] {
 /** Every layer, residual insides included, in model order. */
 export function allLayers(layers: readonly ResolvedLayer[]): ResolvedLayer[] {
   return layers.flatMap((l) => (l.type === 'residual' ? [l, ...allLayers(l.layers)] : [l]));
-}
-
-/** Layers that pass values through without changing which nonlinearity applies (dropout, flatten, normalization). */
-function passesActivation(layer: ResolvedLayer): boolean {
-  return layer.type === 'dropout' || layer.type === 'flatten' || layer.type === 'batchNormalization' || layer.type === 'layerNormalization';
 }
 
 export interface Activated {
@@ -49,7 +41,7 @@ export function activationOf(seq: readonly ResolvedLayer[], index: number): Acti
       if (next.activation !== 'linear') return { activation: next.activation, source: next };
       continue;
     }
-    if (!passesActivation(next)) break;
+    if (!LAYER_FACTS[next.type].keepsUnits) break;
   }
   return { activation: 'linear' };
 }
@@ -89,7 +81,7 @@ export function runs(spec: ParsedSpec, accept: (m: RunMember) => boolean): RunMe
         const member = { layer, activation: activationOf(seq, index), index };
         if (accept(member)) run.push(member);
         else close();
-      } else if (layer.type === 'batchNormalization' || layer.type === 'layerNormalization' || layer.type === 'residual') {
+      } else if (LAYER_FACTS[layer.type].restoresSignal) {
         close();
       }
     });
@@ -98,51 +90,21 @@ export function runs(spec: ParsedSpec, accept: (m: RunMember) => boolean): RunMe
   return out;
 }
 
-/** Inputs feeding one output unit: input features (dense) or kernel height × width × input channels (conv2d). */
-export function fanIn(ctx: LintContext, layer: WeightLayer): number | undefined {
+/** A run member as the shared cures (fixes/layerCures) see it. */
+export function weightEntry(m: RunMember): WeightEntry {
+  const { layer, activation } = m;
+  const e: WeightEntry = {
+    path: layer.specPath, activation: activation.activation, kernelInitializer: layer.kernelInitializer,
+    useBias: layer.useBias, biasInitializer: layer.biasInitializer,
+  };
+  if (activation.source) e.activationPath = activation.source.specPath;
+  return e;
+}
+
+/** A weight layer's fans from its inferred input shape; undefined when shapes could not be inferred. */
+export function fans(ctx: LintContext, layer: WeightLayer): Fans | undefined {
   const input = ctx.shapes.get(layer)?.inputShape;
-  if (!input) return undefined;
-  if (layer.type === 'dense') return input[input.length - 1];
-  return layer.kernelSize[0] * layer.kernelSize[1] * input[input.length - 1];
-}
-
-/** Outputs each input feeds: units (dense) or kernel height × width × filters (conv2d). */
-export function fanOut(layer: WeightLayer): number {
-  return layer.type === 'dense' ? layer.units : layer.kernelSize[0] * layer.kernelSize[1] * layer.filters;
-}
-
-export type InitFamily = 'he' | 'lecun' | 'glorot';
-
-/** The initializer family made for an activation: He for the ReLU family, LeCun for selu, Glorot otherwise. */
-export function familyFor(activation: ActivationName): InitFamily {
-  if (RELU_FAMILY.has(activation)) return 'he';
-  if (activation === 'selu') return 'lecun';
-  return 'glorot';
-}
-
-/** The named initializer a fix writes for an activation. */
-export function recommendedInitializer(activation: ActivationName): NamedInitializer {
-  const family = familyFor(activation);
-  return family === 'he' ? 'heNormal' : family === 'lecun' ? 'lecunNormal' : 'glorotUniform';
-}
-
-/** Standard deviation the family gives a layer (He 2/fan-in, LeCun 1/fan-in, Glorot 2/(fan-in + fan-out) variance). */
-export function recommendedStddev(family: InitFamily, fanInCount: number, fanOutCount: number): number {
-  if (family === 'he') return Math.sqrt(2 / fanInCount);
-  if (family === 'lecun') return Math.sqrt(1 / fanInCount);
-  return Math.sqrt(2 / (fanInCount + fanOutCount));
-}
-
-/** Root mean square of the weights a hand-scaled initializer draws; undefined for named and constant ones. */
-export function randomScale(init: InitializerSpec): number | undefined {
-  if (typeof init === 'string') return undefined;
-  if (init.type === 'randomNormal') return Math.sqrt(init.stddev ** 2 + init.mean ** 2);
-  if (init.type === 'randomUniform') {
-    const mean = (init.minval + init.maxval) / 2;
-    const std = (init.maxval - init.minval) / Math.sqrt(12);
-    return Math.sqrt(std ** 2 + mean ** 2);
-  }
-  return undefined;
+  return input ? kernelFans(layer, input) : undefined;
 }
 
 /** `"glorotUniform"`, `randomNormal (stddev 2)`: an initializer as messages name it. */
@@ -153,10 +115,4 @@ export function initializerName(init: InitializerSpec): string {
     case 'randomUniform': return `randomUniform [${init.minval}, ${init.maxval}]`;
     case 'constant': return `constant ${init.value}`;
   }
-}
-
-/** Distinct entries (by spec path) of a list of layers, first occurrence kept: a repeat template is one entry. */
-export function distinctEntries<T extends { specPath: string }>(items: T[]): T[] {
-  const seen = new Set<string>();
-  return items.filter((i) => (seen.has(i.specPath) ? false : (seen.add(i.specPath), true)));
 }

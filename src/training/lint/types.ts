@@ -11,6 +11,8 @@ export interface LintContext {
   spec: ParsedSpec;
   /** Syntax tree of `text` (present: lint runs only on specs that parsed). */
   root: Node | undefined;
+  /** The spec's JSON value as written (no defaults filled in): what fixes patch. */
+  doc: unknown;
   task: 'classification' | 'regression';
   /** Input and output shape of every layer (residual insides included), when shapes could be inferred. */
   shapes: Map<ResolvedLayer, LayerShape>;

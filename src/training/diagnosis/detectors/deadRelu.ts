@@ -4,12 +4,14 @@
 // the cause: biases initialised negative, weights initialised far too large, or a learning rate whose first steps
 // blew the weights away; otherwise leaky ReLU, which keeps a gradient for negative inputs.
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
-import { biasMean, earlyLrTooHigh, largeInitLayers, lrReductionFactor } from '../causes';
+import { activationFacts, initializerMean } from '../../model/facts';
+import { earlyLrTooHigh, largeInitLayers, lrReductionFactor } from '../causes';
 import { deadLayers } from '../conditions';
 import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { activationFix, initializerFix, zeroBiasFix } from '../layerFixes';
-import { fmt, pct } from '../stats';
+import { fmt } from '../../format';
+import { pct } from '../stats';
 import { scaleLrFix } from '../trainingFixes';
 
 function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
@@ -18,8 +20,8 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   if (dead.length === 0 || !h.struggling || !h.stalled) return undefined;
   const worst = dead.reduce((a, b) => (b.value > a.value ? b : a));
   const layers = [worst.layer, ...dead.filter((d) => d !== worst).map((d) => d.layer)];
-  const relu = ctx.view.kernels.filter((l) => l.activation === 'relu');
-  const negativeBias = relu.filter((l) => l.spec?.useBias && biasMean(l.spec.biasInitializer) < 0);
+  const relu = ctx.view.kernels.filter((l) => l.activation && activationFacts(l.activation).canDie);
+  const negativeBias = relu.filter((l) => l.spec?.useBias && initializerMean(l.spec.biasInitializer) < 0);
   const large = largeInitLayers(ctx);
   const lr = scaleLrFix(ctx, lrReductionFactor(ctx));
   const leaky = activationFix(ctx, dead.map((d) => d.layer), 'leakyRelu', 'a small slope for negative inputs keeps units alive');

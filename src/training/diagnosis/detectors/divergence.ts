@@ -6,7 +6,7 @@ import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { diagnostic, nearestPath } from '../context';
 import type { Detector } from '../detector';
 import { instabilityFixes } from '../instabilityFixes';
-import { fmt } from '../stats';
+import { fmt } from '../../format';
 
 const SMOOTH = 5;
 

@@ -12,7 +12,8 @@ import type { Detector } from '../detector';
 import type { MeasuredStep } from '../history';
 import { instabilityFixes } from '../instabilityFixes';
 import type { LayerInfo } from '../modelView';
-import { fmt, fractionWhere, median } from '../stats';
+import { fmt } from '../../format';
+import { fractionWhere, median } from '../stats';
 
 /** The kernel layer with the largest update ratio on a step, and that ratio. */
 function largestUpdate(ctx: DiagnosisContext, s: MeasuredStep): { layer: LayerInfo; ratio: number } | undefined {

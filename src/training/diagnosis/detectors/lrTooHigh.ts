@@ -8,7 +8,7 @@ import { earlyLrTooHigh, lrReductionFactor, medianUpdateRatio } from '../causes'
 import { unstable } from '../conditions';
 import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
-import { fmt } from '../stats';
+import { fmt } from '../../format';
 import { clipNormFix, momentumFix, scaleLrFix } from '../trainingFixes';
 
 function report(ctx: DiagnosisContext, update: number, rule: string): DiagnosticEvent {

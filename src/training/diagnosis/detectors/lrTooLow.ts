@@ -7,7 +7,7 @@ import { raiseFactor } from '../causes';
 import { medianLayerUpdate, medianUpdate, structurallyExplained } from '../conditions';
 import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
-import { fmt } from '../stats';
+import { fmt } from '../../format';
 import { adamFix, scaleLrFix } from '../trainingFixes';
 
 function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {

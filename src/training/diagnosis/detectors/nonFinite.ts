@@ -5,7 +5,7 @@ import type { EpochEvent, LayerStepMetrics, StepEvent } from '../../../shared/en
 import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { instabilityFixes } from '../instabilityFixes';
-import { fmt } from '../stats';
+import { fmt } from '../../format';
 
 const bad = (l: LayerStepMetrics): boolean => !Number.isFinite(l.gradNorm) || !Number.isFinite(l.weightNorm);
 

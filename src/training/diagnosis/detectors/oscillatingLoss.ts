@@ -8,7 +8,8 @@ import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { lrReductionFactor } from '../causes';
 import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
-import { fmt, mean } from '../stats';
+import { fmt } from '../../format';
+import { mean } from '../stats';
 import { clipNormFix, momentumFix, scaleLrFix } from '../trainingFixes';
 
 /** The wasted motion of the recent block means, per block, relative to the reference loss; NaN if too few steps. */

@@ -8,7 +8,8 @@ import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { dropoutFix } from '../layerFixes';
-import { fmt, mean, median, pct } from '../stats';
+import { fmt } from '../../format';
+import { mean, median, pct } from '../stats';
 import { earlyStoppingFix, weightDecayFix } from '../trainingFixes';
 
 const SMOOTH = 3;

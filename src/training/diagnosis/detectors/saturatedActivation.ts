@@ -9,7 +9,8 @@ import { saturatedLayers } from '../conditions';
 import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { batchNormFix, initializerFix, reluHeFix } from '../layerFixes';
-import { fmt, pct } from '../stats';
+import { fmt } from '../../format';
+import { pct } from '../stats';
 
 function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const h = ctx.history;

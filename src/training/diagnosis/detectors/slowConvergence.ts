@@ -8,7 +8,8 @@ import { raiseFactor } from '../causes';
 import { medianUpdate, structurallyExplained } from '../conditions';
 import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
-import { fmt, mean, pct } from '../stats';
+import { fmt } from '../../format';
+import { mean, pct } from '../stats';
 import { adamFix, scaleLrFix } from '../trainingFixes';
 
 /** Mean relative decrease of the epoch training loss over the last `n` epochs. */

@@ -4,15 +4,15 @@
 // the joint forward/backward collapse of too-small initialisations. Judged only while the run is struggling, and
 // not when dead ReLUs or saturated sigmoid/tanh units explain the missing gradient.
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
+import { activationFacts } from '../../model/facts';
 import { smallInitLayers } from '../causes';
 import { deadLayers, gradientRatio, medianLayerUpdate, saturatedLayers, vanishingRule } from '../conditions';
 import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
-import { batchNormFix, initializerFix, reluHeFix } from '../layerFixes';
+import { batchNormFix, initializerFix, reluHeFix, smallInitFix } from '../layerFixes';
 import { hiddenKernels, type LayerInfo } from '../modelView';
-import { fmt, median } from '../stats';
-
-const SATURATING = new Set(['sigmoid', 'tanh']);
+import { fmt } from '../../format';
+import { median } from '../stats';
 
 function involvedLayers(ctx: DiagnosisContext): LayerInfo[] {
   const h = ctx.history;
@@ -37,11 +37,11 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const g1 = h.layerMedian(view.first.index, (m) => m.gradNorm);
   const gl = h.layerMedian(view.last.index, (m) => m.gradNorm);
   const frozen = view.kernels.filter((l) => medianLayerUpdate(ctx, l) < t.frozenUpdateRatio).length;
-  const saturating = hiddenKernels(view).filter((l) => l.activation && SATURATING.has(l.activation));
+  const saturating = hiddenKernels(view).filter((l) => l.activation && activationFacts(l.activation).family === 'saturating');
   const small = smallInitLayers(ctx).filter((l) => l !== view.last);
   const fixes = saturating.length > 0
     ? [reluHeFix(ctx, saturating), batchNormFix(ctx, saturating)]
-    : [initializerFix(ctx, small.length > 0 ? small : hiddenKernels(view)), batchNormFix(ctx, hiddenKernels(view))];
+    : [small.length > 0 ? smallInitFix(ctx, small) : initializerFix(ctx, hiddenKernels(view)), batchNormFix(ctx, hiddenKernels(view))];
   return diagnostic(ctx, {
     code: 'vanishing-gradient', severity: 'warning', layers: involved,
     message: `Vanishing gradient: ${view.first.summary.name}'s gradient norm is ${fmt(g1)}, ${fmt(ratio)}× the output layer's ` +

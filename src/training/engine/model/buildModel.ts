@@ -2,12 +2,10 @@
 // (dead units, saturation), so measurement rides on the training forward pass instead of a second one.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSummary } from '../../../shared/engineProtocol';
-import type { ActivationName, LayerOrigin, LossName, ParsedSpec, ResolvedLayer } from '../../spec/types';
+import { LEAKY_RELU_ALPHA, activationFacts, fusedOutputActivation } from '../../model/facts';
+import type { ActivationName, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
 import { makeInitializer } from './initializers';
 import { SeededDropout, type StepClock } from './seededDropout';
-
-/** How a layer's activation output is judged. */
-export type ActivationFamily = 'rectifier' | 'saturating';
 
 export interface WeightedLayer {
   summary: LayerSummary;
@@ -36,17 +34,6 @@ export interface BuiltModel {
    */
   outputActivation: ActivationName;
   clock: StepClock;
-}
-
-const RECTIFIERS = new Set<ActivationName>(['relu', 'leakyRelu', 'elu', 'selu', 'gelu', 'swish', 'mish']);
-const SATURATING = new Set<ActivationName>(['sigmoid', 'tanh']);
-/** Slope of leakyRelu for negative inputs (PyTorch's default). */
-export const LEAKY_RELU_ALPHA = 0.01;
-
-export function familyOf(activation: ActivationName): ActivationFamily | undefined {
-  if (RECTIFIERS.has(activation)) return 'rectifier';
-  if (SATURATING.has(activation)) return 'saturating';
-  return undefined;
 }
 
 function mix(seed: number, ordinal: number, salt: number): number {
@@ -111,7 +98,7 @@ class Builder {
   }
 
   monitor(entry: WeightedLayer, out: tf.SymbolicTensor, activation: ActivationName): void {
-    if (!familyOf(activation)) return;
+    if (!activationFacts(activation).measure) return; // model/facts: dead units or saturation, else nothing to measure
     entry.monitoredActivation = activation;
     this.monitored.push({ entry, tensor: out });
   }
@@ -279,13 +266,6 @@ function buildLayerUnchecked(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTens
       return out;
     }
   }
-}
-
-/** The activation fused into the loss for a last layer with this activation and this loss, if any. */
-export function fusedOutputActivation(activation: ActivationName, loss: LossName): ActivationName {
-  if (activation === 'softmax' && loss === 'categoricalCrossentropy') return 'softmax';
-  if (activation === 'sigmoid' && loss === 'binaryCrossentropy') return 'sigmoid';
-  return 'linear';
 }
 
 export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {

@@ -4,9 +4,10 @@
 
 import { validationCount } from '../../data/load';
 import { childPointer, rangeOfPath } from '../../spec/positions';
-import type { JsonPatchOperation, SpecFix, SpecProblem } from '../../spec/types';
-import { fix, problem, reverseDocumentOrder, setOp, textValue } from '../context';
-import { allLayers, distinctEntries } from '../model';
+import type { SpecFix, SpecProblem } from '../../spec/types';
+import { distinctEntries, reverseDocumentOrder } from '../../fixes/entries';
+import { fix, newPatch, problem, textValue } from '../context';
+import { allLayers } from '../model';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'batchnorm-small-batch';
@@ -18,7 +19,7 @@ export const batchnormSmallBatch: LintRule = {
   check(ctx: LintContext): SpecProblem[] {
     const { batchSize } = ctx.spec.training;
     if (batchSize >= MIN_BATCH) return [];
-    const norms = distinctEntries(allLayers(ctx.spec.model.layers).filter((l) => l.type === 'batchNormalization'));
+    const norms = distinctEntries(allLayers(ctx.spec.model.layers).filter((l) => l.type === 'batchNormalization'), (l) => l.specPath);
     if (norms.length === 0) return [];
     const pointer = '/training/batchSize';
     const range = rangeOfPath(ctx.text, pointer);
@@ -27,7 +28,7 @@ export const batchnormSmallBatch: LintRule = {
     const train = samples - validationCount(samples, validationSplit);
     const batch = Math.min(SUGGESTED_BATCH, train);
     const fixes: SpecFix[] = [];
-    if (batch >= MIN_BATCH) fixes.push(...fix(`set the batch size to ${batch}`, [setOp(ctx, pointer, batch)]));
+    if (batch >= MIN_BATCH) fixes.push(...fix(`set the batch size to ${batch}`, newPatch(ctx).set(pointer, batch)));
     fixes.push(...layerNormFix(ctx, norms.map((n) => n.specPath)));
     return [problem(CODE, 'warning',
       `batchNormalization with a batch size of ${batchSize}: it normalizes each batch with that batch's own mean and variance, ` +
@@ -38,10 +39,10 @@ export const batchnormSmallBatch: LintRule = {
 
 /** Replace every batchNormalization entry by a layerNormalization one (keeping its epsilon). */
 function layerNormFix(ctx: LintContext, paths: string[]): SpecFix[] {
-  const patch: JsonPatchOperation[] = reverseDocumentOrder(paths).map((path) => {
+  const patch = newPatch(ctx);
+  for (const path of reverseDocumentOrder(paths)) {
     const epsilon = textValue(ctx, childPointer(path, 'epsilon'));
-    const value = typeof epsilon === 'number' ? { type: 'layerNormalization', epsilon } : { type: 'layerNormalization' };
-    return { op: 'replace', path, value };
-  });
+    patch.set(path, typeof epsilon === 'number' ? { type: 'layerNormalization', epsilon } : { type: 'layerNormalization' });
+  }
   return fix('use layerNormalization instead of batchNormalization', patch);
 }

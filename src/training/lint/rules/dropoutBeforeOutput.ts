@@ -3,8 +3,9 @@
 // corrupted outputs instead of regularizing hidden units. Dropout goes before the output layer, not after it.
 
 import { childPointer } from '../../spec/positions';
-import type { JsonPatchOperation, SpecFix, SpecProblem } from '../../spec/types';
-import { entrySlot, fix, problem } from '../context';
+import { entrySlot } from '../../fixes/entries';
+import type { SpecFix, SpecProblem } from '../../spec/types';
+import { fix, newPatch, problem } from '../context';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'dropout-before-output';
@@ -25,21 +26,20 @@ export const dropoutBeforeOutput: LintRule = {
       found.push(problem(CODE, 'warning',
         `dropout (rate ${layer.rate}) ${what} zeroes ${Math.round(layer.rate * 100)}% of the model's outputs at random during training: ` +
         'it corrupts the predictions the loss is computed on instead of regularizing hidden units; put dropout before the output layer',
-        { specPath: layer.specPath, range: layer.range }, fixes(layer.specPath, layers[last].specPath)));
+        { specPath: layer.specPath, range: layer.range }, fixes(ctx, layer.specPath, layers[last].specPath)));
     }
     return found;
   },
 };
 
 /** Move the dropout entry just before the output layer's entry (both in the top-level list), else remove it. */
-function fixes(dropoutPath: string, outputPath: string): SpecFix[] {
+function fixes(ctx: LintContext, dropoutPath: string, outputPath: string): SpecFix[] {
   const dropout = entrySlot(dropoutPath);
   const output = entrySlot(outputPath);
   const out: SpecFix[] = [];
   if (dropout && output && dropout.array === '/model/layers' && output.array === '/model/layers' && output.index < dropout.index) {
-    const move: JsonPatchOperation = { op: 'move', from: dropoutPath, path: childPointer('/model/layers', output.index) };
-    out.push(...fix('move the dropout before the output layer', [move]));
+    out.push(...fix('move the dropout before the output layer', newPatch(ctx).move(dropoutPath, childPointer('/model/layers', output.index))));
   }
-  out.push(...fix('remove the dropout', [{ op: 'remove', path: dropoutPath }]));
+  out.push(...fix('remove the dropout', newPatch(ctx).remove(dropoutPath)));
   return out;
 }

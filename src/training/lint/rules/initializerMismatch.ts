@@ -1,18 +1,34 @@
 // initializer-mismatch: a named kernel initializer made for another activation. He (variance 2/fan-in) is made
 // for ReLU and over-drives sigmoid/tanh into their flat tails; Glorot (2/(fan-in + fan-out)) loses about half the
 // signal's variance per ReLU layer, which compounds in deep stacks; selu self-normalizes only from LeCun weights.
+// Each is raised only where the variances really differ at the layer's fans (model/facts): Glorot's 2/(fan-in +
+// fan-out) equals LeCun's 1/fan-in on a square layer, and those runs are bit-identical.
 
+import { fmt } from '../../format';
+import { type InitFamily, activationFacts, familyVariance, initializerMoments, isConstantInitializer } from '../../model/facts';
 import { childPointer } from '../../spec/positions';
-import type { NamedInitializer, SpecProblem } from '../../spec/types';
-import { fieldPlace, fix, fmt, problem, setOp } from '../context';
+import type { InitializerSpec, NamedInitializer, SpecProblem } from '../../spec/types';
+import { fieldPlace, fix, newPatch, problem } from '../context';
 import {
-  type Activated, RELU_FAMILY, SATURATING, type WeightLayer, activationOf, isWeightLayer, outputLayer, runs, sequences,
+  type Activated, type WeightLayer, activationOf, fans, isWeightLayer, outputLayer, runs, sequences,
 } from '../model';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'initializer-mismatch';
 /** ReLU-family hidden layers in a row (no normalization, no skip) from which Glorot initialization is flagged. */
 export const MIN_GLOROT_RELU_RUN = 8;
+/** Variances within this factor of each other count as the same (a 20% variance difference is ~10% in scale). */
+export const VARIANCE_TOLERANCE = 1.2;
+
+/** The initializer's weight variance over the family's at this layer's fans; undefined when the fans are unknown. */
+function varianceRatio(ctx: LintContext, layer: WeightLayer, init: InitializerSpec, family: InitFamily): number | undefined {
+  const f = fans(ctx, layer);
+  return f ? initializerMoments(init, f).variance / familyVariance(family, f) : undefined;
+}
+
+function differs(ratio: number | undefined): ratio is number {
+  return ratio !== undefined && Math.abs(Math.log(ratio)) > Math.log(VARIANCE_TOLERANCE);
+}
 
 export const initializerMismatch: LintRule = {
   code: CODE,
@@ -31,7 +47,7 @@ function eachWeightLayer(ctx: LintContext, visit: (layer: WeightLayer, act: Acti
 
 function finding(ctx: LintContext, layer: WeightLayer, message: string, title: string, init: NamedInitializer): SpecProblem {
   const pointer = childPointer(layer.specPath, 'kernelInitializer');
-  return problem(CODE, 'warning', message, fieldPlace(ctx, layer, 'kernelInitializer'), fix(title, [setOp(ctx, pointer, init)]));
+  return problem(CODE, 'warning', message, fieldPlace(ctx, layer, 'kernelInitializer'), fix(title, newPatch(ctx).set(pointer, init)));
 }
 
 function heWithSaturating(ctx: LintContext): SpecProblem[] {
@@ -39,10 +55,12 @@ function heWithSaturating(ctx: LintContext): SpecProblem[] {
   const found: SpecProblem[] = [];
   eachWeightLayer(ctx, (layer, act) => {
     const init = layer.kernelInitializer;
-    if ((init !== 'heNormal' && init !== 'heUniform') || !SATURATING.has(act.activation) || layer === output) return;
+    if ((init !== 'heNormal' && init !== 'heUniform') || activationFacts(act.activation).family !== 'saturating' || layer === output) return;
+    const ratio = varianceRatio(ctx, layer, init, 'glorot');
+    if (!differs(ratio)) return;
     const glorot: NamedInitializer = init === 'heNormal' ? 'glorotNormal' : 'glorotUniform';
     found.push(finding(ctx, layer,
-      `"${init}" is made for ReLU (weight variance 2/fan-in); with ${act.activation} it doubles the input variance of each unit and ` +
+      `"${init}" is made for ReLU (weight variance 2/fan-in); with ${act.activation} it gives each unit's input ${fmt(ratio)}× the variance Glorot's rule does and ` +
       `pushes more of them into the flat tails where no gradient passes; use "${glorot}" (Glorot & Bengio 2010)`,
       `use ${glorot} for this ${act.activation} layer`, glorot));
   });
@@ -52,18 +70,25 @@ function heWithSaturating(ctx: LintContext): SpecProblem[] {
 function glorotOnDeepRelu(ctx: LintContext): SpecProblem[] {
   const output = outputLayer(ctx.spec);
   const found: SpecProblem[] = [];
-  for (const run of runs(ctx.spec, (m) => RELU_FAMILY.has(m.activation.activation) && m.layer !== output)) {
+  for (const run of runs(ctx.spec, (m) => activationFacts(m.activation.activation).init === 'he' && m.layer !== output)) {
     if (run.length < MIN_GLOROT_RELU_RUN) continue;
-    for (const m of run) {
+    const glorot = run.map((m) => {
       const init = m.layer.kernelInitializer;
-      if (init !== 'glorotUniform' && init !== 'glorotNormal') continue;
+      return init === 'glorotUniform' || init === 'glorotNormal' ? varianceRatio(ctx, m.layer, init, 'he') : undefined;
+    });
+    // Each Glorot layer scales the signal by √(its variance / He's); the shrink compounds over the run.
+    const shrink = glorot.reduce<number>((g, r) => g * Math.sqrt(r ?? 1), 1);
+    run.forEach((m, i) => {
+      const ratio = glorot[i];
+      if (!differs(ratio)) return;
+      const init = m.layer.kernelInitializer as NamedInitializer;
       const written = fieldPlace(ctx, m.layer, 'kernelInitializer').specPath !== m.layer.specPath;
       found.push(finding(ctx, m.layer,
         `"${init}"${written ? '' : ' (the default)'} in a stack of ${run.length} ${m.activation.activation} layers with no normalization: ` +
-        `Glorot's weight variance is about half what ReLU-like units need, so the signal shrinks by about √2 per layer ` +
-        `(≈ ${fmt(Math.SQRT1_2 ** run.length)}× after ${run.length} layers); use "heNormal" (He et al. 2015)`,
+        `Glorot's weight variance here is ${fmt(ratio)}× what ReLU-like units need (He's 2/fan-in), so the signal shrinks by ${fmt(Math.sqrt(ratio))}× at this layer ` +
+        `(≈ ${fmt(shrink)}× through the ${run.length} layers); use "heNormal" (He et al. 2015)`,
         `use heNormal for this ${m.activation.activation} layer`, 'heNormal'));
-    }
+    });
   }
   return found;
 }
@@ -72,12 +97,14 @@ function seluWithoutLecun(ctx: LintContext): SpecProblem[] {
   const found: SpecProblem[] = [];
   eachWeightLayer(ctx, (layer, act) => {
     const init = layer.kernelInitializer;
-    if (act.activation !== 'selu' || init === 'lecunNormal' || init === 'lecunUniform' || typeof init !== 'string') return;
-    if (init === 'zeros' || init === 'ones') return; // zero-initializer says what is wrong with those
+    if (activationFacts(act.activation).init !== 'lecun' || typeof init !== 'string') return;
+    if (isConstantInitializer(init)) return; // zero-initializer says what is wrong with those
+    const ratio = varianceRatio(ctx, layer, init, 'lecun');
+    if (!differs(ratio)) return; // e.g. Glorot on a square layer: 2/(n + n) = 1/n, the very same weights
     const written = fieldPlace(ctx, layer, 'kernelInitializer').specPath !== layer.specPath;
     found.push(finding(ctx, layer,
       `selu keeps activations normalized only when weights have variance 1/fan-in ("lecunNormal", Klambauer et al. 2017); ` +
-      `with "${init}"${written ? '' : ' (the default)'} the self-normalizing property is lost`,
+      `"${init}"${written ? '' : ' (the default)'} draws ${fmt(ratio)}× that variance here, so the self-normalizing property is lost`,
       'use lecunNormal for this selu layer', 'lecunNormal'));
   });
   return found;

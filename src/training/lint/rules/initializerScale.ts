@@ -1,14 +1,18 @@
 // initializer-scale: hand-scaled random weights (randomNormal / randomUniform) whose size is far from what the
 // layer's fan-in and activation need. Each layer multiplies the signal by roughly (actual scale / right scale);
-// through a stack of such layers that factor compounds into exploding or vanishing activations and gradients.
+// through a stack of such layers that factor compounds into vanishing activations and gradients, or exploding ones
+// where the activations are unbounded. A bounded activation (tanh, sigmoid: model/facts) caps its output, so weights
+// too large for it cannot blow the signal up: they push its units into the flat tails (saturation), where the
+// gradient vanishes instead.
 
+import { fmt } from '../../format';
+import { distinctEntries } from '../../fixes/entries';
+import { CLIP_TITLE, clipAmplifiedGradients } from '../../fixes/layerCures';
+import { activationFacts, recommendedInitializer, recommendedScale, weightScale } from '../../model/facts';
 import { childPointer } from '../../spec/positions';
 import type { SpecProblem } from '../../spec/types';
-import { fieldPlace, fix, fmt, problem, setOp } from '../context';
-import {
-  type RunMember, distinctEntries, familyFor, fanIn, fanOut, initializerName, randomScale, recommendedInitializer,
-  recommendedStddev, runs,
-} from '../model';
+import { fieldPlace, fix, newPatch, problem } from '../context';
+import { type RunMember, fans, initializerName, runs } from '../model';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'initializer-scale';
@@ -25,6 +29,14 @@ interface Scaled {
   fanIn: number;
 }
 
+/**
+ * Too-large weights under a bounded activation saturate its units, and what that costs compounds with depth: on
+ * spiral runs of tanh stacks (SGD + momentum), the product of the scale ratios over the run from 5.5e4 on (16 layers
+ * at 2×, 12 at 2.8×, 8 at 5.7×, 20 at 2.8×) raised saturated-activation with the loss stuck near chance, while
+ * 3.6e3 (12 at 2×), 3.3e3 (8 at 2.8×) and 740 (4 at 5.7×) trained. Flagged from 1e4.
+ */
+export const SATURATION_GAIN = 1e4;
+
 export const initializerScale: LintRule = {
   code: CODE,
   check(ctx: LintContext): SpecProblem[] {
@@ -32,39 +44,83 @@ export const initializerScale: LintRule = {
     for (const run of runs(ctx.spec, () => true)) {
       const scaled = run.map((m) => scale(ctx, m)).filter((s): s is Scaled => s !== undefined);
       const gain = scaled.reduce((g, s) => g * s.ratio, 1);
-      if (gain <= MAX_GAIN && gain >= 1 / MAX_GAIN) continue;
-      const growing = gain > 1;
-      // One finding per entry (a repeat template is one entry), described by its worst copy.
-      const culprits = scaled.filter((s) => (growing ? s.ratio > 1 : s.ratio < 1));
-      for (const entry of distinctEntries(culprits.map((s) => s.member.layer))) {
-        const copies = culprits.filter((s) => s.member.layer.specPath === entry.specPath);
-        const worst = copies.reduce((a, b) => (Math.abs(Math.log(b.ratio)) > Math.abs(Math.log(a.ratio)) ? b : a));
-        found.push(finding(ctx, worst, copies.length, scaled.length, gain));
+      if (gain < 1 / MAX_GAIN) {
+        // Raising them to scale multiplies the gradient they pass back: the cure clips it under SGD (fixes/layerCures).
+        const culprits = scaled.filter((s) => s.ratio < 1);
+        found.push(...report(ctx, culprits, vanishing(scaled.length, gain), culprits.length));
+        continue;
+      }
+      // Growth compounds only through unbounded activations: a bounded one caps the signal, so each stretch between
+      // bounded layers is judged on its own, and too-large weights under a bounded activation saturate its units.
+      for (const stretch of unboundedStretches(scaled)) {
+        const growth = stretch.reduce((g, s) => g * s.ratio, 1);
+        if (growth > MAX_GAIN) found.push(...report(ctx, stretch.filter((s) => s.ratio > 1), exploding(stretch.length, growth)));
+      }
+      const saturating = scaled.filter((s) => bounded(s) && s.ratio > 1);
+      if (saturating.reduce((g, s) => g * s.ratio, 1) >= SATURATION_GAIN) {
+        found.push(...report(ctx, saturating, saturation(saturating.length)));
       }
     }
     return found;
   },
 };
 
-function scale(ctx: LintContext, member: RunMember): Scaled | undefined {
-  const actual = randomScale(member.layer.kernelInitializer);
-  const inputs = fanIn(ctx, member.layer);
-  if (actual === undefined || !inputs) return undefined;
-  const right = recommendedStddev(familyFor(member.activation.activation), inputs, fanOut(member.layer));
-  return { member, ratio: actual / right, right, fanIn: inputs };
+function bounded(s: Scaled): boolean {
+  return activationFacts(s.member.activation.activation).bounded;
 }
 
-function finding(ctx: LintContext, s: Scaled, copies: number, layers: number, gain: number): SpecProblem {
+/** Maximal stretches of consecutive layers with unbounded activations. */
+function unboundedStretches(scaled: readonly Scaled[]): Scaled[][] {
+  const out: Scaled[][] = [[]];
+  for (const s of scaled) {
+    if (bounded(s)) out.push([]);
+    else out[out.length - 1].push(s);
+  }
+  return out.filter((stretch) => stretch.length > 0);
+}
+
+/** One finding per entry (a repeat template is one entry), described by its worst copy. */
+function report(ctx: LintContext, culprits: readonly Scaled[], effect: string, raised = 0): SpecProblem[] {
+  return distinctEntries(culprits, (s) => s.member.layer.specPath).map((entry) => {
+    const copies = culprits.filter((s) => s.member.layer.specPath === entry.member.layer.specPath);
+    const worst = copies.reduce((a, b) => (Math.abs(Math.log(b.ratio)) > Math.abs(Math.log(a.ratio)) ? b : a));
+    return finding(ctx, worst, copies.length, effect, raised);
+  });
+}
+
+function vanishing(layers: number, gain: number): string {
+  return `through the ${layers} hand-scaled layers in a row, activations and gradients shrink about ${fmt(1 / gain)}× (vanishing)`;
+}
+
+function exploding(layers: number, gain: number): string {
+  return `through the ${layers} hand-scaled layers in a row, activations and gradients grow about ${fmt(gain)}× (exploding)`;
+}
+
+function saturation(layers: number): string {
+  return `the activation is bounded, so the signal cannot explode; instead the too-large inputs push the units of the ${layers} ` +
+    'layers into the flat tails (saturated), where the slope is near 0 and almost no gradient passes back (vanishing)';
+}
+
+function scale(ctx: LintContext, member: RunMember): Scaled | undefined {
+  const init = member.layer.kernelInitializer;
+  const f = fans(ctx, member.layer);
+  // Only hand-scaled random weights: named initializers scale themselves, constants are zero-initializer's.
+  if (typeof init === 'string' || init.type === 'constant' || !f) return undefined;
+  const right = recommendedScale(member.activation.activation, f);
+  return { member, ratio: weightScale(init, f) / right, right, fanIn: f.fanIn };
+}
+
+function finding(ctx: LintContext, s: Scaled, copies: number, effect: string, raised: number): SpecProblem {
   const { layer, activation } = s.member;
-  const family = familyFor(activation.activation);
+  const family = activationFacts(activation.activation).init;
   const name = recommendedInitializer(activation.activation);
   const times = s.ratio >= 1 ? `${fmt(s.ratio)}× the` : `1/${fmt(1 / s.ratio)} of the`;
   const rule = family === 'glorot' ? '√(2 / (fan-in + fan-out))' : family === 'he' ? `√(2/${s.fanIn})` : `√(1/${s.fanIn})`;
-  const effect = gain > 1 ? 'grow' : 'shrink';
   const copiesText = copies > 1 ? ` (${copies} layers use it)` : '';
   const message = `kernelInitializer ${initializerName(layer.kernelInitializer)} draws weights ${times} ${FAMILY_NAME[family]} scale ` +
-    `${rule} ≈ ${fmt(s.right)} for ${activation.activation} at fan-in ${s.fanIn}${copiesText}; through the ${layers} hand-scaled layers ` +
-    `in a row, activations and gradients ${effect} about ${fmt(gain > 1 ? gain : 1 / gain)}× (${gain > 1 ? 'exploding' : 'vanishing'}); use "${name}"`;
+    `${rule} ≈ ${fmt(s.right)} for ${activation.activation} at fan-in ${s.fanIn}${copiesText}; ${effect}; use "${name}"`;
+  const patch = newPatch(ctx).set(childPointer(layer.specPath, 'kernelInitializer'), name);
+  const clip = clipAmplifiedGradients(patch, raised, ctx.spec.training);
   return problem(CODE, 'warning', message, fieldPlace(ctx, layer, 'kernelInitializer'),
-    fix(`use ${name} (scaled to the fan-in) for this ${activation.activation} layer`, [setOp(ctx, childPointer(layer.specPath, 'kernelInitializer'), name)]));
+    fix(`use ${name} (scaled to the fan-in) for this ${activation.activation} layer${clip ? CLIP_TITLE : ''}`, patch));
 }

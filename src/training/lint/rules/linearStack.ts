@@ -3,16 +3,16 @@
 
 import { childPointer } from '../../spec/positions';
 import type { ResolvedLayer, SpecProblem } from '../../spec/types';
-import { fix, problem, setOp } from '../context';
+import { LAYER_FACTS } from '../../model/facts';
+import { fix, newPatch, problem } from '../context';
 import { type WeightLayer, activationOf, isWeightLayer, sequences } from '../model';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'linear-stack';
 
-/** Layers that are (near) linear maps of their input: a nonlinearity is still missing after them. */
+/** Layers that are affine maps of their input (model/facts): a nonlinearity is still missing after them. */
 function transparent(layer: ResolvedLayer): boolean {
-  return layer.type === 'dropout' || layer.type === 'flatten' || layer.type === 'batchNormalization' ||
-    (layer.type === 'activation' && layer.activation === 'linear');
+  return LAYER_FACTS[layer.type].affine || (layer.type === 'activation' && layer.activation === 'linear');
 }
 
 export const linearStack: LintRule = {
@@ -40,5 +40,5 @@ function finding(ctx: LintContext, layer: WeightLayer, next: WeightLayer): SpecP
   const message = `${self} with no activation feeds straight into another ${next.type} layer: two linear maps in a row are ` +
     'just one linear map, so this layer adds parameters but no expressive power; give it a nonlinearity such as "relu"';
   return problem(CODE, 'warning', message, { specPath: layer.specPath, range: layer.range },
-    fix('add a relu activation to this layer', [setOp(ctx, childPointer(layer.specPath, 'activation'), 'relu')]));
+    fix('add a relu activation to this layer', newPatch(ctx).set(childPointer(layer.specPath, 'activation'), 'relu')));
 }

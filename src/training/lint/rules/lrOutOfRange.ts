@@ -5,7 +5,7 @@
 import { nearestRangeOfPath } from '../../spec/positions';
 import type { OptimizerType, SpecProblem } from '../../spec/types';
 import { DEFAULT_LEARNING_RATE } from '../../spec/vocabulary';
-import { fix, problem, setOp } from '../context';
+import { fix, newPatch, problem } from '../context';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'lr-out-of-range';
@@ -32,6 +32,6 @@ export const lrOutOfRange: LintRule = {
     const message = `learning rate ${learningRate} is ${high ? 'above' : 'below'} the usual range for ${type} ` +
       `(${range.min}–${range.max}): ${high ? 'updates overshoot, so the loss oscillates or diverges' : 'the weights barely move, so training looks stuck'}; ` +
       `${type}'s standard default is ${fallback}`;
-    return [problem(CODE, 'warning', message, place, fix(`set the learning rate to ${fallback} (${type}'s default)`, [setOp(ctx, pointer, fallback)]))];
+    return [problem(CODE, 'warning', message, place, fix(`set the learning rate to ${fallback} (${type}'s default)`, newPatch(ctx).set(pointer, fallback)))];
   },
 };

@@ -3,9 +3,11 @@
 // trained; other outputs with a cross-entropy loss are clipped into (0, 1), where most of the gradient is lost.
 // (Units versus classes is the parser's job: output-mismatch, softmax-single-unit, loss-mismatch.)
 
+import { entrySlot } from '../../fixes/entries';
+import type { PatchBuilder } from '../../fixes/patchBuilder';
 import { childPointer, nodeAtPointer } from '../../spec/positions';
-import type { ActivationName, JsonPatchOperation, LossName, ResolvedLayer, SpecFix, SpecProblem } from '../../spec/types';
-import { entrySlot, fieldPlace, fix, problem, setOp } from '../context';
+import type { ActivationName, LossName, ResolvedLayer, SpecFix, SpecProblem } from '../../spec/types';
+import { fieldPlace, fix, newPatch, problem } from '../context';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'output-loss-mismatch';
@@ -29,7 +31,7 @@ export const outputLossMismatch: LintRule = {
     const { activation } = source;
     const loss = ctx.spec.training.loss;
     const units = outputUnits(ctx);
-    const lossFix = (to: LossName): SpecFix[] => fix(`use ${to} as the loss`, [setOp(ctx, '/training/loss', to)]);
+    const lossFix = (to: LossName): SpecFix[] => fix(`use ${to} as the loss`, newPatch(ctx).set('/training/loss', to));
     const activationFix = (to: ActivationName): SpecFix[] => fix(`use ${to} as the output activation`, setActivation(ctx, source.layer, to));
     const report = (message: string, fixes: SpecFix[]): SpecProblem[] =>
       [problem(CODE, 'warning', message, place(ctx, source.layer), fixes)];
@@ -79,11 +81,12 @@ function place(ctx: LintContext, layer: ResolvedLayer): { specPath: string; rang
 }
 
 /** Sets the output activation on the layer that has it, or appends an activation layer after a layer that has none. */
-function setActivation(ctx: LintContext, layer: ResolvedLayer, to: ActivationName): (JsonPatchOperation | undefined)[] {
+function setActivation(ctx: LintContext, layer: ResolvedLayer, to: ActivationName): PatchBuilder {
+  const patch = newPatch(ctx);
   if (layer.type === 'dense' || layer.type === 'conv2d' || layer.type === 'activation') {
-    return [setOp(ctx, childPointer(layer.specPath, 'activation'), to)];
+    return patch.set(childPointer(layer.specPath, 'activation'), to);
   }
   const slot = entrySlot(layer.specPath);
-  if (!slot || slot.array !== '/model/layers' || !nodeAtPointer(ctx.root, slot.array)) return [undefined];
-  return [{ op: 'add', path: childPointer(slot.array, slot.index + 1), value: { type: 'activation', activation: to } }];
+  if (!slot || slot.array !== '/model/layers' || !nodeAtPointer(ctx.root, slot.array)) return patch;
+  return patch.insertAfter(layer.specPath, { type: 'activation', activation: to });
 }

@@ -4,17 +4,15 @@
 
 import { childPointer } from '../../spec/positions';
 import type { InitializerSpec, SpecProblem } from '../../spec/types';
-import { fieldPlace, fix, problem, setOp } from '../context';
-import { type WeightLayer, activationOf, isWeightLayer, outputLayer, recommendedInitializer, sequences } from '../model';
+import { activationFacts, initializerMean, isConstantInitializer, recommendedInitializer } from '../../model/facts';
+import { fieldPlace, fix, newPatch, problem } from '../context';
+import { type WeightLayer, activationOf, isWeightLayer, outputLayer, sequences } from '../model';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'zero-initializer';
 
 function constantValue(init: InitializerSpec): number | undefined {
-  if (init === 'zeros') return 0;
-  if (init === 'ones') return 1;
-  if (typeof init === 'object' && init.type === 'constant') return init.value;
-  return undefined;
+  return isConstantInitializer(init) ? initializerMean(init) : undefined;
 }
 
 export const zeroInitializer: LintRule = {
@@ -44,8 +42,9 @@ function finding(ctx: LintContext, layer: WeightLayer, value: number, activation
   const zeroInput = value === 0 && (!layer.useBias || layer.biasInitializer === 'zeros');
   let consequence: string;
   let severity: 'warning' | 'info' = 'warning';
-  if (zeroInput && activation === 'relu') {
-    consequence = 'with relu, zero weights and zero bias every unit outputs 0 and passes back no gradient, so the layer never learns';
+  if (zeroInput && activationFacts(activation).canDie) {
+    // relu(0) = 0 with slope 0 there (model/facts: a rectifier that can die): nothing flows either way.
+    consequence = `with ${activation}, zero weights and zero bias every unit outputs 0 and passes back no gradient, so the layer never learns`;
   } else if (nextConstant) {
     consequence = 'the next layer starts constant too, so every unit also gets the same update and they stay identical: ' +
       'the layer works like a single unit';
@@ -57,5 +56,5 @@ function finding(ctx: LintContext, layer: WeightLayer, value: number, activation
   const message = `kernelInitializer ${name}: all ${units} of this layer start with the same weights and compute the same output ` +
     `(symmetry); ${consequence}; use random weights such as "${init}"`;
   return problem(CODE, severity, message, fieldPlace(ctx, layer, 'kernelInitializer'),
-    fix(`use ${init} for this layer`, [setOp(ctx, childPointer(layer.specPath, 'kernelInitializer'), init)]));
+    fix(`use ${init} for this layer`, newPatch(ctx).set(childPointer(layer.specPath, 'kernelInitializer'), init)));
 }

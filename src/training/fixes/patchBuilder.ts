@@ -4,7 +4,7 @@
 // operations to a copy of the document as it goes, so later operations of the same fix see earlier ones.
 import * as fs from 'fs';
 import { parse, type ParseError } from 'jsonc-parser';
-import { applyPatchToValue } from '../fixes/applyPatch';
+import { applyPatchToValue } from './applyPatch';
 import { childPointer, fromPointer } from '../spec/positions';
 import type { JsonPatchOperation } from '../spec/types';
 
@@ -98,6 +98,11 @@ export class PatchBuilder {
   insertAfter(elementPointer: string, value: unknown): this {
     const { parent, key } = parentOf(elementPointer);
     return this.push({ op: 'add', path: childPointer(parent, Number(key) + 1), value });
+  }
+
+  /** Moves the value at `from` to `pointer` (RFC 6902 `move`). */
+  move(from: string, pointer: string): this {
+    return this.push({ op: 'move', from, path: pointer });
   }
 
   remove(pointer: string): this {

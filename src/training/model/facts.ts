@@ -1,0 +1,286 @@
+// The machine-learning facts gradscope relies on, in one place: per activation its family, output range, derivative
+// bounds and the initializer made for it; per layer kind whether it has weights and how it treats the units before
+// it; fan-in/fan-out from shapes; the variance each initializer draws; which output activation is fused into which
+// loss. The engine (what is built and measured), lint (what is predicted) and diagnosis (what is read off a run)
+// all import these, so they cannot disagree. Pure: no TensorFlow.js.
+
+import type {
+  ActivationName, Conv2dLayer, DenseLayer, InitializerSpec, LayerType, LossName, NamedInitializer, OptimizerType,
+} from '../spec/types';
+
+/**
+ * How an activation shapes the signal:
+ * - `rectifier`: piecewise linear with a kink at 0 (relu, leakyRelu); relu's zero slope for negative inputs lets a
+ *   unit die (no gradient for any input of the batch), leakyRelu's slope keeps it alive.
+ * - `smooth-rectifier`: unbounded above, bounded below, smooth (elu, selu, gelu, swish, mish): slope near 1 for
+ *   large inputs, small but nonzero for negative ones.
+ * - `saturating`: bounded on both sides with a slope that goes to 0 in the tails (sigmoid, tanh): large inputs
+ *   saturate and pass back almost no gradient.
+ * - `linear`: the identity (no activation).
+ * - `distribution`: softmax, which turns a layer's units into probabilities that sum to 1 (an output activation).
+ */
+export type ActivationFamily = 'rectifier' | 'smooth-rectifier' | 'saturating' | 'linear' | 'distribution';
+
+/** The weight-variance rule an initializer follows. */
+export type InitFamily = 'he' | 'lecun' | 'glorot';
+
+/** What the engine measures on a layer's activation output: dead units (rectifiers) or saturated ones. */
+export type ActivationMeasure = 'dead' | 'saturation';
+
+export interface ActivationFacts {
+  family: ActivationFamily;
+  /** Output range [min, max] over all inputs (±Infinity when unbounded). */
+  range: readonly [number, number];
+  /** Output bounded on both sides: such a layer cannot blow the forward signal up; too-large inputs saturate it. */
+  bounded: boolean;
+  /** Smallest and largest slope over all inputs (for softmax: the entries of its Jacobian). */
+  derivative: { min: number; max: number };
+  /** A zero slope on a whole half-line: a unit whose inputs all fall there stops learning for good. */
+  canDie: boolean;
+  /** The initializer family that keeps the signal's variance through this activation. */
+  init: InitFamily;
+  /** Why that family (for messages and docs). */
+  initReason: string;
+  /** What the engine measures on this activation's output, if anything. */
+  measure?: ActivationMeasure;
+}
+
+/** Slope of leakyRelu for negative inputs (PyTorch's default). */
+export const LEAKY_RELU_ALPHA = 0.01;
+
+/** SELU's constants (Klambauer et al. 2017): selu(x) = λx for x > 0, λα(eˣ − 1) otherwise. */
+export const SELU_LAMBDA = 1.0507009873554805;
+export const SELU_ALPHA = 1.6732632423543772;
+
+const HE_REASON = 'He (variance 2/fan-in) makes up for the half of the signal a rectifier (nearly) zeroes, so the variance stays the same layer after layer';
+const GLOROT_REASON = 'Glorot (variance 2/(fan-in + fan-out)) keeps the variance of the signal forward and of the gradient backward about equal for activations with slope ≈ 1 around 0';
+
+/**
+ * The facts of every activation of the spec format. Derivative bounds of the smooth activations were measured on the
+ * engine's own TensorFlow.js functions (test/unit/modelFacts.test.ts checks them there).
+ * Initializers follow the lessons' table: Glorot for none/tanh/sigmoid/softmax, He for the ReLU family (ReLU, leaky
+ * ReLU, ELU, GELU, Swish, Mish), LeCun for SELU.
+ */
+export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>> = {
+  linear: {
+    family: 'linear', range: [-Infinity, Infinity], bounded: false, derivative: { min: 1, max: 1 }, canDie: false,
+    init: 'glorot', initReason: GLOROT_REASON,
+  },
+  relu: {
+    family: 'rectifier', range: [0, Infinity], bounded: false, derivative: { min: 0, max: 1 }, canDie: true,
+    init: 'he', initReason: HE_REASON, measure: 'dead',
+  },
+  leakyRelu: {
+    family: 'rectifier', range: [-Infinity, Infinity], bounded: false, derivative: { min: LEAKY_RELU_ALPHA, max: 1 }, canDie: false,
+    init: 'he', initReason: HE_REASON, measure: 'dead',
+  },
+  elu: {
+    family: 'smooth-rectifier', range: [-1, Infinity], bounded: false, derivative: { min: 0, max: 1 }, canDie: false,
+    init: 'he', initReason: HE_REASON, measure: 'dead',
+  },
+  selu: {
+    family: 'smooth-rectifier', range: [-SELU_LAMBDA * SELU_ALPHA, Infinity], bounded: false,
+    derivative: { min: 0, max: SELU_LAMBDA * SELU_ALPHA }, canDie: false,
+    init: 'lecun',
+    initReason: 'selu keeps activations at mean 0 and variance 1 (self-normalizing) only from weights of variance 1/fan-in (LeCun; Klambauer et al. 2017)',
+    measure: 'dead',
+  },
+  gelu: {
+    family: 'smooth-rectifier', range: [-0.17, Infinity], bounded: false, derivative: { min: -0.129, max: 1.129 }, canDie: false,
+    init: 'he', initReason: HE_REASON, measure: 'dead',
+  },
+  swish: {
+    family: 'smooth-rectifier', range: [-0.279, Infinity], bounded: false, derivative: { min: -0.1, max: 1.1 }, canDie: false,
+    init: 'he', initReason: HE_REASON, measure: 'dead',
+  },
+  mish: {
+    family: 'smooth-rectifier', range: [-0.309, Infinity], bounded: false, derivative: { min: -0.113, max: 1.089 }, canDie: false,
+    init: 'he', initReason: HE_REASON, measure: 'dead',
+  },
+  sigmoid: {
+    family: 'saturating', range: [0, 1], bounded: true, derivative: { min: 0, max: 0.25 }, canDie: false,
+    init: 'glorot', initReason: GLOROT_REASON, measure: 'saturation',
+  },
+  tanh: {
+    family: 'saturating', range: [-1, 1], bounded: true, derivative: { min: 0, max: 1 }, canDie: false,
+    init: 'glorot', initReason: GLOROT_REASON, measure: 'saturation',
+  },
+  softmax: {
+    family: 'distribution', range: [0, 1], bounded: true, derivative: { min: -0.25, max: 0.25 }, canDie: false,
+    init: 'glorot', initReason: GLOROT_REASON,
+  },
+};
+
+export function activationFacts(activation: ActivationName): ActivationFacts {
+  return ACTIVATION_FACTS[activation];
+}
+
+/** The activations of a family, in vocabulary order. */
+export function activationsOf(family: ActivationFamily): ActivationName[] {
+  return (Object.keys(ACTIVATION_FACTS) as ActivationName[]).filter((a) => ACTIVATION_FACTS[a].family === family);
+}
+
+/** The named initializer a fix writes for an activation (the normal variant of its family; Glorot's uniform, the Keras default). */
+export function recommendedInitializer(activation: ActivationName): NamedInitializer {
+  switch (ACTIVATION_FACTS[activation].init) {
+    case 'he': return 'heNormal';
+    case 'lecun': return 'lecunNormal';
+    case 'glorot': return 'glorotUniform';
+  }
+}
+
+// ---- Layer kinds ----
+
+export interface LayerKindFacts {
+  /** Trainable weights: a kernel (and bias) multiplying the input, per-feature scale and shift, or none. */
+  weights: 'kernel' | 'scale' | 'none';
+  /** Has its own `activation` property. */
+  activation: boolean;
+  /**
+   * Keeps the units of the weight layer before it (elementwise or per-unit): an `activation` entry after it still
+   * applies to that layer's units (dense → batchNormalization → activation).
+   */
+  keepsUnits: boolean;
+  /** An affine map of its input at inference time: after a linear weight layer it adds no nonlinearity. */
+  affine: boolean;
+  /** Puts the signal back to scale (normalization) or around the layers (skip connection): a deep stack's signal stops compounding there. */
+  restoresSignal: boolean;
+}
+
+export const LAYER_FACTS: Readonly<Record<LayerType, LayerKindFacts>> = {
+  dense: { weights: 'kernel', activation: true, keepsUnits: false, affine: false, restoresSignal: false },
+  conv2d: { weights: 'kernel', activation: true, keepsUnits: false, affine: false, restoresSignal: false },
+  maxPooling2d: { weights: 'none', activation: false, keepsUnits: false, affine: false, restoresSignal: false },
+  flatten: { weights: 'none', activation: false, keepsUnits: false, affine: true, restoresSignal: false },
+  activation: { weights: 'none', activation: true, keepsUnits: false, affine: false, restoresSignal: false },
+  dropout: { weights: 'none', activation: false, keepsUnits: true, affine: true, restoresSignal: false },
+  batchNormalization: { weights: 'scale', activation: false, keepsUnits: true, affine: true, restoresSignal: true },
+  layerNormalization: { weights: 'scale', activation: false, keepsUnits: true, affine: false, restoresSignal: true },
+  residual: { weights: 'none', activation: false, keepsUnits: false, affine: false, restoresSignal: true },
+};
+
+/** Facts of a layer kind; undefined for kinds the engine adds itself (`projection`) or does not know. */
+export function layerFacts(kind: string): LayerKindFacts | undefined {
+  return Object.prototype.hasOwnProperty.call(LAYER_FACTS, kind) ? LAYER_FACTS[kind as LayerType] : undefined;
+}
+
+export type KernelLayer = DenseLayer | Conv2dLayer;
+
+export interface Fans {
+  /** Inputs feeding one output unit. */
+  fanIn: number;
+  /** Outputs each input feeds. */
+  fanOut: number;
+}
+
+/**
+ * Fans of a kernel layer from its input shape (one sample): dense: input features / units; conv2d: kernel
+ * height × width × input channels / kernel height × width × filters (as TensorFlow.js computes them).
+ */
+export function kernelFans(layer: KernelLayer, inputShape: readonly number[]): Fans {
+  const inputs = inputShape[inputShape.length - 1];
+  if (layer.type === 'dense') return { fanIn: inputs, fanOut: layer.units };
+  const field = layer.kernelSize[0] * layer.kernelSize[1];
+  return { fanIn: field * inputs, fanOut: field * layer.filters };
+}
+
+// ---- Initializers ----
+
+/** Weight variance a family's rule gives a layer: He 2/fan-in, LeCun 1/fan-in, Glorot 2/(fan-in + fan-out). */
+export function familyVariance(family: InitFamily, fans: Fans): number {
+  switch (family) {
+    case 'he': return 2 / fans.fanIn;
+    case 'lecun': return 1 / fans.fanIn;
+    case 'glorot': return 2 / (fans.fanIn + fans.fanOut);
+  }
+}
+
+/** The rule a named initializer follows, and how it draws (uniform on ±√(3·variance), or normal). */
+export const NAMED_INITIALIZER_FACTS: Readonly<Record<NamedInitializer, { family?: InitFamily; distribution: 'uniform' | 'normal' | 'constant' }>> = {
+  glorotUniform: { family: 'glorot', distribution: 'uniform' },
+  glorotNormal: { family: 'glorot', distribution: 'normal' },
+  heNormal: { family: 'he', distribution: 'normal' },
+  heUniform: { family: 'he', distribution: 'uniform' },
+  lecunNormal: { family: 'lecun', distribution: 'normal' },
+  lecunUniform: { family: 'lecun', distribution: 'uniform' },
+  zeros: { distribution: 'constant' },
+  ones: { distribution: 'constant' },
+};
+
+export interface WeightMoments {
+  mean: number;
+  variance: number;
+}
+
+/**
+ * Mean and variance of the weights an initializer draws for a layer with these fans. The normal variants have the
+ * family's variance exactly (the engine corrects tfjs's truncated normal); randomUniform [a, b] has variance (b − a)²/12.
+ */
+export function initializerMoments(init: InitializerSpec, fans: Fans): WeightMoments {
+  const mean = initializerMean(init);
+  if (typeof init === 'string') {
+    const family = NAMED_INITIALIZER_FACTS[init].family;
+    return { mean, variance: family ? familyVariance(family, fans) : 0 };
+  }
+  switch (init.type) {
+    case 'randomNormal': return { mean, variance: init.stddev ** 2 };
+    case 'randomUniform': return { mean, variance: (init.maxval - init.minval) ** 2 / 12 };
+    case 'constant': return { mean, variance: 0 };
+  }
+}
+
+/** Mean of the values an initializer draws (does not depend on the fans): a bias's starting offset. */
+export function initializerMean(init: InitializerSpec): number {
+  if (typeof init === 'string') return init === 'ones' ? 1 : 0;
+  switch (init.type) {
+    case 'randomNormal': return init.mean;
+    case 'randomUniform': return (init.minval + init.maxval) / 2;
+    case 'constant': return init.value;
+  }
+}
+
+/** Root mean square of the weights (√(variance + mean²)): the factor by which a layer scales its input's size. */
+export function weightScale(init: InitializerSpec, fans: Fans): number {
+  const m = initializerMoments(init, fans);
+  return Math.sqrt(m.variance + m.mean ** 2);
+}
+
+/** Every weight starts at the same value (zeros, ones, constant): the layer's units start identical. */
+export function isConstantInitializer(init: InitializerSpec): boolean {
+  return typeof init === 'string' ? NAMED_INITIALIZER_FACTS[init].distribution === 'constant' : init.type === 'constant';
+}
+
+/** The scale the activation's own initializer family gives this layer. */
+export function recommendedScale(activation: ActivationName, fans: Fans): number {
+  return Math.sqrt(familyVariance(ACTIVATION_FACTS[activation].init, fans));
+}
+
+// ---- Optimizers ----
+
+/**
+ * Optimizers whose step divides each gradient by a running measure of its own size (Adam, RMSprop, Adagrad): the
+ * step hardly depends on the gradient's scale, so a gradient 4× larger does not make the step 4× larger as with SGD.
+ */
+export function isAdaptive(optimizer: OptimizerType): boolean {
+  switch (optimizer) {
+    case 'sgd': return false;
+    case 'adam': case 'rmsprop': case 'adagrad': return true;
+  }
+}
+
+// ---- Loss fusion ----
+
+/**
+ * The output activations fused into a loss: for exactly these pairs on the last layer, the model outputs logits and
+ * the loss applies the activation itself (softmax/sigmoid cross-entropy), which keeps it finite and its gradient
+ * exact. Any other output activation runs inside the model, and the loss sees its outputs as they are.
+ */
+export const FUSED_LOSSES: readonly { activation: ActivationName; loss: LossName }[] = [
+  { activation: 'softmax', loss: 'categoricalCrossentropy' },
+  { activation: 'sigmoid', loss: 'binaryCrossentropy' },
+];
+
+/** The activation fused into the loss for a last layer with this activation and this loss; `linear` when none is. */
+export function fusedOutputActivation(activation: ActivationName, loss: LossName): ActivationName {
+  return FUSED_LOSSES.some((f) => f.activation === activation && f.loss === loss) ? activation : 'linear';
+}
