@@ -26,11 +26,6 @@ export function createContext(text: string, spec: ParsedSpec): LintContext {
   return { text, spec, root, doc: root ? getNodeValue(root) : undefined, shapes, task: regression ? 'regression' : 'classification' };
 }
 
-/** True when the text itself has a value at `pointer` (defaults filled by the parser do not count). */
-export function inText(ctx: LintContext, pointer: SpecPath): boolean {
-  return nodeAtPointer(ctx.root, pointer) !== undefined;
-}
-
 /** The value the text has at `pointer`, if any. */
 export function textValue(ctx: LintContext, pointer: SpecPath): unknown {
   const node: Node | undefined = nodeAtPointer(ctx.root, pointer);

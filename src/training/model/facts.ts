@@ -115,11 +115,6 @@ export function activationFacts(activation: ActivationName): ActivationFacts {
   return ACTIVATION_FACTS[activation];
 }
 
-/** The activations of a family, in vocabulary order. */
-export function activationsOf(family: ActivationFamily): ActivationName[] {
-  return (Object.keys(ACTIVATION_FACTS) as ActivationName[]).filter((a) => ACTIVATION_FACTS[a].family === family);
-}
-
 /** The named initializer a fix writes for an activation (the normal variant of its family; Glorot's uniform, the Keras default). */
 export function recommendedInitializer(activation: ActivationName): NamedInitializer {
   switch (ACTIVATION_FACTS[activation].init) {
