@@ -50,10 +50,11 @@ async function waitForActivation(userDataDir, extensionId, timeout) {
 /**
  * Starts code-server with the extension loaded in development mode, opens `workspace` in Chromium (1400×900)
  * and waits until the workbench is drawn and the extension host has activated its startup extensions.
- * @param {{ workspace?: string, extensionPath?: string, settings?: object, verbose?: boolean }} [opts]
- *   workspace: default a fresh temp copy of examples/ (removed on stop); extensionPath: default the repo root.
+ * @param {{ workspace?: string, extensionPath?: string, settings?: object, verbose?: boolean, untrusted?: boolean }} [opts]
+ *   workspace: default a fresh temp copy of examples/ (removed on stop); extensionPath: default the repo root;
+ *   untrusted: open the folder in Restricted Mode (default: trusted, Workspace Trust off).
  */
-async function startWorkbench({ workspace, extensionPath = REPO, settings = {}, verbose = !!process.env.VERBOSE } = {}) {
+async function startWorkbench({ workspace, extensionPath = REPO, settings = {}, verbose = !!process.env.VERBOSE, untrusted = false } = {}) {
   const ws = workspace ? { dir: path.resolve(workspace), remove: () => { } } : tempWorkspace();
   let server;
   let chromium;
@@ -63,7 +64,7 @@ async function startWorkbench({ workspace, extensionPath = REPO, settings = {}, 
     ws.remove();
   };
   try {
-    server = await startCodeServer({ workspace: ws.dir, settings, verbose });
+    server = await startCodeServer({ workspace: ws.dir, settings, verbose, untrusted });
     chromium = await launchChromium({ executablePath: server.install.chromium, viewport: { width: 1400, height: 900 } });
     const { page } = chromium;
     const errors = [];
@@ -171,15 +172,21 @@ async function readCanvasPixels(frame, selector, points = []) {
 
 /**
  * Opens the Problems panel ("View: Focus Problems") and returns its rows' text (file rows and marker rows).
- * `waitFor`: text that must appear in some row first (diagnostics arrive asynchronously).
+ * Diagnostics arrive asynchronously, so it waits on what the caller expects to see: `waitFor`, text that must
+ * appear in some row, or `until`, a predicate over the rows' texts (e.g. that a code is gone). Polls, no sleeps.
  */
-async function problems(page, { waitFor, timeout = 30000 } = {}) {
+async function problems(page, { waitFor, until, timeout = 30000 } = {}) {
   await runCommand(page, 'View: Focus Problems');
   const rows = page.locator('.markers-panel .monaco-list-row');
   await page.locator('.markers-panel').waitFor({ state: 'visible', timeout });
   if (waitFor) await rows.filter({ hasText: waitFor }).first().waitFor({ state: 'visible', timeout });
-  else await sleep(500); // let a just-published diagnostic render
-  return (await rows.allInnerTexts()).map(oneLine);
+  const end = Date.now() + timeout;
+  for (;;) {
+    const texts = (await rows.allInnerTexts()).map(oneLine);
+    if (!until || until(texts)) return texts;
+    if (Date.now() > end) throw new Error(`Problems never matched ${until} within ${timeout} ms: ${texts.join(' | ')}`);
+    await page.waitForTimeout(100); // poll interval of a wait on state, not a fixed delay
+  }
 }
 
 /** Texts of the notification toasts now on screen. */
