@@ -64,7 +64,7 @@ export interface LayerStepMetrics {
 /** engine → front-end: one optimisation step; every `measureEvery` steps it carries full measurements. */
 export interface StepEvent {
   type: 'step';
-  /** 0-based over the whole run (the first step is 0); displays count from 1. */
+  /** 0-based index over the whole run, the number shown on step axes and in diagnostics (progress shows step + 1 done). */
   step: number;
   /** 0-based (the first epoch is 0); displays show `epoch + 1`. */
   epoch: number;
@@ -109,7 +109,7 @@ export interface DiagnosticEvent {
   layers?: string[];
   specPath: string;
   copy?: number;
-  /** 0-based step, as in `step` events. */
+  /** 0-based step index, as in `step` events. */
   step?: number;
   /** 0-based epoch, as in `epoch` events (displays show `epoch + 1`). */
   epoch?: number;
