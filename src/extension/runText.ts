@@ -3,7 +3,7 @@
 // null/NaN/±Infinity that losses become (JSON turns NaN into null) and check every epoch reads 1-based.
 import * as path from 'path';
 import type { EngineMessage, EpochEvent, RunEndEvent, RunStatus } from '../shared/engineProtocol';
-import { displayEpoch, formatFixed, isFiniteNumber } from '../shared/format';
+import { displayEpoch, formatCount, formatFixed, isFiniteNumber } from '../shared/format';
 import { runProgress, type RunHistoryState } from '../shared/runHistory';
 import type { RunSummary } from '../training/run/runStore';
 
@@ -14,13 +14,16 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** Status bar text while a run trains: "epoch 2/10 · step 37 · step loss 0.6931 · wasm" (without the icon). */
+/**
+ * Status bar text while a run trains: "epoch 2/10 · step 37 · step loss 0.6931 · wasm" (without the icon). The step
+ * is the last step's index (as on the dashboard's step axis and in diagnostics); its loss is that step's.
+ */
 export function liveStatusText(history: RunHistoryState): string {
   const start = history.start;
   const p = runProgress(history);
   if (!start || !p) return 'gradscope: starting…';
-  const stepLoss = history.lastStep >= 0 ? ` · step loss ${loss(history.lastLoss)}` : '';
-  return `gradscope: epoch ${p.epoch}/${p.epochs} · step ${p.step}${stepLoss} · ${start.backend}`;
+  if (history.lastStep < 0) return `gradscope: epoch ${p.epoch}/${p.epochs} · ${start.backend}`;
+  return `gradscope: epoch ${p.epoch}/${p.epochs} · step ${formatCount(history.lastStep)} · step loss ${loss(history.lastLoss)} · ${start.backend}`;
 }
 
 /** Status bar text after a run: "diverged · 2 diagnostics" or "completed · best val_loss 0.1234". */

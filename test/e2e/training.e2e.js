@@ -136,6 +136,17 @@ async function main() {
       await wb.screenshot('e2e-problems-non-finite');
     });
 
+    await step(wb, 'the sidebar shows each run status first, and no absolute paths', async () => {
+      await runCommand(wb.page, 'gradscope: Focus on Specs and Runs View');
+      const row = wb.page.locator('.monaco-list-row', { hasText: 'diverged' }).first();
+      await row.waitFor({ state: 'visible', timeout: 30000 });
+      const label = (await row.locator('.label-name').first().innerText()).trim();
+      assert.strictEqual(label, 'diverged', 'the status is the label, not cut off in the description');
+      const tree = await wb.page.locator('.pane-body', { has: row }).first().innerText();
+      assert.ok(!tree.includes(ws), `no absolute workspace path in the sidebar:\n${tree}`);
+      await wb.screenshot('e2e-sidebar');
+    });
+
     await step(wb, 'a bad spec gets a positioned Problems entry and no run', async () => {
       const file = path.join(ws, 'broken.gradscope.json');
       fs.writeFileSync(file, '{\n  "data": { "dataset": "spiral" },\n  "model": {\n    "inputShape": [2],\n    "layers": [\n      { "type": "dens", "units": 3 }\n    ]\n  }\n}\n');

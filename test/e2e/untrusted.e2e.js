@@ -49,7 +49,8 @@ async function main() {
     await wb.screenshot('e2e-untrusted-problems');
 
     // Train Model: no run, one clear message with the way to trust the folder.
-    await openFile(wb.page, 'deep-sigmoid.gradscope.json');
+    await wb.page.locator('.tabs-container .tab', { hasText: 'deep-sigmoid.gradscope.json' }).first().click();
+    await wb.page.locator('.tabs-container .tab.active', { hasText: 'deep-sigmoid.gradscope.json' }).waitFor({ state: 'visible', timeout: 30000 });
     await runCommand(wb.page, 'Gradscope: Train Model');
     const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: NOTICE });
     await toast.waitFor({ state: 'visible', timeout: 30000 });

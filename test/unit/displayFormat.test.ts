@@ -58,8 +58,8 @@ describe('host text (status bar, output channel, sidebar, messages)', () => {
   it('the status bar reads a NaN step loss (null after JSON) and counts the epoch from 1', () => {
     const h = historyFromEvents([start, nanStep]);
     assert.strictEqual(h.lastLoss, null, 'JSON turned the NaN into null');
-    assert.strictEqual(runText.liveStatusText(h), 'gradscope: epoch 1/10 · step 4 · step loss non-finite · wasm');
-    assert.strictEqual(runText.liveStatusText(historyFromEvents([start])), 'gradscope: epoch 1/10 · step 0 · wasm');
+    assert.strictEqual(runText.liveStatusText(h), 'gradscope: epoch 1/10 · step 3 · step loss non-finite · wasm');
+    assert.strictEqual(runText.liveStatusText(historyFromEvents([start])), 'gradscope: epoch 1/10 · wasm');
     assert.strictEqual(runText.endStatusText(diverged, 1), 'gradscope: diverged · best val_loss non-finite · 1 diagnostic');
   });
 

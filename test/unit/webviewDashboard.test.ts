@@ -459,7 +459,7 @@ describe('dashboard webview (Chromium)', function () {
     const draws = Number(stats.drawCount);
     assert.ok(full.steps.length <= 2000 && full.steps.length >= 1000, `reducer bounded the series: ${full.steps.length}`);
     assert.ok(draws >= 1, 'the streamed steps were drawn');
-    assert.strictEqual(await chip('step'), `${formatCount(full.lastStep + 1)} / ${formatCount(start.epochs * start.stepsPerEpoch)}`);
+    assert.strictEqual(await chip('steps'), `${formatCount(full.lastStep + 1)} / ${formatCount(start.epochs * start.stepsPerEpoch)}`);
     // Reported, not asserted: durations depend on the machine (2 shared cores here), not on the code under test.
     const meanDraw = Number(stats.drawMsTotal) / Math.max(1, draws);
     console.log(`      (snapshot ${snapshotMs} ms; ${rest.length} streamed events in ${streamMs} ms, ${draws} draws, mean ${meanDraw.toFixed(1)} ms, max ${stats.drawMsMax} ms)`);

@@ -62,7 +62,8 @@ export class Header {
       ];
       if (p) {
         chips.push(['epoch', `${p.epoch} / ${p.epochs}`]);
-        chips.push(['step', `${formatCount(p.step)} / ${formatCount(p.totalSteps)}`]);
+        // A count of steps done ("steps 2 / 114"); a single step is named by its index ("step 1"), as in diagnostics.
+        chips.push(['steps', `${formatCount(p.step)} / ${formatCount(p.totalSteps)}`, undefined, 'Steps done of the whole run']);
       }
       chips.push(['step loss', hist.lastStep >= 0 ? formatNumber(hist.lastLoss) : '–', undefined, 'Training loss of the last step (one batch): it moves from step to step']);
       const lastEpoch = hist.epochs[hist.epochs.length - 1];

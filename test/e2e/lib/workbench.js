@@ -39,12 +39,18 @@ async function waitForExtensionHostLog(userDataDir, re, timeout = 90000) {
   throw new Error(`extension host log never matched ${re} within ${timeout} ms:\n${extensionHostLog(userDataDir).slice(-3000)}`);
 }
 
+/**
+ * Waits until `extensionId` has finished activating, and throws if that failed. The host logs the start of an
+ * activation and a failure, but not a success; an extension activated at startup (workspaceContains, as
+ * gradscope is in every test workspace) has finished once "Eager extensions activated" follows its start.
+ */
 async function waitForActivation(userDataDir, extensionId, timeout) {
   const id = escapeRe(extensionId);
-  await waitForExtensionHostLog(userDataDir, new RegExp(`_doActivateExtension ${id}\\b`), timeout);
-  await sleep(200); // a failure is logged right after the activation call returns
-  const failed = new RegExp(`Activating extension '?${id}'? failed.*`).exec(extensionHostLog(userDataDir));
-  if (failed) throw new Error(`${extensionId} failed to activate: ${failed[0]}`);
+  const failed = new RegExp(`Activating extension '?${id}'? failed.*`);
+  const done = new RegExp(`_doActivateExtension ${id}\\b[\\s\\S]*(Eager extensions activated|Activating extension '?${id}'? failed)`);
+  await waitForExtensionHostLog(userDataDir, done, timeout);
+  const failure = failed.exec(extensionHostLog(userDataDir));
+  if (failure) throw new Error(`${extensionId} failed to activate: ${failure[0]}`);
 }
 
 /**
@@ -133,7 +139,9 @@ async function openFile(page, name, { timeout = 30000 } = {}) {
       if (Date.now() >= end) throw new Error(`quick open never listed ${name} within ${timeout} ms`, { cause: err });
     }
   }
-  await page.keyboard.press('Enter');
+  // Click the row that names the file: Enter would open whichever row has the focus, which can still be the
+  // previous query's first result while the list updates.
+  await row.click();
   await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout });
 }
 
