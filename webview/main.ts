@@ -5,10 +5,16 @@ import './styles.css';
 import { setupCharts } from './charts/setup';
 import { Dashboard } from './dashboard';
 import { asHostMessage } from './messages';
-import { createScheduler } from './scheduler';
+import { createScheduler, type SchedulerClock } from './scheduler';
 import { applyEvents, applySnapshot, initialModel } from './state';
 import { watchTheme } from './theme';
 import { connectHost } from './vscodeApi';
+
+const browserClock: SchedulerClock = {
+  now: () => performance.now(),
+  frame: (run) => { requestAnimationFrame(() => run()); },
+  after: (ms, run) => { setTimeout(run, ms); },
+};
 
 function main(): void {
   setupCharts();
@@ -21,7 +27,7 @@ function main(): void {
   }
   const model = initialModel();
   let dashboard: Dashboard | undefined;
-  const scheduler = createScheduler(() => dashboard?.draw());
+  const scheduler = createScheduler(() => dashboard?.draw(), browserClock);
   dashboard = new Dashboard(app, model, host, () => scheduler.request());
 
   window.addEventListener('message', (event: MessageEvent<unknown>) => {

@@ -6,21 +6,29 @@ export interface RenderScheduler {
   request(): void;
 }
 
-export function createScheduler(draw: () => void, minIntervalMs = 100): RenderScheduler {
+/** The timing functions the scheduler uses: the browser's, or a fake clock in tests. */
+export interface SchedulerClock {
+  now(): number;
+  frame(run: () => void): void;
+  after(ms: number, run: () => void): void;
+}
+
+/** `clock`: the page passes the browser's (animation frames, timers); tests a fake one. */
+export function createScheduler(draw: () => void, clock: SchedulerClock, minIntervalMs = 100): RenderScheduler {
   let pending = false;
   let last = -Infinity;
   const run = (): void => {
     pending = false;
-    last = performance.now();
+    last = clock.now();
     draw();
   };
   return {
     request(): void {
       if (pending) return;
       pending = true;
-      const wait = last + minIntervalMs - performance.now();
-      if (wait <= 0) requestAnimationFrame(run);
-      else setTimeout(() => requestAnimationFrame(run), wait);
+      const wait = last + minIntervalMs - clock.now();
+      if (wait <= 0) clock.frame(run);
+      else clock.after(wait, () => clock.frame(run));
     },
   };
 }

@@ -1,6 +1,7 @@
 // The dashboard's data model: the host's snapshot plus every later event, fed through the same reducer the host
 // uses (`applyEvent`), so the page always equals the run's history. No DOM here: views read this model.
 import type { DiagnosticEvent, RunStatus, TrainingEvent } from '../src/shared/engineProtocol';
+import { formatCount } from '../src/shared/format';
 import { applyEvent, emptyHistory, type RunHistoryState } from '../src/shared/runHistory';
 import type { DashboardSettings, EventsMessage, RunRef, SnapshotMessage } from '../src/shared/webviewProtocol';
 
@@ -84,29 +85,6 @@ export function hasData(model: DashboardModel): boolean {
   return !!model.history?.start;
 }
 
-export interface Progress {
-  epoch: number;
-  epochs: number;
-  step: number;
-  totalSteps: number;
-  /** 0..1 */
-  fraction: number;
-}
-
-/** Epoch x/y (1-based, the epoch in progress) and step counts, from the start event and the last step seen. */
-export function progress(history: RunHistoryState): Progress | undefined {
-  const start = history.start;
-  if (!start) return undefined;
-  const spe = Math.max(1, start.stepsPerEpoch);
-  const totalSteps = start.epochs * spe;
-  const step = history.end ? history.end.steps : history.lastStep + 1;
-  const epoch = history.end
-    ? history.end.epochsCompleted
-    : Math.min(start.epochs, Math.max(history.epochs.length, Math.floor(Math.max(0, history.lastStep) / spe) + 1));
-  const fraction = totalSteps > 0 ? Math.min(1, step / totalSteps) : 0;
-  return { epoch, epochs: start.epochs, step, totalSteps, fraction };
-}
-
 /** Where a diagnostic sits on a step axis: its step, else the first step of its epoch. */
 export function diagnosticStep(d: DiagnosticEvent, stepsPerEpoch: number): number | undefined {
   if (d.step !== undefined) return d.step;
@@ -128,4 +106,16 @@ export function diagnosticEpochX(d: DiagnosticEvent, stepsPerEpoch: number): num
 export function layerUnits(outputShape: number[]): number | undefined {
   const n = outputShape[outputShape.length - 1];
   return typeof n === 'number' && n > 0 ? n : undefined;
+}
+
+/**
+ * Tooltip title for a point at `x` on the epoch axis, 1-based as people count: x = k is the end of epoch k
+ * ("after epoch 3"); a step's point sits at (step + 1) / stepsPerEpoch ("epoch 1, step 4 of 10").
+ */
+export function epochTooltipTitle(x: number, stepsPerEpoch: number): string {
+  const spe = Math.max(1, stepsPerEpoch);
+  const step = Math.round(x * spe); // steps done, 1-based index of this step
+  if (step % spe === 0) return `after epoch ${formatCount(step / spe)}`;
+  const epoch = Math.floor(step / spe) + 1;
+  return `epoch ${formatCount(epoch)}, step ${formatCount(step - (epoch - 1) * spe)} of ${formatCount(spe)}`;
 }

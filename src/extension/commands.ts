@@ -2,12 +2,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { parseSpecFile } from '../training/spec/parse';
 import { defaultRunsDir, listRuns, summarizeRun } from '../training/run/runStore';
 import type { Dashboards } from './dashboards';
 import { SPEC_EXCLUDE, SPEC_GLOB, type RunsNode } from './runsTree';
 import type { SpecDiagnostics } from './specDiagnostics';
-import { resolveSpec } from './specFiles';
+import { endedWell, runPickDescription, trainEndMessage } from './runText';
+import { checkSpecFile, resolveSpec } from './specFiles';
 import type { TrainingController } from './trainingController';
 
 export interface CommandDeps {
@@ -31,16 +31,10 @@ async function train(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promise<vo
     { location: vscode.ProgressLocation.Notification, title: `Training ${name}`, cancellable: true },
     (progress, token) => deps.controller.train(spec, token, progress),
   );
-  if (!end) {
-    offerProblems(vscode.window.showErrorMessage(`${name} has problems: no run was started.`, 'Show Problems'));
-    return;
-  }
-  const message = `${name}: ${end.status}${end.bestValLoss !== undefined ? `, best val_loss ${end.bestValLoss.toFixed(4)}` : ''}`;
-  if (end.status === 'diverged' || end.status === 'failed') {
-    void vscode.window.showErrorMessage(`${message}${end.error ? ` (${end.error})` : ''}`);
-  } else {
-    void vscode.window.showInformationMessage(message);
-  }
+  if (!end) return; // no run started: the controller has said why
+  const message = trainEndMessage(name, end);
+  if (endedWell(end.status)) void vscode.window.showInformationMessage(message);
+  else void vscode.window.showErrorMessage(message);
 }
 
 async function openRun(deps: CommandDeps, arg?: string | RunsNode): Promise<void> {
@@ -55,7 +49,7 @@ async function openRun(deps: CommandDeps, arg?: string | RunsNode): Promise<void
   }
   const pick = await vscode.window.showQuickPick(runs.map((r) => ({
     label: r.start?.specName ?? r.runId,
-    description: `${r.status}${r.bestValLoss !== undefined ? ` · best val ${r.bestValLoss.toFixed(4)}` : ''}${r.diagnostics.length ? ` · ${r.diagnostics.length} diagnostics` : ''}`,
+    description: runPickDescription(r),
     detail: r.runId,
     runDir: r.runDir,
   })), { placeHolder: 'Run to open', matchOnDetail: true });
@@ -94,7 +88,7 @@ async function newSpec(deps: CommandDeps): Promise<void> {
 async function checkSpec(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promise<void> {
   const spec = await resolveSpec(arg);
   if (!spec) return;
-  const result = parseSpecFile(spec.fsPath);
+  const result = checkSpecFile(spec);
   deps.diagnostics.setValidation(spec, result.problems);
   const errors = result.problems.filter((p) => p.severity === 'error').length;
   const warnings = result.problems.length - errors;

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { registerQuickFixes } from './quickFixes';
+import { restoreRunDiagnostics } from './restoreDiagnostics';
 import { Config } from './config';
 import { Dashboards } from './dashboards';
 import { RunsTreeProvider } from './runsTree';
@@ -15,6 +16,7 @@ import { TrainingController } from './trainingController';
 export interface GradscopeApi {
   controller: TrainingController;
   runsTree: RunsTreeProvider;
+  diagnostics: SpecDiagnostics;
 }
 
 export function activate(context: vscode.ExtensionContext): GradscopeApi {
@@ -34,7 +36,11 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
       registerQuickFixes(diagnostics, controller, dashboards),
       controller.onDidChangeRun((run) => void vscode.commands.executeCommand('setContext', 'gradscope.training', run !== undefined)),
     );
-    return { controller, runsTree: tree };
+    restoreRunDiagnostics(diagnostics, (uri) => controller.current?.specUri.fsPath === uri.fsPath).then(
+      (n) => { if (n) output.appendLine(`restored the last run's diagnostics of ${n} spec(s)`); },
+      (err: unknown) => output.appendLine(`could not restore the last runs' diagnostics: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    return { controller, runsTree: tree, diagnostics };
   } catch (err) {
     void vscode.window.showErrorMessage(`gradscope failed to start: ${err instanceof Error ? err.message : String(err)}`);
     throw err;

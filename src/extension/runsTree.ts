@@ -3,6 +3,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { defaultRunsDir, listRuns, summarizeRun, type RunSummary } from '../training/run/runStore';
+import { runItemText, specFolderText } from './runText';
 import type { TrainingController } from './trainingController';
 
 export const SPEC_GLOB = '**/*.gradscope.json';
@@ -52,7 +53,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       const running = this.controller.current?.specUri.fsPath === node.uri.fsPath;
       const item = new vscode.TreeItem(path.basename(node.uri.fsPath, '.gradscope.json'), vscode.TreeItemCollapsibleState.Expanded);
       item.resourceUri = node.uri;
-      item.description = vscode.workspace.asRelativePath(path.dirname(node.uri.fsPath));
+      item.description = specFolderText(node.uri.fsPath, (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
       item.contextValue = running ? 'gradscope.spec.running' : 'gradscope.spec';
       item.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : 'graph-line');
       item.command = { command: 'vscode.open', title: 'Open Spec', arguments: [node.uri] };
@@ -60,17 +61,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     }
     const s = node.summary;
     const live = this.controller.current?.ref?.runId === s.runId;
-    const status = live ? 'running' : s.status === 'running' ? 'interrupted' : s.status;
     const when = s.start ? new Date(s.start.startedAt).toLocaleString() : s.runId;
-    const item = new vscode.TreeItem(when, vscode.TreeItemCollapsibleState.None);
-    const parts = [status];
-    if (s.bestValLoss !== undefined) parts.push(`best val ${s.bestValLoss.toFixed(4)}`);
-    if (s.diagnostics.length) parts.push(`${s.diagnostics.length} diagnostic${s.diagnostics.length > 1 ? 's' : ''}`);
-    item.description = parts.join(' · ');
-    item.tooltip = new vscode.MarkdownString([
-      `**${s.runId}**`, `status: ${status}`, `epochs: ${s.epochs}`,
-      s.start ? `backend: ${s.start.backend}` : '', ...s.diagnostics.slice(0, 5).map((d) => `- \`${d.code}\` ${d.message}`),
-    ].filter(Boolean).join('\n\n'));
+    const text = runItemText(s, live, when);
+    const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.None);
+    item.description = text.description;
+    item.tooltip = new vscode.MarkdownString(text.tooltip.join('\n\n'));
     item.iconPath = new vscode.ThemeIcon(live ? STATUS_ICON.running : STATUS_ICON[s.status]);
     item.contextValue = live ? 'gradscope.run.live' : 'gradscope.run';
     item.command = { command: 'gradscope.openRun', title: 'Open Run', arguments: [s.runDir] };

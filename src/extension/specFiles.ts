@@ -1,7 +1,25 @@
 // Finding the spec a command is about: an explicit argument, the active editor, or a pick from the workspace.
 import * as vscode from 'vscode';
+import { withDataLocation } from '../training/spec/dataLocation';
+import { parseSpecFile, parseSpecText } from '../training/spec/parse';
+import type { ParseResult } from '../training/spec/types';
 import type { RunsNode } from './runsTree';
 import { SPEC_EXCLUDE, SPEC_GLOB } from './runsTree';
+
+/** The workspace folder that holds `uri` (where its data files are expected to be), if any. */
+export function workspaceRootOf(uri: vscode.Uri): string | undefined {
+  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
+}
+
+/** A spec file's problems as the editor shows them: the parser's and lint's, plus where its data lives. */
+export function checkSpecFile(uri: vscode.Uri): ParseResult {
+  return withDataLocation(parseSpecFile(uri.fsPath), workspaceRootOf(uri));
+}
+
+/** The same for the text of an open (maybe unsaved) spec. */
+export function checkSpecText(text: string, uri: vscode.Uri): ParseResult {
+  return withDataLocation(parseSpecText(text, uri.fsPath), workspaceRootOf(uri));
+}
 
 export function isSpec(uri: vscode.Uri | undefined): uri is vscode.Uri {
   return uri !== undefined && uri.path.endsWith('.gradscope.json');

@@ -1,7 +1,6 @@
 // Validates open specs as the user types (debounced) and keeps run diagnostics on the entries they point at.
 import * as vscode from 'vscode';
-import { parseSpecText } from '../training/spec/parse';
-import { isSpec } from './specFiles';
+import { checkSpecText, isSpec } from './specFiles';
 import type { SpecDiagnostics } from './specDiagnostics';
 
 const DEBOUNCE_MS = 300;
@@ -10,7 +9,7 @@ export function registerSpecValidation(diagnostics: SpecDiagnostics): vscode.Dis
   const timers = new Map<string, NodeJS.Timeout>();
   const validate = (document: vscode.TextDocument): void => {
     if (!isSpec(document.uri)) return;
-    const result = parseSpecText(document.getText(), document.uri.fsPath);
+    const result = checkSpecText(document.getText(), document.uri);
     diagnostics.setValidation(document.uri, result.problems);
     diagnostics.refreshRanges(document);
   };

@@ -1,5 +1,7 @@
-// Status bar item: epoch/step, loss and backend while training; the outcome after. Click opens the dashboard.
+// Status bar item: epoch/step, the last step's loss and backend while training; the outcome after. Click opens
+// the dashboard. The text comes from runText.ts, where null/NaN/±Infinity losses have their words.
 import * as vscode from 'vscode';
+import { endStatusText, liveStatusText } from './runText';
 import type { TrainingController } from './trainingController';
 
 export function registerStatusBar(controller: TrainingController): vscode.Disposable {
@@ -13,14 +15,8 @@ export function registerStatusBar(controller: TrainingController): vscode.Dispos
     const now = Date.now();
     if (!force && now - lastDraw < 250) return;
     lastDraw = now;
-    const h = run?.history;
-    if (!run || !h) return;
-    const start = h.start;
-    const epoch = Math.min(h.epochs.length + 1, start?.epochs ?? 1);
-    const loss = h.lastLoss !== undefined ? ` · loss ${h.lastLoss.toFixed(4)}` : '';
-    item.text = start
-      ? `$(sync~spin) gradscope: epoch ${epoch}/${start.epochs} · step ${h.lastStep + 1}${loss} · ${start.backend}`
-      : '$(sync~spin) gradscope: starting…';
+    if (!run) return;
+    item.text = `$(sync~spin) ${liveStatusText(run.history)}`;
     item.tooltip = 'Training in progress: click to open the dashboard';
     item.show();
   };
@@ -30,7 +26,7 @@ export function registerStatusBar(controller: TrainingController): vscode.Dispos
     controller.onDidChangeRun((run) => {
       if (run) { draw(true); return; }
       const end = lastEnd;
-      item.text = end ? `$(${end.icon}) gradscope: ${end.text}` : '$(graph-line) gradscope';
+      item.text = end ? `$(${end.icon}) ${end.text}` : '$(graph-line) gradscope';
       item.tooltip = 'Open the gradscope dashboard';
       item.show();
     }),
@@ -38,9 +34,7 @@ export function registerStatusBar(controller: TrainingController): vscode.Dispos
   subscriptions.push(controller.onEvents(({ run, events }) => {
     for (const e of events) {
       if (e.type !== 'run-end') continue;
-      const best = e.bestValLoss !== undefined ? ` · best val_loss ${e.bestValLoss.toFixed(4)}` : '';
-      const diagnostics = run.history.diagnostics.length ? ` · ${run.history.diagnostics.length} diagnostic(s)` : '';
-      lastEnd = { icon: e.status === 'completed' || e.status === 'early-stopped' ? 'check' : 'warning', text: `${e.status}${best}${diagnostics}` };
+      lastEnd = { icon: e.status === 'completed' || e.status === 'early-stopped' ? 'check' : 'warning', text: endStatusText(e, run.history.diagnostics.length) };
     }
   }));
   return vscode.Disposable.from(...subscriptions);

@@ -6,7 +6,9 @@ import type { EngineMessage, RunEndEvent, StartOptions, TrainingEvent } from '..
 import { applyEvent, emptyHistory, type RunHistoryState } from '../shared/runHistory';
 import type { RunRef } from '../shared/webviewProtocol';
 import { startRun, type RunHandle } from '../training/run/runner';
-import { parseSpecFile } from '../training/spec/parse';
+import { epochProgressText, outputLineFor } from './runText';
+import { checkSpecFile } from './specFiles';
+import { explainBlocked, trainingBlockedReason } from './workspaceTrust';
 import type { Config } from './config';
 import type { SpecDiagnostics } from './specDiagnostics';
 
@@ -31,8 +33,9 @@ export class TrainingController implements vscode.Disposable {
   /** Every training event of the live run, in order (listeners batch as they need). */
   readonly onEvents = this.eventsEmitter.event;
 
+  /** `isTrusted` is read at each train (Workspace Trust can be granted while the window is open). */
   constructor(private readonly config: Config, private readonly diagnostics: SpecDiagnostics,
-    private readonly output: vscode.OutputChannel) {}
+    private readonly output: vscode.OutputChannel, private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted) {}
 
   get current(): LiveRun | undefined {
     return this.live;
@@ -43,18 +46,29 @@ export class TrainingController implements vscode.Disposable {
   }
 
   /**
-   * Validates and trains a spec. Resolves with the run's last event, or undefined when no run started
-   * (invalid spec: its problems are in the Problems panel).
+   * Validates and trains a spec. Resolves with the run's last event, or undefined when no run started; the user
+   * has then been told why (an untrusted folder, or an invalid spec whose problems are in the Problems panel).
    */
   async train(specUri: vscode.Uri, token?: vscode.CancellationToken,
     progress?: vscode.Progress<{ message?: string; increment?: number }>): Promise<RunEndEvent | undefined> {
     if (this.live) throw new Error('a run is already in progress: stop it first');
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === specUri.toString());
     if (document?.isDirty) await document.save();
-    const parsed = parseSpecFile(specUri.fsPath);
+    const parsed = checkSpecFile(specUri);
     this.diagnostics.setValidation(specUri, parsed.problems);
+    const name = path.basename(specUri.fsPath);
+    // Checked after validation: in Restricted Mode the spec is still checked, it is only not trained.
+    const blocked = trainingBlockedReason(this.isTrusted());
+    if (blocked) {
+      this.output.appendLine(`${name}: ${blocked}`);
+      explainBlocked(blocked);
+      return undefined;
+    }
     if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) {
-      this.output.appendLine(`${path.basename(specUri.fsPath)}: invalid spec, no run started`);
+      this.output.appendLine(`${name}: invalid spec, no run started`);
+      void vscode.window.showErrorMessage(`${name} has problems: no run was started.`, 'Show Problems').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+      });
       return undefined;
     }
     this.diagnostics.clearRun(specUri);
@@ -90,34 +104,35 @@ export class TrainingController implements vscode.Disposable {
   }
 
   private onMessage(run: LiveRun, m: EngineMessage, progress?: vscode.Progress<{ message?: string; increment?: number }>): void {
+    // The line is worked out before the event is applied: it reads the run's state up to this message.
+    const line = outputLineFor(m, run.history);
+    if (line !== undefined) this.output.appendLine(line);
     switch (m.type) {
       case 'log':
-        this.output.appendLine(m.message);
         return;
       case 'spec-problems':
         this.diagnostics.setValidation(run.specUri, m.problems);
         return;
       case 'run-start':
         run.ref = { runId: m.runId, specFile: m.specFile, runDir: m.runDir, live: true };
-        this.output.appendLine(`run ${m.runId}: ${m.trainSamples} train samples, ${m.totalParams} parameters, backend ${m.backend}`);
         break;
       case 'epoch': {
         const total = run.history.start?.epochs ?? 1;
-        const acc = m.valAcc !== undefined ? `, val_acc ${m.valAcc.toFixed(3)}` : '';
-        progress?.report({ increment: 100 / total, message: `epoch ${m.epoch + 1}/${total}: val_loss ${m.valLoss.toFixed(4)}${acc}` });
-        this.output.appendLine(`epoch ${m.epoch + 1}/${total}: loss ${m.loss.toFixed(4)} val_loss ${m.valLoss.toFixed(4)}${acc}`);
+        progress?.report({ increment: 100 / total, message: epochProgressText(m, total) });
         break;
       }
       case 'diagnostic':
         this.diagnostics.addRun(run.specUri, m, run.history);
-        this.output.appendLine(`${m.severity}: ${m.message} [${m.code}]`);
         break;
       case 'run-end':
-        this.output.appendLine(`run ${run.ref?.runId ?? ''}: ${m.status}${m.error ? ` (${m.error})` : ''}`);
         if (run.ref) run.ref = { ...run.ref, live: false };
         break;
       case 'step':
         break;
+      default: {
+        const unknown: never = m;
+        throw new Error(`unhandled engine message ${JSON.stringify(unknown)}`);
+      }
     }
     applyEvent(run.history, m);
     if (m.type === 'run-start' || m.type === 'run-end') this.changed.fire(run);

@@ -72,7 +72,9 @@ export interface LayerStepMetrics {
 /** engine → front-end: one optimisation step; every `measureEvery` steps it carries full measurements. */
 export interface StepEvent {
   type: 'step';
+  /** 0-based index over the whole run, the number shown on step axes and in diagnostics (progress shows step + 1 done). */
   step: number;
+  /** 0-based (the first epoch is 0); displays show `epoch + 1`. */
   epoch: number;
   loss: number;
   lr: number;
@@ -89,6 +91,7 @@ export interface StepEvent {
 /** engine → front-end: end of an epoch. */
 export interface EpochEvent {
   type: 'epoch';
+  /** 0-based: the epoch that just ended (displays show `epoch + 1`). */
   epoch: number;
   loss: number;
   valLoss: number;
@@ -114,7 +117,9 @@ export interface DiagnosticEvent {
   layers?: string[];
   specPath: string;
   copy?: number;
+  /** 0-based step index, as in `step` events. */
   step?: number;
+  /** 0-based epoch, as in `epoch` events (displays show `epoch + 1`). */
   epoch?: number;
   evidence: Record<string, unknown>;
   fixes?: Fix[];
@@ -124,9 +129,12 @@ export interface DiagnosticEvent {
 export interface RunEndEvent {
   type: 'run-end';
   status: RunStatus;
+  /** 0-based epoch of the best validation loss (displays show `bestEpoch + 1`). */
   bestEpoch?: number;
   bestValLoss?: number;
+  /** A count of finished epochs (not an index): 0 for a run that ended inside its first epoch. */
   epochsCompleted: number;
+  /** A count of steps taken. */
   steps: number;
   durationMs: number;
   /** Where the final weights were saved (TensorFlow.js layers format), when they were. */

@@ -100,3 +100,31 @@ export function historyFromEvents(events: TrainingEvent[], maxPoints = DEFAULT_M
   for (const e of events) applyEvent(state, e);
   return state;
 }
+
+export interface RunProgress {
+  /** The epoch the run is in (or ended in), 1-based as people count: never 0. */
+  epoch: number;
+  epochs: number;
+  /** Steps done (a count, so the step in progress is `step`, 1-based). */
+  step: number;
+  totalSteps: number;
+  /** 0..1 */
+  fraction: number;
+}
+
+/**
+ * Epoch x/y and step counts for a person to read, from the start event, the last step seen and the run-end.
+ * A run that ends inside an epoch (diverged, stopped, failed) shows the epoch it ended in: a run that diverged
+ * at its 5th step reads "epoch 1 / 10", not "epoch 0 / 10" (run-end's `epochsCompleted` counts finished epochs).
+ */
+export function runProgress(history: RunHistoryState): RunProgress | undefined {
+  const start = history.start;
+  if (!start) return undefined;
+  const spe = Math.max(1, start.stepsPerEpoch);
+  const totalSteps = start.epochs * spe;
+  const step = Math.max(history.end?.steps ?? 0, history.lastStep + 1);
+  const epochOfLastStep = step > 0 ? Math.floor((step - 1) / spe) + 1 : 1;
+  const epoch = Math.min(start.epochs, Math.max(1, history.epochs.length, history.end?.epochsCompleted ?? 0, epochOfLastStep));
+  const fraction = totalSteps > 0 ? Math.min(1, step / totalSteps) : 0;
+  return { epoch, epochs: start.epochs, step, totalSteps, fraction };
+}

@@ -39,11 +39,14 @@ async function main() {
     await ended(wb.workspace, 1);
 
     // The diagnosis is in Problems; clicking it puts the cursor on the offending entry.
-    await problems(page, { waitFor: 'vanishing-gradient', timeout: 60000 });
+    const texts = await problems(page, { waitFor: 'vanishing-gradient', timeout: 60000 });
+    const [, ln] = /\[Ln (\d+), Col \d+\]/.exec(texts.find((r) => r.includes('vanishing-gradient')) ?? '') ?? [];
+    assert.ok(ln, `the vanishing-gradient row names its position: ${texts.join(' | ')}`);
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'vanishing-gradient' }).first();
     await row.click();
     await page.keyboard.press('Enter');
-    await page.waitForTimeout(500);
+    // The editor took the cursor to the diagnostic (it selects the entry) when the status bar shows its line.
+    await page.locator('.statusbar-item', { hasText: new RegExp(`^\\s*Ln ${ln}, Col \\d+`) }).first().waitFor({ state: 'visible', timeout: 30000 });
     await wb.screenshot('e2e-quickfix-diagnosis');
 
     // The light bulb: Quick Fix at the cursor, then the fix that re-runs and compares.
@@ -67,7 +70,7 @@ async function main() {
     assert.match(text, /"relu"/, 'the spec was edited');
     assert.match(text, /^\/\/ The classic failure/m, 'comments kept');
 
-    const rows = await problems(page);
+    const rows = await problems(page, { until: (texts) => !texts.some((r) => r.includes('vanishing-gradient')) });
     assert.ok(!rows.some((r) => r.includes('vanishing-gradient')), `still in Problems: ${rows.join(' | ')}`);
     const dashboard = webviewFrame(page).locator('body');
     await dashboard.filter({ hasText: /before/ }).waitFor({ timeout: 30000 });

@@ -8,6 +8,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
+const { parse: parseJsonc } = require('jsonc-parser');
 const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels, problems, notifications } = require('./lib/workbench');
 
 const CHARTS = ['grad-norm-chart', 'grad-heat-strip', 'dead-units-chart', 'lr-chart', 'loss-chart'];
@@ -59,6 +60,17 @@ async function waitForRunEnd(workspace, timeout = 180000) {
   }
 }
 
+/** Waits until an element is at least `px` tall (a layout change has been applied). */
+async function waitForHeight(locator, px, timeout = 30000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const box = await locator.boundingBox();
+    if (box && box.height > px) return;
+    if (Date.now() > end) throw new Error(`never taller than ${px} px (last ${box && box.height})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function main() {
   const t0 = Date.now();
   const wb = await startWorkbench();
@@ -75,12 +87,19 @@ async function main() {
       }
       await wb.screenshot('e2e-dashboard-live');
       await waitForRunEnd(ws);
-      await wb.page.waitForTimeout(1000); // the last batch of events and a redraw
+      // The last batch of events has been drawn when the header says the run completed.
+      await frame.locator('#gs-status[data-status="completed"]').waitFor({ state: 'visible', timeout: 30000 });
       for (const id of CHARTS) {
         const px = await readCanvasPixels(frame, `#${id}`);
         assert.ok(px.width > 100 && px.height > 20, `${id} has a size (${px.width}×${px.height})`);
         assert.ok(px.inked > px.width * 2, `${id} drew: ${px.inked} inked pixels`);
       }
+      // The header labels each loss: the last step's and the last epoch's (the CLI's "loss"); epochs count from 1.
+      const chip = (key) => frame.locator(`.gs-chip[data-key="${key}"] .gs-chip-v`).innerText();
+      assert.match(await chip('step loss'), /^\d/);
+      assert.match(await chip('epoch loss (train)'), /^\d/);
+      const epochs = parseJsonc(fs.readFileSync(path.join(ws, 'deep-sigmoid.gradscope.json'), 'utf8')).training.epochs;
+      assert.strictEqual(await chip('epoch'), `${epochs} / ${epochs}`);
       const legend = await frame.locator('body').innerText();
       assert.match(legend, /dense_1\b/);
       assert.match(legend, /dense_14\b/);
@@ -89,7 +108,8 @@ async function main() {
       await wb.page.locator('.tabs-container .tab', { hasText: 'gradscope: deep-sigmoid' }).first().click();
       await runCommand(wb.page, 'View: Toggle Maximize Editor Group');
       await wb.page.setViewportSize({ width: 1400, height: 2000 });
-      await wb.page.waitForTimeout(1500);
+      // The webview has taken the new size once its frame is taller than the old window.
+      await waitForHeight(wb.page.locator('iframe.webview.ready').first(), 1200);
       await wb.screenshot('e2e-dashboard-full');
       await wb.page.setViewportSize({ width: 1400, height: 900 });
       await runCommand(wb.page, 'View: Toggle Maximize Editor Group');
@@ -111,7 +131,20 @@ async function main() {
       const dashboard = webviewFrame(wb.page).locator('body');
       await dashboard.filter({ hasText: /diverged/i }).waitFor({ timeout: 30000 });
       assert.match(await dashboard.innerText(), /non-finite/);
+      const epochChip = await webviewFrame(wb.page).locator('.gs-chip[data-key="epoch"] .gs-chip-v').innerText();
+      assert.match(epochChip, /^[1-9]\d* \/ \d+$/, `the epoch it diverged in, counted from 1: ${epochChip}`);
       await wb.screenshot('e2e-problems-non-finite');
+    });
+
+    await step(wb, 'the sidebar shows each run status first, and no absolute paths', async () => {
+      await runCommand(wb.page, 'gradscope: Focus on Specs and Runs View');
+      const row = wb.page.locator('.monaco-list-row', { hasText: 'diverged' }).first();
+      await row.waitFor({ state: 'visible', timeout: 30000 });
+      const label = (await row.locator('.label-name').first().innerText()).trim();
+      assert.strictEqual(label, 'diverged', 'the status is the label, not cut off in the description');
+      const tree = await wb.page.locator('.pane-body', { has: row }).first().innerText();
+      assert.ok(!tree.includes(ws), `no absolute workspace path in the sidebar:\n${tree}`);
+      await wb.screenshot('e2e-sidebar');
     });
 
     await step(wb, 'a bad spec gets a positioned Problems entry and no run', async () => {

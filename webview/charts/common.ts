@@ -3,7 +3,7 @@
 // (`data-rendered`, `data-points`, `data-plot-area`) set once real data is drawn.
 import type { Chart, ChartOptions, ScaleOptions, TooltipOptions } from 'chart.js';
 import type { StepPoint } from '../../src/shared/runHistory';
-import { formatCount } from '../format';
+import { formatCount } from '../../src/shared/format';
 import type { DashboardModel } from '../state';
 import { isHighContrast, withAlpha, type Theme } from '../theme';
 

@@ -4,7 +4,7 @@
 import { Chart, type ChartDataset } from 'chart.js';
 import type { LayerSummary } from '../../src/shared/engineProtocol';
 import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';
-import { formatNumber, formatPercent } from '../format';
+import { formatCount, formatNumber, formatPercent, isFiniteNumber } from '../../src/shared/format';
 import { layerUnits } from '../state';
 import { withAlpha } from '../theme';
 import { axisStyle, baseLineOptions, clearRendered, stepTicks, type XY } from './common';
@@ -139,10 +139,14 @@ export class DeadUnitsChart extends StepChart {
     if (a.kind === 'dead') {
       const count = mode === 'count' ? y : units ? y * units : NaN;
       const frac = mode === 'fraction' ? y : units ? y / units : NaN;
-      return ` ${a.layer.name}  ${Math.round(count)}${units ? ` of ${units}` : ''} dead (${formatPercent(frac)})`;
+      // Without a unit count a fraction cannot become a count (and vice versa): say only what is known.
+      if (!isFiniteNumber(count)) return ` ${a.layer.name}  ${formatPercent(frac)} dead`;
+      if (!isFiniteNumber(frac)) return ` ${a.layer.name}  ${formatCount(Math.round(count))} dead`;
+      return ` ${a.layer.name}  ${formatCount(Math.round(count))}${units ? ` of ${units}` : ''} dead (${formatPercent(frac)})`;
     }
     const frac = mode === 'fraction' ? y : units ? y / units : NaN;
     const act = a.layer.activation ?? 'activation';
+    if (!isFiniteNumber(frac)) return ` ${a.layer.name}  ≈${formatNumber(y)} units saturated (${act})`;
     return ` ${a.layer.name}  ${formatPercent(frac)} saturated (${act}${mode === 'count' ? `, ≈${formatNumber(y)} units` : ''})`;
   }
 }

@@ -3,7 +3,7 @@
 // show at a glance. A compared run ("before") is overlaid dashed and lighter; diagnostics are marked.
 import { Chart, type ChartDataset, type ScriptableScaleContext } from 'chart.js';
 import type { StepPoint } from '../../src/shared/runHistory';
-import { decadeLabel, formatNumber } from '../format';
+import { decadeLabel, formatNumber, isFiniteNumber } from '../../src/shared/format';
 import { withAlpha } from '../theme';
 import {
   axisStyle, baseLineOptions, clearRendered, stepTicks, type XY,
@@ -125,7 +125,7 @@ export class GradNormChart extends StepChart {
               title: (items) => (items.length ? `step ${items[0].parsed.x}` : ''),
               label: (item) => {
                 const y = item.parsed.y;
-                const v = y === null || !Number.isFinite(y) ? 'NaN' : y <= GRAD_FLOOR ? '≈0' : formatNumber(y);
+                const v = isFiniteNumber(y) && y <= GRAD_FLOOR ? '≈0' : formatNumber(y);
                 return ` ${item.dataset.label ?? ''}  ${v}`;
               },
             },

@@ -6,7 +6,7 @@
 import type { LayerSummary } from '../../src/shared/engineProtocol';
 import type { StepPoint } from '../../src/shared/runHistory';
 import { HEAT_MAX, HEAT_MIN, HEAT_NAN, heatColor, heatValue } from '../colors';
-import { formatNumber } from '../format';
+import { formatNumber } from '../../src/shared/format';
 import { diagnosticStep } from '../state';
 import { severityColor, withAlpha, type Theme } from '../theme';
 import { clearRendered, stepRange } from './common';

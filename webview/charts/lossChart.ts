@@ -5,10 +5,11 @@
 import { Chart, type ChartDataset } from 'chart.js';
 import type { EpochEvent } from '../../src/shared/engineProtocol';
 import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';
-import { decadeLabel, formatNumber, formatPercent } from '../format';
+import { decadeLabel, formatNumber, formatPercent } from '../../src/shared/format';
 import { withAlpha } from '../theme';
 import { axisStyle, baseLineOptions, clearRendered, countFinite, markRendered, redraw, StepSeriesSync, type LineChart, type XY } from './common';
 import type { RenderContext } from './context';
+import { epochTooltipTitle } from '../state';
 import { epochMarkers, markerPlugin, type Marker } from './markers';
 
 const fin = (v: number | null | undefined): number => (v === null || v === undefined || !Number.isFinite(v) ? NaN : v);
@@ -47,6 +48,8 @@ export class LossChart {
   private epochDefs: EpochSeriesDef[] = [];
   private markers: Marker[] = [];
   private markerStyle = { fontFamily: 'sans-serif', background: '#000' };
+  /** Steps per epoch of the run shown (the tooltip turns an x back into epoch and step). */
+  private spe = 1;
 
   constructor(readonly canvas: HTMLCanvasElement) {}
 
@@ -69,6 +72,7 @@ export class LossChart {
     const chart = this.chart;
     if (!chart) return;
     const spe = Math.max(1, h.start.stepsPerEpoch);
+    this.spe = spe;
     this.stepLoss.sync(chart, h.steps, [(p: StepPoint) => fin(p.loss)], 0, (p) => (p.step + 1) / spe);
     const pointsChanged = this.stepLoss.showLonePoints(chart);
     let points = this.stepLoss.finitePoints();
@@ -152,7 +156,7 @@ export class LossChart {
       if (hasAcc) before('val acc', theme.purple, epochSeries(compare.history.epochs, (e) => e.valAcc), 'y1');
     }
     const base = baseLineOptions(theme);
-    const xAxis = axisStyle(theme, 'epoch');
+    const xAxis = axisStyle(theme, 'epochs completed');
     const yAxis = axisStyle(theme, log ? 'loss (log)' : 'loss');
     const accAxis = axisStyle(theme, 'accuracy');
     this.chart = new Chart<'line', XY[]>(this.canvas, {
@@ -197,13 +201,12 @@ export class LossChart {
             callbacks: {
               title: (items) => {
                 if (!items.length) return '';
-                const x = items[0].parsed.x ?? 0;
-                return Number.isInteger(x) ? `after epoch ${x}` : `epoch ${x.toFixed(2)}`;
+                return epochTooltipTitle(items[0].parsed.x ?? 0, this.spe);
               },
               label: (item) => {
                 const y = item.parsed.y;
                 const isAcc = item.dataset.yAxisID === 'y1';
-                return ` ${item.dataset.label ?? ''}  ${isAcc ? formatPercent(y ?? NaN) : formatNumber(y)}`;
+                return ` ${item.dataset.label ?? ''}  ${isAcc ? formatPercent(y) : formatNumber(y)}`;
               },
             },
           },

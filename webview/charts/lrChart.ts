@@ -1,7 +1,7 @@
 // Learning rate over steps (warm-up, decay, restarts as the schedule applies them), with diagnostic markers.
 import { Chart } from 'chart.js';
 import type { StepPoint } from '../../src/shared/runHistory';
-import { formatNumber } from '../format';
+import { formatNumber } from '../../src/shared/format';
 import { axisStyle, baseLineOptions, clearRendered, stepTicks, type XY } from './common';
 import type { RenderContext } from './context';
 import { StepChart } from './stepChart';

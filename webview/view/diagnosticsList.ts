@@ -1,6 +1,7 @@
 // The list of diagnostics under the header: severity, code, where (layer, step/epoch), the engine's message,
 // suggested fixes, and a link that asks the host to reveal the spec entry the diagnostic points at.
 import type { DiagnosticEvent } from '../../src/shared/engineProtocol';
+import { displayEpoch } from '../../src/shared/format';
 import type { DashboardModel } from '../state';
 import { clear, h } from './dom';
 
@@ -56,7 +57,7 @@ export class DiagnosticsList {
     const where: string[] = [];
     if (d.layer) where.push(d.layer);
     if (d.step !== undefined) where.push(`step ${d.step}`);
-    else if (d.epoch !== undefined) where.push(`epoch ${d.epoch + 1}`);
+    else if (d.epoch !== undefined) where.push(`epoch ${displayEpoch(d.epoch)}`);
     const link = h('a', { class: 'gs-diag-link', href: '#', 'data-spec-path': d.specPath, title: `Reveal ${d.specPath} in the spec` }, 'Show in spec');
     link.addEventListener('click', (e) => {
       e.preventDefault();

@@ -1,8 +1,9 @@
-// The header: spec name, run status (coloured), run id, backend, epoch x/y, step, last loss, a progress bar, the
+// The header: spec name, run status (coloured), run id, backend, epoch x/y, step, the last step's loss and the
+// last epoch's losses (each labelled as what it is: the CLI's "loss" is the epoch's), a progress bar, the
 // comparison note, the run's error if it failed, and the Stop button (only while a live run is running).
-import type { RunHistoryState } from '../../src/shared/runHistory';
-import { formatCount, formatDuration, formatNumber } from '../format';
-import { displayStatus, progress, type DashboardModel } from '../state';
+import { displayEpoch, formatCount, formatDuration, formatNumber, formatPercent } from '../../src/shared/format';
+import { runProgress } from '../../src/shared/runHistory';
+import { displayStatus, type DashboardModel } from '../state';
 import { clear, h } from './dom';
 
 export class Header {
@@ -37,7 +38,7 @@ export class Header {
   render(model: DashboardModel): void {
     const hist = model.history;
     const status = displayStatus(model);
-    const p = hist ? progress(hist) : undefined;
+    const p = hist ? runProgress(hist) : undefined;
     const key = JSON.stringify([model.generation, status, hist?.lastStep, hist?.epochs.length, hist?.lastLoss, model.stopRequested, model.run?.live, !!hist?.end]);
     if (key === this.key) return;
     this.key = key;
@@ -55,27 +56,32 @@ export class Header {
 
     clear(this.meta);
     if (hist && start) {
-      const chips: Array<[string, string, string?]> = [
+      const chips: Array<[key: string, value: string, cls?: string, title?: string]> = [
         ['run', model.run?.runId ?? start.runId, 'gs-chip-run'],
         ['backend', start.backend],
       ];
       if (p) {
         chips.push(['epoch', `${p.epoch} / ${p.epochs}`]);
-        chips.push(['step', `${formatCount(p.step)} / ${formatCount(p.totalSteps)}`]);
+        // A count of steps done ("steps 2 / 114"); a single step is named by its index ("step 1"), as in diagnostics.
+        chips.push(['steps', `${formatCount(p.step)} / ${formatCount(p.totalSteps)}`, undefined, 'Steps done of the whole run']);
       }
-      chips.push(['loss', lossText(hist)]);
+      chips.push(['step loss', hist.lastStep >= 0 ? formatNumber(hist.lastLoss) : '–', undefined, 'Training loss of the last step (one batch): it moves from step to step']);
       const lastEpoch = hist.epochs[hist.epochs.length - 1];
-      if (lastEpoch) chips.push(['val loss', formatNumber(lastEpoch.valLoss)]);
-      if (lastEpoch?.valAcc !== undefined) chips.push(['val acc', `${(lastEpoch.valAcc * 100).toFixed(1)}%`]);
+      if (lastEpoch) {
+        const after = `after epoch ${displayEpoch(lastEpoch.epoch)}`;
+        chips.push(['epoch loss (train)', formatNumber(lastEpoch.loss), undefined, `Mean training loss over epoch ${displayEpoch(lastEpoch.epoch)} (what the CLI prints as "loss")`]);
+        chips.push(['val loss', formatNumber(lastEpoch.valLoss), undefined, `Validation loss ${after}`]);
+        if (lastEpoch.valAcc !== undefined) chips.push(['val acc', formatPercent(lastEpoch.valAcc), undefined, `Validation accuracy ${after}`]);
+      }
       chips.push(['params', formatCount(start.totalParams)]);
       if (hist.end) {
         if (hist.end.bestEpoch !== undefined && hist.end.bestValLoss !== undefined) {
-          chips.push(['best', `val loss ${formatNumber(hist.end.bestValLoss)} at epoch ${hist.end.bestEpoch + 1}`]);
+          chips.push(['best', `val loss ${formatNumber(hist.end.bestValLoss)} at epoch ${displayEpoch(hist.end.bestEpoch)}`]);
         }
         chips.push(['time', formatDuration(hist.end.durationMs)]);
       }
-      for (const [k, v, cls] of chips) {
-        this.meta.append(h('span', { class: `gs-chip${cls ? ` ${cls}` : ''}`, 'data-key': k }, h('span', { class: 'gs-chip-k' }, k), h('span', { class: 'gs-chip-v' }, v)));
+      for (const [k, v, cls, title] of chips) {
+        this.meta.append(h('span', { class: `gs-chip${cls ? ` ${cls}` : ''}`, 'data-key': k, title }, h('span', { class: 'gs-chip-k' }, k), h('span', { class: 'gs-chip-v' }, v)));
       }
     }
     const fraction = p ? p.fraction : 0;
@@ -99,9 +105,4 @@ export class Header {
     this.error.hidden = !err;
     this.error.textContent = err ?? '';
   }
-}
-
-function lossText(history: RunHistoryState): string {
-  if (history.lastLoss === undefined) return '–';
-  return formatNumber(history.lastLoss);
 }

@@ -12,6 +12,7 @@ const REPO = path.resolve(__dirname, '../../..');
 const INSTALL_SCRIPT = path.join(REPO, 'scripts/install-code-server.sh');
 
 // Quiet, deterministic workbench: no welcome page, trust prompt, update check, telemetry or recommendations.
+// Workspace Trust is off (every folder trusted) unless a test asks for an untrusted folder (`untrusted: true`).
 const QUIET_SETTINGS = {
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
@@ -54,13 +55,24 @@ function freePort() {
   });
 }
 
+/**
+ * Settings that open the folder in Restricted Mode: Workspace Trust on, no startup dialog (a fresh folder is not
+ * trusted, so the window starts restricted). Integration tests cannot use this: VS Code trusts every workspace
+ * while it runs extension tests (extensionTestsPath), so untrusted behaviour is a UI test.
+ */
+const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
+
 /** One attempt: spawn on `port`, resolve when it listens, reject with its output if it dies or stalls. */
-function spawnServer(entry, port, dirs, workspace, env, verbose) {
+function spawnServer(entry, port, dirs, workspace, env, verbose, untrusted) {
   const host = `127.0.0.1:${port}`;
   const proc = cp.spawn(process.execPath, [entry,
     '--auth', 'none', '--bind-addr', host,
     '--user-data-dir', dirs.user, '--extensions-dir', dirs.exts,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check', ...(untrusted ? [] : ['--disable-workspace-trust']),
     workspace], {
     detached: true, // own process group: one kill ends server + extension host + pty host together
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,23 +98,24 @@ function spawnServer(entry, port, dirs, workspace, env, verbose) {
 
 /**
  * Starts code-server on a free loopback port with a fresh user-data-dir and extensions-dir.
- * @param {{ workspace: string, settings?: object, env?: Record<string,string>, verbose?: boolean }} opts
+ * @param {{ workspace: string, settings?: object, env?: Record<string,string>, verbose?: boolean, untrusted?: boolean }} opts
+ *   untrusted: open the folder in Restricted Mode (Workspace Trust on, folder not trusted); default trusted.
  * @returns {Promise<{ host: string, port: number, pid: number, userDataDir: string, output: () => string,
  *   exited: Promise<number | string>, stop: () => void, install: ReturnType<typeof resolveCodeServer> }>}
  * `exited` settles if the server dies (a test harness should fail at once then, not wait for its timeout).
  */
-async function startCodeServer({ workspace, settings = {}, env = {}, verbose = false }) {
+async function startCodeServer({ workspace, settings = {}, env = {}, verbose = false, untrusted = false }) {
   const install = resolveCodeServer();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-cs-'));
   const removeTmp = onCleanup(() => removeDir(tmp));
   const dirs = { user: path.join(tmp, 'user'), exts: path.join(tmp, 'exts') };
   fs.mkdirSync(path.join(dirs.user, 'User'), { recursive: true });
   fs.mkdirSync(dirs.exts);
-  fs.writeFileSync(path.join(dirs.user, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2));
+  fs.writeFileSync(path.join(dirs.user, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...(untrusted ? UNTRUSTED_SETTINGS : {}), ...settings }, null, 2));
 
   // The port can be taken between freePort() and code-server's bind: retry on a fresh port.
   for (let attempt = 1; ; attempt++) {
-    const s = spawnServer(install.entry, await freePort(), dirs, workspace, env, verbose);
+    const s = spawnServer(install.entry, await freePort(), dirs, workspace, env, verbose, untrusted);
     try {
       await s.ready;
       const stop = () => { s.unregister(); removeTmp(); };

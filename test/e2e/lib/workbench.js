@@ -39,21 +39,28 @@ async function waitForExtensionHostLog(userDataDir, re, timeout = 90000) {
   throw new Error(`extension host log never matched ${re} within ${timeout} ms:\n${extensionHostLog(userDataDir).slice(-3000)}`);
 }
 
+/**
+ * Waits until `extensionId` has finished activating, and throws if that failed. The host logs the start of an
+ * activation and a failure, but not a success; an extension activated at startup (workspaceContains, as
+ * gradscope is in every test workspace) has finished once "Eager extensions activated" follows its start.
+ */
 async function waitForActivation(userDataDir, extensionId, timeout) {
   const id = escapeRe(extensionId);
-  await waitForExtensionHostLog(userDataDir, new RegExp(`_doActivateExtension ${id}\\b`), timeout);
-  await sleep(200); // a failure is logged right after the activation call returns
-  const failed = new RegExp(`Activating extension '?${id}'? failed.*`).exec(extensionHostLog(userDataDir));
-  if (failed) throw new Error(`${extensionId} failed to activate: ${failed[0]}`);
+  const failed = new RegExp(`Activating extension '?${id}'? failed.*`);
+  const done = new RegExp(`_doActivateExtension ${id}\\b[\\s\\S]*(Eager extensions activated|Activating extension '?${id}'? failed)`);
+  await waitForExtensionHostLog(userDataDir, done, timeout);
+  const failure = failed.exec(extensionHostLog(userDataDir));
+  if (failure) throw new Error(`${extensionId} failed to activate: ${failure[0]}`);
 }
 
 /**
  * Starts code-server with the extension loaded in development mode, opens `workspace` in Chromium (1400×900)
  * and waits until the workbench is drawn and the extension host has activated its startup extensions.
- * @param {{ workspace?: string, extensionPath?: string, settings?: object, verbose?: boolean }} [opts]
- *   workspace: default a fresh temp copy of examples/ (removed on stop); extensionPath: default the repo root.
+ * @param {{ workspace?: string, extensionPath?: string, settings?: object, verbose?: boolean, untrusted?: boolean }} [opts]
+ *   workspace: default a fresh temp copy of examples/ (removed on stop); extensionPath: default the repo root;
+ *   untrusted: open the folder in Restricted Mode (default: trusted, Workspace Trust off).
  */
-async function startWorkbench({ workspace, extensionPath = REPO, settings = {}, verbose = !!process.env.VERBOSE } = {}) {
+async function startWorkbench({ workspace, extensionPath = REPO, settings = {}, verbose = !!process.env.VERBOSE, untrusted = false } = {}) {
   const ws = workspace ? { dir: path.resolve(workspace), remove: () => { } } : tempWorkspace();
   let server;
   let chromium;
@@ -63,7 +70,7 @@ async function startWorkbench({ workspace, extensionPath = REPO, settings = {}, 
     ws.remove();
   };
   try {
-    server = await startCodeServer({ workspace: ws.dir, settings, verbose });
+    server = await startCodeServer({ workspace: ws.dir, settings, verbose, untrusted });
     chromium = await launchChromium({ executablePath: server.install.chromium, viewport: { width: 1400, height: 900 } });
     const { page } = chromium;
     const errors = [];
@@ -132,7 +139,9 @@ async function openFile(page, name, { timeout = 30000 } = {}) {
       if (Date.now() >= end) throw new Error(`quick open never listed ${name} within ${timeout} ms`, { cause: err });
     }
   }
-  await page.keyboard.press('Enter');
+  // Click the row that names the file: Enter would open whichever row has the focus, which can still be the
+  // previous query's first result while the list updates.
+  await row.click();
   await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout });
 }
 
@@ -171,15 +180,21 @@ async function readCanvasPixels(frame, selector, points = []) {
 
 /**
  * Opens the Problems panel ("View: Focus Problems") and returns its rows' text (file rows and marker rows).
- * `waitFor`: text that must appear in some row first (diagnostics arrive asynchronously).
+ * Diagnostics arrive asynchronously, so it waits on what the caller expects to see: `waitFor`, text that must
+ * appear in some row, or `until`, a predicate over the rows' texts (e.g. that a code is gone). Polls, no sleeps.
  */
-async function problems(page, { waitFor, timeout = 30000 } = {}) {
+async function problems(page, { waitFor, until, timeout = 30000 } = {}) {
   await runCommand(page, 'View: Focus Problems');
   const rows = page.locator('.markers-panel .monaco-list-row');
   await page.locator('.markers-panel').waitFor({ state: 'visible', timeout });
   if (waitFor) await rows.filter({ hasText: waitFor }).first().waitFor({ state: 'visible', timeout });
-  else await sleep(500); // let a just-published diagnostic render
-  return (await rows.allInnerTexts()).map(oneLine);
+  const end = Date.now() + timeout;
+  for (;;) {
+    const texts = (await rows.allInnerTexts()).map(oneLine);
+    if (!until || until(texts)) return texts;
+    if (Date.now() > end) throw new Error(`Problems never matched ${until} within ${timeout} ms: ${texts.join(' | ')}`);
+    await page.waitForTimeout(100); // poll interval of a wait on state, not a fixed delay
+  }
 }
 
 /** Texts of the notification toasts now on screen. */

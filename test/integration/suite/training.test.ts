@@ -2,10 +2,14 @@
 // sidebar, the dashboard panel, stopping a run, and a bad spec that starts no run.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GradscopeApi } from '../../../src/extension/extension';
+import { Config } from '../../../src/extension/config';
+import { restoreRunDiagnostics } from '../../../src/extension/restoreDiagnostics';
 import { codeOf } from '../../../src/extension/specDiagnostics';
+import { TrainingController } from '../../../src/extension/trainingController';
 import { listRuns, summarizeRun } from '../../../src/training/run/runStore';
 
 const workspace = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -97,8 +101,50 @@ suite('training from VS Code', () => {
     const runs = await runsTree.getChildren(exploding);
     assert.ok(runs.length >= 1);
     const item = runsTree.getTreeItem(runs[0]);
-    assert.match(String(item.description), /diverged · \d+ diagnostics?/);
+    // The status is the label (shown first, never the part cut off); the rest is the description.
+    assert.strictEqual(item.label, 'diverged');
+    assert.match(String(item.description), /^\d+ diagnostics? · /);
     assert.strictEqual(item.command?.command, 'gradscope.openRun');
+    // A spec at the top of the workspace folder shows no folder at all, not the folder's absolute path.
+    assert.strictEqual(runsTree.getTreeItem(exploding).description, '');
+  });
+
+  test('a reopened window shows the last run\'s diagnostics in Problems again (restored from the run)', async () => {
+    const { diagnostics } = await api();
+    const uri = specUri('exploding-init.gradscope.json');
+    const live = vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'non-finite');
+    assert.ok(live, 'the run put non-finite in Problems');
+    // What a new window starts with: no run diagnostics in memory, only the runs on disk.
+    diagnostics.clearRun(uri);
+    assert.ok(!vscode.languages.getDiagnostics(uri).some((d) => codeOf(d) === 'non-finite'));
+    const restored = await restoreRunDiagnostics(diagnostics, () => false);
+    assert.ok(restored >= 1);
+    const again = vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'non-finite');
+    assert.ok(again, 'non-finite is back in Problems');
+    assert.strictEqual(again.message, live.message);
+    assert.deepStrictEqual(again.range, live.range);
+    assert.deepStrictEqual(diagnostics.fixesOf(again)?.fixes, diagnostics.fixesOf(live)?.fixes, 'with the same Quick Fixes');
+    assert.strictEqual(diagnostics.fixesOf(again)?.runDir, diagnostics.fixesOf(live)?.runDir, 'which know the run they came from');
+  });
+
+  test('in Restricted Mode a spec is checked but not trained', async () => {
+    const { diagnostics } = await api();
+    const output = vscode.window.createOutputChannel('gradscope-untrusted-test');
+    // The extension's own controller runs trusted here (VS Code trusts every folder during extension tests), so
+    // this one is told the folder is not trusted.
+    const untrusted = new TrainingController(new Config(), diagnostics, output, () => false);
+    const uri = specUri('deep-sigmoid.gradscope.json');
+    const before = listRuns(runsDir()).length;
+    try {
+      assert.strictEqual(await untrusted.train(uri), undefined);
+      assert.strictEqual(untrusted.isRunning(), false);
+      assert.strictEqual(listRuns(runsDir()).length, before, 'no run directory was created');
+      const lint = vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'deep-saturating-stack');
+      assert.ok(lint, 'the spec was still checked: its lint warning is in Problems');
+    } finally {
+      untrusted.dispose();
+      output.dispose();
+    }
   });
 
   test('training opens the dashboard on the live run', async () => {
@@ -125,5 +171,24 @@ suite('training from VS Code', () => {
     const run = summarizeRun(listRuns(runsDir())[0]);
     assert.strictEqual(run.status, 'stopped');
     assert.strictEqual(run.start?.specPath, uri.fsPath);
+  });
+
+  test('a csv path outside the workspace folder gets a positioned warning in Problems', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-outside-'));
+    const csv = path.join(outside, 'points.csv');
+    fs.writeFileSync(csv, `x,y\n${Array.from({ length: 40 }, (_, i) => `${i / 40},${i % 2}`).join('\n')}\n`);
+    const uri = writeSpec('outside.gradscope.json', {
+      data: { dataset: 'csv', path: csv, label: 'y', task: 'classification' },
+      model: { inputShape: [1], layers: [{ type: 'dense', units: 2, activation: 'softmax' }] },
+    });
+    try {
+      await vscode.commands.executeCommand('gradscope.checkSpec', uri);
+      const warning = await until('the data-outside-workspace warning', () =>
+        vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'data-outside-workspace'));
+      assert.strictEqual(warning.severity, vscode.DiagnosticSeverity.Warning);
+      assert.strictEqual(warning.range.start.line, lineOf(uri.fsPath, '"path"'));
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,59 @@
+// The dashboard's redraw throttle, on a fake clock: requests coalesce, draws are at least minIntervalMs apart, and
+// no request is lost (the last change is always drawn). Deterministic: no real time passes.
+import * as assert from 'assert';
+import { createScheduler, type SchedulerClock } from '../../webview/scheduler';
+
+/** A clock whose time only moves when the test says; frames run 16 ms after they are asked for. */
+class FakeClock implements SchedulerClock {
+  time = 0;
+  private queue: Array<{ at: number; run: () => void }> = [];
+  now(): number { return this.time; }
+  frame(run: () => void): void { this.queue.push({ at: this.time + 16, run }); }
+  after(ms: number, run: () => void): void { this.queue.push({ at: this.time + ms, run }); }
+  /** Advances to `t`, running everything due on the way in time order. */
+  advanceTo(t: number): void {
+    for (;;) {
+      this.queue.sort((a, b) => a.at - b.at);
+      const next = this.queue[0];
+      if (!next || next.at > t) break;
+      this.queue.shift();
+      this.time = next.at;
+      next.run();
+    }
+    this.time = t;
+  }
+  get idle(): boolean { return this.queue.length === 0; }
+}
+
+describe('dashboard redraw scheduler', () => {
+  it('turns a request every 5 ms for 2 s into ~10 draws a second, at least 100 ms apart', () => {
+    const clock = new FakeClock();
+    const draws: number[] = [];
+    const scheduler = createScheduler(() => draws.push(clock.now()), clock, 100);
+    for (let t = 0; t <= 2000; t += 5) {
+      clock.advanceTo(t);
+      scheduler.request();
+    }
+    clock.advanceTo(2500);
+    assert.ok(clock.idle);
+    assert.ok(draws.length >= 15 && draws.length <= 21, `${draws.length} draws in 2 s`);
+    for (let i = 1; i < draws.length; i++) assert.ok(draws[i] - draws[i - 1] >= 100, `draws ${draws[i - 1]} and ${draws[i]} too close`);
+  });
+
+  it('draws after the last request (a change is never left undrawn) and not again without one', () => {
+    const clock = new FakeClock();
+    let draws = 0;
+    const scheduler = createScheduler(() => draws++, clock, 100);
+    scheduler.request();
+    clock.advanceTo(20);
+    assert.strictEqual(draws, 1, 'the first request draws on the next frame');
+    scheduler.request();
+    scheduler.request();
+    clock.advanceTo(50);
+    assert.strictEqual(draws, 1, 'a request within 100 ms of a draw waits');
+    clock.advanceTo(200);
+    assert.strictEqual(draws, 2, 'two waiting requests become one draw');
+    clock.advanceTo(1000);
+    assert.strictEqual(draws, 2);
+  });
+});
