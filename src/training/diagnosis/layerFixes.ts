@@ -7,6 +7,7 @@ import { biasMean, preferredInitializer } from './causes';
 import { newPatch, type DiagnosisContext } from './context';
 import type { LayerInfo } from './modelView';
 import type { PatchBuilder } from './patchBuilder';
+import { adaptiveOptimizer } from './trainingFixes';
 
 /** One layer per spec entry (the first copy of a repeat template). */
 export function distinctEntries(layers: readonly LayerInfo[]): LayerInfo[] {
@@ -48,6 +49,7 @@ const CLIP_FROM_DEPTH = 3;
  * converts several layers of an unclipped run, the fix also clips the global gradient norm to 1: each converted
  * layer passes back up to 4× more gradient than σ' ≤ 0.25 did, so the learning rate the sigmoid/tanh net needed
  * can blow the deeper ReLU net up in its first steps (measured: 3 of 4 seeds of a 10-layer stack on SGD + momentum).
+ * Not with an adaptive optimizer: its step does not grow with the gradient, and clipping would not bound it.
  */
 export function reluHeFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
   const entries = distinctEntries(layers).filter((l) => l.spec);
@@ -60,7 +62,7 @@ export function reluHeFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): 
     if (l.spec!.useBias && biasMean(l.spec!.biasInitializer) !== 0) p.set(`${l.summary.specPath}/biasInitializer`, 'zeros');
   }
   const converted = ctx.view.kernels.filter((k) => entries.some((e) => e.summary.specPath === k.summary.specPath)).length;
-  const clip = converted >= CLIP_FROM_DEPTH && ctx.spec.training.clipNorm === undefined;
+  const clip = converted >= CLIP_FROM_DEPTH && ctx.spec.training.clipNorm === undefined && !adaptiveOptimizer(ctx);
   if (clip) p.set('/training/clipNorm', 1);
   return { title: `Use ReLU with He initialization instead of ${from} in ${where(entries)}${clip ? ', and clip the gradient norm to 1' : ''}`, patch: p.ops };
 }

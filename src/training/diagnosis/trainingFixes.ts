@@ -38,13 +38,25 @@ export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | u
   return { title: `Switch from ${o.type} (learning rate ${fmt(o.learningRate)}) to adam with learning rate ${fmt(learningRate)}`, patch: p.ops };
 }
 
+/**
+ * Adam, RMSprop and Adagrad divide each gradient by its own running size, so a rescaled (clipped) gradient gives
+ * about the same step: clipping bounds the step (by learningRate × clipNorm) for SGD only (test/unit/claimsOptimizer).
+ */
+export function adaptiveOptimizer(ctx: DiagnosisContext): boolean {
+  return ctx.spec.training.optimizer.type !== 'sgd';
+}
+
 /** Clip the global gradient norm (unless it already is, at least as tightly). */
 export function clipNormFix(ctx: DiagnosisContext, value = 1): SpecFix | undefined {
   const current = ctx.spec.training.clipNorm;
   if (current !== undefined && current <= value) return undefined;
   const p = newPatch(ctx);
   p.set('/training/clipNorm', value);
-  return { title: `Clip the global gradient norm to ${value}`, patch: p.ops };
+  const o = ctx.spec.training.optimizer.type;
+  const caveat = adaptiveOptimizer(ctx)
+    ? ` (with ${o} this does not bound the step: ${o} divides each gradient by its running size; it only limits how much one outlier batch counts)`
+    : '';
+  return { title: `Clip the global gradient norm to ${value}${caveat}`, patch: p.ops };
 }
 
 /** Lower SGD/RMSprop momentum to `value` when it is above it. */
