@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { assertClose, engineRun, firstStep, stepNorm, weightNorm } from './support/engineRuns';
-import { smallClassifier, useBackend } from './support/specs';
+import { EXAMPLES, smallClassifier, useBackend } from './support/specs';
 
 const deep = (training: object): object => smallClassifier({
   layers: [
@@ -111,5 +111,30 @@ describe('claims: divergence.md', () => {
       assert.strictEqual(first > 0.949, c.divisor === 100, `first step ‖ΔW‖/‖W‖ ${first}`);
       if (c.divisor === 10) assert.ok(first > 0.3, `${first}: above the ~30% the doc used to name, and still ÷10`);
     }
+  });
+});
+
+describe('claims: fixes that offer clipping', () => {
+  before(useBackend);
+
+  it('on SGD clipping comes before the learning rate; on Adam the learning rate leads and the clipping fix says it does not bound the step', async () => {
+    const spec = (optimizer: object): object => {
+      const text = fs.readFileSync(path.join(EXAMPLES, 'exploding-init.gradscope.json'), 'utf8');
+      const parsed = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as { training: Record<string, unknown> };
+      return { ...parsed, training: { ...parsed.training, epochs: 1, optimizer } };
+    };
+    const titles = async (optimizer: object): Promise<string[]> => {
+      const run = await engineRun(spec(optimizer));
+      const d = run.diagnostics.find((x) => x.code === 'exploding-gradient');
+      assert.ok(d, run.diagnostics.map((x) => x.code).join(', '));
+      return d.fixes!.map((f) => f.title);
+    };
+    const sgd = await titles({ type: 'sgd', learningRate: 0.01 });
+    assert.match(sgd[1], /^Clip the global gradient norm to 1$/, sgd.join(' | '));
+    assert.match(sgd[2], /^Divide the learning rate/, sgd.join(' | '));
+    const adam = await titles({ type: 'adam', learningRate: 0.01 });
+    assert.match(adam[0], /^Initialize the weights/, adam.join(' | '));
+    assert.match(adam[1], /^Divide the learning rate/, adam.join(' | '));
+    assert.match(adam[2], /^Clip the global gradient norm to 1 \(with adam this does not bound the step/, adam.join(' | '));
   });
 });
