@@ -22,7 +22,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
     code: 'lr-too-low', severity: 'warning', specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
     message: `Learning rate too low: with ${o.type} at ${fmt(o.learningRate)} each step changes the weights by ${fmt(update)} of their ` +
       `norm (median ‖ΔW‖/‖W‖, fastest layer ${fmt(fastest)}; 1e-3 to 1e-2 is typical), and the loss is still ${fmt(h.recentLoss())} ` +
-      `(chance ${fmt(h.referenceLoss)}).`,
+      `(${h.referenceText}).`,
     evidence: { medianUpdateRatio: update, fastestUpdateRatio: fastest, learningRate: o.learningRate, loss: h.recentLoss(), threshold: ctx.t.lrLowUpdateRatio },
     fixes: [scaleLrFix(ctx, factor), adamFix(ctx, 1e-3)],
   });

@@ -55,7 +55,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
     code: 'vanishing-gradient', severity: 'warning', layers: involved,
     message: `Vanishing gradient: ${view.first.summary.name}'s gradient norm is ${fmt(g1)}, ${fmt(ratio)}× the output layer's ` +
       `(${fmt(gl)}) over the last ${steps.length} steps: the loss hardly depends on the first layers' weights; ${consequence}; ` +
-      `the loss is stuck at ${fmt(h.recentLoss())} (chance ${fmt(h.referenceLoss)}).`,
+      `the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,
     evidence: {
       ratio, firstGradNorm: g1, lastGradNorm: gl, window: steps.length, frozenLayers: frozen, firstUpdateRatio: firstUpdate, loss: h.recentLoss(),
       referenceLoss: h.referenceLoss, rule,
