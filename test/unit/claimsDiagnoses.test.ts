@@ -1,7 +1,7 @@
 // Diagnoses that contradict each other never come out of the same run (src/training/diagnosis/contradictions.ts).
 import * as assert from 'assert';
-import { engineRun } from './support/engineRuns';
-import { useBackend } from './support/specs';
+import { engineRun, firstStep, stepNorm } from './support/engineRuns';
+import { smallClassifier, useBackend } from './support/specs';
 
 describe('claims: no contradictory diagnoses on one run', () => {
   before(useBackend);
@@ -21,5 +21,54 @@ describe('claims: no contradictory diagnoses on one run', () => {
     assert.ok(codes.includes('lr-too-low') || codes.includes('lr-too-high'), `one of them fires: ${codes.join(', ')}`);
     assert.ok(!(codes.includes('lr-too-low') && codes.includes('lr-too-high')), `both fired: ${codes.join(', ')}`);
     assert.ok(!(codes.includes('slow-convergence') && codes.includes('lr-too-high')), `both fired: ${codes.join(', ')}`);
+  });
+
+  it('a regression run\'s messages compare the loss with its start, not with a chance level (there is none)', async () => {
+    const spec = {
+      name: 'sine-line', seed: 3, data: { dataset: 'sine', samples: 500, noise: 0.1, validationSplit: 0.2 },
+      model: { inputShape: [1], layers: [{ type: 'dense', units: 1 }] },
+      training: { epochs: 6, batchSize: 32, loss: 'meanSquaredError', optimizer: { type: 'adam', learningRate: 0.001 } },
+    };
+    const run = await engineRun(spec);
+    const slow = run.diagnostics.find((d) => d.code === 'slow-convergence');
+    assert.ok(slow, run.diagnostics.map((d) => d.code).join(', '));
+    const start = run.steps.slice(0, 5).map((s) => s.loss).sort((a, b) => a - b)[2];
+    assert.ok(slow.message.includes(`, start ${String(Number(start.toPrecision(3)))})`), slow.message);
+    run.diagnostics.forEach((d) => assert.doesNotMatch(d.message, /chance/, d.message));
+  });
+});
+
+
+describe('claims: zero-initializer', () => {
+  before(useBackend);
+
+  it('relu with zero weights and zero bias: every unit outputs 0 and the layer gets no gradient on any step', async () => {
+    const run = await engineRun(smallClassifier({
+      layers: [{ type: 'dense', units: 16, activation: 'relu', kernelInitializer: 'zeros' }, { type: 'dense', units: 3, activation: 'softmax' }],
+      training: { epochs: 2 },
+    }));
+    const first = run.steps.filter((s) => s.layers).map((s) => s.layers![0]);
+    assert.ok(first.length > 10);
+    first.forEach((l) => {
+      assert.strictEqual(l.gradNorm, 0);
+      assert.strictEqual(l.biasGradNorm, 0);
+      assert.strictEqual(l.deadUnits, 16);
+    });
+  });
+
+  it('tanh with a constant kernel followed by a constant kernel: the units get the same update and stay identical', async () => {
+    const s = await firstStep(smallClassifier({
+      layers: [
+        { type: 'dense', units: 8, activation: 'tanh', kernelInitializer: { type: 'constant', value: 0.3 } },
+        { type: 'dense', units: 3, activation: 'softmax', kernelInitializer: { type: 'constant', value: 0.2 } },
+      ],
+      training: { optimizer: { type: 'sgd', learningRate: 0.5 } },
+    }), 5);
+    const kernel = s.after.get(s.kernels[0])!; // [2 inputs, 8 units], row-major
+    assert.ok(stepNorm(s, [s.kernels[0]]) > 1e-4, 'the layer did learn something in 5 steps');
+    for (let i = 0; i < 2; i++) {
+      const row = Array.from(kernel.subarray(i * 8, i * 8 + 8));
+      assert.ok(row.every((v) => v === row[0]), `input ${i}: ${row.join(', ')}`);
+    }
   });
 });

@@ -26,8 +26,11 @@ export interface FirstStep {
   kernels: string[];
 }
 
-/** Builds the spec's model and runs one measured training step on its first batch (rows 0..batchSize). */
-export async function firstStep(spec: object): Promise<FirstStep> {
+/**
+ * Builds the spec's model and runs one measured training step on its first batch (rows 0..batchSize); `steps` > 1
+ * runs that many steps on the following batches (numbers are the first step's, `after` the weights after the last).
+ */
+export async function firstStep(spec: object, steps = 1): Promise<FirstStep> {
   const parsed = parsedSpec(spec);
   const dataset = loadDataset(parsed.data, parsed.seed);
   const built = buildModel(parsed, parsed.seed);
@@ -49,6 +52,11 @@ export async function firstStep(spec: object): Promise<FirstStep> {
     const { packed, layout } = runStep(built, optimizer, parsed.training, batch.x, batch.y, true);
     const numbers = unpackStep(built, layout, await packed.data());
     packed.dispose();
+    const size = parsed.training.batchSize;
+    for (let k = 1; k < steps && (k + 1) * size <= split.count; k++) {
+      const next = makeBatch(split, shapes, null, k * size, (k + 1) * size);
+      tf.dispose([runStep(built, optimizer, parsed.training, next.x, next.y, false).packed, next.x, next.y]);
+    }
     const kernels = built.weighted.filter((l) => ['dense', 'conv2d', 'projection'].includes(l.summary.kind)).map((l) => l.kernel.originalName);
     return { output, targets: (await batch.y.array()) as number[][], fused: built.outputActivation, numbers, before, after: await read(), kernels };
   } finally {
