@@ -75,6 +75,8 @@ describe('claims: what each output activation and loss pair trains', () => {
     assert.ok(g[1] < -1, `the true class is pushed up: ${g[1]}`);
     const outside = lossGradient('categoricalCrossentropy', 'linear', [0, 1, 0], [0.3, -0.5, 0.2]);
     assert.deepStrictEqual(outside.map((v) => Math.abs(v)), [0, 0, 0], 'a true-class output below 0 passes no gradient');
+    const dropped = lossGradient('categoricalCrossentropy', 'linear', [0, 1, 0], [0.3, 0, 0.2]);
+    assert.deepStrictEqual(dropped.map((v) => Math.abs(v)), [0, 0, 0], 'a true-class probability zeroed by dropout passes no gradient');
     const clipped = tf.tidy(() => batchLoss('categoricalCrossentropy', 'linear', tf.tensor2d([[0, 1, 0]]), tf.tensor2d([[0.3, -0.5, 0.2]])).dataSync()[0]);
     assertClose(clipped, -Math.log(EPS), 1e-3, 'a clipped true-class probability costs −ln 1e-7');
     const bce = lossGradient('binaryCrossentropy', 'linear', [1], [1.5]);
