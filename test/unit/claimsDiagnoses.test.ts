@@ -39,6 +39,41 @@ describe('claims: no contradictory diagnoses on one run', () => {
 });
 
 
+describe('claims: lr-too-low', () => {
+  before(useBackend);
+
+  const sine = (optimizer: object, epochs: number): object => ({
+    name: 'sine-line', seed: 3, data: { dataset: 'sine', samples: 500, noise: 0.1, validationSplit: 0.2 },
+    model: { inputShape: [1], layers: [{ type: 'dense', units: 1 }] },
+    training: { epochs, batchSize: 32, loss: 'meanSquaredError', optimizer },
+  });
+  const spiral = (optimizer: object): object => smallClassifier({
+    layers: [
+      { type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' },
+      { type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' },
+      { type: 'dense', units: 3, activation: 'softmax' },
+    ],
+    data: { samples: 600 }, training: { epochs: 2, optimizer },
+  });
+
+  it('Adam on a model converged at the best it can fit: steps a fraction of lr per weight, and no lr-too-low', async () => {
+    const run = await engineRun(sine({ type: 'adam', learningRate: 0.001 }, 30));
+    const last = run.steps.slice(-20).map((s) => s.layers![0]);
+    const relative = last.map((l) => (l.updateRatio * l.weightNorm) / 0.001).sort((a, b) => a - b)[10];
+    assert.ok(relative < 0.2, `median step ${relative}·lr`);
+    const [a, b] = [run.epochs[24].loss, run.epochs[29].loss];
+    assert.ok(Math.abs(b - a) < 0.02 * a, `converged: epoch loss ${a} → ${b} over the last 5 epochs`);
+    assert.ok(!run.diagnostics.some((d) => d.code === 'lr-too-low'), run.diagnostics.map((d) => d.message).join('\n'));
+  });
+
+  it('Adam and RMSprop at 1e-5: steps of about lr per weight, and lr-too-low', async () => {
+    for (const type of ['adam', 'rmsprop']) {
+      const run = await engineRun(spiral({ type, learningRate: 1e-5 }));
+      assert.ok(run.diagnostics.some((d) => d.code === 'lr-too-low'), `${type}: ${run.diagnostics.map((d) => d.code).join(', ')}`);
+    }
+  });
+});
+
 describe('claims: zero-initializer', () => {
   before(useBackend);
 
