@@ -117,7 +117,7 @@ export class Dashboard {
     const gradPanel = panel(
       'panel-grad',
       'Gradient norm per layer',
-      'How strongly each layer is being updated. Healthy: the layers stay within a few decades of each other. Layers sinking toward 1e-6 and below barely learn (vanishing gradients); lines shooting up mean exploding gradients.',
+      'How much the loss responds to each layer\u2019s weights: the learning signal that reaches the layer (not the size of its step). Healthy: the layers stay within a few decades of each other. Layers sinking toward 1e-6 and below get almost no signal (vanishing gradients): with SGD their weights barely move; Adam, RMSprop and Adagrad rescale each step, so they still move, but in directions that hardly change the output. Lines shooting up mean exploding gradients.',
       [
         gradLegendEl,
         gradBox.box,

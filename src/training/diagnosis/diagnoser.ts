@@ -7,6 +7,7 @@ import type { DiagnosticEvent, EpochEvent, LogEvent, RunEndEvent, RunStartEvent,
 import type { ParsedSpec } from '../spec/types';
 import type { DiagnosisContext } from './context';
 import { resolveThresholds } from './defaults';
+import { contradictedBy } from './contradictions';
 import type { Detector } from './detector';
 import { createDeadRelu } from './detectors/deadRelu';
 import { createDivergence } from './detectors/divergence';
@@ -68,7 +69,7 @@ function diagnoserFor(spec: ParsedSpec, start: RunStartEvent, thresholds: Thresh
   const run = (when: string, call: (d: Detector) => DiagnosticEvent | undefined): DiagnosticEvent[] => {
     const out: DiagnosticEvent[] = [];
     for (const d of all) {
-      if (ctx.fired.has(d.code) || broken.has(d)) continue;
+      if (ctx.fired.has(d.code) || broken.has(d) || contradictedBy(ctx.fired, d.code)) continue;
       let found: DiagnosticEvent | undefined;
       try {
         found = call(d);

@@ -4,6 +4,7 @@
 import type { EpochEvent, LayerStepMetrics, StepEvent } from '../../shared/engineProtocol';
 import type { ResolvedThresholds } from './defaults';
 import type { ModelView } from './modelView';
+import { fmt } from '../format';
 import { median } from './stats';
 
 /** Loss values kept (every step); measured steps kept (recent). */
@@ -83,6 +84,15 @@ export class RunHistory {
     if (v.loss === 'categoricalCrossentropy') return Math.log(Math.max(2, v.outputUnits));
     if (v.loss === 'binaryCrossentropy') return Math.log(2);
     return Number.isFinite(this.initialLoss) && this.initialLoss > 0 ? this.initialLoss : 1;
+  }
+
+  /**
+   * The reference loss as messages name it: "chance 1.1" for a cross-entropy (ln K, ln 2), "start 0.27" for other
+   * losses, whose reference is the first steps' loss (calling that "chance" would be wrong for a regression).
+   */
+  get referenceText(): string {
+    const crossEntropy = this.view.loss === 'categoricalCrossentropy' || this.view.loss === 'binaryCrossentropy';
+    return `${crossEntropy ? 'chance' : 'start'} ${fmt(this.referenceLoss)}`;
   }
 
   /** Median loss of the last `n` steps. */

@@ -6,6 +6,7 @@ import { newPatch, type DiagnosisContext } from './context';
 import type { PatchBuilder } from '../fixes/patchBuilder';
 import { fmt } from '../format';
 import { round3 } from './stats';
+import { isAdaptive } from '../model/facts';
 
 const LR_MIN = 1e-6;
 const LR_MAX = 10;
@@ -39,13 +40,25 @@ export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | u
   return { title: `Switch from ${o.type} (learning rate ${fmt(o.learningRate)}) to adam with learning rate ${fmt(learningRate)}`, patch: p.ops };
 }
 
+/**
+ * Adam, RMSprop and Adagrad divide each gradient by its own running size, so a rescaled (clipped) gradient gives
+ * about the same step: clipping bounds the step (by learningRate × clipNorm) for SGD only (test/unit/claimsOptimizer).
+ */
+export function adaptiveOptimizer(ctx: DiagnosisContext): boolean {
+  return isAdaptive(ctx.spec.training.optimizer.type);
+}
+
 /** Clip the global gradient norm (unless it already is, at least as tightly). */
 export function clipNormFix(ctx: DiagnosisContext, value = 1): SpecFix | undefined {
   const current = ctx.spec.training.clipNorm;
   if (current !== undefined && current <= value) return undefined;
   const p = newPatch(ctx);
   p.set('/training/clipNorm', value);
-  return { title: `Clip the global gradient norm to ${value}`, patch: p.ops };
+  const o = ctx.spec.training.optimizer.type;
+  const caveat = adaptiveOptimizer(ctx)
+    ? ` (with ${o} this does not bound the step: ${o} divides each gradient by its running size; it only limits how much one outlier batch counts)`
+    : '';
+  return { title: `Clip the global gradient norm to ${value}${caveat}`, patch: p.ops };
 }
 
 /** Lower SGD/RMSprop momentum to `value` when it is above it. */

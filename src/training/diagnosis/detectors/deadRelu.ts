@@ -35,7 +35,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
     code: 'dead-relu', severity: 'warning', layers,
     message: `Dying ReLU: ${pct(worst.value)} of ${worst.layer.summary.name}'s units output 0 for every sample on each of the last ` +
       `${steps} steps` + (dead.length > 1 ? ` (${dead.length} layers at ≥ ${pct(ctx.t.deadReluFraction)})` : '') +
-      `; the loss is stuck at ${fmt(h.recentLoss())} (chance ${fmt(h.referenceLoss)}).`,
+      `; the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,
     evidence: {
       deadFraction: Object.fromEntries(dead.map((d) => [d.layer.summary.name, d.value])), window: steps,
       loss: h.recentLoss(), referenceLoss: h.referenceLoss, threshold: ctx.t.deadReluFraction,

@@ -41,7 +41,7 @@ export function createDivergence(): Detector {
       return diagnostic(ctx, {
         code: 'divergence', severity: 'error', specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
         message: `Divergence: the loss rose from ${fmt(best)} (step ${bestStep}) to ${fmt(now)} (median of the last ${SMOOTH} steps), ` +
-          `above ${fmt(ctx.t.divergenceFactor)}× its best and above the untrained model's ${fmt(h.referenceLoss)}, for ${rising} steps; ` +
+          `above ${fmt(ctx.t.divergenceFactor)}× its best and above the reference (${h.referenceText}), for ${rising} steps; ` +
           `learning rate ${fmt(h.measured[h.measured.length - 1]?.lr ?? ctx.spec.training.optimizer.learningRate)}.`,
         evidence: { bestLoss: best, bestStep, loss: now, referenceLoss: h.referenceLoss, steps: rising, factor: ctx.t.divergenceFactor },
         fixes: instabilityFixes(ctx, true),

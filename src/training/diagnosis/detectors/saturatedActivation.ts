@@ -24,7 +24,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
     message: `Saturated activations: ${pct(worst.value)} of ${worst.layer.summary.name}'s ${worst.layer.activation} outputs sit in the ` +
       `flat tails (median of the last ${h.recent().length} steps)` +
       (saturated.length > 1 ? `, ${saturated.length} layers above ${pct(ctx.t.saturationFraction)}` : '') +
-      `; the loss is stuck at ${fmt(h.recentLoss())} (chance ${fmt(h.referenceLoss)}).`,
+      `; the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,
     evidence: {
       saturation: Object.fromEntries(saturated.map((s) => [s.layer.summary.name, s.value])), loss: h.recentLoss(),
       referenceLoss: h.referenceLoss, threshold: ctx.t.saturationFraction,

@@ -37,7 +37,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   return diagnostic(ctx, {
     code: 'slow-convergence', severity: 'info', specPath: nearestPath(ctx, '/training/optimizer'),
     message: `Slow convergence: the training loss fell only ${pct(Math.max(0, rate))} per epoch over the last ${n} epochs ` +
-      `(to ${fmt(last)}, chance ${fmt(h.referenceLoss)}) with small steps (median ‖ΔW‖/‖W‖ ${fmt(update)}); ` +
+      `(to ${fmt(last)}, ${h.referenceText}) with small steps (median ‖ΔW‖/‖W‖ ${fmt(update)}); ` +
       `${o.type} at learning rate ${fmt(o.learningRate)}.`,
     evidence: { ratePerEpoch: rate, epochLosses: losses.slice(-(n + 1)), medianUpdateRatio: update, referenceLoss: h.referenceLoss, threshold: ctx.t.slowRate },
     fixes,

@@ -1,4 +1,7 @@
-// vanishing-gradient: the backward signal shrinks layer by layer, so the first layers barely learn.
+// vanishing-gradient: the backward signal shrinks layer by layer, so the loss hardly depends on the first layers'
+// weights. What follows depends on the optimizer: with SGD the step is proportional to the gradient, so those
+// weights barely move; Adam, RMSprop and Adagrad rescale each weight's step, so they still move, but in directions
+// that hardly change the output (test/unit/claimsVanishing). The message says which.
 // AUTOTRAINER's rule on most steps of the window: ‖g_first‖/‖g_last‖ < 1e-3 and ‖g_first‖ < 1e-4; plus, when the
 // loss has stalled, a frozen first layer (‖ΔW‖/‖W‖ < 1e-5) while a later layer still moves (≥ 1e-4), which catches
 // the joint forward/backward collapse of too-small initialisations. Judged only while the run is struggling, and
@@ -37,7 +40,13 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const g1 = h.layerMedian(view.first.index, (m) => m.gradNorm);
   const gl = h.layerMedian(view.last.index, (m) => m.gradNorm);
   const frozen = view.kernels.filter((l) => medianLayerUpdate(ctx, l) < t.frozenUpdateRatio).length;
-  const saturating = hiddenKernels(view).filter((l) => l.activation && activationFacts(l.activation).family === 'saturating');
+  const o = ctx.spec.training.optimizer.type;
+  const firstUpdate = medianLayerUpdate(ctx, view.first);
+  const consequence = o === 'sgd'
+    ? `with sgd the step follows the gradient, so ${frozen} of ${view.kernels.length} layers barely move (‖ΔW‖/‖W‖ < ${fmt(t.frozenUpdateRatio)})`
+    : `${o} rescales each weight's step, so ${view.first.summary.name} still moves (‖ΔW‖/‖W‖ ${fmt(firstUpdate)} per step), ` +
+      'but in directions that hardly change the output';
+    const saturating = hiddenKernels(view).filter((l) => l.activation && activationFacts(l.activation).family === 'saturating');
   const small = smallInitLayers(ctx).filter((l) => l !== view.last);
   const fixes = saturating.length > 0
     ? [reluHeFix(ctx, saturating), batchNormFix(ctx, saturating)]
@@ -45,10 +54,10 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   return diagnostic(ctx, {
     code: 'vanishing-gradient', severity: 'warning', layers: involved,
     message: `Vanishing gradient: ${view.first.summary.name}'s gradient norm is ${fmt(g1)}, ${fmt(ratio)}× the output layer's ` +
-      `(${fmt(gl)}) over the last ${steps.length} steps; ${frozen} of ${view.kernels.length} layers barely learn ` +
-      `(‖ΔW‖/‖W‖ < ${fmt(t.frozenUpdateRatio)}) and the loss is stuck at ${fmt(h.recentLoss())} (chance ${fmt(h.referenceLoss)}).`,
+      `(${fmt(gl)}) over the last ${steps.length} steps: the loss hardly depends on the first layers' weights; ${consequence}; ` +
+      `the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,
     evidence: {
-      ratio, firstGradNorm: g1, lastGradNorm: gl, window: steps.length, frozenLayers: frozen, loss: h.recentLoss(),
+      ratio, firstGradNorm: g1, lastGradNorm: gl, window: steps.length, frozenLayers: frozen, firstUpdateRatio: firstUpdate, loss: h.recentLoss(),
       referenceLoss: h.referenceLoss, rule,
       thresholds: { vanishingRatio: t.vanishingRatio, vanishingFirstNorm: t.vanishingFirstNorm, vanishingLayerRatio: t.vanishingLayerRatio, frozenUpdateRatio: t.frozenUpdateRatio },
     },

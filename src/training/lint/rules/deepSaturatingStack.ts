@@ -38,7 +38,7 @@ function message(n: number, sigmoids: number): string {
   const why = sigmoids > 0
     ? `the sigmoid's slope is at most ${slope}, so the gradient reaching the first of them can be ${fmt(slope ** sigmoids)} of the last one's (${slope}^${sigmoids})`
     : 'saturated tanh units pass back almost no gradient, and the shrinkage compounds layer after layer';
-  return `${n} ${kind} layers in a row with no normalization or skip connection: ${why}; the first layers will barely learn (vanishing gradients)`;
+  return `${n} ${kind} layers in a row with no normalization or skip connection: ${why}; the first layers will get almost no learning signal (vanishing gradients)`;
 }
 
 /**

@@ -1,6 +1,8 @@
 // dropout-before-output: dropout as the last thing before the model's output, i.e. after the output layer. It
 // zeroes (and rescales) the model's predictions themselves during training, so the loss is computed on
 // corrupted outputs instead of regularizing hidden units. Dropout goes before the output layer, not after it.
+// With a softmax/sigmoid output and a cross-entropy the activation is then not fused into the loss (the dropout is
+// the last layer): dropout zeroes probabilities, and the loss clips each zeroed true-class probability to 1e-7.
 
 import { childPointer } from '../../spec/positions';
 import { entrySlot } from '../../fixes/entries';
@@ -22,9 +24,15 @@ export const dropoutBeforeOutput: LintRule = {
     for (const layer of layers.slice(last + 1)) {
       if (layer.type !== 'dropout' || seen.has(layer.specPath)) continue;
       seen.add(layer.specPath);
-      const what = layers[last].type === 'dense' || layers[last].type === 'conv2d' ? 'after the output layer' : 'at the very end of the model';
+      const output = layers[last];
+      const what = output.type === 'dense' || output.type === 'conv2d' ? 'after the output layer' : 'at the very end of the model';
+      const probabilities = (output.type === 'dense' || output.type === 'conv2d' || output.type === 'activation')
+        && (output.activation === 'softmax' || output.activation === 'sigmoid') && ctx.spec.training.loss !== 'meanSquaredError';
+      const cost = probabilities
+        ? `: each zeroed true-class probability is clipped to 1e-7 and adds −ln 1e-7 ≈ 16 to the training loss while passing no gradient`
+        : '';
       found.push(problem(CODE, 'warning',
-        `dropout (rate ${layer.rate}) ${what} zeroes ${Math.round(layer.rate * 100)}% of the model's outputs at random during training: ` +
+        `dropout (rate ${layer.rate}) ${what} zeroes ${Math.round(layer.rate * 100)}% of the model's outputs at random during training${cost}; ` +
         'it corrupts the predictions the loss is computed on instead of regularizing hidden units; put dropout before the output layer',
         { specPath: layer.specPath, range: layer.range }, fixes(ctx, layer.specPath, layers[last].specPath)));
     }

@@ -1,6 +1,7 @@
-// output-loss-mismatch: the output activation and the loss do not belong together. gradscope fuses a softmax or
-// sigmoid output into its cross-entropy (whatever "loss" says), so a mismatched loss is silently not the one
-// trained; other outputs with a cross-entropy loss are clipped into (0, 1), where most of the gradient is lost.
+// output-loss-mismatch: the output activation and the loss do not belong together. gradscope fuses only two pairs
+// into one loss computed from the logits: (softmax, categoricalCrossentropy) and (sigmoid, binaryCrossentropy) on
+// the last layer. Every other pair is trained as written: the loss is computed on the activation's outputs (clipped
+// into [1e-7, 1 − 1e-7] for a cross-entropy, so outside that interval no gradient passes).
 // (Units versus classes is the parser's job: output-mismatch, softmax-single-unit, loss-mismatch.)
 
 import { entrySlot } from '../../fixes/entries';
@@ -38,30 +39,35 @@ export const outputLossMismatch: LintRule = {
 
     if (ctx.task === 'regression') {
       if (activation !== 'softmax' && activation !== 'sigmoid') return [];
-      return report(`a ${activation} output on regression data: gradscope trains a ${activation} output with ${activation === 'softmax' ? 'categorical' : 'binary'} ` +
-        `cross-entropy, which is meaningless for real-valued targets (and ${activation} outputs cannot leave ${activation === 'softmax' ? '[0, 1] or stop summing to 1' : '(0, 1)'}); ` +
+      return report(`a ${activation} output on regression data: the loss is computed on the ${activation}'s outputs, which cannot leave ` +
+        `${activation === 'softmax' ? '(0, 1) and always sum to 1' : '(0, 1)'}, so real-valued targets outside that range are never reached; ` +
         'use a "linear" output with meanSquaredError', activationFix('linear'));
     }
     if (activation === 'softmax' && loss === 'binaryCrossentropy' && units !== 1) {
       return report('softmax output with binaryCrossentropy: softmax makes the classes compete (its outputs sum to 1) while binaryCrossentropy ' +
-        'scores each output as an independent yes/no; gradscope trains a softmax output with categorical cross-entropy anyway, ' +
-        'so say "categoricalCrossentropy" (or use "sigmoid" outputs for independent labels)', [...lossFix('categoricalCrossentropy'), ...activationFix('sigmoid')]);
+        'scores each output as an independent yes/no; gradscope trains exactly that, binary cross-entropy on the softmax probabilities ' +
+        '(softmax is fused only with categoricalCrossentropy), a loss on another scale that no one-of-K classifier is meant to minimise; ' +
+        'say "categoricalCrossentropy" (or use "sigmoid" outputs for independent labels)', [...lossFix('categoricalCrossentropy'), ...activationFix('sigmoid')]);
     }
     if (activation === 'sigmoid' && loss === 'categoricalCrossentropy' && units !== 1) {
       return report(`sigmoid output with categoricalCrossentropy on ${ctx.spec.data.classes} classes: sigmoid outputs are independent ` +
-        'yes/no probabilities that do not sum to 1, but categoricalCrossentropy expects one distribution over the classes; ' +
-        'use "softmax" (gradscope trains sigmoid outputs with binary cross-entropy whatever the loss says)',
+        'yes/no probabilities that do not sum to 1, but categoricalCrossentropy expects one distribution over the classes: it only ' +
+        'rewards the true class\'s output (−ln p) and no gradient pushes the other outputs down (sigmoid is fused only with ' +
+        'binaryCrossentropy, so this loss is computed on the sigmoid outputs as they are); use "softmax"',
       [...activationFix('softmax'), ...lossFix('binaryCrossentropy')]);
     }
     if ((activation === 'softmax' || activation === 'sigmoid') && loss === 'meanSquaredError') {
       const used: LossName = activation === 'softmax' ? 'categoricalCrossentropy' : 'binaryCrossentropy';
-      return report(`${activation} output with meanSquaredError: gradscope trains a ${activation} output with ${used} (the two are fused ` +
-        `for numerical stability), so meanSquaredError is not what is trained; say "${used}"`, lossFix(used));
+      return report(`${activation} output with meanSquaredError: gradscope trains the squared error of the ${activation}'s probabilities ` +
+        `(${activation} is fused only with ${used}); it learns, but its gradient passes through the ${activation}'s slope, which vanishes ` +
+        `as the outputs saturate, so a confidently wrong output is corrected slowly; say "${used}" (fused with ${activation} into one ` +
+        'numerically stable loss whose gradient does not vanish)', lossFix(used));
     }
     if (activation !== 'softmax' && activation !== 'sigmoid' && loss !== 'meanSquaredError') {
       const wanted: ActivationName = loss === 'categoricalCrossentropy' && units !== 1 ? 'softmax' : 'sigmoid';
       return report(`${activation === 'linear' ? 'linear (no) activation' : `${activation} activation`} at the output with ${loss}: ` +
-        `cross-entropy needs probabilities, so the outputs are clipped into (0, 1) and outside it no gradient passes; ` +
+        `cross-entropy needs probabilities, so gradscope clips the outputs into [1e-7, 1 − 1e-7] and an output outside that interval ` +
+        `passes no gradient; ` +
         `use "${wanted}"`, activationFix(wanted));
     }
     return [];

@@ -1,0 +1,59 @@
+// Every number the README states about the bundled examples, checked on a run of each example.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'jsonc-parser';
+import { engineRun } from './support/engineRuns';
+import { EXAMPLES, REPO, useBackend } from './support/specs';
+
+const README = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+
+function example(name: string, epochs: number): object {
+  const spec = parse(fs.readFileSync(path.join(EXAMPLES, `${name}.gradscope.json`), 'utf8')) as { training: Record<string, unknown> };
+  spec.training.epochs = epochs;
+  return spec;
+}
+
+describe('claims: the README about the examples', () => {
+  before(useBackend);
+
+  it('deep-sigmoid: 13 sigmoid layers and a softmax output; first-layer gradient ≈1e-8, ≈1 at the output (eight orders of magnitude)', async () => {
+    assert.ok(README.includes('13 sigmoid layers and a softmax output: the first layers\' gradients vanish (≈1e-8 vs ≈1 at the output)'));
+    assert.ok(README.includes('a network of 13 sigmoid layers and a softmax output'));
+    assert.ok(README.includes('about eight orders of magnitude smaller'));
+    const run = await engineRun(example('deep-sigmoid', 1));
+    const start = run.events[0];
+    assert.ok(start.type === 'run-start');
+    const activations = start.layers.filter((l) => l.kind === 'dense').map((l) => l.activation);
+    assert.deepStrictEqual(activations, [...Array<string>(13).fill('sigmoid'), 'softmax']);
+    for (const s of run.steps.filter((x) => x.layers).slice(0, 20)) {
+      const layers = s.layers!;
+      const first = layers[0].gradNorm;
+      const last = layers[layers.length - 1].gradNorm;
+      assert.ok(first > 1e-9 && first < 1e-7, `step ${s.step}: first layer ${first}`);
+      assert.ok(last > 0.1 && last < 10, `step ${s.step}: output layer ${last}`);
+      const orders = Math.log10(last / first);
+      assert.ok(orders > 7.5 && orders < 9, `step ${s.step}: ${orders} orders of magnitude`);
+    }
+  });
+
+  it('exploding-init: gradient norms of about 1e9 in every layer at the first step, NaN at the second, status diverged', async () => {
+    assert.ok(README.includes('gradient norms of about 1e9 in every layer at the first step, NaN at the second; the run stops with status `diverged`'));
+    const run = await engineRun(example('exploding-init', 10));
+    const first = run.steps[0];
+    assert.ok(first.layers!.every((l) => l.gradNorm > 10 ** 8.5 && l.gradNorm < 10 ** 10.5), first.layers!.map((l) => l.gradNorm).join(', '));
+    assert.ok(first.globalGradNorm! >= 1e9);
+    assert.strictEqual(run.steps.length, 2);
+    assert.ok(run.steps[1].nonFinite);
+    assert.strictEqual(run.end.status, 'diverged');
+  });
+
+  it('healthy-spiral: gradients of similar size in every layer, and the loss falls', async () => {
+    const run = await engineRun(example('healthy-spiral', 3));
+    for (const s of run.steps.filter((x) => x.layers).slice(0, 30)) {
+      const norms = s.layers!.filter((l) => l.gradNorm > 0).map((l) => l.gradNorm);
+      assert.ok(Math.max(...norms) / Math.min(...norms) < 30, `step ${s.step}: ${norms.join(', ')}`);
+    }
+    assert.ok(run.epochs[2].loss < 0.7 * run.epochs[0].loss, run.epochs.map((e) => e.loss).join(', '));
+  });
+});
