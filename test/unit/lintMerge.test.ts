@@ -14,9 +14,10 @@ const layerLine = (i: number): number => 6 + i;
 function specText(layer: string, count: number, last = '{ "type": "dense", "units": 3, "activation": "softmax" }'): string {
   return [
     '{',
-    '  "data": { "dataset": "spiral", "samples": 300, "classes": 3 },',
+    // 16 input features, so every hidden layer has the same fans and the same variance ratio in its message.
+    '  "data": { "dataset": "blobs", "samples": 300, "classes": 3, "features": 16 },',
     '  "model": {',
-    '    "inputShape": [2],',
+    '    "inputShape": [16],',
     '    "layers": [',
     ...Array.from({ length: count }, (_, i) => `      ${layer}, // layer ${i}`),
     `      ${last}`,
