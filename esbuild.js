@@ -21,10 +21,25 @@ const node = {
 };
 
 const builds = [
-  { ...node, entryPoints: { cli: 'src/cli/main.ts', engineMain: 'src/training/engine/engineMain.ts', extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   {
-    bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production,
-    logLevel: 'warning', entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist',
+    ...node,
+    entryPoints: {
+      cli: 'src/cli/main.ts',
+      engineMain: 'src/training/engine/engineMain.ts',
+      extension: 'src/extension/extension.ts',
+    },
+    outdir: 'dist',
+  },
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: { webview: 'webview/main.ts' },
+    outdir: 'dist',
   },
 ];
 

@@ -21,7 +21,8 @@ const dense = (units: number, activation: string): object => ({ type: 'dense', u
 
 const MODELS: BenchModel[] = [
   {
-    name: 'mlp-784-256-256-10', batchSize: 128,
+    name: 'mlp-784-256-256-10',
+    batchSize: 128,
     spec: {
       data: { dataset: 'mnist', samples: 1000 },
       model: { inputShape: [784], layers: [dense(256, 'relu'), dense(256, 'relu'), dense(10, 'softmax')] },
@@ -29,7 +30,8 @@ const MODELS: BenchModel[] = [
     },
   },
   {
-    name: 'sigmoid-20x64', batchSize: 64,
+    name: 'sigmoid-20x64',
+    batchSize: 64,
     spec: {
       data: { dataset: 'spiral', samples: 1000 },
       model: { inputShape: [2], layers: [{ repeat: 20, layers: [dense(64, 'sigmoid')] }, dense(3, 'softmax')] },
@@ -37,15 +39,19 @@ const MODELS: BenchModel[] = [
     },
   },
   {
-    name: 'conv-16-32-mnist', batchSize: 64,
+    name: 'conv-16-32-mnist',
+    batchSize: 64,
     spec: {
       data: { dataset: 'mnist', samples: 1000 },
       model: {
         inputShape: [28, 28, 1],
         layers: [
-          { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d' },
-          { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d' },
-          { type: 'flatten' }, dense(10, 'softmax'),
+          { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu' },
+          { type: 'maxPooling2d' },
+          { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' },
+          { type: 'maxPooling2d' },
+          { type: 'flatten' },
+          dense(10, 'softmax'),
         ],
       },
       training: { optimizer: { type: 'adam', learningRate: 0.001 } },
@@ -63,7 +69,9 @@ async function throughput(model: BenchModel, measure: boolean, seconds: number):
   const classes = built.model.outputs[0].shape[1] ?? 1;
   // Fixed random batches: the benchmark times the step, not data loading.
   const xs = [0, 1, 2, 3].map((i) => tf.randomUniform([model.batchSize, ...spec.model.inputShape], 0, 1, 'float32', i));
-  const ys = [0, 1, 2, 3].map((i) => tf.oneHot(tf.randomUniform([model.batchSize], 0, classes, 'int32', 10 + i), classes).toFloat());
+  const ys = [0, 1, 2, 3].map((i) =>
+    tf.oneHot(tf.randomUniform([model.batchSize], 0, classes, 'int32', 10 + i), classes).toFloat(),
+  );
   const step = async (i: number): Promise<void> => {
     const { packed } = runStep(built, optimizer, spec.training, xs[i % 4], ys[i % 4], measure);
     await packed.data();
@@ -86,7 +94,9 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { backend: { type: 'string' }, seconds: { type: 'string' }, model: { type: 'string' }, rounds: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { backend: { type: 'string' }, seconds: { type: 'string' }, model: { type: 'string' }, rounds: { type: 'string' } },
+  });
   const backend = await initBackend(values.backend as Backend | undefined);
   const seconds = Number(values.seconds ?? 3);
   const rounds = Number(values.rounds ?? 3);
@@ -100,10 +110,16 @@ async function main(): Promise<void> {
     }
     const m = median(measured);
     const p = median(plain);
-    console.log(JSON.stringify({
-      model: model.name, backend, batchSize: model.batchSize,
-      measuredSamplesPerSec: Math.round(m), plainSamplesPerSec: Math.round(p), overhead: Number((p / m).toFixed(3)),
-    }));
+    console.log(
+      JSON.stringify({
+        model: model.name,
+        backend,
+        batchSize: model.batchSize,
+        measuredSamplesPerSec: Math.round(m),
+        plainSamplesPerSec: Math.round(p),
+        overhead: Number((p / m).toFixed(3)),
+      }),
+    );
   }
 }
 

@@ -27,7 +27,10 @@ async function main() {
   console.log('\ngradscope demo: VS Code (code-server) with the extension loaded and examples/ open:\n');
   console.log(`  ${url}\n`);
   console.log('Open it in a browser, then run "Gradscope: Train Model" from the command palette (F1). Ctrl-C stops.');
-  const stop = () => { server.stop(); process.exit(0); };
+  const stop = () => {
+    server.stop();
+    process.exit(0);
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const how = await server.exited;

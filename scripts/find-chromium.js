@@ -37,9 +37,11 @@ module.exports = { findChromium };
 if (require.main === module) {
   const found = findChromium();
   if (!found) {
-    console.error(process.env.CHROMIUM_PATH
-      ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} is not an executable file`
-      : 'No Chromium found. Debian: apt-get install chromium; or set CHROMIUM_PATH.');
+    console.error(
+      process.env.CHROMIUM_PATH
+        ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} is not an executable file`
+        : 'No Chromium found. Debian: apt-get install chromium; or set CHROMIUM_PATH.',
+    );
     process.exit(1);
   }
   console.log(found);

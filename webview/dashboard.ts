@@ -49,7 +49,12 @@ export class Dashboard {
   private readonly panels = h('main', { class: 'gs-panels' });
   private readonly grad: GradNormChart;
   private readonly heat: HeatStrip;
-  private readonly heatLegend = h('canvas', { class: 'gs-heat-legend', id: 'grad-heat-legend', role: 'img', 'aria-label': 'Heat strip colour scale' });
+  private readonly heatLegend = h('canvas', {
+    class: 'gs-heat-legend',
+    id: 'grad-heat-legend',
+    role: 'img',
+    'aria-label': 'Heat strip colour scale',
+  });
   private readonly dead: DeadUnitsChart;
   private readonly lr: LrChart;
   private readonly loss: LossChart;
@@ -70,7 +75,10 @@ export class Dashboard {
   ) {
     this.ui = host.loadUiState();
     this.header = new Header(() => this.stop());
-    this.diagnostics = new DiagnosticsList((d) => this.reveal(d.specPath), (d) => this.host.post({ type: 'open-docs', code: d.code }));
+    this.diagnostics = new DiagnosticsList(
+      (d) => this.reveal(d.specPath),
+      (d) => this.host.post({ type: 'open-docs', code: d.code }),
+    );
 
     const legendHandlers = {
       onToggle: (name: string): void => this.toggleLayer(name),
@@ -86,14 +94,34 @@ export class Dashboard {
     const deadLegendEl = h('div', { id: 'dead-units-legend', 'aria-label': 'Layers (click to hide or show)' });
     this.deadLegend = new LayerLegend(deadLegendEl, legendHandlers);
 
-    const gradBox = chartBox('grad-norm-chart', 'Gradient norm per layer over steps', 'Waiting for the first measured step…', 'gs-h-grad');
+    const gradBox = chartBox(
+      'grad-norm-chart',
+      'Gradient norm per layer over steps',
+      'Waiting for the first measured step…',
+      'gs-h-grad',
+    );
     const readout = h('div', { class: 'gs-readout', role: 'tooltip' });
-    const heatCanvas = h('canvas', { id: 'grad-heat-strip', role: 'img', 'aria-label': 'Gradient norm heat strip: layers by steps', 'data-rendered': 'false', 'data-points': '0' });
+    const heatCanvas = h('canvas', {
+      id: 'grad-heat-strip',
+      role: 'img',
+      'aria-label': 'Gradient norm heat strip: layers by steps',
+      'data-rendered': 'false',
+      'data-points': '0',
+    });
     const heatBox = h('div', { class: 'gs-heat-box' }, heatCanvas, readout);
     this.grad = new GradNormChart(gradBox.canvas, () => this.requestDraw());
-    this.heat = new HeatStrip(heatCanvas, readout, (layer) => this.revealLayer(layer), () => this.requestDraw());
+    this.heat = new HeatStrip(
+      heatCanvas,
+      readout,
+      (layer) => this.revealLayer(layer),
+      () => this.requestDraw(),
+    );
 
-    const deadBox = chartBox('dead-units-chart', 'Dead and saturated units per layer over steps', 'Waiting for the first measured step…');
+    const deadBox = chartBox(
+      'dead-units-chart',
+      'Dead and saturated units per layer over steps',
+      'Waiting for the first measured step…',
+    );
     this.dead = new DeadUnitsChart(deadBox.canvas);
     const lrBox = chartBox('lr-chart', 'Learning rate over steps', 'Waiting for the first measured step…', 'gs-h-short');
     this.lr = new LrChart(lrBox.canvas);
@@ -145,9 +173,23 @@ export class Dashboard {
       'Dead & saturated units',
       'ReLU units that output 0 for a whole batch are dead and stop learning. Sigmoid/tanh outputs stuck in the flat tails are saturated: almost no gradient flows through them.',
       [deadLegendEl, deadBox.box],
-      [h('div', { class: 'gs-segmented', role: 'group', 'aria-label': 'Units as' }, this.modeButtons.fraction, this.modeButtons.count)],
+      [
+        h(
+          'div',
+          { class: 'gs-segmented', role: 'group', 'aria-label': 'Units as' },
+          this.modeButtons.fraction,
+          this.modeButtons.count,
+        ),
+      ],
     );
-    const lrPanel = panel('panel-lr', 'Learning rate', 'The step size the optimizer used at each step (warm-up, decay and other schedules show here).', [lrBox.box], [], true);
+    const lrPanel = panel(
+      'panel-lr',
+      'Learning rate',
+      'The step size the optimizer used at each step (warm-up, decay and other schedules show here).',
+      [lrBox.box],
+      [],
+      true,
+    );
     this.panels.append(gradPanel, lossPanel, deadPanel, lrPanel);
     this.boxes.push(
       { root: gradPanel, box: gradBox.box, canvas: gradBox.canvas },
@@ -228,10 +270,18 @@ export class Dashboard {
     }
     this.loss.render(ctx);
     this.dead.render(ctx);
-    this.deadLegend.render(this.legendItems(ctx, this.dead.shown().map((a) => a.layer)));
+    this.deadLegend.render(
+      this.legendItems(
+        ctx,
+        this.dead.shown().map((a) => a.layer),
+      ),
+    );
     const deadWait = this.boxes[2].box.querySelector('.gs-wait');
     if (deadWait) {
-      deadWait.textContent = (model.history?.steps.length ?? 0) > 0 ? 'No ReLU, sigmoid or tanh layers report dead or saturated units in this model.' : 'Waiting for the first measured step…';
+      deadWait.textContent =
+        (model.history?.steps.length ?? 0) > 0
+          ? 'No ReLU, sigmoid or tanh layers report dead or saturated units in this model.'
+          : 'Waiting for the first measured step…';
     }
     this.lr.render(ctx);
     for (const p of this.boxes) p.box.classList.toggle('is-empty', p.canvas.dataset.rendered !== 'true');
@@ -241,7 +291,14 @@ export class Dashboard {
     const all = ctx.model.history?.layers ?? [];
     return layers.map((l) => {
       const i = all.findIndex((x) => x.name === l.name);
-      const detail = [l.kind, l.activation, l.outputShape.length ? `output ${l.outputShape.join('×')}` : undefined, `${l.params} params`].filter(Boolean).join(', ');
+      const detail = [
+        l.kind,
+        l.activation,
+        l.outputShape.length ? `output ${l.outputShape.join('×')}` : undefined,
+        `${l.params} params`,
+      ]
+        .filter(Boolean)
+        .join(', ');
       return { name: l.name, color: ctx.layerColors[i] ?? ctx.theme.muted, hidden: ctx.hidden.has(l.name), detail };
     });
   }
@@ -299,4 +356,3 @@ export class Dashboard {
     this.loss.destroy();
   }
 }
-

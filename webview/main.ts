@@ -12,8 +12,12 @@ import { connectHost } from './vscodeApi';
 
 const browserClock: SchedulerClock = {
   now: () => performance.now(),
-  frame: (run) => { requestAnimationFrame(() => run()); },
-  after: (ms, run) => { setTimeout(run, ms); },
+  frame: (run) => {
+    requestAnimationFrame(() => run());
+  },
+  after: (ms, run) => {
+    setTimeout(run, ms);
+  },
 };
 
 function main(): void {

@@ -7,13 +7,22 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function isSnapshot(v: Record<string, unknown>): v is Record<string, unknown> & SnapshotMessage {
   if (v.type !== 'snapshot' || !isObject(v.settings)) return false;
   const history = v.history;
-  if (history !== undefined && !(isObject(history) && Array.isArray(history.steps) && Array.isArray(history.layers))) return false;
+  if (history !== undefined && !(isObject(history) && Array.isArray(history.steps) && Array.isArray(history.layers)))
+    return false;
   const compare = v.compare;
-  return compare === undefined || (isObject(compare) && isObject(compare.run) && isObject(compare.history) && Array.isArray(compare.history.steps));
+  return (
+    compare === undefined ||
+    (isObject(compare) && isObject(compare.run) && isObject(compare.history) && Array.isArray(compare.history.steps))
+  );
 }
 
 function isEvents(v: Record<string, unknown>): v is Record<string, unknown> & EventsMessage {
-  return v.type === 'events' && typeof v.runId === 'string' && Array.isArray(v.events) && v.events.every((e) => isObject(e) && typeof e.type === 'string');
+  return (
+    v.type === 'events' &&
+    typeof v.runId === 'string' &&
+    Array.isArray(v.events) &&
+    v.events.every((e) => isObject(e) && typeof e.type === 'string')
+  );
 }
 
 /** The message if it is one the host sends, else undefined. */

@@ -72,7 +72,8 @@ export function readTheme(): Theme {
   const light = kind === 'light' || kind === 'high-contrast-light';
   const hc = kind === 'high-contrast' || kind === 'high-contrast-light';
   const foreground = cssVar(style, '--vscode-editor-foreground', light ? '#333333' : '#cccccc');
-  const border = cssVar(style, '--vscode-contrastBorder', '') || cssVar(style, '--vscode-panel-border', light ? '#d4d4d4' : '#3c3c3c');
+  const border =
+    cssVar(style, '--vscode-contrastBorder', '') || cssVar(style, '--vscode-panel-border', light ? '#d4d4d4' : '#3c3c3c');
   const fontSize = parseFloat(cssVar(style, '--vscode-font-size', '13px')) || 13;
   const t: Omit<Theme, 'key'> = {
     kind,

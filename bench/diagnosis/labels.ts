@@ -20,7 +20,10 @@ export interface LabelledSpec {
 function codes(line: string | undefined, tag: string, file: string): RuntimeCode[] | undefined {
   const m = line?.match(new RegExp(`^\\s*//\\s*${tag}:\\s*(.*)$`));
   if (!m) return undefined;
-  const list = m[1].split(',').map((s) => s.trim()).filter((s) => s && s !== 'none');
+  const list = m[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && s !== 'none');
   for (const c of list) {
     if (!(RUNTIME_CODES as readonly string[]).includes(c)) throw new Error(`${file}: unknown code "${c}" in "// ${tag}:"`);
   }
@@ -28,12 +31,23 @@ function codes(line: string | undefined, tag: string, file: string): RuntimeCode
 }
 
 export function readLabelledSpecs(dir: string, only?: string): LabelledSpec[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.gradscope.json') && (!only || f.includes(only))).sort().map((f) => {
-    const file = path.join(dir, f);
-    const text = fs.readFileSync(file, 'utf8');
-    const lines = text.split('\n');
-    const expect = codes(lines[0], 'expect', f);
-    if (!expect) throw new Error(`${f}: the first line must be "// expect: code, ..." (or "// expect: none")`);
-    return { name: f.replace(/\.gradscope\.json$/, ''), file, text, expect, also: codes(lines[1], 'also', f) ?? [], healthy: expect.length === 0 };
-  });
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.gradscope.json') && (!only || f.includes(only)))
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f);
+      const text = fs.readFileSync(file, 'utf8');
+      const lines = text.split('\n');
+      const expect = codes(lines[0], 'expect', f);
+      if (!expect) throw new Error(`${f}: the first line must be "// expect: code, ..." (or "// expect: none")`);
+      return {
+        name: f.replace(/\.gradscope\.json$/, ''),
+        file,
+        text,
+        expect,
+        also: codes(lines[1], 'also', f) ?? [],
+        healthy: expect.length === 0,
+      };
+    });
 }

@@ -5,23 +5,44 @@ import { RUNTIME_CODES, type RuntimeCode } from '../../src/training/diagnosis/ty
 import type { SpecScore } from './score';
 
 const SHORT: Record<RuntimeCode, string> = {
-  'vanishing-gradient': 'vanish', 'exploding-gradient': 'explode', 'non-finite': 'nan', 'dead-relu': 'dead',
-  'saturated-activation': 'satur', divergence: 'diverg', 'oscillating-loss': 'oscill', 'slow-convergence': 'slow',
-  overfitting: 'overfit', 'lr-too-high': 'lr-hi', 'lr-too-low': 'lr-lo',
+  'vanishing-gradient': 'vanish',
+  'exploding-gradient': 'explode',
+  'non-finite': 'nan',
+  'dead-relu': 'dead',
+  'saturated-activation': 'satur',
+  divergence: 'diverg',
+  'oscillating-loss': 'oscill',
+  'slow-convergence': 'slow',
+  overfitting: 'overfit',
+  'lr-too-high': 'lr-hi',
+  'lr-too-low': 'lr-lo',
 };
 
-const num = (x: number): string => (Number.isFinite(x) ? (Math.abs(x) < 0.01 || Math.abs(x) >= 1000 ? x.toExponential(1) : x.toFixed(3)) : String(x));
+const num = (x: number): string =>
+  Number.isFinite(x) ? (Math.abs(x) < 0.01 || Math.abs(x) >= 1000 ? x.toExponential(1) : x.toFixed(3)) : String(x);
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
 }
 
 function perSpec(scores: SpecScore[]): string {
-  return table(['spec', 'expected (also)', 'detected @step', 'missed / unexpected', 'first fix of the expected diagnosis', 'cured', 'val loss before → after', 's'],
+  return table(
+    [
+      'spec',
+      'expected (also)',
+      'detected @step',
+      'missed / unexpected',
+      'first fix of the expected diagnosis',
+      'cured',
+      'val loss before → after',
+      's',
+    ],
     scores.map((s) => [
       s.spec.name,
       s.spec.healthy ? 'none' : `${s.spec.expect.join(', ')}${s.spec.also.length ? ` (${s.spec.also.join(', ')})` : ''}`,
@@ -31,36 +52,52 @@ function perSpec(scores: SpecScore[]): string {
       s.cure ? (s.cure.cured ? 'yes' : `NO (${s.cure.note})`) + (s.cure.cured && s.cure.note ? ` (${s.cure.note})` : '') : '—',
       s.cure ? `${num(s.cure.before)} → ${num(s.cure.after)}` : num(s.run.valLoss),
       ((s.run.ms + (s.cure?.ms ?? 0)) / 1000).toFixed(1),
-    ]));
+    ]),
+  );
 }
 
 function lintCures(scores: SpecScore[]): string {
-  return table(['spec', 'lint finding', 'fix', 'the re-run raised (counterpart or new)', 's'],
-    scores.flatMap((s) => s.lintCures.map((c) => [s.spec.name, c.code, c.fix, c.traded.join(', ') || 'nothing: cured', (c.ms / 1000).toFixed(1)])));
+  return table(
+    ['spec', 'lint finding', 'fix', 'the re-run raised (counterpart or new)', 's'],
+    scores.flatMap((s) =>
+      s.lintCures.map((c) => [s.spec.name, c.code, c.fix, c.traded.join(', ') || 'nothing: cured', (c.ms / 1000).toFixed(1)]),
+    ),
+  );
 }
 
 function confusion(scores: SpecScore[]): string {
   const rows = [...RUNTIME_CODES, 'healthy' as const].map((row) => {
     const group = scores.filter((s) => (row === 'healthy' ? s.spec.healthy : s.spec.expect.includes(row)));
-    return [`${row} (${group.length})`, ...RUNTIME_CODES.map((c) => {
-      const n = group.filter((s) => s.detected.has(c)).length;
-      return n === 0 ? '·' : row === c ? `**${n}**` : String(n);
-    })];
+    return [
+      `${row} (${group.length})`,
+      ...RUNTIME_CODES.map((c) => {
+        const n = group.filter((s) => s.detected.has(c)).length;
+        return n === 0 ? '·' : row === c ? `**${n}**` : String(n);
+      }),
+    ];
   });
   return table(['expected ↓ / detected →', ...RUNTIME_CODES.map((c) => SHORT[c])], rows);
 }
 
 function perCode(scores: SpecScore[]): string {
-  return table(['code', 'specs expecting it', 'detected (recall)', 'also present, detected', 'false positives', 'median steps to detection'],
+  return table(
+    ['code', 'specs expecting it', 'detected (recall)', 'also present, detected', 'false positives', 'median steps to detection'],
     RUNTIME_CODES.map((c) => {
       const expecting = scores.filter((s) => s.spec.expect.includes(c));
       const hit = expecting.filter((s) => s.detected.has(c));
       const also = scores.filter((s) => s.spec.also.includes(c) && s.detected.has(c)).length;
       const fp = scores.filter((s) => s.detected.has(c) && !s.spec.expect.includes(c) && !s.spec.also.includes(c));
       const steps = hit.map((s) => s.detected.get(c)!);
-      return [c, String(expecting.length), expecting.length ? `${hit.length} (${Math.round((100 * hit.length) / expecting.length)}%)` : '—',
-        String(also), fp.length ? `${fp.length} (${fp.map((s) => s.spec.name).join(', ')})` : '0', steps.length ? String(median(steps)) : '—'];
-    }));
+      return [
+        c,
+        String(expecting.length),
+        expecting.length ? `${hit.length} (${Math.round((100 * hit.length) / expecting.length)}%)` : '—',
+        String(also),
+        fp.length ? `${fp.length} (${fp.map((s) => s.spec.name).join(', ')})` : '0',
+        steps.length ? String(median(steps)) : '—',
+      ];
+    }),
+  );
 }
 
 export function summary(scores: SpecScore[], wallMs: number, backend: string): { markdown: string; ok: boolean } {

@@ -20,7 +20,10 @@ const BENCH_DIR = path.join(REPO, 'bench', 'diagnosis');
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      only: { type: 'string' }, 'no-cure': { type: 'boolean' }, backend: { type: 'string' }, 'no-write': { type: 'boolean' },
+      only: { type: 'string' },
+      'no-cure': { type: 'boolean' },
+      backend: { type: 'string' },
+      'no-write': { type: 'boolean' },
       'seed-offset': { type: 'string' },
     },
   });
@@ -35,18 +38,21 @@ async function main(): Promise<void> {
     const found = [...s.detected].map(([c, step]) => `${c}@${step}`).join(' ') || 'none';
     const flags = [...s.missed.map((c) => `MISSED ${c}`), ...s.unexpected.map((c) => `UNEXPECTED ${c}`)].join(' ');
     const cure = s.cure ? ` | cure: ${s.cure.cured ? 'yes' : `NO (${s.cure.note})`}` : '';
-    process.stderr.write(`${spec.name}: ${found}${flags ? ` | ${flags}` : ''}${cure} (${((s.run.ms + (s.cure?.ms ?? 0)) / 1000).toFixed(1)} s)\n`);
+    process.stderr.write(
+      `${spec.name}: ${found}${flags ? ` | ${flags}` : ''}${cure} (${((s.run.ms + (s.cure?.ms ?? 0)) / 1000).toFixed(1)} s)\n`,
+    );
   }
   const { markdown, ok } = summary(scores, Date.now() - t0, backend + (seedOffset ? `, seeds shifted by ${seedOffset}` : ''));
   console.log(markdown);
   if (!values['no-write'] && !values.only && seedOffset === 0) {
-    const header = '# Diagnosis benchmark: last results\n\nWritten by `npm run bench:diagnosis` (bench/diagnosis/run.ts); specs and labels in `bench/diagnosis/specs/`.\n\n';
+    const header =
+      '# Diagnosis benchmark: last results\n\nWritten by `npm run bench:diagnosis` (bench/diagnosis/run.ts); specs and labels in `bench/diagnosis/specs/`.\n\n';
     fs.writeFileSync(path.join(BENCH_DIR, 'results.md'), `${header}${markdown}\n`);
   }
   if (!ok) process.exitCode = 1;
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

@@ -44,7 +44,12 @@ export interface SpecScore {
 
 const MUST_FINISH = new Set<RuntimeCode>(['non-finite', 'divergence', 'exploding-gradient']);
 
-async function tryCure(spec: LabelledSpec, run: RunResult, backend: Backend, seedOffset: number): Promise<CureResult | undefined> {
+async function tryCure(
+  spec: LabelledSpec,
+  run: RunResult,
+  backend: Backend,
+  seedOffset: number,
+): Promise<CureResult | undefined> {
   const primary = spec.expect[0];
   const diagnostic = run.diagnostics.find((d) => d.code === primary);
   const fix = diagnostic?.fixes?.[0];
@@ -54,20 +59,38 @@ async function tryCure(spec: LabelledSpec, run: RunResult, backend: Backend, see
   try {
     text = applyPatchToText(spec.text, fix.patch);
   } catch (err) {
-    return { fix: fix.title, cured: false, note: `patch failed: ${(err as Error).message}`, before: run.valLoss, after: NaN, ms: 0 };
+    return {
+      fix: fix.title,
+      cured: false,
+      note: `patch failed: ${(err as Error).message}`,
+      before: run.valLoss,
+      after: NaN,
+      ms: 0,
+    };
   }
   let after: RunResult;
   try {
     after = await trainText(text, spec.file, backend, seedOffset);
   } catch (err) {
-    return { fix: fix.title, cured: false, note: `fixed spec failed: ${(err as Error).message}`, before: run.valLoss, after: NaN, ms: Date.now() - t0 };
+    return {
+      fix: fix.title,
+      cured: false,
+      note: `fixed spec failed: ${(err as Error).message}`,
+      before: run.valLoss,
+      after: NaN,
+      ms: Date.now() - t0,
+    };
   }
   const codes = new Set(after.diagnostics.map((d) => d.code as RuntimeCode));
   const gone = !codes.has(primary);
   const finished = after.status !== 'diverged' && Number.isFinite(after.loss);
   const improved = after.valLoss < run.valLoss;
   const cured = gone && improved && (!MUST_FINISH.has(primary) || finished);
-  const problems = [!gone && `${primary} still diagnosed`, !improved && 'validation loss not better', !finished && 'run diverged'].filter(Boolean);
+  const problems = [
+    !gone && `${primary} still diagnosed`,
+    !improved && 'validation loss not better',
+    !finished && 'run diverged',
+  ].filter(Boolean);
   const others = [...codes].filter((c) => c !== primary);
   const note = [...problems, others.length > 0 ? `after the fix: ${others.join(', ')}` : ''].filter(Boolean).join('; ');
   return { fix: fix.title, cured, note, before: run.valLoss, after: after.valLoss, ms: Date.now() - t0 };
@@ -83,7 +106,11 @@ async function tryLintCures(spec: LabelledSpec, run: RunResult, backend: Backend
       let traded: string[];
       try {
         const after = await trainText(applyPatchToText(spec.text, fix.patch), spec.file, backend, seedOffset);
-        traded = tradedDiagnoses(finding.code as LintCode, before, after.diagnostics.map((d) => d.code));
+        traded = tradedDiagnoses(
+          finding.code as LintCode,
+          before,
+          after.diagnostics.map((d) => d.code),
+        );
       } catch (err) {
         traded = [`failed: ${(err as Error).message}`];
       }

@@ -24,14 +24,20 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 export async function trainText(text: string, file: string, backend: Backend, seedOffset = 0): Promise<RunResult> {
   const parsed = parseSpecText(text, file);
   const errors = parsed.problems.filter((p) => p.severity === 'error');
-  if (!parsed.spec || errors.length > 0) throw new Error(`${file}: invalid spec: ${errors.map((p) => `${p.specPath} ${p.message}`).join('; ')}`);
+  if (!parsed.spec || errors.length > 0)
+    throw new Error(`${file}: invalid spec: ${errors.map((p) => `${p.specPath} ${p.message}`).join('; ')}`);
   const spec = parsed.spec;
   spec.seed += seedOffset;
   const diagnostics: DiagnosticEvent[] = [];
   const epochs: EpochEvent[] = [];
   const t0 = Date.now();
   const end = await train({
-    spec, specFile: file, runId: 'bench', runDir: '(in memory)', backend, specText: text,
+    spec,
+    specFile: file,
+    runId: 'bench',
+    runDir: '(in memory)',
+    backend,
+    specText: text,
     emit: (e) => {
       if (e.type === 'diagnostic') diagnostics.push(e);
       if (e.type === 'epoch') epochs.push(e);
@@ -42,9 +48,11 @@ export async function trainText(text: string, file: string, backend: Backend, se
   const restored = spec.training.earlyStopping?.restoreBestWeights && end.bestValLoss !== undefined;
   const diverged = end.status === 'diverged' || !last;
   return {
-    status: end.status, diagnostics,
+    status: end.status,
+    diagnostics,
     valLoss: diverged ? Infinity : restored ? end.bestValLoss! : mean(epochs.slice(-3).map((e) => e.valLoss)),
     loss: diverged ? Infinity : last.loss,
-    steps: end.steps, ms: Date.now() - t0,
+    steps: end.steps,
+    ms: Date.now() - t0,
   };
 }

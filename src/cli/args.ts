@@ -7,7 +7,10 @@ import { COMMANDS, GLOBAL_OPTIONS, isCommand, type CommandName, type OptionInfo 
 
 export class UsageError extends Error {
   /** The command the error is about, so that its usage (not every command's) can follow the message. */
-  constructor(message: string, readonly command?: CommandName) {
+  constructor(
+    message: string,
+    readonly command?: CommandName,
+  ) {
     super(message);
   }
 }
@@ -35,8 +38,13 @@ function unknownOption(rawName: string, name: string, command: CommandName): Usa
 export function parseCommandLine(argv: string[]): ParsedArgs {
   const options = allOptions();
   const { tokens } = parseArgs({
-    args: argv, strict: false, allowPositionals: true, tokens: true,
-    options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }])),
+    args: argv,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+    options: Object.fromEntries(
+      Object.entries(options).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
+    ),
   });
   const positionals = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
   const first = positionals[0];
@@ -56,9 +64,11 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     if (t.kind !== 'option') continue;
     const info = options[t.name];
     // An option of another command (e.g. `check --write`) is unknown here too; the message names its owner.
-    if (info === undefined || !(t.name in GLOBAL_OPTIONS || t.name in COMMANDS[command].options)) throw unknownOption(t.rawName, t.name, command);
+    if (info === undefined || !(t.name in GLOBAL_OPTIONS || t.name in COMMANDS[command].options))
+      throw unknownOption(t.rawName, t.name, command);
     if (info.type === 'string') {
-      if (t.value === undefined) throw new UsageError(`${command}: option ${t.rawName} needs a value (${t.rawName} ${info.value ?? 'VALUE'})`, command);
+      if (t.value === undefined)
+        throw new UsageError(`${command}: option ${t.rawName} needs a value (${t.rawName} ${info.value ?? 'VALUE'})`, command);
       values[t.name] = t.value;
     } else {
       if (t.inlineValue) throw new UsageError(`${command}: option ${t.rawName} takes no value`, command);

@@ -24,8 +24,12 @@ export const COMMANDS: Record<CommandName, CommandInfo> = {
       out: { type: 'string', value: 'DIR', help: 'write the run under DIR/<runId>/ (default: .gradscope/runs next to the spec)' },
       epochs: { type: 'string', value: 'N', help: "override the spec's training.epochs" },
       seed: { type: 'string', value: 'N', help: "override the spec's seed" },
-      'measure-every': { type: 'string', value: 'N', help: "override training.measureEvery (full measurement every N steps)" },
-      backend: { type: 'string', value: 'wasm|cpu|tensorflow', help: 'force a TensorFlow.js backend (default: the fastest that loads; tensorflow needs @tensorflow/tfjs-node)' },
+      'measure-every': { type: 'string', value: 'N', help: 'override training.measureEvery (full measurement every N steps)' },
+      backend: {
+        type: 'string',
+        value: 'wasm|cpu|tensorflow',
+        help: 'force a TensorFlow.js backend (default: the fastest that loads; tensorflow needs @tensorflow/tfjs-node)',
+      },
     },
   },
   check: {
@@ -64,7 +68,10 @@ export function synopsis(name: CommandName): string {
 }
 
 function exitCodes(): string {
-  return 'exit codes:\n' + EXIT_MEANINGS.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning.replace(/`/g, '')}`).join('\n');
+  return (
+    'exit codes:\n' +
+    EXIT_MEANINGS.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning.replace(/`/g, '')}`).join('\n')
+  );
 }
 
 /** `gradscope --help`. */
@@ -104,5 +111,9 @@ export function commandHelp(name: CommandName): string {
 /** The short usage shown after a usage error. */
 export function shortUsage(): string {
   const names = Object.keys(COMMANDS) as CommandName[];
-  return ['usage:', ...names.map((n) => `  ${synopsis(n)}`), 'Run `gradscope --help` or `gradscope <command> --help` for more.'].join('\n');
+  return [
+    'usage:',
+    ...names.map((n) => `  ${synopsis(n)}`),
+    'Run `gradscope --help` or `gradscope <command> --help` for more.',
+  ].join('\n');
 }

@@ -36,14 +36,18 @@ export function runFix(specArg: string, options: FixOptions): ExitCode {
   const found = fromLint(parsed.problems, options.code) ?? fromLastRun(file, options);
   if ('missing' in found) {
     const linted = parsed.problems.some((p) => p.code === options.code);
-    process.stderr.write(`gradscope fix: ${linted ? `the spec's lint reports [${options.code}] without an automatic fix; ` : ''}${found.missing}\n`);
+    process.stderr.write(
+      `gradscope fix: ${linted ? `the spec's lint reports [${options.code}] without an automatic fix; ` : ''}${found.missing}\n`,
+    );
     return EXIT.noFix;
   }
   let patched: string;
   try {
     patched = applyPatchToText(parsed.text, found.fix.patch);
   } catch (err) {
-    process.stderr.write(`gradscope fix: the fix "${found.fix.title}" (${found.origin}) no longer applies to ${displayPath(file)}: ${(err as Error).message}\n`);
+    process.stderr.write(
+      `gradscope fix: the fix "${found.fix.title}" (${found.origin}) no longer applies to ${displayPath(file)}: ${(err as Error).message}\n`,
+    );
     return EXIT.noFix;
   }
   const after = parseSpecText(patched, file);
@@ -82,5 +86,7 @@ function fromLastRun(file: string, options: FixOptions): FoundFix | { missing: s
         : `no [${options.code}] finding in the spec's lint nor in its last run (${run.runId})`,
     };
   }
-  return { missing: `no [${options.code}] finding in the spec's lint, and ${displayPath(file)} has no run in ${displayPath(runsDir)}` };
+  return {
+    missing: `no [${options.code}] finding in the spec's lint, and ${displayPath(file)} has no run in ${displayPath(runsDir)}`,
+  };
 }

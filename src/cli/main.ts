@@ -51,7 +51,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'fix': {
         const code = values.code;
-        if (typeof code !== 'string' || code === '') throw new UsageError('fix: missing --code <code> (the code in [brackets] of a finding)', 'fix');
+        if (typeof code !== 'string' || code === '')
+          throw new UsageError('fix: missing --code <code> (the code in [brackets] of a finding)', 'fix');
         const out = values.out;
         return runFix(file, { code, write: values.write === true, runsDir: typeof out === 'string' ? out : undefined });
       }
@@ -62,7 +63,9 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      const more = err.command ? `usage: ${synopsis(err.command)}\n(\`gradscope ${err.command} --help\` explains each option)` : shortUsage();
+      const more = err.command
+        ? `usage: ${synopsis(err.command)}\n(\`gradscope ${err.command} --help\` explains each option)`
+        : shortUsage();
       process.stderr.write(`gradscope: ${err.message}\n${more}\n`);
       return EXIT.usage;
     }
@@ -73,7 +76,9 @@ export async function main(argv: string[]): Promise<number> {
 /** Runs the CLI and sets the process exit code; the `bin/gradscope.js` entry calls this. */
 export function runCli(argv: string[]): void {
   main(argv).then(
-    (code) => { process.exitCode = code; },
+    (code) => {
+      process.exitCode = code;
+    },
     (err: unknown) => {
       process.stderr.write(`gradscope: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = EXIT.divergedOrFailed;

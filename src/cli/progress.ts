@@ -34,8 +34,10 @@ export class ProgressBar {
     this.totalSteps = Math.max(1, e.epochs * e.stepsPerEpoch);
     this.epochs = e.epochs;
     this.startedAt = Date.now();
-    this.out.write(`training ${e.specName}: ${e.trainSamples} train / ${e.validationSamples} validation samples, `
-      + `${e.totalParams} parameters, backend ${e.backend}\n`);
+    this.out.write(
+      `training ${e.specName}: ${e.trainSamples} train / ${e.validationSamples} validation samples, ` +
+        `${e.totalParams} parameters, backend ${e.backend}\n`,
+    );
   }
 
   step(e: StepEvent): void {
@@ -46,13 +48,16 @@ export class ProgressBar {
     const filled = Math.round(done * WIDTH);
     const eta = ((now - this.startedAt) / done) * (1 - done);
     const bar = '█'.repeat(filled) + '░'.repeat(WIDTH - filled);
-    this.out.write(`\r\x1b[2Kepoch ${e.epoch + 1}/${this.epochs} ${bar} ${(done * 100).toFixed(0)}% ETA ${clock(eta)} loss ${fixed(e.loss, 4)}`);
+    this.out.write(
+      `\r\x1b[2Kepoch ${e.epoch + 1}/${this.epochs} ${bar} ${(done * 100).toFixed(0)}% ETA ${clock(eta)} loss ${fixed(e.loss, 4)}`,
+    );
   }
 
   epoch(e: EpochEvent): void {
     const acc = e.acc !== undefined ? ` acc ${fixed(e.acc, 3)} val_acc ${fixed(e.valAcc, 3)}` : '';
-    const line = `epoch ${e.epoch + 1}/${this.epochs}: loss ${fixed(e.loss, 4)} val_loss ${fixed(e.valLoss, 4)}${acc}`
-      + ` lr ${e.lr.toPrecision(3)} (${Math.round(e.samplesPerSec)} samples/s)`;
+    const line =
+      `epoch ${e.epoch + 1}/${this.epochs}: loss ${fixed(e.loss, 4)} val_loss ${fixed(e.valLoss, 4)}${acc}` +
+      ` lr ${e.lr.toPrecision(3)} (${Math.round(e.samplesPerSec)} samples/s)`;
     this.out.write(this.live ? `\r\x1b[2K${line}\n` : `${line}\n`);
   }
 

@@ -23,9 +23,14 @@ export class StopOnSignals {
    * Listens for the rest of the process's life: once `handle.done` settles, a signal no longer stops anything; it is
    * ignored while the summary prints, and ends the process with the run's exit code once finished() has it.
    */
-  constructor(private readonly handle: RunHandle, private readonly out: NodeJS.WritableStream) {
+  constructor(
+    private readonly handle: RunHandle,
+    private readonly out: NodeJS.WritableStream,
+  ) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => this.received(signal));
-    void handle.done.then(() => { this.over = true; });
+    void handle.done.then(() => {
+      this.over = true;
+    });
   }
 
   /** The run is over and reported; a late Ctrl-C exits with `code` instead of dying by the signal. */

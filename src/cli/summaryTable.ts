@@ -20,21 +20,41 @@ export function layerFlags(layer: LayerStepMetrics, maxGradNorm: number): string
 }
 
 /** `last`: the last finite measured step's layers; `diagnostics`: their codes join each layer's flags. */
-export function formatLayerTable(start: RunStartEvent, last: LayerStepMetrics[] | undefined, diagnostics: DiagnosticEvent[] = []): string {
+export function formatLayerTable(
+  start: RunStartEvent,
+  last: LayerStepMetrics[] | undefined,
+  diagnostics: DiagnosticEvent[] = [],
+): string {
   const header = ['layer', 'kind', 'activation', 'spec entry', 'grad norm', 'update/weight', 'dead', 'saturation', 'flags'];
   const byName = new Map((last ?? []).map((l) => [l.name, l]));
   const maxGrad = Math.max(0, ...(last ?? []).map((l) => (Number.isFinite(l.gradNorm) ? l.gradNorm : 0)));
-  const rows = start.layers.filter((l) => l.hasWeights).map((info) => {
-    const m = byName.get(info.name);
-    const where = info.specPath + (info.copy !== undefined ? ` #${info.copy}` : '');
-    return [
-      info.name, info.kind, info.activation ?? '-', where, sci(m?.gradNorm), sci(m?.updateRatio),
-      m?.deadUnits !== undefined ? `${m.deadUnits}/${m.units}` : '-',
-      m?.saturation !== undefined ? `${(m.saturation * 100).toFixed(0)}%` : '-',
-      [...new Set([...(m ? layerFlags(m, maxGrad) : []), ...diagnostics.filter((d) => d.layer === info.name).map((d) => d.code)])].join(', '),
-    ];
-  });
+  const rows = start.layers
+    .filter((l) => l.hasWeights)
+    .map((info) => {
+      const m = byName.get(info.name);
+      const where = info.specPath + (info.copy !== undefined ? ` #${info.copy}` : '');
+      return [
+        info.name,
+        info.kind,
+        info.activation ?? '-',
+        where,
+        sci(m?.gradNorm),
+        sci(m?.updateRatio),
+        m?.deadUnits !== undefined ? `${m.deadUnits}/${m.units}` : '-',
+        m?.saturation !== undefined ? `${(m.saturation * 100).toFixed(0)}%` : '-',
+        [
+          ...new Set([
+            ...(m ? layerFlags(m, maxGrad) : []),
+            ...diagnostics.filter((d) => d.layer === info.name).map((d) => d.code),
+          ]),
+        ].join(', '),
+      ];
+    });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

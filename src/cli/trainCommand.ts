@@ -1,7 +1,14 @@
 // `gradscope train <spec>`: checks the spec in this process (an invalid spec never forks an engine), runs it in
 // the engine process, shows progress (or JSON lines), then the per-layer table; Ctrl-C/SIGTERM stop it cleanly.
 import * as path from 'path';
-import type { DiagnosticEvent, EngineMessage, LayerStepMetrics, RunEndEvent, RunStartEvent, StartOptions } from '../shared/engineProtocol';
+import type {
+  DiagnosticEvent,
+  EngineMessage,
+  LayerStepMetrics,
+  RunEndEvent,
+  RunStartEvent,
+  StartOptions,
+} from '../shared/engineProtocol';
 import { EXIT, exitCodeForRun, type ExitCode } from '../shared/exitCodes';
 import { startRun, type RunOutcome } from '../training/run/runner';
 import { formatProblem, parseSpecFile } from '../training/spec/parse';
@@ -26,7 +33,8 @@ export function checkSpec(file: string): boolean {
 function integerOption(name: string, value: string | boolean | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(value)}"`, 'train');
+  if (typeof value !== 'string' || !Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(value)}"`, 'train');
   return n;
 }
 
@@ -41,7 +49,8 @@ function startOptions(file: string, values: Record<string, string | boolean>): S
   if (typeof values.out === 'string') options.outDir = path.resolve(values.out);
   const backend = values.backend;
   if (backend !== undefined) {
-    if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'tensorflow') throw new UsageError(`--backend must be wasm, cpu or tensorflow, got "${String(backend)}"`, 'train');
+    if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'tensorflow')
+      throw new UsageError(`--backend must be wasm, cpu or tensorflow, got "${String(backend)}"`, 'train');
     options.backend = backend;
   }
   return options;
@@ -63,7 +72,10 @@ function messageHandler(json: boolean, bar: ProgressBar, seen: Seen): (m: Engine
   return (m) => {
     switch (m.type) {
       case 'log':
-        if (!json || m.level !== 'info') { bar.clear(); process.stderr.write(`${m.message}\n`); }
+        if (!json || m.level !== 'info') {
+          bar.clear();
+          process.stderr.write(`${m.message}\n`);
+        }
         return;
       case 'spec-problems':
         printProblems(m.file, m.problems);
@@ -85,7 +97,10 @@ function messageHandler(json: boolean, bar: ProgressBar, seen: Seen): (m: Engine
       case 'diagnostic':
         asJson(m);
         seen.diagnostics.push(m);
-        if (!json) { bar.clear(); process.stderr.write(`${m.severity}: ${m.message} [${m.code}]\n`); }
+        if (!json) {
+          bar.clear();
+          process.stderr.write(`${m.severity}: ${m.message} [${m.code}]\n`);
+        }
         return;
       case 'run-end':
         asJson(m);
@@ -129,7 +144,9 @@ function finish(outcome: RunOutcome, seen: Seen, json: boolean, bar: ProgressBar
     // No run started: the engine said why (invalid spec, a backend that is not installed) on its way out.
     if (outcome.exitCode === EXIT.invalidSpec || outcome.exitCode === EXIT.usage) return outcome.exitCode;
     if (signal) return exitCodeForRun('stopped', signal);
-    process.stderr.write(`gradscope: the engine ended before starting a run (${outcome.signal ?? `exit code ${outcome.exitCode}`})\n`);
+    process.stderr.write(
+      `gradscope: the engine ended before starting a run (${outcome.signal ?? `exit code ${outcome.exitCode}`})\n`,
+    );
     return EXIT.divergedOrFailed;
   }
   bar.clear();

@@ -22,8 +22,11 @@ async function train(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promise<vo
   const spec = await resolveSpec(arg);
   if (!spec) return;
   if (deps.controller.isRunning()) {
-    void vscode.window.showWarningMessage('gradscope is already training. Stop that run first.', 'Stop Training')
-      .then((choice) => { if (choice) deps.controller.stop(); });
+    void vscode.window
+      .showWarningMessage('gradscope is already training. Stop that run first.', 'Stop Training')
+      .then((choice) => {
+        if (choice) deps.controller.stop();
+      });
     return;
   }
   const name = path.basename(spec.fsPath);
@@ -38,31 +41,46 @@ async function train(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promise<vo
 }
 
 async function openRun(deps: CommandDeps, arg?: string | RunsNode): Promise<void> {
-  if (typeof arg === 'string') { deps.dashboards.showRunDir(arg); return; }
-  if (arg && arg.kind === 'run') { deps.dashboards.showRunDir(arg.summary.runDir); return; }
+  if (typeof arg === 'string') {
+    deps.dashboards.showRunDir(arg);
+    return;
+  }
+  if (arg && arg.kind === 'run') {
+    deps.dashboards.showRunDir(arg.summary.runDir);
+    return;
+  }
   const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
   const dirs = [...new Set(specs.map((s) => defaultRunsDir(s.fsPath)))];
-  const runs = dirs.flatMap(listRuns).map(summarizeRun).sort((a, b) => b.runId.localeCompare(a.runId));
+  const runs = dirs
+    .flatMap(listRuns)
+    .map(summarizeRun)
+    .sort((a, b) => b.runId.localeCompare(a.runId));
   if (runs.length === 0) {
     void vscode.window.showInformationMessage('No runs yet: train a spec with "Gradscope: Train Model".');
     return;
   }
-  const pick = await vscode.window.showQuickPick(runs.map((r) => ({
-    label: r.start?.specName ?? r.runId,
-    description: runPickDescription(r),
-    detail: r.runId,
-    runDir: r.runDir,
-  })), { placeHolder: 'Run to open', matchOnDetail: true });
+  const pick = await vscode.window.showQuickPick(
+    runs.map((r) => ({
+      label: r.start?.specName ?? r.runId,
+      description: runPickDescription(r),
+      detail: r.runId,
+      runDir: r.runDir,
+    })),
+    { placeHolder: 'Run to open', matchOnDetail: true },
+  );
   if (pick) deps.dashboards.showRunDir(pick.runDir);
 }
 
 async function newSpec(deps: CommandDeps): Promise<void> {
   const examples = vscode.Uri.joinPath(deps.context.extensionUri, 'examples');
-  const templates = fs.readdirSync(examples.fsPath).filter((f) => f.endsWith('.gradscope.json')).map((file) => {
-    const text = fs.readFileSync(path.join(examples.fsPath, file), 'utf8');
-    const firstComment = /^\s*\/\/\s*(.*)$/m.exec(text)?.[1] ?? '';
-    return { label: file.replace('.gradscope.json', ''), detail: firstComment, text };
-  });
+  const templates = fs
+    .readdirSync(examples.fsPath)
+    .filter((f) => f.endsWith('.gradscope.json'))
+    .map((file) => {
+      const text = fs.readFileSync(path.join(examples.fsPath, file), 'utf8');
+      const firstComment = /^\s*\/\/\s*(.*)$/m.exec(text)?.[1] ?? '';
+      return { label: file.replace('.gradscope.json', ''), detail: firstComment, text };
+    });
   const template = await vscode.window.showQuickPick(templates, { placeHolder: 'Start from a template' });
   if (!template) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -72,7 +90,8 @@ async function newSpec(deps: CommandDeps): Promise<void> {
     return;
   }
   const name = await vscode.window.showInputBox({
-    prompt: 'Name of the new spec', value: `my-${template.label}`,
+    prompt: 'Name of the new spec',
+    value: `my-${template.label}`,
     validateInput: (v) => (/^[\w.-]+$/.test(v) ? undefined : 'Use letters, digits, dots, dashes or underscores'),
   });
   if (!name) return;

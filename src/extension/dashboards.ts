@@ -18,8 +18,11 @@ export class Dashboards implements vscode.Disposable {
   private compare: { runId?: string; content: NonNullable<DashboardContent['compare']> } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly controller: TrainingController,
-    private readonly config: Config) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly controller: TrainingController,
+    private readonly config: Config,
+  ) {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
         deserializeWebviewPanel: (webviewPanel) => {
@@ -32,7 +35,9 @@ export class Dashboards implements vscode.Disposable {
         },
       }),
       // A run that starts (it passed validation) brings the dashboard up; an invalid spec opens nothing.
-      controller.onDidChangeRun((run) => { if (run && !run.ref) this.showLive(); }),
+      controller.onDidChangeRun((run) => {
+        if (run && !run.ref) this.showLive();
+      }),
       controller.onEvents(({ run, events }) => {
         if (!run.ref || !this.panel) return;
         if (events.some((e) => e.type === 'run-start') && this.panel.shownRunId !== run.ref.runId) {
@@ -57,7 +62,9 @@ export class Dashboards implements vscode.Disposable {
   private adopt(panel: DashboardPanel): DashboardPanel {
     this.panel?.dispose();
     this.panel = panel;
-    panel.onDidDispose(() => { if (this.panel === panel) this.panel = undefined; });
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
     return panel;
   }
 
@@ -109,7 +116,10 @@ export class Dashboards implements vscode.Disposable {
   /** Opens a persisted run (replayed from its events.jsonl). */
   showRunDir(runDir: string, reveal = true): void {
     const live = this.controller.current;
-    if (live?.ref?.runDir === runDir) { this.showLive(); return; }
+    if (live?.ref?.runDir === runDir) {
+      this.showLive();
+      return;
+    }
     const history = historyFromEvents(readEvents(runDir), this.config.chartMaxPoints);
     const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specFile ?? '', runDir, live: false };
     const panel = reveal ? this.ensurePanel() : this.panel;

@@ -28,17 +28,26 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
     const dashboards = new Dashboards(context, controller, config);
     const tree = new RunsTreeProvider(controller);
     context.subscriptions.push(
-      output, diagnostics, controller, dashboards, tree,
+      output,
+      diagnostics,
+      controller,
+      dashboards,
+      tree,
       vscode.window.registerTreeDataProvider('gradscope.runs', tree),
       registerCommands({ context, controller, dashboards, diagnostics, output }),
       registerSpecValidation(diagnostics),
       registerStatusBar(controller),
       registerQuickFixes(diagnostics, controller, dashboards),
-      controller.onDidChangeRun((run) => void vscode.commands.executeCommand('setContext', 'gradscope.training', run !== undefined)),
+      controller.onDidChangeRun(
+        (run) => void vscode.commands.executeCommand('setContext', 'gradscope.training', run !== undefined),
+      ),
     );
     restoreRunDiagnostics(diagnostics, (uri) => controller.current?.specUri.fsPath === uri.fsPath).then(
-      (n) => { if (n) output.appendLine(`restored the last run's diagnostics of ${n} spec(s)`); },
-      (err: unknown) => output.appendLine(`could not restore the last runs' diagnostics: ${err instanceof Error ? err.message : String(err)}`),
+      (n) => {
+        if (n) output.appendLine(`restored the last run's diagnostics of ${n} spec(s)`);
+      },
+      (err: unknown) =>
+        output.appendLine(`could not restore the last runs' diagnostics: ${err instanceof Error ? err.message : String(err)}`),
     );
     return { controller, runsTree: tree, diagnostics };
   } catch (err) {

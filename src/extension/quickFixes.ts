@@ -29,7 +29,11 @@ class FixProvider implements vscode.CodeActionProvider {
 
   constructor(private readonly diagnostics: SpecDiagnostics) {}
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     for (const diagnostic of context.diagnostics) {
       if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
@@ -46,7 +50,11 @@ class FixProvider implements vscode.CodeActionProvider {
         if (info.runDir) {
           const rerun = new vscode.CodeAction(`${fix.title}, then re-run and compare`, vscode.CodeActionKind.QuickFix);
           rerun.diagnostics = [diagnostic];
-          rerun.command = { command: APPLY_AND_RERUN, title: rerun.title, arguments: [document.uri, fix, codeOf(diagnostic), info.runDir] };
+          rerun.command = {
+            command: APPLY_AND_RERUN,
+            title: rerun.title,
+            arguments: [document.uri, fix, codeOf(diagnostic), info.runDir],
+          };
           actions.push(rerun);
         }
       });
@@ -56,8 +64,14 @@ class FixProvider implements vscode.CodeActionProvider {
 }
 
 /** Applies a fix, saves, trains the fixed spec and overlays it on the run that had the diagnostic. */
-async function applyFixAndRerun(controller: TrainingController, dashboards: Dashboards, uri: vscode.Uri, fix: SpecFix,
-  code: string, beforeRunDir: string): Promise<boolean | undefined> {
+async function applyFixAndRerun(
+  controller: TrainingController,
+  dashboards: Dashboards,
+  uri: vscode.Uri,
+  fix: SpecFix,
+  code: string,
+  beforeRunDir: string,
+): Promise<boolean | undefined> {
   const document = await vscode.workspace.openTextDocument(uri);
   const edit = fixEdit(document, fix);
   if (!edit || !(await vscode.workspace.applyEdit(edit))) {
@@ -67,21 +81,33 @@ async function applyFixAndRerun(controller: TrainingController, dashboards: Dash
   await document.save();
   dashboards.compareNextRunWith(beforeRunDir);
   const end = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Re-running ${path.basename(uri.fsPath)} with "${fix.title}"`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Re-running ${path.basename(uri.fsPath)} with "${fix.title}"`,
+      cancellable: true,
+    },
     (progress, token) => controller.train(uri, token, progress),
   );
   if (!end) return undefined;
   const still = vscode.languages.getDiagnostics(uri).some((d) => d.source === DIAGNOSTIC_SOURCE && codeOf(d) === code);
   const outcome = still ? `"${code}" is still reported` : `"${code}" is gone`;
   void (still ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(
-    `${path.basename(uri.fsPath)}: ${outcome} after "${fix.title}" (run ${end.status}). The dashboard overlays both runs.`);
+    `${path.basename(uri.fsPath)}: ${outcome} after "${fix.title}" (run ${end.status}). The dashboard overlays both runs.`,
+  );
   return !still;
 }
 
-export function registerQuickFixes(diagnostics: SpecDiagnostics, controller: TrainingController, dashboards: Dashboards): vscode.Disposable {
+export function registerQuickFixes(
+  diagnostics: SpecDiagnostics,
+  controller: TrainingController,
+  dashboards: Dashboards,
+): vscode.Disposable {
   return vscode.Disposable.from(
-    vscode.languages.registerCodeActionsProvider({ pattern: '**/*.gradscope.json' }, new FixProvider(diagnostics), { providedCodeActionKinds: FixProvider.kinds }),
+    vscode.languages.registerCodeActionsProvider({ pattern: '**/*.gradscope.json' }, new FixProvider(diagnostics), {
+      providedCodeActionKinds: FixProvider.kinds,
+    }),
     vscode.commands.registerCommand(APPLY_AND_RERUN, (uri: vscode.Uri, fix: SpecFix, code: string, runDir: string) =>
-      applyFixAndRerun(controller, dashboards, uri, fix, code, runDir)),
+      applyFixAndRerun(controller, dashboards, uri, fix, code, runDir),
+    ),
   );
 }

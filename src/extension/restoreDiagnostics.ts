@@ -6,7 +6,10 @@ import { runsOfSpec, SPEC_EXCLUDE, SPEC_GLOB } from './runsTree';
 import type { SpecDiagnostics } from './specDiagnostics';
 
 /** Puts each spec's latest run's diagnostics back in Problems; resolves with how many specs got some. */
-export async function restoreRunDiagnostics(diagnostics: SpecDiagnostics, isLive: (specUri: vscode.Uri) => boolean): Promise<number> {
+export async function restoreRunDiagnostics(
+  diagnostics: SpecDiagnostics,
+  isLive: (specUri: vscode.Uri) => boolean,
+): Promise<number> {
   const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
   let restored = 0;
   for (const uri of specs) {

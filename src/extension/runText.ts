@@ -70,14 +70,20 @@ export function shownStatus(summary: RunSummary, live: boolean): RunSummary['sta
 }
 
 /** A run's row in the sidebar: the status as the label (never truncated first), the rest as the description. */
-export function runItemText(summary: RunSummary, live: boolean, when: string): { label: string; description: string; tooltip: string[] } {
+export function runItemText(
+  summary: RunSummary,
+  live: boolean,
+  when: string,
+): { label: string; description: string; tooltip: string[] } {
   const status = shownStatus(summary, live);
   const parts: string[] = [];
   if (isFiniteNumber(summary.bestValLoss)) parts.push(`best val ${loss(summary.bestValLoss)}`);
   if (summary.diagnostics.length) parts.push(plural(summary.diagnostics.length, 'diagnostic'));
   parts.push(when);
   const tooltip = [
-    `**${summary.runId}**`, `status: ${status}`, `epochs completed: ${summary.epochs}`,
+    `**${summary.runId}**`,
+    `status: ${status}`,
+    `epochs completed: ${summary.epochs}`,
     summary.start ? `backend: ${summary.start.backend}` : '',
     ...summary.diagnostics.slice(0, 5).map((d) => `- \`${d.code}\` ${d.message}`),
   ].filter(Boolean);

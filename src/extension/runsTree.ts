@@ -12,12 +12,18 @@ export const SPEC_EXCLUDE = '**/{node_modules,.gradscope}/**';
 export type RunsNode = { kind: 'spec'; uri: vscode.Uri } | { kind: 'run'; specUri: vscode.Uri; summary: RunSummary };
 
 const STATUS_ICON: Record<RunSummary['status'], string> = {
-  completed: 'pass', 'early-stopped': 'pass-filled', stopped: 'debug-stop', diverged: 'error', failed: 'warning', running: 'sync~spin',
+  completed: 'pass',
+  'early-stopped': 'pass-filled',
+  stopped: 'debug-stop',
+  diverged: 'error',
+  failed: 'warning',
+  running: 'sync~spin',
 };
 
 /** Runs of one spec (the runs directory is shared by the specs of a folder; run-start says whose run it is). */
 export function runsOfSpec(specUri: vscode.Uri): RunSummary[] {
-  return listRuns(defaultRunsDir(specUri.fsPath)).map(summarizeRun)
+  return listRuns(defaultRunsDir(specUri.fsPath))
+    .map(summarizeRun)
     .filter((s) => !s.start || path.resolve(s.start.specFile) === path.resolve(specUri.fsPath));
 }
 
@@ -29,8 +35,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   constructor(private readonly controller: TrainingController) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{*.gradscope.json,.gradscope/runs/*/events.jsonl}');
     this.disposables.push(
-      watcher, this.changed,
-      watcher.onDidCreate(() => this.refresh()), watcher.onDidDelete(() => this.refresh()),
+      watcher,
+      this.changed,
+      watcher.onDidCreate(() => this.refresh()),
+      watcher.onDidDelete(() => this.refresh()),
       controller.onDidChangeRun(() => this.refresh()),
     );
   }
@@ -51,9 +59,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   getTreeItem(node: RunsNode): vscode.TreeItem {
     if (node.kind === 'spec') {
       const running = this.controller.current?.specUri.fsPath === node.uri.fsPath;
-      const item = new vscode.TreeItem(path.basename(node.uri.fsPath, '.gradscope.json'), vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(
+        path.basename(node.uri.fsPath, '.gradscope.json'),
+        vscode.TreeItemCollapsibleState.Expanded,
+      );
       item.resourceUri = node.uri;
-      item.description = specFolderText(node.uri.fsPath, (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
+      item.description = specFolderText(
+        node.uri.fsPath,
+        (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      );
       item.contextValue = running ? 'gradscope.spec.running' : 'gradscope.spec';
       item.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : 'graph-line');
       item.command = { command: 'vscode.open', title: 'Open Spec', arguments: [node.uri] };

@@ -16,7 +16,11 @@ function toRange(r: SourceRange): vscode.Range {
 }
 
 function severity(s: 'error' | 'warning' | 'info'): vscode.DiagnosticSeverity {
-  return s === 'error' ? vscode.DiagnosticSeverity.Error : s === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+  return s === 'error'
+    ? vscode.DiagnosticSeverity.Error
+    : s === 'warning'
+      ? vscode.DiagnosticSeverity.Warning
+      : vscode.DiagnosticSeverity.Information;
 }
 
 function specText(uri: vscode.Uri): string {
@@ -87,16 +91,21 @@ export class SpecDiagnostics implements vscode.Disposable {
 
   /** Replaces a spec's validation problems (their ranges come from the text the parser read). */
   setValidation(uri: vscode.Uri, problems: SpecProblem[]): void {
-    this.validation.set(uri.toString(), problems.map((p) => {
-      const d = new vscode.Diagnostic(toRange(p.range), p.message, severity(p.severity));
-      d.source = DIAGNOSTIC_SOURCE;
-      withDocs(d, p.code, this.extensionUri);
-      if (p.fixes?.length) this.fixes.set(d, { fixes: p.fixes });
-      if (p.related?.length) {
-        d.relatedInformation = p.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.range)), r.message));
-      }
-      return d;
-    }));
+    this.validation.set(
+      uri.toString(),
+      problems.map((p) => {
+        const d = new vscode.Diagnostic(toRange(p.range), p.message, severity(p.severity));
+        d.source = DIAGNOSTIC_SOURCE;
+        withDocs(d, p.code, this.extensionUri);
+        if (p.fixes?.length) this.fixes.set(d, { fixes: p.fixes });
+        if (p.related?.length) {
+          d.relatedInformation = p.related.map(
+            (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.range)), r.message),
+          );
+        }
+        return d;
+      }),
+    );
     this.publish(uri);
   }
 
@@ -115,7 +124,11 @@ export class SpecDiagnostics implements vscode.Disposable {
   setRun(uri: vscode.Uri, events: DiagnosticEvent[], history?: RunHistoryState): void {
     const text = specText(uri);
     const runDir = history?.start?.runDir;
-    this.run.set(uri.toString(), { events, runDir, diagnostics: events.map((e) => this.withFixes(runDiagnostic(e, text, history), e, runDir)) });
+    this.run.set(uri.toString(), {
+      events,
+      runDir,
+      diagnostics: events.map((e) => this.withFixes(runDiagnostic(e, text, history), e, runDir)),
+    });
     this.publish(uri);
   }
 

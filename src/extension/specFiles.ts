@@ -34,10 +34,14 @@ export async function resolveSpec(arg?: vscode.Uri | RunsNode): Promise<vscode.U
   const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
   if (specs.length === 1) return specs[0];
   if (specs.length === 0) {
-    void vscode.window.showInformationMessage('No *.gradscope.json spec in this workspace. Create one with "Gradscope: New Training Spec".');
+    void vscode.window.showInformationMessage(
+      'No *.gradscope.json spec in this workspace. Create one with "Gradscope: New Training Spec".',
+    );
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
-    specs.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })), { placeHolder: 'Spec to use' });
+    specs.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { placeHolder: 'Spec to use' },
+  );
   return pick?.uri;
 }

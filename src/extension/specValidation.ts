@@ -17,13 +17,21 @@ export function registerSpecValidation(diagnostics: SpecDiagnostics): vscode.Dis
     if (!isSpec(document.uri)) return;
     const key = document.uri.toString();
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => { timers.delete(key); validate(document); }, DEBOUNCE_MS));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        validate(document);
+      }, DEBOUNCE_MS),
+    );
   };
   vscode.workspace.textDocuments.forEach(validate);
   return vscode.Disposable.from(
     vscode.workspace.onDidOpenTextDocument(validate),
     vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)),
-    vscode.workspace.onDidCloseTextDocument((d) => { if (isSpec(d.uri)) diagnostics.clearValidation(d.uri); }),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      if (isSpec(d.uri)) diagnostics.clearValidation(d.uri);
+    }),
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },
   );
 }

@@ -24,18 +24,26 @@ export function registerStatusBar(controller: TrainingController): vscode.Dispos
     item,
     controller.onEvents(() => draw(false)),
     controller.onDidChangeRun((run) => {
-      if (run) { draw(true); return; }
+      if (run) {
+        draw(true);
+        return;
+      }
       const end = lastEnd;
       item.text = end ? `$(${end.icon}) ${end.text}` : '$(graph-line) gradscope';
       item.tooltip = 'Open the gradscope dashboard';
       item.show();
     }),
   ];
-  subscriptions.push(controller.onEvents(({ run, events }) => {
-    for (const e of events) {
-      if (e.type !== 'run-end') continue;
-      lastEnd = { icon: e.status === 'completed' || e.status === 'early-stopped' ? 'check' : 'warning', text: endStatusText(e, run.history.diagnostics.length) };
-    }
-  }));
+  subscriptions.push(
+    controller.onEvents(({ run, events }) => {
+      for (const e of events) {
+        if (e.type !== 'run-end') continue;
+        lastEnd = {
+          icon: e.status === 'completed' || e.status === 'early-stopped' ? 'check' : 'warning',
+          text: endStatusText(e, run.history.diagnostics.length),
+        };
+      }
+    }),
+  );
   return vscode.Disposable.from(...subscriptions);
 }

@@ -34,8 +34,12 @@ export class TrainingController implements vscode.Disposable {
   readonly onEvents = this.eventsEmitter.event;
 
   /** `isTrusted` is read at each train (Workspace Trust can be granted while the window is open). */
-  constructor(private readonly config: Config, private readonly diagnostics: SpecDiagnostics,
-    private readonly output: vscode.OutputChannel, private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted) {}
+  constructor(
+    private readonly config: Config,
+    private readonly diagnostics: SpecDiagnostics,
+    private readonly output: vscode.OutputChannel,
+    private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted,
+  ) {}
 
   get current(): LiveRun | undefined {
     return this.live;
@@ -49,8 +53,11 @@ export class TrainingController implements vscode.Disposable {
    * Validates and trains a spec. Resolves with the run's last event, or undefined when no run started; the user
    * has then been told why (an untrusted folder, or an invalid spec whose problems are in the Problems panel).
    */
-  async train(specUri: vscode.Uri, token?: vscode.CancellationToken,
-    progress?: vscode.Progress<{ message?: string; increment?: number }>): Promise<RunEndEvent | undefined> {
+  async train(
+    specUri: vscode.Uri,
+    token?: vscode.CancellationToken,
+    progress?: vscode.Progress<{ message?: string; increment?: number }>,
+  ): Promise<RunEndEvent | undefined> {
     if (this.live) throw new Error('a run is already in progress: stop it first');
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === specUri.toString());
     if (document?.isDirty) await document.save();

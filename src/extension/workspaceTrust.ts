@@ -10,8 +10,10 @@ export const MANAGE_TRUST_ACTION = 'Manage Workspace Trust';
 /** Why training is refused in this window, or undefined when it may train. */
 export function trainingBlockedReason(isTrusted: boolean): string | undefined {
   if (isTrusted) return undefined;
-  return 'gradscope does not train in Restricted Mode: a run reads the data files the spec names and runs its '
-    + 'model. Specs are still checked. To train, trust this folder (Manage Workspace Trust).';
+  return (
+    'gradscope does not train in Restricted Mode: a run reads the data files the spec names and runs its ' +
+    'model. Specs are still checked. To train, trust this folder (Manage Workspace Trust).'
+  );
 }
 
 /** Says why no run starts, with a button that opens the Workspace Trust editor. */

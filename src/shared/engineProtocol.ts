@@ -195,13 +195,19 @@ function startOptionsProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'options is not an object';
   const o = value as Record<string, unknown>;
   if (typeof o.specFile !== 'string' || o.specFile === '') return 'options.specFile is not a file path';
-  for (const key of ['outDir'] as const) if (o[key] !== undefined && typeof o[key] !== 'string') return `options.${key} is not a string`;
+  for (const key of ['outDir'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'string') return `options.${key} is not a string`;
   for (const key of ['epochs', 'seed', 'measureEvery'] as const) {
-    if (o[key] !== undefined && (typeof o[key] !== 'number' || !Number.isInteger(o[key]))) return `options.${key} is not an integer`;
+    if (o[key] !== undefined && (typeof o[key] !== 'number' || !Number.isInteger(o[key])))
+      return `options.${key} is not an integer`;
   }
-  if (o.backend !== undefined && !BACKENDS.includes(o.backend as string)) return `options.backend is not one of ${BACKENDS.join(', ')}`;
-  if (o.thresholds !== undefined && (typeof o.thresholds !== 'object' || o.thresholds === null
-    || Object.values(o.thresholds).some((v) => typeof v !== 'number'))) return 'options.thresholds is not a map of numbers';
+  if (o.backend !== undefined && !BACKENDS.includes(o.backend as string))
+    return `options.backend is not one of ${BACKENDS.join(', ')}`;
+  if (
+    o.thresholds !== undefined &&
+    (typeof o.thresholds !== 'object' || o.thresholds === null || Object.values(o.thresholds).some((v) => typeof v !== 'number'))
+  )
+    return 'options.thresholds is not a map of numbers';
   return undefined;
 }
 
@@ -219,7 +225,9 @@ export function parseHostMessage(value: unknown): HostMessage | { error: string 
       return { type: 'stop' };
     case 'start': {
       const problem = startOptionsProblem(message.options);
-      return problem ? { error: `malformed start message: ${problem}` } : { type: 'start', options: message.options as StartOptions };
+      return problem
+        ? { error: `malformed start message: ${problem}` }
+        : { type: 'start', options: message.options as StartOptions };
     }
     default:
       return { error: `unknown message type "${message.type}"` };

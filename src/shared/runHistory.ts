@@ -2,7 +2,15 @@
 // the webview both feed the same events through this reducer, so a snapshot plus later deltas always equals the
 // whole history. Memory stays bounded on long runs: step series keep at most `maxPoints` points by halving
 // their resolution (keeping every other point) whenever they fill up.
-import type { DiagnosticEvent, EpochEvent, LayerSummary, RunEndEvent, RunStartEvent, StepEvent, TrainingEvent } from './engineProtocol';
+import type {
+  DiagnosticEvent,
+  EpochEvent,
+  LayerSummary,
+  RunEndEvent,
+  RunStartEvent,
+  StepEvent,
+  TrainingEvent,
+} from './engineProtocol';
 
 export interface StepPoint {
   step: number;
@@ -41,7 +49,16 @@ export const DEFAULT_MAX_POINTS = 2000;
 const MAX_DIAGNOSTICS = 500;
 
 export function emptyHistory(maxPoints = DEFAULT_MAX_POINTS): RunHistoryState {
-  return { layers: [], steps: [], stride: 1, measured: 0, epochs: [], diagnostics: [], lastStep: -1, maxPoints: Math.max(16, maxPoints) };
+  return {
+    layers: [],
+    steps: [],
+    stride: 1,
+    measured: 0,
+    epochs: [],
+    diagnostics: [],
+    lastStep: -1,
+    maxPoints: Math.max(16, maxPoints),
+  };
 }
 
 const finite = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);

@@ -46,14 +46,20 @@ async function main() {
     await row.click();
     await page.keyboard.press('Enter');
     // The editor took the cursor to the diagnostic (it selects the entry) when the status bar shows its line.
-    await page.locator('.statusbar-item', { hasText: new RegExp(`^\\s*Ln ${ln}, Col \\d+`) }).first().waitFor({ state: 'visible', timeout: 30000 });
+    await page
+      .locator('.statusbar-item', { hasText: new RegExp(`^\\s*Ln ${ln}, Col \\d+`) })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30000 });
     await wb.screenshot('e2e-quickfix-diagnosis');
 
     // The light bulb: Quick Fix at the cursor, then the fix that re-runs and compares.
     await page.locator('.editor-group-container .monaco-editor textarea').first().focus();
     await page.keyboard.press('Control+.');
     const menu = page.locator('.action-widget .monaco-list-row');
-    const rerun = menu.filter({ hasText: 'then re-run and compare' }).filter({ hasText: /ReLU|He init/i }).first();
+    const rerun = menu
+      .filter({ hasText: 'then re-run and compare' })
+      .filter({ hasText: /ReLU|He init/i })
+      .first();
     await rerun.waitFor({ state: 'visible', timeout: 30000 });
     await wb.screenshot('e2e-quickfix-menu');
     const title = (await rerun.getAttribute('aria-label')) ?? '';
@@ -65,7 +71,9 @@ async function main() {
     await page.keyboard.press('Enter');
 
     await ended(wb.workspace, 2);
-    await page.locator('.notifications-toasts .notification-toast', { hasText: '"vanishing-gradient" is gone' }).waitFor({ timeout: 60000 });
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: '"vanishing-gradient" is gone' })
+      .waitFor({ timeout: 60000 });
     const text = fs.readFileSync(path.join(wb.workspace, SPEC), 'utf8');
     assert.match(text, /"relu"/, 'the spec was edited');
     assert.match(text, /^\/\/ The classic failure/m, 'comments kept');
@@ -78,7 +86,7 @@ async function main() {
     console.log(`  ✔ vanishing-gradient cured by the Quick Fix "${title}" (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     ok = true;
   } catch (err) {
-    await wb.screenshot('e2e-quickfix-failure').catch(() => { });
+    await wb.screenshot('e2e-quickfix-failure').catch(() => {});
     console.error(err && err.stack ? err.stack : err);
     console.error(wb.extensionHostLog().slice(-3000));
   } finally {

@@ -24,7 +24,7 @@ async function main() {
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
     console.log(`screenshot: ${shot}`);
   } catch (err) {
-    await wb.screenshot('e2e-smoke-failure').catch(() => { });
+    await wb.screenshot('e2e-smoke-failure').catch(() => {});
     console.error(wb.extensionHostLog().slice(-3000));
     throw err;
   } finally {

@@ -9,7 +9,15 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { parse: parseJsonc } = require('jsonc-parser');
-const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels, problems, notifications } = require('./lib/workbench');
+const {
+  startWorkbench,
+  openFile,
+  runCommand,
+  webviewFrame,
+  readCanvasPixels,
+  problems,
+  notifications,
+} = require('./lib/workbench');
 
 const CHARTS = ['grad-norm-chart', 'grad-heat-strip', 'dead-units-chart', 'lr-chart', 'loss-chart'];
 let passed = 0;
@@ -17,7 +25,10 @@ let failed = 0;
 
 /** Line (1-based) of the first line of `file` containing `needle`. */
 function lineOf(file, needle) {
-  const index = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(needle));
+  const index = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(needle));
   assert.ok(index >= 0, `${needle} in ${file}`);
   return index + 1;
 }
@@ -36,7 +47,7 @@ async function step(wb, name, fn) {
   } catch (err) {
     failed++;
     console.log(`  ✗ ${name}\n${err && err.stack ? err.stack : err}`);
-    await wb.screenshot(`e2e-failure-${name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => { });
+    await wb.screenshot(`e2e-failure-${name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => {});
   }
 }
 
@@ -76,7 +87,9 @@ async function main() {
   const wb = await startWorkbench();
   const ws = wb.workspace;
   try {
-    await wb.waitForActivation('gradscope.gradscope', 60000).catch(() => { /* activates on the first command too */ });
+    await wb.waitForActivation('gradscope.gradscope', 60000).catch(() => {
+      /* activates on the first command too */
+    });
 
     await step(wb, 'Train Model from the palette draws every dashboard chart', async () => {
       await openFile(wb.page, 'deep-sigmoid.gradscope.json');
@@ -149,7 +162,10 @@ async function main() {
 
     await step(wb, 'a bad spec gets a positioned Problems entry and no run', async () => {
       const file = path.join(ws, 'broken.gradscope.json');
-      fs.writeFileSync(file, '{\n  "data": { "dataset": "spiral" },\n  "model": {\n    "inputShape": [2],\n    "layers": [\n      { "type": "dens", "units": 3 }\n    ]\n  }\n}\n');
+      fs.writeFileSync(
+        file,
+        '{\n  "data": { "dataset": "spiral" },\n  "model": {\n    "inputShape": [2],\n    "layers": [\n      { "type": "dens", "units": 3 }\n    ]\n  }\n}\n',
+      );
       await openFile(wb.page, 'broken.gradscope.json');
       const rows = await problems(wb.page, { waitFor: 'unknown-layer-type', timeout: 60000 });
       const row = rows.find((r) => r.includes('unknown-layer-type'));
@@ -158,7 +174,9 @@ async function main() {
       const before = runDirs(ws).length;
       await openFile(wb.page, 'broken.gradscope.json');
       await runCommand(wb.page, 'Gradscope: Train Model');
-      await wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'no run was started' }).waitFor({ timeout: 30000 });
+      await wb.page
+        .locator('.notifications-toasts .notification-toast', { hasText: 'no run was started' })
+        .waitFor({ timeout: 30000 });
       assert.strictEqual(runDirs(ws).length, before, 'no run directory was created');
       assert.ok((await notifications(wb.page)).some((n) => /broken\.gradscope\.json has problems/.test(n)));
       await wb.screenshot('e2e-bad-spec');

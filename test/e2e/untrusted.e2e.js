@@ -24,17 +24,27 @@ async function main() {
   const removeOutside = onCleanup(() => removeDir(outside));
   const csv = path.join(outside, 'points.csv');
   fs.writeFileSync(csv, 'x,y\n' + Array.from({ length: 40 }, (_, i) => `${i / 40},${i % 2}`).join('\n') + '\n');
-  fs.writeFileSync(path.join(ws.dir, 'outside-data.gradscope.json'), JSON.stringify({
-    name: 'outside-data',
-    data: { dataset: 'csv', path: csv, label: 'y', task: 'classification' },
-    model: { inputShape: [1], layers: [{ type: 'dense', units: 2, activation: 'softmax' }] },
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(ws.dir, 'outside-data.gradscope.json'),
+    JSON.stringify(
+      {
+        name: 'outside-data',
+        data: { dataset: 'csv', path: csv, label: 'y', task: 'classification' },
+        model: { inputShape: [1], layers: [{ type: 'dense', units: 2, activation: 'softmax' }] },
+      },
+      null,
+      2,
+    ),
+  );
   const runsDir = path.join(ws.dir, '.gradscope', 'runs');
 
   const wb = await startWorkbench({ workspace: ws.dir, untrusted: true });
   let ok = false;
   try {
-    await wb.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible', timeout: 60000 });
+    await wb.page
+      .locator('.statusbar-item', { hasText: 'Restricted Mode' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60000 });
     await openFile(wb.page, 'deep-sigmoid.gradscope.json');
     await wb.waitForActivation('gradscope.gradscope', 60000);
 
@@ -43,14 +53,20 @@ async function main() {
     await openFile(wb.page, 'outside-data.gradscope.json');
     const rows = await problems(wb.page, { waitFor: 'data-outside-workspace', timeout: 60000 });
     const row = rows.find((r) => r.includes('data-outside-workspace'));
-    const line = fs.readFileSync(path.join(ws.dir, 'outside-data.gradscope.json'), 'utf8').split('\n').findIndex((l) => l.includes('"path"')) + 1;
+    const line =
+      fs
+        .readFileSync(path.join(ws.dir, 'outside-data.gradscope.json'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('"path"')) + 1;
     assert.match(row, new RegExp(`\\[Ln ${line}, Col \\d+\\]`), `the warning sits on the "path" line ${line}: ${row}`);
     assert.match(row, /outside the workspace folder/);
     await wb.screenshot('e2e-untrusted-problems');
 
     // Train Model: no run, one clear message with the way to trust the folder.
     await wb.page.locator('.tabs-container .tab', { hasText: 'deep-sigmoid.gradscope.json' }).first().click();
-    await wb.page.locator('.tabs-container .tab.active', { hasText: 'deep-sigmoid.gradscope.json' }).waitFor({ state: 'visible', timeout: 30000 });
+    await wb.page
+      .locator('.tabs-container .tab.active', { hasText: 'deep-sigmoid.gradscope.json' })
+      .waitFor({ state: 'visible', timeout: 30000 });
     await runCommand(wb.page, 'Gradscope: Train Model');
     const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: NOTICE });
     await toast.waitFor({ state: 'visible', timeout: 30000 });
@@ -58,14 +74,19 @@ async function main() {
     assert.strictEqual((await notifications(wb.page)).filter((n) => NOTICE.test(n)).length, 1, 'one message');
     assert.ok(!fs.existsSync(runsDir), 'no run was started');
     await toast.locator('a.monaco-button, .monaco-button', { hasText: 'Manage Workspace Trust' }).first().click();
-    await wb.page.locator('.tabs-container .tab', { hasText: 'Workspace Trust' }).first().waitFor({ state: 'visible', timeout: 30000 });
+    await wb.page
+      .locator('.tabs-container .tab', { hasText: 'Workspace Trust' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30000 });
     await wb.screenshot('e2e-untrusted-manage-trust');
     assert.ok(!fs.existsSync(runsDir), 'still no run');
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
-    console.log(`  ✔ Restricted Mode: specs checked, training refused with a way to trust (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    console.log(
+      `  ✔ Restricted Mode: specs checked, training refused with a way to trust (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
     ok = true;
   } catch (err) {
-    await wb.screenshot('e2e-untrusted-failure').catch(() => { });
+    await wb.screenshot('e2e-untrusted-failure').catch(() => {});
     console.error(err && err.stack ? err.stack : err);
     console.error(wb.extensionHostLog().slice(-3000));
   } finally {

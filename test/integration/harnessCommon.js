@@ -19,9 +19,17 @@ function parseArgs(argv) {
   const opts = { ...DEFAULTS };
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([^=]+)(?:=(.*))?$/s.exec(argv[i]);
-    if (!m || !(m[1] in DEFAULTS)) throw new Error(`unknown argument ${argv[i]}; known: ${Object.keys(DEFAULTS).map((k) => `--${k}`).join(' ')}`);
+    if (!m || !(m[1] in DEFAULTS))
+      throw new Error(
+        `unknown argument ${argv[i]}; known: ${Object.keys(DEFAULTS)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
     const name = m[1];
-    if (name === 'verbose') { opts.verbose = true; continue; }
+    if (name === 'verbose') {
+      opts.verbose = true;
+      continue;
+    }
     const value = m[2] ?? argv[++i];
     if (value === undefined) throw new Error(`--${name} needs a value`);
     opts[name] = name === 'timeout' ? Number(value) : value;
@@ -38,17 +46,21 @@ function checkPaths({ extensionDevelopmentPath, extensionTestsPath, workspace })
   const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8'));
   if (!pkg.main) throw new Error(`${manifest} has no "main": nothing for the extension host to load`);
   const main = path.resolve(extensionDevelopmentPath, pkg.main);
-  if (!fs.existsSync(main) && !fs.existsSync(`${main}.js`)) throw new Error(`extension entry ${main} is missing: build first (npm run build)`);
+  if (!fs.existsSync(main) && !fs.existsSync(`${main}.js`))
+    throw new Error(`extension entry ${main} is missing: build first (npm run build)`);
   if (!fs.existsSync(extensionTestsPath)) {
     throw new Error(`test runner ${extensionTestsPath} is missing: compile first (npx tsc -p test/integration/tsconfig.json)`);
   }
-  if (workspace && !fs.statSync(workspace, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--workspace ${workspace} is not a folder`);
+  if (workspace && !fs.statSync(workspace, { throwIfNoEntry: false })?.isDirectory())
+    throw new Error(`--workspace ${workspace} is not a folder`);
 }
 
 /** The in-host runner's summary; ok only when tests ran and none failed. */
 function readResult(file) {
   let r;
-  try { r = JSON.parse(fs.readFileSync(file, 'utf8')); } catch {
+  try {
+    r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
     return { ok: false, problem: 'no result file: the extension host crashed, or the runner never ran (see the log above)' };
   }
   if (!(r.tests > 0)) return { ...r, ok: false, problem: 'no tests ran (a wrong --grep, or no *.test.js next to the runner?)' };

@@ -13,9 +13,18 @@ const RUNNERS = { 'code-server': 'runInCodeServer.js', electron: 'runInElectron.
 /** Whether @vscode/test-electron could download VS Code from here (offline CI cannot: DNS/HTTPS fail fast). */
 function canReachVSCodeDownloads(timeoutMs = 3000) {
   return new Promise((resolve) => {
-    const req = https.request('https://update.code.visualstudio.com/api/releases/stable', { method: 'HEAD', timeout: timeoutMs },
-      (res) => { res.resume(); resolve(res.statusCode !== undefined && res.statusCode < 500); });
-    req.on('timeout', () => { req.destroy(); resolve(false); });
+    const req = https.request(
+      'https://update.code.visualstudio.com/api/releases/stable',
+      { method: 'HEAD', timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode !== undefined && res.statusCode < 500);
+      },
+    );
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
     req.on('error', () => resolve(false));
     req.end();
   });
@@ -28,12 +37,15 @@ async function pickHost() {
   return wanted;
 }
 
-pickHost().then((host) => {
-  console.log(`[integration] running in ${host}`);
-  // Same process, not a child: the runner's signal handling and exit code stay as they are.
-  require(path.join(__dirname, RUNNERS[host]));
-}, (err) => {
-  console.error(`[integration] ERROR: ${err.message}`);
-  console.log('0 passed, 1 failed, 0 skipped');
-  process.exit(1);
-});
+pickHost().then(
+  (host) => {
+    console.log(`[integration] running in ${host}`);
+    // Same process, not a child: the runner's signal handling and exit code stay as they are.
+    require(path.join(__dirname, RUNNERS[host]));
+  },
+  (err) => {
+    console.error(`[integration] ERROR: ${err.message}`);
+    console.log('0 passed, 1 failed, 0 skipped');
+    process.exit(1);
+  },
+);

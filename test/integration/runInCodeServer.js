@@ -23,14 +23,15 @@ const { onCleanup, removeDir } = require('../e2e/lib/lifecycle');
 const { parseArgs, checkPaths, readResult, printSummary } = require('./harnessCommon');
 
 // Workbench bootstrap chatter forwarded through codeAutomationLog; hidden unless verbose.
-const NOISE = /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional builtin|Updating additional builtin|\[Service Worker\]|ChatSessionStore|Creation of workbench contribution)/;
+const NOISE =
+  /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional builtin|Updating additional builtin|\[Service Worker\]|ChatSessionStore|Creation of workbench contribution)/;
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   checkPaths(opts);
   const t0 = Date.now();
   const memory = sampleMemory();
-  const ws = opts.workspace ? { dir: opts.workspace, remove: () => { } } : tempWorkspace();
+  const ws = opts.workspace ? { dir: opts.workspace, remove: () => {} } : tempWorkspace();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-result-'));
   const removeTmp = onCleanup(() => removeDir(tmp));
   const resultFile = path.join(tmp, 'result.json');
@@ -47,7 +48,13 @@ async function main() {
 
     let finish;
     let over = false; // after the verdict, late workbench chatter (reconnect errors) must not follow the summary
-    const finished = new Promise((resolve) => (finish = (v) => { over = true; resolve(v); }));
+    const finished = new Promise(
+      (resolve) =>
+        (finish = (v) => {
+          over = true;
+          resolve(v);
+        }),
+    );
     // The workbench calls these when launched with extensionTestsPath: expose them BEFORE navigating.
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       if (over) return;
@@ -56,15 +63,24 @@ async function main() {
     });
     await page.exposeFunction('codeAutomationExit', (code) => finish({ code, why: `extension host exited (${code})` }));
     page.on('crash', () => finish({ code: 98, why: 'browser page crashed' }));
-    page.on('pageerror', (e) => { if (!over) console.error('[workbench pageerror]', e.message); });
-    if (opts.verbose) page.on('console', (m) => { if (!over) console.log(`[workbench ${m.type()}]`, m.text()); });
+    page.on('pageerror', (e) => {
+      if (!over) console.error('[workbench pageerror]', e.message);
+    });
+    if (opts.verbose)
+      page.on('console', (m) => {
+        if (!over) console.log(`[workbench ${m.type()}]`, m.text());
+      });
     server.exited.then((c) => finish({ code: 97, why: `code-server died (${c}):\n${server.output().slice(-4000)}` }));
     const timer = setTimeout(() => finish({ code: 124, why: `timed out after ${opts.timeout} ms` }), opts.timeout);
 
-    await page.goto(workbenchUrl({
-      host: server.host, folder: ws.dir,
-      extensionDevelopmentPath: opts.extensionDevelopmentPath, extensionTestsPath: opts.extensionTestsPath,
-    }));
+    await page.goto(
+      workbenchUrl({
+        host: server.host,
+        folder: ws.dir,
+        extensionDevelopmentPath: opts.extensionDevelopmentPath,
+        extensionTestsPath: opts.extensionTestsPath,
+      }),
+    );
     const { code, why } = await finished;
     clearTimeout(timer);
 
@@ -72,11 +88,13 @@ async function main() {
     const ok = code === 0 && result.ok;
     if (!ok) console.error(`[run-in-code-server] FAILED: ${why}; ${result.problem || 'the in-host runner reported failures'}`);
     const mib = memory.stop();
-    console.log(`[run-in-code-server] code-server up in ${((tServer - t0) / 1000).toFixed(1)} s, ` +
-      `tests done in ${((Date.now() - tServer) / 1000).toFixed(1)} s, total ${((Date.now() - t0) / 1000).toFixed(1)} s` +
-      (mib ? `, peak memory ${mib} MiB (PSS of server + extension host + browser)` : ''));
+    console.log(
+      `[run-in-code-server] code-server up in ${((tServer - t0) / 1000).toFixed(1)} s, ` +
+        `tests done in ${((Date.now() - tServer) / 1000).toFixed(1)} s, total ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+        (mib ? `, peak memory ${mib} MiB (PSS of server + extension host + browser)` : ''),
+    );
     printSummary({ ...result, ok });
-    return ok ? 0 : (code || 1);
+    return ok ? 0 : code || 1;
   } finally {
     if (chromium) await chromium.close();
     if (server) server.stop();
@@ -85,9 +103,12 @@ async function main() {
   }
 }
 
-main().then((code) => process.exit(code), (err) => {
-  // Usage and missing-build errors read best as one line; the stack only helps when debugging the harness.
-  console.error(`[run-in-code-server] ERROR: ${process.env.VERBOSE ? err?.stack || err : err?.message || err}`);
-  console.log('0 passed, 1 failed, 0 skipped');
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    // Usage and missing-build errors read best as one line; the stack only helps when debugging the harness.
+    console.error(`[run-in-code-server] ERROR: ${process.env.VERBOSE ? err?.stack || err : err?.message || err}`);
+    console.log('0 passed, 1 failed, 0 skipped');
+    process.exit(1);
+  },
+);

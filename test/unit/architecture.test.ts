@@ -5,13 +5,15 @@ import * as path from 'path';
 import { REPO } from './support/specs';
 
 function files(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
 describe('architecture', () => {
   it('src/training and src/shared never import vscode', () => {
-    const offenders = ['src/training', 'src/shared'].flatMap((d) => files(path.join(REPO, d)))
+    const offenders = ['src/training', 'src/shared']
+      .flatMap((d) => files(path.join(REPO, d)))
       .filter((f) => /(from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\))/.test(fs.readFileSync(f, 'utf8')));
     assert.deepStrictEqual(offenders, []);
     assert.ok(files(path.join(REPO, 'src/training')).length > 20, 'the check saw the training sources');
@@ -22,7 +24,10 @@ describe('architecture', () => {
     const engine = path.join(REPO, 'src/training/engine');
     const outside = files(root).filter((f) => !f.startsWith(engine + path.sep));
     const tfUsers = outside.filter((f) => /from\s+['"]@tensorflow\//.test(fs.readFileSync(f, 'utf8')));
-    assert.deepStrictEqual(tfUsers.map((f) => path.relative(REPO, f)), []);
+    assert.deepStrictEqual(
+      tfUsers.map((f) => path.relative(REPO, f)),
+      [],
+    );
     const engineImporters = outside.filter((f) => {
       const text = fs.readFileSync(f, 'utf8');
       return [...text.matchAll(/from\s+['"](\.[^'"]+)['"]/g)].some((m) => {
@@ -31,7 +36,10 @@ describe('architecture', () => {
       });
     });
     // The host side of a run (run/), the CLI and the extension talk to the engine only through its process.
-    assert.deepStrictEqual(engineImporters.map((f) => path.relative(REPO, f)), []);
+    assert.deepStrictEqual(
+      engineImporters.map((f) => path.relative(REPO, f)),
+      [],
+    );
   });
 
   it('the extension host bundle never loads TensorFlow.js (only the engine process does)', () => {

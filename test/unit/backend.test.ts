@@ -49,7 +49,10 @@ function setDetWeights(model: tf.LayersModel, seed: number): void {
     const isScale = /gamma/.test(w.name);
     const shape = w.shape as number[];
     const values = detValues(tf.util.sizeFromShape(shape), seed + i, 0.5);
-    if (isScale) values.forEach((v, j) => { values[j] = 1 + v; });
+    if (isScale)
+      values.forEach((v, j) => {
+        values[j] = 1 + v;
+      });
     const t = tf.tensor(values, shape);
     w.write(t);
     t.dispose();
@@ -105,7 +108,10 @@ function gradients(c: GradCase): GradResult {
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.tidy(() => {
       const x = tf.tensor(detValues(c.batch * tf.util.sizeFromShape(inShape), 3, 1), [c.batch, ...inShape]);
-      const y = tf.tensor(detValues(c.batch * tf.util.sizeFromShape(outShape), 5, 0.5).map((v) => v + 0.5), [c.batch, ...outShape]);
+      const y = tf.tensor(
+        detValues(c.batch * tf.util.sizeFromShape(outShape), 5, 0.5).map((v) => v + 0.5),
+        [c.batch, ...outShape],
+      );
       const lossFn = c.loss ?? losses.softmaxCE;
       return tf.variableGrads(() => lossFn(y, model.apply(x, { training: true }) as tf.Tensor), vars);
     });
@@ -127,7 +133,10 @@ async function assertSameGradients(c: GradCase): Promise<void> {
   assertClose(wasm.loss, cpu.loss, 'loss');
   assertClose(wasm.grads, cpu.grads, 'gradient');
   assertClose(wasm.weights, cpu.weights, 'weights after the forward pass');
-  assert.ok(cpu.grads.some((g) => g.some((v) => v !== 0)), 'the case produces non-zero gradients');
+  assert.ok(
+    cpu.grads.some((g) => g.some((v) => v !== 0)),
+    'the case produces non-zero gradients',
+  );
 }
 
 /** A sequential model builder; layers are made per build (a layer instance belongs to one model). */
@@ -175,15 +184,23 @@ describe('backend', function () {
       const methods = ['log', 'info', 'warn', 'error'] as const;
       // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back on console
       const originals = methods.map((m) => console[m]);
-      methods.forEach((m) => { console[m] = (...args: unknown[]): void => { printed.push(args); }; });
+      methods.forEach((m) => {
+        console[m] = (...args: unknown[]): void => {
+          printed.push(args);
+        };
+      });
       try {
         assert.strictEqual(await initBackend('cpu'), 'cpu');
         assert.strictEqual(tf.getBackend(), 'cpu');
-        tf.tidy(() => { tf.add(tf.ones([2]), 1).dataSync(); }); // the banner would print on the first tensor write
+        tf.tidy(() => {
+          tf.add(tf.ones([2]), 1).dataSync();
+        }); // the banner would print on the first tensor write
         assert.strictEqual(await initBackend('wasm'), 'wasm');
         assert.strictEqual(tf.getBackend(), 'wasm');
       } finally {
-        methods.forEach((m, i) => { console[m] = originals[i]; });
+        methods.forEach((m, i) => {
+          console[m] = originals[i];
+        });
       }
       assert.deepStrictEqual(printed, []);
     });
@@ -191,33 +208,49 @@ describe('backend', function () {
 
   describe('matmul kernels match cpu', () => {
     const R = (shape: number[], seed: number): tf.Tensor => tf.tensor(detValues(tf.util.sizeFromShape(shape), seed, 1), shape);
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       it(`matMul transposeA=${ta} transposeB=${tb}, 2-D, batched and broadcast`, async () => {
-        const run = (): Arrays => readTidy(() => [
-          tf.matMul(R(ta ? [7, 5] : [5, 7], 1), R(tb ? [3, 7] : [7, 3], 2), ta, tb),
-          tf.matMul(R(ta ? [2, 7, 5] : [2, 5, 7], 1), R(tb ? [2, 3, 7] : [2, 7, 3], 2), ta, tb),
-          tf.matMul(R(ta ? [4, 7, 5] : [4, 5, 7], 1), R(tb ? [1, 3, 7] : [1, 7, 3], 2), ta, tb),
-          tf.matMul(R(ta ? [1, 7, 5] : [1, 5, 7], 1), R(tb ? [3, 3, 7] : [3, 7, 3], 2), ta, tb),
-        ]);
+        const run = (): Arrays =>
+          readTidy(() => [
+            tf.matMul(R(ta ? [7, 5] : [5, 7], 1), R(tb ? [3, 7] : [7, 3], 2), ta, tb),
+            tf.matMul(R(ta ? [2, 7, 5] : [2, 5, 7], 1), R(tb ? [2, 3, 7] : [2, 7, 3], 2), ta, tb),
+            tf.matMul(R(ta ? [4, 7, 5] : [4, 5, 7], 1), R(tb ? [1, 3, 7] : [1, 7, 3], 2), ta, tb),
+            tf.matMul(R(ta ? [1, 7, 5] : [1, 5, 7], 1), R(tb ? [3, 3, 7] : [3, 7, 3], 2), ta, tb),
+          ]);
         assertClose(await on('wasm', run), await on('cpu', run), 'matMul');
       });
 
       it(`fused matMul with bias and every fusable activation, transposeA=${ta} transposeB=${tb}`, async () => {
-        const run = (): Arrays => readTidy(() => ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'].map((activation) =>
-          tf.fused.matMul({
-            a: R(ta ? [7, 5] : [5, 7], 1), b: R(tb ? [3, 7] : [7, 3], 2), transposeA: ta, transposeB: tb,
-            bias: R([3], 3), activation: activation as tf.fused.Activation, leakyreluAlpha: 0.2,
-            preluActivationWeights: activation === 'prelu' ? R([3], 4) : undefined,
-          })));
+        const run = (): Arrays =>
+          readTidy(() =>
+            ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'].map((activation) =>
+              tf.fused.matMul({
+                a: R(ta ? [7, 5] : [5, 7], 1),
+                b: R(tb ? [3, 7] : [7, 3], 2),
+                transposeA: ta,
+                transposeB: tb,
+                bias: R([3], 3),
+                activation: activation as tf.fused.Activation,
+                leakyreluAlpha: 0.2,
+                preluActivationWeights: activation === 'prelu' ? R([3], 4) : undefined,
+              }),
+            ),
+          );
         assertClose(await on('wasm', run), await on('cpu', run), 'fused matMul');
       });
     }
 
     it('stays correct when a buffer is reused with another shape (reshape shares it)', async () => {
-      const run = (): Arrays => readTidy(() => {
-        const w = R([6, 4], 1);
-        return [tf.matMul(R([2, 6], 2), w), tf.matMul(R([2, 4], 3), tf.reshape(w, [4, 6]))];
-      });
+      const run = (): Arrays =>
+        readTidy(() => {
+          const w = R([6, 4], 1);
+          return [tf.matMul(R([2, 6], 2), w), tf.matMul(R([2, 4], 3), tf.reshape(w, [4, 6]))];
+        });
       assertClose(await on('wasm', run), await on('cpu', run), 'matMul');
     });
   });
@@ -225,22 +258,27 @@ describe('backend', function () {
   describe('gradients match cpu', () => {
     describe('dense activations', () => {
       for (const activation of ['linear', 'relu', 'elu', 'selu', 'gelu', 'swish', 'mish', 'sigmoid', 'tanh', 'softmax']) {
-        it(activation, () => assertSameGradients({
-          batch: 6,
-          build: seq([5], () => [
-            tf.layers.dense({ units: 7, activation: activation as 'relu' }),
-            tf.layers.dense({ units: 3 }),
-          ]),
-        }));
+        it(activation, () =>
+          assertSameGradients({
+            batch: 6,
+            build: seq([5], () => [
+              tf.layers.dense({ units: 7, activation: activation as 'relu' }),
+              tf.layers.dense({ units: 3 }),
+            ]),
+          }),
+        );
       }
     });
 
     describe('losses', () => {
       for (const [name, loss] of Object.entries(losses)) {
-        it(name, () => assertSameGradients({
-          batch: 6, loss,
-          build: seq([5], () => [tf.layers.dense({ units: 6, activation: 'relu' }), tf.layers.dense({ units: 4 })]),
-        }));
+        it(name, () =>
+          assertSameGradients({
+            batch: 6,
+            loss,
+            build: seq([5], () => [tf.layers.dense({ units: 6, activation: 'relu' }), tf.layers.dense({ units: 4 })]),
+          }),
+        );
       }
     });
 
@@ -248,49 +286,62 @@ describe('backend', function () {
       for (const padding of ['valid', 'same'] as const) {
         for (const strides of [1, 2]) {
           for (const kernelSize of [3, 5]) {
-            it(`padding ${padding}, strides ${strides}, kernel ${kernelSize}`, () => assertSameGradients({
-              batch: 3,
-              build: seq([11, 10, 2], () => [
-                tf.layers.conv2d({ filters: 4, kernelSize, strides, padding, activation: 'relu' }),
-                tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same' }),
-                tf.layers.maxPooling2d({ poolSize: 2, padding }),
-                tf.layers.flatten(),
-                tf.layers.dense({ units: 3 }),
-              ]),
-            }));
+            it(`padding ${padding}, strides ${strides}, kernel ${kernelSize}`, () =>
+              assertSameGradients({
+                batch: 3,
+                build: seq([11, 10, 2], () => [
+                  tf.layers.conv2d({ filters: 4, kernelSize, strides, padding, activation: 'relu' }),
+                  tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same' }),
+                  tf.layers.maxPooling2d({ poolSize: 2, padding }),
+                  tf.layers.flatten(),
+                  tf.layers.dense({ units: 3 }),
+                ]),
+              }));
           }
         }
       }
     });
 
-    it('maxPool gradient sends each window\'s gradient to the same element as cpu when values tie', async () => {
-      const run = (): Arrays => readTidy(() => {
-        // Rounded and relu'd: most windows hold repeated maxima (zeros, and equal positives).
-        const t = tf.relu(tf.round(tf.tensor(detValues(2 * 7 * 7 * 3, 4, 2), [2, 7, 7, 3])));
-        const w = tf.tensor(detValues(2 * 4 * 4 * 3, 6, 1), [2, 4, 4, 3]);
-        const w3 = tf.tensor(detValues(2 * 3 * 3 * 3, 8, 1), [2, 3, 3, 3]);
-        return [
-          tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 2, 'same'), w)))(t),
-          tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 3, 2, 'valid'), w3)))(t),
-          tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 3, 1, 'same'), tf.onesLike(x))))(t),
-        ];
-      });
+    it("maxPool gradient sends each window's gradient to the same element as cpu when values tie", async () => {
+      const run = (): Arrays =>
+        readTidy(() => {
+          // Rounded and relu'd: most windows hold repeated maxima (zeros, and equal positives).
+          const t = tf.relu(tf.round(tf.tensor(detValues(2 * 7 * 7 * 3, 4, 2), [2, 7, 7, 3])));
+          const w = tf.tensor(detValues(2 * 4 * 4 * 3, 6, 1), [2, 4, 4, 3]);
+          const w3 = tf.tensor(detValues(2 * 3 * 3 * 3, 8, 1), [2, 3, 3, 3]);
+          return [
+            tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 2, 'same'), w)))(t),
+            tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 3, 2, 'valid'), w3)))(t),
+            tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 3, 1, 'same'), tf.onesLike(x))))(t),
+          ];
+        });
       assertClose(await on('wasm', run), await on('cpu', run), 'maxPool gradient');
     });
 
     it('conv2d gradients with numeric and explicit padding, unequal strides, and batches split into im2col chunks', async () => {
-      const run = (): Arrays => readTidy(() => {
-        const x = tf.tensor<tf.Rank.R4>(detValues(5 * 9 * 8 * 3, 1, 1), [5, 9, 8, 3]);
-        const f = tf.tensor<tf.Rank.R4>(detValues(3 * 3 * 3 * 4, 2, 1), [3, 3, 3, 4]);
-        const f53 = tf.tensor<tf.Rank.R4>(detValues(5 * 3 * 3 * 4, 3, 1), [5, 3, 3, 4]);
-        // tfjs computes numeric-pad shapes from the filter height and row stride alone (wrong for non-square
-        // filters or strides; stock wasm Conv2D then corrupts memory), so those cases use explicit pads.
-        const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [2, 1], [0, 2], [0, 0]];
-        return [
-          ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 1))))([x, f]),
-          ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, [1, 2], explicit))))([x, f53]),
-        ];
-      });
+      const run = (): Arrays =>
+        readTidy(() => {
+          const x = tf.tensor<tf.Rank.R4>(detValues(5 * 9 * 8 * 3, 1, 1), [5, 9, 8, 3]);
+          const f = tf.tensor<tf.Rank.R4>(detValues(3 * 3 * 3 * 4, 2, 1), [3, 3, 3, 4]);
+          const f53 = tf.tensor<tf.Rank.R4>(detValues(5 * 3 * 3 * 4, 3, 1), [5, 3, 3, 4]);
+          // tfjs computes numeric-pad shapes from the filter height and row stride alone (wrong for non-square
+          // filters or strides; stock wasm Conv2D then corrupts memory), so those cases use explicit pads.
+          const explicit: [[number, number], [number, number], [number, number], [number, number]] = [
+            [0, 0],
+            [2, 1],
+            [0, 2],
+            [0, 0],
+          ];
+          return [
+            ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 1))))([
+              x,
+              f,
+            ]),
+            ...tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+              tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, [1, 2], explicit))),
+            )([x, f53]),
+          ];
+        });
       const cpu = await on('cpu', run);
       assertClose(await on('wasm', run), cpu, 'conv2d gradients');
       const saved = convGradTuning.maxColsFloats;
@@ -302,52 +353,66 @@ describe('backend', function () {
       }
     });
 
-    it('batchNormalization in training mode (moving statistics update too)', () => assertSameGradients({
-      batch: 8,
-      build: seq([5], () => [
-        tf.layers.dense({ units: 6 }),
-        tf.layers.batchNormalization({ momentum: 0.9 }),
-        tf.layers.activation({ activation: 'relu' }),
-        tf.layers.dense({ units: 3 }),
-      ]),
-    }));
+    it('batchNormalization in training mode (moving statistics update too)', () =>
+      assertSameGradients({
+        batch: 8,
+        build: seq([5], () => [
+          tf.layers.dense({ units: 6 }),
+          tf.layers.batchNormalization({ momentum: 0.9 }),
+          tf.layers.activation({ activation: 'relu' }),
+          tf.layers.dense({ units: 3 }),
+        ]),
+      }));
 
-    it('batchNormalization after conv2d', () => assertSameGradients({
-      batch: 4,
-      build: seq([6, 6, 2], () => [
-        tf.layers.conv2d({ filters: 3, kernelSize: 3 }),
-        tf.layers.batchNormalization(),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 3 }),
-      ]),
-    }));
+    it('batchNormalization after conv2d', () =>
+      assertSameGradients({
+        batch: 4,
+        build: seq([6, 6, 2], () => [
+          tf.layers.conv2d({ filters: 3, kernelSize: 3 }),
+          tf.layers.batchNormalization(),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 3 }),
+        ]),
+      }));
 
-    it('layerNormalization', () => assertSameGradients({
-      batch: 6,
-      build: seq([5], () => [tf.layers.dense({ units: 6 }), tf.layers.layerNormalization(), tf.layers.dense({ units: 3 })]),
-    }));
+    it('layerNormalization', () =>
+      assertSameGradients({
+        batch: 6,
+        build: seq([5], () => [tf.layers.dense({ units: 6 }), tf.layers.layerNormalization(), tf.layers.dense({ units: 3 })]),
+      }));
 
-    it('dropout (seeded, so both backends drop the same units)', () => assertSameGradients({
-      batch: 6,
-      build: seq([5], () => [tf.layers.dense({ units: 8, activation: 'relu' }), tf.layers.dropout({ rate: 0.4, seed: 7 }), tf.layers.dense({ units: 3 })]),
-    }));
+    it('dropout (seeded, so both backends drop the same units)', () =>
+      assertSameGradients({
+        batch: 6,
+        build: seq([5], () => [
+          tf.layers.dense({ units: 8, activation: 'relu' }),
+          tf.layers.dropout({ rate: 0.4, seed: 7 }),
+          tf.layers.dense({ units: 3 }),
+        ]),
+      }));
 
-    it('leakyReLU layer', () => assertSameGradients({
-      batch: 6,
-      build: seq([5], () => [tf.layers.dense({ units: 6 }), tf.layers.leakyReLU({ alpha: 0.1 }), tf.layers.dense({ units: 3 })]),
-    }));
+    it('leakyReLU layer', () =>
+      assertSameGradients({
+        batch: 6,
+        build: seq([5], () => [
+          tf.layers.dense({ units: 6 }),
+          tf.layers.leakyReLU({ alpha: 0.1 }),
+          tf.layers.dense({ units: 3 }),
+        ]),
+      }));
 
-    it('residual add (functional model)', () => assertSameGradients({
-      batch: 6,
-      build: () => {
-        const input = tf.input({ shape: [5] });
-        const h = tf.layers.dense({ units: 6, activation: 'relu' }).apply(input) as tf.SymbolicTensor;
-        const r = tf.layers.dense({ units: 6, activation: 'tanh' }).apply(h) as tf.SymbolicTensor;
-        const sum = tf.layers.add().apply([h, r]) as tf.SymbolicTensor;
-        const out = tf.layers.dense({ units: 3 }).apply(sum) as tf.SymbolicTensor;
-        return tf.model({ inputs: input, outputs: out });
-      },
-    }));
+    it('residual add (functional model)', () =>
+      assertSameGradients({
+        batch: 6,
+        build: () => {
+          const input = tf.input({ shape: [5] });
+          const h = tf.layers.dense({ units: 6, activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+          const r = tf.layers.dense({ units: 6, activation: 'tanh' }).apply(h) as tf.SymbolicTensor;
+          const sum = tf.layers.add().apply([h, r]) as tf.SymbolicTensor;
+          const out = tf.layers.dense({ units: 3 }).apply(sum) as tf.SymbolicTensor;
+          return tf.model({ inputs: input, outputs: out });
+        },
+      }));
 
     it('kernels wasm lacks, borrowed from cpu: depthwise conv, embedding lookup (UnsortedSegmentSum)', async () => {
       await assertSameGradients({
@@ -370,7 +435,7 @@ describe('backend', function () {
     });
   });
 
-  describe('optimizers and the trainer\'s step ops', () => {
+  describe("optimizers and the trainer's step ops", () => {
     const optimizers: Record<string, () => tf.Optimizer> = {
       sgd: () => tf.train.sgd(0.1),
       momentum: () => tf.train.momentum(0.1, 0.9),
@@ -396,7 +461,10 @@ describe('backend', function () {
             const x = tf.tensor(detValues(40, 100 + step, 1), [8, 5]);
             const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3);
             const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-            const { value, grads } = tf.variableGrads(() => losses.softmaxCE(y, model.apply(x, { training: true }) as tf.Tensor), vars);
+            const { value, grads } = tf.variableGrads(
+              () => losses.softmaxCE(y, model.apply(x, { training: true }) as tf.Tensor),
+              vars,
+            );
             const norms = tf.stack(vars.map((v) => tf.sqrt(tf.sum(tf.square(grads[v.name])))));
             optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: tf.clipByValue(grads[v.name], -0.05, 0.05) })));
             const hidden = tf.relu(tf.matMul(x, vars[0]).add(vars[1]));
@@ -404,8 +472,14 @@ describe('backend', function () {
             const saturated = tf.sum(tf.cast(tf.greater(tf.abs(tf.tanh(hidden)), 0.9), 'float32'));
             const anyBig = tf.cast(tf.any(tf.greater(tf.abs(norms), 1)), 'float32');
             const clampedRange = tf.sub(tf.max(tf.maximum(hidden, 0.5)), tf.min(tf.minimum(hidden, 0.5)));
-            return tf.concat([value.reshape([1]), norms, tf.cast(dead, 'float32').reshape([1]), saturated.reshape([1]),
-              anyBig.reshape([1]), clampedRange.reshape([1])]);
+            return tf.concat([
+              value.reshape([1]),
+              norms,
+              tf.cast(dead, 'float32').reshape([1]),
+              saturated.reshape([1]),
+              anyBig.reshape([1]),
+              clampedRange.reshape([1]),
+            ]);
           });
           stats.push(s.dataSync() as Float32Array);
           s.dispose();
@@ -443,7 +517,10 @@ describe('backend', function () {
       const step = (): void => {
         const loss = tf.tidy(() => {
           const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-          const { value, grads } = tf.variableGrads(() => losses.softmaxCE(y, model.apply(x, { training: true }) as tf.Tensor), vars);
+          const { value, grads } = tf.variableGrads(
+            () => losses.softmaxCE(y, model.apply(x, { training: true }) as tf.Tensor),
+            vars,
+          );
           optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
           return value;
         });

@@ -12,7 +12,11 @@ const clip = (p: number): number => Math.min(1 - EPS, Math.max(EPS, p));
 
 function classifier(activation: ActivationName, loss: LossName, extra: object[] = []): object {
   return smallClassifier({
-    layers: [{ type: 'dense', units: 16, activation: 'relu', kernelInitializer: 'heNormal' }, { type: 'dense', units: 3, activation }, ...extra],
+    layers: [
+      { type: 'dense', units: 16, activation: 'relu', kernelInitializer: 'heNormal' },
+      { type: 'dense', units: 3, activation },
+      ...extra,
+    ],
     training: { loss, epochs: 4, optimizer: { type: 'adam', learningRate: 0.01 } },
   });
 }
@@ -34,7 +38,14 @@ describe('claims: what each output activation and loss pair trains', () => {
     assert.strictEqual((await firstStep(classifier('sigmoid', 'binaryCrossentropy'))).fused, 'sigmoid');
     const mse = await firstStep(classifier('softmax', 'meanSquaredError'));
     assert.strictEqual(mse.fused, 'linear', 'softmax + MSE is not fused');
-    mse.output.forEach((row) => assertClose(row.reduce((a, b) => a + b, 0), 1, 1e-5, 'the output is softmax probabilities'));
+    mse.output.forEach((row) =>
+      assertClose(
+        row.reduce((a, b) => a + b, 0),
+        1,
+        1e-5,
+        'the output is softmax probabilities',
+      ),
+    );
     const expected = mean(mse.output.map((row, i) => mean(row.map((p, k) => (p - mse.targets[i][k]) ** 2))));
     assertClose(mse.numbers.loss, expected, 1e-5, 'trained loss = MSE of the probabilities');
     const crossEntropy = mean(mse.output.map((row, i) => -Math.log(row[mse.targets[i].indexOf(1)])));
@@ -60,12 +71,21 @@ describe('claims: what each output activation and loss pair trains', () => {
   it('softmax + binaryCrossentropy trains binary cross-entropy on the softmax probabilities (0.64 for a uniform guess over 3 classes)', async () => {
     const s = await firstStep(classifier('softmax', 'binaryCrossentropy'));
     assert.strictEqual(s.fused, 'linear');
-    const bce = mean(s.output.map((row, i) => mean(row.map((p, k) => {
-      const t = s.targets[i][k];
-      return -(t * Math.log(clip(p)) + (1 - t) * Math.log(1 - clip(p)));
-    }))));
+    const bce = mean(
+      s.output.map((row, i) =>
+        mean(
+          row.map((p, k) => {
+            const t = s.targets[i][k];
+            return -(t * Math.log(clip(p)) + (1 - t) * Math.log(1 - clip(p)));
+          }),
+        ),
+      ),
+    );
     assertClose(s.numbers.loss, bce, 1e-5, 'trained loss = BCE of the probabilities');
-    const uniform = tf.tidy(() => batchLoss('binaryCrossentropy', 'linear', tf.tensor2d([[1, 0, 0]]), tf.tensor2d([[1 / 3, 1 / 3, 1 / 3]])).dataSync()[0]);
+    const uniform = tf.tidy(
+      () =>
+        batchLoss('binaryCrossentropy', 'linear', tf.tensor2d([[1, 0, 0]]), tf.tensor2d([[1 / 3, 1 / 3, 1 / 3]])).dataSync()[0],
+    );
     assertClose(uniform, 0.64, 0.005, 'uniform guess');
   });
 
@@ -74,10 +94,21 @@ describe('claims: what each output activation and loss pair trains', () => {
     assert.deepStrictEqual([Math.abs(g[0]), Math.abs(g[2])], [0, 0], `gradient on the other outputs: ${g}`);
     assert.ok(g[1] < -1, `the true class is pushed up: ${g[1]}`);
     const outside = lossGradient('categoricalCrossentropy', 'linear', [0, 1, 0], [0.3, -0.5, 0.2]);
-    assert.deepStrictEqual(outside.map((v) => Math.abs(v)), [0, 0, 0], 'a true-class output below 0 passes no gradient');
+    assert.deepStrictEqual(
+      outside.map((v) => Math.abs(v)),
+      [0, 0, 0],
+      'a true-class output below 0 passes no gradient',
+    );
     const dropped = lossGradient('categoricalCrossentropy', 'linear', [0, 1, 0], [0.3, 0, 0.2]);
-    assert.deepStrictEqual(dropped.map((v) => Math.abs(v)), [0, 0, 0], 'a true-class probability zeroed by dropout passes no gradient');
-    const clipped = tf.tidy(() => batchLoss('categoricalCrossentropy', 'linear', tf.tensor2d([[0, 1, 0]]), tf.tensor2d([[0.3, -0.5, 0.2]])).dataSync()[0]);
+    assert.deepStrictEqual(
+      dropped.map((v) => Math.abs(v)),
+      [0, 0, 0],
+      'a true-class probability zeroed by dropout passes no gradient',
+    );
+    const clipped = tf.tidy(
+      () =>
+        batchLoss('categoricalCrossentropy', 'linear', tf.tensor2d([[0, 1, 0]]), tf.tensor2d([[0.3, -0.5, 0.2]])).dataSync()[0],
+    );
     assertClose(clipped, -Math.log(EPS), 1e-3, 'a clipped true-class probability costs −ln 1e-7');
     const bce = lossGradient('binaryCrossentropy', 'linear', [1], [1.5]);
     assert.strictEqual(Math.abs(bce[0]), 0, 'binary cross-entropy: an output above 1 passes no gradient');
@@ -94,14 +125,15 @@ describe('claims: what each output activation and loss pair trains', () => {
 describe('claims: dropout after the output', () => {
   before(useBackend);
 
-  const withDropout = (rate: number): object => smallClassifier({
-    layers: [
-      { type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' },
-      { type: 'dense', units: 3, activation: 'softmax' },
-      ...(rate > 0 ? [{ type: 'dropout', rate }] : []),
-    ],
-    training: { epochs: 8, optimizer: { type: 'adam', learningRate: 0.02 } },
-  });
+  const withDropout = (rate: number): object =>
+    smallClassifier({
+      layers: [
+        { type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' },
+        { type: 'dense', units: 3, activation: 'softmax' },
+        ...(rate > 0 ? [{ type: 'dropout', rate }] : []),
+      ],
+      training: { epochs: 8, optimizer: { type: 'adam', learningRate: 0.02 } },
+    });
 
   it('the softmax is not fused, dropout zeroes probabilities: each zeroed true-class probability adds −ln 1e-7 ≈ 16 to the training loss', async () => {
     assert.strictEqual((await firstStep(withDropout(0.5))).fused, 'linear', 'a trailing dropout stops the fusion');

@@ -7,25 +7,26 @@ import * as path from 'path';
 import { assertClose, engineRun, firstStep, stepNorm, weightNorm } from './support/engineRuns';
 import { EXAMPLES, smallClassifier, useBackend } from './support/specs';
 
-const deep = (training: object): object => smallClassifier({
-  layers: [
-    { type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' },
-    { type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' },
-    { type: 'dense', units: 3, activation: 'softmax' },
-  ],
-  training: { epochs: 1, ...training },
-});
+const deep = (training: object): object =>
+  smallClassifier({
+    layers: [
+      { type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' },
+      { type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' },
+      { type: 'dense', units: 3, activation: 'softmax' },
+    ],
+    training: { epochs: 1, ...training },
+  });
 
 describe('claims: weight decay', () => {
   before(useBackend);
 
-  it('adds weightDecay·W to the kernels\' gradients only (= ½·wd·‖W‖²), and the reported loss leaves the penalty out', async () => {
+  it("adds weightDecay·W to the kernels' gradients only (= ½·wd·‖W‖²), and the reported loss leaves the penalty out", async () => {
     const lr = 0.1;
     const wd = 0.5;
     const plain = await firstStep(deep({ optimizer: { type: 'sgd', learningRate: lr } }));
     const decayed = await firstStep(deep({ optimizer: { type: 'sgd', learningRate: lr }, weightDecay: wd }));
     assert.strictEqual(decayed.numbers.loss, plain.numbers.loss, 'same loss: no wd·ΣW² term in it');
-    assert.strictEqual(decayed.numbers.globalGradNorm, plain.numbers.globalGradNorm, 'measured gradients are the data loss\'s');
+    assert.strictEqual(decayed.numbers.globalGradNorm, plain.numbers.globalGradNorm, "measured gradients are the data loss's");
     for (const [name, after] of decayed.after) {
       const before = decayed.before.get(name)!;
       const base = plain.after.get(name)!;
@@ -43,20 +44,31 @@ describe('claims: weight decay', () => {
 describe('claims: gradient clipping bounds the step with SGD only', () => {
   before(useBackend);
 
-  it('SGD: the clipped step is at most lr·clipNorm; Adam (clipNorm 0.001) and RMSprop (clipNorm 1, the fixes\' value): the first step stays as it was', async () => {
+  it("SGD: the clipped step is at most lr·clipNorm; Adam (clipNorm 0.001) and RMSprop (clipNorm 1, the fixes' value): the first step stays as it was", async () => {
     const lr = 0.5;
     const sgd = await firstStep(deep({ optimizer: { type: 'sgd', learningRate: lr }, clipNorm: 0.01 }));
     const sgdPlain = await firstStep(deep({ optimizer: { type: 'sgd', learningRate: lr } }));
     assert.ok(stepNorm(sgd) <= lr * 0.01 * (1 + 1e-4), `SGD clipped step ${stepNorm(sgd)} ≤ ${lr * 0.01}`);
     assert.ok(stepNorm(sgdPlain) > 20 * stepNorm(sgd), `unclipped SGD step ${stepNorm(sgdPlain)}`);
     // RMSprop adds its ε inside the square root, so a gradient clipped far below √ε (3e-4) does shrink its step.
-    for (const [type, clipNorm] of [['adam', 0.001], ['rmsprop', 1]] as const) {
+    for (const [type, clipNorm] of [
+      ['adam', 0.001],
+      ['rmsprop', 1],
+    ] as const) {
       const clipped = await firstStep(deep({ optimizer: { type, learningRate: lr }, clipNorm }));
       const plain = await firstStep(deep({ optimizer: { type, learningRate: lr } }));
-      assert.ok(plain.numbers.globalGradNorm! > 2 * clipNorm, `${type}: the gradient (${plain.numbers.globalGradNorm}) is clipped`);
+      assert.ok(
+        plain.numbers.globalGradNorm! > 2 * clipNorm,
+        `${type}: the gradient (${plain.numbers.globalGradNorm}) is clipped`,
+      );
       const ratio = (s: typeof plain): number => stepNorm(s, s.kernels) / weightNorm(s, s.kernels);
       assert.ok(stepNorm(clipped) > 10 * lr * clipNorm, `${type}: step ${stepNorm(clipped)} is not bounded by lr·clipNorm`);
-      assertClose(ratio(clipped) / ratio(plain), 1, 0.1, `${type}: first-step ‖ΔW‖/‖W‖ with and without clipping (${ratio(clipped)} vs ${ratio(plain)})`);
+      assertClose(
+        ratio(clipped) / ratio(plain),
+        1,
+        0.1,
+        `${type}: first-step ‖ΔW‖/‖W‖ with and without clipping (${ratio(clipped)} vs ${ratio(plain)})`,
+      );
     }
   });
 });
@@ -67,9 +79,11 @@ describe('claims: divergence.md', () => {
   /** Full-batch linear regression y = 2x with x = ±1: the loss mean((w·x − y)²) has curvature λ = 2 in w. */
   function quadratic(dir: string, optimizer: object): object {
     const file = path.join(dir, 'quadratic.csv');
-    if (!fs.existsSync(file)) fs.writeFileSync(file, ['x,y', ...Array.from({ length: 100 }, (_, i) => (i % 2 ? '1,2' : '-1,-2'))].join('\n'));
+    if (!fs.existsSync(file))
+      fs.writeFileSync(file, ['x,y', ...Array.from({ length: 100 }, (_, i) => (i % 2 ? '1,2' : '-1,-2'))].join('\n'));
     return {
-      name: 'quadratic', seed: 1,
+      name: 'quadratic',
+      seed: 1,
       data: { dataset: 'csv', path: file, label: 'y', task: 'regression', validationSplit: 0.2, standardize: false },
       model: { inputShape: [1], layers: [{ type: 'dense', units: 1, useBias: false, kernelInitializer: 'zeros' }] },
       training: { epochs: 200, batchSize: 80, loss: 'meanSquaredError', optimizer },
@@ -94,7 +108,9 @@ describe('claims: divergence.md', () => {
 
   it('the learning-rate fix divides by 100 from a first-step ‖ΔW‖/‖W‖ of about 95% (0.03·10^1.5), by 10 below', async () => {
     const sine = (optimizer: object): object => ({
-      name: 'sine', seed: 1, data: { dataset: 'sine', samples: 500, noise: 0.1, validationSplit: 0.2 },
+      name: 'sine',
+      seed: 1,
+      data: { dataset: 'sine', samples: 500, noise: 0.1, validationSplit: 0.2 },
       model: { inputShape: [1], layers: [{ type: 'dense', units: 1 }] },
       training: { epochs: 3, batchSize: 32, loss: 'meanSquaredError', optimizer },
     });

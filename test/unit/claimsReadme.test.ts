@@ -9,7 +9,9 @@ import { EXAMPLES, REPO, useBackend } from './support/specs';
 const README = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
 
 function example(name: string, epochs: number): object {
-  const spec = parse(fs.readFileSync(path.join(EXAMPLES, `${name}.gradscope.json`), 'utf8')) as { training: Record<string, unknown> };
+  const spec = parse(fs.readFileSync(path.join(EXAMPLES, `${name}.gradscope.json`), 'utf8')) as {
+    training: Record<string, unknown>;
+  };
   spec.training.epochs = epochs;
   return spec;
 }
@@ -18,7 +20,9 @@ describe('claims: the README about the examples', () => {
   before(useBackend);
 
   it('deep-sigmoid: 13 sigmoid layers and a softmax output; first-layer gradient ≈1e-8, ≈1 at the output (eight orders of magnitude)', async () => {
-    assert.ok(README.includes('13 sigmoid layers and a softmax output: the first layers\' gradients vanish (≈1e-8 vs ≈1 at the output)'));
+    assert.ok(
+      README.includes("13 sigmoid layers and a softmax output: the first layers' gradients vanish (≈1e-8 vs ≈1 at the output)"),
+    );
     assert.ok(README.includes('a network of 13 sigmoid layers and a softmax output'));
     assert.ok(README.includes('about eight orders of magnitude smaller'));
     const run = await engineRun(example('deep-sigmoid', 1));
@@ -38,10 +42,17 @@ describe('claims: the README about the examples', () => {
   });
 
   it('exploding-init: gradient norms of about 1e9 in every layer at the first step, NaN at the second, status diverged', async () => {
-    assert.ok(README.includes('gradient norms of about 1e9 in every layer at the first step, NaN at the second; the run stops with status `diverged`'));
+    assert.ok(
+      README.includes(
+        'gradient norms of about 1e9 in every layer at the first step, NaN at the second; the run stops with status `diverged`',
+      ),
+    );
     const run = await engineRun(example('exploding-init', 10));
     const first = run.steps[0];
-    assert.ok(first.layers!.every((l) => l.gradNorm > 10 ** 8.5 && l.gradNorm < 10 ** 10.5), first.layers!.map((l) => l.gradNorm).join(', '));
+    assert.ok(
+      first.layers!.every((l) => l.gradNorm > 10 ** 8.5 && l.gradNorm < 10 ** 10.5),
+      first.layers!.map((l) => l.gradNorm).join(', '),
+    );
     assert.ok(first.globalGradNorm! >= 1e9);
     assert.strictEqual(run.steps.length, 2);
     assert.ok(run.steps[1].nonFinite);

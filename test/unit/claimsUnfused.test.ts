@@ -8,9 +8,16 @@ import { smallClassifier, useBackend } from './support/specs';
 const EPS = 1e-7;
 const clip = (p: number): number => Math.min(1 - EPS, Math.max(EPS, p));
 
-function classifier(activation: ActivationName, loss: LossName, optimizer: object = { type: 'adam', learningRate: 0.01 }): object {
+function classifier(
+  activation: ActivationName,
+  loss: LossName,
+  optimizer: object = { type: 'adam', learningRate: 0.01 },
+): object {
   return smallClassifier({
-    layers: [{ type: 'dense', units: 16, activation: 'relu', kernelInitializer: 'heNormal' }, { type: 'dense', units: 3, activation }],
+    layers: [
+      { type: 'dense', units: 16, activation: 'relu', kernelInitializer: 'heNormal' },
+      { type: 'dense', units: 3, activation },
+    ],
     training: { loss, epochs: 2, optimizer },
   });
 }
@@ -18,10 +25,13 @@ function classifier(activation: ActivationName, loss: LossName, optimizer: objec
 describe('claims: unfused output activations train the loss as written', () => {
   before(useBackend);
 
-  it('sigmoid + categoricalCrossentropy: −ln p of the true output only; the first SGD step raises every output\'s bias (nothing pushes the wrong classes down)', async () => {
+  it("sigmoid + categoricalCrossentropy: −ln p of the true output only; the first SGD step raises every output's bias (nothing pushes the wrong classes down)", async () => {
     const s = await firstStep(classifier('sigmoid', 'categoricalCrossentropy', { type: 'sgd', learningRate: 0.1 }));
     assert.strictEqual(s.fused, 'linear');
-    assert.ok(s.output.every((row) => row.every((p) => p > 0 && p < 1)), 'the output is sigmoid probabilities');
+    assert.ok(
+      s.output.every((row) => row.every((p) => p > 0 && p < 1)),
+      'the output is sigmoid probabilities',
+    );
     const ce = mean(s.output.map((row, i) => -Math.log(clip(row[s.targets[i].indexOf(1)]))));
     assertClose(s.numbers.loss, ce, 1e-5, 'trained loss = −ln p(true class) on the sigmoid outputs');
     const biasName = [...s.before.keys()].find((n) => n.includes('dense_2') && n.includes('bias'))!;
@@ -42,6 +52,9 @@ describe('claims: unfused output activations train the loss as written', () => {
     assert.strictEqual(s.fused, 'linear');
     const ce = mean(s.output.map((row, i) => -Math.log(clip(row[s.targets[i].indexOf(1)]))));
     assertClose(s.numbers.loss, ce, 1e-4, 'trained loss = clipped cross-entropy of the ReLU outputs');
-    assert.ok(s.output.some((row, i) => row[s.targets[i].indexOf(1)] <= 0), 'some true-class outputs are 0: they cost −ln 1e-7 and pass no gradient');
+    assert.ok(
+      s.output.some((row, i) => row[s.targets[i].indexOf(1)] <= 0),
+      'some true-class outputs are 0: they cost −ln 1e-7 and pass no gradient',
+    );
   });
 });

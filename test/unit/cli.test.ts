@@ -44,7 +44,10 @@ describe('gradscope CLI', () => {
   it('check: exit 1 with `file:line:col: error: message [code]` for each problem', () => {
     const dir = tmp();
     const file = path.join(dir, 'bad.gradscope.json');
-    fs.writeFileSync(file, '{\n  "data": { "dataset": "spiral" },\n  "model": {\n    "inputShape": [2],\n    "layers": [\n      { "type": "dens", "units": 3 }\n    ]\n  }\n}\n');
+    fs.writeFileSync(
+      file,
+      '{\n  "data": { "dataset": "spiral" },\n  "model": {\n    "inputShape": [2],\n    "layers": [\n      { "type": "dens", "units": 3 }\n    ]\n  }\n}\n',
+    );
     const r = gradscope('check', file);
     assert.strictEqual(r.code, 1);
     assert.strictEqual(r.stdout, '');
@@ -81,7 +84,10 @@ describe('gradscope CLI', () => {
   it('train --json: one event per line on stdout; the deep sigmoid net’s first layer gets orders of magnitude less gradient', () => {
     const r = gradscope('train', path.join(EXAMPLES, 'deep-sigmoid.gradscope.json'), '--json', '--epochs', '2', '--out', tmp());
     assert.strictEqual(r.code, 0, r.stderr);
-    const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as TrainingEvent);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as TrainingEvent);
     assert.strictEqual(events[0].type, 'run-start');
     assert.strictEqual(events[events.length - 1].type, 'run-end');
     const steps = events.filter((e): e is StepEvent => e.type === 'step');
@@ -96,7 +102,10 @@ describe('gradscope CLI', () => {
   it('train: a diverging run exits 3', () => {
     const r = gradscope('train', path.join(EXAMPLES, 'exploding-init.gradscope.json'), '--json', '--out', tmp());
     assert.strictEqual(r.code, 3);
-    const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as TrainingEvent);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as TrainingEvent);
     const end = events[events.length - 1];
     assert.ok(end.type === 'run-end' && end.status === 'diverged');
     assert.ok(events.some((e) => e.type === 'diagnostic' && e.code === 'non-finite'));
@@ -109,11 +118,14 @@ describe('gradscope CLI', () => {
     assert.match(r.stdout, /layer\s+kind\s+activation\s+spec entry\s+grad norm/);
     assert.match(r.stdout, /dense_1\s+dense\s+linear\s+\/model\/layers\/0\/layers\/0 #0/);
     const shown = path.relative(REPO, out).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    assert.match(r.stdout, new RegExp(`^run completed after 2 epochs, \\d+ steps.*: ${shown}${path.sep === '/' ? '/' : '\\\\'}\\S+$`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(`^run completed after 2 epochs, \\d+ steps.*: ${shown}${path.sep === '/' ? '/' : '\\\\'}\\S+$`, 'm'),
+    );
     assert.match(r.stderr, /epoch 2\/2: loss \d/);
   });
 
-  it('an unknown option is named with the closest one, exit 2, without parseArgs\'s raw text', () => {
+  it("an unknown option is named with the closest one, exit 2, without parseArgs's raw text", () => {
     const spec = path.join(EXAMPLES, 'healthy-spiral.gradscope.json');
     const r = gradscope('train', spec, '--epoch', '3');
     assert.strictEqual(r.code, EXIT.usage);
@@ -127,19 +139,30 @@ describe('gradscope CLI', () => {
     assert.match(missing.stderr, /option --epochs needs a value/);
   });
 
-  it('--version prints the package version; --help per command lists that command\'s options', () => {
+  it("--version prints the package version; --help per command lists that command's options", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
     const v = gradscope('--version');
     assert.strictEqual(v.code, 0);
     assert.strictEqual(v.stdout, `gradscope ${pkg.version}\n`);
     const general = gradscope('--help');
     assert.strictEqual(general.code, 0);
-    for (const command of ['train', 'check', 'fix']) assert.match(general.stdout, new RegExp(`^  gradscope ${command} <spec>`, 'm'));
+    for (const command of ['train', 'check', 'fix'])
+      assert.match(general.stdout, new RegExp(`^  gradscope ${command} <spec>`, 'm'));
     const train = gradscope('train', '--help');
     assert.strictEqual(train.code, 0);
     assert.match(train.stdout, /^usage: gradscope train <spec>/);
-    for (const option of ['--json', '--out DIR', '--epochs N', '--seed N', '--measure-every N', '--backend wasm|cpu|tensorflow']) {
-      assert.ok(train.stdout.split('\n').some((line) => line.startsWith(`  ${option}  `)), `${option} is explained:\n${train.stdout}`);
+    for (const option of [
+      '--json',
+      '--out DIR',
+      '--epochs N',
+      '--seed N',
+      '--measure-every N',
+      '--backend wasm|cpu|tensorflow',
+    ]) {
+      assert.ok(
+        train.stdout.split('\n').some((line) => line.startsWith(`  ${option}  `)),
+        `${option} is explained:\n${train.stdout}`,
+      );
     }
     assert.doesNotMatch(train.stdout, /--write|--code/);
     const fix = gradscope('fix', '--help');
@@ -149,7 +172,16 @@ describe('gradscope CLI', () => {
 
   it('--backend tensorflow without @tensorflow/tfjs-node: one line saying how to install it, exit 2, no run', () => {
     const out = tmp();
-    const r = gradscope('train', path.join(EXAMPLES, 'healthy-spiral.gradscope.json'), '--backend', 'tensorflow', '--epochs', '1', '--out', out);
+    const r = gradscope(
+      'train',
+      path.join(EXAMPLES, 'healthy-spiral.gradscope.json'),
+      '--backend',
+      'tensorflow',
+      '--epochs',
+      '1',
+      '--out',
+      out,
+    );
     if (tfjsNodeInstalled()) {
       // Where it is installed, the same command trains on it.
       assert.strictEqual(r.code, 0, r.stderr);
@@ -168,7 +200,10 @@ describe('gradscope CLI', () => {
     const sub = path.join(cwd, 'specs');
     fs.mkdirSync(sub);
     const bad = path.join(sub, 'bad.gradscope.json');
-    fs.writeFileSync(bad, '{\n  "data": { "dataset": "spiral" },\n  "model": { "inputShape": [2], "layers": [ { "type": "dens", "units": 3 } ] }\n}\n');
+    fs.writeFileSync(
+      bad,
+      '{\n  "data": { "dataset": "spiral" },\n  "model": { "inputShape": [2], "layers": [ { "type": "dens", "units": 3 } ] }\n}\n',
+    );
     const good = path.join(sub, 'good.gradscope.json');
     fs.copyFileSync(path.join(EXAMPLES, 'healthy-spiral.gradscope.json'), good);
     const p = (...parts: string[]): string => path.join(...parts);
@@ -192,8 +227,20 @@ describe('gradscope CLI', () => {
     const table = readme.slice(readme.indexOf('| exit code | meaning |'));
     const lines = table.split('\n').slice(2);
     const end = lines.findIndex((l) => !l.startsWith('|'));
-    const rows = lines.slice(0, end < 0 ? lines.length : end).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
-    assert.deepStrictEqual(rows, EXIT_MEANINGS.map(([code, meaning]) => [String(code), meaning]));
-    assert.deepStrictEqual([...new Set(EXIT_MEANINGS.map(([code]) => code))].sort((a, b) => a - b), Object.values(EXIT).sort((a, b) => a - b), 'every code has one meaning');
+    const rows = lines.slice(0, end < 0 ? lines.length : end).map((l) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
+    assert.deepStrictEqual(
+      rows,
+      EXIT_MEANINGS.map(([code, meaning]) => [String(code), meaning]),
+    );
+    assert.deepStrictEqual(
+      [...new Set(EXIT_MEANINGS.map(([code]) => code))].sort((a, b) => a - b),
+      Object.values(EXIT).sort((a, b) => a - b),
+      'every code has one meaning',
+    );
   });
 });

@@ -6,7 +6,13 @@ import { fixed, ProgressBar } from '../../src/cli/progress';
 
 function terminal(): { stream: NodeJS.WriteStream; text: () => string } {
   let text = '';
-  const stream = { isTTY: true, write: (chunk: string): boolean => { text += chunk; return true; } } as unknown as NodeJS.WriteStream;
+  const stream = {
+    isTTY: true,
+    write: (chunk: string): boolean => {
+      text += chunk;
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
   return { stream, text: () => text };
 }
 
@@ -14,12 +20,32 @@ describe('CLI progress', () => {
   it('prints a step and an epoch whose losses arrived as null (NaN over JSON)', () => {
     const t = terminal();
     const bar = new ProgressBar(t.stream);
-    bar.start({ specName: 's', epochs: 2, stepsPerEpoch: 10, trainSamples: 100, validationSamples: 20, totalParams: 5, backend: 'wasm' } as RunStartEvent);
+    bar.start({
+      specName: 's',
+      epochs: 2,
+      stepsPerEpoch: 10,
+      trainSamples: 100,
+      validationSamples: 20,
+      totalParams: 5,
+      backend: 'wasm',
+    } as RunStartEvent);
     const step = JSON.parse(JSON.stringify({ type: 'step', step: 3, epoch: 0, loss: NaN, lr: 0.1 })) as StepEvent;
     assert.strictEqual(step.loss, null);
     bar.step(step); // the first step draws (later ones at most every 100 ms)
     assert.match(t.text(), /epoch 1\/2 .* loss non-finite$/);
-    const epoch = JSON.parse(JSON.stringify({ type: 'epoch', epoch: 0, loss: NaN, valLoss: Infinity, acc: 0.5, valAcc: NaN, lr: 0.1, durationMs: 1, samplesPerSec: 1 })) as EpochEvent;
+    const epoch = JSON.parse(
+      JSON.stringify({
+        type: 'epoch',
+        epoch: 0,
+        loss: NaN,
+        valLoss: Infinity,
+        acc: 0.5,
+        valAcc: NaN,
+        lr: 0.1,
+        durationMs: 1,
+        samplesPerSec: 1,
+      }),
+    ) as EpochEvent;
     bar.epoch(epoch);
     assert.match(t.text(), /epoch 1\/2: loss non-finite val_loss non-finite acc 0\.500 val_acc non-finite/);
   });

@@ -17,7 +17,14 @@ const BIN = path.join(REPO, 'bin', 'gradscope.js');
 const LONG_SPEC = {
   seed: 1,
   data: { dataset: 'spiral', samples: 2000 },
-  model: { inputShape: [2], layers: [{ type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }] },
+  model: {
+    inputShape: [2],
+    layers: [
+      { type: 'dense', units: 64, activation: 'relu' },
+      { type: 'dense', units: 64, activation: 'relu' },
+      { type: 'dense', units: 3, activation: 'softmax' },
+    ],
+  },
   training: { epochs: 500, batchSize: 16 },
 };
 
@@ -42,11 +49,19 @@ function launch(command: string, args: string[], cwd = REPO): Cli {
   const waiters: Array<{ pattern: RegExp; resolve: () => void; reject: (e: Error) => void }> = [];
   const check = (): void => {
     for (const w of [...waiters]) {
-      if (w.pattern.test(err)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+      if (w.pattern.test(err)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
     }
   };
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); check(); });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+    check();
+  });
   const exited = new Promise<number>((resolve) => {
     child.on('close', (code, signal) => {
       how = signal ? `signal ${signal}` : `exit ${code}`;
@@ -55,8 +70,16 @@ function launch(command: string, args: string[], cwd = REPO): Cli {
     });
   });
   return {
-    child, stdout: () => out, stderr: () => err, exited, how: () => how,
-    waitFor: (pattern) => new Promise<void>((resolve, reject) => { waiters.push({ pattern, resolve, reject }); check(); }),
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    how: () => how,
+    waitFor: (pattern) =>
+      new Promise<void>((resolve, reject) => {
+        waiters.push({ pattern, resolve, reject });
+        check();
+      }),
   };
 }
 
@@ -135,7 +158,9 @@ describe('gradscope train: Ctrl-C and SIGTERM', () => {
     await cli.waitFor(/stopping after the current step/);
     // The user presses Ctrl-C again until the CLI reacts (a repeat within a moment counts as the same press).
     let exited = false;
-    void cli.exited.then(() => { exited = true; });
+    void cli.exited.then(() => {
+      exited = true;
+    });
     const again = setInterval(() => {
       try {
         if (!exited && !/stopping at once/.test(cli.stderr())) process.kill(-cli.child.pid!, 'SIGINT');
@@ -153,7 +178,11 @@ describe('gradscope train: Ctrl-C and SIGTERM', () => {
     } finally {
       clearInterval(again);
       if (!engineGone) {
-        try { process.kill(engine, 'SIGKILL'); } catch { /* already gone */ } // never leave a frozen engine behind
+        try {
+          process.kill(engine, 'SIGKILL');
+        } catch {
+          /* already gone */
+        } // never leave a frozen engine behind
       }
     }
     assert.match(cli.stderr(), /stopping at once/);

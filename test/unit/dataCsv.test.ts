@@ -58,7 +58,10 @@ describe('data/csv', () => {
     assert.equal(ds.train.count, 24);
     assert.equal(ds.validation.count, 6);
     const names = ['setosa', 'versicolor', 'virginica'];
-    assert.deepEqual(rowsOf(ds), fileRows('flowers.csv', 'species', (l) => names.indexOf(l)));
+    assert.deepEqual(
+      rowsOf(ds),
+      fileRows('flowers.csv', 'species', (l) => names.indexOf(l)),
+    );
     assert.match(ds.description, /^csv flowers\.csv: 24 train \/ 6 validation, 2 features, 3 classes/);
     assert.match(ds.description, /0=setosa, 1=versicolor, 2=virginica/);
   });
@@ -68,7 +71,10 @@ describe('data/csv', () => {
     assert.deepEqual(describeDataset(spec), { task: 'classification', inputShape: [2], classes: 3 });
     const ds = loadDataset(spec, 2);
     // Labels 2, 9, 10 become 0, 1, 2 (not the text order 10, 2, 9).
-    assert.deepEqual(rowsOf(ds), fileRows('numeric-labels.csv', 'digit', (l) => [2, 9, 10].indexOf(Number(l))));
+    assert.deepEqual(
+      rowsOf(ds),
+      fileRows('numeric-labels.csv', 'digit', (l) => [2, 9, 10].indexOf(Number(l))),
+    );
   });
 
   it('treats many distinct numeric labels as regression targets', () => {

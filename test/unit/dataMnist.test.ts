@@ -65,7 +65,10 @@ describe('data/mnist', function () {
     assert.equal(ds.validation.count, 100);
     assert.equal(ds.train.x.length, 400 * 784);
     assert.deepEqual(classCounts([ds.train, ds.validation]), new Array(10).fill(50));
-    assert.ok(classCounts([ds.validation]).every((c) => c > 0), 'a digit is missing from validation');
+    assert.ok(
+      classCounts([ds.validation]).every((c) => c > 0),
+      'a digit is missing from validation',
+    );
     let min = Infinity;
     let max = -Infinity;
     for (const v of ds.train.x) {
@@ -116,7 +119,10 @@ describe('data/mnist', function () {
     assert.deepEqual(balancedQuotas([3, 4, 5], 12, rng), [3, 4, 5]);
     assert.deepEqual(balancedQuotas([3, 4, 5], 20, rng), [3, 4, 5]);
     const odd = balancedQuotas(new Array<number>(10).fill(1000), 1005, rng);
-    assert.equal(odd.reduce((a, b) => a + b, 0), 1005);
+    assert.equal(
+      odd.reduce((a, b) => a + b, 0),
+      1005,
+    );
     assert.ok(odd.every((c) => c === 100 || c === 101));
   });
 });

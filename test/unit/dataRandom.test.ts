@@ -43,7 +43,10 @@ describe('data/random', () => {
 
   it('shuffles into a seeded permutation', () => {
     const a = shuffledIndices(100, createRng(5));
-    assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      [...a].sort((x, y) => x - y),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     assert.deepEqual(a, shuffledIndices(100, createRng(5)));
     assert.notDeepEqual(a, shuffledIndices(100, createRng(6)));
     assert.deepEqual(shuffledIndices(0, createRng(5)).length, 0);

@@ -128,7 +128,10 @@ describe('data/synthetic datasets', () => {
         const w = std.inputShape[0];
         featureMeans(std.train, w).forEach((m) => assert.ok(Math.abs(m) < 1e-5, `train mean ${m}`));
         featureStds(std.train, w).forEach((s) => assert.ok(Math.abs(s - 1) < 1e-4, `train std ${s}`));
-        assert.ok(featureMeans(std.validation, w).some((m) => Math.abs(m) > 1e-4), 'validation mean exactly 0');
+        assert.ok(
+          featureMeans(std.validation, w).some((m) => Math.abs(m) > 1e-4),
+          'validation mean exactly 0',
+        );
         // The validation split is rescaled by the raw training split's mean and std.
         const mean = featureMeans(raw.train, w);
         const sd = featureStds(raw.train, w);
@@ -172,7 +175,10 @@ describe('data/synthetic datasets', () => {
     const ds = loadDataset(spec({ dataset: 'blobs', features: 5, classes: 4, noise: 0, standardize: false }), 6);
     assert.deepEqual(ds.inputShape, [5]);
     assert.equal(ds.train.x.length, ds.train.count * 5);
-    assert.ok(ds.train.x.every((v) => Math.abs(v) < 10 + 6), 'points far outside the center box');
+    assert.ok(
+      ds.train.x.every((v) => Math.abs(v) < 10 + 6),
+      'points far outside the center box',
+    );
     assert.ok(nearestNeighbourAccuracy(ds) > 0.95);
   });
 

@@ -13,8 +13,12 @@ import { useBackend } from './support/specs';
 /** A detector whose every call throws, counting the calls. */
 function throwing(code: Detector['code']): Detector & { calls: number } {
   const d = {
-    code, calls: 0,
-    onStep(): DiagnosticEvent | undefined { d.calls++; throw new Error('index out of range'); },
+    code,
+    calls: 0,
+    onStep(): DiagnosticEvent | undefined {
+      d.calls++;
+      throw new Error('index out of range');
+    },
   };
   return d;
 }
@@ -27,15 +31,23 @@ describe('diagnoser', () => {
     const stream = makeStream(spec, 31, { loss: (i, r) => (i === 30 ? NaN : healthyLoss()(i, r)), nonFinite: (i) => i === 30 });
     const broken = throwing('dead-relu');
     const logs = engineLog();
-    const d = createDiagnoser(spec, stream.start, resolveThresholds({}, spec.monitor), { log: logs.log, detectors: [broken, createNonFinite()] });
+    const d = createDiagnoser(spec, stream.start, resolveThresholds({}, spec.monitor), {
+      log: logs.log,
+      detectors: [broken, createNonFinite()],
+    });
     const found: DiagnosticEvent[] = [];
     for (const e of stream.events) if (e.type === 'step') found.push(...d.step(e));
 
-    assert.deepStrictEqual(engineErrors(logs.events).map((e) => e.message), [
-      'diagnosis: the dead-relu detector failed at step 0 and is off for the rest of this run: index out of range',
-    ]);
+    assert.deepStrictEqual(
+      engineErrors(logs.events).map((e) => e.message),
+      ['diagnosis: the dead-relu detector failed at step 0 and is off for the rest of this run: index out of range'],
+    );
     assert.strictEqual(broken.calls, 1, 'switched off after its first failure');
-    assert.deepStrictEqual(found.map((f) => f.code), ['non-finite'], 'the other detectors still report');
+    assert.deepStrictEqual(
+      found.map((f) => f.code),
+      ['non-finite'],
+      'the other detectors still report',
+    );
   });
 
   it('says so when it cannot start, and lets training go on undiagnosed', () => {

@@ -5,7 +5,17 @@ import type { EpochEvent } from '../../src/shared/engineProtocol';
 import { DEFAULT_THRESHOLDS, resolveThresholds } from '../../src/training/diagnosis/defaults';
 import { RUNTIME_CODES } from '../../src/training/diagnosis/types';
 import { useBackend } from './support/specs';
-import { chance, codes, diagnose, healthyLoss, makeStream, MIXED_SPEC, mixedSpec, stuckLoss, type Found } from './diagnosisFixtures.test';
+import {
+  chance,
+  codes,
+  diagnose,
+  healthyLoss,
+  makeStream,
+  MIXED_SPEC,
+  mixedSpec,
+  stuckLoss,
+  type Found,
+} from './diagnosisFixtures.test';
 
 const only = (found: Found[], code: string): Found[] => found.filter((f) => f.diagnostic.code === code);
 
@@ -27,20 +37,25 @@ describe('diagnosis detectors (synthetic streams)', () => {
 
     it('says nothing about a noisy but fine run: batch noise, loss spikes, some dead units, some saturation', () => {
       const spec = mixedSpec();
-      const stream = makeStream(spec, 400, {
-        loss: (i, r) => healthyLoss(0.25)(i, r) * (r() < 0.03 ? 3 : 1),
-        layer: (i, l, base, r) => ({
-          updateRatio: base.updateRatio * (0.3 + 2.7 * r()),
-          ...(base.deadUnits !== undefined ? { deadUnits: Math.floor(r() * 5) } : {}),
-          ...(base.saturation !== undefined ? { saturation: 0.35 * r() } : {}),
-        }),
-      }, (epoch, train) => ({ valLoss: train * (1.1 + 0.15 * Math.sin(epoch * 2.3)) }));
+      const stream = makeStream(
+        spec,
+        400,
+        {
+          loss: (i, r) => healthyLoss(0.25)(i, r) * (r() < 0.03 ? 3 : 1),
+          layer: (i, l, base, r) => ({
+            updateRatio: base.updateRatio * (0.3 + 2.7 * r()),
+            ...(base.deadUnits !== undefined ? { deadUnits: Math.floor(r() * 5) } : {}),
+            ...(base.saturation !== undefined ? { saturation: 0.35 * r() } : {}),
+          }),
+        },
+        (epoch, train) => ({ valLoss: train * (1.1 + 0.15 * Math.sin(epoch * 2.3)) }),
+      );
       assert.deepStrictEqual(codes(diagnose(spec, stream)), []);
     });
 
     it('says nothing about a plateau taken with healthy step sizes (a saddle, not a learning-rate problem)', () => {
       const spec = mixedSpec();
-      const stream = makeStream(spec, 200, { loss: (i, r) => chance() * (1 - 0.002 * i / 20) * (1 + 0.03 * (2 * r() - 1)) });
+      const stream = makeStream(spec, 200, { loss: (i, r) => chance() * (1 - (0.002 * i) / 20) * (1 + 0.03 * (2 * r() - 1)) });
       assert.deepStrictEqual(codes(diagnose(spec, stream)), []);
     });
   });
@@ -55,7 +70,11 @@ describe('diagnosis detectors (synthetic streams)', () => {
       assert.strictEqual(d.step, DEFAULT_THRESHOLDS.window - 1);
       assert.strictEqual(d.layer, 'dense_1');
       assert.strictEqual(d.specPath, '/model/layers/0');
-      assert.deepStrictEqual(d.layers, ['dense_1', 'dense_2', 'dense_3'], 'dense_4 gets 1e-2 of the output layer\'s gradient: not involved');
+      assert.deepStrictEqual(
+        d.layers,
+        ['dense_1', 'dense_2', 'dense_3'],
+        "dense_4 gets 1e-2 of the output layer's gradient: not involved",
+      );
       assert.strictEqual(d.severity, 'warning');
       assert.ok((d.evidence.ratio as number) < 1e-3 && (d.evidence.firstGradNorm as number) < 1e-4);
       assert.doesNotMatch(d.message, /\n/);
@@ -66,13 +85,19 @@ describe('diagnosis detectors (synthetic streams)', () => {
 
     it('does not fire on fewer vanishing steps than the window agreement needs', () => {
       const spec = mixedSpec();
-      const stream = makeStream(spec, 300, { loss: stuckLoss, layer: (i, l) => (l.isKernel && i % 20 < 15 ? vanishingLayer(l) : {}) });
+      const stream = makeStream(spec, 300, {
+        loss: stuckLoss,
+        layer: (i, l) => (l.isKernel && i % 20 < 15 ? vanishingLayer(l) : {}),
+      });
       assert.deepStrictEqual(only(diagnose(spec, stream), 'vanishing-gradient'), []);
     });
 
     it('stays silent once the model learns well (AUTOTRAINER judges only runs that miss their target)', () => {
       const spec = mixedSpec();
-      const stream = makeStream(spec, 400, { loss: healthyLoss(), layer: (i, l) => (l.isKernel && i >= 250 ? vanishingLayer(l) : {}) });
+      const stream = makeStream(spec, 400, {
+        loss: healthyLoss(),
+        layer: (i, l) => (l.isKernel && i >= 250 ? vanishingLayer(l) : {}),
+      });
       assert.deepStrictEqual(codes(diagnose(spec, stream)), []);
     });
 
@@ -80,7 +105,8 @@ describe('diagnosis detectors (synthetic streams)', () => {
       const spec = mixedSpec();
       const stream = makeStream(spec, 200, {
         loss: stuckLoss,
-        layer: (i, l) => (l.index === 1 ? { deadUnits: 16, gradNorm: 0, updateRatio: 0 } : l.index === 0 ? { gradNorm: 0, updateRatio: 0 } : {}),
+        layer: (i, l) =>
+          l.index === 1 ? { deadUnits: 16, gradNorm: 0, updateRatio: 0 } : l.index === 0 ? { gradNorm: 0, updateRatio: 0 } : {},
       });
       assert.deepStrictEqual(codes(diagnose(spec, stream)), ['dead-relu']);
     });
@@ -101,7 +127,10 @@ describe('diagnosis detectors (synthetic streams)', () => {
   describe('exploding-gradient', () => {
     it('fires when updates exceed the weights on 3 consecutive measured steps, naming the layer with the largest update', () => {
       const spec = mixedSpec();
-      const stream = makeStream(spec, 100, { loss: healthyLoss(), layer: (i, l) => (i >= 10 && l.index === 2 ? { updateRatio: 5, gradNorm: 800 } : {}) });
+      const stream = makeStream(spec, 100, {
+        loss: healthyLoss(),
+        layer: (i, l) => (i >= 10 && l.index === 2 ? { updateRatio: 5, gradNorm: 800 } : {}),
+      });
       const found = diagnose(spec, stream);
       assert.deepStrictEqual(codes(found), ['exploding-gradient']);
       assert.strictEqual(found[0].diagnostic.step, 12);
@@ -111,7 +140,10 @@ describe('diagnosis detectors (synthetic streams)', () => {
 
     it('does not fire on two huge steps in a row', () => {
       const spec = mixedSpec();
-      const stream = makeStream(spec, 100, { loss: healthyLoss(), layer: (i) => (i === 10 || i === 11 || i === 30 ? { updateRatio: 5 } : {}) });
+      const stream = makeStream(spec, 100, {
+        loss: healthyLoss(),
+        layer: (i) => (i === 10 || i === 11 || i === 30 ? { updateRatio: 5 } : {}),
+      });
       assert.deepStrictEqual(codes(diagnose(spec, stream)), []);
     });
 
@@ -124,16 +156,23 @@ describe('diagnosis detectors (synthetic streams)', () => {
     });
 
     it('fires at the third step when an untrained classifier drawn with σ = 2 starts at 50× chance-level loss', () => {
-      const layers = MIXED_SPEC.model.layers.map((l, i) => (i === 0 ? { ...l, kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 2 } } : l));
+      const layers = MIXED_SPEC.model.layers.map((l, i) =>
+        i === 0 ? { ...l, kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 2 } } : l,
+      );
       const spec = mixedSpec({ model: { ...MIXED_SPEC.model, layers } });
       const loss = (i: number, r: () => number): number => (i < 5 ? 60 : healthyLoss()(i, r));
       const found = only(diagnose(spec, makeStream(spec, 60, { loss })), 'exploding-gradient');
       assert.strictEqual(found[0]?.diagnostic.step, 2);
       assert.strictEqual(found[0].diagnostic.evidence.rule, 'initial-loss');
-      assert.deepStrictEqual(found[0].diagnostic.fixes![0].patch, [{ op: 'add', path: '/model/layers/0/kernelInitializer', value: 'heNormal' }]);
+      assert.deepStrictEqual(found[0].diagnostic.fixes![0].patch, [
+        { op: 'add', path: '/model/layers/0/kernelInitializer', value: 'heNormal' },
+      ]);
       const plain = mixedSpec();
-      assert.deepStrictEqual(only(diagnose(plain, makeStream(plain, 60, { loss })), 'exploding-gradient'), [],
-        'standard initialisers that start high (e.g. un-normalised residual stacks) recover: not judged at the start');
+      assert.deepStrictEqual(
+        only(diagnose(plain, makeStream(plain, 60, { loss })), 'exploding-gradient'),
+        [],
+        'standard initialisers that start high (e.g. un-normalised residual stacks) recover: not judged at the start',
+      );
     });
   });
 
@@ -180,7 +219,10 @@ describe('diagnosis detectors (synthetic streams)', () => {
 
     it('does not fire when the layer recovers on a step of each window (dead means dead on every batch)', () => {
       const spec = mixedSpec();
-      const stream = makeStream(spec, 300, { loss: stuckLoss, layer: (i, l) => (l.index === 1 ? { deadUnits: i % 15 === 0 ? 6 : 14 } : {}) });
+      const stream = makeStream(spec, 300, {
+        loss: stuckLoss,
+        layer: (i, l) => (l.index === 1 ? { deadUnits: i % 15 === 0 ? 6 : 14 } : {}),
+      });
       assert.deepStrictEqual(only(diagnose(spec, stream), 'dead-relu'), []);
     });
 
@@ -204,7 +246,10 @@ describe('diagnosis detectors (synthetic streams)', () => {
       assert.deepStrictEqual(codes(found), ['saturated-activation']);
       assert.strictEqual(found[0].diagnostic.layer, 'dense_3');
       assert.match(found[0].diagnostic.message, /85% of dense_3's tanh outputs/);
-      assert.match(found[0].diagnostic.fixes![0].title, /relu with heNormal initialization instead of tanh in 1 layer \(\/model\/layers\/2\)/);
+      assert.match(
+        found[0].diagnostic.fixes![0].title,
+        /relu with heNormal initialization instead of tanh in 1 layer \(\/model\/layers\/2\)/,
+      );
     });
 
     it('leaves a saturated layer alone while the model learns well', () => {
@@ -217,7 +262,9 @@ describe('diagnosis detectors (synthetic streams)', () => {
   describe('divergence', () => {
     it('fires a few steps into a geometric climb of the loss', () => {
       const spec = mixedSpec();
-      const stream = makeStream(spec, 60, { loss: (i, r) => (i < 30 ? healthyLoss()(i, r) : healthyLoss()(30, r) * 1.6 ** (i - 30)) });
+      const stream = makeStream(spec, 60, {
+        loss: (i, r) => (i < 30 ? healthyLoss()(i, r) : healthyLoss()(30, r) * 1.6 ** (i - 30)),
+      });
       const found = only(diagnose(spec, stream), 'divergence');
       assert.strictEqual(found.length, 1);
       const step = found[0].diagnostic.step!;
@@ -267,7 +314,8 @@ describe('diagnosis detectors (synthetic streams)', () => {
     it('does not blame the base rate once the schedule has decayed it', () => {
       const spec = mixedSpec();
       const stream = makeStream(spec, 200, {
-        loss: stuckLoss, lr: (i) => (i < 100 ? 0.1 : 0.001),
+        loss: stuckLoss,
+        lr: (i) => (i < 100 ? 0.1 : 0.001),
         layer: (i) => (i >= 100 ? { updateRatio: 1e-6 } : {}),
       });
       assert.deepStrictEqual(only(diagnose(spec, stream), 'lr-too-low'), []);
@@ -276,7 +324,8 @@ describe('diagnosis detectors (synthetic streams)', () => {
     it('does not blame the base rate early in a warm-up either', () => {
       const spec = mixedSpec();
       const stream = makeStream(spec, 200, {
-        loss: stuckLoss, lr: (i) => 0.1 * Math.min(1, (i + 1) / 100),
+        loss: stuckLoss,
+        lr: (i) => 0.1 * Math.min(1, (i + 1) / 100),
         layer: (i) => (i < 45 ? { updateRatio: 1e-6 } : {}),
       });
       assert.deepStrictEqual(only(diagnose(spec, stream), 'lr-too-low'), []);
@@ -286,13 +335,20 @@ describe('diagnosis detectors (synthetic streams)', () => {
   describe('slow-convergence', () => {
     it('fires after 3 epochs of < 3% progress per epoch with small steps', () => {
       const spec = mixedSpec();
-      const stream = makeStream(spec, 200, { loss: (i, r) => chance() * 0.99 ** (i / 20) * (1 + 0.05 * (2 * r() - 1)), layer: () => ({ updateRatio: 3e-4 }) });
+      const stream = makeStream(spec, 200, {
+        loss: (i, r) => chance() * 0.99 ** (i / 20) * (1 + 0.05 * (2 * r() - 1)),
+        layer: () => ({ updateRatio: 3e-4 }),
+      });
       const found = diagnose(spec, stream);
       assert.deepStrictEqual(codes(found), ['slow-convergence']);
       assert.strictEqual(found[0].after.type, 'epoch');
       assert.strictEqual(found[0].diagnostic.epoch, DEFAULT_THRESHOLDS.slowEpochs);
       assert.strictEqual(found[0].diagnostic.severity, 'info');
-      assert.match(found[0].diagnostic.fixes![0].title, /Multiply the learning rate by 10 \(0\.1 → 1\)/, 'steps of 3e-4: ×10 brings them to a healthy ~3e-3');
+      assert.match(
+        found[0].diagnostic.fixes![0].title,
+        /Multiply the learning rate by 10 \(0\.1 → 1\)/,
+        'steps of 3e-4: ×10 brings them to a healthy ~3e-3',
+      );
       assert.match(found[0].diagnostic.fixes![1].title, /Switch from sgd .* to adam/);
     });
   });
@@ -314,7 +370,9 @@ describe('diagnosis detectors (synthetic streams)', () => {
     });
 
     it('ignores early validation jumps while validation accuracy climbs (batch-norm statistics settling)', () => {
-      const val = [1.25, 2.45, 1.7, 1.69, 1.9, 0.85, 0.53, 0.33, 0.17, 0.09, 0.07, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06];
+      const val = [
+        1.25, 2.45, 1.7, 1.69, 1.9, 0.85, 0.53, 0.33, 0.17, 0.09, 0.07, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06,
+      ];
       const found = run((e) => ({ valLoss: val[e], valAcc: Math.min(1, 0.49 + 0.05 * e) }));
       assert.deepStrictEqual(codes(found), []);
     });
@@ -330,7 +388,11 @@ describe('diagnosis detectors (synthetic streams)', () => {
       const spec = mixedSpec();
       const stream = makeStream(spec, 600, {
         loss: (i, r) => (Math.floor(i / 10) % 2 ? 1.2 : 0.3) * (1 + 0.1 * r()),
-        layer: (i, l) => ({ updateRatio: 0.2, ...(l.index === 1 ? { deadUnits: 15 } : {}), ...(l.index === 2 ? { saturation: 0.9 } : {}) }),
+        layer: (i, l) => ({
+          updateRatio: 0.2,
+          ...(l.index === 1 ? { deadUnits: 15 } : {}),
+          ...(l.index === 2 ? { saturation: 0.9 } : {}),
+        }),
       });
       const found = codes(diagnose(spec, stream));
       assert.ok(found.length >= 2, found.join());

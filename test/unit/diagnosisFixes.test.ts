@@ -21,7 +21,10 @@ const FILE = '/virtual/fix.gradscope.json';
 
 function parse(text: string): ParsedSpec {
   const r = parseSpecText(text, FILE);
-  assert.deepStrictEqual(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.specPath}: ${p.message}`), []);
+  assert.deepStrictEqual(
+    r.problems.filter((p) => p.severity === 'error').map((p) => `${p.specPath}: ${p.message}`),
+    [],
+  );
   return r.spec!;
 }
 
@@ -29,7 +32,15 @@ function contextFor(text: string | undefined, spec: ParsedSpec): DiagnosisContex
   const start = runStart(spec);
   const view = buildModelView(spec, start);
   const t = resolveThresholds();
-  return { spec, start, view, history: new RunHistory(view, t, spec.training.optimizer.learningRate), t, doc: readSpecDocument(text, undefined), fired: new Set() };
+  return {
+    spec,
+    start,
+    view,
+    history: new RunHistory(view, t, spec.training.optimizer.learningRate),
+    t,
+    doc: readSpecDocument(text, undefined),
+    fired: new Set(),
+  };
 }
 
 /**
@@ -72,7 +83,11 @@ describe('diagnosis fixes', () => {
       { op: 'add', path: '/training/clipNorm', value: 1 },
     ]);
     const fixed = parse(assertValidFix(DEEP_SIGMOID, fix));
-    assert.ok(fixed.model.layers.slice(0, 13).every((l) => l.type === 'dense' && l.activation === 'relu' && l.kernelInitializer === 'heNormal'));
+    assert.ok(
+      fixed.model.layers
+        .slice(0, 13)
+        .every((l) => l.type === 'dense' && l.activation === 'relu' && l.kernelInitializer === 'heNormal'),
+    );
   });
 
   it('the lint fixes of deep-saturating-stack are the run-time fixes of the same stack, operation for operation', () => {
@@ -85,14 +100,27 @@ describe('diagnosis fixes', () => {
   });
 
   it('initialize a linear layer with glorotUniform, as lint does (model/facts: Glorot for linear)', () => {
-    const text = JSON.stringify({
-      name: 'linear', data: { dataset: 'spiral', samples: 300, classes: 3 },
-      model: { inputShape: [2], layers: [
-        { type: 'dense', units: 16, activation: 'linear', kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 0.001 } },
-        { type: 'dense', units: 3, activation: 'softmax' },
-      ] },
-      training: { epochs: 1 },
-    }, null, 2);
+    const text = JSON.stringify(
+      {
+        name: 'linear',
+        data: { dataset: 'spiral', samples: 300, classes: 3 },
+        model: {
+          inputShape: [2],
+          layers: [
+            {
+              type: 'dense',
+              units: 16,
+              activation: 'linear',
+              kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 0.001 },
+            },
+            { type: 'dense', units: 3, activation: 'softmax' },
+          ],
+        },
+        training: { epochs: 1 },
+      },
+      null,
+      2,
+    );
     const ctx = contextFor(text, parse(text));
     const fix = initializerFix(ctx, [ctx.view.kernels[0]]);
     assert.deepStrictEqual(fix?.patch, [{ op: 'replace', path: '/model/layers/0/kernelInitializer', value: 'glorotUniform' }]);
@@ -102,8 +130,17 @@ describe('diagnosis fixes', () => {
     const spec = parse(DEEP_SIGMOID);
     const ctx = contextFor(DEEP_SIGMOID, spec);
     const fixed = parse(assertValidFix(DEEP_SIGMOID, batchNormFix(ctx, hiddenKernels(ctx.view))!));
-    const types = fixed.model.layers.map((l) => (l.type === 'dense' ? `dense:${l.activation}` : l.type === 'activation' ? `act:${l.activation}` : l.type));
-    assert.deepStrictEqual(types.slice(0, 6), ['dense:linear', 'batchNormalization', 'act:sigmoid', 'dense:linear', 'batchNormalization', 'act:sigmoid']);
+    const types = fixed.model.layers.map((l) =>
+      l.type === 'dense' ? `dense:${l.activation}` : l.type === 'activation' ? `act:${l.activation}` : l.type,
+    );
+    assert.deepStrictEqual(types.slice(0, 6), [
+      'dense:linear',
+      'batchNormalization',
+      'act:sigmoid',
+      'dense:linear',
+      'batchNormalization',
+      'act:sigmoid',
+    ]);
     assert.strictEqual(types.length, 13 * 3 + 1);
     assert.strictEqual(types[types.length - 1], 'dense:softmax');
   });
@@ -115,8 +152,16 @@ describe('diagnosis fixes', () => {
   "training": { "optimizer": { "type": "sgd", "learningRate": 0.5 }, "schedule": { "type": "cosine", "minLearningRate": 0.1 } } }`;
     const ctx = contextFor(text, parse(text));
     const down = scaleLrFix(ctx, 0.1)!;
-    assert.deepStrictEqual(op(down, '/training/optimizer/learningRate'), { op: 'replace', path: '/training/optimizer/learningRate', value: 0.05 });
-    assert.deepStrictEqual(op(down, '/training/schedule/minLearningRate'), { op: 'replace', path: '/training/schedule/minLearningRate', value: 0.005 });
+    assert.deepStrictEqual(op(down, '/training/optimizer/learningRate'), {
+      op: 'replace',
+      path: '/training/optimizer/learningRate',
+      value: 0.05,
+    });
+    assert.deepStrictEqual(op(down, '/training/schedule/minLearningRate'), {
+      op: 'replace',
+      path: '/training/schedule/minLearningRate',
+      value: 0.005,
+    });
     assert.match(down.title, /0\.5 → 0\.05/);
     assertValidFix(text, down);
     const up = scaleLrFix(ctx, 10)!;
@@ -136,14 +181,18 @@ describe('diagnosis fixes', () => {
   "training": { "optimizer": "sgd", "earlyStopping": true } }`;
     const ctx = contextFor(shorthand, parse(shorthand));
     const lr = scaleLrFix(ctx, 0.1)!;
-    assert.deepStrictEqual(lr.patch, [{ op: 'replace', path: '/training/optimizer', value: { type: 'sgd', learningRate: 0.001 } }]);
+    assert.deepStrictEqual(lr.patch, [
+      { op: 'replace', path: '/training/optimizer', value: { type: 'sgd', learningRate: 0.001 } },
+    ]);
     assertValidFix(shorthand, lr);
     assertValidFix(shorthand, earlyStoppingFix(ctx, 3)!);
 
     const bare = `{ "name": "t", "data": { "dataset": "moons", "samples": 100 },
   "model": { "inputShape": [2], "layers": [ { "type": "dense", "units": 2, "activation": "softmax" } ] } }`;
     const bareCtx = contextFor(bare, parse(bare));
-    assert.deepStrictEqual(scaleLrFix(bareCtx, 10)!.patch, [{ op: 'add', path: '/training', value: { optimizer: { learningRate: 0.01 } } }]);
+    assert.deepStrictEqual(scaleLrFix(bareCtx, 10)!.patch, [
+      { op: 'add', path: '/training', value: { optimizer: { learningRate: 0.01 } } },
+    ]);
     assert.strictEqual(parse(assertValidFix(bare, scaleLrFix(bareCtx, 10)!)).training.optimizer.learningRate, 0.01);
     assertValidFix(bare, clipNormFix(bareCtx)!);
   });
@@ -184,7 +233,10 @@ describe('diagnosis fixes', () => {
 }`;
     const spec = parse(text);
     const streams = {
-      vanishing: { loss: stuckLoss, layer: (i: number, l: { index: number }) => ({ gradNorm: 0.5 * 10 ** (-2 * (4 - l.index)), updateRatio: 1e-9 }) },
+      vanishing: {
+        loss: stuckLoss,
+        layer: (i: number, l: { index: number }) => ({ gradNorm: 0.5 * 10 ** (-2 * (4 - l.index)), updateRatio: 1e-9 }),
+      },
       dead: { loss: stuckLoss, layer: (i: number, l: { index: number }) => (l.index === 0 ? { deadUnits: 16 } : {}) },
       saturated: { loss: stuckLoss, layer: (i: number, l: { index: number }) => (l.index === 1 ? { saturation: 0.9 } : {}) },
       exploding: { loss: stuckLoss, layer: () => ({ updateRatio: 3 }) },
@@ -202,7 +254,8 @@ describe('diagnosis fixes', () => {
         assert.ok(d.fixes && d.fixes.length > 0, `${d.code} has fixes`);
         for (const fix of d.fixes) assertValidFix(text, fix);
         // Layers built from the `repeat` template are patched at the template entry.
-        if (d.code === 'saturated-activation') assert.strictEqual(d.fixes[0].patch[0].path, '/model/layers/1/layers/0/activation');
+        if (d.code === 'saturated-activation')
+          assert.strictEqual(d.fixes[0].patch[0].path, '/model/layers/1/layers/0/activation');
       }
     }
     assert.ok(seen.size >= 7, [...seen].join());
@@ -216,8 +269,15 @@ describe('diagnosis fixes', () => {
     { "type": "dense", "units": 3, "activation": "softmax" } ] },
   "training": { "optimizer": { "type": "adam", "learningRate": 0.01 } } }`;
     const spec = parse(text);
-    const found = diagnose(spec, makeStream(spec, 100, { loss: stuckLoss, layer: (i, l) => (l.index === 0 ? { deadUnits: 16, gradNorm: 0 } : {}) }), {}, text);
+    const found = diagnose(
+      spec,
+      makeStream(spec, 100, { loss: stuckLoss, layer: (i, l) => (l.index === 0 ? { deadUnits: 16, gradNorm: 0 } : {}) }),
+      {},
+      text,
+    );
     assert.deepStrictEqual(codes(found), ['dead-relu']);
-    assert.deepStrictEqual(found[0].diagnostic.fixes![0].patch, [{ op: 'replace', path: '/model/layers/0/biasInitializer', value: 'zeros' }]);
+    assert.deepStrictEqual(found[0].diagnostic.fixes![0].patch, [
+      { op: 'replace', path: '/model/layers/0/biasInitializer', value: 'zeros' },
+    ]);
   });
 });

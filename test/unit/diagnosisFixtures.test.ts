@@ -2,7 +2,14 @@
 // synthetic step/epoch streams — healthy, noisy-but-healthy, and one per pathology — fed through a diagnoser.
 // The tests at the bottom check the fixtures themselves (the synthetic streams look like the engine's).
 import * as assert from 'assert';
-import type { DiagnosticEvent, EpochEvent, LayerStepMetrics, RunStartEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type {
+  DiagnosticEvent,
+  EpochEvent,
+  LayerStepMetrics,
+  RunStartEvent,
+  StepEvent,
+  TrainingEvent,
+} from '../../src/shared/engineProtocol';
 import { resolveThresholds } from '../../src/training/diagnosis/defaults';
 import { createDiagnoser } from '../../src/training/diagnosis/diagnoser';
 import { buildModelView, type LayerInfo, type ModelView } from '../../src/training/diagnosis/modelView';
@@ -19,10 +26,23 @@ export function runStart(spec: ParsedSpec, stepsPerEpoch = 20): RunStartEvent {
   const totalParams = built.model.countParams();
   built.model.dispose();
   return {
-    type: 'run-start', runId: 'synthetic', specFile: '/virtual/synthetic.gradscope.json', specPath: '/virtual/synthetic.gradscope.json', specName: spec.name, runDir: '/virtual',
-    backend: 'wasm', seed: spec.seed, epochs: spec.training.epochs, stepsPerEpoch, batchSize: spec.training.batchSize,
-    trainSamples: stepsPerEpoch * spec.training.batchSize, validationSamples: 100,
-    task: spec.training.loss === 'meanSquaredError' ? 'regression' : 'classification', totalParams, layers, startedAt: new Date(0).toISOString(),
+    type: 'run-start',
+    runId: 'synthetic',
+    specFile: '/virtual/synthetic.gradscope.json',
+    specPath: '/virtual/synthetic.gradscope.json',
+    specName: spec.name,
+    runDir: '/virtual',
+    backend: 'wasm',
+    seed: spec.seed,
+    epochs: spec.training.epochs,
+    stepsPerEpoch,
+    batchSize: spec.training.batchSize,
+    trainSamples: stepsPerEpoch * spec.training.batchSize,
+    validationSamples: 100,
+    task: spec.training.loss === 'meanSquaredError' ? 'regression' : 'classification',
+    totalParams,
+    layers,
+    startedAt: new Date(0).toISOString(),
   };
 }
 
@@ -40,7 +60,8 @@ export function rng(seed: number): () => number {
 
 /** The mixed network most synthetic streams use: two ReLU, one tanh, one sigmoid hidden layer, softmax output. */
 export const MIXED_SPEC = {
-  name: 'synthetic', seed: 1,
+  name: 'synthetic',
+  seed: 1,
   data: { dataset: 'spiral', samples: 700, classes: 3 },
   model: {
     inputShape: [2],
@@ -66,7 +87,10 @@ export interface StreamShape {
 /** Healthy per-layer metrics with mild noise: similar gradients in every layer, ~3e-3 updates, few dead, little saturation. */
 function healthyLayer(l: LayerInfo, r: () => number, view: ModelView): LayerStepMetrics {
   const m: LayerStepMetrics = {
-    name: l.summary.name, gradNorm: 0.3 + 0.4 * r(), biasGradNorm: 0.05 + 0.05 * r(), weightNorm: 3 + r(),
+    name: l.summary.name,
+    gradNorm: 0.3 + 0.4 * r(),
+    biasGradNorm: 0.05 + 0.05 * r(),
+    weightNorm: 3 + r(),
     updateRatio: 2e-3 * (0.5 + r()),
   };
   if (l.units) m.units = l.units;
@@ -82,7 +106,13 @@ export interface Stream {
 }
 
 /** `steps` step events shaped by `shape`, with an epoch event every `stepsPerEpoch` steps (val loss from `val`). */
-export function makeStream(spec: ParsedSpec, steps: number, shape: StreamShape, val?: (epoch: number, trainLoss: number) => Partial<EpochEvent>, seed = 7): Stream {
+export function makeStream(
+  spec: ParsedSpec,
+  steps: number,
+  shape: StreamShape,
+  val?: (epoch: number, trainLoss: number) => Partial<EpochEvent>,
+  seed = 7,
+): Stream {
   const start = runStart(spec);
   const view = buildModelView(spec, start);
   const r = rng(seed);
@@ -96,14 +126,33 @@ export function makeStream(spec: ParsedSpec, steps: number, shape: StreamShape, 
     });
     const loss = shape.loss(i, r);
     const lr = shape.lr?.(i) ?? spec.training.optimizer.learningRate;
-    const e: StepEvent = { type: 'step', step: i, epoch, loss, lr, globalGradNorm: Math.hypot(...layers.map((l) => l.gradNorm)), layers };
+    const e: StepEvent = {
+      type: 'step',
+      step: i,
+      epoch,
+      loss,
+      lr,
+      globalGradNorm: Math.hypot(...layers.map((l) => l.gradNorm)),
+      layers,
+    };
     e.clippedGradNorm = e.globalGradNorm;
     if (shape.nonFinite?.(i)) e.nonFinite = true;
     events.push(e);
     epochLosses.push(loss);
     if ((i + 1) % start.stepsPerEpoch === 0) {
       const trainLoss = epochLosses.reduce((a, b) => a + b, 0) / epochLosses.length;
-      events.push({ type: 'epoch', epoch, loss: trainLoss, valLoss: trainLoss * 1.05, acc: 0.5, valAcc: 0.5, lr, durationMs: 100, samplesPerSec: 1000, ...(val?.(epoch, trainLoss) ?? {}) });
+      events.push({
+        type: 'epoch',
+        epoch,
+        loss: trainLoss,
+        valLoss: trainLoss * 1.05,
+        acc: 0.5,
+        valAcc: 0.5,
+        lr,
+        durationMs: 100,
+        samplesPerSec: 1000,
+        ...(val?.(epoch, trainLoss) ?? {}),
+      });
       epochLosses = [];
     }
   }
@@ -119,7 +168,10 @@ export interface Found {
 /** Feeds a stream through a new diagnoser; returns what it reported and after which event. */
 export function diagnose(spec: ParsedSpec, stream: Stream, thresholds: Thresholds = {}, specText?: string): Found[] {
   const logs = engineLog();
-  const d: Diagnoser = createDiagnoser(spec, stream.start, resolveThresholds(thresholds, spec.monitor), { specText, log: logs.log });
+  const d: Diagnoser = createDiagnoser(spec, stream.start, resolveThresholds(thresholds, spec.monitor), {
+    specText,
+    log: logs.log,
+  });
   const found: Found[] = [];
   for (const e of stream.events) {
     const out = e.type === 'step' ? d.step(e) : e.type === 'epoch' ? d.epoch(e) : e.type === 'run-end' ? d.end(e) : [];
@@ -135,8 +187,10 @@ export const codes = (found: Found[]): string[] => found.map((f) => f.diagnostic
 export const chance = (classes = 3): number => Math.log(classes);
 
 /** A healthy loss curve: from chance level down to 10% of it, with batch noise. */
-export const healthyLoss = (noise = 0.15) => (i: number, r: () => number): number =>
-  chance() * (0.1 + 0.9 * Math.exp(-i / 60)) * Math.exp(noise * (2 * r() - 1));
+export const healthyLoss =
+  (noise = 0.15) =>
+  (i: number, r: () => number): number =>
+    chance() * (0.1 + 0.9 * Math.exp(-i / 60)) * Math.exp(noise * (2 * r() - 1));
 
 /** A loss stuck at chance level. */
 export const stuckLoss = (i: number, r: () => number): number => chance() * (1 + 0.02 * (2 * r() - 1));
@@ -152,8 +206,14 @@ describe('diagnosis fixtures', () => {
     const spec = mixedSpec();
     const start = runStart(spec);
     const view = buildModelView(spec, start);
-    assert.deepStrictEqual(view.kernels.map((l) => l.activation), ['relu', 'relu', 'tanh', 'sigmoid', 'softmax']);
-    assert.deepStrictEqual(view.kernels.map((l) => l.fanIn), [2, 16, 16, 16, 16]);
+    assert.deepStrictEqual(
+      view.kernels.map((l) => l.activation),
+      ['relu', 'relu', 'tanh', 'sigmoid', 'softmax'],
+    );
+    assert.deepStrictEqual(
+      view.kernels.map((l) => l.fanIn),
+      [2, 16, 16, 16, 16],
+    );
     assert.strictEqual(view.first?.summary.name, 'dense_1');
     assert.strictEqual(view.last?.summary.name, 'dense_5');
   });

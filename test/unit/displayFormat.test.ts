@@ -18,24 +18,48 @@ const BAD = [null, undefined, NaN, Infinity, -Infinity] as const;
 const viaJson = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 const start: RunStartEvent = {
-  type: 'run-start', runId: 'r1', specFile: '/w/a.gradscope.json', specPath: '/w/a.gradscope.json', specName: 'a', runDir: '/w/.gradscope/runs/r1', backend: 'wasm', seed: 1,
-  epochs: 10, stepsPerEpoch: 20, batchSize: 8, trainSamples: 160, validationSamples: 40, task: 'classification', totalParams: 99,
-  layers: [], startedAt: new Date(0).toISOString(),
+  type: 'run-start',
+  runId: 'r1',
+  specFile: '/w/a.gradscope.json',
+  specPath: '/w/a.gradscope.json',
+  specName: 'a',
+  runDir: '/w/.gradscope/runs/r1',
+  backend: 'wasm',
+  seed: 1,
+  epochs: 10,
+  stepsPerEpoch: 20,
+  batchSize: 8,
+  trainSamples: 160,
+  validationSamples: 40,
+  task: 'classification',
+  totalParams: 99,
+  layers: [],
+  startedAt: new Date(0).toISOString(),
 };
 
 describe('number formatting (host and dashboard)', () => {
   const fns: Array<[string, (v: number | null | undefined) => string]> = [
-    ['formatNumber', format.formatNumber], ['formatExp', format.formatExp], ['formatPercent', format.formatPercent],
-    ['formatDuration', format.formatDuration], ['formatCount', format.formatCount], ['formatFixed', (v) => format.formatFixed(v, 4)],
+    ['formatNumber', format.formatNumber],
+    ['formatExp', format.formatExp],
+    ['formatPercent', format.formatPercent],
+    ['formatDuration', format.formatDuration],
+    ['formatCount', format.formatCount],
+    ['formatFixed', (v) => format.formatFixed(v, 4)],
   ];
   for (const [name, fn] of fns) {
     it(`${name} writes null, undefined, NaN and ±Infinity as words, never throws`, () => {
-      assert.deepStrictEqual(BAD.map((v) => fn(v)), ['non-finite', 'non-finite', 'NaN', '∞', '−∞']);
+      assert.deepStrictEqual(
+        BAD.map((v) => fn(v)),
+        ['non-finite', 'non-finite', 'NaN', '∞', '−∞'],
+      );
     });
   }
 
   it('decadeLabel labels only positive finite powers of ten', () => {
-    assert.deepStrictEqual([...BAD, 0, -10].map((v) => format.decadeLabel(v)), ['', '', '', '', '', '', '']);
+    assert.deepStrictEqual(
+      [...BAD, 0, -10].map((v) => format.decadeLabel(v)),
+      ['', '', '', '', '', '', ''],
+    );
     assert.deepStrictEqual([1e-6, 1, 10, 1000, 2].map(format.decadeLabel), ['1e-6', '1', '10', '1e3', '']);
   });
 
@@ -51,9 +75,26 @@ describe('number formatting (host and dashboard)', () => {
 });
 
 describe('host text (status bar, output channel, sidebar, messages)', () => {
-  const epoch0: EpochEvent = viaJson({ type: 'epoch', epoch: 0, loss: NaN, valLoss: Infinity, valAcc: NaN, acc: NaN, lr: 0.1, durationMs: 5, samplesPerSec: 100 });
+  const epoch0: EpochEvent = viaJson({
+    type: 'epoch',
+    epoch: 0,
+    loss: NaN,
+    valLoss: Infinity,
+    valAcc: NaN,
+    acc: NaN,
+    lr: 0.1,
+    durationMs: 5,
+    samplesPerSec: 100,
+  });
   const nanStep: StepEvent = viaJson({ type: 'step', step: 3, epoch: 0, loss: NaN, lr: 0.1, nonFinite: true });
-  const diverged: RunEndEvent = viaJson({ type: 'run-end', status: 'diverged', bestValLoss: NaN, epochsCompleted: 0, steps: 4, durationMs: 9 });
+  const diverged: RunEndEvent = viaJson({
+    type: 'run-end',
+    status: 'diverged',
+    bestValLoss: NaN,
+    epochsCompleted: 0,
+    steps: 4,
+    durationMs: 9,
+  });
 
   it('the status bar reads a NaN step loss (null after JSON) and counts the epoch from 1', () => {
     const h = historyFromEvents([start, nanStep]);
@@ -66,14 +107,25 @@ describe('host text (status bar, output channel, sidebar, messages)', () => {
   it('epoch lines and the progress notification take non-finite losses and say "epoch 1/10" for epoch 0', () => {
     assert.strictEqual(runText.epochLine(epoch0, 10), 'epoch 1/10: loss non-finite val_loss non-finite, val_acc non-finite');
     assert.strictEqual(runText.epochProgressText(epoch0, 10), 'epoch 1/10: val_loss non-finite, val_acc non-finite');
-    assert.strictEqual(runText.trainEndMessage('a.gradscope.json', { ...diverged, error: 'loss became NaN' }),
-      'a.gradscope.json: diverged, best val_loss non-finite (loss became NaN)');
+    assert.strictEqual(
+      runText.trainEndMessage('a.gradscope.json', { ...diverged, error: 'loss became NaN' }),
+      'a.gradscope.json: diverged, best val_loss non-finite (loss became NaN)',
+    );
   });
 
   it('a sidebar run row puts the status first (the label is never the part cut off) and handles a NaN best loss', () => {
-    const summary: RunSummary = { runDir: '/w/.gradscope/runs/r1', runId: 'r1', start, status: 'completed', bestValLoss: 0.12345, epochs: 10, diagnostics: [] };
+    const summary: RunSummary = {
+      runDir: '/w/.gradscope/runs/r1',
+      runId: 'r1',
+      start,
+      status: 'completed',
+      bestValLoss: 0.12345,
+      epochs: 10,
+      diagnostics: [],
+    };
     assert.deepStrictEqual(runText.runItemText(summary, false, '3 Dec, 09:00'), {
-      label: 'completed', description: 'best val 0.1235 · 3 Dec, 09:00',
+      label: 'completed',
+      description: 'best val 0.1235 · 3 Dec, 09:00',
       tooltip: ['**r1**', 'status: completed', 'epochs completed: 10', 'backend: wasm'],
     });
     const nan = runText.runItemText(viaJson({ ...summary, bestValLoss: NaN }), false, 'now');
@@ -92,7 +144,9 @@ describe('host text (status bar, output channel, sidebar, messages)', () => {
   it('the output channel gets one line per run end, also when the engine logs its own closing line', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-output-'));
     const messages: EngineMessage[] = [];
-    const handle = startRun({ specFile: path.join(EXAMPLES, 'healthy-spiral.gradscope.json'), outDir: out, epochs: 1 }, (m) => messages.push(m));
+    const handle = startRun({ specFile: path.join(EXAMPLES, 'healthy-spiral.gradscope.json'), outDir: out, epochs: 1 }, (m) =>
+      messages.push(m),
+    );
     const outcome = await handle.done;
     assert.strictEqual(outcome.end?.status, 'completed');
     // What the extension host does with each message: the line first (it reads the history so far), then apply.
@@ -104,8 +158,15 @@ describe('host text (status bar, output channel, sidebar, messages)', () => {
       if (m.type !== 'log' && m.type !== 'spec-problems') applyEvent(history, m);
     }
     const ends = lines.filter((l) => l.startsWith(`run ${outcome.end && history.start?.runId}:`) && /completed/.test(l));
-    assert.deepStrictEqual(ends, [`run ${history.start?.runId}: completed (1 epoch completed, ${outcome.end?.steps} steps)`], lines.join('\n'));
-    assert.ok(lines.some((l) => /^epoch 1\/1: loss \d/.test(l)), 'the epoch line counts from 1');
+    assert.deepStrictEqual(
+      ends,
+      [`run ${history.start?.runId}: completed (1 epoch completed, ${outcome.end?.steps} steps)`],
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^epoch 1\/1: loss \d/.test(l)),
+      'the epoch line counts from 1',
+    );
     fs.rmSync(out, { recursive: true, force: true });
   });
 });

@@ -6,9 +6,18 @@ import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import { runStep, unpackStep, type StepNumbers } from '../../src/training/engine/step';
 import { parsedSpec, useBackend } from './support/specs';
 
-async function measure(layers: object[], inputShape: number[], weights: (model: tf.LayersModel) => tf.Tensor[], x: tf.Tensor, outUnits: number): Promise<StepNumbers> {
+async function measure(
+  layers: object[],
+  inputShape: number[],
+  weights: (model: tf.LayersModel) => tf.Tensor[],
+  x: tf.Tensor,
+  outUnits: number,
+): Promise<StepNumbers> {
   const spec = parsedSpec({
-    data: inputShape.length === 3 ? { dataset: 'mnist', samples: 20 } : { dataset: 'blobs', features: inputShape[0], classes: outUnits, samples: 50 },
+    data:
+      inputShape.length === 3
+        ? { dataset: 'mnist', samples: 20 }
+        : { dataset: 'blobs', features: inputShape[0], classes: outUnits, samples: 50 },
     model: { inputShape, layers },
     training: { optimizer: { type: 'sgd', learningRate: 1e-9 } },
   });
@@ -33,45 +42,75 @@ describe('dead units and saturation on constructed weights', () => {
     // 8 units; bias −100 on units 0–2 makes them dead whatever the input, +1 keeps the others alive
     const bias = [-100, -100, -100, 1, 1, 1, 1, 1];
     const n = await measure(
-      [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 2, activation: 'softmax' }], [4],
-      (m) => [tf.fill([4, 8], 0.01), tf.tensor1d(bias), ...m.getWeights().slice(2)], batch(), 2);
+      [
+        { type: 'dense', units: 8, activation: 'relu' },
+        { type: 'dense', units: 2, activation: 'softmax' },
+      ],
+      [4],
+      (m) => [tf.fill([4, 8], 0.01), tf.tensor1d(bias), ...m.getWeights().slice(2)],
+      batch(),
+      2,
+    );
     assert.strictEqual(n.layers![0].deadUnits, 3);
     assert.strictEqual(n.layers![0].units, 8);
     assert.strictEqual(n.layers![0].saturation, undefined, 'ReLU layers report dead units, not saturation');
   });
 
   it('attributes an `activation` layer after batch normalization to the dense layer before it', async () => {
-    const n = await measure([
-      { type: 'dense', units: 6 }, { type: 'batchNormalization' }, { type: 'activation', activation: 'relu' },
-      { type: 'dense', units: 2, activation: 'softmax' },
-    ], [4], (m) => {
-      const w = m.getWeights();
-      // BN: gamma 1, beta −50 on 2 units ⇒ those outputs are ≤ 0 for every sample
-      return [w[0], w[1], tf.ones([6]), tf.tensor1d([-50, -50, 0, 0, 0, 0]), w[4], w[5], w[6], w[7]];
-    }, batch(), 2);
+    const n = await measure(
+      [
+        { type: 'dense', units: 6 },
+        { type: 'batchNormalization' },
+        { type: 'activation', activation: 'relu' },
+        { type: 'dense', units: 2, activation: 'softmax' },
+      ],
+      [4],
+      (m) => {
+        const w = m.getWeights();
+        // BN: gamma 1, beta −50 on 2 units ⇒ those outputs are ≤ 0 for every sample
+        return [w[0], w[1], tf.ones([6]), tf.tensor1d([-50, -50, 0, 0, 0, 0]), w[4], w[5], w[6], w[7]];
+      },
+      batch(),
+      2,
+    );
     assert.strictEqual(n.layers![0].deadUnits, 2, 'dense_1 owns the units the relu acts on');
     assert.strictEqual(n.layers![1].deadUnits, undefined, 'batch normalization reports no units of its own');
   });
 
   it('does not attribute an `activation` layer to a linear layer two kernel layers back', async () => {
     // dense_1 (linear, 3 units) → dense_2 (relu, 5 units) → tanh: the tanh acts on dense_2's units, not dense_1's.
-    const n = await measure([
-      { type: 'dense', units: 3 }, { type: 'dense', units: 5, activation: 'relu' }, { type: 'activation', activation: 'tanh' },
-      { type: 'dense', units: 2, activation: 'softmax' },
-    ], [4], (m) => m.getWeights(), batch(), 2);
+    const n = await measure(
+      [
+        { type: 'dense', units: 3 },
+        { type: 'dense', units: 5, activation: 'relu' },
+        { type: 'activation', activation: 'tanh' },
+        { type: 'dense', units: 2, activation: 'softmax' },
+      ],
+      [4],
+      (m) => m.getWeights(),
+      batch(),
+      2,
+    );
     assert.strictEqual(n.layers![0].saturation, undefined, 'dense_1 has no measured activation');
     assert.strictEqual(n.layers![0].deadUnits, undefined);
     assert.ok(n.layers![1].deadUnits !== undefined && n.layers![1].deadUnits <= 5, 'dense_2 reports its relu units');
   });
 
   it('counts a conv filter as dead when it is ≤ 0 at every position of every sample', async () => {
-    const n = await measure([
-      { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' }, { type: 'flatten' },
-      { type: 'dense', units: 10, activation: 'softmax' },
-    ], [28, 28, 1], (m) => {
-      const w = m.getWeights();
-      return [tf.fill([3, 3, 1, 4], 0.1), tf.tensor1d([-10, 0.5, -10, 0.5]), w[2], w[3]];
-    }, tf.randomUniform([8, 28, 28, 1], 0, 1, 'float32', 2), 10);
+    const n = await measure(
+      [
+        { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' },
+        { type: 'flatten' },
+        { type: 'dense', units: 10, activation: 'softmax' },
+      ],
+      [28, 28, 1],
+      (m) => {
+        const w = m.getWeights();
+        return [tf.fill([3, 3, 1, 4], 0.1), tf.tensor1d([-10, 0.5, -10, 0.5]), w[2], w[3]];
+      },
+      tf.randomUniform([8, 28, 28, 1], 0, 1, 'float32', 2),
+      10,
+    );
     assert.strictEqual(n.layers![0].deadUnits, 2);
     assert.strictEqual(n.layers![0].units, 4);
   });
@@ -80,8 +119,15 @@ describe('dead units and saturation on constructed weights', () => {
     const bias = [10, -10, 0, 0];
     for (const activation of ['sigmoid', 'tanh']) {
       const n = await measure(
-        [{ type: 'dense', units: 4, activation }, { type: 'dense', units: 2, activation: 'softmax' }], [4],
-        (m) => [tf.zeros([4, 4]), tf.tensor1d(bias), ...m.getWeights().slice(2)], batch(), 2);
+        [
+          { type: 'dense', units: 4, activation },
+          { type: 'dense', units: 2, activation: 'softmax' },
+        ],
+        [4],
+        (m) => [tf.zeros([4, 4]), tf.tensor1d(bias), ...m.getWeights().slice(2)],
+        batch(),
+        2,
+      );
       assert.strictEqual(n.layers![0].saturation, 0.5, `${activation}: 2 of 4 units saturated on every sample`);
       assert.strictEqual(n.layers![0].deadUnits, undefined);
     }

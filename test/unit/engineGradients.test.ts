@@ -8,12 +8,29 @@ import { runStep, unpackStep } from '../../src/training/engine/step';
 import { parsedSpec, useBackend } from './support/specs';
 
 // 2 → 3 (sigmoid) → 2 (softmax), categorical cross-entropy, mean over a batch of 4.
-const W1 = [[0.5, -0.3, 0.8], [-0.6, 0.2, 0.4]];
+const W1 = [
+  [0.5, -0.3, 0.8],
+  [-0.6, 0.2, 0.4],
+];
 const B1 = [0.1, -0.2, 0.05];
-const W2 = [[0.7, -0.5], [-0.4, 0.9], [0.3, 0.2]];
+const W2 = [
+  [0.7, -0.5],
+  [-0.4, 0.9],
+  [0.3, 0.2],
+];
 const B2 = [0.05, -0.05];
-const X = [[1, 2], [-1, 0.5], [0.3, -0.7], [2, -1]];
-const Y = [[1, 0], [0, 1], [1, 0], [0, 1]];
+const X = [
+  [1, 2],
+  [-1, 0.5],
+  [0.3, -0.7],
+  [2, -1],
+];
+const Y = [
+  [1, 0],
+  [0, 1],
+  [1, 0],
+  [0, 1],
+];
 
 type Params = { w1: number[][]; b1: number[]; w2: number[][]; b2: number[] };
 
@@ -39,8 +56,10 @@ function fdGrad(which: keyof Params): number[] {
   for (const row of rows) {
     for (let j = 0; j < row.length; j++) {
       const v = row[j];
-      row[j] = v + h; const up = lossOf(base);
-      row[j] = v - h; const down = lossOf(base);
+      row[j] = v + h;
+      const up = lossOf(base);
+      row[j] = v - h;
+      const down = lossOf(base);
       row[j] = v;
       grad.push((up - down) / (2 * h));
     }
@@ -64,7 +83,13 @@ describe('measured step against an independent gradient computation', () => {
   function setup(training: object) {
     const spec = parsedSpec({
       data: { dataset: 'xor', samples: 100 },
-      model: { inputShape: [2], layers: [{ type: 'dense', units: 3, activation: 'sigmoid' }, { type: 'dense', units: 2, activation: 'softmax' }] },
+      model: {
+        inputShape: [2],
+        layers: [
+          { type: 'dense', units: 3, activation: 'sigmoid' },
+          { type: 'dense', units: 2, activation: 'softmax' },
+        ],
+      },
       training: { loss: 'categoricalCrossentropy', ...training },
     });
     const built = buildModel(spec, 1);

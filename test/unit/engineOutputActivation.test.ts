@@ -14,15 +14,23 @@ import { parsedSpec, useBackend } from './support/specs';
 
 function spec(outputActivation: string, loss: string, lastLayers?: object[]): ParsedSpec {
   return parsedSpec({
-    name: 'output', seed: 2,
-    data: loss === 'meanSquaredError'
-      ? { dataset: 'sine', samples: 48, validationSplit: 0.25 }
-      : { dataset: 'blobs', features: 4, classes: loss === 'binaryCrossentropy' ? 2 : 3, samples: 48, validationSplit: 0.25 },
+    name: 'output',
+    seed: 2,
+    data:
+      loss === 'meanSquaredError'
+        ? { dataset: 'sine', samples: 48, validationSplit: 0.25 }
+        : { dataset: 'blobs', features: 4, classes: loss === 'binaryCrossentropy' ? 2 : 3, samples: 48, validationSplit: 0.25 },
     model: {
       inputShape: [loss === 'meanSquaredError' ? 1 : 4],
       layers: [
         { type: 'dense', units: 6, activation: 'tanh' },
-        ...(lastLayers ?? [{ type: 'dense', units: loss === 'meanSquaredError' ? 1 : loss === 'binaryCrossentropy' ? 1 : 3, activation: outputActivation }]),
+        ...(lastLayers ?? [
+          {
+            type: 'dense',
+            units: loss === 'meanSquaredError' ? 1 : loss === 'binaryCrossentropy' ? 1 : 3,
+            activation: outputActivation,
+          },
+        ]),
       ],
     },
     training: { epochs: 1, batchSize: 12, loss, optimizer: { type: 'sgd', learningRate: 0.01 } },
@@ -32,8 +40,13 @@ function spec(outputActivation: string, loss: string, lastLayers?: object[]): Pa
 async function trainRun(s: ParsedSpec): Promise<{ end: RunEndEvent; steps: StepEvent[] }> {
   const events: TrainingEvent[] = [];
   const end = await train({
-    spec: s, specFile: '/virtual/output.gradscope.json', runId: 'output', runDir: '/virtual', backend: 'wasm',
-    emit: (e) => events.push(e), shouldStop: () => false,
+    spec: s,
+    specFile: '/virtual/output.gradscope.json',
+    runId: 'output',
+    runDir: '/virtual',
+    backend: 'wasm',
+    emit: (e) => events.push(e),
+    shouldStop: () => false,
   });
   return { end, steps: events.filter((e): e is StepEvent => e.type === 'step') };
 }
@@ -42,8 +55,13 @@ describe('output activations not fused into the loss', () => {
   before(useBackend);
 
   const cases: [string, string][] = [
-    ['relu', 'categoricalCrossentropy'], ['sigmoid', 'categoricalCrossentropy'], ['tanh', 'binaryCrossentropy'],
-    ['relu', 'binaryCrossentropy'], ['sigmoid', 'meanSquaredError'], ['tanh', 'meanSquaredError'], ['relu', 'meanSquaredError'],
+    ['relu', 'categoricalCrossentropy'],
+    ['sigmoid', 'categoricalCrossentropy'],
+    ['tanh', 'binaryCrossentropy'],
+    ['relu', 'binaryCrossentropy'],
+    ['sigmoid', 'meanSquaredError'],
+    ['tanh', 'meanSquaredError'],
+    ['relu', 'meanSquaredError'],
   ];
   for (const [activation, loss] of cases) {
     it(`a ${activation} output with ${loss} trains and its units are measured`, async () => {
@@ -60,7 +78,7 @@ describe('output activations not fused into the loss', () => {
     });
   }
 
-  it('lists the output once and reads the output layer\'s activation from output 0', () => {
+  it("lists the output once and reads the output layer's activation from output 0", () => {
     const built = buildModel(spec('relu', 'categoricalCrossentropy'), 1);
     const names = built.model.outputs.map((t) => t.name);
     assert.deepStrictEqual(names.length, new Set(names).size, `outputs ${names.join(', ')}`);
@@ -71,7 +89,12 @@ describe('output activations not fused into the loss', () => {
   });
 
   it('a trailing `activation` layer after a linear dense layer is measured on output 0 too', async () => {
-    const { end, steps } = await trainRun(spec('', 'meanSquaredError', [{ type: 'dense', units: 1 }, { type: 'activation', activation: 'sigmoid' }]));
+    const { end, steps } = await trainRun(
+      spec('', 'meanSquaredError', [
+        { type: 'dense', units: 1 },
+        { type: 'activation', activation: 'sigmoid' },
+      ]),
+    );
     assert.strictEqual(end.status, 'completed', end.error);
     assert.ok(steps[0].layers?.[1].saturation !== undefined);
   });
@@ -97,23 +120,54 @@ describe('output activations not fused into the loss', () => {
   it('a layer TensorFlow.js cannot build is reported with its spec entry, not a null-pointer error', () => {
     const s = spec('softmax', 'categoricalCrossentropy');
     // A conv2d layer on a flat input never passes the parser; forced here to make TensorFlow.js refuse it.
-    s.model.layers[0] = { ...s.model.layers[0], type: 'conv2d', filters: 2, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu' } as ParsedSpec['model']['layers'][number];
-    assert.throws(() => buildModel(s, 1), (err: unknown) => err instanceof ModelBuildError
-      && err.message.startsWith('cannot build the conv2d layer at /model/layers/0: ') && err.specPath === '/model/layers/0');
+    s.model.layers[0] = {
+      ...s.model.layers[0],
+      type: 'conv2d',
+      filters: 2,
+      kernelSize: [3, 3],
+      strides: [1, 1],
+      padding: 'valid',
+      activation: 'relu',
+    } as ParsedSpec['model']['layers'][number];
+    assert.throws(
+      () => buildModel(s, 1),
+      (err: unknown) =>
+        err instanceof ModelBuildError &&
+        err.message.startsWith('cannot build the conv2d layer at /model/layers/0: ') &&
+        err.specPath === '/model/layers/0',
+    );
   });
 
-  it('a run whose model cannot be built fails with the layer\'s line and column in the spec text', async () => {
-    const text = '{\n  "data": { "dataset": "blobs", "features": 4, "classes": 3, "samples": 24 },\n  "model": { "inputShape": [4], "layers": [\n' +
+  it("a run whose model cannot be built fails with the layer's line and column in the spec text", async () => {
+    const text =
+      '{\n  "data": { "dataset": "blobs", "features": 4, "classes": 3, "samples": 24 },\n  "model": { "inputShape": [4], "layers": [\n' +
       '    { "type": "dense", "units": 6, "activation": "tanh" },\n    { "type": "dense", "units": 3, "activation": "softmax" }\n  ] }\n}\n';
     const s = parseSpecText(text, '/virtual/unbuildable.gradscope.json').spec;
     assert.ok(s);
     // The second layer fails: the weights of the first one, already made, must go too.
-    s.model.layers[1] = { ...s.model.layers[1], type: 'conv2d', filters: 2, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu' } as ParsedSpec['model']['layers'][number];
+    s.model.layers[1] = {
+      ...s.model.layers[1],
+      type: 'conv2d',
+      filters: 2,
+      kernelSize: [3, 3],
+      strides: [1, 1],
+      padding: 'valid',
+      activation: 'relu',
+    } as ParsedSpec['model']['layers'][number];
     const before = tf.memory().numTensors;
-    await assert.rejects(train({
-      spec: s, specFile: '/virtual/unbuildable.gradscope.json', runId: 'unbuildable', runDir: '/virtual', backend: 'wasm',
-      emit: () => undefined, shouldStop: () => false, specText: text,
-    }), /^ModelBuildError: cannot build the conv2d layer at \/model\/layers\/1 \(line 5, column 5\): /);
+    await assert.rejects(
+      train({
+        spec: s,
+        specFile: '/virtual/unbuildable.gradscope.json',
+        runId: 'unbuildable',
+        runDir: '/virtual',
+        backend: 'wasm',
+        emit: () => undefined,
+        shouldStop: () => false,
+        specText: text,
+      }),
+      /^ModelBuildError: cannot build the conv2d layer at \/model\/layers\/1 \(line 5, column 5\): /,
+    );
     assert.strictEqual(tf.memory().numTensors, before, 'nothing is left of the half-built model');
   });
 });

@@ -8,13 +8,25 @@ import { train } from '../../src/training/engine/trainer';
 import { assertNoEngineErrors, engineLog } from './support/engineLog';
 import { parsedSpec, smallClassifier, useBackend } from './support/specs';
 
-async function run(spec: ParsedSpec, shouldStop: (events: TrainingEvent[]) => boolean = () => false, onEpoch?: (e: EpochEvent) => void) {
+async function run(
+  spec: ParsedSpec,
+  shouldStop: (events: TrainingEvent[]) => boolean = () => false,
+  onEpoch?: (e: EpochEvent) => void,
+) {
   const events: TrainingEvent[] = [];
   const logs = engineLog();
   const end = await train({
-    spec, specFile: '/virtual/test.gradscope.json', runId: 'test', runDir: '/virtual', backend: 'wasm',
-    emit: (e) => { events.push(e); if (e.type === 'epoch') onEpoch?.(e); },
-    shouldStop: () => shouldStop(events), log: logs.log,
+    spec,
+    specFile: '/virtual/test.gradscope.json',
+    runId: 'test',
+    runDir: '/virtual',
+    backend: 'wasm',
+    emit: (e) => {
+      events.push(e);
+      if (e.type === 'epoch') onEpoch?.(e);
+    },
+    shouldStop: () => shouldStop(events),
+    log: logs.log,
   });
   assertNoEngineErrors(logs.events);
   const steps = events.filter((e): e is StepEvent => e.type === 'step');
@@ -37,24 +49,46 @@ describe('training loop', () => {
 
   it('leaks no tensors: the count after epoch 2 equals the count after the last epoch', async () => {
     const counts: number[] = [];
-    const spec = parsedSpec(smallClassifier({
-      layers: [
-        { type: 'dense', units: 16, kernelInitializer: 'heNormal' }, { type: 'batchNormalization' },
-        { type: 'activation', activation: 'relu' }, { type: 'dropout', rate: 0.2 },
-        { type: 'residual', layers: [{ type: 'dense', units: 8, activation: 'gelu' }, { type: 'layerNormalization' }] },
-        { type: 'dense', units: 3, activation: 'softmax' },
-      ],
-      training: { epochs: 6, optimizer: { type: 'adam', learningRate: 0.01 }, clipNorm: 1, weightDecay: 1e-4, earlyStopping: { patience: 100, restoreBestWeights: true } },
-    }));
+    const spec = parsedSpec(
+      smallClassifier({
+        layers: [
+          { type: 'dense', units: 16, kernelInitializer: 'heNormal' },
+          { type: 'batchNormalization' },
+          { type: 'activation', activation: 'relu' },
+          { type: 'dropout', rate: 0.2 },
+          { type: 'residual', layers: [{ type: 'dense', units: 8, activation: 'gelu' }, { type: 'layerNormalization' }] },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+        training: {
+          epochs: 6,
+          optimizer: { type: 'adam', learningRate: 0.01 },
+          clipNorm: 1,
+          weightDecay: 1e-4,
+          earlyStopping: { patience: 100, restoreBestWeights: true },
+        },
+      }),
+    );
     const before = tf.memory().numTensors;
-    await run(spec, () => false, () => counts.push(tf.memory().numTensors));
+    await run(
+      spec,
+      () => false,
+      () => counts.push(tf.memory().numTensors),
+    );
     assert.strictEqual(counts.length, 6);
     assert.strictEqual(counts[5], counts[1], `tensor counts per epoch: ${counts.join(', ')}`);
     assert.strictEqual(tf.memory().numTensors, before, 'everything is disposed at the end');
   });
 
   it('records a learning rate per step that follows the schedule', async () => {
-    const spec = parsedSpec(smallClassifier({ training: { epochs: 3, optimizer: { type: 'sgd', learningRate: 0.1 }, schedule: { type: 'warmupCosine', warmupEpochs: 1 } } }));
+    const spec = parsedSpec(
+      smallClassifier({
+        training: {
+          epochs: 3,
+          optimizer: { type: 'sgd', learningRate: 0.1 },
+          schedule: { type: 'warmupCosine', warmupEpochs: 1 },
+        },
+      }),
+    );
     const { steps, events } = await run(spec);
     const start = events[0];
     assert.ok(start.type === 'run-start');
@@ -71,7 +105,15 @@ describe('training loop', () => {
 
   it('stops early when validation loss stops improving and restores the best weights', async () => {
     // a learning rate this high makes validation loss bounce, so patience 1 ends the run early
-    const spec = parsedSpec(smallClassifier({ training: { epochs: 40, optimizer: { type: 'sgd', learningRate: 2 }, earlyStopping: { patience: 1, restoreBestWeights: true } } }));
+    const spec = parsedSpec(
+      smallClassifier({
+        training: {
+          epochs: 40,
+          optimizer: { type: 'sgd', learningRate: 2 },
+          earlyStopping: { patience: 1, restoreBestWeights: true },
+        },
+      }),
+    );
     const { end, events } = await run(spec);
     const epochs = events.filter((e): e is EpochEvent => e.type === 'epoch');
     assert.strictEqual(end.status, 'early-stopped');
@@ -82,20 +124,35 @@ describe('training loop', () => {
   });
 
   it('trains a model with nothing to measure (no rectifier or sigmoid/tanh layer: a single-output model)', async () => {
-    const spec = parsedSpec(smallClassifier({ layers: [{ type: 'dense', units: 8 }, { type: 'dense', units: 3, activation: 'softmax' }], training: { epochs: 1 } }));
+    const spec = parsedSpec(
+      smallClassifier({
+        layers: [
+          { type: 'dense', units: 8 },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+        training: { epochs: 1 },
+      }),
+    );
     const { end, steps } = await run(spec);
     assert.strictEqual(end.status, 'completed');
     assert.ok(steps.length > 0 && steps.every((s) => Number.isFinite(s.loss) && s.layers?.length === 2));
   });
 
   it('stops cleanly on NaN: status diverged, one non-finite diagnostic (from the detector, with fixes), everything before it kept', async () => {
-    const spec = parsedSpec(smallClassifier({
-      layers: [
-        { repeat: 8, layers: [{ type: 'dense', units: 32, activation: 'relu', kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 3 } }] },
-        { type: 'dense', units: 3, activation: 'softmax' },
-      ],
-      training: { epochs: 5, optimizer: { type: 'sgd', learningRate: 0.05 } },
-    }));
+    const spec = parsedSpec(
+      smallClassifier({
+        layers: [
+          {
+            repeat: 8,
+            layers: [
+              { type: 'dense', units: 32, activation: 'relu', kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 3 } },
+            ],
+          },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+        training: { epochs: 5, optimizer: { type: 'sgd', learningRate: 0.05 } },
+      }),
+    );
     const { end, events, steps } = await run(spec);
     assert.strictEqual(end.status, 'diverged');
     const diag = events.find((e) => e.type === 'diagnostic');
@@ -119,7 +176,7 @@ describe('training loop', () => {
       if (count >= 5 && requestedAt < 0) requestedAt = count;
       return requestedAt >= 0;
     });
-    assert.strictEqual((end).status, 'stopped');
+    assert.strictEqual(end.status, 'stopped');
     assert.strictEqual(steps.length, requestedAt, 'no further step after the request');
   });
 });

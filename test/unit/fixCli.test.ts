@@ -31,19 +31,37 @@ const HEALTHY = [
   '',
 ].join('\n');
 
-function writeRun(specFile: string, runId: string, diagnostics: Partial<DiagnosticEvent>[], runsDir = path.join(path.dirname(specFile), '.gradscope', 'runs')): void {
+function writeRun(
+  specFile: string,
+  runId: string,
+  diagnostics: Partial<DiagnosticEvent>[],
+  runsDir = path.join(path.dirname(specFile), '.gradscope', 'runs'),
+): void {
   const dir = path.join(runsDir, runId);
   fs.mkdirSync(dir, { recursive: true });
-  const start = { type: 'run-start', runId, specPath: specFile, specName: 'x', runDir: dir, layers: [] } as unknown as RunStartEvent;
+  const start = {
+    type: 'run-start',
+    runId,
+    specPath: specFile,
+    specName: 'x',
+    runDir: dir,
+    layers: [],
+  } as unknown as RunStartEvent;
   const step = { type: 'step', step: 0, epoch: 0, loss: 1, lr: 0.008 };
-  const events = [start, step, ...diagnostics.map((d) => ({ type: 'diagnostic', severity: 'warning', message: 'm', specPath: '', evidence: {}, ...d })),
-    { type: 'run-end', status: 'completed', epochsCompleted: 1, steps: 1, durationMs: 1 } as RunEndEvent];
+  const events = [
+    start,
+    step,
+    ...diagnostics.map((d) => ({ type: 'diagnostic', severity: 'warning', message: 'm', specPath: '', evidence: {}, ...d })),
+    { type: 'run-end', status: 'completed', epochsCompleted: 1, steps: 1, durationMs: 1 } as RunEndEvent,
+  ];
   fs.writeFileSync(path.join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
 }
 
 const LR_FIX = (value: number): Partial<DiagnosticEvent> => ({
   code: 'lr-too-high',
-  fixes: [{ title: `lower the learning rate to ${value}`, patch: [{ op: 'replace', path: '/training/optimizer/learningRate', value }] }],
+  fixes: [
+    { title: `lower the learning rate to ${value}`, patch: [{ op: 'replace', path: '/training/optimizer/learningRate', value }] },
+  ],
 });
 
 describe('gradscope fix', () => {
@@ -61,32 +79,38 @@ describe('gradscope fix', () => {
     fs.writeFileSync(file, original);
     const r = gradscope(dir, 'fix', 'deep.gradscope.json', '--code', 'deep-saturating-stack');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, [
-      '--- a/deep.gradscope.json',
-      '+++ b/deep.gradscope.json',
-      '@@ -8,8 +8,8 @@',
-      '   "model": {',
-      '     "inputShape": [2],',
-      '     "layers": [',
-      '-      { "type": "dense", "units": 32, "activation": "sigmoid", "kernelInitializer": "glorotUniform" },',
-      '-      { "repeat": 12, "layers": [ { "type": "dense", "units": 32, "activation": "sigmoid" } ] },',
-      '+      { "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": "heNormal" },',
-      '+      { "repeat": 12, "layers": [ { "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": "heNormal" } ] },',
-      '       { "type": "dense", "units": 3, "activation": "softmax" }',
-      '     ]',
-      '   },',
-      '@@ -17,6 +17,7 @@',
-      '     "epochs": 10,',
-      '     "batchSize": 32,',
-      '     "loss": "categoricalCrossentropy",',
-      '-    "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9 }',
-      '+    "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9 },',
-      '+    "clipNorm": 1',
-      '   }',
-      ' }',
-      '',
-    ].join('\n'));
-    assert.match(r.stderr, /fix for \[deep-saturating-stack\] \(lint\): Use relu with heNormal initialization instead of sigmoid in 13 layers \(2 layer entries\), and clip the gradient norm to 1; run again with --write/);
+    assert.equal(
+      r.stdout,
+      [
+        '--- a/deep.gradscope.json',
+        '+++ b/deep.gradscope.json',
+        '@@ -8,8 +8,8 @@',
+        '   "model": {',
+        '     "inputShape": [2],',
+        '     "layers": [',
+        '-      { "type": "dense", "units": 32, "activation": "sigmoid", "kernelInitializer": "glorotUniform" },',
+        '-      { "repeat": 12, "layers": [ { "type": "dense", "units": 32, "activation": "sigmoid" } ] },',
+        '+      { "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": "heNormal" },',
+        '+      { "repeat": 12, "layers": [ { "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": "heNormal" } ] },',
+        '       { "type": "dense", "units": 3, "activation": "softmax" }',
+        '     ]',
+        '   },',
+        '@@ -17,6 +17,7 @@',
+        '     "epochs": 10,',
+        '     "batchSize": 32,',
+        '     "loss": "categoricalCrossentropy",',
+        '-    "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9 }',
+        '+    "optimizer": { "type": "sgd", "learningRate": 0.05, "momentum": 0.9 },',
+        '+    "clipNorm": 1',
+        '   }',
+        ' }',
+        '',
+      ].join('\n'),
+    );
+    assert.match(
+      r.stderr,
+      /fix for \[deep-saturating-stack\] \(lint\): Use relu with heNormal initialization instead of sigmoid in 13 layers \(2 layer entries\), and clip the gradient norm to 1; run again with --write/,
+    );
     assert.equal(fs.readFileSync(file, 'utf8'), original);
   });
 
@@ -96,7 +120,10 @@ describe('gradscope fix', () => {
     fs.writeFileSync(file, original);
     const r = gradscope(dir, 'fix', file, '--code', 'initializer-scale', '--write');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /exploding\.gradscope\.json: applied "use heNormal \(scaled to the fan-in\) for this relu layer" \[initializer-scale\] \(lint\)/);
+    assert.match(
+      r.stdout,
+      /exploding\.gradscope\.json: applied "use heNormal \(scaled to the fan-in\) for this relu layer" \[initializer-scale\] \(lint\)/,
+    );
     const fixed = fs.readFileSync(file, 'utf8');
     assert.equal(fixed, original.replace('{ "type": "randomNormal", "mean": 0, "stddev": 2.0 }', '"heNormal"'));
     assert.ok(fixed.startsWith('// A bad initializer: weights drawn with standard deviation 2.0'));
@@ -147,10 +174,15 @@ describe('gradscope fix', () => {
     assert.equal(fs.readFileSync(file, 'utf8'), HEALTHY);
   });
 
-  it('exit 4 when a run\'s fix no longer applies to the edited spec', () => {
+  it("exit 4 when a run's fix no longer applies to the edited spec", () => {
     const file = path.join(dir, 'my.gradscope.json');
     fs.writeFileSync(file, HEALTHY);
-    writeRun(file, '20240101-000000-my-aaaa', [{ code: 'dead-relu', fixes: [{ title: 't', patch: [{ op: 'replace', path: '/model/layers/5/activation', value: 'elu' }] }] }]);
+    writeRun(file, '20240101-000000-my-aaaa', [
+      {
+        code: 'dead-relu',
+        fixes: [{ title: 't', patch: [{ op: 'replace', path: '/model/layers/5/activation', value: 'elu' }] }],
+      },
+    ]);
     const r = gradscope(dir, 'fix', file, '--code', 'dead-relu');
     assert.equal(r.code, 4);
     assert.match(r.stderr, /no longer applies .*index 5 is out of range/);

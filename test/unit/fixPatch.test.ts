@@ -27,29 +27,38 @@ const apply = (text: string, ...patch: JsonPatchOperation[]): string => applyPat
 
 describe('applyPatchToText: add', () => {
   it('adds a property to a one-line object on that line', () => {
-    assert.equal(apply(SPEC, { op: 'add', path: '/model/layers/1/activation', value: 'softmax' }),
-      SPEC.replace('{ "type": "dense", "units": 3 }', '{ "type": "dense", "units": 3, "activation": "softmax" }'));
+    assert.equal(
+      apply(SPEC, { op: 'add', path: '/model/layers/1/activation', value: 'softmax' }),
+      SPEC.replace('{ "type": "dense", "units": 3 }', '{ "type": "dense", "units": 3, "activation": "softmax" }'),
+    );
   });
 
   it('adds a property to a multi-line object on its own line, above the closing brace, comments kept', () => {
-    assert.equal(apply(SPEC, { op: 'add', path: '/seed', value: 7 }), lines(
-      '// header comment',
-      '{',
-      '  "name": "x", // the name',
-      '  "model": {',
-      '    "layers": [',
-      '      { "type": "dense", "units": 8, "activation": "relu" }, // first',
-      '      /* the output */ { "type": "dense", "units": 3 }',
-      '    ]',
-      '  },',
-      '  "seed": 7',
-      '}',
-      '',
-    ));
+    assert.equal(
+      apply(SPEC, { op: 'add', path: '/seed', value: 7 }),
+      lines(
+        '// header comment',
+        '{',
+        '  "name": "x", // the name',
+        '  "model": {',
+        '    "layers": [',
+        '      { "type": "dense", "units": 8, "activation": "relu" }, // first',
+        '      /* the output */ { "type": "dense", "units": 3 }',
+        '    ]',
+        '  },',
+        '  "seed": 7',
+        '}',
+        '',
+      ),
+    );
   });
 
   it('adds an object value on one line when it fits, over several lines when it does not', () => {
-    const out = apply(SPEC, { op: 'add', path: '/training', value: { epochs: 3, optimizer: { type: 'adam', learningRate: 0.001 } } });
+    const out = apply(SPEC, {
+      op: 'add',
+      path: '/training',
+      value: { epochs: 3, optimizer: { type: 'adam', learningRate: 0.001 } },
+    });
     assert.match(out, /\n {2}"training": \{ "epochs": 3, "optimizer": \{ "type": "adam", "learningRate": 0\.001 \} \}\n\}/);
     const long = { description: 'x'.repeat(100), tags: ['a', 'b'] };
     const wide = apply(SPEC, { op: 'add', path: '/meta', value: long });
@@ -63,21 +72,30 @@ describe('applyPatchToText: add', () => {
   it('inserts into a multi-line array at an index (before a comment leading that line), at the end and with "-"', () => {
     const bn = { type: 'batchNormalization' };
     const middle = apply(SPEC, { op: 'add', path: '/model/layers/1', value: bn });
-    assert.ok(middle.includes(lines(
-      '      { "type": "dense", "units": 8, "activation": "relu" }, // first',
-      '      { "type": "batchNormalization" },',
-      '      /* the output */ { "type": "dense", "units": 3 }',
-    )), middle);
+    assert.ok(
+      middle.includes(
+        lines(
+          '      { "type": "dense", "units": 8, "activation": "relu" }, // first',
+          '      { "type": "batchNormalization" },',
+          '      /* the output */ { "type": "dense", "units": 3 }',
+        ),
+      ),
+      middle,
+    );
     const first = apply(SPEC, { op: 'add', path: '/model/layers/0', value: bn });
-    assert.ok(first.includes(lines('    "layers": [', '      { "type": "batchNormalization" },', '      { "type": "dense", "units": 8')), first);
+    assert.ok(
+      first.includes(lines('    "layers": [', '      { "type": "batchNormalization" },', '      { "type": "dense", "units": 8')),
+      first,
+    );
     const dash = apply(SPEC, { op: 'add', path: '/model/layers/-', value: bn });
     const end = apply(SPEC, { op: 'add', path: '/model/layers/2', value: bn });
     assert.equal(dash, end);
-    assert.ok(dash.includes(lines(
-      '      /* the output */ { "type": "dense", "units": 3 },',
-      '      { "type": "batchNormalization" }',
-      '    ]',
-    )), dash);
+    assert.ok(
+      dash.includes(
+        lines('      /* the output */ { "type": "dense", "units": 3 },', '      { "type": "batchNormalization" }', '    ]'),
+      ),
+      dash,
+    );
   });
 
   it('inserts into one-line arrays and empty containers', () => {
@@ -85,22 +103,36 @@ describe('applyPatchToText: add', () => {
     assert.equal(apply(text, { op: 'add', path: '/shape/1', value: 1 }), '{ "shape": [28, 1, 28], "empty": [], "obj": {} }');
     assert.equal(apply(text, { op: 'add', path: '/shape/-', value: 1 }), '{ "shape": [28, 28, 1], "empty": [], "obj": {} }');
     assert.equal(apply(text, { op: 'add', path: '/shape/0', value: 1 }), '{ "shape": [1, 28, 28], "empty": [], "obj": {} }');
-    assert.equal(apply(text, { op: 'add', path: '/empty/0', value: [1, 2] }), '{ "shape": [28, 28], "empty": [[1, 2]], "obj": {} }');
-    assert.equal(apply(text, { op: 'add', path: '/obj/a', value: null }), '{ "shape": [28, 28], "empty": [], "obj": { "a": null } }');
+    assert.equal(
+      apply(text, { op: 'add', path: '/empty/0', value: [1, 2] }),
+      '{ "shape": [28, 28], "empty": [[1, 2]], "obj": {} }',
+    );
+    assert.equal(
+      apply(text, { op: 'add', path: '/obj/a', value: null }),
+      '{ "shape": [28, 28], "empty": [], "obj": { "a": null } }',
+    );
   });
 
   it('keeps a trailing-comma style', () => {
     const text = lines('{', '  "a": [', '    1,', '    2,', '  ],', '}');
-    assert.equal(apply(text, { op: 'add', path: '/a/-', value: 3 }), lines('{', '  "a": [', '    1,', '    2,', '    3,', '  ],', '}'));
-    assert.equal(apply(text, { op: 'add', path: '/b', value: true }), lines('{', '  "a": [', '    1,', '    2,', '  ],', '  "b": true,', '}'));
+    assert.equal(
+      apply(text, { op: 'add', path: '/a/-', value: 3 }),
+      lines('{', '  "a": [', '    1,', '    2,', '    3,', '  ],', '}'),
+    );
+    assert.equal(
+      apply(text, { op: 'add', path: '/b', value: true }),
+      lines('{', '  "a": [', '    1,', '    2,', '  ],', '  "b": true,', '}'),
+    );
   });
 
   it('infers tabs, four-space indentation and CRLF line ends', () => {
     const tabs = '{\r\n\t"a": 1\r\n}\r\n';
     assert.equal(apply(tabs, { op: 'add', path: '/b', value: 2 }), '{\r\n\t"a": 1,\r\n\t"b": 2\r\n}\r\n');
     const four = lines('{', '    "a": {', '        "x": 1', '    }', '}');
-    assert.equal(apply(four, { op: 'add', path: '/b', value: { y: 'z'.repeat(120) } }),
-      lines('{', '    "a": {', '        "x": 1', '    },', '    "b": {', `        "y": "${'z'.repeat(120)}"`, '    }', '}'));
+    assert.equal(
+      apply(four, { op: 'add', path: '/b', value: { y: 'z'.repeat(120) } }),
+      lines('{', '    "a": {', '        "x": 1', '    },', '    "b": {', `        "y": "${'z'.repeat(120)}"`, '    }', '}'),
+    );
   });
 
   it('keeps a byte-order mark', () => {
@@ -128,9 +160,14 @@ describe('applyPatchToText: remove, replace, move, copy, test', () => {
   });
 
   it('replaces values in place, whatever their type', () => {
-    assert.equal(apply(SPEC, { op: 'replace', path: '/model/layers/0/units', value: 16 }), SPEC.replace('"units": 8', '"units": 16'));
-    assert.equal(apply(SPEC, { op: 'replace', path: '/model/layers/1', value: { type: 'residual', layers: [{ type: 'dense', units: 3 }] } }),
-      SPEC.replace('{ "type": "dense", "units": 3 }', '{ "type": "residual", "layers": [{ "type": "dense", "units": 3 }] }'));
+    assert.equal(
+      apply(SPEC, { op: 'replace', path: '/model/layers/0/units', value: 16 }),
+      SPEC.replace('"units": 8', '"units": 16'),
+    );
+    assert.equal(
+      apply(SPEC, { op: 'replace', path: '/model/layers/1', value: { type: 'residual', layers: [{ type: 'dense', units: 3 }] } }),
+      SPEC.replace('{ "type": "dense", "units": 3 }', '{ "type": "residual", "layers": [{ "type": "dense", "units": 3 }] }'),
+    );
     assert.equal(apply('{"a":1}', { op: 'replace', path: '', value: [1] }), '[1]');
   });
 
@@ -144,16 +181,25 @@ describe('applyPatchToText: remove, replace, move, copy, test', () => {
 
   it('tests values (key order does not matter) and applies nothing when a test fails', () => {
     const text = '{ "a": { "x": 1, "y": [true, null] } }';
-    assert.equal(apply(text, { op: 'test', path: '/a', value: { y: [true, null], x: 1 } }, { op: 'replace', path: '/a/x', value: 2 }),
-      '{ "a": { "x": 2, "y": [true, null] } }');
-    assert.throws(() => apply(text, { op: 'test', path: '/a/x', value: '1' }), (err: Error) =>
-      err instanceof JsonPatchError && /operation 1 \(test \/a\/x\): test failed: \/a\/x is 1, not "1"/.test(err.message));
+    assert.equal(
+      apply(text, { op: 'test', path: '/a', value: { y: [true, null], x: 1 } }, { op: 'replace', path: '/a/x', value: 2 }),
+      '{ "a": { "x": 2, "y": [true, null] } }',
+    );
+    assert.throws(
+      () => apply(text, { op: 'test', path: '/a/x', value: '1' }),
+      (err: Error) =>
+        err instanceof JsonPatchError && /operation 1 \(test \/a\/x\): test failed: \/a\/x is 1, not "1"/.test(err.message),
+    );
   });
 
   it('throws a clear error for bad paths, bad operations and text that is not JSONC', () => {
     const text = '{ "a": [1, 2], "s": "str" }';
     const fails = (pattern: RegExp, ...patch: JsonPatchOperation[]): void =>
-      assert.throws(() => applyPatchToText(text, patch), (err: Error) => err instanceof JsonPatchError && pattern.test(err.message), JSON.stringify(patch));
+      assert.throws(
+        () => applyPatchToText(text, patch),
+        (err: Error) => err instanceof JsonPatchError && pattern.test(err.message),
+        JSON.stringify(patch),
+      );
     fails(/\/b\/c: "b" does not exist/, { op: 'add', path: '/b/c', value: 1 });
     fails(/index 3 is out of range/, { op: 'add', path: '/a/3', value: 1 });
     fails(/index 2 is out of range/, { op: 'replace', path: '/a/2', value: 1 });
@@ -181,8 +227,12 @@ describe('applyPatchToValue', () => {
   it('follows RFC 6902 (examples of its appendix A) without touching its input', () => {
     const doc = { foo: ['bar', 'baz'], baz: { qux: 'hello' } };
     const out = applyPatchToValue(doc, [
-      { op: 'add', path: '/foo/1', value: 'qux' }, { op: 'remove', path: '/baz/qux' }, { op: 'add', path: '/baz/x', value: 1 },
-      { op: 'move', from: '/foo/0', path: '/foo/-' }, { op: 'copy', from: '/baz', path: '/c' }, { op: 'replace', path: '/baz/x', value: 2 },
+      { op: 'add', path: '/foo/1', value: 'qux' },
+      { op: 'remove', path: '/baz/qux' },
+      { op: 'add', path: '/baz/x', value: 1 },
+      { op: 'move', from: '/foo/0', path: '/foo/-' },
+      { op: 'copy', from: '/baz', path: '/c' },
+      { op: 'replace', path: '/baz/x', value: 2 },
       { op: 'test', path: '/c', value: { x: 1 } },
     ]);
     assert.deepEqual(out, { foo: ['qux', 'baz', 'bar'], baz: { x: 2 }, c: { x: 1 } });
@@ -193,7 +243,8 @@ describe('applyPatchToValue', () => {
 
   it('agrees with applyPatchToText on a spec', () => {
     const patch: JsonPatchOperation[] = [
-      { op: 'add', path: '/model/layers/1', value: { type: 'dropout', rate: 0.1 } }, { op: 'remove', path: '/name' },
+      { op: 'add', path: '/model/layers/1', value: { type: 'dropout', rate: 0.1 } },
+      { op: 'remove', path: '/name' },
       { op: 'replace', path: '/model/layers/0/activation', value: 'tanh' },
     ];
     assert.deepEqual(parseJsonc(applyPatchToText(SPEC, patch)), applyPatchToValue(parseJsonc(SPEC), patch));
@@ -204,11 +255,30 @@ describe('unifiedDiff', () => {
   it('prints hunks with 3 lines of context and correct line counts', () => {
     const before = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
     const after = before.replace('line 5\n', 'line five\n').replace('line 18\n', '');
-    assert.equal(unifiedDiff(before, after, { fromName: 'a/x', toName: 'b/x' }), lines(
-      '--- a/x', '+++ b/x',
-      '@@ -2,7 +2,7 @@', ' line 2', ' line 3', ' line 4', '-line 5', '+line five', ' line 6', ' line 7', ' line 8',
-      '@@ -15,6 +15,5 @@', ' line 15', ' line 16', ' line 17', '-line 18', ' line 19', ' line 20', '',
-    ));
+    assert.equal(
+      unifiedDiff(before, after, { fromName: 'a/x', toName: 'b/x' }),
+      lines(
+        '--- a/x',
+        '+++ b/x',
+        '@@ -2,7 +2,7 @@',
+        ' line 2',
+        ' line 3',
+        ' line 4',
+        '-line 5',
+        '+line five',
+        ' line 6',
+        ' line 7',
+        ' line 8',
+        '@@ -15,6 +15,5 @@',
+        ' line 15',
+        ' line 16',
+        ' line 17',
+        '-line 18',
+        ' line 19',
+        ' line 20',
+        '',
+      ),
+    );
     assert.equal(unifiedDiff(before, before, { fromName: 'a', toName: 'b' }), '');
     assert.equal(unifiedDiff('', 'x\n', { fromName: 'a', toName: 'b' }), lines('--- a', '+++ b', '@@ -0,0 +1,1 @@', '+x', ''));
   });

@@ -12,13 +12,20 @@ import type { JsonPatchOperation } from '../../src/training/spec/types';
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const KEYS = ['a', 'b', 'units', 'type', 'x/y', 'm~n', ''];
-const leaf = fc.oneof(fc.integer({ min: -50, max: 50 }), fc.constantFrom(0.5, 1e-3, 'relu', '', 'a "q"', 'ü'), fc.boolean(), fc.constant(null));
+const leaf = fc.oneof(
+  fc.integer({ min: -50, max: 50 }),
+  fc.constantFrom(0.5, 1e-3, 'relu', '', 'a "q"', 'ü'),
+  fc.boolean(),
+  fc.constant(null),
+);
 const { tree } = fc.letrec<{ tree: Json; node: Json }>((tie) => ({
   tree: fc.dictionary(fc.constantFrom(...KEYS), tie('node'), { maxKeys: 4, noNullPrototype: true }),
-  node: fc.oneof({ depthSize: 'small' },
+  node: fc.oneof(
+    { depthSize: 'small' },
     leaf as fc.Arbitrary<Json>,
     fc.array(tie('node'), { maxLength: 4 }) as fc.Arbitrary<Json>,
-    fc.dictionary(fc.constantFrom(...KEYS), tie('node'), { maxKeys: 3, noNullPrototype: true }) as fc.Arbitrary<Json>),
+    fc.dictionary(fc.constantFrom(...KEYS), tie('node'), { maxKeys: 3, noNullPrototype: true }) as fc.Arbitrary<Json>,
+  ),
 }));
 
 interface Layout {
@@ -86,7 +93,8 @@ function parseStrict(text: string): unknown {
 function pointers(value: unknown, at: (string | number)[] = []): (string | number)[][] {
   const out = [at];
   if (Array.isArray(value)) value.forEach((v, i) => out.push(...pointers(v, [...at, i])));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...pointers(v, [...at, k]));
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) out.push(...pointers(v, [...at, k]));
   return out;
 }
 
@@ -127,13 +135,18 @@ function concrete(choice: OpChoice, doc: unknown): JsonPatchOperation {
   }
   if (choice.bogus) path = `${path}/nope/1`;
   switch (choice.op) {
-    case 'move': case 'copy': return { op: choice.op, from, path };
-    case 'remove': return { op: 'remove', path };
+    case 'move':
+    case 'copy':
+      return { op: choice.op, from, path };
+    case 'remove':
+      return { op: 'remove', path };
     case 'test': {
       const actual = target.reduce<unknown>((v, s) => (v as Record<string, unknown>)[s], doc);
-      return { op: 'test', path, value: choice.dash ? choice.value : (actual) };
+      return { op: 'test', path, value: choice.dash ? choice.value : actual };
     }
-    case 'add': case 'replace': return { op: choice.op, path, value: choice.value };
+    case 'add':
+    case 'replace':
+      return { op: choice.op, path, value: choice.value };
   }
 }
 
@@ -147,60 +160,73 @@ function addsNewMember(doc: unknown, pointer: string): boolean {
 
 describe('applyPatchToText: properties', () => {
   it('patching the text then parsing equals patching the parsed value; both fail on the same operations', () => {
-    fc.assert(fc.property(tree, layout, fc.array(opChoice, { minLength: 1, maxLength: 6 }), (doc, l, choices) => {
-      let { text } = writeJsonc(doc, l);
-      let value: unknown = parseStrict(text);
-      assert.deepStrictEqual(value, doc);
-      for (const choice of choices) {
-        const op = concrete(choice, value);
-        let expected: unknown;
-        try {
-          expected = applyPatchToValue(value, [op]);
-        } catch (err) {
-          assert.ok(err instanceof JsonPatchError, String(err));
-          assert.throws(() => applyPatchToText(text, [op]), JsonPatchError, `text patch should fail too: ${JSON.stringify(op)}`);
-          continue;
+    fc.assert(
+      fc.property(tree, layout, fc.array(opChoice, { minLength: 1, maxLength: 6 }), (doc, l, choices) => {
+        let { text } = writeJsonc(doc, l);
+        let value: unknown = parseStrict(text);
+        assert.deepStrictEqual(value, doc);
+        for (const choice of choices) {
+          const op = concrete(choice, value);
+          let expected: unknown;
+          try {
+            expected = applyPatchToValue(value, [op]);
+          } catch (err) {
+            assert.ok(err instanceof JsonPatchError, String(err));
+            assert.throws(
+              () => applyPatchToText(text, [op]),
+              JsonPatchError,
+              `text patch should fail too: ${JSON.stringify(op)}`,
+            );
+            continue;
+          }
+          text = applyPatchToText(text, [op]);
+          value = expected;
+          assert.deepStrictEqual(parseStrict(text), value, `after ${JSON.stringify(op)}:\n${text}`);
         }
-        text = applyPatchToText(text, [op]);
-        value = expected;
-        assert.deepStrictEqual(parseStrict(text), value, `after ${JSON.stringify(op)}:\n${text}`);
-      }
-    }), { numRuns: 300 });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('comments survive: all of them through additions of new members, the first and last through anything', () => {
-    fc.assert(fc.property(tree, layout, fc.array(opChoice, { minLength: 1, maxLength: 6 }), (doc, l, choices) => {
-      const written = writeJsonc(doc, l);
-      let text = written.text;
-      let value: unknown = parseStrict(text);
-      let onlyNew = true;
-      for (const choice of choices) {
-        const op = concrete(choice, value);
-        try {
-          const next = applyPatchToValue(value, [op]);
-          if (op.op !== 'test' && !(op.op === 'add' && addsNewMember(value, op.path))) onlyNew = false;
-          value = next;
-        } catch {
-          continue;
+    fc.assert(
+      fc.property(tree, layout, fc.array(opChoice, { minLength: 1, maxLength: 6 }), (doc, l, choices) => {
+        const written = writeJsonc(doc, l);
+        let text = written.text;
+        let value: unknown = parseStrict(text);
+        let onlyNew = true;
+        for (const choice of choices) {
+          const op = concrete(choice, value);
+          try {
+            const next = applyPatchToValue(value, [op]);
+            if (op.op !== 'test' && !(op.op === 'add' && addsNewMember(value, op.path))) onlyNew = false;
+            value = next;
+          } catch {
+            continue;
+          }
+          text = applyPatchToText(text, [op]);
         }
-        text = applyPatchToText(text, [op]);
-      }
-      const [head] = written.comments;
-      const foot = written.comments[written.comments.length - 1];
-      assert.ok(text.startsWith(head + l.eol), 'the first comment stays first');
-      assert.ok(text.endsWith(foot + l.eol), 'the last comment stays last');
-      if (onlyNew) for (const c of written.comments) assert.ok(text.includes(c), `${c} lost:\n${text}`);
-    }), { numRuns: 200 });
+        const [head] = written.comments;
+        const foot = written.comments[written.comments.length - 1];
+        assert.ok(text.startsWith(head + l.eol), 'the first comment stays first');
+        assert.ok(text.endsWith(foot + l.eol), 'the last comment stays last');
+        if (onlyNew) for (const c of written.comments) assert.ok(text.includes(c), `${c} lost:\n${text}`);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('an empty patch returns the text unchanged; adding a member keeps everything up to the last member', () => {
-    fc.assert(fc.property(tree, layout, (doc, l) => {
-      const { text } = writeJsonc(doc, l);
-      assert.equal(applyPatchToText(text, []), text);
-      const root = parseTree(text, [], { allowTrailingComma: true });
-      const last = root?.children?.[root.children.length - 1];
-      const out = applyPatchToText(text, [{ op: 'add', path: '/zz', value: 1 }]);
-      if (last && !('zz' in (doc as object))) assert.ok(out.startsWith(text.slice(0, last.offset + last.length)), out);
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(tree, layout, (doc, l) => {
+        const { text } = writeJsonc(doc, l);
+        assert.equal(applyPatchToText(text, []), text);
+        const root = parseTree(text, [], { allowTrailingComma: true });
+        const last = root?.children?.[root.children.length - 1];
+        const out = applyPatchToText(text, [{ op: 'add', path: '/zz', value: 1 }]);
+        if (last && !('zz' in (doc as object))) assert.ok(out.startsWith(text.slice(0, last.offset + last.length)), out);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

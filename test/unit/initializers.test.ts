@@ -13,8 +13,16 @@ function sample(spec: InitializerSpec, seed = 11): Float32Array {
 }
 
 function stats(v: Float32Array): { mean: number; variance: number; min: number; max: number } {
-  let sum = 0; let sq = 0; let min = Infinity; let max = -Infinity;
-  for (const x of v) { sum += x; sq += x * x; min = Math.min(min, x); max = Math.max(max, x); }
+  let sum = 0;
+  let sq = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of v) {
+    sum += x;
+    sq += x * x;
+    min = Math.min(min, x);
+    max = Math.max(max, x);
+  }
   const mean = sum / v.length;
   return { mean, variance: sq / v.length - mean * mean, min, max };
 }

@@ -29,8 +29,16 @@ async function trainText(text: string, file: string): Promise<Run> {
   const diagnostics: DiagnosticEvent[] = [];
   try {
     const end = await train({
-      spec: parsed.spec, specFile: file, runId: 'lint-cure', runDir: '/virtual', backend: 'wasm', specText: text,
-      emit: (e) => { if (e.type === 'diagnostic') diagnostics.push(e); }, shouldStop: () => false,
+      spec: parsed.spec,
+      specFile: file,
+      runId: 'lint-cure',
+      runDir: '/virtual',
+      backend: 'wasm',
+      specText: text,
+      emit: (e) => {
+        if (e.type === 'diagnostic') diagnostics.push(e);
+      },
+      shouldStop: () => false,
     });
     return { end, codes: [...new Set(diagnostics.map((d) => d.code))] };
   } catch (err) {
@@ -59,30 +67,52 @@ describe('lint fixes cure what they claim, verified by training the fixed spec',
   before(useBackend);
 
   it('there is a fixture for every lint code, and no stray fixture', () => {
-    const names = fs.readdirSync(FIXTURES).filter((n) => n.endsWith('.gradscope.json')).sort();
+    const names = fs
+      .readdirSync(FIXTURES)
+      .filter((n) => n.endsWith('.gradscope.json'))
+      .sort();
     assert.deepEqual(names, LINT_CODES.map((c) => `${c}.gradscope.json`).sort());
   });
 
   it('initializer-scale on a deep tanh stack says saturation, not explosion, and the run shows exactly that', async () => {
     const file = path.join(REPO, 'test', 'virtual-tanh.gradscope.json');
-    const text = JSON.stringify({
-      name: 'deep-tanh-sigma-0.5', seed: 1, data: { dataset: 'spiral', samples: 600, classes: 3 },
-      model: {
-        inputShape: [2],
-        layers: [
-          { repeat: 20, layers: [{ type: 'dense', units: 32, activation: 'tanh', kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 0.5 } }] },
-          { type: 'dense', units: 3, activation: 'softmax' },
-        ],
+    const text = JSON.stringify(
+      {
+        name: 'deep-tanh-sigma-0.5',
+        seed: 1,
+        data: { dataset: 'spiral', samples: 600, classes: 3 },
+        model: {
+          inputShape: [2],
+          layers: [
+            {
+              repeat: 20,
+              layers: [
+                {
+                  type: 'dense',
+                  units: 32,
+                  activation: 'tanh',
+                  kernelInitializer: { type: 'randomNormal', mean: 0, stddev: 0.5 },
+                },
+              ],
+            },
+            { type: 'dense', units: 3, activation: 'softmax' },
+          ],
+        },
+        training: { epochs: 4, batchSize: 32, optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9 } },
       },
-      training: { epochs: 4, batchSize: 32, optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9 } },
-    }, null, 2);
+      null,
+      2,
+    );
     const scale = lintFindings(text, file).find((p) => p.code === 'initializer-scale');
     assert.ok(scale, 'initializer-scale fires');
     assert.match(scale.message, /bounded, so the signal cannot explode.*\(saturated\)/);
     assert.doesNotMatch(scale.message, /exploding|grow/);
     const run = await trainText(text, file);
     assert.equal(run.end?.status, 'completed', 'no divergence: tanh caps the signal');
-    assert.ok(run.codes.includes('saturated-activation'), `the run shows saturation (raised: ${run.codes.join(', ') || 'nothing'})`);
+    assert.ok(
+      run.codes.includes('saturated-activation'),
+      `the run shows saturation (raised: ${run.codes.join(', ') || 'nothing'})`,
+    );
     for (const code of ['exploding-gradient', 'non-finite', 'divergence']) assert.ok(!run.codes.includes(code), `no ${code}`);
   });
 
@@ -101,13 +131,20 @@ describe('lint fixes cure what they claim, verified by training the fixed spec',
         for (const fix of finding.fixes) {
           const fixed = applyPatchToText(text, fix.patch);
           const still = lintFindings(fixed, c.file).filter((p) => p.code === finding.code && p.specPath === finding.specPath);
-          assert.deepEqual(still.map((p) => p.message), [], `"${fix.title}" removes the finding`);
+          assert.deepEqual(
+            still.map((p) => p.message),
+            [],
+            `"${fix.title}" removes the finding`,
+          );
           const after = await trainText(fixed, c.file);
           assert.equal(after.error, undefined, `"${fix.title}": the fixed spec trains`);
           assert.equal(after.end?.status, 'completed', `"${fix.title}": the fixed run completes`);
           const unwanted = tradedDiagnoses(finding.code as LintCode, before.codes, after.codes);
-          assert.deepEqual(unwanted, [],
-            `"${fix.title}" (${finding.code}): the re-run raised ${unwanted.join(', ')}; the unfixed run raised ${before.codes.join(', ') || 'nothing'}`);
+          assert.deepEqual(
+            unwanted,
+            [],
+            `"${fix.title}" (${finding.code}): the re-run raised ${unwanted.join(', ')}; the unfixed run raised ${before.codes.join(', ') || 'nothing'}`,
+          );
         }
       }
     });

@@ -46,14 +46,23 @@ describe('lint: one finding for identical layers', () => {
       assert.equal(found.length, 1, found.map((p) => p.specPath).join(', '));
       const [f] = found;
       assert.equal(f.range.start.line, layerLine(0));
-      assert.deepEqual(f.related?.map((r) => r.range.start.line), [1, 2, 3, 4, 5, 6, 7].map(layerLine));
-      assert.deepEqual(f.related?.map((r) => r.specPath.replace('/kernelInitializer', '')), [1, 2, 3, 4, 5, 6, 7].map((i) => `/model/layers/${i}`));
+      assert.deepEqual(
+        f.related?.map((r) => r.range.start.line),
+        [1, 2, 3, 4, 5, 6, 7].map(layerLine),
+      );
+      assert.deepEqual(
+        f.related?.map((r) => r.specPath.replace('/kernelInitializer', '')),
+        [1, 2, 3, 4, 5, 6, 7].map((i) => `/model/layers/${i}`),
+      );
       assert.match(f.message, /; the same for the layers at lines 7, 8, 9, 10, 11, 12, 13$/);
       assert.equal(f.fixes?.length, 1, 'one fix, kept by the cure check');
       const patched = applyPatchToText(text, f.fixes[0].patch);
       assert.deepEqual(findings(patched, 'initializer-mismatch'), []);
       const spec = parseSpecText(patched, FILE).spec;
-      assert.deepEqual(spec?.model.layers.slice(0, 8).map((l) => l.type === 'dense' && l.kernelInitializer), Array(8).fill('heNormal'));
+      assert.deepEqual(
+        spec?.model.layers.slice(0, 8).map((l) => l.type === 'dense' && l.kernelInitializer),
+        Array(8).fill('heNormal'),
+      );
       for (let i = 0; i < 8; i++) assert.ok(patched.includes(`// layer ${i}`), 'comments are kept');
     });
   }
@@ -68,8 +77,11 @@ describe('lint: one finding for identical layers', () => {
 
   it('keeps findings apart when their messages differ beyond the layer', () => {
     // Seven default and one written glorotUniform: "(the default)" is said of seven only.
-    const text = specText('{ "type": "dense", "units": 16, "activation": "relu" }', 7,
-      '{ "type": "dense", "units": 16, "activation": "relu", "kernelInitializer": "glorotUniform" }, { "type": "dense", "units": 3, "activation": "softmax" }');
+    const text = specText(
+      '{ "type": "dense", "units": 16, "activation": "relu" }',
+      7,
+      '{ "type": "dense", "units": 16, "activation": "relu", "kernelInitializer": "glorotUniform" }, { "type": "dense", "units": 3, "activation": "softmax" }',
+    );
     const found = findings(text, 'initializer-mismatch');
     assert.equal(found.length, 2);
     assert.equal(found[0].related?.length, 6);
@@ -85,18 +97,46 @@ describe('lint: one finding for identical layers', () => {
   });
 
   it('merges patches last layer first and makes an edit shared by every patch once; findings off the layers stay apart', () => {
-    const range = (line: number): SpecProblem['range'] => ({ start: { line, column: 1 }, end: { line, column: 2 }, offset: line, length: 1 });
-    const finding = (specPath: string, line: number): SpecProblem => ({
-      severity: 'warning', code: 'c', message: 'm', specPath, range: range(line),
-      fixes: [{ title: 't', patch: [{ op: 'add', path: `${specPath}/x`, value: 1 }, { op: 'add', path: '/training/clipNorm', value: 1 }] }],
+    const range = (line: number): SpecProblem['range'] => ({
+      start: { line, column: 1 },
+      end: { line, column: 2 },
+      offset: line,
+      length: 1,
     });
-    const lr = (line: number): SpecProblem => ({ severity: 'info', code: 'c', message: 'm', specPath: '/training/optimizer', range: range(line) });
+    const finding = (specPath: string, line: number): SpecProblem => ({
+      severity: 'warning',
+      code: 'c',
+      message: 'm',
+      specPath,
+      range: range(line),
+      fixes: [
+        {
+          title: 't',
+          patch: [
+            { op: 'add', path: `${specPath}/x`, value: 1 },
+            { op: 'add', path: '/training/clipNorm', value: 1 },
+          ],
+        },
+      ],
+    });
+    const lr = (line: number): SpecProblem => ({
+      severity: 'info',
+      code: 'c',
+      message: 'm',
+      specPath: '/training/optimizer',
+      range: range(line),
+    });
     const merged = mergeIdenticalFindings([finding('/model/layers/0', 3), lr(9), finding('/model/layers/1', 4), lr(10)]);
     assert.equal(merged.length, 3);
     assert.deepEqual(merged[0].fixes?.[0].patch, [
-      { op: 'add', path: '/model/layers/1/x', value: 1 }, { op: 'add', path: '/training/clipNorm', value: 1 }, { op: 'add', path: '/model/layers/0/x', value: 1 },
+      { op: 'add', path: '/model/layers/1/x', value: 1 },
+      { op: 'add', path: '/training/clipNorm', value: 1 },
+      { op: 'add', path: '/model/layers/0/x', value: 1 },
     ]);
     assert.equal(merged[0].fixes?.[0].title, 't, and the same for the 1 other layer like it');
-    assert.deepEqual(merged.slice(1).map((p) => p.related), [undefined, undefined]);
+    assert.deepEqual(
+      merged.slice(1).map((p) => p.related),
+      [undefined, undefined],
+    );
   });
 });

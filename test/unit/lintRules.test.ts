@@ -44,7 +44,11 @@ function specText(parts: Parts): string {
 function parseValid(text: string): ParseResult {
   const result = parseSpecText(text, FILE);
   const errors = result.problems.filter((p) => p.severity === 'error');
-  assert.deepEqual(errors.map((p) => `${p.code} ${p.specPath}: ${p.message}`), [], 'the spec should be valid');
+  assert.deepEqual(
+    errors.map((p) => `${p.code} ${p.specPath}: ${p.message}`),
+    [],
+    'the spec should be valid',
+  );
   assert.ok(result.spec, 'the spec should be kept');
   return result;
 }
@@ -64,130 +68,233 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    name: 'six sigmoid layers in a row', code: 'deep-saturating-stack', specPath: '/model/layers/0/layers/0', line: layerLine(0),
+    name: 'six sigmoid layers in a row',
+    code: 'deep-saturating-stack',
+    specPath: '/model/layers/0/layers/0',
+    line: layerLine(0),
     parts: { layers: ['{ "repeat": 6, "layers": [ { "type": "dense", "units": 16, "activation": "sigmoid" } ] }', SOFTMAX] },
     message: /^6 sigmoid layers in a row .*0\.25\^6/,
   },
   {
-    name: 'ten tanh layers made of dense + activation layers', code: 'deep-saturating-stack', specPath: '/model/layers/0/layers/0',
+    name: 'ten tanh layers made of dense + activation layers',
+    code: 'deep-saturating-stack',
+    specPath: '/model/layers/0/layers/0',
     line: layerLine(0),
-    parts: { layers: ['{ "repeat": 10, "layers": [ { "type": "dense", "units": 16 }, { "type": "activation", "activation": "tanh" } ] }', SOFTMAX] },
+    parts: {
+      layers: [
+        '{ "repeat": 10, "layers": [ { "type": "dense", "units": 16 }, { "type": "activation", "activation": "tanh" } ] }',
+        SOFTMAX,
+      ],
+    },
     message: /^10 tanh layers in a row/,
   },
   {
-    name: 'heNormal with tanh', code: 'initializer-mismatch', specPath: '/model/layers/0/kernelInitializer', line: layerLine(0),
+    name: 'heNormal with tanh',
+    code: 'initializer-mismatch',
+    specPath: '/model/layers/0/kernelInitializer',
+    line: layerLine(0),
     parts: { layers: ['{ "type": "dense", "units": 16, "activation": "tanh", "kernelInitializer": "heNormal" }', SOFTMAX] },
     message: /"heNormal" is made for ReLU .*use "glorotNormal"/,
   },
   {
-    name: 'the default glorotUniform in eight relu layers', code: 'initializer-mismatch', specPath: '/model/layers/0/layers/0', line: layerLine(0),
+    name: 'the default glorotUniform in eight relu layers',
+    code: 'initializer-mismatch',
+    specPath: '/model/layers/0/layers/0',
+    line: layerLine(0),
     parts: { layers: ['{ "repeat": 8, "layers": [ { "type": "dense", "units": 16, "activation": "relu" } ] }', SOFTMAX] },
     message: /"glorotUniform" \(the default\) in a stack of 8 relu layers/,
   },
   {
-    name: 'selu without lecunNormal', code: 'initializer-mismatch', specPath: '/model/layers/0', line: layerLine(0),
+    name: 'selu without lecunNormal',
+    code: 'initializer-mismatch',
+    specPath: '/model/layers/0',
+    line: layerLine(0),
     parts: { layers: ['{ "type": "dense", "units": 16, "activation": "selu" }', SOFTMAX] },
     message: /selu .*"lecunNormal".*"glorotUniform" \(the default\)/,
   },
   {
-    name: 'randomNormal far too large in a relu stack', code: 'initializer-scale', specPath: '/model/layers/0/layers/0/kernelInitializer',
+    name: 'randomNormal far too large in a relu stack',
+    code: 'initializer-scale',
+    specPath: '/model/layers/0/layers/0/kernelInitializer',
     line: layerLine(0),
-    parts: { layers: ['{ "repeat": 4, "layers": [ { "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 1 } } ] }', SOFTMAX] },
+    parts: {
+      layers: [
+        '{ "repeat": 4, "layers": [ { "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 1 } } ] }',
+        SOFTMAX,
+      ],
+    },
     message: /4× the He scale √\(2\/32\) ≈ 0\.25 for relu at fan-in 32 .*grow about 64× \(exploding\); use "heNormal"/,
   },
   {
-    name: 'randomNormal far too large in a deep tanh stack: bounded, so it saturates instead of exploding', code: 'initializer-scale',
-    specPath: '/model/layers/0/layers/0/kernelInitializer', line: layerLine(0),
-    parts: { layers: ['{ "repeat": 8, "layers": [ { "type": "dense", "units": 32, "activation": "tanh", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 1 } } ] }', SOFTMAX] },
-    message: /5\.66× the Glorot scale .* for tanh at fan-in 32 \(8 layers use it\); the activation is bounded, so the signal cannot explode; instead .*\(saturated\).*\(vanishing\); use "glorotUniform"$/,
+    name: 'randomNormal far too large in a deep tanh stack: bounded, so it saturates instead of exploding',
+    code: 'initializer-scale',
+    specPath: '/model/layers/0/layers/0/kernelInitializer',
+    line: layerLine(0),
+    parts: {
+      layers: [
+        '{ "repeat": 8, "layers": [ { "type": "dense", "units": 32, "activation": "tanh", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 1 } } ] }',
+        SOFTMAX,
+      ],
+    },
+    message:
+      /5\.66× the Glorot scale .* for tanh at fan-in 32 \(8 layers use it\); the activation is bounded, so the signal cannot explode; instead .*\(saturated\).*\(vanishing\); use "glorotUniform"$/,
   },
   {
-    name: 'randomUniform far too small in a tanh stack', code: 'initializer-scale', specPath: '/model/layers/0/layers/0/kernelInitializer',
+    name: 'randomUniform far too small in a tanh stack',
+    code: 'initializer-scale',
+    specPath: '/model/layers/0/layers/0/kernelInitializer',
     line: layerLine(0),
-    parts: { layers: ['{ "repeat": 3, "layers": [ { "type": "dense", "units": 64, "activation": "tanh", "kernelInitializer": { "type": "randomUniform", "minval": -0.01, "maxval": 0.01 } } ] }', SOFTMAX] },
+    parts: {
+      layers: [
+        '{ "repeat": 3, "layers": [ { "type": "dense", "units": 64, "activation": "tanh", "kernelInitializer": { "type": "randomUniform", "minval": -0.01, "maxval": 0.01 } } ] }',
+        SOFTMAX,
+      ],
+    },
     message: /shrink about .* \(vanishing\); use "glorotUniform"/,
   },
   {
-    name: 'zeros kernel in a relu hidden layer', code: 'zero-initializer', specPath: '/model/layers/0/kernelInitializer', line: layerLine(0),
+    name: 'zeros kernel in a relu hidden layer',
+    code: 'zero-initializer',
+    specPath: '/model/layers/0/kernelInitializer',
+    line: layerLine(0),
     parts: { layers: ['{ "type": "dense", "units": 16, "activation": "relu", "kernelInitializer": "zeros" }', SOFTMAX] },
     message: /all 16 units .*same weights.*\(symmetry\); with relu.*never learns; use random weights such as "heNormal"/,
   },
   {
-    name: 'constant kernels in two tanh layers in a row', code: 'zero-initializer', specPath: '/model/layers/0/layers/0/kernelInitializer',
+    name: 'constant kernels in two tanh layers in a row',
+    code: 'zero-initializer',
+    specPath: '/model/layers/0/layers/0/kernelInitializer',
     line: layerLine(0),
-    parts: { layers: ['{ "repeat": 2, "layers": [ { "type": "dense", "units": 8, "activation": "tanh", "kernelInitializer": { "type": "constant", "value": 0.1 } } ] }', SOFTMAX] },
+    parts: {
+      layers: [
+        '{ "repeat": 2, "layers": [ { "type": "dense", "units": 8, "activation": "tanh", "kernelInitializer": { "type": "constant", "value": 0.1 } } ] }',
+        SOFTMAX,
+      ],
+    },
     message: /constant 0\.1: all 8 units .*stay identical/,
   },
   {
-    name: 'ones kernel before a random layer (info)', code: 'zero-initializer', specPath: '/model/layers/0/kernelInitializer', line: layerLine(0),
+    name: 'ones kernel before a random layer (info)',
+    code: 'zero-initializer',
+    specPath: '/model/layers/0/kernelInitializer',
+    line: layerLine(0),
     severity: 'info',
     parts: { layers: ['{ "type": "dense", "units": 8, "activation": "tanh", "kernelInitializer": "ones" }', SOFTMAX] },
     message: /only the next layer's random weights tell them apart/,
   },
   {
-    name: 'softmax with binaryCrossentropy', code: 'output-loss-mismatch', specPath: '/model/layers/1/activation', line: layerLine(1),
+    name: 'softmax with binaryCrossentropy',
+    code: 'output-loss-mismatch',
+    specPath: '/model/layers/1/activation',
+    line: layerLine(1),
     parts: { layers: [RELU16, SOFTMAX], training: '{ "loss": "binaryCrossentropy" }' },
     message: /^softmax output with binaryCrossentropy/,
   },
   {
-    name: 'sigmoid with categoricalCrossentropy (the default loss) on 3 classes', code: 'output-loss-mismatch',
-    specPath: '/model/layers/1/activation', line: layerLine(1),
+    name: 'sigmoid with categoricalCrossentropy (the default loss) on 3 classes',
+    code: 'output-loss-mismatch',
+    specPath: '/model/layers/1/activation',
+    line: layerLine(1),
     parts: { layers: [RELU16, '{ "type": "dense", "units": 3, "activation": "sigmoid" }'] },
     message: /^sigmoid output with categoricalCrossentropy on 3 classes/,
   },
   {
-    name: 'a linear output with a classification loss', code: 'output-loss-mismatch', specPath: '/model/layers/1', line: layerLine(1),
+    name: 'a linear output with a classification loss',
+    code: 'output-loss-mismatch',
+    specPath: '/model/layers/1',
+    line: layerLine(1),
     parts: { layers: [RELU16, '{ "type": "dense", "units": 3 }'] },
     message: /^linear \(no\) activation at the output with categoricalCrossentropy.*use "softmax"/,
   },
   {
-    name: 'a relu activation layer at the output with binaryCrossentropy', code: 'output-loss-mismatch', specPath: '/model/layers/2/activation',
+    name: 'a relu activation layer at the output with binaryCrossentropy',
+    code: 'output-loss-mismatch',
+    specPath: '/model/layers/2/activation',
     line: layerLine(2),
     parts: {
       layers: [RELU16, '{ "type": "dense", "units": 1 }', '{ "type": "activation", "activation": "relu" }'],
-      data: '{ "dataset": "moons", "samples": 300 }', training: '{ "loss": "binaryCrossentropy" }',
+      data: '{ "dataset": "moons", "samples": 300 }',
+      training: '{ "loss": "binaryCrossentropy" }',
     },
     message: /^relu activation at the output with binaryCrossentropy.*use "sigmoid"/,
   },
   {
-    name: 'softmax with meanSquaredError', code: 'output-loss-mismatch', specPath: '/model/layers/1/activation', line: layerLine(1),
+    name: 'softmax with meanSquaredError',
+    code: 'output-loss-mismatch',
+    specPath: '/model/layers/1/activation',
+    line: layerLine(1),
     parts: { layers: [RELU16, SOFTMAX], training: '{ "loss": "meanSquaredError" }' },
     message: /^softmax output with meanSquaredError: .*categoricalCrossentropy/,
   },
   {
-    name: 'a sigmoid output on regression data', code: 'output-loss-mismatch', specPath: '/model/layers/1/activation', line: layerLine(1),
-    parts: { layers: ['{ "type": "dense", "units": 16, "activation": "tanh" }', '{ "type": "dense", "units": 1, "activation": "sigmoid" }'],
-      data: '{ "dataset": "sine", "samples": 200 }', inputShape: '[1]' },
+    name: 'a sigmoid output on regression data',
+    code: 'output-loss-mismatch',
+    specPath: '/model/layers/1/activation',
+    line: layerLine(1),
+    parts: {
+      layers: [
+        '{ "type": "dense", "units": 16, "activation": "tanh" }',
+        '{ "type": "dense", "units": 1, "activation": "sigmoid" }',
+      ],
+      data: '{ "dataset": "sine", "samples": 200 }',
+      inputShape: '[1]',
+    },
     message: /^a sigmoid output on regression data/,
   },
   {
-    name: 'dropout 0.7', code: 'dropout-too-high', specPath: '/model/layers/1/rate', line: layerLine(1),
+    name: 'dropout 0.7',
+    code: 'dropout-too-high',
+    specPath: '/model/layers/1/rate',
+    line: layerLine(1),
     parts: { layers: [RELU16, '{ "type": "dropout", "rate": 0.7 }', SOFTMAX] },
     message: /^dropout rate 0\.7 drops 70% of the units/,
   },
   {
-    name: 'dropout after the output layer', code: 'dropout-before-output', specPath: '/model/layers/2', line: layerLine(2),
+    name: 'dropout after the output layer',
+    code: 'dropout-before-output',
+    specPath: '/model/layers/2',
+    line: layerLine(2),
     parts: { layers: [RELU16, SOFTMAX, '{ "type": "dropout", "rate": 0.2 }'] },
     message: /^dropout \(rate 0\.2\) after the output layer zeroes 20% of the model's outputs/,
   },
   {
-    name: 'adam at 0.1', code: 'lr-out-of-range', specPath: '/training/optimizer/learningRate', line: trainingLine(2),
+    name: 'adam at 0.1',
+    code: 'lr-out-of-range',
+    specPath: '/training/optimizer/learningRate',
+    line: trainingLine(2),
     parts: { layers: [RELU16, SOFTMAX], training: '{ "optimizer": { "type": "adam", "learningRate": 0.1 } }' },
-    message: /^learning rate 0\.1 is above the usual range for adam \(0\.00001–0\.01\)|^learning rate 0\.1 is above the usual range for adam/,
+    message:
+      /^learning rate 0\.1 is above the usual range for adam \(0\.00001–0\.01\)|^learning rate 0\.1 is above the usual range for adam/,
   },
   {
-    name: 'sgd at 1e-5', code: 'lr-out-of-range', specPath: '/training/optimizer/learningRate', line: trainingLine(2),
+    name: 'sgd at 1e-5',
+    code: 'lr-out-of-range',
+    specPath: '/training/optimizer/learningRate',
+    line: trainingLine(2),
     parts: { layers: [RELU16, SOFTMAX], training: '{ "optimizer": { "type": "sgd", "learningRate": 0.00001 } }' },
     message: /^learning rate 0\.00001 is below the usual range for sgd|^learning rate 1e-5 is below the usual range for sgd/,
   },
   {
-    name: 'batchNormalization with batches of 4', code: 'batchnorm-small-batch', specPath: '/training/batchSize', line: trainingLine(4),
-    parts: { layers: ['{ "type": "dense", "units": 16 }', '{ "type": "batchNormalization" }', '{ "type": "activation", "activation": "relu" }', SOFTMAX],
-      training: '{ "batchSize": 4 }' },
+    name: 'batchNormalization with batches of 4',
+    code: 'batchnorm-small-batch',
+    specPath: '/training/batchSize',
+    line: trainingLine(4),
+    parts: {
+      layers: [
+        '{ "type": "dense", "units": 16 }',
+        '{ "type": "batchNormalization" }',
+        '{ "type": "activation", "activation": "relu" }',
+        SOFTMAX,
+      ],
+      training: '{ "batchSize": 4 }',
+    },
     message: /^batchNormalization with a batch size of 4/,
   },
   {
-    name: 'two dense layers with nothing in between', code: 'linear-stack', specPath: '/model/layers/0', line: layerLine(0),
+    name: 'two dense layers with nothing in between',
+    code: 'linear-stack',
+    specPath: '/model/layers/0',
+    line: layerLine(0),
     parts: { layers: ['{ "type": "dense", "units": 16 }', '{ "type": "dropout", "rate": 0.1 }', SOFTMAX] },
     message: /^dense layer \(16 units\) with no activation feeds straight into another dense layer/,
   },
@@ -195,7 +302,11 @@ const CASES: Case[] = [
 
 function only(result: ParseResult, code: string): SpecProblem {
   const others = result.problems.filter((p) => p.code !== code);
-  assert.deepEqual(others.map((p) => `${p.code} ${p.specPath}: ${p.message}`), [], 'no other problem');
+  assert.deepEqual(
+    others.map((p) => `${p.code} ${p.specPath}: ${p.message}`),
+    [],
+    'no other problem',
+  );
   const found = result.problems.filter((p) => p.code === code);
   assert.equal(found.length, 1, `one ${code} finding, got ${found.length}`);
   return found[0];
@@ -222,8 +333,13 @@ describe('lint rules', () => {
         const p = only(parseValid(text), c.code);
         const fixed = applyPatchToText(text, p.fixes![0].patch);
         const after = parseValid(fixed);
-        assert.deepEqual(after.problems.filter((q) => q.code === c.code), [], `still ${c.code} after "${p.fixes![0].title}"`);
-        for (const comment of ['// a spec written for a lint test', '// the data', '/* two features */']) assert.ok(fixed.includes(comment), comment);
+        assert.deepEqual(
+          after.problems.filter((q) => q.code === c.code),
+          [],
+          `still ${c.code} after "${p.fixes![0].title}"`,
+        );
+        for (const comment of ['// a spec written for a lint test', '// the data', '/* two features */'])
+          assert.ok(fixed.includes(comment), comment);
         // Lines the fix does not concern stay byte for byte.
         for (const line of text.split('\n').slice(0, 5)) assert.ok(fixed.includes(line), line);
       });
@@ -247,50 +363,101 @@ describe('lint rules: healthy variants stay quiet', () => {
   const quiet = (name: string, parts: Parts): void => {
     it(name, () => {
       const result = parseValid(specText(parts));
-      assert.deepEqual(result.problems.map((p) => `${p.code} ${p.specPath}: ${p.message}`), []);
+      assert.deepEqual(
+        result.problems.map((p) => `${p.code} ${p.specPath}: ${p.message}`),
+        [],
+      );
     });
   };
-  quiet('four sigmoid layers', { layers: ['{ "repeat": 4, "layers": [ { "type": "dense", "units": 16, "activation": "sigmoid" } ] }', SOFTMAX] });
-  quiet('nine tanh layers', { layers: ['{ "repeat": 9, "layers": [ { "type": "dense", "units": 16, "activation": "tanh" } ] }', SOFTMAX] });
+  quiet('four sigmoid layers', {
+    layers: ['{ "repeat": 4, "layers": [ { "type": "dense", "units": 16, "activation": "sigmoid" } ] }', SOFTMAX],
+  });
+  quiet('nine tanh layers', {
+    layers: ['{ "repeat": 9, "layers": [ { "type": "dense", "units": 16, "activation": "tanh" } ] }', SOFTMAX],
+  });
   quiet('deep sigmoid with batch normalization before each activation', {
-    layers: ['{ "repeat": 8, "layers": [ { "type": "dense", "units": 16 }, { "type": "batchNormalization" }, { "type": "activation", "activation": "sigmoid" } ] }', SOFTMAX],
+    layers: [
+      '{ "repeat": 8, "layers": [ { "type": "dense", "units": 16 }, { "type": "batchNormalization" }, { "type": "activation", "activation": "sigmoid" } ] }',
+      SOFTMAX,
+    ],
   });
   quiet('deep sigmoid in residual blocks', {
-    layers: ['{ "type": "dense", "units": 16, "activation": "tanh" }', '{ "repeat": 8, "layers": [ { "type": "residual", "layers": [ { "type": "dense", "units": 16, "activation": "sigmoid" } ] } ] }', SOFTMAX],
+    layers: [
+      '{ "type": "dense", "units": 16, "activation": "tanh" }',
+      '{ "repeat": 8, "layers": [ { "type": "residual", "layers": [ { "type": "dense", "units": 16, "activation": "sigmoid" } ] } ] }',
+      SOFTMAX,
+    ],
   });
-  quiet('seven relu layers with the default initializer', { layers: ['{ "repeat": 7, "layers": [ { "type": "dense", "units": 16, "activation": "relu" } ] }', SOFTMAX] });
-  quiet('twelve relu layers with heNormal', { layers: ['{ "repeat": 12, "layers": [ { "type": "dense", "units": 16, "activation": "relu", "kernelInitializer": "heNormal" } ] }', SOFTMAX] });
-  quiet('selu with the default glorotUniform on square layers (Glorot\'s variance is LeCun\'s there)', {
-    layers: ['{ "type": "dense", "units": 16, "activation": "selu", "kernelInitializer": "lecunNormal" }',
-      '{ "repeat": 3, "layers": [ { "type": "dense", "units": 16, "activation": "selu" } ] }', SOFTMAX],
+  quiet('seven relu layers with the default initializer', {
+    layers: ['{ "repeat": 7, "layers": [ { "type": "dense", "units": 16, "activation": "relu" } ] }', SOFTMAX],
+  });
+  quiet('twelve relu layers with heNormal', {
+    layers: [
+      '{ "repeat": 12, "layers": [ { "type": "dense", "units": 16, "activation": "relu", "kernelInitializer": "heNormal" } ] }',
+      SOFTMAX,
+    ],
+  });
+  quiet("selu with the default glorotUniform on square layers (Glorot's variance is LeCun's there)", {
+    layers: [
+      '{ "type": "dense", "units": 16, "activation": "selu", "kernelInitializer": "lecunNormal" }',
+      '{ "repeat": 3, "layers": [ { "type": "dense", "units": 16, "activation": "selu" } ] }',
+      SOFTMAX,
+    ],
   });
   quiet('eight tanh layers at 2.8× the Glorot scale (they saturate some units but train)', {
-    layers: ['{ "repeat": 8, "layers": [ { "type": "dense", "units": 32, "activation": "tanh", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 0.5 } } ] }', SOFTMAX],
+    layers: [
+      '{ "repeat": 8, "layers": [ { "type": "dense", "units": 32, "activation": "tanh", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 0.5 } } ] }',
+      SOFTMAX,
+    ],
   });
-  quiet('selu with lecunNormal', { layers: ['{ "type": "dense", "units": 16, "activation": "selu", "kernelInitializer": "lecunNormal" }', SOFTMAX] });
+  quiet('selu with lecunNormal', {
+    layers: ['{ "type": "dense", "units": 16, "activation": "selu", "kernelInitializer": "lecunNormal" }', SOFTMAX],
+  });
   quiet('a zero-initialized output layer (logistic regression)', {
     layers: ['{ "type": "dense", "units": 1, "activation": "sigmoid", "kernelInitializer": "zeros" }'],
-    data: '{ "dataset": "moons", "samples": 200 }', training: '{ "loss": "binaryCrossentropy" }',
+    data: '{ "dataset": "moons", "samples": 200 }',
+    training: '{ "loss": "binaryCrossentropy" }',
   });
   quiet('a hand-scaled initializer close to He', {
-    layers: ['{ "repeat": 6, "layers": [ { "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 0.3 } } ] }', SOFTMAX],
+    layers: [
+      '{ "repeat": 6, "layers": [ { "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 0.3 } } ] }',
+      SOFTMAX,
+    ],
   });
   quiet('sigmoid + binaryCrossentropy with one unit per label (multi-label)', {
-    layers: [RELU16, '{ "type": "dense", "units": 3, "activation": "sigmoid" }'], training: '{ "loss": "binaryCrossentropy" }',
+    layers: [RELU16, '{ "type": "dense", "units": 3, "activation": "sigmoid" }'],
+    training: '{ "loss": "binaryCrossentropy" }',
   });
   quiet('dropout 0.5 right before the output layer', { layers: [RELU16, '{ "type": "dropout", "rate": 0.5 }', SOFTMAX] });
-  quiet('adam at 0.01 and sgd at 1', { layers: [RELU16, SOFTMAX], training: '{ "optimizer": { "type": "adam", "learningRate": 0.01 } }' });
+  quiet('adam at 0.01 and sgd at 1', {
+    layers: [RELU16, SOFTMAX],
+    training: '{ "optimizer": { "type": "adam", "learningRate": 0.01 } }',
+  });
   quiet('sgd at 1', { layers: [RELU16, SOFTMAX], training: '{ "optimizer": { "type": "sgd", "learningRate": 1 } }' });
   quiet('batchNormalization with batches of 8', {
-    layers: ['{ "type": "dense", "units": 16 }', '{ "type": "batchNormalization" }', '{ "type": "activation", "activation": "relu" }', SOFTMAX],
+    layers: [
+      '{ "type": "dense", "units": 16 }',
+      '{ "type": "batchNormalization" }',
+      '{ "type": "activation", "activation": "relu" }',
+      SOFTMAX,
+    ],
     training: '{ "batchSize": 8 }',
   });
   quiet('a small batch without batchNormalization', { layers: [RELU16, SOFTMAX], training: '{ "batchSize": 2 }' });
   quiet('dense → batchNormalization → activation (the healthy pattern)', {
-    layers: ['{ "type": "dense", "units": 16, "kernelInitializer": "heNormal" }', '{ "type": "batchNormalization" }', '{ "type": "activation", "activation": "relu" }', SOFTMAX],
+    layers: [
+      '{ "type": "dense", "units": 16, "kernelInitializer": "heNormal" }',
+      '{ "type": "batchNormalization" }',
+      '{ "type": "activation", "activation": "relu" }',
+      SOFTMAX,
+    ],
   });
   quiet('a linear last layer inside a residual block', {
-    layers: [RELU16, '{ "type": "residual", "layers": [ { "type": "dense", "units": 16, "activation": "relu" }, { "type": "dense", "units": 16 } ] }', SOFTMAX],
+    layers: [
+      RELU16,
+      '{ "type": "residual", "layers": [ { "type": "dense", "units": 16, "activation": "relu" }, { "type": "dense", "units": 16 } ] }',
+      SOFTMAX,
+    ],
   });
 });
 
@@ -306,7 +473,9 @@ describe('lint on the bundled examples and the valid fixtures', () => {
   });
 
   it('deep-sigmoid is a deep saturating stack, found at its first layer', () => {
-    assert.deepEqual(lintOf(path.join(REPO, 'examples', 'deep-sigmoid.gradscope.json')), ['warning deep-saturating-stack /model/layers/0']);
+    assert.deepEqual(lintOf(path.join(REPO, 'examples', 'deep-sigmoid.gradscope.json')), [
+      'warning deep-saturating-stack /model/layers/0',
+    ]);
   });
 
   it('exploding-init is found by its initializer scale (σ = 2 is 11× He at fan-in 64)', () => {
@@ -328,36 +497,61 @@ describe('lint on the bundled examples and the valid fixtures', () => {
     const file = path.join(REPO, 'examples', 'deep-sigmoid.gradscope.json');
     const text = fs.readFileSync(file, 'utf8');
     const [p] = parseSpecText(text, file).problems;
-    assert.deepEqual(p.fixes?.map((f) => f.title), [
-      'Use relu with heNormal initialization instead of sigmoid in 13 layers (2 layer entries), and clip the gradient norm to 1',
-      'Add batch normalization before the activation of 2 layer entries',
-    ]);
+    assert.deepEqual(
+      p.fixes?.map((f) => f.title),
+      [
+        'Use relu with heNormal initialization instead of sigmoid in 13 layers (2 layer entries), and clip the gradient norm to 1',
+        'Add batch normalization before the activation of 2 layer entries',
+      ],
+    );
     for (const f of p.fixes ?? []) {
       const fixed = applyPatchToText(text, f.patch);
       const after = parseSpecText(fixed, file);
       assert.ok(after.spec, f.title);
-      assert.deepEqual(after.problems.map((q) => q.code), [], f.title);
+      assert.deepEqual(
+        after.problems.map((q) => q.code),
+        [],
+        f.title,
+      );
       assert.ok(fixed.startsWith('// The classic failure: a deep stack of sigmoid layers.'), 'header comment kept');
     }
     const relu = applyPatchToText(text, p.fixes[0].patch);
-    assert.match(relu, /\{ "repeat": 12, "layers": \[ \{ "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": "heNormal" \} \] \},/);
+    assert.match(
+      relu,
+      /\{ "repeat": 12, "layers": \[ \{ "type": "dense", "units": 32, "activation": "relu", "kernelInitializer": "heNormal" \} \] \},/,
+    );
     const normalized = parseSpecText(applyPatchToText(text, p.fixes[1].patch), file).spec!;
-    assert.deepEqual(normalized.model.layers.slice(0, 6).map((l) => l.type),
-      ['dense', 'batchNormalization', 'activation', 'dense', 'batchNormalization', 'activation']);
+    assert.deepEqual(
+      normalized.model.layers.slice(0, 6).map((l) => l.type),
+      ['dense', 'batchNormalization', 'activation', 'dense', 'batchNormalization', 'activation'],
+    );
   });
 
   it('lint never blocks: a spec with findings keeps its spec, and a spec with errors gets no lint', () => {
-    const text = specText({ layers: ['{ "repeat": 6, "layers": [ { "type": "dense", "units": 16, "activation": "sigmoid" } ] }', SOFTMAX] });
+    const text = specText({
+      layers: ['{ "repeat": 6, "layers": [ { "type": "dense", "units": 16, "activation": "sigmoid" } ] }', SOFTMAX],
+    });
     assert.ok(parseSpecText(text, FILE).spec);
     const broken = text.replace('"units": 3', '"units": 4');
-    assert.deepEqual(parseSpecText(broken, FILE).problems.map((p) => p.code), ['output-mismatch']);
+    assert.deepEqual(
+      parseSpecText(broken, FILE).problems.map((p) => p.code),
+      ['output-mismatch'],
+    );
   });
 
-  it('findings are sorted with the parser\'s own problems by position', () => {
-    const text = specText({ layers: ['{ "type": "flatten" }', '{ "type": "dense", "units": 16 }', '{ "type": "dense", "units": 3 }'] });
+  it("findings are sorted with the parser's own problems by position", () => {
+    const text = specText({
+      layers: ['{ "type": "flatten" }', '{ "type": "dense", "units": 16 }', '{ "type": "dense", "units": 3 }'],
+    });
     const result = parseValid(text);
-    assert.deepEqual(result.problems.map((p) => p.code), ['flatten-noop', 'linear-stack', 'output-loss-mismatch']);
+    assert.deepEqual(
+      result.problems.map((p) => p.code),
+      ['flatten-noop', 'linear-stack', 'output-loss-mismatch'],
+    );
     const offsets = result.problems.map((p) => p.range.offset);
-    assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b));
+    assert.deepEqual(
+      offsets,
+      [...offsets].sort((a, b) => a - b),
+    );
   });
 });

@@ -6,12 +6,22 @@ import { useBackend } from './support/specs';
 
 describe('step statistics kernel', () => {
   let initial = '';
-  before(async () => { await useBackend(); initial = tf.getBackend(); });
-  after(async () => { await tf.setBackend(initial); });
+  before(async () => {
+    await useBackend();
+    initial = tf.getBackend();
+  });
+  after(async () => {
+    await tf.setBackend(initial);
+  });
 
   const ops: StatOp[] = [
-    { op: 'sumsq', a: 0 }, { op: 'sumsq', a: 1 }, { op: 'sumsq', a: 2 },
-    { op: 'dead', a: 3 }, { op: 'dead', a: 4 }, { op: 'tail', a: 5, activation: 'sigmoid' }, { op: 'tail', a: 6, activation: 'tanh' },
+    { op: 'sumsq', a: 0 },
+    { op: 'sumsq', a: 1 },
+    { op: 'sumsq', a: 2 },
+    { op: 'dead', a: 3 },
+    { op: 'dead', a: 4 },
+    { op: 'tail', a: 5, activation: 'sigmoid' },
+    { op: 'tail', a: 6, activation: 'tanh' },
     { op: 'update', a: 0, b: 2 },
   ];
   const make = (): tf.Tensor[] => [
@@ -32,8 +42,13 @@ describe('step statistics kernel', () => {
       const fused = await stepStats(tensors, ops).data();
       const reference = await statsWithOps(tensors, ops).data();
       assert.strictEqual(fused.length, ops.length + 2, 'update yields three numbers');
-      fused.forEach((v, i) => assert.ok(Math.abs(v - reference[i]) <= 1e-4 * Math.abs(reference[i]) + 1e-6, `output ${i}: ${v} vs ${reference[i]}`));
-      assert.ok(Math.abs(fused[7] - fused[0]) < 1e-3 * fused[0] && Math.abs(fused[8] - fused[2]) < 1e-3 * fused[2], 'update = Σa², Σb², ·');
+      fused.forEach((v, i) =>
+        assert.ok(Math.abs(v - reference[i]) <= 1e-4 * Math.abs(reference[i]) + 1e-6, `output ${i}: ${v} vs ${reference[i]}`),
+      );
+      assert.ok(
+        Math.abs(fused[7] - fused[0]) < 1e-3 * fused[0] && Math.abs(fused[8] - fused[2]) < 1e-3 * fused[2],
+        'update = Σa², Σb², ·',
+      );
       const [a, b] = [await tensors[0].data(), await tensors[2].data()];
       const diff = Array.from(a).reduce((s, v, i) => s + (v - b[i]) ** 2, 0);
       assert.ok(Math.abs(fused[9] - diff) < 1e-4 * diff, `Σ(a−b)²: ${fused[9]} vs ${diff}`);

@@ -10,8 +10,18 @@ import { buildModelView } from '../../src/training/diagnosis/modelView';
 import { buildModel } from '../../src/training/engine/model/buildModel';
 import { makeInitializer } from '../../src/training/engine/model/initializers';
 import {
-  ACTIVATION_FACTS, FUSED_LOSSES, LAYER_FACTS, LEAKY_RELU_ALPHA, NAMED_INITIALIZER_FACTS, familyVariance, fusedOutputActivation,
-  initializerMoments, kernelFans, recommendedInitializer, weightScale, type Fans,
+  ACTIVATION_FACTS,
+  FUSED_LOSSES,
+  LAYER_FACTS,
+  LEAKY_RELU_ALPHA,
+  NAMED_INITIALIZER_FACTS,
+  familyVariance,
+  fusedOutputActivation,
+  initializerMoments,
+  kernelFans,
+  recommendedInitializer,
+  weightScale,
+  type Fans,
 } from '../../src/training/model/facts';
 import type { ActivationName, InitializerSpec, LossName, NamedInitializer } from '../../src/training/spec/types';
 import { runStart } from './diagnosisFixtures.test';
@@ -64,18 +74,24 @@ describe('model facts', () => {
       assert.ok(f.range[0] < f.range[1], name);
       assert.equal(f.bounded, Number.isFinite(f.range[0]) && Number.isFinite(f.range[1]), `${name}: bounded ⇔ a finite range`);
       assert.ok(f.initReason.length > 20, `${name}: the initializer comes with its reason`);
-      assert.equal(f.canDie, f.derivative.min === 0 && f.family === 'rectifier', `${name}: only a rectifier with a zero slope can die`);
+      assert.equal(
+        f.canDie,
+        f.derivative.min === 0 && f.family === 'rectifier',
+        `${name}: only a rectifier with a zero slope can die`,
+      );
     }
   });
 
   it('every loss of the schema is fused with at most one activation, and exactly the two cross-entropy pairs are', () => {
     const losses = enumListing('categoricalCrossentropy') as LossName[];
     assert.deepEqual(FUSED_LOSSES, [
-      { activation: 'softmax', loss: 'categoricalCrossentropy' }, { activation: 'sigmoid', loss: 'binaryCrossentropy' },
+      { activation: 'softmax', loss: 'categoricalCrossentropy' },
+      { activation: 'sigmoid', loss: 'binaryCrossentropy' },
     ]);
     for (const loss of losses) {
       for (const a of Object.keys(ACTIVATION_FACTS) as ActivationName[]) {
-        const fused = (a === 'softmax' && loss === 'categoricalCrossentropy') || (a === 'sigmoid' && loss === 'binaryCrossentropy');
+        const fused =
+          (a === 'softmax' && loss === 'categoricalCrossentropy') || (a === 'sigmoid' && loss === 'binaryCrossentropy');
         assert.equal(fusedOutputActivation(a, loss), fused ? a : 'linear', `${a} + ${loss}`);
       }
     }
@@ -84,7 +100,8 @@ describe('model facts', () => {
   it('the engine builds the fused pairs with logits outputs, as the facts say', () => {
     for (const { activation, loss } of FUSED_LOSSES) {
       const spec = parsedSpec({
-        name: 'fused', data: { dataset: 'blobs', samples: 100, classes: activation === 'sigmoid' ? 2 : 3 },
+        name: 'fused',
+        data: { dataset: 'blobs', samples: 100, classes: activation === 'sigmoid' ? 2 : 3 },
         model: { inputShape: [2], layers: [{ type: 'dense', units: activation === 'sigmoid' ? 1 : 3, activation }] },
         training: { epochs: 1, loss },
       });
@@ -100,19 +117,35 @@ describe('model facts', () => {
       if (a === 'softmax' || a === 'linear') continue; // softmax: its Jacobian, checked below; linear is the identity
       const f = ACTIVATION_FACTS[a];
       const fn = engineActivation(a);
-      const slope = Array.from(tf.grad((x: tf.Tensor) => fn(x))(xs).dataSync());
+      const slope = Array.from(
+        tf
+          .grad((x: tf.Tensor) => fn(x))(xs)
+          .dataSync(),
+      );
       const out = Array.from(fn(xs).dataSync());
       const [lo, hi] = [Math.min(...slope), Math.max(...slope)];
       assert.ok(lo >= f.derivative.min - 1e-3 && hi <= f.derivative.max + 1e-3, `${a}: slope in [${lo}, ${hi}] within the facts`);
-      assert.ok(Math.abs(lo - f.derivative.min) < 5e-3 && Math.abs(hi - f.derivative.max) < 5e-3, `${a}: slope bounds [${lo}, ${hi}] are tight`);
+      assert.ok(
+        Math.abs(lo - f.derivative.min) < 5e-3 && Math.abs(hi - f.derivative.max) < 5e-3,
+        `${a}: slope bounds [${lo}, ${hi}] are tight`,
+      );
       const [ymin, ymax] = [Math.min(...out), Math.max(...out)];
       assert.ok(ymin >= f.range[0] - 1e-3 && ymax <= f.range[1] + 1e-3, `${a}: outputs in [${ymin}, ${ymax}]`);
       if (Number.isFinite(f.range[0])) assert.ok(Math.abs(ymin - f.range[0]) < 5e-3, `${a}: lower bound ${ymin} is tight`);
     }
     // softmax: ∂p_i/∂z_j = p_i(δ_ij − p_j) lies in [−1/4, 1/4] (p_i = p_j = 1/2 attains both).
-    const z = tf.tensor2d([[0, 0], [3, -1], [-2, 5]]);
+    const z = tf.tensor2d([
+      [0, 0],
+      [3, -1],
+      [-2, 5],
+    ]);
     const jacobianEntry = (i: number, j: number): number[] =>
-      Array.from(tf.grad((v: tf.Tensor) => tf.softmax(v).slice([0, i], [-1, 1]).sum())(z).slice([0, j], [-1, 1]).dataSync());
+      Array.from(
+        tf
+          .grad((v: tf.Tensor) => tf.softmax(v).slice([0, i], [-1, 1]).sum())(z)
+          .slice([0, j], [-1, 1])
+          .dataSync(),
+      );
     const entries = [0, 1].flatMap((i) => [0, 1].flatMap((j) => jacobianEntry(i, j)));
     assert.ok(Math.max(...entries.map(Math.abs)) <= ACTIVATION_FACTS.softmax.derivative.max + 1e-6);
     assert.ok(Math.abs(Math.max(...entries) - 0.25) < 1e-6 && Math.abs(Math.min(...entries) + 0.25) < 1e-6);
@@ -120,8 +153,17 @@ describe('model facts', () => {
 
   it('recommended initializers follow the lessons: He for the ReLU family, LeCun for selu, Glorot for the rest (linear included)', () => {
     const expected: Record<ActivationName, NamedInitializer> = {
-      linear: 'glorotUniform', relu: 'heNormal', leakyRelu: 'heNormal', elu: 'heNormal', selu: 'lecunNormal', gelu: 'heNormal',
-      swish: 'heNormal', mish: 'heNormal', sigmoid: 'glorotUniform', tanh: 'glorotUniform', softmax: 'glorotUniform',
+      linear: 'glorotUniform',
+      relu: 'heNormal',
+      leakyRelu: 'heNormal',
+      elu: 'heNormal',
+      selu: 'lecunNormal',
+      gelu: 'heNormal',
+      swish: 'heNormal',
+      mish: 'heNormal',
+      sigmoid: 'glorotUniform',
+      tanh: 'glorotUniform',
+      softmax: 'glorotUniform',
     };
     for (const a of Object.keys(expected) as ActivationName[]) assert.equal(recommendedInitializer(a), expected[a], a);
   });
@@ -133,7 +175,11 @@ describe('model facts', () => {
     assert.notEqual(familyVariance('glorot', wide), familyVariance('lecun', wide));
     assert.equal(familyVariance('he', wide), 2 * familyVariance('lecun', wide));
     assert.equal(familyVariance('glorot', wide), 2 / 34);
-    for (const [a, b] of [['heNormal', 'heUniform'], ['glorotNormal', 'glorotUniform'], ['lecunNormal', 'lecunUniform']] as const) {
+    for (const [a, b] of [
+      ['heNormal', 'heUniform'],
+      ['glorotNormal', 'glorotUniform'],
+      ['lecunNormal', 'lecunUniform'],
+    ] as const) {
       assert.deepEqual(initializerMoments(a, wide), initializerMoments(b, wide));
     }
     assert.deepEqual(initializerMoments({ type: 'randomUniform', minval: -3, maxval: 3 }, wide), { mean: 0, variance: 3 });
@@ -146,7 +192,9 @@ describe('model facts', () => {
   it('the weights the engine draws have the variance the facts give (dense and conv2d shapes)', () => {
     const inits: InitializerSpec[] = [
       ...(Object.keys(NAMED_INITIALIZER_FACTS) as NamedInitializer[]),
-      { type: 'randomNormal', mean: 0.5, stddev: 0.2 }, { type: 'randomUniform', minval: -0.1, maxval: 0.3 }, { type: 'constant', value: 0.7 },
+      { type: 'randomNormal', mean: 0.5, stddev: 0.2 },
+      { type: 'randomUniform', minval: -0.1, maxval: 0.3 },
+      { type: 'constant', value: 0.7 },
     ];
     const shapes: { shape: number[]; fans: Fans }[] = [
       { shape: [96, 32], fans: { fanIn: 96, fanOut: 32 } },
@@ -159,16 +207,21 @@ describe('model facts', () => {
         const variance = w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length;
         const expected = initializerMoments(init, fans);
         const label = `${JSON.stringify(init)} ${shape.join('×')}`;
-        assert.ok(Math.abs(mean - expected.mean) < 0.02 + 3 * Math.sqrt(expected.variance / w.length), `${label}: mean ${mean} vs ${expected.mean}`);
+        assert.ok(
+          Math.abs(mean - expected.mean) < 0.02 + 3 * Math.sqrt(expected.variance / w.length),
+          `${label}: mean ${mean} vs ${expected.mean}`,
+        );
         if (expected.variance === 0) assert.ok(variance < 1e-12, label);
-        else assert.ok(Math.abs(variance / expected.variance - 1) < 0.12, `${label}: variance ${variance} vs ${expected.variance}`);
+        else
+          assert.ok(Math.abs(variance / expected.variance - 1) < 0.12, `${label}: variance ${variance} vs ${expected.variance}`);
       }
     }
   });
 
   it('fans from shapes match the parameter counts the engine builds, and diagnosis reads them from the shapes', () => {
     const spec = parsedSpec({
-      name: 'fans', data: { dataset: 'mnist', samples: 100 },
+      name: 'fans',
+      data: { dataset: 'mnist', samples: 100 },
       model: {
         inputShape: [28, 28, 1],
         layers: [
@@ -184,7 +237,11 @@ describe('model facts', () => {
     const start = runStart(spec);
     const view = buildModelView(spec, start);
     const fans = view.kernels.map((k) => k.fans);
-    assert.deepEqual(fans, [{ fanIn: 25, fanOut: 150 }, { fanIn: 54, fanOut: 36 }, { fanIn: 10 * 10 * 4, fanOut: 10 }]);
+    assert.deepEqual(fans, [
+      { fanIn: 25, fanOut: 150 },
+      { fanIn: 54, fanOut: 36 },
+      { fanIn: 10 * 10 * 4, fanOut: 10 },
+    ]);
     for (const k of view.kernels) {
       const layer = k.spec!;
       const units = layer.type === 'dense' ? layer.units : layer.filters;

@@ -5,14 +5,26 @@ import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import type { OptimizerSpec } from '../../src/training/spec/types';
 import { useBackend } from './support/specs';
 
-const BASE: OptimizerSpec = { type: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+const BASE: OptimizerSpec = {
+  type: 'sgd',
+  learningRate: 0.1,
+  momentum: 0,
+  nesterov: false,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+};
 
 describe('optimizers', () => {
   before(useBackend);
 
   const cases: Partial<OptimizerSpec>[] = [
-    { type: 'sgd' }, { type: 'sgd', momentum: 0.9 }, { type: 'sgd', momentum: 0.9, nesterov: true },
-    { type: 'adam' }, { type: 'rmsprop', momentum: 0.5 }, { type: 'adagrad' },
+    { type: 'sgd' },
+    { type: 'sgd', momentum: 0.9 },
+    { type: 'sgd', momentum: 0.9, nesterov: true },
+    { type: 'adam' },
+    { type: 'rmsprop', momentum: 0.5 },
+    { type: 'adagrad' },
   ];
   for (const c of cases) {
     it(`${JSON.stringify(c)}: a step and a learning-rate change, then dispose, leave no tensor`, () => {

@@ -18,7 +18,10 @@ describe('README', () => {
   BLOCKS.forEach((text, i) => {
     it(`jsonc block ${i + 1} parses without errors or lint findings`, () => {
       const result = parseSpecText(text, path.join(ROOT, 'README.gradscope.json'));
-      assert.deepEqual(result.problems.map((p) => `${p.range.start.line}: ${p.severity} ${p.code}: ${p.message}`), []);
+      assert.deepEqual(
+        result.problems.map((p) => `${p.range.start.line}: ${p.severity} ${p.code}: ${p.message}`),
+        [],
+      );
       assert.ok(result.spec);
     });
 
@@ -27,7 +30,11 @@ describe('README', () => {
       const file = `${value.name}.gradscope.json`;
       // Only a block that claims a bundled example's name has something to agree with.
       if (!EXAMPLES.includes(file)) return;
-      assert.deepEqual(value, readJsonc(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')), `the README's "${value.name}" differs from examples/${file}`);
+      assert.deepEqual(
+        value,
+        readJsonc(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')),
+        `the README's "${value.name}" differs from examples/${file}`,
+      );
     });
   });
 });

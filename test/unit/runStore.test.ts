@@ -8,29 +8,81 @@ import type { EpochEvent, RunEndEvent, RunStartEvent, StepEvent, TrainingEvent }
 import { appendEvents, EVENTS_FILE, readEvents, runEndFromEvents, summarizeRun } from '../../src/training/run/runStore';
 
 const start = {
-  type: 'run-start', runId: 'r', specPath: '/specs/a.gradscope.json', specName: 'a', runDir: '/runs/r', backend: 'cpu', seed: 1,
-  epochs: 5, stepsPerEpoch: 2, batchSize: 4, trainSamples: 8, validationSamples: 2, task: 'regression', totalParams: 3, layers: [],
+  type: 'run-start',
+  runId: 'r',
+  specPath: '/specs/a.gradscope.json',
+  specName: 'a',
+  runDir: '/runs/r',
+  backend: 'cpu',
+  seed: 1,
+  epochs: 5,
+  stepsPerEpoch: 2,
+  batchSize: 4,
+  trainSamples: 8,
+  validationSamples: 2,
+  task: 'regression',
+  totalParams: 3,
+  layers: [],
   startedAt: '2026-01-01T00:00:00.000Z',
 } as unknown as RunStartEvent; // as written before specFile existed
 const step = (n: number): StepEvent => ({ type: 'step', step: n, epoch: Math.floor(n / 2), loss: 1 / (n + 1), lr: 0.1 });
-const epoch = (n: number, valLoss: number): EpochEvent => ({ type: 'epoch', epoch: n, loss: 1, valLoss, lr: 0.1, durationMs: 1, samplesPerSec: 1 });
+const epoch = (n: number, valLoss: number): EpochEvent => ({
+  type: 'epoch',
+  epoch: n,
+  loss: 1,
+  valLoss,
+  lr: 0.1,
+  durationMs: 1,
+  samplesPerSec: 1,
+});
 
 describe('run store', () => {
   it('appends a run-end on a fresh line after a partial last line, so both stay readable', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-store-'));
-    fs.writeFileSync(path.join(dir, EVENTS_FILE), JSON.stringify(start) + '\n' + JSON.stringify(step(0)) + '\n{"type":"step","st');
+    fs.writeFileSync(
+      path.join(dir, EVENTS_FILE),
+      JSON.stringify(start) + '\n' + JSON.stringify(step(0)) + '\n{"type":"step","st',
+    );
     const end: RunEndEvent = { type: 'run-end', status: 'failed', epochsCompleted: 0, steps: 1, durationMs: 5 };
     appendEvents(dir, [end]);
     const events = readEvents(dir);
-    assert.deepStrictEqual(events.map((e) => e.type), ['run-start', 'step', 'run-end']);
+    assert.deepStrictEqual(
+      events.map((e) => e.type),
+      ['run-start', 'step', 'run-end'],
+    );
     assert.deepStrictEqual(events[2], end);
   });
 
   it('a crashed run’s run-end: epochs completed, steps taken, best validation loss, time since start', () => {
-    const events: TrainingEvent[] = [start, step(0), step(1), epoch(0, 0.9), step(2), step(3), epoch(1, 0.5), step(4), epoch(2, Number.NaN), step(5)];
+    const events: TrainingEvent[] = [
+      start,
+      step(0),
+      step(1),
+      epoch(0, 0.9),
+      step(2),
+      step(3),
+      epoch(1, 0.5),
+      step(4),
+      epoch(2, Number.NaN),
+      step(5),
+    ];
     const end = runEndFromEvents(events, 'failed', Date.parse('2026-01-01T00:00:07.000Z'));
-    assert.deepStrictEqual(end, { type: 'run-end', status: 'failed', epochsCompleted: 3, steps: 6, durationMs: 7000, bestEpoch: 1, bestValLoss: 0.5 });
-    assert.deepStrictEqual(runEndFromEvents([start], 'stopped', Date.parse(start.startedAt)), { type: 'run-end', status: 'stopped', epochsCompleted: 0, steps: 0, durationMs: 0 });
+    assert.deepStrictEqual(end, {
+      type: 'run-end',
+      status: 'failed',
+      epochsCompleted: 3,
+      steps: 6,
+      durationMs: 7000,
+      bestEpoch: 1,
+      bestValLoss: 0.5,
+    });
+    assert.deepStrictEqual(runEndFromEvents([start], 'stopped', Date.parse(start.startedAt)), {
+      type: 'run-end',
+      status: 'stopped',
+      epochsCompleted: 0,
+      steps: 0,
+      durationMs: 0,
+    });
   });
 
   it('fills in specFile from specPath for runs recorded before it existed', () => {

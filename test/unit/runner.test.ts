@@ -25,13 +25,23 @@ function writeSpec(dir: string, spec: object): string {
 const longSpec = {
   seed: 1,
   data: { dataset: 'spiral', samples: 2000 },
-  model: { inputShape: [2], layers: [{ type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }] },
+  model: {
+    inputShape: [2],
+    layers: [
+      { type: 'dense', units: 64, activation: 'relu' },
+      { type: 'dense', units: 64, activation: 'relu' },
+      { type: 'dense', units: 3, activation: 'softmax' },
+    ],
+  },
   training: { epochs: 500, batchSize: 16 },
 };
 
 function collect(options: Parameters<typeof startRun>[0], onEvent?: (m: EngineMessage, h: RunHandle) => void) {
   const messages: EngineMessage[] = [];
-  const handle: RunHandle = startRun(options, (m) => { messages.push(m); onEvent?.(m, handle); });
+  const handle: RunHandle = startRun(options, (m) => {
+    messages.push(m);
+    onEvent?.(m, handle);
+  });
   return { handle, messages };
 }
 
@@ -47,7 +57,10 @@ describe('engine process', () => {
     const outcome = await handle.done;
     assert.strictEqual(outcome.end?.status, 'completed');
     assert.strictEqual(outcome.exitCode, 0);
-    assert.ok(messages.some((m) => m.type === 'log' && /^backend: (wasm|cpu|tensorflow)$/.test(m.message)), 'logs the backend once');
+    assert.ok(
+      messages.some((m) => m.type === 'log' && /^backend: (wasm|cpu|tensorflow)$/.test(m.message)),
+      'logs the backend once',
+    );
     assertNoEngineErrors(messages);
 
     const runDir = outcome.runDir!;
@@ -58,10 +71,13 @@ describe('engine process', () => {
     const modelJson = JSON.parse(fs.readFileSync(path.join(runDir, WEIGHTS_DIR, 'model.json'), 'utf8')) as tf.io.ModelJSON;
     const weights = fs.readFileSync(path.join(runDir, WEIGHTS_DIR, 'weights.bin'));
     assert.strictEqual(modelJson.format, 'layers-model');
-    const model = await tf.loadLayersModel(tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights,
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-    }));
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: modelJson.weightsManifest[0].weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      }),
+    );
     const start = messages.find((m) => m.type === 'run-start');
     assert.ok(start && start.type === 'run-start');
     assert.strictEqual(start.specFile, specFile, 'run-start names the spec file in specFile');
@@ -73,7 +89,10 @@ describe('engine process', () => {
   it('ends within one step of a stop request, keeping everything so far', async () => {
     let stepsAtStop = -1;
     const { handle, messages } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
-      if (m.type === 'step' && m.step === 20 && stepsAtStop < 0) { stepsAtStop = m.step; h.stop(); }
+      if (m.type === 'step' && m.step === 20 && stepsAtStop < 0) {
+        stepsAtStop = m.step;
+        h.stop();
+      }
     });
     const outcome = await handle.done;
     assert.strictEqual(outcome.end?.status, 'stopped');
@@ -81,7 +100,10 @@ describe('engine process', () => {
     // The engine runs ahead of the messages we have read: count from when the request reached it.
     const arrivedAt = outcome.end?.stopRequestedAtStep;
     assert.ok(arrivedAt !== undefined && arrivedAt >= stepsAtStop, `stop reached the engine after step ${arrivedAt}`);
-    assert.ok(steps[steps.length - 1].step <= arrivedAt + 1, `last step ${steps[steps.length - 1].step} after a stop that arrived at step ${arrivedAt}`);
+    assert.ok(
+      steps[steps.length - 1].step <= arrivedAt + 1,
+      `last step ${steps[steps.length - 1].step} after a stop that arrived at step ${arrivedAt}`,
+    );
     const onDisk = readEvents(outcome.runDir!);
     assert.strictEqual(onDisk[onDisk.length - 1].type, 'run-end');
     assert.strictEqual(onDisk.filter((e) => e.type === 'step').length, steps.length);
@@ -98,7 +120,10 @@ describe('engine process', () => {
       received.push({ at: Date.now(), step: m.step });
       // Killed from outside, as the OOM killer would: the front-end did not ask for it.
       // Triggered by progress: enough steps have arrived, and some of them more than the one second the claim is about.
-      if (killedAt === 0 && received.length >= KILL_AFTER_STEPS && Date.now() - received[0].at > 1000) { killedAt = Date.now(); process.kill(h.pid!, 'SIGKILL'); }
+      if (killedAt === 0 && received.length >= KILL_AFTER_STEPS && Date.now() - received[0].at > 1000) {
+        killedAt = Date.now();
+        process.kill(h.pid!, 'SIGKILL');
+      }
     });
     const outcome = await handle.done;
     assert.strictEqual(outcome.signal, 'SIGKILL');
@@ -110,7 +135,10 @@ describe('engine process', () => {
     assert.strictEqual(events[events.length - 1].type, 'run-end', 'the front-end appended the run-end');
     const lastOnDisk = Math.max(...events.filter((e): e is StepEvent => e.type === 'step').map((e) => e.step));
     const oneSecondBefore = received.filter((r) => r.at <= killedAt - 1000).pop()!;
-    assert.ok(lastOnDisk >= oneSecondBefore.step, `on disk up to step ${lastOnDisk}; a second before the kill: ${oneSecondBefore.step}`);
+    assert.ok(
+      lastOnDisk >= oneSecondBefore.step,
+      `on disk up to step ${lastOnDisk}; a second before the kill: ${oneSecondBefore.step}`,
+    );
     const raw = fs.readFileSync(path.join(outcome.runDir!, EVENTS_FILE), 'utf8');
     assert.ok(raw.endsWith('\n'));
   });
@@ -142,7 +170,10 @@ describe('engine process', () => {
   it('kill() on request ends the engine at once and records the run as stopped, counts kept', async () => {
     let killed = false;
     const { handle } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
-      if (m.type === 'epoch' && !killed) { killed = true; h.kill(); }
+      if (m.type === 'epoch' && !killed) {
+        killed = true;
+        h.kill();
+      }
     });
     const outcome = await handle.done;
     assert.strictEqual(outcome.signal, 'SIGKILL');
@@ -157,7 +188,10 @@ describe('engine process', () => {
     it(`${signal} sent to the engine itself is a stop request: the engine ends the run stopped, exit code 0`, async () => {
       let sent = false;
       const { handle, messages } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
-        if (m.type === 'epoch' && !sent) { sent = true; process.kill(h.pid!, signal); }
+        if (m.type === 'epoch' && !sent) {
+          sent = true;
+          process.kill(h.pid!, signal);
+        }
       });
       const outcome = await handle.done;
       assert.strictEqual(outcome.end?.status, 'stopped');
@@ -187,7 +221,10 @@ describe('engine process', () => {
     await gotLogs;
     child.disconnect();
     const [code] = await new Promise<[number | null]>((resolve) => child.on('exit', (c) => resolve([c])));
-    assert.deepStrictEqual(logs.map((l) => l.level), ['error', 'error', 'error']);
+    assert.deepStrictEqual(
+      logs.map((l) => l.level),
+      ['error', 'error', 'error'],
+    );
     assert.match(logs[0].message, /unknown message type "restart"/);
     assert.match(logs[1].message, /malformed start message: options is not an object/);
     assert.match(logs[2].message, /malformed start message: options\.epochs is not an integer/);

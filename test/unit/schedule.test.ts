@@ -35,7 +35,13 @@ describe('learning-rate schedules', () => {
     near(learningRateAt(s, ctx, 20), 0.1);
     near(learningRateAt(s, ctx, 60), 0.05);
     const rates = Array.from({ length: 100 }, (_, i) => learningRateAt(s, ctx, i));
-    assert.ok(rates.slice(0, 20).every((r, i) => i === 0 || r > rates[i - 1]), 'increasing during warmup');
-    assert.ok(rates.slice(20).every((r, i) => i === 0 || r <= rates[20 + i - 1]), 'non-increasing after');
+    assert.ok(
+      rates.slice(0, 20).every((r, i) => i === 0 || r > rates[i - 1]),
+      'increasing during warmup',
+    );
+    assert.ok(
+      rates.slice(20).every((r, i) => i === 0 || r <= rates[20 + i - 1]),
+      'non-increasing after',
+    );
   });
 });

@@ -13,8 +13,16 @@ const valid = (name: string): string => path.join(FIXTURES, 'valid', `${name}.gr
 /** `lint`: the codes of the lint findings the fixture is expected to have (warnings; the spec is kept). */
 function parsedFile(name: string, lint: string[] = []): ParsedSpec {
   const result = parseSpecFile(valid(name));
-  assert.deepEqual(result.problems.filter((p) => !lint.includes(p.code)), [], `problems in ${name}`);
-  assert.deepEqual(result.problems.map((p) => p.code), lint, `lint findings in ${name}`);
+  assert.deepEqual(
+    result.problems.filter((p) => !lint.includes(p.code)),
+    [],
+    `problems in ${name}`,
+  );
+  assert.deepEqual(
+    result.problems.map((p) => p.code),
+    lint,
+    `lint findings in ${name}`,
+  );
   assert.ok(result.spec, `no spec for ${name}`);
   return result.spec;
 }
@@ -35,15 +43,26 @@ describe('spec parser: valid specs', () => {
     assert.equal(spec.name, 'minimal');
     assert.equal(spec.seed, 0);
     assert.deepEqual(spec.data, {
-      dataset: 'moons', samples: 1000, classes: 2, features: 2, noise: 0.1, validationSplit: 0.2, standardize: true,
+      dataset: 'moons',
+      samples: 1000,
+      classes: 2,
+      features: 2,
+      noise: 0.1,
+      validationSplit: 0.2,
+      standardize: true,
     });
     assert.deepEqual(spec.model.inputShape, [2], 'inputShape defaults to the dataset shape');
     assert.deepEqual(spec.model.layers.map(shape), [
       { type: 'dense', units: 2, activation: 'softmax', ...DENSE_DEFAULTS, specPath: '/model/layers/0' },
     ]);
     assert.deepEqual(spec.training, {
-      epochs: 20, batchSize: 32, loss: 'categoricalCrossentropy', optimizer: ADAM, schedule: { type: 'constant' },
-      weightDecay: 0, measureEvery: 1,
+      epochs: 20,
+      batchSize: 32,
+      loss: 'categoricalCrossentropy',
+      optimizer: ADAM,
+      schedule: { type: 'constant' },
+      weightDecay: 0,
+      measureEvery: 1,
     });
     assert.equal(spec.monitor, undefined);
   });
@@ -53,31 +72,60 @@ describe('spec parser: valid specs', () => {
     assert.equal(spec.name, 'deep-sigmoid');
     assert.equal(spec.seed, 7);
     assert.deepEqual(spec.data, {
-      dataset: 'spiral', samples: 1500, classes: 3, features: 2, noise: 0.1, validationSplit: 0.2, standardize: true,
+      dataset: 'spiral',
+      samples: 1500,
+      classes: 3,
+      features: 2,
+      noise: 0.1,
+      validationSplit: 0.2,
+      standardize: true,
     });
     assert.deepEqual(spec.training, {
-      epochs: 20, batchSize: 32, loss: 'categoricalCrossentropy',
+      epochs: 20,
+      batchSize: 32,
+      loss: 'categoricalCrossentropy',
       optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
       schedule: { type: 'warmupCosine', warmupEpochs: 2, minLearningRate: 0 },
-      clipNorm: 1, weightDecay: 0, measureEvery: 1,
+      clipNorm: 1,
+      weightDecay: 0,
+      measureEvery: 1,
       earlyStopping: { patience: 5, restoreBestWeights: true, minDelta: 0 },
     });
     const layers = spec.model.layers.map(shape);
     assert.equal(layers.length, 1 + 12 + 1 + 1);
-    assert.deepEqual(layers[0], { type: 'dense', units: 32, activation: 'sigmoid', ...DENSE_DEFAULTS, specPath: '/model/layers/0' });
+    assert.deepEqual(layers[0], {
+      type: 'dense',
+      units: 32,
+      activation: 'sigmoid',
+      ...DENSE_DEFAULTS,
+      specPath: '/model/layers/0',
+    });
     for (let i = 0; i < 12; i++) {
       assert.deepEqual(layers[1 + i], {
-        type: 'dense', units: 32, activation: 'sigmoid', ...DENSE_DEFAULTS, specPath: '/model/layers/1/layers/0', copy: i, copies: [i],
+        type: 'dense',
+        units: 32,
+        activation: 'sigmoid',
+        ...DENSE_DEFAULTS,
+        specPath: '/model/layers/1/layers/0',
+        copy: i,
+        copies: [i],
       });
     }
     assert.deepEqual(layers[13], {
-      type: 'residual', specPath: '/model/layers/2',
+      type: 'residual',
+      specPath: '/model/layers/2',
       layers: [
         { type: 'dense', units: 32, activation: 'relu', ...DENSE_DEFAULTS, specPath: '/model/layers/2/layers/0' },
         { type: 'dense', units: 32, activation: 'linear', ...DENSE_DEFAULTS, specPath: '/model/layers/2/layers/1' },
       ],
     });
-    assert.deepEqual(layers[14], { type: 'dense', units: 3, activation: 'softmax', ...DENSE_DEFAULTS, specPath: '/model/layers/3' });
+    assert.deepEqual(layers[14], {
+      type: 'dense',
+      units: 3,
+      activation: 'softmax',
+      ...DENSE_DEFAULTS,
+      specPath: '/model/layers/3',
+    });
   });
 
   it('expands nested repeats with residuals inside: specPath of the template, copy and copies outermost first', () => {
@@ -122,26 +170,56 @@ describe('spec parser: valid specs', () => {
     const spec = parsedFile('mnist-cnn');
     assert.equal(spec.name, 'mnist-cnn');
     assert.deepEqual(spec.data, {
-      dataset: 'mnist', samples: 3000, classes: 10, features: 784, noise: 0, validationSplit: 0.2, standardize: true,
+      dataset: 'mnist',
+      samples: 3000,
+      classes: 10,
+      features: 784,
+      noise: 0,
+      validationSplit: 0.2,
+      standardize: true,
     });
     assert.deepEqual(spec.model.inputShape, [28, 28, 1]);
     const layers = spec.model.layers.map(shape);
     assert.deepEqual(layers[0], {
-      type: 'conv2d', filters: 8, kernelSize: [3, 3], strides: [1, 1], padding: 'valid', activation: 'relu',
-      useBias: true, kernelInitializer: 'heNormal', biasInitializer: 'zeros', specPath: '/model/layers/0',
+      type: 'conv2d',
+      filters: 8,
+      kernelSize: [3, 3],
+      strides: [1, 1],
+      padding: 'valid',
+      activation: 'relu',
+      useBias: true,
+      kernelInitializer: 'heNormal',
+      biasInitializer: 'zeros',
+      specPath: '/model/layers/0',
     });
-    assert.deepEqual(layers[1], { type: 'maxPooling2d', poolSize: [2, 2], strides: [2, 2], padding: 'valid', specPath: '/model/layers/1' });
+    assert.deepEqual(layers[1], {
+      type: 'maxPooling2d',
+      poolSize: [2, 2],
+      strides: [2, 2],
+      padding: 'valid',
+      specPath: '/model/layers/1',
+    });
     assert.deepEqual(layers[2], {
-      type: 'residual', specPath: '/model/layers/2',
+      type: 'residual',
+      specPath: '/model/layers/2',
       layers: [
         {
-          type: 'conv2d', filters: 16, kernelSize: [3, 3], strides: [1, 1], padding: 'same', activation: 'relu',
-          ...DENSE_DEFAULTS, specPath: '/model/layers/2/layers/0',
+          type: 'conv2d',
+          filters: 16,
+          kernelSize: [3, 3],
+          strides: [1, 1],
+          padding: 'same',
+          activation: 'relu',
+          ...DENSE_DEFAULTS,
+          specPath: '/model/layers/2/layers/0',
         },
         { type: 'batchNormalization', momentum: 0.9, epsilon: 1e-3, specPath: '/model/layers/2/layers/1' },
       ],
     });
-    assert.deepEqual(layers.slice(3).map((l) => l.type), ['flatten', 'dropout', 'dense']);
+    assert.deepEqual(
+      layers.slice(3).map((l) => l.type),
+      ['flatten', 'dropout', 'dense'],
+    );
     assert.equal(layers[4].rate, 0.25);
     assert.deepEqual(spec.training.optimizer, ADAM);
     assert.deepEqual(spec.training.schedule, { type: 'cosine', minLearningRate: 0 });
@@ -168,20 +246,36 @@ describe('spec parser: valid specs', () => {
   });
 
   it('refuses a model without any layer with weights (TensorFlow.js cannot train it), at "layers"', () => {
-    const spec = (layers: object[]): string => JSON.stringify({
-      data: { dataset: 'blobs', features: 3, classes: 3 }, model: { inputShape: [3], layers }, training: { epochs: 1 },
-    });
-    for (const layers of [[{ type: 'activation', activation: 'softmax' }], [{ type: 'dropout', rate: 0.1 }, { type: 'residual', layers: [{ type: 'activation', activation: 'relu' }] }]]) {
+    const spec = (layers: object[]): string =>
+      JSON.stringify({
+        data: { dataset: 'blobs', features: 3, classes: 3 },
+        model: { inputShape: [3], layers },
+        training: { epochs: 1 },
+      });
+    for (const layers of [
+      [{ type: 'activation', activation: 'softmax' }],
+      [
+        { type: 'dropout', rate: 0.1 },
+        { type: 'residual', layers: [{ type: 'activation', activation: 'relu' }] },
+      ],
+    ]) {
       const result = parseSpecText(spec(layers), 'no-weights.gradscope.json');
       assert.equal(result.spec, undefined);
-      assert.deepEqual(result.problems.map((p) => [p.code, p.specPath]), [['no-weights', '/model/layers']]);
+      assert.deepEqual(
+        result.problems.map((p) => [p.code, p.specPath]),
+        [['no-weights', '/model/layers']],
+      );
     }
-    assert.ok(parseSpecText(spec([{ type: 'layerNormalization' }, { type: 'activation', activation: 'softmax' }]), 'norm.gradscope.json').spec,
-      'a normalization layer has weights (gamma, beta)');
+    assert.ok(
+      parseSpecText(spec([{ type: 'layerNormalization' }, { type: 'activation', activation: 'softmax' }]), 'norm.gradscope.json')
+        .spec,
+      'a normalization layer has weights (gamma, beta)',
+    );
   });
 
   it('warns at a misspelt monitor threshold with the name it resembles, and leaves it out', () => {
-    const text = '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "dense", "units": 3, "activation": "softmax" } ] },\n' +
+    const text =
+      '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "dense", "units": 3, "activation": "softmax" } ] },\n' +
       '  "monitor": { "vanishingRatoi": 1e-4, "window": 10, "zzz": 1 } }';
     const result = parseSpecText(text, 'typo.gradscope.json');
     const problems = result.problems.filter((p) => p.code === 'unknown-threshold');
@@ -199,7 +293,13 @@ describe('spec parser: valid specs', () => {
     const spec = parsedFile('blobs-binary');
     assert.equal(spec.name, 'blobs binary');
     assert.deepEqual(spec.data, {
-      dataset: 'blobs', samples: 400, classes: 2, features: 5, noise: 0.1, validationSplit: 0.2, standardize: false,
+      dataset: 'blobs',
+      samples: 400,
+      classes: 2,
+      features: 5,
+      noise: 0.1,
+      validationSplit: 0.2,
+      standardize: false,
     });
     assert.equal(spec.training.loss, 'binaryCrossentropy');
     assert.deepEqual(spec.training.earlyStopping, { patience: 5, restoreBestWeights: true, minDelta: 0 });
@@ -216,8 +316,16 @@ describe('spec parser: valid specs', () => {
   it('resolves a csv dataset relative to the spec: absolute path, classes and features from the file, all rows', () => {
     const spec = parsedFile('iris-csv');
     assert.deepEqual(spec.data, {
-      dataset: 'csv', samples: 18, classes: 3, features: 4, noise: 0, validationSplit: 0.25, standardize: true,
-      path: path.join(FIXTURES, 'valid', 'data', 'iris-small.csv'), label: 'species', task: 'classification',
+      dataset: 'csv',
+      samples: 18,
+      classes: 3,
+      features: 4,
+      noise: 0,
+      validationSplit: 0.25,
+      standardize: true,
+      path: path.join(FIXTURES, 'valid', 'data', 'iris-small.csv'),
+      label: 'species',
+      task: 'classification',
     });
     assert.deepEqual(spec.model.inputShape, [4]);
   });
@@ -230,16 +338,21 @@ describe('spec parser: valid specs', () => {
   });
 
   it('turns a data-module error about the csv file into a problem at the field it names', () => {
-    const text = '{ "data": { "dataset": "csv", "path": "data/iris-small.csv", "label": "sepal_length", "task": "regression" }, ' +
+    const text =
+      '{ "data": { "dataset": "csv", "path": "data/iris-small.csv", "label": "sepal_length", "task": "regression" }, ' +
       '"model": { "layers": [ { "type": "dense", "units": 1 } ] } }';
     const result = parseSpecText(text, valid('inline'));
-    assert.deepEqual(result.problems.map((p) => [p.code, p.specPath]), [['dataset-error', '/data/path']]);
+    assert.deepEqual(
+      result.problems.map((p) => [p.code, p.specPath]),
+      [['dataset-error', '/data/path']],
+    );
     assert.match(result.problems[0].message, /non-numeric value "setosa"/);
     assert.equal(text.slice(result.problems[0].range.offset).startsWith('"data/iris-small.csv"'), true);
   });
 
   it('names a spec after its file and accepts comments and trailing commas', () => {
-    const text = '// a comment\n{ "data": { "dataset": "xor", }, /* block */ "model": { "layers": [ { "type": "dense", "units": 2, "activation": "softmax", }, ], }, }';
+    const text =
+      '// a comment\n{ "data": { "dataset": "xor", }, /* block */ "model": { "layers": [ { "type": "dense", "units": 2, "activation": "softmax", }, ], }, }';
     const result = parseSpecText(text, '/some/dir/my-net.gradscope.json');
     assert.deepEqual(result.problems, []);
     assert.equal(result.spec?.name, 'my-net');
@@ -247,9 +360,13 @@ describe('spec parser: valid specs', () => {
   });
 
   it('keeps the spec when there are only warnings', () => {
-    const text = '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "flatten" }, { "type": "dense", "units": 3, "activation": "softmax" } ] } }';
+    const text =
+      '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "flatten" }, { "type": "dense", "units": 3, "activation": "softmax" } ] } }';
     const result = parseSpecText(text, '/x/a.gradscope.json');
-    assert.deepEqual(result.problems.map((p) => [p.severity, p.code]), [['warning', 'flatten-noop']]);
+    assert.deepEqual(
+      result.problems.map((p) => [p.severity, p.code]),
+      [['warning', 'flatten-noop']],
+    );
     assert.ok(result.spec);
   });
 
@@ -259,7 +376,10 @@ describe('spec parser: valid specs', () => {
     assert.equal(result.spec, undefined);
     assert.equal(result.file, '/x/a.gradscope.json');
     assert.equal(result.text, text);
-    assert.deepEqual(result.problems.map((p) => p.code), ['output-mismatch']);
+    assert.deepEqual(
+      result.problems.map((p) => p.code),
+      ['output-mismatch'],
+    );
   });
 });
 
@@ -286,7 +406,10 @@ describe('spec parser: files', () => {
 
   it('reports a directory as unreadable-file', () => {
     const result = parseSpecFile(dir);
-    assert.deepEqual(result.problems.map((p) => p.code), ['unreadable-file']);
+    assert.deepEqual(
+      result.problems.map((p) => p.code),
+      ['unreadable-file'],
+    );
   });
 
   it('ignores a byte-order mark so columns match the editor', () => {
@@ -303,7 +426,8 @@ describe('spec parser: files', () => {
 });
 
 describe('spec parser: limits and cross-field checks', () => {
-  const codes = (text: string): string[] => parseSpecText(text, '/x/a.gradscope.json').problems.map((p) => `${p.severity} ${p.code} ${p.specPath}`);
+  const codes = (text: string): string[] =>
+    parseSpecText(text, '/x/a.gradscope.json').problems.map((p) => `${p.severity} ${p.code} ${p.specPath}`);
   const withTraining = (training: string): string =>
     `{ "data": { "dataset": "spiral", "samples": 50 }, "model": { "layers": [ { "type": "dense", "units": 3, "activation": "softmax" } ] }, "training": ${training} }`;
 
@@ -313,7 +437,8 @@ describe('spec parser: limits and cross-field checks', () => {
   });
 
   it('refuses repeats that expand past the layer limit', () => {
-    const text = '{ "data": { "dataset": "xor" }, "model": { "layers": [ { "repeat": 1000, "layers": [ { "repeat": 1000, "layers": [ { "type": "dense", "units": 2 } ] } ] } ] } }';
+    const text =
+      '{ "data": { "dataset": "xor" }, "model": { "layers": [ { "repeat": 1000, "layers": [ { "repeat": 1000, "layers": [ { "type": "dense", "units": 2 } ] } ] } ] } }';
     assert.deepEqual(codes(text), ['error too-many-layers /model/layers']);
   });
 
@@ -323,42 +448,65 @@ describe('spec parser: limits and cross-field checks', () => {
   });
 
   it('checks the learning-rate schedule against the optimizer and the epochs', () => {
-    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "cosine", "minLearningRate": 0.5 } }')),
-      ['error out-of-range /training/schedule/minLearningRate']);
-    assert.deepEqual(codes(withTraining('{ "epochs": 3, "schedule": { "type": "warmupCosine", "warmupEpochs": 3 } }')),
-      ['warning warmup-too-long /training/schedule/warmupEpochs']);
+    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "cosine", "minLearningRate": 0.5 } }')), [
+      'error out-of-range /training/schedule/minLearningRate',
+    ]);
+    assert.deepEqual(codes(withTraining('{ "epochs": 3, "schedule": { "type": "warmupCosine", "warmupEpochs": 3 } }')), [
+      'warning warmup-too-long /training/schedule/warmupEpochs',
+    ]);
     assert.deepEqual(codes(withTraining('{ "schedule": "step" }')), []);
-    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "step", "decay": 0.5 } }')),
-      ['error not-applicable /training/schedule/decay']);
+    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "step", "decay": 0.5 } }')), [
+      'error not-applicable /training/schedule/decay',
+    ]);
   });
 
   it('warns about settings that do nothing or a batch larger than the training set', () => {
-    assert.deepEqual(codes(withTraining('{ "optimizer": { "type": "sgd", "nesterov": true } }')), ['warning no-effect /training/optimizer/nesterov']);
+    assert.deepEqual(codes(withTraining('{ "optimizer": { "type": "sgd", "nesterov": true } }')), [
+      'warning no-effect /training/optimizer/nesterov',
+    ]);
     assert.deepEqual(codes(withTraining('{ "batchSize": 64 }')), ['warning batch-too-large /training/batchSize']);
   });
 
   it('checks initializer objects', () => {
     const layer = (init: string): string =>
       `{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "dense", "units": 3, "kernelInitializer": ${init} } ] } }`;
-    assert.deepEqual(codes(layer('{ "type": "randomUniform", "minval": 1, "maxval": 1 }')),
-      ['error out-of-range /model/layers/0/kernelInitializer/maxval']);
-    assert.deepEqual(codes(layer('{ "type": "randomNormal", "stddev": 0 }')), ['error out-of-range /model/layers/0/kernelInitializer/stddev']);
+    assert.deepEqual(codes(layer('{ "type": "randomUniform", "minval": 1, "maxval": 1 }')), [
+      'error out-of-range /model/layers/0/kernelInitializer/maxval',
+    ]);
+    assert.deepEqual(codes(layer('{ "type": "randomNormal", "stddev": 0 }')), [
+      'error out-of-range /model/layers/0/kernelInitializer/stddev',
+    ]);
     assert.deepEqual(codes(layer('{ "type": "constant" }')), ['error missing-required /model/layers/0/kernelInitializer/value']);
     assert.deepEqual(codes(layer('"HeNormal"')), ['error unknown-value /model/layers/0/kernelInitializer']);
     assert.match(parseSpecText(layer('"HeNormal"'), '/x/a.json').problems[0].message, /did you mean "heNormal"/);
   });
 
   it('suggests names across naming styles and common aliases', () => {
-    const text = '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "batch_norm" }, { "type": "dense", "units": 3, "activation": "ReLU" } ] }, "training": { "loss": "mse" } }';
+    const text =
+      '{ "data": { "dataset": "spiral" }, "model": { "layers": [ { "type": "batch_norm" }, { "type": "dense", "units": 3, "activation": "ReLU" } ] }, "training": { "loss": "mse" } }';
     const messages = parseSpecText(text, '/x/a.json').problems.map((p) => p.message);
-    assert.deepEqual(messages.map((m) => /did you mean "([^"]+)"/.exec(m)?.[1]), ['batchNormalization', 'relu', 'meanSquaredError']);
+    assert.deepEqual(
+      messages.map((m) => /did you mean "([^"]+)"/.exec(m)?.[1]),
+      ['batchNormalization', 'relu', 'meanSquaredError'],
+    );
   });
 
   it('checks classes against what each dataset allows', () => {
-    assert.deepEqual(codes('{ "data": { "dataset": "mnist", "classes": 10 }, "model": { "layers": [ { "type": "flatten" }, { "type": "dense", "units": 10, "activation": "softmax" } ] } }'), []);
-    assert.deepEqual(codes('{ "data": { "dataset": "blobs", "classes": 40, "samples": 20 }, "model": { "layers": [ { "type": "dense", "units": 40 } ] } }'),
-      ['error out-of-range /data/classes']);
-    assert.deepEqual(codes('{ "data": { "dataset": "sine", "classes": 2 }, "model": { "layers": [ { "type": "dense", "units": 1 } ] } }'),
-      ['error not-applicable /data/classes']);
+    assert.deepEqual(
+      codes(
+        '{ "data": { "dataset": "mnist", "classes": 10 }, "model": { "layers": [ { "type": "flatten" }, { "type": "dense", "units": 10, "activation": "softmax" } ] } }',
+      ),
+      [],
+    );
+    assert.deepEqual(
+      codes(
+        '{ "data": { "dataset": "blobs", "classes": 40, "samples": 20 }, "model": { "layers": [ { "type": "dense", "units": 40 } ] } }',
+      ),
+      ['error out-of-range /data/classes'],
+    );
+    assert.deepEqual(
+      codes('{ "data": { "dataset": "sine", "classes": 2 }, "model": { "layers": [ { "type": "dense", "units": 1 } ] } }'),
+      ['error not-applicable /data/classes'],
+    );
   });
 });

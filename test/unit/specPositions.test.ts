@@ -24,16 +24,7 @@ function problems(text: string, file = FILE): SpecProblem[] {
 
 /** A spiral spec whose layers are the given lines (line 5 onward). */
 function withLayers(...layerLines: string[]): string {
-  return lines(
-    '{',
-    '  "data": { "dataset": "spiral" },',
-    '  "model": {',
-    '    "layers": [',
-    ...layerLines,
-    '    ]',
-    '  }',
-    '}',
-  );
+  return lines('{', '  "data": { "dataset": "spiral" },', '  "model": {', '    "layers": [', ...layerLines, '    ]', '  }', '}');
 }
 
 describe('spec parser: positions', () => {
@@ -104,20 +95,21 @@ describe('spec parser: positions', () => {
   });
 
   it('conv2d on a 1-D input: the layer entry', () => {
-    const [p, ...rest] = problems(withLayers(
-      '      { "type": "conv2d", "filters": 4, "kernelSize": 3 },',
-      '      { "type": "dense", "units": 3 }',
-    ));
+    const [p, ...rest] = problems(
+      withLayers('      { "type": "conv2d", "filters": 4, "kernelSize": 3 },', '      { "type": "dense", "units": 3 }'),
+    );
     assert.deepEqual(rest, []);
     assert.equal(where(p), '5:7-5:58 shape-mismatch /model/layers/0');
     assert.equal(p.message, 'conv2d needs an input of shape [height, width, channels], but its input has shape [2]');
   });
 
   it('a softmax output whose units differ from the classes: the last layer', () => {
-    const [p, ...rest] = problems(withLayers(
-      '      { "type": "dense", "units": 8, "activation": "relu" },',
-      '      { "type": "dense", "units": 4, "activation": "softmax" }',
-    ));
+    const [p, ...rest] = problems(
+      withLayers(
+        '      { "type": "dense", "units": 8, "activation": "relu" },',
+        '      { "type": "dense", "units": 4, "activation": "softmax" }',
+      ),
+    );
     assert.deepEqual(rest, []);
     assert.equal(where(p), '6:7-6:63 output-mismatch /model/layers/1');
     assert.equal(p.message, 'the last layer has 4 units but the data has 3 classes');
@@ -136,8 +128,10 @@ describe('spec parser: positions', () => {
     const [p, ...rest] = problems(text);
     assert.deepEqual(rest, []);
     assert.equal(where(p), '4:19-4:27 input-shape-mismatch /model/inputShape');
-    assert.equal(p.message,
-      '"inputShape" [28, 27] holds 756 values per sample, but each mnist sample has 784 (shape [28, 28, 1]); use [28, 28, 1] or [784]');
+    assert.equal(
+      p.message,
+      '"inputShape" [28, 27] holds 756 values per sample, but each mnist sample has 784 (shape [28, 28, 1]); use [28, 28, 1] or [784]',
+    );
     assert.ok(parseSpecText(text.replace('[28, 27]', '[784]'), FILE).spec, 'a flat [784] is accepted too');
   });
 
@@ -151,7 +145,10 @@ describe('spec parser: positions', () => {
     const [p, ...rest] = problems(text);
     assert.deepEqual(rest, []);
     assert.equal(where(p), '2:39-2:54 file-not-found /data/path');
-    assert.equal(p.message, `csv file not found: data/nope.csv (resolved to ${path.resolve('/nonexistent-gradscope-dir/data/nope.csv')})`);
+    assert.equal(
+      p.message,
+      `csv file not found: data/nope.csv (resolved to ${path.resolve('/nonexistent-gradscope-dir/data/nope.csv')})`,
+    );
   });
 
   it('an existing csv file but an unknown label column: the label value', () => {
@@ -198,14 +195,25 @@ describe('spec parser: positions', () => {
     const fixed = parseSpecText(text.replace('"repeat": 3', '"repeat": 1'), FILE);
     assert.deepEqual(fixed.problems, []);
     const layers = fixed.spec?.model.layers ?? [];
-    const at = (i: number): unknown[] => [layers[i].type, layers[i].range.start.line, layers[i].range.start.column, layers[i].copies];
+    const at = (i: number): unknown[] => [
+      layers[i].type,
+      layers[i].range.start.line,
+      layers[i].range.start.column,
+      layers[i].copies,
+    ];
     assert.deepEqual([0, 1, 2, 3, 4, 5].map(at), [
-      ['residual', 6, 9, [0]], ['maxPooling2d', 10, 11, [0, 0]],
-      ['residual', 6, 9, [1]], ['maxPooling2d', 10, 11, [1, 0]],
-      ['flatten', 13, 7, undefined], ['dense', 14, 7, undefined],
+      ['residual', 6, 9, [0]],
+      ['maxPooling2d', 10, 11, [0, 0]],
+      ['residual', 6, 9, [1]],
+      ['maxPooling2d', 10, 11, [1, 0]],
+      ['flatten', 13, 7, undefined],
+      ['dense', 14, 7, undefined],
     ]);
     const inner = layers[2].type === 'residual' ? layers[2].layers[0] : undefined;
-    assert.deepEqual([inner?.specPath, inner?.range.start, inner?.copies], ['/model/layers/0/layers/0/layers/0', { line: 7, column: 11 }, [1]]);
+    assert.deepEqual(
+      [inner?.specPath, inner?.range.start, inner?.copies],
+      ['/model/layers/0/layers/0/layers/0', { line: 7, column: 11 }, [1]],
+    );
   });
 
   it('reports every independent problem at once, without cascading past an invalid layer', () => {
@@ -287,7 +295,13 @@ describe('rangeOfPath', () => {
   it('counts \\r\\n as one line break', () => {
     const crlf = '{\r\n  "a": {\r\n    "b": 1\r\n  }\r\n}';
     const r = rangeOfPath(crlf, '/a/b');
-    assert.deepEqual([r?.start, r?.end], [{ line: 3, column: 10 }, { line: 3, column: 11 }]);
+    assert.deepEqual(
+      [r?.start, r?.end],
+      [
+        { line: 3, column: 10 },
+        { line: 3, column: 11 },
+      ],
+    );
   });
 });
 
@@ -300,6 +314,9 @@ describe('formatProblem', () => {
 
   it('prints warnings as warnings', () => {
     const [p] = problems(withLayers('      { "type": "flatten" },', '      { "type": "dense", "units": 3 }'));
-    assert.equal(formatProblem('a.json', p), 'a.json:5:7: warning: flatten has nothing to do: its input [2] is already 1-D [flatten-noop]');
+    assert.equal(
+      formatProblem('a.json', p),
+      'a.json:5:7: warning: flatten has nothing to do: its input [2] is already 1-D [flatten-noop]',
+    );
   });
 });

@@ -10,7 +10,10 @@ import { parseSpecText, rangeOfPath } from '../../src/training/spec/parse';
 import type { ParseResult, Position } from '../../src/training/spec/types';
 
 const VALID = path.resolve(__dirname, '../../../test/fixtures/specs/valid');
-const FIXTURES = fs.readdirSync(VALID).filter((n) => n.endsWith('.gradscope.json')).sort()
+const FIXTURES = fs
+  .readdirSync(VALID)
+  .filter((n) => n.endsWith('.gradscope.json'))
+  .sort()
   .map((n) => ({ file: path.join(VALID, n), text: fs.readFileSync(path.join(VALID, n), 'utf8') }));
 
 /** Line and column counted the slow, obvious way, independent of the parser's line index. */
@@ -34,7 +37,14 @@ function naivePosition(text: string, offset: number): Position {
 }
 
 // Problems whose range is the value at their specPath (others point at a key or the enclosing object).
-const VALUE_CODES = new Set(['wrong-type', 'not-integer', 'out-of-range', 'unknown-value', 'unknown-layer-type', 'dataset-mismatch']);
+const VALUE_CODES = new Set([
+  'wrong-type',
+  'not-integer',
+  'out-of-range',
+  'unknown-value',
+  'unknown-layer-type',
+  'dataset-mismatch',
+]);
 
 function checkResult(result: ParseResult, text: string): void {
   assert.equal(result.text, text);
@@ -63,7 +73,29 @@ function run(text: string, file: string): void {
 }
 
 const fixture = fc.constantFrom(...FIXTURES);
-const NOISE = ['{', '}', '[', ']', ',', ':', '"', '/', '*', '\\', '\n', '\r\n', ' ', '0', '-', '1e999', 'e', 'null', 'true', '\u00e9', '\ud83d\ude00'];
+const NOISE = [
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ':',
+  '"',
+  '/',
+  '*',
+  '\\',
+  '\n',
+  '\r\n',
+  ' ',
+  '0',
+  '-',
+  '1e999',
+  'e',
+  'null',
+  'true',
+  '\u00e9',
+  '\ud83d\ude00',
+];
 
 describe('spec parser: property tests', () => {
   it('every valid fixture parses without errors and its problems are consistent', () => {
@@ -75,36 +107,82 @@ describe('spec parser: property tests', () => {
   });
 
   it('never throws on truncated specs', () => {
-    fc.assert(fc.property(fixture, fc.nat(), (f, cut) => {
-      run(f.text.slice(0, cut % (f.text.length + 1)), f.file);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fixture, fc.nat(), (f, cut) => {
+        run(f.text.slice(0, cut % (f.text.length + 1)), f.file);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('never throws on specs with characters deleted, inserted or replaced', () => {
-    const edit = fc.record({ at: fc.nat(), remove: fc.nat({ max: 8 }), insert: fc.array(fc.constantFrom(...NOISE), { maxLength: 3 }) });
-    fc.assert(fc.property(fixture, fc.array(edit, { minLength: 1, maxLength: 5 }), (f, edits) => {
-      let text = f.text;
-      for (const e of edits) {
-        const at = e.at % (text.length + 1);
-        text = text.slice(0, at) + e.insert.join('') + text.slice(at + e.remove);
-      }
-      run(text, f.file);
-    }), { numRuns: 400 });
+    const edit = fc.record({
+      at: fc.nat(),
+      remove: fc.nat({ max: 8 }),
+      insert: fc.array(fc.constantFrom(...NOISE), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fixture, fc.array(edit, { minLength: 1, maxLength: 5 }), (f, edits) => {
+        let text = f.text;
+        for (const e of edits) {
+          const at = e.at % (text.length + 1);
+          text = text.slice(0, at) + e.insert.join('') + text.slice(at + e.remove);
+        }
+        run(text, f.file);
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('never throws when values anywhere are replaced by other JSON values', () => {
     const odd = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
-      fc.constantFrom<unknown>(0, -1, 0.5, 1, 2, 3, 10, 1e9, 1e-12, '', 'dense', 'relu', 'residual', 'csv', 'mnist', 'sine',
-        'softmax', 'sgd', 'cosine', true, false, null, [], {}, [28, 28, 1], [0], { type: 'flatten' }, { repeat: 1000, layers: [] },
-        { repeat: 3, layers: [{ type: 'conv2d', filters: 2, kernelSize: 9 }] }, { type: 'randomUniform', minval: 1, maxval: 0 }),
+      fc.constantFrom<unknown>(
+        0,
+        -1,
+        0.5,
+        1,
+        2,
+        3,
+        10,
+        1e9,
+        1e-12,
+        '',
+        'dense',
+        'relu',
+        'residual',
+        'csv',
+        'mnist',
+        'sine',
+        'softmax',
+        'sgd',
+        'cosine',
+        true,
+        false,
+        null,
+        [],
+        {},
+        [28, 28, 1],
+        [0],
+        { type: 'flatten' },
+        { repeat: 1000, layers: [] },
+        { repeat: 3, layers: [{ type: 'conv2d', filters: 2, kernelSize: 9 }] },
+        { type: 'randomUniform', minval: 1, maxval: 0 },
+      ),
     );
-    fc.assert(fc.property(fixture, fc.array(fc.tuple(fc.nat(), odd), { minLength: 1, maxLength: 4 }), fc.constantFrom(0, 1, 2),
-      (f, swaps, indent) => {
-        const value: unknown = JSON.parse(JSON.stringify(parseLoose(f.text)));
-        for (const [pick, replacement] of swaps) replaceAt(value, pick, replacement);
-        run(JSON.stringify(value, null, indent), f.file);
-      }), { numRuns: 400 });
+    fc.assert(
+      fc.property(
+        fixture,
+        fc.array(fc.tuple(fc.nat(), odd), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(0, 1, 2),
+        (f, swaps, indent) => {
+          const value: unknown = JSON.parse(JSON.stringify(parseLoose(f.text)));
+          for (const [pick, replacement] of swaps) replaceAt(value, pick, replacement);
+          run(JSON.stringify(value, null, indent), f.file);
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });
 

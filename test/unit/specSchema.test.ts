@@ -9,8 +9,16 @@ import { DEFAULT_THRESHOLDS } from '../../src/training/diagnosis/defaults';
 import { parseSpecFile, parseSpecText } from '../../src/training/spec/parse';
 import { ACTIVATIONS, NAMED_INITIALIZERS } from '../../src/training/spec/types';
 import {
-  DATASETS, DATA_PROPERTIES, LAYER_PROPERTIES, LAYER_TYPES, LOSSES, OPTIMIZERS, OPTIMIZER_PROPERTIES, SCHEDULES,
-  SCHEDULE_PROPERTIES, TOP_LEVEL_PROPERTIES,
+  DATASETS,
+  DATA_PROPERTIES,
+  LAYER_PROPERTIES,
+  LAYER_TYPES,
+  LOSSES,
+  OPTIMIZERS,
+  OPTIMIZER_PROPERTIES,
+  SCHEDULES,
+  SCHEDULE_PROPERTIES,
+  TOP_LEVEL_PROPERTIES,
 } from '../../src/training/spec/vocabulary';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -23,7 +31,11 @@ const definitions = schema.definitions as Record<string, Json>;
 
 function specFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((n) => n.endsWith('.gradscope.json')).sort().map((n) => path.join(dir, n));
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.gradscope.json'))
+    .sort()
+    .map((n) => path.join(dir, n));
 }
 
 function readJsonc(file: string): unknown {
@@ -84,8 +96,10 @@ describe('JSON schema', () => {
       assert.equal(validate(readJsonc(file)), false, 'schema accepted it');
       const result = parseSpecFile(file);
       assert.equal(result.spec, undefined);
-      assert.ok(result.problems.some((p) => p.code === expected && p.severity === 'error'),
-        `expected ${expected}, got ${result.problems.map((p) => p.code).join(', ')}`);
+      assert.ok(
+        result.problems.some((p) => p.code === expected && p.severity === 'error'),
+        `expected ${expected}, got ${result.problems.map((p) => p.code).join(', ')}`,
+      );
     });
   }
 
@@ -102,7 +116,8 @@ describe('JSON schema', () => {
         for (const [name, prop] of Object.entries(obj.properties as Record<string, Json>)) {
           // Discriminators inside `if` are tests, not properties a user reads.
           if (at.endsWith('/if')) continue;
-          if (typeof prop.description !== 'string' && typeof resolve(prop).description !== 'string') missing.push(`${at}/${name}`);
+          if (typeof prop.description !== 'string' && typeof resolve(prop).description !== 'string')
+            missing.push(`${at}/${name}`);
         }
       }
       for (const [key, value] of Object.entries(obj)) if (key !== 'defaultSnippets') walk(value, `${at}/${key}`);
@@ -123,7 +138,11 @@ describe('JSON schema', () => {
   it('lists the diagnosis thresholds the parser accepts in `monitor`, and both refuse a misspelt one', () => {
     const monitor = (schema.properties as Json).monitor as Json;
     assert.deepEqual(Object.keys(monitor.properties as Json).sort(), Object.keys(DEFAULT_THRESHOLDS).sort());
-    const spec = { data: { dataset: 'spiral' }, model: { layers: [{ type: 'dense', units: 3, activation: 'softmax' }] }, monitor: { vanishingRatoi: 1e-4 } };
+    const spec = {
+      data: { dataset: 'spiral' },
+      model: { layers: [{ type: 'dense', units: 3, activation: 'softmax' }] },
+      monitor: { vanishingRatoi: 1e-4 },
+    };
     assert.equal(validate(spec), false, 'schema accepted a misspelt threshold');
     const result = parseSpecText(JSON.stringify(spec), 'typo.gradscope.json');
     const typo = result.problems.filter((p) => p.code === 'unknown-threshold');
@@ -145,7 +164,11 @@ describe('JSON schema', () => {
 
   it('allows the same properties per layer type, dataset, optimizer and schedule as the parser', () => {
     for (const type of LAYER_TYPES) {
-      assert.deepEqual(Object.keys(definitions[`${type}Layer`].properties as Json).sort(), [...LAYER_PROPERTIES[type]].sort(), type);
+      assert.deepEqual(
+        Object.keys(definitions[`${type}Layer`].properties as Json).sort(),
+        [...LAYER_PROPERTIES[type]].sort(),
+        type,
+      );
     }
     for (const dataset of DATASETS) {
       assert.deepEqual(branchProperties(definitions.data, 'dataset', dataset), [...DATA_PROPERTIES[dataset]].sort(), dataset);

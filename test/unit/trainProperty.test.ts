@@ -20,30 +20,58 @@ type Json = Record<string, unknown>;
 
 const activation = fc.constantFrom(...ACTIVATIONS);
 const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined, freq: 2 });
-const initializer = maybe(fc.constantFrom<unknown>('heNormal', 'glorotUniform', 'glorotNormal', 'heUniform', 'lecunNormal',
-  'lecunUniform', 'zeros', 'ones', { type: 'randomNormal', mean: 0, stddev: 0.1 }, { type: 'randomUniform', minval: -0.2, maxval: 0.2 },
-  { type: 'constant', value: 0.05 }));
+const initializer = maybe(
+  fc.constantFrom<unknown>(
+    'heNormal',
+    'glorotUniform',
+    'glorotNormal',
+    'heUniform',
+    'lecunNormal',
+    'lecunUniform',
+    'zeros',
+    'ones',
+    { type: 'randomNormal', mean: 0, stddev: 0.1 },
+    { type: 'randomUniform', minval: -0.2, maxval: 0.2 },
+    { type: 'constant', value: 0.05 },
+  ),
+);
 
 /** Drops undefined properties, so that absent options are absent from the text. */
 function defined(obj: Json): Json {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 }
 
-const dense = fc.record({
-  units: fc.integer({ min: 1, max: 6 }), activation: maybe(activation), useBias: maybe(fc.boolean()),
-  kernelInitializer: initializer, biasInitializer: maybe(fc.constantFrom<unknown>('zeros', 'ones', { type: 'constant', value: 0.1 })),
-}).map((d) => defined({ type: 'dense', ...d }));
-const conv = fc.record({
-  filters: fc.integer({ min: 1, max: 3 }), kernelSize: fc.constantFrom<unknown>(1, 2, 3, [1, 3]), strides: maybe(fc.constantFrom<unknown>(1, 2)),
-  padding: maybe(fc.constantFrom('same', 'valid')), activation: maybe(activation), kernelInitializer: initializer,
-}).map((c) => defined({ type: 'conv2d', ...c }));
-const pool = fc.record({ poolSize: maybe(fc.constantFrom<unknown>(2, [2, 1])), padding: maybe(fc.constantFrom('same', 'valid')) })
+const dense = fc
+  .record({
+    units: fc.integer({ min: 1, max: 6 }),
+    activation: maybe(activation),
+    useBias: maybe(fc.boolean()),
+    kernelInitializer: initializer,
+    biasInitializer: maybe(fc.constantFrom<unknown>('zeros', 'ones', { type: 'constant', value: 0.1 })),
+  })
+  .map((d) => defined({ type: 'dense', ...d }));
+const conv = fc
+  .record({
+    filters: fc.integer({ min: 1, max: 3 }),
+    kernelSize: fc.constantFrom<unknown>(1, 2, 3, [1, 3]),
+    strides: maybe(fc.constantFrom<unknown>(1, 2)),
+    padding: maybe(fc.constantFrom('same', 'valid')),
+    activation: maybe(activation),
+    kernelInitializer: initializer,
+  })
+  .map((c) => defined({ type: 'conv2d', ...c }));
+const pool = fc
+  .record({ poolSize: maybe(fc.constantFrom<unknown>(2, [2, 1])), padding: maybe(fc.constantFrom('same', 'valid')) })
   .map((p) => defined({ type: 'maxPooling2d', ...p }));
 const shapeless = fc.oneof(
   activation.map((a) => ({ type: 'activation', activation: a })),
   fc.double({ min: 0, max: 0.6, noNaN: true }).map((rate) => ({ type: 'dropout', rate: Math.round(rate * 100) / 100 })),
-  fc.constantFrom({ type: 'batchNormalization' }, { type: 'batchNormalization', momentum: 0.9, epsilon: 0.01 },
-    { type: 'layerNormalization' }, { type: 'layerNormalization', epsilon: 0.001 }),
+  fc.constantFrom(
+    { type: 'batchNormalization' },
+    { type: 'batchNormalization', momentum: 0.9, epsilon: 0.01 },
+    { type: 'layerNormalization' },
+    { type: 'layerNormalization', epsilon: 0.001 },
+  ),
 );
 
 /** Layers for flat (feature-vector) inputs, nested up to `depth` residual/repeat levels. */
@@ -70,66 +98,106 @@ function imageLayer(depth: number): fc.Arbitrary<Json> {
   );
 }
 
-const optimizer = fc.oneof(
-  fc.record({ type: fc.constant('sgd'), learningRate: maybe(fc.constantFrom(0.001, 0.01, 0.1)), momentum: maybe(fc.constantFrom(0, 0.9)), nesterov: maybe(fc.boolean()) }),
-  fc.record({ type: fc.constant('adam'), learningRate: maybe(fc.constantFrom(0.0001, 0.001, 0.01)), beta1: maybe(fc.constantFrom(0.8, 0.9)), beta2: maybe(fc.constantFrom(0.99, 0.999)), epsilon: maybe(fc.constantFrom(1e-7, 1e-4)) }),
-  fc.record({ type: fc.constant('rmsprop'), learningRate: maybe(fc.constantFrom(0.0001, 0.001)), momentum: maybe(fc.constantFrom(0, 0.5)), epsilon: maybe(fc.constant(1e-6)) }),
-  fc.record({ type: fc.constant('adagrad'), learningRate: maybe(fc.constantFrom(0.01, 0.1)) }),
-  fc.constantFrom('sgd', 'adam', 'rmsprop', 'adagrad'),
-).map((o) => (typeof o === 'string' ? o : defined(o)));
+const optimizer = fc
+  .oneof(
+    fc.record({
+      type: fc.constant('sgd'),
+      learningRate: maybe(fc.constantFrom(0.001, 0.01, 0.1)),
+      momentum: maybe(fc.constantFrom(0, 0.9)),
+      nesterov: maybe(fc.boolean()),
+    }),
+    fc.record({
+      type: fc.constant('adam'),
+      learningRate: maybe(fc.constantFrom(0.0001, 0.001, 0.01)),
+      beta1: maybe(fc.constantFrom(0.8, 0.9)),
+      beta2: maybe(fc.constantFrom(0.99, 0.999)),
+      epsilon: maybe(fc.constantFrom(1e-7, 1e-4)),
+    }),
+    fc.record({
+      type: fc.constant('rmsprop'),
+      learningRate: maybe(fc.constantFrom(0.0001, 0.001)),
+      momentum: maybe(fc.constantFrom(0, 0.5)),
+      epsilon: maybe(fc.constant(1e-6)),
+    }),
+    fc.record({ type: fc.constant('adagrad'), learningRate: maybe(fc.constantFrom(0.01, 0.1)) }),
+    fc.constantFrom('sgd', 'adam', 'rmsprop', 'adagrad'),
+  )
+  .map((o) => (typeof o === 'string' ? o : defined(o)));
 const schedule = fc.oneof(
   fc.constantFrom<unknown>('constant', 'cosine', 'warmupCosine', { type: 'constant' }),
   fc.record({ type: fc.constant('step'), every: fc.integer({ min: 1, max: 3 }), factor: fc.constantFrom(0.1, 0.5) }),
   fc.record({ type: fc.constant('exponential'), decay: fc.constantFrom(0.5, 0.9) }),
   fc.record({ type: fc.constant('cosine'), minLearningRate: fc.constantFrom(0, 1e-5) }),
-  fc.record({ type: fc.constant('warmupCosine'), warmupEpochs: fc.constantFrom(0, 1, 2), minLearningRate: maybe(fc.constant(0)) }).map(defined),
+  fc
+    .record({ type: fc.constant('warmupCosine'), warmupEpochs: fc.constantFrom(0, 1, 2), minLearningRate: maybe(fc.constant(0)) })
+    .map(defined),
 );
 
 type Task = 'categorical' | 'binary' | 'multiLabel' | 'regression';
 
-const spec = fc.record({
-  task: fc.constantFrom<Task>('categorical', 'binary', 'multiLabel', 'regression'),
-  image: fc.boolean(),
-  flat: fc.array(flatLayer(2), { maxLength: 4 }),
-  images: fc.array(imageLayer(1), { minLength: 1, maxLength: 3 }),
-  output: maybe(activation),
-  outputAfter: fc.constantFrom<Json[]>([], [], [{ type: 'dropout', rate: 0.1 }]),
-  separateOutputActivation: maybe(activation),
-  samples: fc.integer({ min: 24, max: 64 }),
-  batchSize: fc.constantFrom(8, 16, 32),
-  measureEvery: maybe(fc.constantFrom(1, 2)),
-  optimizer,
-  schedule: maybe(schedule),
-  clipNorm: maybe(fc.constantFrom(0.1, 1)),
-  clipValue: maybe(fc.constantFrom(0.05, 1)),
-  weightDecay: maybe(fc.constantFrom(0, 1e-4, 0.01)),
-  earlyStopping: maybe(fc.constantFrom<unknown>(true, { patience: 1, restoreBestWeights: false, minDelta: 0.001 })),
-  seed: fc.integer({ min: 0, max: 1000 }),
-  multiline: fc.boolean(),
-}).map((s): string => {
-  const image = s.image && s.task !== 'regression'; // the only regression dataset (sine) has one feature
-  const classes = s.task === 'binary' ? 2 : 3;
-  const units = s.task === 'categorical' || s.task === 'multiLabel' ? classes : 1;
-  const loss = { categorical: 'categoricalCrossentropy', binary: 'binaryCrossentropy', multiLabel: 'binaryCrossentropy', regression: 'meanSquaredError' }[s.task];
-  // The output: a dense layer with its activation, or a linear one followed by an `activation` layer.
-  const output: Json[] = s.separateOutputActivation
-    ? [{ type: 'dense', units }, { type: 'activation', activation: s.separateOutputActivation }]
-    : [defined({ type: 'dense', units, activation: s.output })];
-  const layers = [...(image ? [...s.images, { type: 'flatten' }] : []), ...s.flat, ...output, ...s.outputAfter];
-  const value = {
-    name: 'random', seed: s.seed,
-    data: s.task === 'regression'
-      ? { dataset: 'sine', samples: s.samples, validationSplit: 0.25 }
-      : { dataset: 'blobs', features: image ? 36 : 4, classes, samples: s.samples, validationSplit: 0.25 },
-    model: { inputShape: image ? [6, 6, 1] : [s.task === 'regression' ? 1 : 4], layers },
-    training: defined({
-      epochs: 1, batchSize: s.batchSize, loss, optimizer: s.optimizer, schedule: s.schedule, measureEvery: s.measureEvery,
-      clipNorm: s.clipNorm, clipValue: s.clipValue, weightDecay: s.weightDecay, earlyStopping: s.earlyStopping,
-    }),
-  };
-  const body = s.multiline ? JSON.stringify(value, null, 2) : JSON.stringify(value);
-  return `// random spec\n${body}\n`;
-});
+const spec = fc
+  .record({
+    task: fc.constantFrom<Task>('categorical', 'binary', 'multiLabel', 'regression'),
+    image: fc.boolean(),
+    flat: fc.array(flatLayer(2), { maxLength: 4 }),
+    images: fc.array(imageLayer(1), { minLength: 1, maxLength: 3 }),
+    output: maybe(activation),
+    outputAfter: fc.constantFrom<Json[]>([], [], [{ type: 'dropout', rate: 0.1 }]),
+    separateOutputActivation: maybe(activation),
+    samples: fc.integer({ min: 24, max: 64 }),
+    batchSize: fc.constantFrom(8, 16, 32),
+    measureEvery: maybe(fc.constantFrom(1, 2)),
+    optimizer,
+    schedule: maybe(schedule),
+    clipNorm: maybe(fc.constantFrom(0.1, 1)),
+    clipValue: maybe(fc.constantFrom(0.05, 1)),
+    weightDecay: maybe(fc.constantFrom(0, 1e-4, 0.01)),
+    earlyStopping: maybe(fc.constantFrom<unknown>(true, { patience: 1, restoreBestWeights: false, minDelta: 0.001 })),
+    seed: fc.integer({ min: 0, max: 1000 }),
+    multiline: fc.boolean(),
+  })
+  .map((s): string => {
+    const image = s.image && s.task !== 'regression'; // the only regression dataset (sine) has one feature
+    const classes = s.task === 'binary' ? 2 : 3;
+    const units = s.task === 'categorical' || s.task === 'multiLabel' ? classes : 1;
+    const loss = {
+      categorical: 'categoricalCrossentropy',
+      binary: 'binaryCrossentropy',
+      multiLabel: 'binaryCrossentropy',
+      regression: 'meanSquaredError',
+    }[s.task];
+    // The output: a dense layer with its activation, or a linear one followed by an `activation` layer.
+    const output: Json[] = s.separateOutputActivation
+      ? [
+          { type: 'dense', units },
+          { type: 'activation', activation: s.separateOutputActivation },
+        ]
+      : [defined({ type: 'dense', units, activation: s.output })];
+    const layers = [...(image ? [...s.images, { type: 'flatten' }] : []), ...s.flat, ...output, ...s.outputAfter];
+    const value = {
+      name: 'random',
+      seed: s.seed,
+      data:
+        s.task === 'regression'
+          ? { dataset: 'sine', samples: s.samples, validationSplit: 0.25 }
+          : { dataset: 'blobs', features: image ? 36 : 4, classes, samples: s.samples, validationSplit: 0.25 },
+      model: { inputShape: image ? [6, 6, 1] : [s.task === 'regression' ? 1 : 4], layers },
+      training: defined({
+        epochs: 1,
+        batchSize: s.batchSize,
+        loss,
+        optimizer: s.optimizer,
+        schedule: s.schedule,
+        measureEvery: s.measureEvery,
+        clipNorm: s.clipNorm,
+        clipValue: s.clipValue,
+        weightDecay: s.weightDecay,
+        earlyStopping: s.earlyStopping,
+      }),
+    };
+    const body = s.multiline ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+    return `// random spec\n${body}\n`;
+  });
 
 interface Outcome {
   events: TrainingEvent[];
@@ -140,8 +208,13 @@ interface Outcome {
 async function trainText(parsed: ParsedSpec): Promise<Outcome> {
   const events: TrainingEvent[] = [];
   const end = await train({
-    spec: parsed, specFile: FILE, runId: 'property', runDir: '/virtual', backend: 'wasm',
-    emit: (e) => events.push(e), shouldStop: () => false,
+    spec: parsed,
+    specFile: FILE,
+    runId: 'property',
+    runDir: '/virtual',
+    backend: 'wasm',
+    emit: (e) => events.push(e),
+    shouldStop: () => false,
   });
   return { events, status: end.status, ...(end.error !== undefined ? { error: end.error } : {}) };
 }
@@ -154,7 +227,8 @@ function checkLayer(l: LayerStepMetrics, finite: boolean): void {
   const units = l.units ?? 0;
   assert.ok(isCount(units, Infinity) && units > 0, `units of ${l.name}`);
   if (finite) {
-    for (const key of ['gradNorm', 'weightNorm', 'updateRatio'] as const) assert.ok(isNonNegative(l[key]), `${l.name}.${key} = ${l[key]}`);
+    for (const key of ['gradNorm', 'weightNorm', 'updateRatio'] as const)
+      assert.ok(isNonNegative(l[key]), `${l.name}.${key} = ${l[key]}`);
     if (l.biasGradNorm !== undefined) assert.ok(isNonNegative(l.biasGradNorm), `${l.name}.biasGradNorm`);
   }
   if (l.deadUnits !== undefined) assert.ok(isCount(l.deadUnits, units), `${l.name}.deadUnits = ${l.deadUnits} of ${l.units}`);
@@ -171,8 +245,10 @@ function cover(parsed: ParsedSpec, text: string): void {
       covered.add(`layer ${l.type}`);
       const output = where === 'model' && i === layers.length - 1;
       if (l.type === 'residual') visit(l.layers, 'residual');
-      else if (l.type === 'activation') covered.add(`${where === 'residual' ? 'residual' : output ? 'output' : 'activation layer'} ${l.activation}`);
-      else if (l.type === 'dense' || l.type === 'conv2d') covered.add(`${where === 'residual' ? 'residual' : output ? 'output' : 'hidden'} ${l.activation}`);
+      else if (l.type === 'activation')
+        covered.add(`${where === 'residual' ? 'residual' : output ? 'output' : 'activation layer'} ${l.activation}`);
+      else if (l.type === 'dense' || l.type === 'conv2d')
+        covered.add(`${where === 'residual' ? 'residual' : output ? 'output' : 'hidden'} ${l.activation}`);
     });
   };
   const layers = parsed.model.layers;
@@ -225,8 +301,11 @@ function caseText(loss: string, layers: (units: number) => Json[]): string {
   const regression = loss === 'meanSquaredError';
   const units = loss === 'categoricalCrossentropy' ? 3 : 1;
   return `// random spec\n${JSON.stringify({
-    name: 'case', seed: 1,
-    data: regression ? { dataset: 'sine', samples: 32, validationSplit: 0.25 } : { dataset: 'blobs', features: 4, classes: units === 1 ? 2 : 3, samples: 32, validationSplit: 0.25 },
+    name: 'case',
+    seed: 1,
+    data: regression
+      ? { dataset: 'sine', samples: 32, validationSplit: 0.25 }
+      : { dataset: 'blobs', features: 4, classes: units === 1 ? 2 : 3, samples: 32, validationSplit: 0.25 },
     model: { inputShape: [regression ? 1 : 4], layers: layers(units) },
     training: { epochs: 1, batchSize: 8, loss, optimizer: 'adam' },
   })}\n`;
@@ -234,13 +313,24 @@ function caseText(loss: string, layers: (units: number) => Json[]): string {
 
 /** The crash cases of issue 7: an output activation not fused into the loss. */
 const crashCase = (output: string, loss: string): string =>
-  caseText(loss, (units) => [{ type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units, activation: output }]);
+  caseText(loss, (units) => [
+    { type: 'dense', units: 4, activation: 'relu' },
+    { type: 'dense', units, activation: output },
+  ]);
 
 /** One activation at every position: hidden layer, separate `activation` layer, inside a residual block, output. */
 function everywhere(name: string, loss: string): string {
   return caseText(loss, (units) => [
-    { type: 'dense', units: 4, activation: name }, { type: 'dense', units: 4 }, { type: 'activation', activation: name },
-    { type: 'residual', layers: [{ type: 'dense', units: 4, activation: name }, { type: 'activation', activation: name }] },
+    { type: 'dense', units: 4, activation: name },
+    { type: 'dense', units: 4 },
+    { type: 'activation', activation: name },
+    {
+      type: 'residual',
+      layers: [
+        { type: 'dense', units: 4, activation: name },
+        { type: 'activation', activation: name },
+      ],
+    },
     { type: 'dense', units, activation: name },
   ]);
 }
@@ -250,28 +340,61 @@ describe('engine: properties on random valid specs', () => {
 
   it('every valid spec trains a short epoch without failing, with well-formed measurements and no leaked tensor', async () => {
     const examples: [string][] = [
-      [crashCase('relu', 'categoricalCrossentropy')], [crashCase('sigmoid', 'categoricalCrossentropy')],
-      [crashCase('sigmoid', 'meanSquaredError')], [crashCase('tanh', 'meanSquaredError')], [crashCase('relu', 'meanSquaredError')],
+      [crashCase('relu', 'categoricalCrossentropy')],
+      [crashCase('sigmoid', 'categoricalCrossentropy')],
+      [crashCase('sigmoid', 'meanSquaredError')],
+      [crashCase('tanh', 'meanSquaredError')],
+      [crashCase('relu', 'meanSquaredError')],
       // Found by this test: an activation layer measured as the units of a linear layer two kernel layers back.
       // Its relu units are all dead (zero kernel, bias −1), so the elu after it has 4 dead units for a 1-unit layer.
-      [caseText('categoricalCrossentropy', (units) => [{ type: 'dense', units: 1 },
-        { type: 'dense', units: 4, activation: 'relu', kernelInitializer: 'zeros', biasInitializer: { type: 'constant', value: -1 } },
-        { type: 'activation', activation: 'elu' }, { type: 'dense', units }])],
+      [
+        caseText('categoricalCrossentropy', (units) => [
+          { type: 'dense', units: 1 },
+          {
+            type: 'dense',
+            units: 4,
+            activation: 'relu',
+            kernelInitializer: 'zeros',
+            biasInitializer: { type: 'constant', value: -1 },
+          },
+          { type: 'activation', activation: 'elu' },
+          { type: 'dense', units },
+        ]),
+      ],
       // softmax over one unit is refused by the parser, so softmax gets the loss with one unit per class.
-      ...ACTIVATIONS.map((a, i): [string] => [everywhere(a, a === 'softmax' ? 'categoricalCrossentropy' : LOSSES[i % LOSSES.length])]),
+      ...ACTIVATIONS.map((a, i): [string] => [
+        everywhere(a, a === 'softmax' ? 'categoricalCrossentropy' : LOSSES[i % LOSSES.length]),
+      ]),
     ];
     for (const [text] of examples) {
-      assert.deepEqual(parseSpecText(text, FILE).problems.filter((p) => p.severity === 'error'), [], 'an example the parser refuses would be skipped');
+      assert.deepEqual(
+        parseSpecText(text, FILE).problems.filter((p) => p.severity === 'error'),
+        [],
+        'an example the parser refuses would be skipped',
+      );
     }
     // Random specs on top of the examples; PROPERTY_RUNS and PROPERTY_SEED explore further when run by hand.
     const random = Number(process.env.PROPERTY_RUNS ?? 40);
-    await fc.assert(fc.asyncProperty(spec, checkRun), { numRuns: examples.length + random, seed: Number(process.env.PROPERTY_SEED ?? 7), examples });
+    await fc.assert(fc.asyncProperty(spec, checkRun), {
+      numRuns: examples.length + random,
+      seed: Number(process.env.PROPERTY_SEED ?? 7),
+      examples,
+    });
     const wanted = [
-      ...[...LAYER_TYPES, 'repeat'].map((t) => `layer ${t}`), ...LOSSES.map((l) => `loss ${l}`),
-      ...OPTIMIZERS.map((o) => `optimizer ${o}`), ...SCHEDULES.map((t) => `schedule ${t}`),
+      ...[...LAYER_TYPES, 'repeat'].map((t) => `layer ${t}`),
+      ...LOSSES.map((l) => `loss ${l}`),
+      ...OPTIMIZERS.map((o) => `optimizer ${o}`),
+      ...SCHEDULES.map((t) => `schedule ${t}`),
       ...['hidden', 'output', 'activation layer'].flatMap((where) => ACTIVATIONS.map((a) => `${where} ${a}`)),
     ];
-    assert.deepEqual(wanted.filter((w) => !covered.has(w)), [], 'the generated specs cover every kind, activation and position');
-    assert.ok([...covered].some((c) => c.startsWith('residual ')), 'activations inside residual blocks');
+    assert.deepEqual(
+      wanted.filter((w) => !covered.has(w)),
+      [],
+      'the generated specs cover every kind, activation and position',
+    );
+    assert.ok(
+      [...covered].some((c) => c.startsWith('residual ')),
+      'activations inside residual blocks',
+    );
   });
 });

@@ -24,9 +24,13 @@ const NONCE = 'gradscopeTestNonce';
 /** Runs `gradscope train <spec> --json` and returns its training events (diverged runs exit 3: still fine). */
 function train(spec: string, outDir: string, epochs = 3): Promise<TrainingEvent[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'gradscope.js'), 'train', spec, '--json', '--epochs', String(epochs), '--out', outDir], {
-      cwd: REPO,
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO, 'bin', 'gradscope.js'), 'train', spec, '--json', '--epochs', String(epochs), '--out', outDir],
+      {
+        cwd: REPO,
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -39,7 +43,8 @@ function train(spec: string, outDir: string, epochs = 3): Promise<TrainingEvent[
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as TrainingEvent)
         .filter((e) => kinds.has(e.type));
-      if (events.length === 0 || events[0].type !== 'run-start') reject(new Error(`gradscope train ${spec} exited ${code}: ${err}`));
+      if (events.length === 0 || events[0].type !== 'run-start')
+        reject(new Error(`gradscope train ${spec} exited ${code}: ${err}`));
       else resolve(events);
     });
   });
@@ -60,8 +65,14 @@ async function ensureBundle(): Promise<void> {
   if (fs.existsSync(out) && fs.existsSync(path.join(REPO, 'dist', 'webview.css')) && fs.statSync(out).mtimeMs >= sources) return;
   const esbuild = await import('esbuild');
   await esbuild.build({
-    bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning',
-    entryPoints: { webview: path.join(REPO, 'webview', 'main.ts') }, outdir: path.join(REPO, 'dist'),
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: true,
+    logLevel: 'warning',
+    entryPoints: { webview: path.join(REPO, 'webview', 'main.ts') },
+    outdir: path.join(REPO, 'dist'),
   });
 }
 
@@ -115,7 +126,9 @@ const LIGHT_VARS: Record<string, string> = {
 /** The page the host would serve (same CSP), with the theme variables VS Code injects and a recording fake API. */
 function testPage(): string {
   const dist = `file://${path.join(REPO, 'dist')}`;
-  const vars = Object.entries(DARK_VARS).map(([k, v]) => `${k}: ${v};`).join(' ');
+  const vars = Object.entries(DARK_VARS)
+    .map(([k, v]) => `${k}: ${v};`)
+    .join(' ');
   const csp = `default-src 'none'; img-src file: data:; style-src file: 'nonce-${NONCE}'; script-src 'nonce-${NONCE}'; font-src file:;`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -189,24 +202,65 @@ function finiteGradPoints(h: RunHistoryState): number {
 /** A synthetic run: `layers` dense ReLU layers, `steps` measured steps (for the speed check). */
 function syntheticRun(layers: number, steps: number): TrainingEvent[] {
   const summaries: LayerSummary[] = Array.from({ length: layers }, (_, i) => ({
-    name: `dense_${i + 1}`, kind: 'dense', activation: i === layers - 1 ? 'softmax' : 'relu', params: 4160, outputShape: [64], specPath: `/model/layers/${i}`, hasWeights: true,
+    name: `dense_${i + 1}`,
+    kind: 'dense',
+    activation: i === layers - 1 ? 'softmax' : 'relu',
+    params: 4160,
+    outputShape: [64],
+    specPath: `/model/layers/${i}`,
+    hasWeights: true,
   }));
   const spe = 100;
   const start: RunStartEvent = {
-    type: 'run-start', runId: 'synthetic-run', specFile: '/tmp/synthetic.gradscope.json', specPath: '/tmp/synthetic.gradscope.json', specName: 'synthetic-deep-relu', runDir: '/tmp/synthetic', backend: 'cpu', seed: 1,
-    epochs: Math.ceil(steps / spe), stepsPerEpoch: spe, batchSize: 32, trainSamples: 3200, validationSamples: 800, task: 'classification', totalParams: layers * 4160,
-    layers: summaries, startedAt: new Date(0).toISOString(),
+    type: 'run-start',
+    runId: 'synthetic-run',
+    specFile: '/tmp/synthetic.gradscope.json',
+    specPath: '/tmp/synthetic.gradscope.json',
+    specName: 'synthetic-deep-relu',
+    runDir: '/tmp/synthetic',
+    backend: 'cpu',
+    seed: 1,
+    epochs: Math.ceil(steps / spe),
+    stepsPerEpoch: spe,
+    batchSize: 32,
+    trainSamples: 3200,
+    validationSamples: 800,
+    task: 'classification',
+    totalParams: layers * 4160,
+    layers: summaries,
+    startedAt: new Date(0).toISOString(),
   };
   const events: TrainingEvent[] = [start];
   for (let s = 0; s < steps; s++) {
     const metrics: LayerStepMetrics[] = summaries.map((l, i) => ({
-      name: l.name, gradNorm: Math.pow(10, -4 + (3 * i) / layers + 0.3 * Math.sin(s / 40 + i)), weightNorm: 3, updateRatio: 1e-3, units: 64,
+      name: l.name,
+      gradNorm: Math.pow(10, -4 + (3 * i) / layers + 0.3 * Math.sin(s / 40 + i)),
+      weightNorm: 3,
+      updateRatio: 1e-3,
+      units: 64,
       deadUnits: i === layers - 1 ? undefined : Math.min(64, Math.floor((s / steps) * 40 * (i / layers))),
     }));
-    events.push({ type: 'step', step: s, epoch: Math.floor(s / spe), loss: 2 * Math.exp(-s / 800) + 0.1, lr: 0.01 * (1 + Math.cos((Math.PI * s) / steps)) / 2, layers: metrics });
+    events.push({
+      type: 'step',
+      step: s,
+      epoch: Math.floor(s / spe),
+      loss: 2 * Math.exp(-s / 800) + 0.1,
+      lr: (0.01 * (1 + Math.cos((Math.PI * s) / steps))) / 2,
+      layers: metrics,
+    });
     if ((s + 1) % spe === 0) {
       const e = (s + 1) / spe - 1;
-      events.push({ type: 'epoch', epoch: e, loss: 2 * Math.exp(-s / 800) + 0.1, valLoss: 2.1 * Math.exp(-s / 900) + 0.15, acc: 0.5, valAcc: 0.48, lr: 0.01, durationMs: 100, samplesPerSec: 3000 });
+      events.push({
+        type: 'epoch',
+        epoch: e,
+        loss: 2 * Math.exp(-s / 800) + 0.1,
+        valLoss: 2.1 * Math.exp(-s / 900) + 0.15,
+        acc: 0.5,
+        valAcc: 0.48,
+        lr: 0.01,
+        durationMs: 100,
+        samplesPerSec: 3000,
+      });
     }
   }
   return events;
@@ -235,7 +289,8 @@ describe('dashboard webview (Chromium)', function () {
     }
   };
   /** Calls a page-side function (given as source) with a JSON argument. */
-  const call = (fn: string, arg?: unknown): Promise<unknown> => page.evaluate(`(${fn})(${arg === undefined ? '' : JSON.stringify(arg)})`);
+  const call = (fn: string, arg?: unknown): Promise<unknown> =>
+    page.evaluate(`(${fn})(${arg === undefined ? '' : JSON.stringify(arg)})`);
   const post = (msg: ToWebviewMessage): Promise<unknown> => call(POST, msg);
   const posted = async (): Promise<FromWebviewMessage[]> => (await call(POSTED)) as FromWebviewMessage[];
   const attrs = async (): Promise<Array<{ id: string; rendered: string; points: number }>> =>
@@ -245,15 +300,18 @@ describe('dashboard webview (Chromium)', function () {
   const allRendered = (): Promise<void> =>
     waitFor(`${JSON.stringify(CHART_IDS)}.every((id) => document.getElementById(id)?.dataset.rendered === 'true')`, 10_000);
   /** The page's model revision as of its last draw (`#app[data-revision]`); -1 before the first draw. */
-  const drawnRevision = async (): Promise<number> => Number(await page.evaluate<string>(`document.getElementById('app')?.dataset.revision ?? '-1'`));
+  const drawnRevision = async (): Promise<number> =>
+    Number(await page.evaluate<string>(`document.getElementById('app')?.dataset.revision ?? '-1'`));
   /** Posts an events batch and waits until a draw has shown it (the model's revision moves by one per batch). */
   const postDrawn = async (msg: ToWebviewMessage): Promise<void> => {
     const before = await drawnRevision();
     await post(msg);
     await waitFor(`Number(document.getElementById('app')?.dataset.revision) > ${before}`, 10_000);
   };
-  const chip = async (key: string): Promise<string | null> => page.locator(`.gs-chip[data-key="${key}"] .gs-chip-v`).textContent();
-  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(RESULTS, `webview-${name}.png`), fullPage: true });
+  const chip = async (key: string): Promise<string | null> =>
+    page.locator(`.gs-chip[data-key="${key}"] .gs-chip-v`).textContent();
+  const shot = (name: string): Promise<Buffer> =>
+    page.screenshot({ path: path.join(RESULTS, `webview-${name}.png`), fullPage: true });
   const legendNames = (id: string): Promise<string[]> =>
     page.evaluate<string[]>(`[...document.querySelectorAll('#${id} .gs-legend-item')].map((e) => e.dataset.layer)`);
 
@@ -262,17 +320,33 @@ describe('dashboard webview (Chromium)', function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-webview-'));
     // "After the fix" for deep-sigmoid: ReLU with He initialisation, same layer names, to overlay as a comparison.
     const fixedSpec = path.join(tmp, 'deep-relu.gradscope.json');
-    const spec = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'deep-sigmoid.gradscope.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as {
-      name: string; model: { layers: Array<Record<string, unknown>> };
+    const spec = JSON.parse(
+      fs.readFileSync(path.join(REPO, 'examples', 'deep-sigmoid.gradscope.json'), 'utf8').replace(/^\s*\/\/.*$/gm, ''),
+    ) as {
+      name: string;
+      model: { layers: Array<Record<string, unknown>> };
     };
     spec.name = 'deep-relu';
     spec.model.layers[0] = { type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' };
-    spec.model.layers[1] = { repeat: 12, layers: [{ type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' }] };
+    spec.model.layers[1] = {
+      repeat: 12,
+      layers: [{ type: 'dense', units: 32, activation: 'relu', kernelInitializer: 'heNormal' }],
+    };
     fs.writeFileSync(fixedSpec, JSON.stringify(spec, null, 2));
     const { chromium } = await import('playwright-core');
     const launched = chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--allow-file-access-from-files'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+        '--allow-file-access-from-files',
+      ],
     });
     [sigmoid, exploding, fixed, browser] = await Promise.all([
       train(path.join(REPO, 'examples', 'deep-sigmoid.gradscope.json'), path.join(tmp, 'runs')),
@@ -311,7 +385,12 @@ describe('dashboard webview (Chromium)', function () {
     const start = startOf(sigmoid);
     const half = Math.floor(sigmoid.length / 2);
     const firstHalf = sigmoid.slice(0, half);
-    await post({ type: 'snapshot', run: runRef(start, true), history: historyFromEvents(firstHalf), settings: { maxPoints: 2000 } });
+    await post({
+      type: 'snapshot',
+      run: runRef(start, true),
+      history: historyFromEvents(firstHalf),
+      settings: { maxPoints: 2000 },
+    });
     await allRendered();
     assert.strictEqual(await page.locator('#gs-status').getAttribute('data-status'), 'running');
     assert.ok(await page.locator('#gs-stop').isVisible(), 'Stop shows while a live run is running');
@@ -331,7 +410,8 @@ describe('dashboard webview (Chromium)', function () {
 
     const rest = sigmoid.slice(half);
     const size = Math.ceil(rest.length / 4);
-    for (let i = 0; i < rest.length; i += size) await postDrawn({ type: 'events', runId: start.runId, events: rest.slice(i, i + size) });
+    for (let i = 0; i < rest.length; i += size)
+      await postDrawn({ type: 'events', runId: start.runId, events: rest.slice(i, i + size) });
     const full = historyFromEvents(sigmoid);
     await waitPoints('grad-norm-chart', finiteGradPoints(full));
     await waitFor(`document.getElementById('gs-status')?.dataset.status === 'completed'`, 5_000);
@@ -342,7 +422,11 @@ describe('dashboard webview (Chromium)', function () {
     const byId = Object.fromEntries(charts.map((c) => [c.id, c.points]));
     assert.strictEqual(byId['grad-heat-strip'], full.steps.length * full.layers.length);
     assert.strictEqual(byId['lr-chart'], full.steps.length);
-    assert.strictEqual(byId['loss-chart'], full.steps.length + 4 * full.epochs.length, 'per-step loss + train/val loss and accuracy per epoch');
+    assert.strictEqual(
+      byId['loss-chart'],
+      full.steps.length + 4 * full.epochs.length,
+      'per-step loss + train/val loss and accuracy per epoch',
+    );
 
     // Real pixels: coloured data lines inside each chart's plot area.
     for (const id of ['grad-norm-chart', 'dead-units-chart', 'lr-chart', 'loss-chart']) {
@@ -353,12 +437,16 @@ describe('dashboard webview (Chromium)', function () {
     const rows = (await call(HEAT_ROWS)) as Array<[number, number, number, number]>;
     assert.strictEqual(rows.length, 14);
     for (const r of rows) assert.ok(r[3] > 100, 'every row is painted across the plot');
-    for (const [R, G, B] of rows.slice(0, 3)) assert.ok(B > R + 30 && B > G, `vanishing rows are blue: ${R.toFixed(0)},${G.toFixed(0)},${B.toFixed(0)}`);
+    for (const [R, G, B] of rows.slice(0, 3))
+      assert.ok(B > R + 30 && B > G, `vanishing rows are blue: ${R.toFixed(0)},${G.toFixed(0)},${B.toFixed(0)}`);
     const [R, G, B] = rows[13];
     assert.ok(G > B + 40 && G > 120, `the last layer is healthy green/yellow: ${R.toFixed(0)},${G.toFixed(0)},${B.toFixed(0)}`);
 
     const names = await legendNames('grad-norm-legend');
-    assert.deepStrictEqual(names, Array.from({ length: 14 }, (_, i) => `dense_${i + 1}`));
+    assert.deepStrictEqual(
+      names,
+      Array.from({ length: 14 }, (_, i) => `dense_${i + 1}`),
+    );
     await shot('deep-sigmoid');
   });
 
@@ -366,7 +454,10 @@ describe('dashboard webview (Chromium)', function () {
     await page.locator('#grad-norm-legend .gs-legend-item[data-layer="dense_1"]').click();
     await waitFor(`window.__state?.hiddenLayers?.includes('dense_1')`, 5_000);
     // The chip is redrawn on the next throttled frame, not synchronously with the state change.
-    await waitFor(`document.querySelector('#grad-norm-legend [data-layer="dense_1"]')?.getAttribute('aria-pressed') === 'false'`, 5_000);
+    await waitFor(
+      `document.querySelector('#grad-norm-legend [data-layer="dense_1"]')?.getAttribute('aria-pressed') === 'false'`,
+      5_000,
+    );
     await page.locator('#grad-norm-legend .gs-legend-item[data-layer="dense_1"]').click();
     await waitFor(`window.__state?.hiddenLayers?.length === 0`, 5_000);
   });
@@ -383,7 +474,10 @@ describe('dashboard webview (Chromium)', function () {
     const charts = Object.fromEntries((await attrs()).map((c) => [c.id, c.points]));
     assert.strictEqual(charts['grad-heat-strip'], h.steps.length * h.layers.length, 'no points left over from the previous run');
     assert.strictEqual(charts['lr-chart'], h.steps.length);
-    assert.deepStrictEqual(await legendNames('grad-norm-legend'), h.layers.map((l) => l.name));
+    assert.deepStrictEqual(
+      await legendNames('grad-norm-legend'),
+      h.layers.map((l) => l.name),
+    );
 
     const diag = h.diagnostics.find((d) => d.code === 'non-finite');
     assert.ok(diag, 'the exploding run reports non-finite');
@@ -394,12 +488,20 @@ describe('dashboard webview (Chromium)', function () {
     const reveal = (await posted()).filter((m) => m.type === 'reveal-spec').pop();
     assert.deepStrictEqual(reveal, { type: 'reveal-spec', specFile: start.specFile, specPath: diag.specPath });
     await item.locator('.gs-diag-docs').click();
-    assert.deepStrictEqual((await posted()).filter((m) => m.type === 'open-docs').pop(), { type: 'open-docs', code: 'non-finite' });
+    assert.deepStrictEqual((await posted()).filter((m) => m.type === 'open-docs').pop(), {
+      type: 'open-docs',
+      code: 'non-finite',
+    });
     await shot('exploding');
 
     // The same snapshot twice: still no duplicated points (once the page has drawn the second snapshot).
     const generation = Number(await page.evaluate(`document.getElementById('app')?.dataset.generation`));
-    await post({ type: 'snapshot', run: runRef(start, false), history: historyFromEvents(exploding), settings: { maxPoints: 2000 } });
+    await post({
+      type: 'snapshot',
+      run: runRef(start, false),
+      history: historyFromEvents(exploding),
+      settings: { maxPoints: 2000 },
+    });
     await waitFor(`Number(document.getElementById('app')?.dataset.generation) === ${generation + 1}`, 5_000);
     assert.strictEqual(Object.fromEntries((await attrs()).map((c) => [c.id, c.points]))['grad-norm-chart'], finiteGradPoints(h));
   });
@@ -428,7 +530,10 @@ describe('dashboard webview (Chromium)', function () {
       `(vars) => { for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v); document.body.classList.replace('vscode-dark', 'vscode-light'); }`,
       LIGHT_VARS,
     );
-    await waitFor(`getComputedStyle(document.body).backgroundColor === 'rgb(255, 255, 255)' && Number(document.getElementById('app').dataset.drawCount) > ${drawsBefore}`, 5_000);
+    await waitFor(
+      `getComputedStyle(document.body).backgroundColor === 'rgb(255, 255, 255)' && Number(document.getElementById('app').dataset.drawCount) > ${drawsBefore}`,
+      5_000,
+    );
     await allRendered();
     const bg = await page.evaluate(`getComputedStyle(document.body).backgroundColor`);
     assert.strictEqual(bg, 'rgb(255, 255, 255)');
@@ -442,12 +547,19 @@ describe('dashboard webview (Chromium)', function () {
     const start = startOf(events);
     const first = events.slice(0, 3000);
     const t0 = Date.now();
-    await post({ type: 'snapshot', run: runRef(start, true), history: historyFromEvents(first, 2000), settings: { maxPoints: 2000 } });
+    await post({
+      type: 'snapshot',
+      run: runRef(start, true),
+      history: historyFromEvents(first, 2000),
+      settings: { maxPoints: 2000 },
+    });
     await waitPoints('grad-norm-chart', finiteGradPoints(historyFromEvents(first, 2000)));
     const snapshotMs = Date.now() - t0;
     // Live updates: 3000 more steps in batches of 100, back to back. That redraws are throttled is checked with a
     // fake clock (webviewScheduler.test.ts); here the outcome: the page ends with exactly the whole history.
-    await page.evaluate(`Object.assign(document.getElementById('app').dataset, { drawMsMax: '0', drawMsTotal: '0', drawCount: '0' })`);
+    await page.evaluate(
+      `Object.assign(document.getElementById('app').dataset, { drawMsMax: '0', drawMsTotal: '0', drawCount: '0' })`,
+    );
     const rest = events.slice(3000);
     const t1 = Date.now();
     for (let i = 0; i < rest.length; i += 100) await post({ type: 'events', runId: start.runId, events: rest.slice(i, i + 100) });
@@ -459,10 +571,15 @@ describe('dashboard webview (Chromium)', function () {
     const draws = Number(stats.drawCount);
     assert.ok(full.steps.length <= 2000 && full.steps.length >= 1000, `reducer bounded the series: ${full.steps.length}`);
     assert.ok(draws >= 1, 'the streamed steps were drawn');
-    assert.strictEqual(await chip('steps'), `${formatCount(full.lastStep + 1)} / ${formatCount(start.epochs * start.stepsPerEpoch)}`);
+    assert.strictEqual(
+      await chip('steps'),
+      `${formatCount(full.lastStep + 1)} / ${formatCount(start.epochs * start.stepsPerEpoch)}`,
+    );
     // Reported, not asserted: durations depend on the machine (2 shared cores here), not on the code under test.
     const meanDraw = Number(stats.drawMsTotal) / Math.max(1, draws);
-    console.log(`      (snapshot ${snapshotMs} ms; ${rest.length} streamed events in ${streamMs} ms, ${draws} draws, mean ${meanDraw.toFixed(1)} ms, max ${stats.drawMsMax} ms)`);
+    console.log(
+      `      (snapshot ${snapshotMs} ms; ${rest.length} streamed events in ${streamMs} ms, ${draws} draws, mean ${meanDraw.toFixed(1)} ms, max ${stats.drawMsMax} ms)`,
+    );
     await shot('stress');
     assert.deepStrictEqual(pageErrors, [], 'no page errors');
     assert.deepStrictEqual(await page.evaluate('window.__csp'), [], 'no CSP violations under the host\u2019s policy');
@@ -477,9 +594,15 @@ describe('dashboard model (the webview\u2019s copy of the history)', () => {
 
   it('snapshot + event batches equals the whole history, through the same reducer (also across decimation)', () => {
     const model = initialModel();
-    applySnapshot(model, { type: 'snapshot', run: runRef(start, true), history: historyFromEvents(all.slice(0, 100), 64), settings: { maxPoints: 64 } });
+    applySnapshot(model, {
+      type: 'snapshot',
+      run: runRef(start, true),
+      history: historyFromEvents(all.slice(0, 100), 64),
+      settings: { maxPoints: 64 },
+    });
     assert.strictEqual(displayStatus(model), 'running');
-    for (let i = 100; i < all.length; i += 37) assert.ok(applyEvents(model, { type: 'events', runId: start.runId, events: all.slice(i, i + 37) }));
+    for (let i = 100; i < all.length; i += 37)
+      assert.ok(applyEvents(model, { type: 'events', runId: start.runId, events: all.slice(i, i + 37) }));
     assert.deepStrictEqual(model.history, historyFromEvents(all, 64));
     assert.strictEqual(displayStatus(model), 'completed');
     assert.deepStrictEqual(runProgress(model.history), { epoch: 5, epochs: 5, step: 450, totalSteps: 500, fraction: 0.9 });
@@ -487,7 +610,12 @@ describe('dashboard model (the webview\u2019s copy of the history)', () => {
 
   it('ignores batches of another run, and switches to a run whose batch starts it', () => {
     const model = initialModel();
-    applySnapshot(model, { type: 'snapshot', run: runRef(start, false), history: historyFromEvents(all), settings: { maxPoints: 2000 } });
+    applySnapshot(model, {
+      type: 'snapshot',
+      run: runRef(start, false),
+      history: historyFromEvents(all),
+      settings: { maxPoints: 2000 },
+    });
     const generation = model.generation;
     assert.strictEqual(applyEvents(model, { type: 'events', runId: 'other', events: all.slice(1, 5) }), false);
     const other: RunStartEvent = { ...start, runId: 'other', runDir: '/tmp/other' };
@@ -502,7 +630,13 @@ describe('dashboard model (the webview\u2019s copy of the history)', () => {
     const ten: RunStartEvent = { ...start, epochs: 10 };
     const steps = events.filter((e) => e.type === 'step').slice(0, 5);
     const diverged: TrainingEvent = { type: 'run-end', status: 'diverged', epochsCompleted: 0, steps: 5, durationMs: 10 };
-    assert.deepStrictEqual(runProgress(historyFromEvents([ten, ...steps, diverged])), { epoch: 1, epochs: 10, step: 5, totalSteps: 1000, fraction: 0.005 });
+    assert.deepStrictEqual(runProgress(historyFromEvents([ten, ...steps, diverged])), {
+      epoch: 1,
+      epochs: 10,
+      step: 5,
+      totalSteps: 1000,
+      fraction: 0.005,
+    });
     assert.strictEqual(runProgress(historyFromEvents([ten]))?.epoch, 1, 'before the first step');
     // A crash recorded without counts (epochsCompleted 0, steps 0) still reads from the steps that were seen.
     const crashed: TrainingEvent = { type: 'run-end', status: 'failed', epochsCompleted: 0, steps: 0, durationMs: 0 };

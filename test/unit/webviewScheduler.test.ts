@@ -7,9 +7,15 @@ import { createScheduler, type SchedulerClock } from '../../webview/scheduler';
 class FakeClock implements SchedulerClock {
   time = 0;
   private queue: Array<{ at: number; run: () => void }> = [];
-  now(): number { return this.time; }
-  frame(run: () => void): void { this.queue.push({ at: this.time + 16, run }); }
-  after(ms: number, run: () => void): void { this.queue.push({ at: this.time + ms, run }); }
+  now(): number {
+    return this.time;
+  }
+  frame(run: () => void): void {
+    this.queue.push({ at: this.time + 16, run });
+  }
+  after(ms: number, run: () => void): void {
+    this.queue.push({ at: this.time + ms, run });
+  }
   /** Advances to `t`, running everything due on the way in time order. */
   advanceTo(t: number): void {
     for (;;) {
@@ -22,7 +28,9 @@ class FakeClock implements SchedulerClock {
     }
     this.time = t;
   }
-  get idle(): boolean { return this.queue.length === 0; }
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
 }
 
 describe('dashboard redraw scheduler', () => {
@@ -37,7 +45,8 @@ describe('dashboard redraw scheduler', () => {
     clock.advanceTo(2500);
     assert.ok(clock.idle);
     assert.ok(draws.length >= 15 && draws.length <= 21, `${draws.length} draws in 2 s`);
-    for (let i = 1; i < draws.length; i++) assert.ok(draws[i] - draws[i - 1] >= 100, `draws ${draws[i - 1]} and ${draws[i]} too close`);
+    for (let i = 1; i < draws.length; i++)
+      assert.ok(draws[i] - draws[i - 1] >= 100, `draws ${draws[i - 1]} and ${draws[i]} too close`);
   });
 
   it('draws after the last request (a change is never left undrawn) and not again without one', () => {

@@ -38,7 +38,13 @@ export function axisStyle(theme: Theme, title?: string): LinearAxis {
     border: { color: hc ? theme.border : withAlpha(theme.foreground, 0.25) },
     ticks: { color: theme.muted, font: { family: theme.fontFamily, size: 10 }, maxRotation: 0, autoSkipPadding: 12 },
     title: title
-      ? { display: true, text: title, color: theme.muted, font: { family: theme.fontFamily, size: 10 }, padding: { top: 2, bottom: 0 } }
+      ? {
+          display: true,
+          text: title,
+          color: theme.muted,
+          font: { family: theme.fontFamily, size: 10 },
+          padding: { top: 2, bottom: 0 },
+        }
       : { display: false },
   };
 }

@@ -60,7 +60,11 @@ export class DeadUnitsChart extends StepChart {
       return;
     }
     const structure = JSON.stringify([
-      ctx.theme.key, ctx.model.generation, ctx.activationMode, layers.map((a) => [a.layer.name, a.kind]), ctx.layerColors,
+      ctx.theme.key,
+      ctx.model.generation,
+      ctx.activationMode,
+      layers.map((a) => [a.layer.name, a.kind]),
+      ctx.layerColors,
     ]);
     if (structure !== this.structure || !this.chart) {
       this.destroy();
@@ -71,7 +75,11 @@ export class DeadUnitsChart extends StepChart {
     const chart = this.chart;
     if (!chart) return;
     const mode = ctx.activationMode;
-    this.data.sync(chart, h.steps, this.layers.map((a) => (p: StepPoint) => valueOf(a, p, mode)));
+    this.data.sync(
+      chart,
+      h.steps,
+      this.layers.map((a) => (p: StepPoint) => valueOf(a, p, mode)),
+    );
     const hl = ctx.highlighted;
     this.layers.forEach((a, i) => {
       const ds = chart.data.datasets[i];
@@ -113,7 +121,10 @@ export class DeadUnitsChart extends StepChart {
               includeBounds: false,
               ...(mode === 'fraction'
                 ? { callback: (v: string | number) => (Number(v) < 0 ? '' : formatPercent(Number(v))), stepSize: 0.25 }
-                : { precision: 0, callback: (v: string | number) => (Number(v) < 0 || !Number.isInteger(Number(v)) ? '' : String(v)) }),
+                : {
+                    precision: 0,
+                    callback: (v: string | number) => (Number(v) < 0 || !Number.isInteger(Number(v)) ? '' : String(v)),
+                  }),
             },
           },
         },

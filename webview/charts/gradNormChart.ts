@@ -5,9 +5,7 @@ import { Chart, type ChartDataset, type ScriptableScaleContext } from 'chart.js'
 import type { StepPoint } from '../../src/shared/runHistory';
 import { decadeLabel, formatNumber, isFiniteNumber } from '../../src/shared/format';
 import { withAlpha } from '../theme';
-import {
-  axisStyle, baseLineOptions, clearRendered, stepTicks, type XY,
-} from './common';
+import { axisStyle, baseLineOptions, clearRendered, stepTicks, type XY } from './common';
 import type { RenderContext } from './context';
 import { StepChart } from './stepChart';
 
@@ -29,7 +27,10 @@ export class GradNormChart extends StepChart {
   private gutter = 64;
 
   /** `onResize`: the plot area moved (the heat strip below must follow). */
-  constructor(canvas: HTMLCanvasElement, private readonly onResize: () => void = () => undefined) {
+  constructor(
+    canvas: HTMLCanvasElement,
+    private readonly onResize: () => void = () => undefined,
+  ) {
     super(canvas);
   }
 
@@ -48,7 +49,12 @@ export class GradNormChart extends StepChart {
     }
     const compare = ctx.model.compare;
     const structure = JSON.stringify([
-      ctx.theme.key, ctx.model.generation, h.layers.map((l) => l.name), compare?.run.runId, compare?.history.steps.length, ctx.layerColors,
+      ctx.theme.key,
+      ctx.model.generation,
+      h.layers.map((l) => l.name),
+      compare?.run.runId,
+      compare?.history.steps.length,
+      ctx.layerColors,
     ]);
     if (structure !== this.structure || !this.chart) {
       this.destroy();
@@ -58,7 +64,11 @@ export class GradNormChart extends StepChart {
     const chart = this.chart;
     if (!chart) return;
     this.gutter = ctx.gutter;
-    this.data.sync(chart, h.steps, h.layers.map((_, i) => (p: StepPoint) => gradY(p.gradNorm[i])));
+    this.data.sync(
+      chart,
+      h.steps,
+      h.layers.map((_, i) => (p: StepPoint) => gradY(p.gradNorm[i])),
+    );
     this.applyStyles(ctx);
     this.finish(chart, ctx);
   }
@@ -80,7 +90,7 @@ export class GradNormChart extends StepChart {
     if (compare) {
       compare.history.layers.forEach((layer, j) => {
         const i = layerNames.indexOf(layer.name);
-        const color = i >= 0 ? ctx.layerColors[i] : ctx.layerColors[Math.min(j, ctx.layerColors.length - 1)] ?? theme.muted;
+        const color = i >= 0 ? ctx.layerColors[i] : (ctx.layerColors[Math.min(j, ctx.layerColors.length - 1)] ?? theme.muted);
         this.info.push({ name: layer.name, color, compare: true });
         datasets.push({
           label: `${layer.name} (before)`,
@@ -110,7 +120,10 @@ export class GradNormChart extends StepChart {
             ...yAxis,
             type: 'logarithmic',
             ticks: { ...yAxis.ticks, callback: (v) => decadeLabel(Number(v)), autoSkip: false },
-            grid: { ...yAxis.grid, color: (c: ScriptableScaleContext) => (isDecade(c.tick?.value ?? 0) ? gridColor : 'transparent') },
+            grid: {
+              ...yAxis.grid,
+              color: (c: ScriptableScaleContext) => (isDecade(c.tick?.value ?? 0) ? gridColor : 'transparent'),
+            },
             afterFit: (scale) => {
               scale.width = this.gutter;
             },

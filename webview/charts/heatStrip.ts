@@ -125,7 +125,13 @@ export class HeatStrip {
   }
 
   /** Column colours: each step spans from halfway after its predecessor to halfway before its successor. */
-  private cells(steps: StepPoint[], rows: number, cols: number, min: number, max: number): { data: ImageData; cells: number } | undefined {
+  private cells(
+    steps: StepPoint[],
+    rows: number,
+    cols: number,
+    min: number,
+    max: number,
+  ): { data: ImageData; cells: number } | undefined {
     if (steps.length === 0) return undefined;
     const sum = new Float64Array(cols * rows);
     const count = new Uint16Array(cols * rows);
@@ -296,7 +302,13 @@ export function drawHeatLegend(canvas: HTMLCanvasElement, theme: Theme): void {
   g.fillStyle = theme.muted;
   g.textBaseline = 'top';
   const xOf = (v: number): number => barX + ((v - HEAT_MIN) / (HEAT_MAX - HEAT_MIN)) * barW;
-  for (const [v, label] of [[-9, '1e-9'], [-6, '1e-6'], [-3, '1e-3'], [0, '1'], [3, '1e3']] as const) {
+  for (const [v, label] of [
+    [-9, '1e-9'],
+    [-6, '1e-6'],
+    [-3, '1e-3'],
+    [0, '1'],
+    [3, '1e3'],
+  ] as const) {
     g.textAlign = v === -9 ? 'left' : 'center';
     g.fillText(label, v === -9 ? barX : xOf(v), barY + barH + 4);
   }

@@ -7,7 +7,17 @@ import type { EpochEvent } from '../../src/shared/engineProtocol';
 import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';
 import { decadeLabel, formatNumber, formatPercent } from '../../src/shared/format';
 import { withAlpha } from '../theme';
-import { axisStyle, baseLineOptions, clearRendered, countFinite, markRendered, redraw, StepSeriesSync, type LineChart, type XY } from './common';
+import {
+  axisStyle,
+  baseLineOptions,
+  clearRendered,
+  countFinite,
+  markRendered,
+  redraw,
+  StepSeriesSync,
+  type LineChart,
+  type XY,
+} from './common';
 import type { RenderContext } from './context';
 import { epochTooltipTitle } from '../state';
 import { epochMarkers, markerPlugin, type Marker } from './markers';
@@ -29,10 +39,11 @@ function lossValues(h: RunHistoryState): number[] {
 export function wantsLogLoss(histories: RunHistoryState[]): boolean {
   let min = Infinity;
   let max = 0;
-  for (const h of histories) for (const v of lossValues(h)) {
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-  }
+  for (const h of histories)
+    for (const v of lossValues(h)) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
   return max > 0 && Number.isFinite(min) && max / min > 1e3;
 }
 
@@ -84,7 +95,11 @@ export class LossChart {
     const x = chart.options.scales?.x;
     if (x) {
       const live = ctx.model.run?.live !== false && !h.end;
-      const lastX = Math.max(h.epochs.length, h.steps.length ? (h.steps[h.steps.length - 1].step + 1) / spe : 0, compare?.epochs.length ?? 0);
+      const lastX = Math.max(
+        h.epochs.length,
+        h.steps.length ? (h.steps[h.steps.length - 1].step + 1) / spe : 0,
+        compare?.epochs.length ?? 0,
+      );
       x.max = live ? Math.max(h.start.epochs, lastX) : Math.max(1, Math.ceil(lastX - 1e-9));
     }
     this.markers = epochMarkers(ctx.model, ctx.theme);
@@ -151,9 +166,23 @@ export class LossChart {
           order: 2,
         });
       };
-      before('train loss', lossColor, epochSeries(compare.history.epochs, (e) => e.loss));
-      before('val loss', valColor, epochSeries(compare.history.epochs, (e) => e.valLoss));
-      if (hasAcc) before('val acc', theme.purple, epochSeries(compare.history.epochs, (e) => e.valAcc), 'y1');
+      before(
+        'train loss',
+        lossColor,
+        epochSeries(compare.history.epochs, (e) => e.loss),
+      );
+      before(
+        'val loss',
+        valColor,
+        epochSeries(compare.history.epochs, (e) => e.valLoss),
+      );
+      if (hasAcc)
+        before(
+          'val acc',
+          theme.purple,
+          epochSeries(compare.history.epochs, (e) => e.valAcc),
+          'y1',
+        );
     }
     const base = baseLineOptions(theme);
     const xAxis = axisStyle(theme, 'epochs completed');
@@ -173,7 +202,13 @@ export class LossChart {
           },
           y: log
             ? { ...yAxis, type: 'logarithmic', ticks: { ...yAxis.ticks, callback: (v) => decadeLabel(Number(v)) } }
-            : { ...yAxis, type: 'linear', beginAtZero: true, grace: '5%', ticks: { ...yAxis.ticks, maxTicksLimit: 6, callback: (v) => formatNumber(Number(v)) } },
+            : {
+                ...yAxis,
+                type: 'linear',
+                beginAtZero: true,
+                grace: '5%',
+                ticks: { ...yAxis.ticks, maxTicksLimit: 6, callback: (v) => formatNumber(Number(v)) },
+              },
           ...(hasAcc
             ? {
                 y1: {
@@ -212,7 +247,12 @@ export class LossChart {
           },
         },
       },
-      plugins: [markerPlugin<'line'>(() => this.markers, () => this.markerStyle)],
+      plugins: [
+        markerPlugin<'line'>(
+          () => this.markers,
+          () => this.markerStyle,
+        ),
+      ],
     });
   }
 }

@@ -9,7 +9,6 @@ import { StepChart } from './stepChart';
 const lrOf = (p: StepPoint): number => (Number.isFinite(p.lr) ? p.lr : NaN);
 
 export class LrChart extends StepChart {
-
   render(ctx: RenderContext): void {
     const h = ctx.model.history;
     if (!h?.start || h.steps.length === 0) {
@@ -36,12 +35,22 @@ export class LrChart extends StepChart {
     const yAxis = axisStyle(theme, 'learning rate');
     this.chart = new Chart<'line', XY[]>(this.canvas, {
       type: 'line',
-      data: { datasets: [{ label: 'learning rate', data: [], borderColor: theme.purple, backgroundColor: theme.purple, borderWidth: 2 }] },
+      data: {
+        datasets: [
+          { label: 'learning rate', data: [], borderColor: theme.purple, backgroundColor: theme.purple, borderWidth: 2 },
+        ],
+      },
       options: {
         ...base,
         scales: {
           x: { ...xAxis, type: 'linear', ticks: { ...xAxis.ticks, ...stepTicks } },
-          y: { ...yAxis, type: 'linear', beginAtZero: true, grace: '8%', ticks: { ...yAxis.ticks, maxTicksLimit: 5, callback: (v) => formatNumber(Number(v)) } },
+          y: {
+            ...yAxis,
+            type: 'linear',
+            beginAtZero: true,
+            grace: '8%',
+            ticks: { ...yAxis.ticks, maxTicksLimit: 5, callback: (v) => formatNumber(Number(v)) },
+          },
         },
         plugins: {
           ...base.plugins,

@@ -66,7 +66,6 @@ export function markerPlugin<T extends ChartType>(getMarkers: () => Marker[], ge
   };
 }
 
-
 function dedupe(markers: Marker[]): Marker[] {
   const seen = new Set<string>();
   return markers.filter((m) => {

@@ -1,6 +1,16 @@
 // Registers only the chart.js pieces the dashboard uses (tree-shaken bundle) and sets quiet global defaults:
 // no animation (live data redraws up to ~10 times a second), no built-in titles.
-import { Chart, Decimation, Legend, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, Tooltip } from 'chart.js';
+import {
+  Chart,
+  Decimation,
+  Legend,
+  LineController,
+  LineElement,
+  LinearScale,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 
 let done = false;
 

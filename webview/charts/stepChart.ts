@@ -17,7 +17,10 @@ export abstract class StepChart {
 
   /** The plugin that draws this chart's current diagnostic markers (pass it when creating the chart). */
   protected markerPlugin(): Plugin<'line'> {
-    return markerPlugin<'line'>(() => this.markers, () => this.markerStyle);
+    return markerPlugin<'line'>(
+      () => this.markers,
+      () => this.markerStyle,
+    );
   }
 
   /** The end of a render: x axis over the run's steps, diagnostic markers, redraw, test attributes. */

@@ -12,7 +12,10 @@ export class DiagnosticsList {
   private key = '';
   private expanded = false;
 
-  constructor(private readonly onReveal: (d: DiagnosticEvent) => void, private readonly onLearn: (d: DiagnosticEvent) => void) {}
+  constructor(
+    private readonly onReveal: (d: DiagnosticEvent) => void,
+    private readonly onLearn: (d: DiagnosticEvent) => void,
+  ) {}
 
   render(model: DashboardModel): void {
     const hist = model.history;
@@ -26,7 +29,12 @@ export class DiagnosticsList {
     if (diags.length === 0) {
       if (hist.steps.length > 0) {
         this.root.append(
-          h('div', { class: 'gs-diag-none' }, h('span', { class: 'gs-ok-dot', 'aria-hidden': 'true' }), hist.end ? 'No problems detected in this run.' : 'No problems detected so far.'),
+          h(
+            'div',
+            { class: 'gs-diag-none' },
+            h('span', { class: 'gs-ok-dot', 'aria-hidden': 'true' }),
+            hist.end ? 'No problems detected in this run.' : 'No problems detected so far.',
+          ),
         );
       }
       return;
@@ -43,7 +51,11 @@ export class DiagnosticsList {
     for (const d of shown) list.append(this.item(d));
     this.root.append(list);
     if (diags.length > COLLAPSED) {
-      const more = h('button', { class: 'gs-link-button', type: 'button' }, this.expanded ? 'Show fewer' : `Show all ${diags.length}`);
+      const more = h(
+        'button',
+        { class: 'gs-link-button', type: 'button' },
+        this.expanded ? 'Show fewer' : `Show all ${diags.length}`,
+      );
       more.addEventListener('click', () => {
         this.expanded = !this.expanded;
         this.key = '';
@@ -58,12 +70,20 @@ export class DiagnosticsList {
     if (d.layer) where.push(d.layer);
     if (d.step !== undefined) where.push(`step ${d.step}`);
     else if (d.epoch !== undefined) where.push(`epoch ${displayEpoch(d.epoch)}`);
-    const link = h('a', { class: 'gs-diag-link', href: '#', 'data-spec-path': d.specPath, title: `Reveal ${d.specPath} in the spec` }, 'Show in spec');
+    const link = h(
+      'a',
+      { class: 'gs-diag-link', href: '#', 'data-spec-path': d.specPath, title: `Reveal ${d.specPath} in the spec` },
+      'Show in spec',
+    );
     link.addEventListener('click', (e) => {
       e.preventDefault();
       this.onReveal(d);
     });
-    const learn = h('a', { class: 'gs-diag-link gs-diag-docs', href: '#', title: `What ${d.code} means, why it happens and how the fixes work` }, 'What is this?');
+    const learn = h(
+      'a',
+      { class: 'gs-diag-link gs-diag-docs', href: '#', title: `What ${d.code} means, why it happens and how the fixes work` },
+      'What is this?',
+    );
     learn.addEventListener('click', (e) => {
       e.preventDefault();
       this.onLearn(d);

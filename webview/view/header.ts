@@ -10,10 +10,19 @@ export class Header {
   readonly root: HTMLElement;
   private readonly title = h('h1', { class: 'gs-title', id: 'gs-spec-name' });
   private readonly status = h('span', { class: 'gs-status', id: 'gs-status', role: 'status' });
-  private readonly stop = h('button', { class: 'gs-button gs-stop', id: 'gs-stop', type: 'button', title: 'Stop training (weights so far are kept)' });
+  private readonly stop = h('button', {
+    class: 'gs-button gs-stop',
+    id: 'gs-stop',
+    type: 'button',
+    title: 'Stop training (weights so far are kept)',
+  });
   private readonly meta = h('div', { class: 'gs-meta', id: 'gs-meta' });
   private readonly bar = h('div', { class: 'gs-progress-bar' });
-  private readonly progress = h('div', { class: 'gs-progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' }, this.bar);
+  private readonly progress = h(
+    'div',
+    { class: 'gs-progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' },
+    this.bar,
+  );
   private readonly note = h('div', { class: 'gs-note', id: 'gs-compare-note' });
   private readonly error = h('div', { class: 'gs-run-error', id: 'gs-run-error' });
   private key = '';
@@ -39,7 +48,16 @@ export class Header {
     const hist = model.history;
     const status = displayStatus(model);
     const p = hist ? runProgress(hist) : undefined;
-    const key = JSON.stringify([model.generation, status, hist?.lastStep, hist?.epochs.length, hist?.lastLoss, model.stopRequested, model.run?.live, !!hist?.end]);
+    const key = JSON.stringify([
+      model.generation,
+      status,
+      hist?.lastStep,
+      hist?.epochs.length,
+      hist?.lastLoss,
+      model.stopRequested,
+      model.run?.live,
+      !!hist?.end,
+    ]);
     if (key === this.key) return;
     this.key = key;
     const start = hist?.start;
@@ -65,13 +83,24 @@ export class Header {
         // A count of steps done ("steps 2 / 114"); a single step is named by its index ("step 1"), as in diagnostics.
         chips.push(['steps', `${formatCount(p.step)} / ${formatCount(p.totalSteps)}`, undefined, 'Steps done of the whole run']);
       }
-      chips.push(['step loss', hist.lastStep >= 0 ? formatNumber(hist.lastLoss) : '–', undefined, 'Training loss of the last step (one batch): it moves from step to step']);
+      chips.push([
+        'step loss',
+        hist.lastStep >= 0 ? formatNumber(hist.lastLoss) : '–',
+        undefined,
+        'Training loss of the last step (one batch): it moves from step to step',
+      ]);
       const lastEpoch = hist.epochs[hist.epochs.length - 1];
       if (lastEpoch) {
         const after = `after epoch ${displayEpoch(lastEpoch.epoch)}`;
-        chips.push(['epoch loss (train)', formatNumber(lastEpoch.loss), undefined, `Mean training loss over epoch ${displayEpoch(lastEpoch.epoch)} (what the CLI prints as "loss")`]);
+        chips.push([
+          'epoch loss (train)',
+          formatNumber(lastEpoch.loss),
+          undefined,
+          `Mean training loss over epoch ${displayEpoch(lastEpoch.epoch)} (what the CLI prints as "loss")`,
+        ]);
         chips.push(['val loss', formatNumber(lastEpoch.valLoss), undefined, `Validation loss ${after}`]);
-        if (lastEpoch.valAcc !== undefined) chips.push(['val acc', formatPercent(lastEpoch.valAcc), undefined, `Validation accuracy ${after}`]);
+        if (lastEpoch.valAcc !== undefined)
+          chips.push(['val acc', formatPercent(lastEpoch.valAcc), undefined, `Validation accuracy ${after}`]);
       }
       chips.push(['params', formatCount(start.totalParams)]);
       if (hist.end) {
@@ -81,7 +110,14 @@ export class Header {
         chips.push(['time', formatDuration(hist.end.durationMs)]);
       }
       for (const [k, v, cls, title] of chips) {
-        this.meta.append(h('span', { class: `gs-chip${cls ? ` ${cls}` : ''}`, 'data-key': k, title }, h('span', { class: 'gs-chip-k' }, k), h('span', { class: 'gs-chip-v' }, v)));
+        this.meta.append(
+          h(
+            'span',
+            { class: `gs-chip${cls ? ` ${cls}` : ''}`, 'data-key': k, title },
+            h('span', { class: 'gs-chip-k' }, k),
+            h('span', { class: 'gs-chip-v' }, v),
+          ),
+        );
       }
     }
     const fraction = p ? p.fraction : 0;

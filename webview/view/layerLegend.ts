@@ -20,7 +20,10 @@ export interface LegendHandlers {
 export class LayerLegend {
   private key = '';
 
-  constructor(private readonly root: HTMLElement, private readonly handlers: LegendHandlers) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly handlers: LegendHandlers,
+  ) {
     root.classList.add('gs-legend');
     root.setAttribute('role', 'group');
     root.addEventListener('mouseleave', () => handlers.onHover(null));

@@ -128,10 +128,7 @@ function validate(raw: RawTable, path: string, label: string | undefined, task: 
   }
   const labelIndex = raw.columns.indexOf(label);
   if (labelIndex < 0) {
-    throw new DatasetError(
-      `label column "${label}" not found in ${path}; columns: ${raw.columns.join(', ')}`,
-      'label',
-    );
+    throw new DatasetError(`label column "${label}" not found in ${path}; columns: ${raw.columns.join(', ')}`, 'label');
   }
   const featureIndices = raw.columns.map((_, i) => i).filter((i) => i !== labelIndex);
   if (featureIndices.length === 0) {

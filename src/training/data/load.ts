@@ -110,8 +110,7 @@ function plural(n: number, word: string, words = `${word}s`): string {
 }
 
 function describeContents(shape: DatasetShape, source: Source): string {
-  const inputs =
-    shape.inputShape.length === 1 ? plural(shape.inputShape[0], 'feature') : `${shape.inputShape.join('×')} images`;
+  const inputs = shape.inputShape.length === 1 ? plural(shape.inputShape[0], 'feature') : `${shape.inputShape.join('×')} images`;
   if (shape.task === 'regression') {
     return `${inputs}, regression (${plural(shape.classes, 'target')})`;
   }

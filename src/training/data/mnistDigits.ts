@@ -73,7 +73,10 @@ export function balancedQuotas(available: number[], wanted: number, rng: Rng): n
     quotas[cls] = q;
     remaining -= q;
   });
-  const order = shuffleInPlace(available.map((_, i) => i), rng);
+  const order = shuffleInPlace(
+    available.map((_, i) => i),
+    rng,
+  );
   // Rounding leaves fewer than one per class, so this normally makes a single pass; it stops once nothing has room.
   let progressed = true;
   while (remaining > 0 && progressed) {

@@ -28,7 +28,10 @@ export interface Dataset extends DatasetShape {
 
 /** A dataset problem with a field of the data spec to point at (e.g. `path`, `label`, `samples`). */
 export class DatasetError extends Error {
-  constructor(message: string, readonly field: string) {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
     super(message);
     this.name = 'DatasetError';
   }

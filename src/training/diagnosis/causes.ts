@@ -24,7 +24,10 @@ export function largeInitLayers(ctx: DiagnosisContext): LayerInfo[] {
 
 /** Kernel layers whose initialiser draws weights far below the LeCun scale (signals shrink layer by layer). */
 export function smallInitLayers(ctx: DiagnosisContext): LayerInfo[] {
-  return ctx.view.kernels.filter((l) => l.spec && l.fans && weightScale(l.spec.kernelInitializer, l.fans) < TOO_SMALL * Math.sqrt(familyVariance('lecun', l.fans)));
+  return ctx.view.kernels.filter(
+    (l) =>
+      l.spec && l.fans && weightScale(l.spec.kernelInitializer, l.fans) < TOO_SMALL * Math.sqrt(familyVariance('lecun', l.fans)),
+  );
 }
 
 /** Median over kernel layers of the median update ratio of the given steps. */

@@ -92,7 +92,8 @@ export function medianUpdate(ctx: DiagnosisContext): number {
 /** Something already explains poor progress structurally (dead, vanishing or saturated units). */
 export function structurallyExplained(ctx: DiagnosisContext): boolean {
   const f = ctx.fired;
-  if (f.has('dead-relu') || f.has('vanishing-gradient') || f.has('saturated-activation') || f.has('exploding-gradient')) return true;
+  if (f.has('dead-relu') || f.has('vanishing-gradient') || f.has('saturated-activation') || f.has('exploding-gradient'))
+    return true;
   return deadLayers(ctx).length > 0 || saturatedLayers(ctx).length > 0 || vanishingRule(ctx) !== undefined;
 }
 

@@ -51,7 +51,10 @@ export interface Report {
 export function diagnostic(ctx: DiagnosisContext, r: Report): DiagnosticEvent {
   const primary = r.layers?.[0];
   const event: DiagnosticEvent = {
-    type: 'diagnostic', code: r.code, severity: r.severity, message: r.message,
+    type: 'diagnostic',
+    code: r.code,
+    severity: r.severity,
+    message: r.message,
     specPath: primary?.summary.specPath ?? r.specPath ?? '/model/layers',
     evidence: r.evidence,
   };

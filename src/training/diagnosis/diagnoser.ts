@@ -28,8 +28,16 @@ import type { CreateDiagnoser, Diagnoser, DiagnoserOptions, Thresholds } from '.
 /** Every detector of a run, in the order they are consulted. */
 export function allDetectors(): Detector[] {
   return [
-    createNonFinite(), createExplodingGradient(), createDivergence(), createOscillatingLoss(), createLrTooHigh(),
-    createDeadRelu(), createSaturatedActivation(), createVanishingGradient(), createLrTooLow(), createSlowConvergence(),
+    createNonFinite(),
+    createExplodingGradient(),
+    createDivergence(),
+    createOscillatingLoss(),
+    createLrTooHigh(),
+    createDeadRelu(),
+    createSaturatedActivation(),
+    createVanishingGradient(),
+    createLrTooLow(),
+    createSlowConvergence(),
     createOverfitting(),
   ];
 }
@@ -46,7 +54,12 @@ const describeError = (err: unknown): string => (err instanceof Error ? err.mess
  * `monitor` section with resolveThresholds first); `options.specText` lets fixes tell present from absent properties.
  * If the diagnoser cannot be set up for this model, that is logged and the run trains undiagnosed.
  */
-export function createDiagnoser(spec: ParsedSpec, start: RunStartEvent, thresholds: Thresholds, options: DiagnoserOptions = {}): Diagnoser {
+export function createDiagnoser(
+  spec: ParsedSpec,
+  start: RunStartEvent,
+  thresholds: Thresholds,
+  options: DiagnoserOptions = {},
+): Diagnoser {
   const log = options.log ?? logToStderr;
   try {
     return diagnoserFor(spec, start, thresholds, options, log);
@@ -56,12 +69,23 @@ export function createDiagnoser(spec: ParsedSpec, start: RunStartEvent, threshol
   }
 }
 
-function diagnoserFor(spec: ParsedSpec, start: RunStartEvent, thresholds: Thresholds, options: DiagnoserOptions, log: (e: LogEvent) => void): Diagnoser {
+function diagnoserFor(
+  spec: ParsedSpec,
+  start: RunStartEvent,
+  thresholds: Thresholds,
+  options: DiagnoserOptions,
+  log: (e: LogEvent) => void,
+): Diagnoser {
   const t = resolveThresholds(thresholds);
   const view = buildModelView(spec, start);
   const ctx: DiagnosisContext = {
-    spec, start, view, history: new RunHistory(view, t, spec.training.optimizer.learningRate), t,
-    doc: readSpecDocument(options.specText, start.specFile), fired: new Set(),
+    spec,
+    start,
+    view,
+    history: new RunHistory(view, t, spec.training.optimizer.learningRate),
+    t,
+    doc: readSpecDocument(options.specText, start.specFile),
+    fired: new Set(),
   };
   const all = options.detectors ?? allDetectors();
   const broken = new Set<Detector>();
@@ -76,7 +100,8 @@ function diagnoserFor(spec: ParsedSpec, start: RunStartEvent, thresholds: Thresh
       } catch (err) {
         broken.add(d);
         log({
-          type: 'log', level: 'error',
+          type: 'log',
+          level: 'error',
           message: `diagnosis: the ${d.code} detector failed ${when} and is off for the rest of this run: ${describeError(err)}`,
         });
       }
@@ -94,12 +119,18 @@ function diagnoserFor(spec: ParsedSpec, start: RunStartEvent, thresholds: Thresh
     step(e: StepEvent): DiagnosticEvent[] {
       ctx.history.recordStep(e);
       const when = `at step ${e.step}`;
-      return withExplanations(when, run(when, (d) => d.onStep?.(ctx, e)));
+      return withExplanations(
+        when,
+        run(when, (d) => d.onStep?.(ctx, e)),
+      );
     },
     epoch(e: EpochEvent): DiagnosticEvent[] {
       ctx.history.recordEpoch(e);
       const when = `after epoch ${e.epoch + 1}`;
-      return withExplanations(when, run(when, (d) => d.onEpoch?.(ctx, e)));
+      return withExplanations(
+        when,
+        run(when, (d) => d.onEpoch?.(ctx, e)),
+      );
     },
     end(e: RunEndEvent): DiagnosticEvent[] {
       return run('at the end of the run', (d) => d.onEnd?.(ctx, e));

@@ -39,7 +39,11 @@ export class RunHistory {
   private readonly measuredKeep: number;
 
   /** `baseLr`: the spec's learning rate, which schedules start from or peak at. */
-  constructor(readonly view: ModelView, readonly t: ResolvedThresholds, readonly baseLr: number) {
+  constructor(
+    readonly view: ModelView,
+    readonly t: ResolvedThresholds,
+    readonly baseLr: number,
+  ) {
     this.measuredKeep = Math.max(4 * t.window, 2 * t.oscillationBlock * t.oscillationBlocks, 50);
   }
 
@@ -53,7 +57,12 @@ export class RunHistory {
     if (this.stepsSeen <= 5) this.initialLoss = median(this.firstLosses.slice(0, 5));
     if (!e.layers || e.layers.length !== this.view.layers.length) return;
     const m: MeasuredStep = {
-      step: e.step, epoch: e.epoch, loss: e.loss, lr: e.lr, globalGradNorm: e.globalGradNorm ?? NaN, layers: e.layers,
+      step: e.step,
+      epoch: e.epoch,
+      loss: e.loss,
+      lr: e.lr,
+      globalGradNorm: e.globalGradNorm ?? NaN,
+      layers: e.layers,
     };
     this.measured.push(m);
     if (this.measured.length > this.measuredKeep) this.measured.shift();

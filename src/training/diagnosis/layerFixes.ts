@@ -2,7 +2,16 @@
 // dropout. Layers built from one `repeat` template share its entry, so each entry is patched once (at the template's
 // path); insertions go in reverse document order so no operation shifts the path of a later one.
 import { distinctEntries, reverseDocumentOrder } from '../fixes/entries';
-import { CLIP_TITLE, batchNormCure, clipAmplifiedGradients, entriesPhrase, reluHeCure, setActivation, setRecommendedInitializers, type WeightEntry } from '../fixes/layerCures';
+import {
+  CLIP_TITLE,
+  batchNormCure,
+  clipAmplifiedGradients,
+  entriesPhrase,
+  reluHeCure,
+  setActivation,
+  setRecommendedInitializers,
+  type WeightEntry,
+} from '../fixes/layerCures';
 import { initializerMean, recommendedInitializer } from '../model/facts';
 import { fromPointer } from '../spec/positions';
 import type { ActivationName, SpecFix } from '../spec/types';
@@ -18,15 +27,20 @@ function entries(layers: readonly LayerInfo[]): LayerInfo[] {
 export function weightEntry(l: LayerInfo): WeightEntry | undefined {
   if (!l.spec) return undefined;
   const e: WeightEntry = {
-    path: l.summary.specPath, activation: l.activation ?? 'linear', kernelInitializer: l.spec.kernelInitializer,
-    useBias: l.spec.useBias, biasInitializer: l.spec.biasInitializer,
+    path: l.summary.specPath,
+    activation: l.activation ?? 'linear',
+    kernelInitializer: l.spec.kernelInitializer,
+    useBias: l.spec.useBias,
+    biasInitializer: l.spec.biasInitializer,
   };
   if (l.activationEntryPath) e.activationPath = l.activationEntryPath;
   return e;
 }
 
 function weightEntries(layers: readonly LayerInfo[]): WeightEntry[] {
-  return entries(layers).map(weightEntry).filter((e): e is WeightEntry => e !== undefined);
+  return entries(layers)
+    .map(weightEntry)
+    .filter((e): e is WeightEntry => e !== undefined);
 }
 
 /** ReLU + He initialisation in the given layers' entries: the same cure lint's deep-saturating-stack offers (fixes/layerCures). */
@@ -48,7 +62,10 @@ export function smallInitFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]
   const paths = new Set(changed.map((e) => e.path));
   const clip = clipAmplifiedGradients(p, ctx.view.kernels.filter((k) => paths.has(k.summary.specPath)).length, ctx.spec.training);
   const names = [...new Set(changed.map((e) => recommendedInitializer(e.activation)))].join('/');
-  return { title: `Initialize the weights of ${entriesPhrase(changed)} with ${names} (scaled to the fan-in)${clip ? CLIP_TITLE : ''}`, patch: p.ops };
+  return {
+    title: `Initialize the weights of ${entriesPhrase(changed)} with ${names} (scaled to the fan-in)${clip ? CLIP_TITLE : ''}`,
+    patch: p.ops,
+  };
 }
 
 /** The initialiser made for each layer's activation (model/facts: He, LeCun or Glorot). */
@@ -57,7 +74,10 @@ export function initializerFix(ctx: DiagnosisContext, layers: readonly LayerInfo
   const changed = setRecommendedInitializers(p, weightEntries(layers));
   if (changed.length === 0) return undefined;
   const names = [...new Set(changed.map((e) => recommendedInitializer(e.activation)))].join('/');
-  return { title: label ?? `Initialize the weights of ${entriesPhrase(changed)} with ${names} (scaled to the fan-in)`, patch: p.ops };
+  return {
+    title: label ?? `Initialize the weights of ${entriesPhrase(changed)} with ${names} (scaled to the fan-in)`,
+    patch: p.ops,
+  };
 }
 
 /** Zero biases in the given layers' entries. */
@@ -70,7 +90,12 @@ export function zeroBiasFix(ctx: DiagnosisContext, layers: readonly LayerInfo[])
 }
 
 /** Another activation in the given layers' entries. */
-export function activationFix(ctx: DiagnosisContext, layers: readonly LayerInfo[], activation: ActivationName, why: string): SpecFix | undefined {
+export function activationFix(
+  ctx: DiagnosisContext,
+  layers: readonly LayerInfo[],
+  activation: ActivationName,
+  why: string,
+): SpecFix | undefined {
   const list = weightEntries(layers).filter((e) => e.activation !== activation);
   if (list.length === 0) return undefined;
   const p = newPatch(ctx);
@@ -96,5 +121,8 @@ export function dropoutFix(ctx: DiagnosisContext, rate: number): SpecFix | undef
     if (existing?.type === 'dropout') p.set(`${next}/rate`, rate);
     else p.insertAfter(path, { type: 'dropout', rate });
   }
-  return { title: `Add dropout (rate ${rate}) after ${hidden.length === 1 ? 'the hidden layer' : `each of the ${hidden.length} hidden dense layer entries`}`, patch: p.ops };
+  return {
+    title: `Add dropout (rate ${rate}) after ${hidden.length === 1 ? 'the hidden layer' : `each of the ${hidden.length} hidden dense layer entries`}`,
+    patch: p.ops,
+  };
 }

@@ -71,7 +71,12 @@ export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelVie
     const info: LayerInfo = { index: layers.length, summary, isKernel: false };
     const shape = bySpec.get(specKey(summary.specPath, summary.copies));
     const resolved: ResolvedLayer | undefined = shape?.layer;
-    if (layerFacts(summary.kind)?.weights === 'kernel' && shape && resolved && (resolved.type === 'dense' || resolved.type === 'conv2d')) {
+    if (
+      layerFacts(summary.kind)?.weights === 'kernel' &&
+      shape &&
+      resolved &&
+      (resolved.type === 'dense' || resolved.type === 'conv2d')
+    ) {
       info.spec = resolved;
       info.isKernel = true;
       info.units = resolved.type === 'dense' ? resolved.units : resolved.filters;
@@ -94,8 +99,13 @@ export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelVie
   const kernels = layers.filter((l) => l.isKernel);
   const last = kernels[kernels.length - 1];
   return {
-    layers, kernels, first: kernels[0], last,
-    loss: spec.training.loss, task: start.task, outputUnits: last?.units ?? 1,
+    layers,
+    kernels,
+    first: kernels[0],
+    last,
+    loss: spec.training.loss,
+    task: start.task,
+    outputUnits: last?.units ?? 1,
   };
 }
 

@@ -37,7 +37,10 @@ export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | u
   const p = newPatch(ctx);
   p.set('/training/optimizer', { type: 'adam', learningRate });
   keepScheduleFloorBelow(ctx, p, learningRate);
-  return { title: `Switch from ${o.type} (learning rate ${fmt(o.learningRate)}) to adam with learning rate ${fmt(learningRate)}`, patch: p.ops };
+  return {
+    title: `Switch from ${o.type} (learning rate ${fmt(o.learningRate)}) to adam with learning rate ${fmt(learningRate)}`,
+    patch: p.ops,
+  };
 }
 
 /**

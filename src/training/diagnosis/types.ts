@@ -6,8 +6,17 @@ import type { ParsedSpec } from '../spec/types';
 
 /** Codes of diagnostics found while training. */
 export const RUNTIME_CODES = [
-  'vanishing-gradient', 'exploding-gradient', 'non-finite', 'dead-relu', 'saturated-activation', 'divergence',
-  'oscillating-loss', 'slow-convergence', 'overfitting', 'lr-too-high', 'lr-too-low',
+  'vanishing-gradient',
+  'exploding-gradient',
+  'non-finite',
+  'dead-relu',
+  'saturated-activation',
+  'divergence',
+  'oscillating-loss',
+  'slow-convergence',
+  'overfitting',
+  'lr-too-high',
+  'lr-too-low',
 ] as const;
 export type RuntimeCode = (typeof RUNTIME_CODES)[number];
 

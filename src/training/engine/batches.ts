@@ -26,8 +26,13 @@ export function encodeSplit(dataset: Dataset, split: Split, outputUnits: number)
 }
 
 /** Copies rows `indices[start..end)` (rows `start..end` when `indices` is null) of a split into batch tensors. */
-export function makeBatch(split: EncodedSplit, shapes: TensorShapes, indices: ArrayLike<number> | null, start: number,
-  end: number): { x: tf.Tensor; y: tf.Tensor } {
+export function makeBatch(
+  split: EncodedSplit,
+  shapes: TensorShapes,
+  indices: ArrayLike<number> | null,
+  start: number,
+  end: number,
+): { x: tf.Tensor; y: tf.Tensor } {
   const n = end - start;
   const xSize = split.x.length / split.count;
   const ySize = shapes.outputUnits;

@@ -8,7 +8,10 @@ export class BestTracker {
   private bestWeights: tf.Tensor[] | undefined;
   private sinceBest = 0;
 
-  constructor(private readonly model: tf.LayersModel, private readonly early: EarlyStoppingSpec | undefined) {}
+  constructor(
+    private readonly model: tf.LayersModel,
+    private readonly early: EarlyStoppingSpec | undefined,
+  ) {}
 
   /** Records an epoch; returns true when training should stop early. */
   update(epoch: number, valLoss: number): boolean {

@@ -76,7 +76,14 @@ async function run(options: StartOptions): Promise<ExitCode> {
   let end: RunEndEvent | undefined;
   try {
     end = await train({
-      spec, specFile, runId, runDir: writer.dir, backend, emit, thresholds: options.thresholds, specText: parsed.text,
+      spec,
+      specFile,
+      runId,
+      runDir: writer.dir,
+      backend,
+      emit,
+      thresholds: options.thresholds,
+      specText: parsed.text,
       log: (e) => void send(e),
       shouldStop: () => stopRequested,
       onFinished: async (model) => {
@@ -88,7 +95,14 @@ async function run(options: StartOptions): Promise<ExitCode> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // What was emitted before the error stays true: report how far the run got.
-    end = { type: 'run-end', status: 'failed', epochsCompleted, steps: lastStep + 1, durationMs: Date.now() - startedAt, error: message };
+    end = {
+      type: 'run-end',
+      status: 'failed',
+      epochsCompleted,
+      steps: lastStep + 1,
+      durationMs: Date.now() - startedAt,
+      error: message,
+    };
     emit(end);
   } finally {
     writer.close();

@@ -8,7 +8,12 @@ import type { LossName } from '../spec/types';
 
 const CHUNK = 1024;
 
-export async function evaluate(built: BuiltModel, loss: LossName, split: EncodedSplit, shapes: TensorShapes): Promise<{ loss: number; acc: number }> {
+export async function evaluate(
+  built: BuiltModel,
+  loss: LossName,
+  split: EncodedSplit,
+  shapes: TensorShapes,
+): Promise<{ loss: number; acc: number }> {
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < split.count; start += CHUNK) {

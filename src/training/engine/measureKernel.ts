@@ -38,9 +38,20 @@ export function computeStats(values: ArrayLike<number>[], units: number[], ops: 
       }
       case 'update': {
         const b = values[op.b];
-        let sa = 0; let sb = 0; let sd = 0;
-        for (let j = 0; j < a.length; j++) { const x = a[j]; const y = b[j]; const d = x - y; sa += x * x; sb += y * y; sd += d * d; }
-        out[i] = sa; out[i + 1] = sb; out[i + 2] = sd;
+        let sa = 0;
+        let sb = 0;
+        let sd = 0;
+        for (let j = 0; j < a.length; j++) {
+          const x = a[j];
+          const y = b[j];
+          const d = x - y;
+          sa += x * x;
+          sb += y * y;
+          sd += d * d;
+        }
+        out[i] = sa;
+        out[i + 1] = sb;
+        out[i + 2] = sd;
         break;
       }
       case 'dead': {
@@ -56,8 +67,11 @@ export function computeStats(values: ArrayLike<number>[], units: number[], ops: 
       }
       case 'tail': {
         let n = 0;
-        if (op.activation === 'sigmoid') { for (let j = 0; j < a.length; j++) if (a[j] < 0.01 || a[j] > 0.99) n++; }
-        else { for (let j = 0; j < a.length; j++) if (a[j] > 0.99 || a[j] < -0.99) n++; }
+        if (op.activation === 'sigmoid') {
+          for (let j = 0; j < a.length; j++) if (a[j] < 0.01 || a[j] > 0.99) n++;
+        } else {
+          for (let j = 0; j < a.length; j++) if (a[j] > 0.99 || a[j] < -0.99) n++;
+        }
         out[i] = a.length ? n / a.length : 0;
         break;
       }
@@ -72,16 +86,30 @@ function lastAxis(info: tf.TensorInfo): number {
 }
 
 function orderedInputs(inputs: tf.NamedTensorInfoMap): tf.TensorInfo[] {
-  return Object.keys(inputs).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))).map((k) => inputs[k] as tf.TensorInfo);
+  return Object.keys(inputs)
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+    .map((k) => inputs[k] as tf.TensorInfo);
 }
 
-function wasmKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function wasmKernel({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const wasm = backend as BackendWasm;
   const ops = JSON.parse(attrs?.ops as string) as StatOp[];
   const infos = orderedInputs(inputs);
   const out = wasm.makeOutput([ops.reduce((n, op) => n + statWidth(op), 0)], 'float32');
   // Views are taken after the only allocation: a growing heap invalidates older views.
-  const stats = computeStats(infos.map((t) => f32(wasm, t)), infos.map(lastAxis), ops);
+  const stats = computeStats(
+    infos.map((t) => f32(wasm, t)),
+    infos.map(lastAxis),
+    ops,
+  );
   f32(wasm, out).set(stats);
   return out;
 }
@@ -91,7 +119,15 @@ interface CpuLike {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
 }
 
-function cpuKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function cpuKernel({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const cpu = backend as CpuLike;
   const ops = JSON.parse(attrs?.ops as string) as StatOp[];
   const infos = orderedInputs(inputs);
@@ -105,31 +141,42 @@ function cpuKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; 
  * Without it, stepStats falls back to the equivalent tf ops.
  */
 export function registerStepStatsKernel(): void {
-  for (const [backendName, kernelFunc] of [['wasm', wasmKernel], ['cpu', cpuKernel]] as const) {
+  for (const [backendName, kernelFunc] of [
+    ['wasm', wasmKernel],
+    ['cpu', cpuKernel],
+  ] as const) {
     if (!tf.getKernel(KERNEL, backendName)) tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc });
   }
 }
 
 /** Equivalent tf ops, for backends without the kernel (and to cross-check it in tests). */
 export function statsWithOps(tensors: tf.Tensor[], ops: StatOp[]): tf.Tensor1D {
-  return tf.tidy(() => tf.concat<tf.Tensor1D>(ops.map((op): tf.Tensor => {
-    const a = tensors[op.a];
-    switch (op.op) {
-      case 'sumsq': return tf.sum(tf.square(a));
-      case 'update': {
-        const b = tensors[op.b];
-        return tf.stack([tf.sum(tf.square(a)), tf.sum(tf.square(b)), tf.sum(tf.squaredDifference(a, b))]);
-      }
-      case 'dead': {
-        const axes = a.shape.slice(0, -1).map((_, i) => i);
-        return tf.sum(tf.cast(tf.lessEqual(tf.max(a, axes), 0), 'float32'));
-      }
-      case 'tail': {
-        const tail = op.activation === 'sigmoid' ? tf.logicalOr(tf.less(a, 0.01), tf.greater(a, 0.99)) : tf.greater(tf.abs(a), 0.99);
-        return tf.mean(tf.cast(tail, 'float32'));
-      }
-    }
-  }).map((t) => tf.reshape<tf.Rank.R1>(t, [-1]))));
+  return tf.tidy(() =>
+    tf.concat<tf.Tensor1D>(
+      ops
+        .map((op): tf.Tensor => {
+          const a = tensors[op.a];
+          switch (op.op) {
+            case 'sumsq':
+              return tf.sum(tf.square(a));
+            case 'update': {
+              const b = tensors[op.b];
+              return tf.stack([tf.sum(tf.square(a)), tf.sum(tf.square(b)), tf.sum(tf.squaredDifference(a, b))]);
+            }
+            case 'dead': {
+              const axes = a.shape.slice(0, -1).map((_, i) => i);
+              return tf.sum(tf.cast(tf.lessEqual(tf.max(a, axes), 0), 'float32'));
+            }
+            case 'tail': {
+              const tail =
+                op.activation === 'sigmoid' ? tf.logicalOr(tf.less(a, 0.01), tf.greater(a, 0.99)) : tf.greater(tf.abs(a), 0.99);
+              return tf.mean(tf.cast(tail, 'float32'));
+            }
+          }
+        })
+        .map((t) => tf.reshape<tf.Rank.R1>(t, [-1])),
+    ),
+  );
 }
 
 /** Runs `ops` over `tensors` as one kernel where available; returns a float32 tensor of Σ statWidth(op) values. */
@@ -137,6 +184,8 @@ export function stepStats(tensors: tf.Tensor[], ops: StatOp[], forceOps = false)
   if (ops.length === 0) return tf.zeros<tf.Rank.R1>([0]);
   if (forceOps || !tf.getKernel(KERNEL, tf.getBackend())) return statsWithOps(tensors, ops);
   const inputs: tf.NamedTensorMap = {};
-  tensors.forEach((t, i) => { inputs[`t${i}`] = t; });
+  tensors.forEach((t, i) => {
+    inputs[`t${i}`] = t;
+  });
   return tf.engine().runKernel<tf.Tensor1D>(KERNEL, inputs, { ops: JSON.stringify(ops) });
 }

@@ -86,8 +86,14 @@ class StatBatch {
  * Runs one step and returns every number it measured packed in one float32 tensor, plus where each number is
  * (the caller reads the tensor once, outside any tidy: reading inside tidy would make tidy walk the array).
  */
-export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: StepConfig, x: tf.Tensor, y: tf.Tensor,
-  measure: boolean): { packed: tf.Tensor1D; layout: StepLayout } {
+export function runStep(
+  built: BuiltModel,
+  optimizer: tf.Optimizer,
+  config: StepConfig,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  measure: boolean,
+): { packed: tf.Tensor1D; layout: StepLayout } {
   const kept: tf.Tensor[] = [];
   let layout: StepLayout = { loss: 0, correct: 1, gradSq: [], layers: [] };
   try {
@@ -165,12 +171,17 @@ export function runStep(built: BuiltModel, optimizer: tf.Optimizer, config: Step
       const postOffset = clippedOffset + (clippedStats ? 1 : 0);
       const shift = (i: number, by: number): number => (i === ABSENT ? ABSENT : i + by);
       layout = {
-        loss: 0, correct: 1,
+        loss: 0,
+        correct: 1,
         gradSq: gradSq.map((i) => i + gradOffset),
         layers: layers.map((l) => ({
-          kernelGradSq: shift(l.kernelGradSq, gradOffset), biasGradSq: shift(l.biasGradSq, gradOffset),
-          weightSq: l.weightSq + postOffset, updateSq: l.updateSq + postOffset, oldWeightSq: l.oldWeightSq + postOffset,
-          dead: shift(l.dead, postOffset), saturation: shift(l.saturation, postOffset),
+          kernelGradSq: shift(l.kernelGradSq, gradOffset),
+          biasGradSq: shift(l.biasGradSq, gradOffset),
+          weightSq: l.weightSq + postOffset,
+          updateSq: l.updateSq + postOffset,
+          oldWeightSq: l.oldWeightSq + postOffset,
+          dead: shift(l.dead, postOffset),
+          saturation: shift(l.saturation, postOffset),
         })),
       };
       if (clippedStats) layout.clippedSq = clippedOffset;

@@ -1,7 +1,17 @@
 // The custom training loop: batches, measured steps, per-epoch validation, early stopping, NaN handling, stop
 // requests. It only emits events; where they go (disk, parent process, stdout) is the caller's business.
 import * as tf from '@tensorflow/tfjs';
-import type { Backend, DiagnosticEvent, EpochEvent, LogEvent, RunEndEvent, RunStartEvent, RunStatus, StepEvent, TrainingEvent } from '../../shared/engineProtocol';
+import type {
+  Backend,
+  DiagnosticEvent,
+  EpochEvent,
+  LogEvent,
+  RunEndEvent,
+  RunStartEvent,
+  RunStatus,
+  StepEvent,
+  TrainingEvent,
+} from '../../shared/engineProtocol';
 import { encodeSplit, makeBatch, type TensorShapes } from './batches';
 import { loadDataset } from '../data/load';
 import { createRng, shuffledIndices } from '../data/random';
@@ -73,30 +83,48 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const classification = dataset.task === 'classification';
 
   const start: RunStartEvent = {
-    type: 'run-start', runId: opts.runId, specFile: opts.specFile, specPath: opts.specFile, specName: spec.name, runDir: opts.runDir,
-    backend: opts.backend, seed: spec.seed, epochs, stepsPerEpoch, batchSize, trainSamples: trainSplit.count,
-    validationSamples: validation.count, task: dataset.task, totalParams: built.model.countParams(),
-    layers: built.layers, startedAt: new Date(t0).toISOString(),
+    type: 'run-start',
+    runId: opts.runId,
+    specFile: opts.specFile,
+    specPath: opts.specFile,
+    specName: spec.name,
+    runDir: opts.runDir,
+    backend: opts.backend,
+    seed: spec.seed,
+    epochs,
+    stepsPerEpoch,
+    batchSize,
+    trainSamples: trainSplit.count,
+    validationSamples: validation.count,
+    task: dataset.task,
+    totalParams: built.model.countParams(),
+    layers: built.layers,
+    startedAt: new Date(t0).toISOString(),
   };
   emit(start);
   // Training-health diagnosis: its findings follow the event that triggered them.
   // The `non-finite` detector reports NaN/Inf; stopping the run on it is the loop's job, below.
-  const diagnoser = createDiagnoser(spec, start, resolveThresholds(opts.thresholds, spec.monitor), { specText: opts.specText, log: opts.log });
+  const diagnoser = createDiagnoser(spec, start, resolveThresholds(opts.thresholds, spec.monitor), {
+    specText: opts.specText,
+    log: opts.log,
+  });
   const emitAll = (events: DiagnosticEvent[]): void => events.forEach(emit);
 
   let status: RunStatus = 'completed';
   let step = 0;
   let epochsCompleted = 0;
   try {
-    epochLoop:
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    epochLoop: for (let epoch = 0; epoch < epochs; epoch++) {
       const epochStart = Date.now();
       const order = shuffledIndices(trainSplit.count, shuffleRng);
       let lossSum = 0;
       let correct = 0;
       let lr = 0;
       for (let first = 0; first < trainSplit.count; first += batchSize, step++) {
-        if (opts.shouldStop()) { status = 'stopped'; break epochLoop; }
+        if (opts.shouldStop()) {
+          status = 'stopped';
+          break epochLoop;
+        }
         const end = Math.min(trainSplit.count, first + batchSize);
         lr = learningRateAt(spec.training.schedule, schedule, step);
         setLearningRate(lr);
@@ -129,9 +157,14 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
       const val = await evaluate(built, spec.training.loss, validation, shapes);
       const durationMs = Date.now() - epochStart;
       const epochEvent: EpochEvent = {
-        type: 'epoch', epoch, loss: lossSum / trainSplit.count, valLoss: val.loss,
+        type: 'epoch',
+        epoch,
+        loss: lossSum / trainSplit.count,
+        valLoss: val.loss,
         ...(classification ? { acc: correct / trainSplit.count, valAcc: val.acc } : {}),
-        lr, durationMs, samplesPerSec: (trainSplit.count / Math.max(1, durationMs)) * 1000,
+        lr,
+        durationMs,
+        samplesPerSec: (trainSplit.count / Math.max(1, durationMs)) * 1000,
       };
       emit(epochEvent);
       epochsCompleted = epoch + 1;
@@ -140,12 +173,18 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         status = 'diverged';
         break;
       }
-      if (tracker.update(epoch, val.loss)) { status = 'early-stopped'; break; }
+      if (tracker.update(epoch, val.loss)) {
+        status = 'early-stopped';
+        break;
+      }
     }
     if (status !== 'diverged') tracker.restoreBest(epochsCompleted - 1);
     const weightsDir = opts.onFinished && status !== 'diverged' ? await opts.onFinished(built.model, status) : undefined;
     const end: RunEndEvent = { type: 'run-end', status, epochsCompleted, steps: step, durationMs: Date.now() - t0 };
-    if (tracker.bestEpoch !== undefined) { end.bestEpoch = tracker.bestEpoch; end.bestValLoss = tracker.bestValLoss; }
+    if (tracker.bestEpoch !== undefined) {
+      end.bestEpoch = tracker.bestEpoch;
+      end.bestValLoss = tracker.bestValLoss;
+    }
     if (weightsDir) end.weightsDir = weightsDir;
     emitAll(diagnoser.end(end)); // before run-end, which is always a run's last event
     emit(end);

@@ -42,7 +42,9 @@ function parseText(text: string): Node {
   const root = parseTree(text, errors, PARSE_OPTIONS);
   if (errors.length > 0 || !root) {
     const first = errors[0];
-    throw new JsonPatchError(`the text is not valid JSON with comments${first ? ` (${printParseErrorCode(first.error)} at offset ${first.offset})` : ''}`);
+    throw new JsonPatchError(
+      `the text is not valid JSON with comments${first ? ` (${printParseErrorCode(first.error)} at offset ${first.offset})` : ''}`,
+    );
   }
   return root;
 }
@@ -101,12 +103,14 @@ function applyOperation(text: string, op: JsonPatchOperation, style: TextStyle):
   if (!op || typeof op !== 'object') throw new JsonPatchError('an operation must be an object');
   const root = parseText(text);
   switch (op.op) {
-    case 'add': return add(text, root, op.path, needValue(op), style);
+    case 'add':
+      return add(text, root, op.path, needValue(op), style);
     case 'replace': {
       const value = needValue(op);
       return edit(text, replaceValue(text, valueAt(root, op.path), value, style));
     }
-    case 'remove': return remove(text, root, op.path);
+    case 'remove':
+      return remove(text, root, op.path);
     case 'test': {
       const actual: unknown = getNodeValue(valueAt(root, op.path));
       if (!jsonEqual(actual, needValue(op))) {
@@ -127,7 +131,9 @@ function applyOperation(text: string, op: JsonPatchOperation, style: TextStyle):
       return add(text, root, op.path, value, style);
     }
     default:
-      throw new JsonPatchError(`unknown operation ${JSON.stringify((op as { op: unknown }).op)} (add, remove, replace, move, copy, test)`);
+      throw new JsonPatchError(
+        `unknown operation ${JSON.stringify((op as { op: unknown }).op)} (add, remove, replace, move, copy, test)`,
+      );
   }
 }
 
@@ -163,6 +169,7 @@ function edit(text: string, edits: Edit[]): string {
   const out = applyEdits(text, edits);
   const errors: ParseError[] = [];
   parseTree(out, errors, PARSE_OPTIONS);
-  if (errors.length > 0) throw new Error(`internal error: patching produced invalid JSON (${printParseErrorCode(errors[0].error)})`);
+  if (errors.length > 0)
+    throw new Error(`internal error: patching produced invalid JSON (${printParseErrorCode(errors[0].error)})`);
   return out;
 }

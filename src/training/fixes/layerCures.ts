@@ -56,7 +56,12 @@ export function clipAmplifiedGradients(p: PatchBuilder, layers: number, training
  * and the bench's deep sigmoid specs). Adaptive optimizers scale their step by the gradient's own size: with Adam
  * the ReLU + He re-run of bench/diagnosis/specs/vanishing-sigmoid-adam-moons was clean without a clip (2 seeds).
  */
-export function reluHeCure(p: PatchBuilder, entries: readonly WeightEntry[], layers: number, training: TrainingSpec): SpecFix | undefined {
+export function reluHeCure(
+  p: PatchBuilder,
+  entries: readonly WeightEntry[],
+  layers: number,
+  training: TrainingSpec,
+): SpecFix | undefined {
   const list = distinctEntries(entries, (e) => e.path);
   if (list.length === 0) return undefined;
   const from = [...new Set(list.map((e) => e.activation))].join('/');
@@ -75,7 +80,10 @@ export function reluHeCure(p: PatchBuilder, entries: readonly WeightEntry[], lay
 
 /** Batch normalization between each entry's linear part and its activation (dense → batchNormalization → activation). */
 export function batchNormCure(p: PatchBuilder, entries: readonly WeightEntry[]): SpecFix | undefined {
-  const list = distinctEntries(entries.filter((e) => e.activation !== 'linear'), (e) => e.path);
+  const list = distinctEntries(
+    entries.filter((e) => e.activation !== 'linear'),
+    (e) => e.path,
+  );
   if (list.length === 0) return undefined;
   const byPath = new Map(list.map((e) => [e.path, e]));
   for (const path of reverseDocumentOrder([...byPath.keys()])) {
@@ -93,7 +101,9 @@ export function batchNormCure(p: PatchBuilder, entries: readonly WeightEntry[]):
 
 /** Each entry's kernel initializer set to the one made for its activation (facts: He, LeCun or Glorot); the entries changed. */
 export function setRecommendedInitializers(p: PatchBuilder, entries: readonly WeightEntry[]): WeightEntry[] {
-  const list = distinctEntries(entries, (e) => e.path).filter((e) => e.kernelInitializer !== recommendedInitializer(e.activation));
+  const list = distinctEntries(entries, (e) => e.path).filter(
+    (e) => e.kernelInitializer !== recommendedInitializer(e.activation),
+  );
   for (const e of list) p.set(`${e.path}/kernelInitializer`, recommendedInitializer(e.activation));
   return list;
 }

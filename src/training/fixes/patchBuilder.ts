@@ -49,7 +49,13 @@ export function valueAt(doc: unknown, pointer: string): unknown {
 
 function parentOf(pointer: string): { parent: string; key: string } {
   const at = pointer.lastIndexOf('/');
-  return { parent: pointer.slice(0, at), key: pointer.slice(at + 1).replace(/~1/g, '/').replace(/~0/g, '~') };
+  return {
+    parent: pointer.slice(0, at),
+    key: pointer
+      .slice(at + 1)
+      .replace(/~1/g, '/')
+      .replace(/~0/g, '~'),
+  };
 }
 
 /** The object form of a shorthand value (`"sgd"` → `{ type: "sgd" }`, `true` → `{}`). */

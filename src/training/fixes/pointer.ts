@@ -13,7 +13,8 @@ export class JsonPatchError extends Error {
 /** The segments of a pointer; throws for text that is not a JSON Pointer. */
 export function segmentsOf(pointer: string, field = 'path'): string[] {
   const segments = typeof pointer === 'string' ? fromPointer(pointer) : undefined;
-  if (!segments) throw new JsonPatchError(`"${field}" must be a JSON Pointer such as /model/layers/0, got ${JSON.stringify(pointer)}`);
+  if (!segments)
+    throw new JsonPatchError(`"${field}" must be a JSON Pointer such as /model/layers/0, got ${JSON.stringify(pointer)}`);
   return segments;
 }
 
@@ -40,8 +41,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) &&
-    jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every(
+    (k) =>
+      Object.prototype.hasOwnProperty.call(b, k) &&
+      jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
 }
 
 /** True when `path` names a location strictly inside `from` (a value cannot be moved into itself). */

@@ -9,7 +9,16 @@
 
 import type { Edit, Node } from 'jsonc-parser';
 import {
-  type TextStyle, childIndent, commaAfter, endOfTrivialLine, firstOnLine, indentAt, isMultiline, lineStart, renderValue, skipTrivia,
+  type TextStyle,
+  childIndent,
+  commaAfter,
+  endOfTrivialLine,
+  firstOnLine,
+  indentAt,
+  isMultiline,
+  lineStart,
+  renderValue,
+  skipTrivia,
 } from './textLayout';
 
 /** Writes `value` for a slot whose line is indented by `indent` and that starts at `column`. */
@@ -27,7 +36,13 @@ export function replaceValue(text: string, node: Node, value: unknown, style: Te
 /** Inserts `"key": value` as the last property of an object. */
 export function insertProperty(text: string, obj: Node, key: string, value: unknown, style: TextStyle): Edit[] {
   const head = `${JSON.stringify(key)}: `;
-  return insertChild(text, obj, obj.children?.length ?? 0, (indent, column) => head + render(value, indent, column + head.length, style), style);
+  return insertChild(
+    text,
+    obj,
+    obj.children?.length ?? 0,
+    (indent, column) => head + render(value, indent, column + head.length, style),
+    style,
+  );
 }
 
 /** Inserts `value` into an array before the element at `index` (at the end when index is the length). */
@@ -50,7 +65,13 @@ function insertChild(text: string, container: Node, index: number, write: Writer
     const ownLine = multiline && skipTrivia(text, lineHead) === target.offset;
     const at = ownLine ? lineHead : target.offset;
     const separator = ownLine ? style.eol + indent : ' ';
-    return [{ offset: at, length: 0, content: write(ownLine ? indent : indentAt(text, container.offset), at - lineStart(text, at)) + ',' + separator }];
+    return [
+      {
+        offset: at,
+        length: 0,
+        content: write(ownLine ? indent : indentAt(text, container.offset), at - lineStart(text, at)) + ',' + separator,
+      },
+    ];
   }
   const last = children[children.length - 1];
   const lastEnd = last.offset + last.length;
@@ -66,11 +87,21 @@ function insertChild(text: string, container: Node, index: number, write: Writer
     // On its own line just above the closing bracket, so a comment after the last child stays with it.
     const edits: Edit[] = [];
     if (comma < 0) edits.push({ offset: lastEnd, length: 0, content: ',' });
-    edits.push({ offset: closeLine, length: 0, content: indent + write(indent, indent.length) + (comma >= 0 ? ',' : '') + style.eol });
+    edits.push({
+      offset: closeLine,
+      length: 0,
+      content: indent + write(indent, indent.length) + (comma >= 0 ? ',' : '') + style.eol,
+    });
     return edits;
   }
   const at = comma >= 0 ? comma + 1 : lastEnd;
-  return [{ offset: at, length: 0, content: (comma >= 0 ? '' : ',') + style.eol + indent + write(indent, indent.length) + (comma >= 0 ? ',' : '') }];
+  return [
+    {
+      offset: at,
+      length: 0,
+      content: (comma >= 0 ? '' : ',') + style.eol + indent + write(indent, indent.length) + (comma >= 0 ? ',' : ''),
+    },
+  ];
 }
 
 function insertIntoEmpty(text: string, container: Node, write: Writer, style: TextStyle): Edit[] {
@@ -86,12 +117,16 @@ function insertIntoEmpty(text: string, container: Node, write: Writer, style: Te
       return [{ offset: open, length: inner.length, content }];
     }
     const indent = outer + style.unit;
-    return [{ offset: open, length: inner.length, content: style.eol + indent + write(indent, indent.length) + style.eol + outer }];
+    return [
+      { offset: open, length: inner.length, content: style.eol + indent + write(indent, indent.length) + style.eol + outer },
+    ];
   }
   // Only comments inside: the new child goes first, the comments stay after it.
   const indent = multiline ? outer + style.unit : outer;
   const lead = multiline ? style.eol + indent : ' ';
-  return [{ offset: open, length: 0, content: lead + write(indent, multiline ? indent.length : open - lineStart(text, open) + 1) }];
+  return [
+    { offset: open, length: 0, content: lead + write(indent, multiline ? indent.length : open - lineStart(text, open) + 1) },
+  ];
 }
 
 /**

@@ -147,10 +147,12 @@ export function renderValue(value: unknown, indent: string, column: number, styl
   const inner = indent + style.unit;
   const lines = Array.isArray(value)
     ? value.map((v) => inner + renderValue(v, inner, inner.length, style))
-    : Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => {
-      const head = `${inner}${JSON.stringify(k)}: `;
-      return head + renderValue(v, inner, head.length, style);
-    });
+    : Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => {
+          const head = `${inner}${JSON.stringify(k)}: `;
+          return head + renderValue(v, inner, head.length, style);
+        });
   if (lines.length === 0) return flat;
   const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
   return `${open}${style.eol}${lines.join(',' + style.eol)}${style.eol}${indent}${close}`;

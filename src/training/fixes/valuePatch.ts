@@ -62,8 +62,10 @@ function fromOf(op: JsonPatchOperation): string {
 
 function applyOne(doc: unknown, op: JsonPatchOperation): unknown {
   switch (op.op) {
-    case 'add': return add(doc, op.path, needValue(op));
-    case 'remove': return remove(doc, op.path);
+    case 'add':
+      return add(doc, op.path, needValue(op));
+    case 'remove':
+      return remove(doc, op.path);
     case 'replace': {
       const value = needValue(op);
       get(doc, op.path);
@@ -82,7 +84,8 @@ function applyOne(doc: unknown, op: JsonPatchOperation): unknown {
       if (isProperPrefix(from, op.path)) throw new JsonPatchError(`cannot move ${from} into its own child ${op.path}`);
       return add(remove(doc, from), op.path, value);
     }
-    case 'copy': return add(doc, op.path, structuredClone(get(doc, fromOf(op), 'from')));
+    case 'copy':
+      return add(doc, op.path, structuredClone(get(doc, fromOf(op), 'from')));
     case 'test': {
       const actual = get(doc, op.path);
       if (!jsonEqual(actual, needValue(op))) {

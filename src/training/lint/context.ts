@@ -6,9 +6,7 @@ import { type LayerShape, inferOutputShapes } from '../spec/shapes';
 import { PatchBuilder } from '../fixes/patchBuilder';
 import { childPointer, nodeAtPointer, rangeOfPath } from '../spec/positions';
 import { PARSE_OPTIONS } from '../spec/syntax';
-import type {
-  ParsedSpec, ResolvedLayer, Severity, SourceRange, SpecFix, SpecPath, SpecProblem,
-} from '../spec/types';
+import type { ParsedSpec, ResolvedLayer, Severity, SourceRange, SpecFix, SpecPath, SpecProblem } from '../spec/types';
 import type { LintContext } from './types';
 
 export function createContext(text: string, spec: ParsedSpec): LintContext {
@@ -23,7 +21,14 @@ export function createContext(text: string, spec: ParsedSpec): LintContext {
   };
   collect(inferOutputShapes(spec.model.inputShape, spec.model.layers).layers);
   const regression = spec.data.dataset === 'sine' || (spec.data.dataset === 'csv' && spec.data.task === 'regression');
-  return { text, spec, root, doc: root ? getNodeValue(root) : undefined, shapes, task: regression ? 'regression' : 'classification' };
+  return {
+    text,
+    spec,
+    root,
+    doc: root ? getNodeValue(root) : undefined,
+    shapes,
+    task: regression ? 'regression' : 'classification',
+  };
 }
 
 /** The value the text has at `pointer`, if any. */
@@ -33,14 +38,22 @@ export function textValue(ctx: LintContext, pointer: SpecPath): unknown {
 }
 
 /** Where a finding about `field` of a layer points: the field's value when written, else the whole entry. */
-export function fieldPlace(ctx: LintContext, layer: { specPath: SpecPath; range: SourceRange }, field: string): { specPath: SpecPath; range: SourceRange } {
+export function fieldPlace(
+  ctx: LintContext,
+  layer: { specPath: SpecPath; range: SourceRange },
+  field: string,
+): { specPath: SpecPath; range: SourceRange } {
   const pointer = childPointer(layer.specPath, field);
   const range = rangeOfPath(ctx.text, pointer);
   return range ? { specPath: pointer, range } : { specPath: layer.specPath, range: layer.range };
 }
 
 export function problem(
-  code: string, severity: Severity, message: string, place: { specPath: SpecPath; range: SourceRange }, fixes: SpecFix[],
+  code: string,
+  severity: Severity,
+  message: string,
+  place: { specPath: SpecPath; range: SourceRange },
+  fixes: SpecFix[],
 ): SpecProblem {
   const p: SpecProblem = { severity, code, message, specPath: place.specPath, range: place.range };
   if (fixes.length > 0) p.fixes = fixes;

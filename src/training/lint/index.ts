@@ -10,8 +10,16 @@ import { RULES } from './rules';
 
 /** Stable codes of lint findings; each is documented in docs/diagnostics/<code>.md. */
 export const LINT_CODES = [
-  'deep-saturating-stack', 'initializer-mismatch', 'initializer-scale', 'zero-initializer', 'output-loss-mismatch',
-  'dropout-too-high', 'dropout-before-output', 'lr-out-of-range', 'batchnorm-small-batch', 'linear-stack',
+  'deep-saturating-stack',
+  'initializer-mismatch',
+  'initializer-scale',
+  'zero-initializer',
+  'output-loss-mismatch',
+  'dropout-too-high',
+  'dropout-before-output',
+  'lr-out-of-range',
+  'batchnorm-small-batch',
+  'linear-stack',
 ] as const;
 export type LintCode = (typeof LINT_CODES)[number];
 
@@ -28,10 +36,12 @@ export function lintSpec(text: string, spec: ParsedSpec, options: LintOptions = 
   const ctx = createContext(text, spec);
   // A repeat template is checked once per copy: one finding per code and entry is enough.
   const seen = new Set<string>();
-  const findings = mergeIdenticalFindings(RULES.flatMap((rule) => rule.check(ctx)).filter((p) => {
-    const key = `${p.code}\0${p.specPath}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  }));
+  const findings = mergeIdenticalFindings(
+    RULES.flatMap((rule) => rule.check(ctx)).filter((p) => {
+      const key = `${p.code}\0${p.specPath}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    }),
+  );
   const { reparse } = options;
   if (!reparse) return findings;
   return findings.map((finding) => {
@@ -54,8 +64,9 @@ function cures(text: string, finding: SpecProblem, fix: SpecFix, reparse: (text:
   // A merged finding is cured only when none of its places has the finding any more.
   const places = (p: SpecProblem): string[] => [p.specPath, ...(p.related ?? []).map((r) => r.specPath)];
   const mended = places(finding);
-  return !lintSpec(patched, result.spec).some((p) => p.code === finding.code
-    && places(p).some((a) => mended.some((b) => related(a, b))));
+  return !lintSpec(patched, result.spec).some(
+    (p) => p.code === finding.code && places(p).some((a) => mended.some((b) => related(a, b))),
+  );
 }
 
 /** Same place, or one inside the other (a finding on an entry moves to its field once the fix writes the field). */

@@ -26,7 +26,10 @@ function opShape(op: JsonPatchOperation, entry: SpecPath): unknown {
 /** What two findings must share to be one: everything but their layer. */
 function shapeKey(p: SpecProblem, entry: SpecPath): string {
   return JSON.stringify([
-    p.code, p.severity, p.message.split(entry).join('<layer>'), relative(p.specPath, entry),
+    p.code,
+    p.severity,
+    p.message.split(entry).join('<layer>'),
+    relative(p.specPath, entry),
     (p.fixes ?? []).map((f) => [f.title, f.patch.map((op) => opShape(op, entry))]),
   ]);
 }
@@ -56,7 +59,9 @@ function merge(group: SpecProblem[]): SpecProblem {
   const [first] = group;
   if (group.length === 1) return first;
   const related: RelatedLocation[] = group.slice(1).map((p) => ({
-    specPath: p.specPath, range: p.range, message: `the same ${p.code} finding here`,
+    specPath: p.specPath,
+    range: p.range,
+    message: `the same ${p.code} finding here`,
   }));
   const merged: SpecProblem = { ...first, message: first.message + linesNote(group), related };
   if (first.fixes) merged.fixes = first.fixes.map((_, i) => mergedFix(group, i));

@@ -94,8 +94,11 @@ export function runs(spec: ParsedSpec, accept: (m: RunMember) => boolean): RunMe
 export function weightEntry(m: RunMember): WeightEntry {
   const { layer, activation } = m;
   const e: WeightEntry = {
-    path: layer.specPath, activation: activation.activation, kernelInitializer: layer.kernelInitializer,
-    useBias: layer.useBias, biasInitializer: layer.biasInitializer,
+    path: layer.specPath,
+    activation: activation.activation,
+    kernelInitializer: layer.kernelInitializer,
+    useBias: layer.useBias,
+    biasInitializer: layer.biasInitializer,
   };
   if (activation.source) e.activationPath = activation.source.specPath;
   return e;
@@ -111,8 +114,11 @@ export function fans(ctx: LintContext, layer: WeightLayer): Fans | undefined {
 export function initializerName(init: InitializerSpec): string {
   if (typeof init === 'string') return `"${init}"`;
   switch (init.type) {
-    case 'randomNormal': return `randomNormal (mean ${init.mean}, stddev ${init.stddev})`;
-    case 'randomUniform': return `randomUniform [${init.minval}, ${init.maxval}]`;
-    case 'constant': return `constant ${init.value}`;
+    case 'randomNormal':
+      return `randomNormal (mean ${init.mean}, stddev ${init.stddev})`;
+    case 'randomUniform':
+      return `randomUniform [${init.minval}, ${init.maxval}]`;
+    case 'constant':
+      return `constant ${init.value}`;
   }
 }

@@ -5,7 +5,14 @@
 // all import these, so they cannot disagree. Pure: no TensorFlow.js.
 
 import type {
-  ActivationName, Conv2dLayer, DenseLayer, InitializerSpec, LayerType, LossName, NamedInitializer, OptimizerType,
+  ActivationName,
+  Conv2dLayer,
+  DenseLayer,
+  InitializerSpec,
+  LayerType,
+  LossName,
+  NamedInitializer,
+  OptimizerType,
 } from '../spec/types';
 
 /**
@@ -52,8 +59,10 @@ export const LEAKY_RELU_ALPHA = 0.01;
 export const SELU_LAMBDA = 1.0507009873554805;
 export const SELU_ALPHA = 1.6732632423543772;
 
-const HE_REASON = 'He (variance 2/fan-in) makes up for the half of the signal a rectifier (nearly) zeroes, so the variance stays the same layer after layer';
-const GLOROT_REASON = 'Glorot (variance 2/(fan-in + fan-out)) keeps the variance of the signal forward and of the gradient backward about equal for activations with slope ≈ 1 around 0';
+const HE_REASON =
+  'He (variance 2/fan-in) makes up for the half of the signal a rectifier (nearly) zeroes, so the variance stays the same layer after layer';
+const GLOROT_REASON =
+  'Glorot (variance 2/(fan-in + fan-out)) keeps the variance of the signal forward and of the gradient backward about equal for activations with slope ≈ 1 around 0';
 
 /**
  * The facts of every activation of the spec format. Derivative bounds of the smooth activations were measured on the
@@ -63,51 +72,113 @@ const GLOROT_REASON = 'Glorot (variance 2/(fan-in + fan-out)) keeps the variance
  */
 export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>> = {
   linear: {
-    family: 'linear', range: [-Infinity, Infinity], bounded: false, derivative: { min: 1, max: 1 }, canDie: false,
-    init: 'glorot', initReason: GLOROT_REASON,
+    family: 'linear',
+    range: [-Infinity, Infinity],
+    bounded: false,
+    derivative: { min: 1, max: 1 },
+    canDie: false,
+    init: 'glorot',
+    initReason: GLOROT_REASON,
   },
   relu: {
-    family: 'rectifier', range: [0, Infinity], bounded: false, derivative: { min: 0, max: 1 }, canDie: true,
-    init: 'he', initReason: HE_REASON, measure: 'dead',
+    family: 'rectifier',
+    range: [0, Infinity],
+    bounded: false,
+    derivative: { min: 0, max: 1 },
+    canDie: true,
+    init: 'he',
+    initReason: HE_REASON,
+    measure: 'dead',
   },
   leakyRelu: {
-    family: 'rectifier', range: [-Infinity, Infinity], bounded: false, derivative: { min: LEAKY_RELU_ALPHA, max: 1 }, canDie: false,
-    init: 'he', initReason: HE_REASON, measure: 'dead',
+    family: 'rectifier',
+    range: [-Infinity, Infinity],
+    bounded: false,
+    derivative: { min: LEAKY_RELU_ALPHA, max: 1 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    measure: 'dead',
   },
   elu: {
-    family: 'smooth-rectifier', range: [-1, Infinity], bounded: false, derivative: { min: 0, max: 1 }, canDie: false,
-    init: 'he', initReason: HE_REASON, measure: 'dead',
+    family: 'smooth-rectifier',
+    range: [-1, Infinity],
+    bounded: false,
+    derivative: { min: 0, max: 1 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    measure: 'dead',
   },
   selu: {
-    family: 'smooth-rectifier', range: [-SELU_LAMBDA * SELU_ALPHA, Infinity], bounded: false,
-    derivative: { min: 0, max: SELU_LAMBDA * SELU_ALPHA }, canDie: false,
+    family: 'smooth-rectifier',
+    range: [-SELU_LAMBDA * SELU_ALPHA, Infinity],
+    bounded: false,
+    derivative: { min: 0, max: SELU_LAMBDA * SELU_ALPHA },
+    canDie: false,
     init: 'lecun',
-    initReason: 'selu keeps activations at mean 0 and variance 1 (self-normalizing) only from weights of variance 1/fan-in (LeCun; Klambauer et al. 2017)',
+    initReason:
+      'selu keeps activations at mean 0 and variance 1 (self-normalizing) only from weights of variance 1/fan-in (LeCun; Klambauer et al. 2017)',
     measure: 'dead',
   },
   gelu: {
-    family: 'smooth-rectifier', range: [-0.17, Infinity], bounded: false, derivative: { min: -0.129, max: 1.129 }, canDie: false,
-    init: 'he', initReason: HE_REASON, measure: 'dead',
+    family: 'smooth-rectifier',
+    range: [-0.17, Infinity],
+    bounded: false,
+    derivative: { min: -0.129, max: 1.129 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    measure: 'dead',
   },
   swish: {
-    family: 'smooth-rectifier', range: [-0.279, Infinity], bounded: false, derivative: { min: -0.1, max: 1.1 }, canDie: false,
-    init: 'he', initReason: HE_REASON, measure: 'dead',
+    family: 'smooth-rectifier',
+    range: [-0.279, Infinity],
+    bounded: false,
+    derivative: { min: -0.1, max: 1.1 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    measure: 'dead',
   },
   mish: {
-    family: 'smooth-rectifier', range: [-0.309, Infinity], bounded: false, derivative: { min: -0.113, max: 1.089 }, canDie: false,
-    init: 'he', initReason: HE_REASON, measure: 'dead',
+    family: 'smooth-rectifier',
+    range: [-0.309, Infinity],
+    bounded: false,
+    derivative: { min: -0.113, max: 1.089 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    measure: 'dead',
   },
   sigmoid: {
-    family: 'saturating', range: [0, 1], bounded: true, derivative: { min: 0, max: 0.25 }, canDie: false,
-    init: 'glorot', initReason: GLOROT_REASON, measure: 'saturation',
+    family: 'saturating',
+    range: [0, 1],
+    bounded: true,
+    derivative: { min: 0, max: 0.25 },
+    canDie: false,
+    init: 'glorot',
+    initReason: GLOROT_REASON,
+    measure: 'saturation',
   },
   tanh: {
-    family: 'saturating', range: [-1, 1], bounded: true, derivative: { min: 0, max: 1 }, canDie: false,
-    init: 'glorot', initReason: GLOROT_REASON, measure: 'saturation',
+    family: 'saturating',
+    range: [-1, 1],
+    bounded: true,
+    derivative: { min: 0, max: 1 },
+    canDie: false,
+    init: 'glorot',
+    initReason: GLOROT_REASON,
+    measure: 'saturation',
   },
   softmax: {
-    family: 'distribution', range: [0, 1], bounded: true, derivative: { min: -0.25, max: 0.25 }, canDie: false,
-    init: 'glorot', initReason: GLOROT_REASON,
+    family: 'distribution',
+    range: [0, 1],
+    bounded: true,
+    derivative: { min: -0.25, max: 0.25 },
+    canDie: false,
+    init: 'glorot',
+    initReason: GLOROT_REASON,
   },
 };
 
@@ -118,9 +189,12 @@ export function activationFacts(activation: ActivationName): ActivationFacts {
 /** The named initializer a fix writes for an activation (the normal variant of its family; Glorot's uniform, the Keras default). */
 export function recommendedInitializer(activation: ActivationName): NamedInitializer {
   switch (ACTIVATION_FACTS[activation].init) {
-    case 'he': return 'heNormal';
-    case 'lecun': return 'lecunNormal';
-    case 'glorot': return 'glorotUniform';
+    case 'he':
+      return 'heNormal';
+    case 'lecun':
+      return 'lecunNormal';
+    case 'glorot':
+      return 'glorotUniform';
   }
 }
 
@@ -184,14 +258,19 @@ export function kernelFans(layer: KernelLayer, inputShape: readonly number[]): F
 /** Weight variance a family's rule gives a layer: He 2/fan-in, LeCun 1/fan-in, Glorot 2/(fan-in + fan-out). */
 export function familyVariance(family: InitFamily, fans: Fans): number {
   switch (family) {
-    case 'he': return 2 / fans.fanIn;
-    case 'lecun': return 1 / fans.fanIn;
-    case 'glorot': return 2 / (fans.fanIn + fans.fanOut);
+    case 'he':
+      return 2 / fans.fanIn;
+    case 'lecun':
+      return 1 / fans.fanIn;
+    case 'glorot':
+      return 2 / (fans.fanIn + fans.fanOut);
   }
 }
 
 /** The rule a named initializer follows, and how it draws (uniform on ±√(3·variance), or normal). */
-export const NAMED_INITIALIZER_FACTS: Readonly<Record<NamedInitializer, { family?: InitFamily; distribution: 'uniform' | 'normal' | 'constant' }>> = {
+export const NAMED_INITIALIZER_FACTS: Readonly<
+  Record<NamedInitializer, { family?: InitFamily; distribution: 'uniform' | 'normal' | 'constant' }>
+> = {
   glorotUniform: { family: 'glorot', distribution: 'uniform' },
   glorotNormal: { family: 'glorot', distribution: 'normal' },
   heNormal: { family: 'he', distribution: 'normal' },
@@ -218,9 +297,12 @@ export function initializerMoments(init: InitializerSpec, fans: Fans): WeightMom
     return { mean, variance: family ? familyVariance(family, fans) : 0 };
   }
   switch (init.type) {
-    case 'randomNormal': return { mean, variance: init.stddev ** 2 };
-    case 'randomUniform': return { mean, variance: (init.maxval - init.minval) ** 2 / 12 };
-    case 'constant': return { mean, variance: 0 };
+    case 'randomNormal':
+      return { mean, variance: init.stddev ** 2 };
+    case 'randomUniform':
+      return { mean, variance: (init.maxval - init.minval) ** 2 / 12 };
+    case 'constant':
+      return { mean, variance: 0 };
   }
 }
 
@@ -228,9 +310,12 @@ export function initializerMoments(init: InitializerSpec, fans: Fans): WeightMom
 export function initializerMean(init: InitializerSpec): number {
   if (typeof init === 'string') return init === 'ones' ? 1 : 0;
   switch (init.type) {
-    case 'randomNormal': return init.mean;
-    case 'randomUniform': return (init.minval + init.maxval) / 2;
-    case 'constant': return init.value;
+    case 'randomNormal':
+      return init.mean;
+    case 'randomUniform':
+      return (init.minval + init.maxval) / 2;
+    case 'constant':
+      return init.value;
   }
 }
 
@@ -258,8 +343,12 @@ export function recommendedScale(activation: ActivationName, fans: Fans): number
  */
 export function isAdaptive(optimizer: OptimizerType): boolean {
   switch (optimizer) {
-    case 'sgd': return false;
-    case 'adam': case 'rmsprop': case 'adagrad': return true;
+    case 'sgd':
+      return false;
+    case 'adam':
+    case 'rmsprop':
+    case 'adagrad':
+      return true;
   }
 }
 

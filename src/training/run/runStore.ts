@@ -15,8 +15,15 @@ export function defaultRunsDir(specFile: string): string {
 
 export function newRunId(specName: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const slug = specName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'run';
-  const suffix = Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0');
+  const slug =
+    specName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'run';
+  const suffix = Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0');
   return `${stamp}-${slug}-${suffix}`;
 }
 
@@ -97,14 +104,21 @@ export function runEndFromEvents(events: readonly TrainingEvent[], status: RunSt
     else if (e.type === 'step') steps = Math.max(steps, e.step + 1);
     else if (e.type === 'epoch') {
       epochsCompleted = Math.max(epochsCompleted, e.epoch + 1);
-      if (Number.isFinite(e.valLoss) && (best === undefined || e.valLoss < best.valLoss)) best = { epoch: e.epoch, valLoss: e.valLoss };
+      if (Number.isFinite(e.valLoss) && (best === undefined || e.valLoss < best.valLoss))
+        best = { epoch: e.epoch, valLoss: e.valLoss };
     }
   }
   const end: RunEndEvent = {
-    type: 'run-end', status, epochsCompleted, steps,
+    type: 'run-end',
+    status,
+    epochsCompleted,
+    steps,
     durationMs: startedAt !== undefined && Number.isFinite(startedAt) ? Math.max(0, now - startedAt) : 0,
   };
-  if (best) { end.bestEpoch = best.epoch; end.bestValLoss = best.valLoss; }
+  if (best) {
+    end.bestEpoch = best.epoch;
+    end.bestValLoss = best.valLoss;
+  }
   return end;
 }
 
@@ -148,13 +162,21 @@ export function summarizeRun(runDir: string): RunSummary {
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('{"type":"step"')) continue;
     let e: TrainingEvent;
-    try { e = JSON.parse(line) as TrainingEvent; } catch { continue; }
+    try {
+      e = JSON.parse(line) as TrainingEvent;
+    } catch {
+      continue;
+    }
     if (e.type === 'run-start') summary.start = withSpecFile(e);
     else if (e.type === 'epoch') {
       summary.epochs++;
-      if (Number.isFinite(e.valLoss) && (summary.bestValLoss === undefined || e.valLoss < summary.bestValLoss)) summary.bestValLoss = e.valLoss;
+      if (Number.isFinite(e.valLoss) && (summary.bestValLoss === undefined || e.valLoss < summary.bestValLoss))
+        summary.bestValLoss = e.valLoss;
     } else if (e.type === 'diagnostic') summary.diagnostics.push(e);
-    else if (e.type === 'run-end') { summary.end = e; summary.status = e.status; }
+    else if (e.type === 'run-end') {
+      summary.end = e;
+      summary.status = e.status;
+    }
   }
   return summary;
 }
@@ -162,7 +184,8 @@ export function summarizeRun(runDir: string): RunSummary {
 /** Runs in a runs directory, newest first (run ids start with a UTC timestamp). */
 export function listRuns(runsDir: string): string[] {
   try {
-    return fs.readdirSync(runsDir, { withFileTypes: true })
+    return fs
+      .readdirSync(runsDir, { withFileTypes: true })
       .filter((d) => d.isDirectory() && fs.existsSync(path.join(runsDir, d.name, EVENTS_FILE)))
       .map((d) => path.join(runsDir, d.name))
       .sort()

@@ -44,11 +44,13 @@ export function startRun(options: StartOptions, onMessage: (message: EngineMessa
   let end: RunEndEvent | undefined;
   /** True once the front-end ended the engine by force (kill, or a stop that outlived its grace period). */
   let forced = false;
-  const relayOutput = (level: 'info' | 'error') => (chunk: Buffer): void => {
-    for (const line of chunk.toString().split('\n')) {
-      if (line.trim()) onMessage({ type: 'log', level, message: line });
-    }
-  };
+  const relayOutput =
+    (level: 'info' | 'error') =>
+    (chunk: Buffer): void => {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.trim()) onMessage({ type: 'log', level, message: line });
+      }
+    };
   child.stdout?.on('data', relayOutput('info'));
   child.stderr?.on('data', relayOutput('error'));
   child.on('message', (message: EngineMessage) => {
@@ -67,7 +69,11 @@ export function startRun(options: StartOptions, onMessage: (message: EngineMessa
         break;
       default: {
         const unknown: never = message;
-        onMessage({ type: 'log', level: 'error', message: `engine sent an unknown message: ${JSON.stringify(unknown).slice(0, 200)}` });
+        onMessage({
+          type: 'log',
+          level: 'error',
+          message: `engine sent an unknown message: ${JSON.stringify(unknown).slice(0, 200)}`,
+        });
         return;
       }
     }
@@ -79,7 +85,8 @@ export function startRun(options: StartOptions, onMessage: (message: EngineMessa
       if (runDir && !end) {
         const how = signal ? `signal ${signal}` : `exit code ${exitCode}`;
         end = runEndFromEvents(readEvents(runDir), forced ? 'stopped' : 'failed');
-        if (!forced) end.error = `the engine process ended unexpectedly (${how}), e.g. out of memory or a native crash; events up to then are kept`;
+        if (!forced)
+          end.error = `the engine process ended unexpectedly (${how}), e.g. out of memory or a native crash; events up to then are kept`;
         appendEvents(runDir, [end]);
         onMessage(end);
       }

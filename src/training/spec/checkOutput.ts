@@ -40,34 +40,52 @@ export function checkOutput(r: Reporter, c: OutputCheck): void {
   }
   if (c.outputShape.length !== 1) {
     const wanted = task === 'classification' ? `one value per class (${classes})` : `${plural(classes, 'target value')}`;
-    fail('output-shape', `the model's output has shape ${formatShape(c.outputShape)}, but the data needs ${wanted} per sample; ` +
-      'end the model with { "type": "flatten" } and a dense layer');
+    fail(
+      'output-shape',
+      `the model's output has shape ${formatShape(c.outputShape)}, but the data needs ${wanted} per sample; ` +
+        'end the model with { "type": "flatten" } and a dense layer',
+    );
     return;
   }
   const units = c.outputShape[0];
   const activation = outputActivation(c.layers);
   if (activation === 'softmax' && units === 1) {
-    fail('softmax-single-unit', 'softmax over a single unit always outputs 1.0, so nothing can be learned; ' +
-      (task === 'classification' ? 'use "sigmoid" with binaryCrossentropy, or one unit per class with softmax' : 'use "linear"'));
+    fail(
+      'softmax-single-unit',
+      'softmax over a single unit always outputs 1.0, so nothing can be learned; ' +
+        (task === 'classification'
+          ? 'use "sigmoid" with binaryCrossentropy, or one unit per class with softmax'
+          : 'use "linear"'),
+    );
     return;
   }
   if (task === 'regression') {
-    if (units !== classes) fail('output-mismatch', `the last layer has ${plural(units, 'unit')} but the data has ${plural(classes, 'target value')}`);
+    if (units !== classes)
+      fail('output-mismatch', `the last layer has ${plural(units, 'unit')} but the data has ${plural(classes, 'target value')}`);
     return;
   }
   if (c.loss === 'binaryCrossentropy') {
     if (units === 1 && classes !== 2) {
-      fail('output-mismatch', `binaryCrossentropy with 1 output unit needs 2 classes, but the data has ${classes}; ` +
-        `use categoricalCrossentropy with ${classes} units and softmax`);
+      fail(
+        'output-mismatch',
+        `binaryCrossentropy with 1 output unit needs 2 classes, but the data has ${classes}; ` +
+          `use categoricalCrossentropy with ${classes} units and softmax`,
+      );
     } else if (units !== 1 && units !== classes) {
-      fail('output-mismatch', `the last layer has ${plural(units, 'unit')}, but binaryCrossentropy needs 1 unit ` +
-        `(2 classes) or one unit per class (${classes})`);
+      fail(
+        'output-mismatch',
+        `the last layer has ${plural(units, 'unit')}, but binaryCrossentropy needs 1 unit ` +
+          `(2 classes) or one unit per class (${classes})`,
+      );
     }
     return;
   }
   if (units !== classes) {
     const hint = units === 1 && classes === 2 ? '; for 1 unit use "sigmoid" with binaryCrossentropy' : '';
-    fail('output-mismatch', `the last layer has ${plural(units, 'unit')} but the data has ${plural(classes, 'class', 'classes')}${hint}`);
+    fail(
+      'output-mismatch',
+      `the last layer has ${plural(units, 'unit')} but the data has ${plural(classes, 'class', 'classes')}${hint}`,
+    );
   }
 }
 

@@ -33,14 +33,17 @@ export function dataLocationProblems(text: string, specFile: string, workspaceRo
   if (inside(file, workspaceRoot)) return [];
   const found = nearestRangeOfPath(text, '/data/path');
   if (!found) return [];
-  return [{
-    severity: 'warning',
-    code: DATA_OUTSIDE_WORKSPACE,
-    message: `the data file ${file} is outside the workspace folder ${path.resolve(workspaceRoot)}: training would read `
-      + 'a file this folder does not contain. Copy the file into the workspace and point "path" at the copy.',
-    specPath: '/data/path',
-    range: found.range,
-  }];
+  return [
+    {
+      severity: 'warning',
+      code: DATA_OUTSIDE_WORKSPACE,
+      message:
+        `the data file ${file} is outside the workspace folder ${path.resolve(workspaceRoot)}: training would read ` +
+        'a file this folder does not contain. Copy the file into the workspace and point "path" at the copy.',
+      specPath: '/data/path',
+      range: found.range,
+    },
+  ];
 }
 
 /** `result` with the data-location warning added (sorted into place) when a workspace root is known. */
@@ -48,7 +51,8 @@ export function withDataLocation(result: ParseResult, workspaceRoot: string | un
   if (workspaceRoot === undefined) return result;
   const extra = dataLocationProblems(result.text, result.file, workspaceRoot);
   if (extra.length === 0) return result;
-  const problems = [...result.problems, ...extra]
-    .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column);
+  const problems = [...result.problems, ...extra].sort(
+    (a, b) => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column,
+  );
   return { ...result, problems };
 }

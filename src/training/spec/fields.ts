@@ -24,15 +24,21 @@ export interface ObjectView {
 /** How a value is described in messages: `"32" (a string)`, `an object`, `0.5`. */
 export function describeValue(node: Node): string {
   switch (node.type) {
-    case 'object': return 'an object';
-    case 'array': return `an array of ${(node.children ?? []).length} value(s)`;
-    case 'null': return 'null';
+    case 'object':
+      return 'an object';
+    case 'array':
+      return `an array of ${(node.children ?? []).length} value(s)`;
+    case 'null':
+      return 'null';
     case 'string': {
       const s = String(node.value);
       return `${JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s)} (a string)`;
     }
-    case 'boolean': return `${String(node.value)} (a boolean)`;
-    case 'number': case 'property': return String(node.value);
+    case 'boolean':
+      return `${String(node.value)} (a boolean)`;
+    case 'number':
+    case 'property':
+      return String(node.value);
   }
 }
 
@@ -49,7 +55,12 @@ export function readObject(r: Reporter, node: Node, path: SpecPath, what: string
     if (!key || !value) continue;
     const name = String(key.value);
     if (props.has(name)) {
-      r.error('duplicate-property', `"${name}" is given twice in ${what}; only the last one counts`, key, childPointer(path, name));
+      r.error(
+        'duplicate-property',
+        `"${name}" is given twice in ${what}; only the last one counts`,
+        key,
+        childPointer(path, name),
+      );
     }
     props.set(name, { name, key, value, path: childPointer(path, name) });
   }
@@ -93,7 +104,13 @@ export function checkKeys(
 /** A required property, or a `missing-required` error at the object. */
 export function requireProp(r: Reporter, obj: ObjectView, name: string, what: string, hint = ''): Prop | undefined {
   const prop = obj.props.get(name);
-  if (!prop) r.error('missing-required', `${what} is missing the required property "${name}"${hint}`, obj.node, childPointer(obj.path, name));
+  if (!prop)
+    r.error(
+      'missing-required',
+      `${what} is missing the required property "${name}"${hint}`,
+      obj.node,
+      childPointer(obj.path, name),
+    );
   return prop;
 }
 
@@ -189,7 +206,10 @@ export function readEnum<T extends string>(
 
 /** Readers bound to one object: absent properties give the default, invalid ones report and give the default too. */
 export class Fields {
-  constructor(readonly r: Reporter, readonly obj: ObjectView) {}
+  constructor(
+    readonly r: Reporter,
+    readonly obj: ObjectView,
+  ) {}
 
   prop(name: string): Prop | undefined {
     return this.obj.props.get(name);
@@ -201,7 +221,7 @@ export class Fields {
 
   number(name: string, range: NumberRange, fallback: number): number {
     const p = this.prop(name);
-    return p ? readNumber(this.r, p.value, p.path, `"${name}"`, range) ?? fallback : fallback;
+    return p ? (readNumber(this.r, p.value, p.path, `"${name}"`, range) ?? fallback) : fallback;
   }
 
   optionalNumber(name: string, range: NumberRange): number | undefined {
@@ -211,11 +231,11 @@ export class Fields {
 
   boolean(name: string, fallback: boolean): boolean {
     const p = this.prop(name);
-    return p ? readBoolean(this.r, p.value, p.path, `"${name}"`) ?? fallback : fallback;
+    return p ? (readBoolean(this.r, p.value, p.path, `"${name}"`) ?? fallback) : fallback;
   }
 
   enumValue<T extends string>(name: string, noun: string, values: readonly T[], fallback: T): T {
     const p = this.prop(name);
-    return p ? readEnum(this.r, p.value, p.path, noun, values) ?? fallback : fallback;
+    return p ? (readEnum(this.r, p.value, p.path, noun, values) ?? fallback) : fallback;
   }
 }

@@ -74,13 +74,19 @@ export function parseSpecFile(file: string): ParseResult {
 
 function unreadable(file: string, err: unknown): SpecProblem {
   const code = (err as NodeJS.ErrnoException).code;
-  const message = code === 'ENOENT' ? `spec file not found: ${file}`
-    : code === 'EISDIR' ? `spec path is a directory, not a file: ${file}`
-    : `cannot read spec file ${file}: ${(err as Error).message}`;
+  const message =
+    code === 'ENOENT'
+      ? `spec file not found: ${file}`
+      : code === 'EISDIR'
+        ? `spec path is a directory, not a file: ${file}`
+        : `cannot read spec file ${file}: ${(err as Error).message}`;
   return { severity: 'error', code: 'unreadable-file', message, specPath: '', range: START };
 }
 
 // Stable, so problems at the same place keep the order they were found in (outer before inner).
 function sortByPosition(problems: SpecProblem[]): SpecProblem[] {
-  return problems.map((p, i) => ({ p, i })).sort((a, b) => a.p.range.offset - b.p.range.offset || a.i - b.i).map((x) => x.p);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.range.offset - b.p.range.offset || a.i - b.i)
+    .map((x) => x.p);
 }

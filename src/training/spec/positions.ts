@@ -60,7 +60,10 @@ export function childPointer(parent: SpecPath, segment: string | number): SpecPa
 export function fromPointer(pointer: SpecPath): string[] | undefined {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) return undefined;
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** The value node a pointer names, or undefined when the text has no such node. */

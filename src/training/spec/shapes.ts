@@ -71,24 +71,32 @@ function layerShape(layer: ResolvedLayer, input: number[], problems: ShapeProble
     case 'conv2d':
     case 'maxPooling2d': {
       if (input.length !== 3) {
-        return fail('shape-mismatch',
-          `${layer.type} needs an input of shape [height, width, channels], but its input has shape ${formatShape(input)}`);
+        return fail(
+          'shape-mismatch',
+          `${layer.type} needs an input of shape [height, width, channels], but its input has shape ${formatShape(input)}`,
+        );
       }
       const window = layer.type === 'conv2d' ? layer.kernelSize : layer.poolSize;
       const h = spatial(input[0], window[0], layer.strides[0], layer.padding);
       const w = spatial(input[1], window[1], layer.strides[1], layer.padding);
       if (h < 1 || w < 1) {
         const name = layer.type === 'conv2d' ? 'kernelSize' : 'poolSize';
-        return fail('shape-too-small',
+        return fail(
+          'shape-too-small',
           `${layer.type} with ${name} ${formatShape(window)} does not fit its ${input[0]}×${input[1]} input ` +
-          `(input shape ${formatShape(input)}); use a smaller ${name} or padding "same"`);
+            `(input shape ${formatShape(input)}); use a smaller ${name} or padding "same"`,
+        );
       }
       return done([h, w, layer.type === 'conv2d' ? layer.filters : input[2]]);
     }
     case 'flatten':
       if (input.length < 2) {
-        problems.push({ layer, severity: 'warning', code: 'flatten-noop',
-          message: `flatten has nothing to do: its input ${formatShape(input)} is already 1-D` });
+        problems.push({
+          layer,
+          severity: 'warning',
+          code: 'flatten-noop',
+          message: `flatten has nothing to do: its input ${formatShape(input)} is already 1-D`,
+        });
       }
       return done([input.reduce((a, b) => a * b, 1)]);
     case 'activation':
@@ -113,16 +121,20 @@ function residualShape(
   const same = output.join() === input.join();
   if (!same) {
     if (output.length !== input.length) {
-      return fail('residual-rank',
+      return fail(
+        'residual-rank',
         `residual block turns its input ${formatShape(input)} into ${formatShape(output)}: F(x) + x needs both to have ` +
-        'the same number of dimensions (a projection can change sizes, not the number of dimensions)');
+          'the same number of dimensions (a projection can change sizes, not the number of dimensions)',
+      );
     }
     if (!projectable(input, output)) {
-      return fail('residual-projection',
+      return fail(
+        'residual-projection',
         `residual block output ${formatShape(output)} cannot be added to its input ${formatShape(input)}: ` +
-        (input.length === 3
-          ? 'the skip projection is a strided 1×1 convolution, which can only shrink height and width by whole factors'
-          : 'a skip projection exists only for 1-D and [height, width, channels] shapes'));
+          (input.length === 3
+            ? 'the skip projection is a strided 1×1 convolution, which can only shrink height and width by whole factors'
+            : 'a skip projection exists only for 1-D and [height, width, channels] shapes'),
+      );
     }
   }
   return { layer, inputShape: input, outputShape: output, inner: inner.layers, projection: !same };

@@ -1,6 +1,15 @@
 // JSONC text → syntax tree, with every syntax error as a positioned problem in words a learner can act on.
 
-import { type Node, type ParseError, ParseErrorCode, type ParseOptions, SyntaxKind, createScanner, parseTree, printParseErrorCode } from 'jsonc-parser';
+import {
+  type Node,
+  type ParseError,
+  ParseErrorCode,
+  type ParseOptions,
+  SyntaxKind,
+  createScanner,
+  parseTree,
+  printParseErrorCode,
+} from 'jsonc-parser';
 import type { LineIndex } from './positions';
 import type { SpecProblem } from './types';
 
@@ -22,7 +31,7 @@ const EXPLANATIONS: Partial<Record<ParseErrorCode, string>> = {
   [ParseErrorCode.EndOfFileExpected]: 'expected the end of the file after the top-level object',
   [ParseErrorCode.InvalidCommentToken]: 'comments are not allowed here',
   [ParseErrorCode.UnexpectedEndOfComment]: 'this comment is never closed (missing "*/")',
-  [ParseErrorCode.UnexpectedEndOfString]: 'this string is never closed (missing \'"\')',
+  [ParseErrorCode.UnexpectedEndOfString]: "this string is never closed (missing '\"')",
   [ParseErrorCode.UnexpectedEndOfNumber]: 'this number is incomplete',
   [ParseErrorCode.InvalidUnicode]: 'invalid \\u escape in a string',
   [ParseErrorCode.InvalidEscapeCharacter]: 'invalid escape character in a string',
@@ -48,7 +57,10 @@ export function parseSyntax(text: string, lines: LineIndex): SyntaxResult {
   const deep = tooDeep(source);
   if (deep !== undefined) {
     const message = `the spec is nested more than ${MAX_NESTING} levels deep here; flatten nested residual or repeat blocks`;
-    return { root: undefined, problems: [{ severity: 'error', code: 'too-deep', message, specPath: '', range: lines.range(deep, 1) }] };
+    return {
+      root: undefined,
+      problems: [{ severity: 'error', code: 'too-deep', message, specPath: '', range: lines.range(deep, 1) }],
+    };
   }
   const root = parseTree(source, errors, PARSE_OPTIONS);
   const problems = errors.map((e): SpecProblem => ({

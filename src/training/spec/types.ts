@@ -59,12 +59,29 @@ export interface SpecProblem {
 }
 
 export const ACTIVATIONS = [
-  'linear', 'relu', 'leakyRelu', 'elu', 'selu', 'gelu', 'swish', 'mish', 'sigmoid', 'tanh', 'softmax',
+  'linear',
+  'relu',
+  'leakyRelu',
+  'elu',
+  'selu',
+  'gelu',
+  'swish',
+  'mish',
+  'sigmoid',
+  'tanh',
+  'softmax',
 ] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 export const NAMED_INITIALIZERS = [
-  'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'lecunNormal', 'lecunUniform', 'zeros', 'ones',
+  'glorotUniform',
+  'glorotNormal',
+  'heNormal',
+  'heUniform',
+  'lecunNormal',
+  'lecunUniform',
+  'zeros',
+  'ones',
 ] as const;
 export type NamedInitializer = (typeof NAMED_INITIALIZERS)[number];
 

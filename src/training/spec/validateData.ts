@@ -11,8 +11,16 @@ import { childPointer } from './positions';
 import type { Reporter } from './problems';
 import type { DataSpec, DatasetName, SpecPath } from './types';
 import {
-  ANY_DATA_PROPERTY, DATASETS, DATA_PROPERTIES, DEFAULT_CLASSES, FIXED_CLASSES, MAX_CLASSES, MAX_FEATURES, MAX_SAMPLES,
-  MNIST_MAX_SAMPLES, PLANAR_DATASETS,
+  ANY_DATA_PROPERTY,
+  DATASETS,
+  DATA_PROPERTIES,
+  DEFAULT_CLASSES,
+  FIXED_CLASSES,
+  MAX_CLASSES,
+  MAX_FEATURES,
+  MAX_SAMPLES,
+  MNIST_MAX_SAMPLES,
+  PLANAR_DATASETS,
 } from './vocabulary';
 
 export interface DataResult {
@@ -40,15 +48,24 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
   checkKeys(r, obj, DATA_PROPERTIES[dataset], `the ${dataset} dataset`, ANY_DATA_PROPERTY);
   const f = new Fields(r, obj);
   const samplesGiven = f.has('samples');
-  const samples = f.number('samples', { integer: true, min: 10, max: dataset === 'mnist' ? MNIST_MAX_SAMPLES : MAX_SAMPLES },
-    dataset === 'mnist' ? 2000 : 1000);
+  const samples = f.number(
+    'samples',
+    { integer: true, min: 10, max: dataset === 'mnist' ? MNIST_MAX_SAMPLES : MAX_SAMPLES },
+    dataset === 'mnist' ? 2000 : 1000,
+  );
   const noise = f.number('noise', { min: 0 }, dataset === 'sine' ? 0.05 : dataset === 'mnist' || dataset === 'csv' ? 0 : 0.1);
   const validationSplit = f.number('validationSplit', { min: 0.05, max: 0.9 }, 0.2);
   const standardize = f.boolean('standardize', true);
   // Only these fields decide the dataset's shape: a bad "noise" must not hide an inputShape mismatch.
   const beforeShape = r.errorCount;
   const data: DataSpec = {
-    dataset, samples, classes: readClasses(f, dataset, samples), features: readFeatures(f, dataset), noise, validationSplit, standardize,
+    dataset,
+    samples,
+    classes: readClasses(f, dataset, samples),
+    features: readFeatures(f, dataset),
+    noise,
+    validationSplit,
+    standardize,
   };
   if (dataset === 'csv') readCsvFields(r, f, data, specDir);
   if (r.errorCount !== beforeShape) return { dataset };
@@ -85,8 +102,12 @@ function readFeatures(f: Fields, dataset: DatasetName): number {
   const prop = f.prop('features');
   const given = f.optionalNumber('features', { integer: true, min: 1, max: MAX_FEATURES });
   if (prop && given !== undefined && given !== 2 && (PLANAR_DATASETS as readonly string[]).includes(dataset)) {
-    f.r.error('dataset-mismatch', `the ${dataset} dataset has exactly 2 features (points in the plane), got ${given}; ` +
-      'use "blobs" for more features', prop.value, prop.path);
+    f.r.error(
+      'dataset-mismatch',
+      `the ${dataset} dataset has exactly 2 features (points in the plane), got ${given}; ` + 'use "blobs" for more features',
+      prop.value,
+      prop.path,
+    );
   }
   return given ?? 2;
 }
@@ -109,18 +130,29 @@ function readCsvFields(r: Reporter, f: Fields, data: DataSpec, specDir: string):
     r.error('file-not-found', `csv file not found: ${relative} (resolved to ${absolute})`, pathProp.value, pathProp.path);
     return;
   }
-  if (!isFile) r.error('file-not-found', `csv path is not a file: ${relative} (resolved to ${absolute})`, pathProp.value, pathProp.path);
+  if (!isFile)
+    r.error('file-not-found', `csv path is not a file: ${relative} (resolved to ${absolute})`, pathProp.value, pathProp.path);
 }
 
 /** describeDataset, with its DatasetErrors turned into problems at the data field they name. */
-function describe(r: Reporter, dataNode: Node, props: Map<string, { value: Node; path: SpecPath }>, data: DataSpec): DatasetShape | undefined {
+function describe(
+  r: Reporter,
+  dataNode: Node,
+  props: Map<string, { value: Node; path: SpecPath }>,
+  data: DataSpec,
+): DatasetShape | undefined {
   try {
     return describeDataset(data);
   } catch (err) {
     const field = err instanceof DatasetError ? err.field : '';
     const prop = props.get(field);
     const message = err instanceof Error ? err.message : String(err);
-    r.error('dataset-error', message, prop ? prop.value : dataNode, prop ? prop.path : field ? childPointer('/data', field) : '/data');
+    r.error(
+      'dataset-error',
+      message,
+      prop ? prop.value : dataNode,
+      prop ? prop.path : field ? childPointer('/data', field) : '/data',
+    );
     return undefined;
   }
 }
@@ -132,12 +164,22 @@ function checkCsvShape(r: Reporter, f: Fields, data: DataSpec, shape: DatasetSha
   const place = label ? label.value : f.obj.node;
   const at = label ? label.path : '/data/label';
   if (shape.classes < 2) {
-    r.error('dataset-error', `label column "${data.label}" has only ${shape.classes} distinct value; classification needs at least 2`, place, at);
+    r.error(
+      'dataset-error',
+      `label column "${data.label}" has only ${shape.classes} distinct value; classification needs at least 2`,
+      place,
+      at,
+    );
     return false;
   }
   if (shape.classes > MAX_CLASSES) {
-    r.error('dataset-error', `label column "${data.label}" has ${shape.classes} distinct values, more than the ${MAX_CLASSES} classes ` +
-      'supported; if it holds numbers to predict, set "task": "regression"', place, at);
+    r.error(
+      'dataset-error',
+      `label column "${data.label}" has ${shape.classes} distinct values, more than the ${MAX_CLASSES} classes ` +
+        'supported; if it holds numbers to predict, set "task": "regression"',
+      place,
+      at,
+    );
     return false;
   }
   return true;

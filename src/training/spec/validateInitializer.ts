@@ -20,13 +20,23 @@ export function readInitializer(r: Reporter, node: Node, path: SpecPath, label: 
   if (node.type === 'string') {
     const name = String(node.value);
     if ((PARAMETERIZED as readonly string[]).includes(name)) {
-      r.error('wrong-type', `${label} "${name}" needs parameters: write it as an object, e.g. ${example(name as ParameterizedType)}`, node, path);
+      r.error(
+        'wrong-type',
+        `${label} "${name}" needs parameters: write it as an object, e.g. ${example(name as ParameterizedType)}`,
+        node,
+        path,
+      );
       return undefined;
     }
     return readEnum(r, node, path, 'initializer', NAMED_INITIALIZERS);
   }
   if (node.type !== 'object') {
-    r.error('wrong-type', `${label} must be an initializer name (${NAMED_INITIALIZERS.join(', ')}) or an object such as ${example('randomNormal')}, got ${describeValue(node)}`, node, path);
+    r.error(
+      'wrong-type',
+      `${label} must be an initializer name (${NAMED_INITIALIZERS.join(', ')}) or an object such as ${example('randomNormal')}, got ${describeValue(node)}`,
+      node,
+      path,
+    );
     return undefined;
   }
   const obj = readObject(r, node, path, label);
@@ -48,7 +58,12 @@ export function readInitializer(r: Reporter, node: Node, path: SpecPath, label: 
       const maxval = f.number('maxval', {}, 0.05);
       if (r.errorCount === before && !(minval < maxval)) {
         const at = obj.props.get('maxval') ?? obj.props.get('minval');
-        r.error('out-of-range', `"minval" (${minval}) must be less than "maxval" (${maxval})`, at ? at.value : obj.node, at ? at.path : path);
+        r.error(
+          'out-of-range',
+          `"minval" (${minval}) must be less than "maxval" (${maxval})`,
+          at ? at.value : obj.node,
+          at ? at.path : path,
+        );
       }
       spec = { type, minval, maxval };
       break;
@@ -64,8 +79,11 @@ export function readInitializer(r: Reporter, node: Node, path: SpecPath, label: 
 
 function example(type: ParameterizedType): string {
   switch (type) {
-    case 'randomNormal': return '{ "type": "randomNormal", "mean": 0, "stddev": 0.05 }';
-    case 'randomUniform': return '{ "type": "randomUniform", "minval": -0.05, "maxval": 0.05 }';
-    case 'constant': return '{ "type": "constant", "value": 0.1 }';
+    case 'randomNormal':
+      return '{ "type": "randomNormal", "mean": 0, "stddev": 0.05 }';
+    case 'randomUniform':
+      return '{ "type": "randomUniform", "minval": -0.05, "maxval": 0.05 }';
+    case 'constant':
+      return '{ "type": "constant", "value": 0.1 }';
   }
 }

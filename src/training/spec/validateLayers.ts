@@ -2,7 +2,17 @@
 
 import type { Node } from 'jsonc-parser';
 import type { LayerEntry, LayerFields } from './expand';
-import { Fields, type NumberRange, type ObjectView, checkKeys, describeValue, readEnum, readNumber, readObject, requireProp } from './fields';
+import {
+  Fields,
+  type NumberRange,
+  type ObjectView,
+  checkKeys,
+  describeValue,
+  readEnum,
+  readNumber,
+  readObject,
+  requireProp,
+} from './fields';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
 import { ACTIVATIONS, type ActivationName, type InitializerSpec, type LayerType, type SpecPath } from './types';
@@ -107,8 +117,12 @@ function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, 'resi
       const kernelSize = kernelProp ? readPair(r, kernelProp.value, kernelProp.path, '"kernelSize"') : undefined;
       const strides = optionalPair(r, obj, 'strides') ?? [1, 1];
       return {
-        type, filters: filters ?? 1, kernelSize: kernelSize ?? [1, 1], strides,
-        padding: f.enumValue('padding', 'padding', PADDINGS, 'valid'), ...kernelSettings(r, f),
+        type,
+        filters: filters ?? 1,
+        kernelSize: kernelSize ?? [1, 1],
+        strides,
+        padding: f.enumValue('padding', 'padding', PADDINGS, 'valid'),
+        ...kernelSettings(r, f),
       };
     }
     case 'maxPooling2d': {
@@ -125,7 +139,14 @@ function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, 'resi
       return { type, activation: activation ?? 'linear' };
     }
     case 'dropout': {
-      const rate = requiredNumber(r, obj, 'rate', what, { min: 0, max: 1, maxExclusive: true }, ' (the fraction of units dropped, e.g. 0.2)');
+      const rate = requiredNumber(
+        r,
+        obj,
+        'rate',
+        what,
+        { min: 0, max: 1, maxExclusive: true },
+        ' (the fraction of units dropped, e.g. 0.2)',
+      );
       return { type, rate: rate ?? 0 };
     }
     case 'batchNormalization':
@@ -149,7 +170,7 @@ interface KernelSettings {
 function kernelSettings(r: Reporter, f: Fields): KernelSettings {
   const init = (name: string, fallback: InitializerSpec): InitializerSpec => {
     const p = f.prop(name);
-    return p ? readInitializer(r, p.value, p.path, `"${name}"`) ?? fallback : fallback;
+    return p ? (readInitializer(r, p.value, p.path, `"${name}"`) ?? fallback) : fallback;
   };
   return {
     activation: f.enumValue('activation', 'activation', ACTIVATIONS, 'linear'),
@@ -160,7 +181,12 @@ function kernelSettings(r: Reporter, f: Fields): KernelSettings {
 }
 
 function requiredNumber(
-  r: Reporter, obj: ObjectView, name: string, what: string, range: NumberRange, hint = '',
+  r: Reporter,
+  obj: ObjectView,
+  name: string,
+  what: string,
+  range: NumberRange,
+  hint = '',
 ): number | undefined {
   const prop = requireProp(r, obj, name, what, hint);
   return prop ? readNumber(r, prop.value, prop.path, `"${name}"`, range) : undefined;

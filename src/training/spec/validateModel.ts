@@ -40,12 +40,18 @@ export function validateModel(r: Reporter, node: Node): ModelResult {
 
 function readInputShape(r: Reporter, prop: Prop): number[] | undefined {
   const node = prop.value;
-  const items = node.type === 'array' ? node.children ?? [] : [];
+  const items = node.type === 'array' ? (node.children ?? []) : [];
   if (node.type !== 'array' || items.length === 0) {
-    r.error('wrong-type', `"inputShape" must be a non-empty array of sizes such as [2] or [28, 28, 1], got ${describeValue(node)}`,
-      node, prop.path);
+    r.error(
+      'wrong-type',
+      `"inputShape" must be a non-empty array of sizes such as [2] or [28, 28, 1], got ${describeValue(node)}`,
+      node,
+      prop.path,
+    );
     return undefined;
   }
-  const sizes = items.map((item, i) => readNumber(r, item, childPointer(prop.path, i), `"inputShape"[${i}]`, { integer: true, min: 1 }));
+  const sizes = items.map((item, i) =>
+    readNumber(r, item, childPointer(prop.path, i), `"inputShape"[${i}]`, { integer: true, min: 1 }),
+  );
   return sizes.every((s): s is number => s !== undefined) ? sizes : undefined;
 }

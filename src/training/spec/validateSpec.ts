@@ -69,8 +69,13 @@ function readMonitor(r: Reporter, f: Fields): Record<string, number> | undefined
   for (const p of obj.props.values()) {
     if (!THRESHOLD_NAMES.includes(p.name)) {
       const hint = didYouMean(p.name, THRESHOLD_NAMES);
-      r.warning('unknown-threshold', `unknown threshold "${p.name}" in "monitor"${hint}; it is ignored and the default applies` +
-        (hint === '' ? ` (thresholds: ${THRESHOLD_NAMES.join(', ')})` : ''), p.key, p.path);
+      r.warning(
+        'unknown-threshold',
+        `unknown threshold "${p.name}" in "monitor"${hint}; it is ignored and the default applies` +
+          (hint === '' ? ` (thresholds: ${THRESHOLD_NAMES.join(', ')})` : ''),
+        p.key,
+        p.path,
+      );
       continue;
     }
     const value = readNumber(r, p.value, p.path, `"monitor.${p.name}"`, {});
@@ -83,15 +88,26 @@ function readMonitor(r: Reporter, f: Fields): Record<string, number> | undefined
  * Expands the layers and checks shapes from input to output. Shapes are followed only through the valid
  * leading layers: past an invalid one, every later shape would be a guess and its errors noise.
  */
-function checkModel(r: Reporter, model: ModelResult, data: DataResult, training: TrainingSpec, trainingNode: Node | undefined): ResolvedLayer[] | undefined {
+function checkModel(
+  r: Reporter,
+  model: ModelResult,
+  data: DataResult,
+  training: TrainingSpec,
+  trainingNode: Node | undefined,
+): ResolvedLayer[] | undefined {
   const dataShape = data.shape;
   if (model.inputShape && model.inputShapeProp && dataShape) {
     const given = model.inputShape.reduce((a, b) => a * b, 1);
     const needed = dataShape.inputShape.reduce((a, b) => a * b, 1);
     if (given !== needed) {
-      r.error('input-shape-mismatch', `"inputShape" ${formatShape(model.inputShape)} holds ${given} values per sample, but each ` +
-        `${data.dataset} sample has ${needed} (shape ${formatShape(dataShape.inputShape)}); use ${formatShape(dataShape.inputShape)}` +
-        (dataShape.inputShape.length > 1 ? ` or [${needed}]` : ''), model.inputShapeProp.value, model.inputShapeProp.path);
+      r.error(
+        'input-shape-mismatch',
+        `"inputShape" ${formatShape(model.inputShape)} holds ${given} values per sample, but each ` +
+          `${data.dataset} sample has ${needed} (shape ${formatShape(dataShape.inputShape)}); use ${formatShape(dataShape.inputShape)}` +
+          (dataShape.inputShape.length > 1 ? ` or [${needed}]` : ''),
+        model.inputShapeProp.value,
+        model.inputShapeProp.path,
+      );
     }
   }
   if (!model.entries || !model.layersProp) return undefined;
@@ -99,8 +115,12 @@ function checkModel(r: Reporter, model: ModelResult, data: DataResult, training:
   const valid = (firstInvalid < 0 ? model.entries : model.entries.slice(0, firstInvalid)) as LayerEntry[];
   const count = expandedCount(valid);
   if (count > MAX_EXPANDED_LAYERS) {
-    r.error('too-many-layers', `the model expands to ${count} layers, more than the ${MAX_EXPANDED_LAYERS} supported; reduce "repeat" counts`,
-      model.layersProp.value, model.layersProp.path);
+    r.error(
+      'too-many-layers',
+      `the model expands to ${count} layers, more than the ${MAX_EXPANDED_LAYERS} supported; reduce "repeat" counts`,
+      model.layersProp.value,
+      model.layersProp.path,
+    );
     return undefined;
   }
   const layers = expandLayers(valid);
@@ -114,18 +134,36 @@ function checkModel(r: Reporter, model: ModelResult, data: DataResult, training:
     if (seen.has(key)) continue;
     seen.add(key);
     const where = p.layer.copies ? ` (in copy ${p.layer.copies.map((c) => c + 1).join('.')} of the repeat)` : '';
-    r.add(p.severity, p.code, p.message + where + inputShapeHint(p.layer, layers[0], inputShape, data), p.layer.range, p.layer.specPath);
+    r.add(
+      p.severity,
+      p.code,
+      p.message + where + inputShapeHint(p.layer, layers[0], inputShape, data),
+      p.layer.range,
+      p.layer.specPath,
+    );
   }
   if (firstInvalid >= 0) return undefined;
   if (shapes.outputShape && !shapes.layers.some(hasWeights)) {
     // TensorFlow.js refuses to take gradients with respect to nothing; say so here, with a position.
-    r.error('no-weights', 'the model has no layer with weights (dense, conv2d, batchNormalization, layerNormalization), ' +
-      'so training has nothing to learn; add { "type": "dense", ... } as the output layer', model.layersProp.value, model.layersProp.path);
+    r.error(
+      'no-weights',
+      'the model has no layer with weights (dense, conv2d, batchNormalization, layerNormalization), ' +
+        'so training has nothing to learn; add { "type": "dense", ... } as the output layer',
+      model.layersProp.value,
+      model.layersProp.path,
+    );
     return undefined;
   }
   if (shapes.outputShape && dataShape && data.dataset) {
     const lossProp = trainingNode ? findProp(trainingNode, '/training', 'loss') : undefined;
-    checkOutput(r, { layers, outputShape: shapes.outputShape, dataset: dataShape, datasetName: data.dataset, loss: training.loss, lossProp });
+    checkOutput(r, {
+      layers,
+      outputShape: shapes.outputShape,
+      dataset: dataShape,
+      datasetName: data.dataset,
+      loss: training.loss,
+      lossProp,
+    });
   }
   if (data.data && dataShape) checkBatchSize(r, data.data.samples, data.data.validationSplit, training, trainingNode);
   return layers;
@@ -157,11 +195,22 @@ function inputShapeHint(layer: ResolvedLayer, first: ResolvedLayer, inputShape: 
   return `; the ${data.dataset} data has shape ${formatShape(own)}, so set "inputShape" to ${formatShape(own)}`;
 }
 
-function checkBatchSize(r: Reporter, samples: number, split: number, training: TrainingSpec, trainingNode: Node | undefined): void {
+function checkBatchSize(
+  r: Reporter,
+  samples: number,
+  split: number,
+  training: TrainingSpec,
+  trainingNode: Node | undefined,
+): void {
   const prop = trainingNode ? findProp(trainingNode, '/training', 'batchSize') : undefined;
   const train = samples - validationCount(samples, split);
   if (prop && training.batchSize > train) {
-    r.warning('batch-too-large', `"batchSize" (${training.batchSize}) is larger than the ${train} training samples, ` +
-      'so every epoch is one smaller batch', prop.value, prop.path);
+    r.warning(
+      'batch-too-large',
+      `"batchSize" (${training.batchSize}) is larger than the ${train} training samples, ` +
+        'so every epoch is one smaller batch',
+      prop.value,
+      prop.path,
+    );
   }
 }

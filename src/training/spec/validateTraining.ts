@@ -5,8 +5,17 @@ import { Fields, type ObjectView, checkKeys, describeValue, findProp, readEnum, 
 import type { Reporter } from './problems';
 import type { EarlyStoppingSpec, LossName, OptimizerSpec, OptimizerType, ScheduleSpec, SpecPath, TrainingSpec } from './types';
 import {
-  ANY_OPTIMIZER_PROPERTY, ANY_SCHEDULE_PROPERTY, DEFAULT_LEARNING_RATE, EARLY_STOPPING_PROPERTIES, LOSSES, OPTIMIZERS,
-  OPTIMIZER_PROPERTIES, SCHEDULES, SCHEDULE_PROPERTIES, TRAINING_PROPERTIES, type ScheduleType,
+  ANY_OPTIMIZER_PROPERTY,
+  ANY_SCHEDULE_PROPERTY,
+  DEFAULT_LEARNING_RATE,
+  EARLY_STOPPING_PROPERTIES,
+  LOSSES,
+  OPTIMIZERS,
+  OPTIMIZER_PROPERTIES,
+  SCHEDULES,
+  SCHEDULE_PROPERTIES,
+  TRAINING_PROPERTIES,
+  type ScheduleType,
 } from './vocabulary';
 
 const POSITIVE = { min: 0, minExclusive: true };
@@ -17,13 +26,22 @@ const LEARNING_RATE = { min: 0, minExclusive: true, max: 10 };
  * Validates `training` (absent means all defaults). `task` picks the default loss; undefined when the data is
  * invalid, in which case the result is only used for more problems, never for a spec.
  */
-export function validateTraining(r: Reporter, node: Node | undefined, task: 'classification' | 'regression' | undefined): TrainingSpec {
+export function validateTraining(
+  r: Reporter,
+  node: Node | undefined,
+  task: 'classification' | 'regression' | undefined,
+): TrainingSpec {
   const defaultLoss: LossName = task === 'regression' ? 'meanSquaredError' : 'categoricalCrossentropy';
   const obj = node ? readObject(r, node, '/training', '"training"') : undefined;
   if (!obj) {
     return {
-      epochs: 20, batchSize: 32, loss: defaultLoss, optimizer: readOptimizer(r, undefined), schedule: { type: 'constant' },
-      weightDecay: 0, measureEvery: 1,
+      epochs: 20,
+      batchSize: 32,
+      loss: defaultLoss,
+      optimizer: readOptimizer(r, undefined),
+      schedule: { type: 'constant' },
+      weightDecay: 0,
+      measureEvery: 1,
     };
   }
   checkKeys(r, obj, TRAINING_PROPERTIES, '"training"');
@@ -56,7 +74,13 @@ interface PropLike {
 /** An optimizer object, or the shorthand `"optimizer": "sgd"` for one with default settings. */
 function readOptimizer(r: Reporter, prop: PropLike | undefined): OptimizerSpec {
   const defaults = (type: OptimizerType): OptimizerSpec => ({
-    type, learningRate: DEFAULT_LEARNING_RATE[type], momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7,
+    type,
+    learningRate: DEFAULT_LEARNING_RATE[type],
+    momentum: 0,
+    nesterov: false,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-7,
   });
   if (!prop) return defaults('adam');
   if (prop.value.type === 'string') return defaults(readEnum(r, prop.value, prop.path, 'optimizer', OPTIMIZERS) ?? 'adam');
@@ -117,8 +141,13 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): 
       const warmupEpochs = f.number('warmupEpochs', { min: 0 }, 1);
       const warmup = f.prop('warmupEpochs');
       if (warmup && warmupEpochs >= epochs) {
-        r.warning('warmup-too-long', `"warmupEpochs" (${warmupEpochs}) is not shorter than training (${epochs} epochs): ` +
-          'the learning rate never leaves warm-up', warmup.value, warmup.path);
+        r.warning(
+          'warmup-too-long',
+          `"warmupEpochs" (${warmupEpochs}) is not shorter than training (${epochs} epochs): ` +
+            'the learning rate never leaves warm-up',
+          warmup.value,
+          warmup.path,
+        );
       }
       return { type, warmupEpochs, minLearningRate: f.number('minLearningRate', { min: 0 }, 0) };
     }
@@ -127,19 +156,29 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): 
 
 function scheduleDefaults(type: ScheduleType): ScheduleSpec {
   switch (type) {
-    case 'constant': return { type };
-    case 'step': return { type, every: 10, factor: 0.5 };
-    case 'exponential': return { type, decay: 0.95 };
-    case 'cosine': return { type, minLearningRate: 0 };
-    case 'warmupCosine': return { type, warmupEpochs: 1, minLearningRate: 0 };
+    case 'constant':
+      return { type };
+    case 'step':
+      return { type, every: 10, factor: 0.5 };
+    case 'exponential':
+      return { type, decay: 0.95 };
+    case 'cosine':
+      return { type, minLearningRate: 0 };
+    case 'warmupCosine':
+      return { type, warmupEpochs: 1, minLearningRate: 0 };
   }
 }
 
 /** An object, reported as such with the shorthand mentioned when it is neither object nor name. */
 function readTyped(r: Reporter, prop: PropLike, label: string, names: readonly string[]): ObjectView | undefined {
   if (prop.value.type !== 'object') {
-    r.error('wrong-type', `${label} must be an object such as { "type": "${names[0]}", ... } or one of ${names.join(', ')}, ` +
-      `got ${describeValue(prop.value)}`, prop.value, prop.path);
+    r.error(
+      'wrong-type',
+      `${label} must be an object such as { "type": "${names[0]}", ... } or one of ${names.join(', ')}, ` +
+        `got ${describeValue(prop.value)}`,
+      prop.value,
+      prop.path,
+    );
     return undefined;
   }
   return readObject(r, prop.value, prop.path, label);
@@ -151,8 +190,12 @@ function readEarlyStopping(r: Reporter, prop: PropLike | undefined): EarlyStoppi
   const defaults: EarlyStoppingSpec = { patience: 5, restoreBestWeights: true, minDelta: 0 };
   if (prop.value.type === 'boolean') return prop.value.value ? defaults : undefined;
   if (prop.value.type !== 'object') {
-    r.error('wrong-type', `"earlyStopping" must be an object such as { "patience": 5 }, or true/false, got ${describeValue(prop.value)}`,
-      prop.value, prop.path);
+    r.error(
+      'wrong-type',
+      `"earlyStopping" must be an object such as { "patience": 5 }, or true/false, got ${describeValue(prop.value)}`,
+      prop.value,
+      prop.path,
+    );
     return undefined;
   }
   const obj = readObject(r, prop.value, prop.path, '"earlyStopping"');
@@ -174,6 +217,11 @@ function checkMinLearningRate(r: Reporter, f: Fields, training: TrainingSpec): v
   const schedule = f.prop('schedule');
   const min = schedule ? findProp(schedule.value, schedule.path, 'minLearningRate') : undefined;
   if (!min) return;
-  r.error('out-of-range', `"minLearningRate" (${s.minLearningRate}) must not exceed the optimizer's learning rate ` +
-    `(${training.optimizer.learningRate})`, min.value, min.path);
+  r.error(
+    'out-of-range',
+    `"minLearningRate" (${s.minLearningRate}) must not exceed the optimizer's learning rate ` +
+      `(${training.optimizer.learningRate})`,
+    min.value,
+    min.path,
+  );
 }

@@ -3,7 +3,15 @@
 import type { DatasetName, LayerType, LossName, OptimizerType, ScheduleSpec } from './types';
 
 export const LAYER_TYPES: readonly LayerType[] = [
-  'dense', 'conv2d', 'maxPooling2d', 'flatten', 'activation', 'dropout', 'batchNormalization', 'layerNormalization', 'residual',
+  'dense',
+  'conv2d',
+  'maxPooling2d',
+  'flatten',
+  'activation',
+  'dropout',
+  'batchNormalization',
+  'layerNormalization',
+  'residual',
 ];
 
 const INIT = ['kernelInitializer', 'biasInitializer'] as const;
@@ -52,7 +60,14 @@ export const FIXED_CLASSES: Partial<Record<DatasetName, number>> = { moons: 2, c
 export const PLANAR_DATASETS: readonly DatasetName[] = ['spiral', 'moons', 'circles', 'xor'];
 
 export const DEFAULT_CLASSES: Readonly<Record<DatasetName, number>> = {
-  spiral: 3, blobs: 3, moons: 2, circles: 2, xor: 2, mnist: 10, sine: 1, csv: 2,
+  spiral: 3,
+  blobs: 3,
+  moons: 2,
+  circles: 2,
+  xor: 2,
+  mnist: 10,
+  sine: 1,
+  csv: 2,
 };
 
 export const MNIST_MAX_SAMPLES = 10000;
@@ -79,7 +94,10 @@ export const OPTIMIZER_PROPERTIES: Readonly<Record<OptimizerType, readonly strin
 export const ANY_OPTIMIZER_PROPERTY: ReadonlySet<string> = new Set(Object.values(OPTIMIZER_PROPERTIES).flat());
 
 export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerType, number>> = {
-  sgd: 0.01, adam: 0.001, rmsprop: 0.001, adagrad: 0.01,
+  sgd: 0.01,
+  adam: 0.001,
+  rmsprop: 0.001,
+  adagrad: 0.01,
 };
 
 export type ScheduleType = ScheduleSpec['type'];
@@ -101,7 +119,16 @@ export const TOP_LEVEL_PROPERTIES: readonly string[] = ['$schema', 'name', 'seed
 export const MODEL_PROPERTIES: readonly string[] = ['inputShape', 'layers'];
 
 export const TRAINING_PROPERTIES: readonly string[] = [
-  'epochs', 'batchSize', 'loss', 'optimizer', 'schedule', 'clipNorm', 'clipValue', 'weightDecay', 'earlyStopping', 'measureEvery',
+  'epochs',
+  'batchSize',
+  'loss',
+  'optimizer',
+  'schedule',
+  'clipNorm',
+  'clipValue',
+  'weightDecay',
+  'earlyStopping',
+  'measureEvery',
 ];
 
 export const EARLY_STOPPING_PROPERTIES: readonly string[] = ['patience', 'restoreBestWeights', 'minDelta'];

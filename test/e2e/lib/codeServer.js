@@ -36,7 +36,12 @@ function resolveCodeServer() {
   if (!root || !chromium) {
     const r = cp.spawnSync('bash', [INSTALL_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (r.status !== 0) throw new Error(`${INSTALL_SCRIPT} failed (exit ${r.status ?? r.signal})`);
-    const vars = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    const vars = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    );
     root = root || vars.CODE_SERVER_ROOT;
     chromium = chromium || vars.CHROMIUM_PATH;
   }
@@ -48,10 +53,13 @@ function resolveCodeServer() {
 
 function freePort() {
   return new Promise((resolve, reject) => {
-    const s = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+    const s = net
+      .createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
   });
 }
 
@@ -69,16 +77,30 @@ const UNTRUSTED_SETTINGS = {
 /** One attempt: spawn on `port`, resolve when it listens, reject with its output if it dies or stalls. */
 function spawnServer(entry, port, dirs, workspace, env, verbose, untrusted) {
   const host = `127.0.0.1:${port}`;
-  const proc = cp.spawn(process.execPath, [entry,
-    '--auth', 'none', '--bind-addr', host,
-    '--user-data-dir', dirs.user, '--extensions-dir', dirs.exts,
-    '--disable-telemetry', '--disable-update-check', ...(untrusted ? [] : ['--disable-workspace-trust']),
-    workspace], {
-    detached: true, // own process group: one kill ends server + extension host + pty host together
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // EXTENSIONS_GALLERY={}: no marketplace, so no open-vsx look-ups offline. The extension host inherits this env.
-    env: { ...process.env, EXTENSIONS_GALLERY: '{}', ...env },
-  });
+  const proc = cp.spawn(
+    process.execPath,
+    [
+      entry,
+      '--auth',
+      'none',
+      '--bind-addr',
+      host,
+      '--user-data-dir',
+      dirs.user,
+      '--extensions-dir',
+      dirs.exts,
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...(untrusted ? [] : ['--disable-workspace-trust']),
+      workspace,
+    ],
+    {
+      detached: true, // own process group: one kill ends server + extension host + pty host together
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // EXTENSIONS_GALLERY={}: no marketplace, so no open-vsx look-ups offline. The extension host inherits this env.
+      env: { ...process.env, EXTENSIONS_GALLERY: '{}', ...env },
+    },
+  );
   const unregister = onCleanup(() => killGroup(proc.pid));
   const exited = new Promise((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig)));
   let out = '';
@@ -111,15 +133,30 @@ async function startCodeServer({ workspace, settings = {}, env = {}, verbose = f
   const dirs = { user: path.join(tmp, 'user'), exts: path.join(tmp, 'exts') };
   fs.mkdirSync(path.join(dirs.user, 'User'), { recursive: true });
   fs.mkdirSync(dirs.exts);
-  fs.writeFileSync(path.join(dirs.user, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...(untrusted ? UNTRUSTED_SETTINGS : {}), ...settings }, null, 2));
+  fs.writeFileSync(
+    path.join(dirs.user, 'User', 'settings.json'),
+    JSON.stringify({ ...QUIET_SETTINGS, ...(untrusted ? UNTRUSTED_SETTINGS : {}), ...settings }, null, 2),
+  );
 
   // The port can be taken between freePort() and code-server's bind: retry on a fresh port.
   for (let attempt = 1; ; attempt++) {
     const s = spawnServer(install.entry, await freePort(), dirs, workspace, env, verbose, untrusted);
     try {
       await s.ready;
-      const stop = () => { s.unregister(); removeTmp(); };
-      return { host: s.host, port: s.port, pid: s.proc.pid, userDataDir: dirs.user, output: s.output, exited: s.exited, stop, install };
+      const stop = () => {
+        s.unregister();
+        removeTmp();
+      };
+      return {
+        host: s.host,
+        port: s.port,
+        pid: s.proc.pid,
+        userDataDir: dirs.user,
+        output: s.output,
+        exited: s.exited,
+        stop,
+        install,
+      };
     } catch (err) {
       s.unregister();
       if (attempt < 3 && /EADDRINUSE/.test(s.output())) continue;
@@ -138,7 +175,8 @@ const encodePath = (p) => path.resolve(p).split('/').map(encodeURIComponent).joi
  */
 function workbenchUrl({ host, folder, extensionDevelopmentPath, extensionTestsPath }) {
   const payload = [];
-  if (extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', `vscode-remote://${host}${encodePath(extensionDevelopmentPath)}`]);
+  if (extensionDevelopmentPath)
+    payload.push(['extensionDevelopmentPath', `vscode-remote://${host}${encodePath(extensionDevelopmentPath)}`]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://${host}${encodePath(extensionTestsPath)}`]);
   payload.push(['skipWelcome', 'true']);
   return `http://${host}/?folder=${encodePath(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;

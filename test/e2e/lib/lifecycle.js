@@ -11,7 +11,11 @@ let hooked = false;
 function runAll() {
   for (const fn of [...cleanups].reverse()) {
     cleanups.delete(fn);
-    try { fn(); } catch { /* best effort: keep cleaning the rest */ }
+    try {
+      fn();
+    } catch {
+      /* best effort: keep cleaning the rest */
+    }
   }
 }
 
@@ -20,7 +24,11 @@ function hook() {
   hooked = true;
   // 'exit' handlers must be synchronous: killing a process group and rmSync are.
   process.on('exit', runAll);
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ]) {
     process.on(sig, () => {
       console.error(`\n[gradscope-test] ${sig}: stopping code-server, extension host and browser`);
       process.exit(code); // runs the 'exit' hook
@@ -34,26 +42,40 @@ function onCleanup(fn) {
   cleanups.add(fn);
   return () => {
     if (!cleanups.delete(fn)) return;
-    try { fn(); } catch { /* best effort */ }
+    try {
+      fn();
+    } catch {
+      /* best effort */
+    }
   };
 }
 
 /** SIGKILLs a whole process group (detached child => its pid is the group id). Already gone is fine. */
 function killGroup(pid, signal = 'SIGKILL') {
   if (!pid) return;
-  try { process.kill(-pid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** pid -> parent pid for every process, from /proc (Linux); an empty map elsewhere. */
 function processParents() {
   const parent = new Map();
   let entries = [];
-  try { entries = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { /* no /proc */ }
+  try {
+    entries = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    /* no /proc */
+  }
   for (const d of entries) {
     try {
       const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
       parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])); // comm may hold spaces
-    } catch { /* exited while we looked */ }
+    } catch {
+      /* exited while we looked */
+    }
   }
   return parent;
 }
@@ -61,7 +83,10 @@ function processParents() {
 /** Every live descendant of `root` (default: this process). */
 function descendantPids(root = process.pid) {
   const parent = processParents();
-  const isBelow = (pid) => { for (let p = parent.get(pid), n = 0; p && n < 64; p = parent.get(p), n++) if (p === root) return true; return false; };
+  const isBelow = (pid) => {
+    for (let p = parent.get(pid), n = 0; p && n < 64; p = parent.get(p), n++) if (p === root) return true;
+    return false;
+  };
   return [...parent.keys()].filter(isBelow);
 }
 
@@ -70,12 +95,22 @@ function descendantPids(root = process.pid) {
  * (@vscode/test-electron spawns VS Code without a handle we can reach).
  */
 function killDescendants() {
-  for (const pid of descendantPids()) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const pid of descendantPids()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 /** rm -rf that never throws (a temp dir that is already gone, or busy, must not mask the test result). */
 function removeDir(dir) {
-  try { fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 }); } catch { /* best effort */ }
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    /* best effort */
+  }
 }
 
 module.exports = { onCleanup, killGroup, killDescendants, descendantPids, removeDir };

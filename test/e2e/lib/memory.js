@@ -10,10 +10,14 @@ function processBytes(pid) {
   try {
     const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     if (m) return Number(m[1]) * 1024;
-  } catch { /* no smaps_rollup (old kernel) or exited */ }
+  } catch {
+    /* no smaps_rollup (old kernel) or exited */
+  }
   try {
     return Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  } catch { return 0; }
+  } catch {
+    return 0;
+  }
 }
 
 /** Bytes used by process.pid and its descendants, or undefined without /proc. */
@@ -25,11 +29,20 @@ function treeBytes() {
 /** Starts sampling every `ms`; stop() returns the peak in MiB (undefined without /proc). */
 function sampleMemory(ms = 1000) {
   let peak = 0;
-  const tick = () => { const v = treeBytes(); if (v !== undefined && v > peak) peak = v; };
+  const tick = () => {
+    const v = treeBytes();
+    if (v !== undefined && v > peak) peak = v;
+  };
   tick();
   const timer = setInterval(tick, ms);
   timer.unref();
-  return { stop: () => { tick(); clearInterval(timer); return peak ? Math.round(peak / 2 ** 20) : undefined; } };
+  return {
+    stop: () => {
+      tick();
+      clearInterval(timer);
+      return peak ? Math.round(peak / 2 ** 20) : undefined;
+    },
+  };
 }
 
 module.exports = { sampleMemory, treeBytes };

@@ -25,7 +25,9 @@ function extensionHostLog(userDataDir) {
         if (fs.existsSync(f)) text = fs.readFileSync(f, 'utf8');
       }
     }
-  } catch { /* logs dir not created yet */ }
+  } catch {
+    /* logs dir not created yet */
+  }
   return text;
 }
 
@@ -47,7 +49,9 @@ async function waitForExtensionHostLog(userDataDir, re, timeout = 90000) {
 async function waitForActivation(userDataDir, extensionId, timeout) {
   const id = escapeRe(extensionId);
   const failed = new RegExp(`Activating extension '?${id}'? failed.*`);
-  const done = new RegExp(`_doActivateExtension ${id}\\b[\\s\\S]*(Eager extensions activated|Activating extension '?${id}'? failed)`);
+  const done = new RegExp(
+    `_doActivateExtension ${id}\\b[\\s\\S]*(Eager extensions activated|Activating extension '?${id}'? failed)`,
+  );
   await waitForExtensionHostLog(userDataDir, done, timeout);
   const failure = failed.exec(extensionHostLog(userDataDir));
   if (failure) throw new Error(`${extensionId} failed to activate: ${failure[0]}`);
@@ -60,8 +64,14 @@ async function waitForActivation(userDataDir, extensionId, timeout) {
  *   workspace: default a fresh temp copy of examples/ (removed on stop); extensionPath: default the repo root;
  *   untrusted: open the folder in Restricted Mode (default: trusted, Workspace Trust off).
  */
-async function startWorkbench({ workspace, extensionPath = REPO, settings = {}, verbose = !!process.env.VERBOSE, untrusted = false } = {}) {
-  const ws = workspace ? { dir: path.resolve(workspace), remove: () => { } } : tempWorkspace();
+async function startWorkbench({
+  workspace,
+  extensionPath = REPO,
+  settings = {},
+  verbose = !!process.env.VERBOSE,
+  untrusted = false,
+} = {}) {
+  const ws = workspace ? { dir: path.resolve(workspace), remove: () => {} } : tempWorkspace();
   let server;
   let chromium;
   const stop = async () => {
@@ -81,7 +91,13 @@ async function startWorkbench({ workspace, extensionPath = REPO, settings = {}, 
     await waitForExtensionHostLog(server.userDataDir, /Eager extensions activated/);
     const screenshot = (name) => saveScreenshot(page, name);
     return {
-      page, host: server.host, workspace: ws.dir, userDataDir: server.userDataDir, errors, stop, screenshot,
+      page,
+      host: server.host,
+      workspace: ws.dir,
+      userDataDir: server.userDataDir,
+      errors,
+      stop,
+      screenshot,
       /** the extension host's log so far: activation errors of the extension show up here */
       extensionHostLog: () => extensionHostLog(server.userDataDir),
       /** resolves once the extension host has activated `extensionId` (publisher.name); throws if that failed */
@@ -111,12 +127,17 @@ async function runCommand(page, title, { timeout = 30000 } = {}) {
   // Fuzzy matching may list several rows: run the one whose label is `title`, not whatever is first. Some
   // labels carry a qualifier ("View: Focus Problems (Errors, Warnings, Infos)"): allow a trailing "(...)".
   const label = new RegExp(`^\\s*${escapeRe(title)}(\\s*\\(.*\\))?\\s*$`);
-  const row = page.locator('.quick-input-widget .monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: label }),
-  }).first();
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({
+      has: page.locator('.label-name', { hasText: label }),
+    })
+    .first();
   await row.waitFor({ state: 'visible', timeout });
   await row.click();
-  await input.waitFor({ state: 'hidden', timeout }).catch(() => { /* a command may open its own quick pick */ });
+  await input.waitFor({ state: 'hidden', timeout }).catch(() => {
+    /* a command may open its own quick pick */
+  });
 }
 
 /**
@@ -207,6 +228,14 @@ function escapeRe(s) {
 }
 
 module.exports = {
-  startWorkbench, runCommand, openFile, editorText, webviewFrame, readCanvasPixels, problems, notifications,
-  saveScreenshot, RESULTS,
+  startWorkbench,
+  runCommand,
+  openFile,
+  editorText,
+  webviewFrame,
+  readCanvasPixels,
+  problems,
+  notifications,
+  saveScreenshot,
+  RESULTS,
 };

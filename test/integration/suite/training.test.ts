@@ -47,13 +47,19 @@ function writeSpec(name: string, spec: object | string): vscode.Uri {
 }
 
 suite('training from VS Code', () => {
-  suiteSetup(async () => { await api(); });
+  suiteSetup(async () => {
+    await api();
+  });
 
   test('a bad spec gets a positioned Problems entry and starts no run', async () => {
-    const uri = writeSpec('bad.gradscope.json', '{\n  "data": { "dataset": "spiral" },\n  "model": {\n    "inputShape": [2],\n    "layers": [\n      { "type": "dens", "units": 3 }\n    ]\n  }\n}\n');
+    const uri = writeSpec(
+      'bad.gradscope.json',
+      '{\n  "data": { "dataset": "spiral" },\n  "model": {\n    "inputShape": [2],\n    "layers": [\n      { "type": "dens", "units": 3 }\n    ]\n  }\n}\n',
+    );
     await vscode.window.showTextDocument(uri);
     const problem = await until('the unknown-layer-type problem', () =>
-      vscode.languages.getDiagnostics(uri).find((d) => d.source === 'gradscope' && codeOf(d) === 'unknown-layer-type'));
+      vscode.languages.getDiagnostics(uri).find((d) => d.source === 'gradscope' && codeOf(d) === 'unknown-layer-type'),
+    );
     assert.strictEqual(problem.range.start.line, 5);
     assert.strictEqual(problem.severity, vscode.DiagnosticSeverity.Error);
     assert.match(problem.message, /dens/);
@@ -64,8 +70,19 @@ suite('training from VS Code', () => {
 
   test('identical lint findings on layers written out one by one: one Problems entry with the others as related information', async () => {
     const layer = '      { "type": "dense", "units": 16, "activation": "relu" },';
-    const text = ['{', '  "data": { "dataset": "spiral" },', '  "model": {', '    "inputShape": [2],', '    "layers": [',
-      ...Array<string>(8).fill(layer), '      { "type": "dense", "units": 3, "activation": "softmax" }', '    ]', '  }', '}', ''].join('\n');
+    const text = [
+      '{',
+      '  "data": { "dataset": "spiral" },',
+      '  "model": {',
+      '    "inputShape": [2],',
+      '    "layers": [',
+      ...Array<string>(8).fill(layer),
+      '      { "type": "dense", "units": 3, "activation": "softmax" }',
+      '    ]',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
     const uri = writeSpec('eight-relu.gradscope.json', text);
     await vscode.window.showTextDocument(uri);
     const found = await until('the initializer-mismatch problem', () => {
@@ -75,7 +92,10 @@ suite('training from VS Code', () => {
     assert.strictEqual(found.length, 1);
     assert.strictEqual(found[0].range.start.line, 5);
     const related = found[0].relatedInformation ?? [];
-    assert.deepStrictEqual(related.map((r) => r.location.range.start.line), [6, 7, 8, 9, 10, 11, 12]);
+    assert.deepStrictEqual(
+      related.map((r) => r.location.range.start.line),
+      [6, 7, 8, 9, 10, 11, 12],
+    );
     assert.ok(related.every((r) => r.location.uri.toString() === uri.toString() && r.message.length > 0));
   });
 
@@ -109,7 +129,7 @@ suite('training from VS Code', () => {
     assert.strictEqual(runsTree.getTreeItem(exploding).description, '');
   });
 
-  test('a reopened window shows the last run\'s diagnostics in Problems again (restored from the run)', async () => {
+  test("a reopened window shows the last run's diagnostics in Problems again (restored from the run)", async () => {
     const { diagnostics } = await api();
     const uri = specUri('exploding-init.gradscope.json');
     const live = vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'non-finite');
@@ -124,7 +144,11 @@ suite('training from VS Code', () => {
     assert.strictEqual(again.message, live.message);
     assert.deepStrictEqual(again.range, live.range);
     assert.deepStrictEqual(diagnostics.fixesOf(again)?.fixes, diagnostics.fixesOf(live)?.fixes, 'with the same Quick Fixes');
-    assert.strictEqual(diagnostics.fixesOf(again)?.runDir, diagnostics.fixesOf(live)?.runDir, 'which know the run they came from');
+    assert.strictEqual(
+      diagnostics.fixesOf(again)?.runDir,
+      diagnostics.fixesOf(live)?.runDir,
+      'which know the run they came from',
+    );
   });
 
   test('in Restricted Mode a spec is checked but not trained', async () => {
@@ -149,7 +173,8 @@ suite('training from VS Code', () => {
 
   test('training opens the dashboard on the live run', async () => {
     await vscode.commands.executeCommand('gradscope.train', specUri('deep-sigmoid.gradscope.json'));
-    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+    const tab = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
       .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('gradscope.dashboard'));
     assert.ok(tab, 'a gradscope dashboard tab is open');
     assert.match(tab.label, /deep-sigmoid/);
@@ -160,7 +185,13 @@ suite('training from VS Code', () => {
     const { controller } = await api();
     const uri = writeSpec('long.gradscope.json', {
       data: { dataset: 'spiral', samples: 2000 },
-      model: { inputShape: [2], layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }] },
+      model: {
+        inputShape: [2],
+        layers: [
+          { type: 'dense', units: 32, activation: 'relu' },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+      },
       training: { epochs: 1000, batchSize: 8 },
     });
     const training = vscode.commands.executeCommand('gradscope.train', uri);
@@ -184,7 +215,8 @@ suite('training from VS Code', () => {
     try {
       await vscode.commands.executeCommand('gradscope.checkSpec', uri);
       const warning = await until('the data-outside-workspace warning', () =>
-        vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'data-outside-workspace'));
+        vscode.languages.getDiagnostics(uri).find((d) => codeOf(d) === 'data-outside-workspace'),
+      );
       assert.strictEqual(warning.severity, vscode.DiagnosticSeverity.Warning);
       assert.strictEqual(warning.range.start.line, lineOf(uri.fsPath, '"path"'));
     } finally {

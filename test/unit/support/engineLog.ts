@@ -10,11 +10,20 @@ export function engineErrors(messages: readonly (EngineMessage | LogEvent)[]): L
 
 /** Fails when the engine logged an error (e.g. `diagnosis: the dead-relu detector failed …`). */
 export function assertNoEngineErrors(messages: readonly (EngineMessage | LogEvent)[], what = 'the run'): void {
-  assert.deepStrictEqual(engineErrors(messages).map((e) => e.message), [], `${what} logged errors`);
+  assert.deepStrictEqual(
+    engineErrors(messages).map((e) => e.message),
+    [],
+    `${what} logged errors`,
+  );
 }
 
 /** A `log` callback for in-process runs (train(), createDiagnoser()) and what it received. */
 export function engineLog(): { log: (e: LogEvent) => void; events: LogEvent[] } {
   const events: LogEvent[] = [];
-  return { log: (e) => { events.push(e); }, events };
+  return {
+    log: (e) => {
+      events.push(e);
+    },
+    events,
+  };
 }

@@ -57,8 +57,18 @@ export async function firstStep(spec: object, steps = 1): Promise<FirstStep> {
       const next = makeBatch(split, shapes, null, k * size, (k + 1) * size);
       tf.dispose([runStep(built, optimizer, parsed.training, next.x, next.y, false).packed, next.x, next.y]);
     }
-    const kernels = built.weighted.filter((l) => ['dense', 'conv2d', 'projection'].includes(l.summary.kind)).map((l) => l.kernel.originalName);
-    return { output, targets: (await batch.y.array()) as number[][], fused: built.outputActivation, numbers, before, after: await read(), kernels };
+    const kernels = built.weighted
+      .filter((l) => ['dense', 'conv2d', 'projection'].includes(l.summary.kind))
+      .map((l) => l.kernel.originalName);
+    return {
+      output,
+      targets: (await batch.y.array()) as number[][],
+      fused: built.outputActivation,
+      numbers,
+      before,
+      after: await read(),
+      kernels,
+    };
   } finally {
     tf.dispose([batch.x, batch.y]);
     optimizer.dispose();
@@ -78,11 +88,18 @@ export interface EngineRun {
 export async function engineRun(spec: object, specText = JSON.stringify(spec, null, 2)): Promise<EngineRun> {
   const events: TrainingEvent[] = [];
   const end = await train({
-    spec: parsedSpec(spec), specFile: '/virtual/claims.gradscope.json', runId: 'claims', runDir: '/virtual', backend: 'wasm',
-    specText, emit: (e) => events.push(e), shouldStop: () => false,
+    spec: parsedSpec(spec),
+    specFile: '/virtual/claims.gradscope.json',
+    runId: 'claims',
+    runDir: '/virtual',
+    backend: 'wasm',
+    specText,
+    emit: (e) => events.push(e),
+    shouldStop: () => false,
   });
   return {
-    events, end,
+    events,
+    end,
     steps: events.filter((e): e is StepEvent => e.type === 'step'),
     epochs: events.filter((e): e is EpochEvent => e.type === 'epoch'),
     diagnostics: events.filter((e): e is DiagnosticEvent => e.type === 'diagnostic'),

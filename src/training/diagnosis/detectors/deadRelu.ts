@@ -24,7 +24,12 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const negativeBias = relu.filter((l) => l.spec?.useBias && initializerMean(l.spec.biasInitializer) < 0);
   const large = largeInitLayers(ctx);
   const lr = scaleLrFix(ctx, lrReductionFactor(ctx));
-  const leaky = activationFix(ctx, dead.map((d) => d.layer), 'leakyRelu', 'a small slope for negative inputs keeps units alive');
+  const leaky = activationFix(
+    ctx,
+    dead.map((d) => d.layer),
+    'leakyRelu',
+    'a small slope for negative inputs keeps units alive',
+  );
   const causes = [
     negativeBias.length > 0 ? zeroBiasFix(ctx, negativeBias) : undefined,
     large.length > 0 ? initializerFix(ctx, large) : undefined,
@@ -32,13 +37,20 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   ];
   const steps = h.recent().length;
   return diagnostic(ctx, {
-    code: 'dead-relu', severity: 'warning', layers,
-    message: `Dying ReLU: ${pct(worst.value)} of ${worst.layer.summary.name}'s units output 0 for every sample on each of the last ` +
-      `${steps} steps` + (dead.length > 1 ? ` (${dead.length} layers at ≥ ${pct(ctx.t.deadReluFraction)})` : '') +
+    code: 'dead-relu',
+    severity: 'warning',
+    layers,
+    message:
+      `Dying ReLU: ${pct(worst.value)} of ${worst.layer.summary.name}'s units output 0 for every sample on each of the last ` +
+      `${steps} steps` +
+      (dead.length > 1 ? ` (${dead.length} layers at ≥ ${pct(ctx.t.deadReluFraction)})` : '') +
       `; the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,
     evidence: {
-      deadFraction: Object.fromEntries(dead.map((d) => [d.layer.summary.name, d.value])), window: steps,
-      loss: h.recentLoss(), referenceLoss: h.referenceLoss, threshold: ctx.t.deadReluFraction,
+      deadFraction: Object.fromEntries(dead.map((d) => [d.layer.summary.name, d.value])),
+      window: steps,
+      loss: h.recentLoss(),
+      referenceLoss: h.referenceLoss,
+      threshold: ctx.t.deadReluFraction,
     },
     fixes: [...causes, leaky, lr, initializerFix(ctx, relu)],
   });

@@ -12,7 +12,10 @@ const SMOOTH = 5;
 
 /** Median of the last 5 losses, NaN/Inf counting as +Infinity (a NaN is as diverged as it gets). */
 function smoothedLoss(losses: readonly number[]): number {
-  const xs = losses.slice(-SMOOTH).map((x) => (Number.isNaN(x) ? Infinity : x)).sort((a, b) => a - b);
+  const xs = losses
+    .slice(-SMOOTH)
+    .map((x) => (Number.isNaN(x) ? Infinity : x))
+    .sort((a, b) => a - b);
   return xs[xs.length >> 1];
 }
 
@@ -39,11 +42,21 @@ export function createDivergence(): Detector {
       previous = now;
       if (rising < ctx.t.divergenceSteps) return undefined;
       return diagnostic(ctx, {
-        code: 'divergence', severity: 'error', specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
-        message: `Divergence: the loss rose from ${fmt(best)} (step ${bestStep}) to ${fmt(now)} (median of the last ${SMOOTH} steps), ` +
+        code: 'divergence',
+        severity: 'error',
+        specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
+        message:
+          `Divergence: the loss rose from ${fmt(best)} (step ${bestStep}) to ${fmt(now)} (median of the last ${SMOOTH} steps), ` +
           `above ${fmt(ctx.t.divergenceFactor)}× its best and above the reference (${h.referenceText}), for ${rising} steps; ` +
           `learning rate ${fmt(h.measured[h.measured.length - 1]?.lr ?? ctx.spec.training.optimizer.learningRate)}.`,
-        evidence: { bestLoss: best, bestStep, loss: now, referenceLoss: h.referenceLoss, steps: rising, factor: ctx.t.divergenceFactor },
+        evidence: {
+          bestLoss: best,
+          bestStep,
+          loss: now,
+          referenceLoss: h.referenceLoss,
+          steps: rising,
+          factor: ctx.t.divergenceFactor,
+        },
         fixes: instabilityFixes(ctx, true),
       });
     },

@@ -36,22 +36,39 @@ function report(ctx: DiagnosisContext, steps: MeasuredStep[], rule: string): Dia
   const last = steps[steps.length - 1];
   const top = largestUpdate(ctx, last);
   const ratio = median(steps.map((s) => gradientRatio(ctx, s)));
-  const layers = ctx.view.kernels.filter((l) => last.layers[l.index].updateRatio > ctx.t.explodingUpdateRatio || l === top?.layer);
+  const layers = ctx.view.kernels.filter(
+    (l) => last.layers[l.index].updateRatio > ctx.t.explodingUpdateRatio || l === top?.layer,
+  );
   // AUTOTRAINER's rule blames the first layer (its gradient is the large one); the others the largest update.
-  const culprit = rule === 'autotrainer' ? ctx.view.first! : top?.layer ?? ctx.view.first!;
+  const culprit = rule === 'autotrainer' ? ctx.view.first! : (top?.layer ?? ctx.view.first!);
   const initialLoss = median(steps.map((s) => s.loss));
   const ordered = [culprit, ...layers.filter((l) => l !== culprit)];
   return diagnostic(ctx, {
-    code: 'exploding-gradient', severity: 'error', layers: ordered, step: last.step,
-    message: `Exploding gradient at step ${last.step}: ` + [
-      rule === 'initial-loss' ? `the untrained model's loss is ${fmt(initialLoss)}, ${fmt(initialLoss / ctx.history.referenceLoss)}× chance level` : '',
-      `global gradient norm ${fmt(last.globalGradNorm)}`,
-      `one step changed ${culprit.summary.name}'s weights by ${fmt(top?.ratio ?? NaN)}× their norm (‖ΔW‖/‖W‖)`,
-      Number.isFinite(ratio) ? `first/last layer gradient ratio ${fmt(ratio)}` : '',
-    ].filter(Boolean).join('; ') + '.',
+    code: 'exploding-gradient',
+    severity: 'error',
+    layers: ordered,
+    step: last.step,
+    message:
+      `Exploding gradient at step ${last.step}: ` +
+      [
+        rule === 'initial-loss'
+          ? `the untrained model's loss is ${fmt(initialLoss)}, ${fmt(initialLoss / ctx.history.referenceLoss)}× chance level`
+          : '',
+        `global gradient norm ${fmt(last.globalGradNorm)}`,
+        `one step changed ${culprit.summary.name}'s weights by ${fmt(top?.ratio ?? NaN)}× their norm (‖ΔW‖/‖W‖)`,
+        Number.isFinite(ratio) ? `first/last layer gradient ratio ${fmt(ratio)}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ') +
+      '.',
     evidence: {
-      rule, ...(rule === 'initial-loss' ? { initialLoss } : {}), globalGradNorm: last.globalGradNorm, largestUpdateRatio: top?.ratio ?? null, gradientRatio: Number.isFinite(ratio) ? ratio : null,
-      loss: last.loss, steps: steps.map((s) => s.step),
+      rule,
+      ...(rule === 'initial-loss' ? { initialLoss } : {}),
+      globalGradNorm: last.globalGradNorm,
+      largestUpdateRatio: top?.ratio ?? null,
+      gradientRatio: Number.isFinite(ratio) ? ratio : null,
+      loss: last.loss,
+      steps: steps.map((s) => s.step),
       thresholds: { explodingRatio: ctx.t.explodingRatio, explodingUpdateRatio: ctx.t.explodingUpdateRatio },
     },
     fixes: instabilityFixes(ctx),
@@ -78,13 +95,16 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   if (lastN.length === n && lastN.every((s) => explodingStep(ctx, s))) return report(ctx, lastN, 'update-ratio');
   if (ctx.view.first === ctx.view.last || !h.windowFull || !h.struggling) return undefined;
   const steps = h.recent();
-  if (fractionWhere(steps, (s) => gradientRatio(ctx, s) > t.explodingRatio) >= t.windowAgreement) return report(ctx, steps, 'autotrainer');
+  if (fractionWhere(steps, (s) => gradientRatio(ctx, s) > t.explodingRatio) >= t.windowAgreement)
+    return report(ctx, steps, 'autotrainer');
   return undefined;
 }
 
 /** Before a NaN: the last finite measured steps showed exploding updates or an exploding depth ratio. */
 function explainNonFinite(ctx: DiagnosisContext): DiagnosticEvent | undefined {
-  const finite = ctx.history.measured.filter((s) => Number.isFinite(s.loss) && s.layers.every((l) => Number.isFinite(l.gradNorm)));
+  const finite = ctx.history.measured.filter(
+    (s) => Number.isFinite(s.loss) && s.layers.every((l) => Number.isFinite(l.gradNorm)),
+  );
   const tail = finite.slice(-Math.max(1, Math.round(ctx.t.explodingSteps)));
   if (tail.length === 0 || !ctx.view.first) return undefined;
   const exploding = tail.some((s) => explodingStep(ctx, s) || gradientRatio(ctx, s) > ctx.t.explodingRatio);

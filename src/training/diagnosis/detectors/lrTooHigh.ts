@@ -13,11 +13,19 @@ import { clipNormFix, momentumFix, scaleLrFix } from '../trainingFixes';
 
 function report(ctx: DiagnosisContext, update: number, rule: string): DiagnosticEvent {
   const lr = ctx.spec.training.optimizer.learningRate;
-  const symptom = ctx.fired.has('divergence') ? 'the loss diverges' : ctx.fired.has('oscillating-loss') ? 'the loss oscillates'
-    : ctx.fired.has('non-finite') ? 'the loss became NaN' : `the loss is stuck at ${fmt(ctx.history.recentLoss())}`;
+  const symptom = ctx.fired.has('divergence')
+    ? 'the loss diverges'
+    : ctx.fired.has('oscillating-loss')
+      ? 'the loss oscillates'
+      : ctx.fired.has('non-finite')
+        ? 'the loss became NaN'
+        : `the loss is stuck at ${fmt(ctx.history.recentLoss())}`;
   return diagnostic(ctx, {
-    code: 'lr-too-high', severity: 'warning', specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
-    message: `Learning rate too high: with ${ctx.spec.training.optimizer.type} at ${fmt(lr)} each step changes the weights by ` +
+    code: 'lr-too-high',
+    severity: 'warning',
+    specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
+    message:
+      `Learning rate too high: with ${ctx.spec.training.optimizer.type} at ${fmt(lr)} each step changes the weights by ` +
       `${fmt(update)} of their norm (median ‖ΔW‖/‖W‖; about 1e-3 is typical) and ${symptom}.`,
     evidence: { rule, medianUpdateRatio: update, learningRate: lr, optimizer: ctx.spec.training.optimizer.type },
     fixes: [scaleLrFix(ctx, lrReductionFactor(ctx)), clipNormFix(ctx, 1), momentumFix(ctx, 0.9)],
@@ -31,7 +39,8 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   if (update > ctx.t.lrHighUpdateRatio && h.struggling) return report(ctx, update, 'update-ratio');
   if (update > ctx.t.lrHighUnstableUpdateRatio && unstable(ctx)) return report(ctx, update, 'unstable-loss');
   // The very first updates were huge and the run has been stuck since: the first steps threw the weights away.
-  if (update > ctx.t.lrHighUnstableUpdateRatio && h.struggling && h.stalled && earlyLrTooHigh(ctx)) return report(ctx, update, 'early-updates');
+  if (update > ctx.t.lrHighUnstableUpdateRatio && h.struggling && h.stalled && earlyLrTooHigh(ctx))
+    return report(ctx, update, 'early-updates');
   return undefined;
 }
 
@@ -41,7 +50,9 @@ function explainNonFinite(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const tail = finite.slice(-ctx.t.window);
   if (tail.length < 3) return undefined;
   const update = medianUpdateRatio(ctx, tail);
-  return update > ctx.t.lrHighUnstableUpdateRatio && ctx.fired.has('divergence') ? report(ctx, update, 'before-non-finite') : undefined;
+  return update > ctx.t.lrHighUnstableUpdateRatio && ctx.fired.has('divergence')
+    ? report(ctx, update, 'before-non-finite')
+    : undefined;
 }
 
 export function createLrTooHigh(): Detector {

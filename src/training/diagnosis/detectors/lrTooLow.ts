@@ -26,10 +26,12 @@ function noiseDominated(ctx: DiagnosisContext): boolean {
   if (type !== 'adam' && type !== 'rmsprop') return false;
   const steps = ctx.history.recent();
   const lr = median(steps.map((s) => s.lr));
-  const relative = ctx.view.kernels.filter((l) => l.fanIn && l.units).map((l) => {
-    const step = ctx.history.layerMedian(l.index, (m) => m.updateRatio * m.weightNorm);
-    return step / (lr * Math.sqrt(l.fanIn! * l.units!));
-  });
+  const relative = ctx.view.kernels
+    .filter((l) => l.fanIn && l.units)
+    .map((l) => {
+      const step = ctx.history.layerMedian(l.index, (m) => m.updateRatio * m.weightNorm);
+      return step / (lr * Math.sqrt(l.fanIn! * l.units!));
+    });
   return relative.length > 0 && Math.max(...relative) < NOISE_STEP;
 }
 
@@ -42,11 +44,20 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const factor = raiseFactor(update);
   const o = ctx.spec.training.optimizer;
   return diagnostic(ctx, {
-    code: 'lr-too-low', severity: 'warning', specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
-    message: `Learning rate too low: with ${o.type} at ${fmt(o.learningRate)} each step changes the weights by ${fmt(update)} of their ` +
+    code: 'lr-too-low',
+    severity: 'warning',
+    specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
+    message:
+      `Learning rate too low: with ${o.type} at ${fmt(o.learningRate)} each step changes the weights by ${fmt(update)} of their ` +
       `norm (median ‖ΔW‖/‖W‖, fastest layer ${fmt(fastest)}; 1e-3 to 1e-2 is typical), and the loss is still ${fmt(h.recentLoss())} ` +
       `(${h.referenceText}).`,
-    evidence: { medianUpdateRatio: update, fastestUpdateRatio: fastest, learningRate: o.learningRate, loss: h.recentLoss(), threshold: ctx.t.lrLowUpdateRatio },
+    evidence: {
+      medianUpdateRatio: update,
+      fastestUpdateRatio: fastest,
+      learningRate: o.learningRate,
+      loss: h.recentLoss(),
+      threshold: ctx.t.lrLowUpdateRatio,
+    },
     fixes: [scaleLrFix(ctx, factor), adamFix(ctx, 1e-3)],
   });
 }

@@ -27,7 +27,11 @@ function onStep(ctx: DiagnosisContext, e: StepEvent): ReturnType<typeof diagnost
   const name = at?.summary.name ?? 'the model';
   const what = Number.isFinite(e.loss) ? `a non-finite gradient or weight in ${name}` : `loss ${e.loss}`;
   return diagnostic(ctx, {
-    code: 'non-finite', severity: 'error', layers: at ? [at] : undefined, step: e.step, epoch: e.epoch,
+    code: 'non-finite',
+    severity: 'error',
+    layers: at ? [at] : undefined,
+    step: e.step,
+    epoch: e.epoch,
     message: `Training diverged at step ${e.step} (epoch ${e.epoch + 1}): ${what}. The run was stopped; everything measured so far is kept.`,
     evidence: { loss: e.loss, globalGradNorm: e.globalGradNorm ?? null, layer: e.layers?.[index] ?? null },
     fixes: instabilityFixes(ctx, climbedFirst(ctx)),
@@ -37,8 +41,12 @@ function onStep(ctx: DiagnosisContext, e: StepEvent): ReturnType<typeof diagnost
 function onEpoch(ctx: DiagnosisContext, e: EpochEvent): ReturnType<typeof diagnostic> | undefined {
   if (Number.isFinite(e.valLoss)) return undefined;
   return diagnostic(ctx, {
-    code: 'non-finite', severity: 'error', specPath: '/model/layers', epoch: e.epoch,
-    message: `Validation loss is ${e.valLoss} after epoch ${e.epoch + 1}: the model's outputs are no longer finite ` +
+    code: 'non-finite',
+    severity: 'error',
+    specPath: '/model/layers',
+    epoch: e.epoch,
+    message:
+      `Validation loss is ${e.valLoss} after epoch ${e.epoch + 1}: the model's outputs are no longer finite ` +
       `(training loss ${fmt(e.loss)}).`,
     evidence: { valLoss: e.valLoss, loss: e.loss },
     fixes: instabilityFixes(ctx, climbedFirst(ctx)),

@@ -51,11 +51,20 @@ export function createOscillatingLoss(): Detector {
       if (persistent < ctx.t.oscillationPersistence) return undefined;
       const lr = ctx.spec.training.optimizer.learningRate;
       return diagnostic(ctx, {
-        code: 'oscillating-loss', severity: 'warning', specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
-        message: `Oscillating loss: over the last ${blocks.length * size} steps the ${size}-step mean loss swung between ` +
+        code: 'oscillating-loss',
+        severity: 'warning',
+        specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
+        message:
+          `Oscillating loss: over the last ${blocks.length * size} steps the ${size}-step mean loss swung between ` +
           `${fmt(Math.min(...blocks))} and ${fmt(Math.max(...blocks))} without settling (wasted motion ${fmt(index)} of the chance-level ` +
           `loss per block, threshold ${fmt(ctx.t.oscillationAmplitude)}); learning rate ${fmt(lr)}.`,
-        evidence: { oscillationIndex: index, blockMeans: blocks, blockSize: size, referenceLoss: ctx.history.referenceLoss, learningRate: lr },
+        evidence: {
+          oscillationIndex: index,
+          blockMeans: blocks,
+          blockSize: size,
+          referenceLoss: ctx.history.referenceLoss,
+          learningRate: lr,
+        },
         // Heavy momentum multiplies the step by 1/(1 − β) (≥ 50 from β = 0.98) and overshoots by itself: lower it first.
         fixes: heavyMomentum(ctx)
           ? [momentumFix(ctx, 0.9), scaleLrFix(ctx, lrReductionFactor(ctx)), clipNormFix(ctx, 1)]

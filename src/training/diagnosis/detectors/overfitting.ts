@@ -31,7 +31,8 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   let best = SMOOTH - 1;
   for (let i = SMOOTH - 1; i < val.length; i++) if (val[i] < val[best]) best = i;
   const now = val.length - 1;
-  if (now - best < patience || !(val[now] >= (1 + ctx.t.overfitRise) * val[best]) || !(train[now] < train[best])) return undefined;
+  if (now - best < patience || !(val[now] >= (1 + ctx.t.overfitRise) * val[best]) || !(train[now] < train[best]))
+    return undefined;
   // The rise must stand out from the validation loss's own epoch-to-epoch noise.
   const raw = epochs.map((e) => e.valLoss);
   const noise = median(raw.slice(1).map((v, i) => Math.abs(v - raw[i])));
@@ -43,12 +44,22 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   }
   const last = epochs[epochs.length - 1];
   return diagnostic(ctx, {
-    code: 'overfitting', severity: 'warning', specPath: '/model/layers', epoch: last.epoch,
-    message: `Overfitting: validation loss ${fmt(val[now])} is ${pct(val[now] / val[best] - 1)} above its best (${fmt(val[best])}, ` +
+    code: 'overfitting',
+    severity: 'warning',
+    specPath: '/model/layers',
+    epoch: last.epoch,
+    message:
+      `Overfitting: validation loss ${fmt(val[now])} is ${pct(val[now] / val[best] - 1)} above its best (${fmt(val[best])}, ` +
       `epoch ${epochs[best].epoch + 1}) while the training loss kept falling (${fmt(train[best])} → ${fmt(train[now])}); 3-epoch means.`,
     evidence: {
-      bestEpoch: epochs[best].epoch, bestValLoss: val[best], valLoss: val[now], trainLossAtBest: train[best], trainLoss: train[now],
-      generalizationLoss: val[now] / val[best] - 1, threshold: ctx.t.overfitRise, patience,
+      bestEpoch: epochs[best].epoch,
+      bestValLoss: val[best],
+      valLoss: val[now],
+      trainLossAtBest: train[best],
+      trainLoss: train[now],
+      generalizationLoss: val[now] / val[best] - 1,
+      threshold: ctx.t.overfitRise,
+      patience,
     },
     // Early stopping with the best weights restored cures the harm for certain (Prechelt); regularisation may take
     // tuning. Both follow.

@@ -20,18 +20,27 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const layers = [worst.layer, ...saturated.filter((s) => s !== worst).map((s) => s.layer)];
   const large = largeInitLayers(ctx).filter((l) => layers.includes(l));
   return diagnostic(ctx, {
-    code: 'saturated-activation', severity: 'warning', layers,
-    message: `Saturated activations: ${pct(worst.value)} of ${worst.layer.summary.name}'s ${worst.layer.activation} outputs sit in the ` +
+    code: 'saturated-activation',
+    severity: 'warning',
+    layers,
+    message:
+      `Saturated activations: ${pct(worst.value)} of ${worst.layer.summary.name}'s ${worst.layer.activation} outputs sit in the ` +
       `flat tails (median of the last ${h.recent().length} steps)` +
       (saturated.length > 1 ? `, ${saturated.length} layers above ${pct(ctx.t.saturationFraction)}` : '') +
       `; the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,
     evidence: {
-      saturation: Object.fromEntries(saturated.map((s) => [s.layer.summary.name, s.value])), loss: h.recentLoss(),
-      referenceLoss: h.referenceLoss, threshold: ctx.t.saturationFraction,
+      saturation: Object.fromEntries(saturated.map((s) => [s.layer.summary.name, s.value])),
+      loss: h.recentLoss(),
+      referenceLoss: h.referenceLoss,
+      threshold: ctx.t.saturationFraction,
     },
     // When the first steps already threw the weights into the tails, the learning rate is the cause to fix first.
-    fixes: [earlyLrTooHigh(ctx) ? scaleLrFix(ctx, lrReductionFactor(ctx)) : undefined, reluHeFix(ctx, layers), batchNormFix(ctx, layers),
-      large.length > 0 ? initializerFix(ctx, large) : undefined],
+    fixes: [
+      earlyLrTooHigh(ctx) ? scaleLrFix(ctx, lrReductionFactor(ctx)) : undefined,
+      reluHeFix(ctx, layers),
+      batchNormFix(ctx, layers),
+      large.length > 0 ? initializerFix(ctx, large) : undefined,
+    ],
   });
 }
 

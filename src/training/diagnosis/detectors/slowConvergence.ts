@@ -35,11 +35,20 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const fixes = [scaleLrFix(ctx, raiseFactor(update)), adamFix(ctx, 1e-3)];
   const last = losses[losses.length - 1];
   return diagnostic(ctx, {
-    code: 'slow-convergence', severity: 'info', specPath: nearestPath(ctx, '/training/optimizer'),
-    message: `Slow convergence: the training loss fell only ${pct(Math.max(0, rate))} per epoch over the last ${n} epochs ` +
+    code: 'slow-convergence',
+    severity: 'info',
+    specPath: nearestPath(ctx, '/training/optimizer'),
+    message:
+      `Slow convergence: the training loss fell only ${pct(Math.max(0, rate))} per epoch over the last ${n} epochs ` +
       `(to ${fmt(last)}, ${h.referenceText}) with small steps (median ‖ΔW‖/‖W‖ ${fmt(update)}); ` +
       `${o.type} at learning rate ${fmt(o.learningRate)}.`,
-    evidence: { ratePerEpoch: rate, epochLosses: losses.slice(-(n + 1)), medianUpdateRatio: update, referenceLoss: h.referenceLoss, threshold: ctx.t.slowRate },
+    evidence: {
+      ratePerEpoch: rate,
+      epochLosses: losses.slice(-(n + 1)),
+      medianUpdateRatio: update,
+      referenceLoss: h.referenceLoss,
+      threshold: ctx.t.slowRate,
+    },
     fixes,
   });
 }

@@ -21,9 +21,12 @@ function involvedLayers(ctx: DiagnosisContext): LayerInfo[] {
   const h = ctx.history;
   const last = ctx.view.last!;
   const lastNorm = h.layerMedian(last.index, (m) => m.gradNorm);
-  return hiddenKernels(ctx.view).filter((l) => l === ctx.view.first
-    || h.layerMedian(l.index, (m) => m.gradNorm) < ctx.t.vanishingLayerRatio * lastNorm
-    || medianLayerUpdate(ctx, l) < ctx.t.frozenUpdateRatio);
+  return hiddenKernels(ctx.view).filter(
+    (l) =>
+      l === ctx.view.first ||
+      h.layerMedian(l.index, (m) => m.gradNorm) < ctx.t.vanishingLayerRatio * lastNorm ||
+      medianLayerUpdate(ctx, l) < ctx.t.frozenUpdateRatio,
+  );
 }
 
 function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
@@ -42,24 +45,44 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const frozen = view.kernels.filter((l) => medianLayerUpdate(ctx, l) < t.frozenUpdateRatio).length;
   const o = ctx.spec.training.optimizer.type;
   const firstUpdate = medianLayerUpdate(ctx, view.first);
-  const consequence = o === 'sgd'
-    ? `with sgd the step follows the gradient, so ${frozen} of ${view.kernels.length} layers barely move (‖ΔW‖/‖W‖ < ${fmt(t.frozenUpdateRatio)})`
-    : `${o} rescales each weight's step, so ${view.first.summary.name} still moves (‖ΔW‖/‖W‖ ${fmt(firstUpdate)} per step), ` +
-      'but in directions that hardly change the output';
-    const saturating = hiddenKernels(view).filter((l) => l.activation && activationFacts(l.activation).family === 'saturating');
+  const consequence =
+    o === 'sgd'
+      ? `with sgd the step follows the gradient, so ${frozen} of ${view.kernels.length} layers barely move (‖ΔW‖/‖W‖ < ${fmt(t.frozenUpdateRatio)})`
+      : `${o} rescales each weight's step, so ${view.first.summary.name} still moves (‖ΔW‖/‖W‖ ${fmt(firstUpdate)} per step), ` +
+        'but in directions that hardly change the output';
+  const saturating = hiddenKernels(view).filter((l) => l.activation && activationFacts(l.activation).family === 'saturating');
   const small = smallInitLayers(ctx).filter((l) => l !== view.last);
-  const fixes = saturating.length > 0
-    ? [reluHeFix(ctx, saturating), batchNormFix(ctx, saturating)]
-    : [small.length > 0 ? smallInitFix(ctx, small) : initializerFix(ctx, hiddenKernels(view)), batchNormFix(ctx, hiddenKernels(view))];
+  const fixes =
+    saturating.length > 0
+      ? [reluHeFix(ctx, saturating), batchNormFix(ctx, saturating)]
+      : [
+          small.length > 0 ? smallInitFix(ctx, small) : initializerFix(ctx, hiddenKernels(view)),
+          batchNormFix(ctx, hiddenKernels(view)),
+        ];
   return diagnostic(ctx, {
-    code: 'vanishing-gradient', severity: 'warning', layers: involved,
-    message: `Vanishing gradient: ${view.first.summary.name}'s gradient norm is ${fmt(g1)}, ${fmt(ratio)}× the output layer's ` +
+    code: 'vanishing-gradient',
+    severity: 'warning',
+    layers: involved,
+    message:
+      `Vanishing gradient: ${view.first.summary.name}'s gradient norm is ${fmt(g1)}, ${fmt(ratio)}× the output layer's ` +
       `(${fmt(gl)}) over the last ${steps.length} steps: the loss hardly depends on the first layers' weights; ${consequence}; ` +
       `the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,
     evidence: {
-      ratio, firstGradNorm: g1, lastGradNorm: gl, window: steps.length, frozenLayers: frozen, firstUpdateRatio: firstUpdate, loss: h.recentLoss(),
-      referenceLoss: h.referenceLoss, rule,
-      thresholds: { vanishingRatio: t.vanishingRatio, vanishingFirstNorm: t.vanishingFirstNorm, vanishingLayerRatio: t.vanishingLayerRatio, frozenUpdateRatio: t.frozenUpdateRatio },
+      ratio,
+      firstGradNorm: g1,
+      lastGradNorm: gl,
+      window: steps.length,
+      frozenLayers: frozen,
+      firstUpdateRatio: firstUpdate,
+      loss: h.recentLoss(),
+      referenceLoss: h.referenceLoss,
+      rule,
+      thresholds: {
+        vanishingRatio: t.vanishingRatio,
+        vanishingFirstNorm: t.vanishingFirstNorm,
+        vanishingLayerRatio: t.vanishingLayerRatio,
+        frozenUpdateRatio: t.frozenUpdateRatio,
+      },
     },
     fixes,
   });

@@ -25,9 +25,12 @@ async function loadTensorflow(): Promise<void> {
     // Node's message carries a multi-line `Require stack`: the first line says what went wrong.
     const firstLine = ((err as Error).message ?? String(err)).split('\n')[0];
     const missing = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && firstLine.includes("'@tensorflow/tfjs-node'");
-    throw new Error(missing
-      ? '@tensorflow/tfjs-node is not installed (install it with `npm install @tensorflow/tfjs-node`)'
-      : `@tensorflow/tfjs-node failed to load: ${firstLine}`, { cause: err });
+    throw new Error(
+      missing
+        ? '@tensorflow/tfjs-node is not installed (install it with `npm install @tensorflow/tfjs-node`)'
+        : `@tensorflow/tfjs-node failed to load: ${firstLine}`,
+      { cause: err },
+    );
   }
   // tfjs-node registers its backend with whichever tfjs-core it resolved; it must be ours.
   if (tf.findBackendFactory('tensorflow') == null) {

@@ -12,22 +12,50 @@ export const convGradTuning = { maxColsFloats: 1 << 21 };
 type Nhwc = [number, number, number, number];
 
 interface ConvGeometry {
-  batch: number; inH: number; inW: number; inC: number;
-  outH: number; outW: number; outC: number;
-  filterH: number; filterW: number;
-  strideH: number; strideW: number;
-  padTop: number; padLeft: number;
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  filterH: number;
+  filterW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
 }
 
-function geometry(xShape: Nhwc, filterShape: Nhwc, attrs: tf.Conv2DBackpropFilterAttrs | tf.Conv2DBackpropInputAttrs): ConvGeometry {
+function geometry(
+  xShape: Nhwc,
+  filterShape: Nhwc,
+  attrs: tf.Conv2DBackpropFilterAttrs | tf.Conv2DBackpropInputAttrs,
+): ConvGeometry {
   const info = tf.backend_util.computeConv2DInfo(
-    xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    xShape,
+    filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   return {
-    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
-    outH: info.outHeight, outW: info.outWidth, outC: info.outChannels,
-    filterH: info.filterHeight, filterW: info.filterWidth,
-    strideH: info.strideHeight, strideW: info.strideWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    filterH: info.filterHeight,
+    filterW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
   };
 }
 
@@ -107,7 +135,13 @@ function imagesPerChunk(g: ConvGeometry, kkc: number): number {
 }
 
 /** dW[FH*FW*Cin, Cout] = colsT[FH*FW*Cin, P] @ dy[P, Cout], summed over chunks of whole images. */
-function backpropFilterNhwc(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry, filterShape: Nhwc): tf.TensorInfo {
+function backpropFilterNhwc(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  g: ConvGeometry,
+  filterShape: Nhwc,
+): tf.TensorInfo {
   const kkc = g.filterH * g.filterW * g.inC;
   const pixelsPerImage = g.outH * g.outW;
   const chunk = imagesPerChunk(g, kkc);
@@ -140,7 +174,13 @@ function backpropFilterNhwc(backend: BackendWasm, x: tf.TensorInfo, dy: tf.Tenso
 }
 
 /** dx = col2im(dy[P, Cout] @ W^T[Cout, FH*FW*Cin]), in chunks of whole images. */
-function backpropInputNhwc(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, g: ConvGeometry, inShape: Nhwc): tf.TensorInfo {
+function backpropInputNhwc(
+  backend: BackendWasm,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  g: ConvGeometry,
+  inShape: Nhwc,
+): tf.TensorInfo {
   const kkc = g.filterH * g.filterW * g.inC;
   const pixelsPerImage = g.outH * g.outW;
   const chunk = imagesPerChunk(g, kkc);

@@ -7,7 +7,7 @@ import type { WasmKernelArgs } from './wasmHeap';
 
 /** Kernels wasm lacks (tfjs 4.22) that gradients of common layers dispatch to. */
 export const BRIDGED_KERNELS: readonly string[] = [
-  tf.UnsortedSegmentSum,                  // gather / embedding gradient
+  tf.UnsortedSegmentSum, // gather / embedding gradient
   tf.DepthwiseConv2dNativeBackpropFilter, // depthwise / separable conv gradients
   tf.DepthwiseConv2dNativeBackpropInput,
   tf.Einsum,

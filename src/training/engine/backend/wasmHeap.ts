@@ -58,7 +58,10 @@ export function shapeBytes(shape: number[]): Uint8Array {
 
 /** Registers `config`, replacing whatever was registered under the same kernel and backend. */
 /** A kernel for the wasm backend whose function takes the wasm backend's arguments. */
-export function wasmKernel(kernelName: string, kernelFunc: (args: WasmKernelArgs) => tf.TensorInfo | tf.TensorInfo[]): tf.KernelConfig {
+export function wasmKernel(
+  kernelName: string,
+  kernelFunc: (args: WasmKernelArgs) => tf.TensorInfo | tf.TensorInfo[],
+): tf.KernelConfig {
   return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }
 

@@ -9,12 +9,12 @@ import { replaceKernel } from './wasmHeap';
 /** Our configs, in the order they are registered. */
 function wasmKernelConfigs(): tf.KernelConfig[] {
   return [
-    batchMatMulConfig,          // stock: scalar loop whenever an operand is transposed (every backward pass)
-    fusedMatMulConfig,          // stock: same slow path, and wrong bias handling when transposed
+    batchMatMulConfig, // stock: scalar loop whenever an operand is transposed (every backward pass)
+    fusedMatMulConfig, // stock: same slow path, and wrong bias handling when transposed
     conv2DBackpropFilterConfig, // stock: missing, conv training throws
-    conv2DBackpropInputConfig,  // stock: scalar loop
-    maxPoolGradConfig,          // stock: recomputes window maxima per input pixel
-    ...cpuBridgeConfigs(),      // stock: missing, borrowed from the cpu backend
+    conv2DBackpropInputConfig, // stock: scalar loop
+    maxPoolGradConfig, // stock: recomputes window maxima per input pixel
+    ...cpuBridgeConfigs(), // stock: missing, borrowed from the cpu backend
   ];
 }
 

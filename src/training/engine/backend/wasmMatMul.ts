@@ -7,25 +7,48 @@ import { alloc, bindOnce, cwrapVoid, f32, free, input, runWasmKernel, shapeBytes
 import type { BackendWasm, WasmKernelArgs } from './wasmHeap';
 
 type FusedMatMulFn = (
-  aId: number, aShape: Uint8Array, aRank: number,
-  bId: number, bShape: Uint8Array, bRank: number,
-  transposeA: number, transposeB: number,
-  activation: number, biasId: number, preluId: number, leakyAlpha: number, outId: number,
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: number,
+  transposeB: number,
+  activation: number,
+  biasId: number,
+  preluId: number,
+  leakyAlpha: number,
+  outId: number,
 ) => void;
 
 type TransposeFn = (
-  xId: number, xShape: Uint8Array, xRank: number, dtype: number,
-  outId: number, perm: Uint8Array, permLength: number,
+  xId: number,
+  xShape: Uint8Array,
+  xRank: number,
+  dtype: number,
+  outId: number,
+  perm: Uint8Array,
+  permLength: number,
 ) => void;
 
 const bind = bindOnce((backend: BackendWasm) => ({
   fusedMatMul: cwrapVoid<FusedMatMulFn>(backend, '_FusedMatMul', [
-    'number', 'array', 'number', 'number', 'array', 'number',
-    'number', 'number', 'number', 'number', 'number', 'number', 'number',
+    'number',
+    'array',
+    'number',
+    'number',
+    'array',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
   ]),
-  transpose: cwrapVoid<TransposeFn>(backend, 'Transpose', [
-    'number', 'array', 'number', 'number', 'number', 'array', 'number',
-  ]),
+  transpose: cwrapVoid<TransposeFn>(backend, 'Transpose', ['number', 'array', 'number', 'number', 'number', 'array', 'number']),
 }));
 
 // Must match FusableActivation in tfjs-backend-wasm (cc/fusable_activations.h).
@@ -50,8 +73,11 @@ const packedShape = new WeakMap<object, string>();
 /** out[rows, n] = epilogue(a[rows, k] @ b[k, n]) for contiguous row-major float32 tensors, in XNNPACK. */
 export function xnnMatMul(
   backend: BackendWasm,
-  a: tf.TensorInfo, rows: number, k: number,
-  b: tf.TensorInfo, n: number,
+  a: tf.TensorInfo,
+  rows: number,
+  k: number,
+  b: tf.TensorInfo,
+  n: number,
   out: tf.TensorInfo,
   epilogue: Epilogue = LINEAR,
 ): void {
@@ -63,12 +89,19 @@ export function xnnMatMul(
   const bOwn = firstKey === undefined || firstKey === key ? b : copySlice(backend, b, 0, k * n, [k, n]);
   try {
     bind(backend).fusedMatMul(
-      wasmId(backend, a), shapeBytes([1, rows, k]), 3,
-      wasmId(backend, bOwn), shapeBytes([1, k, n]), 3,
-      0, 0, code,
+      wasmId(backend, a),
+      shapeBytes([1, rows, k]),
+      3,
+      wasmId(backend, bOwn),
+      shapeBytes([1, k, n]),
+      3,
+      0,
+      0,
+      code,
       epilogue.bias ? wasmId(backend, epilogue.bias) : 0,
       epilogue.prelu ? wasmId(backend, epilogue.prelu) : 0,
-      epilogue.leakyreluAlpha, wasmId(backend, out),
+      epilogue.leakyreluAlpha,
+      wasmId(backend, out),
     );
   } finally {
     if (bOwn !== b) free(backend, bOwn);
@@ -79,9 +112,25 @@ export function xnnMatMul(
 export function transposeLast2(backend: BackendWasm, x: tf.TensorInfo, batch: number, rows: number, cols: number): tf.TensorInfo {
   const out = alloc(backend, [batch, cols, rows]);
   // The C++ transpose is fastest on the lowest rank, so drop a unit batch dim.
-  const [shape, perm] = batch === 1 ? [[rows, cols], [1, 0]] : [[batch, rows, cols], [0, 2, 1]];
-  bind(backend).transpose(wasmId(backend, x), shapeBytes(shape), shape.length, CPP_FLOAT32,
-    wasmId(backend, out), shapeBytes(perm), perm.length);
+  const [shape, perm] =
+    batch === 1
+      ? [
+          [rows, cols],
+          [1, 0],
+        ]
+      : [
+          [batch, rows, cols],
+          [0, 2, 1],
+        ];
+  bind(backend).transpose(
+    wasmId(backend, x),
+    shapeBytes(shape),
+    shape.length,
+    CPP_FLOAT32,
+    wasmId(backend, out),
+    shapeBytes(perm),
+    perm.length,
+  );
   return out;
 }
 
@@ -123,11 +172,20 @@ function applyEpilogueSeparately(backend: BackendWasm, x: tf.TensorInfo, epilogu
   };
   if (epilogue.bias) step(runWasmKernel('Add', backend, { a: result, b: epilogue.bias }));
   switch (epilogue.activation) {
-    case 'linear': break;
-    case 'relu': step(runWasmKernel('Relu', backend, { x: result })); break;
-    case 'relu6': step(runWasmKernel('Relu6', backend, { x: result })); break;
-    case 'elu': step(runWasmKernel('Elu', backend, { x: result })); break;
-    case 'sigmoid': step(runWasmKernel('Sigmoid', backend, { x: result })); break;
+    case 'linear':
+      break;
+    case 'relu':
+      step(runWasmKernel('Relu', backend, { x: result }));
+      break;
+    case 'relu6':
+      step(runWasmKernel('Relu6', backend, { x: result }));
+      break;
+    case 'elu':
+      step(runWasmKernel('Elu', backend, { x: result }));
+      break;
+    case 'sigmoid':
+      step(runWasmKernel('Sigmoid', backend, { x: result }));
+      break;
     case 'leakyrelu':
       step(runWasmKernel('LeakyRelu', backend, { x: result }, { alpha: epilogue.leakyreluAlpha }));
       break;
@@ -135,15 +193,20 @@ function applyEpilogueSeparately(backend: BackendWasm, x: tf.TensorInfo, epilogu
       if (!epilogue.prelu) throw new Error('prelu activation needs preluActivationWeights');
       step(runWasmKernel('Prelu', backend, { x: result, alpha: epilogue.prelu }));
       break;
-    default: throw new Error(`unknown fused activation '${epilogue.activation}'`);
+    default:
+      throw new Error(`unknown fused activation '${epilogue.activation}'`);
   }
   return result;
 }
 
 /** Batched, broadcasting, optionally transposed matmul with an epilogue; returns an engine-owned output. */
 function matMul(
-  backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo,
-  transposeA: boolean, transposeB: boolean, epilogue: Epilogue,
+  backend: BackendWasm,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  epilogue: Epilogue,
 ): tf.TensorInfo {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
     throw new Error('BatchMatMul on wasm supports float32 tensors only');
@@ -155,8 +218,10 @@ function matMul(
   const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
   const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
   if (k !== kB) {
-    throw new Error(`Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ` +
-      `${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
+    throw new Error(
+      `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ` +
+        `${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    );
   }
   const aOuter = a.shape.slice(0, -2);
   const bOuter = b.shape.slice(0, -2);

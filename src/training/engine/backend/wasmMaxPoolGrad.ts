@@ -11,7 +11,13 @@ function maxPoolGradKernel(args: WasmKernelArgs): tf.TensorInfo {
   const x = input(args, 'input');
   const attrs = args.attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   const { batchSize, inHeight: inH, inWidth: inW, inChannels: inC, outHeight: outH, outWidth: outW } = info;
   const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const padTop = info.padInfo.top;
@@ -38,13 +44,24 @@ function maxPoolGradKernel(args: WasmKernelArgs): tf.TensorInfo {
             let max = -Infinity;
             let at = -1;
             let v = xs[i0];
-            if (v > max) { max = v; at = i0; }
+            if (v > max) {
+              max = v;
+              at = i0;
+            }
             v = xs[i0 + inC];
-            if (v > max) { max = v; at = i0 + inC; }
+            if (v > max) {
+              max = v;
+              at = i0 + inC;
+            }
             v = xs[i0 + rowStride];
-            if (v > max) { max = v; at = i0 + rowStride; }
+            if (v > max) {
+              max = v;
+              at = i0 + rowStride;
+            }
             v = xs[i0 + rowStride + inC];
-            if (v > max) { at = i0 + rowStride + inC; }
+            if (v > max) {
+              at = i0 + rowStride + inC;
+            }
             if (at >= 0) dxs[at] += dys[dyBase + c];
           }
           continue;

@@ -75,11 +75,21 @@ class Builder {
     return mix(this.seed, this.ordinal++, salt);
   }
 
-  summarize(name: string, kind: string, origin: LayerOrigin, layer: tf.layers.Layer | undefined,
-    out: tf.SymbolicTensor, activation?: string): LayerSummary {
+  summarize(
+    name: string,
+    kind: string,
+    origin: LayerOrigin,
+    layer: tf.layers.Layer | undefined,
+    out: tf.SymbolicTensor,
+    activation?: string,
+  ): LayerSummary {
     const summary: LayerSummary = {
-      name, kind, params: layer ? layer.countParams() : 0, outputShape: out.shape.slice(1) as number[],
-      specPath: origin.specPath, hasWeights: false,
+      name,
+      kind,
+      params: layer ? layer.countParams() : 0,
+      outputShape: out.shape.slice(1) as number[],
+      specPath: origin.specPath,
+      hasWeights: false,
     };
     if (activation !== undefined) summary.activation = activation;
     if (origin.copy !== undefined) summary.copy = origin.copy;
@@ -133,8 +143,13 @@ function applyActivation(b: Builder, x: tf.SymbolicTensor, activation: Activatio
   return b.apply(activationLayer(activation, `${owner}_${activation}`), x);
 }
 
-function buildKernelLayer(b: Builder, spec: Extract<ResolvedLayer, { type: 'dense' | 'conv2d' }>, x: tf.SymbolicTensor,
-  state: SequenceState, fusedActivation: boolean): tf.SymbolicTensor {
+function buildKernelLayer(
+  b: Builder,
+  spec: Extract<ResolvedLayer, { type: 'dense' | 'conv2d' }>,
+  x: tf.SymbolicTensor,
+  state: SequenceState,
+  fusedActivation: boolean,
+): tf.SymbolicTensor {
   const name = b.name(spec.type);
   const common = {
     name,
@@ -142,11 +157,16 @@ function buildKernelLayer(b: Builder, spec: Extract<ResolvedLayer, { type: 'dens
     kernelInitializer: makeInitializer(spec.kernelInitializer, b.nextSeed(1)),
     biasInitializer: makeInitializer(spec.biasInitializer, b.nextSeed(2)),
   };
-  const layer = spec.type === 'dense'
-    ? tf.layers.dense({ ...common, units: spec.units })
-    : tf.layers.conv2d({
-      ...common, filters: spec.filters, kernelSize: spec.kernelSize, strides: spec.strides, padding: spec.padding,
-    });
+  const layer =
+    spec.type === 'dense'
+      ? tf.layers.dense({ ...common, units: spec.units })
+      : tf.layers.conv2d({
+          ...common,
+          filters: spec.filters,
+          kernelSize: spec.kernelSize,
+          strides: spec.strides,
+          padding: spec.padding,
+        });
   const pre = b.apply(layer, x);
   const out = fusedActivation ? pre : applyActivation(b, pre, spec.activation, name);
   const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer);
@@ -162,11 +182,21 @@ function project(b: Builder, origin: LayerOrigin, x: tf.SymbolicTensor, target: 
   const source = x.shape.slice(1) as number[];
   let layer: tf.layers.Layer;
   if (target.length === 1) {
-    layer = tf.layers.dense({ name, units: target[0], useBias: false, kernelInitializer: makeInitializer('glorotUniform', b.nextSeed(3)) });
+    layer = tf.layers.dense({
+      name,
+      units: target[0],
+      useBias: false,
+      kernelInitializer: makeInitializer('glorotUniform', b.nextSeed(3)),
+    });
   } else {
     const strides = [0, 1].map((axis) => Math.max(1, Math.round(source[axis] / target[axis]))) as [number, number];
     layer = tf.layers.conv2d({
-      name, filters: target[2], kernelSize: 1, strides, padding: 'same', useBias: false,
+      name,
+      filters: target[2],
+      kernelSize: 1,
+      strides,
+      padding: 'same',
+      useBias: false,
       kernelInitializer: makeInitializer('glorotUniform', b.nextSeed(3)),
     });
   }
@@ -194,7 +224,12 @@ export class ModelBuildError extends Error {
   readonly reason: string;
 
   /** `where` is the entry's place in the text when known, e.g. "line 5, column 7". */
-  constructor(readonly specPath: string, readonly layerType: string, cause: unknown, where?: string) {
+  constructor(
+    readonly specPath: string,
+    readonly layerType: string,
+    cause: unknown,
+    where?: string,
+  ) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(`cannot build the ${layerType} layer at ${specPath}${where ? ` (${where})` : ''}: ${reason}`);
     this.name = 'ModelBuildError';
@@ -202,7 +237,13 @@ export class ModelBuildError extends Error {
   }
 }
 
-function buildLayer(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTensor, state: SequenceState, fused: boolean): tf.SymbolicTensor {
+function buildLayer(
+  b: Builder,
+  spec: ResolvedLayer,
+  x: tf.SymbolicTensor,
+  state: SequenceState,
+  fused: boolean,
+): tf.SymbolicTensor {
   try {
     return buildLayerUnchecked(b, spec, x, state, fused);
   } catch (err) {
@@ -212,7 +253,13 @@ function buildLayer(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTensor, state
   }
 }
 
-function buildLayerUnchecked(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTensor, state: SequenceState, fused: boolean): tf.SymbolicTensor {
+function buildLayerUnchecked(
+  b: Builder,
+  spec: ResolvedLayer,
+  x: tf.SymbolicTensor,
+  state: SequenceState,
+  fused: boolean,
+): tf.SymbolicTensor {
   switch (spec.type) {
     case 'dense':
     case 'conv2d':
@@ -229,9 +276,10 @@ function buildLayerUnchecked(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTens
     case 'batchNormalization':
     case 'layerNormalization': {
       const name = b.name(spec.type);
-      const layer = spec.type === 'batchNormalization'
-        ? tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon })
-        : tf.layers.layerNormalization({ name, epsilon: spec.epsilon });
+      const layer =
+        spec.type === 'batchNormalization'
+          ? tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon })
+          : tf.layers.layerNormalization({ name, epsilon: spec.epsilon });
       const out = b.apply(layer, x);
       b.addWeighted(b.summarize(name, spec.type, spec, layer, out), layer);
       return out; // a pending kernel layer stays pending: dense → norm → activation is the usual order
@@ -246,9 +294,10 @@ function buildLayerUnchecked(b: Builder, spec: ResolvedLayer, x: tf.SymbolicTens
     case 'flatten':
     case 'maxPooling2d': {
       const name = b.name(spec.type);
-      const layer = spec.type === 'flatten'
-        ? tf.layers.flatten({ name })
-        : tf.layers.maxPooling2d({ name, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding });
+      const layer =
+        spec.type === 'flatten'
+          ? tf.layers.flatten({ name })
+          : tf.layers.maxPooling2d({ name, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding });
       const out = b.apply(layer, x);
       b.summarize(name, spec.type, spec, layer, out);
       state.pending = undefined;
@@ -273,9 +322,10 @@ export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
   const input = tf.input({ shape: spec.model.inputShape, name: 'input' });
   const layers = spec.model.layers;
   const last = layers[layers.length - 1];
-  const outputActivation = last && (last.type === 'dense' || last.type === 'conv2d')
-    ? fusedOutputActivation(last.activation, spec.training.loss)
-    : 'linear';
+  const outputActivation =
+    last && (last.type === 'dense' || last.type === 'conv2d')
+      ? fusedOutputActivation(last.activation, spec.training.loss)
+      : 'linear';
   let model: tf.LayersModel;
   try {
     const output = buildSequence(b, layers, input, outputActivation !== 'linear');

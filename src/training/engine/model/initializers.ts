@@ -18,19 +18,30 @@ function correctedNormal(scale: number, mode: 'fanIn' | 'fanAvg', seed: number):
 export function makeInitializer(spec: InitializerSpec, seed: number): Initializer {
   if (typeof spec === 'string') {
     switch (spec) {
-      case 'glorotUniform': return tf.initializers.glorotUniform({ seed });
-      case 'glorotNormal': return correctedNormal(1, 'fanAvg', seed);
-      case 'heNormal': return correctedNormal(2, 'fanIn', seed);
-      case 'heUniform': return tf.initializers.heUniform({ seed });
-      case 'lecunNormal': return correctedNormal(1, 'fanIn', seed);
-      case 'lecunUniform': return tf.initializers.leCunUniform({ seed });
-      case 'zeros': return tf.initializers.zeros();
-      case 'ones': return tf.initializers.ones();
+      case 'glorotUniform':
+        return tf.initializers.glorotUniform({ seed });
+      case 'glorotNormal':
+        return correctedNormal(1, 'fanAvg', seed);
+      case 'heNormal':
+        return correctedNormal(2, 'fanIn', seed);
+      case 'heUniform':
+        return tf.initializers.heUniform({ seed });
+      case 'lecunNormal':
+        return correctedNormal(1, 'fanIn', seed);
+      case 'lecunUniform':
+        return tf.initializers.leCunUniform({ seed });
+      case 'zeros':
+        return tf.initializers.zeros();
+      case 'ones':
+        return tf.initializers.ones();
     }
   }
   switch (spec.type) {
-    case 'randomNormal': return tf.initializers.randomNormal({ mean: spec.mean, stddev: spec.stddev, seed });
-    case 'randomUniform': return tf.initializers.randomUniform({ minval: spec.minval, maxval: spec.maxval, seed });
-    case 'constant': return tf.initializers.constant({ value: spec.value });
+    case 'randomNormal':
+      return tf.initializers.randomNormal({ mean: spec.mean, stddev: spec.stddev, seed });
+    case 'randomUniform':
+      return tf.initializers.randomUniform({ minval: spec.minval, maxval: spec.maxval, seed });
+    case 'constant':
+      return tf.initializers.constant({ value: spec.value });
   }
 }

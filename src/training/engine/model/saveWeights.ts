@@ -5,19 +5,21 @@ import * as tf from '@tensorflow/tfjs';
 
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const weightsFile = 'weights.bin';
-    const modelJson = {
-      format: 'layers-model',
-      generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-      convertedBy: 'gradscope',
-      modelTopology: artifacts.modelTopology,
-      weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }],
-    };
-    const data = artifacts.weightData;
-    const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
-    await fs.promises.writeFile(path.join(dir, weightsFile), Buffer.concat(buffers.map((b) => Buffer.from(b))));
-    await fs.promises.writeFile(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightsFile = 'weights.bin';
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        convertedBy: 'gradscope',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }],
+      };
+      const data = artifacts.weightData;
+      const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
+      await fs.promises.writeFile(path.join(dir, weightsFile), Buffer.concat(buffers.map((b) => Buffer.from(b))));
+      await fs.promises.writeFile(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
 }

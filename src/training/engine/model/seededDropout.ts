@@ -51,7 +51,12 @@ export class SeededDropout extends tf.layers.Layer {
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    const args = { rate: Number(config.rate), seed: Number(config.seed), clock: { step: 0 }, name: typeof config.name === 'string' ? config.name : undefined };
+    const args = {
+      rate: Number(config.rate),
+      seed: Number(config.seed),
+      clock: { step: 0 },
+      name: typeof config.name === 'string' ? config.name : undefined,
+    };
     return new (cls as unknown as new (a: SeededDropoutArgs) => T)(args);
   }
 }

@@ -37,5 +37,10 @@ class MomentumOptimizer extends tf.MomentumOptimizer {
 // adam, rmsprop and adagrad read their (protected) `learningRate` field on every applyGradients call.
 function withField(opt: tf.Optimizer): ScheduledOptimizer {
   const writable = opt as unknown as { learningRate: number };
-  return { optimizer: opt, setLearningRate: (v) => { writable.learningRate = v; } };
+  return {
+    optimizer: opt,
+    setLearningRate: (v) => {
+      writable.learningRate = v;
+    },
+  };
 }

@@ -19,7 +19,10 @@ export const batchnormSmallBatch: LintRule = {
   check(ctx: LintContext): SpecProblem[] {
     const { batchSize } = ctx.spec.training;
     if (batchSize >= MIN_BATCH) return [];
-    const norms = distinctEntries(allLayers(ctx.spec.model.layers).filter((l) => l.type === 'batchNormalization'), (l) => l.specPath);
+    const norms = distinctEntries(
+      allLayers(ctx.spec.model.layers).filter((l) => l.type === 'batchNormalization'),
+      (l) => l.specPath,
+    );
     if (norms.length === 0) return [];
     const pointer = '/training/batchSize';
     const range = rangeOfPath(ctx.text, pointer);
@@ -29,11 +32,23 @@ export const batchnormSmallBatch: LintRule = {
     const batch = Math.min(SUGGESTED_BATCH, train);
     const fixes: SpecFix[] = [];
     if (batch >= MIN_BATCH) fixes.push(...fix(`set the batch size to ${batch}`, newPatch(ctx).set(pointer, batch)));
-    fixes.push(...layerNormFix(ctx, norms.map((n) => n.specPath)));
-    return [problem(CODE, 'warning',
-      `batchNormalization with a batch size of ${batchSize}: it normalizes each batch with that batch's own mean and variance, ` +
-      `which are very noisy from fewer than ${MIN_BATCH} samples, so training is erratic and validation (which uses running averages) ` +
-      'does not match training; use a larger batch, or layerNormalization, which does not depend on the batch', place, fixes)];
+    fixes.push(
+      ...layerNormFix(
+        ctx,
+        norms.map((n) => n.specPath),
+      ),
+    );
+    return [
+      problem(
+        CODE,
+        'warning',
+        `batchNormalization with a batch size of ${batchSize}: it normalizes each batch with that batch's own mean and variance, ` +
+          `which are very noisy from fewer than ${MIN_BATCH} samples, so training is erratic and validation (which uses running averages) ` +
+          'does not match training; use a larger batch, or layerNormalization, which does not depend on the batch',
+        place,
+        fixes,
+      ),
+    ];
   },
 };
 

@@ -21,12 +21,22 @@ export const deepSaturatingStack: LintRule = {
   check(ctx: LintContext): SpecProblem[] {
     const output = outputLayer(ctx.spec);
     const found: SpecProblem[] = [];
-    for (const run of runs(ctx.spec, (m) => activationFacts(m.activation.activation).family === 'saturating' && m.layer !== output)) {
+    for (const run of runs(
+      ctx.spec,
+      (m) => activationFacts(m.activation.activation).family === 'saturating' && m.layer !== output,
+    )) {
       const sigmoids = run.filter((m) => m.activation.activation === 'sigmoid').length;
       if (run.length < (sigmoids > 0 ? MIN_SIGMOID_RUN : MIN_TANH_RUN)) continue;
       const first = run[0].layer;
-      found.push(problem(CODE, 'warning', message(run.length, sigmoids), { specPath: first.specPath, range: first.range },
-        cures(ctx, run)));
+      found.push(
+        problem(
+          CODE,
+          'warning',
+          message(run.length, sigmoids),
+          { specPath: first.specPath, range: first.range },
+          cures(ctx, run),
+        ),
+      );
     }
     return found;
   },
@@ -35,9 +45,10 @@ export const deepSaturatingStack: LintRule = {
 function message(n: number, sigmoids: number): string {
   const kind = sigmoids === n ? 'sigmoid' : sigmoids === 0 ? 'tanh' : 'sigmoid/tanh';
   const slope = ACTIVATION_FACTS.sigmoid.derivative.max;
-  const why = sigmoids > 0
-    ? `the sigmoid's slope is at most ${slope}, so the gradient reaching the first of them can be ${fmt(slope ** sigmoids)} of the last one's (${slope}^${sigmoids})`
-    : 'saturated tanh units pass back almost no gradient, and the shrinkage compounds layer after layer';
+  const why =
+    sigmoids > 0
+      ? `the sigmoid's slope is at most ${slope}, so the gradient reaching the first of them can be ${fmt(slope ** sigmoids)} of the last one's (${slope}^${sigmoids})`
+      : 'saturated tanh units pass back almost no gradient, and the shrinkage compounds layer after layer';
   return `${n} ${kind} layers in a row with no normalization or skip connection: ${why}; the first layers will get almost no learning signal (vanishing gradients)`;
 }
 
@@ -47,6 +58,7 @@ function message(n: number, sigmoids: number): string {
  */
 function cures(ctx: LintContext, run: RunMember[]): SpecFix[] {
   const entries = run.map(weightEntry);
-  return [reluHeCure(newPatch(ctx), entries, run.length, ctx.spec.training), batchNormCure(newPatch(ctx), entries)]
-    .filter((f): f is SpecFix => f !== undefined);
+  return [reluHeCure(newPatch(ctx), entries, run.length, ctx.spec.training), batchNormCure(newPatch(ctx), entries)].filter(
+    (f): f is SpecFix => f !== undefined,
+  );
 }

@@ -25,16 +25,25 @@ export const dropoutBeforeOutput: LintRule = {
       if (layer.type !== 'dropout' || seen.has(layer.specPath)) continue;
       seen.add(layer.specPath);
       const output = layers[last];
-      const what = output.type === 'dense' || output.type === 'conv2d' ? 'after the output layer' : 'at the very end of the model';
-      const probabilities = (output.type === 'dense' || output.type === 'conv2d' || output.type === 'activation')
-        && (output.activation === 'softmax' || output.activation === 'sigmoid') && ctx.spec.training.loss !== 'meanSquaredError';
+      const what =
+        output.type === 'dense' || output.type === 'conv2d' ? 'after the output layer' : 'at the very end of the model';
+      const probabilities =
+        (output.type === 'dense' || output.type === 'conv2d' || output.type === 'activation') &&
+        (output.activation === 'softmax' || output.activation === 'sigmoid') &&
+        ctx.spec.training.loss !== 'meanSquaredError';
       const cost = probabilities
         ? `: each zeroed true-class probability is clipped to 1e-7 and adds −ln 1e-7 ≈ 16 to the training loss while passing no gradient`
         : '';
-      found.push(problem(CODE, 'warning',
-        `dropout (rate ${layer.rate}) ${what} zeroes ${Math.round(layer.rate * 100)}% of the model's outputs at random during training${cost}; ` +
-        'it corrupts the predictions the loss is computed on instead of regularizing hidden units; put dropout before the output layer',
-        { specPath: layer.specPath, range: layer.range }, fixes(ctx, layer.specPath, layers[last].specPath)));
+      found.push(
+        problem(
+          CODE,
+          'warning',
+          `dropout (rate ${layer.rate}) ${what} zeroes ${Math.round(layer.rate * 100)}% of the model's outputs at random during training${cost}; ` +
+            'it corrupts the predictions the loss is computed on instead of regularizing hidden units; put dropout before the output layer',
+          { specPath: layer.specPath, range: layer.range },
+          fixes(ctx, layer.specPath, layers[last].specPath),
+        ),
+      );
     }
     return found;
   },
@@ -45,8 +54,19 @@ function fixes(ctx: LintContext, dropoutPath: string, outputPath: string): SpecF
   const dropout = entrySlot(dropoutPath);
   const output = entrySlot(outputPath);
   const out: SpecFix[] = [];
-  if (dropout && output && dropout.array === '/model/layers' && output.array === '/model/layers' && output.index < dropout.index) {
-    out.push(...fix('move the dropout before the output layer', newPatch(ctx).move(dropoutPath, childPointer('/model/layers', output.index))));
+  if (
+    dropout &&
+    output &&
+    dropout.array === '/model/layers' &&
+    output.array === '/model/layers' &&
+    output.index < dropout.index
+  ) {
+    out.push(
+      ...fix(
+        'move the dropout before the output layer',
+        newPatch(ctx).move(dropoutPath, childPointer('/model/layers', output.index)),
+      ),
+    );
   }
   out.push(...fix('remove the dropout', newPatch(ctx).remove(dropoutPath)));
   return out;

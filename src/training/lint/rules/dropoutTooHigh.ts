@@ -19,10 +19,14 @@ export const dropoutTooHigh: LintRule = {
     return distinctEntries(layers, (l) => l.specPath).map((layer) => {
       const rate = layer.type === 'dropout' ? layer.rate : 0;
       const kept = Math.round((1 - rate) * 100);
-      return problem(CODE, 'warning',
+      return problem(
+        CODE,
+        'warning',
         `dropout rate ${rate} drops ${Math.round(rate * 100)}% of the units at every step (only ${kept}% pass): the next layer sees ` +
-        `mostly noise and training slows down; rates above ${MAX_RATE} rarely help (0.1–0.5 is the usual range)`,
-        fieldPlace(ctx, layer, 'rate'), fix(`lower the dropout rate to ${MAX_RATE}`, newPatch(ctx).set(childPointer(layer.specPath, 'rate'), MAX_RATE)));
+          `mostly noise and training slows down; rates above ${MAX_RATE} rarely help (0.1–0.5 is the usual range)`,
+        fieldPlace(ctx, layer, 'rate'),
+        fix(`lower the dropout rate to ${MAX_RATE}`, newPatch(ctx).set(childPointer(layer.specPath, 'rate'), MAX_RATE)),
+      );
     });
   },
 };

@@ -9,9 +9,7 @@ import { type InitFamily, activationFacts, familyVariance, initializerMoments, i
 import { childPointer } from '../../spec/positions';
 import type { InitializerSpec, NamedInitializer, SpecProblem } from '../../spec/types';
 import { fieldPlace, fix, newPatch, problem } from '../context';
-import {
-  type Activated, type WeightLayer, activationOf, fans, isWeightLayer, outputLayer, runs, sequences,
-} from '../model';
+import { type Activated, type WeightLayer, activationOf, fans, isWeightLayer, outputLayer, runs, sequences } from '../model';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'initializer-mismatch';
@@ -47,7 +45,13 @@ function eachWeightLayer(ctx: LintContext, visit: (layer: WeightLayer, act: Acti
 
 function finding(ctx: LintContext, layer: WeightLayer, message: string, title: string, init: NamedInitializer): SpecProblem {
   const pointer = childPointer(layer.specPath, 'kernelInitializer');
-  return problem(CODE, 'warning', message, fieldPlace(ctx, layer, 'kernelInitializer'), fix(title, newPatch(ctx).set(pointer, init)));
+  return problem(
+    CODE,
+    'warning',
+    message,
+    fieldPlace(ctx, layer, 'kernelInitializer'),
+    fix(title, newPatch(ctx).set(pointer, init)),
+  );
 }
 
 function heWithSaturating(ctx: LintContext): SpecProblem[] {
@@ -55,14 +59,25 @@ function heWithSaturating(ctx: LintContext): SpecProblem[] {
   const found: SpecProblem[] = [];
   eachWeightLayer(ctx, (layer, act) => {
     const init = layer.kernelInitializer;
-    if ((init !== 'heNormal' && init !== 'heUniform') || activationFacts(act.activation).family !== 'saturating' || layer === output) return;
+    if (
+      (init !== 'heNormal' && init !== 'heUniform') ||
+      activationFacts(act.activation).family !== 'saturating' ||
+      layer === output
+    )
+      return;
     const ratio = varianceRatio(ctx, layer, init, 'glorot');
     if (!differs(ratio)) return;
     const glorot: NamedInitializer = init === 'heNormal' ? 'glorotNormal' : 'glorotUniform';
-    found.push(finding(ctx, layer,
-      `"${init}" is made for ReLU (weight variance 2/fan-in); with ${act.activation} it gives each unit's input ${fmt(ratio)}× the variance Glorot's rule does and ` +
-      `pushes more of them into the flat tails where no gradient passes; use "${glorot}" (Glorot & Bengio 2010)`,
-      `use ${glorot} for this ${act.activation} layer`, glorot));
+    found.push(
+      finding(
+        ctx,
+        layer,
+        `"${init}" is made for ReLU (weight variance 2/fan-in); with ${act.activation} it gives each unit's input ${fmt(ratio)}× the variance Glorot's rule does and ` +
+          `pushes more of them into the flat tails where no gradient passes; use "${glorot}" (Glorot & Bengio 2010)`,
+        `use ${glorot} for this ${act.activation} layer`,
+        glorot,
+      ),
+    );
   });
   return found;
 }
@@ -83,11 +98,17 @@ function glorotOnDeepRelu(ctx: LintContext): SpecProblem[] {
       if (!differs(ratio)) return;
       const init = m.layer.kernelInitializer as NamedInitializer;
       const written = fieldPlace(ctx, m.layer, 'kernelInitializer').specPath !== m.layer.specPath;
-      found.push(finding(ctx, m.layer,
-        `"${init}"${written ? '' : ' (the default)'} in a stack of ${run.length} ${m.activation.activation} layers with no normalization: ` +
-        `Glorot's weight variance here is ${fmt(ratio)}× what ReLU-like units need (He's 2/fan-in), so the signal shrinks by ${fmt(Math.sqrt(ratio))}× at this layer ` +
-        `(≈ ${fmt(shrink)}× through the ${run.length} layers); use "heNormal" (He et al. 2015)`,
-        `use heNormal for this ${m.activation.activation} layer`, 'heNormal'));
+      found.push(
+        finding(
+          ctx,
+          m.layer,
+          `"${init}"${written ? '' : ' (the default)'} in a stack of ${run.length} ${m.activation.activation} layers with no normalization: ` +
+            `Glorot's weight variance here is ${fmt(ratio)}× what ReLU-like units need (He's 2/fan-in), so the signal shrinks by ${fmt(Math.sqrt(ratio))}× at this layer ` +
+            `(≈ ${fmt(shrink)}× through the ${run.length} layers); use "heNormal" (He et al. 2015)`,
+          `use heNormal for this ${m.activation.activation} layer`,
+          'heNormal',
+        ),
+      );
     });
   }
   return found;
@@ -102,10 +123,16 @@ function seluWithoutLecun(ctx: LintContext): SpecProblem[] {
     const ratio = varianceRatio(ctx, layer, init, 'lecun');
     if (!differs(ratio)) return; // e.g. Glorot on a square layer: 2/(n + n) = 1/n, the very same weights
     const written = fieldPlace(ctx, layer, 'kernelInitializer').specPath !== layer.specPath;
-    found.push(finding(ctx, layer,
-      `selu keeps activations normalized only when weights have variance 1/fan-in ("lecunNormal", Klambauer et al. 2017); ` +
-      `"${init}"${written ? '' : ' (the default)'} draws ${fmt(ratio)}× that variance here, so the self-normalizing property is lost`,
-      'use lecunNormal for this selu layer', 'lecunNormal'));
+    found.push(
+      finding(
+        ctx,
+        layer,
+        `selu keeps activations normalized only when weights have variance 1/fan-in ("lecunNormal", Klambauer et al. 2017); ` +
+          `"${init}"${written ? '' : ' (the default)'} draws ${fmt(ratio)}× that variance here, so the self-normalizing property is lost`,
+        'use lecunNormal for this selu layer',
+        'lecunNormal',
+      ),
+    );
   });
   return found;
 }

@@ -54,7 +54,14 @@ export const initializerScale: LintRule = {
       // bounded layers is judged on its own, and too-large weights under a bounded activation saturate its units.
       for (const stretch of unboundedStretches(scaled)) {
         const growth = stretch.reduce((g, s) => g * s.ratio, 1);
-        if (growth > MAX_GAIN) found.push(...report(ctx, stretch.filter((s) => s.ratio > 1), exploding(stretch.length, growth)));
+        if (growth > MAX_GAIN)
+          found.push(
+            ...report(
+              ctx,
+              stretch.filter((s) => s.ratio > 1),
+              exploding(stretch.length, growth),
+            ),
+          );
       }
       const saturating = scaled.filter((s) => bounded(s) && s.ratio > 1);
       if (saturating.reduce((g, s) => g * s.ratio, 1) >= SATURATION_GAIN) {
@@ -97,8 +104,10 @@ function exploding(layers: number, gain: number): string {
 }
 
 function saturation(layers: number): string {
-  return `the activation is bounded, so the signal cannot explode; instead the too-large inputs push the units of the ${layers} ` +
-    'layers into the flat tails (saturated), where the slope is near 0 and almost no gradient passes back (vanishing)';
+  return (
+    `the activation is bounded, so the signal cannot explode; instead the too-large inputs push the units of the ${layers} ` +
+    'layers into the flat tails (saturated), where the slope is near 0 and almost no gradient passes back (vanishing)'
+  );
 }
 
 function scale(ctx: LintContext, member: RunMember): Scaled | undefined {
@@ -117,10 +126,16 @@ function finding(ctx: LintContext, s: Scaled, copies: number, effect: string, ra
   const times = s.ratio >= 1 ? `${fmt(s.ratio)}× the` : `1/${fmt(1 / s.ratio)} of the`;
   const rule = family === 'glorot' ? '√(2 / (fan-in + fan-out))' : family === 'he' ? `√(2/${s.fanIn})` : `√(1/${s.fanIn})`;
   const copiesText = copies > 1 ? ` (${copies} layers use it)` : '';
-  const message = `kernelInitializer ${initializerName(layer.kernelInitializer)} draws weights ${times} ${FAMILY_NAME[family]} scale ` +
+  const message =
+    `kernelInitializer ${initializerName(layer.kernelInitializer)} draws weights ${times} ${FAMILY_NAME[family]} scale ` +
     `${rule} ≈ ${fmt(s.right)} for ${activation.activation} at fan-in ${s.fanIn}${copiesText}; ${effect}; use "${name}"`;
   const patch = newPatch(ctx).set(childPointer(layer.specPath, 'kernelInitializer'), name);
   const clip = clipAmplifiedGradients(patch, raised, ctx.spec.training);
-  return problem(CODE, 'warning', message, fieldPlace(ctx, layer, 'kernelInitializer'),
-    fix(`use ${name} (scaled to the fan-in) for this ${activation.activation} layer${clip ? CLIP_TITLE : ''}`, patch));
+  return problem(
+    CODE,
+    'warning',
+    message,
+    fieldPlace(ctx, layer, 'kernelInitializer'),
+    fix(`use ${name} (scaled to the fan-in) for this ${activation.activation} layer${clip ? CLIP_TITLE : ''}`, patch),
+  );
 }

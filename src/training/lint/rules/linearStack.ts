@@ -37,8 +37,14 @@ export const linearStack: LintRule = {
 
 function finding(ctx: LintContext, layer: WeightLayer, next: WeightLayer): SpecProblem {
   const self = layer.type === 'dense' ? `dense layer (${layer.units} units)` : `conv2d layer (${layer.filters} filters)`;
-  const message = `${self} with no activation feeds straight into another ${next.type} layer: two linear maps in a row are ` +
+  const message =
+    `${self} with no activation feeds straight into another ${next.type} layer: two linear maps in a row are ` +
     'just one linear map, so this layer adds parameters but no expressive power; give it a nonlinearity such as "relu"';
-  return problem(CODE, 'warning', message, { specPath: layer.specPath, range: layer.range },
-    fix('add a relu activation to this layer', newPatch(ctx).set(childPointer(layer.specPath, 'activation'), 'relu')));
+  return problem(
+    CODE,
+    'warning',
+    message,
+    { specPath: layer.specPath, range: layer.range },
+    fix('add a relu activation to this layer', newPatch(ctx).set(childPointer(layer.specPath, 'activation'), 'relu')),
+  );
 }

@@ -29,9 +29,18 @@ export const lrOutOfRange: LintRule = {
     const place = nearestRangeOfPath(ctx.text, pointer);
     if (!place) return [];
     const fallback = DEFAULT_LEARNING_RATE[type];
-    const message = `learning rate ${learningRate} is ${high ? 'above' : 'below'} the usual range for ${type} ` +
+    const message =
+      `learning rate ${learningRate} is ${high ? 'above' : 'below'} the usual range for ${type} ` +
       `(${range.min}–${range.max}): ${high ? 'updates overshoot, so the loss oscillates or diverges' : 'the weights barely move, so training looks stuck'}; ` +
       `${type}'s standard default is ${fallback}`;
-    return [problem(CODE, 'warning', message, place, fix(`set the learning rate to ${fallback} (${type}'s default)`, newPatch(ctx).set(pointer, fallback)))];
+    return [
+      problem(
+        CODE,
+        'warning',
+        message,
+        place,
+        fix(`set the learning rate to ${fallback} (${type}'s default)`, newPatch(ctx).set(pointer, fallback)),
+      ),
+    ];
   },
 };

@@ -36,7 +36,13 @@ export const zeroInitializer: LintRule = {
   },
 };
 
-function finding(ctx: LintContext, layer: WeightLayer, value: number, activation: WeightLayer['activation'], nextConstant: boolean): SpecProblem {
+function finding(
+  ctx: LintContext,
+  layer: WeightLayer,
+  value: number,
+  activation: WeightLayer['activation'],
+  nextConstant: boolean,
+): SpecProblem {
   const units = layer.type === 'dense' ? `${layer.units} units` : `${layer.filters} filters`;
   const name = typeof layer.kernelInitializer === 'string' ? `"${layer.kernelInitializer}"` : `constant ${value}`;
   const zeroInput = value === 0 && (!layer.useBias || layer.biasInitializer === 'zeros');
@@ -46,15 +52,22 @@ function finding(ctx: LintContext, layer: WeightLayer, value: number, activation
     // relu(0) = 0 with slope 0 there (model/facts: a rectifier that can die): nothing flows either way.
     consequence = `with ${activation}, zero weights and zero bias every unit outputs 0 and passes back no gradient, so the layer never learns`;
   } else if (nextConstant) {
-    consequence = 'the next layer starts constant too, so every unit also gets the same update and they stay identical: ' +
+    consequence =
+      'the next layer starts constant too, so every unit also gets the same update and they stay identical: ' +
       'the layer works like a single unit';
   } else {
     severity = 'info';
-    consequence = 'only the next layer\'s random weights tell them apart, so they start out redundant';
+    consequence = "only the next layer's random weights tell them apart, so they start out redundant";
   }
   const init = recommendedInitializer(activation);
-  const message = `kernelInitializer ${name}: all ${units} of this layer start with the same weights and compute the same output ` +
+  const message =
+    `kernelInitializer ${name}: all ${units} of this layer start with the same weights and compute the same output ` +
     `(symmetry); ${consequence}; use random weights such as "${init}"`;
-  return problem(CODE, severity, message, fieldPlace(ctx, layer, 'kernelInitializer'),
-    fix(`use ${init} for this layer`, newPatch(ctx).set(childPointer(layer.specPath, 'kernelInitializer'), init)));
+  return problem(
+    CODE,
+    severity,
+    message,
+    fieldPlace(ctx, layer, 'kernelInitializer'),
+    fix(`use ${init} for this layer`, newPatch(ctx).set(childPointer(layer.specPath, 'kernelInitializer'), init)),
+  );
 }
