@@ -72,9 +72,10 @@ suite('training from VS Code', () => {
     const layer = '      { "type": "dense", "units": 16, "activation": "relu" },';
     const text = [
       '{',
-      '  "data": { "dataset": "spiral" },',
+      // 16 features: every hidden layer has the same fans, so the same message (a first layer of other fans is its own finding).
+      '  "data": { "dataset": "blobs", "classes": 3, "features": 16 },',
       '  "model": {',
-      '    "inputShape": [2],',
+      '    "inputShape": [16],',
       '    "layers": [',
       ...Array<string>(8).fill(layer),
       '      { "type": "dense", "units": 3, "activation": "softmax" }',
