@@ -151,6 +151,14 @@ describe('JSON schema', () => {
     assert.equal(validate({ ...spec, monitor: { vanishingRatio: 1e-4 } }), true, JSON.stringify(validate.errors));
   });
 
+  it('the gradscope.diagnosis.thresholds setting lists the same thresholds as `monitor`, so the settings editor flags a misspelt one', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Json;
+    const settings = ((pkg.contributes as Json).configuration as Json).properties as Json;
+    const thresholds = settings['gradscope.diagnosis.thresholds'] as Json;
+    assert.equal(thresholds.additionalProperties, false);
+    assert.deepEqual(thresholds.properties, ((schema.properties as Json).monitor as Json).properties);
+  });
+
   it('uses the parser vocabulary: names of layers, activations, initializers, datasets, losses, optimizers, schedules', () => {
     assert.deepEqual(definitions.layerType.enum, LAYER_TYPES);
     assert.deepEqual(definitions.activation.enum, ACTIVATIONS);
