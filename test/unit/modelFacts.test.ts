@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModelView } from '../../src/training/diagnosis/modelView';
+import { activationOf } from '../../src/training/lint/model';
 import { buildModel } from '../../src/training/engine/model/buildModel';
 import { makeInitializer } from '../../src/training/engine/model/initializers';
 import {
@@ -248,5 +249,43 @@ describe('model facts', () => {
       assert.equal(k.summary.params, k.fans!.fanIn * units + (layer.useBias ? units : 0), k.summary.name);
     }
     assert.deepEqual(kernelFans(spec.model.layers[0] as Parameters<typeof kernelFans>[0], [28, 28, 1]), fans[0]);
+  });
+
+  it('engine, lint and diagnosis agree on which activation a weight layer feeds, through the layers that keep its units', () => {
+    // dense(linear) → dropout/batchNormalization → activation: the activation is the dense layer's; a flatten or a
+    // pooling layer in between ends the wait (LAYER_FACTS.keepsUnits), so that activation belongs to no weight layer.
+    const spec = parsedSpec({
+      data: { dataset: 'mnist', samples: 64 },
+      model: {
+        inputShape: [28, 28, 1],
+        layers: [
+          { type: 'conv2d', filters: 2, kernelSize: 3 },
+          { type: 'maxPooling2d', poolSize: 2 },
+          { type: 'activation', activation: 'relu' },
+          { type: 'conv2d', filters: 2, kernelSize: 3 },
+          { type: 'flatten' },
+          { type: 'activation', activation: 'tanh' },
+          { type: 'dense', units: 8 },
+          { type: 'dropout', rate: 0.2 },
+          { type: 'batchNormalization' },
+          { type: 'activation', activation: 'sigmoid' },
+          { type: 'dense', units: 10, activation: 'softmax' },
+        ],
+      },
+      training: { epochs: 1 },
+    });
+    const built = buildModel(spec, spec.seed);
+    const engine = built.weighted
+      .filter((w) => w.summary.kind !== 'batchNormalization')
+      .map((w) => w.monitoredActivation ?? 'linear');
+    built.model.dispose();
+    const view = buildModelView(spec, runStart(spec));
+    const diagnosis = view.kernels.map((k) => k.activation);
+    const seq = spec.model.layers;
+    const lint = seq.flatMap((l, i) => (l.type === 'dense' || l.type === 'conv2d' ? [activationOf(seq, i).activation] : []));
+    // The softmax output is fused into the loss: the engine measures nothing there; lint and diagnosis name it.
+    assert.deepEqual(engine, ['linear', 'linear', 'sigmoid', 'linear']);
+    assert.deepEqual(lint, ['linear', 'linear', 'sigmoid', 'softmax']);
+    assert.deepEqual(diagnosis, lint);
   });
 });

@@ -2,7 +2,7 @@
 // (dead units, saturation), so measurement rides on the training forward pass instead of a second one.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSummary } from '../../../shared/engineProtocol';
-import { LEAKY_RELU_ALPHA, activationFacts, fusedOutputActivation } from '../../model/facts';
+import { LAYER_FACTS, LEAKY_RELU_ALPHA, activationFacts, fusedOutputActivation } from '../../model/facts';
 import type { ActivationName, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
 import { makeInitializer } from './initializers';
 import { SeededDropout, type StepClock } from './seededDropout';
@@ -245,7 +245,13 @@ function buildLayer(
   fused: boolean,
 ): tf.SymbolicTensor {
   try {
-    return buildLayerUnchecked(b, spec, x, state, fused);
+    const out = buildLayerUnchecked(b, spec, x, state, fused);
+    // A layer that does not keep the units of the weight layer before it (model/facts: flatten, pooling, a residual
+    // block) ends that layer's wait for an `activation` entry to measure: lint and diagnosis read the same fact.
+    if (spec.type !== 'activation' && LAYER_FACTS[spec.type].weights !== 'kernel' && !LAYER_FACTS[spec.type].keepsUnits) {
+      state.pending = undefined;
+    }
+    return out;
   } catch (err) {
     // The innermost layer names the problem; enclosing residual blocks pass it on unchanged.
     if (err instanceof ModelBuildError) throw err;
@@ -300,7 +306,6 @@ function buildLayerUnchecked(
           : tf.layers.maxPooling2d({ name, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding });
       const out = b.apply(layer, x);
       b.summarize(name, spec.type, spec, layer, out);
-      state.pending = undefined;
       return out;
     }
     case 'residual': {
@@ -311,7 +316,6 @@ function buildLayerUnchecked(
       const layer = tf.layers.add({ name });
       const out = b.apply(layer, [inner, skip]);
       b.summarize(name, 'residual', spec, layer, out);
-      state.pending = undefined;
       return out;
     }
   }
