@@ -137,10 +137,8 @@ export function summary(scores: SpecScore[], wallMs: number, backend: string): {
     '',
     lintCures(scores),
   ];
-  // Lint fixes that trade are listed, not (yet) a failure: lr-out-of-range's fix to the optimizer's default leaves
-  // slow-convergence on two specs (see the table). Dividing by powers of ten into the range instead cures
-  // lr-too-high-sgd-circles (4 → 0.4) but leaves non-finite-sgd-sine non-finite (2 → 0.2): before training, lint cannot
-  // know the factor the run-time fix reads off the first steps.
+  // Lint fixes that trade are listed, not (yet) a failure. lr-out-of-range's fix used to be the optimizer's default,
+  // which traded for slow-convergence on two specs; its rule now (docs/diagnostics/lr-out-of-range.md) cures all seven.
   const ok = recall === 1 && healthyFp.length === 0 && cured.length >= 0.9 * tried.length;
   return { markdown: lines.join('\n'), ok };
 }
