@@ -9,24 +9,9 @@ import * as os from 'os';
 import * as path from 'path';
 import type { RunEndEvent } from '../../src/shared/engineProtocol';
 import { listRuns, readEvents } from '../../src/training/run/runStore';
-import { REPO } from './support/specs';
+import { LONG_RUN_SPEC, REPO } from './support/specs';
 
 const BIN = path.join(REPO, 'bin', 'gradscope.js');
-
-/** Long enough never to finish during a test: 100 steps per epoch, 500 epochs. */
-const LONG_SPEC = {
-  seed: 1,
-  data: { dataset: 'spiral', samples: 2000 },
-  model: {
-    inputShape: [2],
-    layers: [
-      { type: 'dense', units: 64, activation: 'relu' },
-      { type: 'dense', units: 64, activation: 'relu' },
-      { type: 'dense', units: 3, activation: 'softmax' },
-    ],
-  },
-  training: { epochs: 500, batchSize: 16 },
-};
 
 interface Cli {
   child: ChildProcess;
@@ -86,7 +71,7 @@ function launch(command: string, args: string[], cwd = REPO): Cli {
 function setup(): { spec: string; out: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-sig-'));
   const spec = path.join(dir, 'long.gradscope.json');
-  fs.writeFileSync(spec, JSON.stringify(LONG_SPEC, null, 2));
+  fs.writeFileSync(spec, JSON.stringify(LONG_RUN_SPEC, null, 2));
   return { spec, out: path.join(dir, 'runs') };
 }
 

@@ -10,7 +10,7 @@ import '../../src/training/engine/model/seededDropout';
 import { EVENTS_FILE, readEvents, SPEC_COPY, WEIGHTS_DIR } from '../../src/training/run/runStore';
 import { enginePath, startRun, type RunHandle } from '../../src/training/run/runner';
 import { assertNoEngineErrors } from './support/engineLog';
-import { EXAMPLES } from './support/specs';
+import { EXAMPLES, LONG_RUN_SPEC } from './support/specs';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-runner-'));
@@ -21,20 +21,6 @@ function writeSpec(dir: string, spec: object): string {
   fs.writeFileSync(file, JSON.stringify(spec, null, 2));
   return file;
 }
-
-const longSpec = {
-  seed: 1,
-  data: { dataset: 'spiral', samples: 2000 },
-  model: {
-    inputShape: [2],
-    layers: [
-      { type: 'dense', units: 64, activation: 'relu' },
-      { type: 'dense', units: 64, activation: 'relu' },
-      { type: 'dense', units: 3, activation: 'softmax' },
-    ],
-  },
-  training: { epochs: 500, batchSize: 16 },
-};
 
 function collect(options: Parameters<typeof startRun>[0], onEvent?: (m: EngineMessage, h: RunHandle) => void) {
   const messages: EngineMessage[] = [];
@@ -88,7 +74,7 @@ describe('engine process', () => {
 
   it('ends within one step of a stop request, keeping everything so far', async () => {
     let stepsAtStop = -1;
-    const { handle, messages } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
+    const { handle, messages } = collect({ specFile: writeSpec(tmpDir(), LONG_RUN_SPEC), epochs: 500 }, (m, h) => {
       if (m.type === 'step' && m.step === 20 && stepsAtStop < 0) {
         stepsAtStop = m.step;
         h.stop();
@@ -115,7 +101,7 @@ describe('engine process', () => {
   it('an engine that dies leaves a readable events.jsonl that lost at most about a second of events', async () => {
     const received: Array<{ at: number; step: number }> = [];
     let killedAt = 0;
-    const { handle } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
+    const { handle } = collect({ specFile: writeSpec(tmpDir(), LONG_RUN_SPEC), epochs: 500 }, (m, h) => {
       if (m.type !== 'step') return;
       received.push({ at: Date.now(), step: m.step });
       // Killed from outside, as the OOM killer would: the front-end did not ask for it.
@@ -145,7 +131,7 @@ describe('engine process', () => {
 
   it('the run-end written after a crash says how far the run got: epochs, steps, best validation loss', async () => {
     const epochs: EpochEvent[] = [];
-    const { handle } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
+    const { handle } = collect({ specFile: writeSpec(tmpDir(), LONG_RUN_SPEC), epochs: 500 }, (m, h) => {
       if (m.type !== 'epoch') return;
       epochs.push(m);
       if (epochs.length === 2) process.kill(h.pid!, 'SIGKILL');
@@ -169,7 +155,7 @@ describe('engine process', () => {
 
   it('kill() on request ends the engine at once and records the run as stopped, counts kept', async () => {
     let killed = false;
-    const { handle } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
+    const { handle } = collect({ specFile: writeSpec(tmpDir(), LONG_RUN_SPEC), epochs: 500 }, (m, h) => {
       if (m.type === 'epoch' && !killed) {
         killed = true;
         h.kill();
@@ -187,7 +173,7 @@ describe('engine process', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} sent to the engine itself is a stop request: the engine ends the run stopped, exit code 0`, async () => {
       let sent = false;
-      const { handle, messages } = collect({ specFile: writeSpec(tmpDir(), longSpec), epochs: 500 }, (m, h) => {
+      const { handle, messages } = collect({ specFile: writeSpec(tmpDir(), LONG_RUN_SPEC), epochs: 500 }, (m, h) => {
         if (m.type === 'epoch' && !sent) {
           sent = true;
           process.kill(h.pid!, signal);
@@ -204,7 +190,7 @@ describe('engine process', () => {
 
   it('a message that is not start or stop is logged as an error and starts nothing', async () => {
     const out = tmpDir();
-    const specFile = writeSpec(tmpDir(), longSpec);
+    const specFile = writeSpec(tmpDir(), LONG_RUN_SPEC);
     const child = fork(enginePath(), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], serialization: 'json' });
     const logs: LogEvent[] = [];
     const wanted = 3;
@@ -234,7 +220,7 @@ describe('engine process', () => {
 
   it('reports an invalid spec and starts no run', async () => {
     const dir = tmpDir();
-    const specFile = writeSpec(dir, { ...longSpec, model: { inputShape: [2], layers: [{ type: 'dens', units: 3 }] } });
+    const specFile = writeSpec(dir, { ...LONG_RUN_SPEC, model: { inputShape: [2], layers: [{ type: 'dens', units: 3 }] } });
     const { handle, messages } = collect({ specFile });
     const outcome = await handle.done;
     assert.strictEqual(outcome.end, undefined);

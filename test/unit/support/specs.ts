@@ -40,3 +40,18 @@ export function smallClassifier(overrides: { layers?: object[]; training?: objec
     training: { epochs: 3, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, ...overrides.training },
   };
 }
+
+/** Long enough never to finish during a test: 100 steps per epoch, 500 epochs. */
+export const LONG_RUN_SPEC = {
+  seed: 1,
+  data: { dataset: 'spiral', samples: 2000 },
+  model: {
+    inputShape: [2],
+    layers: [
+      { type: 'dense', units: 64, activation: 'relu' },
+      { type: 'dense', units: 64, activation: 'relu' },
+      { type: 'dense', units: 3, activation: 'softmax' },
+    ],
+  },
+  training: { epochs: 500, batchSize: 16 },
+};
