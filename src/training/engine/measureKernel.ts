@@ -91,17 +91,14 @@ function orderedInputs(inputs: tf.NamedTensorInfoMap): tf.TensorInfo[] {
     .map((k) => inputs[k] as tf.TensorInfo);
 }
 
-function wasmKernel({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+/** The statistics a kernel call asks for (the `ops` attribute, JSON: kernel attributes are plain values). */
+function opsOf(attrs: tf.NamedAttrMap | undefined): StatOp[] {
+  return JSON.parse(attrs?.ops as string) as StatOp[];
+}
+
+const wasmKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm;
-  const ops = JSON.parse(attrs?.ops as string) as StatOp[];
+  const ops = opsOf(attrs);
   const infos = orderedInputs(inputs);
   const out = wasm.makeOutput([ops.reduce((n, op) => n + statWidth(op), 0)], 'float32');
   // Views are taken after the only allocation: a growing heap invalidates older views.
@@ -112,29 +109,21 @@ function wasmKernel({
   );
   f32(wasm, out).set(stats);
   return out;
-}
+};
 
 interface CpuLike {
   data: { get(id: tf.DataId): { values?: unknown } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
 }
 
-function cpuKernel({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const cpu = backend as CpuLike;
-  const ops = JSON.parse(attrs?.ops as string) as StatOp[];
+const cpuKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const cpu = backend as unknown as CpuLike;
+  const ops = opsOf(attrs);
   const infos = orderedInputs(inputs);
   const values = infos.map((t) => cpu.data.get(t.dataId).values as Float32Array);
   const stats = computeStats(values, infos.map(lastAxis), ops);
   return cpu.makeTensorInfo([stats.length], 'float32', stats);
-}
+};
 
 /**
  * Registers the step-statistics kernel for the wasm and cpu backends (initBackend calls it); safe to call again.
