@@ -2,7 +2,7 @@
 // so on activation they go back into Problems (with their Quick Fixes) until the spec's next run replaces them.
 import * as vscode from 'vscode';
 import { emptyHistory } from '../shared/runHistory';
-import { runsOfSpec, SPEC_EXCLUDE, SPEC_GLOB } from './runsTree';
+import { latestRunOfSpec, SPEC_EXCLUDE, SPEC_GLOB } from './runsTree';
 import type { SpecDiagnostics } from './specDiagnostics';
 
 /** Puts each spec's latest run's diagnostics back in Problems; resolves with how many specs got some. */
@@ -15,7 +15,8 @@ export async function restoreRunDiagnostics(
   for (const uri of specs) {
     // A spec that started training meanwhile shows its live run's diagnostics instead.
     if (isLive(uri)) continue;
-    const latest = runsOfSpec(uri)[0];
+    // Only the newest run counts: read no further back than it (every run's events file is read in full).
+    const latest = latestRunOfSpec(uri);
     if (!latest?.start || latest.diagnostics.length === 0) continue;
     // The start event is all the mapping needs (layer copies for "copy 3 of 10", the run for Quick Fixes).
     diagnostics.setRun(uri, latest.diagnostics, { ...emptyHistory(), start: latest.start });

@@ -20,11 +20,25 @@ const STATUS_ICON: Record<RunSummary['status'], string> = {
   running: 'sync~spin',
 };
 
-/** Runs of one spec (the runs directory is shared by the specs of a folder; run-start says whose run it is). */
+/** Whether a run is one of this spec's (the runs directory is shared by the specs of a folder; run-start says whose). */
+function ofSpec(run: RunSummary, specUri: vscode.Uri): boolean {
+  return !run.start || path.resolve(run.start.specFile) === path.resolve(specUri.fsPath);
+}
+
+/** Runs of one spec, newest first. */
 export function runsOfSpec(specUri: vscode.Uri): RunSummary[] {
   return listRuns(defaultRunsDir(specUri.fsPath))
     .map(summarizeRun)
-    .filter((s) => !s.start || path.resolve(s.start.specFile) === path.resolve(specUri.fsPath));
+    .filter((s) => ofSpec(s, specUri));
+}
+
+/** The newest run of one spec: reads the runs newest first and stops at the first of this spec's. */
+export function latestRunOfSpec(specUri: vscode.Uri): RunSummary | undefined {
+  for (const runDir of listRuns(defaultRunsDir(specUri.fsPath))) {
+    const run = summarizeRun(runDir);
+    if (ofSpec(run, specUri)) return run;
+  }
+  return undefined;
 }
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
