@@ -12,6 +12,19 @@ import { parseSpecText } from '../../src/training/spec/parse';
 import type { ParsedSpec } from '../../src/training/spec/types';
 import { parsedSpec, useBackend } from './support/specs';
 
+/** A conv2d layer in the place of a dense one: on a flat input the parser never lets this through, TensorFlow.js refuses it. */
+function asConv2d(layer: ParsedSpec['model']['layers'][number]): ParsedSpec['model']['layers'][number] {
+  return {
+    ...layer,
+    type: 'conv2d',
+    filters: 2,
+    kernelSize: [3, 3],
+    strides: [1, 1],
+    padding: 'valid',
+    activation: 'relu',
+  } as ParsedSpec['model']['layers'][number];
+}
+
 function spec(outputActivation: string, loss: string, lastLayers?: object[]): ParsedSpec {
   return parsedSpec({
     name: 'output',
@@ -119,16 +132,7 @@ describe('output activations not fused into the loss', () => {
 
   it('a layer TensorFlow.js cannot build is reported with its spec entry, not a null-pointer error', () => {
     const s = spec('softmax', 'categoricalCrossentropy');
-    // A conv2d layer on a flat input never passes the parser; forced here to make TensorFlow.js refuse it.
-    s.model.layers[0] = {
-      ...s.model.layers[0],
-      type: 'conv2d',
-      filters: 2,
-      kernelSize: [3, 3],
-      strides: [1, 1],
-      padding: 'valid',
-      activation: 'relu',
-    } as ParsedSpec['model']['layers'][number];
+    s.model.layers[0] = asConv2d(s.model.layers[0]);
     assert.throws(
       () => buildModel(s, 1),
       (err: unknown) =>
@@ -145,15 +149,7 @@ describe('output activations not fused into the loss', () => {
     const s = parseSpecText(text, '/virtual/unbuildable.gradscope.json').spec;
     assert.ok(s);
     // The second layer fails: the weights of the first one, already made, must go too.
-    s.model.layers[1] = {
-      ...s.model.layers[1],
-      type: 'conv2d',
-      filters: 2,
-      kernelSize: [3, 3],
-      strides: [1, 1],
-      padding: 'valid',
-      activation: 'relu',
-    } as ParsedSpec['model']['layers'][number];
+    s.model.layers[1] = asConv2d(s.model.layers[1]);
     const before = tf.memory().numTensors;
     await assert.rejects(
       train({
