@@ -61,12 +61,21 @@ export interface LayerStepMetrics {
   weightNorm: number;
   /** ‖ΔW‖ / ‖W‖ of the kernel for this step's update. */
   updateRatio: number;
-  /** ReLU-family layers: units whose output is ≤ 0 for every sample of the batch. */
+  /**
+   * Layers whose activation can stop passing gradient: units whose activation derivative is (numerically) zero for
+   * every sample of the batch (docs/metrics.md gives the definition per activation).
+   */
   deadUnits?: number;
   /** Units of the layer (dense units, conv filters). */
   units?: number;
   /** sigmoid/tanh layers: fraction of (sample, unit) outputs in the flat tails of the activation. */
   saturation?: number;
+  /** Mean of the layer's activation output over the batch (every sample, position and unit). */
+  activationMean?: number;
+  /** Standard deviation of the layer's activation output over the batch: the forward signal's size at this depth. */
+  activationStd?: number;
+  /** Recurrent layers: L2 norm of the recurrent kernel's gradient (before clipping). */
+  recurrentGradNorm?: number;
 }
 
 /** engine → front-end: one optimisation step; every `measureEvery` steps it carries full measurements. */

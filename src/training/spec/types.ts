@@ -73,6 +73,18 @@ export const ACTIVATIONS = [
 ] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
+/**
+ * Parameters of a parameterized activation (the object form `{ "type": "leakyRelu", "alpha": 0.2 }`); absent when the
+ * spec wrote the name alone, and then model/facts gives the defaults.
+ */
+export interface ActivationParams {
+  /** leakyRelu / elu: the negative-side slope or scale. */
+  alpha?: number;
+  /** rrelu: the range its random negative slope is drawn from in training (the mean slope at evaluation). */
+  lower?: number;
+  upper?: number;
+}
+
 export const NAMED_INITIALIZERS = [
   'glorotUniform',
   'glorotNormal',
@@ -106,6 +118,7 @@ export interface DenseLayer extends LayerOrigin {
   type: 'dense';
   units: number;
   activation: ActivationName;
+  activationParams?: ActivationParams;
   useBias: boolean;
   kernelInitializer: InitializerSpec;
   biasInitializer: InitializerSpec;
@@ -118,6 +131,7 @@ export interface Conv2dLayer extends LayerOrigin {
   strides: [number, number];
   padding: 'valid' | 'same';
   activation: ActivationName;
+  activationParams?: ActivationParams;
   useBias: boolean;
   kernelInitializer: InitializerSpec;
   biasInitializer: InitializerSpec;
@@ -126,6 +140,7 @@ export interface Conv2dLayer extends LayerOrigin {
 export interface ActivationLayer extends LayerOrigin {
   type: 'activation';
   activation: ActivationName;
+  activationParams?: ActivationParams;
 }
 
 export interface DropoutLayer extends LayerOrigin {

@@ -15,7 +15,8 @@ import {
 } from './fields';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
-import { ACTIVATIONS, type ActivationName, type InitializerSpec, type LayerType, type SpecPath } from './types';
+import { ACTIVATIONS, type InitializerSpec, type LayerType, type SpecPath } from './types';
+import { type ActivationSetting, readActivation } from './validateActivation';
 import { readInitializer } from './validateInitializer';
 import { ANY_LAYER_PROPERTY, LAYER_PROPERTIES, LAYER_TYPES, REPEAT_PROPERTIES } from './vocabulary';
 
@@ -135,8 +136,8 @@ function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, 'resi
       return { type };
     case 'activation': {
       const prop = requireProp(r, obj, 'activation', what, ` (one of ${ACTIVATIONS.join(', ')})`);
-      const activation = prop ? readEnum(r, prop.value, prop.path, 'activation', ACTIVATIONS) : undefined;
-      return { type, activation: activation ?? 'linear' };
+      const setting = prop ? readActivation(r, prop.value, prop.path) : undefined;
+      return { type, ...(setting ?? { activation: 'linear' }) };
     }
     case 'dropout': {
       const rate = requiredNumber(
@@ -160,8 +161,7 @@ function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, 'resi
   }
 }
 
-interface KernelSettings {
-  activation: ActivationName;
+interface KernelSettings extends ActivationSetting {
   useBias: boolean;
   kernelInitializer: InitializerSpec;
   biasInitializer: InitializerSpec;
@@ -173,11 +173,17 @@ function kernelSettings(r: Reporter, f: Fields): KernelSettings {
     return p ? (readInitializer(r, p.value, p.path, `"${name}"`) ?? fallback) : fallback;
   };
   return {
-    activation: f.enumValue('activation', 'activation', ACTIVATIONS, 'linear'),
+    ...optionalActivation(r, f),
     useBias: f.boolean('useBias', true),
     kernelInitializer: init('kernelInitializer', 'glorotUniform'),
     biasInitializer: init('biasInitializer', 'zeros'),
   };
+}
+
+/** The `activation` property when given (string or object form), else linear. */
+export function optionalActivation(r: Reporter, f: Fields): ActivationSetting {
+  const p = f.prop('activation');
+  return (p && readActivation(r, p.value, p.path)) || { activation: 'linear' };
 }
 
 function requiredNumber(
