@@ -63,6 +63,76 @@ describe('initializers', () => {
     assert.ok(u.min >= -0.05 && u.max <= 0.05 && Math.abs(u.variance - 0.1 ** 2 / 12) < 1e-5, JSON.stringify(u));
   });
 
+  it('Glorot, He and LeCun are varianceScaling special cases: the same seed draws the same weights', () => {
+    const twins: Array<[NamedInitializer, InitializerSpec]> = [
+      ['heNormal', { type: 'varianceScaling', scale: 2, mode: 'fanIn', distribution: 'normal' }],
+      ['heUniform', { type: 'varianceScaling', scale: 2, mode: 'fanIn', distribution: 'uniform' }],
+      ['glorotNormal', { type: 'varianceScaling', scale: 1, mode: 'fanAvg', distribution: 'normal' }],
+      ['glorotUniform', { type: 'varianceScaling', scale: 1, mode: 'fanAvg', distribution: 'uniform' }],
+      ['lecunNormal', { type: 'varianceScaling', scale: 1, mode: 'fanIn', distribution: 'normal' }],
+      ['lecunUniform', { type: 'varianceScaling', scale: 1, mode: 'fanIn', distribution: 'uniform' }],
+    ];
+    for (const [name, spec] of twins) assert.deepStrictEqual(sample(spec, 5), sample(name, 5), name);
+    // varianceScaling { scale 2, fanIn, normal } has He's variance 2/fan-in, not the truncated normal's 0.77 of it.
+    const he = stats(sample({ type: 'varianceScaling', scale: 2, mode: 'fanIn', distribution: 'normal' }));
+    assert.ok(Math.abs(he.variance / (2 / FAN_IN) - 1) < 0.03, `variance ${he.variance} vs ${2 / FAN_IN}`);
+    const out = stats(sample({ type: 'varianceScaling', scale: 3, mode: 'fanOut', distribution: 'uniform' }));
+    assert.ok(Math.abs(out.variance / (3 / FAN_OUT) - 1) < 0.03, `fanOut variance ${out.variance} vs ${3 / FAN_OUT}`);
+  });
+
+  it('truncatedNormal cuts at 2·stddev, so its real standard deviation is ≈ 0.88·stddev', () => {
+    const s = stats(sample({ type: 'truncatedNormal', mean: 0.5, stddev: 2 }));
+    assert.ok(s.min >= 0.5 - 4 && s.max <= 0.5 + 4, `within mean ± 2·stddev: [${s.min}, ${s.max}]`);
+    assert.ok(Math.abs(s.mean - 0.5) < 0.02, `mean ${s.mean}`);
+    const ratio = Math.sqrt(s.variance) / 2;
+    assert.ok(Math.abs(ratio - Math.sqrt(0.7737413)) < 0.01, `std / stddev = ${ratio} (expected ≈ 0.880)`);
+  });
+
+  /** WᵀW for W [rows, cols] (row-major). */
+  function gram(w: Float32Array, rows: number, cols: number): Float64Array {
+    const g = new Float64Array(cols * cols);
+    for (let i = 0; i < cols; i++)
+      for (let j = 0; j < cols; j++) {
+        let sum = 0;
+        for (let r = 0; r < rows; r++) sum += w[r * cols + i] * w[r * cols + j];
+        g[i * cols + j] = sum;
+      }
+    return g;
+  }
+
+  function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
+    const t = new Float32Array(w.length);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
+    return t;
+  }
+
+  for (const { shape, gain } of [
+    { shape: [32, 32], gain: 1 },
+    { shape: [64, 16], gain: 1.5 },
+    { shape: [16, 64], gain: Math.SQRT2 },
+    { shape: [3, 3, 4, 8], gain: 1 },
+  ]) {
+    it(`orthogonal ${shape.join('×')} (gain ${gain.toFixed(3)}): the smaller Gram matrix is gain²·I`, () => {
+      const init: InitializerSpec = gain === 1 ? 'orthogonal' : { type: 'orthogonal', gain };
+      const w = tf.tidy(() => makeInitializer(init, 7).apply(shape, 'float32')).dataSync() as Float32Array;
+      // The kernel flattened to [fan-in, units]: orthonormal columns when tall, orthonormal rows when wide.
+      const units = shape[shape.length - 1];
+      const rows = w.length / units;
+      const tall = rows >= units;
+      const g = tall ? gram(w, rows, units) : gram(transpose(w, rows, units), units, rows);
+      const n = Math.min(rows, units);
+      let worst = 0;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(g[i * n + j] - (i === j ? gain * gain : 0)));
+      assert.ok(worst < 1e-4 * gain * gain * 10, `max |Gram − gain²·I| = ${worst}`);
+      assert.deepStrictEqual(
+        tf.tidy(() => makeInitializer(init, 7).apply(shape, 'float32')).dataSync(),
+        w,
+        'reproducible from the seed',
+      );
+    });
+  }
+
   it('is reproducible from the seed and differs between seeds', () => {
     assert.deepStrictEqual(sample('heNormal', 3), sample('heNormal', 3));
     assert.notDeepStrictEqual(sample('heNormal', 3), sample('heNormal', 4));

@@ -97,6 +97,19 @@ const CASES: Case[] = [
     message: /"heNormal" is made for ReLU .*use "glorotNormal"/,
   },
   {
+    name: "varianceScaling with He's scale and mode (scale 2, fanIn) with tanh",
+    code: 'initializer-mismatch',
+    specPath: '/model/layers/0/kernelInitializer',
+    line: layerLine(0),
+    parts: {
+      layers: [
+        '{ "type": "dense", "units": 16, "activation": "tanh", "kernelInitializer": { "type": "varianceScaling", "scale": 2, "mode": "fanIn", "distribution": "uniform" } }',
+        SOFTMAX,
+      ],
+    },
+    message: /varianceScaling \(scale 2, fanIn, uniform\) is made for ReLU .*use "glorotUniform"/,
+  },
+  {
     name: 'the default glorotUniform in eight relu layers',
     code: 'initializer-mismatch',
     specPath: '/model/layers/0/layers/0',
@@ -124,6 +137,20 @@ const CASES: Case[] = [
       ],
     },
     message: /4× the He scale √\(2\/32\) ≈ 0\.25 for relu at fan-in 32 .*grow about 64× \(exploding\); use "heNormal"/,
+  },
+  {
+    name: 'orthogonal (gain 1) in twelve relu layers: each relu halves the variance an orthogonal map keeps',
+    code: 'initializer-scale',
+    specPath: '/model/layers/1/layers/0/kernelInitializer',
+    line: layerLine(1),
+    parts: {
+      layers: [
+        RELU16,
+        '{ "repeat": 12, "layers": [ { "type": "dense", "units": 16, "activation": "relu", "kernelInitializer": "orthogonal" } ] }',
+        SOFTMAX,
+      ],
+    },
+    message: /"orthogonal" draws weights 1\/1\.41 of the He scale .*shrink about 64× \(vanishing\); use "heNormal"/,
   },
   {
     name: 'randomNormal far too large in a deep tanh stack: bounded, so it saturates instead of exploding',
@@ -407,6 +434,27 @@ describe('lint rules: healthy variants stay quiet', () => {
   quiet('eight tanh layers at 2.8× the Glorot scale (they saturate some units but train)', {
     layers: [
       '{ "repeat": 8, "layers": [ { "type": "dense", "units": 32, "activation": "tanh", "kernelInitializer": { "type": "randomNormal", "mean": 0, "stddev": 0.5 } } ] }',
+      SOFTMAX,
+    ],
+  });
+  quiet('orthogonal in nine tanh layers (an orthogonal map keeps the signal size)', {
+    layers: [
+      '{ "type": "dense", "units": 16, "activation": "tanh" }',
+      '{ "repeat": 8, "layers": [ { "type": "dense", "units": 16, "activation": "tanh", "kernelInitializer": "orthogonal" } ] }',
+      SOFTMAX,
+    ],
+  });
+  quiet("orthogonal with gain √2 in twelve relu layers (He's scale)", {
+    layers: [
+      RELU16,
+      '{ "repeat": 12, "layers": [ { "type": "dense", "units": 16, "activation": "relu", "kernelInitializer": { "type": "orthogonal", "gain": 1.4142 } } ] }',
+      SOFTMAX,
+    ],
+  });
+  quiet("varianceScaling with Glorot's scale and mode on tanh, with He's on relu", {
+    layers: [
+      '{ "type": "dense", "units": 16, "activation": "tanh", "kernelInitializer": { "type": "varianceScaling", "scale": 1, "mode": "fanAvg" } }',
+      '{ "type": "dense", "units": 16, "activation": "relu", "kernelInitializer": { "type": "varianceScaling", "scale": 2, "mode": "fanIn", "distribution": "uniform" } }',
       SOFTMAX,
     ],
   });

@@ -115,7 +115,12 @@ export function initializerName(init: InitializerSpec): string {
   if (typeof init === 'string') return `"${init}"`;
   switch (init.type) {
     case 'randomNormal':
-      return `randomNormal (mean ${init.mean}, stddev ${init.stddev})`;
+    case 'truncatedNormal':
+      return `${init.type} (mean ${init.mean}, stddev ${init.stddev})`;
+    case 'orthogonal':
+      return `orthogonal (gain ${init.gain})`;
+    case 'varianceScaling':
+      return `varianceScaling (scale ${init.scale}, ${init.mode}, ${init.distribution})`;
     case 'randomUniform':
       return `randomUniform [${init.minval}, ${init.maxval}]`;
     case 'constant':

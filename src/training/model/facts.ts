@@ -13,6 +13,7 @@ import type {
   LossName,
   NamedInitializer,
   OptimizerType,
+  VarianceScalingMode,
 } from '../spec/types';
 
 /**
@@ -240,6 +241,11 @@ export interface Fans {
   fanIn: number;
   /** Outputs each input feeds. */
   fanOut: number;
+  /**
+   * The kernel's last axis (dense units, conv filters): an orthogonal kernel is the matrix [fan-in, units]. When
+   * absent, fan-out is taken (a dense kernel's).
+   */
+  units?: number;
 }
 
 /**
@@ -248,28 +254,70 @@ export interface Fans {
  */
 export function kernelFans(layer: KernelLayer, inputShape: readonly number[]): Fans {
   const inputs = inputShape[inputShape.length - 1];
-  if (layer.type === 'dense') return { fanIn: inputs, fanOut: layer.units };
+  if (layer.type === 'dense') return { fanIn: inputs, fanOut: layer.units, units: layer.units };
   const field = layer.kernelSize[0] * layer.kernelSize[1];
-  return { fanIn: field * inputs, fanOut: field * layer.filters };
+  return { fanIn: field * inputs, fanOut: field * layer.filters, units: layer.filters };
 }
 
 // ---- Initializers ----
 
 /** Weight variance a family's rule gives a layer: He 2/fan-in, LeCun 1/fan-in, Glorot 2/(fan-in + fan-out). */
 export function familyVariance(family: InitFamily, fans: Fans): number {
-  switch (family) {
-    case 'he':
-      return 2 / fans.fanIn;
-    case 'lecun':
-      return 1 / fans.fanIn;
-    case 'glorot':
-      return 2 / (fans.fanIn + fans.fanOut);
+  const { scale, mode } = FAMILY_SCALING[family];
+  return scalingVariance(scale, mode, fans);
+}
+
+/** varianceScaling's variance: scale / n, n = fan-in, fan-out or (fan-in + fan-out)/2. */
+function scalingVariance(scale: number, mode: VarianceScalingMode, fans: Fans): number {
+  switch (mode) {
+    case 'fanIn':
+      return scale / fans.fanIn;
+    case 'fanOut':
+      return scale / fans.fanOut;
+    case 'fanAvg':
+      return scale / ((fans.fanIn + fans.fanOut) / 2);
   }
 }
 
-/** The rule a named initializer follows, and how it draws (uniform on ±√(3·variance), or normal). */
+/**
+ * The family whose variance an initializer draws by construction: the named Glorot/He/LeCun ones, and a
+ * varianceScaling object with a family's scale and mode (He is { scale: 2, mode: "fanIn" }); undefined for others.
+ */
+export function initializerFamily(init: InitializerSpec): InitFamily | undefined {
+  if (typeof init === 'string') return NAMED_INITIALIZER_FACTS[init].family;
+  if (init.type !== 'varianceScaling') return undefined;
+  const families = Object.keys(FAMILY_SCALING) as InitFamily[];
+  return families.find((f) => FAMILY_SCALING[f].scale === init.scale && FAMILY_SCALING[f].mode === init.mode);
+}
+
+/**
+ * An orthogonal kernel (flattened to [fan-in, units]) has orthonormal columns (or rows, when wider than tall): its
+ * squares sum to gain²·min(fan-in, units), so each weight's mean square is gain² / max(fan-in, units).
+ */
+function orthogonalVariance(gain: number, fans: Fans): number {
+  return gain ** 2 / Math.max(fans.fanIn, fans.units ?? fans.fanOut);
+}
+
+/**
+ * Variance of a standard normal truncated at ±2σ (values beyond redrawn), as tfjs's truncatedNormal draws: its
+ * standard deviation is √0.7737 ≈ 0.88 of the stddev it is given. The engine divides the variance-scaling
+ * initializers' scale by it (as Keras does), so heNormal has exactly He's variance.
+ */
+export const TRUNCATED_NORMAL_VARIANCE = 0.7737413;
+
+/** The scale and fan each variance-scaling family uses: Glorot 1/fanAvg, He 2/fanIn, LeCun 1/fanIn. */
+export const FAMILY_SCALING: Readonly<Record<InitFamily, { scale: number; mode: VarianceScalingMode }>> = {
+  glorot: { scale: 1, mode: 'fanAvg' },
+  he: { scale: 2, mode: 'fanIn' },
+  lecun: { scale: 1, mode: 'fanIn' },
+};
+
+/**
+ * The rule a named initializer follows, and how it draws (uniform on ±√(3·variance), normal, a random orthogonal
+ * matrix, or constant).
+ */
 export const NAMED_INITIALIZER_FACTS: Readonly<
-  Record<NamedInitializer, { family?: InitFamily; distribution: 'uniform' | 'normal' | 'constant' }>
+  Record<NamedInitializer, { family?: InitFamily; distribution: 'uniform' | 'normal' | 'orthogonal' | 'constant' }>
 > = {
   glorotUniform: { family: 'glorot', distribution: 'uniform' },
   glorotNormal: { family: 'glorot', distribution: 'normal' },
@@ -277,6 +325,7 @@ export const NAMED_INITIALIZER_FACTS: Readonly<
   heUniform: { family: 'he', distribution: 'uniform' },
   lecunNormal: { family: 'lecun', distribution: 'normal' },
   lecunUniform: { family: 'lecun', distribution: 'uniform' },
+  orthogonal: { distribution: 'orthogonal' },
   zeros: { distribution: 'constant' },
   ones: { distribution: 'constant' },
 };
@@ -288,21 +337,29 @@ export interface WeightMoments {
 
 /**
  * Mean and variance of the weights an initializer draws for a layer with these fans. The normal variants have the
- * family's variance exactly (the engine corrects tfjs's truncated normal); randomUniform [a, b] has variance (b − a)²/12.
+ * family's variance exactly (the engine corrects tfjs's truncated normal), as has varianceScaling; truncatedNormal
+ * with stddev σ has variance 0.7737·σ² (it is cut at 2σ); randomUniform [a, b] has variance (b − a)²/12.
  */
 export function initializerMoments(init: InitializerSpec, fans: Fans): WeightMoments {
   const mean = initializerMean(init);
   if (typeof init === 'string') {
+    if (init === 'orthogonal') return { mean, variance: orthogonalVariance(1, fans) };
     const family = NAMED_INITIALIZER_FACTS[init].family;
     return { mean, variance: family ? familyVariance(family, fans) : 0 };
   }
   switch (init.type) {
     case 'randomNormal':
       return { mean, variance: init.stddev ** 2 };
+    case 'truncatedNormal':
+      return { mean, variance: TRUNCATED_NORMAL_VARIANCE * init.stddev ** 2 };
     case 'randomUniform':
       return { mean, variance: (init.maxval - init.minval) ** 2 / 12 };
     case 'constant':
       return { mean, variance: 0 };
+    case 'orthogonal':
+      return { mean, variance: orthogonalVariance(init.gain, fans) };
+    case 'varianceScaling':
+      return { mean, variance: scalingVariance(init.scale, init.mode, fans) };
   }
 }
 
@@ -311,11 +368,15 @@ export function initializerMean(init: InitializerSpec): number {
   if (typeof init === 'string') return init === 'ones' ? 1 : 0;
   switch (init.type) {
     case 'randomNormal':
+    case 'truncatedNormal':
       return init.mean;
     case 'randomUniform':
       return (init.minval + init.maxval) / 2;
     case 'constant':
       return init.value;
+    case 'orthogonal':
+    case 'varianceScaling':
+      return 0;
   }
 }
 

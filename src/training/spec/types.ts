@@ -92,16 +92,29 @@ export const NAMED_INITIALIZERS = [
   'heUniform',
   'lecunNormal',
   'lecunUniform',
+  'orthogonal',
   'zeros',
   'ones',
 ] as const;
 export type NamedInitializer = (typeof NAMED_INITIALIZERS)[number];
 
+/** Which fan a varianceScaling initializer divides its scale by: fan-in, fan-out or their mean. */
+export type VarianceScalingMode = 'fanIn' | 'fanOut' | 'fanAvg';
+
 export type InitializerSpec =
   | NamedInitializer
   | { type: 'randomNormal'; mean: number; stddev: number }
+  /** A normal cut at mean ± 2·stddev (values beyond are redrawn): its real standard deviation is ≈ 0.88·stddev. */
+  | { type: 'truncatedNormal'; mean: number; stddev: number }
   | { type: 'randomUniform'; minval: number; maxval: number }
-  | { type: 'constant'; value: number };
+  | { type: 'constant'; value: number }
+  /** A random orthogonal matrix (the kernel flattened to [inputs, units]) times `gain` (Saxe et al. 2014). */
+  | { type: 'orthogonal'; gain: number }
+  /**
+   * Variance scale/n with n = fan-in, fan-out or their mean; "normal" is a truncated normal rescaled to exactly
+   * that variance, "uniform" is uniform on ±√(3·scale/n). Glorot, He and LeCun are its special cases.
+   */
+  | { type: 'varianceScaling'; scale: number; mode: VarianceScalingMode; distribution: 'normal' | 'uniform' };
 
 /** Where a resolved layer came from in the spec file. */
 export interface LayerOrigin {

@@ -5,11 +5,29 @@
 // fan-out) equals LeCun's 1/fan-in on a square layer, and those runs are bit-identical.
 
 import { fmt } from '../../format';
-import { type InitFamily, activationFacts, familyVariance, initializerMoments, isConstantInitializer } from '../../model/facts';
+import {
+  type InitFamily,
+  activationFacts,
+  NAMED_INITIALIZER_FACTS,
+  familyVariance,
+  initializerFamily,
+  initializerMoments,
+  isConstantInitializer,
+} from '../../model/facts';
 import { childPointer } from '../../spec/positions';
 import type { InitializerSpec, NamedInitializer, SpecProblem } from '../../spec/types';
 import { fieldPlace, fix, newPatch, problem } from '../context';
-import { type Activated, type WeightLayer, activationOf, fans, isWeightLayer, outputLayer, runs, sequences } from '../model';
+import {
+  type Activated,
+  type WeightLayer,
+  activationOf,
+  fans,
+  initializerName,
+  isWeightLayer,
+  outputLayer,
+  runs,
+  sequences,
+} from '../model';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'initializer-mismatch';
@@ -22,6 +40,13 @@ export const VARIANCE_TOLERANCE = 1.2;
 function varianceRatio(ctx: LintContext, layer: WeightLayer, init: InitializerSpec, family: InitFamily): number | undefined {
   const f = fans(ctx, layer);
   return f ? initializerMoments(init, f).variance / familyVariance(family, f) : undefined;
+}
+
+/** Draws from a (corrected truncated) normal rather than a uniform: the fix keeps the kind of draw. */
+function drawsNormal(init: InitializerSpec): boolean {
+  return typeof init === 'string'
+    ? NAMED_INITIALIZER_FACTS[init].distribution === 'normal'
+    : init.type !== 'varianceScaling' || init.distribution === 'normal';
 }
 
 function differs(ratio: number | undefined): ratio is number {
@@ -59,20 +84,15 @@ function heWithSaturating(ctx: LintContext): SpecProblem[] {
   const found: SpecProblem[] = [];
   eachWeightLayer(ctx, (layer, act) => {
     const init = layer.kernelInitializer;
-    if (
-      (init !== 'heNormal' && init !== 'heUniform') ||
-      activationFacts(act.activation).family !== 'saturating' ||
-      layer === output
-    )
-      return;
+    if (initializerFamily(init) !== 'he' || activationFacts(act.activation).family !== 'saturating' || layer === output) return;
     const ratio = varianceRatio(ctx, layer, init, 'glorot');
     if (!differs(ratio)) return;
-    const glorot: NamedInitializer = init === 'heNormal' ? 'glorotNormal' : 'glorotUniform';
+    const glorot: NamedInitializer = drawsNormal(init) ? 'glorotNormal' : 'glorotUniform';
     found.push(
       finding(
         ctx,
         layer,
-        `"${init}" is made for ReLU (weight variance 2/fan-in); with ${act.activation} it gives each unit's input ${fmt(ratio)}× the variance Glorot's rule does and ` +
+        `${initializerName(init)} is made for ReLU (weight variance 2/fan-in); with ${act.activation} it gives each unit's input ${fmt(ratio)}× the variance Glorot's rule does and ` +
           `pushes more of them into the flat tails where no gradient passes; use "${glorot}" (Glorot & Bengio 2010)`,
         `use ${glorot} for this ${act.activation} layer`,
         glorot,
@@ -89,20 +109,20 @@ function glorotOnDeepRelu(ctx: LintContext): SpecProblem[] {
     if (run.length < MIN_GLOROT_RELU_RUN) continue;
     const glorot = run.map((m) => {
       const init = m.layer.kernelInitializer;
-      return init === 'glorotUniform' || init === 'glorotNormal' ? varianceRatio(ctx, m.layer, init, 'he') : undefined;
+      return initializerFamily(init) === 'glorot' ? varianceRatio(ctx, m.layer, init, 'he') : undefined;
     });
     // Each Glorot layer scales the signal by √(its variance / He's); the shrink compounds over the run.
     const shrink = glorot.reduce<number>((g, r) => g * Math.sqrt(r ?? 1), 1);
     run.forEach((m, i) => {
       const ratio = glorot[i];
       if (!differs(ratio)) return;
-      const init = m.layer.kernelInitializer as NamedInitializer;
+      const init = m.layer.kernelInitializer;
       const written = fieldPlace(ctx, m.layer, 'kernelInitializer').specPath !== m.layer.specPath;
       found.push(
         finding(
           ctx,
           m.layer,
-          `"${init}"${written ? '' : ' (the default)'} in a stack of ${run.length} ${m.activation.activation} layers with no normalization: ` +
+          `${initializerName(init)}${written ? '' : ' (the default)'} in a stack of ${run.length} ${m.activation.activation} layers with no normalization: ` +
             `Glorot's weight variance here is ${fmt(ratio)}× what ReLU-like units need (He's 2/fan-in), so the signal shrinks by ${fmt(Math.sqrt(ratio))}× at this layer ` +
             `(≈ ${fmt(shrink)}× through the ${run.length} layers); use "heNormal" (He et al. 2015)`,
           `use heNormal for this ${m.activation.activation} layer`,
@@ -118,7 +138,9 @@ function seluWithoutLecun(ctx: LintContext): SpecProblem[] {
   const found: SpecProblem[] = [];
   eachWeightLayer(ctx, (layer, act) => {
     const init = layer.kernelInitializer;
-    if (activationFacts(act.activation).init !== 'lecun' || typeof init !== 'string') return;
+    // Named initializers and the varianceScaling rule; hand-scaled weights are initializer-scale's.
+    if (activationFacts(act.activation).init !== 'lecun') return;
+    if (typeof init !== 'string' && init.type !== 'varianceScaling') return;
     if (isConstantInitializer(init)) return; // zero-initializer says what is wrong with those
     const ratio = varianceRatio(ctx, layer, init, 'lecun');
     if (!differs(ratio)) return; // e.g. Glorot on a square layer: 2/(n + n) = 1/n, the very same weights
@@ -128,7 +150,7 @@ function seluWithoutLecun(ctx: LintContext): SpecProblem[] {
         ctx,
         layer,
         `selu keeps activations normalized only when weights have variance 1/fan-in ("lecunNormal", Klambauer et al. 2017); ` +
-          `"${init}"${written ? '' : ' (the default)'} draws ${fmt(ratio)}× that variance here, so the self-normalizing property is lost`,
+          `${initializerName(init)}${written ? '' : ' (the default)'} draws ${fmt(ratio)}× that variance here, so the self-normalizing property is lost`,
         'use lecunNormal for this selu layer',
         'lecunNormal',
       ),

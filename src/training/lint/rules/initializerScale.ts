@@ -1,4 +1,5 @@
-// initializer-scale: hand-scaled random weights (randomNormal / randomUniform) whose size is far from what the
+// initializer-scale: hand-scaled random weights (randomNormal, truncatedNormal, randomUniform, orthogonal, a
+// varianceScaling that follows none of Glorot/He/LeCun) whose size is far from what the
 // layer's fan-in and activation need. Each layer multiplies the signal by roughly (actual scale / right scale);
 // through a stack of such layers that factor compounds into vanishing activations and gradients, or exploding ones
 // where the activations are unbounded. A bounded activation (tanh, sigmoid: model/facts) caps its output, so weights
@@ -8,7 +9,14 @@
 import { fmt } from '../../format';
 import { distinctEntries } from '../../fixes/entries';
 import { CLIP_TITLE, clipAmplifiedGradients } from '../../fixes/layerCures';
-import { activationFacts, recommendedInitializer, recommendedScale, weightScale } from '../../model/facts';
+import {
+  activationFacts,
+  initializerFamily,
+  isConstantInitializer,
+  recommendedInitializer,
+  recommendedScale,
+  weightScale,
+} from '../../model/facts';
 import { childPointer } from '../../spec/positions';
 import type { SpecProblem } from '../../spec/types';
 import { fieldPlace, fix, newPatch, problem } from '../context';
@@ -113,8 +121,10 @@ function saturation(layers: number): string {
 function scale(ctx: LintContext, member: RunMember): Scaled | undefined {
   const init = member.layer.kernelInitializer;
   const f = fans(ctx, member.layer);
-  // Only hand-scaled random weights: named initializers scale themselves, constants are zero-initializer's.
-  if (typeof init === 'string' || init.type === 'constant' || !f) return undefined;
+  // Weights not scaled by a family's rule (randomNormal, truncatedNormal, randomUniform, orthogonal, a varianceScaling
+  // of another scale): Glorot/He/LeCun and their varianceScaling twins are initializer-mismatch's, constants
+  // zero-initializer's.
+  if (initializerFamily(init) !== undefined || isConstantInitializer(init) || !f) return undefined;
   const right = recommendedScale(member.activation.activation, f);
   return { member, ratio: weightScale(init, f) / right, right, fanIn: f.fanIn };
 }
