@@ -53,11 +53,13 @@ export interface RunStartEvent {
 
 export interface LayerStepMetrics {
   name: string;
-  /** L2 norm of the kernel gradient (before clipping). */
+  /** L2 norm of the kernel gradient (before clipping); for a highway layer, of H's kernel W_H. */
   gradNorm: number;
-  /** L2 norm of the bias gradient (before clipping); absent for layers without bias. */
+  /** L2 norm of the bias gradient (before clipping); absent for layers without bias. highway: H's bias b_H. */
   biasGradNorm?: number;
-  /** L2 norm of the kernel after this step's update. */
+  /** highway only: L2 norm of the transform gate's kernel gradient (W_T, before clipping). */
+  transformGradNorm?: number;
+  /** L2 norm of the kernel after this step's update (highway: W_H; weightNorm and updateRatio are W_H's too). */
   weightNorm: number;
   /** ‖ΔW‖ / ‖W‖ of the kernel for this step's update. */
   updateRatio: number;

@@ -31,6 +31,8 @@ const ABSENT = -1;
 interface LayerSlots {
   kernelGradSq: number;
   biasGradSq: number;
+  /** highway: its transform gate's kernel W_T. */
+  transformGradSq: number;
   weightSq: number;
   updateSq: number;
   oldWeightSq: number;
@@ -49,8 +51,11 @@ export interface StepLayout {
   layers: LayerSlots[];
 }
 
-function isKernel(layer: WeightedLayer): boolean {
-  return layer.summary.kind === 'dense' || layer.summary.kind === 'conv2d' || layer.summary.kind === 'projection';
+/** The kernels weight decay applies to: dense/conv/projection kernels, both of a highway's (W_H and W_T). */
+function decayedKernels(layer: WeightedLayer): tf.LayerVariable[] {
+  const kind = layer.summary.kind;
+  if (kind === 'highway') return layer.transformKernel ? [layer.kernel, layer.transformKernel] : [layer.kernel];
+  return kind === 'dense' || kind === 'conv2d' || kind === 'projection' ? [layer.kernel] : [];
 }
 
 function variableName(v: tf.LayerVariable): string {
@@ -150,6 +155,7 @@ export function runStep(
         const slots: LayerSlots = {
           kernelGradSq: gradSq[names.indexOf(variableName(layer.kernel))],
           biasGradSq: layer.bias ? gradSq[names.indexOf(variableName(layer.bias))] : ABSENT,
+          transformGradSq: layer.transformKernel ? gradSq[names.indexOf(variableName(layer.transformKernel))] : ABSENT,
           weightSq: update,
           oldWeightSq: update + 1,
           updateSq: update + 2,
@@ -177,6 +183,7 @@ export function runStep(
         layers: layers.map((l) => ({
           kernelGradSq: shift(l.kernelGradSq, gradOffset),
           biasGradSq: shift(l.biasGradSq, gradOffset),
+          transformGradSq: shift(l.transformGradSq, gradOffset),
           weightSq: l.weightSq + postOffset,
           updateSq: l.updateSq + postOffset,
           oldWeightSq: l.oldWeightSq + postOffset,
@@ -212,6 +219,7 @@ export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float3
       units: shape[shape.length - 1],
     };
     if (slots.biasGradSq !== ABSENT) m.biasGradNorm = Math.sqrt(values[slots.biasGradSq]);
+    if (slots.transformGradSq !== ABSENT) m.transformGradNorm = Math.sqrt(values[slots.transformGradSq]);
     if (slots.dead !== ABSENT) m.deadUnits = values[slots.dead];
     if (slots.saturation !== ABSENT) m.saturation = values[slots.saturation];
     return m;
@@ -226,9 +234,10 @@ export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float3
 function withWeightDecay(built: BuiltModel, grads: tf.NamedTensorMap, weightDecay: number): tf.NamedTensorMap {
   const out = { ...grads };
   for (const layer of built.weighted) {
-    if (!isKernel(layer)) continue;
-    const name = variableName(layer.kernel);
-    out[name] = tf.add(out[name], tf.mul(weightDecay, layer.kernel.read()));
+    for (const kernel of decayedKernels(layer)) {
+      const name = variableName(kernel);
+      out[name] = tf.add(out[name], tf.mul(weightDecay, kernel.read()));
+    }
   }
   return out;
 }

@@ -1,4 +1,4 @@
-// How the rules read a model: layer sequences (the top level and each residual block's inside), the activation a
+// How the rules read a model: layer sequences (the top level and each residual or dense block's inside), the activation a
 // weight layer really feeds (its own, or the activation layer after it), runs of consecutive weight layers,
 // the output layer and a layer's fans. The facts themselves (families, initializers, fans) are model/facts.
 
@@ -9,20 +9,32 @@ import type { LintContext } from './types';
 
 export type WeightLayer = KernelLayer;
 
+/**
+ * A layer whose kernel the whole signal passes through (dense, conv2d). A kernel layer that also carries its input
+ * around the kernel (model/facts: restoresSignal, e.g. highway) is a skip connection to the rules, not a link in a
+ * chain of weight layers.
+ */
 export function isWeightLayer(layer: ResolvedLayer): layer is WeightLayer {
-  return LAYER_FACTS[layer.type].weights === 'kernel';
+  const facts = LAYER_FACTS[layer.type];
+  return facts.weights === 'kernel' && !facts.restoresSignal;
 }
 
-/** The top-level layers and, recursively, the layers inside each residual block: each is run in order. */
+/**
+ * The top-level layers and, recursively, the layers inside each block: a residual block's inside is run in order;
+ * each sub-layer of a denseBlock reads the concatenation before it, so each is a sequence of its own.
+ */
 export function sequences(layers: readonly ResolvedLayer[]): ResolvedLayer[][] {
   const out: ResolvedLayer[][] = [[...layers]];
-  for (const layer of layers) if (layer.type === 'residual') out.push(...sequences(layer.layers));
+  for (const layer of layers) {
+    if (layer.type === 'residual') out.push(...sequences(layer.layers));
+    if (layer.type === 'denseBlock') for (const sub of layer.layers) out.push(...sequences([sub]));
+  }
   return out;
 }
 
-/** Every layer, residual insides included, in model order. */
+/** Every layer, block insides included, in model order. */
 export function allLayers(layers: readonly ResolvedLayer[]): ResolvedLayer[] {
-  return layers.flatMap((l) => (l.type === 'residual' ? [l, ...allLayers(l.layers)] : [l]));
+  return layers.flatMap((l) => ('layers' in l ? [l, ...allLayers(l.layers)] : [l]));
 }
 
 export interface Activated {
@@ -46,13 +58,16 @@ export function activationOf(seq: readonly ResolvedLayer[], index: number): Acti
   return { activation: 'linear' };
 }
 
-/** The layer whose units are the model's outputs: the last top-level weight layer (none when a residual ends the model). */
+/**
+ * The layer whose units are the model's outputs: the last top-level weight layer (none when a block or a highway
+ * layer ends the model).
+ */
 export function outputLayer(spec: ParsedSpec): WeightLayer | undefined {
   const layers = spec.model.layers;
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i];
     if (isWeightLayer(layer)) return layer;
-    if (layer.type === 'residual') return undefined;
+    if (LAYER_FACTS[layer.type].restoresSignal && LAYER_FACTS[layer.type].weights !== 'scale') return undefined;
   }
   return undefined;
 }

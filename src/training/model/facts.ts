@@ -227,6 +227,10 @@ export const LAYER_FACTS: Readonly<Record<LayerType, LayerKindFacts>> = {
   batchNormalization: { weights: 'scale', activation: false, keepsUnits: true, affine: true, restoresSignal: true },
   layerNormalization: { weights: 'scale', activation: false, keepsUnits: true, affine: false, restoresSignal: true },
   residual: { weights: 'none', activation: false, keepsUnits: false, affine: false, restoresSignal: true },
+  // The concatenation carries the block input (and every earlier feature map) to the block output unchanged.
+  denseBlock: { weights: 'none', activation: false, keepsUnits: false, affine: false, restoresSignal: true },
+  // Two kernels (H and the gate T) and their biases; the carry gate passes x around them: a skip connection.
+  highway: { weights: 'kernel', activation: true, keepsUnits: false, affine: false, restoresSignal: true },
 };
 
 /** Facts of a layer kind; undefined for kinds the engine adds itself (`projection`) or does not know. */

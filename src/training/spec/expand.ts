@@ -4,15 +4,18 @@ import type { LayerOrigin, ResolvedLayer, SourceRange, SpecPath } from './types'
 
 type WithoutOrigin<T> = T extends unknown ? Omit<T, keyof LayerOrigin> : never;
 
-/** A validated layer's own settings; a residual's inner layers live in its entry's `children`. */
-export type LayerFields = WithoutOrigin<Exclude<ResolvedLayer, { type: 'residual' }>> | { type: 'residual' };
+/** Layer types with inner `layers` (a residual block, a DenseNet block). */
+export type BlockType = 'residual' | 'denseBlock';
+
+/** A validated layer's own settings; a block's inner layers live in its entry's `children`. */
+export type LayerFields = WithoutOrigin<Exclude<ResolvedLayer, { type: BlockType }>> | { type: BlockType };
 
 /** One valid entry of a `layers` array, before expansion. */
 export type LayerEntry =
   | { kind: 'layer'; fields: LayerFields; specPath: SpecPath; range: SourceRange; children: LayerEntry[] }
   | { kind: 'repeat'; count: number; specPath: SpecPath; range: SourceRange; children: LayerEntry[] };
 
-/** How many layers (residual blocks and their insides each counting one) the entries expand to. */
+/** How many layers (blocks and their insides each counting one) the entries expand to. */
 export function expandedCount(entries: readonly LayerEntry[]): number {
   let total = 0;
   for (const e of entries) {
@@ -38,13 +41,19 @@ export function expandLayers(entries: readonly LayerEntry[], copies: readonly nu
       origin.copy = copies[copies.length - 1];
       origin.copies = [...copies];
     }
-    if (e.fields.type === 'residual') {
-      out.push({ type: 'residual', ...origin, layers: expandLayers(e.children, copies) });
+    const fields = e.fields;
+    if (isBlock(fields)) {
+      out.push({ type: fields.type, ...origin, layers: expandLayers(e.children, copies) });
     } else {
-      out.push({ ...cloneFields(e.fields), ...origin });
+      out.push({ ...cloneFields(fields), ...origin });
     }
   }
   return out;
+}
+
+/** A residual or DenseNet block: its settings are its inner layers. */
+export function isBlock(fields: LayerFields): fields is { type: BlockType } {
+  return fields.type === 'residual' || fields.type === 'denseBlock';
 }
 
 // Copies share no arrays or objects, so the engine may annotate one copy without touching its siblings.

@@ -2,12 +2,12 @@
 
 import type { ResolvedLayer, Severity } from './types';
 
-/** Input and output shape (one sample, no batch axis) of one layer; residual blocks list their inside too. */
+/** Input and output shape (one sample, no batch axis) of one layer; residual and dense blocks list their inside too. */
 export interface LayerShape {
   layer: ResolvedLayer;
   inputShape: number[];
   outputShape: number[];
-  /** residual only: shapes of the block's inner layers. */
+  /** residual and denseBlock: shapes of the block's inner layers (in a denseBlock each sees the concatenation so far). */
   inner?: LayerShape[];
   /** residual only: the skip path needs a learned projection because F(x) and x differ in shape. */
   projection?: boolean;
@@ -106,7 +106,58 @@ function layerShape(layer: ResolvedLayer, input: number[], problems: ShapeProble
       return done(input);
     case 'residual':
       return residualShape(layer, input, problems, fail);
+    case 'denseBlock':
+      return denseBlockShape(layer, input, problems);
+    case 'highway':
+      if (input.length !== 1) {
+        const hint = input.length > 1 ? '; add { "type": "flatten" } before it' : '';
+        return fail('shape-mismatch', `highway needs a 1-D input, but its input has shape ${formatShape(input)}${hint}`);
+      }
+      if (input[0] !== layer.units) {
+        return fail(
+          'highway-units',
+          `highway whose input and units differ: its input has ${input[0]} features but "units" is ${layer.units}; ` +
+            `y = H(x)·T(x) + x·(1 − T(x)) adds x itself to the output, so set "units" to ${input[0]} ` +
+            '(or put a dense layer of that many units before it)',
+        );
+      }
+      return done(input);
   }
+}
+
+/**
+ * DenseNet: each sub-layer runs on the concatenation so far, and its output joins it along the last axis, which
+ * needs every other axis (height and width of a feature map) to stay as it was.
+ */
+function denseBlockShape(
+  layer: Extract<ResolvedLayer, { type: 'denseBlock' }>,
+  input: number[],
+  problems: ShapeProblem[],
+): LayerShape | undefined {
+  const inner: LayerShape[] = [];
+  let shape = input;
+  for (const sub of layer.layers) {
+    const step = run(shape, [sub], problems);
+    if (!step.output) return undefined;
+    const out = step.output;
+    const kept = (s: readonly number[]): string => s.slice(0, -1).join();
+    if (out.length !== shape.length || kept(out) !== kept(shape)) {
+      const what = shape.length === 3 ? 'height and width' : 'every axis but the last';
+      problems.push({
+        layer: sub,
+        severity: 'error',
+        code: 'dense-block-shape',
+        message:
+          `${sub.type} in a denseBlock turns its input ${formatShape(shape)} into ${formatShape(out)}: its output is ` +
+          `concatenated with its input along the last axis, so ${what} must stay the same` +
+          (shape.length === 3 ? ' (use padding "same" and strides 1, and pool after the block)' : ''),
+      });
+      return undefined;
+    }
+    inner.push(...step.layers);
+    shape = [...shape.slice(0, -1), shape[shape.length - 1] + out[out.length - 1]];
+  }
+  return { layer, inputShape: input, outputShape: shape, inner };
 }
 
 function residualShape(

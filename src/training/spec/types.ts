@@ -189,8 +189,35 @@ export interface ResidualLayer extends LayerOrigin {
   layers: ResolvedLayer[];
 }
 
+/**
+ * DenseNet block: sub-layer i sees the concatenation (last axis) of the block input and the outputs of sub-layers
+ * 0..i−1; the block outputs the concatenation of its input and every sub-layer's output.
+ */
+export interface DenseBlockLayer extends LayerOrigin {
+  type: 'denseBlock';
+  layers: ResolvedLayer[];
+}
+
+/**
+ * Highway layer (Srivastava et al. 2015): y = H(x)·T(x) + x·(1 − T(x)) with H = activation(W_H·x + b_H) and the
+ * transform gate T = sigmoid(W_T·x + b_T); b_T starts at `transformBias` (negative: the layer starts by carrying x).
+ */
+export interface HighwayLayer extends LayerOrigin {
+  type: 'highway';
+  units: number;
+  activation: ActivationName;
+  activationParams?: ActivationParams;
+  transformBias: number;
+  /** W_H and W_T (each drawn with its own seed). */
+  kernelInitializer: InitializerSpec;
+  /** b_H (b_T starts at transformBias). */
+  biasInitializer: InitializerSpec;
+}
+
 export type ResolvedLayer =
   | DenseLayer
+  | DenseBlockLayer
+  | HighwayLayer
   | Conv2dLayer
   | ActivationLayer
   | DropoutLayer

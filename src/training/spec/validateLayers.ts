@@ -1,7 +1,7 @@
-// Validates `layers` arrays entry by entry (every layer type, residual blocks, repeat blocks) into LayerEntry trees.
+// Validates `layers` arrays entry by entry (every layer type, residual and dense blocks, repeat blocks) into LayerEntry trees.
 
 import type { Node } from 'jsonc-parser';
-import type { LayerEntry, LayerFields } from './expand';
+import type { BlockType, LayerEntry, LayerFields } from './expand';
 import {
   Fields,
   type NumberRange,
@@ -73,8 +73,8 @@ function validateEntry(r: Reporter, node: Node, path: SpecPath): LayerEntry | un
   const range = r.lines.rangeOfNode(node);
   let children: LayerEntry[] = [];
   let fields: LayerFields | undefined;
-  if (type === 'residual') {
-    const inner = readChildren(r, obj, 'a residual block');
+  if (type === 'residual' || type === 'denseBlock') {
+    const inner = readChildren(r, obj, type === 'residual' ? 'a residual block' : 'a denseBlock');
     if (inner) children = inner;
     fields = { type };
   } else {
@@ -95,7 +95,7 @@ function validateRepeat(r: Reporter, obj: ObjectView): LayerEntry | undefined {
   return { kind: 'repeat', count, specPath: obj.path, range: r.lines.rangeOfNode(obj.node), children };
 }
 
-/** The inner `layers` of a residual or repeat block; undefined when missing or when any inner entry is invalid. */
+/** The inner `layers` of a residual, denseBlock or repeat block; undefined when missing or when any inner entry is invalid. */
 function readChildren(r: Reporter, obj: ObjectView, what: string): LayerEntry[] | undefined {
   const prop = requireProp(r, obj, 'layers', what);
   if (!prop) return undefined;
@@ -104,7 +104,7 @@ function readChildren(r: Reporter, obj: ObjectView, what: string): LayerEntry[] 
   return entries as LayerEntry[];
 }
 
-function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, 'residual'>): LayerFields | undefined {
+function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, BlockType>): LayerFields | undefined {
   const f = new Fields(r, obj);
   const what = `a ${type} layer`;
   switch (type) {
@@ -158,26 +158,38 @@ function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, 'resi
       };
     case 'layerNormalization':
       return { type, epsilon: f.number('epsilon', { min: 0, minExclusive: true }, 1e-3) };
+    case 'highway': {
+      const units = requiredNumber(r, obj, 'units', what, UNITS, ' (equal to the size of its input)');
+      return {
+        type,
+        units: units ?? 1,
+        ...optionalActivation(r, f),
+        transformBias: f.number('transformBias', {}, -2),
+        ...initializers(r, f),
+      };
+    }
   }
 }
 
-interface KernelSettings extends ActivationSetting {
-  useBias: boolean;
+interface InitializerSettings {
   kernelInitializer: InitializerSpec;
   biasInitializer: InitializerSpec;
 }
 
-function kernelSettings(r: Reporter, f: Fields): KernelSettings {
+interface KernelSettings extends ActivationSetting, InitializerSettings {
+  useBias: boolean;
+}
+
+function initializers(r: Reporter, f: Fields): InitializerSettings {
   const init = (name: string, fallback: InitializerSpec): InitializerSpec => {
     const p = f.prop(name);
     return p ? (readInitializer(r, p.value, p.path, `"${name}"`) ?? fallback) : fallback;
   };
-  return {
-    ...optionalActivation(r, f),
-    useBias: f.boolean('useBias', true),
-    kernelInitializer: init('kernelInitializer', 'glorotUniform'),
-    biasInitializer: init('biasInitializer', 'zeros'),
-  };
+  return { kernelInitializer: init('kernelInitializer', 'glorotUniform'), biasInitializer: init('biasInitializer', 'zeros') };
+}
+
+function kernelSettings(r: Reporter, f: Fields): KernelSettings {
+  return { ...optionalActivation(r, f), useBias: f.boolean('useBias', true), ...initializers(r, f) };
 }
 
 /** The `activation` property when given (string or object form), else linear. */

@@ -177,8 +177,12 @@ function hasWeights(s: LayerShape): boolean {
     case 'batchNormalization':
     case 'layerNormalization':
       return true;
+    case 'highway':
+      return true;
     case 'residual':
       return s.projection === true || (s.inner ?? []).some(hasWeights);
+    case 'denseBlock':
+      return (s.inner ?? []).some(hasWeights);
     case 'activation':
     case 'dropout':
     case 'flatten':

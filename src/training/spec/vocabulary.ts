@@ -12,6 +12,8 @@ export const LAYER_TYPES: readonly LayerType[] = [
   'batchNormalization',
   'layerNormalization',
   'residual',
+  'denseBlock',
+  'highway',
 ];
 
 const INIT = ['kernelInitializer', 'biasInitializer'] as const;
@@ -27,6 +29,8 @@ export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = 
   batchNormalization: ['type', 'momentum', 'epsilon'],
   layerNormalization: ['type', 'epsilon'],
   residual: ['type', 'layers'],
+  denseBlock: ['type', 'layers'],
+  highway: ['type', 'units', 'activation', 'transformBias', ...INIT],
 };
 
 export const REPEAT_PROPERTIES: readonly string[] = ['repeat', 'layers'];

@@ -5,6 +5,7 @@ import type { LayerSummary } from '../../../shared/engineProtocol';
 import { LAYER_FACTS, LEAKY_RELU_ALPHA, activationFacts, fusedOutputActivation } from '../../model/facts';
 import type { ActivationName, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
 import { makeInitializer } from './initializers';
+import { Highway } from './highway';
 import { SeededDropout, type StepClock } from './seededDropout';
 
 export interface WeightedLayer {
@@ -13,6 +14,8 @@ export interface WeightedLayer {
   kernel: tf.LayerVariable;
   /** Bias or beta; absent when the layer has none. */
   bias?: tf.LayerVariable;
+  /** highway only: the transform gate's kernel W_T (`kernel` is H's W_H). */
+  transformKernel?: tf.LayerVariable;
   /**
    * Index into the model's outputs of the activation whose units belong to this layer: 0 when that activation
    * is the model output itself (an output activation not fused into the loss), which is never listed twice.
@@ -306,6 +309,40 @@ function buildLayerUnchecked(
           : tf.layers.maxPooling2d({ name, poolSize: spec.poolSize, strides: spec.strides, padding: spec.padding });
       const out = b.apply(layer, x);
       b.summarize(name, spec.type, spec, layer, out);
+      return out;
+    }
+    case 'highway': {
+      const name = b.name('highway');
+      const layer = new Highway({
+        name,
+        units: spec.units,
+        transformBias: spec.transformBias,
+        activation: spec.activation,
+        activationLayer: activationLayer(spec.activation, `${name}_${spec.activation}`),
+        kernelInitializer: makeInitializer(spec.kernelInitializer, b.nextSeed(1)),
+        biasInitializer: makeInitializer(spec.biasInitializer, b.nextSeed(2)),
+        transformKernelInitializer: makeInitializer(spec.kernelInitializer, b.nextSeed(5)),
+      });
+      const out = b.apply(layer, x);
+      const entry = b.addWeighted(b.summarize(name, 'highway', spec, layer, out, spec.activation), layer);
+      entry.transformKernel = layer.trainableWeights[2];
+      // Its output mixes H's units with x: not units an `activation` layer after it could claim, nor ones to count as dead.
+      state.pending = undefined;
+      return out;
+    }
+    case 'denseBlock': {
+      // Each sub-layer reads the concatenation of the block input and every earlier sub-layer's output (DenseNet),
+      // in a sequence of its own: an activation sub-layer sees that concatenation, not the units of the one before.
+      const features = [x];
+      for (const sub of spec.layers) {
+        const input =
+          features.length === 1 ? x : b.apply(tf.layers.concatenate({ name: b.name('concatenate'), axis: -1 }), [...features]);
+        features.push(buildLayer(b, sub, input, {}, false));
+      }
+      const name = b.name('denseBlock');
+      const layer = tf.layers.concatenate({ name, axis: -1 });
+      const out = b.apply(layer, [...features]);
+      b.summarize(name, 'denseBlock', spec, layer, out);
       return out;
     }
     case 'residual': {
