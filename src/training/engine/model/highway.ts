@@ -83,7 +83,7 @@ export class Highway extends tf.layers.Layer {
     config: tf.serialization.ConfigDict,
   ): T {
     // A saved model is loaded for inference: the initializers do not matter, the weights come from the file.
-    const activation = String(config.activation);
+    const activation = typeof config.activation === 'string' ? config.activation : 'linear';
     const args: HighwayArgs = {
       units: Number(config.units),
       transformBias: Number(config.transformBias),
