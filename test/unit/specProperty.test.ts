@@ -168,6 +168,15 @@ describe('spec parser: property tests', () => {
         { repeat: 1000, layers: [] },
         { repeat: 3, layers: [{ type: 'conv2d', filters: 2, kernelSize: 9 }] },
         { type: 'randomUniform', minval: 1, maxval: 0 },
+        'highway',
+        'denseBlock',
+        'orthogonal',
+        { type: 'highway', units: 3 },
+        { type: 'denseBlock', layers: [{ type: 'flatten' }] },
+        { type: 'denseBlock', layers: [{ type: 'highway', units: 1000 }] },
+        { type: 'varianceScaling', mode: 'fan_in', scale: -1 },
+        { type: 'orthogonal', gain: 0 },
+        { type: 'truncatedNormal', stddev: 0 },
       ),
     );
     fc.assert(

@@ -1,5 +1,5 @@
 // Property tests of the engine on random valid specs: every layer kind, every activation at every position
-// (hidden, output, separate `activation` layer, inside residual blocks and repeats), every loss, optimizer and
+// (hidden, output, separate `activation` layer, inside residual and dense blocks, highway layers and repeats), every loss, optimizer and
 // schedule. The spec is generated as text, must parse without errors, and then trains one short epoch in-process:
 // the run never fails, every measured step has one entry per weighted layer, every number is well-formed, and no
 // tensor is left behind.
@@ -33,6 +33,11 @@ const initializer = maybe(
     { type: 'randomNormal', mean: 0, stddev: 0.1 },
     { type: 'randomUniform', minval: -0.2, maxval: 0.2 },
     { type: 'constant', value: 0.05 },
+    'orthogonal',
+    { type: 'orthogonal', gain: 1.4 },
+    { type: 'truncatedNormal', mean: 0, stddev: 0.1 },
+    { type: 'varianceScaling', scale: 2, mode: 'fanOut', distribution: 'uniform' },
+    { type: 'varianceScaling' },
   ),
 );
 
@@ -74,14 +79,29 @@ const shapeless = fc.oneof(
   ),
 );
 
-/** Layers for flat (feature-vector) inputs, nested up to `depth` residual/repeat levels. */
+/** A highway layer's units must equal its input size: a dense layer of that size goes first. */
+const highway = fc
+  .record({
+    units: fc.integer({ min: 1, max: 6 }),
+    activation: maybe(activation),
+    transformBias: maybe(fc.constantFrom(-2, 0, 1)),
+    kernelInitializer: initializer,
+  })
+  .map((h) => ({ repeat: 1, layers: [{ type: 'dense', units: h.units }, defined({ type: 'highway', ...h })] }));
+
+/** Layers for flat (feature-vector) inputs, nested up to `depth` residual/denseBlock/repeat levels. */
 function flatLayer(depth: number): fc.Arbitrary<Json> {
-  const simple = fc.oneof({ weight: 3, arbitrary: dense }, { weight: 2, arbitrary: shapeless });
+  const simple = fc.oneof(
+    { weight: 3, arbitrary: dense },
+    { weight: 2, arbitrary: shapeless },
+    { weight: 1, arbitrary: highway },
+  );
   if (depth === 0) return simple;
   const inner = fc.array(flatLayer(depth - 1), { minLength: 1, maxLength: 3 });
   return fc.oneof(
     { weight: 4, arbitrary: simple },
     { weight: 1, arbitrary: inner.map((layers) => ({ type: 'residual', layers })) },
+    { weight: 1, arbitrary: inner.map((layers) => ({ type: 'denseBlock', layers })) },
     { weight: 1, arbitrary: fc.record({ repeat: fc.integer({ min: 1, max: 3 }), layers: inner }) },
   );
 }
@@ -91,9 +111,15 @@ function imageLayer(depth: number): fc.Arbitrary<Json> {
   const simple = fc.oneof({ weight: 3, arbitrary: conv }, { weight: 1, arbitrary: pool }, { weight: 2, arbitrary: shapeless });
   if (depth === 0) return simple;
   const inner = fc.array(imageLayer(depth - 1), { minLength: 1, maxLength: 2 });
+  // A denseBlock's conv sub-layers keep height and width (padding "same", stride 1), or the parser rejects it.
+  const keepsSize = conv.map((c) => ({ ...c, padding: 'same', strides: 1 }));
   return fc.oneof(
     { weight: 4, arbitrary: simple },
     { weight: 1, arbitrary: inner.map((layers) => ({ type: 'residual', layers })) },
+    {
+      weight: 1,
+      arbitrary: fc.array(keepsSize, { minLength: 1, maxLength: 2 }).map((layers) => ({ type: 'denseBlock', layers })),
+    },
     { weight: 1, arbitrary: fc.record({ repeat: fc.integer({ min: 1, max: 2 }), layers: inner }) },
   );
 }
@@ -358,6 +384,21 @@ describe('engine: properties on random valid specs', () => {
             biasInitializer: { type: 'constant', value: -1 },
           },
           { type: 'activation', activation: 'elu' },
+          { type: 'dense', units },
+        ]),
+      ],
+      // The skip connections and the initializers made for deep stacks, together.
+      [
+        caseText('categoricalCrossentropy', (units) => [
+          { type: 'dense', units: 4, activation: 'relu', kernelInitializer: { type: 'orthogonal', gain: 1.4 } },
+          { type: 'highway', units: 4, activation: 'tanh', kernelInitializer: { type: 'varianceScaling', mode: 'fanAvg' } },
+          {
+            type: 'denseBlock',
+            layers: [
+              { type: 'dense', units: 2, activation: 'relu', kernelInitializer: { type: 'truncatedNormal', stddev: 0.3 } },
+              { type: 'dense', units: 2, activation: 'sigmoid', kernelInitializer: 'orthogonal' },
+            ],
+          },
           { type: 'dense', units },
         ]),
       ],
