@@ -133,6 +133,24 @@ describe('initializers', () => {
     });
   }
 
+  it('through 12 relu layers of 64 units, orthogonal (gain 1) shrinks the signal ≈61×, gain √2 keeps it (docs/diagnostics/initializer-scale.md)', () => {
+    const ratio = (gain: number): number =>
+      tf.tidy(() => {
+        const input = tf.randomNormal([2000, 64], 0, 1, 'float32', 1);
+        let x: tf.Tensor = input;
+        for (let i = 0; i < 12; i++) {
+          const w = makeInitializer({ type: 'orthogonal', gain }, 100 + i).apply([64, 64], 'float32') as tf.Tensor2D;
+          x = tf.relu(tf.matMul(x as tf.Tensor2D, w));
+        }
+        const rms = (t: tf.Tensor): number => Math.sqrt(tf.mean(tf.square(t)).dataSync()[0]);
+        return rms(input) / rms(x);
+      });
+    const shrink = ratio(1);
+    assert.ok(shrink > 55 && shrink < 68, `gain 1: the signal shrinks ${shrink}×`);
+    const kept = ratio(Math.SQRT2);
+    assert.ok(kept > 0.9 && kept < 1.1, `gain √2: ${kept}×`);
+  });
+
   it('is reproducible from the seed and differs between seeds', () => {
     assert.deepStrictEqual(sample('heNormal', 3), sample('heNormal', 3));
     assert.notDeepStrictEqual(sample('heNormal', 3), sample('heNormal', 4));
