@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModelView } from '../../src/training/diagnosis/modelView';
-import { activationOf } from '../../src/training/lint/model';
+import { activationOf, sequences } from '../../src/training/lint/model';
 import { buildModel } from '../../src/training/engine/model/buildModel';
 import { makeInitializer } from '../../src/training/engine/model/initializers';
 import {
@@ -293,5 +293,49 @@ describe('model facts', () => {
     assert.deepEqual(engine, ['linear', 'linear', 'sigmoid', 'linear']);
     assert.deepEqual(lint, ['linear', 'linear', 'sigmoid', 'softmax']);
     assert.deepEqual(diagnosis, lint);
+  });
+
+  it('… and inside a denseBlock each sub-layer reads the concatenation, so an activation sub-layer claims no units', () => {
+    const spec = parsedSpec({
+      data: { dataset: 'spiral', samples: 64 },
+      model: {
+        inputShape: [2],
+        layers: [
+          { type: 'dense', units: 4 },
+          {
+            type: 'denseBlock',
+            layers: [
+              { type: 'dense', units: 4 },
+              { type: 'activation', activation: 'relu' },
+              {
+                type: 'residual',
+                layers: [
+                  { type: 'dense', units: 4 },
+                  { type: 'activation', activation: 'tanh' },
+                ],
+              },
+            ],
+          },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+      },
+      training: { epochs: 1 },
+    });
+    const built = buildModel(spec, spec.seed);
+    const engine = built.weighted.filter((w) => w.summary.kind !== 'projection').map((w) => w.monitoredActivation ?? 'linear');
+    built.model.dispose();
+    const diagnosis = buildModelView(spec, runStart(spec)).kernels.map((k) => k.activation);
+    const lint = new Map<string, string>();
+    for (const seq of sequences(spec.model.layers)) {
+      seq.forEach((l, i) => {
+        if (l.type === 'dense') lint.set(l.specPath, activationOf(seq, i).activation);
+      });
+    }
+    assert.deepEqual(engine, ['linear', 'linear', 'tanh', 'linear']);
+    assert.deepEqual(diagnosis, ['linear', 'linear', 'tanh', 'softmax']);
+    assert.deepEqual(
+      [...lint.values()],
+      ['linear', 'softmax', 'linear', 'tanh'], // top level first, then the block's sub-layers
+    );
   });
 });

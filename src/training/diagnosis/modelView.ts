@@ -51,10 +51,31 @@ function indexSpecLayers(layers: readonly LayerShape[], into: Map<string, LayerS
   }
 }
 
-/** The activation a following `activation` entry applies to a linear kernel layer's units (layers that keep units between). */
-function followingActivation(all: readonly LayerSummary[], at: number): { activation: ActivationName; path: string } | undefined {
+/**
+ * Which layer sequence each spec layer runs in: the top level, each residual block's inside, and each denseBlock
+ * sub-layer on its own (it reads the concatenation before it, not the units of the sub-layer before it).
+ */
+function indexSequences(layers: readonly ResolvedLayer[], into: Map<ResolvedLayer, number>, next = { id: 0 }): void {
+  const id = next.id++;
+  for (const l of layers) {
+    into.set(l, id);
+    if (l.type === 'residual') indexSequences(l.layers, into, next);
+    if (l.type === 'denseBlock') for (const sub of l.layers) indexSequences([sub], into, next);
+  }
+}
+
+/**
+ * The activation a following `activation` entry applies to a linear kernel layer's units (layers that keep units
+ * between, all in the kernel layer's sequence).
+ */
+function followingActivation(
+  all: readonly LayerSummary[],
+  at: number,
+  sameSequence: (a: LayerSummary, b: LayerSummary) => boolean,
+): { activation: ActivationName; path: string } | undefined {
   for (let i = at + 1; i < all.length; i++) {
     const l = all[i];
+    if (!sameSequence(all[at], l)) return undefined;
     if (layerFacts(l.kind)?.keepsUnits) continue;
     if (l.kind === 'activation' && l.activation) return { activation: l.activation as ActivationName, path: l.specPath };
     return undefined;
@@ -65,6 +86,13 @@ function followingActivation(all: readonly LayerSummary[], at: number): { activa
 export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelView {
   const bySpec = new Map<string, LayerShape>();
   indexSpecLayers(inferOutputShapes(spec.model.inputShape, spec.model.layers).layers, bySpec);
+  const sequence = new Map<ResolvedLayer, number>();
+  indexSequences(spec.model.layers, sequence);
+  const sequenceOf = (l: LayerSummary): number | undefined => {
+    const layer = bySpec.get(specKey(l.specPath, l.copies))?.layer;
+    return layer ? sequence.get(layer) : undefined;
+  };
+  const sameSequence = (a: LayerSummary, b: LayerSummary): boolean => sequenceOf(a) === sequenceOf(b);
   const layers: LayerInfo[] = [];
   start.layers.forEach((summary, at) => {
     if (!summary.hasWeights) return;
@@ -85,7 +113,7 @@ export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelVie
       if (resolved.activation !== 'linear') {
         info.activation = resolved.activation;
       } else {
-        const next = followingActivation(start.layers, at);
+        const next = followingActivation(start.layers, at, sameSequence);
         if (next) {
           info.activation = next.activation;
           info.activationEntryPath = next.path;
