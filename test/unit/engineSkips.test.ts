@@ -222,6 +222,29 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assertClose([layer.transformGradNorm!], [norm(ref.weights[2])], 'transformGradNorm (W_T)');
       assertClose([n.globalGradNorm!], [norm(ref.weights.flat())], 'global norm: all four weights');
     });
+
+    it('weightDecay decays both highway kernels (W_H and W_T), not the biases', () => {
+      const c = highwayCase();
+      const lr = 0.1;
+      const wd = 0.5;
+      const training = { ...c.spec.training, weightDecay: wd };
+      const built = buildModel(c.spec, 1);
+      setWeights(built, c.params);
+      const { optimizer } = makeOptimizer({ ...training.optimizer, learningRate: lr });
+      const x = tf.tensor2d(c.x);
+      const y = tf.tensor2d(c.y);
+      const { packed } = runStep(built, optimizer, training, x, y, false);
+      const after = built.model.getWeights().map((w) => Array.from(w.dataSync()));
+      tf.dispose([packed, x, y]);
+      built.model.dispose();
+      optimizer.dispose();
+      const ref = referenceGradients(c);
+      Object.entries(c.params).forEach(([name, p], i) => {
+        const decay = name === 'kernel' || name === 'transformKernel' ? wd : 0;
+        const expected = p.values.map((w, j) => w - lr * (ref.weights[i][j] + decay * w));
+        assertClose(after[i], expected, `${name} after one SGD step`, 1e-4);
+      });
+    });
   });
 }
 
