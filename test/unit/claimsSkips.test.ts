@@ -27,6 +27,10 @@ describe('claims: the skip-connection examples', () => {
     const ratio = layers[layers.length - 1].gradNorm / layers[0].gradNorm;
     assert.ok(ratio > 0.5 && ratio < 2, `output/first gradient norm at step 100: ${ratio}`);
     assert.ok(run.epochs[0].valAcc! > 0.9, `validation accuracy after epoch 1: ${run.epochs[0].valAcc}`);
+    assert.deepStrictEqual(
+      run.diagnostics.map((d) => d.code),
+      [],
+    );
   });
 
   it('README rows: plain-deep-narrow dead from step 5 on', () => {
@@ -34,7 +38,8 @@ describe('claims: the skip-connection examples', () => {
   });
 
   it('plain-deep-narrow: from step 5 on its last hidden layer is all dead and every kernel gradient is 0; accuracy at chance', async () => {
-    const { spec, text } = example('plain-deep-narrow', 1);
+    const { spec, text } = example('plain-deep-narrow', 2);
+    assert.ok(text.includes('gradscope diagnoses dead-relu'));
     assert.ok(
       text.includes("from step 5 on all 8\n// units of the last hidden layer are dead, so every layer's kernel gradient is 0"),
     );
@@ -51,7 +56,11 @@ describe('claims: the skip-connection examples', () => {
       run.steps[4].layers!.some((l) => l.gradNorm > 0),
       'some gradient still flows at step 4',
     );
-    assert.ok(run.epochs[0].valAcc! < 0.4, `validation accuracy ${run.epochs[0].valAcc}`);
+    assert.ok(run.epochs[1].valAcc! < 0.4, `validation accuracy ${run.epochs[1].valAcc}`);
+    assert.ok(
+      run.diagnostics.some((d) => d.code === 'dead-relu'),
+      run.diagnostics.map((d) => d.code).join(', '),
+    );
   });
 
   it('highway-deep vs plain-deep-tanh: at step 100 the highway stack’s first and last gradients are both ≈1e-2, the plain one’s ~4 orders apart', async () => {
@@ -60,10 +69,18 @@ describe('claims: the skip-connection examples', () => {
     const h = highway.steps[100].layers!;
     for (const l of [h[0], h[h.length - 1]]) assert.ok(l.gradNorm > 3e-3 && l.gradNorm < 3e-2, `${l.name}: ${l.gradNorm}`);
     assert.ok(highway.epochs[2].loss < highway.epochs[0].loss, 'the loss falls');
+    assert.deepStrictEqual(
+      highway.diagnostics.map((d) => d.code),
+      [],
+    );
     const plain = await engineRun(example('plain-deep-tanh', 3).spec);
     const p = plain.steps[100].layers!;
     const orders = Math.log10(p[p.length - 1].gradNorm / p[0].gradNorm);
     assert.ok(orders > 3.5 && orders < 4.5, `plain: ${orders} orders of magnitude between output and first layer`);
     assert.ok(plain.epochs[2].valLoss > 1.09, `plain validation loss ${plain.epochs[2].valLoss}`);
+    assert.ok(
+      plain.diagnostics.some((d) => d.code === 'vanishing-gradient'),
+      plain.diagnostics.map((d) => d.code).join(', '),
+    );
   });
 });
