@@ -11,21 +11,43 @@ export const LAYER_TYPES: readonly LayerType[] = [
   'dropout',
   'batchNormalization',
   'layerNormalization',
+  'groupNormalization',
+  'rmsNormalization',
+  'alphaDropout',
+  'gaussianNoise',
   'residual',
 ];
 
 const INIT = ['kernelInitializer', 'biasInitializer'] as const;
 
+/** The kernel penalty properties (validateRegularization.ts reads them) of every layer with a kernel. */
+export const KERNEL_PENALTY_PROPERTIES = ['kernelRegularizer', 'kernelConstraint'] as const;
+
 /** Properties of each layer type, `type` included. */
 export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = {
-  dense: ['type', 'units', 'activation', 'useBias', ...INIT],
-  conv2d: ['type', 'filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', ...INIT],
+  dense: ['type', 'units', 'activation', 'useBias', ...INIT, 'weightNormalization', ...KERNEL_PENALTY_PROPERTIES],
+  conv2d: [
+    'type',
+    'filters',
+    'kernelSize',
+    'strides',
+    'padding',
+    'activation',
+    'useBias',
+    ...INIT,
+    'weightNormalization',
+    ...KERNEL_PENALTY_PROPERTIES,
+  ],
   maxPooling2d: ['type', 'poolSize', 'strides', 'padding'],
   flatten: ['type'],
   activation: ['type', 'activation'],
   dropout: ['type', 'rate'],
   batchNormalization: ['type', 'momentum', 'epsilon'],
   layerNormalization: ['type', 'epsilon'],
+  groupNormalization: ['type', 'groups', 'epsilon'],
+  rmsNormalization: ['type', 'epsilon'],
+  alphaDropout: ['type', 'rate'],
+  gaussianNoise: ['type', 'stddev'],
   residual: ['type', 'layers'],
 };
 
