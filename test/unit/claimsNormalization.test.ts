@@ -36,7 +36,7 @@ describe('claims of the normalization lint rules', () => {
     const ratios: number[] = [];
     for (let step = 0; step < 5; step++) {
       const x = tf.randomNormal([32, 2], 0, 1, 'float32', step);
-      const y = tf.oneHot(tf.randomUniform([32], 0, 3, 'int32', step + 100) as tf.Tensor1D, 3);
+      const y = tf.oneHot(tf.randomUniform<tf.Rank.R1>([32], 0, 3, 'int32', step + 100), 3);
       const { packed, layout } = runStep(built, optimizer, spec.training, x, y, true);
       const numbers = unpackStep(built, layout, await packed.data());
       tf.dispose([packed, x, y]);

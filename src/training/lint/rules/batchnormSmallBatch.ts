@@ -38,7 +38,7 @@ export const batchnormSmallBatch: LintRule = {
         ctx,
         norms.map((n) => n.specPath),
       ),
-      ...groupNormFix(ctx, norms as BatchNormalizationLayer[]),
+      ...groupNormFix(ctx, norms),
     );
     return [
       problem(
