@@ -6,13 +6,16 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { parse } from 'jsonc-parser';
+import { applyPatchToText } from '../../src/training/fixes/applyPatch';
 import { AlphaDropout } from '../../src/training/engine/model/alphaDropout';
 import { applyModel, buildModel } from '../../src/training/engine/model/buildModel';
 import { SeededDropout } from '../../src/training/engine/model/seededDropout';
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import { runStep, unpackStep } from '../../src/training/engine/step';
 import { parseSpecText } from '../../src/training/spec/parse';
-import { REPO, parsedSpec, useBackend } from './support/specs';
+import { engineRun } from './support/engineRuns';
+import { EXAMPLES, REPO, parsedSpec, useBackend } from './support/specs';
 
 function variance(values: ArrayLike<number>): number {
   let sum = 0;
@@ -112,5 +115,32 @@ describe('claims of the normalization lint rules', () => {
       const o = outputsFor(norm);
       assert.ok(maxDiff(o.alone, o.inBatch) < 1e-6, `${norm.type}: the same output alone and in a batch`);
     }
+  });
+
+  it('examples/groupnorm-small-batch: batchNormalization at batch 4: training loss stalls above the validation loss and oscillates; the groupNormalization fix trains steadily', async function () {
+    this.timeout(300_000);
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    assert.ok(readme.includes('| `examples/groupnorm-small-batch.gradscope.json` | batch normalization at batch size 4:'));
+    const file = path.join(EXAMPLES, 'groupnorm-small-batch.gradscope.json');
+    const text = fs.readFileSync(file, 'utf8');
+    const finding = parseSpecText(text, file).problems.find((p) => p.code === 'batchnorm-small-batch');
+    const groupFix = finding?.fixes?.find((f) => f.title === 'use groupNormalization (8 groups) instead of batchNormalization');
+    assert.ok(groupFix, `fixes: ${finding?.fixes?.map((f) => f.title).join('; ')}`);
+    const fixedText = applyPatchToText(text, groupFix.patch);
+    const bn = await engineRun(parse(text) as object, text);
+    const gn = await engineRun(parse(fixedText) as object, fixedText);
+    const codes = (run: typeof bn): string[] => run.diagnostics.map((d) => d.code);
+    const summary = (run: typeof bn): string => run.epochs.map((e) => `${e.loss.toFixed(3)}/${e.valLoss?.toFixed(3)}`).join(' ');
+    // batchNormalization: from the third epoch on the training loss stays in 0.84–0.95, the validation loss 0.5–0.7.
+    for (const e of bn.epochs.slice(2)) {
+      assert.ok(e.loss > 0.84 && e.loss < 0.95, `batchNormalization train loss: ${summary(bn)}`);
+      assert.ok(e.valLoss > 0.5 && e.valLoss < 0.7, `batchNormalization validation loss: ${summary(bn)}`);
+    }
+    assert.ok(codes(bn).includes('oscillating-loss'), `batchNormalization raised: ${codes(bn).join(', ')}`);
+    // groupNormalization: the training loss falls to ≈0.76, validation within about 0.1 of it, no oscillation.
+    const last = gn.epochs[gn.epochs.length - 1];
+    assert.ok(last.loss < 0.77 && Math.abs(last.valLoss - last.loss) < 0.12, `groupNormalization: ${summary(gn)}`);
+    assert.ok(!codes(gn).includes('oscillating-loss'), `groupNormalization raised: ${codes(gn).join(', ')}`);
+    assert.strictEqual(gn.end.status, 'completed');
   });
 });
