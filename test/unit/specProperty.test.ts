@@ -168,6 +168,10 @@ describe('spec parser: property tests', () => {
         { repeat: 1000, layers: [] },
         { repeat: 3, layers: [{ type: 'conv2d', filters: 2, kernelSize: 9 }] },
         { type: 'randomUniform', minval: 1, maxval: 0 },
+        { type: 'groupNormalization', groups: 7 },
+        { type: 'maxNorm', maxValue: -1 },
+        { l1: -1, l3: 0 },
+        'alphaDropout',
       ),
     );
     fc.assert(

@@ -21,7 +21,7 @@ export const LAYER_TYPES: readonly LayerType[] = [
 const INIT = ['kernelInitializer', 'biasInitializer'] as const;
 
 /** The kernel penalty properties (validateRegularization.ts reads them) of every layer with a kernel. */
-export const KERNEL_PENALTY_PROPERTIES = ['kernelRegularizer', 'kernelConstraint'] as const;
+const KERNEL_PENALTY_PROPERTIES = ['kernelRegularizer', 'kernelConstraint'] as const;
 
 /** Properties of each layer type, `type` included. */
 export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = {

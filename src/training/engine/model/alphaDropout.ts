@@ -10,7 +10,7 @@ import { SeededNoiseLayer, type SeededNoiseArgs, keepMask } from './seededDropou
 const ALPHA_PRIME = -SELU_LAMBDA * SELU_ALPHA;
 
 /** The affine correction a·x + b after dropping with `rate` (Klambauer et al. 2017, eq. in section "Alpha dropout"). */
-export function alphaDropoutAffine(rate: number): { a: number; b: number } {
+function alphaDropoutAffine(rate: number): { a: number; b: number } {
   const keep = 1 - rate;
   const a = 1 / Math.sqrt(keep * (1 + rate * ALPHA_PRIME * ALPHA_PRIME));
   return { a, b: -a * ALPHA_PRIME * rate };

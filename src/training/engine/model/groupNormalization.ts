@@ -11,7 +11,7 @@ interface GroupNormalizationArgs {
 }
 
 /** (x − mean) / √(var + ε) over each sample's groups; x is [batch, ..., channels]. */
-export function groupNormalize(x: tf.Tensor, groups: number, epsilon: number): tf.Tensor {
+function groupNormalize(x: tf.Tensor, groups: number, epsilon: number): tf.Tensor {
   return tf.tidy(() => {
     const shape = x.shape;
     const channels = shape[shape.length - 1];
