@@ -85,19 +85,6 @@ describe('alphaDropout and gaussianNoise', () => {
   });
 });
 
-const X = [
-  [1, 2],
-  [-1, 0.5],
-  [0.3, -0.7],
-  [2, -1],
-];
-const Y = [
-  [1, 0],
-  [0, 1],
-  [1, 0],
-  [0, 1],
-];
-
 function twoLayerSpec(hidden: object): ReturnType<typeof parsedSpec> {
   return parsedSpec({
     seed: 4,
@@ -123,8 +110,8 @@ describe('kernelRegularizer and kernelConstraint in the step', () => {
     const { optimizer } = makeOptimizer(spec.training.optimizer);
     const kernel = built.weighted[0].kernel;
     const before = Array.from(kernel.read().dataSync());
-    const x = tf.tensor2d(X);
-    const y = tf.tensor2d(Y);
+    const x = tf.randomNormal([4, 2], 0, 1, 'float32', 3);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 0, 1], 'int32'), 2);
     const { packed, layout } = runStep(built, optimizer, spec.training, x, y, true);
     const numbers = unpackStep(built, layout, await packed.data());
     const after = Array.from(kernel.read().dataSync());
@@ -233,6 +220,7 @@ describe('a spec with every new layer trains on wasm', () => {
       training: { epochs: 2, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.01 } },
     });
     const steps: StepEvent[] = [];
+    let reloaded: string[] = [];
     const end: RunEndEvent = await train({
       spec,
       specFile: '/virtual/all.gradscope.json',
@@ -244,8 +232,25 @@ describe('a spec with every new layer trains on wasm', () => {
         if (e.type === 'step') steps.push(e);
       },
       shouldStop: () => false,
+      onFinished: async (model) => {
+        // Saved models carry the custom layers' configs: the topology loads back (weights are loaded separately).
+        const topology = model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'];
+        const loaded = await tf.models.modelFromJSON({ modelTopology: topology });
+        reloaded = loaded.layers.map((l) => l.getClassName());
+        loaded.dispose();
+        return undefined;
+      },
     });
     assert.strictEqual(end.status, 'completed');
+    for (const name of [
+      'GradscopeWeightNormalized',
+      'GradscopeGroupNormalization',
+      'GradscopeRmsNormalization',
+      'GradscopeGaussianNoise',
+      'GradscopeAlphaDropout',
+    ]) {
+      assert.ok(reloaded.includes(name), `${name} reloads from its saved config (${reloaded.join(', ')})`);
+    }
     assert.ok(steps.length > 0 && steps.every((s) => Number.isFinite(s.loss)), 'finite losses');
     const kinds = steps.find((s) => s.layers)?.layers?.map((l) => l.name);
     assert.deepStrictEqual(kinds, ['conv2d_1', 'groupNormalization_1', 'conv2d_2', 'rmsNormalization_1', 'dense_1', 'dense_2']);

@@ -4,7 +4,7 @@
 // (zero, then scale by 1/(1 − rate)) raises the variance instead. Seeded per step like SeededDropout.
 import * as tf from '@tensorflow/tfjs';
 import { SELU_ALPHA, SELU_LAMBDA } from '../../model/facts';
-import { SeededNoiseLayer, type SeededNoiseArgs, keepMask } from './seededDropout';
+import { SeededRateLayer, keepMask } from './seededDropout';
 
 /** SELU's limit for large negative inputs: the value a dropped unit takes. */
 const ALPHA_PRIME = -SELU_LAMBDA * SELU_ALPHA;
@@ -16,18 +16,8 @@ function alphaDropoutAffine(rate: number): { a: number; b: number } {
   return { a, b: -a * ALPHA_PRIME * rate };
 }
 
-export class AlphaDropout extends SeededNoiseLayer {
+export class AlphaDropout extends SeededRateLayer {
   static readonly className = 'GradscopeAlphaDropout';
-  private readonly rate: number;
-
-  constructor(args: SeededNoiseArgs & { rate: number }) {
-    super(args);
-    this.rate = Number(args.rate);
-  }
-
-  protected inactive(): boolean {
-    return this.rate === 0;
-  }
 
   protected noisy(x: tf.Tensor, seed: number): tf.Tensor {
     const mask = keepMask(x.shape, 1 - this.rate, seed);
@@ -35,10 +25,6 @@ export class AlphaDropout extends SeededNoiseLayer {
     // kept: x; dropped: α'. Then a·(…) + b.
     const dropped = tf.add(tf.mul(x, mask), tf.mul(tf.sub(1, mask), ALPHA_PRIME));
     return tf.add(tf.mul(dropped, a), b);
-  }
-
-  protected settings(): tf.serialization.ConfigDict {
-    return { rate: this.rate };
   }
 }
 tf.serialization.registerClass(AlphaDropout);

@@ -63,9 +63,9 @@ export abstract class SeededNoiseLayer extends tf.layers.Layer {
   }
 }
 
-export class SeededDropout extends SeededNoiseLayer {
-  static readonly className = 'GradscopeSeededDropout';
-  private readonly rate: number;
+/** A seeded noise layer that drops a fraction `rate` of the units. */
+export abstract class SeededRateLayer extends SeededNoiseLayer {
+  protected readonly rate: number;
 
   constructor(args: SeededNoiseArgs & { rate: number }) {
     super(args);
@@ -76,13 +76,17 @@ export class SeededDropout extends SeededNoiseLayer {
     return this.rate === 0;
   }
 
+  protected settings(): tf.serialization.ConfigDict {
+    return { rate: this.rate };
+  }
+}
+
+export class SeededDropout extends SeededRateLayer {
+  static readonly className = 'GradscopeSeededDropout';
+
   protected noisy(x: tf.Tensor, seed: number): tf.Tensor {
     const keep = 1 - this.rate;
     return tf.mul(x, tf.mul(keepMask(x.shape, keep, seed), 1 / keep));
-  }
-
-  protected settings(): tf.serialization.ConfigDict {
-    return { rate: this.rate };
   }
 }
 tf.serialization.registerClass(SeededDropout);

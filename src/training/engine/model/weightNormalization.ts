@@ -3,6 +3,7 @@
 // initial w is exactly what the kernel initializer drew. Step metrics measure v as the layer's kernel (the
 // variable the optimizer updates); g's gradient counts in the global gradient norm. TensorFlow.js has no such layer.
 import * as tf from '@tensorflow/tfjs';
+import { singleShape } from './perSampleNormalization';
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
@@ -43,7 +44,7 @@ export class WeightNormalized extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleShape(inputShape);
     const inputs = shape[shape.length - 1] as number;
     const { kind, units, kernelSize = [1, 1] } = this.args;
     const kernelShape = kind === 'dense' ? [inputs, units] : [kernelSize[0], kernelSize[1], inputs, units];
@@ -57,7 +58,7 @@ export class WeightNormalized extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const shape = singleShape(inputShape);
     const { kind, units, kernelSize = [1, 1], strides = [1, 1], padding = 'valid' } = this.args;
     if (kind === 'dense') return [...shape.slice(0, -1), units];
     const out = [1, 2].map((axis, i) => {
