@@ -6,7 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { GroupNormalization } from '../../src/training/engine/model/groupNormalization';
 import { RmsNormalization } from '../../src/training/engine/model/rmsNormalization';
 import { WeightNormalized } from '../../src/training/engine/model/weightNormalization';
-import { useBackend } from './support/specs';
+import { buildModel } from '../../src/training/engine/model/buildModel';
+import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
+import { runStep, unpackStep } from '../../src/training/engine/step';
+import { parsedSpec, useBackend } from './support/specs';
 
 /** Deterministic values in [-scale, scale) (mulberry32). */
 function detValues(size: number, seed: number, scale = 1): number[] {
@@ -317,5 +320,66 @@ describe('normalization layers against a float64 finite-difference reimplementat
     assertClose(g, norms, 'g = per-unit norm of v', 1e-6, 1e-7);
     tf.dispose([x, w]);
     layer.dispose();
+  });
+
+  it('a weight-normalized layer’s step metrics are those of v: gradNorm = ‖∂L/∂v‖, and g’s gradient counts in the global norm', async () => {
+    await tf.setBackend('wasm');
+    // 2 → 3 (weight-normalized, tanh) → 2 (softmax), categorical cross-entropy over a batch of 4.
+    const spec = parsedSpec({
+      data: { dataset: 'xor', samples: 100 },
+      model: {
+        inputShape: [2],
+        layers: [
+          { type: 'dense', units: 3, activation: 'tanh', weightNormalization: true },
+          { type: 'dense', units: 2, activation: 'softmax' },
+        ],
+      },
+      training: { loss: 'categoricalCrossentropy', optimizer: { type: 'sgd', learningRate: 0.1 } },
+    });
+    const built = buildModel(spec, 1);
+    const values = built.model.trainableWeights.map((w, i) => {
+      const n = size(w.shape as number[]);
+      return detValues(n, 50 + i, 0.8).map((v) => (w.originalName.endsWith('/g') ? 1.2 + v : v));
+    });
+    const names = built.model.trainableWeights.map((w) => w.originalName);
+    assert.deepStrictEqual(
+      names.map((n) => n.split('/')[1]),
+      ['v', 'g', 'bias', 'kernel', 'bias'],
+    );
+    const start = values.map((v, i) => tf.tensor(v, built.model.trainableWeights[i].shape as number[]));
+    built.model.setWeights(start);
+    tf.dispose(start);
+    const X = [1, 2, -1, 0.5, 0.3, -0.7, 2, -1];
+    const Y = [1, 0, 0, 1, 1, 0, 0, 1];
+    const lossOf = ([v, g, b1, w2, b2]: number[][]): number => {
+      const h = dense64(X, 4, 2, weightNormKernel64(v, g), b1).map(Math.tanh);
+      const z = dense64(h, 4, 3, w2, b2);
+      let total = 0;
+      for (let s = 0; s < 4; s++) {
+        const row = z.slice(s * 2, s * 2 + 2);
+        const m = Math.max(...row);
+        const logSum = m + Math.log(row.reduce((a, zk) => a + Math.exp(zk - m), 0));
+        total -= row.reduce((a, zk, k) => a + Y[s * 2 + k] * (zk - logSum), 0);
+      }
+      return total / 4;
+    };
+    const fdNorm = (k: number): number =>
+      Math.hypot(...fdGradient((w) => lossOf(values.map((old, j) => (j === k ? w : old))), values[k]));
+    const optimizer = makeOptimizer(spec.training.optimizer).optimizer;
+    const x = tf.tensor2d(X, [4, 2]);
+    const y = tf.tensor2d(Y, [4, 2]);
+    const { packed, layout } = runStep(built, optimizer, spec.training, x, y, true);
+    const numbers = unpackStep(built, layout, await packed.data());
+    tf.dispose([packed, x, y]);
+    built.model.dispose();
+    optimizer.dispose();
+    const [first] = numbers.layers!;
+    const near = (a: number, b: number, what: string): void =>
+      assert.ok(Math.abs(a - b) <= 2e-3 * b + 1e-7, `${what}: ${a} vs ${b}`);
+    near(numbers.loss, lossOf(values), 'loss');
+    near(first.gradNorm, fdNorm(0), 'gradNorm = ‖∂L/∂v‖');
+    near(first.biasGradNorm!, fdNorm(2), 'biasGradNorm');
+    near(numbers.globalGradNorm!, Math.hypot(...values.map((_, k) => fdNorm(k))), 'global norm, g included');
+    assert.ok(fdNorm(1) > 1e-3, 'g gets a gradient');
   });
 });
