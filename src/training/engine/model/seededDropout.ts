@@ -1,6 +1,6 @@
 // Training-only noise layers whose randomness is reproducible: seeded from the run seed and the current step.
-// tfjs's own Dropout/AlphaDropout/GaussianNoise either use Math.random (not reproducible) or, when seeded, the same
-// draw every step. SeededDropout lives here; alphaDropout.ts and gaussianNoise.ts extend the same base.
+// tfjs's own AlphaDropout and GaussianNoise take no seed (not reproducible); its Dropout is unseeded too or, when
+// seeded, draws the same mask every step. SeededDropout lives here; alphaDropout.ts and gaussianNoise.ts extend the same base.
 import * as tf from '@tensorflow/tfjs';
 
 /** Shared, mutable step counter: the trainer advances it so every step draws fresh, reproducible noise. */
