@@ -308,14 +308,44 @@ const CASES: Case[] = [
     line: trainingLine(4),
     parts: {
       layers: [
-        '{ "type": "dense", "units": 16 }',
+        '{ "type": "dense", "units": 16, "useBias": false }',
         '{ "type": "batchNormalization" }',
         '{ "type": "activation", "activation": "relu" }',
         SOFTMAX,
       ],
       training: '{ "batchSize": 4 }',
     },
-    message: /^batchNormalization with a batch size of 4/,
+    message: /^batchNormalization with a batch size of 4.*layerNormalization or groupNormalization/,
+  },
+  {
+    name: 'dropout on a selu layer',
+    code: 'selu-dropout',
+    specPath: '/model/layers/1',
+    line: layerLine(1),
+    parts: {
+      layers: [
+        '{ "type": "dense", "units": 16, "activation": "selu", "kernelInitializer": "lecunNormal" }',
+        '{ "type": "dropout", "rate": 0.2 }',
+        SOFTMAX,
+      ],
+    },
+    message: /^dropout after a selu layer .*raises the variance of a mean-0, variance-1 signal to 1\.25/,
+  },
+  {
+    name: 'a dense layer with a bias right before batch normalization',
+    code: 'bias-before-batchnorm',
+    specPath: '/model/layers/0',
+    line: layerLine(0),
+    severity: 'info',
+    parts: {
+      layers: [
+        '{ "type": "dense", "units": 16, "kernelInitializer": "heNormal" }',
+        '{ "type": "batchNormalization" }',
+        '{ "type": "activation", "activation": "relu" }',
+        SOFTMAX,
+      ],
+    },
+    message: /^the bias of this dense layer is wasted/,
   },
   {
     name: 'two dense layers with nothing in between',
@@ -404,7 +434,7 @@ describe('lint rules: healthy variants stay quiet', () => {
   });
   quiet('deep sigmoid with batch normalization before each activation', {
     layers: [
-      '{ "repeat": 8, "layers": [ { "type": "dense", "units": 16 }, { "type": "batchNormalization" }, { "type": "activation", "activation": "sigmoid" } ] }',
+      '{ "repeat": 8, "layers": [ { "type": "dense", "units": 16, "useBias": false }, { "type": "batchNormalization" }, { "type": "activation", "activation": "sigmoid" } ] }',
       SOFTMAX,
     ],
   });
@@ -484,7 +514,7 @@ describe('lint rules: healthy variants stay quiet', () => {
   quiet('sgd at 1', { layers: [RELU16, SOFTMAX], training: '{ "optimizer": { "type": "sgd", "learningRate": 1 } }' });
   quiet('batchNormalization with batches of 8', {
     layers: [
-      '{ "type": "dense", "units": 16 }',
+      '{ "type": "dense", "units": 16, "useBias": false }',
       '{ "type": "batchNormalization" }',
       '{ "type": "activation", "activation": "relu" }',
       SOFTMAX,
@@ -492,9 +522,20 @@ describe('lint rules: healthy variants stay quiet', () => {
     training: '{ "batchSize": 8 }',
   });
   quiet('a small batch without batchNormalization', { layers: [RELU16, SOFTMAX], training: '{ "batchSize": 2 }' });
+  quiet('selu with alphaDropout', {
+    layers: [
+      '{ "type": "dense", "units": 16, "activation": "selu", "kernelInitializer": "lecunNormal" }',
+      '{ "type": "alphaDropout", "rate": 0.2 }',
+      SOFTMAX,
+    ],
+  });
+  quiet('dropout after relu (not selu)', { layers: [RELU16, '{ "type": "dropout", "rate": 0.2 }', SOFTMAX] });
+  quiet('a bias before an activation, then batch normalization (the bias shifts the relu, it is not wasted)', {
+    layers: [RELU16, '{ "type": "batchNormalization" }', SOFTMAX],
+  });
   quiet('dense → batchNormalization → activation (the healthy pattern)', {
     layers: [
-      '{ "type": "dense", "units": 16, "kernelInitializer": "heNormal" }',
+      '{ "type": "dense", "units": 16, "useBias": false, "kernelInitializer": "heNormal" }',
       '{ "type": "batchNormalization" }',
       '{ "type": "activation", "activation": "relu" }',
       SOFTMAX,
@@ -549,7 +590,7 @@ describe('lint on the bundled examples and the valid fixtures', () => {
       p.fixes?.map((f) => f.title),
       [
         'Use relu with heNormal initialization instead of sigmoid in 13 layers (2 layer entries), and clip the gradient norm to 1',
-        'Add batch normalization before the activation of 2 layer entries',
+        'Add batch normalization before the activation of 2 layer entries (without the bias it makes redundant)',
       ],
     );
     for (const f of p.fixes ?? []) {

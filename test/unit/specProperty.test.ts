@@ -177,6 +177,10 @@ describe('spec parser: property tests', () => {
         { type: 'varianceScaling', mode: 'fan_in', scale: -1 },
         { type: 'orthogonal', gain: 0 },
         { type: 'truncatedNormal', stddev: 0 },
+        { type: 'groupNormalization', groups: 7 },
+        { type: 'maxNorm', maxValue: -1 },
+        { l1: -1, l3: 0 },
+        'alphaDropout',
       ),
     );
     fc.assert(

@@ -46,6 +46,18 @@ function defined(obj: Json): Json {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 }
 
+/** weightNormalization, kernelRegularizer and kernelConstraint of a dense/conv2d layer. */
+const penalties = {
+  weightNormalization: maybe(fc.boolean()),
+  kernelRegularizer: maybe(fc.constantFrom<unknown>({ l2: 0.01 }, { l1: 0.001, l2: 0 }, {})),
+  kernelConstraint: maybe(fc.constantFrom<unknown>({ type: 'maxNorm', maxValue: 1 }, { type: 'maxNorm', maxValue: 3 })),
+};
+
+/** The parser refuses a maxNorm constraint on a weight-normalized layer: keep one of the two. */
+function withoutConflict(layer: Json): Json {
+  return layer.weightNormalization === true ? { ...layer, kernelConstraint: undefined } : layer;
+}
+
 const dense = fc
   .record({
     units: fc.integer({ min: 1, max: 6 }),
@@ -53,8 +65,9 @@ const dense = fc
     useBias: maybe(fc.boolean()),
     kernelInitializer: initializer,
     biasInitializer: maybe(fc.constantFrom<unknown>('zeros', 'ones', { type: 'constant', value: 0.1 })),
+    ...penalties,
   })
-  .map((d) => defined({ type: 'dense', ...d }));
+  .map((d) => defined({ type: 'dense', ...withoutConflict(d) }));
 const conv = fc
   .record({
     filters: fc.integer({ min: 1, max: 3 }),
@@ -63,8 +76,9 @@ const conv = fc
     padding: maybe(fc.constantFrom('same', 'valid')),
     activation: maybe(activation),
     kernelInitializer: initializer,
+    ...penalties,
   })
-  .map((c) => defined({ type: 'conv2d', ...c }));
+  .map((c) => defined({ type: 'conv2d', ...withoutConflict(c) }));
 const pool = fc
   .record({ poolSize: maybe(fc.constantFrom<unknown>(2, [2, 1])), padding: maybe(fc.constantFrom('same', 'valid')) })
   .map((p) => defined({ type: 'maxPooling2d', ...p }));
@@ -76,7 +90,12 @@ const shapeless = fc.oneof(
     { type: 'batchNormalization', momentum: 0.9, epsilon: 0.01 },
     { type: 'layerNormalization' },
     { type: 'layerNormalization', epsilon: 0.001 },
+    { type: 'groupNormalization', groups: 1 },
+    { type: 'groupNormalization', groups: 2, epsilon: 0.01 },
+    { type: 'rmsNormalization' },
+    { type: 'gaussianNoise', stddev: 0.1 },
   ),
+  fc.double({ min: 0, max: 0.6, noNaN: true }).map((rate) => ({ type: 'alphaDropout', rate: Math.round(rate * 100) / 100 })),
 );
 
 /** A highway layer's units must equal its input size: a dense layer of that size goes first. */

@@ -6,6 +6,7 @@ import type { BuiltModel, WeightedLayer } from './model/buildModel';
 import { activationFacts } from '../model/facts';
 import { applyModel } from './model/buildModel';
 import { batchLoss, correctCount } from './losses';
+import { maxNormed, regularizerGradient } from './penalties';
 import { statWidth, stepStats, type StatOp } from './measureKernel';
 import type { LossName } from '../spec/types';
 
@@ -138,9 +139,11 @@ export function runStep(
         clippedStats = tf.reshape<tf.Rank.R1>(tf.sum(stepStats(b.tensors, b.ops)), [1]);
       }
       if (config.weightDecay > 0) applied = withWeightDecay(built, applied, config.weightDecay);
+      applied = withKernelRegularizers(built, applied);
 
       const before = measure ? built.weighted.map((l) => tf.clone(l.kernel.read())) : [];
       optimizer.applyGradients(applied);
+      applyKernelConstraints(built);
 
       const head = tf.stack([kept[0], kept[1]]) as tf.Tensor1D;
       if (!measure || !gradStats) return head;
@@ -240,6 +243,30 @@ function withWeightDecay(built: BuiltModel, grads: tf.NamedTensorMap, weightDeca
     }
   }
   return out;
+}
+
+/**
+ * kernelRegularizer: l1·sign(W) + 2·l2·W (the gradient of l1·Σ|W| + l2·Σ W²) added to the kernel's gradient, after
+ * measurement and clipping like weight decay: the reported loss and gradient norms stay the data loss's.
+ */
+function withKernelRegularizers(built: BuiltModel, grads: tf.NamedTensorMap): tf.NamedTensorMap {
+  if (!built.weighted.some((l) => l.penalties?.regularizer)) return grads;
+  const out = { ...grads };
+  for (const layer of built.weighted) {
+    const reg = layer.penalties?.regularizer;
+    if (!reg) continue;
+    const name = variableName(layer.kernel);
+    out[name] = tf.add(out[name], regularizerGradient(layer.kernel.read(), reg));
+  }
+  return out;
+}
+
+/** kernelConstraint maxNorm, after the optimizer step: each unit's incoming weights rescaled to norm ≤ maxValue. */
+function applyKernelConstraints(built: BuiltModel): void {
+  for (const layer of built.weighted) {
+    const maxNorm = layer.penalties?.maxNorm;
+    if (maxNorm !== undefined) layer.kernel.write(maxNormed(layer.kernel.read(), maxNorm));
+  }
 }
 
 function mapValues(map: tf.NamedTensorMap, f: (t: tf.Tensor) => tf.Tensor): tf.NamedTensorMap {

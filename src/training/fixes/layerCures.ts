@@ -88,6 +88,8 @@ export function batchNormCure(p: PatchBuilder, entries: readonly WeightEntry[]):
   const byPath = new Map(list.map((e) => [e.path, e]));
   for (const path of reverseDocumentOrder([...byPath.keys()])) {
     const e = byPath.get(path)!;
+    // batch normalization subtracts the mean: a bias right before it is dead weight (lint: bias-before-batchnorm).
+    if (e.useBias) p.set(`${path}/useBias`, false);
     if (e.activationPath) {
       p.insertAfter(path, { type: 'batchNormalization' });
     } else {
@@ -96,7 +98,8 @@ export function batchNormCure(p: PatchBuilder, entries: readonly WeightEntry[]):
       p.insertAfter(path, { type: 'batchNormalization' });
     }
   }
-  return { title: `Add batch normalization before the activation of ${entriesPhrase(list)}`, patch: p.ops };
+  const bias = list.some((e) => e.useBias) ? ' (without the bias it makes redundant)' : '';
+  return { title: `Add batch normalization before the activation of ${entriesPhrase(list)}${bias}`, patch: p.ops };
 }
 
 /** Each entry's kernel initializer set to the one made for its activation (facts: He, LeCun or Glorot); the entries changed. */

@@ -15,6 +15,9 @@ export const RUNTIME_COUNTERPARTS: Readonly<Record<LintCode, readonly RuntimeCod
   'lr-out-of-range': ['lr-too-high', 'lr-too-low', 'divergence', 'non-finite', 'oscillating-loss', 'slow-convergence'],
   'batchnorm-small-batch': ['oscillating-loss', 'overfitting'],
   'linear-stack': ['slow-convergence'],
+  // No run-time diagnosis measures a selu net's drift off mean 0 / variance 1, nor a bias that never moves.
+  'selu-dropout': [],
+  'bias-before-batchnorm': [],
 };
 
 /**

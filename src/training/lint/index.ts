@@ -20,6 +20,8 @@ export const LINT_CODES = [
   'lr-out-of-range',
   'batchnorm-small-batch',
   'linear-stack',
+  'selu-dropout',
+  'bias-before-batchnorm',
 ] as const;
 export type LintCode = (typeof LINT_CODES)[number];
 

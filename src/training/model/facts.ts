@@ -226,6 +226,12 @@ export const LAYER_FACTS: Readonly<Record<LayerType, LayerKindFacts>> = {
   dropout: { weights: 'none', activation: false, keepsUnits: true, affine: true, restoresSignal: false },
   batchNormalization: { weights: 'scale', activation: false, keepsUnits: true, affine: true, restoresSignal: true },
   layerNormalization: { weights: 'scale', activation: false, keepsUnits: true, affine: false, restoresSignal: true },
+  // Per-sample statistics (like layerNormalization): not affine at inference, and each unit stays in place.
+  groupNormalization: { weights: 'scale', activation: false, keepsUnits: true, affine: false, restoresSignal: true },
+  rmsNormalization: { weights: 'scale', activation: false, keepsUnits: true, affine: false, restoresSignal: true },
+  // Training-only noise: the identity at inference, unit for unit.
+  alphaDropout: { weights: 'none', activation: false, keepsUnits: true, affine: true, restoresSignal: false },
+  gaussianNoise: { weights: 'none', activation: false, keepsUnits: true, affine: true, restoresSignal: false },
   residual: { weights: 'none', activation: false, keepsUnits: false, affine: false, restoresSignal: true },
   // The concatenation carries the block input (and every earlier feature map) to the block output unchanged.
   denseBlock: { weights: 'none', activation: false, keepsUnits: false, affine: false, restoresSignal: true },

@@ -101,9 +101,30 @@ function layerShape(layer: ResolvedLayer, input: number[], problems: ShapeProble
       return done([input.reduce((a, b) => a * b, 1)]);
     case 'activation':
     case 'dropout':
+    case 'alphaDropout':
+    case 'gaussianNoise':
     case 'batchNormalization':
     case 'layerNormalization':
+    case 'rmsNormalization':
       return done(input);
+    case 'groupNormalization': {
+      if (input.length !== 1 && input.length !== 3) {
+        return fail(
+          'shape-mismatch',
+          `groupNormalization needs a 1-D input [features] or an image input [height, width, channels], but its input has shape ${formatShape(input)}`,
+        );
+      }
+      const channels = input[input.length - 1];
+      if (channels % layer.groups !== 0) {
+        const what = input.length === 1 ? 'features' : 'channels';
+        return fail(
+          'group-count',
+          `groupNormalization "groups" (${layer.groups}) must divide the ${channels} ${what} of its input ${formatShape(input)}; ` +
+            `use one of ${divisors(channels).join(', ')}`,
+        );
+      }
+      return done(input);
+    }
     case 'residual':
       return residualShape(layer, input, problems, fail);
     case 'denseBlock':
@@ -199,6 +220,13 @@ function projectable(from: readonly number[], to: readonly number[]): boolean {
     const stride = Math.max(1, Math.round(from[axis] / to[axis]));
     return Math.ceil(from[axis] / stride) === to[axis];
   });
+}
+
+/** The divisors of n, smallest first (the group counts that fit n channels). */
+function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
+  return out;
 }
 
 /** Output length along one axis, as TensorFlow computes it. */

@@ -127,7 +127,29 @@ export interface LayerOrigin {
   range: SourceRange;
 }
 
-export interface DenseLayer extends LayerOrigin {
+/**
+ * A kernel penalty (Keras semantics): l1·Σ|w| + l2·Σw² over the layer's kernel. gradscope adds its gradient,
+ * l1·sign(w) + 2·l2·w, to the kernel's gradient after measurement and clipping (like `training.weightDecay`): the
+ * reported loss and gradient norms stay those of the data loss.
+ */
+export interface KernelRegularizerSpec {
+  l1: number;
+  l2: number;
+}
+
+/** After every optimizer step, each output unit's incoming weight vector is rescaled to norm ≤ maxValue. */
+export interface KernelConstraintSpec {
+  type: 'maxNorm';
+  maxValue: number;
+}
+
+/** Settings every kernel layer (dense, conv2d, and the recurrent layers' input kernels) may carry. */
+export interface KernelPenalties {
+  kernelRegularizer?: KernelRegularizerSpec;
+  kernelConstraint?: KernelConstraintSpec;
+}
+
+export interface DenseLayer extends LayerOrigin, KernelPenalties {
   type: 'dense';
   units: number;
   activation: ActivationName;
@@ -135,9 +157,11 @@ export interface DenseLayer extends LayerOrigin {
   useBias: boolean;
   kernelInitializer: InitializerSpec;
   biasInitializer: InitializerSpec;
+  /** w = g·v/‖v‖ per output unit, g and v learned (Salimans & Kingma 2016); present (true) only when the spec asks for it. */
+  weightNormalization?: true;
 }
 
-export interface Conv2dLayer extends LayerOrigin {
+export interface Conv2dLayer extends LayerOrigin, KernelPenalties {
   type: 'conv2d';
   filters: number;
   kernelSize: [number, number];
@@ -148,6 +172,8 @@ export interface Conv2dLayer extends LayerOrigin {
   useBias: boolean;
   kernelInitializer: InitializerSpec;
   biasInitializer: InitializerSpec;
+  /** w = g·v/‖v‖ per filter, g and v learned (Salimans & Kingma 2016); present (true) only when the spec asks for it. */
+  weightNormalization?: true;
 }
 
 export interface ActivationLayer extends LayerOrigin {
@@ -170,6 +196,31 @@ export interface BatchNormalizationLayer extends LayerOrigin {
 export interface LayerNormalizationLayer extends LayerOrigin {
   type: 'layerNormalization';
   epsilon: number;
+}
+
+/** Per sample: channels split into `groups` groups, each normalized over its channels (and positions); per-channel gamma/beta. */
+export interface GroupNormalizationLayer extends LayerOrigin {
+  type: 'groupNormalization';
+  groups: number;
+  epsilon: number;
+}
+
+/** x / √(mean(x²) + epsilon) · gamma over the last axis (no centering, no shift). */
+export interface RmsNormalizationLayer extends LayerOrigin {
+  type: 'rmsNormalization';
+  epsilon: number;
+}
+
+/** Dropout for SELU nets: dropped units are set to SELU's negative saturation value and the result is rescaled so a mean-0/variance-1 signal keeps its mean and variance. */
+export interface AlphaDropoutLayer extends LayerOrigin {
+  type: 'alphaDropout';
+  rate: number;
+}
+
+/** Adds zero-mean normal noise of standard deviation `stddev` during training. */
+export interface GaussianNoiseLayer extends LayerOrigin {
+  type: 'gaussianNoise';
+  stddev: number;
 }
 
 export interface FlattenLayer extends LayerOrigin {
@@ -223,6 +274,10 @@ export type ResolvedLayer =
   | DropoutLayer
   | BatchNormalizationLayer
   | LayerNormalizationLayer
+  | GroupNormalizationLayer
+  | RmsNormalizationLayer
+  | AlphaDropoutLayer
+  | GaussianNoiseLayer
   | FlattenLayer
   | MaxPooling2dLayer
   | ResidualLayer;

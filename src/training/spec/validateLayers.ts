@@ -15,9 +15,10 @@ import {
 } from './fields';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
-import { ACTIVATIONS, type InitializerSpec, type LayerType, type SpecPath } from './types';
+import { ACTIVATIONS, type InitializerSpec, type KernelPenalties, type LayerType, type SpecPath } from './types';
 import { type ActivationSetting, readActivation } from './validateActivation';
 import { readInitializer } from './validateInitializer';
+import { readKernelPenalties } from './validateRegularization';
 import { ANY_LAYER_PROPERTY, LAYER_PROPERTIES, LAYER_TYPES, REPEAT_PROPERTIES } from './vocabulary';
 
 const UNITS: NumberRange = { integer: true, min: 1, max: 65536 };
@@ -139,7 +140,8 @@ function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, Block
       const setting = prop ? readActivation(r, prop.value, prop.path) : undefined;
       return { type, ...(setting ?? { activation: 'linear' }) };
     }
-    case 'dropout': {
+    case 'dropout':
+    case 'alphaDropout': {
       const rate = requiredNumber(
         r,
         obj,
@@ -150,6 +152,17 @@ function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, Block
       );
       return { type, rate: rate ?? 0 };
     }
+    case 'gaussianNoise': {
+      const stddev = requiredNumber(r, obj, 'stddev', what, { min: 0 }, ' (standard deviation of the added noise, e.g. 0.1)');
+      return { type, stddev: stddev ?? 0 };
+    }
+    case 'groupNormalization': {
+      // Whether `groups` divides the channels needs the input shape: shapes.ts checks it.
+      const groups = requiredNumber(r, obj, 'groups', what, UNITS, ' (how many groups the channels are split into, e.g. 4)');
+      return { type, groups: groups ?? 1, epsilon: f.number('epsilon', { min: 0, minExclusive: true }, 1e-3) };
+    }
+    case 'rmsNormalization':
+      return { type, epsilon: f.number('epsilon', { min: 0, minExclusive: true }, 1e-6) };
     case 'batchNormalization':
       return {
         type,
@@ -176,8 +189,9 @@ interface InitializerSettings {
   biasInitializer: InitializerSpec;
 }
 
-interface KernelSettings extends ActivationSetting, InitializerSettings {
+interface KernelSettings extends ActivationSetting, InitializerSettings, KernelPenalties {
   useBias: boolean;
+  weightNormalization?: true;
 }
 
 function initializers(r: Reporter, f: Fields): InitializerSettings {
@@ -189,7 +203,25 @@ function initializers(r: Reporter, f: Fields): InitializerSettings {
 }
 
 function kernelSettings(r: Reporter, f: Fields): KernelSettings {
-  return { ...optionalActivation(r, f), useBias: f.boolean('useBias', true), ...initializers(r, f) };
+  const weightNormalization = f.boolean('weightNormalization', false);
+  const penalties = readKernelPenalties(r, f);
+  const constraint = f.prop('kernelConstraint');
+  if (weightNormalization && constraint) {
+    r.error(
+      'not-applicable',
+      '"kernelConstraint" cannot be combined with "weightNormalization": the norm of each unit\'s weights is then the learned gain g, ' +
+        'which a maxNorm on v would not limit; drop one of them',
+      constraint.key,
+      constraint.path,
+    );
+  }
+  return {
+    ...optionalActivation(r, f),
+    useBias: f.boolean('useBias', true),
+    ...initializers(r, f),
+    ...(weightNormalization ? { weightNormalization } : {}),
+    ...penalties,
+  };
 }
 
 /** The `activation` property when given (string or object form), else linear. */

@@ -147,7 +147,7 @@ function checkModel(
     // TensorFlow.js refuses to take gradients with respect to nothing; say so here, with a position.
     r.error(
       'no-weights',
-      'the model has no layer with weights (dense, conv2d, batchNormalization, layerNormalization), ' +
+      'the model has no layer with weights (dense, conv2d, or a normalization layer), ' +
         'so training has nothing to learn; add { "type": "dense", ... } as the output layer',
       model.layersProp.value,
       model.layersProp.path,
@@ -176,6 +176,8 @@ function hasWeights(s: LayerShape): boolean {
     case 'conv2d':
     case 'batchNormalization':
     case 'layerNormalization':
+    case 'groupNormalization':
+    case 'rmsNormalization':
       return true;
     case 'highway':
       return true;
@@ -185,6 +187,8 @@ function hasWeights(s: LayerShape): boolean {
       return (s.inner ?? []).some(hasWeights);
     case 'activation':
     case 'dropout':
+    case 'alphaDropout':
+    case 'gaussianNoise':
     case 'flatten':
     case 'maxPooling2d':
       return false;

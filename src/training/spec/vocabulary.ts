@@ -11,6 +11,10 @@ export const LAYER_TYPES: readonly LayerType[] = [
   'dropout',
   'batchNormalization',
   'layerNormalization',
+  'groupNormalization',
+  'rmsNormalization',
+  'alphaDropout',
+  'gaussianNoise',
   'residual',
   'denseBlock',
   'highway',
@@ -18,16 +22,34 @@ export const LAYER_TYPES: readonly LayerType[] = [
 
 const INIT = ['kernelInitializer', 'biasInitializer'] as const;
 
+/** The kernel penalty properties (validateRegularization.ts reads them) of every layer with a kernel. */
+const KERNEL_PENALTY_PROPERTIES = ['kernelRegularizer', 'kernelConstraint'] as const;
+
 /** Properties of each layer type, `type` included. */
 export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = {
-  dense: ['type', 'units', 'activation', 'useBias', ...INIT],
-  conv2d: ['type', 'filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', ...INIT],
+  dense: ['type', 'units', 'activation', 'useBias', ...INIT, 'weightNormalization', ...KERNEL_PENALTY_PROPERTIES],
+  conv2d: [
+    'type',
+    'filters',
+    'kernelSize',
+    'strides',
+    'padding',
+    'activation',
+    'useBias',
+    ...INIT,
+    'weightNormalization',
+    ...KERNEL_PENALTY_PROPERTIES,
+  ],
   maxPooling2d: ['type', 'poolSize', 'strides', 'padding'],
   flatten: ['type'],
   activation: ['type', 'activation'],
   dropout: ['type', 'rate'],
   batchNormalization: ['type', 'momentum', 'epsilon'],
   layerNormalization: ['type', 'epsilon'],
+  groupNormalization: ['type', 'groups', 'epsilon'],
+  rmsNormalization: ['type', 'epsilon'],
+  alphaDropout: ['type', 'rate'],
+  gaussianNoise: ['type', 'stddev'],
   residual: ['type', 'layers'],
   denseBlock: ['type', 'layers'],
   highway: ['type', 'units', 'activation', 'transformBias', ...INIT],

@@ -6,12 +6,23 @@ import { LAYER_FACTS, LEAKY_RELU_ALPHA, activationFacts, fusedOutputActivation }
 import type { ActivationName, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
 import { makeInitializer } from './initializers';
 import { Highway } from './highway';
+import { kernelPenaltySettings, type KernelPenaltySettings } from '../penalties';
+import { AlphaDropout } from './alphaDropout';
+import { GaussianNoise } from './gaussianNoise';
+import { GroupNormalization } from './groupNormalization';
+import { RmsNormalization } from './rmsNormalization';
 import { SeededDropout, type StepClock } from './seededDropout';
+import { WeightNormalized } from './weightNormalization';
 
 export interface WeightedLayer {
   summary: LayerSummary;
-  /** Kernel (dense/conv/projection) or gamma (normalization). */
+  /**
+   * Kernel (dense/conv/projection), gamma (normalization), or for a weight-normalized dense/conv2d its direction v
+   * (the gain g is not listed here: its gradient counts in the global norm only).
+   */
   kernel: tf.LayerVariable;
+  /** kernelRegularizer / kernelConstraint of the spec layer, applied by the step to `kernel`. */
+  penalties?: KernelPenaltySettings;
   /** Bias or beta; absent when the layer has none. */
   bias?: tf.LayerVariable;
   /** highway only: the transform gate's kernel W_T (`kernel` is H's W_H). */
@@ -101,9 +112,17 @@ class Builder {
     return summary;
   }
 
-  addWeighted(summary: LayerSummary, layer: tf.layers.Layer): WeightedLayer {
+  /** Lists a layer with weights; `variables` says which are its kernel and bias when not the first two. */
+  addWeighted(
+    summary: LayerSummary,
+    layer: tf.layers.Layer,
+    variables: { kernel: tf.LayerVariable; bias?: tf.LayerVariable } = {
+      kernel: layer.trainableWeights[0],
+      bias: layer.trainableWeights[1],
+    },
+  ): WeightedLayer {
     summary.hasWeights = true;
-    const [kernel, bias] = layer.trainableWeights;
+    const { kernel, bias } = variables;
     const entry: WeightedLayer = { summary, kernel };
     if (bias) entry.bias = bias;
     this.weighted.push(entry);
@@ -160,19 +179,26 @@ function buildKernelLayer(
     kernelInitializer: makeInitializer(spec.kernelInitializer, b.nextSeed(1)),
     biasInitializer: makeInitializer(spec.biasInitializer, b.nextSeed(2)),
   };
-  const layer =
-    spec.type === 'dense'
-      ? tf.layers.dense({ ...common, units: spec.units })
-      : tf.layers.conv2d({
-          ...common,
-          filters: spec.filters,
-          kernelSize: spec.kernelSize,
-          strides: spec.strides,
-          padding: spec.padding,
-        });
+  let layer: tf.layers.Layer;
+  if (spec.type === 'dense') {
+    layer = spec.weightNormalization
+      ? new WeightNormalized({ ...common, kind: 'dense', units: spec.units })
+      : tf.layers.dense({ ...common, units: spec.units });
+  } else {
+    const conv = { kernelSize: spec.kernelSize, strides: spec.strides, padding: spec.padding };
+    layer = spec.weightNormalization
+      ? new WeightNormalized({ ...common, ...conv, kind: 'conv2d', units: spec.filters })
+      : tf.layers.conv2d({ ...common, ...conv, filters: spec.filters });
+  }
   const pre = b.apply(layer, x);
   const out = fusedActivation ? pre : applyActivation(b, pre, spec.activation, name);
-  const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer);
+  const summary = b.summarize(name, spec.type, spec, layer, out, spec.activation);
+  const entry =
+    layer instanceof WeightNormalized
+      ? b.addWeighted(summary, layer, { kernel: layer.v as tf.LayerVariable, bias: layer.bias })
+      : b.addWeighted(summary, layer);
+  const penalties = kernelPenaltySettings(spec);
+  if (penalties) entry.penalties = penalties;
   // A linear layer waits for an `activation` layer to claim its units; any other kernel layer ends the wait of an
   // earlier one, whose units it has replaced by its own.
   state.pending = spec.activation === 'linear' ? entry : undefined;
@@ -283,21 +309,28 @@ function buildLayerUnchecked(
       return out;
     }
     case 'batchNormalization':
-    case 'layerNormalization': {
+    case 'layerNormalization':
+    case 'groupNormalization':
+    case 'rmsNormalization': {
       const name = b.name(spec.type);
-      const layer =
-        spec.type === 'batchNormalization'
-          ? tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon })
-          : tf.layers.layerNormalization({ name, epsilon: spec.epsilon });
+      const layer = normalizationLayer(spec, name);
       const out = b.apply(layer, x);
       b.addWeighted(b.summarize(name, spec.type, spec, layer, out), layer);
       return out; // a pending kernel layer stays pending: dense → norm → activation is the usual order
     }
-    case 'dropout': {
-      const name = b.name('dropout');
-      const layer = new SeededDropout({ name, rate: spec.rate, seed: b.nextSeed(4), clock: b.clock });
+    case 'dropout':
+    case 'alphaDropout':
+    case 'gaussianNoise': {
+      const name = b.name(spec.type);
+      const seeded = { name, seed: b.nextSeed(4), clock: b.clock };
+      const layer =
+        spec.type === 'dropout'
+          ? new SeededDropout({ ...seeded, rate: spec.rate })
+          : spec.type === 'alphaDropout'
+            ? new AlphaDropout({ ...seeded, rate: spec.rate })
+            : new GaussianNoise({ ...seeded, stddev: spec.stddev });
       const out = b.apply(layer, x);
-      b.summarize(name, 'dropout', spec, layer, out);
+      b.summarize(name, spec.type, spec, layer, out);
       return out;
     }
     case 'flatten':
@@ -355,6 +388,24 @@ function buildLayerUnchecked(
       b.summarize(name, 'residual', spec, layer, out);
       return out;
     }
+  }
+}
+
+type NormalizationSpec = Extract<
+  ResolvedLayer,
+  { type: 'batchNormalization' | 'layerNormalization' | 'groupNormalization' | 'rmsNormalization' }
+>;
+
+function normalizationLayer(spec: NormalizationSpec, name: string): tf.layers.Layer {
+  switch (spec.type) {
+    case 'batchNormalization':
+      return tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon });
+    case 'layerNormalization':
+      return tf.layers.layerNormalization({ name, epsilon: spec.epsilon });
+    case 'groupNormalization':
+      return new GroupNormalization({ name, groups: spec.groups, epsilon: spec.epsilon });
+    case 'rmsNormalization':
+      return new RmsNormalization({ name, epsilon: spec.epsilon });
   }
 }
 

@@ -2,6 +2,7 @@
 
 import type { LintRule } from '../types';
 import { batchnormSmallBatch } from './batchnormSmallBatch';
+import { biasBeforeBatchnorm } from './biasBeforeBatchnorm';
 import { deepSaturatingStack } from './deepSaturatingStack';
 import { dropoutBeforeOutput } from './dropoutBeforeOutput';
 import { dropoutTooHigh } from './dropoutTooHigh';
@@ -10,6 +11,7 @@ import { initializerScale } from './initializerScale';
 import { linearStack } from './linearStack';
 import { lrOutOfRange } from './lrOutOfRange';
 import { outputLossMismatch } from './outputLossMismatch';
+import { seluDropout } from './seluDropout';
 import { zeroInitializer } from './zeroInitializer';
 
 export const RULES: readonly LintRule[] = [
@@ -23,4 +25,6 @@ export const RULES: readonly LintRule[] = [
   lrOutOfRange,
   batchnormSmallBatch,
   linearStack,
+  seluDropout,
+  biasBeforeBatchnorm,
 ];
