@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerStepMetrics } from '../../shared/engineProtocol';
 import type { BuiltModel, WeightedLayer } from './model/buildModel';
-import { activationFacts } from '../model/facts';
+import { activationFacts, layerFacts } from '../model/facts';
 import { applyModel } from './model/buildModel';
 import { batchLoss, correctCount } from './losses';
 import { statWidth, stepStats, type StatOp } from './measureKernel';
@@ -30,10 +30,13 @@ const ABSENT = -1;
 /** Per layer: indices into the step's statistics, or ABSENT. */
 interface LayerSlots {
   kernelGradSq: number;
+  recurrentGradSq: number;
   biasGradSq: number;
   weightSq: number;
   updateSq: number;
   oldWeightSq: number;
+  /** Recurrent layers: the recurrent kernel's Σ new², Σ old², Σ (new − old)² (three slots from here). */
+  recurrentUpdate: number;
   dead: number;
   saturation: number;
 }
@@ -50,7 +53,7 @@ export interface StepLayout {
 }
 
 function isKernel(layer: WeightedLayer): boolean {
-  return layer.summary.kind === 'dense' || layer.summary.kind === 'conv2d' || layer.summary.kind === 'projection';
+  return layer.summary.kind === 'projection' || layerFacts(layer.summary.kind)?.weights === 'kernel';
 }
 
 function variableName(v: tf.LayerVariable): string {
@@ -135,6 +138,7 @@ export function runStep(
       if (config.weightDecay > 0) applied = withWeightDecay(built, applied, config.weightDecay);
 
       const before = measure ? built.weighted.map((l) => tf.clone(l.kernel.read())) : [];
+      const beforeRecurrent = measure ? built.weighted.map((l) => l.recurrentKernel && tf.clone(l.recurrentKernel.read())) : [];
       optimizer.applyGradients(applied);
 
       const head = tf.stack([kept[0], kept[1]]) as tf.Tensor1D;
@@ -147,12 +151,18 @@ export function runStep(
         const after = post.add(layer.kernel.read());
         const old = post.add(before[i]);
         const update = post.op({ op: 'update', a: after, b: old }); // Σ new², Σ old², Σ (new − old)²
+        const recurrentBefore = beforeRecurrent[i];
         const slots: LayerSlots = {
           kernelGradSq: gradSq[names.indexOf(variableName(layer.kernel))],
+          recurrentGradSq: layer.recurrentKernel ? gradSq[names.indexOf(variableName(layer.recurrentKernel))] : ABSENT,
           biasGradSq: layer.bias ? gradSq[names.indexOf(variableName(layer.bias))] : ABSENT,
           weightSq: update,
           oldWeightSq: update + 1,
           updateSq: update + 2,
+          recurrentUpdate:
+            layer.recurrentKernel && recurrentBefore
+              ? post.op({ op: 'update', a: post.add(layer.recurrentKernel.read()), b: post.add(recurrentBefore) })
+              : ABSENT,
           dead: ABSENT,
           saturation: ABSENT,
         };
@@ -176,10 +186,12 @@ export function runStep(
         gradSq: gradSq.map((i) => i + gradOffset),
         layers: layers.map((l) => ({
           kernelGradSq: shift(l.kernelGradSq, gradOffset),
+          recurrentGradSq: shift(l.recurrentGradSq, gradOffset),
           biasGradSq: shift(l.biasGradSq, gradOffset),
           weightSq: l.weightSq + postOffset,
           updateSq: l.updateSq + postOffset,
           oldWeightSq: l.oldWeightSq + postOffset,
+          recurrentUpdate: shift(l.recurrentUpdate, postOffset),
           dead: shift(l.dead, postOffset),
           saturation: shift(l.saturation, postOffset),
         })),
@@ -212,6 +224,12 @@ export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float3
       units: shape[shape.length - 1],
     };
     if (slots.biasGradSq !== ABSENT) m.biasGradNorm = Math.sqrt(values[slots.biasGradSq]);
+    if (slots.recurrentGradSq !== ABSENT) m.recurrentGradNorm = Math.sqrt(values[slots.recurrentGradSq]);
+    if (slots.recurrentUpdate !== ABSENT) {
+      const u = slots.recurrentUpdate;
+      m.recurrentWeightNorm = Math.sqrt(values[u]);
+      m.recurrentUpdateRatio = Math.sqrt(values[u + 2]) / Math.max(Math.sqrt(values[u + 1]), 1e-12);
+    }
     if (slots.dead !== ABSENT) m.deadUnits = values[slots.dead];
     if (slots.saturation !== ABSENT) m.saturation = values[slots.saturation];
     return m;
@@ -227,8 +245,10 @@ function withWeightDecay(built: BuiltModel, grads: tf.NamedTensorMap, weightDeca
   const out = { ...grads };
   for (const layer of built.weighted) {
     if (!isKernel(layer)) continue;
-    const name = variableName(layer.kernel);
-    out[name] = tf.add(out[name], tf.mul(weightDecay, layer.kernel.read()));
+    for (const kernel of layer.recurrentKernel ? [layer.kernel, layer.recurrentKernel] : [layer.kernel]) {
+      const name = variableName(kernel);
+      out[name] = tf.add(out[name], tf.mul(weightDecay, kernel.read()));
+    }
   }
   return out;
 }

@@ -9,8 +9,10 @@ import type { LintContext } from './types';
 
 export type WeightLayer = KernelLayer;
 
+/** A feed-forward kernel layer (dense, conv2d); recurrent layers have their own rules (they are not a stack's layers). */
 export function isWeightLayer(layer: ResolvedLayer): layer is WeightLayer {
-  return LAYER_FACTS[layer.type].weights === 'kernel';
+  const facts = LAYER_FACTS[layer.type];
+  return facts.weights === 'kernel' && !facts.recurrent;
 }
 
 /** The top-level layers and, recursively, the layers inside each residual block: each is run in order. */
@@ -81,7 +83,7 @@ export function runs(spec: ParsedSpec, accept: (m: RunMember) => boolean): RunMe
         const member = { layer, activation: activationOf(seq, index), index };
         if (accept(member)) run.push(member);
         else close();
-      } else if (LAYER_FACTS[layer.type].restoresSignal) {
+      } else if (LAYER_FACTS[layer.type].restoresSignal || LAYER_FACTS[layer.type].recurrent) {
         close();
       }
     });

@@ -13,6 +13,7 @@ import type {
   LossName,
   NamedInitializer,
   OptimizerType,
+  RecurrentLayer,
 } from '../spec/types';
 
 /**
@@ -214,6 +215,13 @@ export interface LayerKindFacts {
   affine: boolean;
   /** Puts the signal back to scale (normalization) or around the layers (skip connection): a deep stack's signal stops compounding there. */
   restoresSignal: boolean;
+  /**
+   * Recurrent layers: how they carry a state across timesteps. `gates` is how many blocks of `units` columns
+   * their input and recurrent kernels have (simpleRNN 1; gru 3: update, reset, candidate; lstm 4: input, forget,
+   * cell, output); `gated` says whether sigmoid gates control how much of the old state is kept, which lets the
+   * gradient pass many timesteps without being multiplied by the recurrent kernel each time.
+   */
+  recurrent?: { gates: number; gated: boolean };
 }
 
 export const LAYER_FACTS: Readonly<Record<LayerType, LayerKindFacts>> = {
@@ -225,6 +233,30 @@ export const LAYER_FACTS: Readonly<Record<LayerType, LayerKindFacts>> = {
   dropout: { weights: 'none', activation: false, keepsUnits: true, affine: true, restoresSignal: false },
   batchNormalization: { weights: 'scale', activation: false, keepsUnits: true, affine: true, restoresSignal: true },
   layerNormalization: { weights: 'scale', activation: false, keepsUnits: true, affine: false, restoresSignal: true },
+  simpleRNN: {
+    weights: 'kernel',
+    activation: true,
+    keepsUnits: false,
+    affine: false,
+    restoresSignal: false,
+    recurrent: { gates: 1, gated: false },
+  },
+  lstm: {
+    weights: 'kernel',
+    activation: true,
+    keepsUnits: false,
+    affine: false,
+    restoresSignal: false,
+    recurrent: { gates: 4, gated: true },
+  },
+  gru: {
+    weights: 'kernel',
+    activation: true,
+    keepsUnits: false,
+    affine: false,
+    restoresSignal: false,
+    recurrent: { gates: 3, gated: true },
+  },
   residual: { weights: 'none', activation: false, keepsUnits: false, affine: false, restoresSignal: true },
 };
 
@@ -240,17 +272,33 @@ export interface Fans {
   fanIn: number;
   /** Outputs each input feeds. */
   fanOut: number;
+  /**
+   * The kernel's last axis (dense units, conv filters): an orthogonal kernel is the matrix [fan-in, units]. When
+   * absent, fan-out is taken (a dense kernel's).
+   */
+  units?: number;
 }
 
 /**
  * Fans of a kernel layer from its input shape (one sample): dense: input features / units; conv2d: kernel
  * height × width × input channels / kernel height × width × filters (as TensorFlow.js computes them).
  */
-export function kernelFans(layer: KernelLayer, inputShape: readonly number[]): Fans {
+export function kernelFans(layer: KernelLayer | RecurrentLayer, inputShape: readonly number[]): Fans {
   const inputs = inputShape[inputShape.length - 1];
-  if (layer.type === 'dense') return { fanIn: inputs, fanOut: layer.units };
-  const field = layer.kernelSize[0] * layer.kernelSize[1];
-  return { fanIn: field * inputs, fanOut: field * layer.filters };
+  if (layer.type === 'dense') return { fanIn: inputs, fanOut: layer.units, units: layer.units };
+  if (layer.type === 'conv2d') {
+    const field = layer.kernelSize[0] * layer.kernelSize[1];
+    return { fanIn: field * inputs, fanOut: field * layer.filters, units: layer.filters };
+  }
+  // A recurrent layer's input kernel is [features, gates × units].
+  const columns = LAYER_FACTS[layer.type].recurrent!.gates * layer.units;
+  return { fanIn: inputs, fanOut: columns, units: columns };
+}
+
+/** Fans of a recurrent layer's recurrent kernel [units, gates × units] (as TensorFlow.js computes them). */
+export function recurrentKernelFans(layer: RecurrentLayer): Fans {
+  const columns = LAYER_FACTS[layer.type].recurrent!.gates * layer.units;
+  return { fanIn: layer.units, fanOut: columns, units: columns };
 }
 
 // ---- Initializers ----
@@ -269,7 +317,7 @@ export function familyVariance(family: InitFamily, fans: Fans): number {
 
 /** The rule a named initializer follows, and how it draws (uniform on ±√(3·variance), or normal). */
 export const NAMED_INITIALIZER_FACTS: Readonly<
-  Record<NamedInitializer, { family?: InitFamily; distribution: 'uniform' | 'normal' | 'constant' }>
+  Record<NamedInitializer, { family?: InitFamily; distribution: 'uniform' | 'normal' | 'orthogonal' | 'constant' }>
 > = {
   glorotUniform: { family: 'glorot', distribution: 'uniform' },
   glorotNormal: { family: 'glorot', distribution: 'normal' },
@@ -277,9 +325,18 @@ export const NAMED_INITIALIZER_FACTS: Readonly<
   heUniform: { family: 'he', distribution: 'uniform' },
   lecunNormal: { family: 'lecun', distribution: 'normal' },
   lecunUniform: { family: 'lecun', distribution: 'uniform' },
+  orthogonal: { distribution: 'orthogonal' },
   zeros: { distribution: 'constant' },
   ones: { distribution: 'constant' },
 };
+
+/**
+ * An orthogonal kernel (flattened to [fan-in, units]) has orthonormal columns (or rows, when wider than tall): its
+ * squares sum to gain²·min(fan-in, units), so each weight's mean square is gain² / max(fan-in, units).
+ */
+function orthogonalVariance(gain: number, fans: Fans): number {
+  return gain ** 2 / Math.max(fans.fanIn, fans.units ?? fans.fanOut);
+}
 
 export interface WeightMoments {
   mean: number;
@@ -293,6 +350,7 @@ export interface WeightMoments {
 export function initializerMoments(init: InitializerSpec, fans: Fans): WeightMoments {
   const mean = initializerMean(init);
   if (typeof init === 'string') {
+    if (init === 'orthogonal') return { mean, variance: orthogonalVariance(1, fans) };
     const family = NAMED_INITIALIZER_FACTS[init].family;
     return { mean, variance: family ? familyVariance(family, fans) : 0 };
   }

@@ -176,6 +176,9 @@ function hasWeights(s: LayerShape): boolean {
     case 'conv2d':
     case 'batchNormalization':
     case 'layerNormalization':
+    case 'simpleRNN':
+    case 'lstm':
+    case 'gru':
       return true;
     case 'residual':
       return s.projection === true || (s.inner ?? []).some(hasWeights);

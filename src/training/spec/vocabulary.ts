@@ -11,10 +11,24 @@ export const LAYER_TYPES: readonly LayerType[] = [
   'dropout',
   'batchNormalization',
   'layerNormalization',
+  'simpleRNN',
+  'lstm',
+  'gru',
   'residual',
 ];
 
 const INIT = ['kernelInitializer', 'biasInitializer'] as const;
+const RECURRENT = [
+  'type',
+  'units',
+  'activation',
+  'kernelInitializer',
+  'recurrentInitializer',
+  'biasInitializer',
+  'returnSequences',
+  'dropout',
+  'recurrentDropout',
+] as const;
 
 /** Properties of each layer type, `type` included. */
 export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = {
@@ -26,6 +40,9 @@ export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = 
   dropout: ['type', 'rate'],
   batchNormalization: ['type', 'momentum', 'epsilon'],
   layerNormalization: ['type', 'epsilon'],
+  simpleRNN: RECURRENT,
+  lstm: RECURRENT,
+  gru: RECURRENT,
   residual: ['type', 'layers'],
 };
 
@@ -34,7 +51,24 @@ export const REPEAT_PROPERTIES: readonly string[] = ['repeat', 'layers'];
 /** Every property any layer entry may have, to tell "wrong for this type" from "a typo". */
 export const ANY_LAYER_PROPERTY: ReadonlySet<string> = new Set([...Object.values(LAYER_PROPERTIES).flat(), ...REPEAT_PROPERTIES]);
 
-export const DATASETS: readonly DatasetName[] = ['spiral', 'moons', 'circles', 'xor', 'blobs', 'sine', 'mnist', 'csv'];
+export const DATASETS: readonly DatasetName[] = [
+  'spiral',
+  'moons',
+  'circles',
+  'xor',
+  'blobs',
+  'sine',
+  'mnist',
+  'csv',
+  'adding',
+  'sequenceParity',
+];
+
+/** Datasets of sequences: samples have shape [sequenceLength, features] (recurrent layers read them). */
+export const SEQUENCE_DATASETS: readonly DatasetName[] = ['adding', 'sequenceParity'];
+
+/** Longest `sequenceLength` accepted: backpropagation through time keeps every step, so the cost grows with it. */
+export const MAX_SEQUENCE_LENGTH = 1000;
 
 const COMMON_DATA = ['dataset', 'samples', 'validationSplit', 'standardize'] as const;
 const TABULAR = ['classes', 'features', 'noise'] as const;
@@ -49,12 +83,20 @@ export const DATA_PROPERTIES: Readonly<Record<DatasetName, readonly string[]>> =
   sine: [...COMMON_DATA, 'noise'],
   mnist: [...COMMON_DATA, 'classes'],
   csv: [...COMMON_DATA, 'path', 'label', 'task'],
+  adding: [...COMMON_DATA, 'sequenceLength'],
+  sequenceParity: [...COMMON_DATA, 'sequenceLength'],
 };
 
 export const ANY_DATA_PROPERTY: ReadonlySet<string> = new Set(Object.values(DATA_PROPERTIES).flat());
 
 /** Datasets whose class count is fixed by the data; `classes`, when given, must equal it. */
-export const FIXED_CLASSES: Partial<Record<DatasetName, number>> = { moons: 2, circles: 2, xor: 2, mnist: 10 };
+export const FIXED_CLASSES: Partial<Record<DatasetName, number>> = {
+  moons: 2,
+  circles: 2,
+  xor: 2,
+  mnist: 10,
+  sequenceParity: 2,
+};
 
 /** Datasets whose generators draw points in the plane: `features`, when given, must be 2. */
 export const PLANAR_DATASETS: readonly DatasetName[] = ['spiral', 'moons', 'circles', 'xor'];
@@ -68,6 +110,8 @@ export const DEFAULT_CLASSES: Readonly<Record<DatasetName, number>> = {
   mnist: 10,
   sine: 1,
   csv: 2,
+  adding: 1,
+  sequenceParity: 2,
 };
 
 export const MNIST_MAX_SAMPLES = 10000;

@@ -5,12 +5,15 @@ import type { LayerSummary } from '../../../shared/engineProtocol';
 import { LAYER_FACTS, LEAKY_RELU_ALPHA, activationFacts, fusedOutputActivation } from '../../model/facts';
 import type { ActivationName, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
 import { makeInitializer } from './initializers';
+import { type RecurrentWeights, recurrentLayer, recurrentWeights, releaseMasks } from './recurrent';
 import { SeededDropout, type StepClock } from './seededDropout';
 
 export interface WeightedLayer {
   summary: LayerSummary;
-  /** Kernel (dense/conv/projection) or gamma (normalization). */
+  /** Kernel (dense/conv/projection; a recurrent layer's input kernel) or gamma (normalization). */
   kernel: tf.LayerVariable;
+  /** Recurrent layers: the recurrent kernel (state → state), measured on its own as `recurrentGradNorm`. */
+  recurrentKernel?: tf.LayerVariable;
   /** Bias or beta; absent when the layer has none. */
   bias?: tf.LayerVariable;
   /**
@@ -34,6 +37,8 @@ export interface BuiltModel {
    */
   outputActivation: ActivationName;
   clock: StepClock;
+  /** Recurrent layers, whose cells keep dropout masks between calls (see disposeBuiltModel). */
+  recurrent: tf.layers.Layer[];
 }
 
 function mix(seed: number, ordinal: number, salt: number): number {
@@ -48,6 +53,7 @@ class Builder {
   private readonly monitored: { entry: WeightedLayer; tensor: tf.SymbolicTensor }[] = [];
   readonly clock: StepClock = { step: 0 };
   private readonly counters = new Map<string, number>();
+  readonly recurrent: tf.layers.Layer[] = [];
   /** Every layer applied so far, so that a model that fails half-way can give back the weights it made. */
   private readonly applied: tf.layers.Layer[] = [];
   private ordinal = 0;
@@ -98,11 +104,15 @@ class Builder {
     return summary;
   }
 
-  addWeighted(summary: LayerSummary, layer: tf.layers.Layer): WeightedLayer {
+  /**
+   * Registers a layer's weights for measurement. Most layers have [kernel, bias] (or [gamma, beta]); a recurrent
+   * layer names its roles itself, since its trainable weights are [kernel, recurrentKernel, bias].
+   */
+  addWeighted(summary: LayerSummary, layer: tf.layers.Layer, roles?: RecurrentWeights): WeightedLayer {
     summary.hasWeights = true;
     const [kernel, bias] = layer.trainableWeights;
-    const entry: WeightedLayer = { summary, kernel };
-    if (bias) entry.bias = bias;
+    const entry: WeightedLayer = roles ? { summary, ...roles } : { summary, kernel };
+    if (!roles && bias) entry.bias = bias;
     this.weighted.push(entry);
     return entry;
   }
@@ -174,6 +184,25 @@ function buildKernelLayer(
   // earlier one, whose units it has replaced by its own.
   state.pending = spec.activation === 'linear' ? entry : undefined;
   if (spec.activation !== 'linear' && !fusedActivation) b.monitor(entry, out, spec.activation);
+  return out;
+}
+
+function buildRecurrentLayer(
+  b: Builder,
+  spec: Extract<ResolvedLayer, { type: 'simpleRNN' | 'lstm' | 'gru' }>,
+  x: tf.SymbolicTensor,
+  state: SequenceState,
+): tf.SymbolicTensor {
+  const name = b.name(spec.type);
+  const seeds = { kernel: b.nextSeed(1), recurrent: b.nextSeed(5), bias: b.nextSeed(2), dropout: b.nextSeed(4) };
+  const layer = recurrentLayer(spec, name, seeds, b.clock);
+  const out = b.apply(layer, x);
+  b.recurrent.push(layer);
+  const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer, recurrentWeights(layer));
+  state.pending = undefined;
+  // simpleRNN's output is its activation's output, measured as a dense layer's; lstm and gru output a gated mix
+  // (o·tanh(c), z·h + (1 − z)·h̃) whose values say nothing exact about dead or saturated units.
+  if (spec.type === 'simpleRNN') b.monitor(entry, out, spec.activation);
   return out;
 }
 
@@ -308,6 +337,10 @@ function buildLayerUnchecked(
       b.summarize(name, spec.type, spec, layer, out);
       return out;
     }
+    case 'simpleRNN':
+    case 'lstm':
+    case 'gru':
+      return buildRecurrentLayer(b, spec, x, state);
     case 'residual': {
       const inner = buildSequence(b, spec.layers, x, false);
       const target = inner.shape.slice(1) as number[];
@@ -338,7 +371,13 @@ export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
     b.disposeWeights();
     throw err;
   }
-  return { model, layers: b.layers, weighted: b.weighted, outputActivation, clock: b.clock };
+  return { model, layers: b.layers, weighted: b.weighted, outputActivation, clock: b.clock, recurrent: b.recurrent };
+}
+
+/** Disposes the model's weights and what its recurrent cells keep from their last call (their dropout masks). */
+export function disposeBuiltModel(built: BuiltModel): void {
+  for (const layer of built.recurrent) releaseMasks(layer);
+  built.model.dispose();
 }
 
 /** Runs the model; always a list (output 0, then the measured activations), even when nothing is measured. */

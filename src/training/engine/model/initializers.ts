@@ -15,6 +15,16 @@ function correctedNormal(scale: number, mode: 'fanIn' | 'fanAvg', seed: number):
   return tf.initializers.varianceScaling({ scale: scale / TRUNCATED_NORMAL_VARIANCE, mode, distribution: 'normal', seed });
 }
 
+/**
+ * tfjs's orthogonal (QR of a seeded normal matrix, signs made uniform), without its console warning for kernels
+ * over 2000 weights: the product prints its own messages, and a 64×64 dense kernel is not slow to factor.
+ */
+function orthogonal(gain: number, seed: number): Initializer {
+  const init = tf.initializers.orthogonal({ gain, seed });
+  (init as unknown as { ELEMENTS_WARN_SLOW: number }).ELEMENTS_WARN_SLOW = Infinity;
+  return init;
+}
+
 export function makeInitializer(spec: InitializerSpec, seed: number): Initializer {
   if (typeof spec === 'string') {
     switch (spec) {
@@ -30,6 +40,8 @@ export function makeInitializer(spec: InitializerSpec, seed: number): Initialize
         return correctedNormal(1, 'fanIn', seed);
       case 'lecunUniform':
         return tf.initializers.leCunUniform({ seed });
+      case 'orthogonal':
+        return orthogonal(1, seed);
       case 'zeros':
         return tf.initializers.zeros();
       case 'ones':
