@@ -84,7 +84,7 @@ export const DATA_PROPERTIES: Readonly<Record<DatasetName, readonly string[]>> =
   mnist: [...COMMON_DATA, 'classes'],
   csv: [...COMMON_DATA, 'path', 'label', 'task'],
   adding: [...COMMON_DATA, 'sequenceLength'],
-  sequenceParity: [...COMMON_DATA, 'sequenceLength'],
+  sequenceParity: [...COMMON_DATA, 'sequenceLength', 'classes'],
 };
 
 export const ANY_DATA_PROPERTY: ReadonlySet<string> = new Set(Object.values(DATA_PROPERTIES).flat());
