@@ -143,7 +143,8 @@ export function lstmFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): Sp
   const p = newPatch(ctx);
   for (const l of list) {
     p.set(`${l.summary.specPath}/type`, 'lstm');
-    if (l.recurrent!.activation !== 'tanh' && p.has(`${l.summary.specPath}/activation`)) p.remove(`${l.summary.specPath}/activation`);
+    if (l.recurrent!.activation !== 'tanh' && p.has(`${l.summary.specPath}/activation`))
+      p.remove(`${l.summary.specPath}/activation`);
   }
   const where = list.map((l) => l.summary.specPath).join(', ');
   return {

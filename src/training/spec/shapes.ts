@@ -129,7 +129,9 @@ function layerShape(layer: ResolvedLayer, input: number[], problems: ShapeProble
  */
 function sequenceHint(input: number[]): string {
   const flatten = '; add { "type": "flatten" } before it';
-  return input.length === 2 ? `${flatten}, or read the sequence with a recurrent layer whose "returnSequences" is false (it outputs [units])` : flatten;
+  return input.length === 2
+    ? `${flatten}, or read the sequence with a recurrent layer whose "returnSequences" is false (it outputs [units])`
+    : flatten;
 }
 
 function residualShape(

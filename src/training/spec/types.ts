@@ -212,16 +212,7 @@ export type ResolvedLayer =
 export type LayerType = ResolvedLayer['type'];
 
 export type DatasetName =
-  | 'spiral'
-  | 'moons'
-  | 'circles'
-  | 'xor'
-  | 'blobs'
-  | 'sine'
-  | 'mnist'
-  | 'csv'
-  | 'adding'
-  | 'sequenceParity';
+  'spiral' | 'moons' | 'circles' | 'xor' | 'blobs' | 'sine' | 'mnist' | 'csv' | 'adding' | 'sequenceParity';
 
 export interface DataSpec {
   dataset: DatasetName;

@@ -75,7 +75,11 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
     standardize,
   };
   if (sequence) {
-    data.sequenceLength = f.number('sequenceLength', { integer: true, min: 2, max: MAX_SEQUENCE_LENGTH }, DEFAULT_SEQUENCE_LENGTH);
+    data.sequenceLength = f.number(
+      'sequenceLength',
+      { integer: true, min: 2, max: MAX_SEQUENCE_LENGTH },
+      DEFAULT_SEQUENCE_LENGTH,
+    );
   }
   if (dataset === 'csv') readCsvFields(r, f, data, specDir);
   if (r.errorCount !== beforeShape) return { dataset };

@@ -166,16 +166,21 @@ function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, 'resi
 }
 
 /** The activations a TensorFlow.js recurrent cell takes by name (leakyRelu and softmax are not among them). */
-const RECURRENT_ACTIVATIONS: readonly ActivationName[] = ['tanh', 'relu', 'sigmoid', 'linear', 'elu', 'selu', 'gelu', 'swish', 'mish'];
+const RECURRENT_ACTIVATIONS: readonly ActivationName[] = [
+  'tanh',
+  'relu',
+  'sigmoid',
+  'linear',
+  'elu',
+  'selu',
+  'gelu',
+  'swish',
+  'mish',
+];
 
 const RATE: NumberRange = { min: 0, max: 1, maxExclusive: true };
 
-function recurrentFields(
-  r: Reporter,
-  obj: ObjectView,
-  f: Fields,
-  type: 'simpleRNN' | 'lstm' | 'gru',
-): LayerFields {
+function recurrentFields(r: Reporter, obj: ObjectView, f: Fields, type: 'simpleRNN' | 'lstm' | 'gru'): LayerFields {
   const units = requiredNumber(r, obj, 'units', `a ${type} layer`, UNITS);
   const p = f.prop('activation');
   let setting: ActivationSetting = { activation: 'tanh' };

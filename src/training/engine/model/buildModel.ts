@@ -5,7 +5,7 @@ import type { LayerSummary } from '../../../shared/engineProtocol';
 import { LAYER_FACTS, LEAKY_RELU_ALPHA, activationFacts, fusedOutputActivation } from '../../model/facts';
 import type { ActivationName, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
 import { makeInitializer } from './initializers';
-import { type RecurrentWeights, recurrentLayer, recurrentWeights, releaseMasks } from './recurrent';
+import { type RecurrentWeights, openForgetGate, recurrentLayer, recurrentWeights, releaseMasks } from './recurrent';
 import { SeededDropout, type StepClock } from './seededDropout';
 
 export interface WeightedLayer {
@@ -197,6 +197,7 @@ function buildRecurrentLayer(
   const seeds = { kernel: b.nextSeed(1), recurrent: b.nextSeed(5), bias: b.nextSeed(2), dropout: b.nextSeed(4) };
   const layer = recurrentLayer(spec, name, seeds, b.clock);
   const out = b.apply(layer, x);
+  if (spec.type === 'lstm') openForgetGate(layer);
   b.recurrent.push(layer);
   const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer, recurrentWeights(layer));
   state.pending = undefined;

@@ -42,7 +42,7 @@ function seededMasks(seed: number, clock: StepClock): (ones: tf.Tensor, rate: nu
 
 /**
  * The tfjs layer for a recurrent spec layer. The gates of lstm and gru use the logistic sigmoid (tfjs defaults to
- * a piecewise-linear hardSigmoid); lstm starts its forget gate's bias at 1 (unitForgetBias, as Keras does).
+ * a piecewise-linear hardSigmoid); lstm starts its forget gate's bias at 1 (openForgetGate, as Keras does).
  * gru is the variant with the reset gate applied BEFORE the recurrent matrix, h̃ = act(W_h x + U_h (r ⊙ h) + b_h)
  * (Cho et al. 2014; Keras' reset_after=false): tfjs implements only this one, PyTorch the other.
  */
@@ -68,10 +68,25 @@ export function recurrentLayer(
     case 'simpleRNN':
       return tf.layers.simpleRNN(args);
     case 'lstm':
-      return tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid', unitForgetBias: true });
+      // Not unitForgetBias: tfjs's initializer for it leaves four tensors behind per layer (see openForgetGate).
+      return tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' });
     case 'gru':
       return tf.layers.gru({ ...args, recurrentActivation: 'sigmoid' });
   }
+}
+
+/**
+ * Sets a built lstm's forget-gate bias (the second of its four bias blocks: input, forget, cell, output) to 1, as
+ * Keras' unit_forget_bias does (Jozefowicz et al. 2015): the cell state is kept from the start, so the gradient
+ * reaches early timesteps while the network learns when to forget.
+ */
+export function openForgetGate(layer: tf.layers.Layer): void {
+  const bias = (layer as unknown as { cell: Cell }).cell.bias;
+  if (!bias) return;
+  tf.tidy(() => {
+    const [input, , cell, output] = tf.split(bias.read(), 4);
+    bias.write(tf.concat([input, tf.onesLike(input), cell, output]));
+  });
 }
 
 /** The built layer's weights by role. */
