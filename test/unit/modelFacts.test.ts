@@ -198,8 +198,10 @@ describe('model facts', () => {
       { type: 'constant', value: 0.7 },
     ];
     const shapes: { shape: number[]; fans: Fans }[] = [
-      { shape: [96, 32], fans: { fanIn: 96, fanOut: 32 } },
-      { shape: [3, 3, 8, 16], fans: { fanIn: 72, fanOut: 144 } },
+      { shape: [96, 32], fans: { fanIn: 96, fanOut: 32, units: 32 } },
+      { shape: [32, 96], fans: { fanIn: 32, fanOut: 96, units: 96 } },
+      { shape: [3, 3, 8, 16], fans: { fanIn: 72, fanOut: 144, units: 16 } },
+      { shape: [3, 3, 2, 40], fans: { fanIn: 18, fanOut: 360, units: 40 } },
     ];
     for (const init of inits) {
       for (const { shape, fans } of shapes) {
@@ -239,9 +241,9 @@ describe('model facts', () => {
     const view = buildModelView(spec, start);
     const fans = view.kernels.map((k) => k.fans);
     assert.deepEqual(fans, [
-      { fanIn: 25, fanOut: 150 },
-      { fanIn: 54, fanOut: 36 },
-      { fanIn: 10 * 10 * 4, fanOut: 10 },
+      { fanIn: 25, fanOut: 150, units: 6 },
+      { fanIn: 54, fanOut: 36, units: 4 },
+      { fanIn: 10 * 10 * 4, fanOut: 10, units: 10 },
     ]);
     for (const k of view.kernels) {
       const layer = k.spec!;
