@@ -15,6 +15,7 @@ export const RUNTIME_COUNTERPARTS: Readonly<Record<LintCode, readonly RuntimeCod
   'lr-out-of-range': ['lr-too-high', 'lr-too-low', 'divergence', 'non-finite', 'oscillating-loss', 'slow-convergence'],
   'batchnorm-small-batch': ['oscillating-loss', 'overfitting'],
   'linear-stack': ['slow-convergence'],
+  'recurrent-unclipped': ['exploding-gradient', 'non-finite', 'divergence'],
 };
 
 /**

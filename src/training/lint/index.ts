@@ -20,6 +20,7 @@ export const LINT_CODES = [
   'lr-out-of-range',
   'batchnorm-small-batch',
   'linear-stack',
+  'recurrent-unclipped',
 ] as const;
 export type LintCode = (typeof LINT_CODES)[number];
 

@@ -10,6 +10,7 @@ import { initializerScale } from './initializerScale';
 import { linearStack } from './linearStack';
 import { lrOutOfRange } from './lrOutOfRange';
 import { outputLossMismatch } from './outputLossMismatch';
+import { recurrentUnclipped } from './recurrentUnclipped';
 import { zeroInitializer } from './zeroInitializer';
 
 export const RULES: readonly LintRule[] = [
@@ -23,4 +24,5 @@ export const RULES: readonly LintRule[] = [
   lrOutOfRange,
   batchnormSmallBatch,
   linearStack,
+  recurrentUnclipped,
 ];
