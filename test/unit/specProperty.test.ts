@@ -168,6 +168,12 @@ describe('spec parser: property tests', () => {
         { repeat: 1000, layers: [] },
         { repeat: 3, layers: [{ type: 'conv2d', filters: 2, kernelSize: 9 }] },
         { type: 'randomUniform', minval: 1, maxval: 0 },
+        'lstm',
+        'adding',
+        'orthogonal',
+        [5, 2],
+        { type: 'simpleRNN', units: 2, returnSequences: true },
+        { type: 'gru', units: 2, recurrentDropout: 0.5 },
       ),
     );
     fc.assert(
