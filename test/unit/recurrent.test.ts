@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../../src/training/data/load';
 import { adding, sequenceParity } from '../../src/training/data/sequences';
 import { createRng } from '../../src/training/data/random';
-import { LAYER_FACTS, kernelFans, recurrentKernelFans } from '../../src/training/model/facts';
+import { LAYER_FACTS, initializerMoments, kernelFans, recurrentKernelFans } from '../../src/training/model/facts';
 import { inferOutputShapes } from '../../src/training/spec/shapes';
 import { parseSpecText } from '../../src/training/spec/parse';
 import type { RecurrentLayer } from '../../src/training/spec/types';
@@ -222,6 +222,27 @@ describe('recurrent layers: training', () => {
     assert.deepStrictEqual(Array.from(built.weighted[0].bias!.read().dataSync()), [0.5, 0.5, 1, 1, 0.5, 0.5, 0.5, 0.5]);
     disposeBuiltModel(built);
     assert.strictEqual(tf.memory().numTensors, before);
+  });
+
+  it('the default orthogonal recurrent kernel [units, 4·units] has orthonormal rows and the mean square the facts give', () => {
+    const spec = parsedSpec({
+      data: ADDING,
+      model: {
+        layers: [
+          { type: 'lstm', units: 8 },
+          { type: 'dense', units: 1 },
+        ],
+      },
+      training: { loss: 'meanSquaredError' },
+    });
+    const built = buildModel(spec, 3);
+    const u = built.weighted[0].recurrentKernel!.read();
+    const gram = tf.tidy(() => tf.matMul(u, u, false, true).arraySync() as number[][]);
+    gram.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - (i === j ? 1 : 0)) < 1e-4, `UUᵀ[${i}][${j}] = ${v}`)));
+    const meanSquare = tf.tidy(() => tf.mean(tf.square(u)).arraySync() as number);
+    const facts = initializerMoments('orthogonal', recurrentKernelFans(spec.model.layers[0] as RecurrentLayer));
+    assert.ok(Math.abs(meanSquare - facts.variance) < 1e-5, `${meanSquare} vs ${facts.variance}`);
+    disposeBuiltModel(built);
   });
 
   const exploding = (training: object = {}) => ({
