@@ -76,7 +76,7 @@ describe('claims: the README about the recurrent examples', () => {
     assert.ok(README.includes("validation MSE below the mean predictor's 0.167 (0.052 after 10 epochs)"));
     const run = await engineRun(example('lstm-adding', 10));
     const last = run.epochs[run.epochs.length - 1];
-    assert.ok(Math.abs(last.valLoss! - 0.052) < 0.0015, `val loss ${last.valLoss}`);
+    assert.ok(Math.abs(last.valLoss - 0.052) < 0.0015, `val loss ${last.valLoss}`);
     for (const s of run.steps.filter((x) => x.layers)) {
       const lstm = s.layers![0];
       const ratio = lstm.recurrentGradNorm! / lstm.gradNorm;

@@ -20,6 +20,19 @@ function problems(spec: object) {
 
 const ADDING = { dataset: 'adding', samples: 200, sequenceLength: 10 };
 
+/** An lstm of 8 units on the adding data, then dense. */
+const lstmSpec = () =>
+  parsedSpec({
+    data: ADDING,
+    model: {
+      layers: [
+        { type: 'lstm', units: 8 },
+        { type: 'dense', units: 1 },
+      ],
+    },
+    training: { loss: 'meanSquaredError' },
+  });
+
 describe('recurrent layers: spec', () => {
   it('infers [units] for the last state and [timesteps, units] with returnSequences', () => {
     const spec = parsedSpec({
@@ -103,16 +116,7 @@ describe('recurrent layers: spec', () => {
         { gates: 4, gated: true },
       ],
     );
-    const lstm = parsedSpec({
-      data: ADDING,
-      model: {
-        layers: [
-          { type: 'lstm', units: 8 },
-          { type: 'dense', units: 1 },
-        ],
-      },
-      training: { loss: 'meanSquaredError' },
-    }).model.layers[0] as RecurrentLayer;
+    const lstm = lstmSpec().model.layers[0] as RecurrentLayer;
     assert.deepStrictEqual(kernelFans(lstm, [10, 2]), { fanIn: 2, fanOut: 32, units: 32 });
     assert.deepStrictEqual(recurrentKernelFans(lstm), { fanIn: 8, fanOut: 32, units: 32 });
   });
@@ -225,16 +229,7 @@ describe('recurrent layers: training', () => {
   });
 
   it('the default orthogonal recurrent kernel [units, 4·units] has orthonormal rows and the mean square the facts give', () => {
-    const spec = parsedSpec({
-      data: ADDING,
-      model: {
-        layers: [
-          { type: 'lstm', units: 8 },
-          { type: 'dense', units: 1 },
-        ],
-      },
-      training: { loss: 'meanSquaredError' },
-    });
+    const spec = lstmSpec();
     const built = buildModel(spec, 3);
     const u = built.weighted[0].recurrentKernel!.read();
     const gram = tf.tidy(() => tf.matMul(u, u, false, true).arraySync() as number[][]);
