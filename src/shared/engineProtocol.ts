@@ -78,6 +78,13 @@ export interface LayerStepMetrics {
   activationStd?: number;
   /** Recurrent layers: L2 norm of the recurrent kernel's gradient (before clipping). */
   recurrentGradNorm?: number;
+  /**
+   * Recurrent layers: L2 norm of the recurrent kernel after this step's update (`weightNorm` and `updateRatio` are
+   * the input kernel's, like `gradNorm`).
+   */
+  recurrentWeightNorm?: number;
+  /** Recurrent layers: ‖ΔU‖ / ‖U‖ of the recurrent kernel U for this step's update. */
+  recurrentUpdateRatio?: number;
 }
 
 /** engine → front-end: one optimisation step; every `measureEvery` steps it carries full measurements. */

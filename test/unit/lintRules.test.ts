@@ -355,6 +355,20 @@ const CASES: Case[] = [
     parts: { layers: ['{ "type": "dense", "units": 16 }', '{ "type": "dropout", "rate": 0.1 }', SOFTMAX] },
     message: /^dense layer \(16 units\) with no activation feeds straight into another dense layer/,
   },
+  {
+    name: 'a simpleRNN over 30 timesteps without clipping',
+    code: 'recurrent-unclipped',
+    specPath: '/model/layers/0',
+    line: layerLine(0),
+    severity: 'info',
+    parts: {
+      data: '{ "dataset": "adding", "samples": 300, "sequenceLength": 30 }',
+      inputShape: '[30, 2]',
+      layers: ['{ "type": "simpleRNN", "units": 8 }', '{ "type": "dense", "units": 1 }'],
+      training: '{ "epochs": 2, "loss": "meanSquaredError" }',
+    },
+    message: /^simpleRNN over 30 timesteps without gradient clipping: .*30 times.*"clipNorm"/,
+  },
 ];
 
 function only(result: ParseResult, code: string): SpecProblem {
@@ -426,6 +440,28 @@ describe('lint rules: healthy variants stay quiet', () => {
       );
     });
   };
+  quiet('a simpleRNN over 30 timesteps with clipNorm, and an lstm without', {
+    data: '{ "dataset": "adding", "samples": 300, "sequenceLength": 30 }',
+    inputShape: '[30, 2]',
+    layers: [
+      '{ "type": "simpleRNN", "units": 8, "returnSequences": true }',
+      '{ "type": "lstm", "units": 8 }',
+      '{ "type": "dense", "units": 1 }',
+    ],
+    training: '{ "epochs": 2, "loss": "meanSquaredError", "clipNorm": 1 }',
+  });
+  quiet('an lstm over 30 timesteps without clipping', {
+    data: '{ "dataset": "adding", "samples": 300, "sequenceLength": 30 }',
+    inputShape: '[30, 2]',
+    layers: ['{ "type": "lstm", "units": 8 }', '{ "type": "dense", "units": 1 }'],
+    training: '{ "epochs": 2, "loss": "meanSquaredError" }',
+  });
+  quiet('a simpleRNN over 10 timesteps without clipping', {
+    data: '{ "dataset": "adding", "samples": 300, "sequenceLength": 10 }',
+    inputShape: '[10, 2]',
+    layers: ['{ "type": "simpleRNN", "units": 8 }', '{ "type": "dense", "units": 1 }'],
+    training: '{ "epochs": 2, "loss": "meanSquaredError" }',
+  });
   quiet('four sigmoid layers', {
     layers: ['{ "repeat": 4, "layers": [ { "type": "dense", "units": 16, "activation": "sigmoid" } ] }', SOFTMAX],
   });

@@ -181,6 +181,12 @@ describe('spec parser: property tests', () => {
         { type: 'maxNorm', maxValue: -1 },
         { l1: -1, l3: 0 },
         'alphaDropout',
+        'lstm',
+        'adding',
+        'orthogonal',
+        [5, 2],
+        { type: 'simpleRNN', units: 2, returnSequences: true },
+        { type: 'gru', units: 2, recurrentDropout: 0.5 },
       ),
     );
     fc.assert(

@@ -108,6 +108,25 @@ const highway = fc
   })
   .map((h) => ({ repeat: 1, layers: [{ type: 'dense', units: h.units }, defined({ type: 'highway', ...h })] }));
 
+const recurrent = fc
+  .record({
+    type: fc.constantFrom('simpleRNN', 'lstm', 'gru'),
+    units: fc.integer({ min: 1, max: 4 }),
+    activation: maybe(fc.constantFrom('tanh', 'relu', 'sigmoid', 'linear', 'elu', 'selu', 'gelu', 'swish', 'mish')),
+    kernelInitializer: initializer,
+    recurrentInitializer: maybe(
+      fc.constantFrom<unknown>('orthogonal', 'glorotUniform', { type: 'randomNormal', mean: 0, stddev: 0.2 }),
+    ),
+    dropout: maybe(fc.constantFrom(0, 0.2)),
+    recurrentDropout: maybe(fc.constantFrom(0, 0.3)),
+  })
+  .map(defined);
+
+/** A stack of recurrent layers over a sequence: every one but the last outputs the whole sequence. */
+const recurrentStack = fc
+  .array(recurrent, { minLength: 1, maxLength: 2 })
+  .map((layers) => layers.map((l, i) => (i < layers.length - 1 ? { ...l, returnSequences: true } : l)));
+
 /** Layers for flat (feature-vector) inputs, nested up to `depth` residual/denseBlock/repeat levels. */
 function flatLayer(depth: number): fc.Arbitrary<Json> {
   const simple = fc.oneof(
@@ -184,6 +203,10 @@ const spec = fc
   .record({
     task: fc.constantFrom<Task>('categorical', 'binary', 'multiLabel', 'regression'),
     image: fc.boolean(),
+    /** 0: a sequence dataset read by recurrent layers (a quarter of the specs). */
+    sequence: fc.integer({ min: 0, max: 3 }),
+    recurrents: recurrentStack,
+    timesteps: fc.integer({ min: 2, max: 5 }),
     flat: fc.array(flatLayer(2), { maxLength: 4 }),
     images: fc.array(imageLayer(1), { minLength: 1, maxLength: 3 }),
     output: maybe(activation),
@@ -202,8 +225,9 @@ const spec = fc
     multiline: fc.boolean(),
   })
   .map((s): string => {
-    const image = s.image && s.task !== 'regression'; // the only regression dataset (sine) has one feature
-    const classes = s.task === 'binary' ? 2 : 3;
+    const sequence = s.sequence === 0;
+    const image = !sequence && s.image && s.task !== 'regression'; // the only regression dataset (sine) has one feature
+    const classes = s.task === 'binary' || sequence ? 2 : 3; // sequenceParity has two classes
     const units = s.task === 'categorical' || s.task === 'multiLabel' ? classes : 1;
     const loss = {
       categorical: 'categoricalCrossentropy',
@@ -218,15 +242,22 @@ const spec = fc
           { type: 'activation', activation: s.separateOutputActivation },
         ]
       : [defined({ type: 'dense', units, activation: s.output })];
-    const layers = [...(image ? [...s.images, { type: 'flatten' }] : []), ...s.flat, ...output, ...s.outputAfter];
+    const front = sequence ? s.recurrents : image ? [...s.images, { type: 'flatten' }] : [];
+    const layers = [...front, ...s.flat, ...output, ...s.outputAfter];
+    const regression = s.task === 'regression';
+    const data = sequence
+      ? regression
+        ? { dataset: 'adding', sequenceLength: s.timesteps, samples: s.samples, validationSplit: 0.25 }
+        : { dataset: 'sequenceParity', sequenceLength: s.timesteps, samples: s.samples, validationSplit: 0.25 }
+      : regression
+        ? { dataset: 'sine', samples: s.samples, validationSplit: 0.25 }
+        : { dataset: 'blobs', features: image ? 36 : 4, classes, samples: s.samples, validationSplit: 0.25 };
+    const inputShape = sequence ? [s.timesteps, regression ? 2 : 1] : image ? [6, 6, 1] : [regression ? 1 : 4];
     const value = {
       name: 'random',
       seed: s.seed,
-      data:
-        s.task === 'regression'
-          ? { dataset: 'sine', samples: s.samples, validationSplit: 0.25 }
-          : { dataset: 'blobs', features: image ? 36 : 4, classes, samples: s.samples, validationSplit: 0.25 },
-      model: { inputShape: image ? [6, 6, 1] : [s.task === 'regression' ? 1 : 4], layers },
+      data,
+      model: { inputShape, layers },
       training: defined({
         epochs: 1,
         batchSize: s.batchSize,
@@ -356,6 +387,25 @@ function caseText(loss: string, layers: (units: number) => Json[]): string {
   })}\n`;
 }
 
+/** simpleRNN → gru → lstm over a sequence dataset, with dropout and recurrentDropout. */
+function sequenceCase(dataset: string, loss: string, units: number): string {
+  return `// random spec\n${JSON.stringify({
+    name: 'sequence-case',
+    seed: 1,
+    data: { dataset, sequenceLength: 4, samples: 32, validationSplit: 0.25 },
+    model: {
+      inputShape: [4, dataset === 'adding' ? 2 : 1],
+      layers: [
+        { type: 'simpleRNN', units: 3, activation: 'relu', returnSequences: true, dropout: 0.2 },
+        { type: 'gru', units: 3, returnSequences: true, recurrentDropout: 0.2 },
+        { type: 'lstm', units: 2, dropout: 0.1, recurrentDropout: 0.1 },
+        { type: 'dense', units, activation: loss === 'binaryCrossentropy' ? 'sigmoid' : 'linear' },
+      ],
+    },
+    training: { epochs: 1, batchSize: 8, loss, optimizer: 'adam' },
+  })}\n`;
+}
+
 /** The crash cases of issue 7: an output activation not fused into the loss. */
 const crashCase = (output: string, loss: string): string =>
   caseText(loss, (units) => [
@@ -425,6 +475,9 @@ describe('engine: properties on random valid specs', () => {
       ...ACTIVATIONS.map((a, i): [string] => [
         everywhere(a, a === 'softmax' ? 'categoricalCrossentropy' : LOSSES[i % LOSSES.length]),
       ]),
+      // Each recurrent kind, stacked, with dropout masks, over both sequence datasets.
+      [sequenceCase('adding', 'meanSquaredError', 1)],
+      [sequenceCase('sequenceParity', 'binaryCrossentropy', 1)],
     ];
     for (const [text] of examples) {
       assert.deepEqual(

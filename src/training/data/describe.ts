@@ -2,7 +2,15 @@
 
 import { type DataSpec } from '../spec/types';
 import { readCsvTable } from './csvTable';
-import { type DatasetShape } from './types';
+import { DatasetError, type DatasetShape } from './types';
+
+function sequenceLength(data: DataSpec): number {
+  const n = data.sequenceLength;
+  if (n === undefined || !Number.isInteger(n) || n < 2) {
+    throw new DatasetError(`sequenceLength must be an integer ≥ 2, got ${String(n)}`, 'sequenceLength');
+  }
+  return n;
+}
 
 /** MNIST images as the models see them: 28×28 pixels, one channel. */
 export const MNIST_INPUT_SHAPE: readonly number[] = [28, 28, 1];
@@ -23,6 +31,10 @@ export function describeDataset(data: DataSpec): DatasetShape {
       return { task: 'regression', inputShape: [1], classes: 1 };
     case 'mnist':
       return { task: 'classification', inputShape: [...MNIST_INPUT_SHAPE], classes: 10 };
+    case 'adding':
+      return { task: 'regression', inputShape: [sequenceLength(data), 2], classes: 1 };
+    case 'sequenceParity':
+      return { task: 'classification', inputShape: [sequenceLength(data), 1], classes: 2 };
     case 'csv': {
       const table = readCsvTable(data.path, data.label, data.task);
       return {

@@ -9,6 +9,7 @@ import { mnistSubset } from './mnistDigits';
 import { type Rng, createRng, shuffledIndices } from './random';
 import { type Samples, allocateSamples } from './samples';
 import { standardizeSplits } from './standardize';
+import * as sequences from './sequences';
 import * as synthetic from './synthetic';
 import { type Dataset, DatasetError, type DatasetShape, type Split } from './types';
 
@@ -81,6 +82,11 @@ function generate(data: DataSpec, rng: Rng): Source {
     }
     case 'csv':
       return csvSource(data);
+    case 'adding':
+    case 'sequenceParity': {
+      const length = checkCount(data.sequenceLength ?? 0, 'sequenceLength', 2, Math.floor(MAX_VALUES / (2 * n)));
+      return synth(data.dataset === 'adding' ? sequences.adding(n, length, rng) : sequences.sequenceParity(n, length, rng));
+    }
   }
 }
 
@@ -110,7 +116,12 @@ function plural(n: number, word: string, words = `${word}s`): string {
 }
 
 function describeContents(shape: DatasetShape, source: Source): string {
-  const inputs = shape.inputShape.length === 1 ? plural(shape.inputShape[0], 'feature') : `${shape.inputShape.join('×')} images`;
+  const inputs =
+    shape.inputShape.length === 1
+      ? plural(shape.inputShape[0], 'feature')
+      : shape.inputShape.length === 2
+        ? `sequences of ${plural(shape.inputShape[0], 'timestep')} × ${plural(shape.inputShape[1], 'feature')}`
+        : `${shape.inputShape.join('×')} images`;
   if (shape.task === 'regression') {
     return `${inputs}, regression (${plural(shape.classes, 'target')})`;
   }

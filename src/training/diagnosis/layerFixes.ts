@@ -12,7 +12,7 @@ import {
   setRecommendedInitializers,
   type WeightEntry,
 } from '../fixes/layerCures';
-import { initializerMean, recommendedInitializer } from '../model/facts';
+import { LAYER_FACTS, initializerMean, recommendedInitializer } from '../model/facts';
 import { fromPointer } from '../spec/positions';
 import type { ActivationName, SpecFix } from '../spec/types';
 import { newPatch, type DiagnosisContext } from './context';
@@ -123,6 +123,48 @@ export function dropoutFix(ctx: DiagnosisContext, rate: number): SpecFix | undef
   }
   return {
     title: `Add dropout (rate ${rate}) after ${hidden.length === 1 ? 'the hidden layer' : `each of the ${hidden.length} hidden dense layer entries`}`,
+    patch: p.ops,
+  };
+}
+
+/** The plain (ungated) recurrent layers among `layers`, one per spec entry: simpleRNN multiplies by its recurrent kernel at every timestep. */
+export function plainRecurrent(layers: readonly LayerInfo[]): LayerInfo[] {
+  return entries(layers).filter((l) => l.recurrent && !LAYER_FACTS[l.recurrent.type].recurrent?.gated);
+}
+
+/**
+ * simpleRNN → lstm in the given layers' entries, with lstm's default tanh when another activation was set: the
+ * forget gate carries the cell state (and its gradient) from step to step by a factor below 1 instead of through
+ * the recurrent kernel, so backpropagation through time stops compounding.
+ */
+export function lstmFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
+  const list = plainRecurrent(layers);
+  if (list.length === 0) return undefined;
+  const p = newPatch(ctx);
+  for (const l of list) {
+    p.set(`${l.summary.specPath}/type`, 'lstm');
+    if (l.recurrent!.activation !== 'tanh' && p.has(`${l.summary.specPath}/activation`))
+      p.remove(`${l.summary.specPath}/activation`);
+  }
+  const where = list.map((l) => l.summary.specPath).join(', ');
+  return {
+    title: `Use an lstm layer instead of simpleRNN at ${where} (its gated cell state carries the gradient through time without multiplying it by the recurrent kernel at every step)`,
+    patch: p.ops,
+  };
+}
+
+/**
+ * An orthogonal recurrent kernel in the given simpleRNN entries: all its singular values are 1, so the state is
+ * neither stretched nor shrunk by the kernel from step to step.
+ */
+export function orthogonalRecurrentFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
+  const list = plainRecurrent(layers).filter((l) => l.recurrent!.recurrentInitializer !== 'orthogonal');
+  if (list.length === 0) return undefined;
+  const p = newPatch(ctx);
+  for (const l of list) p.set(`${l.summary.specPath}/recurrentInitializer`, 'orthogonal');
+  const where = list.map((l) => l.summary.specPath).join(', ');
+  return {
+    title: `Initialize the recurrent kernel of ${where} as an orthogonal matrix (every singular value 1: the state is not stretched from step to step)`,
     patch: p.ops,
   };
 }

@@ -5,7 +5,7 @@
 import type { LayerSummary, RunStartEvent } from '../../shared/engineProtocol';
 import { type Fans, kernelFans, layerFacts } from '../model/facts';
 import { type LayerShape, inferOutputShapes } from '../spec/shapes';
-import type { ActivationName, LossName, ParsedSpec, ResolvedLayer } from '../spec/types';
+import type { ActivationName, LossName, ParsedSpec, RecurrentLayer, ResolvedLayer } from '../spec/types';
 
 export type KernelSpecLayer = Extract<ResolvedLayer, { type: 'dense' | 'conv2d' }>;
 
@@ -17,6 +17,8 @@ export interface LayerInfo {
   spec?: KernelSpecLayer;
   /** True for dense/conv2d layers (not projections or normalisation). */
   isKernel: boolean;
+  /** Recurrent layers (simpleRNN, lstm, gru): the spec layer, whose input kernel and recurrent kernel are measured. */
+  recurrent?: RecurrentLayer;
   /** The activation applied to this layer's units: its own, or that of an `activation` entry after it. */
   activation?: ActivationName;
   /** Spec path of the `activation` entry that applies `activation`, when it is a separate entry. */
@@ -32,6 +34,8 @@ export interface ModelView {
   layers: LayerInfo[];
   /** Kernel layers (dense/conv2d) in model order. */
   kernels: LayerInfo[];
+  /** Recurrent layers in model order. */
+  recurrents: LayerInfo[];
   first?: LayerInfo;
   last?: LayerInfo;
   loss: LossName;
@@ -121,6 +125,10 @@ export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelVie
           info.activation = 'linear';
         }
       }
+    } else if (resolved && layerFacts(resolved.type)?.recurrent) {
+      info.recurrent = resolved as RecurrentLayer;
+      info.activation = info.recurrent.activation;
+      info.units = info.recurrent.units;
     }
     layers.push(info);
   });
@@ -129,6 +137,7 @@ export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelVie
   return {
     layers,
     kernels,
+    recurrents: layers.filter((l) => l.recurrent !== undefined),
     first: kernels[0],
     last,
     loss: spec.training.loss,

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerStepMetrics } from '../../shared/engineProtocol';
 import type { BuiltModel, WeightedLayer } from './model/buildModel';
-import { activationFacts } from '../model/facts';
+import { activationFacts, layerFacts } from '../model/facts';
 import { applyModel } from './model/buildModel';
 import { batchLoss, correctCount } from './losses';
 import { maxNormed, regularizerGradient } from './penalties';
@@ -31,12 +31,15 @@ const ABSENT = -1;
 /** Per layer: indices into the step's statistics, or ABSENT. */
 interface LayerSlots {
   kernelGradSq: number;
+  recurrentGradSq: number;
   biasGradSq: number;
   /** highway: its transform gate's kernel W_T. */
   transformGradSq: number;
   weightSq: number;
   updateSq: number;
   oldWeightSq: number;
+  /** Recurrent layers: the recurrent kernel's Σ new², Σ old², Σ (new − old)² (three slots from here). */
+  recurrentUpdate: number;
   dead: number;
   saturation: number;
 }
@@ -52,11 +55,14 @@ export interface StepLayout {
   layers: LayerSlots[];
 }
 
-/** The kernels weight decay applies to: dense/conv/projection kernels, both of a highway's (W_H and W_T). */
+/**
+ * The kernels weight decay applies to: every kernel layer's (model/facts), both of a highway's (W_H and W_T) and both
+ * of a recurrent layer's (input and recurrent).
+ */
 function decayedKernels(layer: WeightedLayer): tf.LayerVariable[] {
   const kind = layer.summary.kind;
-  if (kind === 'highway') return layer.transformKernel ? [layer.kernel, layer.transformKernel] : [layer.kernel];
-  return kind === 'dense' || kind === 'conv2d' || kind === 'projection' ? [layer.kernel] : [];
+  if (kind !== 'projection' && layerFacts(kind)?.weights !== 'kernel') return [];
+  return [layer.kernel, layer.transformKernel, layer.recurrentKernel].filter((k): k is tf.LayerVariable => k !== undefined);
 }
 
 function variableName(v: tf.LayerVariable): string {
@@ -142,6 +148,7 @@ export function runStep(
       applied = withKernelRegularizers(built, applied);
 
       const before = measure ? built.weighted.map((l) => tf.clone(l.kernel.read())) : [];
+      const beforeRecurrent = measure ? built.weighted.map((l) => l.recurrentKernel && tf.clone(l.recurrentKernel.read())) : [];
       optimizer.applyGradients(applied);
       applyKernelConstraints(built);
 
@@ -155,13 +162,19 @@ export function runStep(
         const after = post.add(layer.kernel.read());
         const old = post.add(before[i]);
         const update = post.op({ op: 'update', a: after, b: old }); // Σ new², Σ old², Σ (new − old)²
+        const recurrentBefore = beforeRecurrent[i];
         const slots: LayerSlots = {
           kernelGradSq: gradSq[names.indexOf(variableName(layer.kernel))],
+          recurrentGradSq: layer.recurrentKernel ? gradSq[names.indexOf(variableName(layer.recurrentKernel))] : ABSENT,
           biasGradSq: layer.bias ? gradSq[names.indexOf(variableName(layer.bias))] : ABSENT,
           transformGradSq: layer.transformKernel ? gradSq[names.indexOf(variableName(layer.transformKernel))] : ABSENT,
           weightSq: update,
           oldWeightSq: update + 1,
           updateSq: update + 2,
+          recurrentUpdate:
+            layer.recurrentKernel && recurrentBefore
+              ? post.op({ op: 'update', a: post.add(layer.recurrentKernel.read()), b: post.add(recurrentBefore) })
+              : ABSENT,
           dead: ABSENT,
           saturation: ABSENT,
         };
@@ -185,11 +198,13 @@ export function runStep(
         gradSq: gradSq.map((i) => i + gradOffset),
         layers: layers.map((l) => ({
           kernelGradSq: shift(l.kernelGradSq, gradOffset),
+          recurrentGradSq: shift(l.recurrentGradSq, gradOffset),
           biasGradSq: shift(l.biasGradSq, gradOffset),
           transformGradSq: shift(l.transformGradSq, gradOffset),
           weightSq: l.weightSq + postOffset,
           updateSq: l.updateSq + postOffset,
           oldWeightSq: l.oldWeightSq + postOffset,
+          recurrentUpdate: shift(l.recurrentUpdate, postOffset),
           dead: shift(l.dead, postOffset),
           saturation: shift(l.saturation, postOffset),
         })),
@@ -223,6 +238,12 @@ export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float3
     };
     if (slots.biasGradSq !== ABSENT) m.biasGradNorm = Math.sqrt(values[slots.biasGradSq]);
     if (slots.transformGradSq !== ABSENT) m.transformGradNorm = Math.sqrt(values[slots.transformGradSq]);
+    if (slots.recurrentGradSq !== ABSENT) m.recurrentGradNorm = Math.sqrt(values[slots.recurrentGradSq]);
+    if (slots.recurrentUpdate !== ABSENT) {
+      const u = slots.recurrentUpdate;
+      m.recurrentWeightNorm = Math.sqrt(values[u]);
+      m.recurrentUpdateRatio = Math.sqrt(values[u + 2]) / Math.max(Math.sqrt(values[u + 1]), 1e-12);
+    }
     if (slots.dead !== ABSENT) m.deadUnits = values[slots.dead];
     if (slots.saturation !== ABSENT) m.saturation = values[slots.saturation];
     return m;

@@ -20,7 +20,7 @@ import { createDiagnoser } from '../diagnosis/diagnoser';
 import type { Thresholds } from '../diagnosis/types';
 import { BestTracker } from './earlyStopping';
 import { evaluate } from './evaluate';
-import { buildModel, ModelBuildError, type BuiltModel } from './model/buildModel';
+import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
 import { learningRateAt } from './optim/schedule';
 import { rangeOfPath } from '../spec/parse';
@@ -192,6 +192,6 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   } finally {
     tracker.dispose();
     optimizer.dispose();
-    built.model.dispose();
+    disposeBuiltModel(built);
   }
 }

@@ -18,6 +18,7 @@ export const RUNTIME_COUNTERPARTS: Readonly<Record<LintCode, readonly RuntimeCod
   // No run-time diagnosis measures a selu net's drift off mean 0 / variance 1, nor a bias that never moves.
   'selu-dropout': [],
   'bias-before-batchnorm': [],
+  'recurrent-unclipped': ['exploding-gradient', 'non-finite', 'divergence'],
 };
 
 /**

@@ -22,6 +22,7 @@ export const LINT_CODES = [
   'linear-stack',
   'selu-dropout',
   'bias-before-batchnorm',
+  'recurrent-unclipped',
 ] as const;
 export type LintCode = (typeof LINT_CODES)[number];
 

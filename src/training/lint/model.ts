@@ -10,13 +10,13 @@ import type { LintContext } from './types';
 export type WeightLayer = KernelLayer;
 
 /**
- * A layer whose kernel the whole signal passes through (dense, conv2d). A kernel layer that also carries its input
- * around the kernel (model/facts: restoresSignal, e.g. highway) is a skip connection to the rules, not a link in a
- * chain of weight layers.
+ * A feed-forward layer whose kernel the whole signal passes through (dense, conv2d). A kernel layer that also carries
+ * its input around the kernel (model/facts: restoresSignal, e.g. highway) is a skip connection to the rules, not a
+ * link in a chain of weight layers; recurrent layers have their own rules (they are not a stack's layers).
  */
 export function isWeightLayer(layer: ResolvedLayer): layer is WeightLayer {
   const facts = LAYER_FACTS[layer.type];
-  return facts.weights === 'kernel' && !facts.restoresSignal;
+  return facts.weights === 'kernel' && !facts.restoresSignal && !facts.recurrent;
 }
 
 /**
@@ -96,7 +96,7 @@ export function runs(spec: ParsedSpec, accept: (m: RunMember) => boolean): RunMe
         const member = { layer, activation: activationOf(seq, index), index };
         if (accept(member)) run.push(member);
         else close();
-      } else if (LAYER_FACTS[layer.type].restoresSignal) {
+      } else if (LAYER_FACTS[layer.type].restoresSignal || LAYER_FACTS[layer.type].recurrent) {
         close();
       }
     });

@@ -14,6 +14,7 @@ import type {
   NamedInitializer,
   OptimizerType,
   VarianceScalingMode,
+  RecurrentLayer,
 } from '../spec/types';
 
 /**
@@ -215,6 +216,13 @@ export interface LayerKindFacts {
   affine: boolean;
   /** Puts the signal back to scale (normalization) or around the layers (skip connection): a deep stack's signal stops compounding there. */
   restoresSignal: boolean;
+  /**
+   * Recurrent layers: how they carry a state across timesteps. `gates` is how many blocks of `units` columns
+   * their input and recurrent kernels have (simpleRNN 1; gru 3: update, reset, candidate; lstm 4: input, forget,
+   * cell, output); `gated` says whether sigmoid gates control how much of the old state is kept, which lets the
+   * gradient pass many timesteps without being multiplied by the recurrent kernel each time.
+   */
+  recurrent?: { gates: number; gated: boolean };
 }
 
 export const LAYER_FACTS: Readonly<Record<LayerType, LayerKindFacts>> = {
@@ -232,6 +240,30 @@ export const LAYER_FACTS: Readonly<Record<LayerType, LayerKindFacts>> = {
   // Training-only noise: the identity at inference, unit for unit.
   alphaDropout: { weights: 'none', activation: false, keepsUnits: true, affine: true, restoresSignal: false },
   gaussianNoise: { weights: 'none', activation: false, keepsUnits: true, affine: true, restoresSignal: false },
+  simpleRNN: {
+    weights: 'kernel',
+    activation: true,
+    keepsUnits: false,
+    affine: false,
+    restoresSignal: false,
+    recurrent: { gates: 1, gated: false },
+  },
+  lstm: {
+    weights: 'kernel',
+    activation: true,
+    keepsUnits: false,
+    affine: false,
+    restoresSignal: false,
+    recurrent: { gates: 4, gated: true },
+  },
+  gru: {
+    weights: 'kernel',
+    activation: true,
+    keepsUnits: false,
+    affine: false,
+    restoresSignal: false,
+    recurrent: { gates: 3, gated: true },
+  },
   residual: { weights: 'none', activation: false, keepsUnits: false, affine: false, restoresSignal: true },
   // The concatenation carries the block input (and every earlier feature map) to the block output unchanged.
   denseBlock: { weights: 'none', activation: false, keepsUnits: false, affine: false, restoresSignal: true },
@@ -262,11 +294,22 @@ export interface Fans {
  * Fans of a kernel layer from its input shape (one sample): dense: input features / units; conv2d: kernel
  * height × width × input channels / kernel height × width × filters (as TensorFlow.js computes them).
  */
-export function kernelFans(layer: KernelLayer, inputShape: readonly number[]): Fans {
+export function kernelFans(layer: KernelLayer | RecurrentLayer, inputShape: readonly number[]): Fans {
   const inputs = inputShape[inputShape.length - 1];
   if (layer.type === 'dense') return { fanIn: inputs, fanOut: layer.units, units: layer.units };
-  const field = layer.kernelSize[0] * layer.kernelSize[1];
-  return { fanIn: field * inputs, fanOut: field * layer.filters, units: layer.filters };
+  if (layer.type === 'conv2d') {
+    const field = layer.kernelSize[0] * layer.kernelSize[1];
+    return { fanIn: field * inputs, fanOut: field * layer.filters, units: layer.filters };
+  }
+  // A recurrent layer's input kernel is [features, gates × units].
+  const columns = LAYER_FACTS[layer.type].recurrent!.gates * layer.units;
+  return { fanIn: inputs, fanOut: columns, units: columns };
+}
+
+/** Fans of a recurrent layer's recurrent kernel [units, gates × units] (as TensorFlow.js computes them). */
+export function recurrentKernelFans(layer: RecurrentLayer): Fans {
+  const columns = LAYER_FACTS[layer.type].recurrent!.gates * layer.units;
+  return { fanIn: layer.units, fanOut: columns, units: columns };
 }
 
 // ---- Initializers ----

@@ -64,7 +64,7 @@ function layerShape(layer: ResolvedLayer, input: number[], problems: ShapeProble
   switch (layer.type) {
     case 'dense':
       if (input.length !== 1) {
-        const hint = input.length > 1 ? '; add { "type": "flatten" } before it' : '';
+        const hint = input.length > 1 ? sequenceHint(input) : '';
         return fail('shape-mismatch', `dense needs a 1-D input, but its input has shape ${formatShape(input)}${hint}`);
       }
       return done([layer.units]);
@@ -125,6 +125,20 @@ function layerShape(layer: ResolvedLayer, input: number[], problems: ShapeProble
       }
       return done(input);
     }
+    case 'simpleRNN':
+    case 'lstm':
+    case 'gru':
+      if (input.length !== 2) {
+        const hint =
+          input.length === 1
+            ? '; the data must be sequences (e.g. the adding or sequenceParity dataset), or a recurrent layer before it must set "returnSequences": true'
+            : '';
+        return fail(
+          'shape-mismatch',
+          `${layer.type} needs an input of shape [timesteps, features], but its input has shape ${formatShape(input)}${hint}`,
+        );
+      }
+      return done(layer.returnSequences ? [input[0], layer.units] : [layer.units]);
     case 'residual':
       return residualShape(layer, input, problems, fail);
     case 'denseBlock':
@@ -179,6 +193,17 @@ function denseBlockShape(
     shape = [...shape.slice(0, -1), shape[shape.length - 1] + out[out.length - 1]];
   }
   return { layer, inputShape: input, outputShape: shape, inner };
+}
+
+/**
+ * What to add before a dense layer whose input has more than one axis. A sequence [timesteps, units] is what a
+ * recurrent layer with returnSequences outputs: dense reads 1-D inputs only (it is not applied per timestep).
+ */
+function sequenceHint(input: number[]): string {
+  const flatten = '; add { "type": "flatten" } before it';
+  return input.length === 2
+    ? `${flatten}, or read the sequence with a recurrent layer whose "returnSequences" is false (it outputs [units])`
+    : flatten;
 }
 
 function residualShape(

@@ -234,6 +234,26 @@ export interface MaxPooling2dLayer extends LayerOrigin {
   padding: 'valid' | 'same';
 }
 
+/**
+ * A recurrent layer over a sequence input [timesteps, features] (tf.layers.simpleRNN / lstm / gru). `activation` is
+ * the candidate/output activation (tanh by default); the gates of lstm and gru always use sigmoid.
+ */
+export interface RecurrentLayer extends LayerOrigin {
+  type: 'simpleRNN' | 'lstm' | 'gru';
+  units: number;
+  activation: ActivationName;
+  activationParams?: ActivationParams;
+  kernelInitializer: InitializerSpec;
+  recurrentInitializer: InitializerSpec;
+  biasInitializer: InitializerSpec;
+  /** Output the state at every timestep ([timesteps, units]) instead of only the last one ([units]). */
+  returnSequences: boolean;
+  /** Fraction of the input units dropped (one mask per sequence, the same at every timestep). */
+  dropout: number;
+  /** Fraction of the recurrent state units dropped (one mask per sequence). */
+  recurrentDropout: number;
+}
+
 /** output = F(x) + x; a linear projection of x is added by the engine when shapes differ. */
 export interface ResidualLayer extends LayerOrigin {
   type: 'residual';
@@ -280,11 +300,13 @@ export type ResolvedLayer =
   | GaussianNoiseLayer
   | FlattenLayer
   | MaxPooling2dLayer
+  | RecurrentLayer
   | ResidualLayer;
 
 export type LayerType = ResolvedLayer['type'];
 
-export type DatasetName = 'spiral' | 'moons' | 'circles' | 'xor' | 'blobs' | 'sine' | 'mnist' | 'csv';
+export type DatasetName =
+  'spiral' | 'moons' | 'circles' | 'xor' | 'blobs' | 'sine' | 'mnist' | 'csv' | 'adding' | 'sequenceParity';
 
 export interface DataSpec {
   dataset: DatasetName;
@@ -296,6 +318,8 @@ export interface DataSpec {
   noise: number;
   validationSplit: number;
   standardize: boolean;
+  /** Sequence datasets (adding, sequenceParity): timesteps per sample; the input shape is [sequenceLength, features]. */
+  sequenceLength?: number;
   /** csv only: path relative to the spec file, resolved to an absolute path by the parser. */
   path?: string;
   /** csv only: name of the label column. */

@@ -19,8 +19,10 @@ import {
   MAX_CLASSES,
   MAX_FEATURES,
   MAX_SAMPLES,
+  MAX_SEQUENCE_LENGTH,
   MNIST_MAX_SAMPLES,
   PLANAR_DATASETS,
+  SEQUENCE_DATASETS,
 } from './vocabulary';
 
 export interface DataResult {
@@ -33,6 +35,9 @@ export interface DataResult {
 }
 
 const TASKS = ['classification', 'regression'] as const;
+
+/** Timesteps of a sequence dataset when `sequenceLength` is not given. */
+const DEFAULT_SEQUENCE_LENGTH = 20;
 
 /** Validates the `data` object; `specDir` is where a csv `path` is relative to. */
 export function validateData(r: Reporter, node: Node, specDir: string): DataResult {
@@ -55,7 +60,9 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
   );
   const noise = f.number('noise', { min: 0 }, dataset === 'sine' ? 0.05 : dataset === 'mnist' || dataset === 'csv' ? 0 : 0.1);
   const validationSplit = f.number('validationSplit', { min: 0.05, max: 0.9 }, 0.2);
-  const standardize = f.boolean('standardize', true);
+  const sequence = SEQUENCE_DATASETS.includes(dataset);
+  // A sequence's marker and bit channels are the task itself: standardizing each position would blur them.
+  const standardize = f.boolean('standardize', !sequence);
   // Only these fields decide the dataset's shape: a bad "noise" must not hide an inputShape mismatch.
   const beforeShape = r.errorCount;
   const data: DataSpec = {
@@ -67,6 +74,13 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
     validationSplit,
     standardize,
   };
+  if (sequence) {
+    data.sequenceLength = f.number(
+      'sequenceLength',
+      { integer: true, min: 2, max: MAX_SEQUENCE_LENGTH },
+      DEFAULT_SEQUENCE_LENGTH,
+    );
+  }
   if (dataset === 'csv') readCsvFields(r, f, data, specDir);
   if (r.errorCount !== beforeShape) return { dataset };
   const shape = describe(r, obj.node, obj.props, data);
@@ -83,7 +97,7 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
 }
 
 function readClasses(f: Fields, dataset: DatasetName, samples: number): number {
-  if (dataset === 'sine' || dataset === 'csv') return DEFAULT_CLASSES[dataset];
+  if (dataset === 'sine' || dataset === 'csv' || dataset === 'adding') return DEFAULT_CLASSES[dataset];
   const fixed = FIXED_CLASSES[dataset];
   const prop = f.prop('classes');
   const given = f.optionalNumber('classes', { integer: true, min: 2, max: MAX_CLASSES });
@@ -96,7 +110,8 @@ function readClasses(f: Fields, dataset: DatasetName, samples: number): number {
 }
 
 function readFeatures(f: Fields, dataset: DatasetName): number {
-  if (dataset === 'sine') return 1;
+  if (dataset === 'sine' || dataset === 'sequenceParity') return 1;
+  if (dataset === 'adding') return 2; // (value, marker) at each timestep
   if (dataset === 'mnist') return 28 * 28;
   if (dataset === 'csv') return 1; // replaced by the file's column count once it is read
   const prop = f.prop('features');

@@ -15,7 +15,14 @@ import {
 } from './fields';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
-import { ACTIVATIONS, type InitializerSpec, type KernelPenalties, type LayerType, type SpecPath } from './types';
+import {
+  ACTIVATIONS,
+  type ActivationName,
+  type InitializerSpec,
+  type KernelPenalties,
+  type LayerType,
+  type SpecPath,
+} from './types';
 import { type ActivationSetting, readActivation } from './validateActivation';
 import { readInitializer } from './validateInitializer';
 import { readKernelPenalties } from './validateRegularization';
@@ -181,7 +188,61 @@ function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, Block
         ...initializers(r, f),
       };
     }
+    case 'simpleRNN':
+    case 'lstm':
+    case 'gru':
+      return recurrentFields(r, obj, f, type);
   }
+}
+
+/** The activations a TensorFlow.js recurrent cell takes by name (leakyRelu and softmax are not among them). */
+const RECURRENT_ACTIVATIONS: readonly ActivationName[] = [
+  'tanh',
+  'relu',
+  'sigmoid',
+  'linear',
+  'elu',
+  'selu',
+  'gelu',
+  'swish',
+  'mish',
+];
+
+const RATE: NumberRange = { min: 0, max: 1, maxExclusive: true };
+
+function recurrentFields(r: Reporter, obj: ObjectView, f: Fields, type: 'simpleRNN' | 'lstm' | 'gru'): LayerFields {
+  const units = requiredNumber(r, obj, 'units', `a ${type} layer`, UNITS);
+  const p = f.prop('activation');
+  let setting: ActivationSetting = { activation: 'tanh' };
+  if (p) {
+    const read = readActivation(r, p.value, p.path);
+    if (read && !RECURRENT_ACTIVATIONS.includes(read.activation)) {
+      r.error(
+        'unsupported-activation',
+        `a ${type} layer cannot use activation "${read.activation}"; use one of ${RECURRENT_ACTIVATIONS.join(', ')}`,
+        p.value,
+        p.path,
+      );
+    } else if (read) {
+      setting = read;
+    }
+  }
+  return {
+    type,
+    units: units ?? 1,
+    ...setting,
+    kernelInitializer: initializer(r, f, 'kernelInitializer', 'glorotUniform'),
+    recurrentInitializer: initializer(r, f, 'recurrentInitializer', 'orthogonal'),
+    biasInitializer: initializer(r, f, 'biasInitializer', 'zeros'),
+    returnSequences: f.boolean('returnSequences', false),
+    dropout: f.number('dropout', RATE, 0),
+    recurrentDropout: f.number('recurrentDropout', RATE, 0),
+  };
+}
+
+function initializer(r: Reporter, f: Fields, name: string, fallback: InitializerSpec): InitializerSpec {
+  const p = f.prop(name);
+  return p ? (readInitializer(r, p.value, p.path, `"${name}"`) ?? fallback) : fallback;
 }
 
 interface InitializerSettings {
@@ -195,11 +256,10 @@ interface KernelSettings extends ActivationSetting, InitializerSettings, KernelP
 }
 
 function initializers(r: Reporter, f: Fields): InitializerSettings {
-  const init = (name: string, fallback: InitializerSpec): InitializerSpec => {
-    const p = f.prop(name);
-    return p ? (readInitializer(r, p.value, p.path, `"${name}"`) ?? fallback) : fallback;
+  return {
+    kernelInitializer: initializer(r, f, 'kernelInitializer', 'glorotUniform'),
+    biasInitializer: initializer(r, f, 'biasInitializer', 'zeros'),
   };
-  return { kernelInitializer: init('kernelInitializer', 'glorotUniform'), biasInitializer: init('biasInitializer', 'zeros') };
 }
 
 function kernelSettings(r: Reporter, f: Fields): KernelSettings {

@@ -178,8 +178,10 @@ function hasWeights(s: LayerShape): boolean {
     case 'layerNormalization':
     case 'groupNormalization':
     case 'rmsNormalization':
-      return true;
     case 'highway':
+    case 'simpleRNN':
+    case 'lstm':
+    case 'gru':
       return true;
     case 'residual':
       return s.projection === true || (s.inner ?? []).some(hasWeights);

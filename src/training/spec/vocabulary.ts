@@ -15,12 +15,26 @@ export const LAYER_TYPES: readonly LayerType[] = [
   'rmsNormalization',
   'alphaDropout',
   'gaussianNoise',
+  'simpleRNN',
+  'lstm',
+  'gru',
   'residual',
   'denseBlock',
   'highway',
 ];
 
 const INIT = ['kernelInitializer', 'biasInitializer'] as const;
+const RECURRENT = [
+  'type',
+  'units',
+  'activation',
+  'kernelInitializer',
+  'recurrentInitializer',
+  'biasInitializer',
+  'returnSequences',
+  'dropout',
+  'recurrentDropout',
+] as const;
 
 /** The kernel penalty properties (validateRegularization.ts reads them) of every layer with a kernel. */
 const KERNEL_PENALTY_PROPERTIES = ['kernelRegularizer', 'kernelConstraint'] as const;
@@ -50,6 +64,9 @@ export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = 
   rmsNormalization: ['type', 'epsilon'],
   alphaDropout: ['type', 'rate'],
   gaussianNoise: ['type', 'stddev'],
+  simpleRNN: RECURRENT,
+  lstm: RECURRENT,
+  gru: RECURRENT,
   residual: ['type', 'layers'],
   denseBlock: ['type', 'layers'],
   highway: ['type', 'units', 'activation', 'transformBias', ...INIT],
@@ -60,7 +77,24 @@ export const REPEAT_PROPERTIES: readonly string[] = ['repeat', 'layers'];
 /** Every property any layer entry may have, to tell "wrong for this type" from "a typo". */
 export const ANY_LAYER_PROPERTY: ReadonlySet<string> = new Set([...Object.values(LAYER_PROPERTIES).flat(), ...REPEAT_PROPERTIES]);
 
-export const DATASETS: readonly DatasetName[] = ['spiral', 'moons', 'circles', 'xor', 'blobs', 'sine', 'mnist', 'csv'];
+export const DATASETS: readonly DatasetName[] = [
+  'spiral',
+  'moons',
+  'circles',
+  'xor',
+  'blobs',
+  'sine',
+  'mnist',
+  'csv',
+  'adding',
+  'sequenceParity',
+];
+
+/** Datasets of sequences: samples have shape [sequenceLength, features] (recurrent layers read them). */
+export const SEQUENCE_DATASETS: readonly DatasetName[] = ['adding', 'sequenceParity'];
+
+/** Longest `sequenceLength` accepted: backpropagation through time keeps every step, so the cost grows with it. */
+export const MAX_SEQUENCE_LENGTH = 1000;
 
 const COMMON_DATA = ['dataset', 'samples', 'validationSplit', 'standardize'] as const;
 const TABULAR = ['classes', 'features', 'noise'] as const;
@@ -75,12 +109,20 @@ export const DATA_PROPERTIES: Readonly<Record<DatasetName, readonly string[]>> =
   sine: [...COMMON_DATA, 'noise'],
   mnist: [...COMMON_DATA, 'classes'],
   csv: [...COMMON_DATA, 'path', 'label', 'task'],
+  adding: [...COMMON_DATA, 'sequenceLength'],
+  sequenceParity: [...COMMON_DATA, 'sequenceLength', 'classes'],
 };
 
 export const ANY_DATA_PROPERTY: ReadonlySet<string> = new Set(Object.values(DATA_PROPERTIES).flat());
 
 /** Datasets whose class count is fixed by the data; `classes`, when given, must equal it. */
-export const FIXED_CLASSES: Partial<Record<DatasetName, number>> = { moons: 2, circles: 2, xor: 2, mnist: 10 };
+export const FIXED_CLASSES: Partial<Record<DatasetName, number>> = {
+  moons: 2,
+  circles: 2,
+  xor: 2,
+  mnist: 10,
+  sequenceParity: 2,
+};
 
 /** Datasets whose generators draw points in the plane: `features`, when given, must be 2. */
 export const PLANAR_DATASETS: readonly DatasetName[] = ['spiral', 'moons', 'circles', 'xor'];
@@ -94,6 +136,8 @@ export const DEFAULT_CLASSES: Readonly<Record<DatasetName, number>> = {
   mnist: 10,
   sine: 1,
   csv: 2,
+  adding: 1,
+  sequenceParity: 2,
 };
 
 export const MNIST_MAX_SAMPLES = 10000;

@@ -11,18 +11,44 @@ import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import type { MeasuredStep } from '../history';
 import { instabilityFixes } from '../instabilityFixes';
+import { plainRecurrent } from '../layerFixes';
 import type { LayerInfo } from '../modelView';
 import { fmt } from '../../format';
 import { fractionWhere, median } from '../stats';
 
-/** The kernel layer with the largest update ratio on a step, and that ratio. */
+/** A layer's update ratio on a step; for a recurrent layer the larger of its input and recurrent kernels'. */
+function updateRatio(s: MeasuredStep, l: LayerInfo): number {
+  const m = s.layers[l.index];
+  return Math.max(m.updateRatio, m.recurrentUpdateRatio ?? -Infinity);
+}
+
+/** Kernel and recurrent layers: the layers whose update ratios the rules read. */
+function weighted(ctx: DiagnosisContext): LayerInfo[] {
+  return [...ctx.view.kernels, ...ctx.view.recurrents].sort((a, b) => a.index - b.index);
+}
+
+/** The kernel or recurrent layer with the largest update ratio on a step, and that ratio. */
 function largestUpdate(ctx: DiagnosisContext, s: MeasuredStep): { layer: LayerInfo; ratio: number } | undefined {
   let best: { layer: LayerInfo; ratio: number } | undefined;
-  for (const l of ctx.view.kernels) {
-    const u = s.layers[l.index].updateRatio;
+  for (const l of weighted(ctx)) {
+    const u = updateRatio(s, l);
     if (Number.isFinite(u) && (!best || u > best.ratio)) best = { layer: l, ratio: u };
   }
   return best;
+}
+
+/**
+ * The plain recurrent layer (simpleRNN) with the largest recurrent-kernel gradient on a step, if the model has one:
+ * backpropagation through time multiplies the gradient by its recurrent kernel once per timestep, so that is where
+ * it compounds; the layers after it only receive its (exploded) outputs.
+ */
+function recurrentCulprit(ctx: DiagnosisContext, s: MeasuredStep): LayerInfo | undefined {
+  let best: { layer: LayerInfo; norm: number } | undefined;
+  for (const l of plainRecurrent(ctx.view.recurrents)) {
+    const n = s.layers[l.index].recurrentGradNorm ?? NaN;
+    if (!best || (Number.isFinite(n) && !(n <= best.norm))) best = { layer: l, norm: n };
+  }
+  return best?.layer;
 }
 
 function explodingStep(ctx: DiagnosisContext, s: MeasuredStep): boolean {
@@ -36,11 +62,13 @@ function report(ctx: DiagnosisContext, steps: MeasuredStep[], rule: string): Dia
   const last = steps[steps.length - 1];
   const top = largestUpdate(ctx, last);
   const ratio = median(steps.map((s) => gradientRatio(ctx, s)));
-  const layers = ctx.view.kernels.filter(
-    (l) => last.layers[l.index].updateRatio > ctx.t.explodingUpdateRatio || l === top?.layer,
-  );
-  // AUTOTRAINER's rule blames the first layer (its gradient is the large one); the others the largest update.
-  const culprit = rule === 'autotrainer' ? ctx.view.first! : (top?.layer ?? ctx.view.first!);
+  const layers = weighted(ctx).filter((l) => updateRatio(last, l) > ctx.t.explodingUpdateRatio || l === top?.layer);
+  // A plain recurrent layer is where the gradient compounds; otherwise AUTOTRAINER's rule blames the first layer
+  // (its gradient is the large one) and the others the largest update.
+  const rnn = recurrentCulprit(ctx, last);
+  const culprit = rnn ?? (rule === 'autotrainer' ? ctx.view.first! : (top?.layer ?? ctx.view.first!));
+  const timesteps = rnn ? ctx.spec.model.inputShape[0] : undefined;
+  const recurrentNorm = rnn ? last.layers[rnn.index].recurrentGradNorm : undefined;
   const initialLoss = median(steps.map((s) => s.loss));
   const ordered = [culprit, ...layers.filter((l) => l !== culprit)];
   return diagnostic(ctx, {
@@ -55,7 +83,11 @@ function report(ctx: DiagnosisContext, steps: MeasuredStep[], rule: string): Dia
           ? `the untrained model's loss is ${fmt(initialLoss)}, ${fmt(initialLoss / ctx.history.referenceLoss)}× chance level`
           : '',
         `global gradient norm ${fmt(last.globalGradNorm)}`,
-        `one step changed ${culprit.summary.name}'s weights by ${fmt(top?.ratio ?? NaN)}× their norm (‖ΔW‖/‖W‖)`,
+        rnn && recurrentNorm !== undefined
+          ? `${rnn.summary.name}'s recurrent kernel has gradient norm ${fmt(recurrentNorm)} (backpropagation through ` +
+            `time multiplies the gradient by it once per timestep${rnn.index === 0 && timesteps ? `, ${timesteps} times here` : ''})`
+          : '',
+        top ? `one step changed ${top.layer.summary.name}'s weights by ${fmt(top.ratio)}× their norm (‖ΔW‖/‖W‖)` : '',
         Number.isFinite(ratio) ? `first/last layer gradient ratio ${fmt(ratio)}` : '',
       ]
         .filter(Boolean)
@@ -66,6 +98,7 @@ function report(ctx: DiagnosisContext, steps: MeasuredStep[], rule: string): Dia
       ...(rule === 'initial-loss' ? { initialLoss } : {}),
       globalGradNorm: last.globalGradNorm,
       largestUpdateRatio: top?.ratio ?? null,
+      ...(rnn ? { recurrentGradNorm: recurrentNorm ?? null } : {}),
       gradientRatio: Number.isFinite(ratio) ? ratio : null,
       loss: last.loss,
       steps: steps.map((s) => s.step),

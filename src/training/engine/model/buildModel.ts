@@ -11,18 +11,22 @@ import { AlphaDropout } from './alphaDropout';
 import { GaussianNoise } from './gaussianNoise';
 import { GroupNormalization } from './groupNormalization';
 import { RmsNormalization } from './rmsNormalization';
+import { openForgetGate, recurrentLayer, recurrentWeights, releaseMasks } from './recurrent';
 import { SeededDropout, type StepClock } from './seededDropout';
 import { WeightNormalized } from './weightNormalization';
 
 export interface WeightedLayer {
   summary: LayerSummary;
   /**
-   * Kernel (dense/conv/projection), gamma (normalization), or for a weight-normalized dense/conv2d its direction v
-   * (the gain g is not listed here: its gradient counts in the global norm only).
+   * Kernel (dense/conv/projection; a recurrent layer's input kernel), gamma (normalization), or for a
+   * weight-normalized dense/conv2d its direction v (the gain g is not listed here: its gradient counts in the global
+   * norm only).
    */
   kernel: tf.LayerVariable;
   /** kernelRegularizer / kernelConstraint of the spec layer, applied by the step to `kernel`. */
   penalties?: KernelPenaltySettings;
+  /** Recurrent layers: the recurrent kernel (state → state), measured on its own as `recurrentGradNorm`. */
+  recurrentKernel?: tf.LayerVariable;
   /** Bias or beta; absent when the layer has none. */
   bias?: tf.LayerVariable;
   /** highway only: the transform gate's kernel W_T (`kernel` is H's W_H). */
@@ -48,6 +52,8 @@ export interface BuiltModel {
    */
   outputActivation: ActivationName;
   clock: StepClock;
+  /** Recurrent layers, whose cells keep dropout masks between calls (see disposeBuiltModel). */
+  recurrent: tf.layers.Layer[];
 }
 
 function mix(seed: number, ordinal: number, salt: number): number {
@@ -62,6 +68,7 @@ class Builder {
   private readonly monitored: { entry: WeightedLayer; tensor: tf.SymbolicTensor }[] = [];
   readonly clock: StepClock = { step: 0 };
   private readonly counters = new Map<string, number>();
+  readonly recurrent: tf.layers.Layer[] = [];
   /** Every layer applied so far, so that a model that fails half-way can give back the weights it made. */
   private readonly applied: tf.layers.Layer[] = [];
   private ordinal = 0;
@@ -112,19 +119,23 @@ class Builder {
     return summary;
   }
 
-  /** Lists a layer with weights; `variables` says which are its kernel and bias when not the first two. */
+  /**
+   * Registers a layer's weights for measurement. Most layers have [kernel, bias] (or [gamma, beta]); others name
+   * their roles: a weight-normalized layer's direction v, a recurrent layer's [kernel, recurrentKernel, bias].
+   */
   addWeighted(
     summary: LayerSummary,
     layer: tf.layers.Layer,
-    variables: { kernel: tf.LayerVariable; bias?: tf.LayerVariable } = {
+    variables: { kernel: tf.LayerVariable; bias?: tf.LayerVariable; recurrentKernel?: tf.LayerVariable } = {
       kernel: layer.trainableWeights[0],
       bias: layer.trainableWeights[1],
     },
   ): WeightedLayer {
     summary.hasWeights = true;
-    const { kernel, bias } = variables;
+    const { kernel, bias, recurrentKernel } = variables;
     const entry: WeightedLayer = { summary, kernel };
     if (bias) entry.bias = bias;
+    if (recurrentKernel) entry.recurrentKernel = recurrentKernel;
     this.weighted.push(entry);
     return entry;
   }
@@ -203,6 +214,26 @@ function buildKernelLayer(
   // earlier one, whose units it has replaced by its own.
   state.pending = spec.activation === 'linear' ? entry : undefined;
   if (spec.activation !== 'linear' && !fusedActivation) b.monitor(entry, out, spec.activation);
+  return out;
+}
+
+function buildRecurrentLayer(
+  b: Builder,
+  spec: Extract<ResolvedLayer, { type: 'simpleRNN' | 'lstm' | 'gru' }>,
+  x: tf.SymbolicTensor,
+  state: SequenceState,
+): tf.SymbolicTensor {
+  const name = b.name(spec.type);
+  const seeds = { kernel: b.nextSeed(1), recurrent: b.nextSeed(5), bias: b.nextSeed(2), dropout: b.nextSeed(4) };
+  const layer = recurrentLayer(spec, name, seeds, b.clock);
+  const out = b.apply(layer, x);
+  if (spec.type === 'lstm') openForgetGate(layer);
+  b.recurrent.push(layer);
+  const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer, recurrentWeights(layer));
+  state.pending = undefined;
+  // simpleRNN's output is its activation's output, measured as a dense layer's; lstm and gru output a gated mix
+  // (o·tanh(c), z·h + (1 − z)·h̃) whose values say nothing exact about dead or saturated units.
+  if (spec.type === 'simpleRNN') b.monitor(entry, out, spec.activation);
   return out;
 }
 
@@ -378,6 +409,10 @@ function buildLayerUnchecked(
       b.summarize(name, 'denseBlock', spec, layer, out);
       return out;
     }
+    case 'simpleRNN':
+    case 'lstm':
+    case 'gru':
+      return buildRecurrentLayer(b, spec, x, state);
     case 'residual': {
       const inner = buildSequence(b, spec.layers, x, false);
       const target = inner.shape.slice(1) as number[];
@@ -426,7 +461,13 @@ export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
     b.disposeWeights();
     throw err;
   }
-  return { model, layers: b.layers, weighted: b.weighted, outputActivation, clock: b.clock };
+  return { model, layers: b.layers, weighted: b.weighted, outputActivation, clock: b.clock, recurrent: b.recurrent };
+}
+
+/** Disposes the model's weights and what its recurrent cells keep from their last call (their dropout masks). */
+export function disposeBuiltModel(built: BuiltModel): void {
+  for (const layer of built.recurrent) releaseMasks(layer);
+  built.model.dispose();
 }
 
 /** Runs the model; always a list (output 0, then the measured activations), even when nothing is measured. */

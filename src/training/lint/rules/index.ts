@@ -12,6 +12,7 @@ import { linearStack } from './linearStack';
 import { lrOutOfRange } from './lrOutOfRange';
 import { outputLossMismatch } from './outputLossMismatch';
 import { seluDropout } from './seluDropout';
+import { recurrentUnclipped } from './recurrentUnclipped';
 import { zeroInitializer } from './zeroInitializer';
 
 export const RULES: readonly LintRule[] = [
@@ -27,4 +28,5 @@ export const RULES: readonly LintRule[] = [
   linearStack,
   seluDropout,
   biasBeforeBatchnorm,
+  recurrentUnclipped,
 ];
