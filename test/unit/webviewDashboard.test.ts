@@ -512,7 +512,8 @@ describe('dashboard webview (Chromium)', function () {
       type: 'snapshot',
       run: runRef(after, false),
       history: historyFromEvents(fixed),
-      compare: { run: runRef(startOf(sigmoid), false), history: historyFromEvents(sigmoid) },
+      label: 'after',
+      compare: [{ run: runRef(startOf(sigmoid), false), history: historyFromEvents(sigmoid), label: 'before' }],
       settings: { maxPoints: 2000 },
     };
     await post(snapshot);

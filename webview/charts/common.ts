@@ -49,12 +49,29 @@ export function axisStyle(theme: Theme, title?: string): LinearAxis {
   };
 }
 
+/** Line dash of run `style`: 0 the shown run (solid), then one pattern per compared run. */
+const RUN_DASHES: number[][] = [[], [6, 4], [2, 3], [10, 3, 2, 3], [1, 2]];
+
+export function runDash(style: number): number[] {
+  return RUN_DASHES[Math.min(style, RUN_DASHES.length - 1)];
+}
+
 /** Step-axis ticks: whole steps only (a padded range must not label its fractional ends). */
 export const stepTicks = {
   precision: 0,
   includeBounds: false,
   callback: (v: string | number): string => (Number.isInteger(Number(v)) ? formatCount(Number(v)) : ''),
 };
+
+/** A small legend at the top right (charts whose lines are not layers: loss, global norm). */
+export function topLegend(theme: Theme): NonNullable<ChartOptions<'line'>['plugins']>['legend'] {
+  return {
+    display: true,
+    position: 'top',
+    align: 'end',
+    labels: { color: theme.muted, font: { family: theme.fontFamily, size: 10 }, boxWidth: 16, boxHeight: 2, padding: 8 },
+  };
+}
 
 /** Options every line chart starts from: x linear (steps or epochs), pre-parsed sorted {x, y} data. */
 export function baseLineOptions(theme: Theme): ChartOptions<'line'> {
@@ -83,7 +100,7 @@ export function stepRange(model: DashboardModel): { min: number; max: number } {
   const h = model.history;
   let min = Infinity;
   let max = -Infinity;
-  for (const steps of [h?.steps, model.compare?.history.steps]) {
+  for (const steps of [h?.steps, ...model.compare.map((c) => c.history.steps)]) {
     if (!steps || steps.length === 0) continue;
     min = Math.min(min, steps[0].step);
     max = Math.max(max, steps[steps.length - 1].step);
