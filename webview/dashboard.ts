@@ -449,15 +449,17 @@ export class Dashboard {
     }
     this.lr.render(ctx);
     this.signal.render(ctx);
-    this.signalLegend.render(this.legendItems(ctx, this.signal.shown()), note);
+    const signalShown = this.signal.shown();
+    this.signalLegend.render(this.legendItems(ctx, signalShown), signalShown.length ? note : undefined);
     this.drawProfile(ctx);
     this.updates.render(ctx);
     this.updateLegend.render(this.legendItems(ctx, this.updates.shown()), note);
     this.globalNorm.render(ctx);
-    const signalWait = this.boxes[4].box.querySelector('.gs-wait');
-    if (signalWait) {
-      signalWait.textContent =
-        (model.history?.steps.length ?? 0) > 0
+    const measured = (model.history?.steps.length ?? 0) > 0;
+    for (const box of [this.boxes[4].box, this.boxes[5].box]) {
+      const wait = box.querySelector('.gs-wait');
+      if (wait)
+        wait.textContent = measured
           ? 'This run recorded no activation statistics (runs trained before gradscope measured them).'
           : 'Waiting for the first measured step…';
     }

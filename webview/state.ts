@@ -132,6 +132,7 @@ export function epochTooltipTitle(x: number, stepsPerEpoch: number): string {
 export interface RunMetrics {
   label: string;
   runId: string;
+  specName?: string;
   status: DisplayStatus;
   /** Steps taken. */
   steps: number;
@@ -154,6 +155,7 @@ export function runMetrics(label: string, run: RunRef | undefined, h: RunHistory
   return {
     label,
     runId: run?.runId ?? h.start?.runId ?? '',
+    specName: h.start?.specName,
     status,
     steps: Math.max(h.end?.steps ?? 0, h.lastStep + 1),
     finalLoss: last?.loss,

@@ -27,7 +27,12 @@ export class CompareTable {
         h(
           'tr',
           { 'data-run-id': m.runId, 'data-style': String(runs[i].style) },
-          h('th', { scope: 'row', title: m.runId }, m.label),
+          h(
+            'th',
+            { scope: 'row', title: m.runId },
+            m.label,
+            m.specName && m.specName !== m.label ? h('span', { class: 'gs-muted' }, ` ${m.specName}`) : null,
+          ),
           h('td', { 'data-status': m.status }, m.status),
           h('td', {}, formatCount(m.steps)),
           h('td', {}, num(m.finalLoss)),
