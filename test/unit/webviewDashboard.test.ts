@@ -299,8 +299,24 @@ function signalRun(kind: 'small-tanh' | 'he-relu', steps: number, runId = `synth
     hasWeights: true,
   }));
   summaries.push(
-    { name: 'activation_1', kind: 'activation', activation: act, params: 0, outputShape: [16], specPath: '/model/layers/10', hasWeights: false },
-    { name: 'dense_11', kind: 'dense', activation: 'softmax', params: 51, outputShape: [3], specPath: '/model/layers/11', hasWeights: true },
+    {
+      name: 'activation_1',
+      kind: 'activation',
+      activation: act,
+      params: 0,
+      outputShape: [16],
+      specPath: '/model/layers/10',
+      hasWeights: false,
+    },
+    {
+      name: 'dense_11',
+      kind: 'dense',
+      activation: 'softmax',
+      params: 51,
+      outputShape: [3],
+      specPath: '/model/layers/11',
+      hasWeights: true,
+    },
   );
   const spe = 10;
   const start: RunStartEvent = {
@@ -353,7 +369,7 @@ function signalRun(kind: 'small-tanh' | 'he-relu', steps: number, runId = `synth
     });
     if ((s + 1) % spe === 0) {
       const e = (s + 1) / spe - 1;
-      const loss = kind === 'small-tanh' ? 1.09 : 1.0 - 0.2 * e;
+      const loss = kind === 'small-tanh' ? 1.09 : 1.0 - 0.15 * e;
       events.push({
         type: 'epoch',
         epoch: e,
@@ -689,7 +705,12 @@ describe('dashboard webview (Chromium)', function () {
     await page.mouse.move(0, 0);
 
     const he = signalRun('he-relu', 60);
-    await post({ type: 'snapshot', run: runRef(startOf(he), false), history: historyFromEvents(he), settings: { maxPoints: 2000 } });
+    await post({
+      type: 'snapshot',
+      run: runRef(startOf(he), false),
+      history: historyFromEvents(he),
+      settings: { maxPoints: 2000 },
+    });
     await waitFor(`document.getElementById('app')?.dataset.runId === 'synthetic-he-relu'`, 5_000);
     await waitPoints('layer-profile-chart', 11);
     const flat = (await call(INK_Y, 'layer-profile-chart')) as { left: number; right: number; height: number };
@@ -893,7 +914,8 @@ describe('dashboard model (the webview\u2019s copy of the history)', () => {
       latest.layers.map((l) => l.name),
       [...Array.from({ length: 10 }, (_, i) => `dense_${i + 1}`), 'activation_1'],
     );
-    for (let i = 1; i < 10; i++) assert.ok(Math.abs(latest.layers[i].std / latest.layers[i - 1].std - 0.3) < 1e-9, 'shrinks ×0.3 per layer');
+    for (let i = 1; i < 10; i++)
+      assert.ok(Math.abs(latest.layers[i].std / latest.layers[i - 1].std - 0.3) < 1e-9, 'shrinks ×0.3 per layer');
     const kept = h.steps.map((p) => p.step);
     const asked = kept[2] + 1; // between two kept steps, nearer the earlier one (stride ≥ 4)
     assert.strictEqual(signalProfile(h, asked)?.step, kept[2]);
@@ -903,7 +925,13 @@ describe('dashboard model (the webview\u2019s copy of the history)', () => {
   it('accepts snapshots with compared runs and rejects malformed ones', () => {
     const h = historyFromEvents(signalRun('he-relu', 5));
     const run = runRef(startOf(signalRun('he-relu', 1)), false);
-    const ok: SnapshotMessage = { type: 'snapshot', run, history: h, compare: [{ run, history: h, label: 'x' }], settings: { maxPoints: 100 } };
+    const ok: SnapshotMessage = {
+      type: 'snapshot',
+      run,
+      history: h,
+      compare: [{ run, history: h, label: 'x' }],
+      settings: { maxPoints: 100 },
+    };
     assert.strictEqual(asHostMessage(ok), ok);
     assert.strictEqual(asHostMessage({ ...ok, compare: { run, history: h } }), undefined, 'a single object is not a list');
     assert.strictEqual(asHostMessage({ ...ok, compare: [{ run, history: h }] }), undefined, 'every compared run has a label');

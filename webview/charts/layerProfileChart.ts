@@ -51,11 +51,14 @@ export class LayerProfileChart {
     });
     const x = chart.options.scales?.x;
     if (x) x.max = Math.max(names.length, ...chart.data.datasets.map((d) => d.data.length)) + 0.5;
+    if (x) x.min = 0.5;
     const yScale = chart.options.scales?.y;
     if (yScale) Object.assign(yScale, logRange(chart.data.datasets.flatMap((d) => d.data.map((p) => p.y))));
     redraw(chart, false);
     markRendered(chart, points.filter((p) => Number.isFinite(p.y)).length);
     this.canvas.dataset.step = String(profile.step);
+    // For tests and accessibility tools: the std of each layer drawn, input side first.
+    this.canvas.dataset.values = profile.layers.map((l) => l.std.toPrecision(3)).join(',');
     return profile;
   }
 
@@ -64,6 +67,7 @@ export class LayerProfileChart {
     this.chart = undefined;
     this.structure = '';
     delete this.canvas.dataset.step;
+    delete this.canvas.dataset.values;
   }
 
   private create(ctx: RenderContext): void {
@@ -107,10 +111,12 @@ export class LayerProfileChart {
             ...xAxis,
             type: 'linear',
             min: 0.5,
+            afterBuildTicks: (axis) => {
+              axis.ticks = this.names.map((_, i) => ({ value: i + 1 }));
+            },
             ticks: {
               ...xAxis.ticks,
-              stepSize: 1,
-              includeBounds: false,
+              autoSkip: true,
               callback: (v) => (Number.isInteger(Number(v)) ? (this.names[Number(v) - 1] ?? '') : ''),
             },
           },
@@ -122,7 +128,8 @@ export class LayerProfileChart {
           tooltip: {
             ...base.plugins?.tooltip,
             callbacks: {
-              title: (items) => (items.length ? `layer ${items[0].parsed.x}: ${this.names[(items[0].parsed.x ?? 1) - 1] ?? ''}` : ''),
+              title: (items) =>
+                items.length ? `layer ${items[0].parsed.x}: ${this.names[(items[0].parsed.x ?? 1) - 1] ?? ''}` : '',
               label: (item) => ` ${item.dataset.label ?? ''}  std ${formatNumber(item.parsed.y)}`,
             },
           },
