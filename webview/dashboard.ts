@@ -210,7 +210,11 @@ export class Dashboard {
       const p = steps[Number(this.profileSlider.value)];
       if (p) this.pinProfile(p.step === steps[steps.length - 1]?.step ? null : p.step);
     });
-    this.profileLatest = h('button', { class: 'gs-link-button gs-inline-button', type: 'button', id: 'layer-profile-latest' }, 'latest');
+    this.profileLatest = h(
+      'button',
+      { class: 'gs-link-button gs-inline-button', type: 'button', id: 'layer-profile-latest' },
+      'latest',
+    );
     this.profileLatest.addEventListener('click', () => this.pinProfile(null));
 
     const updateLegendEl = h('div', { id: 'update-ratio-legend', 'aria-label': 'Layers (click to hide or show)' });

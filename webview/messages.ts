@@ -14,7 +14,8 @@ function isSnapshot(v: Record<string, unknown>): v is Record<string, unknown> & 
     compare === undefined ||
     (Array.isArray(compare) &&
       compare.every(
-        (c) => isObject(c) && isObject(c.run) && typeof c.label === 'string' && isObject(c.history) && Array.isArray(c.history.steps),
+        (c) =>
+          isObject(c) && isObject(c.run) && typeof c.label === 'string' && isObject(c.history) && Array.isArray(c.history.steps),
       ))
   );
 }

@@ -150,7 +150,8 @@ export function runMetrics(label: string, run: RunRef | undefined, h: RunHistory
   const last = h.epochs[h.epochs.length - 1];
   let best: { epoch: number; valLoss: number } | undefined;
   for (const e of h.epochs)
-    if (Number.isFinite(e.valLoss) && (best === undefined || e.valLoss < best.valLoss)) best = { epoch: e.epoch, valLoss: e.valLoss };
+    if (Number.isFinite(e.valLoss) && (best === undefined || e.valLoss < best.valLoss))
+      best = { epoch: e.epoch, valLoss: e.valLoss };
   const status: DisplayStatus = h.end ? h.end.status : run?.live === false ? 'incomplete' : 'running';
   return {
     label,

@@ -50,8 +50,7 @@ async function recordedRunItems(): Promise<Array<vscode.QuickPickItem & { runDir
     .flatMap(listRuns)
     .map(summarizeRun)
     .sort((a, b) => b.runId.localeCompare(a.runId));
-  if (runs.length === 0)
-    void vscode.window.showInformationMessage('No runs yet: train a spec with "Gradscope: Train Model".');
+  if (runs.length === 0) void vscode.window.showInformationMessage('No runs yet: train a spec with "Gradscope: Train Model".');
   return runs.map((r) => ({
     label: r.start?.specName ?? r.runId,
     description: runPickDescription(r),

@@ -90,7 +90,10 @@ export class Dashboards implements vscode.Disposable {
   }
 
   /** A persisted run, replayed from its events.jsonl through the reducer (bounded to `maxPoints` per series). */
-  private async loadRun(runDir: string, maxPoints = this.config.chartMaxPoints): Promise<{ run: RunRef; history: RunHistoryState }> {
+  private async loadRun(
+    runDir: string,
+    maxPoints = this.config.chartMaxPoints,
+  ): Promise<{ run: RunRef; history: RunHistoryState }> {
     const history = emptyHistory(maxPoints);
     await streamEvents(runDir, (e) => applyEvent(history, e));
     const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specFile ?? '', runDir, live: false };
@@ -111,29 +114,27 @@ export class Dashboards implements vscode.Disposable {
   async compareRuns(runDirs: string[]): Promise<void> {
     const dirs = [...new Set(runDirs)].sort().slice(-(MAX_COMPARED + 1));
     if (dirs.length < 2) return;
-    const live = this.controller.current?.ref;
+    const live = this.controller.current;
+    const isLive = (d: string): boolean => live?.ref?.runDir === d;
     const budget = Math.max(200, Math.floor(this.config.chartMaxPoints / dirs.length));
+    // The live run's history is the controller's (it keeps growing); the others are replayed from disk.
     const loaded = await Promise.all(
-      dirs.map((d) => (live?.runDir === d ? undefined : this.loadRun(d, budget))),
+      dirs.map((d) =>
+        isLive(d) && live?.ref ? Promise.resolve({ run: live.ref, history: live.history }) : this.loadRun(d, budget),
+      ),
     );
-    const names = dirs.map((d, i) => loaded[i]?.history.start?.specName ?? (live?.runDir === d ? this.controller.current?.history.start?.specName : undefined) ?? d);
-    const label = (i: number): string =>
-      names.filter((n) => n === names[i]).length > 1 ? `${names[i]} #${i + 1}` : names[i];
-    const shown = dirs.length - 1;
-    const runs: ComparedRun[] = [];
-    loaded.forEach((r, i) => {
-      if (i !== shown && r) runs.push({ ...r, label: label(i) });
-    });
+    const names = loaded.map((r) => r.history.start?.specName ?? r.run.runId);
+    const label = (i: number): string => (names.filter((n) => n === names[i]).length > 1 ? `${names[i]} #${i + 1}` : names[i]);
+    const shown = loaded.length - 1; // the newest (run ids start with their UTC start time)
+    const runs: ComparedRun[] = loaded.slice(0, shown).map((r, i) => ({ ...r, label: label(i) }));
     const panel = this.ensurePanel();
-    const main = loaded[shown];
-    if (!main && this.controller.current?.ref) {
-      this.compare = { runId: this.controller.current.ref.runId, label: label(shown), runs };
-      panel.show(this.liveContent(this.controller.current));
+    if (live?.ref && isLive(dirs[shown])) {
+      this.compare = { runId: live.ref.runId, label: label(shown), runs };
+      panel.show(this.liveContent(live));
       return;
     }
-    if (!main) return;
-    panel.show({ ...main, label: label(shown), compare: runs });
-    this.remember(main.run);
+    panel.show({ ...loaded[shown], label: label(shown), compare: runs });
+    this.remember(loaded[shown].run);
   }
 
   private remember(run: RunRef): void {
