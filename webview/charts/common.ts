@@ -3,7 +3,7 @@
 // (`data-rendered`, `data-points`, `data-plot-area`) set once real data is drawn.
 import type { Chart, ChartOptions, ScaleOptions, TooltipOptions } from 'chart.js';
 import type { StepPoint } from '../../src/shared/runHistory';
-import { formatCount } from '../../src/shared/format';
+import { decadeLabel, formatCount } from '../../src/shared/format';
 import type { DashboardModel } from '../state';
 import { isHighContrast, withAlpha, type Theme } from '../theme';
 
@@ -57,11 +57,23 @@ export function runDash(style: number): number[] {
 }
 
 /** Step-axis ticks: whole steps only (a padded range must not label its fractional ends). */
-export const stepTicks = {
+const stepTicks = {
   precision: 0,
   includeBounds: false,
   callback: (v: string | number): string => (Number.isInteger(Number(v)) ? formatCount(Number(v)) : ''),
 };
+
+/** The x axis of every chart over steps. */
+export function stepAxis(theme: Theme): LinearAxis {
+  const axis = axisStyle(theme, 'step');
+  return { ...axis, type: 'linear', ticks: { ...axis.ticks, ...stepTicks } };
+}
+
+/** A logarithmic y axis labelled at powers of ten only. */
+export function logAxis(theme: Theme, title: string): ScaleOptions<'logarithmic'> {
+  const axis = axisStyle(theme, title);
+  return { ...axis, type: 'logarithmic', ticks: { ...axis.ticks, callback: (v) => decadeLabel(Number(v)) } };
+}
 
 /** A small legend at the top right (charts whose lines are not layers: loss, global norm). */
 export function topLegend(theme: Theme): NonNullable<ChartOptions<'line'>['plugins']>['legend'] {

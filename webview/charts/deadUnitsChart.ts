@@ -7,7 +7,7 @@ import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';
 import { formatCount, formatNumber, formatPercent, isFiniteNumber } from '../../src/shared/format';
 import { layerUnits } from '../state';
 import { withAlpha } from '../theme';
-import { axisStyle, baseLineOptions, clearRendered, stepTicks, type XY } from './common';
+import { axisStyle, baseLineOptions, stepAxis, type XY } from './common';
 import type { RenderContext } from './context';
 import { StepChart } from './stepChart';
 
@@ -54,9 +54,8 @@ export class DeadUnitsChart extends StepChart {
     const h = ctx.model.history;
     const layers = h?.start ? activationLayers(h) : [];
     if (!h || layers.length === 0) {
-      this.destroy();
+      this.clear();
       this.layers = layers;
-      clearRendered(this.canvas);
       return;
     }
     const structure = JSON.stringify([
@@ -66,13 +65,10 @@ export class DeadUnitsChart extends StepChart {
       layers.map((a) => [a.layer.name, a.kind]),
       ctx.layerColors,
     ]);
-    if (structure !== this.structure || !this.chart) {
-      this.destroy();
+    const chart = this.ensure(structure, () => {
       this.layers = layers;
       this.create(ctx);
-      this.structure = structure;
-    }
-    const chart = this.chart;
+    });
     if (!chart) return;
     const mode = ctx.activationMode;
     this.data.sync(
@@ -95,7 +91,6 @@ export class DeadUnitsChart extends StepChart {
     const theme = ctx.theme;
     const mode = ctx.activationMode;
     const base = baseLineOptions(theme);
-    const xAxis = axisStyle(theme, 'step');
     const yAxis = axisStyle(theme, mode === 'fraction' ? 'dead / saturated (% of units)' : 'units dead / saturated');
     const datasets: Array<ChartDataset<'line', XY[]>> = this.layers.map((a) => ({
       label: a.layer.name,
@@ -110,7 +105,7 @@ export class DeadUnitsChart extends StepChart {
       options: {
         ...base,
         scales: {
-          x: { ...xAxis, type: 'linear', ticks: { ...xAxis.ticks, ...stepTicks } },
+          x: stepAxis(theme),
           y: {
             ...yAxis,
             type: 'linear',

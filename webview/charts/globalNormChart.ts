@@ -3,9 +3,9 @@
 // clipping the two lines coincide. Compared runs are overlaid (before clipping) in their dash patterns.
 import { Chart, type ChartDataset } from 'chart.js';
 import type { StepPoint } from '../../src/shared/runHistory';
-import { decadeLabel, formatNumber } from '../../src/shared/format';
+import { formatNumber } from '../../src/shared/format';
 import { withAlpha } from '../theme';
-import { axisStyle, baseLineOptions, clearRendered, runDash, stepTicks, topLegend, type XY } from './common';
+import { baseLineOptions, logAxis, runDash, stepAxis, topLegend, type XY } from './common';
 import type { RenderContext } from './context';
 import { StepChart } from './stepChart';
 
@@ -23,22 +23,11 @@ export class GlobalNormChart extends StepChart {
   render(ctx: RenderContext): void {
     const h = ctx.model.history;
     if (!h?.start || !hasGlobalNorms(h.steps)) {
-      this.destroy();
-      clearRendered(this.canvas);
+      this.clear();
       return;
     }
-    const compare = ctx.model.compare;
-    const structure = JSON.stringify([
-      ctx.theme.key,
-      ctx.model.generation,
-      compare.map((c) => [c.run.runId, c.history.steps.length]),
-    ]);
-    if (structure !== this.structure || !this.chart) {
-      this.destroy();
-      this.create(ctx);
-      this.structure = structure;
-    }
-    const chart = this.chart;
+    const compared = ctx.model.compare.map((c) => [c.run.runId, c.history.steps.length]);
+    const chart = this.ensure(JSON.stringify([ctx.theme.key, ctx.model.generation, compared]), () => this.create(ctx));
     if (!chart) return;
     this.data.sync(chart, h.steps, [before, after]);
     this.finish(chart, ctx);
@@ -70,16 +59,14 @@ export class GlobalNormChart extends StepChart {
       });
     });
     const base = baseLineOptions(theme);
-    const xAxis = axisStyle(theme, 'step');
-    const yAxis = axisStyle(theme, 'global gradient norm (log)');
     this.chart = new Chart<'line', XY[]>(this.canvas, {
       type: 'line',
       data: { datasets },
       options: {
         ...base,
         scales: {
-          x: { ...xAxis, type: 'linear', ticks: { ...xAxis.ticks, ...stepTicks } },
-          y: { ...yAxis, type: 'logarithmic', ticks: { ...yAxis.ticks, callback: (v) => decadeLabel(Number(v)) } },
+          x: stepAxis(theme),
+          y: logAxis(theme, 'global gradient norm (log)'),
         },
         plugins: {
           ...base.plugins,

@@ -6,7 +6,7 @@ import type { LayerSummary } from '../../src/shared/engineProtocol';
 import { nearestStep, type RunHistoryState, type StepPoint } from '../../src/shared/runHistory';
 import { decadeLabel, formatNumber, isFiniteNumber } from '../../src/shared/format';
 import { withAlpha } from '../theme';
-import { axisStyle, baseLineOptions, clearRendered, runDash, stepTicks, type XY } from './common';
+import { axisStyle, baseLineOptions, runDash, stepAxis, type XY } from './common';
 import type { RenderContext } from './context';
 import { StepChart } from './stepChart';
 
@@ -116,9 +116,8 @@ export class LayerLogChart extends StepChart {
     const h = ctx.model.history;
     const columns = h?.start ? this.drawable(h) : [];
     if (!h || columns.length === 0) {
-      this.destroy();
+      this.clear();
       this.shownColumns = columns;
-      clearRendered(this.canvas);
       return;
     }
     const compare = ctx.model.compare;
@@ -129,13 +128,10 @@ export class LayerLogChart extends StepChart {
       compare.map((c) => [c.run.runId, c.history.steps.length]),
       columns.map((l) => ctx.colorOf(l.name)),
     ]);
-    if (structure !== this.structure || !this.chart) {
-      this.destroy();
+    const chart = this.ensure(structure, () => {
       this.shownColumns = columns;
       this.create(ctx);
-      this.structure = structure;
-    }
-    const chart = this.chart;
+    });
     if (!chart) return;
     this.gutter = ctx.gutter;
     this.steps = h.steps;
@@ -191,7 +187,6 @@ export class LayerLogChart extends StepChart {
     });
     this.bandStyle = band ? { band, color: theme.green, font: theme.fontFamily } : undefined;
     const base = baseLineOptions(theme);
-    const xAxis = axisStyle(theme, 'step');
     const yAxis = axisStyle(theme, this.series.yTitle);
     const gridColor = theme.grid;
     const manyLayers = this.shownColumns.length > 8;
@@ -211,7 +206,7 @@ export class LayerLogChart extends StepChart {
           if (step !== null) this.options.onClickStep?.(step);
         },
         scales: {
-          x: { ...xAxis, type: 'linear', ticks: { ...xAxis.ticks, ...stepTicks } },
+          x: stepAxis(theme),
           y: {
             ...yAxis,
             type: 'logarithmic',

@@ -3,9 +3,19 @@
 // layer by layer is one line. Compared runs are drawn at their nearest step in their dash patterns.
 import { Chart, type ChartDataset } from 'chart.js';
 import { signalProfile, type SignalProfile } from '../../src/shared/runHistory';
-import { decadeLabel, formatNumber } from '../../src/shared/format';
+import { formatNumber } from '../../src/shared/format';
 import { withAlpha } from '../theme';
-import { axisStyle, baseLineOptions, clearRendered, markRendered, redraw, runDash, type LineChart, type XY } from './common';
+import {
+  axisStyle,
+  baseLineOptions,
+  logAxis,
+  clearRendered,
+  markRendered,
+  redraw,
+  runDash,
+  type LineChart,
+  type XY,
+} from './common';
 import type { RenderContext } from './context';
 
 const FLOOR = 1e-12;
@@ -99,7 +109,6 @@ export class LayerProfileChart {
     });
     const base = baseLineOptions(theme);
     const xAxis = axisStyle(theme, 'layer (input → output)');
-    const yAxis = axisStyle(theme, 'activation std (log)');
     this.chart = new Chart<'line', XY[]>(this.canvas, {
       type: 'line',
       data: { datasets },
@@ -120,7 +129,7 @@ export class LayerProfileChart {
               callback: (v) => (Number.isInteger(Number(v)) ? (this.names[Number(v) - 1] ?? '') : ''),
             },
           },
-          y: { ...yAxis, type: 'logarithmic', ticks: { ...yAxis.ticks, callback: (v) => decadeLabel(Number(v)) } },
+          y: logAxis(theme, 'activation std (log)'),
         },
         plugins: {
           ...base.plugins,
