@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // UI test of the lessons' init demo and of Compare Runs, as a user: train a deep tanh net initialised with
 // σ = 0.01 and the same depth with ReLU + He from the palette, overlay the two runs with "Gradscope: Compare
-// Runs…" (table, stacked heat strips), then open each run and read its "Signal per layer": the small init's
+// Runs…" (table, stacked heat strips) and by selecting both in the sidebar, then open each run and read its "Signal per layer": the small init's
 // layer profile falls toward 0 with depth, He's stays of the same order. Screenshots: test-results/compare-runs.png,
 // signal-small-init-tanh.png, signal-he-relu.png.
 //   node test/e2e/signal.e2e.js      (VERBOSE=1 for workbench + server logs)
@@ -102,6 +102,20 @@ async function main() {
       await frame.locator('#grad-heat-strip-1[data-rendered="true"]').waitFor({ state: 'attached', timeout: 30000 });
       assert.match(await frame.locator('#gs-compare-note').innerText(), /init-small-tanh/);
       await dashboardShot(wb, 'compare-runs', '#panel-compare');
+    });
+
+    await steps.run(wb, 'selecting two runs in the sidebar compares them', async () => {
+      await openRun(wb, small);
+      const frame = webviewFrame(wb.page);
+      await frame.locator('#panel-compare').waitFor({ state: 'hidden', timeout: 30000 });
+      await runCommand(wb.page, 'gradscope: Focus on Specs and Runs View');
+      const rows = wb.page.locator('.pane-body .monaco-list-row', { hasText: 'completed' });
+      await rows.nth(1).waitFor({ state: 'visible', timeout: 30000 });
+      await rows.nth(0).click();
+      await rows.nth(1).click({ modifiers: ['Control'] });
+      const table = frame.locator('#gs-compare-table tbody tr');
+      await table.nth(1).waitFor({ state: 'visible', timeout: 30000 });
+      assert.deepStrictEqual((await table.evaluateAll((r) => r.map((e) => e.dataset.runId))).sort(), [he, small].sort());
     });
 
     await steps.run(wb, 'Signal per layer: the σ = 0.01 tanh signal shrinks with depth', async () => {
