@@ -2,10 +2,12 @@
 // overlaid when asked (Compare Runs, or the run before a Quick Fix re-run), and restores itself after a reload
 // (WebviewPanelSerializer) on the run it last showed. Runs on disk are streamed through the history reducer, so
 // the extension host neither blocks on nor holds a whole events file: only the reducer's bounded series.
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { applyEvent, emptyHistory, type RunHistoryState } from '../shared/runHistory';
 import type { ComparedRun, RunRef } from '../shared/webviewProtocol';
-import { streamEvents } from '../training/run/runStore';
+import { EVENTS_FILE, streamEvents } from '../training/run/runStore';
 import type { Config } from './config';
 import { MAX_COMPARED } from '../shared/webviewProtocol';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, type DashboardContent, type DashboardHandlers } from './dashboardPanel';
@@ -14,6 +16,8 @@ import { revealSpecPath } from './revealSpec';
 import type { LiveRun, TrainingController } from './trainingController';
 
 const LAST_RUN_KEY = 'gradscope.dashboard.lastRun';
+/** The run directories of the last Compare Runs, while the dashboard shows them (restored with the panel). */
+const LAST_COMPARE_KEY = 'gradscope.dashboard.lastCompare';
 
 export class Dashboards implements vscode.Disposable {
   private panel: DashboardPanel | undefined;
@@ -31,8 +35,10 @@ export class Dashboards implements vscode.Disposable {
         deserializeWebviewPanel: (webviewPanel) => {
           this.adopt(new DashboardPanel(webviewPanel, context.extensionUri, this.handlers()));
           const last = context.workspaceState.get<RunRef>(LAST_RUN_KEY);
+          const compared = context.workspaceState.get<string[]>(LAST_COMPARE_KEY);
           const live = controller.current;
           if (live?.ref) this.panel?.show(this.liveContent(live));
+          else if (compared?.length) return this.compareRuns(compared);
           else if (last) return this.showRunDir(last.runDir, false);
           return Promise.resolve();
         },
@@ -112,7 +118,11 @@ export class Dashboards implements vscode.Disposable {
    * configured point budget so that comparing many runs costs no more memory than showing one.
    */
   async compareRuns(runDirs: string[]): Promise<void> {
-    const dirs = [...new Set(runDirs)].sort().slice(-(MAX_COMPARED + 1));
+    // Newest last; a run deleted since it was picked (or since the panel was restored) is left out.
+    const dirs = [...new Set(runDirs)]
+      .filter((d) => fs.existsSync(path.join(d, EVENTS_FILE)))
+      .sort()
+      .slice(-(MAX_COMPARED + 1));
     if (dirs.length < 2) return;
     const live = this.controller.current;
     const isLive = (d: string): boolean => live?.ref?.runDir === d;
@@ -134,11 +144,12 @@ export class Dashboards implements vscode.Disposable {
       return;
     }
     panel.show({ ...loaded[shown], label: label(shown), compare: runs });
-    this.remember(loaded[shown].run);
+    this.remember(loaded[shown].run, dirs);
   }
 
-  private remember(run: RunRef): void {
+  private remember(run: RunRef, compared?: string[]): void {
     void this.context.workspaceState.update(LAST_RUN_KEY, run);
+    void this.context.workspaceState.update(LAST_COMPARE_KEY, compared);
   }
 
   /** Opens the dashboard on the live run (or an empty dashboard that will show the next run). */
