@@ -85,6 +85,25 @@ export function topLegend(theme: Theme): NonNullable<ChartOptions<'line'>['plugi
   };
 }
 
+/**
+ * A log axis range of at least two decades around the series' positive values: a level signal (std 0.75…0.85 at
+ * every depth) must look level, not stretched over the whole height the way an auto-scaled axis draws it.
+ * Wider data: undefined bounds (chart.js fits the data).
+ */
+export function logRange(series: XY[][]): { min?: number; max?: number } {
+  let lo = Infinity;
+  let hi = 0;
+  for (const s of series)
+    for (const p of s)
+      if (Number.isFinite(p.y) && p.y > 0) {
+        lo = Math.min(lo, p.y);
+        hi = Math.max(hi, p.y);
+      }
+  if (!(hi > 0) || hi / lo >= 100) return { min: undefined, max: undefined };
+  const centre = Math.sqrt(lo * hi);
+  return { min: centre / 10, max: centre * 10 };
+}
+
 /** Options every line chart starts from: x linear (steps or epochs), pre-parsed sorted {x, y} data. */
 export function baseLineOptions(theme: Theme): ChartOptions<'line'> {
   return {

@@ -1,6 +1,7 @@
-// Dead and saturated units per layer over steps. ReLU-family layers report dead units (output ≤ 0 for the whole
-// batch: they no longer learn); sigmoid/tanh layers report the fraction of outputs stuck in the flat tails (tiny
-// gradient). Shown as a percentage of the layer's units, or as counts; same layer colours as the gradient chart.
+// Dead and saturated units per layer over steps. Layers whose activation can stop passing gradient report dead
+// units (activation derivative numerically zero for every sample of the batch: relu output 0; elu, selu, gelu,
+// swish, mish derivative below 1e-3; never leaky variants): they no longer learn. Sigmoid/tanh layers report the
+// fraction of outputs stuck in the flat tails (tiny gradient). Shown as a percentage of the layer's units, or as counts; same layer colours as the gradient chart.
 import { Chart, type ChartDataset } from 'chart.js';
 import type { LayerSummary } from '../../src/shared/engineProtocol';
 import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';

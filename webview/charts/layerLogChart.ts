@@ -6,7 +6,7 @@ import type { LayerSummary } from '../../src/shared/engineProtocol';
 import { nearestStep, type RunHistoryState, type StepPoint } from '../../src/shared/runHistory';
 import { decadeLabel, formatNumber, isFiniteNumber } from '../../src/shared/format';
 import { withAlpha } from '../theme';
-import { axisStyle, baseLineOptions, runDash, stepAxis, type XY } from './common';
+import { axisStyle, baseLineOptions, logRange, runDash, stepAxis, type XY } from './common';
 import type { RenderContext } from './context';
 import { StepChart } from './stepChart';
 
@@ -29,6 +29,8 @@ export interface LayerSeries {
   value(p: StepPoint, i: number): number | null;
   /** Draw only the layers that report a value (e.g. activation statistics of layers with an activation). */
   onlyReporting?: boolean;
+  /** The y axis spans at least two decades (a quantity whose level matters more than its wiggles). */
+  wideAxis?: boolean;
   band?: LogBand;
 }
 
@@ -144,6 +146,8 @@ export class LayerLogChart extends StepChart {
       indices.map((i) => (p: StepPoint) => clampLog(this.series.value(p, i), floor)),
     );
     this.applyStyles(ctx);
+    const y = chart.options.scales?.y;
+    if (this.series.wideAxis && y) Object.assign(y, logRange(chart.data.datasets.map((d) => d.data)));
     this.finish(chart, ctx);
   }
 

@@ -9,6 +9,7 @@ import {
   axisStyle,
   baseLineOptions,
   logAxis,
+  logRange,
   clearRendered,
   markRendered,
   redraw,
@@ -19,8 +20,6 @@ import {
 import type { RenderContext } from './context';
 
 const FLOOR = 1e-12;
-/** Decades the y axis spans at least. */
-const MIN_DECADES = 2;
 
 export class LayerProfileChart {
   private chart: LineChart | undefined;
@@ -63,7 +62,7 @@ export class LayerProfileChart {
     if (x) x.max = Math.max(names.length, ...chart.data.datasets.map((d) => d.data.length)) + 0.5;
     if (x) x.min = 0.5;
     const yScale = chart.options.scales?.y;
-    if (yScale) Object.assign(yScale, logRange(chart.data.datasets.flatMap((d) => d.data.map((p) => p.y))));
+    if (yScale) Object.assign(yScale, logRange(chart.data.datasets.map((d) => d.data)));
     redraw(chart, false);
     markRendered(chart, points.filter((p) => Number.isFinite(p.y)).length);
     this.canvas.dataset.step = String(profile.step);
@@ -146,21 +145,6 @@ export class LayerProfileChart {
       },
     });
   }
-}
-
-/**
- * A log range of at least MIN_DECADES around the values: a level profile (std 0.75…0.85 everywhere) must look
- * level, not stretched over the whole height the way an auto-scaled axis would draw it.
- */
-function logRange(values: number[]): { min?: number; max?: number } {
-  const finite = values.filter((v) => Number.isFinite(v) && v > 0);
-  if (finite.length === 0) return { min: undefined, max: undefined };
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
-  if (hi / lo >= 10 ** MIN_DECADES) return { min: undefined, max: undefined };
-  const centre = Math.sqrt(lo * hi);
-  const half = 10 ** (MIN_DECADES / 2);
-  return { min: centre / half, max: centre * half };
 }
 
 function toXY(profile: SignalProfile): XY[] {

@@ -26,4 +26,5 @@ export const SIGNAL_SERIES: LayerSeries = {
   columns: (h) => h.signalLayers,
   value: (p, i) => p.activationStd[i] ?? null,
   onlyReporting: true,
+  wideAxis: true,
 };
