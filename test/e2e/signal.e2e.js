@@ -44,7 +44,13 @@ async function dashboardShot(wb, name, selector) {
   await page.setViewportSize({ width: 1400, height: 1400 });
   await waitForHeight(page.locator('iframe.webview.ready').first(), 1000);
   await webviewFrame(page).locator(selector).scrollIntoViewIfNeeded();
-  await page.mouse.move(1, 899); // no tab tooltip over the dashboard
+  // No tab tooltip over the dashboard: move the pointer away and let the hover close (cosmetic, so not fatal).
+  await page.mouse.move(1, 899);
+  await page
+    .locator('.workbench-hover')
+    .first()
+    .waitFor({ state: 'hidden', timeout: 5000 })
+    .catch(() => {});
   await wb.screenshot(name);
   await page.setViewportSize({ width: 1400, height: 900 });
   await runCommand(page, 'View: Toggle Maximize Editor Group');
