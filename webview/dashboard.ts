@@ -1,16 +1,21 @@
-// The whole page: builds the DOM inside #app (header, diagnostics, the chart panels, the empty state), keeps the
-// UI choices (hidden layers persisted with setState, hover highlight, % vs count), and draws every view from the
-// model when the scheduler says so.
+// The whole page: builds the DOM inside #app (header, diagnostics, the compared runs' table, the chart panels, the
+// empty state), keeps the UI choices (hidden layers persisted with setState, hover highlight, % vs count, the step
+// of the layer profile), and draws every view from the model when the scheduler says so.
 import type { LayerSummary } from '../src/shared/engineProtocol';
 import { DeadUnitsChart } from './charts/deadUnitsChart';
 import type { ActivationMode, RenderContext } from './charts/context';
-import { GradNormChart } from './charts/gradNormChart';
+import { GlobalNormChart } from './charts/globalNormChart';
 import { drawHeatLegend, HeatStrip } from './charts/heatStrip';
+import { LayerLogChart } from './charts/layerLogChart';
+import { LayerProfileChart } from './charts/layerProfileChart';
+import { GRAD_NORM_SERIES, SIGNAL_SERIES, UPDATE_RATIO_SERIES } from './charts/layerSeries';
 import { LossChart } from './charts/lossChart';
 import { LrChart } from './charts/lrChart';
 import { layerColor } from './colors';
+import { MAX_COMPARED } from '../src/shared/webviewProtocol';
 import { currentRunId, hasData, type DashboardModel } from './state';
 import { readTheme, type Theme } from './theme';
+import { CompareTable } from './view/compareTable';
 import { h } from './view/dom';
 import { DiagnosticsList } from './view/diagnosticsList';
 import { Header } from './view/header';
@@ -47,8 +52,24 @@ export class Dashboard {
   private readonly diagnostics: DiagnosticsList;
   private readonly empty = h('div', { class: 'gs-empty', id: 'gs-empty' });
   private readonly panels = h('main', { class: 'gs-panels' });
-  private readonly grad: GradNormChart;
+  private readonly grad: LayerLogChart;
   private readonly heat: HeatStrip;
+  /** Heat strips of compared runs, stacked under the shown run's (one per compared run, hidden when unused). */
+  private readonly compareHeat: Array<{ root: HTMLElement; title: HTMLElement; strip: HeatStrip }> = [];
+  private readonly signal: LayerLogChart;
+  private readonly profile: LayerProfileChart;
+  private readonly profileSlider: HTMLInputElement;
+  private readonly profileLabel = h('span', { class: 'gs-profile-step', id: 'layer-profile-step' });
+  private readonly profileLatest: HTMLButtonElement;
+  /** The profile's step: pinned by the slider or a click on the signal chart (null: follow the latest). */
+  private profileStep: number | null = null;
+  /** A step previewed while the pointer is over the signal chart. */
+  private hoverStep: number | null = null;
+  private readonly updates: LayerLogChart;
+  private readonly globalNorm: GlobalNormChart;
+  private readonly signalLegend: LayerLegend;
+  private readonly updateLegend: LayerLegend;
+  private readonly compareTable = new CompareTable();
   private readonly heatLegend = h('canvas', {
     class: 'gs-heat-legend',
     id: 'grad-heat-legend',
@@ -109,13 +130,42 @@ export class Dashboard {
       'data-points': '0',
     });
     const heatBox = h('div', { class: 'gs-heat-box' }, heatCanvas, readout);
-    this.grad = new GradNormChart(gradBox.canvas, () => this.requestDraw());
+    this.grad = new LayerLogChart(gradBox.canvas, GRAD_NORM_SERIES, {
+      alignGutter: true,
+      onResize: () => this.requestDraw(),
+    });
     this.heat = new HeatStrip(
       heatCanvas,
       readout,
       (layer) => this.revealLayer(layer),
       () => this.requestDraw(),
     );
+
+    const heatStack = h('div', { class: 'gs-heat-stack', id: 'grad-heat-stack' });
+    for (let k = 1; k <= MAX_COMPARED; k++) {
+      const canvas = h('canvas', {
+        id: `grad-heat-strip-${k}`,
+        role: 'img',
+        'aria-label': `Gradient norm heat strip of compared run ${k}`,
+        'data-rendered': 'false',
+        'data-points': '0',
+      });
+      const title = h('span', { class: 'gs-heat-title' });
+      const stripReadout = h('div', { class: 'gs-readout', role: 'tooltip' });
+      const root = h('div', { class: 'gs-heat-compared' }, title, h('div', { class: 'gs-heat-box' }, canvas, stripReadout));
+      root.hidden = true;
+      heatStack.append(root);
+      this.compareHeat.push({
+        root,
+        title,
+        strip: new HeatStrip(
+          canvas,
+          stripReadout,
+          () => undefined,
+          () => this.requestDraw(),
+        ),
+      });
+    }
 
     const deadBox = chartBox(
       'dead-units-chart',
@@ -127,6 +177,56 @@ export class Dashboard {
     this.lr = new LrChart(lrBox.canvas);
     const lossBox = chartBox('loss-chart', 'Train and validation loss over epochs', 'Waiting for the first step…');
     this.loss = new LossChart(lossBox.canvas);
+
+    const signalLegendEl = h('div', { id: 'signal-legend', 'aria-label': 'Layers (click to hide or show)' });
+    this.signalLegend = new LayerLegend(signalLegendEl, legendHandlers);
+    const signalBox = chartBox(
+      'signal-chart',
+      'Activation standard deviation per layer over steps',
+      'Waiting for the first measured step…',
+    );
+    this.signal = new LayerLogChart(signalBox.canvas, SIGNAL_SERIES, {
+      onHoverStep: (step) => {
+        if (step === this.hoverStep) return;
+        this.hoverStep = step;
+        this.requestDraw();
+      },
+      onClickStep: (step) => this.pinProfile(step),
+    });
+    const profileBox = chartBox('layer-profile-chart', 'Activation standard deviation by layer depth at one step', '');
+    this.profile = new LayerProfileChart(profileBox.canvas);
+    this.profileSlider = h('input', {
+      type: 'range',
+      class: 'gs-profile-slider',
+      id: 'layer-profile-slider',
+      min: '0',
+      max: '0',
+      step: '1',
+      value: '0',
+      'aria-label': 'Step of the layer profile',
+    });
+    this.profileSlider.addEventListener('input', () => {
+      const steps = this.model.history?.steps ?? [];
+      const p = steps[Number(this.profileSlider.value)];
+      if (p) this.pinProfile(p.step === steps[steps.length - 1]?.step ? null : p.step);
+    });
+    this.profileLatest = h(
+      'button',
+      { class: 'gs-link-button gs-inline-button', type: 'button', id: 'layer-profile-latest' },
+      'latest',
+    );
+    this.profileLatest.addEventListener('click', () => this.pinProfile(null));
+
+    const updateLegendEl = h('div', { id: 'update-ratio-legend', 'aria-label': 'Layers (click to hide or show)' });
+    this.updateLegend = new LayerLegend(updateLegendEl, legendHandlers);
+    const updateBox = chartBox('update-ratio-chart', 'Update ratio per layer over steps', 'Waiting for the first measured step…');
+    this.updates = new LayerLogChart(updateBox.canvas, UPDATE_RATIO_SERIES);
+    const globalBox = chartBox(
+      'global-norm-chart',
+      'Global gradient norm before and after clipping over steps',
+      'Waiting for the first measured step…',
+    );
+    this.globalNorm = new GlobalNormChart(globalBox.canvas);
 
     const mode = (m: ActivationMode, text: string, title: string): HTMLButtonElement => {
       const b = h('button', { class: 'gs-seg', type: 'button', 'data-mode': m, title }, text);
@@ -158,6 +258,7 @@ export class Dashboard {
           this.heatLegend,
         ),
         heatBox,
+        heatStack,
       ],
       [],
       true,
@@ -171,7 +272,7 @@ export class Dashboard {
     const deadPanel = panel(
       'panel-dead',
       'Dead & saturated units',
-      'ReLU units that output 0 for a whole batch are dead and stop learning. Sigmoid/tanh outputs stuck in the flat tails are saturated: almost no gradient flows through them.',
+      'Dead units: units whose activation derivative is (numerically) zero for every sample of the batch \u2014 relu output 0; elu, selu, gelu, swish and mish derivative below 1e-3 \u2014 so no gradient reaches their weights and they stop learning. Leaky variants (leakyRelu, prelu, rrelu) are never counted: their slope is at least \u03b1. Saturated: sigmoid/tanh outputs stuck in the flat tails, where almost no gradient flows through.',
       [deadLegendEl, deadBox.box],
       [
         h(
@@ -190,12 +291,62 @@ export class Dashboard {
       [],
       true,
     );
-    this.panels.append(gradPanel, lossPanel, deadPanel, lrPanel);
+    const signalPanel = panel(
+      'panel-signal',
+      'Signal per layer',
+      'Std over the batch of each layer\u2019s activation output, per layer over steps (log scale): how big the forward signal is at each depth. Lines that sink decade after decade with depth mean the signal shrinks toward 0 (too small an initialisation, e.g. \u03c3 = 0.01); lines that climb layer after layer mean it blows up. With an initialisation matched to the activation (He for ReLU, Glorot for tanh) they stay of the same order.',
+      [
+        signalLegendEl,
+        h(
+          'div',
+          { class: 'gs-signal-row' },
+          h('div', { class: 'gs-signal-steps' }, signalBox.box),
+          h(
+            'div',
+            { class: 'gs-signal-profile' },
+            h(
+              'div',
+              { class: 'gs-heat-head' },
+              h('span', { class: 'gs-heat-title' }, 'Layer profile'),
+              this.profileLabel,
+              h('span', { class: 'gs-spacer' }),
+              this.profileLatest,
+            ),
+            profileBox.box,
+            this.profileSlider,
+            h(
+              'p',
+              { class: 'gs-hint' },
+              'Std by depth at one step: the latest, or the step you pick with the slider or by clicking the chart on the left (hovering it previews a step).',
+            ),
+          ),
+        ),
+      ],
+      [],
+      true,
+    );
+    const updatePanel = panel(
+      'panel-update',
+      'Update ratio per layer',
+      'How much each step changes a layer\u2019s weights relative to their size: \u2016\u0394W\u2016 / \u2016W\u2016. Rule of thumb: about 1e-3 (dashed line; shaded 1e-4 to 1e-2). Far below, the layer barely learns (learning rate too low, or a vanishing gradient); far above, each step overwrites the weights (learning rate too high).',
+      [updateLegendEl, updateBox.box],
+    );
+    const globalPanel = panel(
+      'panel-global-norm',
+      'Global gradient norm and clipping',
+      'The norm of all gradients taken together, before and after clipping. With training.clipNorm the \u201cafter\u201d line is capped at the limit while \u201cbefore\u201d keeps its spikes: the step keeps its direction, its length is limited (clipValue clips each element instead). Without clipping the two lines coincide.',
+      [globalBox.box],
+    );
+    this.panels.append(this.compareTable.root, gradPanel, lossPanel, deadPanel, signalPanel, updatePanel, globalPanel, lrPanel);
     this.boxes.push(
       { root: gradPanel, box: gradBox.box, canvas: gradBox.canvas },
       { root: lossPanel, box: lossBox.box, canvas: lossBox.canvas },
       { root: deadPanel, box: deadBox.box, canvas: deadBox.canvas },
       { root: lrPanel, box: lrBox.box, canvas: lrBox.canvas },
+      { root: signalPanel, box: signalBox.box, canvas: signalBox.canvas },
+      { root: signalPanel, box: profileBox.box, canvas: profileBox.canvas },
+      { root: updatePanel, box: updateBox.box, canvas: updateBox.canvas },
+      { root: globalPanel, box: globalBox.box, canvas: globalBox.canvas },
     );
 
     app.classList.add('gs-app');
@@ -248,22 +399,39 @@ export class Dashboard {
     if (model.generation !== this.lastGeneration) {
       this.lastGeneration = model.generation;
       this.highlighted = null;
+      this.profileStep = null;
+      this.hoverStep = null;
     }
     const layers = model.history?.layers ?? [];
+    const layerColors = layers.map((_, i) => layerColor(i, layers.length, theme));
+    const signalLayers = model.history?.signalLayers ?? [];
+    const colors = new Map(signalLayers.map((l, i) => [l.name, layerColor(i, signalLayers.length, theme)]));
+    layers.forEach((l, i) => colors.set(l.name, layerColors[i]));
     const ctx: RenderContext = {
       model,
       theme,
       hidden: new Set(this.ui.hiddenLayers ?? []),
       highlighted: this.highlighted,
       activationMode: this.ui.activationMode ?? 'fraction',
-      layerColors: layers.map((_, i) => layerColor(i, layers.length, theme)),
+      layerColors,
+      colorOf: (name) => colors.get(name) ?? theme.muted,
       gutter: this.gutterFor(layers, theme),
     };
     for (const [m, b] of Object.entries(this.modeButtons)) b.setAttribute('aria-pressed', String(m === ctx.activationMode));
 
-    this.gradLegend.render(this.legendItems(ctx, layers), model.compare ? 'dashed: before' : undefined);
+    this.compareTable.render(model);
+    const comparing = model.compare.length > 0;
+    const note = comparing ? `dashed: ${model.compare.map((c) => c.label).join(', ')}` : undefined;
+    this.gradLegend.render(this.legendItems(ctx, layers), note);
     this.grad.render(ctx);
     this.heat.render(ctx, this.grad.plotArea());
+    this.compareHeat.forEach((slot, k) => {
+      const c = model.compare[k];
+      slot.root.hidden = !c;
+      if (!c) return;
+      slot.title.textContent = `${c.label} (run ${c.run.runId})`;
+      slot.strip.render(ctx, this.grad.plotArea(), c.history);
+    });
     if (this.heatLegendTheme !== theme.key) {
       drawHeatLegend(this.heatLegend, theme);
       this.heatLegendTheme = theme.key;
@@ -280,17 +448,48 @@ export class Dashboard {
     if (deadWait) {
       deadWait.textContent =
         (model.history?.steps.length ?? 0) > 0
-          ? 'No ReLU, sigmoid or tanh layers report dead or saturated units in this model.'
+          ? 'No layer of this model reports dead or saturated units (only activations that can stop passing gradient do).'
           : 'Waiting for the first measured step…';
     }
     this.lr.render(ctx);
+    this.signal.render(ctx);
+    const signalShown = this.signal.shown();
+    this.signalLegend.render(this.legendItems(ctx, signalShown), signalShown.length ? note : undefined);
+    this.drawProfile(ctx);
+    this.updates.render(ctx);
+    this.updateLegend.render(this.legendItems(ctx, this.updates.shown()), note);
+    this.globalNorm.render(ctx);
+    const measured = (model.history?.steps.length ?? 0) > 0;
+    for (const box of [this.boxes[4].box, this.boxes[5].box]) {
+      const wait = box.querySelector('.gs-wait');
+      if (wait)
+        wait.textContent = measured
+          ? 'This run recorded no activation statistics (runs trained before gradscope measured them).'
+          : 'Waiting for the first measured step…';
+    }
     for (const p of this.boxes) p.box.classList.toggle('is-empty', p.canvas.dataset.rendered !== 'true');
   }
 
+  /** The layer profile at the hovered, pinned or latest step, and the slider and label that go with it. */
+  private drawProfile(ctx: RenderContext): void {
+    const steps = ctx.model.history?.steps ?? [];
+    const shown = this.profile.render(ctx, this.hoverStep ?? this.profileStep ?? undefined);
+    const index = shown ? steps.findIndex((p) => p.step === shown.step) : -1;
+    this.profileSlider.max = String(Math.max(0, steps.length - 1));
+    this.profileSlider.value = String(Math.max(0, index));
+    this.profileSlider.disabled = !shown;
+    const latest = shown !== undefined && index === steps.length - 1;
+    this.profileLabel.textContent = shown ? `step ${shown.step}${latest ? ' (latest)' : ''}` : '';
+    this.profileLatest.hidden = this.profileStep === null;
+  }
+
+  private pinProfile(step: number | null): void {
+    this.profileStep = step;
+    this.requestDraw();
+  }
+
   private legendItems(ctx: RenderContext, layers: LayerSummary[]): LegendItem[] {
-    const all = ctx.model.history?.layers ?? [];
     return layers.map((l) => {
-      const i = all.findIndex((x) => x.name === l.name);
       const detail = [
         l.kind,
         l.activation,
@@ -299,7 +498,7 @@ export class Dashboard {
       ]
         .filter(Boolean)
         .join(', ');
-      return { name: l.name, color: ctx.layerColors[i] ?? ctx.theme.muted, hidden: ctx.hidden.has(l.name), detail };
+      return { name: l.name, color: ctx.colorOf(l.name), hidden: ctx.hidden.has(l.name), detail };
     });
   }
 
@@ -351,6 +550,10 @@ export class Dashboard {
 
   private destroyCharts(): void {
     this.grad.destroy();
+    this.signal.destroy();
+    this.profile.destroy();
+    this.updates.destroy();
+    this.globalNorm.destroy();
     this.dead.destroy();
     this.lr.destroy();
     this.loss.destroy();

@@ -12,7 +12,11 @@ function isSnapshot(v: Record<string, unknown>): v is Record<string, unknown> & 
   const compare = v.compare;
   return (
     compare === undefined ||
-    (isObject(compare) && isObject(compare.run) && isObject(compare.history) && Array.isArray(compare.history.steps))
+    (Array.isArray(compare) &&
+      compare.every(
+        (c) =>
+          isObject(c) && isObject(c.run) && typeof c.label === 'string' && isObject(c.history) && Array.isArray(c.history.steps),
+      ))
   );
 }
 

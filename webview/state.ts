@@ -3,19 +3,17 @@
 import type { DiagnosticEvent, RunStatus, TrainingEvent } from '../src/shared/engineProtocol';
 import { formatCount } from '../src/shared/format';
 import { applyEvent, emptyHistory, type RunHistoryState } from '../src/shared/runHistory';
-import type { DashboardSettings, EventsMessage, RunRef, SnapshotMessage } from '../src/shared/webviewProtocol';
-
-export interface CompareRun {
-  run: RunRef;
-  history: RunHistoryState;
-}
+import type { ComparedRun, DashboardSettings, EventsMessage, RunRef, SnapshotMessage } from '../src/shared/webviewProtocol';
 
 export interface DashboardModel {
   /** `connecting` until the first snapshot arrives. */
   phase: 'connecting' | 'ready';
   run?: RunRef;
   history?: RunHistoryState;
-  compare?: CompareRun;
+  /** What the shown run is called while runs are compared. */
+  label?: string;
+  /** Runs overlaid on the shown one (empty: none). */
+  compare: ComparedRun[];
   settings: DashboardSettings;
   /** Bumped whenever the data is replaced (snapshot, new run): views rebuild from scratch. */
   generation: number;
@@ -26,7 +24,14 @@ export interface DashboardModel {
 }
 
 export function initialModel(): DashboardModel {
-  return { phase: 'connecting', settings: { maxPoints: 2000 }, generation: 0, revision: 0, stopRequested: false };
+  return {
+    phase: 'connecting',
+    compare: [],
+    settings: { maxPoints: 2000 },
+    generation: 0,
+    revision: 0,
+    stopRequested: false,
+  };
 }
 
 export function currentRunId(model: DashboardModel): string | undefined {
@@ -39,7 +44,8 @@ export function applySnapshot(model: DashboardModel, msg: SnapshotMessage): void
   model.settings = msg.settings;
   model.run = msg.run;
   model.history = msg.history;
-  model.compare = msg.compare;
+  model.label = msg.label;
+  model.compare = msg.compare ?? [];
   model.stopRequested = false;
   model.generation++;
   model.revision++;
@@ -59,6 +65,8 @@ export function applyEvents(model: DashboardModel, msg: EventsMessage): boolean 
     model.phase = 'ready';
     model.history = emptyHistory(model.settings.maxPoints);
     model.run = { runId: start.runId, specFile: start.specPath, runDir: start.runDir, live: true };
+    model.label = undefined;
+    model.compare = [];
     model.stopRequested = false;
     model.generation++;
     events = events.slice(startAt);
@@ -118,4 +126,60 @@ export function epochTooltipTitle(x: number, stepsPerEpoch: number): string {
   if (step % spe === 0) return `after epoch ${formatCount(step / spe)}`;
   const epoch = Math.floor(step / spe) + 1;
   return `epoch ${formatCount(epoch)}, step ${formatCount(step - (epoch - 1) * spe)} of ${formatCount(spe)}`;
+}
+
+/** One row of the compared runs' table: how each run ended and its final and best numbers. */
+export interface RunMetrics {
+  label: string;
+  runId: string;
+  specName?: string;
+  status: DisplayStatus;
+  /** Steps taken. */
+  steps: number;
+  finalLoss?: number;
+  finalValLoss?: number;
+  finalAcc?: number;
+  finalValAcc?: number;
+  bestValLoss?: number;
+  /** 0-based epoch of bestValLoss. */
+  bestEpoch?: number;
+}
+
+/** The table row of one run: final = the last finished epoch's numbers; best = the lowest finite validation loss. */
+export function runMetrics(label: string, run: RunRef | undefined, h: RunHistoryState): RunMetrics {
+  const last = h.epochs[h.epochs.length - 1];
+  let best: { epoch: number; valLoss: number } | undefined;
+  for (const e of h.epochs)
+    if (Number.isFinite(e.valLoss) && (best === undefined || e.valLoss < best.valLoss))
+      best = { epoch: e.epoch, valLoss: e.valLoss };
+  const status: DisplayStatus = h.end ? h.end.status : run?.live === false ? 'incomplete' : 'running';
+  return {
+    label,
+    runId: run?.runId ?? h.start?.runId ?? '',
+    specName: h.start?.specName,
+    status,
+    steps: Math.max(h.end?.steps ?? 0, h.lastStep + 1),
+    finalLoss: last?.loss,
+    finalValLoss: last?.valLoss,
+    finalAcc: last?.acc,
+    finalValAcc: last?.valAcc,
+    bestValLoss: best?.valLoss,
+    bestEpoch: best?.epoch,
+  };
+}
+
+/** Every run drawn, the shown one first: its label, history and line style (0 solid, then dashed patterns). */
+export interface DrawnRun {
+  label: string;
+  run?: RunRef;
+  history: RunHistoryState;
+  /** 0 for the shown run, k for the k-th compared run. */
+  style: number;
+}
+
+export function drawnRuns(model: DashboardModel): DrawnRun[] {
+  const out: DrawnRun[] = [];
+  if (model.history) out.push({ label: model.label ?? 'this run', run: model.run, history: model.history, style: 0 });
+  model.compare.forEach((c, k) => out.push({ label: c.label, run: c.run, history: c.history, style: k + 1 }));
+  return out;
 }

@@ -1,7 +1,9 @@
-// The palette commands: Train Model, Stop Training, Open Dashboard, New Training Spec, Open Run…, Check Spec.
+// The palette commands: Train Model, Stop Training, Open Dashboard, New Training Spec, Open Run…, Compare Runs…,
+// Check Spec.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { MAX_COMPARED } from '../shared/webviewProtocol';
 import { defaultRunsDir, listRuns, summarizeRun } from '../training/run/runStore';
 import type { Dashboards } from './dashboards';
 import { SPEC_EXCLUDE, SPEC_GLOB, type RunsNode } from './runsTree';
@@ -40,35 +42,58 @@ async function train(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promise<vo
   else void vscode.window.showErrorMessage(message);
 }
 
-async function openRun(deps: CommandDeps, arg?: string | RunsNode): Promise<void> {
-  if (typeof arg === 'string') {
-    deps.dashboards.showRunDir(arg);
-    return;
-  }
-  if (arg && arg.kind === 'run') {
-    deps.dashboards.showRunDir(arg.summary.runDir);
-    return;
-  }
+/** Every recorded run of the workspace's specs, newest first, as Quick Pick items; none: says so and returns []. */
+async function recordedRunItems(): Promise<Array<vscode.QuickPickItem & { runDir: string }>> {
   const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
   const dirs = [...new Set(specs.map((s) => defaultRunsDir(s.fsPath)))];
   const runs = dirs
     .flatMap(listRuns)
     .map(summarizeRun)
     .sort((a, b) => b.runId.localeCompare(a.runId));
-  if (runs.length === 0) {
-    void vscode.window.showInformationMessage('No runs yet: train a spec with "Gradscope: Train Model".');
+  if (runs.length === 0) void vscode.window.showInformationMessage('No runs yet: train a spec with "Gradscope: Train Model".');
+  return runs.map((r) => ({
+    label: r.start?.specName ?? r.runId,
+    description: runPickDescription(r),
+    detail: r.runId,
+    runDir: r.runDir,
+  }));
+}
+
+async function openRun(deps: CommandDeps, arg?: string | RunsNode): Promise<void> {
+  if (typeof arg === 'string') return deps.dashboards.showRunDir(arg);
+  if (arg && arg.kind === 'run') return deps.dashboards.showRunDir(arg.summary.runDir);
+  const items = await recordedRunItems();
+  if (items.length === 0) return;
+  const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Run to open', matchOnDetail: true });
+  if (pick) await deps.dashboards.showRunDir(pick.runDir);
+}
+
+/**
+ * Compare Runs…: from the sidebar (the clicked run and every selected one), with run directories (tests, other
+ * commands), or else a multi-select Quick Pick of the recorded runs (the clicked run, if any, picked already).
+ */
+async function compareRuns(deps: CommandDeps, arg?: string[] | RunsNode, selected?: RunsNode[]): Promise<void> {
+  const fromTree = [arg, ...(selected ?? [])].flatMap((n) =>
+    n && !Array.isArray(n) && n.kind === 'run' ? [n.summary.runDir] : [],
+  );
+  const given = Array.isArray(arg) ? arg : [...new Set(fromTree)];
+  if (given.length >= 2) return deps.dashboards.compareRuns(given);
+  const items = await recordedRunItems();
+  if (items.length === 0) return;
+  for (const item of items) item.picked = given.includes(item.runDir);
+  const picks = await vscode.window.showQuickPick(items, {
+    placeHolder: `Runs to compare (two or more; at most ${MAX_COMPARED + 1})`,
+    canPickMany: true,
+    matchOnDetail: true,
+  });
+  if (!picks) return;
+  if (picks.length < 2) {
+    void vscode.window.showInformationMessage('Pick two or more runs to compare.');
     return;
   }
-  const pick = await vscode.window.showQuickPick(
-    runs.map((r) => ({
-      label: r.start?.specName ?? r.runId,
-      description: runPickDescription(r),
-      detail: r.runId,
-      runDir: r.runDir,
-    })),
-    { placeHolder: 'Run to open', matchOnDetail: true },
-  );
-  if (pick) deps.dashboards.showRunDir(pick.runDir);
+  if (picks.length > MAX_COMPARED + 1)
+    void vscode.window.showWarningMessage(`Comparing the newest ${MAX_COMPARED + 1} of the ${picks.length} runs picked.`);
+  await deps.dashboards.compareRuns(picks.map((p) => p.runDir));
 }
 
 async function newSpec(deps: CommandDeps): Promise<void> {
@@ -131,6 +156,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     vscode.commands.registerCommand('gradscope.openDashboard', () => deps.dashboards.open()),
     vscode.commands.registerCommand('gradscope.newSpec', () => newSpec(deps)),
     vscode.commands.registerCommand('gradscope.openRun', (arg?: string | RunsNode) => openRun(deps, arg)),
+    vscode.commands.registerCommand('gradscope.compareRuns', (arg?: string[] | RunsNode, selected?: RunsNode[]) =>
+      compareRuns(deps, arg, selected),
+    ),
     vscode.commands.registerCommand('gradscope.checkSpec', (arg?: vscode.Uri | RunsNode) => checkSpec(deps, arg)),
     vscode.commands.registerCommand('gradscope.showOutput', () => deps.output.show()),
   );

@@ -5,7 +5,7 @@ import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import type { TrainingEvent } from '../shared/engineProtocol';
 import type { RunHistoryState } from '../shared/runHistory';
-import type { FromWebviewMessage, RunRef, SnapshotMessage, ToWebviewMessage } from '../shared/webviewProtocol';
+import type { ComparedRun, FromWebviewMessage, RunRef, SnapshotMessage, ToWebviewMessage } from '../shared/webviewProtocol';
 
 export const DASHBOARD_VIEW_TYPE = 'gradscope.dashboard';
 const BATCH_MS = 100;
@@ -14,7 +14,9 @@ const BATCH_MS = 100;
 export interface DashboardContent {
   run: RunRef;
   history: RunHistoryState;
-  compare?: { run: RunRef; history: RunHistoryState };
+  /** What the shown run is called while other runs are overlaid. */
+  label?: string;
+  compare?: ComparedRun[];
 }
 
 export interface DashboardHandlers {
@@ -70,7 +72,8 @@ export class DashboardPanel implements vscode.Disposable {
   show(content: DashboardContent): void {
     this.content = content;
     this.pending = [];
-    this.panel.title = `gradscope: ${content.history.start?.specName ?? content.run.runId}`;
+    const name = content.history.start?.specName ?? content.run.runId;
+    this.panel.title = content.compare?.length ? `gradscope: ${name} + ${content.compare.length} compared` : `gradscope: ${name}`;
     if (this.ready) this.sendSnapshot();
   }
 
@@ -99,7 +102,8 @@ export class DashboardPanel implements vscode.Disposable {
     if (this.content) {
       message.run = this.content.run;
       message.history = this.content.history;
-      if (this.content.compare) message.compare = this.content.compare;
+      if (this.content.label !== undefined) message.label = this.content.label;
+      if (this.content.compare?.length) message.compare = this.content.compare;
     }
     this.post(message);
   }

@@ -1,21 +1,28 @@
-// One dashboard panel at a time: shows the live run while training, or a run opened from disk, and restores itself
-// after a reload (WebviewPanelSerializer) on the run it last showed.
+// One dashboard panel at a time: shows the live run while training, or a run opened from disk, with other runs
+// overlaid when asked (Compare Runs, or the run before a Quick Fix re-run), and restores itself after a reload
+// (WebviewPanelSerializer) on the run it last showed. Runs on disk are streamed through the history reducer, so
+// the extension host neither blocks on nor holds a whole events file: only the reducer's bounded series.
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
-import { historyFromEvents } from '../shared/runHistory';
-import type { RunRef } from '../shared/webviewProtocol';
-import { readEvents } from '../training/run/runStore';
+import { applyEvent, emptyHistory, type RunHistoryState } from '../shared/runHistory';
+import type { ComparedRun, RunRef } from '../shared/webviewProtocol';
+import { EVENTS_FILE, streamEvents } from '../training/run/runStore';
 import type { Config } from './config';
+import { MAX_COMPARED } from '../shared/webviewProtocol';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, type DashboardContent, type DashboardHandlers } from './dashboardPanel';
 import { openDiagnosticDocs } from './diagnosticDocs';
 import { revealSpecPath } from './revealSpec';
 import type { LiveRun, TrainingController } from './trainingController';
 
 const LAST_RUN_KEY = 'gradscope.dashboard.lastRun';
+/** The run directories of the last Compare Runs, while the dashboard shows them (restored with the panel). */
+const LAST_COMPARE_KEY = 'gradscope.dashboard.lastCompare';
 
 export class Dashboards implements vscode.Disposable {
   private panel: DashboardPanel | undefined;
-  /** A run to overlay on the next live run (Apply Fix and Re-run), then on that run for as long as it is shown. */
-  private compare: { runId?: string; content: NonNullable<DashboardContent['compare']> } | undefined;
+  /** Runs to overlay on the next live run (Apply Fix and Re-run), then on that run for as long as it is shown. */
+  private compare: { runId?: string; label: string; runs: ComparedRun[] } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -28,9 +35,11 @@ export class Dashboards implements vscode.Disposable {
         deserializeWebviewPanel: (webviewPanel) => {
           this.adopt(new DashboardPanel(webviewPanel, context.extensionUri, this.handlers()));
           const last = context.workspaceState.get<RunRef>(LAST_RUN_KEY);
+          const compared = context.workspaceState.get<string[]>(LAST_COMPARE_KEY);
           const live = controller.current;
           if (live?.ref) this.panel?.show(this.liveContent(live));
-          else if (last) this.showRunDir(last.runDir, false);
+          else if (compared?.length) return this.compareRuns(compared);
+          else if (last) return this.showRunDir(last.runDir, false);
           return Promise.resolve();
         },
       }),
@@ -80,20 +89,67 @@ export class Dashboards implements vscode.Disposable {
     const content: DashboardContent = { run: run.ref!, history: run.history };
     if (this.compare && (this.compare.runId ?? run.ref!.runId) === run.ref!.runId) {
       this.compare.runId = run.ref!.runId;
-      content.compare = this.compare.content;
+      content.label = this.compare.label;
+      content.compare = this.compare.runs;
     }
     return content;
   }
 
-  /** The next live run is drawn over the run in `runDir` ("before" vs "after"). */
-  compareNextRunWith(runDir: string): void {
-    const history = historyFromEvents(readEvents(runDir), this.config.chartMaxPoints);
+  /** A persisted run, replayed from its events.jsonl through the reducer (bounded to `maxPoints` per series). */
+  private async loadRun(
+    runDir: string,
+    maxPoints = this.config.chartMaxPoints,
+  ): Promise<{ run: RunRef; history: RunHistoryState }> {
+    const history = emptyHistory(maxPoints);
+    await streamEvents(runDir, (e) => applyEvent(history, e));
     const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specFile ?? '', runDir, live: false };
-    this.compare = { content: { run, history } };
+    return { run, history };
   }
 
-  private remember(run: RunRef): void {
+  /** The next live run is drawn over the run in `runDir` ("before" vs "after"). */
+  async compareNextRunWith(runDir: string): Promise<void> {
+    const before = await this.loadRun(runDir);
+    this.compare = { label: 'after', runs: [{ ...before, label: 'before' }] };
+  }
+
+  /**
+   * Overlays persisted runs (and the live run, when it is one of them) in one dashboard: the newest is shown, the
+   * others are drawn over it in their dash patterns. At most MAX_COMPARED + 1 runs; their series share the
+   * configured point budget so that comparing many runs costs no more memory than showing one.
+   */
+  async compareRuns(runDirs: string[]): Promise<void> {
+    // Newest last; a run deleted since it was picked (or since the panel was restored) is left out.
+    const dirs = [...new Set(runDirs)]
+      .filter((d) => fs.existsSync(path.join(d, EVENTS_FILE)))
+      .sort()
+      .slice(-(MAX_COMPARED + 1));
+    if (dirs.length < 2) return;
+    const live = this.controller.current;
+    const isLive = (d: string): boolean => live?.ref?.runDir === d;
+    const budget = Math.max(200, Math.floor(this.config.chartMaxPoints / dirs.length));
+    // The live run's history is the controller's (it keeps growing); the others are replayed from disk.
+    const loaded = await Promise.all(
+      dirs.map((d) =>
+        isLive(d) && live?.ref ? Promise.resolve({ run: live.ref, history: live.history }) : this.loadRun(d, budget),
+      ),
+    );
+    const names = loaded.map((r) => r.history.start?.specName ?? r.run.runId);
+    const label = (i: number): string => (names.filter((n) => n === names[i]).length > 1 ? `${names[i]} #${i + 1}` : names[i]);
+    const shown = loaded.length - 1; // the newest (run ids start with their UTC start time)
+    const runs: ComparedRun[] = loaded.slice(0, shown).map((r, i) => ({ ...r, label: label(i) }));
+    const panel = this.ensurePanel();
+    if (live?.ref && isLive(dirs[shown])) {
+      this.compare = { runId: live.ref.runId, label: label(shown), runs };
+      panel.show(this.liveContent(live));
+      return;
+    }
+    panel.show({ ...loaded[shown], label: label(shown), compare: runs });
+    this.remember(loaded[shown].run, dirs);
+  }
+
+  private remember(run: RunRef, compared?: string[]): void {
     void this.context.workspaceState.update(LAST_RUN_KEY, run);
+    void this.context.workspaceState.update(LAST_COMPARE_KEY, compared);
   }
 
   /** Opens the dashboard on the live run (or an empty dashboard that will show the next run). */
@@ -107,21 +163,20 @@ export class Dashboards implements vscode.Disposable {
   }
 
   /** Opens the dashboard on the live run, else the last run shown, else an empty dashboard. */
-  open(): void {
+  async open(): Promise<void> {
     const last = this.context.workspaceState.get<RunRef>(LAST_RUN_KEY);
     if (this.controller.current?.ref || !last) this.showLive();
-    else this.showRunDir(last.runDir);
+    else await this.showRunDir(last.runDir);
   }
 
   /** Opens a persisted run (replayed from its events.jsonl). */
-  showRunDir(runDir: string, reveal = true): void {
+  async showRunDir(runDir: string, reveal = true): Promise<void> {
     const live = this.controller.current;
     if (live?.ref?.runDir === runDir) {
       this.showLive();
       return;
     }
-    const history = historyFromEvents(readEvents(runDir), this.config.chartMaxPoints);
-    const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specFile ?? '', runDir, live: false };
+    const { run, history } = await this.loadRun(runDir);
     const panel = reveal ? this.ensurePanel() : this.panel;
     panel?.show({ run, history });
     this.remember(run);

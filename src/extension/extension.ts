@@ -6,7 +6,7 @@ import { registerQuickFixes } from './quickFixes';
 import { restoreRunDiagnostics } from './restoreDiagnostics';
 import { Config } from './config';
 import { Dashboards } from './dashboards';
-import { RunsTreeProvider } from './runsTree';
+import { createRunsView, RunsTreeProvider } from './runsTree';
 import { SpecDiagnostics } from './specDiagnostics';
 import { registerSpecValidation } from './specValidation';
 import { registerStatusBar } from './statusBar';
@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
       controller,
       dashboards,
       tree,
-      vscode.window.registerTreeDataProvider('gradscope.runs', tree),
+      createRunsView(tree),
       registerCommands({ context, controller, dashboards, diagnostics, output }),
       registerSpecValidation(diagnostics),
       registerStatusBar(controller),

@@ -79,7 +79,7 @@ async function applyFixAndRerun(
     return undefined;
   }
   await document.save();
-  dashboards.compareNextRunWith(beforeRunDir);
+  await dashboards.compareNextRunWith(beforeRunDir);
   const end = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,

@@ -1,5 +1,6 @@
 // The sidebar: the workspace's specs, each with its persisted runs (status, best validation loss, diagnostics).
-// Selecting a run opens the dashboard on it; specs have inline Train / Stop actions.
+// Selecting a run opens the dashboard on it; selecting two or more (Ctrl/Shift+click) overlays them (Compare Runs);
+// specs have inline Train / Stop actions.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { defaultRunsDir, listRuns, summarizeRun, type RunSummary } from '../training/run/runStore';
@@ -103,4 +104,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** The sidebar view over `tree`: several runs can be selected at once, and selecting two or more compares them. */
+export function createRunsView(tree: RunsTreeProvider): vscode.Disposable {
+  const view = vscode.window.createTreeView('gradscope.runs', { treeDataProvider: tree, canSelectMany: true });
+  const selection = view.onDidChangeSelection((e) => {
+    const runs = e.selection.flatMap((n) => (n.kind === 'run' ? [n.summary.runDir] : []));
+    if (runs.length >= 2) void vscode.commands.executeCommand('gradscope.compareRuns', runs);
+  });
+  return vscode.Disposable.from(selection, view);
 }

@@ -16,9 +16,18 @@ export interface StepPoint {
   step: number;
   loss: number;
   lr: number;
+  /** Global gradient norm before clipping. */
   globalGradNorm?: number;
+  /** Global gradient norm after clipping (equal to globalGradNorm when no clipping applies). */
+  clippedGradNorm?: number;
   /** Per layer with weights, in `layers` order: gradient norm (null when not finite). */
   gradNorm: Array<number | null>;
+  /** Per layer with weights: ‖ΔW‖/‖W‖ of this step's update (null when not finite or not reported). */
+  updateRatio: Array<number | null>;
+  /** Per layer in `signalLayers` order: std over the batch of the layer's activation output, or null. */
+  activationStd: Array<number | null>;
+  /** Per layer in `signalLayers` order: mean over the batch of the layer's activation output, or null. */
+  activationMean: Array<number | null>;
   /** Per layer: dead units, or null for layers that do not report them. */
   dead: Array<number | null>;
   /** Per layer: saturated fraction, or null. */
@@ -27,8 +36,13 @@ export interface StepPoint {
 
 export interface RunHistoryState {
   start?: RunStartEvent;
-  /** Layers with weights, in model order (the columns of every StepPoint array). */
+  /** Layers with weights, in model order (the columns of the StepPoint arrays gradNorm…saturation). */
   layers: LayerSummary[];
+  /**
+   * Layers that can report activation statistics (those with weights or an activation), in model order: the
+   * columns of `activationStd` / `activationMean`.
+   */
+  signalLayers: LayerSummary[];
   /** Measured steps, decimated to at most maxPoints. */
   steps: StepPoint[];
   /** Keep one measured step in `stride`; doubles whenever `steps` fills up. */
@@ -51,6 +65,7 @@ const MAX_DIAGNOSTICS = 500;
 export function emptyHistory(maxPoints = DEFAULT_MAX_POINTS): RunHistoryState {
   return {
     layers: [],
+    signalLayers: [],
     steps: [],
     stride: 1,
     measured: 0,
@@ -65,13 +80,30 @@ const finite = (v: number | undefined): number | null => (v === undefined || !Nu
 
 function toPoint(state: RunHistoryState, e: StepEvent): StepPoint {
   const byName = new Map((e.layers ?? []).map((l) => [l.name, l]));
-  const point: StepPoint = { step: e.step, loss: e.loss, lr: e.lr, gradNorm: [], dead: [], saturation: [] };
+  const point: StepPoint = {
+    step: e.step,
+    loss: e.loss,
+    lr: e.lr,
+    gradNorm: [],
+    updateRatio: [],
+    dead: [],
+    saturation: [],
+    activationStd: [],
+    activationMean: [],
+  };
   if (e.globalGradNorm !== undefined) point.globalGradNorm = e.globalGradNorm;
+  if (e.clippedGradNorm !== undefined) point.clippedGradNorm = e.clippedGradNorm;
   for (const layer of state.layers) {
     const m = byName.get(layer.name);
     point.gradNorm.push(finite(m?.gradNorm));
+    point.updateRatio.push(finite(m?.updateRatio));
     point.dead.push(m?.deadUnits ?? null);
     point.saturation.push(m?.saturation ?? null);
+  }
+  for (const layer of state.signalLayers) {
+    const m = byName.get(layer.name);
+    point.activationStd.push(finite(m?.activationStd));
+    point.activationMean.push(finite(m?.activationMean));
   }
   return point;
 }
@@ -94,7 +126,11 @@ function addStep(state: RunHistoryState, e: StepEvent): void {
 export function applyEvent(state: RunHistoryState, e: TrainingEvent): RunHistoryState {
   switch (e.type) {
     case 'run-start':
-      Object.assign(state, emptyHistory(state.maxPoints), { start: e, layers: e.layers.filter((l) => l.hasWeights) });
+      Object.assign(state, emptyHistory(state.maxPoints), {
+        start: e,
+        layers: e.layers.filter((l) => l.hasWeights),
+        signalLayers: e.layers.filter((l) => l.hasWeights || l.activation !== undefined),
+      });
       break;
     case 'step':
       addStep(state, e);
@@ -144,4 +180,41 @@ export function runProgress(history: RunHistoryState): RunProgress | undefined {
   const epoch = Math.min(start.epochs, Math.max(1, history.epochs.length, history.end?.epochsCompleted ?? 0, epochOfLastStep));
   const fraction = totalSteps > 0 ? Math.min(1, step / totalSteps) : 0;
   return { epoch, epochs: start.epochs, step, totalSteps, fraction };
+}
+
+/** The kept step nearest `step` (binary search over the sorted steps), or undefined when there are none. */
+export function nearestStep(steps: StepPoint[], step: number): StepPoint | undefined {
+  let lo = 0;
+  let hi = steps.length - 1;
+  if (hi < 0) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (steps[mid].step < step) lo = mid + 1;
+    else hi = mid;
+  }
+  const a = steps[lo];
+  const b = steps[lo - 1];
+  return b && Math.abs(b.step - step) < Math.abs(a.step - step) ? b : a;
+}
+
+export interface SignalProfile {
+  /** The step the profile is of (the kept step nearest the one asked for). */
+  step: number;
+  /** Layers that reported activation statistics at that step, input side first. */
+  layers: Array<{ name: string; std: number; mean: number | null }>;
+}
+
+/**
+ * The forward signal by depth at one step: each layer's activation std (and mean) over the batch, in model
+ * order, so shrinking or growing with depth reads as one line. `step` undefined: the last kept step.
+ */
+export function signalProfile(h: RunHistoryState, step?: number): SignalProfile | undefined {
+  const p = step === undefined ? h.steps[h.steps.length - 1] : nearestStep(h.steps, step);
+  if (!p) return undefined;
+  const layers: SignalProfile['layers'] = [];
+  h.signalLayers.forEach((l, i) => {
+    const std = p.activationStd[i];
+    if (std !== null && std !== undefined) layers.push({ name: l.name, std, mean: p.activationMean[i] ?? null });
+  });
+  return { step: p.step, layers };
 }

@@ -17,15 +17,28 @@ export interface RunRef {
   live: boolean;
 }
 
+/** A run overlaid on the one shown, drawn dashed (Apply Fix and Re-run: the run before the fix; Compare Runs). */
+export interface ComparedRun {
+  run: RunRef;
+  history: RunHistoryState;
+  /** What the dashboard calls it: `before` after a Quick Fix re-run, else the spec's name (and run when ambiguous). */
+  label: string;
+}
+
 /** host → webview: the whole state; replaces whatever the webview had. */
 export interface SnapshotMessage {
   type: 'snapshot';
   run?: RunRef;
   history?: RunHistoryState;
-  /** A run to overlay for comparison (e.g. before a fix), drawn dashed. */
-  compare?: { run: RunRef; history: RunHistoryState };
+  /** What the dashboard calls the shown run when runs are compared (`after` after a Quick Fix re-run). */
+  label?: string;
+  /** Runs overlaid for comparison, in the order of their line styles (at most MAX_COMPARED). */
+  compare?: ComparedRun[];
   settings: DashboardSettings;
 }
+
+/** Runs overlaid on the shown one at most: each needs a line style of its own that still reads. */
+export const MAX_COMPARED = 4;
 
 /** host → webview: new events of the run shown, in order. */
 export interface EventsMessage {

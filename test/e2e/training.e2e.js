@@ -18,10 +18,11 @@ const {
   problems,
   notifications,
 } = require('./lib/workbench');
+const { createSteps, runDirs, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
 
 const CHARTS = ['grad-norm-chart', 'grad-heat-strip', 'dead-units-chart', 'lr-chart', 'loss-chart'];
-let passed = 0;
-let failed = 0;
+const steps = createSteps();
+const step = (wb, name, fn) => steps.run(wb, name, fn);
 
 /** Line (1-based) of the first line of `file` containing `needle`. */
 function lineOf(file, needle) {
@@ -31,55 +32,6 @@ function lineOf(file, needle) {
     .findIndex((l) => l.includes(needle));
   assert.ok(index >= 0, `${needle} in ${file}`);
   return index + 1;
-}
-
-function runDirs(workspace) {
-  const dir = path.join(workspace, '.gradscope', 'runs');
-  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-}
-
-async function step(wb, name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`  ✔ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (err) {
-    failed++;
-    console.log(`  ✗ ${name}\n${err && err.stack ? err.stack : err}`);
-    await wb.screenshot(`e2e-failure-${name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => {});
-  }
-}
-
-async function waitForRuns(workspace, count, timeout = 120000) {
-  const start = Date.now();
-  while (runDirs(workspace).length < count) {
-    if (Date.now() - start > timeout) throw new Error(`expected ${count} runs in ${workspace}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function waitForRunEnd(workspace, timeout = 180000) {
-  const start = Date.now();
-  for (;;) {
-    const runs = runDirs(workspace).sort();
-    const latest = runs[runs.length - 1];
-    const events = latest ? path.join(workspace, '.gradscope', 'runs', latest, 'events.jsonl') : undefined;
-    if (events && fs.existsSync(events) && fs.readFileSync(events, 'utf8').includes('"type":"run-end"')) return latest;
-    if (Date.now() - start > timeout) throw new Error('the run did not end');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Waits until an element is at least `px` tall (a layout change has been applied). */
-async function waitForHeight(locator, px, timeout = 30000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const box = await locator.boundingBox();
-    if (box && box.height > px) return;
-    if (Date.now() > end) throw new Error(`never taller than ${px} px (last ${box && box.height})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function main() {
@@ -184,16 +136,16 @@ async function main() {
 
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
   } finally {
-    if (failed) console.error(wb.extensionHostLog().slice(-4000));
+    if (steps.failed) console.error(wb.extensionHostLog().slice(-4000));
     await wb.stop();
   }
   console.log(`training e2e finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`${passed} passed, ${failed} failed, 0 skipped`);
-  if (failed) process.exitCode = 1;
+  console.log(`${steps.passed} passed, ${steps.failed} failed, 0 skipped`);
+  if (steps.failed) process.exitCode = 1;
 }
 
 main().catch((err) => {
   console.error(err && err.stack ? err.stack : err);
-  console.log(`${passed} passed, ${failed + 1} failed, 0 skipped`);
+  console.log(`${steps.passed} passed, ${steps.failed + 1} failed, 0 skipped`);
   process.exit(1);
 });

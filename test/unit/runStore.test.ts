@@ -5,7 +5,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { EpochEvent, RunEndEvent, RunStartEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
-import { appendEvents, EVENTS_FILE, readEvents, runEndFromEvents, summarizeRun } from '../../src/training/run/runStore';
+import {
+  appendEvents,
+  EVENTS_FILE,
+  readEvents,
+  runEndFromEvents,
+  streamEvents,
+  summarizeRun,
+} from '../../src/training/run/runStore';
+import { applyEvent, emptyHistory, historyFromEvents } from '../../src/shared/runHistory';
 
 const start = {
   type: 'run-start',
@@ -37,6 +45,25 @@ const epoch = (n: number, valLoss: number): EpochEvent => ({
 });
 
 describe('run store', () => {
+  it('streams a run line by line into the bounded reducer: the same events and history as reading it whole', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-store-'));
+    const steps = Array.from({ length: 5000 }, (_, n): StepEvent => ({ ...step(n), layers: [] }));
+    // Many more lines than one read chunk, a CRLF line, and a last line cut short by a killed process.
+    const lines = [JSON.stringify(start), ...steps.map((e) => JSON.stringify(e))];
+    fs.writeFileSync(path.join(dir, EVENTS_FILE), lines.join('\n') + '\r\n' + '{"type":"step","st');
+    const streamed: TrainingEvent[] = [];
+    await streamEvents(dir, (e) => streamed.push(e));
+    assert.deepStrictEqual(streamed, readEvents(dir));
+    assert.strictEqual(streamed.length, 5001);
+    assert.strictEqual((streamed[0] as RunStartEvent).specFile, start.specPath, 'specFile filled in, as readEvents does');
+    const history = emptyHistory(64);
+    await streamEvents(dir, (e) => applyEvent(history, e));
+    assert.deepStrictEqual(history, historyFromEvents(readEvents(dir), 64));
+    assert.ok(history.steps.length < 64 && history.measured === 5000, 'bounded: the steps were decimated');
+    await assert.rejects(streamEvents(path.join(dir, 'missing'), () => undefined));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('appends a run-end on a fresh line after a partial last line, so both stay readable', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-store-'));
     fs.writeFileSync(

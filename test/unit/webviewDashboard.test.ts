@@ -11,9 +11,10 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type { LayerStepMetrics, LayerSummary, RunStartEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { formatCount, formatNumber } from '../../src/shared/format';
-import { historyFromEvents, runProgress, type RunHistoryState } from '../../src/shared/runHistory';
+import { historyFromEvents, runProgress, signalProfile, type RunHistoryState } from '../../src/shared/runHistory';
 import type { FromWebviewMessage, RunRef, SnapshotMessage, ToWebviewMessage } from '../../src/shared/webviewProtocol';
-import { applyEvents, applySnapshot, displayStatus, epochTooltipTitle, initialModel } from '../../webview/state';
+import { applyEvents, applySnapshot, displayStatus, epochTooltipTitle, initialModel, runMetrics } from '../../webview/state';
+import { asHostMessage } from '../../webview/messages';
 
 const REPO = path.resolve(__dirname, '../../..');
 const CHROMIUM = process.env.GRADSCOPE_CHROMIUM ?? '/usr/bin/chromium';
@@ -166,6 +167,21 @@ const COLOURED = `(id) => {
   }
   return { coloured, total: w * h };
 }`;
+/** Mean y (canvas px, down is smaller on a log axis) of strongly coloured pixels in the left and right thirds. */
+const INK_Y = `(id) => {
+  const c = document.getElementById(id);
+  const [l, t, w, h] = c.dataset.plotArea.split(',').map(Number);
+  const d = c.getContext('2d').getImageData(l, t, w, h).data;
+  const sum = [0, 0], n = [0, 0];
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const third = x < w / 3 ? 0 : x >= (2 * w) / 3 ? 1 : -1;
+    if (third < 0) continue;
+    const i = (y * w + x) * 4;
+    const mx = Math.max(d[i], d[i + 1], d[i + 2]), mn = Math.min(d[i], d[i + 1], d[i + 2]);
+    if (d[i + 3] > 128 && mx - mn > 50) { sum[third] += y; n[third]++; }
+  }
+  return { left: n[0] ? sum[0] / n[0] : NaN, right: n[1] ? sum[1] / n[1] : NaN, height: h };
+}`;
 /** Mean colour of the middle pixel line of each heat strip row. */
 const HEAT_ROWS = `() => {
   const c = document.getElementById('grad-heat-strip');
@@ -263,6 +279,111 @@ function syntheticRun(layers: number, steps: number): TrainingEvent[] {
       });
     }
   }
+  return events;
+}
+
+/**
+ * A synthetic run with the forward-signal statistics of the lessons' init demo: `small-tanh` (10 tanh layers,
+ * N(0, 0.01²) weights: the activation std shrinks ×0.3 per layer), or `he-relu` (He init: it stays near 1).
+ * An `activation` layer without weights carries statistics too; the global norm is clipped at 1.
+ */
+function signalRun(kind: 'small-tanh' | 'he-relu', steps: number, runId = `synthetic-${kind}`): TrainingEvent[] {
+  const act = kind === 'small-tanh' ? 'tanh' : 'relu';
+  const summaries: LayerSummary[] = Array.from({ length: 10 }, (_, i) => ({
+    name: `dense_${i + 1}`,
+    kind: 'dense',
+    activation: act,
+    params: 272,
+    outputShape: [16],
+    specPath: `/model/layers/${i}`,
+    hasWeights: true,
+  }));
+  summaries.push(
+    {
+      name: 'activation_1',
+      kind: 'activation',
+      activation: act,
+      params: 0,
+      outputShape: [16],
+      specPath: '/model/layers/10',
+      hasWeights: false,
+    },
+    {
+      name: 'dense_11',
+      kind: 'dense',
+      activation: 'softmax',
+      params: 51,
+      outputShape: [3],
+      specPath: '/model/layers/11',
+      hasWeights: true,
+    },
+  );
+  const spe = 10;
+  const start: RunStartEvent = {
+    type: 'run-start',
+    runId,
+    specFile: `/tmp/${kind}.gradscope.json`,
+    specPath: `/tmp/${kind}.gradscope.json`,
+    specName: kind,
+    runDir: `/tmp/${runId}`,
+    backend: 'cpu',
+    seed: 1,
+    epochs: Math.ceil(steps / spe),
+    stepsPerEpoch: spe,
+    batchSize: 32,
+    trainSamples: 320,
+    validationSamples: 80,
+    task: 'classification',
+    totalParams: 2771,
+    layers: summaries,
+    startedAt: new Date(0).toISOString(),
+  };
+  const stdAt = (depth: number, s: number): number =>
+    kind === 'small-tanh' ? 0.5 * Math.pow(0.3, depth) * (1 + s / (4 * steps)) : 0.8 + 0.05 * Math.sin(depth + s / 7);
+  const events: TrainingEvent[] = [start];
+  for (let s = 0; s < steps; s++) {
+    const metrics: LayerStepMetrics[] = [];
+    summaries.forEach((l, i) => {
+      const m: LayerStepMetrics = { name: l.name, gradNorm: 0, weightNorm: 0, updateRatio: 0 };
+      if (l.hasWeights) {
+        m.gradNorm = Math.pow(10, -3 + i / 4);
+        m.weightNorm = 2;
+        m.updateRatio = 1e-3 * Math.pow(1.5, i - 5);
+      }
+      if (l.activation !== 'softmax') {
+        m.activationStd = stdAt(Math.min(i, 9), s);
+        m.activationMean = kind === 'small-tanh' ? 0 : 0.6 * stdAt(i, s);
+      }
+      metrics.push(m);
+    });
+    const global = 0.5 + 3 * ((s * 7) % 5);
+    events.push({
+      type: 'step',
+      step: s,
+      epoch: Math.floor(s / spe),
+      loss: 1.1 - s / (2 * steps),
+      lr: 0.05,
+      globalGradNorm: global,
+      clippedGradNorm: Math.min(global, 1),
+      layers: metrics,
+    });
+    if ((s + 1) % spe === 0) {
+      const e = (s + 1) / spe - 1;
+      const loss = kind === 'small-tanh' ? 1.09 : 1.0 - 0.15 * e;
+      events.push({
+        type: 'epoch',
+        epoch: e,
+        loss,
+        valLoss: kind === 'small-tanh' ? loss + 0.01 : 0.8 + 0.1 * (e - 1) ** 2,
+        acc: kind === 'small-tanh' ? 0.34 : 0.5 + 0.1 * e,
+        valAcc: kind === 'small-tanh' ? 0.33 : 0.45 + 0.1 * e,
+        lr: 0.05,
+        durationMs: 10,
+        samplesPerSec: 3000,
+      });
+    }
+  }
+  events.push({ type: 'run-end', status: 'completed', epochsCompleted: start.epochs, steps, durationMs: 100 });
   return events;
 }
 
@@ -512,7 +633,8 @@ describe('dashboard webview (Chromium)', function () {
       type: 'snapshot',
       run: runRef(after, false),
       history: historyFromEvents(fixed),
-      compare: { run: runRef(startOf(sigmoid), false), history: historyFromEvents(sigmoid) },
+      label: 'after',
+      compare: [{ run: runRef(startOf(sigmoid), false), history: historyFromEvents(sigmoid), label: 'before' }],
       settings: { maxPoints: 2000 },
     };
     await post(snapshot);
@@ -540,6 +662,110 @@ describe('dashboard webview (Chromium)', function () {
     const afterSwitch = (await call(COLOURED, 'grad-norm-chart')) as { coloured: number };
     assert.ok(afterSwitch.coloured > 150 && before.coloured > 150);
     await shot('light');
+  });
+
+  it('draws the signal per layer over steps and the layer profile at the latest, picked or clicked step', async () => {
+    const events = signalRun('small-tanh', 60);
+    const start = startOf(events);
+    const h = historyFromEvents(events);
+    await post({ type: 'snapshot', run: runRef(start, false), history: h, settings: { maxPoints: 2000 } });
+    const last = h.steps[h.steps.length - 1].step;
+    // 10 dense tanh layers and the `activation` layer report statistics; the softmax output layer does not.
+    await waitPoints('signal-chart', h.steps.length * 11);
+    assert.deepStrictEqual(await legendNames('signal-legend'), [
+      ...Array.from({ length: 10 }, (_, i) => `dense_${i + 1}`),
+      'activation_1',
+    ]);
+    await waitPoints('layer-profile-chart', 11);
+    assert.strictEqual(await page.getAttribute('#layer-profile-chart', 'data-step'), String(last));
+    assert.strictEqual(await page.locator('#layer-profile-step').textContent(), `step ${last} (latest)`);
+    // The profile falls with depth: its coloured points sit lower on the right than on the left.
+    const small = (await call(INK_Y, 'layer-profile-chart')) as { left: number; right: number; height: number };
+    assert.ok(small.right - small.left > 0.3 * small.height, `shrinking profile: ${JSON.stringify(small)}`);
+    for (const id of ['signal-chart', 'update-ratio-chart', 'global-norm-chart']) {
+      const { coloured, total } = (await call(COLOURED, id)) as { coloured: number; total: number };
+      assert.ok(total > 0 && coloured > 150, `${id}: ${coloured} coloured pixels of ${total}`);
+    }
+    assert.strictEqual(Number(await page.getAttribute('#update-ratio-chart', 'data-points')), h.steps.length * 11);
+    assert.strictEqual(Number(await page.getAttribute('#global-norm-chart', 'data-points')), 2 * h.steps.length);
+    await shot('signal-small-tanh');
+
+    // The slider picks a step; "latest" follows the run again.
+    await page.locator('#layer-profile-slider').fill('0');
+    await waitFor(`document.getElementById('layer-profile-chart')?.dataset.step === '0'`, 5_000);
+    assert.strictEqual(await page.locator('#layer-profile-step').textContent(), 'step 0');
+    await page.locator('#layer-profile-latest').click();
+    await waitFor(`document.getElementById('layer-profile-chart')?.dataset.step === '${last}'`, 5_000);
+    // A click on the chart over steps pins the step under the pointer (here near the start of the run).
+    const [l, t, , hgt] = ((await page.getAttribute('#signal-chart', 'data-plot-area')) ?? '').split(',').map(Number);
+    const box = await page.locator('#signal-chart').boundingBox();
+    assert.ok(box);
+    await page.mouse.click(box.x + l + 8, box.y + t + hgt / 2);
+    await waitFor(`Number(document.getElementById('layer-profile-chart')?.dataset.step) < ${last / 4}`, 5_000);
+    await page.mouse.move(0, 0);
+
+    const he = signalRun('he-relu', 60);
+    await post({
+      type: 'snapshot',
+      run: runRef(startOf(he), false),
+      history: historyFromEvents(he),
+      settings: { maxPoints: 2000 },
+    });
+    await waitFor(`document.getElementById('app')?.dataset.runId === 'synthetic-he-relu'`, 5_000);
+    await waitPoints('layer-profile-chart', 11);
+    const flat = (await call(INK_Y, 'layer-profile-chart')) as { left: number; right: number; height: number };
+    assert.ok(Math.abs(flat.right - flat.left) < 0.1 * flat.height, `He profile stays level: ${JSON.stringify(flat)}`);
+    await shot('signal-he-relu');
+  });
+
+  it('compares several runs: overlaid lines, stacked heat strips and a table of final and best metrics', async () => {
+    const main = historyFromEvents(signalRun('he-relu', 60));
+    const small = historyFromEvents(signalRun('small-tanh', 60));
+    const deep = historyFromEvents(sigmoid);
+    const mainStart = main.start;
+    assert.ok(mainStart && small.start);
+    await post({
+      type: 'snapshot',
+      run: runRef(mainStart, false),
+      history: main,
+      label: 'he-relu',
+      compare: [
+        { run: runRef(small.start, false), history: small, label: 'small-tanh' },
+        { run: runRef(startOf(sigmoid), false), history: deep, label: 'deep-sigmoid' },
+      ],
+      settings: { maxPoints: 2000 },
+    });
+    await waitFor(`document.querySelectorAll('#gs-compare-table tbody tr').length === 3`, 5_000);
+    const rows = await page.evaluate<string[][]>(
+      `[...document.querySelectorAll('#gs-compare-table tbody tr')].map((r) => [r.dataset.runId, ...[...r.children].map((c) => c.textContent)])`,
+    );
+    const expected = [
+      ['he-relu', main],
+      ['small-tanh', small],
+      ['deep-sigmoid', deep],
+    ] as const;
+    expected.forEach(([label, hist], i) => {
+      const m = runMetrics(label, undefined, hist);
+      assert.strictEqual(rows[i][0], hist.start?.runId);
+      assert.strictEqual(rows[i][1], label === hist.start?.specName ? label : `${label} ${hist.start?.specName}`);
+      assert.strictEqual(rows[i][2], 'completed');
+      assert.strictEqual(rows[i][3], formatCount(hist.end?.steps));
+      assert.strictEqual(rows[i][5], formatNumber(hist.epochs[hist.epochs.length - 1].valLoss));
+      assert.strictEqual(rows[i][8], `${formatNumber(m.bestValLoss)} (epoch ${(m.bestEpoch ?? 0) + 1})`);
+    });
+    // The He run's best validation loss is not its last: epoch 2 of 6 here (valLoss rises again after it).
+    assert.strictEqual(runMetrics('he-relu', undefined, main).bestEpoch, 1);
+    // One heat strip per compared run under the shown run's, each with its own run's layers × steps.
+    await waitPoints('grad-heat-strip-1', small.steps.length * small.layers.length);
+    await waitPoints('grad-heat-strip-2', deep.steps.length * deep.layers.length);
+    assert.strictEqual(await page.locator('#grad-heat-strip-3').isVisible(), false);
+    assert.strictEqual(await page.locator('#gs-compare-note .gs-note-run').count(), 3);
+    assert.match((await page.locator('#grad-norm-legend').textContent()) ?? '', /dashed: small-tanh, deep-sigmoid/);
+    // Every chart still draws the shown run with the others overlaid.
+    await waitPoints('signal-chart', main.steps.length * 11);
+    for (const id of ['grad-norm-chart', 'loss-chart', 'update-ratio-chart', 'global-norm-chart', 'layer-profile-chart'])
+      assert.strictEqual(await page.getAttribute(`#${id}`, 'data-rendered'), 'true', id);
+    await shot('compare-runs');
   });
 
   it('keeps up with 24 layers and thousands of steps streamed as fast as the host sends them', async () => {
@@ -644,6 +870,71 @@ describe('dashboard model (the webview\u2019s copy of the history)', () => {
     const p = runProgress(historyFromEvents([ten, ...far, crashed]));
     assert.strictEqual(p?.epoch, 3);
     assert.strictEqual(p?.step, 258);
+  });
+
+  it('keeps per step the update ratios, the clipped global norm and the signal of every layer with an activation', () => {
+    const run = signalRun('small-tanh', 40);
+    const h = historyFromEvents(run);
+    assert.deepStrictEqual(
+      h.signalLayers.map((l) => l.name),
+      [...Array.from({ length: 10 }, (_, i) => `dense_${i + 1}`), 'activation_1', 'dense_11'],
+      'layers with weights and the `activation` layer, in model order',
+    );
+    assert.strictEqual(h.layers.length, 11, 'the gradient columns stay the layers with weights');
+    const steps = run.filter((e) => e.type === 'step');
+    assert.strictEqual(h.steps.length, steps.length);
+    h.steps.forEach((p, k) => {
+      const e = steps[k];
+      assert.strictEqual(p.globalGradNorm, e.globalGradNorm);
+      assert.strictEqual(p.clippedGradNorm, e.clippedGradNorm);
+      assert.ok((p.clippedGradNorm ?? Infinity) <= 1);
+      const byName = new Map((e.layers ?? []).map((m) => [m.name, m]));
+      assert.deepStrictEqual(
+        p.updateRatio,
+        h.layers.map((l) => byName.get(l.name)?.updateRatio),
+      );
+      assert.deepStrictEqual(
+        p.activationStd,
+        h.signalLayers.map((l) => byName.get(l.name)?.activationStd ?? null),
+      );
+      assert.strictEqual(p.activationStd[11], null, 'the softmax output reports no statistics');
+    });
+    // Decimation keeps every column of a kept step together.
+    const small = historyFromEvents(run, 16);
+    assert.ok(small.steps.length < 16 && small.stride > 1);
+    for (const p of small.steps) assert.deepStrictEqual(p, h.steps[p.step]);
+  });
+
+  it('profiles the signal by depth at the latest step, or at the kept step nearest the one asked for', () => {
+    const h = historyFromEvents(signalRun('small-tanh', 40), 16);
+    const latest = signalProfile(h);
+    assert.ok(latest);
+    assert.strictEqual(latest.step, h.steps[h.steps.length - 1].step);
+    assert.deepStrictEqual(
+      latest.layers.map((l) => l.name),
+      [...Array.from({ length: 10 }, (_, i) => `dense_${i + 1}`), 'activation_1'],
+    );
+    for (let i = 1; i < 10; i++)
+      assert.ok(Math.abs(latest.layers[i].std / latest.layers[i - 1].std - 0.3) < 1e-9, 'shrinks ×0.3 per layer');
+    const kept = h.steps.map((p) => p.step);
+    const asked = kept[2] + 1; // between two kept steps, nearer the earlier one (stride ≥ 4)
+    assert.strictEqual(signalProfile(h, asked)?.step, kept[2]);
+    assert.strictEqual(signalProfile(historyFromEvents([startOf(signalRun('he-relu', 1))])), undefined, 'no steps yet');
+  });
+
+  it('accepts snapshots with compared runs and rejects malformed ones', () => {
+    const h = historyFromEvents(signalRun('he-relu', 5));
+    const run = runRef(startOf(signalRun('he-relu', 1)), false);
+    const ok: SnapshotMessage = {
+      type: 'snapshot',
+      run,
+      history: h,
+      compare: [{ run, history: h, label: 'x' }],
+      settings: { maxPoints: 100 },
+    };
+    assert.strictEqual(asHostMessage(ok), ok);
+    assert.strictEqual(asHostMessage({ ...ok, compare: { run, history: h } }), undefined, 'a single object is not a list');
+    assert.strictEqual(asHostMessage({ ...ok, compare: [{ run, history: h }] }), undefined, 'every compared run has a label');
   });
 
   it('loss chart tooltips name the epoch 1-based: "after epoch k" at epoch ends, "epoch k, step i of n" between', () => {

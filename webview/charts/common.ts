@@ -3,7 +3,7 @@
 // (`data-rendered`, `data-points`, `data-plot-area`) set once real data is drawn.
 import type { Chart, ChartOptions, ScaleOptions, TooltipOptions } from 'chart.js';
 import type { StepPoint } from '../../src/shared/runHistory';
-import { formatCount } from '../../src/shared/format';
+import { decadeLabel, formatCount } from '../../src/shared/format';
 import type { DashboardModel } from '../state';
 import { isHighContrast, withAlpha, type Theme } from '../theme';
 
@@ -49,12 +49,60 @@ export function axisStyle(theme: Theme, title?: string): LinearAxis {
   };
 }
 
+/** Line dash of run `style`: 0 the shown run (solid), then one pattern per compared run. */
+const RUN_DASHES: number[][] = [[], [6, 4], [2, 3], [10, 3, 2, 3], [1, 2]];
+
+export function runDash(style: number): number[] {
+  return RUN_DASHES[Math.min(style, RUN_DASHES.length - 1)];
+}
+
 /** Step-axis ticks: whole steps only (a padded range must not label its fractional ends). */
-export const stepTicks = {
+const stepTicks = {
   precision: 0,
   includeBounds: false,
   callback: (v: string | number): string => (Number.isInteger(Number(v)) ? formatCount(Number(v)) : ''),
 };
+
+/** The x axis of every chart over steps. */
+export function stepAxis(theme: Theme): LinearAxis {
+  const axis = axisStyle(theme, 'step');
+  return { ...axis, type: 'linear', ticks: { ...axis.ticks, ...stepTicks } };
+}
+
+/** A logarithmic y axis labelled at powers of ten only. */
+export function logAxis(theme: Theme, title: string): ScaleOptions<'logarithmic'> {
+  const axis = axisStyle(theme, title);
+  return { ...axis, type: 'logarithmic', ticks: { ...axis.ticks, callback: (v) => decadeLabel(Number(v)) } };
+}
+
+/** A small legend at the top right (charts whose lines are not layers: loss, global norm). */
+export function topLegend(theme: Theme): NonNullable<ChartOptions<'line'>['plugins']>['legend'] {
+  return {
+    display: true,
+    position: 'top',
+    align: 'end',
+    labels: { color: theme.muted, font: { family: theme.fontFamily, size: 10 }, boxWidth: 16, boxHeight: 2, padding: 8 },
+  };
+}
+
+/**
+ * A log axis range of at least two decades around the series' positive values: a level signal (std 0.75…0.85 at
+ * every depth) must look level, not stretched over the whole height the way an auto-scaled axis draws it.
+ * Wider data: undefined bounds (chart.js fits the data).
+ */
+export function logRange(series: XY[][]): { min?: number; max?: number } {
+  let lo = Infinity;
+  let hi = 0;
+  for (const s of series)
+    for (const p of s)
+      if (Number.isFinite(p.y) && p.y > 0) {
+        lo = Math.min(lo, p.y);
+        hi = Math.max(hi, p.y);
+      }
+  if (!(hi > 0) || hi / lo >= 100) return { min: undefined, max: undefined };
+  const centre = Math.sqrt(lo * hi);
+  return { min: centre / 10, max: centre * 10 };
+}
 
 /** Options every line chart starts from: x linear (steps or epochs), pre-parsed sorted {x, y} data. */
 export function baseLineOptions(theme: Theme): ChartOptions<'line'> {
@@ -83,7 +131,7 @@ export function stepRange(model: DashboardModel): { min: number; max: number } {
   const h = model.history;
   let min = Infinity;
   let max = -Infinity;
-  for (const steps of [h?.steps, model.compare?.history.steps]) {
+  for (const steps of [h?.steps, ...model.compare.map((c) => c.history.steps)]) {
     if (!steps || steps.length === 0) continue;
     min = Math.min(min, steps[0].step);
     max = Math.max(max, steps[steps.length - 1].step);

@@ -14,6 +14,8 @@ export interface RenderContext {
   activationMode: ActivationMode;
   /** Layer colours by index in `model.history.layers`. */
   layerColors: string[];
+  /** A layer's colour by name (layers without weights, e.g. an `activation` layer, get one by depth too). */
+  colorOf(name: string): string;
   /** Width in CSS pixels of the left gutter shared by the gradient chart's y axis and the heat strip's labels. */
   gutter: number;
 }

@@ -1,13 +1,14 @@
-// Dead and saturated units per layer over steps. ReLU-family layers report dead units (output ≤ 0 for the whole
-// batch: they no longer learn); sigmoid/tanh layers report the fraction of outputs stuck in the flat tails (tiny
-// gradient). Shown as a percentage of the layer's units, or as counts; same layer colours as the gradient chart.
+// Dead and saturated units per layer over steps. Layers whose activation can stop passing gradient report dead
+// units (activation derivative numerically zero for every sample of the batch: relu output 0; elu, selu, gelu,
+// swish, mish derivative below 1e-3; never leaky variants): they no longer learn. Sigmoid/tanh layers report the
+// fraction of outputs stuck in the flat tails (tiny gradient). Shown as a percentage of the layer's units, or as counts; same layer colours as the gradient chart.
 import { Chart, type ChartDataset } from 'chart.js';
 import type { LayerSummary } from '../../src/shared/engineProtocol';
 import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';
 import { formatCount, formatNumber, formatPercent, isFiniteNumber } from '../../src/shared/format';
 import { layerUnits } from '../state';
 import { withAlpha } from '../theme';
-import { axisStyle, baseLineOptions, clearRendered, stepTicks, type XY } from './common';
+import { axisStyle, baseLineOptions, stepAxis, type XY } from './common';
 import type { RenderContext } from './context';
 import { StepChart } from './stepChart';
 
@@ -54,9 +55,8 @@ export class DeadUnitsChart extends StepChart {
     const h = ctx.model.history;
     const layers = h?.start ? activationLayers(h) : [];
     if (!h || layers.length === 0) {
-      this.destroy();
+      this.clear();
       this.layers = layers;
-      clearRendered(this.canvas);
       return;
     }
     const structure = JSON.stringify([
@@ -66,13 +66,10 @@ export class DeadUnitsChart extends StepChart {
       layers.map((a) => [a.layer.name, a.kind]),
       ctx.layerColors,
     ]);
-    if (structure !== this.structure || !this.chart) {
-      this.destroy();
+    const chart = this.ensure(structure, () => {
       this.layers = layers;
       this.create(ctx);
-      this.structure = structure;
-    }
-    const chart = this.chart;
+    });
     if (!chart) return;
     const mode = ctx.activationMode;
     this.data.sync(
@@ -95,7 +92,6 @@ export class DeadUnitsChart extends StepChart {
     const theme = ctx.theme;
     const mode = ctx.activationMode;
     const base = baseLineOptions(theme);
-    const xAxis = axisStyle(theme, 'step');
     const yAxis = axisStyle(theme, mode === 'fraction' ? 'dead / saturated (% of units)' : 'units dead / saturated');
     const datasets: Array<ChartDataset<'line', XY[]>> = this.layers.map((a) => ({
       label: a.layer.name,
@@ -110,7 +106,7 @@ export class DeadUnitsChart extends StepChart {
       options: {
         ...base,
         scales: {
-          x: { ...xAxis, type: 'linear', ticks: { ...xAxis.ticks, ...stepTicks } },
+          x: stepAxis(theme),
           y: {
             ...yAxis,
             type: 'linear',

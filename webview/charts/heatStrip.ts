@@ -4,7 +4,7 @@
 // Also draws its colour legend, marks diagnostics along the top, shows a hover read-out, and reveals a
 // layer's spec entry when its label is clicked.
 import type { LayerSummary } from '../../src/shared/engineProtocol';
-import type { StepPoint } from '../../src/shared/runHistory';
+import { nearestStep, type RunHistoryState, type StepPoint } from '../../src/shared/runHistory';
 import { HEAT_MAX, HEAT_MIN, HEAT_NAN, heatColor, heatValue } from '../colors';
 import { formatNumber } from '../../src/shared/format';
 import { diagnosticStep } from '../state';
@@ -61,9 +61,11 @@ export class HeatStrip {
     canvas.addEventListener('click', (e) => this.click(e));
   }
 
-  /** Draws the strip; `plot` is the gradient chart's plot area (CSS px) so columns line up with its x axis. */
-  render(ctx: RenderContext, plot: { left: number; right: number } | undefined): void {
-    const h = ctx.model.history;
+  /**
+   * Draws the strip of `h` (default: the shown run; a compared run's strip is stacked below it); `plot` is the
+   * gradient chart's plot area (CSS px) so columns line up with its x axis.
+   */
+  render(ctx: RenderContext, plot: { left: number; right: number } | undefined, h = ctx.model.history): void {
     const canvas = this.canvas;
     const cssW = this.width || (canvas.parentElement?.clientWidth ?? 0);
     if (!h?.start || h.layers.length === 0 || cssW <= 0) {
@@ -117,7 +119,7 @@ export class HeatStrip {
     g.lineWidth = 1;
     g.strokeRect(left - 0.5, MARK_BAND - 0.5, right - left + 1, rows * rowH + 1);
     this.drawRowLabels(g, ctx.theme, h.layers, left, rowH);
-    this.drawMarkers(g, ctx);
+    this.drawMarkers(g, ctx, h);
     canvas.dataset.rendered = drawn > 0 ? 'true' : 'false';
     canvas.dataset.points = String(drawn);
     canvas.dataset.rows = String(rows);
@@ -189,9 +191,8 @@ export class HeatStrip {
     });
   }
 
-  private drawMarkers(g: CanvasRenderingContext2D, ctx: RenderContext): void {
+  private drawMarkers(g: CanvasRenderingContext2D, ctx: RenderContext, h: RunHistoryState): void {
     const l = this.layout;
-    const h = ctx.model.history;
     if (!l || !h?.start) return;
     for (const d of h.diagnostics) {
       const s = diagnosticStep(d, h.start.stepsPerEpoch);
@@ -234,7 +235,7 @@ export class HeatStrip {
       text = `${layer.name}: click to show it in the spec`;
     } else {
       const step = l.min + ((hit.x - l.left) / (l.right - l.left)) * (l.max - l.min);
-      const p = nearest(this.steps, step);
+      const p = nearestStep(this.steps, step);
       if (!p) {
         this.readout.classList.remove('is-visible');
         return;
@@ -257,20 +258,6 @@ export class HeatStrip {
     const layer = this.layers[hit.layer];
     if (layer) this.onRevealLayer(layer);
   }
-}
-
-function nearest(steps: StepPoint[], step: number): StepPoint | undefined {
-  let lo = 0;
-  let hi = steps.length - 1;
-  if (hi < 0) return undefined;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (steps[mid].step < step) lo = mid + 1;
-    else hi = mid;
-  }
-  const a = steps[lo];
-  const b = steps[lo - 1];
-  return b && Math.abs(b.step - step) < Math.abs(a.step - step) ? b : a;
 }
 
 /** Draws the heat strip's colour legend: the colormap from 1e-9 to ~3e3 with labelled decades and a NaN swatch. */

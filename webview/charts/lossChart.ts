@@ -1,7 +1,7 @@
 // Train and validation loss over epochs (accuracy on a right-hand axis for classification runs), with the
 // per-step training loss drawn faintly underneath so the chart moves between epoch ends. Epoch k (0-based) is
-// plotted at x = k + 1 ("after epoch k+1"); step s at (s + 1) / stepsPerEpoch. A compared run is overlaid dashed
-// ("before"); diagnostics are marked. The y axis turns logarithmic when the loss spans more than 3 decades.
+// plotted at x = k + 1 ("after epoch k+1"); step s at (s + 1) / stepsPerEpoch. Compared runs are overlaid in their
+// dash patterns ("before" after a Quick Fix re-run); diagnostics are marked. The y axis turns logarithmic when the loss spans more than 3 decades.
 import { Chart, type ChartDataset } from 'chart.js';
 import type { EpochEvent } from '../../src/shared/engineProtocol';
 import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';
@@ -14,7 +14,9 @@ import {
   countFinite,
   markRendered,
   redraw,
+  runDash,
   StepSeriesSync,
+  topLegend,
   type LineChart,
   type XY,
 } from './common';
@@ -71,10 +73,16 @@ export class LossChart {
       clearRendered(this.canvas);
       return;
     }
-    const compare = ctx.model.compare?.history;
+    const compared = ctx.model.compare.map((c) => c.history);
     const hasAcc = h.epochs.some((e) => e.acc !== undefined) || h.start.task === 'classification';
-    const log = wantsLogLoss(compare ? [h, compare] : [h]);
-    const structure = JSON.stringify([ctx.theme.key, ctx.model.generation, hasAcc, log, ctx.model.compare?.run.runId]);
+    const log = wantsLogLoss([h, ...compared]);
+    const structure = JSON.stringify([
+      ctx.theme.key,
+      ctx.model.generation,
+      hasAcc,
+      log,
+      ctx.model.compare.map((c) => c.run.runId),
+    ]);
     if (structure !== this.structure || !this.chart) {
       this.destroy();
       this.create(ctx, hasAcc, log);
@@ -98,7 +106,7 @@ export class LossChart {
       const lastX = Math.max(
         h.epochs.length,
         h.steps.length ? (h.steps[h.steps.length - 1].step + 1) / spe : 0,
-        compare?.epochs.length ?? 0,
+        ...compared.map((c) => c.epochs.length),
       );
       x.max = live ? Math.max(h.start.epochs, lastX) : Math.max(1, Math.ceil(lastX - 1e-9));
     }
@@ -118,7 +126,7 @@ export class LossChart {
   private create(ctx: RenderContext, hasAcc: boolean, log: boolean): void {
     const theme = ctx.theme;
     const compare = ctx.model.compare;
-    const after = compare ? ' (after)' : '';
+    const after = compare.length ? ` (${ctx.model.label ?? 'this run'})` : '';
     const lossColor = theme.blue;
     const valColor = theme.orange;
     const datasets: Array<ChartDataset<'line', XY[]>> = [
@@ -152,38 +160,38 @@ export class LossChart {
       epochLine('train acc', theme.green, (e) => e.acc, 'y1');
       epochLine('val acc', theme.purple, (e) => e.valAcc, 'y1');
     }
-    if (compare) {
-      const before = (label: string, color: string, data: XY[], yAxisID = 'y'): void => {
+    compare.forEach((c, k) => {
+      const other = (label: string, color: string, data: XY[], yAxisID = 'y'): void => {
         datasets.push({
-          label: `${label} (before)`,
+          label: `${label} (${c.label})`,
           data,
           borderColor: withAlpha(color, 0.55),
           backgroundColor: withAlpha(color, 0.55),
-          borderDash: [6, 4],
+          borderDash: runDash(k + 1),
           borderWidth: 1.5,
           pointRadius: 0,
           yAxisID,
           order: 2,
         });
       };
-      before(
+      other(
         'train loss',
         lossColor,
-        epochSeries(compare.history.epochs, (e) => e.loss),
+        epochSeries(c.history.epochs, (e) => e.loss),
       );
-      before(
+      other(
         'val loss',
         valColor,
-        epochSeries(compare.history.epochs, (e) => e.valLoss),
+        epochSeries(c.history.epochs, (e) => e.valLoss),
       );
       if (hasAcc)
-        before(
+        other(
           'val acc',
           theme.purple,
-          epochSeries(compare.history.epochs, (e) => e.valAcc),
+          epochSeries(c.history.epochs, (e) => e.valAcc),
           'y1',
         );
-    }
+    });
     const base = baseLineOptions(theme);
     const xAxis = axisStyle(theme, 'epochs completed');
     const yAxis = axisStyle(theme, log ? 'loss (log)' : 'loss');
@@ -225,12 +233,7 @@ export class LossChart {
         },
         plugins: {
           ...base.plugins,
-          legend: {
-            display: true,
-            position: 'top',
-            align: 'end',
-            labels: { color: theme.muted, font: { family: theme.fontFamily, size: 10 }, boxWidth: 16, boxHeight: 2, padding: 8 },
-          },
+          legend: topLegend(theme),
           tooltip: {
             ...base.plugins?.tooltip,
             callbacks: {

@@ -2,7 +2,7 @@
 import { Chart } from 'chart.js';
 import type { StepPoint } from '../../src/shared/runHistory';
 import { formatNumber } from '../../src/shared/format';
-import { axisStyle, baseLineOptions, clearRendered, stepTicks, type XY } from './common';
+import { axisStyle, baseLineOptions, stepAxis, type XY } from './common';
 import type { RenderContext } from './context';
 import { StepChart } from './stepChart';
 
@@ -12,17 +12,10 @@ export class LrChart extends StepChart {
   render(ctx: RenderContext): void {
     const h = ctx.model.history;
     if (!h?.start || h.steps.length === 0) {
-      this.destroy();
-      clearRendered(this.canvas);
+      this.clear();
       return;
     }
-    const structure = JSON.stringify([ctx.theme.key, ctx.model.generation]);
-    if (structure !== this.structure || !this.chart) {
-      this.destroy();
-      this.create(ctx);
-      this.structure = structure;
-    }
-    const chart = this.chart;
+    const chart = this.ensure(JSON.stringify([ctx.theme.key, ctx.model.generation]), () => this.create(ctx));
     if (!chart) return;
     this.data.sync(chart, h.steps, [lrOf]);
     this.finish(chart, ctx);
@@ -31,7 +24,6 @@ export class LrChart extends StepChart {
   private create(ctx: RenderContext): void {
     const theme = ctx.theme;
     const base = baseLineOptions(theme);
-    const xAxis = axisStyle(theme, 'step');
     const yAxis = axisStyle(theme, 'learning rate');
     this.chart = new Chart<'line', XY[]>(this.canvas, {
       type: 'line',
@@ -43,7 +35,7 @@ export class LrChart extends StepChart {
       options: {
         ...base,
         scales: {
-          x: { ...xAxis, type: 'linear', ticks: { ...xAxis.ticks, ...stepTicks } },
+          x: stepAxis(theme),
           y: {
             ...yAxis,
             type: 'linear',

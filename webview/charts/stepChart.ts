@@ -1,7 +1,7 @@
 // What every chart over steps shares (gradient norms, dead units, learning rate): the chart.js instance and its
 // series, the diagnostic markers drawn on it, the end of each render and tearing it down.
 import type { Plugin } from 'chart.js';
-import { markRendered, redraw, stepRange, StepSeriesSync, type LineChart } from './common';
+import { clearRendered, markRendered, redraw, stepRange, StepSeriesSync, type LineChart } from './common';
 import type { RenderContext } from './context';
 import { markerPlugin, stepMarkers, type Marker, type MarkerStyle } from './markers';
 
@@ -21,6 +21,22 @@ export abstract class StepChart {
       () => this.markers,
       () => this.markerStyle,
     );
+  }
+
+  /** Nothing to draw: tears the chart down and says so on the canvas (`data-rendered="false"`). */
+  protected clear(): void {
+    this.destroy();
+    clearRendered(this.canvas);
+  }
+
+  /** The chart built for `structure` (theme, run, layers…): rebuilt with `create` whenever that changed. */
+  protected ensure(structure: string, create: () => void): LineChart | undefined {
+    if (structure !== this.structure || !this.chart) {
+      this.destroy();
+      create();
+      this.structure = structure;
+    }
+    return this.chart;
   }
 
   /** The end of a render: x axis over the run's steps, diagnostic markers, redraw, test attributes. */

@@ -1,9 +1,10 @@
 // The header: spec name, run status (coloured), run id, backend, epoch x/y, step, the last step's loss and the
 // last epoch's losses (each labelled as what it is: the CLI's "loss" is the epoch's), a progress bar, the
-// comparison note, the run's error if it failed, and the Stop button (only while a live run is running).
+// comparison key (each run's line style and name), the run's error if it failed, and the Stop button (only while a live run is running).
 import { displayEpoch, formatCount, formatDuration, formatNumber, formatPercent } from '../../src/shared/format';
 import { runProgress } from '../../src/shared/runHistory';
-import { displayStatus, type DashboardModel } from '../state';
+import { runDash } from '../charts/common';
+import { displayStatus, drawnRuns, type DashboardModel } from '../state';
 import { clear, h } from './dom';
 
 export class Header {
@@ -126,19 +127,39 @@ export class Header {
     this.bar.dataset.status = status;
     this.progress.setAttribute('aria-valuenow', (fraction * 100).toFixed(0));
 
-    const cmp = model.compare;
-    this.note.hidden = !cmp;
+    this.note.hidden = model.compare.length === 0;
     clear(this.note);
-    if (cmp) {
-      this.note.append(
-        h('span', { class: 'gs-note-solid', 'aria-hidden': 'true' }),
-        ' after: this run   ',
-        h('span', { class: 'gs-note-dashed', 'aria-hidden': 'true' }),
-        ` before: ${cmp.history.start?.specName ?? ''} run ${cmp.run.runId}`,
-      );
+    if (model.compare.length > 0) {
+      for (const r of drawnRuns(model)) {
+        const name = r.history.start?.specName ?? '';
+        this.note.append(
+          h(
+            'span',
+            { class: 'gs-note-run', 'data-style': String(r.style) },
+            dashSwatch(r.style, getComputedStyle(this.note).color),
+            ` ${r.label}: ${r.label === name ? '' : `${name} `}run ${r.run?.runId ?? r.history.start?.runId ?? ''}`,
+          ),
+        );
+      }
     }
     const err = hist?.end?.error;
     this.error.hidden = !err;
     this.error.textContent = err ?? '';
   }
+}
+
+/** A short line in a run's dash pattern (a canvas: CSS borders have no custom dash patterns). */
+function dashSwatch(style: number, color: string): HTMLCanvasElement {
+  const c = h('canvas', { class: 'gs-note-swatch', width: '28', height: '6', 'aria-hidden': 'true' });
+  const g = c.getContext('2d');
+  if (g) {
+    g.strokeStyle = color;
+    g.lineWidth = 2;
+    g.setLineDash(runDash(style));
+    g.beginPath();
+    g.moveTo(0, 3);
+    g.lineTo(28, 3);
+    g.stroke();
+  }
+  return c;
 }

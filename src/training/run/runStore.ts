@@ -2,6 +2,7 @@
 // spec, and the final weights. Lines are flushed at least every FLUSH_MS, so a killed process loses ≤ ~1 s.
 import * as fs from 'fs';
 import * as path from 'path';
+import * as readline from 'readline';
 import type { DiagnosticEvent, RunEndEvent, RunStartEvent, RunStatus, TrainingEvent } from '../../shared/engineProtocol';
 
 export const EVENTS_FILE = 'events.jsonl';
@@ -122,20 +123,45 @@ export function runEndFromEvents(events: readonly TrainingEvent[], status: RunSt
   return end;
 }
 
+/** One line of events.jsonl as an event; undefined for a blank line or one cut short by a killed process. */
+function parseEventLine(line: string): TrainingEvent | undefined {
+  if (!line.trim()) return undefined;
+  try {
+    const e = JSON.parse(line) as TrainingEvent;
+    return e.type === 'run-start' ? withSpecFile(e) : e;
+  } catch {
+    return undefined; // the last line of a killed run may be partial
+  }
+}
+
 /** Reads a run's events; a line cut short by a killed process is skipped, never fatal. */
 export function readEvents(runDir: string): TrainingEvent[] {
   const text = fs.readFileSync(path.join(runDir, EVENTS_FILE), 'utf8');
   const events: TrainingEvent[] = [];
   for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const e = JSON.parse(line) as TrainingEvent;
-      events.push(e.type === 'run-start' ? withSpecFile(e) : e);
-    } catch {
-      // the last line of a killed run may be partial
-    }
+    const e = parseEventLine(line);
+    if (e) events.push(e);
   }
   return events;
+}
+
+/**
+ * Streams a run's events to `onEvent` line by line, without holding the file (or its events) in memory and
+ * without blocking the caller's thread: for the extension host, which must stay responsive while it replays a
+ * long run. Resolves when the file has been read; a missing file rejects.
+ */
+export async function streamEvents(runDir: string, onEvent: (e: TrainingEvent) => void): Promise<void> {
+  const input = fs.createReadStream(path.join(runDir, EVENTS_FILE), { encoding: 'utf8' });
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      const e = parseEventLine(line);
+      if (e) onEvent(e);
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
 }
 
 export interface RunSummary {

@@ -10,6 +10,7 @@ const COMMANDS = [
   'gradscope.openDashboard',
   'gradscope.newSpec',
   'gradscope.openRun',
+  'gradscope.compareRuns',
   'gradscope.checkSpec',
 ];
 

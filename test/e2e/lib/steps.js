@@ -1,0 +1,67 @@
+// What the UI tests share around the workbench: named test steps that count passes and failures (a failing step
+// keeps a screenshot and lets the next steps run), the runs a workspace holds, and waits on state (a run's end,
+// an element's height) that poll instead of sleeping.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+/** Steps with counts: `await steps.run(wb, name, fn)`, then `steps.passed` / `steps.failed`. */
+function createSteps() {
+  const steps = {
+    passed: 0,
+    failed: 0,
+    async run(wb, name, fn) {
+      const t0 = Date.now();
+      try {
+        await fn();
+        steps.passed++;
+        console.log(`  ✔ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      } catch (err) {
+        steps.failed++;
+        console.log(`  ✗ ${name}\n${err && err.stack ? err.stack : err}`);
+        await wb.screenshot(`e2e-failure-${name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => {});
+      }
+    },
+  };
+  return steps;
+}
+
+/** Run directory names of a workspace (`.gradscope/runs/*`). */
+function runDirs(workspace) {
+  const dir = path.join(workspace, '.gradscope', 'runs');
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+}
+
+async function waitForRuns(workspace, count, timeout = 120000) {
+  const start = Date.now();
+  while (runDirs(workspace).length < count) {
+    if (Date.now() - start > timeout) throw new Error(`expected ${count} runs in ${workspace}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits until the newest run has written its run-end; returns its directory name. */
+async function waitForRunEnd(workspace, timeout = 180000) {
+  const start = Date.now();
+  for (;;) {
+    const runs = runDirs(workspace).sort();
+    const latest = runs[runs.length - 1];
+    const events = latest ? path.join(workspace, '.gradscope', 'runs', latest, 'events.jsonl') : undefined;
+    if (events && fs.existsSync(events) && fs.readFileSync(events, 'utf8').includes('"type":"run-end"')) return latest;
+    if (Date.now() - start > timeout) throw new Error('the run did not end');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits until an element is at least `px` tall (a layout change has been applied). */
+async function waitForHeight(locator, px, timeout = 30000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const box = await locator.boundingBox();
+    if (box && box.height > px) return;
+    if (Date.now() > end) throw new Error(`never taller than ${px} px (last ${box && box.height})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+module.exports = { createSteps, runDirs, waitForRuns, waitForRunEnd, waitForHeight };
