@@ -137,6 +137,51 @@ describe('kernelRegularizer and kernelConstraint in the step', () => {
     });
   });
 
+  it('on a recurrent layer both act on its input kernel (the recurrent kernel is left alone)', () => {
+    const l2 = 0.05;
+    const maxValue = 0.3;
+    const run = (extra: object) => {
+      const spec = parsedSpec({
+        seed: 6,
+        data: { dataset: 'adding', samples: 40, sequenceLength: 5 },
+        model: {
+          inputShape: [5, 2],
+          layers: [
+            { type: 'simpleRNN', units: 3, ...extra },
+            { type: 'dense', units: 1 },
+          ],
+        },
+        training: { loss: 'meanSquaredError', optimizer: { type: 'sgd', learningRate: 1 } },
+      });
+      const built = buildModel(spec, spec.seed);
+      const { optimizer } = makeOptimizer(spec.training.optimizer);
+      const layer = built.weighted[0];
+      const read = (v: tf.LayerVariable): number[] => Array.from(v.read().dataSync());
+      const before = read(layer.kernel);
+      const x = tf.randomUniform([4, 5, 2], 0, 1, 'float32', 3);
+      const y = tf.randomUniform([4, 1], 0, 2, 'float32', 4);
+      const { packed } = runStep(built, optimizer, spec.training, x, y, false);
+      const out = { before, after: read(layer.kernel), recurrent: read(layer.recurrentKernel!) };
+      tf.dispose([packed, x, y]);
+      built.model.dispose();
+      optimizer.dispose();
+      return out;
+    };
+    const plain = run({});
+    const reg = run({ kernelRegularizer: { l1: 0, l2 } });
+    reg.after.forEach((w, i) => {
+      const expected = plain.after[i] - 2 * l2 * reg.before[i];
+      assert.ok(Math.abs(w - expected) < 1e-6, `input kernel[${i}]: ${w} vs ${expected}`);
+    });
+    assert.deepStrictEqual(reg.recurrent, plain.recurrent, 'the recurrent kernel gets no penalty');
+    const constrained = run({ kernelConstraint: { type: 'maxNorm', maxValue } });
+    const columns = 3; // simpleRNN: [features, units]
+    for (let u = 0; u < columns; u++) {
+      const norm = Math.hypot(...constrained.after.filter((_, i) => i % columns === u));
+      assert.ok(norm <= maxValue * (1 + 1e-5), `unit ${u}: norm ${norm}`);
+    }
+  });
+
   it('maxNorm: after every step each unit’s incoming weights have norm ≤ maxValue (and the constraint was active)', () => {
     const maxValue = 0.6;
     const unitNorms = (w: number[], units: number): number[] =>

@@ -238,7 +238,7 @@ export interface MaxPooling2dLayer extends LayerOrigin {
  * A recurrent layer over a sequence input [timesteps, features] (tf.layers.simpleRNN / lstm / gru). `activation` is
  * the candidate/output activation (tanh by default); the gates of lstm and gru always use sigmoid.
  */
-export interface RecurrentLayer extends LayerOrigin {
+export interface RecurrentLayer extends LayerOrigin, KernelPenalties {
   type: 'simpleRNN' | 'lstm' | 'gru';
   units: number;
   activation: ActivationName;

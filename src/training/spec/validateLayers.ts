@@ -237,6 +237,7 @@ function recurrentFields(r: Reporter, obj: ObjectView, f: Fields, type: 'simpleR
     returnSequences: f.boolean('returnSequences', false),
     dropout: f.number('dropout', RATE, 0),
     recurrentDropout: f.number('recurrentDropout', RATE, 0),
+    ...readKernelPenalties(r, f),
   };
 }
 

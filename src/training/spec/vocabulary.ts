@@ -24,6 +24,8 @@ export const LAYER_TYPES: readonly LayerType[] = [
 ];
 
 const INIT = ['kernelInitializer', 'biasInitializer'] as const;
+/** The kernel penalty properties (validateRegularization.ts reads them) of every layer with a kernel. */
+const KERNEL_PENALTY_PROPERTIES = ['kernelRegularizer', 'kernelConstraint'] as const;
 const RECURRENT = [
   'type',
   'units',
@@ -34,10 +36,8 @@ const RECURRENT = [
   'returnSequences',
   'dropout',
   'recurrentDropout',
+  ...KERNEL_PENALTY_PROPERTIES,
 ] as const;
-
-/** The kernel penalty properties (validateRegularization.ts reads them) of every layer with a kernel. */
-const KERNEL_PENALTY_PROPERTIES = ['kernelRegularizer', 'kernelConstraint'] as const;
 
 /** Properties of each layer type, `type` included. */
 export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = {

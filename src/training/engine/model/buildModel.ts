@@ -230,6 +230,8 @@ function buildRecurrentLayer(
   if (spec.type === 'lstm') openForgetGate(layer);
   b.recurrent.push(layer);
   const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer, recurrentWeights(layer));
+  const penalties = kernelPenaltySettings(spec); // on the input kernel, as Keras's kernel_regularizer/kernel_constraint
+  if (penalties) entry.penalties = penalties;
   state.pending = undefined;
   // simpleRNN's output is its activation's output, measured as a dense layer's; lstm and gru output a gated mix
   // (o·tanh(c), z·h + (1 − z)·h̃) whose values say nothing exact about dead or saturated units.
