@@ -1,4 +1,4 @@
-// Dead and saturated units per layer over steps. ReLU-family layers report dead units (output ≤ 0 for the whole
+// Dead and saturated units per layer over steps. relu-family layers report dead units (slope < 1e-3 for the whole
 // batch: they no longer learn); sigmoid/tanh layers report the fraction of outputs stuck in the flat tails (tiny
 // gradient). Shown as a percentage of the layer's units, or as counts; same layer colours as the gradient chart.
 import { Chart, type ChartDataset } from 'chart.js';

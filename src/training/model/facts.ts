@@ -6,6 +6,7 @@
 
 import type {
   ActivationName,
+  ActivationParams,
   Conv2dLayer,
   DenseLayer,
   InitializerSpec,
@@ -31,8 +32,14 @@ export type ActivationFamily = 'rectifier' | 'smooth-rectifier' | 'saturating' |
 /** The weight-variance rule an initializer follows. */
 export type InitFamily = 'he' | 'lecun' | 'glorot';
 
-/** What the engine measures on a layer's activation output: dead units (rectifiers) or saturated ones. */
+/**
+ * What the engine counts on a layer's activation besides its output's mean and std: dead units (units whose slope
+ * is below DEAD_SLOPE for every sample, read from the pre-activation) or saturated outputs (the flat tails).
+ */
 export type ActivationMeasure = 'dead' | 'saturation';
+
+/** An elementwise function of one number, with the activation's parameters (defaults when absent). */
+type Elementwise = (x: number, params?: ActivationParams) => number;
 
 export interface ActivationFacts {
   family: ActivationFamily;
@@ -48,9 +55,23 @@ export interface ActivationFacts {
   init: InitFamily;
   /** Why that family (for messages and docs). */
   initReason: string;
-  /** What the engine measures on this activation's output, if anything. */
+  /** What the engine counts on this activation, if anything (mean and std of the output are measured for all). */
   measure?: ActivationMeasure;
+  /**
+   * The activation and its slope as plain float64 JavaScript, the same functions the engine's TensorFlow.js layers
+   * compute (test/unit/modelFacts.test.ts checks both against TensorFlow.js and tf.grad); the step-statistics kernel
+   * counts dead units with `slope`. Absent for softmax, which is not elementwise.
+   */
+  forward?: Elementwise;
+  slope?: Elementwise;
 }
+
+/**
+ * A unit is dead when the magnitude of its activation's slope stays below this for every sample (and position) of
+ * the batch: no gradient reaches its weights. relu: a pre-activation ≤ 0; elu/selu/gelu/swish/mish deep in their
+ * negative tails.
+ */
+export const DEAD_SLOPE = 1e-3;
 
 /** Slope of leakyRelu for negative inputs (PyTorch's default). */
 export const LEAKY_RELU_ALPHA = 0.01;
@@ -58,6 +79,37 @@ export const LEAKY_RELU_ALPHA = 0.01;
 /** SELU's constants (Klambauer et al. 2017): selu(x) = λx for x > 0, λα(eˣ − 1) otherwise. */
 export const SELU_LAMBDA = 1.0507009873554805;
 export const SELU_ALPHA = 1.6732632423543772;
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+/** log(1 + eˣ) without overflow. */
+const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+/** Standard normal density and distribution function (Φ through erfc, accurate to ~1e-7 as TensorFlow.js's erf). */
+const normalPdf = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+const normalCdf = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
+
+/** Complementary error function (Numerical Recipes' erfcc, fractional error < 1.2e-7 everywhere). */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
+const alphaOf = (p: ActivationParams | undefined, fallback: number): number => p?.alpha ?? fallback;
 
 const HE_REASON =
   'He (variance 2/fan-in) makes up for the half of the signal a rectifier (nearly) zeroes, so the variance stays the same layer after layer';
@@ -79,6 +131,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     canDie: false,
     init: 'glorot',
     initReason: GLOROT_REASON,
+    forward: (x) => x,
+    slope: () => 1,
   },
   relu: {
     family: 'rectifier',
@@ -89,6 +143,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
+    forward: (x) => Math.max(x, 0),
+    slope: (x) => (x > 0 ? 1 : 0),
   },
   leakyRelu: {
     family: 'rectifier',
@@ -98,7 +154,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     canDie: false,
     init: 'he',
     initReason: HE_REASON,
-    measure: 'dead',
+    forward: (x, p) => (x > 0 ? x : alphaOf(p, LEAKY_RELU_ALPHA) * x),
+    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, LEAKY_RELU_ALPHA)),
   },
   elu: {
     family: 'smooth-rectifier',
@@ -109,6 +166,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
+    forward: (x, p) => (x > 0 ? x : alphaOf(p, 1) * Math.expm1(x)),
+    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, 1) * Math.exp(x)),
   },
   selu: {
     family: 'smooth-rectifier',
@@ -120,6 +179,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     initReason:
       'selu keeps activations at mean 0 and variance 1 (self-normalizing) only from weights of variance 1/fan-in (LeCun; Klambauer et al. 2017)',
     measure: 'dead',
+    forward: (x) => SELU_LAMBDA * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
+    slope: (x) => SELU_LAMBDA * (x > 0 ? 1 : SELU_ALPHA * Math.exp(x)),
   },
   gelu: {
     family: 'smooth-rectifier',
@@ -130,6 +191,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
+    forward: (x) => x * normalCdf(x),
+    slope: (x) => normalCdf(x) + x * normalPdf(x),
   },
   swish: {
     family: 'smooth-rectifier',
@@ -140,6 +203,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
+    forward: (x) => x * sigmoid(x),
+    slope: (x) => sigmoid(x) * (1 + x * (1 - sigmoid(x))),
   },
   mish: {
     family: 'smooth-rectifier',
@@ -150,6 +215,11 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
+    forward: (x) => x * Math.tanh(softplus(x)),
+    slope: (x) => {
+      const t = Math.tanh(softplus(x));
+      return t + x * (1 - t * t) * sigmoid(x);
+    },
   },
   sigmoid: {
     family: 'saturating',
@@ -160,6 +230,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'glorot',
     initReason: GLOROT_REASON,
     measure: 'saturation',
+    forward: sigmoid,
+    slope: (x) => sigmoid(x) * (1 - sigmoid(x)),
   },
   tanh: {
     family: 'saturating',
@@ -170,6 +242,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'glorot',
     initReason: GLOROT_REASON,
     measure: 'saturation',
+    forward: Math.tanh,
+    slope: (x) => 1 - Math.tanh(x) ** 2,
   },
   softmax: {
     family: 'distribution',

@@ -1,9 +1,11 @@
-// Spec layers → one TensorFlow.js functional model whose extra outputs are the activations we measure
-// (dead units, saturation), so measurement rides on the training forward pass instead of a second one.
+// Spec layers → one TensorFlow.js functional model whose extra outputs are the tensors we measure (each weight
+// layer's signal and, where dead units are counted, its pre-activation), so measurement rides on the training
+// forward pass instead of a second one.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSummary } from '../../../shared/engineProtocol';
-import { LAYER_FACTS, LEAKY_RELU_ALPHA, activationFacts, fusedOutputActivation } from '../../model/facts';
-import type { ActivationName, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
+import { LAYER_FACTS, activationFacts, fusedOutputActivation } from '../../model/facts';
+import type { ActivationName, ActivationParams, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
+import { activationLayer } from './activations';
 import { makeInitializer } from './initializers';
 import { SeededDropout, type StepClock } from './seededDropout';
 
@@ -20,6 +22,21 @@ export interface WeightedLayer {
   activationOutput?: number;
   /** The activation applied to those units (the layer's own, or a following `activation` layer's). */
   monitoredActivation?: ActivationName;
+  monitoredParams?: ActivationParams;
+  /**
+   * Index into the model's outputs of the signal this layer passes on (activationMean/activationStd): its
+   * activation's output when it has one, else its own output. Set by `Builder.outputs` for every weight layer.
+   */
+  signalOutput: number;
+  /** Index of that activation's input, when dead units are counted (they are judged by the slope there). */
+  preActivationOutput?: number;
+}
+
+/** The tensors of one weight layer that become model outputs. */
+interface Measured {
+  entry: WeightedLayer;
+  signal: tf.SymbolicTensor;
+  pre?: tf.SymbolicTensor;
 }
 
 export interface BuiltModel {
@@ -44,8 +61,8 @@ function mix(seed: number, ordinal: number, salt: number): number {
 class Builder {
   readonly layers: LayerSummary[] = [];
   readonly weighted: WeightedLayer[] = [];
-  /** Measured activations in model order, with the layer each belongs to; indices are assigned in `outputs`. */
-  private readonly monitored: { entry: WeightedLayer; tensor: tf.SymbolicTensor }[] = [];
+  /** Per weight layer, in model order, the tensors measured on it; indices are assigned in `outputs`. */
+  private readonly measured = new Map<WeightedLayer, Measured>();
   readonly clock: StepClock = { step: 0 };
   private readonly counters = new Map<string, number>();
   /** Every layer applied so far, so that a model that fails half-way can give back the weights it made. */
@@ -98,39 +115,51 @@ class Builder {
     return summary;
   }
 
-  addWeighted(summary: LayerSummary, layer: tf.layers.Layer): WeightedLayer {
+  /** `own` is the layer's own output: its signal until an activation claims its units. */
+  addWeighted(summary: LayerSummary, layer: tf.layers.Layer, own: tf.SymbolicTensor): WeightedLayer {
     summary.hasWeights = true;
     const [kernel, bias] = layer.trainableWeights;
-    const entry: WeightedLayer = { summary, kernel };
+    const entry: WeightedLayer = { summary, kernel, signalOutput: 0 };
     if (bias) entry.bias = bias;
     this.weighted.push(entry);
+    this.measured.set(entry, { entry, signal: own });
     return entry;
   }
 
-  monitor(entry: WeightedLayer, out: tf.SymbolicTensor, activation: ActivationName): void {
-    if (!activationFacts(activation).measure) return; // model/facts: dead units or saturation, else nothing to measure
+  /** The activation `pre → out` acts on the units of `entry`: its output becomes the layer's signal. */
+  monitor(
+    entry: WeightedLayer,
+    pre: tf.SymbolicTensor,
+    out: tf.SymbolicTensor,
+    activation: ActivationName,
+    params: ActivationParams | undefined,
+  ): void {
     entry.monitoredActivation = activation;
-    this.monitored.push({ entry, tensor: out });
+    if (params) entry.monitoredParams = params;
+    // model/facts: dead units are judged by the slope at the pre-activation (gelu/swish/mish are not monotonic, so
+    // the output alone does not tell).
+    const measure = activationFacts(activation).measure;
+    this.measured.set(entry, { entry, signal: out, pre: measure === 'dead' ? pre : undefined });
   }
 
   /**
-   * The model's outputs: `output` first, then each measured activation once. A measured activation that IS the
-   * output (a relu/tanh/sigmoid last layer not fused into the loss) reads output 0: TensorFlow.js only warns
-   * about a tensor listed twice and then returns null for one of the copies.
+   * The model's outputs: `output` first, then each measured tensor once. A measured tensor that IS the output
+   * (e.g. a relu/tanh/sigmoid last layer not fused into the loss) reads output 0: TensorFlow.js only warns about a
+   * tensor listed twice and then returns null for one of the copies.
    */
   outputs(output: tf.SymbolicTensor): tf.SymbolicTensor[] {
     const outputs = [output];
-    for (const { entry, tensor } of this.monitored) {
-      const known = outputs.indexOf(tensor);
-      entry.activationOutput = known >= 0 ? known : outputs.push(tensor) - 1;
+    const indexOf = (t: tf.SymbolicTensor): number => {
+      const known = outputs.indexOf(t);
+      return known >= 0 ? known : outputs.push(t) - 1;
+    };
+    for (const { entry, signal, pre } of this.measured.values()) {
+      entry.signalOutput = indexOf(signal);
+      if (entry.monitoredActivation) entry.activationOutput = entry.signalOutput;
+      if (pre) entry.preActivationOutput = indexOf(pre);
     }
     return outputs;
   }
-}
-
-function activationLayer(activation: ActivationName, name: string): tf.layers.Layer {
-  if (activation === 'leakyRelu') return tf.layers.leakyReLU({ alpha: LEAKY_RELU_ALPHA, name });
-  return tf.layers.activation({ activation: activation, name });
 }
 
 interface SequenceState {
@@ -138,9 +167,15 @@ interface SequenceState {
   pending?: WeightedLayer;
 }
 
-function applyActivation(b: Builder, x: tf.SymbolicTensor, activation: ActivationName, owner: string): tf.SymbolicTensor {
+function applyActivation(
+  b: Builder,
+  x: tf.SymbolicTensor,
+  activation: ActivationName,
+  params: ActivationParams | undefined,
+  owner: string,
+): tf.SymbolicTensor {
   if (activation === 'linear') return x;
-  return b.apply(activationLayer(activation, `${owner}_${activation}`), x);
+  return b.apply(activationLayer(activation, params, `${owner}_${activation}`), x);
 }
 
 function buildKernelLayer(
@@ -168,12 +203,12 @@ function buildKernelLayer(
           padding: spec.padding,
         });
   const pre = b.apply(layer, x);
-  const out = fusedActivation ? pre : applyActivation(b, pre, spec.activation, name);
-  const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer);
+  const out = fusedActivation ? pre : applyActivation(b, pre, spec.activation, spec.activationParams, name);
+  const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer, pre);
   // A linear layer waits for an `activation` layer to claim its units; any other kernel layer ends the wait of an
   // earlier one, whose units it has replaced by its own.
   state.pending = spec.activation === 'linear' ? entry : undefined;
-  if (spec.activation !== 'linear' && !fusedActivation) b.monitor(entry, out, spec.activation);
+  if (spec.activation !== 'linear' && !fusedActivation) b.monitor(entry, pre, out, spec.activation, spec.activationParams);
   return out;
 }
 
@@ -205,7 +240,7 @@ function project(b: Builder, origin: LayerOrigin, x: tf.SymbolicTensor, target: 
   if (got.join() !== target.join()) {
     throw new Error(`cannot project the block's input shape [${source}] onto its output shape [${target}]`);
   }
-  b.addWeighted(b.summarize(name, 'projection', origin, layer, out), layer);
+  b.addWeighted(b.summarize(name, 'projection', origin, layer, out), layer, out);
   return out;
 }
 
@@ -272,10 +307,10 @@ function buildLayerUnchecked(
       return buildKernelLayer(b, spec, x, state, fused);
     case 'activation': {
       const name = b.name('activation');
-      const layer = activationLayer(spec.activation, name);
+      const layer = activationLayer(spec.activation, spec.activationParams, name);
       const out = b.apply(layer, x);
       b.summarize(name, 'activation', spec, layer, out, spec.activation);
-      if (state.pending) b.monitor(state.pending, out, spec.activation);
+      if (state.pending) b.monitor(state.pending, x, out, spec.activation, spec.activationParams);
       state.pending = undefined;
       return out;
     }
@@ -287,7 +322,7 @@ function buildLayerUnchecked(
           ? tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon })
           : tf.layers.layerNormalization({ name, epsilon: spec.epsilon });
       const out = b.apply(layer, x);
-      b.addWeighted(b.summarize(name, spec.type, spec, layer, out), layer);
+      b.addWeighted(b.summarize(name, spec.type, spec, layer, out), layer, out);
       return out; // a pending kernel layer stays pending: dense → norm → activation is the usual order
     }
     case 'dropout': {
