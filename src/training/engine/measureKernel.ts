@@ -22,8 +22,14 @@ export type StatOp =
   | { op: 'dead'; a: number; activation: ActivationName; params?: ActivationParams }
   /** Two outputs: mean and standard deviation (population) of all values. */
   | { op: 'moments'; a: number }
-  /** Fraction of values in the flat tails of a sigmoid (outside [0.01, 0.99]) or tanh (|y| > 0.99). */
-  | { op: 'tail'; a: number; activation: 'sigmoid' | 'tanh' };
+  /**
+   * Fraction of values in the flat tails of a sigmoid (outside [0.01, 0.99]), tanh (|y| > 0.99) or hard sigmoid
+   * (exactly 0 or 1, where its slope is 0).
+   */
+  | { op: 'tail'; a: number; activation: SaturatingActivation };
+
+/** The activations whose saturation is measured (model/facts: measure 'saturation'). */
+export type SaturatingActivation = 'sigmoid' | 'tanh' | 'hardSigmoid';
 
 const KERNEL = 'GradscopeStepStats';
 
@@ -92,6 +98,8 @@ export function computeStats(values: ArrayLike<number>[], units: number[], ops: 
         let n = 0;
         if (op.activation === 'sigmoid') {
           for (let j = 0; j < a.length; j++) if (a[j] < 0.01 || a[j] > 0.99) n++;
+        } else if (op.activation === 'hardSigmoid') {
+          for (let j = 0; j < a.length; j++) if (a[j] <= 0 || a[j] >= 1) n++;
         } else {
           for (let j = 0; j < a.length; j++) if (a[j] > 0.99 || a[j] < -0.99) n++;
         }
@@ -189,7 +197,11 @@ export function statsWithOps(tensors: tf.Tensor[], ops: StatOp[]): tf.Tensor1D {
             }
             case 'tail': {
               const tail =
-                op.activation === 'sigmoid' ? tf.logicalOr(tf.less(a, 0.01), tf.greater(a, 0.99)) : tf.greater(tf.abs(a), 0.99);
+                op.activation === 'sigmoid'
+                  ? tf.logicalOr(tf.less(a, 0.01), tf.greater(a, 0.99))
+                  : op.activation === 'hardSigmoid'
+                    ? tf.logicalOr(tf.lessEqual(a, 0), tf.greaterEqual(a, 1))
+                    : tf.greater(tf.abs(a), 0.99);
               return tf.mean(tf.cast(tail, 'float32'));
             }
           }

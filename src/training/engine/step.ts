@@ -6,7 +6,7 @@ import type { BuiltModel, WeightedLayer } from './model/buildModel';
 import { activationFacts } from '../model/facts';
 import { applyModel } from './model/buildModel';
 import { batchLoss, correctCount } from './losses';
-import { statWidth, stepStats, type StatOp } from './measureKernel';
+import { statWidth, stepStats, type SaturatingActivation, type StatOp } from './measureKernel';
 import type { LossName } from '../spec/types';
 
 export interface StepConfig {
@@ -171,7 +171,11 @@ export function runStep(
           const a = input(layer.preActivationOutput);
           slots.dead = post.op({ op: 'dead', a, activation, ...(layer.monitoredParams && { params: layer.monitoredParams }) });
         } else if (counted === 'saturation') {
-          slots.saturation = post.op({ op: 'tail', a: input(layer.signalOutput), activation: activation as 'sigmoid' | 'tanh' });
+          slots.saturation = post.op({
+            op: 'tail',
+            a: input(layer.signalOutput),
+            activation: activation as SaturatingActivation,
+          });
         }
         return slots;
       });

@@ -75,6 +75,13 @@ export const DEAD_SLOPE = 1e-3;
 
 /** Slope of leakyRelu for negative inputs (PyTorch's default). */
 export const LEAKY_RELU_ALPHA = 0.01;
+/** prelu's learned slope per unit starts here (He et al. 2015, PyTorch's default). */
+export const PRELU_INITIAL_ALPHA = 0.25;
+/** rrelu draws its negative slope from U(lower, upper) in training and uses the mean at evaluation (PyTorch's defaults). */
+export const RRELU_LOWER = 1 / 8;
+export const RRELU_UPPER = 1 / 3;
+/** elu(x) = α(eˣ − 1) for x ≤ 0; α = 1 unless the spec says otherwise. */
+export const ELU_ALPHA = 1;
 
 /** SELU's constants (Klambauer et al. 2017): selu(x) = λx for x > 0, λα(eˣ − 1) otherwise. */
 export const SELU_LAMBDA = 1.0507009873554805;
@@ -111,6 +118,15 @@ function erfc(x: number): number {
 
 const alphaOf = (p: ActivationParams | undefined, fallback: number): number => p?.alpha ?? fallback;
 
+/** rrelu's slope range with the defaults filled in; its evaluation slope is the mean. */
+export function rreluRange(p: ActivationParams | undefined): { lower: number; upper: number } {
+  return { lower: p?.lower ?? RRELU_LOWER, upper: p?.upper ?? RRELU_UPPER };
+}
+const rreluMean = (p: ActivationParams | undefined): number => {
+  const { lower, upper } = rreluRange(p);
+  return (lower + upper) / 2;
+};
+
 const HE_REASON =
   'He (variance 2/fan-in) makes up for the half of the signal a rectifier (nearly) zeroes, so the variance stays the same layer after layer';
 const GLOROT_REASON =
@@ -146,6 +162,19 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     forward: (x) => Math.max(x, 0),
     slope: (x) => (x > 0 ? 1 : 0),
   },
+  relu6: {
+    family: 'rectifier',
+    range: [0, 6],
+    bounded: true,
+    derivative: { min: 0, max: 1 },
+    canDie: true,
+    init: 'he',
+    initReason: HE_REASON,
+    measure: 'dead',
+    forward: (x) => Math.min(Math.max(x, 0), 6),
+    // TensorFlow.js computes relu6 as min(6, relu(x)): slope 0 at exactly 6 as well as above it.
+    slope: (x) => (x > 0 && x < 6 ? 1 : 0),
+  },
   leakyRelu: {
     family: 'rectifier',
     range: [-Infinity, Infinity],
@@ -157,6 +186,30 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     forward: (x, p) => (x > 0 ? x : alphaOf(p, LEAKY_RELU_ALPHA) * x),
     slope: (x, p) => (x > 0 ? 1 : alphaOf(p, LEAKY_RELU_ALPHA)),
   },
+  prelu: {
+    family: 'rectifier',
+    range: [-Infinity, Infinity],
+    // A learned slope per unit: the bounds are those of its start (PRELU_INITIAL_ALPHA).
+    bounded: false,
+    derivative: { min: PRELU_INITIAL_ALPHA, max: 1 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    forward: (x, p) => (x > 0 ? x : alphaOf(p, PRELU_INITIAL_ALPHA) * x),
+    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, PRELU_INITIAL_ALPHA)),
+  },
+  rrelu: {
+    family: 'rectifier',
+    range: [-Infinity, Infinity],
+    bounded: false,
+    // In training the slope is drawn from [lower, upper]; forward/slope give the evaluation function (the mean slope).
+    derivative: { min: RRELU_LOWER, max: 1 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    forward: (x, p) => (x >= 0 ? x : rreluMean(p) * x),
+    slope: (x, p) => (x >= 0 ? 1 : rreluMean(p)),
+  },
   elu: {
     family: 'smooth-rectifier',
     range: [-1, Infinity],
@@ -166,8 +219,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
-    forward: (x, p) => (x > 0 ? x : alphaOf(p, 1) * Math.expm1(x)),
-    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, 1) * Math.exp(x)),
+    forward: (x, p) => (x > 0 ? x : alphaOf(p, ELU_ALPHA) * Math.expm1(x)),
+    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, ELU_ALPHA) * Math.exp(x)),
   },
   selu: {
     family: 'smooth-rectifier',
@@ -221,6 +274,18 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
       return t + x * (1 - t * t) * sigmoid(x);
     },
   },
+  softplus: {
+    family: 'smooth-rectifier',
+    range: [0, Infinity],
+    bounded: false,
+    derivative: { min: 0, max: 1 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    measure: 'dead',
+    forward: softplus,
+    slope: sigmoid,
+  },
   sigmoid: {
     family: 'saturating',
     range: [0, 1],
@@ -232,6 +297,19 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     measure: 'saturation',
     forward: sigmoid,
     slope: (x) => sigmoid(x) * (1 - sigmoid(x)),
+  },
+  hardSigmoid: {
+    family: 'saturating',
+    range: [0, 1],
+    bounded: true,
+    derivative: { min: 0, max: 0.2 },
+    canDie: false,
+    init: 'glorot',
+    initReason: GLOROT_REASON,
+    measure: 'saturation',
+    // TensorFlow.js's hard sigmoid: clip(0.2x + 0.5, 0, 1), flat (slope 0) beyond ±2.5.
+    forward: (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1),
+    slope: (x) => (Math.abs(x) <= 2.5 ? 0.2 : 0),
   },
   tanh: {
     family: 'saturating',

@@ -175,7 +175,19 @@ function applyActivation(
   owner: string,
 ): tf.SymbolicTensor {
   if (activation === 'linear') return x;
-  return b.apply(activationLayer(activation, params, `${owner}_${activation}`), x);
+  return b.apply(makeActivation(b, activation, params, `${owner}_${activation}`, x), x);
+}
+
+/** The activation layer for input `x`; only rrelu draws a seed (so other specs keep the seeds they always had). */
+function makeActivation(
+  b: Builder,
+  activation: ActivationName,
+  params: ActivationParams | undefined,
+  name: string,
+  x: tf.SymbolicTensor,
+): tf.layers.Layer {
+  const random = activation === 'rrelu' ? { seed: b.nextSeed(5), clock: b.clock } : {};
+  return activationLayer(activation, params, { name, inputRank: x.shape.length, ...random });
 }
 
 function buildKernelLayer(
@@ -307,7 +319,7 @@ function buildLayerUnchecked(
       return buildKernelLayer(b, spec, x, state, fused);
     case 'activation': {
       const name = b.name('activation');
-      const layer = activationLayer(spec.activation, spec.activationParams, name);
+      const layer = makeActivation(b, spec.activation, spec.activationParams, name, x);
       const out = b.apply(layer, x);
       b.summarize(name, 'activation', spec, layer, out, spec.activation);
       if (state.pending) b.monitor(state.pending, x, out, spec.activation, spec.activationParams);
