@@ -84,14 +84,19 @@ export function computeStats(values: ArrayLike<number>[], units: number[], ops: 
         break;
       }
       case 'moments': {
-        // Two passes in float64: exact for the tiny signals of a vanishing net as for large ones.
-        let sum = 0;
-        for (let j = 0; j < a.length; j++) sum += a[j];
-        const mean = a.length ? sum / a.length : 0;
-        let sq = 0;
-        for (let j = 0; j < a.length; j++) sq += (a[j] - mean) ** 2;
-        out[i] = mean;
-        out[i + 1] = a.length ? Math.sqrt(sq / a.length) : 0;
+        // One pass in float64, shifted by the first value so that a large mean does not swamp a small spread.
+        const n = a.length;
+        const c = n ? a[0] : 0;
+        let s1 = 0;
+        let s2 = 0;
+        for (let j = 0; j < n; j++) {
+          const d = a[j] - c;
+          s1 += d;
+          s2 += d * d;
+        }
+        const m = n ? s1 / n : 0;
+        out[i] = c + m;
+        out[i + 1] = n ? Math.sqrt(Math.max(0, s2 / n - m * m)) : 0;
         break;
       }
       case 'tail': {
