@@ -7,9 +7,10 @@ import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_FACTS, PRELU_INITIAL_ALPHA } from '../../src/training/model/facts';
 import { activationLayer } from '../../src/training/engine/model/activations';
+import { buildModel } from '../../src/training/engine/model/buildModel';
 import type { ActivationName, ActivationParams } from '../../src/training/spec/types';
 import { engineRun } from './support/engineRuns';
-import { smallClassifier, useBackend } from './support/specs';
+import { parsedSpec, smallClassifier, useBackend } from './support/specs';
 
 /** Each elementwise activation, plus the parameterized variants. */
 const CASES: { activation: ActivationName; params?: ActivationParams }[] = [
@@ -183,4 +184,37 @@ describe('the new activations train on wasm with the measurements their facts pr
       assert.strictEqual(tf.memory().numTensors, before, 'no tensor leaks');
     });
   }
+});
+
+describe('saved models with the custom activation layers load back', () => {
+  before(useBackend);
+
+  it('rrelu, elu with α ≠ 1 and prelu survive save and load, with the same outputs at evaluation', async () => {
+    const spec = parsedSpec(
+      smallClassifier({
+        layers: [
+          { type: 'dense', units: 6, activation: { type: 'rrelu', lower: 0.1, upper: 0.3 } },
+          { type: 'dense', units: 6, activation: { type: 'elu', alpha: 0.5 } },
+          { type: 'dense', units: 6, activation: 'prelu' },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+      }),
+    );
+    const built = buildModel(spec, 4);
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await built.model.save(
+      tf.io.withSaveHandler((a) => {
+        artifacts = a;
+        return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
+      }),
+    );
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const x = tf.randomNormal([5, 2], 0, 2, 'float32', 8);
+    const [a, b] = [built.model.predict(x) as tf.Tensor[], loaded.predict(x) as tf.Tensor[]];
+    const [va, vb] = [await a[0].data(), await b[0].data()];
+    va.forEach((v, i) => assert.ok(Math.abs(v - vb[i]) < 1e-6, `output ${i}: ${v} vs ${vb[i]}`));
+    tf.dispose([x, ...a, ...b]);
+    built.model.dispose();
+    loaded.dispose();
+  });
 });

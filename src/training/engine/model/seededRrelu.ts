@@ -2,40 +2,29 @@
 // in training and fixed to the mean (lower + upper)/2 at evaluation. The draw is seeded from the run seed and the
 // step (like seededDropout.ts), so a run is reproducible and every step draws fresh slopes.
 import * as tf from '@tensorflow/tfjs';
-import type { StepClock } from './seededDropout';
+import { SeededLayer, seededArgs, type SeededArgs } from './seededDropout';
 
-interface SeededRreluArgs {
+interface SeededRreluArgs extends SeededArgs {
   lower: number;
   upper: number;
-  seed: number;
-  clock: StepClock;
-  name?: string;
 }
 
-export class SeededRrelu extends tf.layers.Layer {
+export class SeededRrelu extends SeededLayer {
   static readonly className = 'GradscopeSeededRrelu';
   private readonly lower: number;
   private readonly upper: number;
-  private readonly seed: number;
-  private readonly clock: StepClock;
 
   constructor(args: SeededRreluArgs) {
-    super({ name: args.name });
+    super(args);
     this.lower = args.lower;
     this.upper = args.upper;
-    this.seed = args.seed;
-    this.clock = args.clock;
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    return inputShape;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return tf.tidy(() => {
       const slope = kwargs.training
-        ? tf.randomUniform(x.shape, this.lower, this.upper, 'float32', this.seed * 1_000_003 + this.clock.step)
+        ? tf.randomUniform(x.shape, this.lower, this.upper, 'float32', this.stepSeed())
         : tf.scalar((this.lower + this.upper) / 2);
       // relu(x) − slope·relu(−x): x for x ≥ 0, slope·x below; the slope is a constant to the gradient.
       return tf.sub(tf.relu(x), tf.mul(slope, tf.relu(tf.neg(x))));
@@ -44,20 +33,14 @@ export class SeededRrelu extends tf.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     // Saved models load this at evaluation (the mean slope): the seed and clock only matter in training.
-    return { ...super.getConfig(), lower: this.lower, upper: this.upper, seed: this.seed };
+    return { ...super.getConfig(), lower: this.lower, upper: this.upper };
   }
 
   static override fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    const args: SeededRreluArgs = {
-      lower: Number(config.lower),
-      upper: Number(config.upper),
-      seed: Number(config.seed),
-      clock: { step: 0 },
-      name: typeof config.name === 'string' ? config.name : undefined,
-    };
+    const args: SeededRreluArgs = { ...seededArgs(config), lower: Number(config.lower), upper: Number(config.upper) };
     return new (cls as unknown as new (a: SeededRreluArgs) => T)(args);
   }
 }
