@@ -2,6 +2,11 @@
 // positioned errors for each way an object can be wrong.
 
 import * as assert from 'node:assert/strict';
+import { parse as parseJsonc } from 'jsonc-parser';
+import { applyPatchToText } from '../../src/training/fixes/applyPatch';
+import { batchNormCure } from '../../src/training/fixes/layerCures';
+import { PatchBuilder } from '../../src/training/fixes/patchBuilder';
+import { runs, weightEntry } from '../../src/training/lint/model';
 import { parseSpecText } from '../../src/training/spec/parse';
 import type { ParsedSpec, SpecProblem } from '../../src/training/spec/types';
 
@@ -107,5 +112,29 @@ describe('spec parser: activation names and objects', () => {
       assert.ok(e.message.includes(fragment), `${label}: ${e.message}`);
       assert.ok(e.path.startsWith('/model/layers/0/activation'), `${label}: ${e.path}`);
     }
+  });
+});
+
+describe('fixes that move an activation keep its parameters', () => {
+  it('batch normalization inserted before a leakyRelu with α = 0.2 keeps α on the new activation entry', () => {
+    const text = specText({ type: 'dense', units: 4, activation: { type: 'leakyRelu', alpha: 0.2 } });
+    const spec = parse({ type: 'dense', units: 4, activation: { type: 'leakyRelu', alpha: 0.2 } }).spec!;
+    const [run] = runs(spec, (m) => m.activation.activation === 'leakyRelu');
+    const fix = batchNormCure(new PatchBuilder(parseJsonc(text)), run.map(weightEntry))!;
+    const fixed = parseSpecText(applyPatchToText(text, fix.patch), '/tmp/fixed.gradscope.json');
+    assert.deepEqual(
+      fixed.problems.filter((p) => p.severity === 'error'),
+      [],
+    );
+    const layers = fixed.spec!.model.layers.map((l) => ({
+      type: l.type,
+      ...('activation' in l && { activation: l.activation }),
+    }));
+    assert.deepEqual(layers.slice(0, 3), [
+      { type: 'dense', activation: 'linear' },
+      { type: 'batchNormalization' },
+      { type: 'activation', activation: 'leakyRelu' },
+    ]);
+    assert.deepEqual((fixed.spec!.model.layers[2] as { activationParams?: object }).activationParams, { alpha: 0.2 });
   });
 });
