@@ -186,6 +186,32 @@ describe('the new activations train on wasm with the measurements their facts pr
   }
 });
 
+describe('rrelu runs are reproducible', () => {
+  before(useBackend);
+
+  it('two runs of the same spec and seed draw the same slopes: identical losses, step for step', async () => {
+    const spec = smallClassifier({
+      layers: [
+        { type: 'dense', units: 8, activation: { type: 'rrelu', lower: 0.05, upper: 0.5 } },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ],
+      data: { samples: 120 },
+      training: { epochs: 1, batchSize: 20 },
+    });
+    const [a, b] = [await engineRun(spec), await engineRun(spec)];
+    assert.deepStrictEqual(
+      a.steps.map((s) => s.loss),
+      b.steps.map((s) => s.loss),
+    );
+    const other = await engineRun({ ...spec, seed: 4 });
+    assert.notDeepStrictEqual(
+      other.steps.map((s) => s.loss),
+      a.steps.map((s) => s.loss),
+      'another seed, other draws',
+    );
+  });
+});
+
 describe('saved models with the custom activation layers load back', () => {
   before(useBackend);
 
