@@ -67,6 +67,54 @@ describe('claims: the README about the examples', () => {
     }
     assert.ok(run.epochs[2].loss < 0.7 * run.epochs[0].loss, run.epochs.map((e) => e.loss).join(', '));
   });
+
+  it('init-small-tanh: the signal shrinks about 10× per layer, from ≈1e-2 at the first layer to ≈1e-12 at the tenth', async () => {
+    assert.ok(README.includes('shrinks about 10× per layer, from ≈1e-2 at the first layer to ≈1e-12 at the tenth'));
+    const run = await engineRun(example('init-small-tanh', 1));
+    const std = run.steps[0].layers!.slice(0, 10).map((l) => l.activationStd!);
+    assert.ok(std[0] > 5e-3 && std[0] < 5e-2, `first ${std[0]}`);
+    assert.ok(std[9] > 1e-13 && std[9] < 1e-11, `tenth ${std[9]}`);
+    for (let i = 1; i < 10; i++) {
+      const factor = std[i - 1] / std[i];
+      assert.ok(factor > 5 && factor < 20, `layer ${i + 1}: ${factor}× smaller`);
+    }
+  });
+
+  it('init-he-relu: the signal stays between ≈0.5 and ≈0.9 in every layer', async () => {
+    assert.ok(README.includes('the signal stays between ≈0.5 and ≈0.9 in every layer'));
+    const run = await engineRun(example('init-he-relu', 1));
+    const std = run.steps[0].layers!.slice(0, 10).map((l) => l.activationStd!);
+    assert.ok(
+      std.every((v) => v > 0.4 && v < 1.1),
+      std.join(', '),
+    );
+  });
+
+  it('leaky-vs-relu-dead/alive: ReLU layers die (64/64), the loss stays at ≈1.1 and dead-relu fires; leaky ones cannot die and learn', async () => {
+    assert.ok(
+      README.includes('the last two hidden layers are entirely dead (64/64 units), the loss stays at ≈1.1 and `dead-relu` fires'),
+    );
+    assert.ok(README.includes('no unit can die (no dead units are reported), the loss falls'));
+    const dead = await engineRun(example('leaky-vs-relu-dead', 3));
+    for (const s of dead.steps.filter((x) => x.layers)) {
+      assert.deepStrictEqual(
+        s.layers!.slice(2, 4).map((l) => l.deadUnits),
+        [64, 64],
+        `step ${s.step}`,
+      );
+    }
+    for (const e of dead.epochs) assert.ok(Math.abs(e.loss - 1.1) < 0.05, `epoch ${e.epoch}: ${e.loss}`);
+    assert.ok(dead.diagnostics.some((d) => d.code === 'dead-relu'));
+    const alive = await engineRun(example('leaky-vs-relu-alive', 3));
+    for (const s of alive.steps.filter((x) => x.layers)) {
+      assert.ok(
+        s.layers!.every((l) => l.deadUnits === undefined),
+        `step ${s.step}`,
+      );
+    }
+    assert.ok(alive.epochs[2].loss < 0.5 * alive.epochs[0].loss, alive.epochs.map((e) => e.loss).join(', '));
+    assert.ok(!alive.diagnostics.some((d) => d.code === 'dead-relu'));
+  });
 });
 
 describe('claims: the README about the recurrent examples', () => {

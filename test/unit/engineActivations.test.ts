@@ -133,3 +133,86 @@ describe('dead units and saturation on constructed weights', () => {
     }
   });
 });
+
+describe('dead units are judged by the activation slope, not by the output sign', () => {
+  before(useBackend);
+
+  // 6 units with biases from −100 to +1 on weights of 0.01: pre-activations ≈ the bias for every sample.
+  const bias = [-100, -30, -8, -2, -0.5, 1];
+  const layerWith = (activation: object | string): Promise<StepNumbers> =>
+    measure(
+      [
+        { type: 'dense', units: 6, activation },
+        { type: 'dense', units: 2, activation: 'softmax' },
+      ],
+      [4],
+      (m) => [tf.fill([4, 6], 0.01), tf.tensor1d(bias), ...m.getWeights().slice(2)],
+      batch(),
+      2,
+    );
+
+  it('a leaky ReLU with negative outputs reports no dead units (its slope is α, never 0)', async () => {
+    const n = await layerWith('leakyRelu');
+    assert.strictEqual(n.layers![0].deadUnits, undefined, 'leakyRelu cannot die: not counted');
+    assert.ok(n.layers![0].activationMean! < 0, 'its outputs are mostly negative');
+  });
+
+  it('elu, selu, gelu, swish and mish count a unit dead only deep in the negative tail (slope < 1e-3)', async () => {
+    // |slope| < 1e-3 below: elu −6.9, selu −7.5, gelu −3.8, swish/mish −9.1 ⇒ biases −100, −30 are dead for all
+    // five, −8 also for elu/selu/gelu; −2 and −0.5 (negative outputs, live slope) are not. relu: all five negative.
+    const expected: Record<string, number> = { elu: 3, selu: 3, gelu: 3, swish: 2, mish: 2, relu: 5 };
+    for (const [activation, dead] of Object.entries(expected)) {
+      const n = await layerWith(activation);
+      assert.strictEqual(n.layers![0].deadUnits, dead, activation);
+    }
+  });
+});
+
+describe('forward signal statistics (activationMean / activationStd)', () => {
+  before(useBackend);
+
+  it("are the mean and std of the layer's activation output, or of its own output for linear and normalization layers", async () => {
+    const n = await measure(
+      [
+        { type: 'dense', units: 6 },
+        { type: 'batchNormalization' },
+        { type: 'activation', activation: 'relu' },
+        { type: 'dense', units: 2, activation: 'softmax' },
+      ],
+      [4],
+      (m) => m.getWeights(),
+      batch(),
+      2,
+    );
+    // dense_1's signal is the relu output (the activation claims its units): ≥ 0; batch normalization's is its own
+    // output, normalized over the batch in training: mean ≈ 0, std ≈ 1.
+    const [dense1, bn, out] = n.layers!;
+    assert.ok(dense1.activationMean! > 0 && dense1.activationStd! > 0, 'relu outputs: positive mean');
+    assert.ok(
+      Math.abs(bn.activationMean!) < 1e-3 && Math.abs(bn.activationStd! - 1) < 0.02,
+      `bn: ${bn.activationMean}, ${bn.activationStd}`,
+    );
+    assert.ok(out.activationStd! > 0, 'the fused softmax layer reports its logits');
+  });
+
+  // The lessons' demo: σ = 0.01 weights shrink the signal layer after layer; He keeps it about the same.
+  const deepNet = (activation: string, kernelInitializer: object | string): object[] => [
+    ...Array.from({ length: 10 }, () => ({ type: 'dense', units: 64, activation, kernelInitializer })),
+    { type: 'dense', units: 2, activation: 'softmax' },
+  ];
+  const stds = async (layers: object[]): Promise<number[]> => {
+    const n = await measure(layers, [16], (m) => m.getWeights(), tf.randomNormal([128, 16], 0, 1, 'float32', 7), 2);
+    return n.layers!.slice(0, 10).map((l) => l.activationStd!);
+  };
+
+  it('tanh with randomNormal σ = 0.01: the signal shrinks toward 0 with depth', async () => {
+    const s = await stds(deepNet('tanh', { type: 'randomNormal', mean: 0, stddev: 0.01 }));
+    for (let i = 1; i < s.length; i++) assert.ok(s[i] < s[i - 1], `layer ${i + 1}: ${s[i]} < ${s[i - 1]}`);
+    assert.ok(s[9] < 1e-3 * s[0], `last ${s[9]} vs first ${s[0]}`);
+  });
+
+  it('relu with heNormal: the signal keeps its size through the same depth', async () => {
+    const s = await stds(deepNet('relu', 'heNormal'));
+    for (const v of s) assert.ok(v > s[0] / 4 && v < s[0] * 4, `std ${v} within 4× of the first layer's ${s[0]}`);
+  });
+});

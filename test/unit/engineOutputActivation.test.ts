@@ -95,9 +95,10 @@ describe('output activations not fused into the loss', () => {
     const built = buildModel(spec('relu', 'categoricalCrossentropy'), 1);
     const names = built.model.outputs.map((t) => t.name);
     assert.deepStrictEqual(names.length, new Set(names).size, `outputs ${names.join(', ')}`);
-    assert.strictEqual(built.model.outputs.length, 2, 'the output and the hidden tanh');
+    assert.strictEqual(built.model.outputs.length, 3, "the output, the hidden tanh and the output relu's pre-activation");
     assert.strictEqual(built.weighted[1].activationOutput, 0);
     assert.strictEqual(built.weighted[0].activationOutput, 1);
+    assert.strictEqual(built.weighted[1].preActivationOutput, 2, 'relu dead units are judged at its input');
     built.model.dispose();
   });
 

@@ -11,7 +11,25 @@ import { parseSpecText } from '../../src/training/spec/parse';
 const FILE = '/virtual/random.gradscope.json';
 const LINT = new Set<string>(LINT_CODES);
 
-const activation = fc.constantFrom(undefined, 'relu', 'sigmoid', 'tanh', 'selu', 'linear', 'elu', 'gelu');
+const activation = fc.constantFrom<unknown>(
+  undefined,
+  'relu',
+  'sigmoid',
+  'tanh',
+  'selu',
+  'linear',
+  'elu',
+  'gelu',
+  'prelu',
+  'rrelu',
+  'relu6',
+  'softplus',
+  'hardSigmoid',
+  // The object form: a fix that moves an activation must keep its parameters.
+  { type: 'leakyRelu', alpha: 0.2 },
+  { type: 'elu', alpha: 0.5 },
+  { type: 'rrelu', lower: 0.1, upper: 0.2 },
+);
 const initializer = fc.constantFrom<unknown>(
   undefined,
   'heNormal',
@@ -39,6 +57,7 @@ const simple = fc.oneof(
     { type: 'layerNormalization' },
     { type: 'activation', activation: 'relu' },
     { type: 'activation', activation: 'sigmoid' },
+    { type: 'activation', activation: { type: 'leakyRelu', alpha: 0.3 } },
   ),
 );
 const block = fc.oneof(

@@ -118,6 +118,37 @@ const CASES: Case[] = [
     message: /"glorotUniform" \(the default\) in a stack of 8 relu layers/,
   },
   {
+    name: 'the default glorotUniform in eight prelu layers (the object form)',
+    code: 'initializer-mismatch',
+    specPath: '/model/layers/0/layers/0',
+    line: layerLine(0),
+    parts: {
+      layers: ['{ "repeat": 8, "layers": [ { "type": "dense", "units": 16, "activation": { "type": "prelu" } } ] }', SOFTMAX],
+    },
+    message: /"glorotUniform" \(the default\) in a stack of 8 prelu layers/,
+  },
+  {
+    name: 'the default glorotUniform in eight rrelu layers with their slope range',
+    code: 'initializer-mismatch',
+    specPath: '/model/layers/0/layers/0',
+    line: layerLine(0),
+    parts: {
+      layers: [
+        '{ "repeat": 8, "layers": [ { "type": "dense", "units": 16, "activation": { "type": "rrelu", "lower": 0.1, "upper": 0.2 } } ] }',
+        SOFTMAX,
+      ],
+    },
+    message: /"glorotUniform" \(the default\) in a stack of 8 rrelu layers/,
+  },
+  {
+    name: 'six hardSigmoid layers in a row',
+    code: 'deep-saturating-stack',
+    specPath: '/model/layers/0/layers/0',
+    line: layerLine(0),
+    parts: { layers: ['{ "repeat": 6, "layers": [ { "type": "dense", "units": 16, "activation": "hardSigmoid" } ] }', SOFTMAX] },
+    message: /^6 hardSigmoid layers in a row .*the hardSigmoid's slope is at most 0\.2, .*\(0\.2\^6\)/,
+  },
+  {
     name: 'selu without lecunNormal',
     code: 'initializer-mismatch',
     specPath: '/model/layers/0',

@@ -9,12 +9,12 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModelView } from '../../src/training/diagnosis/modelView';
 import { activationOf, sequences } from '../../src/training/lint/model';
 import { buildModel } from '../../src/training/engine/model/buildModel';
+import { activationLayer } from '../../src/training/engine/model/activations';
 import { makeInitializer } from '../../src/training/engine/model/initializers';
 import {
   ACTIVATION_FACTS,
   FUSED_LOSSES,
   LAYER_FACTS,
-  LEAKY_RELU_ALPHA,
   NAMED_INITIALIZER_FACTS,
   familyVariance,
   fusedOutputActivation,
@@ -57,10 +57,13 @@ function enumListing(member: string): string[] {
   return found[0];
 }
 
-/** The engine's activation as a function (leakyRelu is its own layer, with the facts' slope). */
+/**
+ * The engine's activation as a function of a column of inputs (prelu builds one slope for it; rrelu in training
+ * mode, where its slopes are drawn from [lower, upper]).
+ */
 function engineActivation(a: ActivationName): (x: tf.Tensor) => tf.Tensor {
-  const layer = a === 'leakyRelu' ? tf.layers.leakyReLU({ alpha: LEAKY_RELU_ALPHA }) : tf.layers.activation({ activation: a });
-  return (x) => layer.apply(x) as tf.Tensor;
+  const layer = activationLayer(a);
+  return (x) => tf.reshape(layer.apply(tf.reshape(x, [-1, 1]), { training: a === 'rrelu' }) as tf.Tensor, [-1]);
 }
 
 describe('model facts', () => {
@@ -157,6 +160,11 @@ describe('model facts', () => {
       linear: 'glorotUniform',
       relu: 'heNormal',
       leakyRelu: 'heNormal',
+      prelu: 'heNormal',
+      rrelu: 'heNormal',
+      relu6: 'heNormal',
+      softplus: 'heNormal',
+      hardSigmoid: 'glorotUniform',
       elu: 'heNormal',
       selu: 'lecunNormal',
       gelu: 'heNormal',

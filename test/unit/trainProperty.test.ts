@@ -18,7 +18,21 @@ import { useBackend } from './support/specs';
 const FILE = '/virtual/random-train.gradscope.json';
 type Json = Record<string, unknown>;
 
-const activation = fc.constantFrom(...ACTIVATIONS);
+const activation = fc.oneof(
+  { arbitrary: fc.constantFrom<unknown>(...ACTIVATIONS), weight: 4 },
+  {
+    // The object form, with parameters where the activation takes them.
+    arbitrary: fc.oneof(
+      fc.record({ type: fc.constant('leakyRelu'), alpha: fc.double({ min: 0.01, max: 0.9, noNaN: true }) }),
+      fc.record({ type: fc.constant('elu'), alpha: fc.double({ min: 0.1, max: 3, noNaN: true }) }),
+      fc
+        .tuple(fc.double({ min: 0.01, max: 0.5, noNaN: true }), fc.double({ min: 0, max: 0.4, noNaN: true }))
+        .map(([lower, extra]) => ({ type: 'rrelu', lower, upper: lower + extra })),
+      fc.constantFrom(...ACTIVATIONS).map((type) => ({ type })),
+    ),
+    weight: 1,
+  },
+);
 const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined, freq: 2 });
 const initializer = maybe(
   fc.constantFrom<unknown>(
@@ -310,6 +324,7 @@ function checkLayer(l: LayerStepMetrics, finite: boolean): void {
   if (l.deadUnits !== undefined) assert.ok(isCount(l.deadUnits, units), `${l.name}.deadUnits = ${l.deadUnits} of ${l.units}`);
   if (l.saturation !== undefined) assert.ok(l.saturation >= 0 && l.saturation <= 1, `${l.name}.saturation = ${l.saturation}`);
   assert.ok(l.deadUnits === undefined || l.saturation === undefined, `${l.name}: dead units or saturation, not both`);
+  if (finite) assert.ok(isNonNegative(l.activationStd) && Number.isFinite(l.activationMean), `${l.name}: signal statistics`);
 }
 
 /** What the runs that trained covered: layer kinds, activations by position, losses, optimizers, schedules. */

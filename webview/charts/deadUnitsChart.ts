@@ -1,7 +1,8 @@
 // Dead and saturated units per layer over steps. Layers whose activation can stop passing gradient report dead
-// units (activation derivative numerically zero for every sample of the batch: relu output 0; elu, selu, gelu,
-// swish, mish derivative below 1e-3; never leaky variants): they no longer learn. Sigmoid/tanh layers report the
-// fraction of outputs stuck in the flat tails (tiny gradient). Shown as a percentage of the layer's units, or as counts; same layer colours as the gradient chart.
+// units (activation derivative below 1e-3 for every sample of the batch: relu output 0; relu6 at 0 or 6; elu, selu,
+// gelu, swish, mish, softplus deep in their negative tail; never the leaky variants; docs/metrics.md): they no
+// longer learn. Sigmoid/tanh/hardSigmoid layers report the fraction of outputs stuck in the flat tails (tiny
+// gradient). Shown as a percentage of the layer's units, or as counts; same layer colours as the gradient chart.
 import { Chart, type ChartDataset } from 'chart.js';
 import type { LayerSummary } from '../../src/shared/engineProtocol';
 import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';

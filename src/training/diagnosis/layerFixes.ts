@@ -34,6 +34,7 @@ export function weightEntry(l: LayerInfo): WeightEntry | undefined {
     biasInitializer: l.spec.biasInitializer,
   };
   if (l.activationEntryPath) e.activationPath = l.activationEntryPath;
+  else if (l.spec.activationParams) e.activationParams = l.spec.activationParams;
   return e;
 }
 

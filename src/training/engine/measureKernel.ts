@@ -1,26 +1,41 @@
-// All of a step's reductions (squared norms, squared update sizes, dead units, saturation) in ONE kernel that
+// All of a step's reductions (squared norms, squared update sizes, dead units, saturation, the signal's mean and
+// std) in ONE kernel that
 // runs where the tensors live. On the wasm and cpu backends, dozens of tiny tfjs ops per layer cost far more in
 // dispatch than in arithmetic (measured: 1.5× on a 784-256-256-10 MLP, 2.7× on a 20×64 sigmoid net); one pass
 // over the backend's own memory costs a few percent. Other backends (tfjs-node) use the equivalent tf ops.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from './backend/wasmHeap';
 import { f32 } from './backend/wasmHeap';
+import { ACTIVATION_FACTS, DEAD_SLOPE } from '../model/facts';
+import type { ActivationName, ActivationParams } from '../spec/types';
+import { activationLayer } from './model/activations';
 
 export type StatOp =
   /** Σ a² */
   | { op: 'sumsq'; a: number }
   /** Three outputs in one pass over new weights `a` and old weights `b`: Σ a², Σ b², Σ (a − b)². */
   | { op: 'update'; a: number; b: number }
-  /** Units (last axis) whose value is ≤ 0 for every other index (samples, positions). */
-  | { op: 'dead'; a: number }
-  /** Fraction of values in the flat tails of a sigmoid (outside [0.01, 0.99]) or tanh (|y| > 0.99). */
-  | { op: 'tail'; a: number; activation: 'sigmoid' | 'tanh' };
+  /**
+   * Units (last axis) of pre-activations `a` where the activation's slope (model/facts) is below DEAD_SLOPE in
+   * magnitude for every other index (samples, positions).
+   */
+  | { op: 'dead'; a: number; activation: ActivationName; params?: ActivationParams }
+  /** Two outputs: mean and standard deviation (population) of all values. */
+  | { op: 'moments'; a: number }
+  /**
+   * Fraction of values in the flat tails of a sigmoid (outside [0.01, 0.99]), tanh (|y| > 0.99) or hard sigmoid
+   * (exactly 0 or 1, where its slope is 0).
+   */
+  | { op: 'tail'; a: number; activation: SaturatingActivation };
+
+/** The activations whose saturation is measured (model/facts: measure 'saturation'). */
+export type SaturatingActivation = 'sigmoid' | 'tanh' | 'hardSigmoid';
 
 const KERNEL = 'GradscopeStepStats';
 
 /** How many numbers an op produces. */
 export function statWidth(op: StatOp): number {
-  return op.op === 'update' ? 3 : 1;
+  return op.op === 'update' ? 3 : op.op === 'moments' ? 2 : 1;
 }
 
 /** The statistics of `ops` over `values` (one flat array per input, `units` = size of its last axis). */
@@ -56,19 +71,40 @@ export function computeStats(values: ArrayLike<number>[], units: number[], ops: 
       }
       case 'dead': {
         const u = units[op.a];
-        const alive = new Uint8Array(u);
-        for (let row = 0; row < a.length; row += u) {
-          for (let k = 0; k < u; k++) if (a[row + k] > 0) alive[k] = 1;
+        const slope = ACTIVATION_FACTS[op.activation].slope;
+        if (!slope) throw new Error(`no elementwise slope for ${op.activation}`);
+        let dead = 0;
+        for (let k = 0; k < u; k++) {
+          // A unit is alive as soon as one sample passes gradient: most units stop after their first row.
+          let row = k;
+          while (row < a.length && Math.abs(slope(a[row], op.params)) < DEAD_SLOPE) row += u;
+          if (row >= a.length) dead++;
         }
-        let living = 0;
-        for (let k = 0; k < u; k++) living += alive[k];
-        out[i] = u - living;
+        out[i] = dead;
+        break;
+      }
+      case 'moments': {
+        // One pass in float64, shifted by the first value so that a large mean does not swamp a small spread.
+        const n = a.length;
+        const c = n ? a[0] : 0;
+        let s1 = 0;
+        let s2 = 0;
+        for (let j = 0; j < n; j++) {
+          const d = a[j] - c;
+          s1 += d;
+          s2 += d * d;
+        }
+        const m = n ? s1 / n : 0;
+        out[i] = c + m;
+        out[i + 1] = n ? Math.sqrt(Math.max(0, s2 / n - m * m)) : 0;
         break;
       }
       case 'tail': {
         let n = 0;
         if (op.activation === 'sigmoid') {
           for (let j = 0; j < a.length; j++) if (a[j] < 0.01 || a[j] > 0.99) n++;
+        } else if (op.activation === 'hardSigmoid') {
+          for (let j = 0; j < a.length; j++) if (a[j] <= 0 || a[j] >= 1) n++;
         } else {
           for (let j = 0; j < a.length; j++) if (a[j] > 0.99 || a[j] < -0.99) n++;
         }
@@ -153,12 +189,24 @@ export function statsWithOps(tensors: tf.Tensor[], ops: StatOp[]): tf.Tensor1D {
               return tf.stack([tf.sum(tf.square(a)), tf.sum(tf.square(b)), tf.sum(tf.squaredDifference(a, b))]);
             }
             case 'dead': {
+              // The activation's own gradient (tf.grad of the engine's layer), not the facts' slope: the kernel test
+              // checks the two agree.
+              const layer = activationLayer(op.activation, op.params);
+              const slope = tf.abs(tf.grad((v: tf.Tensor) => layer.apply(v) as tf.Tensor)(a));
               const axes = a.shape.slice(0, -1).map((_, i) => i);
-              return tf.sum(tf.cast(tf.lessEqual(tf.max(a, axes), 0), 'float32'));
+              return tf.sum(tf.cast(tf.less(tf.max(slope, axes), DEAD_SLOPE), 'float32'));
+            }
+            case 'moments': {
+              const { mean, variance } = tf.moments(a);
+              return tf.stack([mean, tf.sqrt(variance)]);
             }
             case 'tail': {
               const tail =
-                op.activation === 'sigmoid' ? tf.logicalOr(tf.less(a, 0.01), tf.greater(a, 0.99)) : tf.greater(tf.abs(a), 0.99);
+                op.activation === 'sigmoid'
+                  ? tf.logicalOr(tf.less(a, 0.01), tf.greater(a, 0.99))
+                  : op.activation === 'hardSigmoid'
+                    ? tf.logicalOr(tf.lessEqual(a, 0), tf.greaterEqual(a, 1))
+                    : tf.greater(tf.abs(a), 0.99);
               return tf.mean(tf.cast(tail, 'float32'));
             }
           }

@@ -7,7 +7,7 @@ import { activationFacts, layerFacts } from '../model/facts';
 import { applyModel } from './model/buildModel';
 import { batchLoss, correctCount } from './losses';
 import { maxNormed, regularizerGradient } from './penalties';
-import { statWidth, stepStats, type StatOp } from './measureKernel';
+import { statWidth, stepStats, type SaturatingActivation, type StatOp } from './measureKernel';
 import type { LossName } from '../spec/types';
 
 export interface StepConfig {
@@ -42,6 +42,8 @@ interface LayerSlots {
   recurrentUpdate: number;
   dead: number;
   saturation: number;
+  /** Mean, then std, of the layer's signal. */
+  moments: number;
 }
 
 /** Where each number sits in the packed step tensor. */
@@ -157,7 +159,13 @@ export function runStep(
 
       // 2. after the update: weight norms, update sizes, activation statistics
       const post = new StatBatch();
-      const activations = kept.slice(2); // the model's outputs, by output index
+      const outputs = kept.slice(2); // the model's outputs, by output index
+      const inputOf = new Map<number, number>(); // output index → post input (a tensor read by several ops goes in once)
+      const input = (output: number): number => {
+        let i = inputOf.get(output);
+        if (i === undefined) inputOf.set(output, (i = post.add(outputs[output])));
+        return i;
+      };
       const layers = built.weighted.map((layer, i): LayerSlots => {
         const after = post.add(layer.kernel.read());
         const old = post.add(before[i]);
@@ -177,12 +185,19 @@ export function runStep(
               : ABSENT,
           dead: ABSENT,
           saturation: ABSENT,
+          moments: post.op({ op: 'moments', a: input(layer.signalOutput) }),
         };
         const activation = layer.monitoredActivation;
-        if (layer.activationOutput !== undefined && activation) {
-          const a = post.add(activations[layer.activationOutput]);
-          if (activationFacts(activation).measure === 'dead') slots.dead = post.op({ op: 'dead', a });
-          else slots.saturation = post.op({ op: 'tail', a, activation: activation as 'sigmoid' | 'tanh' });
+        const counted = activation && activationFacts(activation).measure;
+        if (counted === 'dead' && activation && layer.preActivationOutput !== undefined) {
+          const a = input(layer.preActivationOutput);
+          slots.dead = post.op({ op: 'dead', a, activation, ...(layer.monitoredParams && { params: layer.monitoredParams }) });
+        } else if (counted === 'saturation') {
+          slots.saturation = post.op({
+            op: 'tail',
+            a: input(layer.signalOutput),
+            activation: activation as SaturatingActivation,
+          });
         }
         return slots;
       });
@@ -207,6 +222,7 @@ export function runStep(
           recurrentUpdate: shift(l.recurrentUpdate, postOffset),
           dead: shift(l.dead, postOffset),
           saturation: shift(l.saturation, postOffset),
+          moments: l.moments + postOffset,
         })),
       };
       if (clippedStats) layout.clippedSq = clippedOffset;
@@ -246,6 +262,8 @@ export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float3
     }
     if (slots.dead !== ABSENT) m.deadUnits = values[slots.dead];
     if (slots.saturation !== ABSENT) m.saturation = values[slots.saturation];
+    m.activationMean = values[slots.moments];
+    m.activationStd = values[slots.moments + 1];
     return m;
   });
   return result;

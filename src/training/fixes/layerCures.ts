@@ -2,7 +2,7 @@
 // a run): the same finding gets the same fix whichever found it. Each writes into a PatchBuilder and returns the
 // fix; callers describe their layers as WeightEntry values, one per spec entry.
 import { initializerMean, isAdaptive, recommendedInitializer } from '../model/facts';
-import type { ActivationName, InitializerSpec, SpecFix, SpecPath, TrainingSpec } from '../spec/types';
+import type { ActivationName, ActivationParams, InitializerSpec, SpecFix, SpecPath, TrainingSpec } from '../spec/types';
 import { distinctEntries, reverseDocumentOrder } from './entries';
 import type { PatchBuilder } from './patchBuilder';
 
@@ -13,6 +13,8 @@ export interface WeightEntry {
   activation: ActivationName;
   /** Pointer of that separate `activation` entry, when there is one. */
   activationPath?: SpecPath;
+  /** The parameters the entry's own activation was given (object form), kept when a cure moves it. */
+  activationParams?: ActivationParams;
   kernelInitializer: InitializerSpec;
   useBias: boolean;
   biasInitializer: InitializerSpec;
@@ -94,7 +96,8 @@ export function batchNormCure(p: PatchBuilder, entries: readonly WeightEntry[]):
       p.insertAfter(path, { type: 'batchNormalization' });
     } else {
       p.set(`${path}/activation`, 'linear');
-      p.insertAfter(path, { type: 'activation', activation: e.activation });
+      const activation = e.activationParams ? { type: e.activation, ...e.activationParams } : e.activation;
+      p.insertAfter(path, { type: 'activation', activation });
       p.insertAfter(path, { type: 'batchNormalization' });
     }
   }

@@ -116,6 +116,7 @@ export function weightEntry(m: RunMember): WeightEntry {
     biasInitializer: layer.biasInitializer,
   };
   if (activation.source) e.activationPath = activation.source.specPath;
+  else if (layer.activationParams) e.activationParams = layer.activationParams;
   return e;
 }
 

@@ -6,6 +6,7 @@
 
 import type {
   ActivationName,
+  ActivationParams,
   Conv2dLayer,
   DenseLayer,
   InitializerSpec,
@@ -33,8 +34,14 @@ export type ActivationFamily = 'rectifier' | 'smooth-rectifier' | 'saturating' |
 /** The weight-variance rule an initializer follows. */
 export type InitFamily = 'he' | 'lecun' | 'glorot';
 
-/** What the engine measures on a layer's activation output: dead units (rectifiers) or saturated ones. */
+/**
+ * What the engine counts on a layer's activation besides its output's mean and std: dead units (units whose slope
+ * is below DEAD_SLOPE for every sample, read from the pre-activation) or saturated outputs (the flat tails).
+ */
 export type ActivationMeasure = 'dead' | 'saturation';
+
+/** An elementwise function of one number, with the activation's parameters (defaults when absent). */
+type Elementwise = (x: number, params?: ActivationParams) => number;
 
 export interface ActivationFacts {
   family: ActivationFamily;
@@ -50,16 +57,77 @@ export interface ActivationFacts {
   init: InitFamily;
   /** Why that family (for messages and docs). */
   initReason: string;
-  /** What the engine measures on this activation's output, if anything. */
+  /** What the engine counts on this activation, if anything (mean and std of the output are measured for all). */
   measure?: ActivationMeasure;
+  /**
+   * The activation and its slope as plain float64 JavaScript, the same functions the engine's TensorFlow.js layers
+   * compute (test/unit/modelFacts.test.ts checks both against TensorFlow.js and tf.grad); the step-statistics kernel
+   * counts dead units with `slope`. Absent for softmax, which is not elementwise.
+   */
+  forward?: Elementwise;
+  slope?: Elementwise;
 }
+
+/**
+ * A unit is dead when the magnitude of its activation's slope stays below this for every sample (and position) of
+ * the batch: no gradient reaches its weights. relu: a pre-activation ≤ 0; elu/selu/gelu/swish/mish deep in their
+ * negative tails.
+ */
+export const DEAD_SLOPE = 1e-3;
 
 /** Slope of leakyRelu for negative inputs (PyTorch's default). */
 export const LEAKY_RELU_ALPHA = 0.01;
+/** prelu's learned slope per unit starts here (He et al. 2015, PyTorch's default). */
+export const PRELU_INITIAL_ALPHA = 0.25;
+/** rrelu draws its negative slope from U(lower, upper) in training and uses the mean at evaluation (PyTorch's defaults). */
+export const RRELU_LOWER = 1 / 8;
+export const RRELU_UPPER = 1 / 3;
+/** elu(x) = α(eˣ − 1) for x ≤ 0; α = 1 unless the spec says otherwise. */
+export const ELU_ALPHA = 1;
 
 /** SELU's constants (Klambauer et al. 2017): selu(x) = λx for x > 0, λα(eˣ − 1) otherwise. */
 export const SELU_LAMBDA = 1.0507009873554805;
 export const SELU_ALPHA = 1.6732632423543772;
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+/** log(1 + eˣ) without overflow. */
+const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+/** Standard normal density and distribution function (Φ through erfc, accurate to ~1e-7 as TensorFlow.js's erf). */
+const normalPdf = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+const normalCdf = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
+
+/** Complementary error function (Numerical Recipes' erfcc, fractional error < 1.2e-7 everywhere). */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
+const alphaOf = (p: ActivationParams | undefined, fallback: number): number => p?.alpha ?? fallback;
+
+/** rrelu's slope range with the defaults filled in; its evaluation slope is the mean. */
+export function rreluRange(p: ActivationParams | undefined): { lower: number; upper: number } {
+  return { lower: p?.lower ?? RRELU_LOWER, upper: p?.upper ?? RRELU_UPPER };
+}
+const rreluMean = (p: ActivationParams | undefined): number => {
+  const { lower, upper } = rreluRange(p);
+  return (lower + upper) / 2;
+};
 
 const HE_REASON =
   'He (variance 2/fan-in) makes up for the half of the signal a rectifier (nearly) zeroes, so the variance stays the same layer after layer';
@@ -81,6 +149,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     canDie: false,
     init: 'glorot',
     initReason: GLOROT_REASON,
+    forward: (x) => x,
+    slope: () => 1,
   },
   relu: {
     family: 'rectifier',
@@ -91,6 +161,21 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
+    forward: (x) => Math.max(x, 0),
+    slope: (x) => (x > 0 ? 1 : 0),
+  },
+  relu6: {
+    family: 'rectifier',
+    range: [0, 6],
+    bounded: true,
+    derivative: { min: 0, max: 1 },
+    canDie: true,
+    init: 'he',
+    initReason: HE_REASON,
+    measure: 'dead',
+    forward: (x) => Math.min(Math.max(x, 0), 6),
+    // TensorFlow.js computes relu6 as min(6, relu(x)): slope 0 at exactly 6 as well as above it.
+    slope: (x) => (x > 0 && x < 6 ? 1 : 0),
   },
   leakyRelu: {
     family: 'rectifier',
@@ -100,7 +185,32 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     canDie: false,
     init: 'he',
     initReason: HE_REASON,
-    measure: 'dead',
+    forward: (x, p) => (x > 0 ? x : alphaOf(p, LEAKY_RELU_ALPHA) * x),
+    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, LEAKY_RELU_ALPHA)),
+  },
+  prelu: {
+    family: 'rectifier',
+    range: [-Infinity, Infinity],
+    // A learned slope per unit: the bounds are those of its start (PRELU_INITIAL_ALPHA).
+    bounded: false,
+    derivative: { min: PRELU_INITIAL_ALPHA, max: 1 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    forward: (x, p) => (x > 0 ? x : alphaOf(p, PRELU_INITIAL_ALPHA) * x),
+    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, PRELU_INITIAL_ALPHA)),
+  },
+  rrelu: {
+    family: 'rectifier',
+    range: [-Infinity, Infinity],
+    bounded: false,
+    // In training the slope is drawn from [lower, upper]; forward/slope give the evaluation function (the mean slope).
+    derivative: { min: RRELU_LOWER, max: 1 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    forward: (x, p) => (x >= 0 ? x : rreluMean(p) * x),
+    slope: (x, p) => (x >= 0 ? 1 : rreluMean(p)),
   },
   elu: {
     family: 'smooth-rectifier',
@@ -111,6 +221,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
+    forward: (x, p) => (x > 0 ? x : alphaOf(p, ELU_ALPHA) * Math.expm1(x)),
+    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, ELU_ALPHA) * Math.exp(x)),
   },
   selu: {
     family: 'smooth-rectifier',
@@ -122,6 +234,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     initReason:
       'selu keeps activations at mean 0 and variance 1 (self-normalizing) only from weights of variance 1/fan-in (LeCun; Klambauer et al. 2017)',
     measure: 'dead',
+    forward: (x) => SELU_LAMBDA * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
+    slope: (x) => SELU_LAMBDA * (x > 0 ? 1 : SELU_ALPHA * Math.exp(x)),
   },
   gelu: {
     family: 'smooth-rectifier',
@@ -132,6 +246,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
+    forward: (x) => x * normalCdf(x),
+    slope: (x) => normalCdf(x) + x * normalPdf(x),
   },
   swish: {
     family: 'smooth-rectifier',
@@ -142,6 +258,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
+    forward: (x) => x * sigmoid(x),
+    slope: (x) => sigmoid(x) * (1 + x * (1 - sigmoid(x))),
   },
   mish: {
     family: 'smooth-rectifier',
@@ -152,6 +270,23 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'he',
     initReason: HE_REASON,
     measure: 'dead',
+    forward: (x) => x * Math.tanh(softplus(x)),
+    slope: (x) => {
+      const t = Math.tanh(softplus(x));
+      return t + x * (1 - t * t) * sigmoid(x);
+    },
+  },
+  softplus: {
+    family: 'smooth-rectifier',
+    range: [0, Infinity],
+    bounded: false,
+    derivative: { min: 0, max: 1 },
+    canDie: false,
+    init: 'he',
+    initReason: HE_REASON,
+    measure: 'dead',
+    forward: softplus,
+    slope: sigmoid,
   },
   sigmoid: {
     family: 'saturating',
@@ -162,6 +297,21 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'glorot',
     initReason: GLOROT_REASON,
     measure: 'saturation',
+    forward: sigmoid,
+    slope: (x) => sigmoid(x) * (1 - sigmoid(x)),
+  },
+  hardSigmoid: {
+    family: 'saturating',
+    range: [0, 1],
+    bounded: true,
+    derivative: { min: 0, max: 0.2 },
+    canDie: false,
+    init: 'glorot',
+    initReason: GLOROT_REASON,
+    measure: 'saturation',
+    // TensorFlow.js's hard sigmoid: clip(0.2x + 0.5, 0, 1), flat (slope 0) beyond ±2.5.
+    forward: (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1),
+    slope: (x) => (Math.abs(x) <= 2.5 ? 0.2 : 0),
   },
   tanh: {
     family: 'saturating',
@@ -172,6 +322,8 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     init: 'glorot',
     initReason: GLOROT_REASON,
     measure: 'saturation',
+    forward: Math.tanh,
+    slope: (x) => 1 - Math.tanh(x) ** 2,
   },
   softmax: {
     family: 'distribution',

@@ -62,12 +62,17 @@ export const ACTIVATIONS = [
   'linear',
   'relu',
   'leakyRelu',
+  'prelu',
+  'rrelu',
+  'relu6',
   'elu',
   'selu',
   'gelu',
   'swish',
   'mish',
+  'softplus',
   'sigmoid',
+  'hardSigmoid',
   'tanh',
   'softmax',
 ] as const;
@@ -78,7 +83,7 @@ export type ActivationName = (typeof ACTIVATIONS)[number];
  * spec wrote the name alone, and then model/facts gives the defaults.
  */
 export interface ActivationParams {
-  /** leakyRelu / elu: the negative-side slope or scale. */
+  /** leakyRelu / elu: the negative-side slope or scale (prelu: its learned slope's start, never written in a spec). */
   alpha?: number;
   /** rrelu: the range its random negative slope is drawn from in training (the mean slope at evaluation). */
   lower?: number;

@@ -180,10 +180,21 @@ function readFields(r: Reporter, obj: ObjectView, type: Exclude<LayerType, Block
       return { type, epsilon: f.number('epsilon', { min: 0, minExclusive: true }, 1e-3) };
     case 'highway': {
       const units = requiredNumber(r, obj, 'units', what, UNITS, ' (equal to the size of its input)');
+      const setting = optionalActivation(r, f);
+      const p = f.prop('activation');
+      if (p && setting.activation === 'prelu') {
+        // Its learned slopes would live inside the highway layer, where the optimizer does not see them.
+        r.error(
+          'unsupported-activation',
+          'a highway layer cannot use activation "prelu" (its slopes would not be trained); use leakyRelu, elu or relu',
+          p.value,
+          p.path,
+        );
+      }
       return {
         type,
         units: units ?? 1,
-        ...optionalActivation(r, f),
+        ...setting,
         transformBias: f.number('transformBias', {}, -2),
         ...initializers(r, f),
       };

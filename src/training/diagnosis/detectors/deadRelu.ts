@@ -41,7 +41,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
     severity: 'warning',
     layers,
     message:
-      `Dying ReLU: ${pct(worst.value)} of ${worst.layer.summary.name}'s units output 0 for every sample on each of the last ` +
+      `Dying ReLU: ${pct(worst.value)} of ${worst.layer.summary.name}'s units output ${worst.layer.activation === 'relu6' ? '0 (or 6, where relu6 is flat too)' : '0'} for every sample on each of the last ` +
       `${steps} steps` +
       (dead.length > 1 ? ` (${dead.length} layers at ≥ ${pct(ctx.t.deadReluFraction)})` : '') +
       `; the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,

@@ -1,9 +1,11 @@
-// Spec layers → one TensorFlow.js functional model whose extra outputs are the activations we measure
-// (dead units, saturation), so measurement rides on the training forward pass instead of a second one.
+// Spec layers → one TensorFlow.js functional model whose extra outputs are the tensors we measure (each weight
+// layer's signal and, where dead units are counted, its pre-activation), so measurement rides on the training
+// forward pass instead of a second one.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSummary } from '../../../shared/engineProtocol';
-import { LAYER_FACTS, LEAKY_RELU_ALPHA, activationFacts, fusedOutputActivation } from '../../model/facts';
-import type { ActivationName, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
+import { LAYER_FACTS, activationFacts, fusedOutputActivation } from '../../model/facts';
+import type { ActivationName, ActivationParams, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
+import { activationLayer } from './activations';
 import { makeInitializer } from './initializers';
 import { Highway } from './highway';
 import { kernelPenaltySettings, type KernelPenaltySettings } from '../penalties';
@@ -38,6 +40,21 @@ export interface WeightedLayer {
   activationOutput?: number;
   /** The activation applied to those units (the layer's own, or a following `activation` layer's). */
   monitoredActivation?: ActivationName;
+  monitoredParams?: ActivationParams;
+  /**
+   * Index into the model's outputs of the signal this layer passes on (activationMean/activationStd): its
+   * activation's output when it has one, else its own output. Set by `Builder.outputs` for every weight layer.
+   */
+  signalOutput: number;
+  /** Index of that activation's input, when dead units are counted (they are judged by the slope there). */
+  preActivationOutput?: number;
+}
+
+/** The tensors of one weight layer that become model outputs. */
+interface Measured {
+  entry: WeightedLayer;
+  signal: tf.SymbolicTensor;
+  pre?: tf.SymbolicTensor;
 }
 
 export interface BuiltModel {
@@ -64,8 +81,8 @@ function mix(seed: number, ordinal: number, salt: number): number {
 class Builder {
   readonly layers: LayerSummary[] = [];
   readonly weighted: WeightedLayer[] = [];
-  /** Measured activations in model order, with the layer each belongs to; indices are assigned in `outputs`. */
-  private readonly monitored: { entry: WeightedLayer; tensor: tf.SymbolicTensor }[] = [];
+  /** Per weight layer, in model order, the tensors measured on it; indices are assigned in `outputs`. */
+  private readonly measured = new Map<WeightedLayer, Measured>();
   readonly clock: StepClock = { step: 0 };
   private readonly counters = new Map<string, number>();
   readonly recurrent: tf.layers.Layer[] = [];
@@ -120,12 +137,14 @@ class Builder {
   }
 
   /**
-   * Registers a layer's weights for measurement. Most layers have [kernel, bias] (or [gamma, beta]); others name
-   * their roles: a weight-normalized layer's direction v, a recurrent layer's [kernel, recurrentKernel, bias].
+   * Registers a layer's weights for measurement; `own` is the layer's own output: its signal until an activation
+   * claims its units. Most layers have [kernel, bias] (or [gamma, beta]); others name their roles: a
+   * weight-normalized layer's direction v, a recurrent layer's [kernel, recurrentKernel, bias].
    */
   addWeighted(
     summary: LayerSummary,
     layer: tf.layers.Layer,
+    own: tf.SymbolicTensor,
     variables: { kernel: tf.LayerVariable; bias?: tf.LayerVariable; recurrentKernel?: tf.LayerVariable } = {
       kernel: layer.trainableWeights[0],
       bias: layer.trainableWeights[1],
@@ -133,37 +152,49 @@ class Builder {
   ): WeightedLayer {
     summary.hasWeights = true;
     const { kernel, bias, recurrentKernel } = variables;
-    const entry: WeightedLayer = { summary, kernel };
+    const entry: WeightedLayer = { summary, kernel, signalOutput: 0 };
     if (bias) entry.bias = bias;
     if (recurrentKernel) entry.recurrentKernel = recurrentKernel;
     this.weighted.push(entry);
+    this.measured.set(entry, { entry, signal: own });
     return entry;
   }
 
-  monitor(entry: WeightedLayer, out: tf.SymbolicTensor, activation: ActivationName): void {
-    if (!activationFacts(activation).measure) return; // model/facts: dead units or saturation, else nothing to measure
+  /** The activation `pre → out` acts on the units of `entry`: its output becomes the layer's signal. */
+  /** `pre` is the activation's input, when the builder can reach it (a recurrent cell keeps its own inside). */
+  monitor(
+    entry: WeightedLayer,
+    pre: tf.SymbolicTensor | undefined,
+    out: tf.SymbolicTensor,
+    activation: ActivationName,
+    params: ActivationParams | undefined,
+  ): void {
     entry.monitoredActivation = activation;
-    this.monitored.push({ entry, tensor: out });
+    if (params) entry.monitoredParams = params;
+    // model/facts: dead units are judged by the slope at the pre-activation (gelu/swish/mish are not monotonic, so
+    // the output alone does not tell).
+    const measure = activationFacts(activation).measure;
+    this.measured.set(entry, { entry, signal: out, pre: measure === 'dead' ? pre : undefined });
   }
 
   /**
-   * The model's outputs: `output` first, then each measured activation once. A measured activation that IS the
-   * output (a relu/tanh/sigmoid last layer not fused into the loss) reads output 0: TensorFlow.js only warns
-   * about a tensor listed twice and then returns null for one of the copies.
+   * The model's outputs: `output` first, then each measured tensor once. A measured tensor that IS the output
+   * (e.g. a relu/tanh/sigmoid last layer not fused into the loss) reads output 0: TensorFlow.js only warns about a
+   * tensor listed twice and then returns null for one of the copies.
    */
   outputs(output: tf.SymbolicTensor): tf.SymbolicTensor[] {
     const outputs = [output];
-    for (const { entry, tensor } of this.monitored) {
-      const known = outputs.indexOf(tensor);
-      entry.activationOutput = known >= 0 ? known : outputs.push(tensor) - 1;
+    const indexOf = (t: tf.SymbolicTensor): number => {
+      const known = outputs.indexOf(t);
+      return known >= 0 ? known : outputs.push(t) - 1;
+    };
+    for (const { entry, signal, pre } of this.measured.values()) {
+      entry.signalOutput = indexOf(signal);
+      if (entry.monitoredActivation) entry.activationOutput = entry.signalOutput;
+      if (pre) entry.preActivationOutput = indexOf(pre);
     }
     return outputs;
   }
-}
-
-function activationLayer(activation: ActivationName, name: string): tf.layers.Layer {
-  if (activation === 'leakyRelu') return tf.layers.leakyReLU({ alpha: LEAKY_RELU_ALPHA, name });
-  return tf.layers.activation({ activation: activation, name });
 }
 
 interface SequenceState {
@@ -171,9 +202,27 @@ interface SequenceState {
   pending?: WeightedLayer;
 }
 
-function applyActivation(b: Builder, x: tf.SymbolicTensor, activation: ActivationName, owner: string): tf.SymbolicTensor {
+function applyActivation(
+  b: Builder,
+  x: tf.SymbolicTensor,
+  activation: ActivationName,
+  params: ActivationParams | undefined,
+  owner: string,
+): tf.SymbolicTensor {
   if (activation === 'linear') return x;
-  return b.apply(activationLayer(activation, `${owner}_${activation}`), x);
+  return b.apply(makeActivation(b, activation, params, `${owner}_${activation}`, x), x);
+}
+
+/** The activation layer for input `x`; only rrelu draws a seed (so other specs keep the seeds they always had). */
+function makeActivation(
+  b: Builder,
+  activation: ActivationName,
+  params: ActivationParams | undefined,
+  name: string,
+  x: tf.SymbolicTensor,
+): tf.layers.Layer {
+  const random = activation === 'rrelu' ? { seed: b.nextSeed(5), clock: b.clock } : {};
+  return activationLayer(activation, params, { name, inputRank: x.shape.length, ...random });
 }
 
 function buildKernelLayer(
@@ -202,18 +251,18 @@ function buildKernelLayer(
       : tf.layers.conv2d({ ...common, ...conv, filters: spec.filters });
   }
   const pre = b.apply(layer, x);
-  const out = fusedActivation ? pre : applyActivation(b, pre, spec.activation, name);
+  const out = fusedActivation ? pre : applyActivation(b, pre, spec.activation, spec.activationParams, name);
   const summary = b.summarize(name, spec.type, spec, layer, out, spec.activation);
   const entry =
     layer instanceof WeightNormalized
-      ? b.addWeighted(summary, layer, { kernel: layer.v as tf.LayerVariable, bias: layer.bias })
-      : b.addWeighted(summary, layer);
+      ? b.addWeighted(summary, layer, pre, { kernel: layer.v as tf.LayerVariable, bias: layer.bias })
+      : b.addWeighted(summary, layer, pre);
   const penalties = kernelPenaltySettings(spec);
   if (penalties) entry.penalties = penalties;
   // A linear layer waits for an `activation` layer to claim its units; any other kernel layer ends the wait of an
   // earlier one, whose units it has replaced by its own.
   state.pending = spec.activation === 'linear' ? entry : undefined;
-  if (spec.activation !== 'linear' && !fusedActivation) b.monitor(entry, out, spec.activation);
+  if (spec.activation !== 'linear' && !fusedActivation) b.monitor(entry, pre, out, spec.activation, spec.activationParams);
   return out;
 }
 
@@ -229,13 +278,22 @@ function buildRecurrentLayer(
   const out = b.apply(layer, x);
   if (spec.type === 'lstm') openForgetGate(layer);
   b.recurrent.push(layer);
-  const entry = b.addWeighted(b.summarize(name, spec.type, spec, layer, out, spec.activation), layer, recurrentWeights(layer));
+  const entry = b.addWeighted(
+    b.summarize(name, spec.type, spec, layer, out, spec.activation),
+    layer,
+    out,
+    recurrentWeights(layer),
+  );
   const penalties = kernelPenaltySettings(spec); // on the input kernel, as Keras's kernel_regularizer/kernel_constraint
   if (penalties) entry.penalties = penalties;
   state.pending = undefined;
   // simpleRNN's output is its activation's output, measured as a dense layer's; lstm and gru output a gated mix
   // (o·tanh(c), z·h + (1 − z)·h̃) whose values say nothing exact about dead or saturated units.
-  if (spec.type === 'simpleRNN') b.monitor(entry, out, spec.activation);
+  // Its pre-activation stays inside the cell: only relu's slope can be read off the output (0 exactly where the
+  // output is 0), so dead units are counted for a relu simpleRNN and not for the smooth rectifiers.
+  if (spec.type === 'simpleRNN') {
+    b.monitor(entry, spec.activation === 'relu' ? out : undefined, out, spec.activation, spec.activationParams);
+  }
   return out;
 }
 
@@ -267,7 +325,7 @@ function project(b: Builder, origin: LayerOrigin, x: tf.SymbolicTensor, target: 
   if (got.join() !== target.join()) {
     throw new Error(`cannot project the block's input shape [${source}] onto its output shape [${target}]`);
   }
-  b.addWeighted(b.summarize(name, 'projection', origin, layer, out), layer);
+  b.addWeighted(b.summarize(name, 'projection', origin, layer, out), layer, out);
   return out;
 }
 
@@ -334,10 +392,10 @@ function buildLayerUnchecked(
       return buildKernelLayer(b, spec, x, state, fused);
     case 'activation': {
       const name = b.name('activation');
-      const layer = activationLayer(spec.activation, name);
+      const layer = makeActivation(b, spec.activation, spec.activationParams, name, x);
       const out = b.apply(layer, x);
       b.summarize(name, 'activation', spec, layer, out, spec.activation);
-      if (state.pending) b.monitor(state.pending, out, spec.activation);
+      if (state.pending) b.monitor(state.pending, x, out, spec.activation, spec.activationParams);
       state.pending = undefined;
       return out;
     }
@@ -348,7 +406,7 @@ function buildLayerUnchecked(
       const name = b.name(spec.type);
       const layer = normalizationLayer(spec, name);
       const out = b.apply(layer, x);
-      b.addWeighted(b.summarize(name, spec.type, spec, layer, out), layer);
+      b.addWeighted(b.summarize(name, spec.type, spec, layer, out), layer, out);
       return out; // a pending kernel layer stays pending: dense → norm → activation is the usual order
     }
     case 'dropout':
@@ -384,13 +442,14 @@ function buildLayerUnchecked(
         units: spec.units,
         transformBias: spec.transformBias,
         activation: spec.activation,
-        activationLayer: activationLayer(spec.activation, `${name}_${spec.activation}`),
+        ...(spec.activationParams && { activationParams: spec.activationParams }),
+        activationLayer: makeActivation(b, spec.activation, spec.activationParams, `${name}_${spec.activation}`, x),
         kernelInitializer: makeInitializer(spec.kernelInitializer, b.nextSeed(1)),
         biasInitializer: makeInitializer(spec.biasInitializer, b.nextSeed(2)),
         transformKernelInitializer: makeInitializer(spec.kernelInitializer, b.nextSeed(5)),
       });
       const out = b.apply(layer, x);
-      const entry = b.addWeighted(b.summarize(name, 'highway', spec, layer, out, spec.activation), layer);
+      const entry = b.addWeighted(b.summarize(name, 'highway', spec, layer, out, spec.activation), layer, out);
       entry.transformKernel = layer.trainableWeights[2];
       // Its output mixes H's units with x: not units an `activation` layer after it could claim, nor ones to count as dead.
       state.pending = undefined;

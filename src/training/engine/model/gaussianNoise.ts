@@ -1,13 +1,13 @@
 // gaussianNoise: adds zero-mean normal noise of a given standard deviation in training, the identity at inference.
 // Seeded per step like SeededDropout (tfjs's GaussianNoise draws from Math.random).
 import * as tf from '@tensorflow/tfjs';
-import { SeededNoiseLayer, type SeededNoiseArgs } from './seededDropout';
+import { SeededNoiseLayer, type SeededArgs } from './seededDropout';
 
 export class GaussianNoise extends SeededNoiseLayer {
   static readonly className = 'GradscopeGaussianNoise';
   private readonly stddev: number;
 
-  constructor(args: SeededNoiseArgs & { stddev: number }) {
+  constructor(args: SeededArgs & { stddev: number }) {
     super(args);
     this.stddev = Number(args.stddev);
   }

@@ -2,15 +2,17 @@
 // T = sigmoid(x·W_T + b_T). The transform gate's bias starts negative (transformBias, default −2: T ≈ 0.12), so a
 // fresh layer mostly carries x through unchanged and a deep stack still passes signal and gradient.
 import * as tf from '@tensorflow/tfjs';
-import { LEAKY_RELU_ALPHA } from '../../model/facts';
+import type { ActivationName, ActivationParams } from '../../spec/types';
+import { activationLayer } from './activations';
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 interface HighwayArgs {
   units: number;
   transformBias: number;
-  /** Spec name of H's activation (kept for the saved model's config). */
+  /** Spec name of H's activation and its parameters (kept for the saved model's config). */
   activation: string;
+  activationParams?: ActivationParams;
   /** Applies H's activation (the engine's own activation layer, so highway and dense share one implementation). */
   activationLayer: tf.layers.Layer;
   kernelInitializer: Initializer;
@@ -75,6 +77,7 @@ export class Highway extends tf.layers.Layer {
       units: this.args.units,
       transformBias: this.args.transformBias,
       activation: this.args.activation,
+      ...(this.args.activationParams && { activationParams: { ...this.args.activationParams } }),
     };
   }
 
@@ -83,15 +86,14 @@ export class Highway extends tf.layers.Layer {
     config: tf.serialization.ConfigDict,
   ): T {
     // A saved model is loaded for inference: the initializers do not matter, the weights come from the file.
-    const activation = typeof config.activation === 'string' ? config.activation : 'linear';
+    const activation = (typeof config.activation === 'string' ? config.activation : 'linear') as ActivationName;
+    const params = config.activationParams as ActivationParams | undefined;
     const args: HighwayArgs = {
       units: Number(config.units),
       transformBias: Number(config.transformBias),
       activation,
-      activationLayer:
-        activation === 'leakyRelu'
-          ? tf.layers.leakyReLU({ alpha: LEAKY_RELU_ALPHA })
-          : tf.layers.activation({ activation: activation as 'relu' }),
+      ...(params && { activationParams: params }),
+      activationLayer: activationLayer(activation, params),
       kernelInitializer: tf.initializers.zeros(),
       transformKernelInitializer: tf.initializers.zeros(),
       biasInitializer: tf.initializers.zeros(),

@@ -1,6 +1,7 @@
-// Training-only noise layers whose randomness is reproducible: seeded from the run seed and the current step.
-// tfjs's own AlphaDropout and GaussianNoise take no seed (not reproducible); its Dropout is unseeded too or, when
-// seeded, draws the same mask every step. SeededDropout lives here; alphaDropout.ts and gaussianNoise.ts extend the same base.
+// Layers whose randomness is reproducible: seeded from the run seed and the current step (SeededLayer, the base of
+// the training-only noise layers here, alphaDropout.ts and gaussianNoise.ts, and of rrelu's random slopes).
+// tfjs's own Dropout, AlphaDropout and GaussianNoise take no seed (Math.random: not reproducible) or, when seeded,
+// draw the same mask every step.
 import * as tf from '@tensorflow/tfjs';
 
 /** Shared, mutable step counter: the trainer advances it so every step draws fresh, reproducible noise. */
@@ -8,23 +9,45 @@ export interface StepClock {
   step: number;
 }
 
-export interface SeededNoiseArgs {
+/** What every seeded layer is made with: the run's seed for this layer and the shared step clock. */
+export interface SeededArgs {
   seed: number;
   clock: StepClock;
   name?: string;
 }
 
-/** A layer that is the identity at inference and adds seeded noise in training; a fresh draw every step. */
-export abstract class SeededNoiseLayer extends tf.layers.Layer {
-  protected readonly seed: number;
-  private readonly clock: StepClock;
+/** The seeded arguments back from a saved config (the clock starts again: it only matters in training). */
+export function seededArgs(config: tf.serialization.ConfigDict): SeededArgs {
+  return { seed: Number(config.seed), clock: { step: 0 }, name: typeof config.name === 'string' ? config.name : undefined };
+}
 
-  constructor(args: SeededNoiseArgs) {
+/** A shape-keeping layer whose randomness is drawn from the run seed and the current step. */
+export abstract class SeededLayer extends tf.layers.Layer {
+  protected readonly seed: number;
+  protected readonly clock: StepClock;
+
+  constructor(args: SeededArgs) {
     super({ name: args.name });
     this.seed = args.seed;
     this.clock = args.clock;
   }
 
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  /** The seed of this step's draw: fresh every step, the same on a re-run. */
+  protected stepSeed(): number {
+    return this.seed * 1_000_003 + this.clock.step;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), seed: this.seed };
+  }
+}
+
+/** A layer that is the identity at inference and adds seeded noise in training; a fresh draw every step. */
+export abstract class SeededNoiseLayer extends SeededLayer {
   /** True when the layer's setting makes it the identity in training too (rate or stddev 0). */
   protected abstract inactive(): boolean;
 
@@ -34,32 +57,22 @@ export abstract class SeededNoiseLayer extends tf.layers.Layer {
   /** The layer's own setting, for getConfig (its names are the constructor's argument names). */
   protected abstract settings(): tf.serialization.ConfigDict;
 
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    return inputShape;
-  }
-
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs.training || this.inactive()) return x.clone();
-    return tf.tidy(() => this.noisy(x, this.seed * 1_000_003 + this.clock.step));
+    return tf.tidy(() => this.noisy(x, this.stepSeed()));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     // Saved models load this as an inference-time identity: the seed and clock only matter in training.
-    return { ...super.getConfig(), ...this.settings(), seed: this.seed };
+    return { ...super.getConfig(), ...this.settings() };
   }
 
   static override fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    const args = {
-      ...config,
-      seed: Number(config.seed),
-      clock: { step: 0 },
-      name: typeof config.name === 'string' ? config.name : undefined,
-    };
-    return new (cls as unknown as new (a: SeededNoiseArgs) => T)(args);
+    return new (cls as unknown as new (a: SeededArgs) => T)({ ...config, ...seededArgs(config) });
   }
 }
 
@@ -67,7 +80,7 @@ export abstract class SeededNoiseLayer extends tf.layers.Layer {
 export abstract class SeededRateLayer extends SeededNoiseLayer {
   protected readonly rate: number;
 
-  constructor(args: SeededNoiseArgs & { rate: number }) {
+  constructor(args: SeededArgs & { rate: number }) {
     super(args);
     this.rate = Number(args.rate);
   }

@@ -5,7 +5,7 @@
 import { fmt } from '../../format';
 import { batchNormCure, reluHeCure } from '../../fixes/layerCures';
 import { ACTIVATION_FACTS, activationFacts } from '../../model/facts';
-import type { SpecFix, SpecProblem } from '../../spec/types';
+import { ACTIVATIONS, type ActivationName, type SpecFix, type SpecProblem } from '../../spec/types';
 import { newPatch, problem } from '../context';
 import { type RunMember, outputLayer, runs, weightEntry } from '../model';
 import type { LintContext, LintRule } from '../types';
@@ -25,14 +25,18 @@ export const deepSaturatingStack: LintRule = {
       ctx.spec,
       (m) => activationFacts(m.activation.activation).family === 'saturating' && m.layer !== output,
     )) {
-      const sigmoids = run.filter((m) => m.activation.activation === 'sigmoid').length;
-      if (run.length < (sigmoids > 0 ? MIN_SIGMOID_RUN : MIN_TANH_RUN)) continue;
+      // sigmoid and hardSigmoid: a slope below 1 everywhere, so the shrinkage compounds even unsaturated.
+      const shrinking = run.filter((m) => activationFacts(m.activation.activation).derivative.max < 1);
+      if (run.length < (shrinking.length > 0 ? MIN_SIGMOID_RUN : MIN_TANH_RUN)) continue;
       const first = run[0].layer;
       found.push(
         problem(
           CODE,
           'warning',
-          message(run.length, sigmoids),
+          message(
+            run.map((m) => m.activation.activation),
+            shrinking.map((m) => m.activation.activation),
+          ),
           { specPath: first.specPath, range: first.range },
           cures(ctx, run),
         ),
@@ -42,12 +46,16 @@ export const deepSaturatingStack: LintRule = {
   },
 };
 
-function message(n: number, sigmoids: number): string {
-  const kind = sigmoids === n ? 'sigmoid' : sigmoids === 0 ? 'tanh' : 'sigmoid/tanh';
-  const slope = ACTIVATION_FACTS.sigmoid.derivative.max;
+function message(all: ActivationName[], shrinking: ActivationName[]): string {
+  const n = all.length;
+  const kind = ACTIVATIONS.filter((a) => all.includes(a)).join('/');
+  const kinds = ACTIVATIONS.filter((a) => shrinking.includes(a));
+  const slopes = kinds.map((a) => ACTIVATION_FACTS[a].derivative.max);
+  const product = shrinking.reduce((p, a) => p * ACTIVATION_FACTS[a].derivative.max, 1);
+  const power = kinds.length === 1 ? `${slopes[0]}^${shrinking.length}` : `the product of ${shrinking.length} such slopes`;
   const why =
-    sigmoids > 0
-      ? `the sigmoid's slope is at most ${slope}, so the gradient reaching the first of them can be ${fmt(slope ** sigmoids)} of the last one's (${slope}^${sigmoids})`
+    shrinking.length > 0
+      ? `the ${kinds.join('/')}'s slope is at most ${slopes.join('/')}, so the gradient reaching the first of them can be ${fmt(product)} of the last one's (${power})`
       : 'saturated tanh units pass back almost no gradient, and the shrinkage compounds layer after layer';
   return `${n} ${kind} layers in a row with no normalization or skip connection: ${why}; the first layers will get almost no learning signal (vanishing gradients)`;
 }
