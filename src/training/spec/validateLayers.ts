@@ -227,7 +227,15 @@ function recurrentFields(r: Reporter, obj: ObjectView, f: Fields, type: 'simpleR
   let setting: ActivationSetting = { activation: 'tanh' };
   if (p) {
     const read = readActivation(r, p.value, p.path);
-    if (read && !RECURRENT_ACTIVATIONS.includes(read.activation)) {
+    if (read && p.value.type !== 'string') {
+      // tfjs's recurrent cells take their activation by name: parameters (elu's alpha) would be silently dropped.
+      r.error(
+        'unsupported-activation',
+        `a ${type} layer takes its activation by name only (one of ${RECURRENT_ACTIVATIONS.join(', ')}), without parameters`,
+        p.value,
+        p.path,
+      );
+    } else if (read && !RECURRENT_ACTIVATIONS.includes(read.activation)) {
       r.error(
         'unsupported-activation',
         `a ${type} layer cannot use activation "${read.activation}"; use one of ${RECURRENT_ACTIVATIONS.join(', ')}`,
