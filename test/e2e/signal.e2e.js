@@ -64,10 +64,16 @@ async function openRun(wb, runId) {
 }
 
 /** The std per layer the layer profile draws (its test hook), once the signal chart has data. */
-async function profileValues(frame) {
+/**
+ * The layer profile at the run's first step, picked with the slider: the lessons' demo is about the signal the
+ * initialization gives (training then reshapes it: after 5 epochs the small-init net's last layers have grown back).
+ */
+async function initialProfile(frame) {
   await frame.locator('#signal-chart[data-rendered="true"]').waitFor({ state: 'attached', timeout: 60000 });
   const profile = frame.locator('#layer-profile-chart[data-rendered="true"]');
   await profile.waitFor({ state: 'attached', timeout: 30000 });
+  await frame.locator('#layer-profile-slider').fill('0');
+  await frame.locator('#layer-profile-step', { hasText: /^step 0$/ }).waitFor({ state: 'attached', timeout: 30000 });
   return (await profile.getAttribute('data-values')).split(',').map(Number);
 }
 
@@ -126,7 +132,7 @@ async function main() {
 
     await steps.run(wb, 'Signal per layer: the σ = 0.01 tanh signal shrinks with depth', async () => {
       await openRun(wb, small);
-      const std = await profileValues(webviewFrame(wb.page));
+      const std = await initialProfile(webviewFrame(wb.page));
       assert.ok(std.length >= 10, `one value per tanh layer: ${std}`);
       // σ·√fan-in ≈ 0.06 per layer: by layer 10 the signal is ~1e-11 of layer 1's (far below this bound).
       assert.ok(std[9] < std[0] * 1e-4, `layer 10's std is a tiny fraction of layer 1's: ${std}`);
@@ -135,7 +141,7 @@ async function main() {
 
     await steps.run(wb, 'Signal per layer: with He init the ReLU signal keeps its size', async () => {
       await openRun(wb, he);
-      const std = await profileValues(webviewFrame(wb.page));
+      const std = await initialProfile(webviewFrame(wb.page));
       // At He's scale each ReLU layer keeps the signal's size on average; with 32 units per layer the factor
       // varies from layer to layer (over 500 random draws of such a net, layer 10 / layer 1 stayed in 0.1…3.4).
       const ratio = std[9] / std[0];
