@@ -8,7 +8,7 @@ import { GlobalNormChart } from './charts/globalNormChart';
 import { drawHeatLegend, HeatStrip } from './charts/heatStrip';
 import { LayerLogChart } from './charts/layerLogChart';
 import { LayerProfileChart } from './charts/layerProfileChart';
-import { GRAD_NORM_SERIES, SIGNAL_SERIES, UPDATE_RATIO_SERIES } from './charts/layerSeries';
+import { GRAD_NORM_SERIES, SECOND_KERNEL_SERIES, SIGNAL_SERIES, UPDATE_RATIO_SERIES } from './charts/layerSeries';
 import { LossChart } from './charts/lossChart';
 import { LrChart } from './charts/lrChart';
 import { layerColor } from './colors';
@@ -27,6 +27,9 @@ interface Panel {
   box: HTMLElement;
   canvas: HTMLCanvasElement;
 }
+
+/** Layer kinds with a second kernel (step metrics recurrentGradNorm / transformGradNorm). */
+const SECOND_KERNEL_KINDS: ReadonlySet<string> = new Set(['simpleRNN', 'lstm', 'gru', 'highway']);
 
 function chartBox(id: string, label: string, waitText: string, extraClass = ''): { box: HTMLElement; canvas: HTMLCanvasElement } {
   const canvas = h('canvas', { id, role: 'img', 'aria-label': label, 'data-rendered': 'false', 'data-points': '0' });
@@ -66,6 +69,9 @@ export class Dashboard {
   /** A step previewed while the pointer is over the signal chart. */
   private hoverStep: number | null = null;
   private readonly updates: LayerLogChart;
+  private readonly secondKernel: LayerLogChart;
+  private readonly secondLegend: LayerLegend;
+  private readonly secondPanel: HTMLElement;
   private readonly globalNorm: GlobalNormChart;
   private readonly signalLegend: LayerLegend;
   private readonly updateLegend: LayerLegend;
@@ -221,6 +227,14 @@ export class Dashboard {
     this.updateLegend = new LayerLegend(updateLegendEl, legendHandlers);
     const updateBox = chartBox('update-ratio-chart', 'Update ratio per layer over steps', 'Waiting for the first measured step…');
     this.updates = new LayerLogChart(updateBox.canvas, UPDATE_RATIO_SERIES);
+    const secondLegendEl = h('div', { id: 'second-kernel-legend', 'aria-label': 'Layers (click to hide or show)' });
+    this.secondLegend = new LayerLegend(secondLegendEl, legendHandlers);
+    const secondBox = chartBox(
+      'second-kernel-chart',
+      'Gradient norm of recurrent and gate kernels over steps',
+      'Waiting for the first measured step…',
+    );
+    this.secondKernel = new LayerLogChart(secondBox.canvas, SECOND_KERNEL_SERIES);
     const globalBox = chartBox(
       'global-norm-chart',
       'Global gradient norm before and after clipping over steps',
@@ -272,7 +286,7 @@ export class Dashboard {
     const deadPanel = panel(
       'panel-dead',
       'Dead & saturated units',
-      'Dead units: units whose activation derivative is (numerically) zero for every sample of the batch \u2014 relu output 0; elu, selu, gelu, swish and mish derivative below 1e-3 \u2014 so no gradient reaches their weights and they stop learning. Leaky variants (leakyRelu, prelu, rrelu) are never counted: their slope is at least \u03b1. Saturated: sigmoid/tanh outputs stuck in the flat tails, where almost no gradient flows through.',
+      'Dead units: units whose activation derivative is (numerically) zero for every sample of the batch \u2014 relu output 0; relu6 output 0 or 6; elu, selu, gelu, swish, mish and softplus derivative below 1e-3 \u2014 so no gradient reaches their weights and they stop learning. Leaky variants (leakyRelu, prelu, rrelu) are never counted: their slope is at least \u03b1. Saturated: sigmoid/tanh/hardSigmoid outputs stuck in the flat tails, where almost no gradient flows through.',
       [deadLegendEl, deadBox.box],
       [
         h(
@@ -337,7 +351,23 @@ export class Dashboard {
       'The norm of all gradients taken together, before and after clipping. With training.clipNorm the \u201cafter\u201d line is capped at the limit while \u201cbefore\u201d keeps its spikes: the step keeps its direction, its length is limited (clipValue clips each element instead). Without clipping the two lines coincide.',
       [globalBox.box],
     );
-    this.panels.append(this.compareTable.root, gradPanel, lossPanel, deadPanel, signalPanel, updatePanel, globalPanel, lrPanel);
+    this.secondPanel = panel(
+      'panel-second-kernel',
+      'Recurrent and gate kernels',
+      'Gradient norm of the second kernel of recurrent and highway layers: a simpleRNN/lstm/gru layer\u2019s recurrent kernel (state \u2192 state, applied once per timestep, so its gradient compounds over the sequence: the exploding and vanishing gradients of RNNs show here first) and a highway layer\u2019s transform-gate kernel W_T. Their input kernels are in the gradient chart above.',
+      [secondLegendEl, secondBox.box],
+    );
+    this.panels.append(
+      this.compareTable.root,
+      gradPanel,
+      lossPanel,
+      deadPanel,
+      signalPanel,
+      updatePanel,
+      this.secondPanel,
+      globalPanel,
+      lrPanel,
+    );
     this.boxes.push(
       { root: gradPanel, box: gradBox.box, canvas: gradBox.canvas },
       { root: lossPanel, box: lossBox.box, canvas: lossBox.canvas },
@@ -347,6 +377,7 @@ export class Dashboard {
       { root: signalPanel, box: profileBox.box, canvas: profileBox.canvas },
       { root: updatePanel, box: updateBox.box, canvas: updateBox.canvas },
       { root: globalPanel, box: globalBox.box, canvas: globalBox.canvas },
+      { root: this.secondPanel, box: secondBox.box, canvas: secondBox.canvas },
     );
 
     app.classList.add('gs-app');
@@ -459,6 +490,10 @@ export class Dashboard {
     this.updates.render(ctx);
     this.updateLegend.render(this.legendItems(ctx, this.updates.shown()), note);
     this.globalNorm.render(ctx);
+    // Only models with recurrent or highway layers have a second kernel: the panel is hidden for the others.
+    this.secondPanel.hidden = !(model.history?.layers ?? []).some((l) => SECOND_KERNEL_KINDS.has(l.kind));
+    this.secondKernel.render(ctx);
+    this.secondLegend.render(this.legendItems(ctx, this.secondKernel.shown()), note);
     const measured = (model.history?.steps.length ?? 0) > 0;
     for (const box of [this.boxes[4].box, this.boxes[5].box]) {
       const wait = box.querySelector('.gs-wait');
@@ -553,6 +588,7 @@ export class Dashboard {
     this.signal.destroy();
     this.profile.destroy();
     this.updates.destroy();
+    this.secondKernel.destroy();
     this.globalNorm.destroy();
     this.dead.destroy();
     this.lr.destroy();

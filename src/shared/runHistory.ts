@@ -24,6 +24,11 @@ export interface StepPoint {
   gradNorm: Array<number | null>;
   /** Per layer with weights: ‖ΔW‖/‖W‖ of this step's update (null when not finite or not reported). */
   updateRatio: Array<number | null>;
+  /**
+   * Per layer with weights: the gradient norm of its second kernel, the recurrent one of a simpleRNN/lstm/gru
+   * (recurrentGradNorm) or a highway layer's transform gate W_T (transformGradNorm); null for other layers.
+   */
+  secondGradNorm: Array<number | null>;
   /** Per layer in `signalLayers` order: std over the batch of the layer's activation output, or null. */
   activationStd: Array<number | null>;
   /** Per layer in `signalLayers` order: mean over the batch of the layer's activation output, or null. */
@@ -86,6 +91,7 @@ function toPoint(state: RunHistoryState, e: StepEvent): StepPoint {
     lr: e.lr,
     gradNorm: [],
     updateRatio: [],
+    secondGradNorm: [],
     dead: [],
     saturation: [],
     activationStd: [],
@@ -97,6 +103,7 @@ function toPoint(state: RunHistoryState, e: StepEvent): StepPoint {
     const m = byName.get(layer.name);
     point.gradNorm.push(finite(m?.gradNorm));
     point.updateRatio.push(finite(m?.updateRatio));
+    point.secondGradNorm.push(finite(m?.recurrentGradNorm ?? m?.transformGradNorm));
     point.dead.push(m?.deadUnits ?? null);
     point.saturation.push(m?.saturation ?? null);
   }

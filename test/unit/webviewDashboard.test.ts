@@ -718,6 +718,30 @@ describe('dashboard webview (Chromium)', function () {
     await shot('signal-he-relu');
   });
 
+  it('draws the recurrent kernel’s gradient norm of an lstm run, and hides that panel for a model without one', async () => {
+    const events = await train(path.join(REPO, 'examples', 'lstm-adding.gradscope.json'), path.join(tmp, 'runs'), 1);
+    const start = startOf(events);
+    const h = historyFromEvents(events);
+    const reported = events.filter((e) => e.type === 'step' && e.layers?.[0].recurrentGradNorm !== undefined).length;
+    assert.ok(reported > 0 && reported === h.steps.length, `every measured step carries recurrentGradNorm: ${reported}`);
+    await post({ type: 'snapshot', run: runRef(start, false), history: h, settings: { maxPoints: 2000 } });
+    // One series, the lstm's: the dense output layer has no second kernel.
+    await waitPoints('second-kernel-chart', h.steps.length);
+    assert.deepStrictEqual(await legendNames('second-kernel-legend'), ['lstm_1']);
+    assert.strictEqual(await page.locator('#panel-second-kernel').isVisible(), true);
+    const { coloured } = (await call(COLOURED, 'second-kernel-chart')) as { coloured: number };
+    assert.ok(coloured > 50, `the line is drawn: ${coloured} coloured pixels`);
+
+    const dense = signalRun('he-relu', 20);
+    await post({
+      type: 'snapshot',
+      run: runRef(startOf(dense), false),
+      history: historyFromEvents(dense),
+      settings: { maxPoints: 2000 },
+    });
+    await waitFor(`document.getElementById('panel-second-kernel')?.hidden === true`, 5_000);
+  });
+
   it('compares several runs: overlaid lines, stacked heat strips and a table of final and best metrics', async () => {
     const main = historyFromEvents(signalRun('he-relu', 60));
     const small = historyFromEvents(signalRun('small-tanh', 60));

@@ -10,6 +10,15 @@ export const GRAD_NORM_SERIES: LayerSeries = {
   value: (p, i) => p.gradNorm[i] ?? null,
 };
 
+/** The second kernel's gradient norm: recurrent layers' state → state kernel, highway layers' transform gate. */
+export const SECOND_KERNEL_SERIES: LayerSeries = {
+  yTitle: 'gradient norm (log)',
+  floor: 1e-12,
+  columns: (h) => h.layers,
+  value: (p, i) => p.secondGradNorm[i] ?? null,
+  onlyReporting: true,
+};
+
 /** ‖ΔW‖/‖W‖ per layer with weights, with CS231n's rule of thumb (~1e-3) as a band from 1e-4 to 1e-2. */
 export const UPDATE_RATIO_SERIES: LayerSeries = {
   yTitle: '‖ΔW‖ / ‖W‖ (log)',
