@@ -7,23 +7,17 @@
 //   node test/e2e/signal.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
 const assert = require('assert');
-const fs = require('fs');
-const path = require('path');
 const { startWorkbench, openFile, runCommand, webviewFrame } = require('./lib/workbench');
 const { tempWorkspace, EXAMPLES } = require('./lib/workspace');
 const { createSteps, runDirs, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
 
 const SMALL = 'init-small-tanh.gradscope.json';
 const HE = 'init-he-relu.gradscope.json';
-const FIXTURES = path.join(__dirname, 'fixtures', 'signal');
 const PICK_INPUT = '.quick-input-widget input.input';
 
-/** A copy of examples/, plus the two init specs from the fixtures when examples/ does not have them (yet). */
+/** A copy of examples/ (with init-small-tanh and init-he-relu, the two nets the signal steps train). */
 function workspace() {
-  const ws = tempWorkspace(EXAMPLES);
-  for (const name of [SMALL, HE])
-    if (!fs.existsSync(path.join(ws.dir, name))) fs.copyFileSync(path.join(FIXTURES, name), path.join(ws.dir, name));
-  return ws;
+  return tempWorkspace(EXAMPLES);
 }
 
 async function train(wb, spec) {
