@@ -44,4 +44,37 @@ describe('learning-rate schedules', () => {
       'non-increasing after',
     );
   });
+
+  // Each new schedule against its closed form written out here, at the first step, a boundary and the last step.
+  const last = ctx.totalSteps - 1;
+
+  it('power: η₀ / (1 + t/s)^c at the global step', () => {
+    const s = { type: 'power', steps: 20, power: 0.5 } as const;
+    near(learningRateAt(s, ctx, 0), 0.1);
+    near(learningRateAt(s, ctx, 20), 0.1 / Math.sqrt(2)); // t = s: divided by 2^c
+    near(learningRateAt(s, ctx, last), 0.1 / Math.sqrt(1 + 99 / 20));
+    near(learningRateAt({ type: 'power', steps: 10, power: 2 }, ctx, 30), 0.1 / 16);
+  });
+
+  it('polynomial: from the base rate to endLearningRate over the run', () => {
+    const s = { type: 'polynomial', endLearningRate: 0.001, power: 2 } as const;
+    near(learningRateAt(s, ctx, 0), 0.1);
+    near(learningRateAt(s, ctx, 50), (0.1 - 0.001) * 0.25 + 0.001);
+    near(learningRateAt(s, ctx, last), (0.1 - 0.001) * Math.pow(1 / 100, 2) + 0.001);
+    near(learningRateAt(s, ctx, ctx.totalSteps), 0.001);
+    const linear = { type: 'polynomial', endLearningRate: 0, power: 1 } as const;
+    near(learningRateAt(linear, ctx, 25), 0.075);
+  });
+
+  it('piecewise: the values themselves, switching when the boundary epoch starts', () => {
+    const s = { type: 'piecewise', boundaries: [3, 7.5], values: [0.5, 0.05, 0.005] } as const;
+    const sched = { ...s, boundaries: [...s.boundaries], values: [...s.values] };
+    near(learningRateAt(sched, ctx, 0), 0.5); // the optimizer's rate (0.1) is not used
+    near(learningRateAt(sched, ctx, 29), 0.5); // last step of epoch 2
+    near(learningRateAt(sched, ctx, 30), 0.05); // first step of epoch 3
+    near(learningRateAt(sched, ctx, 74), 0.05);
+    near(learningRateAt(sched, ctx, 75), 0.005); // halfway through epoch 7
+    near(learningRateAt(sched, ctx, last), 0.005);
+    near(learningRateAt({ type: 'piecewise', boundaries: [], values: [0.02] }, ctx, last), 0.02);
+  });
 });

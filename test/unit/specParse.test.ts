@@ -460,6 +460,54 @@ describe('spec parser: limits and cross-field checks', () => {
     ]);
   });
 
+  it('reads the power, polynomial and piecewise schedules and reports their errors at the offending node', () => {
+    const schedule = (text: string) => parseSpecText(withTraining(text), '/x/a.gradscope.json').spec?.training.schedule;
+    assert.deepEqual(schedule('{ "schedule": { "type": "power", "steps": 50, "power": 0.5 } }'), {
+      type: 'power',
+      steps: 50,
+      power: 0.5,
+    });
+    assert.deepEqual(schedule('{ "schedule": "polynomial" }'), { type: 'polynomial', endLearningRate: 0, power: 1 });
+    assert.deepEqual(
+      schedule('{ "epochs": 30, "schedule": { "type": "piecewise", "boundaries": [10, 20], "values": [0.1, 0.01, 0.001] } }'),
+      {
+        type: 'piecewise',
+        boundaries: [10, 20],
+        values: [0.1, 0.01, 0.001],
+      },
+    );
+    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "power", "steps": 0.5, "power": 0 } }')), [
+      'error out-of-range /training/schedule/steps',
+      'error out-of-range /training/schedule/power',
+    ]);
+    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "polynomial", "endLearningRate": 0.5 } }')), [
+      'error out-of-range /training/schedule/endLearningRate',
+    ]);
+    assert.deepEqual(
+      codes(withTraining('{ "schedule": { "type": "piecewise", "boundaries": [5, 5, 3], "values": [1, 2, 3, 4] } }')),
+      ['error out-of-range /training/schedule/boundaries/1', 'error out-of-range /training/schedule/boundaries/2'],
+    );
+    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "piecewise", "boundaries": [5], "values": [0.1] } }')), [
+      'error length-mismatch /training/schedule/values',
+    ]);
+    assert.deepEqual(
+      codes(withTraining('{ "schedule": { "type": "piecewise", "boundaries": [5, "x"], "values": [0.1, 0, 1] } }')),
+      ['error wrong-type /training/schedule/boundaries/1', 'error out-of-range /training/schedule/values/1'],
+    );
+    assert.deepEqual(
+      codes(
+        withTraining(
+          '{ "epochs": 10, "schedule": { "type": "piecewise", "boundaries": [5, 10], "values": [0.1, 0.01, 0.001] } }',
+        ),
+      ),
+      ['warning no-effect /training/schedule/boundaries/1'],
+    );
+    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "piecewise", "values": [0.1] } }')), [
+      'error missing-required /training/schedule/boundaries',
+    ]);
+    assert.deepEqual(codes(withTraining('{ "schedule": "piecewise" }')), ['error missing-required /training/schedule']);
+  });
+
   it('warns about settings that do nothing or a batch larger than the training set', () => {
     assert.deepEqual(codes(withTraining('{ "optimizer": { "type": "sgd", "nesterov": true } }')), [
       'warning no-effect /training/optimizer/nesterov',

@@ -1,5 +1,5 @@
 // Fixes that rewrite `training`: the learning rate (the new value computed from the spec's), the optimizer, gradient
-// clipping, momentum, weight decay, early stopping. A lowered learning rate also lowers a cosine schedule's floor
+// clipping, momentum, weight decay, early stopping. A lowered learning rate also lowers a cosine (or polynomial) schedule's floor
 // when the floor would otherwise exceed it (the parser rejects that).
 import type { SpecFix } from '../spec/types';
 import { newPatch, type DiagnosisContext } from './context';
@@ -16,6 +16,7 @@ function keepScheduleFloorBelow(ctx: DiagnosisContext, p: PatchBuilder, lr: numb
   if ((s.type === 'cosine' || s.type === 'warmupCosine') && s.minLearningRate > lr) {
     p.set('/training/schedule/minLearningRate', round3(lr / 10));
   }
+  if (s.type === 'polynomial' && s.endLearningRate > lr) p.set('/training/schedule/endLearningRate', round3(lr / 10));
 }
 
 /** The learning rate multiplied by `factor` (e.g. 0.1 or 10), computed from the spec's value. */

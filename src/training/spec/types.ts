@@ -350,7 +350,13 @@ export type ScheduleSpec =
   | { type: 'step'; every: number; factor: number }
   | { type: 'exponential'; decay: number }
   | { type: 'cosine'; minLearningRate: number }
-  | { type: 'warmupCosine'; warmupEpochs: number; minLearningRate: number };
+  | { type: 'warmupCosine'; warmupEpochs: number; minLearningRate: number }
+  /** η₀ / (1 + t/steps)^power, t the global step. */
+  | { type: 'power'; steps: number; power: number }
+  /** (η₀ − end)·(1 − t/T)^power + end over the T steps of the run. */
+  | { type: 'polynomial'; endLearningRate: number; power: number }
+  /** The learning rate itself: values[i] from epoch boundaries[i−1] on (Keras's PiecewiseConstantDecay, in epochs). */
+  | { type: 'piecewise'; boundaries: number[]; values: number[] };
 
 export type LossName = 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 

@@ -1,7 +1,19 @@
 // Validates `training`: epochs, batch size, loss, optimizer, learning-rate schedule, clipping, early stopping.
 
 import type { Node } from 'jsonc-parser';
-import { Fields, type ObjectView, checkKeys, describeValue, findProp, readEnum, readObject, requireProp } from './fields';
+import {
+  Fields,
+  type ObjectView,
+  checkKeys,
+  describeValue,
+  findProp,
+  readEnum,
+  readNumber,
+  readObject,
+  requireProp,
+  type NumberRange,
+} from './fields';
+import { childPointer } from './positions';
 import type { Reporter } from './problems';
 import type { EarlyStoppingSpec, LossName, OptimizerSpec, OptimizerType, ScheduleSpec, SpecPath, TrainingSpec } from './types';
 import {
@@ -116,6 +128,15 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): 
   if (!prop) return { type: 'constant' };
   if (prop.value.type === 'string') {
     const type = readEnum(r, prop.value, prop.path, 'schedule', SCHEDULES);
+    if (type === 'piecewise') {
+      r.error(
+        'missing-required',
+        'the piecewise schedule has no defaults: write { "type": "piecewise", "boundaries": [...], "values": [...] }',
+        prop.value,
+        prop.path,
+      );
+      return { type: 'constant' };
+    }
     return type ? scheduleDefaults(type) : { type: 'constant' };
   }
   const obj = readTyped(r, prop, '"schedule"', SCHEDULES);
@@ -151,7 +172,73 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): 
       }
       return { type, warmupEpochs, minLearningRate: f.number('minLearningRate', { min: 0 }, 0) };
     }
+    case 'power':
+      return { type, steps: f.number('steps', { min: 1 }, 100), power: f.number('power', POSITIVE, 1) };
+    case 'polynomial':
+      return { type, endLearningRate: f.number('endLearningRate', { min: 0 }, 0), power: f.number('power', POSITIVE, 1) };
+    case 'piecewise':
+      return readPiecewise(r, obj, epochs);
   }
+}
+
+/**
+ * `boundaries` (epochs, increasing) and `values` (one more learning rate than boundaries). An invalid spec falls
+ * back to a constant schedule; the problems say why.
+ */
+function readPiecewise(r: Reporter, obj: ObjectView, epochs: number): ScheduleSpec {
+  const boundariesProp = requireProp(r, obj, 'boundaries', 'the piecewise schedule', ' (increasing epochs)');
+  const valuesProp = requireProp(r, obj, 'values', 'the piecewise schedule', ' (one learning rate more than boundaries)');
+  const boundaries = boundariesProp ? readNumberList(r, boundariesProp, '"boundaries"', POSITIVE) : undefined;
+  const values = valuesProp ? readNumberList(r, valuesProp, '"values"', LEARNING_RATE) : undefined;
+  let ok = boundaries !== undefined && values !== undefined;
+  if (boundariesProp && boundaries) {
+    const items = boundariesProp.value.children ?? [];
+    for (let i = 1; i < boundaries.length; i++) {
+      if (boundaries[i] > boundaries[i - 1]) continue;
+      r.error(
+        'out-of-range',
+        `"boundaries" must increase: ${boundaries[i]} follows ${boundaries[i - 1]}`,
+        items[i],
+        childPointer(boundariesProp.path, String(i)),
+      );
+      ok = false;
+    }
+    const late = boundaries.findIndex((b) => b >= epochs);
+    if (late >= 0) {
+      r.warning(
+        'no-effect',
+        `boundary ${boundaries[late]} is not before the end of training (${epochs} epochs): the values after it are never used`,
+        items[late],
+        childPointer(boundariesProp.path, String(late)),
+      );
+    }
+  }
+  if (valuesProp && boundaries && values && values.length !== boundaries.length + 1) {
+    r.error(
+      'length-mismatch',
+      `"values" must hold one learning rate more than "boundaries" (${boundaries.length + 1}), got ${values.length}`,
+      valuesProp.value,
+      valuesProp.path,
+    );
+    ok = false;
+  }
+  return ok && boundaries && values ? { type: 'piecewise', boundaries, values } : { type: 'constant' };
+}
+
+/** An array of numbers in range, or undefined after reporting every bad element (or a non-array). */
+function readNumberList(r: Reporter, prop: PropLike, label: string, range: NumberRange): number[] | undefined {
+  if (prop.value.type !== 'array') {
+    r.error('wrong-type', `${label} must be an array of numbers, got ${describeValue(prop.value)}`, prop.value, prop.path);
+    return undefined;
+  }
+  const out: number[] = [];
+  let ok = true;
+  (prop.value.children ?? []).forEach((item, i) => {
+    const v = readNumber(r, item, childPointer(prop.path, String(i)), `${label}[${i}]`, range);
+    if (v === undefined) ok = false;
+    else out.push(v);
+  });
+  return ok ? out : undefined;
 }
 
 function scheduleDefaults(type: ScheduleType): ScheduleSpec {
@@ -166,6 +253,12 @@ function scheduleDefaults(type: ScheduleType): ScheduleSpec {
       return { type, minLearningRate: 0 };
     case 'warmupCosine':
       return { type, warmupEpochs: 1, minLearningRate: 0 };
+    case 'power':
+      return { type, steps: 100, power: 1 };
+    case 'polynomial':
+      return { type, endLearningRate: 0, power: 1 };
+    case 'piecewise':
+      return { type: 'constant' };
   }
 }
 
@@ -209,18 +302,21 @@ function readEarlyStopping(r: Reporter, prop: PropLike | undefined): EarlyStoppi
   };
 }
 
-/** A cosine floor above the starting rate would make the schedule climb instead of decay. */
+/** A cosine (or polynomial) floor above the starting rate would make the schedule climb instead of decay. */
 function checkMinLearningRate(r: Reporter, f: Fields, training: TrainingSpec): void {
   const s = training.schedule;
-  if (s.type !== 'cosine' && s.type !== 'warmupCosine') return;
-  if (s.minLearningRate <= training.optimizer.learningRate) return;
+  let name: string;
+  let floor: number;
+  if (s.type === 'cosine' || s.type === 'warmupCosine') [name, floor] = ['minLearningRate', s.minLearningRate];
+  else if (s.type === 'polynomial') [name, floor] = ['endLearningRate', s.endLearningRate];
+  else return;
+  if (floor <= training.optimizer.learningRate) return;
   const schedule = f.prop('schedule');
-  const min = schedule ? findProp(schedule.value, schedule.path, 'minLearningRate') : undefined;
+  const min = schedule ? findProp(schedule.value, schedule.path, name) : undefined;
   if (!min) return;
   r.error(
     'out-of-range',
-    `"minLearningRate" (${s.minLearningRate}) must not exceed the optimizer's learning rate ` +
-      `(${training.optimizer.learningRate})`,
+    `"${name}" (${floor}) must not exceed the optimizer's learning rate ` + `(${training.optimizer.learningRate})`,
     min.value,
     min.path,
   );

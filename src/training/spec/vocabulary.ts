@@ -172,7 +172,16 @@ export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerType, number>> = {
 
 export type ScheduleType = ScheduleSpec['type'];
 
-export const SCHEDULES: readonly ScheduleType[] = ['constant', 'step', 'exponential', 'cosine', 'warmupCosine'];
+export const SCHEDULES: readonly ScheduleType[] = [
+  'constant',
+  'step',
+  'exponential',
+  'cosine',
+  'warmupCosine',
+  'power',
+  'polynomial',
+  'piecewise',
+];
 
 export const SCHEDULE_PROPERTIES: Readonly<Record<ScheduleType, readonly string[]>> = {
   constant: ['type'],
@@ -180,6 +189,9 @@ export const SCHEDULE_PROPERTIES: Readonly<Record<ScheduleType, readonly string[
   exponential: ['type', 'decay'],
   cosine: ['type', 'minLearningRate'],
   warmupCosine: ['type', 'warmupEpochs', 'minLearningRate'],
+  power: ['type', 'steps', 'power'],
+  polynomial: ['type', 'endLearningRate', 'power'],
+  piecewise: ['type', 'boundaries', 'values'],
 };
 
 export const ANY_SCHEDULE_PROPERTY: ReadonlySet<string> = new Set(Object.values(SCHEDULE_PROPERTIES).flat());

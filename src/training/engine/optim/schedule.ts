@@ -25,6 +25,17 @@ export function learningRateAt(schedule: ScheduleSpec, ctx: ScheduleContext, ste
       if (step < warmup) return (lr0 * (step + 1)) / warmup;
       return cosine(lr0, schedule.minLearningRate, (step - warmup) / Math.max(1, ctx.totalSteps - warmup));
     }
+    case 'power':
+      return lr0 / Math.pow(1 + step / schedule.steps, schedule.power);
+    case 'polynomial': {
+      const left = 1 - Math.min(1, Math.max(0, step / Math.max(1, ctx.totalSteps)));
+      return (lr0 - schedule.endLearningRate) * Math.pow(left, schedule.power) + schedule.endLearningRate;
+    }
+    case 'piecewise': {
+      // values[i] once `boundaries[i - 1]` epochs are done: the number of boundaries already passed picks the value.
+      const passed = schedule.boundaries.filter((b) => epochFloat >= b).length;
+      return schedule.values[passed];
+    }
   }
 }
 
