@@ -175,6 +175,19 @@ describe('diagnosis fixes', () => {
     assert.deepStrictEqual(clipNormFix(ctx)!.patch, [{ op: 'add', path: '/training/clipNorm', value: 1 }]);
   });
 
+  it('scale the values of a piecewise schedule (they are the learning rate) instead of the unused optimizer rate', () => {
+    const text = `{ "name": "t", "data": { "dataset": "spiral", "samples": 100 },
+  "model": { "inputShape": [2], "layers": [ { "type": "dense", "units": 3, "activation": "softmax" } ] },
+  "training": { "epochs": 20, "optimizer": "sgd", "schedule": { "type": "piecewise", "boundaries": [10], "values": [0.5, 0.05] } } }`;
+    const ctx = contextFor(text, parse(text));
+    const down = scaleLrFix(ctx, 0.1)!;
+    assert.deepStrictEqual(down.patch, [{ op: 'replace', path: '/training/schedule/values', value: [0.05, 0.005] }]);
+    assert.match(down.title, /0\.5, 0\.05 → 0\.05, 0\.005/);
+    const fixed = parse(assertValidFix(text, down)).training.schedule;
+    assert.deepStrictEqual(fixed, { type: 'piecewise', boundaries: [10], values: [0.05, 0.005] });
+    assert.strictEqual(adamFix(ctx), undefined);
+  });
+
   it('expand shorthands and create missing sections instead of pointing into nothing', () => {
     const shorthand = `{ "name": "t", "data": { "dataset": "moons", "samples": 100 },
   "model": { "inputShape": [2], "layers": [ { "type": "dense", "units": 2, "activation": "softmax" } ] },

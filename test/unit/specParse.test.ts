@@ -506,6 +506,9 @@ describe('spec parser: limits and cross-field checks', () => {
       'error missing-required /training/schedule/boundaries',
     ]);
     assert.deepEqual(codes(withTraining('{ "schedule": "piecewise" }')), ['error missing-required /training/schedule']);
+    const unused =
+      '{ "optimizer": { "type": "sgd", "learningRate": 0.1 }, "schedule": { "type": "piecewise", "boundaries": [5], "values": [0.1, 0.01] } }';
+    assert.deepEqual(codes(withTraining(unused)), ['warning no-effect /training/optimizer/learningRate']);
   });
 
   it('warns about settings that do nothing or a batch larger than the training set', () => {

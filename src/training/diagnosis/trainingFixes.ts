@@ -21,6 +21,8 @@ function keepScheduleFloorBelow(ctx: DiagnosisContext, p: PatchBuilder, lr: numb
 
 /** The learning rate multiplied by `factor` (e.g. 0.1 or 10), computed from the spec's value. */
 export function scaleLrFix(ctx: DiagnosisContext, factor: number, why = ''): SpecFix | undefined {
+  const s = ctx.spec.training.schedule;
+  if (s.type === 'piecewise') return scalePiecewiseFix(ctx, s.values, factor, why);
   const base = ctx.spec.training.optimizer.learningRate;
   const lr = Math.min(LR_MAX, Math.max(LR_MIN, round3(base * factor)));
   if (lr === base) return undefined;
@@ -31,10 +33,24 @@ export function scaleLrFix(ctx: DiagnosisContext, factor: number, why = ''): Spe
   return { title: `${verb} (${fmt(base)} → ${fmt(lr)})${why}`, patch: p.ops };
 }
 
+/** A piecewise schedule's values are the learning rate itself: scale each of them. */
+function scalePiecewiseFix(ctx: DiagnosisContext, values: number[], factor: number, why: string): SpecFix | undefined {
+  const scaled = values.map((v) => Math.min(LR_MAX, Math.max(LR_MIN, round3(v * factor))));
+  if (scaled.every((v, i) => v === values[i])) return undefined;
+  const p = newPatch(ctx);
+  p.set('/training/schedule/values', scaled);
+  const verb = factor < 1 ? `Divide the learning rates by ${fmt(1 / factor)}` : `Multiply the learning rates by ${fmt(factor)}`;
+  return {
+    title: `${verb} (piecewise values ${values.map(fmt).join(', ')} → ${scaled.map(fmt).join(', ')})${why}`,
+    patch: p.ops,
+  };
+}
+
 /** Switch to Adam (adaptive per-weight step sizes) at the given learning rate. */
 export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | undefined {
   const o = ctx.spec.training.optimizer;
-  if (o.type === 'adam') return undefined;
+  // Under a piecewise schedule the optimizer's learning rate is not used, so "adam with learning rate …" would be untrue.
+  if (o.type === 'adam' || ctx.spec.training.schedule.type === 'piecewise') return undefined;
   const p = newPatch(ctx);
   p.set('/training/optimizer', { type: 'adam', learningRate });
   keepScheduleFloorBelow(ctx, p, learningRate);

@@ -75,6 +75,7 @@ export function validateTraining(
   const earlyStopping = readEarlyStopping(r, f.prop('earlyStopping'));
   if (earlyStopping) training.earlyStopping = earlyStopping;
   checkMinLearningRate(r, f, training);
+  warnUnusedLearningRate(r, f, training);
   return training;
 }
 
@@ -300,6 +301,20 @@ function readEarlyStopping(r: Reporter, prop: PropLike | undefined): EarlyStoppi
     restoreBestWeights: f.boolean('restoreBestWeights', defaults.restoreBestWeights),
     minDelta: f.number('minDelta', { min: 0 }, defaults.minDelta),
   };
+}
+
+/** A piecewise schedule's values are the learning rate, so an optimizer `learningRate` written beside it does nothing. */
+function warnUnusedLearningRate(r: Reporter, f: Fields, training: TrainingSpec): void {
+  if (training.schedule.type !== 'piecewise') return;
+  const optimizer = f.prop('optimizer');
+  const lr = optimizer ? findProp(optimizer.value, optimizer.path, 'learningRate') : undefined;
+  if (!lr) return;
+  r.warning(
+    'no-effect',
+    `"learningRate" is not used: the piecewise schedule's "values" are the learning rate (${training.schedule.values.join(', ')})`,
+    lr.value,
+    lr.path,
+  );
 }
 
 /** A cosine (or polynomial) floor above the starting rate would make the schedule climb instead of decay. */

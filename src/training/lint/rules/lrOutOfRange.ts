@@ -44,6 +44,8 @@ export const lrOutOfRange: LintRule = {
   code: CODE,
   check(ctx: LintContext): SpecProblem[] {
     const { type, learningRate } = ctx.spec.training.optimizer;
+    // A piecewise schedule's values are the learning rate; the optimizer's is not used.
+    if (ctx.spec.training.schedule.type === 'piecewise') return [];
     const range = LR_RANGE[type];
     if (learningRate >= range.min && learningRate <= range.max) return [];
     const high = learningRate > range.max;
