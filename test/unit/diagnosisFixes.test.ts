@@ -10,7 +10,15 @@ import { RunHistory } from '../../src/training/diagnosis/history';
 import { batchNormFix, dropoutFix, initializerFix, reluHeFix } from '../../src/training/diagnosis/layerFixes';
 import { buildModelView, hiddenKernels } from '../../src/training/diagnosis/modelView';
 import { readSpecDocument, valueAt } from '../../src/training/fixes/patchBuilder';
-import { adamFix, clipNormFix, earlyStoppingFix, scaleLrFix, weightDecayFix } from '../../src/training/diagnosis/trainingFixes';
+import {
+  adamFix,
+  clipNormFix,
+  earlyStoppingFix,
+  scaleLrFix,
+  specLearningRate,
+  specLearningRatePath,
+  weightDecayFix,
+} from '../../src/training/diagnosis/trainingFixes';
 import { applyPatchToText, applyPatchToValue } from '../../src/training/fixes/applyPatch';
 import { parseSpecText } from '../../src/training/spec/parse';
 import type { JsonPatchOperation, ParsedSpec, SpecFix } from '../../src/training/spec/types';
@@ -186,6 +194,9 @@ describe('diagnosis fixes', () => {
     const fixed = parse(assertValidFix(text, down)).training.schedule;
     assert.deepStrictEqual(fixed, { type: 'piecewise', boundaries: [10], values: [0.05, 0.005] });
     assert.strictEqual(adamFix(ctx), undefined);
+    // The learning-rate diagnoses name and point at the values, the rate the run really starts from.
+    assert.strictEqual(specLearningRate(ctx.spec.training), 0.5);
+    assert.strictEqual(specLearningRatePath(ctx.spec.training), '/training/schedule/values');
   });
 
   it('expand shorthands and create missing sections instead of pointing into nothing', () => {

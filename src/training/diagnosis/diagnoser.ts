@@ -21,6 +21,7 @@ import { createSaturatedActivation } from './detectors/saturatedActivation';
 import { createSlowConvergence } from './detectors/slowConvergence';
 import { createVanishingGradient } from './detectors/vanishingGradient';
 import { RunHistory } from './history';
+import { specLearningRate } from './trainingFixes';
 import { buildModelView } from './modelView';
 import { readSpecDocument } from '../fixes/patchBuilder';
 import type { CreateDiagnoser, Diagnoser, DiagnoserOptions, Thresholds } from './types';
@@ -82,7 +83,7 @@ function diagnoserFor(
     spec,
     start,
     view,
-    history: new RunHistory(view, t, spec.training.optimizer.learningRate),
+    history: new RunHistory(view, t, specLearningRate(spec.training)),
     t,
     doc: readSpecDocument(options.specText, start.specFile),
     fired: new Set(),

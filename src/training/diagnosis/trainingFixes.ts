@@ -1,12 +1,26 @@
 // Fixes that rewrite `training`: the learning rate (the new value computed from the spec's), the optimizer, gradient
 // clipping, momentum, weight decay, early stopping. A lowered learning rate also lowers a cosine (or polynomial) schedule's floor
 // when the floor would otherwise exceed it (the parser rejects that).
-import type { SpecFix } from '../spec/types';
+import type { SpecFix, TrainingSpec } from '../spec/types';
 import { newPatch, type DiagnosisContext } from './context';
 import type { PatchBuilder } from '../fixes/patchBuilder';
 import { fmt } from '../format';
 import { round3 } from './stats';
 import { isAdaptive } from '../model/facts';
+
+/**
+ * The learning rate the spec sets, which schedules start from or peak at: the optimizer's, except under a piecewise
+ * schedule, whose values are the learning rate (the largest of them).
+ */
+export function specLearningRate(training: TrainingSpec): number {
+  const s = training.schedule;
+  return s.type === 'piecewise' ? Math.max(...s.values) : training.optimizer.learningRate;
+}
+
+/** Where that learning rate is written. */
+export function specLearningRatePath(training: TrainingSpec): string {
+  return training.schedule.type === 'piecewise' ? '/training/schedule/values' : '/training/optimizer/learningRate';
+}
 
 const LR_MIN = 1e-6;
 const LR_MAX = 10;

@@ -9,10 +9,10 @@ import { unstable } from '../conditions';
 import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
-import { clipNormFix, momentumFix, scaleLrFix } from '../trainingFixes';
+import { clipNormFix, momentumFix, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
 
 function report(ctx: DiagnosisContext, update: number, rule: string): DiagnosticEvent {
-  const lr = ctx.spec.training.optimizer.learningRate;
+  const lr = specLearningRate(ctx.spec.training);
   const symptom = ctx.fired.has('divergence')
     ? 'the loss diverges'
     : ctx.fired.has('oscillating-loss')
@@ -23,7 +23,7 @@ function report(ctx: DiagnosisContext, update: number, rule: string): Diagnostic
   return diagnostic(ctx, {
     code: 'lr-too-high',
     severity: 'warning',
-    specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
+    specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
     message:
       `Learning rate too high: with ${ctx.spec.training.optimizer.type} at ${fmt(lr)} each step changes the weights by ` +
       `${fmt(update)} of their norm (median ‖ΔW‖/‖W‖; about 1e-3 is typical) and ${symptom}.`,

@@ -12,7 +12,7 @@ import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
 import { median } from '../stats';
-import { adamFix, scaleLrFix } from '../trainingFixes';
+import { adamFix, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
 
 /**
  * Adam and RMSprop move a weight by about the learning rate per step while its gradient keeps its sign, so a layer of
@@ -46,15 +46,15 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   return diagnostic(ctx, {
     code: 'lr-too-low',
     severity: 'warning',
-    specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
+    specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
     message:
-      `Learning rate too low: with ${o.type} at ${fmt(o.learningRate)} each step changes the weights by ${fmt(update)} of their ` +
+      `Learning rate too low: with ${o.type} at ${fmt(specLearningRate(ctx.spec.training))} each step changes the weights by ${fmt(update)} of their ` +
       `norm (median ‖ΔW‖/‖W‖, fastest layer ${fmt(fastest)}; 1e-3 to 1e-2 is typical), and the loss is still ${fmt(h.recentLoss())} ` +
       `(${h.referenceText}).`,
     evidence: {
       medianUpdateRatio: update,
       fastestUpdateRatio: fastest,
-      learningRate: o.learningRate,
+      learningRate: specLearningRate(ctx.spec.training),
       loss: h.recentLoss(),
       threshold: ctx.t.lrLowUpdateRatio,
     },
