@@ -6,6 +6,7 @@ import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { diagnostic, nearestPath } from '../context';
 import type { Detector } from '../detector';
 import { instabilityFixes } from '../instabilityFixes';
+import { specLearningRate, specLearningRatePath } from '../trainingFixes';
 import { fmt } from '../../format';
 
 const SMOOTH = 5;
@@ -44,11 +45,11 @@ export function createDivergence(): Detector {
       return diagnostic(ctx, {
         code: 'divergence',
         severity: 'error',
-        specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
+        specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
         message:
           `Divergence: the loss rose from ${fmt(best)} (step ${bestStep}) to ${fmt(now)} (median of the last ${SMOOTH} steps), ` +
           `above ${fmt(ctx.t.divergenceFactor)}× its best and above the reference (${h.referenceText}), for ${rising} steps; ` +
-          `learning rate ${fmt(h.measured[h.measured.length - 1]?.lr ?? ctx.spec.training.optimizer.learningRate)}.`,
+          `learning rate ${fmt(h.measured[h.measured.length - 1]?.lr ?? specLearningRate(ctx.spec.training))}.`,
         evidence: {
           bestLoss: best,
           bestStep,

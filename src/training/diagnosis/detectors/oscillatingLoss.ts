@@ -10,7 +10,7 @@ import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
 import { mean } from '../stats';
-import { clipNormFix, momentumFix, scaleLrFix } from '../trainingFixes';
+import { clipNormFix, momentumFix, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
 
 /** The wasted motion of the recent block means, per block, relative to the reference loss; NaN if too few steps. */
 export function oscillationIndex(ctx: DiagnosisContext): { index: number; blocks: number[] } {
@@ -49,11 +49,11 @@ export function createOscillatingLoss(): Detector {
       const { index, blocks } = oscillationIndex(ctx);
       persistent = index > ctx.t.oscillationAmplitude ? persistent + 1 : 0;
       if (persistent < ctx.t.oscillationPersistence) return undefined;
-      const lr = ctx.spec.training.optimizer.learningRate;
+      const lr = specLearningRate(ctx.spec.training);
       return diagnostic(ctx, {
         code: 'oscillating-loss',
         severity: 'warning',
-        specPath: nearestPath(ctx, '/training/optimizer/learningRate'),
+        specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
         message:
           `Oscillating loss: over the last ${blocks.length * size} steps the ${size}-step mean loss swung between ` +
           `${fmt(Math.min(...blocks))} and ${fmt(Math.max(...blocks))} without settling (wasted motion ${fmt(index)} of the chance-level ` +
