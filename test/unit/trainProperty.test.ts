@@ -209,6 +209,16 @@ const schedule = fc.oneof(
   fc
     .record({ type: fc.constant('warmupCosine'), warmupEpochs: fc.constantFrom(0, 1, 2), minLearningRate: maybe(fc.constant(0)) })
     .map(defined),
+  fc.constantFrom<unknown>('power', 'polynomial'),
+  fc.record({ type: fc.constant('power'), steps: fc.constantFrom(1, 3, 100), power: fc.constantFrom(0.5, 1, 2) }),
+  fc.record({ type: fc.constant('polynomial'), endLearningRate: fc.constantFrom(0, 1e-6), power: fc.constantFrom(0.5, 1, 2) }),
+  fc
+    .record({
+      type: fc.constant('piecewise'),
+      boundaries: fc.constantFrom([], [0.5], [0.25, 0.75]),
+      values: fc.constantFrom([0.01, 0.001, 0.0001]),
+    })
+    .map((s) => ({ ...s, values: s.values.slice(0, s.boundaries.length + 1) })),
 );
 
 type Task = 'categorical' | 'binary' | 'multiLabel' | 'regression';
