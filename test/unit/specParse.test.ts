@@ -34,7 +34,17 @@ function shape(layer: ResolvedLayer): Record<string, unknown> {
   return rest;
 }
 
-const ADAM = { type: 'adam', learningRate: 0.001, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+const ADAM = {
+  type: 'adam',
+  learningRate: 0.001,
+  momentum: 0,
+  nesterov: false,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+  amsgrad: false,
+  weightDecay: 0,
+};
 const DENSE_DEFAULTS = { useBias: true, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' };
 
 describe('spec parser: valid specs', () => {
@@ -84,7 +94,17 @@ describe('spec parser: valid specs', () => {
       epochs: 20,
       batchSize: 32,
       loss: 'categoricalCrossentropy',
-      optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+      optimizer: {
+        type: 'sgd',
+        learningRate: 0.05,
+        momentum: 0.9,
+        nesterov: false,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-7,
+        amsgrad: false,
+        weightDecay: 0,
+      },
       schedule: { type: 'warmupCosine', warmupEpochs: 2, minLearningRate: 0 },
       clipNorm: 1,
       weightDecay: 0,
@@ -225,6 +245,19 @@ describe('spec parser: valid specs', () => {
     assert.deepEqual(spec.training.schedule, { type: 'cosine', minLearningRate: 0 });
     assert.equal(spec.training.measureEvery, 10);
     assert.equal(spec.training.batchSize, 64);
+  });
+
+  it('resolves the Adam variants: adamw with decoupled weightDecay and amsgrad, nadam, shorthand defaults', () => {
+    assert.deepEqual(parsedFile('adam-family').training.optimizer, {
+      ...ADAM,
+      type: 'adamw',
+      learningRate: 0.003,
+      beta2: 0.99,
+      epsilon: 1e-8,
+      weightDecay: 0.05,
+      amsgrad: true,
+    });
+    assert.deepEqual(parsedFile('nadam-adamax').training.optimizer, { ...ADAM, type: 'nadam', learningRate: 0.002 });
   });
 
   it('resolves a regression spec: default loss, initializer objects, rmsprop, step schedule, clipping', () => {

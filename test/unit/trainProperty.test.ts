@@ -190,7 +190,15 @@ const optimizer = fc
       beta1: maybe(fc.constantFrom(0.8, 0.9)),
       beta2: maybe(fc.constantFrom(0.99, 0.999)),
       epsilon: maybe(fc.constantFrom(1e-7, 1e-4)),
+      amsgrad: maybe(fc.boolean()),
     }),
+    fc.record({
+      type: fc.constant('adamw'),
+      learningRate: maybe(fc.constantFrom(0.001, 0.01)),
+      weightDecay: maybe(fc.constantFrom(0, 0.01, 0.1)),
+      amsgrad: maybe(fc.boolean()),
+    }),
+    fc.record({ type: fc.constantFrom('nadam', 'adamax'), learningRate: maybe(fc.constantFrom(0.002, 0.01)) }),
     fc.record({
       type: fc.constant('rmsprop'),
       learningRate: maybe(fc.constantFrom(0.0001, 0.001)),
@@ -198,7 +206,7 @@ const optimizer = fc
       epsilon: maybe(fc.constant(1e-6)),
     }),
     fc.record({ type: fc.constant('adagrad'), learningRate: maybe(fc.constantFrom(0.01, 0.1)) }),
-    fc.constantFrom('sgd', 'adam', 'rmsprop', 'adagrad'),
+    fc.constantFrom('sgd', 'adam', 'rmsprop', 'adagrad', 'adamw', 'nadam', 'adamax'),
   )
   .map((o) => (typeof o === 'string' ? o : defined(o)));
 const schedule = fc.oneof(

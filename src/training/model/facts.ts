@@ -604,7 +604,8 @@ export function recommendedScale(activation: ActivationName, fans: Fans): number
 // ---- Optimizers ----
 
 /**
- * Optimizers whose step divides each gradient by a running measure of its own size (Adam, RMSprop, Adagrad): the
+ * Optimizers whose step divides each gradient by a running measure of its own size (Adam and its variants AdamW,
+ * NAdam and AdaMax, RMSprop, Adagrad): the
  * step hardly depends on the gradient's scale, so a gradient 4× larger does not make the step 4× larger as with SGD.
  */
 export function isAdaptive(optimizer: OptimizerType): boolean {
@@ -614,6 +615,9 @@ export function isAdaptive(optimizer: OptimizerType): boolean {
     case 'adam':
     case 'rmsprop':
     case 'adagrad':
+    case 'adamw':
+    case 'nadam':
+    case 'adamax':
       return true;
   }
 }

@@ -333,7 +333,7 @@ export interface DataSpec {
   task?: 'classification' | 'regression';
 }
 
-export type OptimizerType = 'sgd' | 'adam' | 'rmsprop' | 'adagrad';
+export type OptimizerType = 'sgd' | 'adam' | 'rmsprop' | 'adagrad' | 'adamw' | 'nadam' | 'adamax';
 
 export interface OptimizerSpec {
   type: OptimizerType;
@@ -343,6 +343,10 @@ export interface OptimizerSpec {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** adam only: divide by the largest second moment seen so far (AMSGrad). */
+  amsgrad: boolean;
+  /** adamw only: decoupled weight decay applied by the optimizer (w ← w − lr·weightDecay·w each step). */
+  weightDecay: number;
 }
 
 export type ScheduleSpec =

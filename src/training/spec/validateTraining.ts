@@ -94,6 +94,8 @@ function readOptimizer(r: Reporter, prop: PropLike | undefined): OptimizerSpec {
     beta1: 0.9,
     beta2: 0.999,
     epsilon: 1e-7,
+    amsgrad: false,
+    weightDecay: type === 'adamw' ? 0.01 : 0,
   });
   if (!prop) return defaults('adam');
   if (prop.value.type === 'string') return defaults(readEnum(r, prop.value, prop.path, 'optimizer', OPTIMIZERS) ?? 'adam');
@@ -116,6 +118,8 @@ function readOptimizer(r: Reporter, prop: PropLike | undefined): OptimizerSpec {
     beta1: f.number('beta1', FRACTION, d.beta1),
     beta2: f.number('beta2', FRACTION, d.beta2),
     epsilon: f.number('epsilon', POSITIVE, d.epsilon),
+    amsgrad: f.boolean('amsgrad', d.amsgrad),
+    weightDecay: f.number('weightDecay', FRACTION, d.weightDecay),
   };
   const nesterov = f.prop('nesterov');
   if (nesterov && spec.nesterov && spec.momentum === 0) {

@@ -152,13 +152,16 @@ export const MAX_CLASSES = 100;
 
 export const LOSSES: readonly LossName[] = ['categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'];
 
-export const OPTIMIZERS: readonly OptimizerType[] = ['sgd', 'adam', 'rmsprop', 'adagrad'];
+export const OPTIMIZERS: readonly OptimizerType[] = ['sgd', 'adam', 'rmsprop', 'adagrad', 'adamw', 'nadam', 'adamax'];
 
 export const OPTIMIZER_PROPERTIES: Readonly<Record<OptimizerType, readonly string[]>> = {
   sgd: ['type', 'learningRate', 'momentum', 'nesterov'],
-  adam: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon'],
+  adam: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon', 'amsgrad'],
   rmsprop: ['type', 'learningRate', 'momentum', 'epsilon'],
   adagrad: ['type', 'learningRate'],
+  adamw: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'amsgrad'],
+  nadam: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon'],
+  adamax: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon'],
 };
 
 export const ANY_OPTIMIZER_PROPERTY: ReadonlySet<string> = new Set(Object.values(OPTIMIZER_PROPERTIES).flat());
@@ -168,6 +171,9 @@ export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerType, number>> = {
   adam: 0.001,
   rmsprop: 0.001,
   adagrad: 0.01,
+  adamw: 0.001,
+  nadam: 0.002,
+  adamax: 0.002,
 };
 
 export type ScheduleType = ScheduleSpec['type'];

@@ -1,6 +1,7 @@
 // Spec optimizer → TensorFlow.js optimizer whose learning rate can change every step.
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerSpec } from '../../spec/types';
+import { AdamFamilyOptimizer, type AdamVariant } from './adamFamily';
 
 export interface ScheduledOptimizer {
   optimizer: tf.Optimizer;
@@ -15,12 +16,24 @@ export function makeOptimizer(spec: OptimizerSpec): ScheduledOptimizer {
       return { optimizer: opt, setLearningRate: (v) => opt.setLearningRate(v) };
     }
     case 'adam':
-      return withField(tf.train.adam(lr, spec.beta1, spec.beta2, spec.epsilon));
+      if (!spec.amsgrad) return withField(tf.train.adam(lr, spec.beta1, spec.beta2, spec.epsilon));
+      return adamFamily(spec, 'adam', 0);
+    case 'adamw':
+      return adamFamily(spec, 'adam', spec.weightDecay);
+    case 'nadam':
+    case 'adamax':
+      return adamFamily(spec, spec.type, 0);
     case 'rmsprop':
       return withField(tf.train.rmsprop(lr, 0.9, spec.momentum, spec.epsilon));
     case 'adagrad':
       return withField(tf.train.adagrad(lr));
   }
+}
+
+function adamFamily(spec: OptimizerSpec, variant: AdamVariant, weightDecay: number): ScheduledOptimizer {
+  const { learningRate, beta1, beta2, epsilon } = spec;
+  const opt = new AdamFamilyOptimizer({ variant, amsgrad: spec.amsgrad, learningRate, beta1, beta2, epsilon, weightDecay });
+  return { optimizer: opt, setLearningRate: (v) => opt.setLearningRate(v) };
 }
 
 /**

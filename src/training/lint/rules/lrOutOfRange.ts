@@ -18,6 +18,9 @@ export const LR_RANGE: Readonly<Record<OptimizerType, { min: number; max: number
   adam: { min: 1e-5, max: 0.01 },
   rmsprop: { min: 1e-5, max: 0.01 },
   adagrad: { min: 1e-4, max: 1 },
+  adamw: { min: 1e-5, max: 0.01 },
+  nadam: { min: 1e-5, max: 0.02 },
+  adamax: { min: 1e-5, max: 0.02 },
 };
 
 /**
