@@ -416,7 +416,8 @@ function caseText(loss: string, layers: (units: number) => Json[]): string {
       ? { dataset: 'sine', samples: 32, validationSplit: 0.25 }
       : { dataset: 'blobs', features: 4, classes: units === 1 ? 2 : 3, samples: 32, validationSplit: 0.25 },
     model: { inputShape: [regression ? 1 : 4], layers: layers(units) },
-    training: { epochs: 1, batchSize: 8, loss, optimizer: 'adam' },
+    // A step schedule here keeps every schedule covered, whatever the random draws bring.
+    training: { epochs: 1, batchSize: 8, loss, optimizer: 'adam', schedule: { type: 'step', every: 1, factor: 0.5 } },
   })}\n`;
 }
 
@@ -435,7 +436,8 @@ function sequenceCase(dataset: string, loss: string, units: number): string {
         { type: 'dense', units, activation: loss === 'binaryCrossentropy' ? 'sigmoid' : 'linear' },
       ],
     },
-    training: { epochs: 1, batchSize: 8, loss, optimizer: 'adam' },
+    // A step schedule here keeps every schedule covered, whatever the random draws bring.
+    training: { epochs: 1, batchSize: 8, loss, optimizer: 'adam', schedule: { type: 'step', every: 1, factor: 0.5 } },
   })}\n`;
 }
 
