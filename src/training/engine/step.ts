@@ -249,7 +249,7 @@ export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float3
       name: layer.summary.name,
       gradNorm: Math.sqrt(values[slots.kernelGradSq]),
       weightNorm: Math.sqrt(values[slots.weightSq]),
-      updateRatio: Math.sqrt(values[slots.updateSq]) / Math.max(Math.sqrt(values[slots.oldWeightSq]), 1e-12),
+      updateRatio: updateRatio(values, slots.updateSq, slots.oldWeightSq),
       units: shape[shape.length - 1],
     };
     if (slots.biasGradSq !== ABSENT) m.biasGradNorm = Math.sqrt(values[slots.biasGradSq]);
@@ -258,7 +258,7 @@ export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float3
     if (slots.recurrentUpdate !== ABSENT) {
       const u = slots.recurrentUpdate;
       m.recurrentWeightNorm = Math.sqrt(values[u]);
-      m.recurrentUpdateRatio = Math.sqrt(values[u + 2]) / Math.max(Math.sqrt(values[u + 1]), 1e-12);
+      m.recurrentUpdateRatio = updateRatio(values, u + 2, u + 1);
     }
     if (slots.dead !== ABSENT) m.deadUnits = values[slots.dead];
     if (slots.saturation !== ABSENT) m.saturation = values[slots.saturation];
@@ -267,6 +267,11 @@ export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float3
     return m;
   });
   return result;
+}
+
+/** ‖ΔW‖ / ‖W_before‖ from the packed Σ (new − old)² and Σ old² (the 'update' op's third and second outputs). */
+function updateRatio(values: ArrayLike<number>, updateSq: number, oldWeightSq: number): number {
+  return Math.sqrt(values[updateSq]) / Math.max(Math.sqrt(values[oldWeightSq]), 1e-12);
 }
 
 /**
