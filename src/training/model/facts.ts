@@ -134,6 +134,14 @@ const HE_REASON =
 const GLOROT_REASON =
   'Glorot (variance 2/(fan-in + fan-out)) keeps the variance of the signal forward and of the gradient backward about equal for activations with slope ≈ 1 around 0';
 
+/** forward and slope of x for x > 0, alpha·x otherwise (leakyRelu, and prelu at its starting slope). */
+function leakyLine(defaultAlpha: number): Pick<ActivationFacts, 'forward' | 'slope'> {
+  return {
+    forward: (x, p) => (x > 0 ? x : alphaOf(p, defaultAlpha) * x),
+    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, defaultAlpha)),
+  };
+}
+
 /**
  * The facts of every activation of the spec format. Derivative bounds of the smooth activations were measured on the
  * engine's own TensorFlow.js functions (test/unit/modelFacts.test.ts checks them there).
@@ -185,8 +193,7 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     canDie: false,
     init: 'he',
     initReason: HE_REASON,
-    forward: (x, p) => (x > 0 ? x : alphaOf(p, LEAKY_RELU_ALPHA) * x),
-    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, LEAKY_RELU_ALPHA)),
+    ...leakyLine(LEAKY_RELU_ALPHA),
   },
   prelu: {
     family: 'rectifier',
@@ -197,8 +204,7 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     canDie: false,
     init: 'he',
     initReason: HE_REASON,
-    forward: (x, p) => (x > 0 ? x : alphaOf(p, PRELU_INITIAL_ALPHA) * x),
-    slope: (x, p) => (x > 0 ? 1 : alphaOf(p, PRELU_INITIAL_ALPHA)),
+    ...leakyLine(PRELU_INITIAL_ALPHA),
   },
   rrelu: {
     family: 'rectifier',
