@@ -96,6 +96,11 @@ export interface StepEvent {
   epoch: number;
   loss: number;
   lr: number;
+  /**
+   * The momentum in force at this step (SGD's or RMSprop's momentum, the Adam family's β1) when a schedule cycles it
+   * (oneCycle): present on step 0 and on every step where it differs from the previous step's.
+   */
+  momentum?: number;
   /** Global L2 norm of all gradients before clipping. */
   globalGradNorm?: number;
   /** Global L2 norm after clipping (equal to globalGradNorm when no clipping applies). */

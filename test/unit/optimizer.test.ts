@@ -1,13 +1,17 @@
 // Optimizers leave nothing behind once disposed (TensorFlow.js's momentum optimizer forgets its learning rate), and
-// the Adam family (AMSGrad, AdamW, NAdam, AdaMax) follows torch.optim step by step: the reference trajectories in
-// test/fixtures/optimizers/reference.json come from PyTorch in float64 (make_reference.py, the script that made them;
-// NAdam there follows torch.optim.NAdam's documented rule, since Debian's torch 1.13 double-counts one μ_t).
+// the Adam family (AMSGrad, AdamW, NAdam, AdaMax), Adadelta and RMSprop follow their reference step by step: the
+// trajectories in test/fixtures/optimizers/reference.json come from PyTorch in float64 (make_reference.py, the script
+// that made them; NAdam there follows torch.optim.NAdam's documented rule, since Debian's torch 1.13 double-counts one
+// μ_t; RMSprop is checked against torch.optim.RMSprop where its rule and TensorFlow's agree, and against TensorFlow's
+// rule written with torch operations where they differ). The one-cycle schedule's learning rates and momenta, and
+// whole trajectories with momentum cycled, come from torch.optim.lr_scheduler.OneCycleLR.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
-import type { OptimizerSpec } from '../../src/training/spec/types';
+import { learningRateAt, momentumAt } from '../../src/training/engine/optim/schedule';
+import type { OptimizerSpec, ScheduleSpec } from '../../src/training/spec/types';
 import { useBackend } from './support/specs';
 
 const BASE: OptimizerSpec = {
@@ -20,6 +24,21 @@ const BASE: OptimizerSpec = {
   epsilon: 1e-7,
   amsgrad: false,
   weightDecay: 0,
+  rho: 0.9,
+  centered: false,
+  momentumDecay: 0.004,
+};
+
+const ONE_CYCLE: ScheduleSpec = {
+  type: 'oneCycle',
+  maxLearningRate: 0.1,
+  pctStart: 0.3,
+  divFactor: 25,
+  finalDivFactor: 1e4,
+  anneal: 'cos',
+  cycleMomentum: true,
+  baseMomentum: 0.85,
+  maxMomentum: 0.95,
 };
 
 describe('optimizers', () => {
@@ -37,6 +56,9 @@ describe('optimizers', () => {
     { type: 'adamw', weightDecay: 0.01, amsgrad: true },
     { type: 'nadam' },
     { type: 'adamax' },
+    { type: 'adadelta' },
+    { type: 'rmsprop', centered: true },
+    { type: 'rmsprop', centered: true, momentum: 0.9, rho: 0.5 },
   ];
   for (const c of cases) {
     it(`${JSON.stringify(c)}: a step and a learning-rate change, then dispose, leave no tensor`, () => {
@@ -53,51 +75,125 @@ describe('optimizers', () => {
     });
   }
 
+  type CaseSpec = Partial<OptimizerSpec> & { learningRates?: number[] };
   interface Reference {
     w0: number[];
     grads: number[][];
     learningRates: number[];
     epsilon: number;
-    cases: { name: string; spec: Partial<OptimizerSpec>; weights: number[][] }[];
+    cases: { name: string; spec: CaseSpec; weights: number[][] }[];
+    oneCycle: {
+      curves: { totalSteps: number; schedule: Partial<ScheduleSpec>; learningRates: number[]; momenta: number[] }[];
+      runs: { name: string; spec: Partial<OptimizerSpec>; schedule: Partial<ScheduleSpec>; weights: number[][] }[];
+    };
   }
   const reference = JSON.parse(
     fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/optimizers/reference.json'), 'utf8'),
   ) as Reference;
 
+  const close = (got: number, want: number, what: string): void =>
+    assert.ok(Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want)), `${what}: ${got} vs torch ${want}`);
+
   for (const c of reference.cases) {
     it(`${c.name} matches the PyTorch reference step by step (learning rate changed between steps), state stays bounded`, () => {
       const w = tf.variable(tf.tensor1d(reference.w0), true, `ref_${c.name}_${Math.random().toString(36).slice(2)}`);
+      const { learningRates = reference.learningRates, ...spec } = c.spec;
       const { optimizer, setLearningRate } = makeOptimizer({
         ...BASE,
         weightDecay: c.spec.type === 'adamw' ? 0.01 : 0,
-        ...c.spec,
-        learningRate: reference.learningRates[0],
         epsilon: reference.epsilon,
+        ...spec,
+        learningRate: learningRates[0],
       });
       let afterFirst = 0;
       reference.grads.forEach((grad, t) => {
-        setLearningRate(reference.learningRates[t]);
+        setLearningRate(learningRates[t]);
         const g = tf.tensor1d(grad);
         optimizer.applyGradients({ [w.name]: g });
         g.dispose();
         if (t === 0) afterFirst = tf.memory().numTensors;
         else assert.strictEqual(tf.memory().numTensors, afterFirst, `tensors grew at step ${t + 1}`);
         const got = Array.from(w.dataSync());
-        c.weights[t].forEach((want, i) => {
-          assert.ok(
-            Math.abs(got[i] - want) <= 1e-5 * Math.max(1, Math.abs(want)),
-            `${c.name} step ${t + 1} weight ${i}: ${got[i]} vs torch ${want}`,
-          );
-        });
+        c.weights[t].forEach((want, i) => close(got[i], want, `${c.name} step ${t + 1} weight ${i}`));
       });
       optimizer.dispose();
       w.dispose();
     });
   }
 
-  for (const type of ['adamw', 'nadam', 'adamax'] as const) {
+  for (const c of reference.oneCycle.curves) {
+    const schedule = { ...ONE_CYCLE, ...c.schedule } as ScheduleSpec;
+    it(`oneCycle ${JSON.stringify(c.schedule)} over ${c.totalSteps} steps: learning rate and momentum at every step match OneCycleLR`, () => {
+      const ctx = { baseLearningRate: 1, stepsPerEpoch: 1, totalSteps: c.totalSteps };
+      c.learningRates.forEach((want, step) => close(learningRateAt(schedule, ctx, step), want, `lr at step ${step}`));
+      c.momenta.forEach((want, step) => close(momentumAt(schedule, ctx, step) ?? NaN, want, `momentum at step ${step}`));
+    });
+  }
+
+  for (const r of reference.oneCycle.runs) {
+    it(`${r.name} under oneCycle with momentum cycled follows PyTorch's trajectory step by step`, () => {
+      const schedule = { ...ONE_CYCLE, ...r.schedule } as ScheduleSpec;
+      const ctx = { baseLearningRate: 1, stepsPerEpoch: 1, totalSteps: reference.grads.length };
+      const w = tf.variable(tf.tensor1d(reference.w0), true, `cycle_${r.name}_${Math.random().toString(36).slice(2)}`);
+      const { optimizer, setLearningRate, setMomentum } = makeOptimizer({ ...BASE, epsilon: reference.epsilon, ...r.spec }, true);
+      assert.ok(setMomentum, `${r.name} has a momentum to cycle`);
+      reference.grads.forEach((grad, t) => {
+        setLearningRate(learningRateAt(schedule, ctx, t));
+        setMomentum(momentumAt(schedule, ctx, t) ?? NaN);
+        const g = tf.tensor1d(grad);
+        optimizer.applyGradients({ [w.name]: g });
+        g.dispose();
+        const got = Array.from(w.dataSync());
+        r.weights[t].forEach((want, i) => close(got[i], want, `${r.name} step ${t + 1} weight ${i}`));
+      });
+      optimizer.dispose();
+      w.dispose();
+    });
+  }
+
+  it('setMomentum is offered exactly to the optimizers with a momentum (plain sgd, adagrad, adadelta have none)', () => {
+    const offered = (c: Partial<OptimizerSpec>): boolean => {
+      const o = makeOptimizer({ ...BASE, ...c }, true);
+      o.optimizer.dispose();
+      return o.setMomentum !== undefined;
+    };
+    const withOrWithout: Partial<OptimizerSpec>[] = [
+      { type: 'sgd' },
+      { type: 'sgd', momentum: 0.5 },
+      { type: 'rmsprop' },
+      { type: 'rmsprop', momentum: 0.5 },
+    ];
+    assert.deepStrictEqual(withOrWithout.map(offered), [false, true, false, true]);
+    for (const type of ['adam', 'adamw', 'nadam', 'adamax'] as const) assert.ok(offered({ type }), type);
+    for (const type of ['adagrad', 'adadelta'] as const) assert.ok(!offered({ type }), type);
+  });
+
+  it('centered rmsprop keeps a weight whose gradient stays 0 finite (tf.train.rmsprop takes √(ms − mg² − ε) there)', () => {
+    const w = tf.variable(tf.tensor1d([1, 2]), true, `zero_${Math.random().toString(36).slice(2)}`);
+    const { optimizer } = makeOptimizer({ ...BASE, type: 'rmsprop', learningRate: 0.01, centered: true, momentum: 0.9 });
+    for (let t = 0; t < 3; t++) {
+      const g = tf.tensor1d([0, 0.5]);
+      optimizer.applyGradients({ [w.name]: g });
+      g.dispose();
+    }
+    const [still, moved] = Array.from(w.dataSync());
+    assert.strictEqual(still, 1);
+    assert.ok(Number.isFinite(moved) && moved < 2, `the other weight moved down: ${moved}`);
+    optimizer.dispose();
+    w.dispose();
+  });
+
+  for (const type of ['adamw', 'nadam', 'adamax', 'adadelta', 'rmsprop'] as const) {
     it(`${type}: its state saved after 3 steps and loaded into a fresh optimizer continues the same trajectory`, async () => {
-      const spec: OptimizerSpec = { ...BASE, type, learningRate: 0.01, weightDecay: 0.1, amsgrad: type === 'adamw' };
+      const spec: OptimizerSpec = {
+        ...BASE,
+        type,
+        learningRate: 0.01,
+        weightDecay: 0.1,
+        amsgrad: type === 'adamw',
+        momentum: 0.5,
+        centered: true,
+      };
       const name = (tag: string): string => `state_${tag}_${Math.random().toString(36).slice(2)}`;
       const steps = (w: tf.Variable, opt: tf.Optimizer, grads: number[][]): void => {
         for (const grad of grads) {

@@ -22,7 +22,7 @@ import { BestTracker } from './earlyStopping';
 import { evaluate } from './evaluate';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
-import { learningRateAt } from './optim/schedule';
+import { learningRateAt, momentumAt } from './optim/schedule';
 import { rangeOfPath } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
 import { runStep, unpackStep, type StepNumbers } from './step';
@@ -74,7 +74,9 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const shapes: TensorShapes = { inputShape: spec.model.inputShape, outputUnits: outputShape[outputShape.length - 1] ?? 1 };
   const trainSplit = encodeSplit(dataset, dataset.train, shapes.outputUnits);
   const validation = encodeSplit(dataset, dataset.validation, shapes.outputUnits);
-  const { optimizer, setLearningRate } = makeOptimizer(spec.training.optimizer);
+  const { schedule: scheduleSpec } = spec.training;
+  const cycled = scheduleSpec.type === 'oneCycle' && scheduleSpec.cycleMomentum;
+  const { optimizer, setLearningRate, setMomentum } = makeOptimizer(spec.training.optimizer, cycled);
   const tracker = new BestTracker(built.model, spec.training.earlyStopping);
   const { epochs, batchSize, measureEvery } = spec.training;
   const stepsPerEpoch = Math.ceil(trainSplit.count / batchSize);
@@ -113,6 +115,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   let status: RunStatus = 'completed';
   let step = 0;
   let epochsCompleted = 0;
+  let momentum: number | undefined;
   try {
     epochLoop: for (let epoch = 0; epoch < epochs; epoch++) {
       const epochStart = Date.now();
@@ -128,6 +131,13 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         const end = Math.min(trainSplit.count, first + batchSize);
         lr = learningRateAt(spec.training.schedule, schedule, step);
         setLearningRate(lr);
+        // The momentum a schedule cycles: set, and reported on the step event, whenever it changes.
+        const m = setMomentum ? momentumAt(scheduleSpec, schedule, step) : undefined;
+        const momentumChanged = m !== undefined && m !== momentum;
+        if (setMomentum && m !== undefined && momentumChanged) {
+          setMomentum(m);
+          momentum = m;
+        }
         built.clock.step = step;
         const measure = step % measureEvery === 0;
         const batch = makeBatch(trainSplit, shapes, order, first, end);
@@ -136,6 +146,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         tf.dispose([packed, batch.x, batch.y]);
 
         const event: StepEvent = { type: 'step', step, epoch, loss: numbers.loss, lr };
+        if (momentumChanged) event.momentum = momentum;
         if (numbers.globalGradNorm !== undefined) {
           event.globalGradNorm = numbers.globalGradNorm;
           event.clippedGradNorm = numbers.clippedGradNorm;

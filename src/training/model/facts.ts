@@ -13,6 +13,7 @@ import type {
   LayerType,
   LossName,
   NamedInitializer,
+  OptimizerSpec,
   OptimizerType,
   VarianceScalingMode,
   RecurrentLayer,
@@ -611,7 +612,7 @@ export function recommendedScale(activation: ActivationName, fans: Fans): number
 
 /**
  * Optimizers whose step divides each gradient by a running measure of its own size (Adam and its variants AdamW,
- * NAdam and AdaMax, RMSprop, Adagrad): the
+ * NAdam and AdaMax, RMSprop, Adagrad, Adadelta): the
  * step hardly depends on the gradient's scale, so a gradient 4× larger does not make the step 4× larger as with SGD.
  */
 export function isAdaptive(optimizer: OptimizerType): boolean {
@@ -624,7 +625,28 @@ export function isAdaptive(optimizer: OptimizerType): boolean {
     case 'adamw':
     case 'nadam':
     case 'adamax':
+    case 'adadelta':
       return true;
+  }
+}
+
+/**
+ * Whether the optimizer keeps a momentum a one-cycle schedule can cycle: SGD's or RMSprop's when above 0, the Adam
+ * family's β1. Plain SGD, Adagrad and Adadelta have none.
+ */
+export function hasMomentum(optimizer: Pick<OptimizerSpec, 'type' | 'momentum'>): boolean {
+  switch (optimizer.type) {
+    case 'sgd':
+    case 'rmsprop':
+      return optimizer.momentum > 0;
+    case 'adam':
+    case 'adamw':
+    case 'nadam':
+    case 'adamax':
+      return true;
+    case 'adagrad':
+    case 'adadelta':
+      return false;
   }
 }
 

@@ -333,7 +333,7 @@ export interface DataSpec {
   task?: 'classification' | 'regression';
 }
 
-export type OptimizerType = 'sgd' | 'adam' | 'rmsprop' | 'adagrad' | 'adamw' | 'nadam' | 'adamax';
+export type OptimizerType = 'sgd' | 'adam' | 'rmsprop' | 'adagrad' | 'adamw' | 'nadam' | 'adamax' | 'adadelta';
 
 export interface OptimizerSpec {
   type: OptimizerType;
@@ -347,6 +347,12 @@ export interface OptimizerSpec {
   amsgrad: boolean;
   /** adamw only: decoupled weight decay applied by the optimizer (w ← w − lr·weightDecay·w each step). */
   weightDecay: number;
+  /** rmsprop and adadelta: decay of the running mean of squared gradients. */
+  rho: number;
+  /** rmsprop only: divide by the running variance of the gradient (mean square minus squared mean). */
+  centered: boolean;
+  /** nadam only: ψ in μ_t = β1·(1 − ½·0.96^(t·ψ)), PyTorch's `momentum_decay`. */
+  momentumDecay: number;
 }
 
 export type ScheduleSpec =
@@ -360,7 +366,22 @@ export type ScheduleSpec =
   /** (η₀ − end)·(1 − t/T)^power + end over the T steps of the run. */
   | { type: 'polynomial'; endLearningRate: number; power: number }
   /** The learning rate itself: values[i] from epoch boundaries[i−1] on (Keras's PiecewiseConstantDecay, in epochs). */
-  | { type: 'piecewise'; boundaries: number[]; values: number[] };
+  | { type: 'piecewise'; boundaries: number[]; values: number[] }
+  /**
+   * 1cycle (PyTorch's OneCycleLR): from maxLearningRate/divFactor up to maxLearningRate over pctStart of the run,
+   * then down to maxLearningRate/(divFactor·finalDivFactor); momentum (SGD's, or β1) runs the other way.
+   */
+  | {
+      type: 'oneCycle';
+      maxLearningRate: number;
+      pctStart: number;
+      divFactor: number;
+      finalDivFactor: number;
+      anneal: 'cos' | 'linear';
+      cycleMomentum: boolean;
+      baseMomentum: number;
+      maxMomentum: number;
+    };
 
 export type LossName = 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 

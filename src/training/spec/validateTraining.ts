@@ -13,6 +13,7 @@ import {
   requireProp,
   type NumberRange,
 } from './fields';
+import { hasMomentum } from '../model/facts';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
 import type { EarlyStoppingSpec, LossName, OptimizerSpec, OptimizerType, ScheduleSpec, SpecPath, TrainingSpec } from './types';
@@ -59,12 +60,15 @@ export function validateTraining(
   checkKeys(r, obj, TRAINING_PROPERTIES, '"training"');
   const f = new Fields(r, obj);
   const epochs = f.number('epochs', { integer: true, min: 1, max: 100000 }, 20);
+  const batchSize = f.number('batchSize', { integer: true, min: 1, max: 65536 }, 32);
+  const loss = f.enumValue('loss', 'loss', LOSSES, defaultLoss);
+  const optimizer = readOptimizer(r, f.prop('optimizer'));
   const training: TrainingSpec = {
     epochs,
-    batchSize: f.number('batchSize', { integer: true, min: 1, max: 65536 }, 32),
-    loss: f.enumValue('loss', 'loss', LOSSES, defaultLoss),
-    optimizer: readOptimizer(r, f.prop('optimizer')),
-    schedule: readSchedule(r, f.prop('schedule'), epochs),
+    batchSize,
+    loss,
+    optimizer,
+    schedule: readSchedule(r, f.prop('schedule'), epochs, optimizer.learningRate),
     weightDecay: f.number('weightDecay', { min: 0 }, 0),
     measureEvery: f.number('measureEvery', { integer: true, min: 1, max: 1000000 }, 1),
   };
@@ -76,6 +80,7 @@ export function validateTraining(
   if (earlyStopping) training.earlyStopping = earlyStopping;
   checkMinLearningRate(r, f, training);
   warnUnusedLearningRate(r, f, training);
+  warnMomentumNotCycled(r, f, training);
   return training;
 }
 
@@ -93,9 +98,13 @@ function readOptimizer(r: Reporter, prop: PropLike | undefined): OptimizerSpec {
     nesterov: false,
     beta1: 0.9,
     beta2: 0.999,
-    epsilon: 1e-7,
+    // Adadelta's first steps are about √ε·lr, so ε sets its pace: PyTorch's 1e-6 goes with its lr 1.0.
+    epsilon: type === 'adadelta' ? 1e-6 : 1e-7,
     amsgrad: false,
     weightDecay: type === 'adamw' ? 0.01 : 0,
+    rho: 0.9,
+    centered: false,
+    momentumDecay: 0.004,
   });
   if (!prop) return defaults('adam');
   if (prop.value.type === 'string') return defaults(readEnum(r, prop.value, prop.path, 'optimizer', OPTIMIZERS) ?? 'adam');
@@ -120,6 +129,9 @@ function readOptimizer(r: Reporter, prop: PropLike | undefined): OptimizerSpec {
     epsilon: f.number('epsilon', POSITIVE, d.epsilon),
     amsgrad: f.boolean('amsgrad', d.amsgrad),
     weightDecay: f.number('weightDecay', FRACTION, d.weightDecay),
+    rho: f.number('rho', FRACTION, d.rho),
+    centered: f.boolean('centered', d.centered),
+    momentumDecay: f.number('momentumDecay', { min: 0 }, d.momentumDecay),
   };
   const nesterov = f.prop('nesterov');
   if (nesterov && spec.nesterov && spec.momentum === 0) {
@@ -129,7 +141,7 @@ function readOptimizer(r: Reporter, prop: PropLike | undefined): OptimizerSpec {
 }
 
 /** A schedule object (its `type` is required), or the shorthand `"schedule": "cosine"` with default settings. */
-function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): ScheduleSpec {
+function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number, learningRate: number): ScheduleSpec {
   if (!prop) return { type: 'constant' };
   if (prop.value.type === 'string') {
     const type = readEnum(r, prop.value, prop.path, 'schedule', SCHEDULES);
@@ -142,7 +154,7 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): 
       );
       return { type: 'constant' };
     }
-    return type ? scheduleDefaults(type) : { type: 'constant' };
+    return type ? scheduleDefaults(type, learningRate) : { type: 'constant' };
   }
   const obj = readTyped(r, prop, '"schedule"', SCHEDULES);
   if (!obj) return { type: 'constant' };
@@ -183,8 +195,35 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): 
       return { type, endLearningRate: f.number('endLearningRate', { min: 0 }, 0), power: f.number('power', POSITIVE, 1) };
     case 'piecewise':
       return readPiecewise(r, obj, epochs);
+    case 'oneCycle': {
+      const d = ONE_CYCLE_DEFAULTS;
+      return {
+        type,
+        maxLearningRate: f.number('maxLearningRate', LEARNING_RATE, learningRate),
+        pctStart: f.number('pctStart', { min: 0, max: 1, minExclusive: true, maxExclusive: true }, d.pctStart),
+        divFactor: f.number('divFactor', POSITIVE, d.divFactor),
+        finalDivFactor: f.number('finalDivFactor', POSITIVE, d.finalDivFactor),
+        anneal: f.enumValue('anneal', 'anneal', ANNEALS, d.anneal),
+        cycleMomentum: f.boolean('cycleMomentum', d.cycleMomentum),
+        baseMomentum: f.number('baseMomentum', FRACTION, d.baseMomentum),
+        maxMomentum: f.number('maxMomentum', FRACTION, d.maxMomentum),
+      };
+    }
   }
 }
+
+const ANNEALS = ['cos', 'linear'] as const;
+
+/** PyTorch's OneCycleLR defaults; maxLearningRate defaults to the optimizer's learning rate. */
+const ONE_CYCLE_DEFAULTS = {
+  pctStart: 0.3,
+  divFactor: 25,
+  finalDivFactor: 1e4,
+  anneal: 'cos',
+  cycleMomentum: true,
+  baseMomentum: 0.85,
+  maxMomentum: 0.95,
+} as const;
 
 /**
  * `boundaries` (epochs, increasing) and `values` (one more learning rate than boundaries). An invalid spec falls
@@ -246,7 +285,7 @@ function readNumberList(r: Reporter, prop: PropLike, label: string, range: Numbe
   return ok ? out : undefined;
 }
 
-function scheduleDefaults(type: ScheduleType): ScheduleSpec {
+function scheduleDefaults(type: ScheduleType, learningRate: number): ScheduleSpec {
   switch (type) {
     case 'constant':
       return { type };
@@ -264,6 +303,8 @@ function scheduleDefaults(type: ScheduleType): ScheduleSpec {
       return { type, endLearningRate: 0, power: 1 };
     case 'piecewise':
       return { type: 'constant' };
+    case 'oneCycle':
+      return { type, maxLearningRate: learningRate, ...ONE_CYCLE_DEFAULTS };
   }
 }
 
@@ -307,17 +348,48 @@ function readEarlyStopping(r: Reporter, prop: PropLike | undefined): EarlyStoppi
   };
 }
 
-/** A piecewise schedule's values are the learning rate, so an optimizer `learningRate` written beside it does nothing. */
+/**
+ * A piecewise schedule's values are the learning rate, and so is a one-cycle schedule's maxLearningRate when written:
+ * an optimizer `learningRate` written beside them does nothing.
+ */
 function warnUnusedLearningRate(r: Reporter, f: Fields, training: TrainingSpec): void {
-  if (training.schedule.type !== 'piecewise') return;
+  const s = training.schedule;
+  let because: string;
+  if (s.type === 'piecewise') because = `the piecewise schedule's "values" are the learning rate (${s.values.join(', ')})`;
+  else if (s.type === 'oneCycle' && scheduleProp(f, 'maxLearningRate')) {
+    because = `the one-cycle schedule's "maxLearningRate" (${s.maxLearningRate}) sets the learning rate`;
+  } else return;
   const optimizer = f.prop('optimizer');
   const lr = optimizer ? findProp(optimizer.value, optimizer.path, 'learningRate') : undefined;
   if (!lr) return;
+  r.warning('no-effect', `"learningRate" is not used: ${because}`, lr.value, lr.path);
+}
+
+function scheduleProp(f: Fields, name: string): PropLike | undefined {
+  const schedule = f.prop('schedule');
+  return schedule ? findProp(schedule.value, schedule.path, name) : undefined;
+}
+
+/**
+ * One-cycle momentum cycling needs a momentum to cycle: SGD's or RMSprop's when above 0, or the Adam family's β1.
+ * Plain SGD, RMSprop without momentum, Adagrad and Adadelta have none, and the engine then cycles nothing.
+ */
+function warnMomentumNotCycled(r: Reporter, f: Fields, training: TrainingSpec): void {
+  const s = training.schedule;
+  if (s.type !== 'oneCycle' || !s.cycleMomentum || hasMomentum(training.optimizer)) return;
+  const { type } = training.optimizer;
+  const written = scheduleProp(f, 'cycleMomentum');
+  const at = written ?? f.prop('schedule');
+  if (!at) return;
+  const missing = type === 'sgd' || type === 'rmsprop' ? `${type} without "momentum"` : type;
   r.warning(
     'no-effect',
-    `"learningRate" is not used: the piecewise schedule's "values" are the learning rate (${training.schedule.values.join(', ')})`,
-    lr.value,
-    lr.path,
+    `momentum cycling has no effect: ${missing} has no momentum to cycle` +
+      (type === 'sgd' || type === 'rmsprop'
+        ? '; set the optimizer\'s "momentum" (e.g. 0.9) or "cycleMomentum": false'
+        : '; set "cycleMomentum": false'),
+    at.value,
+    at.path,
   );
 }
 

@@ -152,16 +152,17 @@ export const MAX_CLASSES = 100;
 
 export const LOSSES: readonly LossName[] = ['categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'];
 
-export const OPTIMIZERS: readonly OptimizerType[] = ['sgd', 'adam', 'rmsprop', 'adagrad', 'adamw', 'nadam', 'adamax'];
+export const OPTIMIZERS: readonly OptimizerType[] = ['sgd', 'adam', 'rmsprop', 'adagrad', 'adamw', 'nadam', 'adamax', 'adadelta'];
 
 export const OPTIMIZER_PROPERTIES: Readonly<Record<OptimizerType, readonly string[]>> = {
   sgd: ['type', 'learningRate', 'momentum', 'nesterov'],
   adam: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon', 'amsgrad'],
-  rmsprop: ['type', 'learningRate', 'momentum', 'epsilon'],
+  rmsprop: ['type', 'learningRate', 'rho', 'momentum', 'epsilon', 'centered'],
   adagrad: ['type', 'learningRate'],
   adamw: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'amsgrad'],
-  nadam: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon'],
+  nadam: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon', 'momentumDecay'],
   adamax: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon'],
+  adadelta: ['type', 'learningRate', 'rho', 'epsilon'],
 };
 
 export const ANY_OPTIMIZER_PROPERTY: ReadonlySet<string> = new Set(Object.values(OPTIMIZER_PROPERTIES).flat());
@@ -174,6 +175,8 @@ export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerType, number>> = {
   adamw: 0.001,
   nadam: 0.002,
   adamax: 0.002,
+  // PyTorch's default: Adadelta's step is about √ε·lr at first and grows with the updates it has made.
+  adadelta: 1.0,
 };
 
 export type ScheduleType = ScheduleSpec['type'];
@@ -187,6 +190,7 @@ export const SCHEDULES: readonly ScheduleType[] = [
   'power',
   'polynomial',
   'piecewise',
+  'oneCycle',
 ];
 
 export const SCHEDULE_PROPERTIES: Readonly<Record<ScheduleType, readonly string[]>> = {
@@ -198,6 +202,17 @@ export const SCHEDULE_PROPERTIES: Readonly<Record<ScheduleType, readonly string[
   power: ['type', 'steps', 'power'],
   polynomial: ['type', 'endLearningRate', 'power'],
   piecewise: ['type', 'boundaries', 'values'],
+  oneCycle: [
+    'type',
+    'maxLearningRate',
+    'pctStart',
+    'divFactor',
+    'finalDivFactor',
+    'anneal',
+    'cycleMomentum',
+    'baseMomentum',
+    'maxMomentum',
+  ],
 };
 
 export const ANY_SCHEDULE_PROPERTY: ReadonlySet<string> = new Set(Object.values(SCHEDULE_PROPERTIES).flat());

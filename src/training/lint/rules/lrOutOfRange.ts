@@ -21,6 +21,8 @@ export const LR_RANGE: Readonly<Record<OptimizerType, { min: number; max: number
   adamw: { min: 1e-5, max: 0.01 },
   nadam: { min: 1e-5, max: 0.02 },
   adamax: { min: 1e-5, max: 0.02 },
+  // Adadelta scales each step by its own running update size; its rate is a multiplier around PyTorch's 1.0.
+  adadelta: { min: 0.1, max: 5 },
 };
 
 /**
