@@ -44,6 +44,9 @@ const ADAM = {
   epsilon: 1e-7,
   amsgrad: false,
   weightDecay: 0,
+  rho: 0.9,
+  centered: false,
+  momentumDecay: 0.004,
 };
 const DENSE_DEFAULTS = { useBias: true, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' };
 
@@ -104,6 +107,9 @@ describe('spec parser: valid specs', () => {
         epsilon: 1e-7,
         amsgrad: false,
         weightDecay: 0,
+        rho: 0.9,
+        centered: false,
+        momentumDecay: 0.004,
       },
       schedule: { type: 'warmupCosine', warmupEpochs: 2, minLearningRate: 0 },
       clipNorm: 1,
@@ -258,6 +264,92 @@ describe('spec parser: valid specs', () => {
       amsgrad: true,
     });
     assert.deepEqual(parsedFile('nadam-adamax').training.optimizer, { ...ADAM, type: 'nadam', learningRate: 0.002 });
+  });
+
+  const wrap = (training: string): string =>
+    `{ "data": { "dataset": "moons" }, "model": { "layers": [ { "type": "dense", "units": 2, "activation": "softmax" } ] }, ${training} }`;
+  const parse = (text: string): ParseResult => parseSpecText(text, 'optim.gradscope.json');
+
+  it('resolves adadelta (PyTorch defaults: learningRate 1, epsilon 1e-6), centered rmsprop and a one-cycle schedule', () => {
+    const adadelta = parse(wrap('"training": { "optimizer": "adadelta" }'));
+    assert.deepEqual(adadelta.spec?.training.optimizer, { ...ADAM, type: 'adadelta', learningRate: 1, epsilon: 1e-6 });
+    assert.deepEqual(parsedFile('rmsprop-centered').training.optimizer, {
+      ...ADAM,
+      type: 'rmsprop',
+      rho: 0.95,
+      momentum: 0.9,
+      centered: true,
+    });
+    const oneCycle = parsedFile('schedule-one-cycle').training;
+    assert.deepEqual(oneCycle.schedule, {
+      type: 'oneCycle',
+      maxLearningRate: 0.01,
+      pctStart: 0.25,
+      divFactor: 10,
+      finalDivFactor: 100,
+      anneal: 'linear',
+      cycleMomentum: true,
+      baseMomentum: 0.8,
+      maxMomentum: 0.9,
+    });
+    // Shorthand: every OneCycleLR default, peaking at the optimizer's learning rate.
+    const short = parse(
+      wrap('"training": { "optimizer": { "type": "sgd", "learningRate": 0.2, "momentum": 0.9 }, "schedule": "oneCycle" }'),
+    );
+    assert.deepEqual(short.problems, []);
+    assert.deepEqual(short.spec?.training.schedule, {
+      type: 'oneCycle',
+      maxLearningRate: 0.2,
+      pctStart: 0.3,
+      divFactor: 25,
+      finalDivFactor: 1e4,
+      anneal: 'cos',
+      cycleMomentum: true,
+      baseMomentum: 0.85,
+      maxMomentum: 0.95,
+    });
+  });
+
+  it('warns that learningRate beside a written maxLearningRate, and momentum cycling without a momentum, do nothing', () => {
+    const both = parse(
+      wrap(
+        '"training": { "optimizer": { "type": "adam", "learningRate": 0.001 }, "schedule": { "type": "oneCycle", "maxLearningRate": 0.01 } }',
+      ),
+    );
+    assert.deepEqual(
+      both.problems.map((p) => [p.code, p.severity, p.message]),
+      [
+        [
+          'no-effect',
+          'warning',
+          `"learningRate" is not used: the one-cycle schedule's "maxLearningRate" (0.01) sets the learning rate`,
+        ],
+      ],
+    );
+    // maxLearningRate left out: the optimizer's learningRate is the peak, so it is used.
+    assert.deepEqual(
+      parse(wrap('"training": { "optimizer": { "type": "adam", "learningRate": 0.001 }, "schedule": "oneCycle" }')).problems,
+      [],
+    );
+    for (const [optimizer, hint] of [
+      ['"sgd"', 'sgd without "momentum"'],
+      ['{ "type": "rmsprop", "momentum": 0 }', 'rmsprop without "momentum"'],
+      ['"adagrad"', 'adagrad'],
+      ['"adadelta"', 'adadelta'],
+    ]) {
+      const r = parse(wrap(`"training": { "optimizer": ${optimizer}, "schedule": { "type": "oneCycle" } }`));
+      assert.deepEqual(
+        r.problems.map((p) => [p.code, p.severity]),
+        [['no-effect', 'warning']],
+        optimizer,
+      );
+      assert.ok(
+        r.problems[0].message.startsWith(`momentum cycling has no effect: ${hint} has no momentum to cycle`),
+        r.problems[0].message,
+      );
+    }
+    const off = parse(wrap('"training": { "optimizer": "sgd", "schedule": { "type": "oneCycle", "cycleMomentum": false } }'));
+    assert.deepEqual(off.problems, []);
   });
 
   it('resolves a regression spec: default loss, initializer objects, rmsprop, step schedule, clipping', () => {
