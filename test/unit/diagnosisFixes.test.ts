@@ -199,6 +199,31 @@ describe('diagnosis fixes', () => {
     assert.strictEqual(specLearningRatePath(ctx.spec.training), '/training/schedule/values');
   });
 
+  it("under a one-cycle schedule scale its peak: maxLearningRate when written, else the optimizer's rate", () => {
+    const head = `{ "name": "t", "data": { "dataset": "spiral", "samples": 100 },
+  "model": { "inputShape": [2], "layers": [ { "type": "dense", "units": 3, "activation": "softmax" } ] },
+  "training": { "epochs": 20, "optimizer": { "type": "sgd", "momentum": 0.9 }, `;
+    const written = `${head}"schedule": { "type": "oneCycle", "maxLearningRate": 0.5 } } }`;
+    const ctx = contextFor(written, parse(written));
+    const down = scaleLrFix(ctx, 0.1)!;
+    assert.deepStrictEqual(down.patch, [{ op: 'replace', path: '/training/schedule/maxLearningRate', value: 0.05 }]);
+    assert.match(down.title, /^Divide the peak learning rate by 10 \(0\.5 → 0\.05\)/);
+    assert.strictEqual(
+      (parse(assertValidFix(written, down)).training.schedule as { maxLearningRate?: number }).maxLearningRate,
+      0.05,
+    );
+    assert.strictEqual(adamFix(ctx), undefined);
+    assert.strictEqual(specLearningRate(ctx.spec.training), 0.5);
+    assert.strictEqual(specLearningRatePath(ctx.spec.training), '/training/schedule/maxLearningRate');
+
+    const implicit = `${head}"schedule": "oneCycle" } }`;
+    const ctx2 = contextFor(implicit, parse(implicit));
+    const up = scaleLrFix(ctx2, 10)!;
+    assert.deepStrictEqual(up.patch, [{ op: 'add', path: '/training/optimizer/learningRate', value: 0.1 }]);
+    assert.strictEqual(parse(assertValidFix(implicit, up)).training.optimizer.learningRate, 0.1);
+    assert.strictEqual(specLearningRatePath(ctx2.spec.training), '/training/optimizer/learningRate');
+  });
+
   it('expand shorthands and create missing sections instead of pointing into nothing', () => {
     const shorthand = `{ "name": "t", "data": { "dataset": "moons", "samples": 100 },
   "model": { "inputShape": [2], "layers": [ { "type": "dense", "units": 2, "activation": "softmax" } ] },

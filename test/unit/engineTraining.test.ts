@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import type { EpochEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
-import { learningRateAt } from '../../src/training/engine/optim/schedule';
+import { learningRateAt, momentumAt } from '../../src/training/engine/optim/schedule';
 import type { ParsedSpec } from '../../src/training/spec/types';
 import { train } from '../../src/training/engine/trainer';
 import { assertNoEngineErrors, engineLog } from './support/engineLog';
@@ -95,6 +95,39 @@ describe('training loop', () => {
     const ctx = { baseLearningRate: 0.1, stepsPerEpoch: start.stepsPerEpoch, totalSteps: 3 * start.stepsPerEpoch };
     steps.forEach((s) => assert.strictEqual(s.lr, learningRateAt(spec.training.schedule, ctx, s.step)));
     assert.ok(steps[0].lr < steps[start.stepsPerEpoch].lr, 'warmup raises the rate');
+  });
+
+  it('oneCycle: the rate follows the cycle, the momentum it cycles is set and reported when it changes', async () => {
+    const oneCycle = (optimizer: object, schedule: object = {}): ParsedSpec =>
+      parsedSpec(
+        smallClassifier({
+          training: { epochs: 3, optimizer, schedule: { type: 'oneCycle', maxLearningRate: 0.2, ...schedule } },
+        }),
+      );
+    const spec = oneCycle({ type: 'sgd', momentum: 0.9 });
+    const { steps, events } = await run(spec);
+    const start = events[0];
+    assert.ok(start.type === 'run-start');
+    const ctx = { baseLearningRate: 0.2, stepsPerEpoch: start.stepsPerEpoch, totalSteps: 3 * start.stepsPerEpoch };
+    steps.forEach((s) => assert.strictEqual(s.lr, learningRateAt(spec.training.schedule, ctx, s.step)));
+    assert.strictEqual(steps[0].momentum, 0.95);
+    let previous: number | undefined;
+    for (const s of steps) {
+      const m = momentumAt(spec.training.schedule, ctx, s.step);
+      assert.strictEqual(s.momentum, m === previous ? undefined : m, `step ${s.step}`);
+      previous = m;
+    }
+    // The cycled momentum is really applied: the same run without cycling (momentum 0.9 throughout) trains otherwise.
+    const fixed = await run(oneCycle({ type: 'sgd', momentum: 0.9 }, { cycleMomentum: false }));
+    assert.ok(fixed.steps.every((s) => s.momentum === undefined));
+    assert.deepStrictEqual(
+      fixed.steps.map((s) => s.lr),
+      steps.map((s) => s.lr),
+    );
+    assert.notStrictEqual(fixed.steps[steps.length - 1].loss, steps[steps.length - 1].loss);
+    // Nothing to cycle (plain sgd): no momentum on any step.
+    const plain = await run(oneCycle({ type: 'sgd' }));
+    assert.ok(plain.steps.every((s) => s.momentum === undefined));
   });
 
   it('measures every N steps when measureEvery is N, but reports the loss every step', async () => {

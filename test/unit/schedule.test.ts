@@ -1,12 +1,47 @@
 // Learning-rate schedules as pure functions of the step.
 import * as assert from 'assert';
-import { learningRateAt } from '../../src/training/engine/optim/schedule';
+import { learningRateAt, momentumAt } from '../../src/training/engine/optim/schedule';
+import type { ScheduleSpec } from '../../src/training/spec/types';
 
 const ctx = { baseLearningRate: 0.1, stepsPerEpoch: 10, totalSteps: 100 };
 const near = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
 
 describe('learning-rate schedules', () => {
   it('constant', () => near(learningRateAt({ type: 'constant' }, ctx, 57), 0.1));
+
+  it('oneCycle: max/div at step 0, the peak at pctStart·total − 1, max/(div·finalDiv) at the last step; momentum inverse', () => {
+    const s: ScheduleSpec = {
+      type: 'oneCycle',
+      pctStart: 0.3,
+      divFactor: 25,
+      finalDivFactor: 1e4,
+      anneal: 'cos',
+      cycleMomentum: true,
+      baseMomentum: 0.85,
+      maxMomentum: 0.95,
+    };
+    // Without maxLearningRate the optimizer's rate (0.1) is the peak.
+    near(learningRateAt(s, ctx, 0), 0.1 / 25);
+    near(learningRateAt(s, ctx, 29), 0.1);
+    near(learningRateAt(s, ctx, 99), 0.1 / 25 / 1e4);
+    near(learningRateAt({ ...s, maxLearningRate: 1 }, ctx, 29), 1);
+    // Linear anneal: a straight line from max/div at step 0 to max at step 29.
+    near(learningRateAt({ ...s, anneal: 'linear' }, ctx, 10), 0.004 + ((0.1 - 0.004) * 10) / 29);
+    near(momentumAt(s, ctx, 0)!, 0.95);
+    near(momentumAt(s, ctx, 29)!, 0.85);
+    near(momentumAt(s, ctx, 99)!, 0.95);
+    assert.strictEqual(momentumAt({ ...s, cycleMomentum: false }, ctx, 10), undefined);
+    assert.strictEqual(momentumAt({ type: 'cosine', minLearningRate: 0 }, ctx, 10), undefined);
+    const rates = Array.from({ length: 100 }, (_, i) => learningRateAt(s, ctx, i));
+    assert.ok(
+      rates.slice(1, 30).every((r, i) => r > rates[i]),
+      'rising to the peak',
+    );
+    assert.ok(
+      rates.slice(30).every((r, i) => r < rates[29 + i]),
+      'falling after it',
+    );
+  });
 
   it('step: multiplies by factor every `every` epochs', () => {
     const s = { type: 'step', every: 3, factor: 0.5 } as const;

@@ -299,7 +299,6 @@ describe('spec parser: valid specs', () => {
     assert.deepEqual(short.problems, []);
     assert.deepEqual(short.spec?.training.schedule, {
       type: 'oneCycle',
-      maxLearningRate: 0.2,
       pctStart: 0.3,
       divFactor: 25,
       finalDivFactor: 1e4,

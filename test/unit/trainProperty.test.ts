@@ -199,14 +199,23 @@ const optimizer = fc
       amsgrad: maybe(fc.boolean()),
     }),
     fc.record({ type: fc.constantFrom('nadam', 'adamax'), learningRate: maybe(fc.constantFrom(0.002, 0.01)) }),
+    fc.record({ type: fc.constant('nadam'), momentumDecay: maybe(fc.constantFrom(0, 0.004, 0.04)) }),
     fc.record({
       type: fc.constant('rmsprop'),
       learningRate: maybe(fc.constantFrom(0.0001, 0.001)),
+      rho: maybe(fc.constantFrom(0.9, 0.99)),
       momentum: maybe(fc.constantFrom(0, 0.5)),
       epsilon: maybe(fc.constant(1e-6)),
+      centered: maybe(fc.boolean()),
     }),
     fc.record({ type: fc.constant('adagrad'), learningRate: maybe(fc.constantFrom(0.01, 0.1)) }),
-    fc.constantFrom('sgd', 'adam', 'rmsprop', 'adagrad', 'adamw', 'nadam', 'adamax'),
+    fc.record({
+      type: fc.constant('adadelta'),
+      learningRate: maybe(fc.constantFrom(0.5, 1)),
+      rho: maybe(fc.constantFrom(0.9, 0.95)),
+      epsilon: maybe(fc.constantFrom(1e-6, 1e-7)),
+    }),
+    fc.constantFrom('sgd', 'adam', 'rmsprop', 'adagrad', 'adamw', 'nadam', 'adamax', 'adadelta'),
   )
   .map((o) => (typeof o === 'string' ? o : defined(o)));
 const schedule = fc.oneof(
@@ -227,6 +236,20 @@ const schedule = fc.oneof(
       values: fc.constantFrom([0.01, 0.001, 0.0001]),
     })
     .map((s) => ({ ...s, values: s.values.slice(0, s.boundaries.length + 1) })),
+  fc.constant<unknown>('oneCycle'),
+  fc
+    .record({
+      type: fc.constant('oneCycle'),
+      maxLearningRate: maybe(fc.constantFrom(0.001, 0.01, 0.1)),
+      pctStart: maybe(fc.constantFrom(0.1, 0.3, 0.9)),
+      divFactor: maybe(fc.constantFrom(5, 25)),
+      finalDivFactor: maybe(fc.constantFrom(10, 1e4)),
+      anneal: maybe(fc.constantFrom('cos', 'linear')),
+      cycleMomentum: maybe(fc.boolean()),
+      baseMomentum: maybe(fc.constantFrom(0.8, 0.85)),
+      maxMomentum: maybe(fc.constantFrom(0.9, 0.95)),
+    })
+    .map(defined),
 );
 
 type Task = 'categorical' | 'binary' | 'multiLabel' | 'regression';
@@ -388,6 +411,7 @@ async function checkRun(text: string): Promise<void> {
     const finite = !step.nonFinite;
     if (finite) assert.ok(Number.isFinite(step.loss) && step.loss >= 0, `loss ${step.loss} at step ${step.step}`);
     assert.ok(isNonNegative(step.lr), `lr ${step.lr}`);
+    if (step.momentum !== undefined) assert.ok(step.momentum > 0 && step.momentum < 1, `momentum ${step.momentum}`);
     if (step.step % measureEvery !== 0) {
       assert.equal(step.layers, undefined, 'unmeasured steps carry no layers');
       continue;
@@ -416,8 +440,14 @@ function caseText(loss: string, layers: (units: number) => Json[]): string {
       ? { dataset: 'sine', samples: 32, validationSplit: 0.25 }
       : { dataset: 'blobs', features: 4, classes: units === 1 ? 2 : 3, samples: 32, validationSplit: 0.25 },
     model: { inputShape: [regression ? 1 : 4], layers: layers(units) },
-    // A step schedule here keeps every schedule covered, whatever the random draws bring.
-    training: { epochs: 1, batchSize: 8, loss, optimizer: 'adam', schedule: { type: 'step', every: 1, factor: 0.5 } },
+    // A step (regression: power) schedule here keeps every schedule covered, whatever the random draws bring.
+    training: {
+      epochs: 1,
+      batchSize: 8,
+      loss,
+      optimizer: 'adam',
+      schedule: regression ? { type: 'power', steps: 2, power: 1 } : { type: 'step', every: 1, factor: 0.5 },
+    },
   })}\n`;
 }
 

@@ -10,16 +10,27 @@ import { isAdaptive } from '../model/facts';
 
 /**
  * The learning rate the spec sets, which schedules start from or peak at: the optimizer's, except under a piecewise
- * schedule, whose values are the learning rate (the largest of them).
+ * schedule, whose values are the learning rate (the largest of them), and under a one-cycle schedule with a
+ * maxLearningRate, its peak.
  */
 export function specLearningRate(training: TrainingSpec): number {
   const s = training.schedule;
-  return s.type === 'piecewise' ? Math.max(...s.values) : training.optimizer.learningRate;
+  if (s.type === 'piecewise') return Math.max(...s.values);
+  if (s.type === 'oneCycle' && s.maxLearningRate !== undefined) return s.maxLearningRate;
+  return training.optimizer.learningRate;
 }
 
 /** Where that learning rate is written. */
 export function specLearningRatePath(training: TrainingSpec): string {
-  return training.schedule.type === 'piecewise' ? '/training/schedule/values' : '/training/optimizer/learningRate';
+  const s = training.schedule;
+  if (s.type === 'piecewise') return '/training/schedule/values';
+  if (s.type === 'oneCycle' && s.maxLearningRate !== undefined) return '/training/schedule/maxLearningRate';
+  return '/training/optimizer/learningRate';
+}
+
+/** The schedule writes the learning rate itself (piecewise values, a one-cycle maxLearningRate): the optimizer's is not used. */
+function scheduleSetsLearningRate(training: TrainingSpec): boolean {
+  return specLearningRatePath(training) !== '/training/optimizer/learningRate';
 }
 
 const LR_MIN = 1e-6;
@@ -37,13 +48,15 @@ function keepScheduleFloorBelow(ctx: DiagnosisContext, p: PatchBuilder, lr: numb
 export function scaleLrFix(ctx: DiagnosisContext, factor: number, why = ''): SpecFix | undefined {
   const s = ctx.spec.training.schedule;
   if (s.type === 'piecewise') return scalePiecewiseFix(ctx, s.values, factor, why);
-  const base = ctx.spec.training.optimizer.learningRate;
+  // Under a one-cycle schedule this is its peak: its maxLearningRate when written, else the optimizer's rate.
+  const base = specLearningRate(ctx.spec.training);
   const lr = Math.min(LR_MAX, Math.max(LR_MIN, round3(base * factor)));
   if (lr === base) return undefined;
   const p = newPatch(ctx);
-  p.set('/training/optimizer/learningRate', lr);
+  p.set(specLearningRatePath(ctx.spec.training), lr);
   keepScheduleFloorBelow(ctx, p, lr);
-  const verb = factor < 1 ? `Divide the learning rate by ${fmt(1 / factor)}` : `Multiply the learning rate by ${fmt(factor)}`;
+  const what = s.type === 'oneCycle' ? 'the peak learning rate' : 'the learning rate';
+  const verb = factor < 1 ? `Divide ${what} by ${fmt(1 / factor)}` : `Multiply ${what} by ${fmt(factor)}`;
   return { title: `${verb} (${fmt(base)} → ${fmt(lr)})${why}`, patch: p.ops };
 }
 
@@ -63,8 +76,9 @@ function scalePiecewiseFix(ctx: DiagnosisContext, values: number[], factor: numb
 /** Switch to Adam (adaptive per-weight step sizes) at the given learning rate. */
 export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | undefined {
   const o = ctx.spec.training.optimizer;
-  // Under a piecewise schedule the optimizer's learning rate is not used, so "adam with learning rate …" would be untrue.
-  if (o.type === 'adam' || ctx.spec.training.schedule.type === 'piecewise') return undefined;
+  // Under a piecewise schedule (or a one-cycle maxLearningRate) the optimizer's learning rate is not used, so "adam
+  // with learning rate …" would be untrue.
+  if (o.type === 'adam' || scheduleSetsLearningRate(ctx.spec.training)) return undefined;
   const p = newPatch(ctx);
   p.set('/training/optimizer', { type: 'adam', learningRate });
   keepScheduleFloorBelow(ctx, p, learningRate);

@@ -373,7 +373,8 @@ export type ScheduleSpec =
    */
   | {
       type: 'oneCycle';
-      maxLearningRate: number;
+      /** The peak; absent: the optimizer's learningRate is the peak. */
+      maxLearningRate?: number;
       pctStart: number;
       divFactor: number;
       finalDivFactor: number;

@@ -68,7 +68,7 @@ export function validateTraining(
     batchSize,
     loss,
     optimizer,
-    schedule: readSchedule(r, f.prop('schedule'), epochs, optimizer.learningRate),
+    schedule: readSchedule(r, f.prop('schedule'), epochs),
     weightDecay: f.number('weightDecay', { min: 0 }, 0),
     measureEvery: f.number('measureEvery', { integer: true, min: 1, max: 1000000 }, 1),
   };
@@ -141,7 +141,7 @@ function readOptimizer(r: Reporter, prop: PropLike | undefined): OptimizerSpec {
 }
 
 /** A schedule object (its `type` is required), or the shorthand `"schedule": "cosine"` with default settings. */
-function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number, learningRate: number): ScheduleSpec {
+function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): ScheduleSpec {
   if (!prop) return { type: 'constant' };
   if (prop.value.type === 'string') {
     const type = readEnum(r, prop.value, prop.path, 'schedule', SCHEDULES);
@@ -154,7 +154,7 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number, l
       );
       return { type: 'constant' };
     }
-    return type ? scheduleDefaults(type, learningRate) : { type: 'constant' };
+    return type ? scheduleDefaults(type) : { type: 'constant' };
   }
   const obj = readTyped(r, prop, '"schedule"', SCHEDULES);
   if (!obj) return { type: 'constant' };
@@ -197,9 +197,10 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number, l
       return readPiecewise(r, obj, epochs);
     case 'oneCycle': {
       const d = ONE_CYCLE_DEFAULTS;
+      const maxLearningRate = f.optionalNumber('maxLearningRate', LEARNING_RATE);
       return {
         type,
-        maxLearningRate: f.number('maxLearningRate', LEARNING_RATE, learningRate),
+        ...(maxLearningRate === undefined ? {} : { maxLearningRate }),
         pctStart: f.number('pctStart', { min: 0, max: 1, minExclusive: true, maxExclusive: true }, d.pctStart),
         divFactor: f.number('divFactor', POSITIVE, d.divFactor),
         finalDivFactor: f.number('finalDivFactor', POSITIVE, d.finalDivFactor),
@@ -214,7 +215,7 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number, l
 
 const ANNEALS = ['cos', 'linear'] as const;
 
-/** PyTorch's OneCycleLR defaults; maxLearningRate defaults to the optimizer's learning rate. */
+/** PyTorch's OneCycleLR defaults; without maxLearningRate the optimizer's learning rate is the peak. */
 const ONE_CYCLE_DEFAULTS = {
   pctStart: 0.3,
   divFactor: 25,
@@ -285,7 +286,7 @@ function readNumberList(r: Reporter, prop: PropLike, label: string, range: Numbe
   return ok ? out : undefined;
 }
 
-function scheduleDefaults(type: ScheduleType, learningRate: number): ScheduleSpec {
+function scheduleDefaults(type: ScheduleType): ScheduleSpec {
   switch (type) {
     case 'constant':
       return { type };
@@ -304,7 +305,7 @@ function scheduleDefaults(type: ScheduleType, learningRate: number): ScheduleSpe
     case 'piecewise':
       return { type: 'constant' };
     case 'oneCycle':
-      return { type, maxLearningRate: learningRate, ...ONE_CYCLE_DEFAULTS };
+      return { type, ...ONE_CYCLE_DEFAULTS };
   }
 }
 
@@ -356,7 +357,7 @@ function warnUnusedLearningRate(r: Reporter, f: Fields, training: TrainingSpec):
   const s = training.schedule;
   let because: string;
   if (s.type === 'piecewise') because = `the piecewise schedule's "values" are the learning rate (${s.values.join(', ')})`;
-  else if (s.type === 'oneCycle' && scheduleProp(f, 'maxLearningRate')) {
+  else if (s.type === 'oneCycle' && s.maxLearningRate !== undefined) {
     because = `the one-cycle schedule's "maxLearningRate" (${s.maxLearningRate}) sets the learning rate`;
   } else return;
   const optimizer = f.prop('optimizer');

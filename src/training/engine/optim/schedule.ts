@@ -37,7 +37,7 @@ export function learningRateAt(schedule: ScheduleSpec, ctx: ScheduleContext, ste
       return schedule.values[passed];
     }
     case 'oneCycle': {
-      const max = schedule.maxLearningRate;
+      const max = schedule.maxLearningRate ?? lr0;
       const initial = max / schedule.divFactor;
       return oneCycle(schedule, ctx.totalSteps, step, [initial, max, initial / schedule.finalDivFactor]);
     }

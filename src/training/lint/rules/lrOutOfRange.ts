@@ -49,8 +49,9 @@ export const lrOutOfRange: LintRule = {
   code: CODE,
   check(ctx: LintContext): SpecProblem[] {
     const { type, learningRate } = ctx.spec.training.optimizer;
-    // A piecewise schedule's values are the learning rate; the optimizer's is not used.
-    if (ctx.spec.training.schedule.type === 'piecewise') return [];
+    // A piecewise schedule's values (or a one-cycle maxLearningRate) are the learning rate; the optimizer's is not used.
+    const s = ctx.spec.training.schedule;
+    if (s.type === 'piecewise' || (s.type === 'oneCycle' && s.maxLearningRate !== undefined)) return [];
     const range = LR_RANGE[type];
     if (learningRate >= range.min && learningRate <= range.max) return [];
     const high = learningRate > range.max;
