@@ -49,6 +49,11 @@ export interface RunStartEvent {
   totalParams: number;
   layers: LayerSummary[];
   startedAt: string;
+  /**
+   * The planned learning-rate curve for schedules that do not react to the run (every type but reduceOnPlateau):
+   * every step when the run has at most 500, else 500 evenly spaced steps including the first and the last.
+   */
+  learningRatePlan?: { step: number; learningRate: number }[];
 }
 
 export interface LayerStepMetrics {
@@ -96,6 +101,11 @@ export interface StepEvent {
   epoch: number;
   loss: number;
   lr: number;
+  /**
+   * SGD momentum or Adam-family β1 in force at this step: on steps where it differs from the previous step's (and on
+   * step 0 when a schedule cycles momentum).
+   */
+  momentum?: number;
   /** Global L2 norm of all gradients before clipping. */
   globalGradNorm?: number;
   /** Global L2 norm after clipping (equal to globalGradNorm when no clipping applies). */
@@ -118,6 +128,22 @@ export interface EpochEvent {
   lr: number;
   durationMs: number;
   samplesPerSec: number;
+}
+
+/** engine → front-end: reduceOnPlateau lowered the learning rate at the end of an epoch. */
+export interface ScheduleEvent {
+  type: 'schedule';
+  /** 0-based: the epoch that just ended, whose loss triggered the change. */
+  epoch: number;
+  /** The next global step: the first to run at the new rate. */
+  step: number;
+  learningRate: number;
+  previousLearningRate: number;
+  reason: 'plateau';
+  /** The loss watched: validation loss, or training loss when there is no validation split. */
+  monitor: 'val_loss' | 'loss';
+  /** Best (lowest) value of the watched loss so far. */
+  best: number;
 }
 
 /** A fix: a title and JSON Patch (RFC 6902) operations on the spec. */
@@ -169,7 +195,7 @@ export interface LogEvent {
   message: string;
 }
 
-export type TrainingEvent = RunStartEvent | StepEvent | EpochEvent | DiagnosticEvent | RunEndEvent;
+export type TrainingEvent = RunStartEvent | StepEvent | EpochEvent | ScheduleEvent | DiagnosticEvent | RunEndEvent;
 
 /** engine → front-end, over the child-process channel. */
 export type EngineMessage =

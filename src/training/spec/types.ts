@@ -349,18 +349,39 @@ export interface OptimizerSpec {
   weightDecay: number;
 }
 
-export type ScheduleSpec =
-  | { type: 'constant' }
-  | { type: 'step'; every: number; factor: number }
-  | { type: 'exponential'; decay: number }
-  | { type: 'cosine'; minLearningRate: number }
-  | { type: 'warmupCosine'; warmupEpochs: number; minLearningRate: number }
-  /** η₀ / (1 + t/steps)^power, t the global step. */
-  | { type: 'power'; steps: number; power: number }
-  /** (η₀ − end)·(1 − t/T)^power + end over the T steps of the run. */
-  | { type: 'polynomial'; endLearningRate: number; power: number }
-  /** The learning rate itself: values[i] from epoch boundaries[i−1] on (Keras's PiecewiseConstantDecay, in epochs). */
-  | { type: 'piecewise'; boundaries: number[]; values: number[] };
+/**
+ * Linear warm-up, available on every schedule: over `warmupSteps` global steps (or `warmupEpochs` epochs, never both)
+ * the rate climbs from `warmupStart` to the schedule's starting rate; the schedule's own clock starts when warm-up ends.
+ */
+export interface WarmupSettings {
+  warmupEpochs?: number;
+  warmupSteps?: number;
+  /** Learning rate the ramp climbs from (default 0). */
+  warmupStart?: number;
+}
+
+export type ScheduleSpec = WarmupSettings &
+  (
+    | { type: 'constant' }
+    | { type: 'step'; every: number; factor: number }
+    | { type: 'exponential'; decay: number }
+    | { type: 'cosine'; minLearningRate: number }
+    /** cosine with a warm-up of 1 epoch unless warmupEpochs/warmupSteps say otherwise. */
+    | { type: 'warmupCosine'; minLearningRate: number }
+    /** η₀ / (1 + t/steps)^power, t the global step. */
+    | { type: 'power'; steps: number; power: number }
+    /** (η₀ − end)·(1 − t/T)^power + end over the T steps of the run. */
+    | { type: 'polynomial'; endLearningRate: number; power: number }
+    /** The learning rate itself: values[i] from epoch boundaries[i−1] on (Keras's PiecewiseConstantDecay, in epochs). */
+    | { type: 'piecewise'; boundaries: number[]; values: number[] }
+    /**
+     * Reacts to the monitored loss (validation loss, training loss without a validation split): after more than
+     * `patience` epochs without an improvement larger than `minDelta`, the rate is multiplied by `factor` (never below
+     * `minLearningRate`), then `cooldown` epochs pass before counting again (PyTorch's ReduceLROnPlateau, mode min,
+     * absolute threshold).
+     */
+    | { type: 'reduceOnPlateau'; factor: number; patience: number; minDelta: number; cooldown: number; minLearningRate: number }
+  );
 
 export type LossName = 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 

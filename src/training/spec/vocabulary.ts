@@ -187,17 +187,24 @@ export const SCHEDULES: readonly ScheduleType[] = [
   'power',
   'polynomial',
   'piecewise',
+  'reduceOnPlateau',
 ];
 
+/** Every schedule takes a linear warm-up (warmupEpochs or warmupSteps, from warmupStart). */
+const WARMUP_PROPERTIES = ['warmupEpochs', 'warmupSteps', 'warmupStart'] as const;
+
+const withWarmup = (own: readonly string[]): readonly string[] => [...own, ...WARMUP_PROPERTIES];
+
 export const SCHEDULE_PROPERTIES: Readonly<Record<ScheduleType, readonly string[]>> = {
-  constant: ['type'],
-  step: ['type', 'every', 'factor'],
-  exponential: ['type', 'decay'],
-  cosine: ['type', 'minLearningRate'],
-  warmupCosine: ['type', 'warmupEpochs', 'minLearningRate'],
-  power: ['type', 'steps', 'power'],
-  polynomial: ['type', 'endLearningRate', 'power'],
-  piecewise: ['type', 'boundaries', 'values'],
+  constant: withWarmup(['type']),
+  step: withWarmup(['type', 'every', 'factor']),
+  exponential: withWarmup(['type', 'decay']),
+  cosine: withWarmup(['type', 'minLearningRate']),
+  warmupCosine: withWarmup(['type', 'minLearningRate']),
+  power: withWarmup(['type', 'steps', 'power']),
+  polynomial: withWarmup(['type', 'endLearningRate', 'power']),
+  piecewise: withWarmup(['type', 'boundaries', 'values']),
+  reduceOnPlateau: withWarmup(['type', 'factor', 'patience', 'minDelta', 'cooldown', 'minLearningRate']),
 };
 
 export const ANY_SCHEDULE_PROPERTY: ReadonlySet<string> = new Set(Object.values(SCHEDULE_PROPERTIES).flat());
