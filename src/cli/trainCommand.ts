@@ -10,6 +10,7 @@ import type {
   StartOptions,
 } from '../shared/engineProtocol';
 import { EXIT, exitCodeForRun, type ExitCode } from '../shared/exitCodes';
+import { scheduleLine } from '../shared/format';
 import { startRun, type RunOutcome } from '../training/run/runner';
 import { formatProblem, parseSpecFile } from '../training/spec/parse';
 import type { SpecProblem } from '../training/spec/types';
@@ -93,6 +94,13 @@ function messageHandler(json: boolean, bar: ProgressBar, seen: Seen): (m: Engine
       case 'epoch':
         asJson(m);
         if (!json) bar.epoch(m);
+        return;
+      case 'schedule':
+        asJson(m);
+        if (!json) {
+          bar.clear();
+          process.stderr.write(`${scheduleLine(m)}\n`);
+        }
         return;
       case 'diagnostic':
         asJson(m);

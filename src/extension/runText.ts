@@ -3,7 +3,7 @@
 // null/NaN/±Infinity that losses become (JSON turns NaN into null) and check every epoch reads 1-based.
 import * as path from 'path';
 import type { EngineMessage, EpochEvent, RunEndEvent, RunStatus } from '../shared/engineProtocol';
-import { displayEpoch, formatCount, formatFixed, isFiniteNumber } from '../shared/format';
+import { displayEpoch, formatCount, formatFixed, isFiniteNumber, scheduleLine } from '../shared/format';
 import { runProgress, type RunHistoryState } from '../shared/runHistory';
 import type { RunSummary } from '../training/run/runStore';
 
@@ -127,6 +127,8 @@ export function outputLineFor(m: EngineMessage, history: RunHistoryState): strin
       return `run ${m.runId}: ${m.trainSamples} train samples, ${m.totalParams} parameters, backend ${m.backend}`;
     case 'epoch':
       return epochLine(m, history.start?.epochs ?? 1);
+    case 'schedule':
+      return scheduleLine(m);
     case 'diagnostic':
       return `${m.severity}: ${m.message} [${m.code}]`;
     case 'run-end':

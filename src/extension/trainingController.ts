@@ -135,6 +135,7 @@ export class TrainingController implements vscode.Disposable {
         if (run.ref) run.ref = { ...run.ref, live: false };
         break;
       case 'step':
+      case 'schedule':
         break;
       default: {
         const unknown: never = m;

@@ -49,6 +49,11 @@ export interface RunStartEvent {
   totalParams: number;
   layers: LayerSummary[];
   startedAt: string;
+  /**
+   * The planned learning-rate curve for schedules that do not react to the run (every type but reduceOnPlateau):
+   * every step when the run has at most 500, else 500 evenly spaced steps including the first and the last.
+   */
+  learningRatePlan?: { step: number; learningRate: number }[];
 }
 
 export interface LayerStepMetrics {
@@ -125,6 +130,22 @@ export interface EpochEvent {
   samplesPerSec: number;
 }
 
+/** engine → front-end: reduceOnPlateau lowered the learning rate at the end of an epoch. */
+export interface ScheduleEvent {
+  type: 'schedule';
+  /** 0-based: the epoch that just ended, whose loss triggered the change. */
+  epoch: number;
+  /** The next global step: the first to run at the new rate. */
+  step: number;
+  learningRate: number;
+  previousLearningRate: number;
+  reason: 'plateau';
+  /** The loss watched: validation loss, or training loss when there is no validation split. */
+  monitor: 'val_loss' | 'loss';
+  /** Best (lowest) value of the watched loss so far. */
+  best: number;
+}
+
 /** A fix: a title and JSON Patch (RFC 6902) operations on the spec. */
 export type Fix = SpecFix;
 
@@ -174,7 +195,7 @@ export interface LogEvent {
   message: string;
 }
 
-export type TrainingEvent = RunStartEvent | StepEvent | EpochEvent | DiagnosticEvent | RunEndEvent;
+export type TrainingEvent = RunStartEvent | StepEvent | EpochEvent | ScheduleEvent | DiagnosticEvent | RunEndEvent;
 
 /** engine → front-end, over the child-process channel. */
 export type EngineMessage =

@@ -77,3 +77,18 @@ export function formatCount(n: number | null | undefined): string {
 export function displayEpoch(epoch: number): number {
   return epoch + 1;
 }
+
+/**
+ * A reduceOnPlateau change as one line: "plateau: lr 0.01 → 0.001 (val_loss best 0.4321, no improvement by epoch 12)".
+ * The CLI, the output channel and the dashboard's LR-chart marker all read it.
+ */
+export function scheduleLine(e: {
+  epoch: number;
+  learningRate: number;
+  previousLearningRate: number;
+  monitor: string;
+  best: number;
+}): string {
+  const lr = `lr ${formatNumber(e.previousLearningRate)} → ${formatNumber(e.learningRate)}`;
+  return `plateau: ${lr} (${e.monitor} best ${formatNumber(e.best)}, no improvement by epoch ${displayEpoch(e.epoch)})`;
+}

@@ -8,6 +8,7 @@ import type {
   LayerSummary,
   RunEndEvent,
   RunStartEvent,
+  ScheduleEvent,
   StepEvent,
   TrainingEvent,
 } from './engineProtocol';
@@ -16,6 +17,8 @@ export interface StepPoint {
   step: number;
   loss: number;
   lr: number;
+  /** Momentum (SGD) or β1 (Adam family) in force at this step, when the run's step events report it. */
+  momentum?: number;
   /** Global gradient norm before clipping. */
   globalGradNorm?: number;
   /** Global gradient norm after clipping (equal to globalGradNorm when no clipping applies). */
@@ -55,8 +58,12 @@ export interface RunHistoryState {
   /** Measured steps seen so far (kept or not). */
   measured: number;
   epochs: EpochEvent[];
+  /** Learning-rate changes the schedule made in reaction to the run (reduceOnPlateau), in order. */
+  schedules: ScheduleEvent[];
   diagnostics: DiagnosticEvent[];
   end?: RunEndEvent;
+  /** Momentum in force: step events carry it only when it changes. */
+  momentum?: number;
   /** Last step seen (measured or not), for progress. */
   lastStep: number;
   lastLoss?: number;
@@ -75,6 +82,7 @@ export function emptyHistory(maxPoints = DEFAULT_MAX_POINTS): RunHistoryState {
     stride: 1,
     measured: 0,
     epochs: [],
+    schedules: [],
     diagnostics: [],
     lastStep: -1,
     maxPoints: Math.max(16, maxPoints),
@@ -97,6 +105,7 @@ function toPoint(state: RunHistoryState, e: StepEvent): StepPoint {
     activationStd: [],
     activationMean: [],
   };
+  if (state.momentum !== undefined) point.momentum = state.momentum;
   if (e.globalGradNorm !== undefined) point.globalGradNorm = e.globalGradNorm;
   if (e.clippedGradNorm !== undefined) point.clippedGradNorm = e.clippedGradNorm;
   for (const layer of state.layers) {
@@ -118,6 +127,7 @@ function toPoint(state: RunHistoryState, e: StepEvent): StepPoint {
 function addStep(state: RunHistoryState, e: StepEvent): void {
   state.lastStep = e.step;
   state.lastLoss = e.loss;
+  if (e.momentum !== undefined) state.momentum = e.momentum;
   if (!e.layers) return;
   const index = state.measured++;
   if (index % state.stride !== 0) return;
@@ -144,6 +154,9 @@ export function applyEvent(state: RunHistoryState, e: TrainingEvent): RunHistory
       break;
     case 'epoch':
       state.epochs.push(e);
+      break;
+    case 'schedule':
+      state.schedules.push(e);
       break;
     case 'diagnostic':
       if (state.diagnostics.length < MAX_DIAGNOSTICS) state.diagnostics.push(e);

@@ -115,6 +115,31 @@ describe('claims: the README about the examples', () => {
     assert.ok(alive.epochs[2].loss < 0.5 * alive.epochs[0].loss, alive.epochs.map((e) => e.loss).join(', '));
     assert.ok(!alive.diagnostics.some((d) => d.code === 'dead-relu'));
   });
+
+  it('plateau: the validation loss swings 0.11-0.31 at 0.01, the rate drops to 0.003 after epoch 12, then it stays 0.11-0.13', async () => {
+    assert.ok(
+      README.includes(
+        "at Adam's 0.01 the validation loss swings between 0.11 and 0.31 for epochs 5-12; after epoch 12 the rate drops to 0.003 (a `plateau` marker on the learning-rate chart) and the validation loss stays between 0.11 and 0.13 from then on",
+      ),
+    );
+    const run = await engineRun(example('plateau', 30));
+    const val = run.epochs.map((e) => e.valLoss);
+    const before = val.slice(4, 12); // epochs 5-12 as displayed
+    assert.ok(Math.min(...before) >= 0.105 && Math.min(...before) < 0.115, before.join(', '));
+    assert.ok(Math.max(...before) > 0.305 && Math.max(...before) < 0.315, before.join(', '));
+    const changes = run.events.filter((e) => e.type === 'schedule');
+    assert.ok(changes.length >= 2, `${changes.length} reductions`);
+    const first = changes[0];
+    assert.ok(first.type === 'schedule');
+    assert.strictEqual(first.epoch + 1, 12);
+    assert.ok(Math.abs(first.learningRate - 0.003) < 1e-12 && first.previousLearningRate === 0.01);
+    const after = val.slice(12);
+    assert.ok(
+      after.every((v) => v >= 0.11 && v <= 0.13),
+      after.join(', '),
+    );
+    assert.deepStrictEqual(run.diagnostics, [], 'no diagnosis fires');
+  });
 });
 
 describe('claims: the README about the recurrent examples', () => {

@@ -298,6 +298,27 @@ describe('diagnosis detectors (synthetic streams)', () => {
       assert.deepStrictEqual(codes(found), ['lr-too-high']);
       assert.strictEqual(found[0].diagnostic.specPath, '/training/optimizer/learningRate');
       assert.match(found[0].diagnostic.fixes![0].title, /Divide the learning rate by 10 \(0\.1 → 0\.01\)/);
+      assert.match(found[0].diagnostic.message, /with sgd at 0\.1 each step/, 'at the spec rate, the message quotes it alone');
+    });
+
+    it('quotes the rate in force when reduceOnPlateau has lowered it, and scales the spec rate and the floor in its fix', () => {
+      const training = {
+        ...MIXED_SPEC.training,
+        schedule: { type: 'reduceOnPlateau', factor: 0.6, patience: 1, minLearningRate: 0.05 },
+      };
+      const spec = mixedSpec({ training });
+      const stream = makeStream(spec, 100, { loss: stuckLoss, lr: () => 0.06, layer: () => ({ updateRatio: 0.2 }) });
+      const found = only(diagnose(spec, stream), 'lr-too-high');
+      assert.strictEqual(found.length, 1);
+      const d = found[0].diagnostic;
+      assert.match(
+        d.message,
+        new RegExp(`with sgd at 0\\.06 \\(the schedule's rate at step ${d.step}; the spec sets 0\\.1\\) each step`),
+      );
+      assert.deepStrictEqual(d.fixes![0].patch, [
+        { op: 'add', path: '/training/optimizer/learningRate', value: 0.01 },
+        { op: 'add', path: '/training/schedule/minLearningRate', value: 0.001 },
+      ]);
     });
   });
 

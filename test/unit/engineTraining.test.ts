@@ -1,7 +1,7 @@
 // The training loop in-process: determinism, no tensor leaks, early stopping, divergence, stop requests.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import type { EpochEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { EpochEvent, ScheduleEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { learningRateAt, momentumAt } from '../../src/training/engine/optim/schedule';
 import type { ParsedSpec } from '../../src/training/spec/types';
 import { train } from '../../src/training/engine/trainer';
@@ -128,6 +128,63 @@ describe('training loop', () => {
     // Nothing to cycle (plain sgd): no momentum on any step.
     const plain = await run(oneCycle({ type: 'sgd' }));
     assert.ok(plain.steps.every((s) => s.momentum === undefined));
+  });
+
+  it('sends the planned curve in run-start: the rates the steps then run at, warm-up included', async () => {
+    const spec = parsedSpec(
+      smallClassifier({
+        training: {
+          epochs: 2,
+          optimizer: { type: 'sgd', learningRate: 0.1 },
+          schedule: { type: 'exponential', decay: 0.5, warmupSteps: 5, warmupStart: 0.01 },
+        },
+      }),
+    );
+    const { steps, events } = await run(spec);
+    const start = events[0];
+    assert.ok(start.type === 'run-start' && start.learningRatePlan);
+    assert.deepStrictEqual(
+      start.learningRatePlan,
+      steps.map((s) => ({ step: s.step, learningRate: s.lr })),
+    );
+    assert.ok(Math.abs(steps[0].lr - (0.01 + 0.09 / 5)) < 1e-12, 'warm-up starts near warmupStart');
+  });
+
+  it('reduceOnPlateau lowers the rate when the validation loss stalls, logs it as a schedule event, and has no plan', async () => {
+    // sgd at 2 makes the validation loss bounce; patience 0 reacts to the first epoch that does not improve.
+    const schedule = { type: 'reduceOnPlateau', factor: 0.5, patience: 0, minDelta: 0, cooldown: 0, minLearningRate: 0.3 };
+    const spec = parsedSpec(smallClassifier({ training: { epochs: 8, optimizer: { type: 'sgd', learningRate: 2 }, schedule } }));
+    const { steps, events } = await run(spec);
+    const start = events[0];
+    assert.ok(start.type === 'run-start');
+    assert.strictEqual(start.learningRatePlan, undefined);
+    const epochs = events.filter((e): e is EpochEvent => e.type === 'epoch');
+    const changes = events.filter((e): e is ScheduleEvent => e.type === 'schedule');
+    assert.ok(changes.length >= 1, 'the bouncing loss triggers at least one reduction');
+    // Replay the rule on the losses the run saw: the same epochs lower the rate, to the same values.
+    let best = Infinity;
+    let lr = 2;
+    const expected: { epoch: number; learningRate: number }[] = [];
+    for (const e of epochs.slice(0, -1)) {
+      if (e.valLoss < best) best = e.valLoss;
+      else if (Math.max(lr * 0.5, 0.3) < lr) expected.push({ epoch: e.epoch, learningRate: (lr = Math.max(lr * 0.5, 0.3)) });
+    }
+    assert.deepStrictEqual(
+      changes.map((c) => ({ epoch: c.epoch, learningRate: c.learningRate })),
+      expected,
+    );
+    for (const c of changes) {
+      assert.strictEqual(c.reason, 'plateau');
+      assert.strictEqual(c.monitor, 'val_loss');
+      assert.strictEqual(c.step, (c.epoch + 1) * start.stepsPerEpoch);
+      assert.strictEqual(steps[c.step - 1].lr, c.previousLearningRate, 'the step before ran at the previous rate');
+      assert.strictEqual(steps[c.step].lr, c.learningRate, 'the next step runs at the new rate');
+      assert.strictEqual(c.best, Math.min(...epochs.slice(0, c.epoch + 1).map((e) => e.valLoss)));
+    }
+    assert.ok(
+      steps.every((s) => s.lr >= 0.3),
+      'never below minLearningRate',
+    );
   });
 
   it('measures every N steps when measureEvery is N, but reports the loss every step', async () => {

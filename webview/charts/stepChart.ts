@@ -40,7 +40,7 @@ export abstract class StepChart {
   }
 
   /** The end of a render: x axis over the run's steps, diagnostic markers, redraw, test attributes. */
-  protected finish(chart: LineChart, ctx: RenderContext): void {
+  protected finish(chart: LineChart, ctx: RenderContext, extraMarkers: Marker[] = []): void {
     const range = stepRange(ctx.model);
     const x = chart.options.scales?.x;
     if (x) {
@@ -48,7 +48,7 @@ export abstract class StepChart {
       x.max = range.max;
     }
     // Set before the redraw: the marker plugin reads them while the chart draws.
-    this.markers = stepMarkers(ctx.model, ctx.theme);
+    this.markers = [...stepMarkers(ctx.model, ctx.theme), ...extraMarkers];
     this.markerStyle = { fontFamily: ctx.theme.fontFamily, background: ctx.theme.background };
     redraw(chart, this.data.showLonePoints(chart));
     markRendered(chart, this.data.finitePoints());

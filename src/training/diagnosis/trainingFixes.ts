@@ -1,5 +1,5 @@
 // Fixes that rewrite `training`: the learning rate (the new value computed from the spec's), the optimizer, gradient
-// clipping, momentum, weight decay, early stopping. A lowered learning rate also lowers a cosine (or polynomial) schedule's floor
+// clipping, momentum, weight decay, early stopping. A lowered learning rate also lowers a cosine (polynomial, reduceOnPlateau) schedule's floor
 // when the floor would otherwise exceed it (the parser rejects that).
 import type { SpecFix, TrainingSpec } from '../spec/types';
 import { newPatch, type DiagnosisContext } from './context';
@@ -18,6 +18,17 @@ export function specLearningRate(training: TrainingSpec): number {
   if (s.type === 'piecewise') return Math.max(...s.values);
   if (s.type === 'oneCycle' && s.maxLearningRate !== undefined) return s.maxLearningRate;
   return training.optimizer.learningRate;
+}
+
+/**
+ * The learning rate a message quotes: the one in force at the latest measured step, and, when a schedule (warm-up,
+ * decay, reduceOnPlateau) has moved it away from the spec's, the spec's value beside it.
+ */
+export function learningRateInForceText(ctx: DiagnosisContext): string {
+  const spec = specLearningRate(ctx.spec.training);
+  const latest = ctx.history.recent(1)[0]?.lr;
+  if (latest === undefined || !Number.isFinite(latest) || Math.abs(latest - spec) <= 0.01 * spec) return fmt(spec);
+  return `${fmt(latest)} (the schedule's rate at step ${ctx.history.recent(1)[0].step}; the spec sets ${fmt(spec)})`;
 }
 
 /** Where that learning rate is written. */
@@ -42,6 +53,7 @@ function keepScheduleFloorBelow(ctx: DiagnosisContext, p: PatchBuilder, lr: numb
     p.set('/training/schedule/minLearningRate', round3(lr / 10));
   }
   if (s.type === 'polynomial' && s.endLearningRate > lr) p.set('/training/schedule/endLearningRate', round3(lr / 10));
+  if (s.type === 'reduceOnPlateau' && s.minLearningRate > lr) p.set('/training/schedule/minLearningRate', round3(lr / 10));
 }
 
 /** The learning rate multiplied by `factor` (e.g. 0.1 or 10), computed from the spec's value. */

@@ -9,6 +9,7 @@ import type {
   RunEndEvent,
   RunStartEvent,
   RunStatus,
+  ScheduleEvent,
   StepEvent,
   TrainingEvent,
 } from '../../shared/engineProtocol';
@@ -22,7 +23,8 @@ import { BestTracker } from './earlyStopping';
 import { evaluate } from './evaluate';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
-import { learningRateAt, momentumAt } from './optim/schedule';
+import { PlateauTracker } from './optim/plateau';
+import { learningRatePlan, learningRateAt, momentumAt, warmupStepCount } from './optim/schedule';
 import { rangeOfPath } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
 import { runStep, unpackStep, type StepNumbers } from './step';
@@ -63,6 +65,12 @@ function buildModelAt(spec: ParsedSpec, specText: string | undefined): BuiltMode
   }
 }
 
+/** The plateau tracker of a reduceOnPlateau schedule, else undefined. */
+function plateauTracker(spec: ParsedSpec, baseLearningRate: number): PlateauTracker | undefined {
+  const s = spec.training.schedule;
+  return s.type === 'reduceOnPlateau' ? new PlateauTracker(s, baseLearningRate) : undefined;
+}
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function train(opts: TrainOptions): Promise<RunEndEvent> {
@@ -81,6 +89,9 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const { epochs, batchSize, measureEvery } = spec.training;
   const stepsPerEpoch = Math.ceil(trainSplit.count / batchSize);
   const schedule = { baseLearningRate: spec.training.optimizer.learningRate, stepsPerEpoch, totalSteps: epochs * stepsPerEpoch };
+  const plan = learningRatePlan(spec.training.schedule, schedule);
+  const plateau = plateauTracker(spec, schedule.baseLearningRate);
+  const warmupSteps = warmupStepCount(spec.training.schedule, schedule);
   const shuffleRng = createRng(spec.seed, 'batches');
   const classification = dataset.task === 'classification';
 
@@ -103,6 +114,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
     layers: built.layers,
     startedAt: new Date(t0).toISOString(),
   };
+  if (plan) start.learningRatePlan = plan;
   emit(start);
   // Training-health diagnosis: its findings follow the event that triggered them.
   // The `non-finite` detector reports NaN/Inf; stopping the run on it is the loop's job, below.
@@ -129,7 +141,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
           break epochLoop;
         }
         const end = Math.min(trainSplit.count, first + batchSize);
-        lr = learningRateAt(spec.training.schedule, schedule, step);
+        lr = learningRateAt(spec.training.schedule, schedule, step, plateau?.learningRate);
         setLearningRate(lr);
         // The momentum a schedule cycles: set, and reported on the step event, whenever it changes.
         const m = setMomentum ? momentumAt(scheduleSpec, schedule, step) : undefined;
@@ -187,6 +199,13 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
       if (tracker.update(epoch, val.loss)) {
         status = 'early-stopped';
         break;
+      }
+      // Epochs that ended inside warm-up are not watched: the rate is still climbing there. The last epoch's
+      // verdict would change nothing.
+      if (plateau && step > warmupSteps && epoch < epochs - 1) {
+        const monitor = validation.count > 0 ? 'val_loss' : 'loss';
+        const reduced = plateau.update(monitor === 'val_loss' ? val.loss : epochEvent.loss);
+        if (reduced) emit({ type: 'schedule', epoch, step, reason: 'plateau', monitor, ...reduced } satisfies ScheduleEvent);
       }
     }
     if (status !== 'diverged') tracker.restoreBest(epochsCompleted - 1);

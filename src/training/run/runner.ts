@@ -63,6 +63,7 @@ export function startRun(options: StartOptions, onMessage: (message: EngineMessa
         break;
       case 'step':
       case 'epoch':
+      case 'schedule':
       case 'diagnostic':
       case 'log':
       case 'spec-problems':

@@ -355,34 +355,55 @@ export interface OptimizerSpec {
   momentumDecay: number;
 }
 
-export type ScheduleSpec =
-  | { type: 'constant' }
-  | { type: 'step'; every: number; factor: number }
-  | { type: 'exponential'; decay: number }
-  | { type: 'cosine'; minLearningRate: number }
-  | { type: 'warmupCosine'; warmupEpochs: number; minLearningRate: number }
-  /** η₀ / (1 + t/steps)^power, t the global step. */
-  | { type: 'power'; steps: number; power: number }
-  /** (η₀ − end)·(1 − t/T)^power + end over the T steps of the run. */
-  | { type: 'polynomial'; endLearningRate: number; power: number }
-  /** The learning rate itself: values[i] from epoch boundaries[i−1] on (Keras's PiecewiseConstantDecay, in epochs). */
-  | { type: 'piecewise'; boundaries: number[]; values: number[] }
-  /**
-   * 1cycle (PyTorch's OneCycleLR): from maxLearningRate/divFactor up to maxLearningRate over pctStart of the run,
-   * then down to maxLearningRate/(divFactor·finalDivFactor); momentum (SGD's, or β1) runs the other way.
-   */
-  | {
-      type: 'oneCycle';
-      /** The peak; absent: the optimizer's learningRate is the peak. */
-      maxLearningRate?: number;
-      pctStart: number;
-      divFactor: number;
-      finalDivFactor: number;
-      anneal: 'cos' | 'linear';
-      cycleMomentum: boolean;
-      baseMomentum: number;
-      maxMomentum: number;
-    };
+/**
+ * Linear warm-up, available on every schedule: over `warmupSteps` global steps (or `warmupEpochs` epochs, never both)
+ * the rate climbs from `warmupStart` to the schedule's starting rate; the schedule's own clock starts when warm-up ends.
+ */
+export interface WarmupSettings {
+  warmupEpochs?: number;
+  warmupSteps?: number;
+  /** Learning rate the ramp climbs from (default 0). */
+  warmupStart?: number;
+}
+
+export type ScheduleSpec = WarmupSettings &
+  (
+    | { type: 'constant' }
+    | { type: 'step'; every: number; factor: number }
+    | { type: 'exponential'; decay: number }
+    | { type: 'cosine'; minLearningRate: number }
+    /** cosine with a warm-up of 1 epoch unless warmupEpochs/warmupSteps say otherwise. */
+    | { type: 'warmupCosine'; minLearningRate: number }
+    /** η₀ / (1 + t/steps)^power, t the global step. */
+    | { type: 'power'; steps: number; power: number }
+    /** (η₀ − end)·(1 − t/T)^power + end over the T steps of the run. */
+    | { type: 'polynomial'; endLearningRate: number; power: number }
+    /** The learning rate itself: values[i] from epoch boundaries[i−1] on (Keras's PiecewiseConstantDecay, in epochs). */
+    | { type: 'piecewise'; boundaries: number[]; values: number[] }
+    /**
+     * Reacts to the monitored loss (validation loss, training loss without a validation split): after more than
+     * `patience` epochs without an improvement larger than `minDelta`, the rate is multiplied by `factor` (never below
+     * `minLearningRate`), then `cooldown` epochs pass before counting again (PyTorch's ReduceLROnPlateau, mode min,
+     * absolute threshold).
+     */
+    | { type: 'reduceOnPlateau'; factor: number; patience: number; minDelta: number; cooldown: number; minLearningRate: number }
+    /**
+     * 1cycle (PyTorch's OneCycleLR): from maxLearningRate/divFactor up to maxLearningRate over pctStart of the run,
+     * then down to maxLearningRate/(divFactor·finalDivFactor); momentum (SGD's, or β1) runs the other way.
+     */
+    | {
+        type: 'oneCycle';
+        /** The peak; absent: the optimizer's learningRate is the peak. */
+        maxLearningRate?: number;
+        pctStart: number;
+        divFactor: number;
+        finalDivFactor: number;
+        anneal: 'cos' | 'linear';
+        cycleMomentum: boolean;
+        baseMomentum: number;
+        maxMomentum: number;
+      }
+  );
 
 export type LossName = 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 

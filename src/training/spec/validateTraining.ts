@@ -16,7 +16,16 @@ import {
 import { hasMomentum } from '../model/facts';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
-import type { EarlyStoppingSpec, LossName, OptimizerSpec, OptimizerType, ScheduleSpec, SpecPath, TrainingSpec } from './types';
+import type {
+  EarlyStoppingSpec,
+  LossName,
+  OptimizerSpec,
+  OptimizerType,
+  ScheduleSpec,
+  SpecPath,
+  TrainingSpec,
+  WarmupSettings,
+} from './types';
 import {
   ANY_OPTIMIZER_PROPERTY,
   ANY_SCHEDULE_PROPERTY,
@@ -154,7 +163,7 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): 
       );
       return { type: 'constant' };
     }
-    return type ? scheduleDefaults(type) : { type: 'constant' };
+    return type ? withDefaultWarmup(scheduleDefaults(type)) : { type: 'constant' };
   }
   const obj = readTyped(r, prop, '"schedule"', SCHEDULES);
   if (!obj) return { type: 'constant' };
@@ -166,6 +175,16 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): 
   }
   checkKeys(r, obj, SCHEDULE_PROPERTIES[type], `the ${type} schedule`, ANY_SCHEDULE_PROPERTY);
   const f = new Fields(r, obj);
+  return withDefaultWarmup({ ...readScheduleSettings(r, f, obj, type, epochs), ...readWarmup(r, f, epochs) });
+}
+
+/** warmupCosine warms up for 1 epoch unless warmupEpochs or warmupSteps say otherwise. */
+function withDefaultWarmup(s: ScheduleSpec): ScheduleSpec {
+  if (s.type !== 'warmupCosine' || s.warmupEpochs !== undefined || s.warmupSteps !== undefined) return s;
+  return { ...s, warmupEpochs: 1 };
+}
+
+function readScheduleSettings(r: Reporter, f: Fields, obj: ObjectView, type: ScheduleType, epochs: number): ScheduleSpec {
   switch (type) {
     case 'constant':
       return { type };
@@ -174,21 +193,8 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): 
     case 'exponential':
       return { type, decay: f.number('decay', POSITIVE, 0.95) };
     case 'cosine':
+    case 'warmupCosine':
       return { type, minLearningRate: f.number('minLearningRate', { min: 0 }, 0) };
-    case 'warmupCosine': {
-      const warmupEpochs = f.number('warmupEpochs', { min: 0 }, 1);
-      const warmup = f.prop('warmupEpochs');
-      if (warmup && warmupEpochs >= epochs) {
-        r.warning(
-          'warmup-too-long',
-          `"warmupEpochs" (${warmupEpochs}) is not shorter than training (${epochs} epochs): ` +
-            'the learning rate never leaves warm-up',
-          warmup.value,
-          warmup.path,
-        );
-      }
-      return { type, warmupEpochs, minLearningRate: f.number('minLearningRate', { min: 0 }, 0) };
-    }
     case 'power':
       return { type, steps: f.number('steps', { min: 1 }, 100), power: f.number('power', POSITIVE, 1) };
     case 'polynomial':
@@ -210,6 +216,17 @@ function readSchedule(r: Reporter, prop: PropLike | undefined, epochs: number): 
         maxMomentum: f.number('maxMomentum', FRACTION, d.maxMomentum),
       };
     }
+    case 'reduceOnPlateau': {
+      const d = PLATEAU_DEFAULTS;
+      return {
+        type,
+        factor: f.number('factor', FRACTION_ABOVE_0, d.factor),
+        patience: f.number('patience', { integer: true, min: 0 }, d.patience),
+        minDelta: f.number('minDelta', { min: 0 }, d.minDelta),
+        cooldown: f.number('cooldown', { integer: true, min: 0 }, d.cooldown),
+        minLearningRate: f.number('minLearningRate', { min: 0 }, d.minLearningRate),
+      };
+    }
   }
 }
 
@@ -225,6 +242,40 @@ const ONE_CYCLE_DEFAULTS = {
   baseMomentum: 0.85,
   maxMomentum: 0.95,
 } as const;
+
+const FRACTION_ABOVE_0 = { min: 0, minExclusive: true, max: 1, maxExclusive: true };
+
+/** PyTorch's ReduceLROnPlateau defaults (its `threshold` is `minDelta` here, absolute like Keras's min_delta). */
+const PLATEAU_DEFAULTS = { factor: 0.1, patience: 10, minDelta: 1e-4, cooldown: 0, minLearningRate: 0 };
+
+/** `warmupEpochs` or `warmupSteps` (not both), and `warmupStart`; present only when written. */
+function readWarmup(r: Reporter, f: Fields, epochs: number): WarmupSettings {
+  const out: WarmupSettings = {};
+  const warmupEpochs = f.optionalNumber('warmupEpochs', { min: 0 });
+  const warmupSteps = f.optionalNumber('warmupSteps', { integer: true, min: 0 });
+  const warmupStart = f.optionalNumber('warmupStart', { min: 0, max: 10 });
+  const stepsProp = f.prop('warmupSteps');
+  if (warmupEpochs !== undefined && warmupSteps !== undefined && stepsProp) {
+    r.error(
+      'conflicting-properties',
+      '"warmupSteps" and "warmupEpochs" both set the warm-up length: keep one of them',
+      stepsProp.key,
+      stepsProp.path,
+    );
+  } else if (warmupSteps !== undefined) out.warmupSteps = warmupSteps;
+  if (warmupEpochs !== undefined) out.warmupEpochs = warmupEpochs;
+  const epochsProp = f.prop('warmupEpochs');
+  if (warmupEpochs !== undefined && epochsProp && warmupEpochs >= epochs) {
+    r.warning(
+      'warmup-too-long',
+      `"warmupEpochs" (${warmupEpochs}) is not shorter than training (${epochs} epochs): the learning rate never leaves warm-up`,
+      epochsProp.value,
+      epochsProp.path,
+    );
+  }
+  if (warmupStart !== undefined) out.warmupStart = warmupStart;
+  return out;
+}
 
 /**
  * `boundaries` (epochs, increasing) and `values` (one more learning rate than boundaries). An invalid spec falls
@@ -297,7 +348,7 @@ function scheduleDefaults(type: ScheduleType): ScheduleSpec {
     case 'cosine':
       return { type, minLearningRate: 0 };
     case 'warmupCosine':
-      return { type, warmupEpochs: 1, minLearningRate: 0 };
+      return { type, minLearningRate: 0 };
     case 'power':
       return { type, steps: 100, power: 1 };
     case 'polynomial':
@@ -306,6 +357,8 @@ function scheduleDefaults(type: ScheduleType): ScheduleSpec {
       return { type: 'constant' };
     case 'oneCycle':
       return { type, ...ONE_CYCLE_DEFAULTS };
+    case 'reduceOnPlateau':
+      return { type, ...PLATEAU_DEFAULTS };
   }
 }
 
@@ -394,12 +447,16 @@ function warnMomentumNotCycled(r: Reporter, f: Fields, training: TrainingSpec): 
   );
 }
 
-/** A cosine (or polynomial) floor above the starting rate would make the schedule climb instead of decay. */
+/**
+ * A cosine (or polynomial) floor above the starting rate would make the schedule climb instead of decay; a plateau floor
+ * above it would never let the rate be lowered.
+ */
 function checkMinLearningRate(r: Reporter, f: Fields, training: TrainingSpec): void {
   const s = training.schedule;
   let name: string;
   let floor: number;
-  if (s.type === 'cosine' || s.type === 'warmupCosine') [name, floor] = ['minLearningRate', s.minLearningRate];
+  if (s.type === 'cosine' || s.type === 'warmupCosine' || s.type === 'reduceOnPlateau')
+    [name, floor] = ['minLearningRate', s.minLearningRate];
   else if (s.type === 'polynomial') [name, floor] = ['endLearningRate', s.endLearningRate];
   else return;
   if (floor <= training.optimizer.learningRate) return;

@@ -191,18 +191,25 @@ export const SCHEDULES: readonly ScheduleType[] = [
   'polynomial',
   'piecewise',
   'oneCycle',
+  'reduceOnPlateau',
 ];
 
+/** Every schedule takes a linear warm-up (warmupEpochs or warmupSteps, from warmupStart). */
+const WARMUP_PROPERTIES = ['warmupEpochs', 'warmupSteps', 'warmupStart'] as const;
+
+const withWarmup = (own: readonly string[]): readonly string[] => [...own, ...WARMUP_PROPERTIES];
+
 export const SCHEDULE_PROPERTIES: Readonly<Record<ScheduleType, readonly string[]>> = {
-  constant: ['type'],
-  step: ['type', 'every', 'factor'],
-  exponential: ['type', 'decay'],
-  cosine: ['type', 'minLearningRate'],
-  warmupCosine: ['type', 'warmupEpochs', 'minLearningRate'],
-  power: ['type', 'steps', 'power'],
-  polynomial: ['type', 'endLearningRate', 'power'],
-  piecewise: ['type', 'boundaries', 'values'],
-  oneCycle: [
+  constant: withWarmup(['type']),
+  step: withWarmup(['type', 'every', 'factor']),
+  exponential: withWarmup(['type', 'decay']),
+  cosine: withWarmup(['type', 'minLearningRate']),
+  warmupCosine: withWarmup(['type', 'minLearningRate']),
+  power: withWarmup(['type', 'steps', 'power']),
+  polynomial: withWarmup(['type', 'endLearningRate', 'power']),
+  piecewise: withWarmup(['type', 'boundaries', 'values']),
+  reduceOnPlateau: withWarmup(['type', 'factor', 'patience', 'minDelta', 'cooldown', 'minLearningRate']),
+  oneCycle: withWarmup([
     'type',
     'maxLearningRate',
     'pctStart',
@@ -212,7 +219,7 @@ export const SCHEDULE_PROPERTIES: Readonly<Record<ScheduleType, readonly string[
     'cycleMomentum',
     'baseMomentum',
     'maxMomentum',
-  ],
+  ]),
 };
 
 export const ANY_SCHEDULE_PROPERTY: ReadonlySet<string> = new Set(Object.values(SCHEDULE_PROPERTIES).flat());

@@ -12,7 +12,7 @@ import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
 import { median } from '../stats';
-import { adamFix, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
+import { adamFix, learningRateInForceText, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
 
 /**
  * Adam and RMSprop move a weight by about the learning rate per step while its gradient keeps its sign, so a layer of
@@ -48,7 +48,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
     severity: 'warning',
     specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
     message:
-      `Learning rate too low: with ${o.type} at ${fmt(specLearningRate(ctx.spec.training))} each step changes the weights by ${fmt(update)} of their ` +
+      `Learning rate too low: with ${o.type} at ${learningRateInForceText(ctx)} each step changes the weights by ${fmt(update)} of their ` +
       `norm (median ‖ΔW‖/‖W‖, fastest layer ${fmt(fastest)}; 1e-3 to 1e-2 is typical), and the loss is still ${fmt(h.recentLoss())} ` +
       `(${h.referenceText}).`,
     evidence: {

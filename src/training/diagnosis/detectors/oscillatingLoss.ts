@@ -10,7 +10,14 @@ import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
 import { mean } from '../stats';
-import { clipNormFix, momentumFix, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
+import {
+  clipNormFix,
+  learningRateInForceText,
+  momentumFix,
+  scaleLrFix,
+  specLearningRate,
+  specLearningRatePath,
+} from '../trainingFixes';
 
 /** The wasted motion of the recent block means, per block, relative to the reference loss; NaN if too few steps. */
 export function oscillationIndex(ctx: DiagnosisContext): { index: number; blocks: number[] } {
@@ -57,7 +64,7 @@ export function createOscillatingLoss(): Detector {
         message:
           `Oscillating loss: over the last ${blocks.length * size} steps the ${size}-step mean loss swung between ` +
           `${fmt(Math.min(...blocks))} and ${fmt(Math.max(...blocks))} without settling (wasted motion ${fmt(index)} of the chance-level ` +
-          `loss per block, threshold ${fmt(ctx.t.oscillationAmplitude)}); learning rate ${fmt(lr)}.`,
+          `loss per block, threshold ${fmt(ctx.t.oscillationAmplitude)}); learning rate ${learningRateInForceText(ctx)}.`,
         evidence: {
           oscillationIndex: index,
           blockMeans: blocks,
