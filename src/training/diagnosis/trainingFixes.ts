@@ -3,7 +3,7 @@
 // when the floor would otherwise exceed it (the parser rejects that).
 import type { SpecFix, TrainingSpec } from '../spec/types';
 import { newPatch, type DiagnosisContext } from './context';
-import type { PatchBuilder } from '../fixes/patchBuilder';
+import { keepScheduleFloorBelow } from '../fixes/learningRateEdit';
 import { fmt } from '../format';
 import { round3 } from './stats';
 import { isAdaptive } from '../model/facts';
@@ -25,14 +25,6 @@ export function specLearningRatePath(training: TrainingSpec): string {
 const LR_MIN = 1e-6;
 const LR_MAX = 10;
 
-function keepScheduleFloorBelow(ctx: DiagnosisContext, p: PatchBuilder, lr: number): void {
-  const s = ctx.spec.training.schedule;
-  if ((s.type === 'cosine' || s.type === 'warmupCosine') && s.minLearningRate > lr) {
-    p.set('/training/schedule/minLearningRate', round3(lr / 10));
-  }
-  if (s.type === 'polynomial' && s.endLearningRate > lr) p.set('/training/schedule/endLearningRate', round3(lr / 10));
-}
-
 /** The learning rate multiplied by `factor` (e.g. 0.1 or 10), computed from the spec's value. */
 export function scaleLrFix(ctx: DiagnosisContext, factor: number, why = ''): SpecFix | undefined {
   const s = ctx.spec.training.schedule;
@@ -42,7 +34,7 @@ export function scaleLrFix(ctx: DiagnosisContext, factor: number, why = ''): Spe
   if (lr === base) return undefined;
   const p = newPatch(ctx);
   p.set('/training/optimizer/learningRate', lr);
-  keepScheduleFloorBelow(ctx, p, lr);
+  keepScheduleFloorBelow(ctx.spec.training, p, lr);
   const verb = factor < 1 ? `Divide the learning rate by ${fmt(1 / factor)}` : `Multiply the learning rate by ${fmt(factor)}`;
   return { title: `${verb} (${fmt(base)} → ${fmt(lr)})${why}`, patch: p.ops };
 }
@@ -67,7 +59,7 @@ export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | u
   if (o.type === 'adam' || ctx.spec.training.schedule.type === 'piecewise') return undefined;
   const p = newPatch(ctx);
   p.set('/training/optimizer', { type: 'adam', learningRate });
-  keepScheduleFloorBelow(ctx, p, learningRate);
+  keepScheduleFloorBelow(ctx.spec.training, p, learningRate);
   return {
     title: `Switch from ${o.type} (learning rate ${fmt(o.learningRate)}) to adam with learning rate ${fmt(learningRate)}`,
     patch: p.ops,
