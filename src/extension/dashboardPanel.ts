@@ -101,6 +101,7 @@ export class DashboardPanel implements vscode.Disposable {
    */
   showLrFind(view: LrFindView): void {
     this.lrFind = view;
+    if (!this.content) this.panel.title = `gradscope: range test of ${view.specName}`;
     if (!this.ready) return;
     if (view.status !== 'running') {
       if (this.lrFindTimer) clearTimeout(this.lrFindTimer);

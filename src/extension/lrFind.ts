@@ -48,6 +48,9 @@ function wholeDocumentEdit(document: vscode.TextDocument, fix: SpecFix): vscode.
 
 const sameFile = (a: string, b: string): boolean => path.resolve(a) === path.resolve(b);
 
+/** What the dashboard calls a spec: its file name without `.gradscope.json`. */
+const specNameOf = (file: string): string => path.basename(file).replace(/\.gradscope\.json$/, '');
+
 export class LrFinder implements vscode.Disposable {
   private handle: LrFindHandle | undefined;
   /** The newest range test of each spec (by absolute path), from this window or from disk. */
@@ -121,7 +124,7 @@ export class LrFinder implements vscode.Disposable {
     const view: LrFindView = {
       id: `running-${Date.now()}`,
       specFile: specUri.fsPath,
-      specName: name,
+      specName: specNameOf(specUri.fsPath),
       status: 'running',
       points: [],
     };
@@ -204,7 +207,7 @@ export class LrFinder implements vscode.Disposable {
     return {
       id: result.runId,
       specFile: result.specFile,
-      specName: path.basename(result.specFile),
+      specName: specNameOf(result.specFile),
       status: 'done',
       points: result.points,
       result,

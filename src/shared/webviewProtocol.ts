@@ -44,7 +44,7 @@ export interface LrFindView {
   /** Identifies the test (its result file's name without `.json`). */
   id: string;
   specFile: string;
-  /** The spec's file name, for the panel's title. */
+  /** The spec's file name without `.gradscope.json`, for titles. */
   specName: string;
   status: 'running' | 'done' | 'stopped' | 'failed';
   /** Points so far (while running), then the result's. */

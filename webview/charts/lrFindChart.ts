@@ -128,7 +128,11 @@ export class LrFindChart {
         ...base,
         scales: {
           x: logAxis(theme, 'learning rate (log scale)'),
-          y: { ...y, type: 'linear', ticks: { ...y.ticks, maxTicksLimit: 6, callback: (v) => formatNumber(Number(v)) } },
+          y: {
+            ...y,
+            type: 'linear',
+            ticks: { ...y.ticks, maxTicksLimit: 6, includeBounds: false, callback: (v) => formatNumber(Number(v)) },
+          },
         },
         plugins: {
           ...base.plugins,

@@ -18,8 +18,11 @@ export function lrFindStatusText(view: LrFindView): string {
     case 'failed':
       return `failed${view.error ? `: ${view.error}` : ''}`;
     case 'done': {
-      const early = view.result?.stoppedEarly ? ', stopped early: the loss blew up past 4× its minimum' : '';
-      return `${n} steps${early}`;
+      const why: Record<string, string> = {
+        diverged: ', stopped early: the smoothed loss rose past 4× its minimum',
+        'non-finite': ', stopped early: the loss became NaN or infinite',
+      };
+      return `${n} steps${view.result ? (why[view.result.stopReason] ?? '') : ''}`;
     }
   }
 }
