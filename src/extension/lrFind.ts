@@ -6,7 +6,7 @@
 // Every one of them goes through the ONE edit that says where a spec's learning rate is written (learningRateEdit).
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { LR_FIND_DEFAULTS, type LrFindEvent, type LrFindMessage, type LrFindPoint } from '../shared/engineProtocol';
+import { lrFindSettingsProblem, type LrFindEvent, type LrFindMessage, type LrFindPoint } from '../shared/engineProtocol';
 import { formatNumber } from '../shared/format';
 import type { LrFindView } from '../shared/webviewProtocol';
 import { applyPatchToText } from '../training/fixes/applyPatch';
@@ -120,7 +120,13 @@ export class LrFinder implements vscode.Disposable {
       void vscode.window.showErrorMessage(`${name} has problems: the range test was not run.`);
       return undefined;
     }
-    const settings = LR_FIND_DEFAULTS;
+    const settings = this.config.lrFind;
+    const problem = lrFindSettingsProblem(settings);
+    if (problem) {
+      void vscode.window.showErrorMessage(`The range test's settings (gradscope.lrFind): ${problem}.`);
+      return undefined;
+    }
+    let cancelled = false;
     const view: LrFindView = {
       id: `running-${Date.now()}`,
       specFile: specUri.fsPath,
@@ -159,7 +165,10 @@ export class LrFinder implements vscode.Disposable {
           }
         };
         this.handle = startLrFind(options, onMessage);
-        const cancel = token.onCancellationRequested(() => this.stop());
+        const cancel = token.onCancellationRequested(() => {
+          cancelled = true;
+          this.stop();
+        });
         try {
           return await this.handle.done;
         } finally {
@@ -170,7 +179,7 @@ export class LrFinder implements vscode.Disposable {
     );
     const result = outcome.result;
     if (!result) {
-      const stopped = view.points.length > 0 && outcome.exitCode === 0;
+      const stopped = cancelled && outcome.exitCode === 0;
       const how = outcome.signal ? `signal ${outcome.signal}` : `exit code ${outcome.exitCode}`;
       this.dashboards.showLrFind({
         ...view,

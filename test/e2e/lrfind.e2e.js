@@ -143,6 +143,33 @@ async function main() {
       assert.strictEqual(after.replace(written[0], ''), before.replace(/"learningRate":\s*[-+.\deE]+/, ''));
     });
 
+    await steps.run(
+      wb,
+      'Cancel on the progress notification stops the range test: no result, the panel says stopped',
+      async () => {
+        // A long test (the setting the command reads at each run), so that it is surely still running at the click.
+        fs.mkdirSync(path.join(ws.dir, '.vscode'), { recursive: true });
+        fs.writeFileSync(path.join(ws.dir, '.vscode', 'settings.json'), JSON.stringify({ 'gradscope.lrFind.steps': 5000 }));
+        const resultsBefore = fs.readdirSync(path.join(ws.dir, '.gradscope', 'lr-find'));
+        await runCommand(page, 'View: Focus First Editor Group');
+        await openFile(page, SPEC);
+        await runCommand(page, 'Gradscope: Find Learning Rate');
+        const toast = page
+          .locator('.notifications-toasts .notification-toast', { hasText: 'Finding a learning rate for' })
+          .filter({ hasText: /step \d+\/5000/ })
+          .first();
+        await toast.waitFor({ state: 'visible', timeout: 60000 });
+        await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+        const frame = webviewFrame(page);
+        await frame.locator('#panel-lr-find[data-status="stopped"]').waitFor({ state: 'visible', timeout: 60000 });
+        const status = await frame.locator('#lr-find-status').innerText();
+        const [, taken] = /stopped after (\d+) step/.exec(status) ?? [];
+        assert.ok(Number(taken) > 0 && Number(taken) < 5000, `stopped part-way: "${status}"`);
+        assert.ok(await frame.locator('#lr-find-use').isHidden(), 'no suggestion to use after a stop');
+        assert.deepStrictEqual(fs.readdirSync(path.join(ws.dir, '.gradscope', 'lr-find')), resultsBefore, 'no result saved');
+      },
+    );
+
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
   } finally {
     if (steps.failed) console.error(wb.extensionHostLog().slice(-4000));
