@@ -3,9 +3,9 @@
 // current learning rate. Test hooks on the canvas: `data-rendered`, `data-points`, `data-plot-area` (see
 // markRendered) and `data-suggestion-px`, the suggestion line's x in canvas pixels.
 import { Chart } from 'chart.js';
-import type { LrFindPoint } from '../../src/shared/engineProtocol';
 import { formatNumber } from '../../src/shared/format';
 import type { LrFindView } from '../../src/shared/webviewProtocol';
+import { lrFindLossRange, lrFindMarkers, lrFindSeries } from '../lrFind';
 import {
   axisStyle,
   baseLineOptions,
@@ -20,44 +20,6 @@ import {
 import { markerPlugin, type Marker, type MarkerStyle } from './markers';
 import type { Theme } from '../theme';
 import { withAlpha } from '../theme';
-
-const finiteLoss = (v: number | null): number => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
-
-/** The chart's series: raw and smoothed loss over learning rate (non-finite losses are gaps). */
-export function lrFindSeries(points: readonly LrFindPoint[]): { raw: XY[]; smoothed: XY[] } {
-  const usable = points.filter((p) => Number.isFinite(p.learningRate) && p.learningRate > 0);
-  return {
-    raw: usable.map((p) => ({ x: p.learningRate, y: finiteLoss(p.loss) })),
-    smoothed: usable.map((p) => ({ x: p.learningRate, y: finiteLoss(p.smoothedLoss) })),
-  };
-}
-
-/**
- * The loss axis range: from below the lowest loss to a little above the smoothed curve's highest point, so that a
- * raw spike at the end (the test stops once the smoothed loss passes 4× its minimum) does not flatten the part
- * that matters; the spike is clipped at the top.
- */
-export function lrFindLossRange(raw: XY[], smoothed: XY[]): { min?: number; max?: number } {
-  const ys = (s: XY[]): number[] => s.map((p) => p.y).filter((y) => Number.isFinite(y));
-  const low = Math.min(...ys(raw), ...ys(smoothed));
-  const high = Math.max(...ys(smoothed));
-  if (!Number.isFinite(low) || !Number.isFinite(high)) return {};
-  const span = Math.max(high - low, Math.abs(high) * 1e-3, 1e-9);
-  return { min: Math.max(0, low - 0.05 * span), max: high + 0.1 * span };
-}
-
-/** The markers: the suggestion, min-loss/10 and the spec's current learning rate (when the result is in). */
-export function lrFindMarkers(view: LrFindView, theme: Theme): Marker[] {
-  const r = view.result;
-  if (!r) return [];
-  const out: Marker[] = [
-    { x: r.suggestion.learningRate, color: theme.green, label: `suggested ${formatNumber(r.suggestion.learningRate)}` },
-    { x: r.secondOpinion.learningRate, color: theme.orange, label: `min loss/10 ${formatNumber(r.secondOpinion.learningRate)}` },
-  ];
-  if (Number.isFinite(r.currentLearningRate) && r.currentLearningRate > 0)
-    out.push({ x: r.currentLearningRate, color: theme.muted, label: `spec now ${formatNumber(r.currentLearningRate)}` });
-  return out;
-}
 
 export class LrFindChart {
   private chart: LineChart | undefined;

@@ -4,28 +4,9 @@
 import { formatNumber } from '../../src/shared/format';
 import type { LrFindView } from '../../src/shared/webviewProtocol';
 import { LrFindChart } from '../charts/lrFindChart';
+import { lrFindStatusText } from '../lrFind';
 import type { Theme } from '../theme';
 import { h } from './dom';
-
-/** The status line under the title. */
-export function lrFindStatusText(view: LrFindView): string {
-  const n = view.result?.points.length ?? view.points.length;
-  switch (view.status) {
-    case 'running':
-      return `running: ${n} step${n === 1 ? '' : 's'} so far`;
-    case 'stopped':
-      return `stopped after ${n} step${n === 1 ? '' : 's'}: no suggestion`;
-    case 'failed':
-      return `failed${view.error ? `: ${view.error}` : ''}`;
-    case 'done': {
-      const why: Record<string, string> = {
-        diverged: ', stopped early: the smoothed loss rose past 4× its minimum',
-        'non-finite': ', stopped early: the loss became NaN or infinite',
-      };
-      return `${n} steps${view.result ? (why[view.result.stopReason] ?? '') : ''}`;
-    }
-  }
-}
 
 export class LrFindPanel {
   readonly root: HTMLElement;
