@@ -3,7 +3,8 @@
 // "Gradscope: Find Learning Rate" from the palette (a progress notification while it runs), read the dashboard's
 // "Learning-rate range test" panel (the chart really drawn: its points, and the suggestion's marker line in its
 // colour at the suggested rate's x), then put the cursor on the spec's learningRate, open the light bulb (Ctrl+.)
-// and apply "Use learning rate … from the range test": the spec then holds the suggested rate, comments kept.
+// and apply "Use learning rate … from the range test": the spec then holds the suggested rate, comments kept; the
+// panel's min-loss/10 button writes that one; Cancel on the progress notification stops a test (nothing saved).
 // Screenshots: test-results/lr-find-chart.png, test-results/lr-find-code-action.png.
 //   node test/e2e/lrfind.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
@@ -141,6 +142,25 @@ async function main() {
       assert.match(after, /^\/\/ A healthy network/m, 'comments kept');
       // Only the learning rate changed.
       assert.strictEqual(after.replace(written[0], ''), before.replace(/"learningRate":\s*[-+.\deE]+/, ''));
+    });
+
+    await steps.run(wb, 'the panel\'s "Use … (min loss/10)" button writes that rate into the spec and saves it', async () => {
+      assert.ok(result, 'the range test ran');
+      const specFile = path.join(ws.dir, SPEC);
+      const before = fs.readFileSync(specFile, 'utf8');
+      const button = webviewFrame(page).locator('#lr-find-use-second');
+      assert.strictEqual(await button.innerText(), `Use ${formatNumber(result.secondOpinion.learningRate)} (min loss/10)`);
+      await button.click();
+      const end = Date.now() + 30000;
+      let after = before;
+      while (after === before && Date.now() < end) {
+        await page.waitForTimeout(100); // poll interval of a wait on the saved file, not a fixed delay
+        after = fs.readFileSync(specFile, 'utf8');
+      }
+      const written = /"learningRate":\s*([-+.\deE]+)/.exec(after);
+      assert.ok(written, `learningRate still written: ${after}`);
+      assert.strictEqual(Number(written[1]), result.secondOpinion.learningRate);
+      assert.match(after, /^\/\/ A healthy network/m, 'comments kept');
     });
 
     await steps.run(
