@@ -287,7 +287,8 @@ class LearningRateActions implements vscode.CodeActionProvider {
       [result.secondOpinion.learningRate, ' (min loss/10)'],
     ];
     offers.forEach(([learningRate, why], i) => {
-      if (learningRate === target.current) return;
+      // Nothing to offer when the spec has that rate already, or when both opinions are the same rate.
+      if (learningRate === target.current || (i > 0 && learningRate === offers[0][0])) return;
       const fix = learningRateEdit(parsed.spec!.training, doc, learningRate);
       const edit = wholeDocumentEdit(document, fix);
       if (!edit) return;
