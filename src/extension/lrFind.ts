@@ -11,6 +11,7 @@ import { formatNumber } from '../shared/format';
 import type { LrFindView } from '../shared/webviewProtocol';
 import { applyPatchToText } from '../training/fixes/applyPatch';
 import { learningRateEdit, learningRateTarget } from '../training/fixes/learningRateEdit';
+import { learningRateSite } from '../training/fixes/learningRateSite';
 import { readSpecDocument } from '../training/fixes/patchBuilder';
 import { latestLrFind } from '../training/run/lrFindStore';
 import { startLrFind, type LrFindHandle } from '../training/run/runner';
@@ -273,13 +274,8 @@ class LearningRateActions implements vscode.CodeActionProvider {
     const parsed = checkSpecText(text, document.uri);
     if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) return [];
     const target = learningRateTarget(parsed.spec.training);
-    const found = nearestRangeOfPath(text, target.pointer);
-    if (!found) return [];
-    // On the property itself (its lines); when the spec leaves it to its default, on the first line of the object
-    // that would hold it.
-    const first = found.range.start.line - 1;
-    const last = found.specPath === target.pointer ? found.range.end.line - 1 : first;
-    if (range.end.line < first || range.start.line > last) return [];
+    const site = learningRateSite(text, parsed.spec.training);
+    if (!site || range.end.line < site.first - 1 || range.start.line > site.last - 1) return [];
     const doc = readSpecDocument(text, undefined);
     const actions: vscode.CodeAction[] = [];
     const offers: Array<[number, string]> = [
