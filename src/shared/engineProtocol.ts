@@ -234,7 +234,7 @@ export interface LrFindEvent {
   secondOpinion: { learningRate: number; method: 'minLoss/10' };
   /**
    * False when the curve has no descent to read (the loss blew up within the first tenth of the test, or never fell
-   * by 10%): the suggestion is then only the min-loss/10 rule, `warning` says why, and `--apply` writes nothing.
+   * by 5%): the suggestion is then only the min-loss/10 rule, `warning` says why, and `--apply` writes nothing.
    */
   conclusive: boolean;
   /** Why the test is inconclusive, in a sentence or two. */
