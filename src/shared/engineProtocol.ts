@@ -232,6 +232,13 @@ export interface LrFindEvent {
   minLossLearningRate: number;
   /** The rule of thumb "10× below the minimum of the loss". */
   secondOpinion: { learningRate: number; method: 'minLoss/10' };
+  /**
+   * False when the curve has no descent to read (the loss blew up within the first tenth of the test, or never fell
+   * by 5%): the suggestion is then only the min-loss/10 rule, `warning` says why, and `--apply` writes nothing.
+   */
+  conclusive: boolean;
+  /** Why the test is inconclusive, in a sentence or two. */
+  warning?: string;
   /** True when the test ended before `settings.steps` (the loss blew up or became NaN/Inf). */
   stoppedEarly: boolean;
   /** Why it ended: all steps done, smoothed loss above 4× its minimum, or a NaN/Inf loss. */

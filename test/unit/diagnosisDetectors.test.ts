@@ -298,6 +298,10 @@ describe('diagnosis detectors (synthetic streams)', () => {
       assert.deepStrictEqual(codes(found), ['lr-too-high']);
       assert.strictEqual(found[0].diagnostic.specPath, '/training/optimizer/learningRate');
       assert.match(found[0].diagnostic.fixes![0].title, /Divide the learning rate by 10 \(0\.1 → 0\.01\)/);
+      assert.match(
+        found[0].diagnostic.fixes![0].title,
+        /, or run the learning-rate range test: gradscope lr-find synthetic\.gradscope\.json$/,
+      );
     });
   });
 
@@ -309,6 +313,10 @@ describe('diagnosis detectors (synthetic streams)', () => {
       assert.strictEqual(found.length, 1);
       assert.strictEqual(found[0].diagnostic.step, DEFAULT_THRESHOLDS.window - 1);
       assert.match(found[0].diagnostic.fixes![0].title, /Multiply the learning rate by 1000 \(0\.1 → 10\)/);
+      assert.match(
+        found[0].diagnostic.fixes![0].title,
+        /, or run the learning-rate range test: gradscope lr-find synthetic\.gradscope\.json$/,
+      );
     });
 
     it('does not blame the base rate once the schedule has decayed it', () => {

@@ -1,6 +1,7 @@
 // Fixes that rewrite `training`: the learning rate (the new value computed from the spec's), the optimizer, gradient
 // clipping, momentum, weight decay, early stopping. A lowered learning rate also lowers a cosine (or polynomial) schedule's floor
 // when the floor would otherwise exceed it (the parser rejects that).
+import * as path from 'path';
 import type { SpecFix, TrainingSpec } from '../spec/types';
 import { newPatch, type DiagnosisContext } from './context';
 import { keepScheduleFloorBelow } from '../fixes/learningRateEdit';
@@ -24,6 +25,14 @@ export function specLearningRatePath(training: TrainingSpec): string {
 
 const LR_MIN = 1e-6;
 const LR_MAX = 10;
+
+/**
+ * The learning-rate fixes' pointer to the range test, which measures a rate instead of stepping by a power of ten:
+ * `, or run the learning-rate range test: gradscope lr-find <spec file name>`.
+ */
+export function rangeTestOption(ctx: DiagnosisContext): string {
+  return `, or run the learning-rate range test: gradscope lr-find ${path.basename(ctx.start.specFile)}`;
+}
 
 /** The learning rate multiplied by `factor` (e.g. 0.1 or 10), computed from the spec's value. */
 export function scaleLrFix(ctx: DiagnosisContext, factor: number, why = ''): SpecFix | undefined {

@@ -152,7 +152,7 @@ async function rangeTest(
     return EXIT.ok;
   }
   const dir = lrFindDir(specFile, options.outDir ? path.resolve(options.outDir) : undefined);
-  result.resultFile = saveLrFind(dir, result);
+  saveLrFind(dir, result);
   await send(result);
   return EXIT.ok;
 }

@@ -89,7 +89,7 @@ export async function findLearningRate(opts: LrFindOptions): Promise<LrFindEvent
     seed: spec.seed,
     settings,
     points,
-    ...readRangeTest(points, settings.steps),
+    ...readRangeTest(points, settings, stopReason),
     stoppedEarly: stopReason !== 'completed',
     stopReason,
     currentLearningRate: target.current,

@@ -3,6 +3,7 @@
 // "Cyclical Learning Rates"; Howard & Gugger): EMA β = 0.98 with bias correction, stop once the smoothed loss exceeds
 // 4× its minimum, suggest the steepest descent of the smoothed loss against log(lr), second opinion min-loss/10.
 import type { LrFindEvent, LrFindPoint, LrFindSettings } from '../../shared/engineProtocol';
+import { fmt } from '../format';
 
 /** EMA weight of the past: each new loss counts 2%, so the curve averages about the last 50 steps. */
 const SMOOTHING_BETA = 0.98;
@@ -43,20 +44,27 @@ function round2(x: number): number {
 }
 
 /**
- * The index of the steepest descent of the smoothed loss against log(lr), looked for from `from` to `to`
- * (inclusive), or undefined when the loss does not go down there. The slope at i is a central difference over
- * ±`span` steps (one-sided at the ends), so a wiggle of one step cannot make the steepest point by itself.
+ * A descent smaller than this fraction of the smoothed loss where the reading starts is no descent. Measured on the
+ * examples and the diagnosis benchmark's specs (default test): models that do not learn in 100 steps fall by 0–4%
+ * (deep-sigmoid 3.3%, highway-deep 1.4%, the circles specs under 1%, groupnorm-small-batch 4.0%), models that do
+ * fall by 7% or more (the EMA lags, so a short real descent before a blow-up shows as 9%: lr-too-high-rmsprop-spiral).
  */
-function steepestDescent(points: readonly LrFindPoint[], from: number, to: number, span: number): number | undefined {
+const MIN_DROP = 0.05;
+
+/**
+ * The index of the steepest descent of the smoothed loss against log(lr) between `from` and `to`, or undefined when
+ * the loss does not go down there. The slope at i is the central difference over ±span steps (span shrunk to fit),
+ * so i stays at least span steps before `to`. Why not step to step: the EMA moves by (1 − β)·(loss − average) per
+ * step, so a one-step slope is one batch's luck; over ±span steps it is the mean of 2·span batches.
+ */
+function steepestDescent(points: readonly LrFindPoint[], from: number, to: number, wantedSpan: number): number | undefined {
+  const span = Math.min(wantedSpan, Math.floor((to - from) / 2));
+  if (span < 1) return undefined;
   let best: number | undefined;
   let bestSlope = 0;
-  for (let i = from; i <= to; i++) {
-    const lo = Math.max(from, i - span);
-    const hi = Math.min(to, i + span);
-    if (hi === lo) continue;
-    const slope =
-      (points[hi].smoothedLoss - points[lo].smoothedLoss) /
-      (Math.log(points[hi].learningRate) - Math.log(points[lo].learningRate));
+  for (let i = from + span; i <= to - span; i++) {
+    const [lo, hi] = [points[i - span], points[i + span]];
+    const slope = (hi.smoothedLoss - lo.smoothedLoss) / (Math.log(hi.learningRate) - Math.log(lo.learningRate));
     if (slope < bestSlope) {
       bestSlope = slope;
       best = i;
@@ -65,26 +73,61 @@ function steepestDescent(points: readonly LrFindPoint[], from: number, to: numbe
   return best;
 }
 
-export type RangeTestReading = Pick<LrFindEvent, 'suggestion' | 'minLossLearningRate' | 'secondOpinion'>;
+export type RangeTestReading = Pick<
+  LrFindEvent,
+  'suggestion' | 'minLossLearningRate' | 'secondOpinion' | 'conclusive' | 'warning'
+>;
 
 /**
- * Reads a finished test's points (at least one). The minimum is the smoothed loss's; the steepest descent is searched
- * between the first tenth of the planned steps (the average of a handful of losses is still noisy there; fastai skips
- * them too) and that minimum, over spans of ±1 step per 50 planned. When the loss never goes down there, the
- * suggestion falls back to min-loss/10 and says so in its `method`.
+ * Reads a finished test's points (at least one). Like fastai, the reading skips the first tenth of the planned
+ * steps (an average of a handful of batches is still noisy: one lucky first batch would be "the minimum"). The
+ * minimum is the smoothed loss's; the steepest descent is looked for between the start of the reading and that
+ * minimum, with slopes over ±1/12 of the planned steps (±8 of 100: 4e-3 to 7e-3 on the healthy spiral example
+ * whether the test takes 60 or 100 steps, where one-step slopes jumped to a lucky batch at 0.17).
+ * Inconclusive (`conclusive` false, the suggestion falls back to min-loss/10 and `warning` says why): the test blew
+ * up inside its first tenth, or the smoothed loss never fell by 5% of where the reading starts.
  */
-export function readRangeTest(points: readonly LrFindPoint[], plannedSteps: number): RangeTestReading {
-  let min = 0;
-  points.forEach((p, i) => {
-    if (p.smoothedLoss < points[min].smoothedLoss) min = i;
-  });
+export function readRangeTest(
+  points: readonly LrFindPoint[],
+  settings: LrFindSettings,
+  stopReason: LrFindEvent['stopReason'],
+): RangeTestReading {
+  const skip = Math.floor(settings.steps / 10);
+  const early = points.length <= skip;
+  const from = early ? 0 : skip;
+  let min = from;
+  for (let i = from; i < points.length; i++) if (points[i].smoothedLoss < points[min].smoothedLoss) min = i;
   const minLossLearningRate = points[min].learningRate;
   const secondOpinion = { learningRate: round2(minLossLearningRate / 10), method: 'minLoss/10' as const };
-  const skip = Math.min(Math.floor(plannedSteps / 10), min);
-  const steepest = steepestDescent(points, skip, min, Math.max(1, Math.round(plannedSteps / 50)));
-  const suggestion =
-    steepest === undefined
-      ? { ...secondOpinion }
-      : { learningRate: round2(points[steepest].learningRate), method: 'steepest' as const };
-  return { suggestion, minLossLearningRate, secondOpinion };
+  const inconclusive = (warning: string): RangeTestReading => ({
+    suggestion: { ...secondOpinion },
+    minLossLearningRate,
+    secondOpinion,
+    conclusive: false,
+    warning,
+  });
+  const last = points[points.length - 1].learningRate;
+  if (early && stopReason !== 'completed')
+    return inconclusive(
+      `the loss blew up within the first tenth of the test (by learning rate ${fmt(last)}): there is no descent to ` +
+        'read. Start lower (--start), or, if the rate was already tiny, look at what else makes the loss blow up ' +
+        '(initialisation, inputs, gradient clipping; `gradscope train` diagnoses it).',
+    );
+  const first = points[from].smoothedLoss;
+  const drop = (first - points[min].smoothedLoss) / Math.abs(first);
+  const steepest =
+    drop >= MIN_DROP ? steepestDescent(points, from, min, Math.max(1, Math.round(settings.steps / 12))) : undefined;
+  if (steepest === undefined)
+    return inconclusive(
+      `the smoothed loss did not fall by ${MIN_DROP * 100}% at any learning rate from ${fmt(points[from].learningRate)} ` +
+        `to ${fmt(last)} (from ${fmt(first)} to at best ${fmt(points[min].smoothedLoss)}): no clear descent to read, ` +
+        'so the suggestion is only the min-loss/10 rule. The diagnoses of `gradscope train` (vanishing gradients, ' +
+        'saturation, dead units) may say why the loss does not fall.',
+    );
+  return {
+    suggestion: { learningRate: round2(points[steepest].learningRate), method: 'steepest' },
+    minLossLearningRate,
+    secondOpinion,
+    conclusive: true,
+  };
 }

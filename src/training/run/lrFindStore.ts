@@ -10,12 +10,11 @@ export function lrFindDir(specFile: string, runsDir = defaultRunsDir(specFile)):
   return path.join(path.dirname(runsDir), 'lr-find');
 }
 
-/** Writes a result as `<dir>/<runId>.json`; returns the file. */
-export function saveLrFind(dir: string, result: LrFindEvent): string {
+/** Writes a result as `<dir>/<runId>.json`, which it records in `result.resultFile`. */
+export function saveLrFind(dir: string, result: LrFindEvent): void {
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${result.runId}.json`);
-  fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-  return file;
+  result.resultFile = path.join(dir, `${result.runId}.json`);
+  fs.writeFileSync(result.resultFile, JSON.stringify(result, null, 2) + '\n');
 }
 
 /** The newest range test of `specFile` saved in `dir` (ids start with a UTC timestamp), or undefined. */

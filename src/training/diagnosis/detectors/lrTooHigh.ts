@@ -9,7 +9,7 @@ import { unstable } from '../conditions';
 import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
-import { clipNormFix, momentumFix, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
+import { clipNormFix, momentumFix, rangeTestOption, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
 
 function report(ctx: DiagnosisContext, update: number, rule: string): DiagnosticEvent {
   const lr = specLearningRate(ctx.spec.training);
@@ -28,7 +28,7 @@ function report(ctx: DiagnosisContext, update: number, rule: string): Diagnostic
       `Learning rate too high: with ${ctx.spec.training.optimizer.type} at ${fmt(lr)} each step changes the weights by ` +
       `${fmt(update)} of their norm (median ‖ΔW‖/‖W‖; about 1e-3 is typical) and ${symptom}.`,
     evidence: { rule, medianUpdateRatio: update, learningRate: lr, optimizer: ctx.spec.training.optimizer.type },
-    fixes: [scaleLrFix(ctx, lrReductionFactor(ctx)), clipNormFix(ctx, 1), momentumFix(ctx, 0.9)],
+    fixes: [scaleLrFix(ctx, lrReductionFactor(ctx), rangeTestOption(ctx)), clipNormFix(ctx, 1), momentumFix(ctx, 0.9)],
   });
 }
 
