@@ -20,6 +20,7 @@ import { h } from './view/dom';
 import { DiagnosticsList } from './view/diagnosticsList';
 import { Header } from './view/header';
 import { LayerLegend, type LegendItem } from './view/layerLegend';
+import { LrFindPanel } from './view/lrFindPanel';
 import type { HostChannel, PersistedUiState } from './vscodeApi';
 
 interface Panel {
@@ -76,6 +77,7 @@ export class Dashboard {
   private readonly signalLegend: LayerLegend;
   private readonly updateLegend: LayerLegend;
   private readonly compareTable = new CompareTable();
+  private readonly lrFind: LrFindPanel;
   private readonly heatLegend = h('canvas', {
     class: 'gs-heat-legend',
     id: 'grad-heat-legend',
@@ -102,6 +104,9 @@ export class Dashboard {
   ) {
     this.ui = host.loadUiState();
     this.header = new Header(() => this.stop());
+    this.lrFind = new LrFindPanel((view, learningRate) =>
+      this.host.post({ type: 'use-learning-rate', id: view.id, learningRate }),
+    );
     this.diagnostics = new DiagnosticsList(
       (d) => this.reveal(d.specPath),
       (d) => this.host.post({ type: 'open-docs', code: d.code }),
@@ -381,7 +386,7 @@ export class Dashboard {
     );
 
     app.classList.add('gs-app');
-    app.append(this.header.root, this.diagnostics.root, this.empty, this.panels);
+    app.append(this.header.root, this.diagnostics.root, this.lrFind.root, this.empty, this.panels);
   }
 
   /** The theme changed: charts rebuild with the new colours on the next draw. */
@@ -419,7 +424,8 @@ export class Dashboard {
     this.app.dataset.runId = currentRunId(model) ?? '';
     this.header.root.hidden = !data;
     this.panels.hidden = !data;
-    this.empty.hidden = data;
+    this.empty.hidden = data || model.lrFind !== undefined;
+    this.lrFind.render(model.lrFind, theme);
     this.empty.textContent = model.phase === 'connecting' ? 'Connecting to Gradscope…' : 'No run yet: run Gradscope: Train Model';
     this.diagnostics.render(model);
     if (!data) {

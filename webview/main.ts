@@ -6,7 +6,7 @@ import { setupCharts } from './charts/setup';
 import { Dashboard } from './dashboard';
 import { asHostMessage } from './messages';
 import { createScheduler, type SchedulerClock } from './scheduler';
-import { applyEvents, applySnapshot, initialModel } from './state';
+import { applyEvents, applyLrFind, applySnapshot, initialModel } from './state';
 import { watchTheme } from './theme';
 import { connectHost } from './vscodeApi';
 
@@ -40,6 +40,9 @@ function main(): void {
     if (msg.type === 'snapshot') {
       applySnapshot(model, msg);
       dashboard.snapshotApplied();
+      scheduler.request();
+    } else if (msg.type === 'lr-find') {
+      applyLrFind(model, msg);
       scheduler.request();
     } else if (applyEvents(model, msg)) {
       scheduler.request();

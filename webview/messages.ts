@@ -1,6 +1,6 @@
 // Recognises what the host posts (`snapshot`, `events`) before the dashboard trusts it: a webview can receive
 // messages from other sources, and a malformed one must never break the page.
-import type { EventsMessage, SnapshotMessage, ToWebviewMessage } from '../src/shared/webviewProtocol';
+import type { EventsMessage, LrFindViewMessage, SnapshotMessage, ToWebviewMessage } from '../src/shared/webviewProtocol';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -9,6 +9,7 @@ function isSnapshot(v: Record<string, unknown>): v is Record<string, unknown> & 
   const history = v.history;
   if (history !== undefined && !(isObject(history) && Array.isArray(history.steps) && Array.isArray(history.layers)))
     return false;
+  if (v.lrFind !== undefined && !isLrFindView(v.lrFind)) return false;
   const compare = v.compare;
   return (
     compare === undefined ||
@@ -29,9 +30,25 @@ function isEvents(v: Record<string, unknown>): v is Record<string, unknown> & Ev
   );
 }
 
+function isLrFindView(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    typeof v.id === 'string' &&
+    typeof v.specFile === 'string' &&
+    typeof v.status === 'string' &&
+    Array.isArray(v.points) &&
+    v.points.every((p) => isObject(p) && typeof p.learningRate === 'number') &&
+    (v.result === undefined || (isObject(v.result) && Array.isArray(v.result.points) && isObject(v.result.suggestion)))
+  );
+}
+
+function isLrFind(v: Record<string, unknown>): v is Record<string, unknown> & LrFindViewMessage {
+  return v.type === 'lr-find' && isLrFindView(v.lrFind);
+}
+
 /** The message if it is one the host sends, else undefined. */
 export function asHostMessage(data: unknown): ToWebviewMessage | undefined {
   if (!isObject(data)) return undefined;
-  if (isSnapshot(data) || isEvents(data)) return data;
+  if (isSnapshot(data) || isEvents(data) || isLrFind(data)) return data;
   return undefined;
 }

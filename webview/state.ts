@@ -3,7 +3,15 @@
 import type { DiagnosticEvent, RunStatus, TrainingEvent } from '../src/shared/engineProtocol';
 import { formatCount } from '../src/shared/format';
 import { applyEvent, emptyHistory, type RunHistoryState } from '../src/shared/runHistory';
-import type { ComparedRun, DashboardSettings, EventsMessage, RunRef, SnapshotMessage } from '../src/shared/webviewProtocol';
+import type {
+  ComparedRun,
+  DashboardSettings,
+  EventsMessage,
+  LrFindViewMessage,
+  LrFindView,
+  RunRef,
+  SnapshotMessage,
+} from '../src/shared/webviewProtocol';
 
 export interface DashboardModel {
   /** `connecting` until the first snapshot arrives. */
@@ -21,6 +29,8 @@ export interface DashboardModel {
   revision: number;
   /** The user pressed Stop; cleared when the run ends or another run is shown. */
   stopRequested: boolean;
+  /** The learning-rate range test shown above the run's panels (running or finished). */
+  lrFind?: LrFindView;
 }
 
 export function initialModel(): DashboardModel {
@@ -46,8 +56,16 @@ export function applySnapshot(model: DashboardModel, msg: SnapshotMessage): void
   model.history = msg.history;
   model.label = msg.label;
   model.compare = msg.compare ?? [];
+  model.lrFind = msg.lrFind;
   model.stopRequested = false;
   model.generation++;
+  model.revision++;
+}
+
+/** Replaces the range test shown (a new point, its result, or another test). */
+export function applyLrFind(model: DashboardModel, msg: LrFindViewMessage): void {
+  model.phase = 'ready';
+  model.lrFind = msg.lrFind;
   model.revision++;
 }
 

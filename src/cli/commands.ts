@@ -14,7 +14,7 @@ export interface CommandInfo {
   options: Record<string, OptionInfo>;
 }
 
-export type CommandName = 'train' | 'check' | 'fix';
+export type CommandName = 'train' | 'check' | 'fix' | 'lr-find';
 
 export const COMMANDS: Record<CommandName, CommandInfo> = {
   train: {
@@ -30,6 +30,21 @@ export const COMMANDS: Record<CommandName, CommandInfo> = {
         value: 'wasm|cpu|tensorflow',
         help: 'force a TensorFlow.js backend (default: the fastest that loads; tensorflow needs @tensorflow/tfjs-node)',
       },
+    },
+  },
+  'lr-find': {
+    summary: 'learning-rate range test: train a copy of the model as the rate rises, plot loss vs rate, suggest a rate',
+    options: {
+      start: { type: 'string', value: 'LR', help: 'learning rate of the first step (default 1e-7)' },
+      end: { type: 'string', value: 'LR', help: 'learning rate of the last step (default 10)' },
+      steps: { type: 'string', value: 'N', help: 'steps of the test, the rate rising geometrically (default 100)' },
+      json: { type: 'boolean', help: 'print the result as one JSON line on stdout instead of the plot' },
+      apply: {
+        type: 'boolean',
+        help: "write the suggested rate into the spec (comments kept): the optimizer's learningRate, oneCycle's maxLearningRate, or piecewise values scaled",
+      },
+      seed: { type: 'string', value: 'N', help: "override the spec's seed" },
+      backend: { type: 'string', value: 'wasm|cpu|tensorflow', help: 'force a TensorFlow.js backend' },
     },
   },
   check: {
@@ -83,7 +98,7 @@ export function generalHelp(): string {
     '  gradscope --version',
     '',
     'commands:',
-    ...names.map((n) => `  ${n.padEnd(6)} ${COMMANDS[n].summary}`),
+    ...names.map((n) => `  ${n.padEnd(Math.max(...names.map((m) => m.length)))} ${COMMANDS[n].summary}`),
     '',
     'Run `gradscope <command> --help` for the options of a command.',
     '',

@@ -55,8 +55,7 @@ export function runFix(specArg: string, options: FixOptions): ExitCode {
     process.stderr.write(`warning: after this fix, ${formatProblem(displayPath(file), p)}\n`);
   }
   if (options.write) {
-    const raw = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, (raw.charCodeAt(0) === 0xfeff ? '\ufeff' : '') + patched);
+    writeSpecText(file, patched);
     process.stdout.write(`${displayPath(file)}: applied "${found.fix.title}" [${options.code}] (${found.origin})\n`);
     return EXIT.ok;
   }
@@ -64,6 +63,12 @@ export function runFix(specArg: string, options: FixOptions): ExitCode {
   const name = displayPath(file).split(path.sep).join('/');
   process.stdout.write(unifiedDiff(parsed.text, patched, { fromName: `a/${name}`, toName: `b/${name}` }));
   return EXIT.ok;
+}
+
+/** Rewrites a spec file with `text` (its byte-order mark, if it had one, kept). */
+export function writeSpecText(file: string, text: string): void {
+  const raw = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, (raw.charCodeAt(0) === 0xfeff ? '\ufeff' : '') + text);
 }
 
 function fromLint(problems: { code: string; fixes?: SpecFix[] }[], code: string): FoundFix | undefined {

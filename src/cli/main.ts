@@ -1,5 +1,5 @@
-// `gradscope` command line: `train` runs a spec in the engine process, `check` validates a spec, `fix` applies the
-// fix of a lint finding or of a diagnostic of the spec's last run.
+// `gradscope` command line: `train` runs a spec in the engine process, `lr-find` runs the learning-rate range test
+// there, `check` validates a spec, `fix` applies the fix of a lint finding or of a diagnostic of the spec's last run.
 // A thin front-end: the engine (child process) does the work and streams events.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -8,6 +8,7 @@ import { parseCommandLine, UsageError } from './args';
 import { commandHelp, generalHelp, shortUsage, synopsis } from './commands';
 import { displayPath } from './displayPath';
 import { runFix } from './fixCommand';
+import { runLrFind } from './lrFindCommand';
 import { checkSpec, runTrain } from './trainCommand';
 
 /** gradscope's version, from the package.json above this file (dist/ in the package, out/src/cli/ in tests). */
@@ -44,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'train':
         return await runTrain(file, values);
+      case 'lr-find':
+        return await runLrFind(file, values);
       case 'check': {
         const ok = checkSpec(file);
         if (ok) process.stdout.write(`${displayPath(file)}: ok\n`);

@@ -24,8 +24,10 @@ export class StopOnSignals {
    * ignored while the summary prints, and ends the process with the run's exit code once finished() has it.
    */
   constructor(
-    private readonly handle: RunHandle,
+    private readonly handle: Pick<RunHandle, 'stop' | 'kill'> & { readonly done: Promise<unknown> },
     private readonly out: NodeJS.WritableStream,
+    /** What a second signal keeps, for its message. */
+    private readonly kept = 'the run is kept up to its last recorded step',
   ) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => this.received(signal));
     void handle.done.then(() => {
@@ -57,7 +59,7 @@ export class StopOnSignals {
     }
     if (this.killed || now - this.first.at < SAME_REQUEST_MS) return;
     this.killed = true;
-    this.out.write('stopping at once: the run is kept up to its last recorded step\n');
+    this.out.write(`stopping at once: ${this.kept}\n`);
     this.handle.kill();
   }
 }

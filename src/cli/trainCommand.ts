@@ -15,6 +15,7 @@ import { startRun, type RunOutcome } from '../training/run/runner';
 import { formatProblem, parseSpecFile } from '../training/spec/parse';
 import type { SpecProblem } from '../training/spec/types';
 import { UsageError } from './args';
+import type { CommandName } from './commands';
 import { displayPath } from './displayPath';
 import { ProgressBar } from './progress';
 import { StopOnSignals, type StopSignal } from './stopSignals';
@@ -31,29 +32,40 @@ export function checkSpec(file: string): boolean {
   return result.spec !== undefined && !result.problems.some((p) => p.severity === 'error');
 }
 
-function integerOption(name: string, value: string | boolean | undefined, min: number): number | undefined {
+export function integerOption(
+  name: string,
+  value: string | boolean | undefined,
+  min: number,
+  command: CommandName = 'train',
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(value)}"`, 'train');
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${String(value)}"`, command);
   return n;
 }
 
-function startOptions(file: string, values: Record<string, string | boolean>): StartOptions {
+/** The options `train` and `lr-find` share: --seed and --backend. */
+export function engineOptions(file: string, values: Record<string, string | boolean>, command: CommandName): StartOptions {
   const options: StartOptions = { specFile: path.resolve(file) };
-  const epochs = integerOption('epochs', values.epochs, 1);
-  const seed = integerOption('seed', values.seed, 0);
-  const measureEvery = integerOption('measure-every', values['measure-every'], 1);
-  if (epochs !== undefined) options.epochs = epochs;
+  const seed = integerOption('seed', values.seed, 0, command);
   if (seed !== undefined) options.seed = seed;
-  if (measureEvery !== undefined) options.measureEvery = measureEvery;
-  if (typeof values.out === 'string') options.outDir = path.resolve(values.out);
   const backend = values.backend;
   if (backend !== undefined) {
     if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'tensorflow')
-      throw new UsageError(`--backend must be wasm, cpu or tensorflow, got "${String(backend)}"`, 'train');
+      throw new UsageError(`--backend must be wasm, cpu or tensorflow, got "${String(backend)}"`, command);
     options.backend = backend;
   }
+  return options;
+}
+
+function startOptions(file: string, values: Record<string, string | boolean>): StartOptions {
+  const options = engineOptions(file, values, 'train');
+  const epochs = integerOption('epochs', values.epochs, 1);
+  const measureEvery = integerOption('measure-every', values['measure-every'], 1);
+  if (epochs !== undefined) options.epochs = epochs;
+  if (measureEvery !== undefined) options.measureEvery = measureEvery;
+  if (typeof values.out === 'string') options.outDir = path.resolve(values.out);
   return options;
 }
 

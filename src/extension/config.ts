@@ -1,7 +1,7 @@
 // Typed access to gradscope's settings. Which changes need a re-run: measureEvery and backend apply to the next
 // run; chartMaxPoints applies when the dashboard next loads a run.
 import * as vscode from 'vscode';
-import type { Backend } from '../shared/engineProtocol';
+import { LR_FIND_DEFAULTS, type Backend, type LrFindSettings } from '../shared/engineProtocol';
 
 const SECTION = 'gradscope';
 
@@ -25,6 +25,15 @@ export class Config {
   /** Points each chart series keeps before halving its resolution. */
   get chartMaxPoints(): number {
     return Math.max(100, Math.floor(this.cfg.get<number>('chart.maxPoints', 2000)));
+  }
+
+  /** The learning-rate range test's settings (`gradscope lr-find --start/--end/--steps`). */
+  get lrFind(): LrFindSettings {
+    return {
+      start: this.cfg.get<number>('lrFind.start', LR_FIND_DEFAULTS.start),
+      end: this.cfg.get<number>('lrFind.end', LR_FIND_DEFAULTS.end),
+      steps: Math.floor(this.cfg.get<number>('lrFind.steps', LR_FIND_DEFAULTS.steps)),
+    };
   }
 
   /** Diagnosis thresholds (read by the diagnosis module; the spec's `monitor` section overrides them). */

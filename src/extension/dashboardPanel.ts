@@ -5,7 +5,14 @@ import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import type { TrainingEvent } from '../shared/engineProtocol';
 import type { RunHistoryState } from '../shared/runHistory';
-import type { ComparedRun, FromWebviewMessage, RunRef, SnapshotMessage, ToWebviewMessage } from '../shared/webviewProtocol';
+import type {
+  ComparedRun,
+  FromWebviewMessage,
+  LrFindView,
+  RunRef,
+  SnapshotMessage,
+  ToWebviewMessage,
+} from '../shared/webviewProtocol';
 
 export const DASHBOARD_VIEW_TYPE = 'gradscope.dashboard';
 const BATCH_MS = 100;
@@ -24,10 +31,14 @@ export interface DashboardHandlers {
   revealSpec(specFile: string, specPath: string): void;
   openDocs(code: string): void;
   maxPoints(): number;
+  /** "Use learning rate …" under the range test `id`. */
+  useLearningRate(id: string, learningRate: number): void;
 }
 
 export class DashboardPanel implements vscode.Disposable {
   private content: DashboardContent | undefined;
+  private lrFind: LrFindView | undefined;
+  private lrFindTimer: NodeJS.Timeout | undefined;
   private ready = false;
   private pending: TrainingEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -84,6 +95,30 @@ export class DashboardPanel implements vscode.Disposable {
     this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 
+  /**
+   * Shows a range test above the run (replacing the one shown) or updates it; posted at most every BATCH_MS while
+   * it runs, at once when it ends.
+   */
+  showLrFind(view: LrFindView): void {
+    this.lrFind = view;
+    if (!this.content) this.panel.title = `gradscope: range test of ${view.specName}`;
+    if (!this.ready) return;
+    if (view.status !== 'running') {
+      if (this.lrFindTimer) clearTimeout(this.lrFindTimer);
+      this.lrFindTimer = undefined;
+      this.postLrFind();
+      return;
+    }
+    this.lrFindTimer ??= setTimeout(() => {
+      this.lrFindTimer = undefined;
+      this.postLrFind();
+    }, BATCH_MS);
+  }
+
+  private postLrFind(): void {
+    if (this.lrFind && this.ready) this.post({ type: 'lr-find', lrFind: this.lrFind });
+  }
+
   /** Marks the shown run as no longer live (e.g. its run ended). */
   setLive(runId: string, live: boolean): void {
     if (this.content?.run.runId === runId) this.content.run = { ...this.content.run, live };
@@ -99,6 +134,7 @@ export class DashboardPanel implements vscode.Disposable {
   private sendSnapshot(): void {
     this.pending = [];
     const message: SnapshotMessage = { type: 'snapshot', settings: { maxPoints: this.handlers.maxPoints() } };
+    if (this.lrFind) message.lrFind = this.lrFind;
     if (this.content) {
       message.run = this.content.run;
       message.history = this.content.history;
@@ -126,6 +162,9 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       case 'open-docs':
         this.handlers.openDocs(m.code);
+        break;
+      case 'use-learning-rate':
+        this.handlers.useLearningRate(m.id, m.learningRate);
         break;
     }
   }
@@ -162,6 +201,8 @@ export class DashboardPanel implements vscode.Disposable {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.lrFindTimer) clearTimeout(this.lrFindTimer);
+    this.lrFindTimer = undefined;
     this.disposedEmitter.fire();
     this.disposedEmitter.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { applyEvent, emptyHistory, type RunHistoryState } from '../shared/runHistory';
-import type { ComparedRun, RunRef } from '../shared/webviewProtocol';
+import type { ComparedRun, LrFindView, RunRef } from '../shared/webviewProtocol';
 import { EVENTS_FILE, streamEvents } from '../training/run/runStore';
 import type { Config } from './config';
 import { MAX_COMPARED } from '../shared/webviewProtocol';
@@ -23,6 +23,11 @@ export class Dashboards implements vscode.Disposable {
   private panel: DashboardPanel | undefined;
   /** Runs to overlay on the next live run (Apply Fix and Re-run), then on that run for as long as it is shown. */
   private compare: { runId?: string; label: string; runs: ComparedRun[] } | undefined;
+  /** The range test shown above the runs (kept across panels: a new or restored panel shows it too). */
+  private lrFind: LrFindView | undefined;
+  private readonly useLearningRateEmitter = new vscode.EventEmitter<{ id: string; learningRate: number }>();
+  /** The dashboard's "Use learning rate …" button was clicked under range test `id`. */
+  readonly onUseLearningRate = this.useLearningRateEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -65,12 +70,14 @@ export class Dashboards implements vscode.Disposable {
       revealSpec: (file, specPath) => void revealSpecPath(vscode.Uri.file(file), specPath),
       openDocs: (code) => void openDiagnosticDocs(this.context.extensionUri, code),
       maxPoints: () => this.config.chartMaxPoints,
+      useLearningRate: (id, learningRate) => this.useLearningRateEmitter.fire({ id, learningRate }),
     };
   }
 
   private adopt(panel: DashboardPanel): DashboardPanel {
     this.panel?.dispose();
     this.panel = panel;
+    if (this.lrFind) panel.showLrFind(this.lrFind);
     panel.onDidDispose(() => {
       if (this.panel === panel) this.panel = undefined;
     });
@@ -152,6 +159,13 @@ export class Dashboards implements vscode.Disposable {
     void this.context.workspaceState.update(LAST_COMPARE_KEY, compared);
   }
 
+  /** Shows (or updates) a range test in the dashboard, opening the dashboard when `reveal`. */
+  showLrFind(view: LrFindView, reveal = false): void {
+    this.lrFind = view;
+    const panel = reveal ? this.ensurePanel() : this.panel;
+    panel?.showLrFind(view);
+  }
+
   /** Opens the dashboard on the live run (or an empty dashboard that will show the next run). */
   showLive(): void {
     const panel = this.ensurePanel();
@@ -183,6 +197,7 @@ export class Dashboards implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.useLearningRateEmitter.dispose();
     this.panel?.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }

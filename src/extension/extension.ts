@@ -6,6 +6,7 @@ import { registerQuickFixes } from './quickFixes';
 import { restoreRunDiagnostics } from './restoreDiagnostics';
 import { Config } from './config';
 import { Dashboards } from './dashboards';
+import { LrFinder, registerLrFind } from './lrFind';
 import { createRunsView, RunsTreeProvider } from './runsTree';
 import { SpecDiagnostics } from './specDiagnostics';
 import { registerSpecValidation } from './specValidation';
@@ -15,6 +16,7 @@ import { TrainingController } from './trainingController';
 /** What `activate` returns: read by the integration tests (and by other extensions, if they ask). */
 export interface GradscopeApi {
   controller: TrainingController;
+  lrFinder: LrFinder;
   runsTree: RunsTreeProvider;
   diagnostics: SpecDiagnostics;
 }
@@ -27,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
     const controller = new TrainingController(config, diagnostics, output);
     const dashboards = new Dashboards(context, controller, config);
     const tree = new RunsTreeProvider(controller);
+    const lrFinder = new LrFinder(config, controller, dashboards, diagnostics, output);
     context.subscriptions.push(
       output,
       diagnostics,
@@ -38,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
       registerSpecValidation(diagnostics),
       registerStatusBar(controller),
       registerQuickFixes(diagnostics, controller, dashboards),
+      registerLrFind(lrFinder),
       controller.onDidChangeRun(
         (run) => void vscode.commands.executeCommand('setContext', 'gradscope.training', run !== undefined),
       ),
@@ -49,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
       (err: unknown) =>
         output.appendLine(`could not restore the last runs' diagnostics: ${err instanceof Error ? err.message : String(err)}`),
     );
-    return { controller, runsTree: tree, diagnostics };
+    return { controller, lrFinder, runsTree: tree, diagnostics };
   } catch (err) {
     void vscode.window.showErrorMessage(`gradscope failed to start: ${err instanceof Error ? err.message : String(err)}`);
     throw err;

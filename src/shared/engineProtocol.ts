@@ -204,9 +204,100 @@ export type EngineMessage =
   /** The spec was invalid: no run was started. */
   | { type: 'spec-problems'; file: string; problems: SpecProblem[] };
 
+/** The learning-rate range test's settings (`gradscope lr-find --start/--end/--steps`). */
+export interface LrFindSettings {
+  /** Learning rate of the first step (default 1e-7). */
+  start: number;
+  /** Learning rate of the last step (default 10); the rate rises geometrically from `start` to it. */
+  end: number;
+  /** Steps of the test (default 100), fewer when it stops early. */
+  steps: number;
+}
+
+/** `gradscope lr-find`'s defaults: 1e-7 → 10 over 100 steps (fastai's and the lessons'). */
+export const LR_FIND_DEFAULTS: LrFindSettings = { start: 1e-7, end: 10, steps: 100 };
+
+/** One step of the range test: the rate it trained at, its batch loss, and the smoothed loss so far. */
+export interface LrFindPoint {
+  learningRate: number;
+  loss: number;
+  /** Exponential moving average of the loss (β = 0.98), bias-corrected. */
+  smoothedLoss: number;
+}
+
+/** engine → front-end, job `lr-find`: one step of the range test (not persisted). */
+export interface LrFindProgressEvent extends LrFindPoint {
+  type: 'lr-find-progress';
+  /** 0-based step of the test. */
+  step: number;
+  /** Steps the test runs at most (it may stop earlier). */
+  steps: number;
+}
+
+/** Where the learning rate a range test's suggestion replaces is written in the spec. */
+export type LearningRateField = 'optimizer.learningRate' | 'schedule.maxLearningRate' | 'schedule.values';
+
+/**
+ * engine → front-end, job `lr-find`: the range test's result, its last message. Also saved as
+ * `.gradscope/lr-find/<runId>.json` (beside the runs directory); it is not a run.
+ */
+export interface LrFindEvent {
+  type: 'lr-find';
+  runId: string;
+  /** Absolute path of the spec file that was tested. */
+  specFile: string;
+  specName: string;
+  backend: Backend;
+  seed: number;
+  settings: LrFindSettings;
+  /** Every step taken, in order (only finite losses: a step whose loss is NaN/Inf ends the test and is left out). */
+  points: LrFindPoint[];
+  /** The steepest descent of the smoothed loss against log(learning rate), before its minimum. */
+  suggestion: { learningRate: number; method: 'steepest' | 'minLoss/10' };
+  /** The rate at the smoothed loss's minimum. */
+  minLossLearningRate: number;
+  /** The rule of thumb "10× below the minimum of the loss". */
+  secondOpinion: { learningRate: number; method: 'minLoss/10' };
+  /**
+   * False when the curve has no descent to read (the loss blew up within the first tenth of the test, or never fell
+   * by 5%): the suggestion is then only the min-loss/10 rule, `warning` says why, and `--apply` writes nothing.
+   */
+  conclusive: boolean;
+  /** Why the test is inconclusive, in a sentence or two. */
+  warning?: string;
+  /** True when the test ended before `settings.steps` (the loss blew up or became NaN/Inf). */
+  stoppedEarly: boolean;
+  /** Why it ended: all steps done, smoothed loss above 4× its minimum, or a NaN/Inf loss. */
+  stopReason: 'completed' | 'diverged' | 'non-finite';
+  /** The learning rate the spec uses now (the optimizer's, oneCycle's maxLearningRate, a piecewise schedule's first value). */
+  currentLearningRate: number;
+  /** Where that rate is written (and where "Use learning rate" writes the suggestion). */
+  field: LearningRateField;
+  /** The file the result was saved to (`.gradscope/lr-find/<runId>.json`). */
+  resultFile?: string;
+  /** When the test ran (ISO 8601). */
+  finishedAt: string;
+  durationMs: number;
+}
+
+/** engine → front-end, over the child-process channel of an `lr-find` job. */
+export type LrFindMessage =
+  | LrFindProgressEvent
+  | LrFindEvent
+  | LogEvent
+  /** The spec was invalid: nothing was tested. */
+  | { type: 'spec-problems'; file: string; problems: SpecProblem[] };
+
 export interface StartOptions {
   specFile: string;
-  /** Directory under which `<runId>/` is created; default `.gradscope/runs` next to the spec. */
+  /** What the engine does: train a run (default) or the learning-rate range test (no run is recorded). */
+  job?: 'train' | 'lr-find';
+  /** Job `lr-find`: its settings (defaults 1e-7 → 10 over 100 steps). */
+  lrFind?: LrFindSettings;
+  /**
+   * Directory under which `<runId>/` is created; default `.gradscope/runs` next to the spec. Job `lr-find` saves its
+   * result in `lr-find/` beside that directory.
+   */
   outDir?: string;
   epochs?: number;
   seed?: number;
@@ -234,6 +325,16 @@ export type HostMessage = StartMessage | StopMessage;
 
 const BACKENDS: readonly string[] = ['tensorflow', 'wasm', 'cpu'] satisfies Backend[];
 
+/** What is wrong with range-test settings (from the channel or the command line), or undefined when they are usable. */
+export function lrFindSettingsProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'is not an object';
+  const { start, end, steps } = value as Record<string, unknown>;
+  if (typeof start !== 'number' || !Number.isFinite(start) || start <= 0) return 'start is not a positive number';
+  if (typeof end !== 'number' || !Number.isFinite(end) || end <= start) return 'end is not a number above start';
+  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 2) return 'steps is not an integer ≥ 2';
+  return undefined;
+}
+
 /** What is wrong with a StartOptions value received over the channel, or undefined when it is well-formed. */
 function startOptionsProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'options is not an object';
@@ -247,6 +348,11 @@ function startOptionsProblem(value: unknown): string | undefined {
   }
   if (o.backend !== undefined && !BACKENDS.includes(o.backend as string))
     return `options.backend is not one of ${BACKENDS.join(', ')}`;
+  if (o.job !== undefined && o.job !== 'train' && o.job !== 'lr-find') return 'options.job is not "train" or "lr-find"';
+  if (o.lrFind !== undefined) {
+    const problem = lrFindSettingsProblem(o.lrFind);
+    if (problem) return `options.lrFind ${problem}`;
+  }
   if (
     o.thresholds !== undefined &&
     (typeof o.thresholds !== 'object' || o.thresholds === null || Object.values(o.thresholds).some((v) => typeof v !== 'number'))

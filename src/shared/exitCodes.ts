@@ -22,7 +22,10 @@ export const EXIT_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.invalidSpec, 'the spec is invalid (nothing was trained)'],
   [EXIT.usage, 'usage error (unknown command or option, bad value, backend not installed)'],
   [EXIT.divergedOrFailed, 'the run diverged (NaN/Inf) or failed'],
-  [EXIT.noFix, '`fix`: no lint finding or last-run diagnostic with that code carries a fix, or the fix no longer applies'],
+  [
+    EXIT.noFix,
+    '`fix`: no lint finding or last-run diagnostic with that code carries a fix, or the fix no longer applies; `lr-find --apply`: the range test was inconclusive, nothing was written',
+  ],
   [EXIT.interrupted, 'stopped with Ctrl-C (SIGINT); the run is kept with status `stopped`'],
   [EXIT.terminated, 'stopped by SIGTERM; the run is kept with status `stopped`'],
 ];

@@ -1,7 +1,7 @@
 // The extension host ⇄ dashboard webview channel. The webview says `ready`; the host answers with one full
 // `snapshot`, then batched `events` (at most ~10 messages/s). A hidden, reopened or restored panel says `ready`
 // again and gets a fresh snapshot, never the deltas it missed.
-import type { TrainingEvent } from './engineProtocol';
+import type { LrFindEvent, LrFindPoint, TrainingEvent } from './engineProtocol';
 import type { RunHistoryState } from './runHistory';
 
 export interface DashboardSettings {
@@ -34,7 +34,24 @@ export interface SnapshotMessage {
   label?: string;
   /** Runs overlaid for comparison, in the order of their line styles (at most MAX_COMPARED). */
   compare?: ComparedRun[];
+  /** The learning-rate range test shown (running or finished), if any. */
+  lrFind?: LrFindView;
   settings: DashboardSettings;
+}
+
+/** A learning-rate range test as the dashboard shows it: its points so far, then its result. */
+export interface LrFindView {
+  /** Identifies the test (its result file's name without `.json`). */
+  id: string;
+  specFile: string;
+  /** The spec's file name without `.gradscope.json`, for titles. */
+  specName: string;
+  status: 'running' | 'done' | 'stopped' | 'failed';
+  /** Points so far (while running), then the result's. */
+  points: LrFindPoint[];
+  result?: LrFindEvent;
+  /** Why it failed, when it did. */
+  error?: string;
 }
 
 /** Runs overlaid on the shown one at most: each needs a line style of its own that still reads. */
@@ -47,7 +64,13 @@ export interface EventsMessage {
   events: TrainingEvent[];
 }
 
-export type ToWebviewMessage = SnapshotMessage | EventsMessage;
+/** host → webview: the range test shown changed (a new point, its result, or another test). */
+export interface LrFindViewMessage {
+  type: 'lr-find';
+  lrFind: LrFindView;
+}
+
+export type ToWebviewMessage = SnapshotMessage | EventsMessage | LrFindViewMessage;
 
 /** webview → host: loaded and listening (sent on every load, including restore). */
 export interface ReadyMessage {
@@ -72,7 +95,15 @@ export interface OpenDocsMessage {
   code: string;
 }
 
-export type FromWebviewMessage = ReadyMessage | RevealSpecMessage | StopMessage | OpenDocsMessage;
+/** webview → host: "Use learning rate …" under the range test: write `learningRate` into the spec. */
+export interface UseLearningRateMessage {
+  type: 'use-learning-rate';
+  /** The range test (LrFindView.id) whose suggestion it is. */
+  id: string;
+  learningRate: number;
+}
+
+export type FromWebviewMessage = ReadyMessage | RevealSpecMessage | StopMessage | OpenDocsMessage | UseLearningRateMessage;
 
 /** State the webview persists with setState (UI only: the data always comes from the host). */
 export interface WebviewUiState {

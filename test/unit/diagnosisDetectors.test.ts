@@ -299,6 +299,10 @@ describe('diagnosis detectors (synthetic streams)', () => {
       assert.strictEqual(found[0].diagnostic.specPath, '/training/optimizer/learningRate');
       assert.match(found[0].diagnostic.fixes![0].title, /Divide the learning rate by 10 \(0\.1 → 0\.01\)/);
       assert.match(found[0].diagnostic.message, /with sgd at 0\.1 each step/, 'at the spec rate, the message quotes it alone');
+      assert.match(
+        found[0].diagnostic.fixes![0].title,
+        /, or run the learning-rate range test: gradscope lr-find synthetic\.gradscope\.json$/,
+      );
     });
 
     it('quotes the rate in force when reduceOnPlateau has lowered it, and scales the spec rate and the floor in its fix', () => {
@@ -330,6 +334,10 @@ describe('diagnosis detectors (synthetic streams)', () => {
       assert.strictEqual(found.length, 1);
       assert.strictEqual(found[0].diagnostic.step, DEFAULT_THRESHOLDS.window - 1);
       assert.match(found[0].diagnostic.fixes![0].title, /Multiply the learning rate by 1000 \(0\.1 → 10\)/);
+      assert.match(
+        found[0].diagnostic.fixes![0].title,
+        /, or run the learning-rate range test: gradscope lr-find synthetic\.gradscope\.json$/,
+      );
     });
 
     it('does not blame the base rate once the schedule has decayed it', () => {

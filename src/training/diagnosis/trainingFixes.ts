@@ -1,9 +1,10 @@
 // Fixes that rewrite `training`: the learning rate (the new value computed from the spec's), the optimizer, gradient
 // clipping, momentum, weight decay, early stopping. A lowered learning rate also lowers a cosine (polynomial, reduceOnPlateau) schedule's floor
 // when the floor would otherwise exceed it (the parser rejects that).
+import * as path from 'path';
 import type { SpecFix, TrainingSpec } from '../spec/types';
 import { newPatch, type DiagnosisContext } from './context';
-import type { PatchBuilder } from '../fixes/patchBuilder';
+import { keepScheduleFloorBelow } from '../fixes/learningRateEdit';
 import { fmt } from '../format';
 import { round3 } from './stats';
 import { isAdaptive } from '../model/facts';
@@ -47,13 +48,12 @@ function scheduleSetsLearningRate(training: TrainingSpec): boolean {
 const LR_MIN = 1e-6;
 const LR_MAX = 10;
 
-function keepScheduleFloorBelow(ctx: DiagnosisContext, p: PatchBuilder, lr: number): void {
-  const s = ctx.spec.training.schedule;
-  if ((s.type === 'cosine' || s.type === 'warmupCosine') && s.minLearningRate > lr) {
-    p.set('/training/schedule/minLearningRate', round3(lr / 10));
-  }
-  if (s.type === 'polynomial' && s.endLearningRate > lr) p.set('/training/schedule/endLearningRate', round3(lr / 10));
-  if (s.type === 'reduceOnPlateau' && s.minLearningRate > lr) p.set('/training/schedule/minLearningRate', round3(lr / 10));
+/**
+ * The learning-rate fixes' pointer to the range test, which measures a rate instead of stepping by a power of ten:
+ * `, or run the learning-rate range test: gradscope lr-find <spec file name>`.
+ */
+export function rangeTestOption(ctx: DiagnosisContext): string {
+  return `, or run the learning-rate range test: gradscope lr-find ${path.basename(ctx.start.specFile)}`;
 }
 
 /** The learning rate multiplied by `factor` (e.g. 0.1 or 10), computed from the spec's value. */
@@ -66,7 +66,7 @@ export function scaleLrFix(ctx: DiagnosisContext, factor: number, why = ''): Spe
   if (lr === base) return undefined;
   const p = newPatch(ctx);
   p.set(specLearningRatePath(ctx.spec.training), lr);
-  keepScheduleFloorBelow(ctx, p, lr);
+  keepScheduleFloorBelow(ctx.spec.training, p, lr);
   const what = s.type === 'oneCycle' ? 'the peak learning rate' : 'the learning rate';
   const verb = factor < 1 ? `Divide ${what} by ${fmt(1 / factor)}` : `Multiply ${what} by ${fmt(factor)}`;
   return { title: `${verb} (${fmt(base)} → ${fmt(lr)})${why}`, patch: p.ops };
@@ -93,7 +93,7 @@ export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | u
   if (o.type === 'adam' || scheduleSetsLearningRate(ctx.spec.training)) return undefined;
   const p = newPatch(ctx);
   p.set('/training/optimizer', { type: 'adam', learningRate });
-  keepScheduleFloorBelow(ctx, p, learningRate);
+  keepScheduleFloorBelow(ctx.spec.training, p, learningRate);
   return {
     title: `Switch from ${o.type} (learning rate ${fmt(o.learningRate)}) to adam with learning rate ${fmt(learningRate)}`,
     patch: p.ops,

@@ -2,13 +2,25 @@
 // and to the run's events.jsonl, and honours `stop` (also SIGINT/SIGTERM, and the parent going away).
 // Nothing here is shared with the caller's thread.
 import * as path from 'path';
-import type { EngineMessage, HostMessage, LogEvent, RunEndEvent, StartOptions, TrainingEvent } from '../../shared/engineProtocol';
-import { parseHostMessage } from '../../shared/engineProtocol';
+import type {
+  EngineMessage,
+  HostMessage,
+  LogEvent,
+  LrFindEvent,
+  LrFindMessage,
+  RunEndEvent,
+  StartOptions,
+  TrainingEvent,
+} from '../../shared/engineProtocol';
+import { LR_FIND_DEFAULTS, parseHostMessage } from '../../shared/engineProtocol';
 import { EXIT, exitCodeForRun, type ExitCode } from '../../shared/exitCodes';
 import { initBackend, type Backend } from './backend';
 import { saveLayersModel } from './model/saveWeights';
 import { defaultRunsDir, newRunId, RunWriter, WEIGHTS_DIR } from '../run/runStore';
+import { lrFindDir, saveLrFind } from '../run/lrFindStore';
 import { parseSpecFile } from '../spec/parse';
+import type { ParsedSpec } from '../spec/types';
+import { findLearningRate } from './lrFind';
 import { train } from './trainer';
 
 let stopRequested = false;
@@ -18,7 +30,7 @@ let lastStep = -1;
 let epochsCompleted = 0;
 let stopRequestedAtStep: number | undefined;
 
-function send(message: EngineMessage): Promise<void> {
+function send(message: EngineMessage | LrFindMessage): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
     process.send(message, undefined, {}, () => resolve());
@@ -63,6 +75,7 @@ async function run(options: StartOptions): Promise<ExitCode> {
     return options.backend !== undefined ? EXIT.usage : EXIT.divergedOrFailed;
   }
   await log('info', `backend: ${backend}`);
+  if (options.job === 'lr-find') return rangeTest(options, { spec, specFile, specText: parsed.text }, backend);
   const runId = newRunId(spec.name);
   const startedAt = Date.now();
   const writer = RunWriter.create(options.outDir ? path.resolve(options.outDir) : defaultRunsDir(specFile), runId, specFile);
@@ -109,6 +122,39 @@ async function run(options: StartOptions): Promise<ExitCode> {
   }
   await log('info', `run ${runId}: ${end.status}`);
   return exitCodeForRun(end.status);
+}
+
+/** Job `lr-find`: the range test; its result is saved beside the runs directory and sent as the last message. */
+async function rangeTest(
+  options: StartOptions,
+  { spec, specFile, specText }: { spec: ParsedSpec; specFile: string; specText: string },
+  backend: Backend,
+): Promise<ExitCode> {
+  const settings = options.lrFind ?? LR_FIND_DEFAULTS;
+  let result: LrFindEvent | undefined;
+  try {
+    result = await findLearningRate({
+      spec,
+      specFile,
+      specText,
+      runId: newRunId(spec.name),
+      backend,
+      settings,
+      onProgress: (event) => void send(event),
+      shouldStop: () => stopRequested,
+    });
+  } catch (err) {
+    await log('error', `lr-find: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT.divergedOrFailed;
+  }
+  if (!result) {
+    await log('info', 'lr-find: stopped before the end; no suggestion');
+    return EXIT.ok;
+  }
+  const dir = lrFindDir(specFile, options.outDir ? path.resolve(options.outDir) : undefined);
+  saveLrFind(dir, result);
+  await send(result);
+  return EXIT.ok;
 }
 
 function onStart(options: StartOptions): void {

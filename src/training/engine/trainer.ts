@@ -13,7 +13,8 @@ import type {
   StepEvent,
   TrainingEvent,
 } from '../../shared/engineProtocol';
-import { encodeSplit, makeBatch, type TensorShapes } from './batches';
+import { encodeSplit, makeBatch, type EncodedSplit, type TensorShapes } from './batches';
+import type { Dataset } from '../data/types';
 import { loadDataset } from '../data/load';
 import { createRng, shuffledIndices } from '../data/random';
 import { resolveThresholds } from '../diagnosis/defaults';
@@ -71,17 +72,26 @@ function plateauTracker(spec: ParsedSpec, baseLearningRate: number): PlateauTrac
   return s.type === 'reduceOnPlateau' ? new PlateauTracker(s, baseLearningRate) : undefined;
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export async function train(opts: TrainOptions): Promise<RunEndEvent> {
-  const { spec, emit } = opts;
-  const t0 = Date.now();
+/** The spec's data, encoded for its model, and the model with its initial (seeded) weights. */
+export function prepareTraining(
+  spec: ParsedSpec,
+  specText: string | undefined,
+): { dataset: Dataset; built: BuiltModel; shapes: TensorShapes; trainSplit: EncodedSplit; validation: EncodedSplit } {
   const dataset = loadDataset(spec.data, spec.seed);
-  const built = buildModelAt(spec, opts.specText);
+  const built = buildModelAt(spec, specText);
   const outputShape = built.model.outputs[0].shape;
   const shapes: TensorShapes = { inputShape: spec.model.inputShape, outputUnits: outputShape[outputShape.length - 1] ?? 1 };
   const trainSplit = encodeSplit(dataset, dataset.train, shapes.outputUnits);
   const validation = encodeSplit(dataset, dataset.validation, shapes.outputUnits);
+  return { dataset, built, shapes, trainSplit, validation };
+}
+
+export async function train(opts: TrainOptions): Promise<RunEndEvent> {
+  const { spec, emit } = opts;
+  const t0 = Date.now();
+  const { dataset, built, shapes, trainSplit, validation } = prepareTraining(spec, opts.specText);
   const { schedule: scheduleSpec } = spec.training;
   const cycled = scheduleSpec.type === 'oneCycle' && scheduleSpec.cycleMomentum;
   const { optimizer, setLearningRate, setMomentum } = makeOptimizer(spec.training.optimizer, cycled);

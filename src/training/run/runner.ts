@@ -1,10 +1,19 @@
 // Front-end side of the engine: forks the engine process, relays its messages, asks it to stop, and turns an
 // engine that ended without a `run-end` into a proper one (also appended to the run's events.jsonl): `stopped`
 // when the front-end ended it on request, `failed` when it died on its own; counts from the events on disk.
+// startLrFind does the same for the learning-rate range test, which records no run.
 import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { EngineMessage, HostMessage, RunEndEvent, StartOptions } from '../../shared/engineProtocol';
+import type {
+  EngineMessage,
+  HostMessage,
+  LogEvent,
+  LrFindEvent,
+  LrFindMessage,
+  RunEndEvent,
+  StartOptions,
+} from '../../shared/engineProtocol';
 import { appendEvents, readEvents, runEndFromEvents } from './runStore';
 
 export interface RunOutcome {
@@ -33,27 +42,72 @@ export function enginePath(): string {
   return fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'engine', 'engineMain.js');
 }
 
-export function startRun(options: StartOptions, onMessage: (message: EngineMessage) => void): RunHandle {
+/** A forked engine process: its messages go to `onMessage`, its stdout/stderr lines become log messages. */
+interface EngineProcess {
+  post(message: HostMessage): void;
+  /** Ends the process at once (SIGKILL); `forced` is then true. */
+  kill(): void;
+  readonly forced: boolean;
+  readonly pid: number | undefined;
+  readonly exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function forkEngine(onMessage: (message: { type: string }) => void, onLog: (message: LogEvent) => void): EngineProcess {
   // Its own process group (POSIX): a Ctrl-C in a terminal signals the terminal's foreground group, which then holds
   // only the front-end, and the front-end decides (stop after this step, or kill on a second Ctrl-C). The engine
   // also treats SIGINT/SIGTERM sent to it directly as a stop request (as on Windows, where `detached` would open a
   // console window instead), and stops by itself when its parent goes away.
   const detached = process.platform !== 'win32';
   const child = fork(enginePath(), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json', detached });
-  let runDir: string | undefined;
-  let end: RunEndEvent | undefined;
-  /** True once the front-end ended the engine by force (kill, or a stop that outlived its grace period). */
   let forced = false;
   const relayOutput =
     (level: 'info' | 'error') =>
     (chunk: Buffer): void => {
       for (const line of chunk.toString().split('\n')) {
-        if (line.trim()) onMessage({ type: 'log', level, message: line });
+        if (line.trim()) onLog({ type: 'log', level, message: line });
       }
     };
   child.stdout?.on('data', relayOutput('info'));
   child.stderr?.on('data', relayOutput('error'));
-  child.on('message', (message: EngineMessage) => {
+  child.on('message', onMessage);
+  const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (exitCode, signal) => resolve({ exitCode, signal }));
+  });
+  return {
+    post(message) {
+      if (child.connected) child.send(message);
+    },
+    kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      forced = true;
+      child.kill('SIGKILL');
+    },
+    get forced() {
+      return forced;
+    },
+    pid: child.pid,
+    exited,
+  };
+}
+
+/** stop(): a `stop` message now, the process killed if it has not exited after `graceMs`. */
+function stopper(engine: EngineProcess, done: Promise<unknown>): (graceMs?: number) => void {
+  return (graceMs = 10_000) => {
+    engine.post({ type: 'stop' });
+    const timer = setTimeout(() => engine.kill(), graceMs);
+    void done.then(() => clearTimeout(timer));
+  };
+}
+
+function unknownMessage(message: unknown): LogEvent {
+  return { type: 'log', level: 'error', message: `engine sent an unknown message: ${JSON.stringify(message).slice(0, 200)}` };
+}
+
+export function startRun(options: StartOptions, onMessage: (message: EngineMessage) => void): RunHandle {
+  let runDir: string | undefined;
+  let end: RunEndEvent | undefined;
+  const engine = forkEngine((raw) => {
+    const message = raw as EngineMessage;
     switch (message.type) {
       case 'run-start':
         runDir = message.runDir;
@@ -70,48 +124,70 @@ export function startRun(options: StartOptions, onMessage: (message: EngineMessa
         break;
       default: {
         const unknown: never = message;
-        onMessage({
-          type: 'log',
-          level: 'error',
-          message: `engine sent an unknown message: ${JSON.stringify(unknown).slice(0, 200)}`,
-        });
+        onMessage(unknownMessage(unknown));
         return;
       }
     }
     onMessage(message);
-  });
+  }, onMessage);
 
-  const done = new Promise<RunOutcome>((resolve) => {
-    child.on('exit', (exitCode, signal) => {
-      if (runDir && !end) {
-        const how = signal ? `signal ${signal}` : `exit code ${exitCode}`;
-        end = runEndFromEvents(readEvents(runDir), forced ? 'stopped' : 'failed');
-        if (!forced)
-          end.error = `the engine process ended unexpectedly (${how}), e.g. out of memory or a native crash; events up to then are kept`;
-        appendEvents(runDir, [end]);
-        onMessage(end);
+  const done = engine.exited.then(({ exitCode, signal }): RunOutcome => {
+    if (runDir && !end) {
+      const how = signal ? `signal ${signal}` : `exit code ${exitCode}`;
+      end = runEndFromEvents(readEvents(runDir), engine.forced ? 'stopped' : 'failed');
+      if (!engine.forced)
+        end.error = `the engine process ended unexpectedly (${how}), e.g. out of memory or a native crash; events up to then are kept`;
+      appendEvents(runDir, [end]);
+      onMessage(end);
+    }
+    return { end, runDir, exitCode, signal };
+  });
+  engine.post({ type: 'start', options: { ...options, job: 'train' } });
+  return { pid: engine.pid, done, stop: stopper(engine, done), kill: () => engine.kill() };
+}
+
+export interface LrFindOutcome {
+  /** The range test's result; absent when there is none (invalid spec, stopped, the loss was never finite, a crash). */
+  result?: LrFindEvent;
+  /** Exit code of the engine process (null when killed by a signal). */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface LrFindHandle {
+  /** Asks the engine to stop after the current step (no result then); it is killed if still there after `graceMs`. */
+  stop(graceMs?: number): void;
+  /** Ends the engine process at once. */
+  kill(): void;
+  readonly pid: number | undefined;
+  readonly done: Promise<LrFindOutcome>;
+}
+
+/**
+ * Runs the learning-rate range test (job `lr-find`) in an engine process: `lr-find-progress` per step, then the
+ * `lr-find` result (also saved to `.gradscope/lr-find/<runId>.json`). No run is recorded.
+ */
+export function startLrFind(options: StartOptions, onMessage: (message: LrFindMessage) => void): LrFindHandle {
+  let result: LrFindEvent | undefined;
+  const engine = forkEngine((raw) => {
+    const message = raw as LrFindMessage;
+    switch (message.type) {
+      case 'lr-find':
+        result = message;
+        break;
+      case 'lr-find-progress':
+      case 'log':
+      case 'spec-problems':
+        break;
+      default: {
+        const unknown: never = message;
+        onMessage(unknownMessage(unknown));
+        return;
       }
-      resolve({ end, runDir, exitCode, signal });
-    });
-  });
-
-  const post = (message: HostMessage): void => {
-    if (child.connected) child.send(message);
-  };
-  const kill = (): void => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    forced = true;
-    child.kill('SIGKILL');
-  };
-  post({ type: 'start', options });
-  return {
-    pid: child.pid,
-    done,
-    stop(graceMs = 10_000): void {
-      post({ type: 'stop' });
-      const timer = setTimeout(kill, graceMs);
-      void done.then(() => clearTimeout(timer));
-    },
-    kill,
-  };
+    }
+    onMessage(message);
+  }, onMessage);
+  const done = engine.exited.then(({ exitCode, signal }): LrFindOutcome => ({ result, exitCode, signal }));
+  engine.post({ type: 'start', options: { ...options, job: 'lr-find' } });
+  return { pid: engine.pid, done, stop: stopper(engine, done), kill: () => engine.kill() };
 }

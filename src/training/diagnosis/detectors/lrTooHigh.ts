@@ -13,6 +13,7 @@ import {
   clipNormFix,
   learningRateInForceText,
   momentumFix,
+  rangeTestOption,
   scaleLrFix,
   specLearningRate,
   specLearningRatePath,
@@ -35,7 +36,7 @@ function report(ctx: DiagnosisContext, update: number, rule: string): Diagnostic
       `Learning rate too high: with ${ctx.spec.training.optimizer.type} at ${learningRateInForceText(ctx)} each step changes the weights by ` +
       `${fmt(update)} of their norm (median ‖ΔW‖/‖W‖; about 1e-3 is typical) and ${symptom}.`,
     evidence: { rule, medianUpdateRatio: update, learningRate: lr, optimizer: ctx.spec.training.optimizer.type },
-    fixes: [scaleLrFix(ctx, lrReductionFactor(ctx)), clipNormFix(ctx, 1), momentumFix(ctx, 0.9)],
+    fixes: [scaleLrFix(ctx, lrReductionFactor(ctx), rangeTestOption(ctx)), clipNormFix(ctx, 1), momentumFix(ctx, 0.9)],
   });
 }
 

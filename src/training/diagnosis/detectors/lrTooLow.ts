@@ -12,7 +12,7 @@ import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
 import { median } from '../stats';
-import { adamFix, learningRateInForceText, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
+import { adamFix, learningRateInForceText, rangeTestOption, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
 
 /**
  * Adam and RMSprop move a weight by about the learning rate per step while its gradient keeps its sign, so a layer of
@@ -58,7 +58,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
       loss: h.recentLoss(),
       threshold: ctx.t.lrLowUpdateRatio,
     },
-    fixes: [scaleLrFix(ctx, factor), adamFix(ctx, 1e-3)],
+    fixes: [scaleLrFix(ctx, factor, rangeTestOption(ctx)), adamFix(ctx, 1e-3)],
   });
 }
 
