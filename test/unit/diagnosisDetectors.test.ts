@@ -419,12 +419,11 @@ describe('diagnosis detectors (synthetic streams)', () => {
     it('stays silent when validation and training accuracy agree, however the validation loss drifts (healthy-swish-sgd-moons, seed+3)', () => {
       const spec = mixedSpec();
       // Training loss flat (0.093 → 0.091), validation loss up 38% from a tiny best, accuracies equal at 0.96.
-      const stream = makeStream(
-        spec,
-        200,
-        { loss: (i, r) => 0.092 * (1 + 0.05 * (2 * r() - 1)) - 0.00001 * i },
-        (e) => ({ valLoss: e < 6 ? 0.08 : 0.08 + 0.01 * (e - 5), acc: 0.96, valAcc: 0.963 }),
-      );
+      const stream = makeStream(spec, 200, { loss: (i, r) => 0.092 * (1 + 0.05 * (2 * r() - 1)) - 0.00001 * i }, (e) => ({
+        valLoss: e < 6 ? 0.08 : 0.08 + 0.01 * (e - 5),
+        acc: 0.96,
+        valAcc: 0.963,
+      }));
       assert.deepStrictEqual(only(diagnose(spec, stream), 'overfitting'), []);
     });
   });

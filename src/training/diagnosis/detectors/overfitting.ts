@@ -106,7 +106,7 @@ function smoothedAccuracies(epochs: readonly EpochEvent[]): { train: number[]; v
   const train = epochs.map((e) => e.acc);
   const val = epochs.map((e) => e.valAcc);
   if (!train.every((a) => a !== undefined) || !val.every((a) => a !== undefined)) return undefined;
-  return { train: smoothed(train as number[]), val: smoothed(val as number[]) };
+  return { train: smoothed(train), val: smoothed(val) };
 }
 
 /** A classifier that has memorised its training set and is ≥ 10 points worse on the validation set. */
