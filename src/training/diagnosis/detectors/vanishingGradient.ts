@@ -12,7 +12,7 @@
 // The consequence clause follows the measured update sizes: "N of M layers barely move" only when N > 0 (with
 // momentum, weights whose gradient is 0 still coast on their velocity).
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
-import { activationFacts } from '../../model/facts';
+import { activationFacts, isAdaptive } from '../../model/facts';
 import { smallInitLayers } from '../causes';
 import { blownUp, deadLayers, gradientRatio, medianLayerUpdate, saturatedLayers, vanishingRule } from '../conditions';
 import { diagnostic, type DiagnosisContext } from '../context';
@@ -55,12 +55,11 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const still =
     `${view.first.summary.name} still moves (‖ΔW‖/‖W‖ ${fmt(firstUpdate)} per step), ` +
     'but in directions that hardly change the output';
-  const consequence =
-    o !== 'sgd'
-      ? `${o} rescales each weight's step, so ${still}`
-      : frozen > 0
-        ? `with sgd the step follows the gradient, so ${frozen} of ${view.kernels.length} layers barely move (‖ΔW‖/‖W‖ < ${fmt(t.frozenUpdateRatio)})`
-        : `with sgd${optimizer.type === 'sgd' && optimizer.momentum > 0 ? ` (momentum ${fmt(optimizer.momentum)})` : ''}, ${still}`;
+  const consequence = isAdaptive(o)
+    ? `${o} rescales each weight's step, so ${still}`
+    : frozen > 0
+      ? `with sgd the step follows the gradient, so ${frozen} of ${view.kernels.length} layers barely move (‖ΔW‖/‖W‖ < ${fmt(t.frozenUpdateRatio)})`
+      : `with sgd${optimizer.type === 'sgd' && optimizer.momentum > 0 ? ` (momentum ${fmt(optimizer.momentum)})` : ''}, ${still}`;
   const saturating = hiddenKernels(view).filter((l) => l.activation && activationFacts(l.activation).family === 'saturating');
   const small = smallInitLayers(ctx).filter((l) => l !== view.last);
   const fixes =
