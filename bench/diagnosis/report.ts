@@ -1,8 +1,8 @@
-// The benchmark's tables, as Markdown (printed, and written to results.md): per spec, confusion of expected
-// against detected codes, recall / false positives / steps to detection per code, cure rate, lint fixes re-trained,
-// wall time.
+// The benchmark's tables, as Markdown (printed, and written to results.md): recall and false positives per seed and
+// over all seeds, confusion of expected against detected codes, recall / false positives / steps to detection per
+// code, per spec and seed, cure rate, lint fixes re-trained, wall time. Every count is over runs (spec × seed).
 import { RUNTIME_CODES, type RuntimeCode } from '../../src/training/diagnosis/types';
-import type { SpecScore } from './score';
+import { seedLabel, type SpecScore } from './score';
 
 const SHORT: Record<RuntimeCode, string> = {
   'vanishing-gradient': 'vanish',
@@ -25,6 +25,9 @@ const median = (xs: number[]): number => {
   return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+const bySpecThenSeed = (a: SpecScore, b: SpecScore): number =>
+  a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : a.seedOffset - b.seedOffset;
+
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
     '\n',
@@ -35,6 +38,7 @@ function perSpec(scores: SpecScore[]): string {
   return table(
     [
       'spec',
+      'seed',
       'expected (also)',
       'detected @step',
       'missed / unexpected',
@@ -43,25 +47,37 @@ function perSpec(scores: SpecScore[]): string {
       'val loss before → after',
       's',
     ],
-    scores.map((s) => [
-      s.spec.name,
-      s.spec.healthy ? 'none' : `${s.spec.expect.join(', ')}${s.spec.also.length ? ` (${s.spec.also.join(', ')})` : ''}`,
-      [...s.detected].map(([c, step]) => `${c} @${step}`).join(', ') || '—',
-      [...s.missed.map((c) => `MISSED ${c}`), ...s.unexpected.map((c) => `UNEXPECTED ${c}`)].join(', ') || '—',
-      s.cure?.fix ?? '—',
-      s.cure ? (s.cure.cured ? 'yes' : `NO (${s.cure.note})`) + (s.cure.cured && s.cure.note ? ` (${s.cure.note})` : '') : '—',
-      s.cure ? `${num(s.cure.before)} → ${num(s.cure.after)}` : num(s.run.valLoss),
-      ((s.run.ms + (s.cure?.ms ?? 0)) / 1000).toFixed(1),
-    ]),
+    [...scores]
+      .sort(bySpecThenSeed)
+      .map((s) => [
+        s.spec.name,
+        seedLabel(s.seedOffset),
+        s.spec.healthy ? 'none' : `${s.spec.expect.join(', ')}${s.spec.also.length ? ` (${s.spec.also.join(', ')})` : ''}`,
+        [...s.detected].map(([c, step]) => `${c} @${step}`).join(', ') || '—',
+        [...s.missed.map((c) => `MISSED ${c}`), ...s.unexpected.map((c) => `UNEXPECTED ${c}`)].join(', ') || '—',
+        s.cure?.fix ?? '—',
+        s.cure ? (s.cure.cured ? 'yes' : `NO (${s.cure.note})`) + (s.cure.cured && s.cure.note ? ` (${s.cure.note})` : '') : '—',
+        s.cure ? `${num(s.cure.before)} → ${num(s.cure.after)}` : num(s.run.valLoss),
+        ((s.run.ms + (s.cure?.ms ?? 0)) / 1000).toFixed(1),
+      ]),
   );
 }
 
 function lintCures(scores: SpecScore[]): string {
   return table(
-    ['spec', 'lint finding', 'fix', 'the re-run raised (counterpart or new)', 's'],
-    scores.flatMap((s) =>
-      s.lintCures.map((c) => [s.spec.name, c.code, c.fix, c.traded.join(', ') || 'nothing: cured', (c.ms / 1000).toFixed(1)]),
-    ),
+    ['spec', 'seed', 'lint finding', 'fix', 'the re-run raised (counterpart or new)', 's'],
+    [...scores]
+      .sort(bySpecThenSeed)
+      .flatMap((s) =>
+        s.lintCures.map((c) => [
+          s.spec.name,
+          seedLabel(s.seedOffset),
+          c.code,
+          c.fix,
+          c.traded.join(', ') || 'nothing: cured',
+          (c.ms / 1000).toFixed(1),
+        ]),
+      ),
   );
 }
 
@@ -93,43 +109,90 @@ function perCode(scores: SpecScore[]): string {
         String(expecting.length),
         expecting.length ? `${hit.length} (${Math.round((100 * hit.length) / expecting.length)}%)` : '—',
         String(also),
-        fp.length ? `${fp.length} (${fp.map((s) => s.spec.name).join(', ')})` : '0',
+        fp.length ? `${fp.length} (${fp.map(runName).join(', ')})` : '0',
         steps.length ? String(median(steps)) : '—',
       ];
     }),
   );
 }
 
-export function summary(scores: SpecScore[], wallMs: number, backend: string): { markdown: string; ok: boolean } {
-  const pathological = scores.filter((s) => !s.spec.healthy);
-  const expected = pathological.flatMap((s) => s.spec.expect.map((c) => s.detected.has(c)));
-  const recall = expected.filter(Boolean).length / Math.max(1, expected.length);
+interface Headline {
+  expected: number;
+  detected: number;
+  healthy: number;
+  healthyFp: SpecScore[];
+  unexpected: SpecScore[];
+}
+
+function headline(scores: SpecScore[]): Headline {
+  const expected = scores.filter((s) => !s.spec.healthy).flatMap((s) => s.spec.expect.map((c) => s.detected.has(c)));
   const healthy = scores.filter((s) => s.spec.healthy);
-  const healthyFp = healthy.filter((s) => s.detected.size > 0);
+  return {
+    expected: expected.length,
+    detected: expected.filter(Boolean).length,
+    healthy: healthy.length,
+    healthyFp: healthy.filter((s) => s.detected.size > 0),
+    unexpected: scores.filter((s) => !s.spec.healthy && s.unexpected.length > 0),
+  };
+}
+
+const percent = (n: number, d: number): string => `${n}/${d} (${Math.round((100 * n) / Math.max(1, d))}%)`;
+const runName = (s: SpecScore): string => `${s.spec.name} ${seedLabel(s.seedOffset)}`;
+
+function perSeed(scores: SpecScore[]): string {
+  const offsets = [...new Set(scores.map((s) => s.seedOffset))].sort((a, b) => a - b);
+  return table(
+    ['seed', 'recall', 'false positives on healthy controls', 'missed'],
+    offsets.map((o) => {
+      const runs = scores.filter((s) => s.seedOffset === o);
+      const h = headline(runs);
+      const missed = runs.filter((s) => s.missed.length > 0).map((s) => `${s.spec.name}: ${s.missed.join(', ')}`);
+      return [
+        seedLabel(o),
+        percent(h.detected, h.expected),
+        `${h.healthyFp.length}/${h.healthy}${h.healthyFp.length ? ` (${h.healthyFp.map((s) => `${s.spec.name}: ${[...s.detected.keys()].join(', ')}`).join('; ')})` : ''}`,
+        missed.join('; ') || '—',
+      ];
+    }),
+  );
+}
+
+/** Recall the benchmark must reach over all seeds (issue 9: ≥ 95%), with no false positive on a healthy control. */
+const RECALL_BAR = 0.95;
+
+export function summary(scores: SpecScore[], wallMs: number, backend: string): { markdown: string; ok: boolean } {
+  const h = headline(scores);
+  const specs = new Set(scores.map((s) => s.spec.name)).size;
+  const seeds = new Set(scores.map((s) => s.seedOffset)).size;
+  const pathological = scores.filter((s) => !s.spec.healthy);
   const tried = pathological.filter((s) => s.cure);
   const cured = tried.filter((s) => s.cure!.cured);
-  const unexpected = pathological.filter((s) => s.unexpected.length > 0);
   const lintTried = scores.flatMap((s) => s.lintCures);
   const lintClean = lintTried.filter((c) => c.traded.length === 0);
+  const recall = h.detected / Math.max(1, h.expected);
   const lines = [
-    `Backend: ${backend}. ${scores.length} specs (${pathological.length} pathological, ${healthy.length} healthy controls); wall time ${(wallMs / 1000).toFixed(1)} s.`,
+    `Backend: ${backend}. ${specs} specs × ${seeds} seed${seeds === 1 ? '' : 's'} = ${scores.length} runs (${pathological.length} pathological, ${h.healthy} healthy controls); wall time ${(wallMs / 1000).toFixed(1)} s.`,
     '',
-    `- **Recall** (expected codes detected): ${expected.filter(Boolean).length}/${expected.length} (${Math.round(recall * 100)}%)`,
-    `- **False positives on healthy controls**: ${healthyFp.length}/${healthy.length}${healthyFp.length ? ` (${healthyFp.map((s) => `${s.spec.name}: ${[...s.detected.keys()].join(', ')}`).join('; ')})` : ''}`,
-    `- **Unexpected codes on pathological specs** (neither expected nor listed as co-occurring): ${unexpected.length}${unexpected.length ? ` (${unexpected.map((s) => `${s.spec.name}: ${s.unexpected.join(', ')}`).join('; ')})` : ''}`,
-    `- **Cure rate of the first fix**: ${cured.length}/${tried.length} (${Math.round((100 * cured.length) / Math.max(1, tried.length))}%)` +
-      (pathological.length > tried.length ? `; ${pathological.length - tried.length} spec(s) had no fix to try` : ''),
+    `- **Recall** (expected codes detected, all seeds): ${percent(h.detected, h.expected)}`,
+    `- **False positives on healthy controls** (all seeds): ${h.healthyFp.length}/${h.healthy}${h.healthyFp.length ? ` (${h.healthyFp.map((s) => `${runName(s)}: ${[...s.detected.keys()].join(', ')}`).join('; ')})` : ''}`,
+    `- **Unexpected codes on pathological runs** (neither expected nor listed as co-occurring): ${h.unexpected.length}${h.unexpected.length ? ` (${h.unexpected.map((s) => `${runName(s)}: ${s.unexpected.join(', ')}`).join('; ')})` : ''}`,
+    `- **Cure rate of the first fix**: ${percent(cured.length, tried.length)}` +
+      (pathological.length > tried.length ? `; ${pathological.length - tried.length} run(s) had no fix to try` : ''),
     `- **Lint fixes that cure without trading** (re-run raises neither the finding's run-time counterpart nor anything new): ${lintClean.length}/${lintTried.length}`,
     '',
-    '### Confusion (specs per expected code × detected code)',
+    '### Per seed',
+    '',
+    perSeed(scores),
+    '',
+    '### Confusion (runs per expected code × detected code, all seeds)',
     '',
     confusion(scores),
     '',
-    '### Per code',
+    '### Per code (runs, all seeds)',
     '',
     perCode(scores),
     '',
-    '### Per spec',
+    '### Per spec and seed',
     '',
     perSpec(scores),
     '',
@@ -139,6 +202,6 @@ export function summary(scores: SpecScore[], wallMs: number, backend: string): {
   ];
   // Lint fixes that trade are listed, not (yet) a failure. lr-out-of-range's fix used to be the optimizer's default,
   // which traded for slow-convergence on two specs; its rule now (docs/diagnostics/lr-out-of-range.md) cures all seven.
-  const ok = recall === 1 && healthyFp.length === 0 && cured.length >= 0.9 * tried.length;
+  const ok = recall >= RECALL_BAR && h.healthyFp.length === 0 && cured.length >= 0.9 * tried.length;
   return { markdown: lines.join('\n'), ok };
 }

@@ -32,6 +32,8 @@ export interface LintCureResult {
 
 export interface SpecScore {
   spec: LabelledSpec;
+  /** How far the spec's seed was shifted for this run (0: the spec's own seed). */
+  seedOffset: number;
   run: RunResult;
   detected: Map<RuntimeCode, number>;
   /** Expected codes not detected. */
@@ -41,6 +43,9 @@ export interface SpecScore {
   cure?: CureResult;
   lintCures: LintCureResult[];
 }
+
+/** How a seed shift is shown: "seed+0", "seed+1", … */
+export const seedLabel = (offset: number): string => `seed${offset < 0 ? '' : '+'}${offset}`;
 
 const MUST_FINISH = new Set<RuntimeCode>(['non-finite', 'divergence', 'exploding-gradient']);
 
@@ -126,7 +131,7 @@ export async function scoreSpec(spec: LabelledSpec, backend: Backend, cure: bool
   for (const d of run.diagnostics) if (!detected.has(d.code as RuntimeCode)) detected.set(d.code as RuntimeCode, d.step ?? -1);
   const missed = spec.expect.filter((c) => !detected.has(c));
   const unexpected = [...detected.keys()].filter((c) => !spec.expect.includes(c) && !spec.also.includes(c));
-  const score: SpecScore = { spec, run, detected, missed, unexpected, lintCures: [] };
+  const score: SpecScore = { spec, seedOffset, run, detected, missed, unexpected, lintCures: [] };
   if (cure && !spec.healthy) score.cure = await tryCure(spec, run, backend, seedOffset);
   if (cure) score.lintCures = await tryLintCures(spec, run, backend, seedOffset);
   return score;

@@ -410,6 +410,51 @@ describe('diagnosis detectors (synthetic streams)', () => {
       const found = run((e) => ({ valLoss: 0.2 + (e % 2 ? 0.06 : 0) + 0.003 * e, valAcc: 0.9 }));
       assert.deepStrictEqual(codes(found), []);
     });
+
+    /** A training loss that keeps falling towards 0 (memorising), over `epochs` epochs of 20 steps. */
+    const memorising = (epochs: number, val: (e: number, train: number) => Partial<EpochEvent>): Found[] => {
+      const spec = mixedSpec();
+      const stream = makeStream(spec, 20 * epochs, { loss: (i, r) => chance() * Math.exp(-i / 150) * (1 + 0.05 * r()) }, val);
+      return diagnose(spec, stream);
+    };
+
+    it('issue 9: train loss → 0, train accuracy 1.0 vs validation 0.875, validation loss rising 27% over 100+ epochs', () => {
+      // A small validation set: accuracy steps of 1/40 jitter up and down, so it is not "still improving" (the
+      // accuracy gate of the generalization-loss rule alone let this run through).
+      const found = memorising(130, (e) => ({
+        valLoss: e < 20 ? 0.6 - 0.01 * e : 0.4 * (1 + 0.27 * Math.min(1, (e - 20) / 100)),
+        acc: Math.min(1, 0.6 + 0.05 * e),
+        valAcc: 0.85 + (e > 20 ? 0.025 * (e % 3) : 0),
+      }));
+      assert.deepStrictEqual(codes(found), ['overfitting']);
+      const d = found[0].diagnostic;
+      assert.strictEqual((d.evidence as { rule: string }).rule, 'train-validation-gap');
+      assert.match(d.message, /fits the training set \(accuracy 1\) far better than the validation set \(accuracy 0\.8\d+\)/);
+    });
+
+    it('fires on a slow creep under GL 10% when the training set is memorised (overfitting-mlp-mnist, seed+3)', () => {
+      const found = memorising(25, (e) => ({
+        valLoss: e < 4 ? 0.9 - 0.06 * e : 0.667 + 0.0033 * (e - 4),
+        acc: Math.min(1, 0.86 + 0.06 * e),
+        valAcc: 0.79,
+      }));
+      assert.deepStrictEqual(codes(found), ['overfitting']);
+      const d = found[0].diagnostic;
+      const e = d.evidence as { generalizationLoss: number; trainAcc: number; valAcc: number };
+      assert.ok(e.generalizationLoss < DEFAULT_THRESHOLDS.overfitRise, `GL ${e.generalizationLoss}`);
+      assert.ok(e.trainAcc >= 0.99 && e.valAcc <= e.trainAcc - 0.1);
+    });
+
+    it('stays silent when validation and training accuracy agree, however the validation loss drifts (healthy-swish-sgd-moons, seed+3)', () => {
+      const spec = mixedSpec();
+      // Training loss flat (0.093 → 0.091), validation loss up 38% from a tiny best, accuracies equal at 0.96.
+      const stream = makeStream(spec, 200, { loss: (i, r) => 0.092 * (1 + 0.05 * (2 * r() - 1)) - 0.00001 * i }, (e) => ({
+        valLoss: e < 6 ? 0.08 : 0.08 + 0.01 * (e - 5),
+        acc: 0.96,
+        valAcc: 0.963,
+      }));
+      assert.deepStrictEqual(only(diagnose(spec, stream), 'overfitting'), []);
+    });
   });
 
   describe('every code', () => {

@@ -53,11 +53,19 @@ function earlyUpdateRatios(ctx: DiagnosisContext): number[] {
  */
 export function earlyLrTooHigh(ctx: DiagnosisContext): boolean {
   const h = ctx.history;
-  const early = earlyUpdateRatios(ctx).slice(0, 5);
-  if (early.length > 0 && median(early) > ctx.t.lrHighUpdateRatio) return true;
-  const firstLosses = h.firstLosses.slice(0, 2 * ctx.t.window);
-  const peak = Math.max(...firstLosses.map((x) => (Number.isFinite(x) ? x : Infinity)));
-  return firstLosses.length > 0 && peak > 10 * Math.max(h.referenceLoss, h.initialLoss);
+  if (earlyUpdateRatio(ctx) > ctx.t.lrHighUpdateRatio) return true;
+  return earlyLossPeak(ctx) > 10 * Math.max(h.referenceLoss, h.initialLoss);
+}
+
+/** Median ‖ΔW‖/‖W‖ (kernel median, RMSprop-corrected) of the first 5 measured steps; NaN before any. */
+export function earlyUpdateRatio(ctx: DiagnosisContext): number {
+  return median(earlyUpdateRatios(ctx).slice(0, 5));
+}
+
+/** The highest loss of the run's first 2 windows of steps (non-finite counts as +Infinity); -Infinity before any. */
+export function earlyLossPeak(ctx: DiagnosisContext): number {
+  const firstLosses = ctx.history.firstLosses.slice(0, 2 * ctx.t.window);
+  return Math.max(...firstLosses.map((x) => (Number.isFinite(x) ? x : Infinity)));
 }
 
 /** The first update of a healthy run moves the weights by at most ~3% of their norm (here: 0.25%–3.5%). */

@@ -2,6 +2,7 @@
 // whether the depth profile of the gradients says "vanishing". Detectors also use them to stay silent when another
 // diagnosis already explains what they see (zero gradients below a dead layer are not a vanishing gradient).
 import { activationFacts } from '../model/facts';
+import { earlyLrTooHigh } from './causes';
 import type { DiagnosisContext } from './context';
 import type { MeasuredStep } from './history';
 import type { LayerInfo } from './modelView';
@@ -101,4 +102,15 @@ export function structurallyExplained(ctx: DiagnosisContext): boolean {
 export function unstable(ctx: DiagnosisContext): boolean {
   const f = ctx.fired;
   return f.has('oscillating-loss') || f.has('divergence') || f.has('non-finite');
+}
+
+/**
+ * The run blew up: the loss diverged, the gradient exploded or went non-finite, or the very first steps were huge
+ * (median ‖ΔW‖/‖W‖ > 0.1, or the loss shot above 10× the untrained model's). What the layers look like afterwards
+ * (units thrown into a flat region — dead ReLUs, SELUs in their negative tail — passing no gradient) is a consequence
+ * of that blow-up, and the diagnosis names the blow-up's cause, not the consequence.
+ */
+export function blownUp(ctx: DiagnosisContext): boolean {
+  const f = ctx.fired;
+  return f.has('divergence') || f.has('exploding-gradient') || f.has('non-finite') || earlyLrTooHigh(ctx);
 }

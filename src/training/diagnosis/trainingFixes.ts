@@ -7,7 +7,7 @@ import { newPatch, type DiagnosisContext } from './context';
 import { keepScheduleFloorBelow } from '../fixes/learningRateEdit';
 import { fmt } from '../format';
 import { round3 } from './stats';
-import { isAdaptive } from '../model/facts';
+import { isAdaptive, OPTIMIZER_FACTS } from '../model/facts';
 
 /**
  * The learning rate the spec sets, which schedules start from or peak at: the optimizer's, except under a piecewise
@@ -85,12 +85,12 @@ function scalePiecewiseFix(ctx: DiagnosisContext, values: number[], factor: numb
   };
 }
 
-/** Switch to Adam (adaptive per-weight step sizes) at the given learning rate. */
+/** Switch to Adam (adaptive per-weight step sizes) at the given learning rate; none from an Adam variant (AdamW, NAdam, AdaMax already adapt their steps the same way). */
 export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | undefined {
   const o = ctx.spec.training.optimizer;
   // Under a piecewise schedule (or a one-cycle maxLearningRate) the optimizer's learning rate is not used, so "adam
   // with learning rate …" would be untrue.
-  if (o.type === 'adam' || scheduleSetsLearningRate(ctx.spec.training)) return undefined;
+  if (OPTIMIZER_FACTS[o.type].adamFamily || scheduleSetsLearningRate(ctx.spec.training)) return undefined;
   const p = newPatch(ctx);
   p.set('/training/optimizer', { type: 'adam', learningRate });
   keepScheduleFloorBelow(ctx.spec.training, p, learningRate);

@@ -611,23 +611,45 @@ export function recommendedScale(activation: ActivationName, fans: Fans): number
 // ---- Optimizers ----
 
 /**
+ * How an optimizer's step relates to the learning rate and the gradient:
+ * - `sgd`: the step is the rate times the gradient (or its velocity, with momentum);
+ * - `per-weight-rate`: each gradient is divided by a running measure of its own size (Adam, AdamW, NAdam, AdaMax,
+ *   RMSprop), so a weight whose gradient keeps its sign moves by about the learning rate per step whatever the
+ *   gradient's scale;
+ * - `shrinking-rate`: also divided by its own size, but by the sum of all past squared gradients (Adagrad), so the
+ *   step falls below the rate as training goes on;
+ * - `self-scaled`: divided by its own size and multiplied by the running size of the weight's past steps (Adadelta),
+ *   so the step grows from about √ε and the learning rate is only a multiplier on it (PyTorch's default is 1.0).
+ */
+export type StepRule = 'sgd' | 'per-weight-rate' | 'shrinking-rate' | 'self-scaled';
+
+export interface OptimizerFacts {
+  step: StepRule;
+  /** Adam or one of its variants (AdamW, NAdam, AdaMax): switching among them is no cure for a step-size problem. */
+  adamFamily: boolean;
+  /** Learning rates that work in practice, inclusive: rules of thumb around the standard default (docs/diagnostics/lr-out-of-range.md). */
+  learningRateRange: { min: number; max: number };
+}
+
+/** Per-optimizer facts, read here by lint (lr-out-of-range) and diagnosis (lr-too-low, vanishing-gradient, the fixes). */
+export const OPTIMIZER_FACTS: Readonly<Record<OptimizerType, OptimizerFacts>> = {
+  sgd: { step: 'sgd', adamFamily: false, learningRateRange: { min: 1e-4, max: 1 } },
+  adam: { step: 'per-weight-rate', adamFamily: true, learningRateRange: { min: 1e-5, max: 0.01 } },
+  rmsprop: { step: 'per-weight-rate', adamFamily: false, learningRateRange: { min: 1e-5, max: 0.01 } },
+  adagrad: { step: 'shrinking-rate', adamFamily: false, learningRateRange: { min: 1e-4, max: 1 } },
+  adamw: { step: 'per-weight-rate', adamFamily: true, learningRateRange: { min: 1e-5, max: 0.01 } },
+  nadam: { step: 'per-weight-rate', adamFamily: true, learningRateRange: { min: 1e-5, max: 0.02 } },
+  adamax: { step: 'per-weight-rate', adamFamily: true, learningRateRange: { min: 1e-5, max: 0.02 } },
+  adadelta: { step: 'self-scaled', adamFamily: false, learningRateRange: { min: 0.1, max: 5 } },
+};
+
+/**
  * Optimizers whose step divides each gradient by a running measure of its own size (Adam and its variants AdamW,
- * NAdam and AdaMax, RMSprop, Adagrad, Adadelta): the
- * step hardly depends on the gradient's scale, so a gradient 4× larger does not make the step 4× larger as with SGD.
+ * NAdam and AdaMax, RMSprop, Adagrad, Adadelta): the step hardly depends on the gradient's scale, so a gradient 4× larger does
+ * not make the step 4× larger as with SGD.
  */
 export function isAdaptive(optimizer: OptimizerType): boolean {
-  switch (optimizer) {
-    case 'sgd':
-      return false;
-    case 'adam':
-    case 'rmsprop':
-    case 'adagrad':
-    case 'adamw':
-    case 'nadam':
-    case 'adamax':
-    case 'adadelta':
-      return true;
-  }
+  return OPTIMIZER_FACTS[optimizer].step !== 'sgd';
 }
 
 /**

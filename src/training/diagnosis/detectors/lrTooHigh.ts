@@ -2,10 +2,12 @@
 // the median ‖ΔW‖/‖W‖ over the window above 0.1 (DeepDiagnosis's upper bound) while the run struggles, or above
 // 0.01 (10× the usual ~1e-3) while the loss is visibly unstable (oscillating, diverging, NaN) or stuck after first
 // steps that moved the weights by more than 0.1 of their norm. Judged only when the schedule is near its peak,
-// since that is the rate the spec sets.
+// since that is the rate the spec sets. Also when the first steps blew the run up (median ‖ΔW‖/‖W‖ > 0.1 or the loss
+// above 10× the untrained model's) and since then the layers below the output get almost no gradient (units thrown
+// into a flat region, e.g. SELUs in their negative tail): vanishing-gradient stays silent then, this names the cause.
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
-import { earlyLrTooHigh, lrReductionFactor, medianUpdateRatio } from '../causes';
-import { unstable } from '../conditions';
+import { earlyLossPeak, earlyLrTooHigh, earlyUpdateRatio, lrReductionFactor, medianUpdateRatio } from '../causes';
+import { unstable, vanishingRule } from '../conditions';
 import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
@@ -19,25 +21,57 @@ import {
   specLearningRatePath,
 } from '../trainingFixes';
 
-function report(ctx: DiagnosisContext, update: number, rule: string): DiagnosticEvent {
+function report(
+  ctx: DiagnosisContext,
+  update: number,
+  rule: string,
+  symptom = stateOfLoss(ctx),
+  steps = 'each step changes',
+  measured = 'median ‖ΔW‖/‖W‖',
+): DiagnosticEvent {
   const lr = specLearningRate(ctx.spec.training);
-  const symptom = ctx.fired.has('divergence')
+  return diagnostic(ctx, {
+    code: 'lr-too-high',
+    severity: 'warning',
+    specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
+    message:
+      `Learning rate too high: with ${ctx.spec.training.optimizer.type} at ${learningRateInForceText(ctx)} ${steps} the weights by ` +
+      `${fmt(update)} of their norm (${measured}; about 1e-3 is typical) and ${symptom}.`,
+    evidence: { rule, medianUpdateRatio: update, learningRate: lr, optimizer: ctx.spec.training.optimizer.type },
+    fixes: [scaleLrFix(ctx, lrReductionFactor(ctx), rangeTestOption(ctx)), clipNormFix(ctx, 1), momentumFix(ctx, 0.9)],
+  });
+}
+
+function stateOfLoss(ctx: DiagnosisContext): string {
+  return ctx.fired.has('divergence')
     ? 'the loss diverges'
     : ctx.fired.has('oscillating-loss')
       ? 'the loss oscillates'
       : ctx.fired.has('non-finite')
         ? 'the loss became NaN'
         : `the loss is stuck at ${fmt(ctx.history.recentLoss())}`;
-  return diagnostic(ctx, {
-    code: 'lr-too-high',
-    severity: 'warning',
-    specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
-    message:
-      `Learning rate too high: with ${ctx.spec.training.optimizer.type} at ${learningRateInForceText(ctx)} each step changes the weights by ` +
-      `${fmt(update)} of their norm (median ‖ΔW‖/‖W‖; about 1e-3 is typical) and ${symptom}.`,
-    evidence: { rule, medianUpdateRatio: update, learningRate: lr, optimizer: ctx.spec.training.optimizer.type },
-    fixes: [scaleLrFix(ctx, lrReductionFactor(ctx), rangeTestOption(ctx)), clipNormFix(ctx, 1), momentumFix(ctx, 0.9)],
-  });
+}
+
+/** The first steps blew the run up, and the layers below the output have had almost no gradient since. */
+function blownUpThenNoGradient(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+  const h = ctx.history;
+  if (!h.struggling || !earlyLrTooHigh(ctx) || !vanishingRule(ctx)) return undefined;
+  const first = ctx.view.first!;
+  const early = earlyUpdateRatio(ctx);
+  const g1 = h.layerMedian(first.index, (m) => m.gradNorm);
+  const gl = h.layerMedian(ctx.view.last!.index, (m) => m.gradNorm);
+  const symptom =
+    `threw them away (loss up to ${fmt(earlyLossPeak(ctx))}, ${h.referenceText}); since then ` +
+    `${first.summary.name}'s gradient norm is ${fmt(g1)} against the output layer's ${fmt(gl)} (units pushed into a flat ` +
+    `region pass no gradient), and the loss is stuck at ${fmt(h.recentLoss())}`;
+  return report(
+    ctx,
+    early,
+    'blow-up-then-no-gradient',
+    symptom,
+    'the first steps changed',
+    'median ‖ΔW‖/‖W‖ of the first 5 steps',
+  );
 }
 
 function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
@@ -49,7 +83,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   // The very first updates were huge and the run has been stuck since: the first steps threw the weights away.
   if (update > ctx.t.lrHighUnstableUpdateRatio && h.struggling && h.stalled && earlyLrTooHigh(ctx))
     return report(ctx, update, 'early-updates');
-  return undefined;
+  return blownUpThenNoGradient(ctx);
 }
 
 /** At a NaN: the updates just before it were already large and the loss had been climbing. */

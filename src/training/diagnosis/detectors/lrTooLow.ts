@@ -2,7 +2,8 @@
 // step (median over the window; about 1e-3 is typical), while the run is far from learning well and nothing
 // structural (dead, saturated or vanishing units) explains the small steps. Judged only when the schedule is near
 // its peak. The fix raises the rate by the power of ten that brings the median update to a healthy size.
-// With Adam or RMSprop, small steps are blamed on the rate only while they are about the rate per weight: steps far
+// With an optimizer whose step per weight is about the rate (the Adam family — Adam, AdamW, NAdam, AdaMax — and
+// RMSprop; OPTIMIZER_FACTS), small steps are blamed on the rate only while they are about the rate per weight: steps far
 // below that mean the gradient is mostly noise (each weight's mean gradient is small next to its spread), i.e. the
 // run sits at the best its model can fit, where a larger rate would not help (a converged linear model on sine data).
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
@@ -11,19 +12,19 @@ import { medianLayerUpdate, medianUpdate, structurallyExplained } from '../condi
 import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
+import { OPTIMIZER_FACTS } from '../../model/facts';
 import { median } from '../stats';
 import { adamFix, learningRateInForceText, rangeTestOption, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
 
 /**
- * Adam and RMSprop move a weight by about the learning rate per step while its gradient keeps its sign, so a layer of
+ * Per-weight-rate optimizers (Adam and RMSprop here) move a weight by about the learning rate per step while its gradient keeps its sign, so a layer of
  * n weights moves by ≈ lr·√n; measured 0.6–1.3× that for learning rates 1e-5–1e-6 on spiral, and 0.04× on a linear
  * model converged on sine data (test/unit/claimsDiagnoses). Below NOISE_STEP× in every layer, the gradient is noise.
  */
 const NOISE_STEP = 0.1;
 
 function noiseDominated(ctx: DiagnosisContext): boolean {
-  const type = ctx.spec.training.optimizer.type;
-  if (type !== 'adam' && type !== 'rmsprop') return false;
+  if (OPTIMIZER_FACTS[ctx.spec.training.optimizer.type].step !== 'per-weight-rate') return false;
   const steps = ctx.history.recent();
   const lr = median(steps.map((s) => s.lr));
   const relative = ctx.view.kernels

@@ -5,11 +5,16 @@
 // AUTOTRAINER's rule on most steps of the window: ‖g_first‖/‖g_last‖ < 1e-3 and ‖g_first‖ < 1e-4; plus, when the
 // loss has stalled, a frozen first layer (‖ΔW‖/‖W‖ < 1e-5) while a later layer still moves (≥ 1e-4), which catches
 // the joint forward/backward collapse of too-small initialisations. Judged only while the run is struggling, and
-// not when dead ReLUs or saturated sigmoid/tanh units explain the missing gradient.
+// not when dead ReLUs or saturated sigmoid/tanh units explain the missing gradient. Nor after a blow-up (divergence,
+// exploding gradient, NaN, or huge first steps): units thrown into a flat region then pass no gradient (SELUs in their
+// negative tail after a too-high learning rate: dense_1's gradient exactly 0), which is a consequence of the
+// blow-up, and lr-too-high / divergence / exploding-gradient name its cause (folded into the cause, issue 9).
+// The consequence clause follows the measured update sizes: "N of M layers barely move" only when N > 0 (with
+// momentum, weights whose gradient is 0 still coast on their velocity).
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
-import { activationFacts } from '../../model/facts';
+import { activationFacts, isAdaptive } from '../../model/facts';
 import { smallInitLayers } from '../causes';
-import { deadLayers, gradientRatio, medianLayerUpdate, saturatedLayers, vanishingRule } from '../conditions';
+import { blownUp, deadLayers, gradientRatio, medianLayerUpdate, saturatedLayers, vanishingRule } from '../conditions';
 import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { batchNormFix, initializerFix, reluHeFix, smallInitFix } from '../layerFixes';
@@ -36,6 +41,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   if (rule === 'frozen-first-layer' && !h.stalled) return undefined;
   // Dead ReLUs pass no gradient and saturated units almost none: those diagnoses name the cause.
   if (deadLayers(ctx).length > 0 || saturatedLayers(ctx).length > 0 || ctx.fired.has('saturated-activation')) return undefined;
+  if (blownUp(ctx)) return undefined;
   const steps = h.recent();
 
   const involved = involvedLayers(ctx);
@@ -43,13 +49,17 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const g1 = h.layerMedian(view.first.index, (m) => m.gradNorm);
   const gl = h.layerMedian(view.last.index, (m) => m.gradNorm);
   const frozen = view.kernels.filter((l) => medianLayerUpdate(ctx, l) < t.frozenUpdateRatio).length;
-  const o = ctx.spec.training.optimizer.type;
+  const optimizer = ctx.spec.training.optimizer;
+  const o = optimizer.type;
   const firstUpdate = medianLayerUpdate(ctx, view.first);
-  const consequence =
-    o === 'sgd'
+  const still =
+    `${view.first.summary.name} still moves (‖ΔW‖/‖W‖ ${fmt(firstUpdate)} per step), ` +
+    'but in directions that hardly change the output';
+  const consequence = isAdaptive(o)
+    ? `${o} rescales each weight's step, so ${still}`
+    : frozen > 0
       ? `with sgd the step follows the gradient, so ${frozen} of ${view.kernels.length} layers barely move (‖ΔW‖/‖W‖ < ${fmt(t.frozenUpdateRatio)})`
-      : `${o} rescales each weight's step, so ${view.first.summary.name} still moves (‖ΔW‖/‖W‖ ${fmt(firstUpdate)} per step), ` +
-        'but in directions that hardly change the output';
+      : `with sgd${optimizer.type === 'sgd' && optimizer.momentum > 0 ? ` (momentum ${fmt(optimizer.momentum)})` : ''}, ${still}`;
   const saturating = hiddenKernels(view).filter((l) => l.activation && activationFacts(l.activation).family === 'saturating');
   const small = smallInitLayers(ctx).filter((l) => l !== view.last);
   const fixes =

@@ -3,7 +3,7 @@
 // The ranges are rules of thumb around each optimizer's standard default (docs/diagnostics/lr-out-of-range.md).
 
 import { fmt } from '../../format';
-import { isAdaptive } from '../../model/facts';
+import { isAdaptive, OPTIMIZER_FACTS } from '../../model/facts';
 import { nearestRangeOfPath } from '../../spec/positions';
 import type { OptimizerType, SpecProblem } from '../../spec/types';
 import { DEFAULT_LEARNING_RATE } from '../../spec/vocabulary';
@@ -11,19 +11,6 @@ import { fix, newPatch, problem } from '../context';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'lr-out-of-range';
-
-/** Sane learning rates per optimizer, inclusive. */
-export const LR_RANGE: Readonly<Record<OptimizerType, { min: number; max: number }>> = {
-  sgd: { min: 1e-4, max: 1 },
-  adam: { min: 1e-5, max: 0.01 },
-  rmsprop: { min: 1e-5, max: 0.01 },
-  adagrad: { min: 1e-4, max: 1 },
-  adamw: { min: 1e-5, max: 0.01 },
-  nadam: { min: 1e-5, max: 0.02 },
-  adamax: { min: 1e-5, max: 0.02 },
-  // Adadelta scales each step by its own running update size; its rate is a multiplier around PyTorch's 1.0.
-  adadelta: { min: 0.1, max: 5 },
-};
 
 /**
  * The rate the fix writes for a rate above the range. The landing point c is 10× the optimizer's default, and at most
@@ -36,7 +23,7 @@ export const LR_RANGE: Readonly<Record<OptimizerType, { min: number; max: number
  * finding for slow-convergence on two of them.
  */
 function loweredRate(type: OptimizerType, learningRate: number): number {
-  const c = Math.min(10 * DEFAULT_LEARNING_RATE[type], LR_RANGE[type].max);
+  const c = Math.min(10 * DEFAULT_LEARNING_RATE[type], OPTIMIZER_FACTS[type].learningRateRange.max);
   if (isAdaptive(type)) return c;
   let k = 1;
   // toPrecision drops the binary noise of the division (0.7 / 10 is 0.06999…); 15 digits keep every digit written.
@@ -52,7 +39,7 @@ export const lrOutOfRange: LintRule = {
     // A piecewise schedule's values (or a one-cycle maxLearningRate) are the learning rate; the optimizer's is not used.
     const s = ctx.spec.training.schedule;
     if (s.type === 'piecewise' || (s.type === 'oneCycle' && s.maxLearningRate !== undefined)) return [];
-    const range = LR_RANGE[type];
+    const range = OPTIMIZER_FACTS[type].learningRateRange;
     if (learningRate >= range.min && learningRate <= range.max) return [];
     const high = learningRate > range.max;
     const pointer = '/training/optimizer/learningRate';
