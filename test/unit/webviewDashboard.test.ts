@@ -39,7 +39,7 @@ function train(spec: string, outDir: string, epochs = 3): Promise<TrainingEvent[
     child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => {
-      const kinds = new Set(['run-start', 'step', 'epoch', 'diagnostic', 'run-end']);
+      const kinds = new Set(['run-start', 'step', 'epoch', 'schedule', 'diagnostic', 'run-end']);
       const events = out
         .split('\n')
         .filter((l) => l.startsWith('{'))
