@@ -305,7 +305,7 @@ export class Dashboard {
     const lrPanel = panel(
       'panel-lr',
       'Learning rate',
-      'The step size the optimizer used at each step (warm-up, decay and other schedules show here).',
+      'The step size the optimizer used at each step (warm-up, decay and other schedules show here), solid; the planned curve of the whole run, faint, for schedules that do not react to the run. A triangle and a \u201cplateau\u201d line mark each time reduceOnPlateau lowered the rate (hover the triangle: old \u2192 new rate). Momentum (SGD) or \u03b21 (Adam family), right axis, when the schedule cycles it.',
       [lrBox.box],
       [],
       true,

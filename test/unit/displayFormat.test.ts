@@ -141,6 +141,28 @@ describe('host text (status bar, output channel, sidebar, messages)', () => {
     assert.strictEqual(runText.specFolderText('/elsewhere/a.gradscope.json', ['/w']), '/elsewhere');
   });
 
+  it('a plateau reduction reads the same in the output channel, the CLI and the LR chart: old → new rate, the best loss, the epoch 1-based', () => {
+    const e = {
+      type: 'schedule' as const,
+      epoch: 11,
+      step: 300,
+      learningRate: 0.003,
+      previousLearningRate: 0.01,
+      reason: 'plateau' as const,
+      monitor: 'val_loss' as const,
+      best: 0.11158,
+    };
+    const line = 'plateau: lr 0.01 → 0.003 (val_loss best 0.1116, no improvement by epoch 12)';
+    assert.strictEqual(format.scheduleLine(e), line);
+    assert.strictEqual(runText.outputLineFor(e, emptyHistory()), line);
+    assert.strictEqual(
+      format.scheduleLine({ ...e, learningRate: 1e-4, previousLearningRate: 3e-4 }).slice(0, 30),
+      'plateau: lr 3.00e-4 → 1.00e-4 ',
+    );
+    const history = historyFromEvents([e]);
+    assert.deepStrictEqual(history.schedules, [e], 'the run history keeps it for the chart');
+  });
+
   it('the output channel gets one line per run end, also when the engine logs its own closing line', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-output-'));
     const messages: EngineMessage[] = [];

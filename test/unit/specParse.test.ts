@@ -584,6 +584,58 @@ describe('spec parser: limits and cross-field checks', () => {
     ]);
   });
 
+  it('reads a warm-up on any schedule: steps or epochs (not both), from warmupStart, which must not exceed the rate it climbs to', () => {
+    const schedule = (text: string) => parseSpecText(withTraining(text), 'x.gradscope.json').spec?.training.schedule;
+    assert.deepEqual(schedule('{ "schedule": { "type": "step", "warmupSteps": 50, "warmupStart": 0.0001 } }'), {
+      type: 'step',
+      every: 10,
+      factor: 0.5,
+      warmupSteps: 50,
+      warmupStart: 0.0001,
+    });
+    assert.deepEqual(schedule('{ "schedule": "warmupCosine" }'), { type: 'warmupCosine', minLearningRate: 0, warmupEpochs: 1 });
+    assert.deepEqual(schedule('{ "schedule": { "type": "warmupCosine", "warmupSteps": 7 } }'), {
+      type: 'warmupCosine',
+      minLearningRate: 0,
+      warmupSteps: 7,
+    });
+    assert.deepEqual(schedule('{ "schedule": "reduceOnPlateau" }'), {
+      type: 'reduceOnPlateau',
+      factor: 0.1,
+      patience: 10,
+      minDelta: 1e-4,
+      cooldown: 0,
+      minLearningRate: 0,
+    });
+    assert.deepEqual(codes(withTraining('{ "schedule": { "type": "cosine", "warmupEpochs": 1, "warmupSteps": 30 } }')), [
+      'error conflicting-properties /training/schedule/warmupSteps',
+    ]);
+    assert.deepEqual(
+      codes(
+        withTraining(
+          '{ "epochs": 3, "schedule": { "type": "piecewise", "boundaries": [1], "values": [0.1, 0.01], "warmupEpochs": 4 } }',
+        ),
+      ),
+      ['warning warmup-too-long /training/schedule/warmupEpochs'],
+    );
+    assert.deepEqual(
+      codes(
+        withTraining(
+          '{ "optimizer": { "type": "sgd", "learningRate": 0.01 }, "schedule": { "type": "constant", "warmupSteps": 5, "warmupStart": 0.1 } }',
+        ),
+      ),
+      ['warning warmup-start-too-high /training/schedule/warmupStart'],
+    );
+    assert.deepEqual(
+      codes(
+        withTraining(
+          '{ "optimizer": { "type": "sgd", "learningRate": 0.01 }, "schedule": { "type": "reduceOnPlateau", "minLearningRate": 0.1 } }',
+        ),
+      ),
+      ['error out-of-range /training/schedule/minLearningRate'],
+    );
+  });
+
   it('reads the power, polynomial and piecewise schedules and reports their errors at the offending node', () => {
     const schedule = (text: string) => parseSpecText(withTraining(text), '/x/a.gradscope.json').spec?.training.schedule;
     assert.deepEqual(schedule('{ "schedule": { "type": "power", "steps": 50, "power": 0.5 } }'), {

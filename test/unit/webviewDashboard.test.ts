@@ -10,7 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type { LayerStepMetrics, LayerSummary, RunStartEvent, TrainingEvent } from '../../src/shared/engineProtocol';
-import { formatCount, formatNumber } from '../../src/shared/format';
+import { formatCount, formatNumber, scheduleLine } from '../../src/shared/format';
+import { learningRateAt, learningRatePlan } from '../../src/training/engine/optim/schedule';
 import { historyFromEvents, runProgress, signalProfile, type RunHistoryState } from '../../src/shared/runHistory';
 import type { FromWebviewMessage, RunRef, SnapshotMessage, ToWebviewMessage } from '../../src/shared/webviewProtocol';
 import { applyEvents, applySnapshot, displayStatus, epochTooltipTitle, initialModel, runMetrics } from '../../webview/state';
@@ -38,7 +39,7 @@ function train(spec: string, outDir: string, epochs = 3): Promise<TrainingEvent[
     child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => {
-      const kinds = new Set(['run-start', 'step', 'epoch', 'diagnostic', 'run-end']);
+      const kinds = new Set(['run-start', 'step', 'epoch', 'schedule', 'diagnostic', 'run-end']);
       const events = out
         .split('\n')
         .filter((l) => l.startsWith('{'))
@@ -181,6 +182,22 @@ const INK_Y = `(id) => {
     if (d[i + 3] > 128 && mx - mn > 50) { sum[third] += y; n[third]++; }
   }
   return { left: n[0] ? sum[0] / n[0] : NaN, right: n[1] ? sum[1] / n[1] : NaN, height: h };
+}`;
+/**
+ * Tinted pixels in a horizontal slice of the plot, faint ones included: the canvas is transparent, so a faint line
+ * is its colour at a low alpha (≥ 48 of 255 here); grey grid lines have no tint (max − min channel ≈ 0).
+ */
+const TINTED = `({ id, from, to }) => {
+  const c = document.getElementById(id);
+  const [l, t, w, h] = c.dataset.plotArea.split(',').map(Number);
+  const x0 = Math.floor(l + from * w), x1 = Math.floor(l + to * w);
+  const d = c.getContext('2d').getImageData(x0, t, x1 - x0, h).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    const mx = Math.max(d[i], d[i + 1], d[i + 2]), mn = Math.min(d[i], d[i + 1], d[i + 2]);
+    if (d[i + 3] >= 48 && mx - mn > 40) n++;
+  }
+  return n;
 }`;
 /** Mean colour of the middle pixel line of each heat strip row. */
 const HEAT_ROWS = `() => {
@@ -569,6 +586,74 @@ describe('dashboard webview (Chromium)', function () {
       Array.from({ length: 14 }, (_, i) => `dense_${i + 1}`),
     );
     await shot('deep-sigmoid');
+  });
+
+  it('LR chart: the planned curve faint ahead of a live run, the realised one solid, plateau markers and momentum', async () => {
+    // Drawing only: the events are built here (the engine's plan, schedule events and rates are tested in
+    // engineTraining.test.ts); the plan and the rates come from the schedule code itself.
+    const base = signalRun('he-relu', 200, 'synthetic-lr');
+    const start = { ...startOf(base), epochs: 50 }; // 500 steps, 200 of them done
+    const schedule = { type: 'cosine', minLearningRate: 0.001, warmupSteps: 20, warmupStart: 0 } as const;
+    const ctx = { baseLearningRate: 0.05, stepsPerEpoch: start.stepsPerEpoch, totalSteps: start.epochs * start.stepsPerEpoch };
+    start.learningRatePlan = learningRatePlan(schedule, ctx);
+    const steps = base.filter((e) => e.type === 'step').map((e) => ({ ...e, lr: learningRateAt(schedule, ctx, e.step) }));
+    assert.ok(steps.length > 50 && steps.length < ctx.totalSteps / 2, 'the live part covers less than half the run');
+    await post({
+      type: 'snapshot',
+      run: runRef(start, true),
+      history: historyFromEvents([start, ...steps]),
+      settings: { maxPoints: 2000 },
+    });
+    await waitFor(`document.getElementById('lr-chart')?.dataset.series === 'learning rate,planned'`, 10_000);
+    // The last 30% of the step axis is still ahead of the run: only the faint plan is drawn there.
+    const ahead = (await call(TINTED, { id: 'lr-chart', from: 0.7, to: 1 })) as number;
+    assert.ok(ahead > 100, `planned curve ahead of the run: ${ahead} tinted pixels`);
+    await shot('lr-planned');
+    const { learningRatePlan: _dropped, ...noPlan } = start;
+    await post({
+      type: 'snapshot',
+      run: runRef(noPlan, true),
+      history: historyFromEvents([noPlan, ...steps]),
+      settings: { maxPoints: 2000 },
+    });
+    await waitFor(`document.getElementById('lr-chart')?.dataset.series === 'learning rate'`, 10_000);
+    assert.strictEqual(await call(TINTED, { id: 'lr-chart', from: 0.7, to: 1 }), 0, 'nothing ahead without a plan');
+
+    // reduceOnPlateau: no plan, two reductions, momentum reported by the steps from step 0 (β1 0.9, then 0.85).
+    const plateau = { ...noPlan, runId: 'synthetic-plateau' };
+    const spe = plateau.stepsPerEpoch;
+    const reductions = [
+      { epoch: 3, lr: 0.05, next: 0.005 },
+      { epoch: 7, lr: 0.005, next: 0.0005 },
+    ].map((r) => ({
+      type: 'schedule' as const,
+      epoch: r.epoch,
+      step: (r.epoch + 1) * spe,
+      learningRate: r.next,
+      previousLearningRate: r.lr,
+      reason: 'plateau' as const,
+      monitor: 'val_loss' as const,
+      best: 0.4,
+    }));
+    const rateAt = (step: number): number => (step < reductions[0].step ? 0.05 : step < reductions[1].step ? 0.005 : 0.0005);
+    const events: TrainingEvent[] = [plateau];
+    for (const s of steps) {
+      const change = reductions.find((r) => r.step === s.step);
+      if (change) events.push(change);
+      events.push({ ...s, lr: rateAt(s.step), ...(s.step === 0 ? { momentum: 0.9 } : s.step === 40 ? { momentum: 0.85 } : {}) });
+    }
+    assert.ok(steps[steps.length - 1].step > reductions[1].step);
+    const h = historyFromEvents(events);
+    await post({ type: 'snapshot', run: runRef(plateau, false), history: h, settings: { maxPoints: 2000 } });
+    await waitFor(`document.getElementById('lr-chart')?.dataset.series === 'learning rate,momentum,plateau'`, 10_000);
+    assert.deepStrictEqual(
+      ((await page.getAttribute('#lr-chart', 'data-plateaus')) ?? '').split('\n'),
+      reductions.map((r) => scheduleLine(r)),
+    );
+    assert.match(scheduleLine(reductions[0]), /^plateau: lr 0\.05 → 0\.005 /);
+    const { coloured } = (await call(COLOURED, 'lr-chart')) as { coloured: number };
+    assert.ok(coloured > 150, `${coloured} coloured pixels`);
+    await shot('lr-plateau');
   });
 
   it('hides a layer from its legend chip and persists it with setState', async () => {

@@ -46,6 +46,12 @@ export class LrChart extends StepChart {
     if (legend) legend.display = hasMomentum || schedules.length > 0 || h.start.learningRatePlan !== undefined;
     const markers: Marker[] = schedules.map((s) => ({ x: s.step, color: ctx.theme.purple, label: 'plateau' }));
     this.finish(chart, ctx, markers);
+    // Test hooks: the series drawn, and the plateau markers' tooltip lines.
+    this.canvas.dataset.series = chart.data.datasets
+      .filter((d) => !d.hidden && d.data.length > 0)
+      .map((d) => d.label)
+      .join(',');
+    this.canvas.dataset.plateaus = schedules.map((s) => scheduleLine(s)).join('\n');
   }
 
   private create(ctx: RenderContext): void {
@@ -69,9 +75,9 @@ export class LrChart extends StepChart {
           {
             label: 'planned',
             data: [],
-            borderColor: withAlpha(theme.purple, 0.35),
-            backgroundColor: withAlpha(theme.purple, 0.35),
-            borderWidth: 1.5,
+            borderColor: withAlpha(theme.purple, 0.5),
+            backgroundColor: withAlpha(theme.purple, 0.5),
+            borderWidth: 2,
             borderDash: [4, 3],
           },
           {

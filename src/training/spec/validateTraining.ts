@@ -90,7 +90,25 @@ export function validateTraining(
   checkMinLearningRate(r, f, training);
   warnUnusedLearningRate(r, f, training);
   warnMomentumNotCycled(r, f, training);
+  warnWarmupStartAbove(r, f, training);
   return training;
+}
+
+/** A warm-up is a climb: one starting above the rate it climbs to would lower the rate instead. */
+function warnWarmupStartAbove(r: Reporter, f: Fields, training: TrainingSpec): void {
+  const s = training.schedule;
+  if (s.warmupStart === undefined || (s.warmupEpochs === undefined && s.warmupSteps === undefined)) return;
+  const target = s.type === 'piecewise' ? s.values[0] : training.optimizer.learningRate;
+  if (s.warmupStart <= target) return;
+  const schedule = f.prop('schedule');
+  const start = schedule ? findProp(schedule.value, schedule.path, 'warmupStart') : undefined;
+  if (!start) return;
+  r.warning(
+    'warmup-start-too-high',
+    `"warmupStart" (${s.warmupStart}) is above the rate the warm-up climbs to (${target}): the rate would fall during warm-up, not rise`,
+    start.value,
+    start.path,
+  );
 }
 
 interface PropLike {

@@ -10,7 +10,7 @@ type PlateauSpec = Extract<ScheduleSpec, { type: 'reduceOnPlateau' }>;
 /** Smallest change of the rate PyTorch applies (its `eps`): a reduction that moves it less is dropped. */
 const EPS = 1e-8;
 
-export interface PlateauReduction {
+interface PlateauReduction {
   previousLearningRate: number;
   learningRate: number;
   /** Best loss so far (the one the epochs failed to improve on). */
