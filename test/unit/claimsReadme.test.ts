@@ -142,6 +142,56 @@ describe('claims: the README about the examples', () => {
   });
 });
 
+describe('claims: the README about the optimizer and schedule examples', () => {
+  before(useBackend);
+
+  const near = (got: number, want: number, tolerance: number, what: string): void =>
+    assert.ok(Math.abs(got - want) <= tolerance, `${what}: ${got} vs ${want}`);
+
+  it('nadam-vs-sgd and its plain-sgd twin: validation loss 0.33 vs 0.73 after 5 epochs, 0.020 vs 0.51 after 20; sgd slow-convergence', async () => {
+    assert.ok(README.includes('validation loss 0.33 after 5 epochs, 0.020 after 20 (accuracy 0.995)'));
+    assert.ok(
+      README.includes('validation loss 0.73 after 5 epochs, 0.51 after 20 (accuracy 0.755), and `slow-convergence` fires'),
+    );
+    const nadam = await engineRun(example('nadam-vs-sgd', 20));
+    const sgd = await engineRun(example('nadam-vs-sgd-plain', 20));
+    near(nadam.epochs[4].valLoss, 0.33, 0.01, 'nadam epoch 5');
+    near(nadam.epochs[19].valLoss, 0.02, 0.005, 'nadam epoch 20');
+    near(nadam.epochs[19].valAcc ?? NaN, 0.995, 0.0051, 'nadam accuracy');
+    near(sgd.epochs[4].valLoss, 0.73, 0.01, 'sgd epoch 5');
+    near(sgd.epochs[19].valLoss, 0.51, 0.01, 'sgd epoch 20');
+    near(sgd.epochs[19].valAcc ?? NaN, 0.755, 0.0051, 'sgd accuracy');
+    assert.ok(sgd.diagnostics.some((d) => d.code === 'slow-convergence'));
+    assert.deepStrictEqual(
+      nadam.diagnostics.map((d) => d.code),
+      [],
+    );
+  });
+
+  it('one-cycle: the rate climbs from 0.004 to 0.1 at step 149 and falls to 4e-7, momentum 0.95 → 0.85 → 0.95, validation loss 0.015, no diagnosis', async () => {
+    assert.ok(
+      README.includes(
+        'the learning-rate chart climbs from 0.004 to 0.1 at step 149 (30% of the run) and falls to 4e-7, the momentum goes 0.95 → 0.85 → 0.95; validation loss 0.015 after 20 epochs, no diagnosis',
+      ),
+    );
+    const run = await engineRun(example('one-cycle', 20));
+    const { steps } = run;
+    assert.strictEqual(steps.length, 500);
+    near(steps[0].lr, 0.004, 1e-12, 'first rate');
+    near(steps[149].lr, 0.1, 1e-12, 'peak');
+    assert.ok(steps.every((s) => s.lr <= 0.1 + 1e-12));
+    near(steps[499].lr, 4e-7, 1e-15, 'last rate');
+    assert.strictEqual(steps[0].momentum, 0.95);
+    near(steps[149].momentum ?? NaN, 0.85, 1e-12, 'momentum at the peak');
+    near(steps[499].momentum ?? NaN, 0.95, 1e-12, 'last momentum');
+    near(run.epochs[19].valLoss, 0.015, 0.002, 'validation loss after 20 epochs');
+    assert.deepStrictEqual(
+      run.diagnostics.map((d) => d.code),
+      [],
+    );
+  });
+});
+
 describe('claims: the README about the recurrent examples', () => {
   before(useBackend);
 

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import { learningRateAt, momentumAt } from '../../src/training/engine/optim/schedule';
 import type { OptimizerSpec, ScheduleSpec } from '../../src/training/spec/types';
-import { useBackend } from './support/specs';
+import { parsedSpec, smallClassifier, useBackend } from './support/specs';
 
 const BASE: OptimizerSpec = {
   type: 'sgd',
@@ -29,17 +29,8 @@ const BASE: OptimizerSpec = {
   momentumDecay: 0.004,
 };
 
-const ONE_CYCLE: ScheduleSpec = {
-  type: 'oneCycle',
-  maxLearningRate: 0.1,
-  pctStart: 0.3,
-  divFactor: 25,
-  finalDivFactor: 1e4,
-  anneal: 'cos',
-  cycleMomentum: true,
-  baseMomentum: 0.85,
-  maxMomentum: 0.95,
-};
+/** The parser's one-cycle defaults (PyTorch's; specParse.test checks them), which each reference case overrides. */
+const ONE_CYCLE: ScheduleSpec = parsedSpec(smallClassifier({ training: { schedule: 'oneCycle' } })).training.schedule;
 
 describe('optimizers', () => {
   before(useBackend);

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { PlateauTracker } from '../../src/training/engine/optim/plateau';
 import { learningRateAt, learningRatePlan, momentumAt } from '../../src/training/engine/optim/schedule';
 import type { ScheduleSpec } from '../../src/training/spec/types';
+import { parsedSpec, smallClassifier } from './support/specs';
 
 interface PlateauCase {
   name: string;
@@ -28,16 +29,9 @@ describe('learning-rate schedules', () => {
   it('constant', () => near(learningRateAt({ type: 'constant' }, ctx, 57), 0.1));
 
   it('oneCycle: max/div at step 0, the peak at pctStart·total − 1, max/(div·finalDiv) at the last step; momentum inverse', () => {
-    const s: ScheduleSpec = {
-      type: 'oneCycle',
-      pctStart: 0.3,
-      divFactor: 25,
-      finalDivFactor: 1e4,
-      anneal: 'cos',
-      cycleMomentum: true,
-      baseMomentum: 0.85,
-      maxMomentum: 0.95,
-    };
+    // The defaults (pctStart 0.3, divFactor 25, finalDivFactor 1e4, cos, momentum 0.95 → 0.85), as the parser fills them in.
+    const s: ScheduleSpec = parsedSpec(smallClassifier({ training: { schedule: 'oneCycle' } })).training.schedule;
+    assert.strictEqual(s.type, 'oneCycle');
     // Without maxLearningRate the optimizer's rate (0.1) is the peak.
     near(learningRateAt(s, ctx, 0), 0.1 / 25);
     near(learningRateAt(s, ctx, 29), 0.1);

@@ -12,17 +12,9 @@ export interface AdadeltaConfig {
 }
 
 /** Slots: sq (mean squared gradient), acc (mean squared update). */
-export class AdadeltaOptimizer extends SlotOptimizer {
+export class AdadeltaOptimizer extends SlotOptimizer<AdadeltaConfig> {
   static get className(): string {
     return 'GradscopeAdadelta';
-  }
-
-  constructor(private readonly cfg: AdadeltaConfig) {
-    super();
-  }
-
-  setLearningRate(lr: number): void {
-    this.cfg.learningRate = lr;
   }
 
   protected slotNames(): readonly string[] {
@@ -36,9 +28,5 @@ export class AdadeltaOptimizer extends SlotOptimizer {
     const delta = s.acc.add(epsilon).sqrt().div(sq.add(epsilon).sqrt()).mul(g);
     s.acc.assign(s.acc.mul(rho).add(delta.square().mul(1 - rho)));
     variable.assign(variable.sub(delta.mul(lr)));
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...this.cfg };
   }
 }

@@ -23,7 +23,7 @@ export interface AdamFamilyConfig {
  * Slots: m (first moment), v (second moment; adamax: the exponentially weighted infinity norm u), and for amsgrad
  * vMax (the largest second moment so far).
  */
-export class AdamFamilyOptimizer extends SlotOptimizer {
+export class AdamFamilyOptimizer extends SlotOptimizer<AdamFamilyConfig> {
   static get className(): string {
     return 'GradscopeAdamFamily';
   }
@@ -33,15 +33,6 @@ export class AdamFamilyOptimizer extends SlotOptimizer {
   private muProduct = 1;
   private mu = 0;
   private muNext = 0;
-
-  constructor(private readonly cfg: AdamFamilyConfig) {
-    super();
-  }
-
-  /** The learning rate for the next steps (schedules change it between steps). */
-  setLearningRate(lr: number): void {
-    this.cfg.learningRate = lr;
-  }
 
   /**
    * β1 for the next steps (a one-cycle schedule cycles it). As in torch.optim, the bias correction uses the current
@@ -105,9 +96,5 @@ export class AdamFamilyOptimizer extends SlotOptimizer {
     }
     const w = weightDecay > 0 ? variable.mul(1 - lr * weightDecay) : variable;
     variable.assign(w.sub(m.div(denom).mul(lr / bc1)));
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...this.cfg };
   }
 }

@@ -17,20 +17,16 @@ export interface RmspropConfig {
 }
 
 /** Slots: ms (mean square), mg (mean gradient, centered only), mom (momentum buffer, momentum > 0 only). */
-export class RmspropOptimizer extends SlotOptimizer {
+export class RmspropOptimizer extends SlotOptimizer<RmspropConfig> {
   static get className(): string {
     return 'GradscopeRMSProp';
   }
 
   private readonly hasMomentum: boolean;
 
-  constructor(private readonly cfg: RmspropConfig) {
-    super();
+  constructor(cfg: RmspropConfig) {
+    super(cfg);
     this.hasMomentum = cfg.momentum > 0;
-  }
-
-  setLearningRate(lr: number): void {
-    this.cfg.learningRate = lr;
   }
 
   /** Momentum for the next steps (a one-cycle schedule cycles it); only an optimizer built with momentum has one. */
@@ -60,9 +56,5 @@ export class RmspropOptimizer extends SlotOptimizer {
     const mom = s.mom.mul(momentum).add(step);
     s.mom.assign(mom);
     variable.assign(variable.sub(mom));
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...this.cfg };
   }
 }

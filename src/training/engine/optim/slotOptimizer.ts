@@ -11,8 +11,22 @@ export type SlotMap = Record<string, tf.Variable>;
 
 let counter = 0;
 
-export abstract class SlotOptimizer extends tf.Optimizer {
+/** `cfg` is the rule's settings, learningRate among them (a schedule changes it between steps). */
+export abstract class SlotOptimizer<C extends { learningRate: number }> extends tf.Optimizer {
   private readonly slots = new Map<string, SlotMap>();
+
+  constructor(protected readonly cfg: C) {
+    super();
+  }
+
+  /** The learning rate for the next steps. */
+  setLearningRate(lr: number): void {
+    this.cfg.learningRate = lr;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...this.cfg };
+  }
 
   /** The slots this rule keeps for every variable (all start at zero). */
   protected abstract slotNames(): readonly string[];
