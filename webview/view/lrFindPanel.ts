@@ -67,9 +67,12 @@ export class LrFindPanel {
     this.title.textContent = `Learning-rate range test: ${view.specName}`;
     this.status.textContent = lrFindStatusText(view);
     const r = view.status === 'done' ? view.result : undefined;
-    this.use.hidden = !r;
-    this.useSecond.hidden = !r;
-    if (r) {
+    // Like `gradscope lr-find --apply`, nothing is written from an inconclusive test.
+    this.use.hidden = !r?.conclusive;
+    this.useSecond.hidden = !r?.conclusive;
+    if (r && !r.conclusive) {
+      this.summary.textContent = `Inconclusive: ${r.warning ?? 'the loss curve has no descent to read'} (min loss/10 would be ${formatNumber(r.secondOpinion.learningRate)}; the spec has ${formatNumber(r.currentLearningRate)}, ${r.field})`;
+    } else if (r) {
       const suggested = formatNumber(r.suggestion.learningRate);
       const second = formatNumber(r.secondOpinion.learningRate);
       this.use.textContent = `Use learning rate ${suggested}`;
