@@ -104,8 +104,14 @@ export class Dashboard {
   ) {
     this.ui = host.loadUiState();
     this.header = new Header(() => this.stop());
-    this.lrFind = new LrFindPanel((view, learningRate) =>
-      this.host.post({ type: 'use-learning-rate', id: view.id, learningRate }),
+    this.lrFind = new LrFindPanel(
+      (view, learningRate) => this.host.post({ type: 'use-learning-rate', id: view.id, learningRate }),
+      () => {
+        this.model.lrFind = undefined;
+        this.model.revision++;
+        this.host.post({ type: 'close-lr-find' });
+        this.requestDraw();
+      },
     );
     this.diagnostics = new DiagnosticsList(
       (d) => this.reveal(d.specPath),

@@ -42,8 +42,11 @@ export function lrFindMarkers(
 ): Array<{ x: number; color: string; label: string }> {
   const r = view.result;
   if (!r) return [];
+  // An inconclusive test (no descent to read) suggests nothing of its own: only the min-loss/10 rule is marked.
   const out = [
-    { x: r.suggestion.learningRate, color: theme.green, label: `suggested ${formatNumber(r.suggestion.learningRate)}` },
+    ...(r.conclusive
+      ? [{ x: r.suggestion.learningRate, color: theme.green, label: `suggested ${formatNumber(r.suggestion.learningRate)}` }]
+      : []),
     { x: r.secondOpinion.learningRate, color: theme.orange, label: `min loss/10 ${formatNumber(r.secondOpinion.learningRate)}` },
   ];
   if (Number.isFinite(r.currentLearningRate) && r.currentLearningRate > 0)
@@ -66,7 +69,8 @@ export function lrFindStatusText(view: LrFindView): string {
         diverged: ', stopped early: the smoothed loss rose past 4× its minimum',
         'non-finite': ', stopped early: the loss became NaN or infinite',
       };
-      return `${n} steps${view.result ? (why[view.result.stopReason] ?? '') : ''}`;
+      const inconclusive = view.result?.conclusive === false ? '; inconclusive' : '';
+      return `${n} steps${view.result ? (why[view.result.stopReason] ?? '') : ''}${inconclusive}`;
     }
   }
 }

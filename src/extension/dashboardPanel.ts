@@ -33,6 +33,8 @@ export interface DashboardHandlers {
   maxPoints(): number;
   /** "Use learning rate …" under the range test `id`. */
   useLearningRate(id: string, learningRate: number): void;
+  /** The range-test panel was closed. */
+  closeLrFind(): void;
 }
 
 export class DashboardPanel implements vscode.Disposable {
@@ -165,6 +167,10 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       case 'use-learning-rate':
         this.handlers.useLearningRate(m.id, m.learningRate);
+        break;
+      case 'close-lr-find':
+        this.lrFind = undefined;
+        this.handlers.closeLrFind();
         break;
     }
   }

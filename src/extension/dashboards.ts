@@ -71,6 +71,7 @@ export class Dashboards implements vscode.Disposable {
       openDocs: (code) => void openDiagnosticDocs(this.context.extensionUri, code),
       maxPoints: () => this.config.chartMaxPoints,
       useLearningRate: (id, learningRate) => this.useLearningRateEmitter.fire({ id, learningRate }),
+      closeLrFind: () => (this.lrFind = undefined),
     };
   }
 

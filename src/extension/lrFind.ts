@@ -78,7 +78,7 @@ export class LrFinder implements vscode.Disposable {
       watcher.onDidDelete(forget),
       dashboards.onUseLearningRate(({ id, learningRate }) => {
         const result = this.byId.get(id);
-        if (result) void this.useLearningRate(vscode.Uri.file(result.specFile), learningRate);
+        if (result?.conclusive) void this.useLearningRate(vscode.Uri.file(result.specFile), learningRate);
       }),
     );
   }
@@ -193,9 +193,16 @@ export class LrFinder implements vscode.Disposable {
     this.remember(result);
     this.dashboards.showLrFind(this.viewOf(result), true);
     const suggested = formatNumber(result.suggestion.learningRate);
+    if (result.warning) this.output.appendLine(`${name}: range test: ${result.warning}`);
     this.output.appendLine(
-      `${name}: range test suggests ${suggested} (steepest), ${formatNumber(result.secondOpinion.learningRate)} (min loss/10); the spec has ${formatNumber(result.currentLearningRate)} (${result.field})`,
+      `${name}: range test suggests ${suggested} (${result.suggestion.method}), ${formatNumber(result.secondOpinion.learningRate)} (min loss/10); the spec has ${formatNumber(result.currentLearningRate)} (${result.field})`,
     );
+    if (!result.conclusive) {
+      void vscode.window.showWarningMessage(
+        `${name}: the range test is inconclusive: ${result.warning ?? 'the loss curve has no descent to read'}. Nothing to write into the spec.`,
+      );
+      return result;
+    }
     const use = `Use learning rate ${suggested}`;
     void vscode.window
       .showInformationMessage(
@@ -269,7 +276,8 @@ class LearningRateActions implements vscode.CodeActionProvider {
 
   provideCodeActions(document: vscode.TextDocument, range: vscode.Range): vscode.CodeAction[] {
     const result = this.finder.latestFor(document.uri.fsPath);
-    if (!result || !sameFile(result.specFile, document.uri.fsPath)) return [];
+    // An inconclusive test suggests nothing to write (as `gradscope lr-find --apply` writes nothing then).
+    if (!result?.conclusive || !sameFile(result.specFile, document.uri.fsPath)) return [];
     const text = document.getText();
     const parsed = checkSpecText(text, document.uri);
     if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) return [];

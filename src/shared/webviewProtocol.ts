@@ -103,7 +103,13 @@ export interface UseLearningRateMessage {
   learningRate: number;
 }
 
-export type FromWebviewMessage = ReadyMessage | RevealSpecMessage | StopMessage | OpenDocsMessage | UseLearningRateMessage;
+/** webview → host: the range-test panel's Close: stop showing that test. */
+export interface CloseLrFindMessage {
+  type: 'close-lr-find';
+}
+
+export type FromWebviewMessage =
+  ReadyMessage | RevealSpecMessage | StopMessage | OpenDocsMessage | UseLearningRateMessage | CloseLrFindMessage;
 
 /** State the webview persists with setState (UI only: the data always comes from the host). */
 export interface WebviewUiState {

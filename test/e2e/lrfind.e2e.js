@@ -4,7 +4,8 @@
 // "Learning-rate range test" panel (the chart really drawn: its points, and the suggestion's marker line in its
 // colour at the suggested rate's x), then put the cursor on the spec's learningRate, open the light bulb (Ctrl+.)
 // and apply "Use learning rate … from the range test": the spec then holds the suggested rate, comments kept; the
-// panel's min-loss/10 button writes that one; Cancel on the progress notification stops a test (nothing saved).
+// panel's min-loss/10 button writes that one; Cancel on the progress notification stops a test (nothing saved) and
+// Close hides the panel.
 // Screenshots: test-results/lr-find-chart.png, test-results/lr-find-code-action.png.
 //   node test/e2e/lrfind.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
@@ -171,22 +172,28 @@ async function main() {
         fs.mkdirSync(path.join(ws.dir, '.vscode'), { recursive: true });
         fs.writeFileSync(path.join(ws.dir, '.vscode', 'settings.json'), JSON.stringify({ 'gradscope.lrFind.steps': 5000 }));
         const resultsBefore = fs.readdirSync(path.join(ws.dir, '.gradscope', 'lr-find'));
+        const frame = webviewFrame(page);
         await runCommand(page, 'View: Focus First Editor Group');
         await openFile(page, SPEC);
-        await runCommand(page, 'Gradscope: Find Learning Rate');
+        // This time from the spec's editor title bar.
+        await page.locator('.editor-group-container.active .editor-actions [aria-label*="Find Learning Rate"]').first().click();
+        await frame.locator('#panel-lr-find[data-status="running"]').waitFor({ state: 'visible', timeout: 60000 });
         const toast = page
           .locator('.notifications-toasts .notification-toast', { hasText: 'Finding a learning rate for' })
           .filter({ hasText: /step \d+\/5000/ })
           .first();
         await toast.waitFor({ state: 'visible', timeout: 60000 });
         await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
-        const frame = webviewFrame(page);
         await frame.locator('#panel-lr-find[data-status="stopped"]').waitFor({ state: 'visible', timeout: 60000 });
         const status = await frame.locator('#lr-find-status').innerText();
         const [, taken] = /stopped after (\d+) step/.exec(status) ?? [];
         assert.ok(Number(taken) > 0 && Number(taken) < 5000, `stopped part-way: "${status}"`);
         assert.ok(await frame.locator('#lr-find-use').isHidden(), 'no suggestion to use after a stop');
         assert.deepStrictEqual(fs.readdirSync(path.join(ws.dir, '.gradscope', 'lr-find')), resultsBefore, 'no result saved');
+        // Close: the panel goes, and the dashboard (no run shown) says so.
+        await frame.locator('#lr-find-close').click();
+        await frame.locator('#panel-lr-find').waitFor({ state: 'hidden', timeout: 30000 });
+        await frame.locator('#gs-empty', { hasText: 'No run yet' }).waitFor({ state: 'visible', timeout: 30000 });
       },
     );
 

@@ -28,6 +28,7 @@ const result: LrFindEvent = {
   suggestion: { learningRate: 1e-3, method: 'steepest' },
   minLossLearningRate: 1e-2,
   secondOpinion: { learningRate: 1e-3, method: 'minLoss/10' },
+  conclusive: true,
   stoppedEarly: true,
   stopReason: 'diverged',
   currentLearningRate: 0.5,
@@ -109,6 +110,12 @@ describe('dashboard: learning-rate range test panel', () => {
       { x: 0.5, color: '#888', label: 'spec now 0.5' },
     ]);
     assert.deepStrictEqual(lrFindMarkers(view({ status: 'running', result: undefined }), theme), []);
+    // Inconclusive: no suggestion of its own, only the min-loss/10 rule.
+    const inconclusive = { ...result, conclusive: false, warning: 'the loss never fell by 5%' };
+    assert.deepStrictEqual(
+      lrFindMarkers(view({ result: inconclusive }), theme).map((m) => m.label),
+      ['min loss/10 0.001', 'spec now 0.5'],
+    );
   });
 
   it('says how the test went', () => {
@@ -126,5 +133,9 @@ describe('dashboard: learning-rate range test panel', () => {
       'stopped after 3 steps: no suggestion',
     );
     assert.strictEqual(lrFindStatusText(view({ status: 'failed', result: undefined, error: 'boom' })), 'failed: boom');
+    assert.strictEqual(
+      lrFindStatusText(view({ result: { ...result, conclusive: false } })),
+      '5 steps, stopped early: the smoothed loss rose past 4× its minimum; inconclusive',
+    );
   });
 });

@@ -15,11 +15,16 @@ export class LrFindPanel {
   private readonly summary = h('p', { class: 'gs-lr-find-summary', id: 'lr-find-summary' });
   private readonly use = h('button', { class: 'gs-button gs-button-primary', type: 'button', id: 'lr-find-use' });
   private readonly useSecond = h('button', { class: 'gs-button', type: 'button', id: 'lr-find-use-second' });
+  private readonly close = h(
+    'button',
+    { class: 'gs-link-button', type: 'button', id: 'lr-find-close', title: 'Stop showing this range test' },
+    'Close',
+  );
   private readonly chart: LrFindChart;
   private readonly box: HTMLElement;
   private view: LrFindView | undefined;
 
-  constructor(onUse: (view: LrFindView, learningRate: number) => void) {
+  constructor(onUse: (view: LrFindView, learningRate: number) => void, onClose: () => void) {
     const canvas = h('canvas', {
       id: 'lr-find-chart',
       role: 'img',
@@ -44,7 +49,7 @@ export class LrFindPanel {
     this.root = h(
       'section',
       { class: 'gs-panel gs-panel-wide gs-lr-find', id: 'panel-lr-find' },
-      h('div', { class: 'gs-panel-head' }, this.title, this.status),
+      h('div', { class: 'gs-panel-head' }, this.title, this.status, h('span', { class: 'gs-spacer' }), this.close),
       h(
         'p',
         { class: 'gs-hint' },
@@ -53,6 +58,7 @@ export class LrFindPanel {
       this.box,
       h('div', { class: 'gs-lr-find-actions' }, this.summary, h('span', { class: 'gs-spacer' }), this.useSecond, this.use),
     );
+    this.close.addEventListener('click', onClose);
     this.root.hidden = true;
   }
 
@@ -66,10 +72,14 @@ export class LrFindPanel {
     this.root.dataset.status = view.status;
     this.title.textContent = `Learning-rate range test: ${view.specName}`;
     this.status.textContent = lrFindStatusText(view);
+    this.close.hidden = view.status === 'running';
     const r = view.status === 'done' ? view.result : undefined;
-    this.use.hidden = !r;
-    this.useSecond.hidden = !r;
-    if (r) {
+    // Like `gradscope lr-find --apply`, nothing is written from an inconclusive test.
+    this.use.hidden = !r?.conclusive;
+    this.useSecond.hidden = !r?.conclusive;
+    if (r && !r.conclusive) {
+      this.summary.textContent = `Inconclusive: ${r.warning ?? 'the loss curve has no descent to read'} (min loss/10 would be ${formatNumber(r.secondOpinion.learningRate)}; the spec has ${formatNumber(r.currentLearningRate)}, ${r.field})`;
+    } else if (r) {
       const suggested = formatNumber(r.suggestion.learningRate);
       const second = formatNumber(r.secondOpinion.learningRate);
       this.use.textContent = `Use learning rate ${suggested}`;
