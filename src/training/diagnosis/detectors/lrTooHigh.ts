@@ -1,7 +1,7 @@
 // lr-too-high: the cause behind much instability. Each step moves the weights by a large fraction of their norm:
 // the median ‖ΔW‖/‖W‖ over the window above 0.1 (DeepDiagnosis's upper bound) while the run struggles, or above
 // 0.01 (10× the usual ~1e-3) while the loss is visibly unstable (oscillating, diverging, NaN) or stuck after first
-// steps that moved the weights by more than 0.1 of their norm. Judged only when the schedule is near its peak,
+// steps that moved the weights by more than 0.1 of their norm (or, after such steps, no lower than at the start). Judged only when the schedule is near its peak,
 // since that is the rate the spec sets. Also when the first steps blew the run up (median ‖ΔW‖/‖W‖ > 0.1 or the loss
 // above 10× the untrained model's) and since then the layers below the output get almost no gradient (units thrown
 // into a flat region, e.g. SELUs in their negative tail): vanishing-gradient stays silent then, this names the cause.
@@ -49,7 +49,9 @@ function stateOfLoss(ctx: DiagnosisContext): string {
       ? 'the loss oscillates'
       : ctx.fired.has('non-finite')
         ? 'the loss became NaN'
-        : `the loss is stuck at ${fmt(ctx.history.recentLoss())}`;
+        : ctx.history.improvement <= 0
+          ? `the loss (${fmt(ctx.history.recentLoss())}) is no lower than an untrained model's (${ctx.history.referenceText})`
+          : `the loss is stuck at ${fmt(ctx.history.recentLoss())}`;
 }
 
 /** The first steps blew the run up, and the layers below the output have had almost no gradient since. */
@@ -81,7 +83,9 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   if (update > ctx.t.lrHighUpdateRatio && h.struggling) return report(ctx, update, 'update-ratio');
   if (update > ctx.t.lrHighUnstableUpdateRatio && unstable(ctx)) return report(ctx, update, 'unstable-loss');
   // The very first updates were huge and the run has been stuck since: the first steps threw the weights away.
-  if (update > ctx.t.lrHighUnstableUpdateRatio && h.struggling && h.stalled && earlyLrTooHigh(ctx))
+  // (Or it is still no better than the untrained model: a loss falling back from the blow-up it caused is recovery,
+  // not learning — lr-too-high-adam-spiral on seed+2: first update 1.8× the weights' norm, loss 1.1 → 4 → 1.5.)
+  if (update > ctx.t.lrHighUnstableUpdateRatio && h.struggling && (h.stalled || h.improvement <= 0) && earlyLrTooHigh(ctx))
     return report(ctx, update, 'early-updates');
   return blownUpThenNoGradient(ctx);
 }

@@ -4,9 +4,10 @@
 // validation loss's median epoch-to-epoch change (small validation sets are noisy), the training loss is still lower
 // than at the best epoch, and (classification) validation accuracy has not improved since — which keeps the noisy
 // early epochs of batch-normalised nets, whose validation loss jumps while accuracy climbs, out of it.
-// The training loss must have fallen by ≥ 10% since the best epoch (first rule): a validation loss that drifts up while the
-// training loss stands still is noise, not the model fitting the training set harder (healthy-swish-sgd-moons on
-// seed+3: validation 0.078 → 0.108 while training went 0.093 → 0.091, validation accuracy 0.96 = training's).
+// The model must be fitting the training set harder (first rule): its training loss fell ≥ 10% since the best epoch,
+// or its training accuracy is ≥ 3 points above the validation accuracy. A validation loss that drifts up while the
+// training loss stands still and both accuracies agree is noise (healthy-swish-sgd-moons on seed+3: validation
+// 0.078 → 0.108 while training went 0.093 → 0.091, both accuracies 0.965).
 // Second rule, the train/validation gap (the lessons' classic sign: "training accuracy is 99% but test accuracy is
 // 75%"): a classifier that has memorised its training set (3-epoch mean training accuracy ≥ 99%) while its
 // validation accuracy is ≥ 10 points lower, with the validation loss above its best for `overfitPatience` epochs and
@@ -28,6 +29,8 @@ const NOISE_MULTIPLE = 2;
 const ACC_TOLERANCE = 0.01;
 /** The training loss must have fallen by at least this fraction since the best validation epoch. */
 const TRAIN_FALL = 0.1;
+/** GL rule, classification: training accuracy at least this far above validation accuracy (3-epoch means). */
+const FIT_GAP = 0.03;
 /** Gap rule: training accuracy (3-epoch mean) at least this: the training set is memorised. */
 const MEMORISED_ACC = 0.99;
 /** Gap rule: validation accuracy at least this far (absolute) below the training accuracy. */
@@ -50,16 +53,20 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const now = val.length - 1;
   // Common to both rules: the validation loss has not improved for `patience` epochs while the training loss fell.
   if (now - best < patience || !(val[now] > val[best]) || !(train[now] < train[best])) return undefined;
-  const rule =
-    (train[now] < (1 - TRAIN_FALL) * train[best] ? generalizationLoss(ctx, val, best, now) : undefined) ??
-    trainValidationGap(epochs, now);
+  const accuracies = smoothedAccuracies(epochs);
+  // GL₁₀ needs the model to be fitting the training set harder: its training loss fell ≥ 10% since the best epoch,
+  // or it classifies the training set visibly better than the validation set.
+  const fitsTrainingBetter =
+    train[now] < (1 - TRAIN_FALL) * train[best] ||
+    (accuracies !== undefined && accuracies.train[now] - accuracies.val[now] >= FIT_GAP);
+  const rule = (fitsTrainingBetter ? generalizationLoss(ctx, val, best, now) : undefined) ?? trainValidationGap(accuracies, now);
   if (!rule) return undefined;
   const last = epochs[epochs.length - 1];
-  const accuracies = rule === 'train-validation-gap' ? smoothedAccuracies(epochs) : undefined;
-  const gap = accuracies
-    ? `the model fits the training set (accuracy ${fmt(accuracies.train[now])}) far better than the validation set ` +
-      `(accuracy ${fmt(accuracies.val[now])}): `
-    : '';
+  const gap =
+    rule === 'train-validation-gap' && accuracies
+      ? `the model fits the training set (accuracy ${fmt(accuracies.train[now])}) far better than the validation set ` +
+        `(accuracy ${fmt(accuracies.val[now])}): `
+      : '';
   return diagnostic(ctx, {
     code: 'overfitting',
     severity: 'warning',
@@ -110,8 +117,7 @@ function smoothedAccuracies(epochs: readonly EpochEvent[]): { train: number[]; v
 }
 
 /** A classifier that has memorised its training set and is ≥ 10 points worse on the validation set. */
-function trainValidationGap(epochs: readonly EpochEvent[], now: number): Rule | undefined {
-  const acc = smoothedAccuracies(epochs);
+function trainValidationGap(acc: { train: number[]; val: number[] } | undefined, now: number): Rule | undefined {
   if (!acc) return undefined;
   return acc.train[now] >= MEMORISED_ACC && acc.val[now] <= acc.train[now] - ACC_GAP ? 'train-validation-gap' : undefined;
 }
