@@ -449,7 +449,7 @@ async function checkRun(text: string): Promise<void> {
 }
 
 // A step schedule keeps every schedule covered, whatever the random draws bring; the crash cases carry the rarer ones,
-// with a warm-up.
+// with a warm-up, and two fixed cases below carry exponential and power.
 const STEP_SCHEDULE: Json = { type: 'step', every: 1, factor: 0.5 };
 const FIXED_SCHEDULES: Json[] = [
   STEP_SCHEDULE,
@@ -534,33 +534,41 @@ describe('engine: properties on random valid specs', () => {
       // Found by this test: an activation layer measured as the units of a linear layer two kernel layers back.
       // Its relu units are all dead (zero kernel, bias −1), so the elu after it has 4 dead units for a 1-unit layer.
       [
-        caseText('categoricalCrossentropy', (units) => [
-          { type: 'dense', units: 1 },
-          {
-            type: 'dense',
-            units: 4,
-            activation: 'relu',
-            kernelInitializer: 'zeros',
-            biasInitializer: { type: 'constant', value: -1 },
-          },
-          { type: 'activation', activation: 'elu' },
-          { type: 'dense', units },
-        ]),
+        caseText(
+          'categoricalCrossentropy',
+          (units) => [
+            { type: 'dense', units: 1 },
+            {
+              type: 'dense',
+              units: 4,
+              activation: 'relu',
+              kernelInitializer: 'zeros',
+              biasInitializer: { type: 'constant', value: -1 },
+            },
+            { type: 'activation', activation: 'elu' },
+            { type: 'dense', units },
+          ],
+          { type: 'exponential', decay: 0.5 },
+        ),
       ],
       // The skip connections and the initializers made for deep stacks, together.
       [
-        caseText('categoricalCrossentropy', (units) => [
-          { type: 'dense', units: 4, activation: 'relu', kernelInitializer: { type: 'orthogonal', gain: 1.4 } },
-          { type: 'highway', units: 4, activation: 'tanh', kernelInitializer: { type: 'varianceScaling', mode: 'fanAvg' } },
-          {
-            type: 'denseBlock',
-            layers: [
-              { type: 'dense', units: 2, activation: 'relu', kernelInitializer: { type: 'truncatedNormal', stddev: 0.3 } },
-              { type: 'dense', units: 2, activation: 'sigmoid', kernelInitializer: 'orthogonal' },
-            ],
-          },
-          { type: 'dense', units },
-        ]),
+        caseText(
+          'categoricalCrossentropy',
+          (units) => [
+            { type: 'dense', units: 4, activation: 'relu', kernelInitializer: { type: 'orthogonal', gain: 1.4 } },
+            { type: 'highway', units: 4, activation: 'tanh', kernelInitializer: { type: 'varianceScaling', mode: 'fanAvg' } },
+            {
+              type: 'denseBlock',
+              layers: [
+                { type: 'dense', units: 2, activation: 'relu', kernelInitializer: { type: 'truncatedNormal', stddev: 0.3 } },
+                { type: 'dense', units: 2, activation: 'sigmoid', kernelInitializer: 'orthogonal' },
+              ],
+            },
+            { type: 'dense', units },
+          ],
+          { type: 'power', steps: 2, power: 1 },
+        ),
       ],
       // softmax over one unit is refused by the parser, so softmax gets the loss with one unit per class.
       ...ACTIVATIONS.map((a, i): [string] => [
