@@ -36,12 +36,12 @@ async function waitForResult(workspace, timeout = 180000) {
   }
 }
 
-/** The file's text once it differs from `before` (the editor saved it). */
+/** The file's text once it differs from `before` and is whole (a save caught half-way reads empty or cut short). */
 async function waitForChange(file, before, timeout = 30000) {
   const end = Date.now() + timeout;
   for (;;) {
     const text = fs.readFileSync(file, 'utf8');
-    if (text !== before) return text;
+    if (text !== before && text.trimEnd().endsWith('}')) return text;
     if (Date.now() > end) throw new Error(`${file} did not change within ${timeout} ms`);
     await new Promise((r) => setTimeout(r, 100)); // poll interval of a wait on the file, not a fixed delay
   }
