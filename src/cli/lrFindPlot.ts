@@ -68,7 +68,7 @@ export function describeRangeTest(result: LrFindEvent): string {
     result.stopReason === 'diverged'
       ? `stopped after ${result.points.length} of ${result.settings.steps} steps: the smoothed loss passed 4× its minimum`
       : result.stopReason === 'non-finite'
-        ? `stopped after ${result.points.length} of ${result.settings.steps} steps: the loss became NaN or infinite`
+        ? `stopped at step ${result.points.length + 1} of ${result.settings.steps}: its loss was NaN or infinite (not plotted)`
         : `all ${result.settings.steps} steps done without the loss blowing up (a larger --end may show where it does)`;
   if (!result.conclusive)
     return [

@@ -1,6 +1,7 @@
 // What docs/lr-find.md and the README say the range test does, checked by training: on a healthy example its
 // suggestion trains without a learning-rate diagnosis; on a spec whose rate is far too high (Adam at 0.3, the
-// diagnosis benchmark's lr-too-high-adam-spiral) it suggests a far smaller rate, which then trains without one.
+// diagnosis benchmark's lr-too-high-adam-spiral; SGD at 2 on sine regression, NaN in the first epoch) it suggests a far
+// smaller rate, which then trains without one.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -61,17 +62,22 @@ describe('claims: the learning-rate range test', () => {
     );
   });
 
-  it('on a spec with Adam at 0.3 it suggests a rate over 10× smaller, which trains without a learning-rate diagnosis', async () => {
-    const file = path.join(REPO, 'bench', 'diagnosis', 'specs', 'lr-too-high-adam-spiral.gradscope.json');
-    const { result, applied } = await rangeTestAndApply(file);
-    assert.strictEqual(result.currentLearningRate, 0.3);
-    assert.strictEqual(result.conclusive, true);
-    assert.ok(result.suggestion.learningRate < 0.03, `suggestion ${result.suggestion.learningRate}`);
-    const codes = await diagnosesOf(applied);
-    assert.deepStrictEqual(
-      codes.filter((c) => LR_CODES.includes(c)),
-      [],
-      `diagnoses at ${result.suggestion.learningRate}: ${codes.join(', ')}`,
-    );
-  });
+  for (const [name, rate] of [
+    ['lr-too-high-adam-spiral', 0.3],
+    ['non-finite-sgd-sine', 2],
+  ] as const) {
+    it(`on ${name} (rate ${rate}, far too high) it suggests a rate over 10× smaller, which trains without a learning-rate diagnosis`, async () => {
+      const file = path.join(REPO, 'bench', 'diagnosis', 'specs', `${name}.gradscope.json`);
+      const { result, applied } = await rangeTestAndApply(file);
+      assert.strictEqual(result.currentLearningRate, rate);
+      assert.strictEqual(result.conclusive, true);
+      assert.ok(result.suggestion.learningRate < rate / 10, `suggestion ${result.suggestion.learningRate}`);
+      const codes = await diagnosesOf(applied);
+      assert.deepStrictEqual(
+        codes.filter((c) => LR_CODES.includes(c)),
+        [],
+        `diagnoses at ${result.suggestion.learningRate}: ${codes.join(', ')}`,
+      );
+    });
+  }
 });

@@ -1,5 +1,6 @@
 // Entry of the engine child process: waits for a `start` message, trains, streams every event to the parent
-// and to the run's events.jsonl, and honours `stop` (also SIGINT/SIGTERM, and the parent going away).
+// and to the run's events.jsonl, and honours `stop` (also SIGINT/SIGTERM, and the parent going away). A start with
+// job `lr-find` runs the learning-rate range test instead (no run; its result saved under .gradscope/lr-find).
 // Nothing here is shared with the caller's thread.
 import * as path from 'path';
 import type {

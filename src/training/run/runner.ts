@@ -16,24 +16,37 @@ import type {
 } from '../../shared/engineProtocol';
 import { appendEvents, readEvents, runEndFromEvents } from './runStore';
 
-export interface RunOutcome {
-  /** The last event of the run; absent when no run started (invalid spec, engine failed before starting). */
-  end?: RunEndEvent;
-  /** Directory of the persisted run, once `run-start` was seen. */
-  runDir?: string;
+/** How the engine process ended. */
+interface EngineExit {
   /** Exit code of the engine process (null when killed by a signal). */
   exitCode: number | null;
   signal: NodeJS.Signals | null;
 }
 
-export interface RunHandle {
+export interface RunOutcome extends EngineExit {
+  /** The last event of the run; absent when no run started (invalid spec, engine failed before starting). */
+  end?: RunEndEvent;
+  /** Directory of the persisted run, once `run-start` was seen. */
+  runDir?: string;
+}
+
+export interface LrFindOutcome extends EngineExit {
+  /** The range test's result; absent when there is none (invalid spec, stopped, the loss was never finite, a crash). */
+  result?: LrFindEvent;
+}
+
+/** A job in an engine process (a run, a range test). */
+interface EngineHandle<Outcome> {
   /** Asks the engine to stop after the current step; it is killed if it has not exited after `graceMs`. */
   stop(graceMs?: number): void;
-  /** Ends the engine process at once; the run is recorded as `stopped` with everything measured so far. */
+  /** Ends the engine process at once: a run is recorded as `stopped` with everything measured so far, a range test has no result. */
   kill(): void;
   readonly pid: number | undefined;
-  readonly done: Promise<RunOutcome>;
+  readonly done: Promise<Outcome>;
 }
+
+export type RunHandle = EngineHandle<RunOutcome>;
+export type LrFindHandle = EngineHandle<LrFindOutcome>;
 
 /** The engine entry: beside this file in a bundle (dist/), in the engine folder when run from tsc's output. */
 export function enginePath(): string {
@@ -49,7 +62,7 @@ interface EngineProcess {
   kill(): void;
   readonly forced: boolean;
   readonly pid: number | undefined;
-  readonly exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<EngineExit>;
 }
 
 function forkEngine(onMessage: (message: { type: string }) => void, onLog: (message: LogEvent) => void): EngineProcess {
@@ -70,7 +83,7 @@ function forkEngine(onMessage: (message: { type: string }) => void, onLog: (mess
   child.stdout?.on('data', relayOutput('info'));
   child.stderr?.on('data', relayOutput('error'));
   child.on('message', onMessage);
-  const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+  const exited = new Promise<EngineExit>((resolve) => {
     child.on('exit', (exitCode, signal) => resolve({ exitCode, signal }));
   });
   return {
@@ -143,23 +156,6 @@ export function startRun(options: StartOptions, onMessage: (message: EngineMessa
   });
   engine.post({ type: 'start', options: { ...options, job: 'train' } });
   return { pid: engine.pid, done, stop: stopper(engine, done), kill: () => engine.kill() };
-}
-
-export interface LrFindOutcome {
-  /** The range test's result; absent when there is none (invalid spec, stopped, the loss was never finite, a crash). */
-  result?: LrFindEvent;
-  /** Exit code of the engine process (null when killed by a signal). */
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-export interface LrFindHandle {
-  /** Asks the engine to stop after the current step (no result then); it is killed if still there after `graceMs`. */
-  stop(graceMs?: number): void;
-  /** Ends the engine process at once. */
-  kill(): void;
-  readonly pid: number | undefined;
-  readonly done: Promise<LrFindOutcome>;
 }
 
 /**
