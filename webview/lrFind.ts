@@ -50,7 +50,7 @@ export function lrFindMarkers(
     { x: r.secondOpinion.learningRate, color: theme.orange, label: `min loss/10 ${formatNumber(r.secondOpinion.learningRate)}` },
   ];
   if (Number.isFinite(r.currentLearningRate) && r.currentLearningRate > 0)
-    out.push({ x: r.currentLearningRate, color: theme.muted, label: `spec now ${formatNumber(r.currentLearningRate)}` });
+    out.push({ x: r.currentLearningRate, color: theme.muted, label: `spec had ${formatNumber(r.currentLearningRate)}` });
   return out;
 }
 
@@ -59,7 +59,7 @@ export function lrFindStatusText(view: LrFindView): string {
   const n = view.result?.points.length ?? view.points.length;
   switch (view.status) {
     case 'running':
-      return `running: ${n} step${n === 1 ? '' : 's'} so far`;
+      return `running: ${n} ${view.steps ? `of ${view.steps} ` : ''}step${(view.steps ?? n) === 1 ? '' : 's'}`;
     case 'stopped':
       return `stopped after ${n} step${n === 1 ? '' : 's'}: no suggestion`;
     case 'failed':

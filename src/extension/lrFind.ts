@@ -9,21 +9,20 @@ import * as vscode from 'vscode';
 import { lrFindSettingsProblem, type LrFindEvent, type LrFindMessage, type LrFindPoint } from '../shared/engineProtocol';
 import { formatNumber } from '../shared/format';
 import type { LrFindView } from '../shared/webviewProtocol';
-import { applyPatchToText } from '../training/fixes/applyPatch';
 import { learningRateEdit, learningRateTarget } from '../training/fixes/learningRateEdit';
 import { learningRateSite } from '../training/fixes/learningRateSite';
 import { readSpecDocument } from '../training/fixes/patchBuilder';
 import { latestLrFind } from '../training/run/lrFindStore';
 import { startLrFind, type LrFindHandle } from '../training/run/runner';
-import { nearestRangeOfPath } from '../training/spec/parse';
 import type { SpecFix } from '../training/spec/types';
 import type { Config } from './config';
 import type { Dashboards } from './dashboards';
+import { fixEdit } from './quickFixes';
+import { revealSpecPath } from './revealSpec';
 import { SPEC_GLOB } from './runsTree';
 import type { SpecDiagnostics } from './specDiagnostics';
-import { checkSpecFile, checkSpecText, resolveSpec } from './specFiles';
+import { checkSpecText, readyToRun, resolveSpec } from './specFiles';
 import type { TrainingController } from './trainingController';
-import { explainBlocked, trainingBlockedReason } from './workspaceTrust';
 import type { RunsNode } from './runsTree';
 
 export const FIND_LEARNING_RATE = 'gradscope.findLearningRate';
@@ -33,18 +32,6 @@ function learningRateFix(text: string, uri: vscode.Uri, learningRate: number): S
   const parsed = checkSpecText(text, uri);
   if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) return undefined;
   return learningRateEdit(parsed.spec.training, readSpecDocument(text, undefined), learningRate);
-}
-
-function wholeDocumentEdit(document: vscode.TextDocument, fix: SpecFix): vscode.WorkspaceEdit | undefined {
-  let text: string;
-  try {
-    text = applyPatchToText(document.getText(), fix.patch);
-  } catch {
-    return undefined;
-  }
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), text);
-  return edit;
 }
 
 const sameFile = (a: string, b: string): boolean => path.resolve(a) === path.resolve(b);
@@ -107,20 +94,8 @@ export class LrFinder implements vscode.Disposable {
       );
       return undefined;
     }
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === specUri.toString());
-    if (document?.isDirty) await document.save();
-    const parsed = checkSpecFile(specUri);
-    this.diagnostics.setValidation(specUri, parsed.problems);
-    const blocked = trainingBlockedReason(this.isTrusted());
-    if (blocked) {
-      this.output.appendLine(`${name}: ${blocked}`);
-      explainBlocked(blocked);
+    if (!(await readyToRun(specUri, this.diagnostics, this.output, this.isTrusted(), 'the range test was not run')))
       return undefined;
-    }
-    if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) {
-      void vscode.window.showErrorMessage(`${name} has problems: the range test was not run.`);
-      return undefined;
-    }
     const settings = this.config.lrFind;
     const problem = lrFindSettingsProblem(settings);
     if (problem) {
@@ -133,6 +108,7 @@ export class LrFinder implements vscode.Disposable {
       specFile: specUri.fsPath,
       specName: specNameOf(specUri.fsPath),
       status: 'running',
+      steps: settings.steps,
       points: [],
     };
     this.dashboards.showLrFind(view, true);
@@ -235,7 +211,7 @@ export class LrFinder implements vscode.Disposable {
   async useLearningRate(specUri: vscode.Uri, learningRate: number): Promise<boolean> {
     const document = await vscode.workspace.openTextDocument(specUri);
     const fix = learningRateFix(document.getText(), specUri, learningRate);
-    const edit = fix && wholeDocumentEdit(document, fix);
+    const edit = fix && fixEdit(document, fix);
     if (!fix || !edit || !(await vscode.workspace.applyEdit(edit))) {
       void vscode.window.showErrorMessage(
         `Could not write learning rate ${formatNumber(learningRate)} into ${path.basename(specUri.fsPath)}: fix the spec's problems first.`,
@@ -245,16 +221,7 @@ export class LrFinder implements vscode.Disposable {
     await document.save();
     const parsed = checkSpecText(document.getText(), specUri);
     const pointer = parsed.spec ? learningRateTarget(parsed.spec.training).pointer : '/training/optimizer/learningRate';
-    const found = nearestRangeOfPath(document.getText(), pointer);
-    const selection = found
-      ? new vscode.Range(
-          found.range.start.line - 1,
-          found.range.start.column - 1,
-          found.range.end.line - 1,
-          found.range.end.column - 1,
-        )
-      : undefined;
-    await vscode.window.showTextDocument(document, { selection, viewColumn: vscode.ViewColumn.One });
+    await revealSpecPath(specUri, pointer);
     void vscode.window.showInformationMessage(`${path.basename(specUri.fsPath)}: ${fix.title}.`);
     return true;
   }
@@ -294,7 +261,7 @@ class LearningRateActions implements vscode.CodeActionProvider {
       // Nothing to offer when the spec has that rate already, or when both opinions are the same rate.
       if (learningRate === target.current || (i > 0 && learningRate === offers[0][0])) return;
       const fix = learningRateEdit(parsed.spec!.training, doc, learningRate);
-      const edit = wholeDocumentEdit(document, fix);
+      const edit = fixEdit(document, fix);
       if (!edit) return;
       const action = new vscode.CodeAction(
         `Use learning rate ${formatNumber(learningRate)} from the range test${why}`,

@@ -12,7 +12,7 @@ import type { TrainingController } from './trainingController';
 export const APPLY_AND_RERUN = 'gradscope.applyFixAndRerun';
 
 /** The whole-document edit that applies `fix`, or undefined when the patch no longer fits the text. */
-function fixEdit(document: vscode.TextDocument, fix: SpecFix): vscode.WorkspaceEdit | undefined {
+export function fixEdit(document: vscode.TextDocument, fix: SpecFix): vscode.WorkspaceEdit | undefined {
   let text: string;
   try {
     text = applyPatchToText(document.getText(), fix.patch);

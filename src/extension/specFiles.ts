@@ -1,9 +1,12 @@
 // Finding the spec a command is about: an explicit argument, the active editor, or a pick from the workspace.
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { withDataLocation } from '../training/spec/dataLocation';
 import { parseSpecFile, parseSpecText } from '../training/spec/parse';
 import type { ParseResult } from '../training/spec/types';
 import type { RunsNode } from './runsTree';
+import type { SpecDiagnostics } from './specDiagnostics';
+import { explainBlocked, trainingBlockedReason } from './workspaceTrust';
 import { SPEC_EXCLUDE, SPEC_GLOB } from './runsTree';
 
 /** The workspace folder that holds `uri` (where its data files are expected to be), if any. */
@@ -19,6 +22,40 @@ export function checkSpecFile(uri: vscode.Uri): ParseResult {
 /** The same for the text of an open (maybe unsaved) spec. */
 export function checkSpecText(text: string, uri: vscode.Uri): ParseResult {
   return withDataLocation(parseSpecText(text, uri.fsPath), workspaceRootOf(uri));
+}
+
+/**
+ * Before the engine runs a spec (training, range test): saves it when open with changes, checks it (its problems
+ * go to the Problems panel) and says whether it may run. Not in Restricted Mode (explained, with Manage Workspace
+ * Trust; checked after validation: the spec is still checked there), not with errors (Show Problems). `notDone`
+ * ends the messages ("no run started").
+ */
+export async function readyToRun(
+  specUri: vscode.Uri,
+  diagnostics: SpecDiagnostics,
+  output: vscode.OutputChannel,
+  isTrusted: boolean,
+  notDone: string,
+): Promise<boolean> {
+  const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === specUri.toString());
+  if (document?.isDirty) await document.save();
+  const parsed = checkSpecFile(specUri);
+  diagnostics.setValidation(specUri, parsed.problems);
+  const name = path.basename(specUri.fsPath);
+  const blocked = trainingBlockedReason(isTrusted);
+  if (blocked) {
+    output.appendLine(`${name}: ${blocked}`);
+    explainBlocked(blocked);
+    return false;
+  }
+  if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) {
+    output.appendLine(`${name}: invalid spec, ${notDone}`);
+    void vscode.window.showErrorMessage(`${name} has problems: ${notDone}.`, 'Show Problems').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+    });
+    return false;
+  }
+  return true;
 }
 
 export function isSpec(uri: vscode.Uri | undefined): uri is vscode.Uri {

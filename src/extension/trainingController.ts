@@ -1,14 +1,12 @@
 // Owns the live training run: starts the engine child process (the same runner the CLI uses), keeps the run's
 // history in the host, and tells the rest of the extension what happened. The host never loads TensorFlow.js.
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { EngineMessage, RunEndEvent, StartOptions, TrainingEvent } from '../shared/engineProtocol';
 import { applyEvent, emptyHistory, type RunHistoryState } from '../shared/runHistory';
 import type { RunRef } from '../shared/webviewProtocol';
 import { startRun, type RunHandle } from '../training/run/runner';
 import { epochProgressText, outputLineFor } from './runText';
-import { checkSpecFile } from './specFiles';
-import { explainBlocked, trainingBlockedReason } from './workspaceTrust';
+import { readyToRun } from './specFiles';
 import type { Config } from './config';
 import type { SpecDiagnostics } from './specDiagnostics';
 
@@ -59,25 +57,7 @@ export class TrainingController implements vscode.Disposable {
     progress?: vscode.Progress<{ message?: string; increment?: number }>,
   ): Promise<RunEndEvent | undefined> {
     if (this.live) throw new Error('a run is already in progress: stop it first');
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === specUri.toString());
-    if (document?.isDirty) await document.save();
-    const parsed = checkSpecFile(specUri);
-    this.diagnostics.setValidation(specUri, parsed.problems);
-    const name = path.basename(specUri.fsPath);
-    // Checked after validation: in Restricted Mode the spec is still checked, it is only not trained.
-    const blocked = trainingBlockedReason(this.isTrusted());
-    if (blocked) {
-      this.output.appendLine(`${name}: ${blocked}`);
-      explainBlocked(blocked);
-      return undefined;
-    }
-    if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) {
-      this.output.appendLine(`${name}: invalid spec, no run started`);
-      void vscode.window.showErrorMessage(`${name} has problems: no run was started.`, 'Show Problems').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
-      });
-      return undefined;
-    }
+    if (!(await readyToRun(specUri, this.diagnostics, this.output, this.isTrusted(), 'no run was started'))) return undefined;
     this.diagnostics.clearRun(specUri);
     const options: StartOptions = { specFile: specUri.fsPath };
     if (this.config.measureEvery !== undefined) options.measureEvery = this.config.measureEvery;

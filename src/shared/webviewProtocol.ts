@@ -47,6 +47,8 @@ export interface LrFindView {
   /** The spec's file name without `.gradscope.json`, for titles. */
   specName: string;
   status: 'running' | 'done' | 'stopped' | 'failed';
+  /** Steps the test runs at most (its settings). */
+  steps?: number;
   /** Points so far (while running), then the result's. */
   points: LrFindPoint[];
   result?: LrFindEvent;

@@ -36,6 +36,17 @@ async function waitForResult(workspace, timeout = 180000) {
   }
 }
 
+/** The file's text once it differs from `before` and is whole (a save caught half-way reads empty or cut short). */
+async function waitForChange(file, before, timeout = 30000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const text = fs.readFileSync(file, 'utf8');
+    if (text !== before && text.trimEnd().endsWith('}')) return text;
+    if (Date.now() > end) throw new Error(`${file} did not change within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 100)); // poll interval of a wait on the file, not a fixed delay
+  }
+}
+
 /** How the dashboard writes a number (src/shared/format.ts formatNumber). */
 function formatNumber(v) {
   const a = Math.abs(v);
@@ -47,6 +58,8 @@ async function main() {
   const t0 = Date.now();
   const steps = createSteps();
   const ws = tempWorkspace(EXAMPLES);
+  fs.mkdirSync(path.join(ws.dir, '.vscode'));
+  fs.writeFileSync(path.join(ws.dir, '.vscode', 'settings.json'), JSON.stringify({ 'gradscope.lrFind.steps': 100 }));
   const wb = await startWorkbench({ workspace: ws.dir });
   const page = wb.page;
   let result;
@@ -131,12 +144,7 @@ async function main() {
       assert.strictEqual(await focused.getAttribute('aria-label'), await row.getAttribute('aria-label'));
       await page.keyboard.press('Enter');
       await page.keyboard.press('Control+S');
-      const end = Date.now() + 30000;
-      let after = before;
-      while (after === before && Date.now() < end) {
-        await page.waitForTimeout(100); // poll interval of a wait on the saved file, not a fixed delay
-        after = fs.readFileSync(specFile, 'utf8');
-      }
+      const after = await waitForChange(specFile, before);
       const written = /"learningRate":\s*([-+.\deE]+)/.exec(after);
       assert.ok(written, `learningRate still written: ${after}`);
       assert.strictEqual(Number(written[1]), result.suggestion.learningRate);
@@ -152,12 +160,7 @@ async function main() {
       const button = webviewFrame(page).locator('#lr-find-use-second');
       assert.strictEqual(await button.innerText(), `Use ${formatNumber(result.secondOpinion.learningRate)} (min loss/10)`);
       await button.click();
-      const end = Date.now() + 30000;
-      let after = before;
-      while (after === before && Date.now() < end) {
-        await page.waitForTimeout(100); // poll interval of a wait on the saved file, not a fixed delay
-        after = fs.readFileSync(specFile, 'utf8');
-      }
+      const after = await waitForChange(specFile, before);
       const written = /"learningRate":\s*([-+.\deE]+)/.exec(after);
       assert.ok(written, `learningRate still written: ${after}`);
       assert.strictEqual(Number(written[1]), result.secondOpinion.learningRate);
@@ -169,15 +172,16 @@ async function main() {
       'Cancel on the progress notification stops the range test: no result, the panel says stopped',
       async () => {
         // A long test (the setting the command reads at each run), so that it is surely still running at the click.
-        fs.mkdirSync(path.join(ws.dir, '.vscode'), { recursive: true });
+        // (The settings file exists from the start: a change to it is seen more surely than a new folder.)
         fs.writeFileSync(path.join(ws.dir, '.vscode', 'settings.json'), JSON.stringify({ 'gradscope.lrFind.steps': 5000 }));
         const resultsBefore = fs.readdirSync(path.join(ws.dir, '.gradscope', 'lr-find'));
         const frame = webviewFrame(page);
-        await runCommand(page, 'View: Focus First Editor Group');
-        await openFile(page, SPEC);
-        // This time from the spec's editor title bar.
+        // The keyboard focus is in the dashboard (its button was clicked), where F1 does not reach the workbench:
+        // click into the spec's editor, then start the test from its editor title bar this time.
+        await page.locator('.tabs-container .tab', { hasText: SPEC }).first().click();
+        await page.locator('.tabs-container .tab.active', { hasText: SPEC }).first().waitFor({ state: 'visible' });
         await page.locator('.editor-group-container.active .editor-actions [aria-label*="Find Learning Rate"]').first().click();
-        await frame.locator('#panel-lr-find[data-status="running"]').waitFor({ state: 'visible', timeout: 60000 });
+        await frame.locator('#lr-find-status', { hasText: /of 5000 steps/ }).waitFor({ state: 'visible', timeout: 60000 });
         const toast = page
           .locator('.notifications-toasts .notification-toast', { hasText: 'Finding a learning rate for' })
           .filter({ hasText: /step \d+\/5000/ })

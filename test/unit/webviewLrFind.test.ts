@@ -107,22 +107,23 @@ describe('dashboard: learning-rate range test panel', () => {
     assert.deepStrictEqual(lrFindMarkers(view(), theme), [
       { x: 1e-3, color: '#0f0', label: 'suggested 0.001' },
       { x: 1e-3, color: '#f80', label: 'min loss/10 0.001' },
-      { x: 0.5, color: '#888', label: 'spec now 0.5' },
+      { x: 0.5, color: '#888', label: 'spec had 0.5' },
     ]);
     assert.deepStrictEqual(lrFindMarkers(view({ status: 'running', result: undefined }), theme), []);
     // Inconclusive: no suggestion of its own, only the min-loss/10 rule.
     const inconclusive = { ...result, conclusive: false, warning: 'the loss never fell by 5%' };
     assert.deepStrictEqual(
       lrFindMarkers(view({ result: inconclusive }), theme).map((m) => m.label),
-      ['min loss/10 0.001', 'spec now 0.5'],
+      ['min loss/10 0.001', 'spec had 0.5'],
     );
   });
 
   it('says how the test went', () => {
     assert.strictEqual(
       lrFindStatusText(view({ status: 'running', result: undefined, points: points.slice(0, 1) })),
-      'running: 1 step so far',
+      'running: 1 step',
     );
+    assert.strictEqual(lrFindStatusText(view({ status: 'running', result: undefined, steps: 100 })), 'running: 5 of 100 steps');
     assert.strictEqual(lrFindStatusText(view()), '5 steps, stopped early: the smoothed loss rose past 4× its minimum');
     assert.strictEqual(
       lrFindStatusText(view({ result: { ...result, stoppedEarly: false, stopReason: 'completed' } })),

@@ -78,7 +78,7 @@ export class LrFindPanel {
     this.use.hidden = !r?.conclusive;
     this.useSecond.hidden = !r?.conclusive;
     if (r && !r.conclusive) {
-      this.summary.textContent = `Inconclusive: ${r.warning ?? 'the loss curve has no descent to read'} (min loss/10 would be ${formatNumber(r.secondOpinion.learningRate)}; the spec has ${formatNumber(r.currentLearningRate)}, ${r.field})`;
+      this.summary.textContent = `Inconclusive: ${r.warning ?? 'the loss curve has no descent to read'} (min loss/10 would be ${formatNumber(r.secondOpinion.learningRate)}; the spec had ${formatNumber(r.currentLearningRate)}, ${r.field})`;
     } else if (r) {
       const suggested = formatNumber(r.suggestion.learningRate);
       const second = formatNumber(r.secondOpinion.learningRate);
@@ -86,7 +86,7 @@ export class LrFindPanel {
       this.use.title = `Write ${suggested} into ${r.field} of ${view.specName}`;
       this.useSecond.textContent = `Use ${second} (min loss/10)`;
       this.useSecond.title = `Write ${second} into ${r.field} of ${view.specName}`;
-      this.summary.textContent = `Suggested: ${suggested} (steepest descent of the smoothed loss) · min loss/10: ${second} · the spec now has ${formatNumber(r.currentLearningRate)} (${r.field})`;
+      this.summary.textContent = `Suggested: ${suggested} (steepest descent of the smoothed loss) · min loss/10: ${second} · the spec had ${formatNumber(r.currentLearningRate)} (${r.field}) when tested`;
     } else this.summary.textContent = '';
     this.chart.render(view, theme);
     this.box.classList.toggle('is-empty', this.chart.canvas.dataset.rendered !== 'true');
