@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/training/engine/backend';
 import { convGradTuning } from '../../src/training/engine/backend/wasmConvGrad';
 import { wasmKernelsInstalled } from '../../src/training/engine/backend/wasmKernels';
+import { makeOptimizer as engineOptimizer } from '../../src/training/engine/optim/optimizer';
+import type { OptimizerSpec } from '../../src/training/spec/types';
+import { parsedSpec, smallClassifier } from './support/specs';
 
 type Name = 'cpu' | 'wasm';
 type Arrays = Float32Array[];
@@ -441,8 +444,23 @@ describe('backend', function () {
       momentum: () => tf.train.momentum(0.1, 0.9),
       nesterov: () => tf.train.momentum(0.1, 0.9, true),
       adam: () => tf.train.adam(0.01),
-      rmsprop: () => tf.train.rmsprop(0.01),
       adagrad: () => tf.train.adagrad(0.1),
+      // gradscope's own rules (engine/optim): every slot-keeping optimizer the engine builds itself.
+      ...Object.fromEntries(
+        (
+          [
+            { type: 'rmsprop', learningRate: 0.01 },
+            { type: 'rmsprop', learningRate: 0.01, momentum: 0.9, centered: true },
+            { type: 'adadelta', learningRate: 1, epsilon: 1e-6 },
+            { type: 'nadam', learningRate: 0.01 },
+            { type: 'adamax', learningRate: 0.01 },
+            { type: 'adamw', learningRate: 0.01, weightDecay: 0.1, amsgrad: true },
+          ] as Partial<OptimizerSpec>[]
+        ).map((o) => [
+          JSON.stringify(o),
+          () => engineOptimizer(parsedSpec(smallClassifier({ training: { optimizer: o } })).training.optimizer).optimizer,
+        ]),
+      ),
     };
 
     /** Three steps like the trainer takes: grads, per-layer norms, clipping, dead/saturated counts, apply. */

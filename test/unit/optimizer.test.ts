@@ -159,6 +159,22 @@ describe('optimizers', () => {
     for (const type of ['adagrad', 'adadelta'] as const) assert.ok(!offered({ type }), type);
   });
 
+  it("adadelta's first step with the defaults is √(ε/(1−ρ))·lr ≈ 0.0032; tf.train.adadelta's is a whole gradient step", () => {
+    const firstStep = (opt: tf.Optimizer): number => {
+      const w = tf.variable(tf.tensor1d([0]), true, `first_${Math.random().toString(36).slice(2)}`);
+      const g = tf.tensor1d([2]);
+      opt.applyGradients({ [w.name]: g });
+      const step = -w.dataSync()[0];
+      tf.dispose([g, w]);
+      opt.dispose();
+      return step;
+    };
+    const ours = firstStep(makeOptimizer({ ...BASE, type: 'adadelta', learningRate: 1, epsilon: 1e-6 }).optimizer);
+    assert.ok(Math.abs(ours - (Math.sqrt(1e-6) / Math.sqrt(0.1 * 4 + 1e-6)) * 2) < 1e-7, `${ours}`);
+    assert.ok(Math.abs(ours - Math.sqrt(1e-6 / 0.1)) < 1e-5, `${ours}`);
+    assert.ok(Math.abs(firstStep(tf.train.adadelta(1, 0.9, 1e-6)) - 2) < 1e-5);
+  });
+
   it('centered rmsprop keeps a weight whose gradient stays 0 finite (tf.train.rmsprop takes √(ms − mg² − ε) there)', () => {
     const w = tf.variable(tf.tensor1d([1, 2]), true, `zero_${Math.random().toString(36).slice(2)}`);
     const { optimizer } = makeOptimizer({ ...BASE, type: 'rmsprop', learningRate: 0.01, centered: true, momentum: 0.9 });

@@ -125,7 +125,7 @@ function readOptimizer(r: Reporter, prop: PropLike | undefined): OptimizerSpec {
     nesterov: false,
     beta1: 0.9,
     beta2: 0.999,
-    // Adadelta's first steps are about √ε·lr, so ε sets its pace: PyTorch's 1e-6 goes with its lr 1.0.
+    // Adadelta's first step is about √(ε/(1−ρ))·lr, so ε sets its pace: PyTorch's 1e-6 goes with its lr 1.0.
     epsilon: type === 'adadelta' ? 1e-6 : 1e-7,
     amsgrad: false,
     weightDecay: type === 'adamw' ? 0.01 : 0,

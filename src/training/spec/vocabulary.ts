@@ -175,7 +175,7 @@ export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerType, number>> = {
   adamw: 0.001,
   nadam: 0.002,
   adamax: 0.002,
-  // PyTorch's default: Adadelta's step is about √ε·lr at first and grows with the updates it has made.
+  // PyTorch's default: Adadelta's first step is about √(ε/(1−ρ))·lr per weight (≈0.003 with its defaults) and grows with the updates it has made.
   adadelta: 1.0,
 };
 

@@ -1,7 +1,7 @@
 // Adadelta (Zeiler 2012) as torch.optim.Adadelta and Keras compute it:
 //   sq ← ρ·sq + (1−ρ)·g²     Δ = √(acc + ε) / √(sq + ε) · g     acc ← ρ·acc + (1−ρ)·Δ²     w ← w − lr·Δ
 // Written here rather than taken from tf.train.adadelta, which divides by the accumulator of the previous step
-// (√(sq_{t−1} + ε)): its first step is then lr·g, a plain gradient step, instead of about lr·√ε.
+// (√(sq_{t−1} + ε)): its first step is then lr·g, a plain gradient step, instead of about lr·√(ε/(1−ρ)) per weight.
 import type * as tf from '@tensorflow/tfjs';
 import { SlotOptimizer, type SlotMap } from './slotOptimizer';
 
