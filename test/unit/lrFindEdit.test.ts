@@ -1,6 +1,6 @@
 // learningRateEdit: the one edit that writes a range test's rate into a spec, applied to spec text as the CLI's
 // --apply and the editor do (comments and layout kept): the optimizer's learningRate, piecewise values scaled by
-// rate / values[0], a cosine floor kept below the new rate, a oneCycle schedule's maxLearningRate.
+// rate / max(values), a cosine floor kept below the new rate, a oneCycle schedule's maxLearningRate.
 import * as assert from 'assert';
 import { applyPatchToText } from '../../src/training/fixes/applyPatch';
 import { learningRateEdit, learningRateTarget } from '../../src/training/fixes/learningRateEdit';
@@ -50,7 +50,7 @@ describe('learningRateEdit', () => {
     assert.strictEqual(edited(specText('{}'), 0.04).training.optimizer.learningRate, 0.04);
   });
 
-  it('scales piecewise values by rate / values[0]', () => {
+  it('scales piecewise values by rate / their largest value', () => {
     const text = specText('{ "schedule": { "type": "piecewise", "boundaries": [2, 4], "values": [0.1, 0.01, 0.001] } }');
     const parsed = parseSpecText(text, '/virtual/edit.gradscope.json');
     assert.deepStrictEqual(learningRateTarget(parsed.spec!.training), {

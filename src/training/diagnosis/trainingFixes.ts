@@ -4,21 +4,14 @@
 import * as path from 'path';
 import type { SpecFix, TrainingSpec } from '../spec/types';
 import { newPatch, type DiagnosisContext } from './context';
-import { keepScheduleFloorBelow } from '../fixes/learningRateEdit';
+import { keepScheduleFloorBelow, learningRateTarget } from '../fixes/learningRateEdit';
 import { fmt } from '../format';
 import { round3 } from './stats';
 import { isAdaptive, OPTIMIZER_FACTS } from '../model/facts';
 
-/**
- * The learning rate the spec sets, which schedules start from or peak at: the optimizer's, except under a piecewise
- * schedule, whose values are the learning rate (the largest of them), and under a one-cycle schedule with a
- * maxLearningRate, its peak.
- */
+/** The learning rate the spec sets (learningRateTarget: the optimizer's, piecewise's largest value, oneCycle's peak). */
 export function specLearningRate(training: TrainingSpec): number {
-  const s = training.schedule;
-  if (s.type === 'piecewise') return Math.max(...s.values);
-  if (s.type === 'oneCycle' && s.maxLearningRate !== undefined) return s.maxLearningRate;
-  return training.optimizer.learningRate;
+  return learningRateTarget(training).current;
 }
 
 /**
@@ -34,10 +27,7 @@ export function learningRateInForceText(ctx: DiagnosisContext): string {
 
 /** Where that learning rate is written. */
 export function specLearningRatePath(training: TrainingSpec): string {
-  const s = training.schedule;
-  if (s.type === 'piecewise') return '/training/schedule/values';
-  if (s.type === 'oneCycle' && s.maxLearningRate !== undefined) return '/training/schedule/maxLearningRate';
-  return '/training/optimizer/learningRate';
+  return learningRateTarget(training).pointer;
 }
 
 /** The schedule writes the learning rate itself (piecewise values, a one-cycle maxLearningRate): the optimizer's is not used. */

@@ -11,29 +11,30 @@ interface LearningRateTarget {
   field: LearningRateField;
   /** JSON Pointer of that property. */
   pointer: string;
-  /** The rate the spec uses now: for piecewise, its first value (the others are scaled with it). */
+  /** The rate the spec sets, which schedules start from or peak at: for piecewise, the largest value. */
   current: number;
 }
 
-/** Where the spec's learning rate is written and what it is now. */
+/**
+ * Where the spec's learning rate is written and what it is: the optimizer's learningRate, except under a piecewise
+ * schedule, whose values are the learning rate itself, and under a oneCycle schedule with a maxLearningRate, its peak.
+ * Diagnosis (which rate a message quotes, which line it points at, what a fix scales), the range test and its edit all
+ * read it here.
+ */
 export function learningRateTarget(training: TrainingSpec): LearningRateTarget {
-  // A oneCycle schedule peaks at its maxLearningRate (default: the optimizer's rate). Read by name, so that this
-  // stays right whichever schedule types the spec types list.
-  const schedule = training.schedule as { type: string; maxLearningRate?: number };
-  if (schedule.type === 'oneCycle')
-    return {
-      field: 'schedule.maxLearningRate',
-      pointer: '/training/schedule/maxLearningRate',
-      current: schedule.maxLearningRate ?? training.optimizer.learningRate,
-    };
-  if (training.schedule.type === 'piecewise')
-    return { field: 'schedule.values', pointer: '/training/schedule/values', current: training.schedule.values[0] };
+  const s = training.schedule;
+  if (s.type === 'piecewise')
+    return { field: 'schedule.values', pointer: '/training/schedule/values', current: Math.max(...s.values) };
+  if (s.type === 'oneCycle' && s.maxLearningRate !== undefined)
+    return { field: 'schedule.maxLearningRate', pointer: MAX_LEARNING_RATE, current: s.maxLearningRate };
   return {
     field: 'optimizer.learningRate',
     pointer: '/training/optimizer/learningRate',
     current: training.optimizer.learningRate,
   };
 }
+
+const MAX_LEARNING_RATE = '/training/schedule/maxLearningRate';
 
 /**
  * A cosine (polynomial, reduceOnPlateau) schedule's floor must stay below the rate it starts from (the parser rejects it otherwise):
@@ -49,9 +50,10 @@ export function keepScheduleFloorBelow(training: TrainingSpec, p: PatchBuilder, 
 }
 
 /**
- * The edit that makes the spec train at `learningRate`: written where learningRateTarget says; under a piecewise
- * schedule every value is scaled by learningRate / values[0] (the schedule keeps its shape). `doc` is the spec's raw
- * JSON as written (readSpecDocument), so that the patch replaces what is there and adds what is not.
+ * The edit that makes the spec train at `learningRate`: written where learningRateTarget says, except that a oneCycle
+ * schedule always gets it as its maxLearningRate (its peak); under a piecewise schedule every value is scaled by
+ * learningRate / max(values) (the schedule keeps its shape). `doc` is the spec's raw JSON as written
+ * (readSpecDocument), so that the patch replaces what is there and adds what is not.
  */
 export function learningRateEdit(training: TrainingSpec, doc: unknown, learningRate: number): SpecFix {
   const target = learningRateTarget(training);
@@ -63,7 +65,9 @@ export function learningRateEdit(training: TrainingSpec, doc: unknown, learningR
     p.set(target.pointer, scaled);
     return { title: `${title} (piecewise values ${values.map(fmt).join(', ')} → ${scaled.map(fmt).join(', ')})`, patch: p.ops };
   }
-  p.set(target.pointer, learningRate);
+  const oneCycle = training.schedule.type === 'oneCycle';
+  p.set(oneCycle ? MAX_LEARNING_RATE : target.pointer, learningRate);
   keepScheduleFloorBelow(training, p, learningRate);
-  return { title: `${title} (${target.field} ${fmt(target.current)} → ${fmt(learningRate)})`, patch: p.ops };
+  const field = oneCycle ? 'schedule.maxLearningRate' : target.field;
+  return { title: `${title} (${field} ${fmt(target.current)} → ${fmt(learningRate)})`, patch: p.ops };
 }
