@@ -350,6 +350,30 @@ describe('diagnosis detectors (synthetic streams)', () => {
       assert.deepStrictEqual(only(diagnose(spec, stream), 'lr-too-low'), []);
     });
 
+    it('treats the Adam variants as Adam: noise-level steps are not blamed on the rate, and no "switch to adam" fix', () => {
+      for (const type of ['adamw', 'nadam', 'adamax']) {
+        const training = { epochs: 20, batchSize: 32, optimizer: { type, learningRate: 1e-8 } };
+        // Steps of 1e-6 of the weights at a rate of 1e-8: far above the rate per weight, so not noise: the rate is too low.
+        const slow = mixedSpec({ training });
+        const fired = only(
+          diagnose(slow, makeStream(slow, 100, { loss: stuckLoss, layer: () => ({ updateRatio: 1e-6 }) })),
+          'lr-too-low',
+        );
+        assert.strictEqual(fired.length, 1, type);
+        assert.ok(
+          !fired[0].diagnostic.fixes!.some((f) => /[Ss]witch .* to adam/.test(f.title)),
+          `${type}: ${fired[0].diagnostic.fixes!.map((f) => f.title).join('; ')}`,
+        );
+        // Steps of 1e-7 of the weights at a rate of 0.01: far below the rate per weight, so the gradient is noise (lrTooLow's NOISE_STEP), as with adam.
+        const noisy = mixedSpec({ training: { ...training, optimizer: { type, learningRate: 0.01 } } });
+        const quiet = only(
+          diagnose(noisy, makeStream(noisy, 100, { loss: stuckLoss, layer: () => ({ updateRatio: 1e-7 }) })),
+          'lr-too-low',
+        );
+        assert.deepStrictEqual(quiet, [], type);
+      }
+    });
+
     it('does not blame the base rate early in a warm-up either', () => {
       const spec = mixedSpec();
       const stream = makeStream(spec, 200, {
