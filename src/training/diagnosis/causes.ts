@@ -35,15 +35,15 @@ export function medianUpdateRatio(ctx: DiagnosisContext, steps = ctx.history.rec
   return median(ctx.view.kernels.map((l) => median(steps.map((s) => s.layers[l.index].updateRatio))));
 }
 
-/** RMSprop's squared-gradient average starts at zero (decay ρ = 0.9): its step t is 1/√(1 − ρ^(t+1)) times larger. */
-const RMSPROP_DECAY = 0.9;
-
-/** The early steps' kernel-median update ratios, corrected for RMSprop's start-up inflation. */
+/**
+ * The early steps' kernel-median update ratios, corrected for RMSprop's start-up inflation: its squared-gradient
+ * average starts at zero (decay ρ, the spec's `rho`), so its step t is 1/√(1 − ρ^(t+1)) times larger.
+ */
 function earlyUpdateRatios(ctx: DiagnosisContext): number[] {
-  const rmsprop = ctx.spec.training.optimizer.type === 'rmsprop';
+  const { type, rho } = ctx.spec.training.optimizer;
   return ctx.history.early.map((s, i) => {
     const u = median(ctx.view.kernels.map((l) => s.layers[l.index].updateRatio));
-    return rmsprop ? u * Math.sqrt(1 - RMSPROP_DECAY ** (i + 1)) : u;
+    return type === 'rmsprop' ? u * Math.sqrt(1 - rho ** (i + 1)) : u;
   });
 }
 
