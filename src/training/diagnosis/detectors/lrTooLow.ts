@@ -14,7 +14,14 @@ import type { Detector } from '../detector';
 import { fmt } from '../../format';
 import { OPTIMIZER_FACTS } from '../../model/facts';
 import { median } from '../stats';
-import { adamFix, learningRateInForceText, rangeTestOption, scaleLrFix, specLearningRate, specLearningRatePath } from '../trainingFixes';
+import {
+  adamFix,
+  learningRateInForceText,
+  rangeTestOption,
+  scaleLrFix,
+  specLearningRate,
+  specLearningRatePath,
+} from '../trainingFixes';
 
 /**
  * Per-weight-rate optimizers (Adam and RMSprop here) move a weight by about the learning rate per step while its gradient keeps its sign, so a layer of
