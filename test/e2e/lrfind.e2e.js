@@ -174,14 +174,23 @@ async function main() {
         // A long test (the setting the command reads at each run), so that it is surely still running at the click.
         // (The settings file exists from the start: a change to it is seen more surely than a new folder.)
         fs.writeFileSync(path.join(ws.dir, '.vscode', 'settings.json'), JSON.stringify({ 'gradscope.lrFind.steps': 5000 }));
-        const resultsBefore = fs.readdirSync(path.join(ws.dir, '.gradscope', 'lr-find'));
         const frame = webviewFrame(page);
         // The keyboard focus is in the dashboard (its button was clicked), where F1 does not reach the workbench:
         // click into the spec's editor, then start the test from its editor title bar this time.
         await page.locator('.tabs-container .tab', { hasText: SPEC }).first().click();
         await page.locator('.tabs-container .tab.active', { hasText: SPEC }).first().waitFor({ state: 'visible' });
-        await page.locator('.editor-group-container.active .editor-actions [aria-label*="Find Learning Rate"]').first().click();
-        await frame.locator('#lr-find-status', { hasText: /of 5000 steps/ }).waitFor({ state: 'visible', timeout: 60000 });
+        // The workbench notices the settings file on its own time: a test started before it has, runs the default
+        // 100 steps; let it finish and start again until one runs the 5000 steps.
+        for (let attempt = 1; ; attempt++) {
+          await page.locator('.editor-group-container.active .editor-actions [aria-label*="Find Learning Rate"]').first().click();
+          const running = frame.locator('#panel-lr-find[data-status="running"] #lr-find-status', { hasText: /of \d+ steps/ });
+          await running.waitFor({ state: 'visible', timeout: 60000 });
+          if (/of 5000 steps/.test(await running.innerText())) break;
+          assert.ok(attempt < 5, 'the 5000-step setting was never picked up');
+          await frame.locator('#panel-lr-find:not([data-status="running"])').waitFor({ state: 'visible', timeout: 120000 });
+          await page.locator('.tabs-container .tab', { hasText: SPEC }).first().click();
+        }
+        const resultsBefore = fs.readdirSync(path.join(ws.dir, '.gradscope', 'lr-find'));
         const toast = page
           .locator('.notifications-toasts .notification-toast', { hasText: 'Finding a learning rate for' })
           .filter({ hasText: /step \d+\/5000/ })
