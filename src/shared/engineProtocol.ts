@@ -54,6 +54,15 @@ export interface RunStartEvent {
    * every step when the run has at most 500, else 500 evenly spaced steps including the first and the last.
    */
   learningRatePlan?: { step: number; learningRate: number }[];
+  /** Set when this run continues another one from its checkpoint (`gradscope train <spec> --resume <runDir>`). */
+  resumedFrom?: {
+    runDir: string;
+    /** The checkpoint directory it started from. */
+    checkpoint: string;
+    /** Epochs and steps already trained: this run's first epoch and step have these indices. */
+    epoch: number;
+    step: number;
+  };
 }
 
 export interface LayerStepMetrics {

@@ -2,6 +2,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EarlyStoppingSpec } from '../spec/types';
 
+/** What a checkpoint keeps of the tracker (the best weights go beside it, as tensors). */
+export interface BestState {
+  bestEpoch?: number;
+  /** null for Infinity (JSON). */
+  bestValLoss: number | null;
+  sinceBest: number;
+}
+
 export class BestTracker {
   bestEpoch: number | undefined;
   bestValLoss = Infinity;
@@ -29,6 +37,26 @@ export class BestTracker {
     }
     this.sinceBest++;
     return this.early !== undefined && this.sinceBest >= this.early.patience;
+  }
+
+  state(): BestState {
+    const s: BestState = { bestValLoss: Number.isFinite(this.bestValLoss) ? this.bestValLoss : null, sinceBest: this.sinceBest };
+    if (this.bestEpoch !== undefined) s.bestEpoch = this.bestEpoch;
+    return s;
+  }
+
+  /** The copy of the best weights kept for restoreBestWeights, if any (owned by the tracker). */
+  get keptWeights(): readonly tf.Tensor[] | undefined {
+    return this.bestWeights;
+  }
+
+  /** Back to a checkpoint's state; `weights` (taken over by the tracker) are the best weights it kept. */
+  restore(state: BestState, weights: tf.Tensor[] | undefined): void {
+    this.bestEpoch = state.bestEpoch;
+    this.bestValLoss = state.bestValLoss ?? Infinity;
+    this.sinceBest = state.sinceBest;
+    tf.dispose(this.bestWeights);
+    this.bestWeights = weights;
   }
 
   /** Puts the best weights back when configured and they differ from the current ones. */

@@ -20,12 +20,14 @@ import { createRng, shuffledIndices } from '../data/random';
 import { resolveThresholds } from '../diagnosis/defaults';
 import { createDiagnoser } from '../diagnosis/diagnoser';
 import type { Thresholds } from '../diagnosis/types';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { BestTracker } from './earlyStopping';
 import { evaluate } from './evaluate';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
 import { PlateauTracker } from './optim/plateau';
 import { learningRatePlan, learningRateAt, momentumAt, warmupStepCount } from './optim/schedule';
+import type { CheckpointManifest, TrainerState } from '../run/checkpointStore';
 import { rangeOfPath } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
 import { runStep, unpackStep, type StepNumbers } from './step';
@@ -47,6 +49,8 @@ export interface TrainOptions {
   specText?: string;
   /** Log lines about the run (e.g. a diagnosis detector that failed); default: written to stderr. */
   log?: (event: LogEvent) => void;
+  /** Continue the run whose checkpoint this is (checkpointStore.findResumePoint) instead of starting afresh. */
+  resume?: { runDir: string; dir: string; manifest: CheckpointManifest };
 }
 
 function isFiniteStep(n: StepNumbers): boolean {
@@ -105,6 +109,21 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const shuffleRng = createRng(spec.seed, 'batches');
   const classification = dataset.task === 'classification';
 
+  let step = 0;
+  let epochsCompleted = 0;
+  let momentum: number | undefined;
+  const resume = opts.resume;
+  if (resume) {
+    const { state } = resume.manifest;
+    await loadCheckpoint({ dir: resume.dir, manifest: resume.manifest, model: built.model, optimizer, tracker });
+    if (plateau && state.plateau) plateau.restore({ ...state.plateau, best: state.plateau.best ?? Infinity });
+    ({ step, epochs: epochsCompleted, momentum } = state);
+    // The optimizer was built with the spec's momentum; the schedule had moved it.
+    if (momentum !== undefined) setMomentum?.(momentum);
+    // The batches of the epochs already trained: drawn again so that the next epoch's order is the one it had.
+    for (let e = 0; e < epochsCompleted; e++) shuffledIndices(trainSplit.count, shuffleRng);
+  }
+
   const start: RunStartEvent = {
     type: 'run-start',
     runId: opts.runId,
@@ -125,6 +144,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
     startedAt: new Date(t0).toISOString(),
   };
   if (plan) start.learningRatePlan = plan;
+  if (resume) start.resumedFrom = { runDir: resume.runDir, checkpoint: resume.dir, epoch: epochsCompleted, step };
   emit(start);
   // Training-health diagnosis: its findings follow the event that triggered them.
   // The `non-finite` detector reports NaN/Inf; stopping the run on it is the loop's job, below.
@@ -135,11 +155,9 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const emitAll = (events: DiagnosticEvent[]): void => events.forEach(emit);
 
   let status: RunStatus = 'completed';
-  let step = 0;
-  let epochsCompleted = 0;
-  let momentum: number | undefined;
+  const checkpoint = spec.training.checkpoint;
   try {
-    epochLoop: for (let epoch = 0; epoch < epochs; epoch++) {
+    epochLoop: for (let epoch = epochsCompleted; epoch < epochs; epoch++) {
       const epochStart = Date.now();
       const order = shuffledIndices(trainSplit.count, shuffleRng);
       let lossSum = 0;
@@ -216,6 +234,18 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         const monitor = validation.count > 0 ? 'val_loss' : 'loss';
         const reduced = plateau.update(monitor === 'val_loss' ? val.loss : epochEvent.loss);
         if (reduced) emit({ type: 'schedule', epoch, step, reason: 'plateau', monitor, ...reduced } satisfies ScheduleEvent);
+      }
+      if (checkpoint && epochsCompleted % checkpoint.every === 0) {
+        const p = plateau?.state();
+        const state: TrainerState = {
+          epochs: epochsCompleted,
+          step,
+          best: tracker.state(),
+          ...(momentum !== undefined ? { momentum } : {}),
+          ...(p ? { plateau: { ...p, best: Number.isFinite(p.best) ? p.best : null } } : {}),
+        };
+        const { model } = built;
+        await saveCheckpoint({ runDir: opts.runDir, spec, model, optimizer, tracker, state, keep: checkpoint.keep });
       }
     }
     if (status !== 'diverged') tracker.restoreBest(epochsCompleted - 1);

@@ -414,6 +414,12 @@ export interface EarlyStoppingSpec {
   minDelta: number;
 }
 
+/** `training.checkpoint`: save the training state every `every` epochs, keeping the newest `keep` checkpoints. */
+export interface CheckpointSpec {
+  every: number;
+  keep: number;
+}
+
 export interface TrainingSpec {
   epochs: number;
   batchSize: number;
@@ -424,6 +430,7 @@ export interface TrainingSpec {
   clipValue?: number;
   weightDecay: number;
   earlyStopping?: EarlyStoppingSpec;
+  checkpoint?: CheckpointSpec;
   /** Full measurement every N steps (1 = every step). Loss is recorded every step regardless. */
   measureEvery: number;
 }

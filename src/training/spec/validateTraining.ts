@@ -17,6 +17,7 @@ import { hasMomentum } from '../model/facts';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
 import type {
+  CheckpointSpec,
   EarlyStoppingSpec,
   LossName,
   OptimizerSpec,
@@ -30,6 +31,7 @@ import {
   ANY_OPTIMIZER_PROPERTY,
   ANY_SCHEDULE_PROPERTY,
   DEFAULT_LEARNING_RATE,
+  CHECKPOINT_PROPERTIES,
   EARLY_STOPPING_PROPERTIES,
   LOSSES,
   OPTIMIZERS,
@@ -87,6 +89,8 @@ export function validateTraining(
   if (clipValue !== undefined) training.clipValue = clipValue;
   const earlyStopping = readEarlyStopping(r, f.prop('earlyStopping'));
   if (earlyStopping) training.earlyStopping = earlyStopping;
+  const checkpoint = readCheckpoint(r, f.prop('checkpoint'));
+  if (checkpoint) training.checkpoint = checkpoint;
   checkMinLearningRate(r, f, training);
   warnUnusedLearningRate(r, f, training);
   warnMomentumNotCycled(r, f, training);
@@ -417,6 +421,19 @@ function readEarlyStopping(r: Reporter, prop: PropLike | undefined): EarlyStoppi
     patience: f.number('patience', { integer: true, min: 0 }, defaults.patience),
     restoreBestWeights: f.boolean('restoreBestWeights', defaults.restoreBestWeights),
     minDelta: f.number('minDelta', { min: 0 }, defaults.minDelta),
+  };
+}
+
+/** `checkpoint`: an object such as { "every": 1, "keep": 2 }. */
+function readCheckpoint(r: Reporter, prop: PropLike | undefined): CheckpointSpec | undefined {
+  if (!prop) return undefined;
+  const obj = readObject(r, prop.value, prop.path, '"checkpoint"');
+  if (!obj) return undefined;
+  checkKeys(r, obj, CHECKPOINT_PROPERTIES, '"checkpoint"');
+  const f = new Fields(r, obj);
+  return {
+    every: f.number('every', { integer: true, min: 1, max: 100000 }, 1),
+    keep: f.number('keep', { integer: true, min: 1, max: 1000 }, 2),
   };
 }
 

@@ -238,10 +238,13 @@ export const TRAINING_PROPERTIES: readonly string[] = [
   'clipValue',
   'weightDecay',
   'earlyStopping',
+  'checkpoint',
   'measureEvery',
 ];
 
 export const EARLY_STOPPING_PROPERTIES: readonly string[] = ['patience', 'restoreBestWeights', 'minDelta'];
+
+export const CHECKPOINT_PROPERTIES: readonly string[] = ['every', 'keep'];
 
 /** Expanded layers above this count are refused: nested repeats multiply quickly and would stall the editor. */
 export const MAX_EXPANDED_LAYERS = 10000;

@@ -17,6 +17,13 @@ interface PlateauReduction {
   best: number;
 }
 
+export interface PlateauState {
+  best: number;
+  bad: number;
+  cooldownLeft: number;
+  learningRate: number;
+}
+
 export class PlateauTracker {
   best = Infinity;
   private bad = 0;
@@ -26,6 +33,15 @@ export class PlateauTracker {
     private readonly spec: PlateauSpec,
     public learningRate: number,
   ) {}
+
+  /** What a checkpoint keeps of the tracker, so that a resumed run reduces the rate when the uninterrupted one would. */
+  state(): PlateauState {
+    return { best: this.best, bad: this.bad, cooldownLeft: this.cooldownLeft, learningRate: this.learningRate };
+  }
+
+  restore(state: PlateauState): void {
+    ({ best: this.best, bad: this.bad, cooldownLeft: this.cooldownLeft, learningRate: this.learningRate } = state);
+  }
 
   /** One epoch's watched loss; the reduction when this epoch lowered the rate. */
   update(loss: number): PlateauReduction | undefined {

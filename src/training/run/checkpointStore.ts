@@ -1,0 +1,130 @@
+// Checkpoints of a run on disk: `<runDir>/checkpoints/epoch-<n>/` (n = epochs completed) with checkpoint.json (the
+// trainer's state and the manifest of the tensors) and weights.bin (the training model's weights, the optimizer's
+// state, the best weights kept for restoreBestWeights). This file knows the layout and the JSON; the tensors are the
+// engine's (engine/checkpoint.ts). Pure Node: the CLI uses it to refuse a `--resume` before starting anything.
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ParsedSpec } from '../spec/types';
+
+export const CHECKPOINTS_DIR = 'checkpoints';
+export const CHECKPOINT_FILE = 'checkpoint.json';
+export const CHECKPOINT_WEIGHTS_FILE = 'weights.bin';
+const CHECKPOINT_FORMAT = 'gradscope-checkpoint-1';
+const EPOCH_DIR = /^epoch-(\d+)$/;
+
+/** One tensor in weights.bin, in order (tf.io's weight spec: name, shape, dtype). */
+export interface CheckpointWeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
+}
+
+/** What the trainer needs, beside the tensors, to take the next step exactly as the uninterrupted run would. */
+export interface TrainerState {
+  /** Epochs completed: the resumed run starts with epoch index `epochs`. */
+  epochs: number;
+  /** Steps taken: the resumed run's first step has this index. */
+  step: number;
+  /** The momentum a schedule cycles, as last set. */
+  momentum?: number;
+  plateau?: { best: number | null; bad: number; cooldownLeft: number; learningRate: number };
+  best: { bestEpoch?: number; bestValLoss: number | null; sinceBest: number };
+}
+
+export interface CheckpointManifest {
+  format: typeof CHECKPOINT_FORMAT;
+  specName: string;
+  /** specFingerprint of the spec that was trained. */
+  specFingerprint: string;
+  savedAt: string;
+  state: TrainerState;
+  /** Tensors of weights.bin in order: `model/<i>` (model.getWeights()), `optimizer/...`, `best/<i>`. */
+  weightSpecs: CheckpointWeightSpec[];
+}
+
+/**
+ * A hash of everything in the spec that decides the training arithmetic. Left out: the epoch count (a resumed run
+ * may be given more epochs), how often it is measured and checkpointed.
+ */
+export function specFingerprint(spec: ParsedSpec): string {
+  const training: Partial<ParsedSpec['training']> = { ...spec.training };
+  delete training.epochs;
+  delete training.measureEvery;
+  delete training.checkpoint;
+  const { name, seed, data, model } = spec;
+  return createHash('sha256').update(JSON.stringify({ name, seed, data, model, training })).digest('hex');
+}
+
+export function checkpointDir(runDir: string, epochs: number): string {
+  return path.join(runDir, CHECKPOINTS_DIR, `epoch-${epochs}`);
+}
+
+/** Epoch counts of the run's complete checkpoints, oldest first. */
+function checkpointEpochs(runDir: string): number[] {
+  const dir = path.join(runDir, CHECKPOINTS_DIR);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .flatMap((name) => {
+      const m = EPOCH_DIR.exec(name);
+      return m && fs.existsSync(path.join(dir, name, CHECKPOINT_FILE)) ? [Number(m[1])] : [];
+    })
+    .sort((a, b) => a - b);
+}
+
+/** Writes a checkpoint (into a temporary directory renamed at the end: a killed process leaves no half checkpoint). */
+export function writeCheckpoint(runDir: string, manifest: CheckpointManifest, weights: Uint8Array, keep: number): string {
+  const dir = checkpointDir(runDir, manifest.state.epochs);
+  const tmp = `${dir}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  fs.writeFileSync(path.join(tmp, CHECKPOINT_WEIGHTS_FILE), weights);
+  fs.writeFileSync(path.join(tmp, CHECKPOINT_FILE), JSON.stringify(manifest, null, 1));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+  const epochs = checkpointEpochs(runDir);
+  for (const old of epochs.slice(0, Math.max(0, epochs.length - keep))) {
+    fs.rmSync(checkpointDir(runDir, old), { recursive: true, force: true });
+  }
+  return dir;
+}
+
+export type ResumePoint = { dir: string; manifest: CheckpointManifest } | { error: string };
+
+/**
+ * The checkpoint a `--resume <runDir>` of `spec` continues from: the run's newest, when it was trained from the same
+ * spec; else why not.
+ */
+export function findResumePoint(runDir: string, spec: ParsedSpec): ResumePoint {
+  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) return { error: `no run directory at ${runDir}` };
+  const epochs = checkpointEpochs(runDir);
+  if (epochs.length === 0) {
+    return {
+      error: `the run ${path.basename(runDir)} has no checkpoint to resume from (set "training": { "checkpoint": { "every": 1 } } in the spec to save them)`,
+    };
+  }
+  const dir = checkpointDir(runDir, epochs[epochs.length - 1]);
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.join(dir, CHECKPOINT_FILE), 'utf8')) as CheckpointManifest;
+  } catch (err) {
+    return { error: `cannot read the checkpoint ${dir}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  if (manifest.format !== CHECKPOINT_FORMAT)
+    return { error: `${dir} is not a gradscope checkpoint (${String(manifest.format)})` };
+  if (manifest.specName !== spec.name) {
+    return { error: `the run ${path.basename(runDir)} was trained from the spec "${manifest.specName}", not "${spec.name}"` };
+  }
+  if (manifest.specFingerprint !== specFingerprint(spec)) {
+    return {
+      error: `the spec "${spec.name}" changed since the run ${path.basename(runDir)} was trained (its model, data, seed or training settings differ): resuming would not continue that run`,
+    };
+  }
+  if (manifest.state.epochs >= spec.training.epochs) {
+    return {
+      error: `the run ${path.basename(runDir)} already trained ${manifest.state.epochs} of ${spec.training.epochs} epochs: give more epochs (--epochs N) to continue it`,
+    };
+  }
+  return { dir, manifest };
+}

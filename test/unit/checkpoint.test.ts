@@ -1,0 +1,188 @@
+// Checkpoints and resuming: a run stopped part-way and resumed from its last checkpoint takes exactly the steps the
+// uninterrupted run took (same losses, gradient and weight norms, bit for bit), for optimizers whose state is
+// TensorFlow.js's own (adam, momentum) and gradscope's (rmsprop, adamw), with schedules, early stopping and
+// batch normalization; only `keep` checkpoints stay; a resume of another spec's run is refused with a reason.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import type { EpochEvent, RunStartEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import { train } from '../../src/training/engine/trainer';
+import { CHECKPOINTS_DIR, findResumePoint } from '../../src/training/run/checkpointStore';
+import type { ParsedSpec } from '../../src/training/spec/types';
+import { assertNoEngineErrors, engineLog } from './support/engineLog';
+import { parsedSpec, smallClassifier, useBackend } from './support/specs';
+
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-checkpoint-'));
+let runCount = 0;
+
+interface Run {
+  runDir: string;
+  events: TrainingEvent[];
+  steps: StepEvent[];
+  epochs: EpochEvent[];
+}
+
+async function run(spec: ParsedSpec, opts: { stopAtStep?: number; resumeFrom?: string } = {}): Promise<Run> {
+  const runDir = path.join(tmpRoot, `run-${runCount++}`);
+  fs.mkdirSync(runDir);
+  const events: TrainingEvent[] = [];
+  const logs = engineLog();
+  let resume;
+  if (opts.resumeFrom) {
+    const point = findResumePoint(opts.resumeFrom, spec);
+    assert.ok(!('error' in point), 'error' in point ? point.error : '');
+    resume = { runDir: opts.resumeFrom, ...point };
+  }
+  await train({
+    spec,
+    specFile: '/virtual/test.gradscope.json',
+    runId: path.basename(runDir),
+    runDir,
+    backend: 'wasm',
+    emit: (e) => events.push(e),
+    shouldStop: () => opts.stopAtStep !== undefined && events.some((e) => e.type === 'step' && e.step >= opts.stopAtStep!),
+    log: logs.log,
+    resume,
+  });
+  assertNoEngineErrors(logs.events);
+  return {
+    runDir,
+    events,
+    steps: events.filter((e): e is StepEvent => e.type === 'step'),
+    epochs: events.filter((e): e is EpochEvent => e.type === 'epoch'),
+  };
+}
+
+/** What must be equal between the resumed and the uninterrupted run: every measured number of every step. */
+function stepNumbers(s: StepEvent): unknown {
+  return { step: s.step, epoch: s.epoch, loss: s.loss, lr: s.lr, momentum: s.momentum, layers: s.layers };
+}
+
+function epochNumbers(e: EpochEvent): unknown {
+  return { epoch: e.epoch, loss: e.loss, valLoss: e.valLoss, acc: e.acc, valAcc: e.valAcc, lr: e.lr };
+}
+
+const CASES: { name: string; spec: object }[] = [
+  { name: 'adam (TensorFlow.js state)', spec: smallClassifier() },
+  {
+    name: 'sgd with momentum cycled by a one-cycle schedule',
+    spec: smallClassifier({
+      training: {
+        optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9 },
+        schedule: { type: 'oneCycle', cycleMomentum: true },
+      },
+    }),
+  },
+  {
+    name: 'rmsprop (gradscope state), batch normalization, reduceOnPlateau',
+    spec: smallClassifier({
+      layers: [
+        { type: 'dense', units: 16, kernelInitializer: 'heNormal' },
+        { type: 'batchNormalization' },
+        { type: 'activation', activation: 'relu' },
+        { type: 'dropout', rate: 0.2 },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ],
+      training: {
+        optimizer: { type: 'rmsprop', learningRate: 0.01, momentum: 0.5 },
+        schedule: { type: 'reduceOnPlateau', patience: 0, factor: 0.5 },
+      },
+    }),
+  },
+  {
+    name: 'adamw with early stopping that keeps the best weights',
+    spec: smallClassifier({
+      training: {
+        optimizer: { type: 'adamw', learningRate: 0.02, weightDecay: 0.01 },
+        earlyStopping: { patience: 3, restoreBestWeights: true },
+      },
+    }),
+  },
+];
+
+describe('checkpoints and --resume', () => {
+  before(useBackend);
+  after(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
+
+  for (const c of CASES) {
+    it(`a stopped run resumed from its last checkpoint takes the uninterrupted run's steps: ${c.name}`, async () => {
+      const spec = (): ParsedSpec =>
+        parsedSpec({
+          ...c.spec,
+          training: { ...(c.spec as { training: object }).training, epochs: 4, checkpoint: { every: 1 } },
+        });
+      const full = await run(spec());
+      const stepsPerEpoch = (full.events[0] as RunStartEvent).stepsPerEpoch;
+      const tensorsBefore = tf.memory().numTensors;
+      // Stopped in the middle of epoch 3 (index 2): the last checkpoint is the one after epoch 2.
+      const stopped = await run(spec(), { stopAtStep: 2 * stepsPerEpoch + 3 });
+      const resumed = await run(spec(), { resumeFrom: stopped.runDir });
+      assert.strictEqual(tf.memory().numTensors, tensorsBefore, 'saving and loading leak no tensors');
+
+      const start = resumed.events[0] as RunStartEvent;
+      assert.deepStrictEqual(start.resumedFrom, {
+        runDir: stopped.runDir,
+        checkpoint: path.join(stopped.runDir, CHECKPOINTS_DIR, 'epoch-2'),
+        epoch: 2,
+        step: 2 * stepsPerEpoch,
+      });
+      assert.strictEqual(resumed.steps[0].step, 2 * stepsPerEpoch);
+      const expected = full.steps.filter((s) => s.step >= 2 * stepsPerEpoch);
+      assert.ok(expected.length >= stepsPerEpoch);
+      assert.deepStrictEqual(resumed.steps.map(stepNumbers), expected.map(stepNumbers));
+      assert.deepStrictEqual(resumed.epochs.map(epochNumbers), full.epochs.filter((e) => e.epoch >= 2).map(epochNumbers));
+      const endOf = (r: Run): unknown => {
+        const end = r.events[r.events.length - 1];
+        assert.ok(end.type === 'run-end');
+        return {
+          status: end.status,
+          epochsCompleted: end.epochsCompleted,
+          steps: end.steps,
+          bestEpoch: end.bestEpoch,
+          bestValLoss: end.bestValLoss,
+        };
+      };
+      assert.deepStrictEqual(endOf(resumed), endOf(full));
+    });
+  }
+
+  it('keeps only the newest `keep` checkpoints, every `every` epochs', async () => {
+    const r = await run(parsedSpec(smallClassifier({ training: { epochs: 6, checkpoint: { every: 2, keep: 2 } } })));
+    assert.deepStrictEqual(fs.readdirSync(path.join(r.runDir, CHECKPOINTS_DIR)).sort(), ['epoch-4', 'epoch-6']);
+  });
+
+  describe('refuses to resume, with the reason', () => {
+    let runDir: string;
+    before(async () => {
+      runDir = (await run(parsedSpec(smallClassifier({ training: { epochs: 2, checkpoint: { every: 1 } } })))).runDir;
+    });
+
+    const refusal = (dir: string, spec: object): string => {
+      const point = findResumePoint(dir, parsedSpec(spec));
+      assert.ok('error' in point, 'the resume is refused');
+      return point.error;
+    };
+
+    it('a run of another spec: names both specs', () => {
+      const other = { ...(smallClassifier({ training: { epochs: 4 } })), name: 'other' };
+      assert.match(refusal(runDir, other), /was trained from the spec "test", not "other"/);
+    });
+
+    it('a run of the spec before it changed (another learning rate)', () => {
+      const changed = smallClassifier({ training: { epochs: 4, optimizer: { type: 'adam', learningRate: 0.02 } } });
+      assert.match(refusal(runDir, changed), /changed since the run .* was trained/);
+    });
+
+    it('a run that already trained every epoch of the spec: says how to give more', () => {
+      assert.match(refusal(runDir, smallClassifier({ training: { epochs: 2 } })), /already trained 2 of 2 epochs.*--epochs/);
+    });
+
+    it('a run without checkpoints, and a directory that is not there', async () => {
+      const plain = await run(parsedSpec(smallClassifier({ training: { epochs: 1 } })));
+      assert.match(refusal(plain.runDir, smallClassifier()), /has no checkpoint to resume from/);
+      assert.match(refusal(path.join(tmpRoot, 'missing'), smallClassifier()), /no run directory at/);
+    });
+  });
+});
