@@ -25,6 +25,11 @@ export const COMMANDS: Record<CommandName, CommandInfo> = {
       epochs: { type: 'string', value: 'N', help: "override the spec's training.epochs" },
       seed: { type: 'string', value: 'N', help: "override the spec's seed" },
       'measure-every': { type: 'string', value: 'N', help: 'override training.measureEvery (full measurement every N steps)' },
+      resume: {
+        type: 'string',
+        value: 'RUN_DIR',
+        help: 'continue that run of this spec from its newest checkpoint (training.checkpoint), as a new run',
+      },
       backend: {
         type: 'string',
         value: 'wasm|cpu|tensorflow',

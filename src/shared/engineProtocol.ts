@@ -314,6 +314,8 @@ export interface StartOptions {
   backend?: Backend;
   /** Override `training.measureEvery`. */
   measureEvery?: number;
+  /** Job `train`: continue the run in this directory from its newest checkpoint, as a new run linking to it. */
+  resume?: string;
   /** Diagnosis thresholds (e.g. from VS Code settings); the spec's `monitor` section wins over these. */
   thresholds?: Record<string, number>;
 }

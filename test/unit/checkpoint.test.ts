@@ -166,7 +166,7 @@ describe('checkpoints and --resume', () => {
     };
 
     it('a run of another spec: names both specs', () => {
-      const other = { ...(smallClassifier({ training: { epochs: 4 } })), name: 'other' };
+      const other = { ...smallClassifier({ training: { epochs: 4 } }), name: 'other' };
       assert.match(refusal(runDir, other), /was trained from the spec "test", not "other"/);
     });
 

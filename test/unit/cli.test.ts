@@ -111,6 +111,70 @@ describe('gradscope CLI', () => {
     assert.ok(events.some((e) => e.type === 'diagnostic' && e.code === 'non-finite'));
   });
 
+  describe('train --resume', () => {
+    const jsonEvents = (stdout: string): TrainingEvent[] =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as TrainingEvent);
+    const spec = (dir: string, name: string): string => {
+      const file = path.join(dir, `${name}.gradscope.json`);
+      const training = { epochs: 2, batchSize: 32, checkpoint: { every: 1 } };
+      const model = {
+        layers: [
+          { type: 'dense', units: 8, activation: 'relu' },
+          { type: 'dense', units: 2, activation: 'softmax' },
+        ],
+      };
+      fs.writeFileSync(file, JSON.stringify({ name, data: { dataset: 'moons', samples: 160 }, model, training }));
+      return file;
+    };
+
+    it('continues the run from its newest checkpoint as a new run that links to it', () => {
+      const dir = tmp();
+      const out = path.join(dir, 'runs');
+      const file = spec(dir, 'moons-ckpt');
+      const first = gradscope('train', file, '--json', '--out', out);
+      assert.strictEqual(first.code, 0, first.stderr);
+      const start = jsonEvents(first.stdout)[0];
+      assert.ok(start.type === 'run-start');
+      assert.deepStrictEqual(fs.readdirSync(path.join(start.runDir, 'checkpoints')).sort(), ['epoch-1', 'epoch-2']);
+
+      const resumed = gradscope('train', file, '--json', '--out', out, '--epochs', '3', '--resume', start.runDir);
+      assert.strictEqual(resumed.code, 0, resumed.stderr);
+      const events = jsonEvents(resumed.stdout);
+      const again = events[0];
+      assert.ok(again.type === 'run-start');
+      assert.notStrictEqual(again.runDir, start.runDir, 'a new run');
+      assert.deepStrictEqual(again.resumedFrom, {
+        runDir: start.runDir,
+        checkpoint: path.join(start.runDir, 'checkpoints', 'epoch-2'),
+        epoch: 2,
+        step: 2 * start.stepsPerEpoch,
+      });
+      assert.deepStrictEqual(
+        events.flatMap((e) => (e.type === 'epoch' ? [e.epoch] : [])),
+        [2],
+        'only the epoch the first run did not train',
+      );
+      const end = events[events.length - 1];
+      assert.ok(end.type === 'run-end' && end.status === 'completed' && end.steps === 3 * start.stepsPerEpoch);
+    });
+
+    it("of another spec's run: exit 2, one line saying why, no run started", () => {
+      const dir = tmp();
+      const out = path.join(dir, 'runs');
+      const first = gradscope('train', spec(dir, 'first'), '--json', '--out', out);
+      assert.strictEqual(first.code, 0, first.stderr);
+      const runDir = (jsonEvents(first.stdout)[0] as { runDir: string }).runDir;
+      const r = gradscope('train', spec(dir, 'second'), '--epochs', '3', '--out', out, '--resume', runDir);
+      assert.strictEqual(r.code, 2);
+      assert.strictEqual(r.stdout, '');
+      assert.match(r.stderr.trim(), /^gradscope: cannot resume: the run \S+ was trained from the spec "first", not "second"$/);
+      assert.deepStrictEqual(fs.readdirSync(out), [path.basename(runDir)], 'no new run directory');
+    });
+  });
+
   it('train (human mode): a per-layer summary table and the run directory', () => {
     const out = tmp();
     const r = gradscope('train', path.join(EXAMPLES, 'healthy-spiral.gradscope.json'), '--epochs', '2', '--out', out);

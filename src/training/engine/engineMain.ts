@@ -22,7 +22,9 @@ import { lrFindDir, saveLrFind } from '../run/lrFindStore';
 import { parseSpecFile } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
 import { findLearningRate } from './lrFind';
-import { train } from './trainer';
+import { findResumePoint } from '../run/checkpointStore';
+import { withStartOptions } from '../run/startOptions';
+import { train, type TrainOptions } from './trainer';
 
 let stopRequested = false;
 let started = false;
@@ -63,10 +65,16 @@ async function run(options: StartOptions): Promise<ExitCode> {
     await send({ type: 'spec-problems', file: specFile, problems: parsed.problems });
     return EXIT.invalidSpec;
   }
-  const spec = parsed.spec;
-  if (options.epochs !== undefined) spec.training.epochs = options.epochs;
-  if (options.seed !== undefined) spec.seed = options.seed;
-  if (options.measureEvery !== undefined) spec.training.measureEvery = options.measureEvery;
+  const spec = withStartOptions(parsed.spec, options);
+  let resume: TrainOptions['resume'];
+  if (options.resume !== undefined && options.job !== 'lr-find') {
+    const point = findResumePoint(options.resume, spec);
+    if ('error' in point) {
+      await log('error', `cannot resume: ${point.error}`);
+      return EXIT.usage;
+    }
+    resume = { runDir: options.resume, ...point };
+  }
 
   const backend = await backendFor(options);
   if (typeof backend !== 'string') {
@@ -100,6 +108,7 @@ async function run(options: StartOptions): Promise<ExitCode> {
       specText: parsed.text,
       log: (e) => void send(e),
       shouldStop: () => stopRequested,
+      resume,
       onFinished: async (model) => {
         const dir = path.join(writer.dir, WEIGHTS_DIR);
         await saveLayersModel(model, dir);
