@@ -7,12 +7,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { parse as parseJsonc } from 'jsonc-parser';
 import type { EpochEvent, RunStartEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { train } from '../../src/training/engine/trainer';
 import { CHECKPOINTS_DIR, findResumePoint } from '../../src/training/run/checkpointStore';
 import type { ParsedSpec } from '../../src/training/spec/types';
 import { assertNoEngineErrors, engineLog } from './support/engineLog';
-import { parsedSpec, smallClassifier, useBackend } from './support/specs';
+import { parsedSpec, REPO, smallClassifier, useBackend } from './support/specs';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-checkpoint-'));
 let runCount = 0;
@@ -102,6 +103,28 @@ const CASES: { name: string; spec: object }[] = [
   },
 ];
 
+/**
+ * Fixture specs with the layers whose weights are gradscope's own (group/RMS normalization, weight normalization,
+ * highway, rrelu, prelu, recurrent cells, dense blocks) and the remaining optimizers, on 160 samples.
+ */
+const FIXTURES = [
+  'normalization-regularization',
+  'skip-connections',
+  'gru-stack-parity',
+  'activation-objects',
+  'nadam-adamax',
+  'adadelta',
+  'densenet-cnn',
+];
+for (const name of FIXTURES) {
+  const file = path.join(REPO, 'test', 'fixtures', 'specs', 'valid', `${name}.gradscope.json`);
+  const spec = parseJsonc(fs.readFileSync(file, 'utf8')) as { data: object; training?: object };
+  CASES.push({
+    name: `fixture ${name}`,
+    spec: { ...spec, data: { ...spec.data, samples: 160 }, training: { ...spec.training, batchSize: 32 } },
+  });
+}
+
 describe('checkpoints and --resume', () => {
   before(useBackend);
   after(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
@@ -117,7 +140,7 @@ describe('checkpoints and --resume', () => {
       const stepsPerEpoch = (full.events[0] as RunStartEvent).stepsPerEpoch;
       const tensorsBefore = tf.memory().numTensors;
       // Stopped in the middle of epoch 3 (index 2): the last checkpoint is the one after epoch 2.
-      const stopped = await run(spec(), { stopAtStep: 2 * stepsPerEpoch + 3 });
+      const stopped = await run(spec(), { stopAtStep: 2 * stepsPerEpoch + 1 });
       const resumed = await run(spec(), { resumeFrom: stopped.runDir });
       assert.strictEqual(tf.memory().numTensors, tensorsBefore, 'saving and loading leak no tensors');
 
