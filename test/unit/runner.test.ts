@@ -229,4 +229,19 @@ describe('engine process', () => {
     assert.ok(problems && problems.type === 'spec-problems' && problems.problems.length > 0);
     assert.ok(!fs.existsSync(path.join(dir, '.gradscope')), 'no run directory');
   });
+
+  it('refuses a resume it cannot honour (a directory with no run) in one error line, exit 2, and starts no run', async () => {
+    const dir = tmpDir();
+    const specFile = writeSpec(dir, LONG_RUN_SPEC);
+    const { handle, messages } = collect({ specFile, resume: path.join(dir, 'no-such-run') });
+    const outcome = await handle.done;
+    assert.strictEqual(outcome.end, undefined);
+    assert.strictEqual(outcome.exitCode, 2);
+    const errors = messages.filter((m): m is LogEvent => m.type === 'log' && m.level === 'error');
+    assert.deepStrictEqual(
+      errors.map((e) => e.message),
+      [`cannot resume: no run directory at ${path.join(dir, 'no-such-run')}`],
+    );
+    assert.ok(!fs.existsSync(path.join(dir, '.gradscope')), 'no run directory');
+  });
 });
