@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import * as tf from '@tensorflow/tfjs';
-import type { RunEndEvent, RunStartEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { EpochEvent, RunEndEvent, RunStartEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { applyModel } from '../../src/training/engine/model/buildModel';
 import { saveInferenceModel } from '../../src/training/engine/model/saveWeights';
 import { train } from '../../src/training/engine/trainer';
@@ -62,9 +62,11 @@ interface Exported {
   end: RunEndEvent;
   /** The engine's predictions on the validation set, flattened. */
   engine: number[];
-  /** The validation inputs as the model takes them. */
+  /** The validation inputs as the model takes them, and their targets (class indices for classification). */
   x: number[];
   shape: number[];
+  y: number[];
+  epochs: EpochEvent[];
 }
 
 /** Trains the spec in-process (wasm, as users get), saves model/ and preprocessing.json as the engine does. */
@@ -75,6 +77,7 @@ async function trainAndExport(spec: object): Promise<Exported> {
   let engine: number[] = [];
   let x: number[] = [];
   let shape: number[] = [];
+  let y: number[] = [];
   const end = await train({
     spec: parsed,
     specFile: path.join(runDir, 'spec.gradscope.json'),
@@ -88,18 +91,20 @@ async function trainAndExport(spec: object): Promise<Exported> {
       writePreprocessing(runDir, preprocessingOf(dataset, parsed.model.inputShape));
       shape = [dataset.validation.count, ...parsed.model.inputShape];
       x = Array.from(dataset.validation.x);
+      y = Array.from(dataset.validation.y);
       const input = tf.tensor(dataset.validation.x, shape);
       const outputs = applyModel(built, input, false);
       const fused = built.outputActivation;
-      const y = fused === 'softmax' ? tf.softmax(outputs[0]) : fused === 'sigmoid' ? tf.sigmoid(outputs[0]) : outputs[0].clone();
-      engine = Array.from(await y.data());
-      tf.dispose([input, y, ...outputs]);
+      const p = fused === 'softmax' ? tf.softmax(outputs[0]) : fused === 'sigmoid' ? tf.sigmoid(outputs[0]) : outputs[0].clone();
+      engine = Array.from(await p.data());
+      tf.dispose([input, p, ...outputs]);
       return saveInferenceModel(built, path.join(runDir, 'model'));
     },
   });
   const start = events.find((e): e is RunStartEvent => e.type === 'run-start');
   assert.ok(start);
-  return { runDir, start, end, engine, x, shape };
+  const epochs = events.filter((e): e is EpochEvent => e.type === 'epoch');
+  return { runDir, start, end, engine, x, shape, y, epochs };
 }
 
 async function predictWithPlainTfjs(e: Exported): Promise<PlainPrediction> {
@@ -222,6 +227,28 @@ describe('inference model export (model/)', () => {
       ['LeakyReLU', 'AlphaDropout', 'GaussianNoise', 'Dense'].every((c) => plain.classes.includes(c)),
       plain.classes.join(),
     );
+  });
+
+  it("restoreBestWeights: model/ holds the best epoch's weights (its validation loss is run-end.bestValLoss)", async () => {
+    const exported = await trainAndExport(
+      smallClassifier({
+        training: {
+          epochs: 6,
+          optimizer: { type: 'sgd', learningRate: 1.5 },
+          earlyStopping: { patience: 100, restoreBestWeights: true },
+        },
+      }),
+    );
+    const { end, epochs } = exported;
+    assert.ok(end.bestEpoch !== undefined && end.bestValLoss !== undefined);
+    const last = epochs[epochs.length - 1];
+    assert.ok(end.bestEpoch < last.epoch, `the best epoch (${end.bestEpoch}) is not the last (${last.epoch})`);
+    assert.ok(Math.abs(last.valLoss - end.bestValLoss) > 1e-3, `last ${last.valLoss} vs best ${end.bestValLoss}`);
+    // Cross-entropy of the plain-tfjs probabilities, independently of the engine's loss code.
+    const plain = await predictWithPlainTfjs(exported);
+    const classes = plain.y.length / exported.y.length;
+    const ce = exported.y.reduce((sum, label, r) => sum - Math.log(plain.y[r * classes + label]), 0) / exported.y.length;
+    assert.ok(Math.abs(ce - end.bestValLoss) < 1e-4, `exported model's validation loss ${ce} vs bestValLoss ${end.bestValLoss}`);
   });
 
   it('a layer with no standard equivalent: no model/, run-end.modelNotSaved names it', async () => {
