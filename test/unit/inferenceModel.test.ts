@@ -98,7 +98,10 @@ async function trainAndExport(spec: object): Promise<Exported> {
       const p = fused === 'softmax' ? tf.softmax(outputs[0]) : fused === 'sigmoid' ? tf.sigmoid(outputs[0]) : outputs[0].clone();
       engine = Array.from(await p.data());
       tf.dispose([input, p, ...outputs]);
-      return saveInferenceModel(built, path.join(runDir, 'model'));
+      const before = tf.memory().numTensors;
+      const saved = await saveInferenceModel(built, path.join(runDir, 'model'));
+      assert.strictEqual(tf.memory().numTensors, before, 'exporting leaves no tensor behind');
+      return saved;
     },
   });
   const start = events.find((e): e is RunStartEvent => e.type === 'run-start');
@@ -229,6 +232,50 @@ describe('inference model export (model/)', () => {
     );
   });
 
+  it('prelu, layerNormalization, denseBlock, an activation layer, sigmoid fused into binaryCrossentropy', async () => {
+    const { plain } = await assertPlainTfjsAgrees(
+      smallClassifier({
+        layers: [
+          { type: 'dense', units: 8, activation: 'prelu' },
+          { type: 'layerNormalization' },
+          {
+            type: 'denseBlock',
+            layers: [
+              { type: 'dense', units: 4, activation: 'gelu' },
+              { type: 'dense', units: 4 },
+            ],
+          },
+          { type: 'activation', activation: 'swish' },
+          { type: 'dense', units: 3, activation: 'sigmoid' },
+        ],
+        training: { loss: 'binaryCrossentropy', epochs: 2 },
+      }),
+    );
+    assert.ok(['PReLU', 'LayerNormalization', 'Concatenate', 'Activation'].every((c) => plain.classes.includes(c)));
+    assert.ok(
+      plain.y.every((p) => p > 0 && p < 1),
+      'sigmoid probabilities',
+    );
+  });
+
+  it('recurrent layers: simpleRNN, gru and lstm with dropout', async () => {
+    await assertPlainTfjsAgrees({
+      name: 'recurrent',
+      seed: 2,
+      data: { dataset: 'adding', samples: 60, sequenceLength: 5 },
+      model: {
+        inputShape: [5, 2],
+        layers: [
+          { type: 'simpleRNN', units: 4, returnSequences: true },
+          { type: 'gru', units: 4, returnSequences: true, dropout: 0.2 },
+          { type: 'lstm', units: 4, recurrentDropout: 0.2 },
+          { type: 'dense', units: 1 },
+        ],
+      },
+      training: { loss: 'meanSquaredError', epochs: 1, batchSize: 16 },
+    });
+  });
+
   it("restoreBestWeights: model/ holds the best epoch's weights (its validation loss is run-end.bestValLoss)", async () => {
     const exported = await trainAndExport(
       smallClassifier({
@@ -264,8 +311,24 @@ describe('inference model export (model/)', () => {
     );
     assert.strictEqual(exported.end.status, 'completed');
     assert.strictEqual(exported.end.weightsDir, undefined);
-    assert.match(exported.end.modelNotSaved ?? '', /highway_1 \(highway\)/);
+    assert.match(exported.end.modelNotSaved ?? '', /^no inference model saved: highway_1 \(highway\) has no standard/);
     assert.ok(!fs.existsSync(path.join(exported.runDir, 'model')));
     assert.ok(fs.existsSync(path.join(exported.runDir, PREPROCESSING_FILE)));
+    const others = await trainAndExport(
+      smallClassifier({
+        layers: [
+          { type: 'dense', units: 8, activation: { type: 'elu', alpha: 0.5 } },
+          { type: 'groupNormalization', groups: 2 },
+          { type: 'rmsNormalization' },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+        training: { epochs: 1 },
+      }),
+    );
+    assert.strictEqual(
+      others.end.modelNotSaved,
+      'no inference model saved: dense_1_elu (elu with alpha ≠ 1), groupNormalization_1 (groupNormalization), ' +
+        'rmsNormalization_1 (rmsNormalization) have no standard TensorFlow.js equivalent that gradscope can export yet',
+    );
   });
 });

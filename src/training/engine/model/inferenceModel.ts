@@ -66,7 +66,7 @@ function standardEquivalent(layer: tf.layers.Layer): Replacement | undefined {
             strides: config.strides as [number, number],
             padding: config.padding as 'valid' | 'same',
           });
-    return { layer: folded, weights: [layer.kernel(), ...(layer.bias ? [layer.bias.read().clone()] : [])] };
+    return { layer: folded, weights: [tf.tidy(() => layer.kernel()), ...(layer.bias ? [layer.bias.read().clone()] : [])] };
   }
   if (layer.getClassName() in CUSTOM_KINDS) return undefined;
   // A standard layer: the same class from its own config, with a copy of its weights.
