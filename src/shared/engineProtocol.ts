@@ -190,8 +190,13 @@ export interface RunEndEvent {
   /** A count of steps taken. */
   steps: number;
   durationMs: number;
-  /** Where the final weights were saved (TensorFlow.js layers format), when they were. */
+  /**
+   * Where the inference model was saved (TensorFlow.js layers format, loadable by plain `tf.loadLayersModel`: one
+   * input, one output with the final activation applied), when it was.
+   */
   weightsDir?: string;
+  /** Why no inference model was saved although the run finished (e.g. a layer with no standard equivalent yet). */
+  modelNotSaved?: string;
   /** Last step the engine had emitted when a stop request reached it (status `stopped`). */
   stopRequestedAtStep?: number;
   error?: string;

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { describeDataset } from '../../src/training/data/describe';
 import { loadDataset } from '../../src/training/data/load';
 import { type Dataset } from '../../src/training/data/types';
+import { preprocessingOf } from '../../src/training/run/preprocessing';
 import { type DataSpec } from '../../src/training/spec/types';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/data');
@@ -38,19 +39,47 @@ function rowsOf(ds: Dataset): string[] {
   return rows.sort();
 }
 
-function fileRows(file: string, label: string, toTarget: (cell: string) => number): string[] {
+function fileRows(
+  file: string,
+  label: string,
+  toTarget: (cell: string) => number,
+  toFeatures: (features: number[]) => number[] = (f) => f,
+): string[] {
   const [header, ...lines] = fs.readFileSync(path.join(FIXTURES, file), 'utf8').trim().split('\n');
   const labelIndex = header.split(',').indexOf(label);
   return lines
     .map((line) => {
       const cells = line.split(',');
-      const features = cells.filter((_, i) => i !== labelIndex).map(Number);
+      const features = toFeatures(cells.filter((_, i) => i !== labelIndex).map(Number));
       return [...features, toTarget(cells[labelIndex])].map((v) => Math.fround(v).toFixed(3)).join(',');
     })
     .sort();
 }
 
 describe('data/csv', () => {
+  it('preprocessing.json says how raw rows became the inputs: (x − mean) / std, class index → label', () => {
+    const ds = loadDataset(csv('flowers.csv', { label: 'species', standardize: true }), 1);
+    const pre = preprocessingOf(ds, [2]);
+    assert.deepEqual(pre.classNames, ['setosa', 'versicolor', 'virginica']);
+    assert.equal(pre.task, 'classification');
+    assert.equal(pre.datasetDescription, ds.description);
+    const { mean, std } = pre.standardize!;
+    assert.equal(mean.length, 2);
+    assert.ok(std.every((s) => s > 0));
+    assert.deepEqual(
+      rowsOf(ds),
+      fileRows(
+        'flowers.csv',
+        'species',
+        (l) => pre.classNames!.indexOf(l),
+        (f) => f.map((v, i) => (Math.fround(v) - mean[i]) / std[i]),
+      ),
+    );
+    const raw = preprocessingOf(loadDataset(csv('linear.csv', { label: 'target', task: 'regression' }), 1), [2]);
+    assert.equal(raw.standardize, null, 'standardize: false → null');
+    assert.equal(raw.classNames, null, 'regression has no class names');
+  });
+
   it('maps string labels to class indices in sorted order', () => {
     const spec = csv('flowers.csv', { label: 'species' });
     assert.deepEqual(describeDataset(spec), { task: 'classification', inputShape: [2], classes: 3 });

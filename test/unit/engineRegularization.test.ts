@@ -277,8 +277,8 @@ describe('a spec with every new layer trains on wasm', () => {
         if (e.type === 'step') steps.push(e);
       },
       shouldStop: () => false,
-      onFinished: async (model) => {
-        // Saved models carry the custom layers' configs: the topology loads back (weights are loaded separately).
+      onFinished: async ({ model }) => {
+        // Training models carry the custom layers' configs: the topology loads back (weights are loaded separately).
         const topology = model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'];
         const loaded = await tf.models.modelFromJSON({ modelTopology: topology });
         reloaded = loaded.layers.map((l) => l.getClassName());

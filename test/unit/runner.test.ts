@@ -8,6 +8,7 @@ import { fork } from 'child_process';
 import type { EngineMessage, EpochEvent, LogEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import '../../src/training/engine/model/seededDropout';
 import { EVENTS_FILE, readEvents, SPEC_COPY, WEIGHTS_DIR } from '../../src/training/run/runStore';
+import { PREPROCESSING_FILE, type Preprocessing } from '../../src/training/run/preprocessing';
 import { enginePath, startRun, type RunHandle } from '../../src/training/run/runner';
 import { assertNoEngineErrors } from './support/engineLog';
 import { EXAMPLES, LONG_RUN_SPEC } from './support/specs';
@@ -69,7 +70,11 @@ describe('engine process', () => {
     assert.strictEqual(start.specFile, specFile, 'run-start names the spec file in specFile');
     assert.strictEqual(start.specPath, specFile, 'and still in specPath, for readers of the original contract');
     assert.strictEqual(model.countParams(), start.totalParams);
+    assert.strictEqual(model.outputs.length, 1, 'the inference model: one output');
     model.dispose();
+    const pre = JSON.parse(fs.readFileSync(path.join(runDir, PREPROCESSING_FILE), 'utf8')) as Preprocessing;
+    assert.strictEqual(pre.task, start.task);
+    assert.deepStrictEqual(pre.inputShape, [2]);
   });
 
   it('ends within one step of a stop request, keeping everything so far', async () => {

@@ -8,7 +8,7 @@ import { describeDataset } from './describe';
 import { mnistSubset } from './mnistDigits';
 import { type Rng, createRng, shuffledIndices } from './random';
 import { type Samples, allocateSamples } from './samples';
-import { standardizeSplits } from './standardize';
+import { appliedStandardization, standardizeSplits } from './standardize';
 import * as sequences from './sequences';
 import * as synthetic from './synthetic';
 import { type Dataset, DatasetError, type DatasetShape, type Split } from './types';
@@ -146,13 +146,15 @@ export function loadDataset(data: DataSpec, seed: number): Dataset {
   const validationSize = validationCount(n, data.validationSplit);
   const train = gather(source.samples, order.subarray(0, n - validationSize));
   const validation = gather(source.samples, order.subarray(n - validationSize));
-  if (data.standardize && data.dataset !== 'mnist') {
-    standardizeSplits(train, validation, source.samples.sampleSize);
-  }
-  return {
+  const stats =
+    data.standardize && data.dataset !== 'mnist' ? standardizeSplits(train, validation, source.samples.sampleSize) : undefined;
+  const dataset: Dataset = {
     ...shape,
     train,
     validation,
     description: `${source.name}: ${train.count} train / ${validation.count} validation, ${describeContents(shape, source)}`,
   };
+  if (stats) dataset.standardization = appliedStandardization(stats);
+  if (source.classNames) dataset.classNames = source.classNames;
+  return dataset;
 }

@@ -40,6 +40,11 @@ export function featureStats(split: Split, width: number): FeatureStats {
   return { mean, std };
 }
 
+/** The statistics as `applyStats` applies them: a constant feature, only centered, has std 1. */
+export function appliedStandardization(stats: FeatureStats): { mean: number[]; std: number[] } {
+  return { mean: Array.from(stats.mean), std: Array.from(stats.std, (s) => (s > MIN_STD ? s : 1)) };
+}
+
 /** Rescales `split.x` in place to (x - mean) / std; constant features are only centered. */
 export function applyStats(split: Split, width: number, stats: FeatureStats): void {
   for (let i = 0; i < split.count; i++) {

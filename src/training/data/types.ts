@@ -24,6 +24,13 @@ export interface Dataset extends DatasetShape {
   validation: Split;
   /** Human-readable description for logs, e.g. `spiral (1200 train / 300 validation)`. */
   description: string;
+  /**
+   * The per-feature (x − mean) / std the inputs went through (training-split statistics), when they were
+   * standardized; a constant feature (std 0) was only centered, and has std 1 here so the formula stays true.
+   */
+  standardization?: { mean: number[]; std: number[] };
+  /** csv classification: the label of each class index. */
+  classNames?: string[];
 }
 
 /** A dataset problem with a field of the data spec to point at (e.g. `path`, `label`, `samples`). */

@@ -16,7 +16,8 @@ import type {
 import { LR_FIND_DEFAULTS, parseHostMessage } from '../../shared/engineProtocol';
 import { EXIT, exitCodeForRun, type ExitCode } from '../../shared/exitCodes';
 import { initBackend, type Backend } from './backend';
-import { saveLayersModel } from './model/saveWeights';
+import { saveInferenceModel } from './model/saveWeights';
+import { preprocessingOf, writePreprocessing } from '../run/preprocessing';
 import { defaultRunsDir, newRunId, RunWriter, WEIGHTS_DIR } from '../run/runStore';
 import { lrFindDir, saveLrFind } from '../run/lrFindStore';
 import { parseSpecFile } from '../spec/parse';
@@ -109,10 +110,11 @@ async function run(options: StartOptions): Promise<ExitCode> {
       log: (e) => void send(e),
       shouldStop: () => stopRequested,
       resume,
-      onFinished: async (model) => {
-        const dir = path.join(writer.dir, WEIGHTS_DIR);
-        await saveLayersModel(model, dir);
-        return dir;
+      onFinished: async (built, _status, dataset) => {
+        writePreprocessing(writer.dir, preprocessingOf(dataset, spec.model.inputShape));
+        const saved = await saveInferenceModel(built, path.join(writer.dir, WEIGHTS_DIR));
+        if ('modelNotSaved' in saved) await log('warn', saved.modelNotSaved);
+        return saved;
       },
     });
   } catch (err) {

@@ -41,8 +41,15 @@ export interface TrainOptions {
   emit: (event: TrainingEvent) => void;
   /** Polled once per step; true ends the run with status `stopped`. */
   shouldStop: () => boolean;
-  /** Called with the trained model before it is disposed (e.g. to save its weights). */
-  onFinished?: (model: tf.LayersModel, status: RunStatus) => Promise<string | undefined>;
+  /**
+   * Called with the trained model (best-epoch weights restored when the spec asks) and its data before it is
+   * disposed, e.g. to save it; returns where it saved the model, or why it did not (both go into run-end).
+   */
+  onFinished?: (
+    built: BuiltModel,
+    status: RunStatus,
+    dataset: Dataset,
+  ) => Promise<Pick<RunEndEvent, 'weightsDir' | 'modelNotSaved'> | undefined>;
   /** Diagnosis thresholds from the caller (StartOptions); the spec's `monitor` section wins over them. */
   thresholds?: Thresholds;
   /** The spec file's text, so that diagnosis fixes can tell properties written in it from defaults. */
@@ -249,13 +256,13 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
       }
     }
     if (status !== 'diverged') tracker.restoreBest(epochsCompleted - 1);
-    const weightsDir = opts.onFinished && status !== 'diverged' ? await opts.onFinished(built.model, status) : undefined;
+    const saved = opts.onFinished && status !== 'diverged' ? await opts.onFinished(built, status, dataset) : undefined;
     const end: RunEndEvent = { type: 'run-end', status, epochsCompleted, steps: step, durationMs: Date.now() - t0 };
     if (tracker.bestEpoch !== undefined) {
       end.bestEpoch = tracker.bestEpoch;
       end.bestValLoss = tracker.bestValLoss;
     }
-    if (weightsDir) end.weightsDir = weightsDir;
+    Object.assign(end, saved);
     emitAll(diagnoser.end(end)); // before run-end, which is always a run's last event
     emit(end);
     return end;

@@ -2,8 +2,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import type { BuiltModel } from './buildModel';
+import { inferenceModel, InferenceExportError } from './inferenceModel';
 
-export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
+async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -22,4 +24,27 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
+}
+
+/**
+ * Saves the inference model of a trained model in `dir` (the run's `model/`), or says why there is none (a layer
+ * with no standard equivalent yet: then nothing is written).
+ */
+export async function saveInferenceModel(
+  built: BuiltModel,
+  dir: string,
+): Promise<{ weightsDir: string } | { modelNotSaved: string }> {
+  let model: tf.LayersModel;
+  try {
+    model = inferenceModel(built);
+  } catch (err) {
+    if (err instanceof InferenceExportError) return { modelNotSaved: err.message };
+    throw err;
+  }
+  try {
+    await saveLayersModel(model, dir);
+  } finally {
+    model.dispose();
+  }
+  return { weightsDir: dir };
 }
