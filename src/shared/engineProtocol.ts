@@ -45,6 +45,8 @@ export interface RunStartEvent {
   batchSize: number;
   trainSamples: number;
   validationSamples: number;
+  /** Samples held out as the test split (`data.testSplit`); absent without one. */
+  testSamples?: number;
   task: 'classification' | 'regression';
   totalParams: number;
   layers: LayerSummary[];
@@ -125,6 +127,10 @@ export interface EpochEvent {
   valLoss: number;
   acc?: number;
   valAcc?: number;
+  /** Regression runs: mean absolute error over the epoch's training batches (as trained, dropout active). */
+  mae?: number;
+  /** Regression runs: mean absolute error on the validation split. */
+  valMae?: number;
   lr: number;
   durationMs: number;
   samplesPerSec: number;
@@ -169,6 +175,17 @@ export interface DiagnosticEvent {
   fixes?: Fix[];
 }
 
+/** Scores on the held-out test split: loss and accuracy for classification, MAE, RMSE and R² for regression. */
+export interface TestScores {
+  loss: number;
+  acc?: number;
+  mae?: number;
+  rmse?: number;
+  r2?: number;
+  /** Samples in the test split. */
+  samples: number;
+}
+
 /** engine → front-end: the run is over; always the last event of a run. */
 export interface RunEndEvent {
   type: 'run-end';
@@ -181,6 +198,11 @@ export interface RunEndEvent {
   /** A count of steps taken. */
   steps: number;
   durationMs: number;
+  /**
+   * The held-out test split (`data.testSplit`) scored once, after training, with the weights the run kept (the best
+   * epoch's when early stopping restores them); absent without a test split or when the run diverged.
+   */
+  test?: TestScores;
   /** Where the final weights were saved (TensorFlow.js layers format), when they were. */
   weightsDir?: string;
   /** Last step the engine had emitted when a stop request reached it (status `stopped`). */

@@ -22,6 +22,8 @@ export interface Split {
 export interface Dataset extends DatasetShape {
   train: Split;
   validation: Split;
+  /** The held-out test split (`data.testSplit`); absent when the spec asks for none. */
+  test?: Split;
   /** Human-readable description for logs, e.g. `spiral (1200 train / 300 validation)`. */
   description: string;
 }
