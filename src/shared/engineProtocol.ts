@@ -186,6 +186,21 @@ export interface TestScores {
   samples: number;
 }
 
+/** Which split of a run's data `gradscope evaluate` scores. */
+export type EvaluationSplit = 'val' | 'test';
+
+/** A saved run's model scored on one split of its data (`gradscope evaluate`). */
+export interface EvaluationResult extends TestScores {
+  type: 'evaluation';
+  runDir: string;
+  split: EvaluationSplit;
+  task: 'classification' | 'regression';
+  /** Classification: counts[true class][predicted class]. */
+  confusion?: number[][];
+  /** Names of the classes, in class-index order (csv label values; digits for mnist; else class numbers). */
+  classNames?: string[];
+}
+
 /** engine → front-end: the run is over; always the last event of a run. */
 export interface RunEndEvent {
   type: 'run-end';

@@ -177,6 +177,7 @@ export function loadDataset(data: DataSpec, seed: number): Dataset {
     train,
     validation,
     ...(test ? { test } : {}),
+    ...(source.classNames ? { classNames: source.classNames } : {}),
     description: `${source.name}: ${train.count} train / ${validation.count} validation${testPart}, ${describeContents(shape, source)}`,
   };
 }

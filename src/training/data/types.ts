@@ -24,6 +24,8 @@ export interface Dataset extends DatasetShape {
   validation: Split;
   /** The held-out test split (`data.testSplit`); absent when the spec asks for none. */
   test?: Split;
+  /** csv classification: the label values, in class-index order. */
+  classNames?: string[];
   /** Human-readable description for logs, e.g. `spiral (1200 train / 300 validation)`. */
   description: string;
 }
