@@ -325,10 +325,20 @@ export type LrFindMessage =
   /** The spec was invalid: nothing was tested. */
   | { type: 'spec-problems'; file: string; problems: SpecProblem[] };
 
+/** engine → front-end, over the child-process channel of an `evaluate` job. */
+export type EvaluateMessage = EvaluationResult | LogEvent;
+
 export interface StartOptions {
   specFile: string;
-  /** What the engine does: train a run (default) or the learning-rate range test (no run is recorded). */
-  job?: 'train' | 'lr-find';
+  /**
+   * What the engine does: train a run (default), the learning-rate range test (no run is recorded), or score a
+   * saved run's model (`evaluate`: `runDir` and `split`; `specFile` is ignored).
+   */
+  job?: 'train' | 'lr-find' | 'evaluate';
+  /** Job `evaluate`: the run directory whose model is scored. */
+  runDir?: string;
+  /** Job `evaluate`: the split scored (default `val`). */
+  split?: EvaluationSplit;
   /** Job `lr-find`: its settings (defaults 1e-7 → 10 over 100 steps). */
   lrFind?: LrFindSettings;
   /**
@@ -385,7 +395,10 @@ function startOptionsProblem(value: unknown): string | undefined {
   }
   if (o.backend !== undefined && !BACKENDS.includes(o.backend as string))
     return `options.backend is not one of ${BACKENDS.join(', ')}`;
-  if (o.job !== undefined && o.job !== 'train' && o.job !== 'lr-find') return 'options.job is not "train" or "lr-find"';
+  if (o.job !== undefined && o.job !== 'train' && o.job !== 'lr-find' && o.job !== 'evaluate')
+    return 'options.job is not "train", "lr-find" or "evaluate"';
+  if (o.job === 'evaluate' && (typeof o.runDir !== 'string' || o.runDir === '')) return 'options.runDir is not a directory path';
+  if (o.split !== undefined && o.split !== 'val' && o.split !== 'test') return 'options.split is not "val" or "test"';
   if (o.lrFind !== undefined) {
     const problem = lrFindSettingsProblem(o.lrFind);
     if (problem) return `options.lrFind ${problem}`;
