@@ -166,7 +166,7 @@ export function runStep(
 
       // 2. after the update: weight norms, update sizes, activation statistics
       const post = new StatBatch();
-      const outputs = kept.slice(2); // the model's outputs, by output index
+      const outputs = kept.slice(3); // the model's outputs, by output index (after loss, correct, absError)
       const inputOf = new Map<number, number>(); // output index → post input (a tensor read by several ops goes in once)
       const input = (output: number): number => {
         let i = inputOf.get(output);
