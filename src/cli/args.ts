@@ -77,7 +77,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   }
 
   const file = positionals[1];
-  if (file === undefined) throw new UsageError(`${command}: missing spec file`, command);
+  if (file === undefined)
+    throw new UsageError(`${command}: missing ${command === 'evaluate' ? 'run directory' : 'spec file'}`, command);
   if (positionals.length > 2) throw new UsageError(`${command}: unexpected argument "${positionals[2]}"`, command);
   return { kind: 'run', command, file, values };
 }

@@ -14,7 +14,7 @@ export interface CommandInfo {
   options: Record<string, OptionInfo>;
 }
 
-export type CommandName = 'train' | 'check' | 'fix' | 'lr-find';
+export type CommandName = 'train' | 'check' | 'fix' | 'lr-find' | 'evaluate';
 
 export const COMMANDS: Record<CommandName, CommandInfo> = {
   train: {
@@ -52,6 +52,18 @@ export const COMMANDS: Record<CommandName, CommandInfo> = {
       backend: { type: 'string', value: 'wasm|cpu|tensorflow', help: 'force a TensorFlow.js backend' },
     },
   },
+  evaluate: {
+    summary: "score a run's saved model on its validation or test split: loss, accuracy or MAE/RMSE/R², confusion matrix",
+    options: {
+      split: {
+        type: 'string',
+        value: 'val|test',
+        help: 'the split to score (default val; test needs data.testSplit in the spec)',
+      },
+      json: { type: 'boolean', help: 'print the result as one JSON line on stdout' },
+      backend: { type: 'string', value: 'wasm|cpu|tensorflow', help: 'force a TensorFlow.js backend' },
+    },
+  },
   check: {
     summary: 'validate a spec: each problem and lint finding as path:line:col: severity: message [code]',
     options: {},
@@ -84,7 +96,7 @@ export function synopsis(name: CommandName): string {
     const text = optionLine(option, info);
     return name === 'fix' && option === 'code' ? text : `[${text}]`;
   });
-  return `gradscope ${name} <spec>${options.length ? ' ' + options.join(' ') : ''}`;
+  return `gradscope ${name} ${name === 'evaluate' ? '<runDir>' : '<spec>'}${options.length ? ' ' + options.join(' ') : ''}`;
 }
 
 function exitCodes(): string {

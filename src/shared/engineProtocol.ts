@@ -45,6 +45,8 @@ export interface RunStartEvent {
   batchSize: number;
   trainSamples: number;
   validationSamples: number;
+  /** Samples held out as the test split (`data.testSplit`); absent without one. */
+  testSamples?: number;
   task: 'classification' | 'regression';
   totalParams: number;
   layers: LayerSummary[];
@@ -134,6 +136,10 @@ export interface EpochEvent {
   valLoss: number;
   acc?: number;
   valAcc?: number;
+  /** Regression runs: mean absolute error over the epoch's training batches (as trained, dropout active). */
+  mae?: number;
+  /** Regression runs: mean absolute error on the validation split. */
+  valMae?: number;
   lr: number;
   durationMs: number;
   samplesPerSec: number;
@@ -178,6 +184,32 @@ export interface DiagnosticEvent {
   fixes?: Fix[];
 }
 
+/** Scores on the held-out test split: loss and accuracy for classification, MAE, RMSE and R² for regression. */
+export interface TestScores {
+  loss: number;
+  acc?: number;
+  mae?: number;
+  rmse?: number;
+  r2?: number;
+  /** Samples in the test split. */
+  samples: number;
+}
+
+/** Which split of a run's data `gradscope evaluate` scores. */
+export type EvaluationSplit = 'val' | 'test';
+
+/** A saved run's model scored on one split of its data (`gradscope evaluate`). */
+export interface EvaluationResult extends TestScores {
+  type: 'evaluation';
+  runDir: string;
+  split: EvaluationSplit;
+  task: 'classification' | 'regression';
+  /** Classification: counts[true class][predicted class]. */
+  confusion?: number[][];
+  /** Names of the classes, in class-index order (csv label values; digits for mnist; else class numbers). */
+  classNames?: string[];
+}
+
 /** engine → front-end: the run is over; always the last event of a run. */
 export interface RunEndEvent {
   type: 'run-end';
@@ -190,6 +222,11 @@ export interface RunEndEvent {
   /** A count of steps taken. */
   steps: number;
   durationMs: number;
+  /**
+   * The held-out test split (`data.testSplit`) scored once, after training, with the weights the run kept (the best
+   * epoch's when early stopping restores them); absent without a test split or when the run diverged.
+   */
+  test?: TestScores;
   /**
    * Where the inference model was saved (TensorFlow.js layers format, loadable by plain `tf.loadLayersModel`: one
    * input, one output with the final activation applied), when it was.
@@ -302,10 +339,20 @@ export type LrFindMessage =
   /** The spec was invalid: nothing was tested. */
   | { type: 'spec-problems'; file: string; problems: SpecProblem[] };
 
+/** engine → front-end, over the child-process channel of an `evaluate` job. */
+export type EvaluateMessage = EvaluationResult | LogEvent;
+
 export interface StartOptions {
   specFile: string;
-  /** What the engine does: train a run (default) or the learning-rate range test (no run is recorded). */
-  job?: 'train' | 'lr-find';
+  /**
+   * What the engine does: train a run (default), the learning-rate range test (no run is recorded), or score a
+   * saved run's model (`evaluate`: `runDir` and `split`; `specFile` is ignored).
+   */
+  job?: 'train' | 'lr-find' | 'evaluate';
+  /** Job `evaluate`: the run directory whose model is scored. */
+  runDir?: string;
+  /** Job `evaluate`: the split scored (default `val`). */
+  split?: EvaluationSplit;
   /** Job `lr-find`: its settings (defaults 1e-7 → 10 over 100 steps). */
   lrFind?: LrFindSettings;
   /**
@@ -364,7 +411,10 @@ function startOptionsProblem(value: unknown): string | undefined {
   }
   if (o.backend !== undefined && !BACKENDS.includes(o.backend as string))
     return `options.backend is not one of ${BACKENDS.join(', ')}`;
-  if (o.job !== undefined && o.job !== 'train' && o.job !== 'lr-find') return 'options.job is not "train" or "lr-find"';
+  if (o.job !== undefined && o.job !== 'train' && o.job !== 'lr-find' && o.job !== 'evaluate')
+    return 'options.job is not "train", "lr-find" or "evaluate"';
+  if (o.job === 'evaluate' && (typeof o.runDir !== 'string' || o.runDir === '')) return 'options.runDir is not a directory path';
+  if (o.split !== undefined && o.split !== 'val' && o.split !== 'test') return 'options.split is not "val" or "test"';
   if (o.lrFind !== undefined) {
     const problem = lrFindSettingsProblem(o.lrFind);
     if (problem) return `options.lrFind ${problem}`;

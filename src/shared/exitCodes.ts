@@ -20,7 +20,10 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.ok, 'the run finished (completed or early-stopped), `check` found no error, or `fix` printed/applied a fix'],
   [EXIT.invalidSpec, 'the spec is invalid (nothing was trained)'],
-  [EXIT.usage, 'usage error (unknown command or option, bad value, backend not installed)'],
+  [
+    EXIT.usage,
+    'usage error (unknown command or option, bad value, backend not installed, `evaluate` of a directory it cannot score)',
+  ],
   [EXIT.divergedOrFailed, 'the run diverged (NaN/Inf) or failed'],
   [
     EXIT.noFix,

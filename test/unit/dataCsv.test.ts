@@ -20,6 +20,7 @@ function csv(file: string, overrides: Partial<DataSpec> = {}): DataSpec {
     features: 2,
     noise: 0,
     validationSplit: 0.2,
+    testSplit: 0,
     standardize: false,
     path: path.join(FIXTURES, file),
     ...overrides,

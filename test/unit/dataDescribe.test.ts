@@ -17,6 +17,7 @@ function spec(dataset: DatasetName, overrides: Partial<DataSpec> = {}): DataSpec
     features: 3,
     noise: 0.1,
     validationSplit: 0.25,
+    testSplit: 0,
     standardize: true,
     ...(dataset === 'csv' ? { path: path.join(FIXTURES, 'flowers.csv'), label: 'species' } : {}),
     ...overrides,

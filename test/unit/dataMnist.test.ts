@@ -15,6 +15,7 @@ function spec(overrides: Partial<DataSpec>): DataSpec {
     features: 2,
     noise: 0,
     validationSplit: 0.2,
+    testSplit: 0,
     standardize: true,
     ...overrides,
   };

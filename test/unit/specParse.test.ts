@@ -62,6 +62,7 @@ describe('spec parser: valid specs', () => {
       features: 2,
       noise: 0.1,
       validationSplit: 0.2,
+      testSplit: 0,
       standardize: true,
     });
     assert.deepEqual(spec.model.inputShape, [2], 'inputShape defaults to the dataset shape');
@@ -91,6 +92,7 @@ describe('spec parser: valid specs', () => {
       features: 2,
       noise: 0.1,
       validationSplit: 0.2,
+      testSplit: 0,
       standardize: true,
     });
     assert.deepEqual(spec.training, {
@@ -202,6 +204,7 @@ describe('spec parser: valid specs', () => {
       features: 784,
       noise: 0,
       validationSplit: 0.2,
+      testSplit: 0,
       standardize: true,
     });
     assert.deepEqual(spec.model.inputShape, [28, 28, 1]);
@@ -423,6 +426,7 @@ describe('spec parser: valid specs', () => {
       features: 5,
       noise: 0.1,
       validationSplit: 0.2,
+      testSplit: 0,
       standardize: false,
     });
     assert.equal(spec.training.loss, 'binaryCrossentropy');
@@ -446,6 +450,7 @@ describe('spec parser: valid specs', () => {
       features: 4,
       noise: 0,
       validationSplit: 0.25,
+      testSplit: 0,
       standardize: true,
       path: path.join(FIXTURES, 'valid', 'data', 'iris-small.csv'),
       label: 'species',

@@ -7,7 +7,7 @@
 import * as fc from 'fast-check';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import type { LayerStepMetrics, RunStartEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { LayerStepMetrics, RunEndEvent, RunStartEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import type { Dataset } from '../../src/training/data/types';
 import { applyModel, type BuiltModel } from '../../src/training/engine/model/buildModel';
 import { InferenceExportError, inferenceModel } from '../../src/training/engine/model/inferenceModel';
@@ -291,6 +291,7 @@ const spec = fc
     outputAfter: fc.constantFrom<Json[]>([], [], [{ type: 'dropout', rate: 0.1 }]),
     separateOutputActivation: maybe(activation),
     samples: fc.integer({ min: 24, max: 64 }),
+    testSplit: maybe(fc.constantFrom(0.1, 0.25)),
     batchSize: fc.constantFrom(8, 16, 32),
     measureEvery: maybe(fc.constantFrom(1, 2)),
     optimizer,
@@ -330,6 +331,7 @@ const spec = fc
       : regression
         ? { dataset: 'sine', samples: s.samples, validationSplit: 0.25 }
         : { dataset: 'blobs', features: image ? 36 : 4, classes, samples: s.samples, validationSplit: 0.25 };
+    if (s.testSplit !== undefined) Object.assign(data, { testSplit: s.testSplit });
     const inputShape = sequence ? [s.timesteps, regression ? 2 : 1] : image ? [6, 6, 1] : [regression ? 1 : 4];
     const value = {
       name: 'random',
@@ -482,8 +484,21 @@ async function checkRun(text: string): Promise<void> {
     if (e.type !== 'epoch' || status === 'diverged') continue;
     assert.ok(Number.isFinite(e.loss) && Number.isFinite(e.valLoss), `epoch losses ${e.loss} ${e.valLoss}`);
     if (e.acc !== undefined) assert.ok(e.acc >= 0 && e.acc <= 1 && e.valAcc !== undefined && e.valAcc >= 0 && e.valAcc <= 1);
+    // Regression epochs carry mean absolute errors instead of accuracies.
+    if (start.task === 'regression') assert.ok(isNonNegative(e.mae) && isNonNegative(e.valMae), `mae ${e.mae} ${e.valMae}`);
+    else assert.equal(e.mae, undefined);
   }
-  assert.equal(events[events.length - 1].type, 'run-end');
+  const end = events[events.length - 1] as RunEndEvent;
+  assert.equal(end.type, 'run-end');
+  // The test split is scored once at the end unless the run diverged, with the task's scores.
+  const wanted = parsed.spec.data.testSplit > 0 && status !== 'diverged';
+  assert.equal(end.test !== undefined, wanted, `run-end.test ${JSON.stringify(end.test)}`);
+  if (end.test) {
+    assert.equal(end.test.samples, start.testSamples);
+    const keys = start.task === 'regression' ? ['loss', 'mae', 'r2', 'rmse', 'samples'] : ['acc', 'loss', 'samples'];
+    assert.deepEqual(Object.keys(end.test).sort(), keys);
+    if (end.test.acc !== undefined && Number.isFinite(end.test.loss)) assert.ok(end.test.acc >= 0 && end.test.acc <= 1);
+  }
   cover(parsed.spec, text);
 }
 

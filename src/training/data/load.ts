@@ -111,6 +111,24 @@ export function validationCount(n: number, validationSplit: number): number {
   return Math.min(n - 1, Math.max(1, Number.isFinite(wanted) ? wanted : 1));
 }
 
+/** How many samples each split gets. */
+export interface SplitCounts {
+  train: number;
+  validation: number;
+  test: number;
+}
+
+/**
+ * The test split is carved first: round(n · testSplit) samples, at least one when asked for, and always leaving two
+ * (one to train on, one to validate on). Validation then takes its fraction of the rest; training gets what remains.
+ */
+export function splitCounts(n: number, data: Pick<DataSpec, 'validationSplit' | 'testSplit'>): SplitCounts {
+  const wanted = Math.round(n * data.testSplit);
+  const test = data.testSplit > 0 ? Math.min(n - 2, Math.max(1, Number.isFinite(wanted) ? wanted : 1)) : 0;
+  const validation = validationCount(n - test, data.validationSplit);
+  return { train: n - test - validation, validation, test };
+}
+
 function plural(n: number, word: string, words = `${word}s`): string {
   return `${n} ${n === 1 ? word : words}`;
 }
@@ -143,18 +161,26 @@ export function loadDataset(data: DataSpec, seed: number): Dataset {
   }
   // For csv the leading part of the shuffled order is also the seeded subset when the file has more rows.
   const order = shuffledIndices(source.samples.count, createRng(seed, 'split')).subarray(0, n);
-  const validationSize = validationCount(n, data.validationSplit);
-  const train = gather(source.samples, order.subarray(0, n - validationSize));
-  const validation = gather(source.samples, order.subarray(n - validationSize));
+  // The order is [train | validation | test]: a spec without testSplit keeps the splits it always had.
+  const counts = splitCounts(n, data);
+  const trainEnd = counts.train;
+  const validationEnd = trainEnd + counts.validation;
+  const train = gather(source.samples, order.subarray(0, trainEnd));
+  const validation = gather(source.samples, order.subarray(trainEnd, validationEnd));
+  const test = counts.test > 0 ? gather(source.samples, order.subarray(validationEnd)) : undefined;
   const stats =
-    data.standardize && data.dataset !== 'mnist' ? standardizeSplits(train, validation, source.samples.sampleSize) : undefined;
+    data.standardize && data.dataset !== 'mnist'
+      ? standardizeSplits(train, [validation, ...(test ? [test] : [])], source.samples.sampleSize)
+      : undefined;
+  const testPart = test ? ` / ${test.count} test` : '';
   const dataset: Dataset = {
     ...shape,
     train,
     validation,
-    description: `${source.name}: ${train.count} train / ${validation.count} validation, ${describeContents(shape, source)}`,
+    ...(test ? { test } : {}),
+    ...(source.classNames ? { classNames: source.classNames } : {}),
+    description: `${source.name}: ${train.count} train / ${validation.count} validation${testPart}, ${describeContents(shape, source)}`,
   };
   if (stats) dataset.standardization = appliedStandardization(stats);
-  if (source.classNames) dataset.classNames = source.classNames;
   return dataset;
 }

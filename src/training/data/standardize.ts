@@ -56,10 +56,10 @@ export function applyStats(split: Split, width: number, stats: FeatureStats): vo
   }
 }
 
-/** Standardizes both splits' inputs with the training split's statistics; targets are never touched. */
-export function standardizeSplits(train: Split, validation: Split, width: number): FeatureStats {
+/** Standardizes every split's inputs with the training split's statistics; targets are never touched. */
+export function standardizeSplits(train: Split, heldOut: Split[], width: number): FeatureStats {
   const stats = featureStats(train, width);
   applyStats(train, width, stats);
-  applyStats(validation, width, stats);
+  for (const split of heldOut) applyStats(split, width, stats);
   return stats;
 }

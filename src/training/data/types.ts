@@ -22,6 +22,10 @@ export interface Split {
 export interface Dataset extends DatasetShape {
   train: Split;
   validation: Split;
+  /** The held-out test split (`data.testSplit`); absent when the spec asks for none. */
+  test?: Split;
+  /** csv classification: the label values, in class-index order. */
+  classNames?: string[];
   /** Human-readable description for logs, e.g. `spiral (1200 train / 300 validation)`. */
   description: string;
   /**
@@ -29,8 +33,6 @@ export interface Dataset extends DatasetShape {
    * standardized; a constant feature (std 0) was only centered, and has std 1 here so the formula stays true.
    */
   standardization?: { mean: number[]; std: number[] };
-  /** csv classification: the label of each class index. */
-  classNames?: string[];
 }
 
 /** A dataset problem with a field of the data spec to point at (e.g. `path`, `label`, `samples`). */

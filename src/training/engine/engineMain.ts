@@ -8,6 +8,7 @@ import type {
   HostMessage,
   LogEvent,
   LrFindEvent,
+  EvaluateMessage,
   LrFindMessage,
   RunEndEvent,
   StartOptions,
@@ -22,6 +23,7 @@ import { defaultRunsDir, newRunId, RunWriter, WEIGHTS_DIR } from '../run/runStor
 import { lrFindDir, saveLrFind } from '../run/lrFindStore';
 import { parseSpecFile } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
+import { EvaluationError, evaluateRun } from './evaluateRun';
 import { findLearningRate } from './lrFind';
 import { findResumePoint } from '../run/checkpointStore';
 import { withStartOptions } from '../run/startOptions';
@@ -34,7 +36,7 @@ let lastStep = -1;
 let epochsCompleted = 0;
 let stopRequestedAtStep: number | undefined;
 
-function send(message: EngineMessage | LrFindMessage): Promise<void> {
+function send(message: EngineMessage | LrFindMessage | EvaluateMessage): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
     process.send(message, undefined, {}, () => resolve());
@@ -60,6 +62,7 @@ async function backendFor(options: StartOptions): Promise<Backend | { error: str
 }
 
 async function run(options: StartOptions): Promise<ExitCode> {
+  if (options.job === 'evaluate') return evaluateJob(options);
   const specFile = path.resolve(options.specFile);
   const parsed = parseSpecFile(specFile);
   if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) {
@@ -167,6 +170,23 @@ async function rangeTest(
   saveLrFind(dir, result);
   await send(result);
   return EXIT.ok;
+}
+
+/** Job `evaluate`: a saved run's model scored on one split; the result is the last message. Nothing is written. */
+async function evaluateJob(options: StartOptions): Promise<ExitCode> {
+  const backend = await backendFor(options);
+  if (typeof backend !== 'string') {
+    await log('error', backend.error);
+    return options.backend !== undefined ? EXIT.usage : EXIT.divergedOrFailed;
+  }
+  try {
+    await send(await evaluateRun(path.resolve(options.runDir ?? ''), options.split ?? 'val'));
+    return EXIT.ok;
+  } catch (err) {
+    await log('error', err instanceof Error ? err.message : String(err));
+    // A run directory that cannot be evaluated (missing, no test split, no saved model) is the caller's to change.
+    return err instanceof EvaluationError ? EXIT.usage : EXIT.divergedOrFailed;
+  }
 }
 
 function onStart(options: StartOptions): void {

@@ -38,3 +38,23 @@ export function correctCount(outputActivation: ActivationName, targets: tf.Tenso
     return tf.sum(tf.cast(tf.equal(tf.argMax(output, -1), tf.argMax(targets, -1)), 'float32'));
   });
 }
+
+/** What the model predicts: its output with the output activation the loss fused away applied again. */
+function predictions(outputActivation: ActivationName, output: tf.Tensor): tf.Tensor {
+  if (outputActivation === 'softmax') return tf.softmax(output);
+  if (outputActivation === 'sigmoid') return tf.sigmoid(output);
+  return output;
+}
+
+/** Σ |target − prediction| over the batch and every output unit (a scalar tensor). */
+export function absoluteErrorSum(outputActivation: ActivationName, targets: tf.Tensor, output: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.sum<tf.Scalar>(tf.abs(tf.sub(targets, predictions(outputActivation, output)))));
+}
+
+/** Σ (target − prediction)² over the batch, one sum per output unit (a 1-D tensor of the output's width). */
+export function squaredErrorSums(outputActivation: ActivationName, targets: tf.Tensor, output: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    const sq = tf.squaredDifference(targets, predictions(outputActivation, output));
+    return tf.reshape<tf.Rank.R1>(tf.sum(tf.reshape(sq, [-1, sq.shape[sq.shape.length - 1] ?? 1]), 0), [-1]);
+  });
+}

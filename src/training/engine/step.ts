@@ -5,7 +5,7 @@ import type { LayerStepMetrics } from '../../shared/engineProtocol';
 import type { BuiltModel, WeightedLayer } from './model/buildModel';
 import { activationFacts, layerFacts } from '../model/facts';
 import { applyModel } from './model/buildModel';
-import { batchLoss, correctCount } from './losses';
+import { absoluteErrorSum, batchLoss, correctCount } from './losses';
 import { maxNormed, regularizerGradient } from './penalties';
 import { statWidth, stepStats, type SaturatingActivation, type StatOp } from './measureKernel';
 import type { LossName } from '../spec/types';
@@ -21,6 +21,8 @@ export interface StepConfig {
 export interface StepNumbers {
   loss: number;
   correct: number;
+  /** Σ |target − prediction| over the batch's target values (regression runs report it as mae). */
+  absError: number;
   globalGradNorm?: number;
   clippedGradNorm?: number;
   layers?: LayerStepMetrics[];
@@ -50,6 +52,7 @@ interface LayerSlots {
 export interface StepLayout {
   loss: 0;
   correct: 1;
+  absError: 2;
   /** Σ over all gradients of their squared norms, before clipping (the global norm squared). */
   gradSq: number[];
   /** Squared global norm after clipping, when clipping is configured. */
@@ -109,14 +112,18 @@ export function runStep(
   measure: boolean,
 ): { packed: tf.Tensor1D; layout: StepLayout } {
   const kept: tf.Tensor[] = [];
-  let layout: StepLayout = { loss: 0, correct: 1, gradSq: [], layers: [] };
+  let layout: StepLayout = { loss: 0, correct: 1, absError: 2, gradSq: [], layers: [] };
   try {
     const packed = tf.tidy((): tf.Tensor1D => {
       const vars = built.model.trainableWeights.map((w) => w.read() as tf.Variable);
       const { grads } = tf.variableGrads(() => {
         const outputs = applyModel(built, x, true);
         const dataLoss = batchLoss(config.loss, built.outputActivation, y, outputs[0]);
-        kept.push(tf.keep(dataLoss), tf.keep(correctCount(built.outputActivation, y, outputs[0])));
+        kept.push(
+          tf.keep(dataLoss),
+          tf.keep(correctCount(built.outputActivation, y, outputs[0])),
+          tf.keep(absoluteErrorSum(built.outputActivation, y, outputs[0])),
+        );
         // The measured activations are model outputs (output 0 too, when the last layer's activation is measured);
         // keep them past the gradient tape.
         if (measure) for (const t of outputs) kept.push(tf.keep(t));
@@ -154,12 +161,12 @@ export function runStep(
       optimizer.applyGradients(applied);
       applyKernelConstraints(built);
 
-      const head = tf.stack([kept[0], kept[1]]) as tf.Tensor1D;
+      const head = tf.stack([kept[0], kept[1], kept[2]]) as tf.Tensor1D;
       if (!measure || !gradStats) return head;
 
       // 2. after the update: weight norms, update sizes, activation statistics
       const post = new StatBatch();
-      const outputs = kept.slice(2); // the model's outputs, by output index
+      const outputs = kept.slice(3); // the model's outputs, by output index (after loss, correct, absError)
       const inputOf = new Map<number, number>(); // output index → post input (a tensor read by several ops goes in once)
       const input = (output: number): number => {
         let i = inputOf.get(output);
@@ -202,14 +209,15 @@ export function runStep(
         return slots;
       });
       const postStats = stepStats(post.tensors, post.ops);
-      // Offsets in the packed tensor: [loss, correct | grad stats | clipped? | post stats]
-      const gradOffset = 2;
+      // Offsets in the packed tensor: [loss, correct, absError | grad stats | clipped? | post stats]
+      const gradOffset = 3;
       const clippedOffset = gradOffset + gradBatch.outputs;
       const postOffset = clippedOffset + (clippedStats ? 1 : 0);
       const shift = (i: number, by: number): number => (i === ABSENT ? ABSENT : i + by);
       layout = {
         loss: 0,
         correct: 1,
+        absError: 2,
         gradSq: gradSq.map((i) => i + gradOffset),
         layers: layers.map((l) => ({
           kernelGradSq: shift(l.kernelGradSq, gradOffset),
@@ -237,7 +245,11 @@ export function runStep(
 
 /** Decodes the packed step tensor's values. */
 export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float32Array | Int32Array | Uint8Array): StepNumbers {
-  const result: StepNumbers = { loss: values[layout.loss], correct: values[layout.correct] };
+  const result: StepNumbers = {
+    loss: values[layout.loss],
+    correct: values[layout.correct],
+    absError: values[layout.absError],
+  };
   if (layout.layers.length === 0) return result;
   const globalSq = layout.gradSq.reduce((s, i) => s + values[i], 0);
   result.globalGradNorm = Math.sqrt(globalSq);

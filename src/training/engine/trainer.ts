@@ -11,6 +11,7 @@ import type {
   RunStatus,
   ScheduleEvent,
   StepEvent,
+  TestScores,
   TrainingEvent,
 } from '../../shared/engineProtocol';
 import { encodeSplit, makeBatch, type EncodedSplit, type TensorShapes } from './batches';
@@ -22,7 +23,7 @@ import { createDiagnoser } from '../diagnosis/diagnoser';
 import type { Thresholds } from '../diagnosis/types';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { BestTracker } from './earlyStopping';
-import { evaluate } from './evaluate';
+import { evaluate, type SplitScores } from './evaluate';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
 import { PlateauTracker } from './optim/plateau';
@@ -89,20 +90,35 @@ export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => se
 export function prepareTraining(
   spec: ParsedSpec,
   specText: string | undefined,
-): { dataset: Dataset; built: BuiltModel; shapes: TensorShapes; trainSplit: EncodedSplit; validation: EncodedSplit } {
+): {
+  dataset: Dataset;
+  built: BuiltModel;
+  shapes: TensorShapes;
+  trainSplit: EncodedSplit;
+  validation: EncodedSplit;
+  test?: EncodedSplit;
+} {
   const dataset = loadDataset(spec.data, spec.seed);
   const built = buildModelAt(spec, specText);
   const outputShape = built.model.outputs[0].shape;
   const shapes: TensorShapes = { inputShape: spec.model.inputShape, outputUnits: outputShape[outputShape.length - 1] ?? 1 };
   const trainSplit = encodeSplit(dataset, dataset.train, shapes.outputUnits);
   const validation = encodeSplit(dataset, dataset.validation, shapes.outputUnits);
-  return { dataset, built, shapes, trainSplit, validation };
+  const test = dataset.test ? encodeSplit(dataset, dataset.test, shapes.outputUnits) : undefined;
+  return { dataset, built, shapes, trainSplit, validation, ...(test ? { test } : {}) };
+}
+
+/** The scores a task reports: accuracy for classification, MAE/RMSE/R² for regression. */
+export function taskScores(scores: SplitScores, classification: boolean, samples: number): TestScores {
+  return classification
+    ? { loss: scores.loss, acc: scores.acc, samples }
+    : { loss: scores.loss, mae: scores.mae, rmse: scores.rmse, r2: scores.r2, samples };
 }
 
 export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const { spec, emit } = opts;
   const t0 = Date.now();
-  const { dataset, built, shapes, trainSplit, validation } = prepareTraining(spec, opts.specText);
+  const { dataset, built, shapes, trainSplit, validation, test } = prepareTraining(spec, opts.specText);
   const { schedule: scheduleSpec } = spec.training;
   const cycled = scheduleSpec.type === 'oneCycle' && scheduleSpec.cycleMomentum;
   const { optimizer, setLearningRate, setMomentum } = makeOptimizer(spec.training.optimizer, cycled);
@@ -145,6 +161,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
     batchSize,
     trainSamples: trainSplit.count,
     validationSamples: validation.count,
+    ...(test ? { testSamples: test.count } : {}),
     task: dataset.task,
     totalParams: built.model.countParams(),
     layers: built.layers,
@@ -169,6 +186,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
       const order = shuffledIndices(trainSplit.count, shuffleRng);
       let lossSum = 0;
       let correct = 0;
+      let absError = 0;
       let lr = 0;
       for (let first = 0; first < trainSplit.count; first += batchSize, step++) {
         if (opts.shouldStop()) {
@@ -210,6 +228,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         }
         lossSum += numbers.loss * (end - first);
         correct += numbers.correct;
+        absError += numbers.absError;
         await yieldToEventLoop(); // lets a stop request (an IPC message) arrive between steps
       }
       const val = await evaluate(built, spec.training.loss, validation, shapes);
@@ -219,7 +238,9 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         epoch,
         loss: lossSum / trainSplit.count,
         valLoss: val.loss,
-        ...(classification ? { acc: correct / trainSplit.count, valAcc: val.acc } : {}),
+        ...(classification
+          ? { acc: correct / trainSplit.count, valAcc: val.acc }
+          : { mae: absError / (trainSplit.count * shapes.outputUnits), valMae: val.mae }),
         lr,
         durationMs,
         samplesPerSec: (trainSplit.count / Math.max(1, durationMs)) * 1000,
@@ -256,13 +277,20 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
       }
     }
     if (status !== 'diverged') tracker.restoreBest(epochsCompleted - 1);
+    // Scored once, with the weights the run keeps; nothing above ever saw the test split.
+    const testScores =
+      test && status !== 'diverged'
+        ? taskScores(await evaluate(built, spec.training.loss, test, shapes), classification, test.count)
+        : undefined;
     const saved = opts.onFinished && status !== 'diverged' ? await opts.onFinished(built, status, dataset) : undefined;
+
     const end: RunEndEvent = { type: 'run-end', status, epochsCompleted, steps: step, durationMs: Date.now() - t0 };
     if (tracker.bestEpoch !== undefined) {
       end.bestEpoch = tracker.bestEpoch;
       end.bestValLoss = tracker.bestValLoss;
     }
     Object.assign(end, saved);
+    if (testScores) end.test = testScores;
     emitAll(diagnoser.end(end)); // before run-end, which is always a run's last event
     emit(end);
     return end;

@@ -7,6 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type {
   EngineMessage,
+  EvaluateMessage,
+  EvaluationResult,
   HostMessage,
   LogEvent,
   LrFindEvent,
@@ -43,6 +45,11 @@ interface EngineHandle<Outcome> {
   kill(): void;
   readonly pid: number | undefined;
   readonly done: Promise<Outcome>;
+}
+
+export interface EvaluateOutcome extends EngineExit {
+  /** The scores; absent when the run could not be evaluated (the engine logged why). */
+  result?: EvaluationResult;
 }
 
 export type RunHandle = EngineHandle<RunOutcome>;
@@ -164,26 +171,38 @@ export function startRun(options: StartOptions, onMessage: (message: EngineMessa
  * `lr-find` result (also saved to `.gradscope/lr-find/<runId>.json`). No run is recorded.
  */
 export function startLrFind(options: StartOptions, onMessage: (message: LrFindMessage) => void): LrFindHandle {
-  let result: LrFindEvent | undefined;
-  const engine = forkEngine((raw) => {
-    const message = raw as LrFindMessage;
-    switch (message.type) {
-      case 'lr-find':
-        result = message;
-        break;
-      case 'lr-find-progress':
-      case 'log':
-      case 'spec-problems':
-        break;
-      default: {
-        const unknown: never = message;
-        onMessage(unknownMessage(unknown));
-        return;
-      }
+  return startResultJob<LrFindEvent, LrFindMessage>(options, 'lr-find', ['lr-find-progress', 'log', 'spec-problems'], onMessage);
+}
+
+/** Scores a saved run's model on one split (job `evaluate`) in an engine process: log lines, then the result. */
+export function startEvaluate(
+  options: StartOptions,
+  onMessage: (message: EvaluateMessage) => void,
+): EngineHandle<EvaluateOutcome> {
+  return startResultJob<EvaluationResult, EvaluateMessage>(options, 'evaluate', ['log'], onMessage);
+}
+
+/**
+ * An engine job that ends with one result message (its `type` is the job's name for lr-find, `evaluation` for
+ * evaluate): every known message goes to `onMessage`, the result is also kept for the outcome.
+ */
+function startResultJob<Result extends { type: string }, Message extends { type: string }>(
+  options: StartOptions,
+  job: 'lr-find' | 'evaluate',
+  others: readonly string[],
+  onMessage: (message: Message | LogEvent) => void,
+): EngineHandle<EngineExit & { result?: Result }> {
+  const resultType = job === 'evaluate' ? 'evaluation' : job;
+  let result: Result | undefined;
+  const engine = forkEngine((message) => {
+    if (message.type === resultType) result = message as Result;
+    else if (!others.includes(message.type)) {
+      onMessage(unknownMessage(message));
+      return;
     }
-    onMessage(message);
+    onMessage(message as Message);
   }, onMessage);
-  const done = engine.exited.then(({ exitCode, signal }): LrFindOutcome => ({ result, exitCode, signal }));
-  engine.post({ type: 'start', options: { ...options, job: 'lr-find' } });
+  const done = engine.exited.then(({ exitCode, signal }) => ({ result, exitCode, signal }));
+  engine.post({ type: 'start', options: { ...options, job } });
   return { pid: engine.pid, done, stop: stopper(engine, done), kill: () => engine.kill() };
 }

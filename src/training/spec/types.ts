@@ -322,6 +322,11 @@ export interface DataSpec {
   features: number;
   noise: number;
   validationSplit: number;
+  /**
+   * Fraction of all samples held out as a test split, carved before the validation split (which then takes its
+   * fraction of the rest). Never used for early stopping or schedules; evaluated once when training ends. 0: none.
+   */
+  testSplit: number;
   standardize: boolean;
   /** Sequence datasets (adding, sequenceParity): timesteps per sample; the input shape is [sequenceLength, features]. */
   sequenceLength?: number;

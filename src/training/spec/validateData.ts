@@ -60,6 +60,7 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
   );
   const noise = f.number('noise', { min: 0 }, dataset === 'sine' ? 0.05 : dataset === 'mnist' || dataset === 'csv' ? 0 : 0.1);
   const validationSplit = f.number('validationSplit', { min: 0.05, max: 0.9 }, 0.2);
+  const testSplit = f.number('testSplit', { min: 0, max: 0.5 }, 0);
   const sequence = SEQUENCE_DATASETS.includes(dataset);
   // A sequence's marker and bit channels are the task itself: standardizing each position would blur them.
   const standardize = f.boolean('standardize', !sequence);
@@ -72,6 +73,7 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
     features: readFeatures(f, dataset),
     noise,
     validationSplit,
+    testSplit,
     standardize,
   };
   if (sequence) {

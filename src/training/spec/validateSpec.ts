@@ -2,7 +2,7 @@
 
 import type { Node } from 'jsonc-parser';
 import * as path from 'path';
-import { validationCount } from '../data/load';
+import { splitCounts } from '../data/load';
 import { DEFAULT_THRESHOLDS } from '../diagnosis/defaults';
 import { checkOutput } from './checkOutput';
 import { type LayerEntry, expandLayers, expandedCount } from './expand';
@@ -10,7 +10,7 @@ import { Fields, checkKeys, findProp, readNumber, readObject, readString, requir
 import type { Reporter } from './problems';
 import { didYouMean } from './suggest';
 import { type LayerShape, formatShape, inferOutputShapes } from './shapes';
-import type { ParsedSpec, ResolvedLayer, TrainingSpec } from './types';
+import type { DataSpec, ParsedSpec, ResolvedLayer, TrainingSpec } from './types';
 import { type DataResult, validateData } from './validateData';
 import { type ModelResult, validateModel } from './validateModel';
 import { validateTraining } from './validateTraining';
@@ -165,7 +165,7 @@ function checkModel(
       lossProp,
     });
   }
-  if (data.data && dataShape) checkBatchSize(r, data.data.samples, data.data.validationSplit, training, trainingNode);
+  if (data.data && dataShape) checkBatchSize(r, data.data, training, trainingNode);
   return layers;
 }
 
@@ -205,15 +205,9 @@ function inputShapeHint(layer: ResolvedLayer, first: ResolvedLayer, inputShape: 
   return `; the ${data.dataset} data has shape ${formatShape(own)}, so set "inputShape" to ${formatShape(own)}`;
 }
 
-function checkBatchSize(
-  r: Reporter,
-  samples: number,
-  split: number,
-  training: TrainingSpec,
-  trainingNode: Node | undefined,
-): void {
+function checkBatchSize(r: Reporter, data: DataSpec, training: TrainingSpec, trainingNode: Node | undefined): void {
   const prop = trainingNode ? findProp(trainingNode, '/training', 'batchSize') : undefined;
-  const train = samples - validationCount(samples, split);
+  const { train } = splitCounts(data.samples, data);
   if (prop && training.batchSize > train) {
     r.warning(
       'batch-too-large',

@@ -3,7 +3,7 @@
 // statistics used for validation do not match (Wu & He 2018 show BN's error rising sharply below 8 per batch).
 // Fixes: a larger batch, or a normalization that does not use the batch (layerNormalization, groupNormalization).
 
-import { validationCount } from '../../data/load';
+import { splitCounts } from '../../data/load';
 import { childPointer, rangeOfPath } from '../../spec/positions';
 import type { BatchNormalizationLayer, SpecFix, SpecProblem } from '../../spec/types';
 import { distinctEntries, reverseDocumentOrder } from '../../fixes/entries';
@@ -28,8 +28,7 @@ export const batchnormSmallBatch: LintRule = {
     const pointer = '/training/batchSize';
     const range = rangeOfPath(ctx.text, pointer);
     const place = range ? { specPath: pointer, range } : { specPath: norms[0].specPath, range: norms[0].range };
-    const { samples, validationSplit } = ctx.spec.data;
-    const train = samples - validationCount(samples, validationSplit);
+    const { train } = splitCounts(ctx.spec.data.samples, ctx.spec.data);
     const batch = Math.min(SUGGESTED_BATCH, train);
     const fixes: SpecFix[] = [];
     if (batch >= MIN_BATCH) fixes.push(...fix(`set the batch size to ${batch}`, newPatch(ctx).set(pointer, batch)));
