@@ -7,7 +7,7 @@ import * as path from 'path';
 import type { EpochEvent, RunEndEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { loadDataset } from '../../src/training/data/load';
 import { EvaluationError, evaluateRun } from '../../src/training/engine/evaluateRun';
-import { saveLayersModel } from '../../src/training/engine/model/saveWeights';
+import { saveInferenceModel } from '../../src/training/engine/model/saveWeights';
 import { train } from '../../src/training/engine/trainer';
 import { RunWriter, WEIGHTS_DIR } from '../../src/training/run/runStore';
 import { parseSpecFile } from '../../src/training/spec/parse';
@@ -37,11 +37,7 @@ async function savedRun(root: string, spec: object): Promise<{ runDir: string; e
       },
       shouldStop: () => false,
       log: logs.log,
-      onFinished: async (model) => {
-        const dir = path.join(writer.dir, WEIGHTS_DIR);
-        await saveLayersModel(model, dir);
-        return dir;
-      },
+      onFinished: (built) => saveInferenceModel(built, path.join(writer.dir, WEIGHTS_DIR)),
     });
   } finally {
     writer.close();

@@ -41,8 +41,9 @@ function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEvent } {
 }
 
 /**
- * Sets the model's weights to the ones the run saved (today: the training model under model/, matched in order
- * and checked by shape). The one place that reads a run's weights, so it can switch to the inference model.
+ * Sets the model's weights to the ones the run saved in model/, the inference model: its weighted layers keep the
+ * training model's layer names, so weights are matched by layer name (each layer's in order, checked by shape). The one
+ * place that reads a run's weights.
  */
 function loadRunWeights(built: BuiltModel, runDir: string): void {
   const dir = path.join(runDir, WEIGHTS_DIR);
@@ -54,22 +55,26 @@ function loadRunWeights(built: BuiltModel, runDir: string): void {
   const specs = json.weightsManifest.flatMap((g) => g.weights);
   const data = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(dir, p)))));
   const named = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), specs);
-  const values = specs.map((s) => named[s.name]);
+  const byLayer = new Map<string, tf.Tensor[]>();
+  for (const s of specs) {
+    const layer = s.name.slice(0, s.name.lastIndexOf('/'));
+    byLayer.set(layer, [...(byLayer.get(layer) ?? []), named[s.name]]);
+  }
   try {
-    const weights = built.model.weights;
-    if (weights.length !== values.length) {
-      throw new EvaluationError(`${runDir}: the saved model has ${values.length} weights, the spec's model ${weights.length}`);
-    }
-    weights.forEach((w, i) => {
-      if (w.shape.join() !== values[i].shape.join()) {
+    for (const layer of built.model.layers) {
+      const own = layer.getWeights();
+      if (own.length === 0) continue;
+      const saved = byLayer.get(layer.name);
+      if (!saved) throw new EvaluationError(`${runDir}: the saved model has no weights for layer ${layer.name}`);
+      if (saved.length !== own.length || saved.some((w, i) => w.shape.join() !== own[i].shape.join())) {
         throw new EvaluationError(
-          `${runDir}: saved weight ${specs[i].name} has shape [${values[i].shape.join(', ')}], the spec's model [${w.shape.join(', ')}]`,
+          `${runDir}: layer ${layer.name}'s saved weights [${saved.map((w) => `[${w.shape.join(', ')}]`).join(', ')}] do not fit the spec's model`,
         );
       }
-    });
-    built.model.setWeights(values);
+      layer.setWeights(saved);
+    }
   } finally {
-    tf.dispose(values);
+    tf.dispose(Object.values(named));
   }
 }
 
