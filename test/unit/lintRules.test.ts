@@ -400,6 +400,18 @@ const CASES: Case[] = [
     },
     message: /^simpleRNN over 30 timesteps without gradient clipping: .*30 times.*"clipNorm"/,
   },
+  {
+    name: 'horizontalFlip augmentation on MNIST digits',
+    code: 'horizontal-flip-digits',
+    specPath: '/data/augmentation/horizontalFlip',
+    line: 3,
+    parts: {
+      data: '{ "dataset": "mnist", "samples": 100, "augmentation": { "shift": 2, "horizontalFlip": true } }',
+      inputShape: '[28, 28, 1]',
+      layers: ['{ "type": "flatten" }', '{ "type": "dense", "units": 10, "activation": "softmax" }'],
+    },
+    message: /^"horizontalFlip" mirrors half of the training digits .*a mirrored digit is not the same digit/,
+  },
 ];
 
 function only(result: ParseResult, code: string): SpecProblem {
@@ -428,7 +440,7 @@ describe('lint rules', () => {
         assert.ok(p.fixes && p.fixes.length > 0, 'has a fix');
         // The range is exactly the text at its specPath (a field's value or the layer entry).
         const at = text.slice(p.range.offset, p.range.offset + p.range.length);
-        assert.ok(at.startsWith('{') || at.startsWith('"') || /^[0-9]/.test(at), `range text: ${at}`);
+        assert.ok(at.startsWith('{') || at.startsWith('"') || /^([0-9]|true\b)/.test(at), `range text: ${at}`);
       });
 
       it('its first fix cures it, keeps the spec valid and keeps comments and layout', () => {
@@ -442,8 +454,9 @@ describe('lint rules', () => {
         );
         for (const comment of ['// a spec written for a lint test', '// the data', '/* two features */'])
           assert.ok(fixed.includes(comment), comment);
-        // Lines the fix does not concern stay byte for byte.
-        for (const line of text.split('\n').slice(0, 5)) assert.ok(fixed.includes(line), line);
+        // Lines the fix does not concern (all but the finding's own) stay byte for byte.
+        const lines = text.split('\n').slice(0, 5);
+        for (const line of lines.filter((_, i) => i + 1 !== p.range.start.line)) assert.ok(fixed.includes(line), line);
       });
     });
   }
@@ -614,6 +627,11 @@ describe('lint rules: healthy variants stay quiet', () => {
       '{ "type": "residual", "layers": [ { "type": "dense", "units": 16, "activation": "relu" }, { "type": "dense", "units": 16 } ] }',
       SOFTMAX,
     ],
+  });
+  quiet('MNIST with label-keeping augmentation (shift, rotation, zoom, cutout, noise), no horizontalFlip', {
+    data: '{ "dataset": "mnist", "samples": 100, "augmentation": { "shift": 2, "rotation": 10, "zoom": 0.1, "cutout": 6, "noise": 0.1 } }',
+    inputShape: '[28, 28, 1]',
+    layers: ['{ "type": "flatten" }', '{ "type": "dense", "units": 10, "activation": "softmax" }'],
   });
 });
 

@@ -302,6 +302,19 @@ const spec = fc
     earlyStopping: maybe(fc.constantFrom<unknown>(true, { patience: 1, restoreBestWeights: false, minDelta: 0.001 })),
     seed: fc.integer({ min: 0, max: 1000 }),
     multiline: fc.boolean(),
+    /** data.augmentation: image transforms are used only on the 6×6 image inputs, noise on any. */
+    augmentation: maybe(
+      fc
+        .record({
+          shift: maybe(fc.constantFrom(0, 1, 3)),
+          rotation: maybe(fc.constantFrom(0, 15, 180)),
+          zoom: maybe(fc.constantFrom(0, 0.2, 0.5)),
+          cutout: maybe(fc.constantFrom(1, 3)),
+          horizontalFlip: maybe(fc.boolean()),
+          noise: maybe(fc.constantFrom(0, 0.1, 1)),
+        })
+        .map(defined),
+    ),
   })
   .map((s): string => {
     const sequence = s.sequence === 0;
@@ -332,6 +345,8 @@ const spec = fc
         ? { dataset: 'sine', samples: s.samples, validationSplit: 0.25 }
         : { dataset: 'blobs', features: image ? 36 : 4, classes, samples: s.samples, validationSplit: 0.25 };
     if (s.testSplit !== undefined) Object.assign(data, { testSplit: s.testSplit });
+    const augmentation = s.augmentation && (image ? s.augmentation : defined({ noise: s.augmentation.noise }));
+    if (augmentation) Object.assign(data, { augmentation });
     const inputShape = sequence ? [s.timesteps, regression ? 2 : 1] : image ? [6, 6, 1] : [regression ? 1 : 4];
     const value = {
       name: 'random',

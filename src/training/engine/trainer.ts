@@ -14,6 +14,7 @@ import type {
   TestScores,
   TrainingEvent,
 } from '../../shared/engineProtocol';
+import { augmentBatch } from './augment';
 import { encodeSplit, makeBatch, type EncodedSplit, type TensorShapes } from './batches';
 import type { Dataset } from '../data/types';
 import { loadDataset } from '../data/load';
@@ -130,6 +131,8 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const plateau = plateauTracker(spec, schedule.baseLearningRate);
   const warmupSteps = warmupStepCount(spec.training.schedule, schedule);
   const shuffleRng = createRng(spec.seed, 'batches');
+  const augmentation =
+    spec.data.augmentation && Object.keys(spec.data.augmentation).length > 0 ? spec.data.augmentation : undefined;
   const classification = dataset.task === 'classification';
 
   let step = 0;
@@ -206,9 +209,11 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         built.clock.step = step;
         const measure = step % measureEvery === 0;
         const batch = makeBatch(trainSplit, shapes, order, first, end);
-        const { packed, layout } = runStep(built, optimizer, spec.training, batch.x, batch.y, measure);
+        // Training batches only, a fresh draw per (seed, epoch, batch); validation data stay as they are.
+        const x = augmentation ? augmentBatch(batch.x, augmentation, spec.seed, epoch, first / batchSize) : batch.x;
+        const { packed, layout } = runStep(built, optimizer, spec.training, x, batch.y, measure);
         const numbers = unpackStep(built, layout, await packed.data());
-        tf.dispose([packed, batch.x, batch.y]);
+        tf.dispose([packed, batch.x, batch.y, x]);
 
         const event: StepEvent = { type: 'step', step, epoch, loss: numbers.loss, lr };
         if (momentumChanged) event.momentum = momentum;

@@ -19,6 +19,8 @@ export const RUNTIME_COUNTERPARTS: Readonly<Record<LintCode, readonly RuntimeCod
   'selu-dropout': [],
   'bias-before-batchnorm': [],
   'recurrent-unclipped': ['exploding-gradient', 'non-finite', 'divergence'],
+  // Label-changing augmentation costs accuracy, which no run-time diagnosis judges.
+  'horizontal-flip-digits': [],
 };
 
 /**

@@ -23,6 +23,7 @@ export const LINT_CODES = [
   'selu-dropout',
   'bias-before-batchnorm',
   'recurrent-unclipped',
+  'horizontal-flip-digits',
 ] as const;
 export type LintCode = (typeof LINT_CODES)[number];
 

@@ -336,6 +336,27 @@ export interface DataSpec {
   label?: string;
   /** csv only: `classification` (default when the label column is not all numbers) or `regression`. */
   task?: 'classification' | 'regression';
+  /** Random changes to each training batch (never to validation data); absent when the spec has none. */
+  augmentation?: AugmentationSpec;
+}
+
+/**
+ * `data.augmentation`: each training sample gets its own random draw, fresh every epoch, seeded by (seed, epoch,
+ * batch). The image transforms (everything but `noise`) need an image input shape [height, width, channels].
+ */
+export interface AugmentationSpec {
+  /** Shifts by a whole number of pixels drawn from -shift..shift, separately along each axis. */
+  shift?: number;
+  /** Rotates about the image centre by an angle drawn uniformly from [-rotation, rotation] degrees. */
+  rotation?: number;
+  /** Scales about the image centre by a factor drawn uniformly from [1 - zoom, 1 + zoom]. */
+  zoom?: number;
+  /** Adds Gaussian noise of this standard deviation to every input value. */
+  noise?: number;
+  /** Blanks (sets to 0) a square of this side, centred on a uniformly drawn pixel (it may reach past the edge). */
+  cutout?: number;
+  /** Mirrors left to right with probability 1/2. */
+  horizontalFlip?: boolean;
 }
 
 export type OptimizerType = 'sgd' | 'adam' | 'rmsprop' | 'adagrad' | 'adamw' | 'nadam' | 'adamax' | 'adadelta';

@@ -10,6 +10,7 @@ import { Fields, checkKeys, readEnum, readObject, readString, requireProp } from
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
 import type { DataSpec, DatasetName, SpecPath } from './types';
+import { type AugmentationRead, readAugmentation } from './validateAugmentation';
 import {
   ANY_DATA_PROPERTY,
   DATASETS,
@@ -32,6 +33,8 @@ export interface DataResult {
   data?: DataSpec;
   /** What the data module says the dataset looks like; present when `data` is valid and describable. */
   shape?: DatasetShape;
+  /** `augmentation` as read, for the checks against the model's input shape. */
+  augmentation?: AugmentationRead;
 }
 
 const TASKS = ['classification', 'regression'] as const;
@@ -64,6 +67,7 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
   const sequence = SEQUENCE_DATASETS.includes(dataset);
   // A sequence's marker and bit channels are the task itself: standardizing each position would blur them.
   const standardize = f.boolean('standardize', !sequence);
+  const augmentation = readAugmentation(r, f);
   // Only these fields decide the dataset's shape: a bad "noise" must not hide an inputShape mismatch.
   const beforeShape = r.errorCount;
   const data: DataSpec = {
@@ -76,6 +80,7 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
     testSplit,
     standardize,
   };
+  if (augmentation) data.augmentation = augmentation.spec;
   if (sequence) {
     data.sequenceLength = f.number(
       'sequenceLength',
@@ -95,7 +100,7 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
     // A CSV file is used whole unless `samples` asks for a subset; 1000 would silently cut larger files.
     if (!samplesGiven) data.samples = readCsvTable(data.path, data.label, data.task).rows;
   }
-  return r.errorCount === before ? { dataset, data, shape } : { dataset, shape };
+  return r.errorCount === before ? { dataset, data, shape, augmentation } : { dataset, shape };
 }
 
 function readClasses(f: Fields, dataset: DatasetName, samples: number): number {

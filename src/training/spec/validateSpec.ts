@@ -11,6 +11,7 @@ import type { Reporter } from './problems';
 import { didYouMean } from './suggest';
 import { type LayerShape, formatShape, inferOutputShapes } from './shapes';
 import type { DataSpec, ParsedSpec, ResolvedLayer, TrainingSpec } from './types';
+import { checkAugmentationInput } from './validateAugmentation';
 import { type DataResult, validateData } from './validateData';
 import { type ModelResult, validateModel } from './validateModel';
 import { validateTraining } from './validateTraining';
@@ -35,6 +36,8 @@ export function validateSpec(r: Reporter, root: Node, file: string): ParsedSpec 
   const training = validateTraining(r, trainingNode, data.shape?.task);
   const monitor = readMonitor(r, f);
   const layers = model ? checkModel(r, model, data, training, trainingNode) : undefined;
+  const inputShape = model?.inputShape ?? (model?.inputShapeInvalid ? undefined : data.shape?.inputShape);
+  if (data.augmentation && inputShape) checkAugmentationInput(r, data.augmentation, inputShape, data.dataset ?? 'the');
   if (r.errorCount > 0 || !data.data || !layers || !model) return undefined;
   const spec: ParsedSpec = {
     name,

@@ -96,7 +96,7 @@ export const SEQUENCE_DATASETS: readonly DatasetName[] = ['adding', 'sequencePar
 /** Longest `sequenceLength` accepted: backpropagation through time keeps every step, so the cost grows with it. */
 export const MAX_SEQUENCE_LENGTH = 1000;
 
-const COMMON_DATA = ['dataset', 'samples', 'validationSplit', 'testSplit', 'standardize'] as const;
+const COMMON_DATA = ['dataset', 'samples', 'validationSplit', 'testSplit', 'standardize', 'augmentation'] as const;
 const TABULAR = ['classes', 'features', 'noise'] as const;
 
 /** Properties of `data` for each dataset. */

@@ -6,6 +6,7 @@ import { biasBeforeBatchnorm } from './biasBeforeBatchnorm';
 import { deepSaturatingStack } from './deepSaturatingStack';
 import { dropoutBeforeOutput } from './dropoutBeforeOutput';
 import { dropoutTooHigh } from './dropoutTooHigh';
+import { horizontalFlipDigits } from './horizontalFlipDigits';
 import { initializerMismatch } from './initializerMismatch';
 import { initializerScale } from './initializerScale';
 import { linearStack } from './linearStack';
@@ -29,4 +30,5 @@ export const RULES: readonly LintRule[] = [
   seluDropout,
   biasBeforeBatchnorm,
   recurrentUnclipped,
+  horizontalFlipDigits,
 ];
