@@ -130,6 +130,13 @@ export interface LayerOrigin {
   /** Copy indices of every enclosing `repeat`, outermost first; absent outside repeats. */
   copies?: number[];
   range: SourceRange;
+  /**
+   * false: the layer is frozen (its own `trainable`, else its innermost enclosing block's); no gradient is computed
+   * for its weights until `training.unfreeze` names it. Absent: trainable.
+   */
+  trainable?: false;
+  /** Factor on the layer's updates (its own, else its innermost enclosing block's); absent: 1. */
+  learningRateMultiplier?: number;
 }
 
 /**
@@ -331,6 +338,11 @@ export interface DataSpec {
   label?: string;
   /** csv only: `classification` (default when the label column is not all numbers) or `regression`. */
   task?: 'classification' | 'regression';
+  /**
+   * mnist only: the digits to use, in class order: digit `digits[i]` becomes class i, and classes = their count.
+   * Absent: all ten digits, each its own class.
+   */
+  digits?: number[];
 }
 
 export type OptimizerType = 'sgd' | 'adam' | 'rmsprop' | 'adagrad' | 'adamw' | 'nadam' | 'adamax' | 'adadelta';
