@@ -8,6 +8,7 @@ import { loadDataset } from '../../src/training/data/load';
 import { buildModel, type BuiltModel } from '../../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import { runStep, unpackStep, type StepNumbers } from '../../src/training/engine/step';
+import { engineRun } from './support/engineRuns';
 import { parsedSpec, smallClassifier, useBackend } from './support/specs';
 
 interface Trained {
@@ -185,4 +186,48 @@ describe('engine: frozen layers and learning-rate multipliers', function () {
       assert.strictEqual(scaled.summaries.find((l) => l.name === 'dense_1')?.learningRateMultiplier, 0.25);
     });
   }
+
+  describe('training.unfreeze', () => {
+    const spec = (unfreeze: object[]): object =>
+      smallClassifier({
+        data: { samples: 120 },
+        layers: [
+          { type: 'dense', units: 12, activation: 'relu', trainable: false },
+          { type: 'dense', units: 8, activation: 'tanh', trainable: false },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+        training: { epochs: 3, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, unfreeze },
+      });
+
+    it('a layer stays frozen (bit-identical weights) until its epoch, then trains; adam keeps training the others', async () => {
+      const run = await engineRun(spec([{ epoch: 2, layers: ['dense_1'] }]));
+      assert.strictEqual(run.end.status, 'completed');
+      const byEpoch = (e: number): NonNullable<(typeof run.steps)[number]['layers']>[] =>
+        run.steps.filter((s) => s.epoch === e && s.layers).map((s) => s.layers!);
+      const first = byEpoch(0);
+      assert.ok(first.length >= 3);
+      for (const measured of first) {
+        assert.strictEqual(measured[0].frozen, true);
+        assert.strictEqual(measured[0].gradNorm, undefined);
+        assert.strictEqual(measured[0].weightNorm, first[0][0].weightNorm, 'unchanged while frozen');
+      }
+      for (const e of [1, 2]) {
+        for (const measured of byEpoch(e)) {
+          assert.strictEqual(measured[0].frozen, undefined, `dense_1 trains in epoch ${e + 1}`);
+          assert.ok(measured[0].gradNorm! > 0 && measured[0].updateRatio > 0);
+          assert.strictEqual(measured[1].frozen, true, 'dense_2 was not named: still frozen');
+        }
+      }
+      const moved = byEpoch(2).at(-1)![0].weightNorm;
+      assert.notStrictEqual(moved, first[0][0].weightNorm);
+      assert.ok(run.epochs.every((e) => Number.isFinite(e.loss)));
+    });
+
+    it('a name that is not a frozen layer: a clear message, nothing trained', async () => {
+      await assert.rejects(
+        engineRun(spec([{ epoch: 2, layers: ['dense_9'] }])),
+        /training\.unfreeze names "dense_9", not a frozen layer of this model \(its frozen layers are dense_1, dense_2\)/,
+      );
+    });
+  });
 });

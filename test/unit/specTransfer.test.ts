@@ -157,3 +157,40 @@ describe('spec: trainable and learningRateMultiplier', () => {
     }
   });
 });
+
+describe('spec: training.unfreeze', () => {
+  const layers = [
+    { type: 'dense', units: 8, trainable: false },
+    { type: 'dense', units: 3 },
+  ];
+  const text = (unfreeze: unknown, epochs = 5): string =>
+    JSON.stringify({ data: { dataset: 'spiral' }, model: { layers }, training: { epochs, unfreeze } }, null, 2);
+
+  it('reads the entries in epoch order', () => {
+    const result = parse(
+      text([
+        { epoch: 4, layers: 'all' },
+        { epoch: 2, layers: ['dense_1'] },
+      ]),
+    );
+    assert.deepEqual(result.spec?.training.unfreeze, [
+      { epoch: 2, layers: ['dense_1'] },
+      { epoch: 4, layers: 'all' },
+    ]);
+  });
+
+  it('an epoch before 2 or after the last: out-of-range at the epoch', () => {
+    for (const epoch of [1, 6]) {
+      const [p] = errors(text([{ epoch, layers: 'all' }]));
+      assert.equal(p.code, 'out-of-range', String(epoch));
+      assert.equal(p.specPath, '/training/unfreeze/0/epoch');
+    }
+  });
+
+  it('bad layers, a missing field or a non-list: positioned errors', () => {
+    assert.equal(errors(text([{ epoch: 2, layers: 'some' }]))[0].specPath, '/training/unfreeze/0/layers');
+    assert.equal(errors(text([{ epoch: 2, layers: [] }]))[0].code, 'wrong-type');
+    assert.equal(errors(text([{ epoch: 2 }]))[0].code, 'missing-required');
+    assert.equal(errors(text({ epoch: 2, layers: 'all' }))[0].specPath, '/training/unfreeze');
+  });
+});

@@ -436,6 +436,8 @@ export interface TrainingSpec {
   clipValue?: number;
   weightDecay: number;
   earlyStopping?: EarlyStoppingSpec;
+  /** Gradual unfreezing: frozen layers (`trainable: false`) that start training at given epochs, in epoch order. */
+  unfreeze?: UnfreezeSpec[];
   /** Full measurement every N steps (1 = every step). Loss is recorded every step regardless. */
   measureEvery: number;
 }
@@ -446,6 +448,15 @@ export interface ModelSpec {
 }
 
 /** A valid spec with every default filled in and every `repeat` expanded. */
+/**
+ * From epoch `epoch` on (counted from 1, as displayed: epoch 3 is the third), the frozen layers named (run-start layer
+ * names such as `dense_1`), or every frozen layer for "all", train.
+ */
+export interface UnfreezeSpec {
+  epoch: number;
+  layers: 'all' | string[];
+}
+
 export interface ParsedSpec {
   name: string;
   seed: number;

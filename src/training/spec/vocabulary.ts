@@ -246,6 +246,7 @@ export const TRAINING_PROPERTIES: readonly string[] = [
   'weightDecay',
   'earlyStopping',
   'measureEvery',
+  'unfreeze',
 ];
 
 export const EARLY_STOPPING_PROPERTIES: readonly string[] = ['patience', 'restoreBestWeights', 'minDelta'];
