@@ -12,6 +12,7 @@ function sci(x: number | null | undefined): string {
 /** Flags a layer from its last measured step; the full diagnosis module refines these. */
 export function layerFlags(layer: LayerStepMetrics, maxGradNorm: number): string[] {
   const flags: string[] = [];
+  if (layer.frozen || layer.gradNorm === undefined) return ['frozen'];
   if (!Number.isFinite(layer.gradNorm) || !Number.isFinite(layer.weightNorm)) flags.push('non-finite');
   else if (maxGradNorm > 0 && layer.gradNorm < maxGradNorm * 1e-3) flags.push('tiny gradient');
   if (layer.deadUnits !== undefined && layer.units && layer.deadUnits / layer.units >= 0.5) flags.push('mostly dead');
@@ -27,7 +28,10 @@ export function formatLayerTable(
 ): string {
   const header = ['layer', 'kind', 'activation', 'spec entry', 'grad norm', 'update/weight', 'dead', 'saturation', 'flags'];
   const byName = new Map((last ?? []).map((l) => [l.name, l]));
-  const maxGrad = Math.max(0, ...(last ?? []).map((l) => (Number.isFinite(l.gradNorm) ? l.gradNorm : 0)));
+  const maxGrad = Math.max(
+    0,
+    ...(last ?? []).map((l) => (l.gradNorm !== undefined && Number.isFinite(l.gradNorm) ? l.gradNorm : 0)),
+  );
   const rows = start.layers
     .filter((l) => l.hasWeights)
     .map((info) => {

@@ -23,6 +23,13 @@ export interface LayerSummary {
   copies?: number[];
   /** True for layers with trainable weights: exactly these appear in `step.layers`, in this order. */
   hasWeights: boolean;
+  /**
+   * Layers with weights: false when the spec freezes the layer (`trainable: false`) at the start of the run;
+   * `training.unfreeze` may unfreeze it later (its `step.layers` entries then lose `frozen`).
+   */
+  trainable?: boolean;
+  /** Layers with weights: the spec's `learningRateMultiplier` on their updates, when one applies. */
+  learningRateMultiplier?: number;
 }
 
 /** engine → front-end: the run began; sent once before any step. */
@@ -69,8 +76,13 @@ export interface RunStartEvent {
 
 export interface LayerStepMetrics {
   name: string;
-  /** L2 norm of the kernel gradient (before clipping); for a highway layer, of H's kernel W_H. */
-  gradNorm: number;
+  /**
+   * L2 norm of the kernel gradient (before clipping); for a highway layer, of H's kernel W_H. Absent for a frozen
+   * layer: no gradient is computed for it.
+   */
+  gradNorm?: number;
+  /** The layer is frozen this step (spec `trainable: false`, not yet unfrozen): it has no gradient and no update. */
+  frozen?: true;
   /** L2 norm of the bias gradient (before clipping); absent for layers without bias. highway: H's bias b_H. */
   biasGradNorm?: number;
   /** highway only: L2 norm of the transform gate's kernel gradient (W_T, before clipping). */

@@ -47,8 +47,8 @@ function checkLrTooHighNumbers(run: EngineRun): string {
   assert.ok(median(early) > 0.1, `first updates ${median(early)}: a blow-up`);
   assert.strictEqual(peak, fmt(Math.max(...run.steps.slice(0, 40).map((s) => s.loss))), 'loss peak');
   const window = measured.slice(-20);
-  assert.strictEqual(g1, fmt(median(window.map((s) => s.layers![0].gradNorm))), 'dense_1 gradient norm');
-  assert.strictEqual(gl, fmt(median(window.map((s) => s.layers![kernels - 1].gradNorm))), 'output gradient norm');
+  assert.strictEqual(g1, fmt(median(window.map((s) => s.layers![0].gradNorm!))), 'dense_1 gradient norm');
+  assert.strictEqual(gl, fmt(median(window.map((s) => s.layers![kernels - 1].gradNorm!))), 'output gradient norm');
   assert.strictEqual(
     stuck,
     fmt(

@@ -44,8 +44,8 @@ describe('claims of the normalization lint rules', () => {
       const numbers = unpackStep(built, layout, await packed.data());
       tf.dispose([packed, x, y]);
       const first = numbers.layers![0];
-      assert.ok(first.gradNorm > 1e-3, `the kernel learns (gradient norm ${first.gradNorm})`);
-      ratios.push(first.biasGradNorm! / first.gradNorm);
+      assert.ok(first.gradNorm! > 1e-3, `the kernel learns (gradient norm ${first.gradNorm!})`);
+      ratios.push(first.biasGradNorm! / first.gradNorm!);
     }
     built.model.dispose();
     optimizer.dispose();

@@ -32,8 +32,8 @@ describe('claims: the README about the examples', () => {
     assert.deepStrictEqual(activations, [...Array<string>(13).fill('sigmoid'), 'softmax']);
     for (const s of run.steps.filter((x) => x.layers).slice(0, 20)) {
       const layers = s.layers!;
-      const first = layers[0].gradNorm;
-      const last = layers[layers.length - 1].gradNorm;
+      const first = layers[0].gradNorm!;
+      const last = layers[layers.length - 1].gradNorm!;
       assert.ok(first > 1e-9 && first < 1e-7, `step ${s.step}: first layer ${first}`);
       assert.ok(last > 0.1 && last < 10, `step ${s.step}: output layer ${last}`);
       const orders = Math.log10(last / first);
@@ -50,7 +50,7 @@ describe('claims: the README about the examples', () => {
     const run = await engineRun(example('exploding-init', 10));
     const first = run.steps[0];
     assert.ok(
-      first.layers!.every((l) => l.gradNorm > 10 ** 8.5 && l.gradNorm < 10 ** 10.5),
+      first.layers!.every((l) => l.gradNorm! > 10 ** 8.5 && l.gradNorm! < 10 ** 10.5),
       first.layers!.map((l) => l.gradNorm).join(', '),
     );
     assert.ok(first.globalGradNorm! >= 1e9);
@@ -62,7 +62,7 @@ describe('claims: the README about the examples', () => {
   it('healthy-spiral: gradients of similar size in every layer, and the loss falls', async () => {
     const run = await engineRun(example('healthy-spiral', 3));
     for (const s of run.steps.filter((x) => x.layers).slice(0, 30)) {
-      const norms = s.layers!.filter((l) => l.gradNorm > 0).map((l) => l.gradNorm);
+      const norms = s.layers!.filter((l) => l.gradNorm! > 0).map((l) => l.gradNorm!);
       assert.ok(Math.max(...norms) / Math.min(...norms) < 30, `step ${s.step}: ${norms.join(', ')}`);
     }
     assert.ok(run.epochs[2].loss < 0.7 * run.epochs[0].loss, run.epochs.map((e) => e.loss).join(', '));
@@ -202,7 +202,7 @@ describe('claims: the README about the recurrent examples', () => {
     assert.ok(Math.abs(last.valLoss - 0.052) < 0.0015, `val loss ${last.valLoss}`);
     for (const s of run.steps.filter((x) => x.layers)) {
       const lstm = s.layers![0];
-      const ratio = lstm.recurrentGradNorm! / lstm.gradNorm;
+      const ratio = lstm.recurrentGradNorm! / lstm.gradNorm!;
       assert.ok(ratio > 0.1 && ratio < 10, `step ${s.step}: ${ratio}`);
     }
   });

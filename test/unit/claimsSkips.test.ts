@@ -24,7 +24,7 @@ describe('claims: the skip-connection examples', () => {
     assert.ok(text.includes('validation accuracy passes 0.9 after the first epoch'));
     const run = await engineRun(spec);
     const layers = run.steps[100].layers!;
-    const ratio = layers[layers.length - 1].gradNorm / layers[0].gradNorm;
+    const ratio = layers[layers.length - 1].gradNorm! / layers[0].gradNorm!;
     assert.ok(ratio > 0.5 && ratio < 2, `output/first gradient norm at step 100: ${ratio}`);
     assert.ok(run.epochs[0].valAcc! > 0.9, `validation accuracy after epoch 1: ${run.epochs[0].valAcc}`);
     assert.deepStrictEqual(
@@ -53,7 +53,7 @@ describe('claims: the skip-connection examples', () => {
       );
     }
     assert.ok(
-      run.steps[4].layers!.some((l) => l.gradNorm > 0),
+      run.steps[4].layers!.some((l) => l.gradNorm! > 0),
       'some gradient still flows at step 4',
     );
     assert.ok(run.epochs[1].valAcc! < 0.4, `validation accuracy ${run.epochs[1].valAcc}`);
@@ -67,7 +67,7 @@ describe('claims: the skip-connection examples', () => {
     assert.ok(README.includes("32 layers deep; the first and the output layer's gradient norms stay ≈1e-2"));
     const highway = await engineRun(example('highway-deep', 3).spec);
     const h = highway.steps[100].layers!;
-    for (const l of [h[0], h[h.length - 1]]) assert.ok(l.gradNorm > 3e-3 && l.gradNorm < 3e-2, `${l.name}: ${l.gradNorm}`);
+    for (const l of [h[0], h[h.length - 1]]) assert.ok(l.gradNorm! > 3e-3 && l.gradNorm! < 3e-2, `${l.name}: ${l.gradNorm!}`);
     assert.ok(highway.epochs[2].loss < highway.epochs[0].loss, 'the loss falls');
     assert.deepStrictEqual(
       highway.diagnostics.map((d) => d.code),
@@ -75,7 +75,7 @@ describe('claims: the skip-connection examples', () => {
     );
     const plain = await engineRun(example('plain-deep-tanh', 3).spec);
     const p = plain.steps[100].layers!;
-    const orders = Math.log10(p[p.length - 1].gradNorm / p[0].gradNorm);
+    const orders = Math.log10(p[p.length - 1].gradNorm! / p[0].gradNorm!);
     assert.ok(orders > 3.5 && orders < 4.5, `plain: ${orders} orders of magnitude between output and first layer`);
     assert.ok(plain.epochs[2].valLoss > 1.09, `plain validation loss ${plain.epochs[2].valLoss}`);
     assert.ok(

@@ -43,12 +43,12 @@ describe('claims: vanishing gradients under SGD and under Adam', () => {
     const run = await engineRun(deepSigmoid({ type: 'adam', learningRate: 0.001 }));
     const message = vanishing(run);
     const step0 = run.steps[0].layers!;
-    const tiny = step0.filter((l) => l.gradNorm < 1e-5);
+    const tiny = step0.filter((l) => l.gradNorm! < 1e-5);
     assert.ok(tiny.length >= 4, `layers with gradient < 1e-5: ${tiny.map((l) => l.name).join(', ')}`);
     const moving = tiny.filter((l) => l.updateRatio > 5e-4);
     assert.ok(
-      moving.some((l) => l.gradNorm < 1e-6 * 1.5 && l.gradNorm > 1e-7),
-      `a layer with gradient ~1e-6 moving by ~1e-3: ${tiny.map((l) => `${l.name} g=${l.gradNorm.toExponential(1)} u=${l.updateRatio.toExponential(1)}`).join('; ')}`,
+      moving.some((l) => l.gradNorm! < 1e-6 * 1.5 && l.gradNorm! > 1e-7),
+      `a layer with gradient ~1e-6 moving by ~1e-3: ${tiny.map((l) => `${l.name} g=${l.gradNorm!.toExponential(1)} u=${l.updateRatio.toExponential(1)}`).join('; ')}`,
     );
     assert.match(
       message,

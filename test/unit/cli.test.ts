@@ -93,8 +93,8 @@ describe('gradscope CLI', () => {
     const steps = events.filter((e): e is StepEvent => e.type === 'step');
     assert.ok(steps.length > 0 && steps.every((s) => s.layers && s.layers.length === 14));
     for (const s of steps) {
-      const first = s.layers![0].gradNorm;
-      const last = s.layers![s.layers!.length - 1].gradNorm;
+      const first = s.layers![0].gradNorm!;
+      const last = s.layers![s.layers!.length - 1].gradNorm!;
       assert.ok(first < last * 1e-3, `step ${s.step}: first ${first} vs last ${last}`);
     }
   });

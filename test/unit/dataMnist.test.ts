@@ -126,4 +126,41 @@ describe('data/mnist', function () {
     );
     assert.ok(odd.every((c) => c === 100 || c === 101));
   });
+  it('digits: selects those digits and maps digit digits[i] to class i', () => {
+    const digits = [7, 5, 9];
+    const ds = loadDataset(spec({ samples: 300, digits, classes: 3 }), 3);
+    assert.equal(ds.classes, 3);
+    assert.equal(ds.train.count + ds.validation.count, 300);
+    assert.match(ds.description, /mnist digits 7,5,9/);
+    assert.match(ds.description, /0=7, 1=5, 2=9/);
+    // Every image labelled class i is an image of digit digits[i] in the package, and none of another digit.
+    const all = loadMnistDigits();
+    const imagesOf = (d: number): Set<string> => {
+      const set = new Set<string>();
+      for (let i = 0; i < all.counts[d]; i++) set.add(all.images[d].subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS).join());
+      return set;
+    };
+    const sets = digits.map(imagesOf);
+    const perClass = [0, 0, 0];
+    for (const split of [ds.train, ds.validation]) {
+      for (let i = 0; i < split.count; i++) {
+        const cls = split.y[i];
+        const image = split.x.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS).join();
+        assert.ok(sets[cls].has(image), `sample ${i} labelled ${cls} is an image of digit ${digits[cls]}`);
+        perClass[cls]++;
+      }
+    }
+    assert.deepEqual(perClass, [100, 100, 100]);
+  });
+
+  it('digits: the same seed gives the same samples; all ten digits in order give the plain mnist subset', () => {
+    const a = loadDataset(spec({ samples: 200, digits: [1, 2], classes: 2 }), 4);
+    const b = loadDataset(spec({ samples: 200, digits: [1, 2], classes: 2 }), 4);
+    assert.deepEqual(a.train.x, b.train.x);
+    assert.deepEqual(a.train.y, b.train.y);
+    const plain = loadDataset(spec({ samples: 200 }), 4);
+    const ordered = loadDataset(spec({ samples: 200, digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }), 4);
+    assert.deepEqual(ordered.train.x, plain.train.x);
+    assert.deepEqual(ordered.train.y, plain.train.y);
+  });
 });

@@ -132,7 +132,7 @@ export function makeStream(
       epoch,
       loss,
       lr,
-      globalGradNorm: Math.hypot(...layers.map((l) => l.gradNorm)),
+      globalGradNorm: Math.hypot(...layers.map((l) => l.gradNorm!)),
       layers,
     };
     e.clippedGradNorm = e.globalGradNorm;

@@ -114,9 +114,9 @@ describe('measured step against an independent gradient computation', () => {
     const n = await measuredStep({ optimizer: { type: 'sgd', learningRate: 0.1 } });
     close(n.loss, lossOf({ w1: W1, b1: B1, w2: W2, b2: B2 }), 1e-5, 'loss');
     const [l1, l2] = n.layers!;
-    close(l1.gradNorm, fdNorm('w1'), 2e-3, 'dense_1 kernel');
+    close(l1.gradNorm!, fdNorm('w1'), 2e-3, 'dense_1 kernel');
     close(l1.biasGradNorm!, fdNorm('b1'), 2e-3, 'dense_1 bias');
-    close(l2.gradNorm, fdNorm('w2'), 2e-3, 'dense_2 kernel');
+    close(l2.gradNorm!, fdNorm('w2'), 2e-3, 'dense_2 kernel');
     close(l2.biasGradNorm!, fdNorm('b2'), 2e-3, 'dense_2 bias');
     const global = Math.hypot(fdNorm('w1'), fdNorm('b1'), fdNorm('w2'), fdNorm('b2'));
     close(n.globalGradNorm!, global, 2e-3, 'global norm');
@@ -153,7 +153,7 @@ describe('measured step against an independent gradient computation', () => {
     const lr = 0.1;
     const wd = 0.5;
     const n = await measuredStep({ optimizer: { type: 'sgd', learningRate: lr }, weightDecay: wd });
-    close(n.layers![0].gradNorm, fdNorm('w1'), 2e-3, 'data-loss gradient');
+    close(n.layers![0].gradNorm!, fdNorm('w1'), 2e-3, 'data-loss gradient');
     // ΔW = lr·(g + wd·W)
     const g = fdGrad('w1');
     const update = W1.flat().map((w, i) => lr * (g[i] + wd * w));

@@ -377,7 +377,7 @@ describe('normalization layers against a float64 finite-difference reimplementat
     const near = (a: number, b: number, what: string): void =>
       assert.ok(Math.abs(a - b) <= 2e-3 * b + 1e-7, `${what}: ${a} vs ${b}`);
     near(numbers.loss, lossOf(values), 'loss');
-    near(first.gradNorm, fdNorm(0), 'gradNorm = ‖∂L/∂v‖');
+    near(first.gradNorm!, fdNorm(0), 'gradNorm = ‖∂L/∂v‖');
     near(first.biasGradNorm!, fdNorm(2), 'biasGradNorm');
     near(numbers.globalGradNorm!, Math.hypot(...values.map((_, k) => fdNorm(k))), 'global norm, g included');
     assert.ok(fdNorm(1) > 1e-3, 'g gets a gradient');

@@ -217,7 +217,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       optimizer.dispose();
       const ref = referenceGradients(c);
       const [layer] = n.layers!;
-      assertClose([layer.gradNorm], [norm(ref.weights[0])], 'gradNorm (W_H)');
+      assertClose([layer.gradNorm!], [norm(ref.weights[0])], 'gradNorm (W_H)');
       assertClose([layer.biasGradNorm!], [norm(ref.weights[1])], 'biasGradNorm (b_H)');
       assertClose([layer.transformGradNorm!], [norm(ref.weights[2])], 'transformGradNorm (W_T)');
       assertClose([n.globalGradNorm!], [norm(ref.weights.flat())], 'global norm: all four weights');
@@ -306,6 +306,6 @@ describe('highway and denseBlock as built', () => {
         ['dense_1', 10],
       ],
     );
-    assert.ok(n.layers!.every((l) => l.gradNorm > 0 && Number.isFinite(l.gradNorm)));
+    assert.ok(n.layers!.every((l) => l.gradNorm! > 0 && Number.isFinite(l.gradNorm!)));
   });
 });

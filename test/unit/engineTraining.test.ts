@@ -40,7 +40,7 @@ describe('training loop', () => {
     const spec = (): ParsedSpec => parsedSpec(smallClassifier({ training: { epochs: 2 } }));
     const a = await run(spec());
     const b = await run(spec());
-    const series = (r: typeof a): number[][] => r.steps.map((s) => [s.loss, ...(s.layers ?? []).map((l) => l.gradNorm)]);
+    const series = (r: typeof a): number[][] => r.steps.map((s) => [s.loss, ...(s.layers ?? []).map((l) => l.gradNorm!)]);
     assert.ok(a.steps.length > 10);
     assert.deepStrictEqual(series(a), series(b));
     const c = await run(parsedSpec(smallClassifier({ seed: 4, training: { epochs: 2 } })));

@@ -196,7 +196,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
           const n = unpackStep(built, layout, await packed.data());
           packed.dispose();
           const rnn = n.layers![0];
-          near(rnn.gradNorm, norm(fdGrad(kind, p, 'w')), 'gradNorm');
+          near(rnn.gradNorm!, norm(fdGrad(kind, p, 'w')), 'gradNorm');
           near(rnn.recurrentGradNorm!, norm(fdGrad(kind, p, 'u')), 'recurrentGradNorm');
           near(rnn.biasGradNorm!, norm(fdGrad(kind, p, 'b')), 'biasGradNorm');
           // Plain SGD: ‖ΔU‖/‖U‖ = lr·‖∂L/∂U‖/‖U‖ for the recurrent kernel, ‖ΔW‖/‖W‖ likewise for the input kernel.

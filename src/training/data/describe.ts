@@ -30,7 +30,7 @@ export function describeDataset(data: DataSpec): DatasetShape {
     case 'sine':
       return { task: 'regression', inputShape: [1], classes: 1 };
     case 'mnist':
-      return { task: 'classification', inputShape: [...MNIST_INPUT_SHAPE], classes: 10 };
+      return { task: 'classification', inputShape: [...MNIST_INPUT_SHAPE], classes: data.digits?.length ?? 10 };
     case 'adding':
       return { task: 'regression', inputShape: [sequenceLength(data), 2], classes: 1 };
     case 'sequenceParity':

@@ -77,8 +77,10 @@ function generate(data: DataSpec, rng: Rng): Source {
     case 'sine':
       return synth(synthetic.sine(n, data.noise, rng));
     case 'mnist': {
-      const samples = mnistSubset(n, rng);
-      return { samples, use: samples.count, name: 'mnist' };
+      const samples = mnistSubset(n, rng, data.digits);
+      // Naming the classes tells the user which class index is which digit once they are remapped.
+      const classNames = data.digits?.map(String);
+      return { samples, use: samples.count, name: data.digits ? `mnist digits ${data.digits.join(',')}` : 'mnist', classNames };
     }
     case 'csv':
       return csvSource(data);

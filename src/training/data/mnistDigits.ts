@@ -92,20 +92,38 @@ export function balancedQuotas(available: number[], wanted: number, rng: Rng): n
   return quotas;
 }
 
-/** A seeded, class-balanced subset of `count` digits (at most all of them), grouped by class; the caller shuffles. */
-export function mnistSubset(count: number, rng: Rng): Samples {
-  const digits = loadMnistDigits();
-  const n = Math.min(count, digits.total);
-  const quotas = balancedQuotas(digits.counts, n, rng);
+/** Every digit, each its own class. */
+const ALL_DIGITS: readonly number[] = Array.from({ length: MNIST_CLASSES }, (_, d) => d);
+
+/**
+ * A seeded, class-balanced subset of `count` images (at most all of them) of the digits `digits`, grouped by class;
+ * the caller shuffles. Digit `digits[i]` is labelled class i, so a subset of digits trains as a smaller task.
+ */
+export function mnistSubset(count: number, rng: Rng, digits: readonly number[] = ALL_DIGITS): Samples {
+  const all = loadMnistDigits();
+  const available = digits.map((d) => {
+    if (!Number.isInteger(d) || d < 0 || d >= MNIST_CLASSES) {
+      throw new DatasetError(`digits must be integers from 0 to 9, got ${d}`, 'digits');
+    }
+    return all.counts[d];
+  });
+  if (new Set(digits).size !== digits.length) {
+    throw new DatasetError(`digits must not repeat, got [${digits.join(', ')}]`, 'digits');
+  }
+  const n = Math.min(
+    count,
+    available.reduce((a, b) => a + b, 0),
+  );
+  const quotas = balancedQuotas(available, n, rng);
   const s = allocateSamples(n, MNIST_PIXELS, 1);
   let row = 0;
-  for (let d = 0; d < MNIST_CLASSES; d++) {
-    const picks = shuffledIndices(digits.counts[d], rng).subarray(0, quotas[d]);
+  digits.forEach((d, cls) => {
+    const picks = shuffledIndices(all.counts[d], rng).subarray(0, quotas[cls]);
     for (const index of picks) {
-      s.x.set(digits.images[d].subarray(index * MNIST_PIXELS, (index + 1) * MNIST_PIXELS), row * MNIST_PIXELS);
-      s.y[row] = d;
+      s.x.set(all.images[d].subarray(index * MNIST_PIXELS, (index + 1) * MNIST_PIXELS), row * MNIST_PIXELS);
+      s.y[row] = cls;
       row++;
     }
-  }
+  });
   return s;
 }

@@ -49,15 +49,16 @@ export function saturatedLayers(ctx: DiagnosisContext): LayerReading[] {
 export function gradientRatio(ctx: DiagnosisContext, s: MeasuredStep): number {
   const { first, last } = ctx.view;
   if (!first || !last || first === last) return NaN;
-  const g1 = s.layers[first.index].gradNorm;
-  const gl = s.layers[last.index].gradNorm;
+  // A frozen layer has no gradient: no ratio.
+  const g1 = s.layers[first.index].gradNorm ?? NaN;
+  const gl = s.layers[last.index].gradNorm ?? NaN;
   return gl > 0 && Number.isFinite(gl) && Number.isFinite(g1) ? g1 / gl : NaN;
 }
 
 /** AUTOTRAINER's vanishing rule on one step: ‖g_first‖/‖g_last‖ < vanishingRatio and ‖g_first‖ < vanishingFirstNorm. */
 export function autotrainerVanishing(ctx: DiagnosisContext, s: MeasuredStep): boolean {
   const r = gradientRatio(ctx, s);
-  return r < ctx.t.vanishingRatio && s.layers[ctx.view.first!.index].gradNorm < ctx.t.vanishingFirstNorm;
+  return r < ctx.t.vanishingRatio && (s.layers[ctx.view.first!.index].gradNorm ?? NaN) < ctx.t.vanishingFirstNorm;
 }
 
 export type VanishingRule = 'autotrainer' | 'frozen-first-layer';

@@ -115,7 +115,7 @@ export function runStep(
   let layout: StepLayout = { loss: 0, correct: 1, absError: 2, gradSq: [], layers: [] };
   try {
     const packed = tf.tidy((): tf.Tensor1D => {
-      const vars = built.model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const vars = trainableVariables(built);
       const { grads } = tf.variableGrads(() => {
         const outputs = applyModel(built, x, true);
         const dataLoss = batchLoss(config.loss, built.outputActivation, y, outputs[0]);
@@ -134,6 +134,11 @@ export function runStep(
       const names = Object.keys(grads);
       const gradBatch = new StatBatch();
       const gradSq = names.map((n) => gradBatch.op({ op: 'sumsq', a: gradBatch.add(grads[n]) }));
+      // A frozen layer's variables have no gradient: ABSENT, not a fake zero.
+      const gradSlot = (v: tf.LayerVariable | undefined): number => {
+        const at = v ? names.indexOf(variableName(v)) : -1;
+        return at < 0 ? ABSENT : gradSq[at];
+      };
       const needGradStats = measure || config.clipNorm !== undefined;
       const gradStats = needGradStats ? stepStats(gradBatch.tensors, gradBatch.ops) : undefined;
 
@@ -158,7 +163,12 @@ export function runStep(
 
       const before = measure ? built.weighted.map((l) => tf.clone(l.kernel.read())) : [];
       const beforeRecurrent = measure ? built.weighted.map((l) => l.recurrentKernel && tf.clone(l.recurrentKernel.read())) : [];
+      const scaled = scaledUpdates(built, applied);
       optimizer.applyGradients(applied);
+      for (const { variable, old, multiplier } of scaled) {
+        // old + m·(new − old): the optimizer's step for this layer times its multiplier.
+        variable.assign(tf.add(old, tf.mul(multiplier, tf.sub(variable, old))));
+      }
       applyKernelConstraints(built);
 
       const head = tf.stack([kept[0], kept[1], kept[2]]) as tf.Tensor1D;
@@ -179,10 +189,10 @@ export function runStep(
         const update = post.op({ op: 'update', a: after, b: old }); // Σ new², Σ old², Σ (new − old)²
         const recurrentBefore = beforeRecurrent[i];
         const slots: LayerSlots = {
-          kernelGradSq: gradSq[names.indexOf(variableName(layer.kernel))],
-          recurrentGradSq: layer.recurrentKernel ? gradSq[names.indexOf(variableName(layer.recurrentKernel))] : ABSENT,
-          biasGradSq: layer.bias ? gradSq[names.indexOf(variableName(layer.bias))] : ABSENT,
-          transformGradSq: layer.transformKernel ? gradSq[names.indexOf(variableName(layer.transformKernel))] : ABSENT,
+          kernelGradSq: gradSlot(layer.kernel),
+          recurrentGradSq: gradSlot(layer.recurrentKernel),
+          biasGradSq: gradSlot(layer.bias),
+          transformGradSq: gradSlot(layer.transformKernel),
           weightSq: update,
           oldWeightSq: update + 1,
           updateSq: update + 2,
@@ -259,11 +269,12 @@ export function unpackStep(built: BuiltModel, layout: StepLayout, values: Float3
     const shape = layer.summary.outputShape;
     const m: LayerStepMetrics = {
       name: layer.summary.name,
-      gradNorm: Math.sqrt(values[slots.kernelGradSq]),
       weightNorm: Math.sqrt(values[slots.weightSq]),
       updateRatio: updateRatio(values, slots.updateSq, slots.oldWeightSq),
       units: shape[shape.length - 1],
     };
+    if (slots.kernelGradSq === ABSENT) m.frozen = true;
+    else m.gradNorm = Math.sqrt(values[slots.kernelGradSq]);
     if (slots.biasGradSq !== ABSENT) m.biasGradNorm = Math.sqrt(values[slots.biasGradSq]);
     if (slots.transformGradSq !== ABSENT) m.transformGradNorm = Math.sqrt(values[slots.transformGradSq]);
     if (slots.recurrentGradSq !== ABSENT) m.recurrentGradNorm = Math.sqrt(values[slots.recurrentGradSq]);
@@ -295,6 +306,7 @@ function withWeightDecay(built: BuiltModel, grads: tf.NamedTensorMap, weightDeca
   for (const layer of built.weighted) {
     for (const kernel of decayedKernels(layer)) {
       const name = variableName(kernel);
+      if (!out[name]) continue; // frozen
       out[name] = tf.add(out[name], tf.mul(weightDecay, kernel.read()));
     }
   }
@@ -310,8 +322,8 @@ function withKernelRegularizers(built: BuiltModel, grads: tf.NamedTensorMap): tf
   const out = { ...grads };
   for (const layer of built.weighted) {
     const reg = layer.penalties?.regularizer;
-    if (!reg) continue;
     const name = variableName(layer.kernel);
+    if (!reg || !out[name]) continue; // none, or frozen
     out[name] = tf.add(out[name], regularizerGradient(layer.kernel.read(), reg));
   }
   return out;
@@ -321,8 +333,36 @@ function withKernelRegularizers(built: BuiltModel, grads: tf.NamedTensorMap): tf
 function applyKernelConstraints(built: BuiltModel): void {
   for (const layer of built.weighted) {
     const maxNorm = layer.penalties?.maxNorm;
-    if (maxNorm !== undefined) layer.kernel.write(maxNormed(layer.kernel.read(), maxNorm));
+    // A frozen layer's weights stay exactly as they are.
+    if (maxNorm !== undefined && layer.layer.trainable) layer.kernel.write(maxNormed(layer.kernel.read(), maxNorm));
   }
+}
+
+/**
+ * The model's trainable variables in a stable order: those trainable from the start in model order, then each layer
+ * unfrozen later, appended when it first trains (TensorFlow.js's optimizers keep per-variable state by position).
+ */
+function trainableVariables(built: BuiltModel): tf.Variable[] {
+  const current = new Map(built.model.trainableWeights.map((w) => [variableName(w), w.read() as tf.Variable]));
+  for (const name of current.keys()) if (!built.variableOrder.includes(name)) built.variableOrder.push(name);
+  return built.variableOrder.flatMap((name) => current.get(name) ?? []);
+}
+
+/** The variables of trainable layers with a learning-rate multiplier, with their values before the update. */
+function scaledUpdates(
+  built: BuiltModel,
+  grads: tf.NamedTensorMap,
+): { variable: tf.Variable; old: tf.Tensor; multiplier: number }[] {
+  const out: { variable: tf.Variable; old: tf.Tensor; multiplier: number }[] = [];
+  for (const layer of built.weighted) {
+    const multiplier = layer.learningRateMultiplier;
+    if (multiplier === undefined || multiplier === 1) continue;
+    for (const w of layer.layer.trainableWeights) {
+      const variable = w.read() as tf.Variable;
+      if (grads[variable.name]) out.push({ variable, old: tf.clone(variable), multiplier });
+    }
+  }
+  return out;
 }
 
 function mapValues(map: tf.NamedTensorMap, f: (t: tf.Tensor) => tf.Tensor): tf.NamedTensorMap {

@@ -25,6 +25,7 @@ import type { Thresholds } from '../diagnosis/types';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { BestTracker } from './earlyStopping';
 import { evaluate, type SplitScores } from './evaluate';
+import { unfreezeForEpoch, unknownUnfreezeNames } from './freezing';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
 import { PlateauTracker } from './optim/plateau';
@@ -65,7 +66,8 @@ export interface TrainOptions {
 function isFiniteStep(n: StepNumbers): boolean {
   if (!Number.isFinite(n.loss)) return false;
   if (n.globalGradNorm !== undefined && !Number.isFinite(n.globalGradNorm)) return false;
-  return (n.layers ?? []).every((l) => Number.isFinite(l.gradNorm) && Number.isFinite(l.weightNorm));
+  // A frozen layer has no gradient to check.
+  return (n.layers ?? []).every((l) => (l.frozen || Number.isFinite(l.gradNorm)) && Number.isFinite(l.weightNorm));
 }
 
 /** buildModel, with a layer TensorFlow.js refuses named by its line and column in the spec text when there is one. */
@@ -101,6 +103,11 @@ export function prepareTraining(
 } {
   const dataset = loadDataset(spec.data, spec.seed);
   const built = buildModelAt(spec, specText);
+  const badUnfreeze = unknownUnfreezeNames(built, spec.training.unfreeze);
+  if (badUnfreeze) {
+    disposeBuiltModel(built);
+    throw new Error(badUnfreeze);
+  }
   const outputShape = built.model.outputs[0].shape;
   const shapes: TensorShapes = { inputShape: spec.model.inputShape, outputUnits: outputShape[outputShape.length - 1] ?? 1 };
   const trainSplit = encodeSplit(dataset, dataset.train, shapes.outputUnits);
@@ -186,6 +193,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   try {
     epochLoop: for (let epoch = epochsCompleted; epoch < epochs; epoch++) {
       const epochStart = Date.now();
+      unfreezeForEpoch(built, spec.training.unfreeze, epoch + 1);
       const order = shuffledIndices(trainSplit.count, shuffleRng);
       let lossSum = 0;
       let correct = 0;

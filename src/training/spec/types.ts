@@ -130,6 +130,13 @@ export interface LayerOrigin {
   /** Copy indices of every enclosing `repeat`, outermost first; absent outside repeats. */
   copies?: number[];
   range: SourceRange;
+  /**
+   * false: the layer is frozen (its own `trainable`, else its innermost enclosing block's); no gradient is computed
+   * for its weights until `training.unfreeze` names it. Absent: trainable.
+   */
+  trainable?: false;
+  /** Factor on the layer's updates (its own, else its innermost enclosing block's); absent: 1. */
+  learningRateMultiplier?: number;
 }
 
 /**
@@ -336,6 +343,11 @@ export interface DataSpec {
   label?: string;
   /** csv only: `classification` (default when the label column is not all numbers) or `regression`. */
   task?: 'classification' | 'regression';
+  /**
+   * mnist only: the digits to use, in class order: digit `digits[i]` becomes class i, and classes = their count.
+   * Absent: all ten digits, each its own class.
+   */
+  digits?: number[];
   /** Random changes to each training batch (never to validation data); absent when the spec has none. */
   augmentation?: AugmentationSpec;
 }
@@ -456,6 +468,8 @@ export interface TrainingSpec {
   clipValue?: number;
   weightDecay: number;
   earlyStopping?: EarlyStoppingSpec;
+  /** Gradual unfreezing: frozen layers (`trainable: false`) that start training at given epochs, in epoch order. */
+  unfreeze?: UnfreezeSpec[];
   checkpoint?: CheckpointSpec;
   /** Full measurement every N steps (1 = every step). Loss is recorded every step regardless. */
   measureEvery: number;
@@ -467,6 +481,15 @@ export interface ModelSpec {
 }
 
 /** A valid spec with every default filled in and every `repeat` expanded. */
+/**
+ * From epoch `epoch` on (counted from 1, as displayed: epoch 3 is the third), the frozen layers named (run-start layer
+ * names such as `dense_1`), or every frozen layer for "all", train.
+ */
+export interface UnfreezeSpec {
+  epoch: number;
+  layers: 'all' | string[];
+}
+
 export interface ParsedSpec {
   name: string;
   seed: number;

@@ -5,8 +5,9 @@ import type { Node } from 'jsonc-parser';
 import * as path from 'path';
 import { readCsvTable } from '../data/csvTable';
 import { describeDataset } from '../data/describe';
+import { MNIST_CLASSES } from '../data/mnistDigits';
 import { DatasetError, type DatasetShape } from '../data/types';
-import { Fields, checkKeys, readEnum, readObject, readString, requireProp } from './fields';
+import { Fields, checkKeys, describeValue, readEnum, readNumber, readObject, readString, requireProp } from './fields';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
 import type { DataSpec, DatasetName, SpecPath } from './types';
@@ -70,10 +71,11 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
   const augmentation = readAugmentation(r, f);
   // Only these fields decide the dataset's shape: a bad "noise" must not hide an inputShape mismatch.
   const beforeShape = r.errorCount;
+  const digits = dataset === 'mnist' ? readDigits(f) : undefined;
   const data: DataSpec = {
     dataset,
     samples,
-    classes: readClasses(f, dataset, samples),
+    classes: readClasses(f, dataset, samples, digits?.length),
     features: readFeatures(f, dataset),
     noise,
     validationSplit,
@@ -81,6 +83,7 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
     standardize,
   };
   if (augmentation) data.augmentation = augmentation.spec;
+  if (digits) data.digits = digits;
   if (sequence) {
     data.sequenceLength = f.number(
       'sequenceLength',
@@ -103,13 +106,54 @@ export function validateData(r: Reporter, node: Node, specDir: string): DataResu
   return r.errorCount === before ? { dataset, data, shape, augmentation } : { dataset, shape };
 }
 
-function readClasses(f: Fields, dataset: DatasetName, samples: number): number {
+/** The digits of mnist's `digits`, each 0..9, none repeated, at least two (one class is no classification). */
+function readDigits(f: Fields): number[] | undefined {
+  const prop = f.prop('digits');
+  if (!prop) return undefined;
+  const node = prop.value;
+  const items = node.type === 'array' ? (node.children ?? []) : [];
+  if (node.type !== 'array' || items.length < 2) {
+    f.r.error(
+      'wrong-type',
+      `"digits" must be an array of at least 2 different digits such as [5, 6, 7, 8, 9], got ${describeValue(node)}`,
+      node,
+      prop.path,
+    );
+    return undefined;
+  }
+  const seen = new Map<number, number>();
+  let valid = true;
+  items.forEach((item, i) => {
+    const at = childPointer(prop.path, i);
+    const digit = readNumber(f.r, item, at, `"digits"[${i}]`, { integer: true, min: 0, max: MNIST_CLASSES - 1 });
+    if (digit === undefined) {
+      valid = false;
+    } else if (seen.has(digit)) {
+      f.r.error(
+        'duplicate-digit',
+        `digit ${digit} is listed twice in "digits" (at positions ${seen.get(digit)} and ${i}); each digit is one class`,
+        item,
+        at,
+      );
+      valid = false;
+    } else {
+      seen.set(digit, i);
+    }
+  });
+  return valid ? [...seen.keys()] : undefined;
+}
+
+function readClasses(f: Fields, dataset: DatasetName, samples: number, digitCount?: number): number {
   if (dataset === 'sine' || dataset === 'csv' || dataset === 'adding') return DEFAULT_CLASSES[dataset];
-  const fixed = FIXED_CLASSES[dataset];
+  const fixed = digitCount ?? FIXED_CLASSES[dataset];
   const prop = f.prop('classes');
   const given = f.optionalNumber('classes', { integer: true, min: 2, max: MAX_CLASSES });
   if (prop && given !== undefined && fixed !== undefined && given !== fixed) {
-    f.r.error('dataset-mismatch', `the ${dataset} dataset always has ${fixed} classes, got ${given}`, prop.value, prop.path);
+    const message =
+      digitCount === undefined
+        ? `the ${dataset} dataset always has ${fixed} classes, got ${given}`
+        : `"digits" lists ${fixed} digits, so there are ${fixed} classes; "classes" is ${given} (leave it out)`;
+    f.r.error('dataset-mismatch', message, prop.value, prop.path);
   } else if (prop && given !== undefined && given > samples) {
     f.r.error('out-of-range', `"classes" (${given}) cannot be more than "samples" (${samples})`, prop.value, prop.path);
   }

@@ -1,7 +1,7 @@
 // Validates `layers` arrays entry by entry (every layer type, residual and dense blocks, repeat blocks) into LayerEntry trees.
 
 import type { Node } from 'jsonc-parser';
-import type { BlockType, LayerEntry, LayerFields } from './expand';
+import type { BlockType, LayerEntry, LayerFields, TransferSettings } from './expand';
 import {
   Fields,
   type NumberRange,
@@ -88,8 +88,19 @@ function validateEntry(r: Reporter, node: Node, path: SpecPath): LayerEntry | un
   } else {
     fields = readFields(r, obj, type);
   }
+  const transfer = LAYER_PROPERTIES[type].includes('trainable') ? readTransfer(r, obj) : undefined;
   if (!fields || r.errorCount !== before) return undefined;
-  return { kind: 'layer', fields, specPath: path, range, children };
+  return { kind: 'layer', fields, specPath: path, range, children, ...(transfer && { transfer }) };
+}
+
+/** `trainable` and `learningRateMultiplier` of a layer with weights or a block. */
+function readTransfer(r: Reporter, obj: ObjectView): TransferSettings | undefined {
+  const f = new Fields(r, obj);
+  const settings: TransferSettings = {};
+  if (f.has('trainable')) settings.trainable = f.boolean('trainable', true);
+  const multiplier = f.optionalNumber('learningRateMultiplier', { min: 0, minExclusive: true, max: 100 });
+  if (multiplier !== undefined) settings.learningRateMultiplier = multiplier;
+  return Object.keys(settings).length > 0 ? settings : undefined;
 }
 
 function validateRepeat(r: Reporter, obj: ObjectView): LayerEntry | undefined {

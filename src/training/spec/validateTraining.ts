@@ -7,9 +7,11 @@ import {
   checkKeys,
   describeValue,
   findProp,
+  type Prop,
   readEnum,
   readNumber,
   readObject,
+  readString,
   requireProp,
   type NumberRange,
 } from './fields';
@@ -25,6 +27,7 @@ import type {
   ScheduleSpec,
   SpecPath,
   TrainingSpec,
+  UnfreezeSpec,
   WarmupSettings,
 } from './types';
 import {
@@ -91,11 +94,56 @@ export function validateTraining(
   if (earlyStopping) training.earlyStopping = earlyStopping;
   const checkpoint = readCheckpoint(r, f.prop('checkpoint'));
   if (checkpoint) training.checkpoint = checkpoint;
+  const unfreeze = readUnfreeze(r, f.prop('unfreeze'), epochs);
+  if (unfreeze) training.unfreeze = unfreeze;
   checkMinLearningRate(r, f, training);
   warnUnusedLearningRate(r, f, training);
   warnMomentumNotCycled(r, f, training);
   warnWarmupStartAbove(r, f, training);
   return training;
+}
+
+/** `unfreeze`: a list of { epoch, layers }, epoch from 2 to epochs (counted from 1; at 1 nothing would be frozen). */
+function readUnfreeze(r: Reporter, prop: Prop | undefined, epochs: number): UnfreezeSpec[] | undefined {
+  if (!prop) return undefined;
+  if (prop.value.type !== 'array') {
+    r.error(
+      'wrong-type',
+      `"unfreeze" must be a list such as [{ "epoch": 3, "layers": "all" }], got ${describeValue(prop.value)}`,
+      prop.value,
+      prop.path,
+    );
+    return undefined;
+  }
+  const out: UnfreezeSpec[] = [];
+  (prop.value.children ?? []).forEach((node, i) => {
+    const obj = readObject(r, node, childPointer(prop.path, i), `"unfreeze"[${i}]`);
+    if (!obj) return;
+    checkKeys(r, obj, ['epoch', 'layers'], `"unfreeze"[${i}]`);
+    const epochProp = requireProp(r, obj, 'epoch', `"unfreeze"[${i}]`, ' (the first epoch its layers train, counted from 1)');
+    const layersProp = requireProp(r, obj, 'layers', `"unfreeze"[${i}]`, ' ("all" or a list of layer names such as ["dense_1"])');
+    if (!epochProp || !layersProp) return;
+    const epoch = readNumber(r, epochProp.value, epochProp.path, '"epoch"', { integer: true, min: 2, max: Math.max(2, epochs) });
+    const layers = readUnfreezeLayers(r, layersProp);
+    if (epoch !== undefined && layers !== undefined) out.push({ epoch, layers });
+  });
+  return out.sort((a, b) => a.epoch - b.epoch);
+}
+
+function readUnfreezeLayers(r: Reporter, prop: Prop): 'all' | string[] | undefined {
+  const node = prop.value;
+  if (node.type === 'string' && node.value === 'all') return 'all';
+  if (node.type !== 'array' || (node.children ?? []).length === 0) {
+    r.error(
+      'wrong-type',
+      `"layers" must be "all" or a non-empty list of layer names, got ${describeValue(node)}`,
+      node,
+      prop.path,
+    );
+    return undefined;
+  }
+  const names = (node.children ?? []).map((item, i) => readString(r, item, childPointer(prop.path, i), `"layers"[${i}]`));
+  return names.every((n): n is string => n !== undefined) ? names : undefined;
 }
 
 /** A warm-up is a climb: one starting above the rate it climbs to would lower the rate instead. */

@@ -40,8 +40,14 @@ const RECURRENT = [
 ] as const;
 
 /** Properties of each layer type, `type` included. */
+/**
+ * Transfer learning, on every layer with weights (model/facts: weights kernel or scale) and on blocks (which pass them
+ * to the layers inside): `trainable` false freezes the layer, `learningRateMultiplier` scales its updates.
+ */
+const TRANSFER = ['trainable', 'learningRateMultiplier'] as const;
+
 export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = {
-  dense: ['type', 'units', 'activation', 'useBias', ...INIT, 'weightNormalization', ...KERNEL_PENALTY_PROPERTIES],
+  dense: ['type', 'units', 'activation', 'useBias', ...INIT, 'weightNormalization', ...KERNEL_PENALTY_PROPERTIES, ...TRANSFER],
   conv2d: [
     'type',
     'filters',
@@ -53,23 +59,24 @@ export const LAYER_PROPERTIES: Readonly<Record<LayerType, readonly string[]>> = 
     ...INIT,
     'weightNormalization',
     ...KERNEL_PENALTY_PROPERTIES,
+    ...TRANSFER,
   ],
   maxPooling2d: ['type', 'poolSize', 'strides', 'padding'],
   flatten: ['type'],
   activation: ['type', 'activation'],
   dropout: ['type', 'rate'],
-  batchNormalization: ['type', 'momentum', 'epsilon'],
-  layerNormalization: ['type', 'epsilon'],
-  groupNormalization: ['type', 'groups', 'epsilon'],
-  rmsNormalization: ['type', 'epsilon'],
+  batchNormalization: ['type', 'momentum', 'epsilon', ...TRANSFER],
+  layerNormalization: ['type', 'epsilon', ...TRANSFER],
+  groupNormalization: ['type', 'groups', 'epsilon', ...TRANSFER],
+  rmsNormalization: ['type', 'epsilon', ...TRANSFER],
   alphaDropout: ['type', 'rate'],
   gaussianNoise: ['type', 'stddev'],
-  simpleRNN: RECURRENT,
-  lstm: RECURRENT,
-  gru: RECURRENT,
-  residual: ['type', 'layers'],
-  denseBlock: ['type', 'layers'],
-  highway: ['type', 'units', 'activation', 'transformBias', ...INIT],
+  simpleRNN: [...RECURRENT, ...TRANSFER],
+  lstm: [...RECURRENT, ...TRANSFER],
+  gru: [...RECURRENT, ...TRANSFER],
+  residual: ['type', 'layers', ...TRANSFER],
+  denseBlock: ['type', 'layers', ...TRANSFER],
+  highway: ['type', 'units', 'activation', 'transformBias', ...INIT, ...TRANSFER],
 };
 
 export const REPEAT_PROPERTIES: readonly string[] = ['repeat', 'layers'];
@@ -107,7 +114,7 @@ export const DATA_PROPERTIES: Readonly<Record<DatasetName, readonly string[]>> =
   xor: [...COMMON_DATA, ...TABULAR],
   blobs: [...COMMON_DATA, ...TABULAR],
   sine: [...COMMON_DATA, 'noise'],
-  mnist: [...COMMON_DATA, 'classes'],
+  mnist: [...COMMON_DATA, 'classes', 'digits'],
   csv: [...COMMON_DATA, 'path', 'label', 'task'],
   adding: [...COMMON_DATA, 'sequenceLength'],
   sequenceParity: [...COMMON_DATA, 'sequenceLength', 'classes'],
@@ -240,6 +247,7 @@ export const TRAINING_PROPERTIES: readonly string[] = [
   'earlyStopping',
   'checkpoint',
   'measureEvery',
+  'unfreeze',
 ];
 
 export const EARLY_STOPPING_PROPERTIES: readonly string[] = ['patience', 'restoreBestWeights', 'minDelta'];

@@ -136,7 +136,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
 /** Before a NaN: the last finite measured steps showed exploding updates or an exploding depth ratio. */
 function explainNonFinite(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const finite = ctx.history.measured.filter(
-    (s) => Number.isFinite(s.loss) && s.layers.every((l) => Number.isFinite(l.gradNorm)),
+    (s) => Number.isFinite(s.loss) && s.layers.every((l) => l.frozen || Number.isFinite(l.gradNorm)),
   );
   const tail = finite.slice(-Math.max(1, Math.round(ctx.t.explodingSteps)));
   if (tail.length === 0 || !ctx.view.first) return undefined;

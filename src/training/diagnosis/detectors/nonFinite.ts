@@ -7,7 +7,8 @@ import type { Detector } from '../detector';
 import { instabilityFixes } from '../instabilityFixes';
 import { fmt } from '../../format';
 
-const bad = (l: LayerStepMetrics): boolean => !Number.isFinite(l.gradNorm) || !Number.isFinite(l.weightNorm);
+// A frozen layer has no gradient: only its weights can go bad.
+const bad = (l: LayerStepMetrics): boolean => (!l.frozen && !Number.isFinite(l.gradNorm)) || !Number.isFinite(l.weightNorm);
 
 /** The loss climbed well above its best before the NaN: the learning rate, not the initialisation, drove it. */
 function climbedFirst(ctx: DiagnosisContext): boolean {

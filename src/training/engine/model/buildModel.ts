@@ -48,6 +48,10 @@ export interface WeightedLayer {
   signalOutput: number;
   /** Index of that activation's input, when dead units are counted (they are judged by the slope there). */
   preActivationOutput?: number;
+  /** The TensorFlow.js layer owning the weights: freezing sets its `trainable`. */
+  layer: tf.layers.Layer;
+  /** Factor on this layer's updates (spec `learningRateMultiplier`); absent: 1. */
+  learningRateMultiplier?: number;
 }
 
 /** The tensors of one weight layer that become model outputs. */
@@ -71,6 +75,11 @@ export interface BuiltModel {
   clock: StepClock;
   /** Recurrent layers, whose cells keep dropout masks between calls (see disposeBuiltModel). */
   recurrent: tf.layers.Layer[];
+  /**
+   * Names of the variables the optimizer has been given, in the order they first became trainable: TensorFlow.js's
+   * optimizers keep their state by position in the gradient list, so a layer unfrozen later must come after them.
+   */
+  variableOrder: string[];
 }
 
 function mix(seed: number, ordinal: number, salt: number): number {
@@ -86,6 +95,8 @@ class Builder {
   readonly clock: StepClock = { step: 0 };
   private readonly counters = new Map<string, number>();
   readonly recurrent: tf.layers.Layer[] = [];
+  /** The spec entry each summary was made from (its transfer settings decide the weight layer's). */
+  private readonly origins = new Map<LayerSummary, LayerOrigin>();
   /** Every layer applied so far, so that a model that fails half-way can give back the weights it made. */
   private readonly applied: tf.layers.Layer[] = [];
   private ordinal = 0;
@@ -133,6 +144,7 @@ class Builder {
     if (origin.copy !== undefined) summary.copy = origin.copy;
     if (origin.copies !== undefined) summary.copies = origin.copies;
     this.layers.push(summary);
+    this.origins.set(summary, origin);
     return summary;
   }
 
@@ -151,8 +163,14 @@ class Builder {
     },
   ): WeightedLayer {
     summary.hasWeights = true;
+    const origin = this.origins.get(summary);
+    summary.trainable = origin?.trainable !== false;
     const { kernel, bias, recurrentKernel } = variables;
-    const entry: WeightedLayer = { summary, kernel, signalOutput: 0 };
+    const entry: WeightedLayer = { summary, kernel, signalOutput: 0, layer };
+    if (origin?.learningRateMultiplier !== undefined) {
+      entry.learningRateMultiplier = origin.learningRateMultiplier;
+      summary.learningRateMultiplier = origin.learningRateMultiplier;
+    }
     if (bias) entry.bias = bias;
     if (recurrentKernel) entry.recurrentKernel = recurrentKernel;
     this.weighted.push(entry);
@@ -522,7 +540,17 @@ export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
     b.disposeWeights();
     throw err;
   }
-  return { model, layers: b.layers, weighted: b.weighted, outputActivation, clock: b.clock, recurrent: b.recurrent };
+  // Frozen layers (spec `trainable: false`) leave the model's trainable weights: no gradient is computed for them.
+  for (const entry of b.weighted) if (!entry.summary.trainable) entry.layer.trainable = false;
+  return {
+    model,
+    layers: b.layers,
+    weighted: b.weighted,
+    outputActivation,
+    clock: b.clock,
+    recurrent: b.recurrent,
+    variableOrder: [],
+  };
 }
 
 /** Disposes the model's weights and what its recurrent cells keep from their last call (their dropout masks). */
