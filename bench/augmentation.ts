@@ -1,8 +1,8 @@
 // `npm run bench:augmentation`: what data augmentation costs per training batch, alone and as a share of a step.
-// A small MNIST conv net trains on fixed random batches with and without augmenting each batch (every transform on);
+// The conv bench model (bench/benchModels.ts) trains on fixed random batches with and without augmenting each batch
+// (every transform on);
 // prints one JSON line: {"backend","batchSize","augmentMsPerBatch","stepMsPlain","stepMsAugmented","throughputRatio"}.
 //   node out/bench/augmentation.js [--backend wasm|cpu] [--seconds 3] [--rounds 3]
-import * as path from 'path';
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../src/shared/engineProtocol';
@@ -11,33 +11,12 @@ import { initBackend } from '../src/training/engine/backend';
 import { buildModel } from '../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
 import { runStep } from '../src/training/engine/step';
-import { parseSpecText } from '../src/training/spec/parse';
-import type { AugmentationSpec, ParsedSpec } from '../src/training/spec/types';
+import type { AugmentationSpec } from '../src/training/spec/types';
+import { benchModel, benchSpec, median, randomBatches } from './benchModels';
 
-const BATCH = 64;
+const CONV = benchModel('conv-16-32-mnist');
+const BATCH = CONV.batchSize;
 const AUGMENTATION: AugmentationSpec = { shift: 2, rotation: 10, zoom: 0.1, noise: 0.05, cutout: 8, horizontalFlip: true };
-
-const SPEC = {
-  data: { dataset: 'mnist', samples: 1000, augmentation: AUGMENTATION },
-  model: {
-    inputShape: [28, 28, 1],
-    layers: [
-      { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu' },
-      { type: 'maxPooling2d' },
-      { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' },
-      { type: 'maxPooling2d' },
-      { type: 'flatten' },
-      { type: 'dense', units: 10, activation: 'softmax' },
-    ],
-  },
-  training: { batchSize: BATCH, optimizer: { type: 'adam', learningRate: 0.001 } },
-};
-
-function parsed(): ParsedSpec {
-  const result = parseSpecText(JSON.stringify(SPEC), path.join(__dirname, 'bench.gradscope.json'));
-  if (!result.spec) throw new Error(result.problems.map((p) => p.message).join('; '));
-  return result.spec;
-}
 
 /** Milliseconds per call of `work(i)`, timed for about `seconds` after a warm-up of 3 calls. */
 async function timePerCall(work: (i: number) => Promise<void>, seconds: number): Promise<number> {
@@ -49,11 +28,10 @@ async function timePerCall(work: (i: number) => Promise<void>, seconds: number):
 }
 
 async function measure(seconds: number): Promise<{ augment: number; plain: number; augmented: number }> {
-  const spec = parsed();
+  const spec = benchSpec(CONV, { augmentation: AUGMENTATION });
   const built = buildModel(spec, 1);
   const { optimizer } = makeOptimizer(spec.training.optimizer);
-  const xs = [0, 1, 2, 3].map((i) => tf.randomUniform([BATCH, 28, 28, 1], 0, 1, 'float32', i));
-  const ys = [0, 1, 2, 3].map((i) => tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 10 + i), 10).toFloat());
+  const { xs, ys } = randomBatches(spec, BATCH, 10);
   const step = async (x: tf.Tensor, y: tf.Tensor): Promise<void> => {
     const { packed } = runStep(built, optimizer, spec.training, x, y, false);
     await packed.data();
@@ -74,11 +52,6 @@ async function measure(seconds: number): Promise<{ augment: number; plain: numbe
   built.model.dispose();
   optimizer.dispose();
   return { augment, plain, augmented };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 async function main(): Promise<void> {

@@ -1,77 +1,22 @@
 // `npm run bench`: training throughput with full measurement every step vs without, on the same backend.
 // Prints one JSON line per model: {"model","backend","measuredSamplesPerSec","plainSamplesPerSec","overhead"}.
 //   node out/bench/trainingOverhead.js [--backend wasm|cpu|tensorflow] [--seconds 4] [--model NAME]
-import * as path from 'path';
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../src/shared/engineProtocol';
 import { initBackend } from '../src/training/engine/backend';
 import { buildModel } from '../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
-import { parseSpecText } from '../src/training/spec/parse';
 import { runStep } from '../src/training/engine/step';
-
-interface BenchModel {
-  name: string;
-  batchSize: number;
-  spec: object;
-}
-
-const dense = (units: number, activation: string): object => ({ type: 'dense', units, activation });
-
-const MODELS: BenchModel[] = [
-  {
-    name: 'mlp-784-256-256-10',
-    batchSize: 128,
-    spec: {
-      data: { dataset: 'mnist', samples: 1000 },
-      model: { inputShape: [784], layers: [dense(256, 'relu'), dense(256, 'relu'), dense(10, 'softmax')] },
-      training: { optimizer: { type: 'adam', learningRate: 0.001 } },
-    },
-  },
-  {
-    name: 'sigmoid-20x64',
-    batchSize: 64,
-    spec: {
-      data: { dataset: 'spiral', samples: 1000 },
-      model: { inputShape: [2], layers: [{ repeat: 20, layers: [dense(64, 'sigmoid')] }, dense(3, 'softmax')] },
-      training: { optimizer: { type: 'sgd', learningRate: 0.01 } },
-    },
-  },
-  {
-    name: 'conv-16-32-mnist',
-    batchSize: 64,
-    spec: {
-      data: { dataset: 'mnist', samples: 1000 },
-      model: {
-        inputShape: [28, 28, 1],
-        layers: [
-          { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu' },
-          { type: 'maxPooling2d' },
-          { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' },
-          { type: 'maxPooling2d' },
-          { type: 'flatten' },
-          dense(10, 'softmax'),
-        ],
-      },
-      training: { optimizer: { type: 'adam', learningRate: 0.001 } },
-    },
-  },
-];
+import { BENCH_MODELS, benchSpec, median, randomBatches, type BenchModel } from './benchModels';
 
 /** Samples per second of `measure`d steps, timed for about `seconds` after a warm-up. */
 async function throughput(model: BenchModel, measure: boolean, seconds: number): Promise<number> {
-  const parsed = parseSpecText(JSON.stringify(model.spec), path.join(__dirname, 'bench.gradscope.json'));
-  if (!parsed.spec) throw new Error(`${model.name}: ${parsed.problems.map((p) => p.message).join('; ')}`);
-  const spec = parsed.spec;
+  const spec = benchSpec(model);
   const built = buildModel(spec, 1);
   const { optimizer } = makeOptimizer(spec.training.optimizer);
   const classes = built.model.outputs[0].shape[1] ?? 1;
-  // Fixed random batches: the benchmark times the step, not data loading.
-  const xs = [0, 1, 2, 3].map((i) => tf.randomUniform([model.batchSize, ...spec.model.inputShape], 0, 1, 'float32', i));
-  const ys = [0, 1, 2, 3].map((i) =>
-    tf.oneHot(tf.randomUniform([model.batchSize], 0, classes, 'int32', 10 + i), classes).toFloat(),
-  );
+  const { xs, ys } = randomBatches(spec, model.batchSize, classes);
   const step = async (i: number): Promise<void> => {
     const { packed } = runStep(built, optimizer, spec.training, xs[i % 4], ys[i % 4], measure);
     await packed.data();
@@ -88,11 +33,6 @@ async function throughput(model: BenchModel, measure: boolean, seconds: number):
   return (steps * model.batchSize) / elapsed;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { backend: { type: 'string' }, seconds: { type: 'string' }, model: { type: 'string' }, rounds: { type: 'string' } },
@@ -100,7 +40,7 @@ async function main(): Promise<void> {
   const backend = await initBackend(values.backend as Backend | undefined);
   const seconds = Number(values.seconds ?? 3);
   const rounds = Number(values.rounds ?? 3);
-  for (const model of MODELS.filter((m) => !values.model || m.name === values.model)) {
+  for (const model of BENCH_MODELS.filter((m) => !values.model || m.name === values.model)) {
     const measured: number[] = [];
     const plain: number[] = [];
     // Interleaved rounds so that machine noise hits both variants alike.
