@@ -7,6 +7,7 @@ import { LAYER_FACTS, activationFacts, fusedOutputActivation } from '../../model
 import type { ActivationName, ActivationParams, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
 import { activationLayer } from './activations';
 import { makeInitializer } from './initializers';
+import { inferenceModeWhileFrozen } from './frozenBatchNormalization';
 import { Highway } from './highway';
 import { kernelPenaltySettings, type KernelPenaltySettings } from '../penalties';
 import { AlphaDropout } from './alphaDropout';
@@ -513,7 +514,7 @@ type NormalizationSpec = Extract<
 function normalizationLayer(spec: NormalizationSpec, name: string): tf.layers.Layer {
   switch (spec.type) {
     case 'batchNormalization':
-      return tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon });
+      return inferenceModeWhileFrozen(tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon }));
     case 'layerNormalization':
       return tf.layers.layerNormalization({ name, epsilon: spec.epsilon });
     case 'groupNormalization':
