@@ -25,7 +25,7 @@ import type { Thresholds } from '../diagnosis/types';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { BestTracker } from './earlyStopping';
 import { evaluate, type SplitScores } from './evaluate';
-import { unfreezeForEpoch, unknownUnfreezeNames } from './freezing';
+import { unfreezeForEpoch } from './freezing';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
 import { PlateauTracker } from './optim/plateau';
@@ -103,11 +103,6 @@ export function prepareTraining(
 } {
   const dataset = loadDataset(spec.data, spec.seed);
   const built = buildModelAt(spec, specText);
-  const badUnfreeze = unknownUnfreezeNames(built, spec.training.unfreeze);
-  if (badUnfreeze) {
-    disposeBuiltModel(built);
-    throw new Error(badUnfreeze);
-  }
   const outputShape = built.model.outputs[0].shape;
   const shapes: TensorShapes = { inputShape: spec.model.inputShape, outputUnits: outputShape[outputShape.length - 1] ?? 1 };
   const trainSplit = encodeSplit(dataset, dataset.train, shapes.outputUnits);
