@@ -5,7 +5,8 @@ import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { encodeSplit, makeBatch } from '../../src/training/engine/batches';
 import { loadDataset } from '../../src/training/data/load';
-import { buildModel, type BuiltModel } from '../../src/training/engine/model/buildModel';
+import { buildModel, disposeBuiltModel, type BuiltModel } from '../../src/training/engine/model/buildModel';
+import { BestTracker } from '../../src/training/engine/earlyStopping';
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import { runStep, unpackStep, type StepNumbers } from '../../src/training/engine/step';
 import { unfreezeForEpoch } from '../../src/training/engine/freezing';
@@ -143,6 +144,35 @@ describe('engine: frozen layers and learning-rate multipliers', function () {
       assert.notDeepStrictEqual(run.after.get(name), run.snapshots[4].get(name), `${name} keeps moving`);
     }
     assert.ok(run.steps[2].layers![1].frozen && !run.steps[3].layers![1].frozen);
+  });
+
+  it("restoreBestWeights puts every weight back by name after an unfreeze reordered the model's weights", () => {
+    // TensorFlow.js lists trainable layers' weights first: unfreezing dense_1 moves its kernel from after the head's
+    // weights to the front of model.weights. The kept copy follows BuiltModel.weights, which does not move.
+    const parsed = parsedSpec(smallClassifier({ layers: layers({ trainable: false }, {}), training }));
+    const built = buildModel(parsed, parsed.seed);
+    const tracker = new BestTracker(built.weights, { patience: 5, minDelta: 0, restoreBestWeights: true });
+    try {
+      const orderBefore = built.model.weights.map((w) => w.name);
+      assert.equal(tracker.update(0, 1), false);
+      const best = readAll(built);
+      unfreezeForEpoch(built, [{ epoch: 2, layers: ['dense_1'] }], 2);
+      assert.notDeepStrictEqual(
+        built.model.weights.map((w) => w.name),
+        orderBefore,
+        'the unfreeze reordered model.weights',
+      );
+      for (const w of built.model.weights) {
+        const moved = tf.add(w.read(), 1);
+        w.write(moved);
+        moved.dispose();
+      }
+      assert.ok(tracker.restoreBest(1));
+      assert.deepStrictEqual(readAll(built), best);
+    } finally {
+      tracker.dispose();
+      disposeBuiltModel(built);
+    }
   });
 
   it("freezing leaves the trainable layers' gradients as they are: the head's first gradient equals the unfrozen twin's", () => {
