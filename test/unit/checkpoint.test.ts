@@ -171,6 +171,49 @@ describe('checkpoints and --resume', () => {
     });
   }
 
+  for (const optimizer of [
+    { type: 'adam', learningRate: 0.01 },
+    { type: 'sgd', learningRate: 0.05, momentum: 0.9 },
+  ]) {
+    it(`frozen layers unfrozen at epoch 3, resumed from the epoch-2 and the epoch-3 checkpoints: the uninterrupted steps (${optimizer.type})`, async () => {
+      // The optimizer meets the unfrozen layers' variables after the head's: its slots (by position for TensorFlow.js's
+      // own optimizers) must line up again after a resume, on either side of the unfreeze.
+      const spec = (): ParsedSpec =>
+        parsedSpec(
+          smallClassifier({
+            layers: [
+              { type: 'dense', units: 12, activation: 'relu', trainable: false },
+              { type: 'batchNormalization', trainable: false },
+              { type: 'dense', units: 8, activation: 'tanh', trainable: false },
+              { type: 'dense', units: 3, activation: 'softmax' },
+            ],
+            training: {
+              epochs: 5,
+              optimizer,
+              checkpoint: { every: 1 },
+              unfreeze: [{ epoch: 3, layers: ['dense_1', 'batchNormalization_1'] }],
+            },
+          }),
+        );
+      const full = await run(spec());
+      const stepsPerEpoch = (full.events[0] as RunStartEvent).stepsPerEpoch;
+      const unfrozenAt = full.steps.find((s) => s.layers && !s.layers[0].frozen);
+      assert.strictEqual(unfrozenAt?.epoch, 2, 'dense_1 trains from epoch 3 (index 2)');
+      assert.ok(
+        full.steps.every((s) => !s.layers || s.layers[2].frozen),
+        'dense_2 stays frozen',
+      );
+      for (const epoch of [2, 3]) {
+        const stopped = await run(spec(), { stopAtStep: epoch * stepsPerEpoch + 1 });
+        const resumed = await run(spec(), { resumeFrom: stopped.runDir });
+        assert.strictEqual((resumed.events[0] as RunStartEvent).resumedFrom?.epoch, epoch);
+        const expected = full.steps.filter((s) => s.step >= epoch * stepsPerEpoch);
+        assert.deepStrictEqual(resumed.steps.map(stepNumbers), expected.map(stepNumbers), `resumed at epoch ${epoch}`);
+        assert.deepStrictEqual(resumed.epochs.map(epochNumbers), full.epochs.filter((e) => e.epoch >= epoch).map(epochNumbers));
+      }
+    });
+  }
+
   it('keeps only the newest `keep` checkpoints, every `every` epochs', async () => {
     const r = await run(parsedSpec(smallClassifier({ training: { epochs: 6, checkpoint: { every: 2, keep: 2 } } })));
     assert.deepStrictEqual(fs.readdirSync(path.join(r.runDir, CHECKPOINTS_DIR)).sort(), ['epoch-4', 'epoch-6']);

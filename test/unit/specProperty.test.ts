@@ -44,6 +44,9 @@ const VALUE_CODES = new Set([
   'unknown-value',
   'unknown-layer-type',
   'dataset-mismatch',
+  'unknown-layer-name',
+  'unfreeze-not-frozen',
+  'multiplier-on-frozen',
 ]);
 
 function checkResult(result: ParseResult, text: string): void {
@@ -187,6 +190,12 @@ describe('spec parser: property tests', () => {
         [5, 2],
         { type: 'simpleRNN', units: 2, returnSequences: true },
         { type: 'gru', units: 2, recurrentDropout: 0.5 },
+        { epoch: 2, layers: ['dense_9'] },
+        [{ epoch: 2, layers: 'all' }],
+        [{ epoch: 2, layers: ['dense_1', 'projection_1'] }],
+        [5, 6, 5],
+        [0, 10],
+        'projection_1',
       ),
     );
     fc.assert(
@@ -201,6 +210,106 @@ describe('spec parser: property tests', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe('spec parser: properties of freezing and digits', () => {
+  it('random trainable/learningRateMultiplier/unfreeze: accepted exactly when some layer trains from epoch 1 and every unfreeze name is a frozen layer', () => {
+    // dense and batchNormalization layers only, so the names are simple to count here: dense_<n>, batchNormalization_<n>.
+    const layer = fc.record({
+      norm: fc.boolean(),
+      trainable: fc.option(fc.boolean(), { nil: undefined }),
+      multiplier: fc.option(fc.constantFrom(0.1, 3), { nil: undefined }),
+    });
+    const name = fc.constantFrom<string>(
+      'dense_1',
+      'dense_2',
+      'dense_3',
+      'batchNormalization_1',
+      'batchNormalization_2',
+      'conv2d_1',
+    );
+    const unfreeze = fc.option(
+      fc.array(
+        fc.record({
+          epoch: fc.integer({ min: 2, max: 3 }),
+          layers: fc.oneof(fc.constant('all'), fc.array(name, { minLength: 1, maxLength: 3 })),
+        }),
+        {
+          minLength: 1,
+          maxLength: 2,
+        },
+      ),
+      { nil: undefined },
+    );
+    fc.assert(
+      fc.property(fc.array(layer, { minLength: 1, maxLength: 3 }), unfreeze, (hidden, entries) => {
+        const counts = new Map<string, number>();
+        const named: { name: string; frozen: boolean; multiplier: boolean; text: Record<string, unknown> }[] = [];
+        const add = (type: string, l: { trainable?: boolean; multiplier?: number }): Record<string, unknown> => {
+          const n = (counts.get(type) ?? 0) + 1;
+          counts.set(type, n);
+          const text: Record<string, unknown> = { type, ...(type === 'dense' ? { units: 4 } : {}) };
+          if (l.trainable !== undefined) text.trainable = l.trainable;
+          if (l.multiplier !== undefined) text.learningRateMultiplier = l.multiplier;
+          named.push({ name: `${type}_${n}`, frozen: l.trainable === false, multiplier: l.multiplier !== undefined, text });
+          return text;
+        };
+        const layers = hidden.map((l) => add(l.norm ? 'batchNormalization' : 'dense', l));
+        const output = add('dense', {});
+        output.units = 3;
+        layers.push(output);
+        const frozen = named.filter((l) => l.frozen).map((l) => l.name);
+        const spec = {
+          data: { dataset: 'spiral' },
+          model: { inputShape: [2], layers },
+          training: { epochs: 3, ...(entries ? { unfreeze: entries } : {}) },
+        };
+        const text = JSON.stringify(spec, null, 2);
+        const result = parseSpecText(text, '/virtual/freezing.gradscope.json');
+        checkResult(result, text);
+        const names = (entries ?? []).flatMap((e) => (e.layers === 'all' ? [] : e.layers));
+        const expected = names.every((n) => frozen.includes(n)) && named.some((l) => !l.frozen);
+        assert.equal(
+          result.spec !== undefined,
+          expected,
+          `${text}\n${result.problems.map((p) => `${p.code}: ${p.message}`).join('\n')}`,
+        );
+        // A multiplier warning exactly for multipliers on layers no entry unfreezes.
+        const everTrains = (n: string): boolean =>
+          !frozen.includes(n) || (entries ?? []).some((e) => e.layers === 'all' || e.layers.includes(n));
+        const warned = named.filter((l) => l.multiplier && !everTrains(l.name)).length;
+        if (expected) assert.equal(result.problems.filter((p) => p.code === 'multiplier-on-frozen').length, warned);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('random data.digits on mnist: accepted exactly when they are 2 to 10 distinct digits 0..9 and the output has that many units', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -1, max: 11 }), { maxLength: 11 }),
+        fc.integer({ min: 2, max: 10 }),
+        (digits, units) => {
+          const spec = {
+            data: { dataset: 'mnist', samples: 100, digits },
+            model: { layers: [{ type: 'flatten' }, { type: 'dense', units, activation: 'softmax' }] },
+            training: { epochs: 1 },
+          };
+          const text = JSON.stringify(spec);
+          const result = parseSpecText(text, '/virtual/digits.gradscope.json');
+          checkResult(result, text);
+          const valid = digits.length >= 2 && new Set(digits).size === digits.length && digits.every((d) => d >= 0 && d <= 9);
+          assert.equal(
+            result.spec !== undefined,
+            valid && units === digits.length,
+            `${text}: ${result.problems.map((p) => p.code).join(', ')}`,
+          );
+          if (result.spec) assert.equal(result.spec.data.classes, digits.length);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

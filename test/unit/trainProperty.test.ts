@@ -2,7 +2,8 @@
 // (hidden, output, separate `activation` layer, inside residual and dense blocks, highway layers and repeats), every loss, optimizer and
 // schedule. The spec is generated as text, must parse without errors, and then trains one short epoch in-process:
 // the run never fails, every measured step has one entry per weighted layer, every number is well-formed, and no
-// tensor is left behind.
+// tensor is left behind. Some specs freeze layers (`trainable: false`, with or without a `learningRateMultiplier`)
+// and unfreeze them all in a second epoch: a frozen layer has no gradient, no update and an unchanged weight norm.
 
 import * as fc from 'fast-check';
 import * as assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { train } from '../../src/training/engine/trainer';
 import { parseSpecText } from '../../src/training/spec/parse';
 import { ACTIVATIONS } from '../../src/training/spec/types';
 import type { ParsedSpec, ResolvedLayer } from '../../src/training/spec/types';
-import { LAYER_TYPES, LOSSES, OPTIMIZERS, SCHEDULES } from '../../src/training/spec/vocabulary';
+import { LAYER_PROPERTIES, LAYER_TYPES, LOSSES, OPTIMIZERS, SCHEDULES } from '../../src/training/spec/vocabulary';
 import { useBackend } from './support/specs';
 
 const FILE = '/virtual/random-train.gradscope.json';
@@ -302,6 +303,17 @@ const spec = fc
     earlyStopping: maybe(fc.constantFrom<unknown>(true, { patience: 1, restoreBestWeights: false, minDelta: 0.001 })),
     seed: fc.integer({ min: 0, max: 1000 }),
     multiline: fc.boolean(),
+    /**
+     * Transfer settings: `trainable: false` on the layers (entries that take it) whose flag is true, each frozen one
+     * with the multiplier when drawn, and with `unfreeze` a second epoch in which every frozen layer trains.
+     */
+    freeze: maybe(
+      fc.record({
+        at: fc.array(fc.boolean(), { maxLength: 6 }),
+        multiplier: maybe(fc.constantFrom(0.1, 2)),
+        unfreeze: fc.boolean(),
+      }),
+    ),
     /** data.augmentation: image transforms are used only on the 6×6 image inputs, noise on any. */
     augmentation: maybe(
       fc
@@ -335,7 +347,14 @@ const spec = fc
         ]
       : [defined({ type: 'dense', units, activation: s.output })];
     const front = sequence ? s.recurrents : image ? [...s.images, { type: 'flatten' }] : [];
-    const layers = [...front, ...s.flat, ...output, ...s.outputAfter];
+    // The output layer always trains (a spec with every layer frozen is refused: nothing-trainable).
+    const hidden = [...front, ...s.flat].map((l, i) => {
+      const type = l.type as keyof typeof LAYER_PROPERTIES | undefined;
+      if (!s.freeze?.at[i] || !type || !LAYER_PROPERTIES[type]?.includes('trainable')) return l;
+      return defined({ ...l, trainable: false, learningRateMultiplier: s.freeze.multiplier });
+    });
+    const unfreeze = s.freeze?.unfreeze && hidden.some((l) => l.trainable === false);
+    const layers = [...hidden, ...output, ...s.outputAfter];
     const regression = s.task === 'regression';
     const data = sequence
       ? regression
@@ -354,7 +373,8 @@ const spec = fc
       data,
       model: { inputShape, layers },
       training: defined({
-        epochs: 1,
+        epochs: unfreeze ? 2 : 1,
+        unfreeze: unfreeze ? [{ epoch: 2, layers: 'all' }] : undefined,
         batchSize: s.batchSize,
         loss,
         optimizer: s.optimizer,
@@ -432,8 +452,14 @@ function checkLayer(l: LayerStepMetrics, finite: boolean): void {
   assert.ok(typeof l.name === 'string' && l.name.length > 0);
   const units = l.units ?? 0;
   assert.ok(isCount(units, Infinity) && units > 0, `units of ${l.name}`);
+  if (l.frozen) {
+    // No gradient computed (absent, not a fake 0) and no update.
+    assert.equal(l.gradNorm, undefined, `${l.name}: frozen, no gradNorm`);
+    assert.equal(l.biasGradNorm, undefined, `${l.name}: frozen, no biasGradNorm`);
+    assert.equal(l.updateRatio, 0, `${l.name}: frozen, no update`);
+  }
   if (finite) {
-    for (const key of ['gradNorm', 'weightNorm', 'updateRatio'] as const)
+    for (const key of l.frozen ? (['weightNorm'] as const) : (['gradNorm', 'weightNorm', 'updateRatio'] as const))
       assert.ok(isNonNegative(l[key]), `${l.name}.${key} = ${l[key]}`);
     if (l.biasGradNorm !== undefined) assert.ok(isNonNegative(l.biasGradNorm), `${l.name}.biasGradNorm`);
   }
@@ -465,6 +491,9 @@ function cover(parsed: ParsedSpec, text: string): void {
   covered.add(`loss ${parsed.training.loss}`);
   covered.add(`optimizer ${parsed.training.optimizer.type}`);
   covered.add(`schedule ${parsed.training.schedule.type}`);
+  if (/"trainable":\s*false/.test(text)) covered.add('transfer trainable false');
+  if (/"learningRateMultiplier"/.test(text)) covered.add('transfer learningRateMultiplier');
+  if (parsed.training.unfreeze) covered.add('transfer unfreeze');
 }
 
 async function checkRun(text: string): Promise<void> {
@@ -492,6 +521,16 @@ async function checkRun(text: string): Promise<void> {
       continue;
     }
     assert.equal(step.layers?.length, weighted, `step ${step.step}: one entry per weighted layer`);
+    // Frozen exactly while the spec says: layers with trainable false in the first epoch, none once unfrozen ("all").
+    const unfrozen = (parsed.spec.training.unfreeze ?? []).some((u) => step.epoch + 1 >= u.epoch);
+    start.layers
+      .filter((l) => l.hasWeights)
+      .forEach((l, i) => {
+        const frozen = l.trainable === false && !unfrozen;
+        assert.equal(step.layers![i].frozen, frozen ? true : undefined, `${l.name} frozen at step ${step.step}`);
+        // Bit-identical weights while frozen: the same weight norm as at the first step.
+        if (frozen && !step.nonFinite) assert.equal(step.layers![i].weightNorm, steps[0].layers![i].weightNorm);
+      });
     if (finite) assert.ok(isNonNegative(step.globalGradNorm) && isNonNegative(step.clippedGradNorm));
     for (const l of step.layers ?? []) checkLayer(l, finite);
   }
@@ -666,6 +705,7 @@ describe('engine: properties on random valid specs', () => {
       ...LOSSES.map((l) => `loss ${l}`),
       ...OPTIMIZERS.map((o) => `optimizer ${o}`),
       ...SCHEDULES.map((t) => `schedule ${t}`),
+      ...['trainable false', 'learningRateMultiplier', 'unfreeze'].map((t) => `transfer ${t}`),
       ...['hidden', 'output', 'activation layer'].flatMap((where) => ACTIVATIONS.map((a) => `${where} ${a}`)),
     ];
     assert.deepEqual(

@@ -3,6 +3,7 @@
 // cure of the actual cause first in their list of fixes.
 import { familyVariance, isConstantInitializer, weightScale } from '../model/facts';
 import type { DiagnosisContext } from './context';
+import type { MeasuredStep } from './history';
 import type { LayerInfo } from './modelView';
 import { median } from './stats';
 
@@ -32,7 +33,13 @@ export function smallInitLayers(ctx: DiagnosisContext): LayerInfo[] {
 
 /** Median over kernel layers of the median update ratio of the given steps. */
 export function medianUpdateRatio(ctx: DiagnosisContext, steps = ctx.history.recent()): number {
-  return median(ctx.view.kernels.map((l) => median(steps.map((s) => s.layers[l.index].updateRatio))));
+  return median(ctx.view.kernels.map((l) => median(steps.flatMap((s) => trainingUpdate(s, l)))));
+}
+
+/** A kernel's update ratio on a step, unless it was frozen then (its 0 says nothing about the learning rate). */
+function trainingUpdate(s: MeasuredStep, l: LayerInfo): number[] {
+  const m = s.layers[l.index];
+  return m.frozen ? [] : [m.updateRatio];
 }
 
 /**
@@ -42,7 +49,7 @@ export function medianUpdateRatio(ctx: DiagnosisContext, steps = ctx.history.rec
 function earlyUpdateRatios(ctx: DiagnosisContext): number[] {
   const { type, rho } = ctx.spec.training.optimizer;
   return ctx.history.early.map((s, i) => {
-    const u = median(ctx.view.kernels.map((l) => s.layers[l.index].updateRatio));
+    const u = median(ctx.view.kernels.flatMap((l) => trainingUpdate(s, l)));
     return type === 'rmsprop' ? u * Math.sqrt(1 - rho ** (i + 1)) : u;
   });
 }

@@ -22,7 +22,7 @@ import { createSlowConvergence } from './detectors/slowConvergence';
 import { createVanishingGradient } from './detectors/vanishingGradient';
 import { RunHistory } from './history';
 import { specLearningRate } from './trainingFixes';
-import { buildModelView } from './modelView';
+import { buildModelView, trainingView } from './modelView';
 import { readSpecDocument } from '../fixes/patchBuilder';
 import type { CreateDiagnoser, Diagnoser, DiagnoserOptions, Thresholds } from './types';
 
@@ -119,6 +119,8 @@ function diagnoserFor(
   return {
     step(e: StepEvent): DiagnosticEvent[] {
       ctx.history.recordStep(e);
+      // Frozen layers are not judged (modelView.trainingView): the detectors see the layers that train in the window.
+      ctx.view = trainingView(view, ctx.history.recent());
       const when = `at step ${e.step}`;
       return withExplanations(
         when,

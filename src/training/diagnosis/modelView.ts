@@ -148,5 +148,29 @@ export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelVie
 
 /** Hidden kernel layers (every kernel but the output layer). */
 export function hiddenKernels(view: ModelView): LayerInfo[] {
-  return view.kernels.slice(0, -1);
+  return view.kernels.filter((l) => l !== view.last);
+}
+
+/**
+ * The view of the layers that train over `steps`: without those frozen on any of them (spec `trainable: false`, until
+ * `training.unfreeze` reaches them). A frozen layer has no gradient and does not move by design, so nothing about
+ * its gradient or its updates says anything about the training's health: it is never called vanishing or too slow,
+ * nor counted in the update sizes the learning rate is judged by. Its units are not judged dead or saturated either:
+ * they are what its frozen weights (pretrained or initial) make of the data, which no cure of this run's training
+ * (learning rate, initialiser, activation) changes while it stays frozen. The ends of the gradient ratio become the
+ * first layer that trains and the output layer (none when the output layer itself is frozen).
+ */
+export function trainingView(view: ModelView, steps: readonly { layers: readonly { frozen?: true }[] }[]): ModelView {
+  const frozen = new Set(view.layers.filter((l) => steps.some((s) => s.layers[l.index]?.frozen)));
+  if (frozen.size === 0) return view;
+  const trains = (l: LayerInfo): boolean => !frozen.has(l);
+  const kernels = view.kernels.filter(trains);
+  return {
+    ...view,
+    layers: view.layers.filter(trains),
+    kernels,
+    recurrents: view.recurrents.filter(trains),
+    first: kernels[0],
+    last: view.last && trains(view.last) ? view.last : undefined,
+  };
 }

@@ -1,8 +1,10 @@
-// The tensors of a checkpoint: the training model's weights (model.getWeights(), batch-norm statistics included),
+// The tensors of a checkpoint: the training model's weights (BuiltModel.weights, batch-norm statistics included),
 // the optimizer's state (its getWeights/setWeights: iteration count and slots) and the best weights the early
 // stopping tracker keeps. Optimizer slots are named after the model variables they belong to; a variable's name
 // differs between two builds of the same model in one process (TensorFlow.js makes names unique), so a checkpoint
-// names them by their index in model.weights (`#3/m`) instead.
+// names them by their index in BuiltModel.weights (`#3/m`) instead: model.weights as built, an order that freezing
+// and unfreezing do not change (model.weights itself lists trainable layers first). For a model without frozen
+// layers the two are the same order.
 import * as tf from '@tensorflow/tfjs';
 import {
   CHECKPOINT_WEIGHTS_FILE,
@@ -21,23 +23,37 @@ import type { NamedTensor } from './optim/slotOptimizer';
 const MODEL = 'model/';
 const OPTIMIZER = 'optimizer/';
 const BEST = 'best/';
+const ADAM_POWERS = 'adamPowers/';
 
-/** Optimizer weight name → the same with the model variable it belongs to named `#<index in model.weights>`. */
-function portableName(model: tf.LayersModel, name: string): string {
+/**
+ * tf.train.adam's bias-correction powers β1^(t+1), β2^(t+1): it keeps them as running products, and its setWeights
+ * recomputes them with pow, which differs from the product in the last bit at some step counts (β2 = 0.999: from
+ * step 18 on, on wasm), so a resumed run would drift. A checkpoint keeps the products themselves.
+ */
+function adamPowers(optimizer: tf.Optimizer): tf.Variable[] {
+  // (Not instanceof: TensorFlow.js's optimizers answer it by duck typing, true for any optimizer.)
+  if (optimizer.getClassName() !== tf.AdamOptimizer.className) return [];
+  const o = optimizer as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+  return [o.accBeta1, o.accBeta2];
+}
+
+/** Optimizer weight name → the same with the model variable it belongs to named `#<index in weights>`. */
+function portableName(weights: readonly tf.LayerVariable[], name: string): string {
   const slash = name.lastIndexOf('/');
-  const index = slash < 0 ? -1 : model.weights.findIndex((w) => w.name === name.slice(0, slash));
+  const index = slash < 0 ? -1 : weights.findIndex((w) => w.name === name.slice(0, slash));
   return index < 0 ? name : `#${index}${name.slice(slash)}`;
 }
 
-function localName(model: tf.LayersModel, name: string): string {
+function localName(weights: readonly tf.LayerVariable[], name: string): string {
   const m = /^#(\d+)(\/.*)$/.exec(name);
-  return m ? `${model.weights[Number(m[1])].name}${m[2]}` : name;
+  return m ? `${weights[Number(m[1])].name}${m[2]}` : name;
 }
 
 interface SaveArgs {
   runDir: string;
   spec: ParsedSpec;
-  model: tf.LayersModel;
+  /** The model's weights in their stable order (BuiltModel.weights). */
+  weights: readonly tf.LayerVariable[];
   optimizer: tf.Optimizer;
   tracker: BestTracker;
   state: TrainerState;
@@ -48,9 +64,10 @@ interface SaveArgs {
 export async function saveCheckpoint(a: SaveArgs): Promise<string> {
   const optimizerWeights = await a.optimizer.getWeights();
   const named: NamedTensor[] = [
-    ...a.model.getWeights().map((tensor, i) => ({ name: `${MODEL}${i}`, tensor })),
-    ...optimizerWeights.map(({ name, tensor }) => ({ name: `${OPTIMIZER}${portableName(a.model, name)}`, tensor })),
+    ...a.weights.map((w, i) => ({ name: `${MODEL}${i}`, tensor: w.read() })),
+    ...optimizerWeights.map(({ name, tensor }) => ({ name: `${OPTIMIZER}${portableName(a.weights, name)}`, tensor })),
     ...(a.tracker.keptWeights ?? []).map((tensor, i) => ({ name: `${BEST}${i}`, tensor })),
+    ...adamPowers(a.optimizer).map((tensor, i) => ({ name: `${ADAM_POWERS}${i}`, tensor })),
   ];
   try {
     const { data, specs } = await tf.io.encodeWeights(named);
@@ -72,7 +89,8 @@ export async function saveCheckpoint(a: SaveArgs): Promise<string> {
 interface LoadArgs {
   dir: string;
   manifest: CheckpointManifest;
-  model: tf.LayersModel;
+  /** The model's weights in their stable order (BuiltModel.weights). */
+  weights: readonly tf.LayerVariable[];
   optimizer: tf.Optimizer;
   tracker: BestTracker;
 }
@@ -88,11 +106,14 @@ export async function loadCheckpoint(a: LoadArgs): Promise<void> {
   const best = group(BEST).map((w) => w.tensor);
   try {
     const weights = group(MODEL).map((w) => w.tensor);
-    if (weights.length !== a.model.weights.length) {
-      throw new Error(`the checkpoint ${a.dir} holds ${weights.length} weights, the model has ${a.model.weights.length}`);
+    if (weights.length !== a.weights.length) {
+      throw new Error(`the checkpoint ${a.dir} holds ${weights.length} weights, the model has ${a.weights.length}`);
     }
-    a.model.setWeights(weights);
-    await a.optimizer.setWeights(group(OPTIMIZER).map(({ name, tensor }) => ({ name: localName(a.model, name), tensor })));
+    weights.forEach((w, i) => a.weights[i].write(w));
+    await a.optimizer.setWeights(group(OPTIMIZER).map(({ name, tensor }) => ({ name: localName(a.weights, name), tensor })));
+    // (Checkpoints written before the powers were kept: setWeights's recomputed ones.)
+    const powers = group(ADAM_POWERS);
+    if (powers.length > 0) adamPowers(a.optimizer).forEach((v, i) => v.assign(powers[i].tensor));
     a.tracker.restore(a.manifest.state.best, best.length > 0 ? best : undefined);
   } finally {
     // The model, the optimizer and the tracker hold copies (or counted references) of what they need.

@@ -17,7 +17,8 @@ export class BestTracker {
   private sinceBest = 0;
 
   constructor(
-    private readonly model: tf.LayersModel,
+    /** Every weight of the model in an order freezing does not change (BuiltModel.weights). */
+    private readonly weights: readonly tf.LayerVariable[],
     private readonly early: EarlyStoppingSpec | undefined,
   ) {}
 
@@ -30,8 +31,8 @@ export class BestTracker {
       this.sinceBest = 0;
       if (this.early?.restoreBestWeights) {
         tf.dispose(this.bestWeights);
-        // getWeights includes non-trainable state (batch-norm moving statistics), which must come back too.
-        this.bestWeights = this.model.getWeights().map((w) => tf.clone(w));
+        // Non-trainable state (batch-norm moving statistics) must come back too.
+        this.bestWeights = this.weights.map((w) => tf.clone(w.read()));
       }
       return false;
     }
@@ -62,7 +63,7 @@ export class BestTracker {
   /** Puts the best weights back when configured and they differ from the current ones. */
   restoreBest(lastEpoch: number): boolean {
     if (!this.bestWeights || this.bestEpoch === lastEpoch) return false;
-    this.model.setWeights(this.bestWeights);
+    this.bestWeights.forEach((w, i) => this.weights[i].write(w));
     return true;
   }
 

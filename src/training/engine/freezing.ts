@@ -2,15 +2,6 @@
 import type { UnfreezeSpec } from '../spec/types';
 import type { BuiltModel } from './model/buildModel';
 
-/** Names in `training.unfreeze` that are not frozen layers of this model: a message, or undefined when all are. */
-export function unknownUnfreezeNames(built: BuiltModel, unfreeze: readonly UnfreezeSpec[] = []): string | undefined {
-  const frozen = built.weighted.filter((l) => !l.summary.trainable).map((l) => l.summary.name);
-  const unknown = unfreeze.flatMap((u) => (u.layers === 'all' ? [] : u.layers.filter((n) => !frozen.includes(n))));
-  if (unknown.length === 0) return undefined;
-  const known = frozen.length > 0 ? `its frozen layers are ${frozen.join(', ')}` : 'it has no frozen layer';
-  return `training.unfreeze names ${unknown.map((n) => `"${n}"`).join(', ')}, not a frozen layer of this model (${known})`;
-}
-
 /**
  * Unfreezes the layers `unfreeze` names for epoch `epoch` (counted from 1, as the spec does: the epoch event's
  * `epoch + 1`): their weights join the trainable ones from the next step on. Returns the names unfrozen.

@@ -25,7 +25,7 @@ import type { Thresholds } from '../diagnosis/types';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { BestTracker } from './earlyStopping';
 import { evaluate, type SplitScores } from './evaluate';
-import { unfreezeForEpoch, unknownUnfreezeNames } from './freezing';
+import { unfreezeForEpoch } from './freezing';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { makeOptimizer } from './optim/optimizer';
 import { PlateauTracker } from './optim/plateau';
@@ -103,11 +103,6 @@ export function prepareTraining(
 } {
   const dataset = loadDataset(spec.data, spec.seed);
   const built = buildModelAt(spec, specText);
-  const badUnfreeze = unknownUnfreezeNames(built, spec.training.unfreeze);
-  if (badUnfreeze) {
-    disposeBuiltModel(built);
-    throw new Error(badUnfreeze);
-  }
   const outputShape = built.model.outputs[0].shape;
   const shapes: TensorShapes = { inputShape: spec.model.inputShape, outputUnits: outputShape[outputShape.length - 1] ?? 1 };
   const trainSplit = encodeSplit(dataset, dataset.train, shapes.outputUnits);
@@ -130,7 +125,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const { schedule: scheduleSpec } = spec.training;
   const cycled = scheduleSpec.type === 'oneCycle' && scheduleSpec.cycleMomentum;
   const { optimizer, setLearningRate, setMomentum } = makeOptimizer(spec.training.optimizer, cycled);
-  const tracker = new BestTracker(built.model, spec.training.earlyStopping);
+  const tracker = new BestTracker(built.weights, spec.training.earlyStopping);
   const { epochs, batchSize, measureEvery } = spec.training;
   const stepsPerEpoch = Math.ceil(trainSplit.count / batchSize);
   const schedule = { baseLearningRate: spec.training.optimizer.learningRate, stepsPerEpoch, totalSteps: epochs * stepsPerEpoch };
@@ -148,9 +143,13 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const resume = opts.resume;
   if (resume) {
     const { state } = resume.manifest;
-    await loadCheckpoint({ dir: resume.dir, manifest: resume.manifest, model: built.model, optimizer, tracker });
+    await loadCheckpoint({ dir: resume.dir, manifest: resume.manifest, weights: built.weights, optimizer, tracker });
     if (plateau && state.plateau) plateau.restore({ ...state.plateau, best: state.plateau.best ?? Infinity });
     ({ step, epochs: epochsCompleted, momentum } = state);
+    // The layers unfrozen in the epochs already trained train again, and the optimizer sees the variables in the
+    // order it had them in (its slots are by position).
+    for (let e = 1; e <= epochsCompleted; e++) unfreezeForEpoch(built, spec.training.unfreeze, e);
+    if (state.variableOrder) built.variableOrder = state.variableOrder.map((i) => built.weights[i].name);
     // The optimizer was built with the spec's momentum; the schedule had moved it.
     if (momentum !== undefined) setMomentum?.(momentum);
     // The batches of the epochs already trained: drawn again so that the next epoch's order is the one it had.
@@ -282,11 +281,12 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
           epochs: epochsCompleted,
           step,
           best: tracker.state(),
+          variableOrder: built.variableOrder.map((name) => built.weights.findIndex((w) => w.name === name)),
           ...(momentum !== undefined ? { momentum } : {}),
           ...(p ? { plateau: { ...p, best: Number.isFinite(p.best) ? p.best : null } } : {}),
         };
-        const { model } = built;
-        await saveCheckpoint({ runDir: opts.runDir, spec, model, optimizer, tracker, state, keep: checkpoint.keep });
+        const { weights } = built;
+        await saveCheckpoint({ runDir: opts.runDir, spec, weights, optimizer, tracker, state, keep: checkpoint.keep });
       }
     }
     if (status !== 'diverged') tracker.restoreBest(epochsCompleted - 1);

@@ -30,6 +30,12 @@ export interface TrainerState {
   momentum?: number;
   plateau?: { best: number | null; bad: number; cooldownLeft: number; learningRate: number };
   best: { bestEpoch?: number; bestValLoss: number | null; sinceBest: number };
+  /**
+   * The variables the optimizer has been given, as indices in model.weights, in the order it first saw them (frozen
+   * layers unfrozen later come after the others): TensorFlow.js's optimizers keep their slots by that position.
+   * Absent in checkpoints written before it was recorded (the model order then).
+   */
+  variableOrder?: number[];
 }
 
 export interface CheckpointManifest {

@@ -12,6 +12,7 @@ import { didYouMean } from './suggest';
 import { type LayerShape, formatShape, inferOutputShapes } from './shapes';
 import type { DataSpec, ParsedSpec, ResolvedLayer, TrainingSpec } from './types';
 import { checkAugmentationInput } from './validateAugmentation';
+import { checkFreezing } from './validateFreezing';
 import { type DataResult, validateData } from './validateData';
 import { type ModelResult, validateModel } from './validateModel';
 import { validateTraining } from './validateTraining';
@@ -38,6 +39,10 @@ export function validateSpec(r: Reporter, root: Node, file: string): ParsedSpec 
   const layers = model ? checkModel(r, model, data, training, trainingNode) : undefined;
   const inputShape = model?.inputShape ?? (model?.inputShapeInvalid ? undefined : data.shape?.inputShape);
   if (data.augmentation && inputShape) checkAugmentationInput(r, data.augmentation, inputShape, data.dataset ?? 'the');
+  if (layers && inputShape && r.errorCount === 0) {
+    const shapes = inferOutputShapes(inputShape, layers);
+    if (shapes.outputShape) checkFreezing(r, { root, shapes: shapes.layers, unfreeze: training.unfreeze });
+  }
   if (r.errorCount > 0 || !data.data || !layers || !model) return undefined;
   const spec: ParsedSpec = {
     name,

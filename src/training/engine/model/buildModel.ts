@@ -7,6 +7,7 @@ import { LAYER_FACTS, activationFacts, fusedOutputActivation } from '../../model
 import type { ActivationName, ActivationParams, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
 import { activationLayer } from './activations';
 import { makeInitializer } from './initializers';
+import { inferenceModeWhileFrozen } from './frozenBatchNormalization';
 import { Highway } from './highway';
 import { kernelPenaltySettings, type KernelPenaltySettings } from '../penalties';
 import { AlphaDropout } from './alphaDropout';
@@ -80,6 +81,13 @@ export interface BuiltModel {
    * optimizers keep their state by position in the gradient list, so a layer unfrozen later must come after them.
    */
   variableOrder: string[];
+  /**
+   * Every weight of the model (batch-norm moving statistics included) in one order that freezing does not change:
+   * model.weights as built, before any layer was frozen. (TensorFlow.js lists the trainable layers' weights first, so
+   * model.weights and getWeights() reorder when a layer is frozen or unfrozen.) Checkpoints and the best weights
+   * kept for restoreBestWeights use this order.
+   */
+  weights: tf.LayerVariable[];
 }
 
 function mix(seed: number, ordinal: number, salt: number): number {
@@ -513,7 +521,7 @@ type NormalizationSpec = Extract<
 function normalizationLayer(spec: NormalizationSpec, name: string): tf.layers.Layer {
   switch (spec.type) {
     case 'batchNormalization':
-      return tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon });
+      return inferenceModeWhileFrozen(tf.layers.batchNormalization({ name, momentum: spec.momentum, epsilon: spec.epsilon }));
     case 'layerNormalization':
       return tf.layers.layerNormalization({ name, epsilon: spec.epsilon });
     case 'groupNormalization':
@@ -540,6 +548,7 @@ export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
     b.disposeWeights();
     throw err;
   }
+  const weights = model.weights.slice();
   // Frozen layers (spec `trainable: false`) leave the model's trainable weights: no gradient is computed for them.
   for (const entry of b.weighted) if (!entry.summary.trainable) entry.layer.trainable = false;
   return {
@@ -550,6 +559,7 @@ export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
     clock: b.clock,
     recurrent: b.recurrent,
     variableOrder: [],
+    weights,
   };
 }
 
