@@ -9,6 +9,7 @@ import { parseSpecText } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
 import { evaluate } from './evaluate';
 import { applyModel, disposeBuiltModel, type BuiltModel } from './model/buildModel';
+import { readSavedModel } from './model/saveWeights';
 import { makeBatch, type EncodedSplit, type TensorShapes } from './batches';
 import { prepareTraining, taskScores } from './trainer';
 
@@ -23,7 +24,7 @@ export class EvaluationError extends Error {
 const CHUNK = 1024;
 
 /** The spec a run trained: its copy, read as if it stood at the original path (a csv path is relative to that). */
-function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEvent } {
+export function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEvent } {
   const eventsFile = path.join(runDir, 'events.jsonl');
   if (!fs.existsSync(eventsFile)) throw new EvaluationError(`${runDir} is not a gradscope run (no events.jsonl)`);
   const start = readEvents(runDir).find((e): e is RunStartEvent => e.type === 'run-start');
@@ -49,12 +50,9 @@ function loadRunWeights(built: BuiltModel, runDir: string): void {
   const dir = path.join(runDir, WEIGHTS_DIR);
   const modelFile = path.join(dir, 'model.json');
   if (!fs.existsSync(modelFile)) throw new EvaluationError(`${runDir}: the run saved no model (no ${WEIGHTS_DIR}/model.json)`);
-  const json = JSON.parse(fs.readFileSync(modelFile, 'utf8')) as {
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const specs = json.weightsManifest.flatMap((g) => g.weights);
-  const data = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(dir, p)))));
-  const named = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), specs);
+  const artifacts = readSavedModel(dir);
+  const specs = artifacts.weightSpecs;
+  const named = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, specs);
   const byLayer = new Map<string, tf.Tensor[]>();
   for (const s of specs) {
     const layer = s.name.slice(0, s.name.lastIndexOf('/'));
