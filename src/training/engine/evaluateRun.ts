@@ -41,9 +41,13 @@ export function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEven
   return { spec: parsed.spec, start };
 }
 
+/** A shape without its axes of length 1, as text: [1, 1, C, 1] and [C] hold the same values in the same order. */
+const withoutOnes = (shape: number[]): string => shape.filter((d) => d !== 1).join();
+
 /**
  * Sets the model's weights to the ones the run saved in model/, the inference model: its weighted layers keep the
- * training model's layer names, so weights are matched by layer name (each layer's in order, checked by shape). The one
+ * training model's layer names, so weights are matched by layer name (each layer's in order, checked by shape up to
+ * axes of length 1: a composition's last layer may hold them so). The one
  * place that reads a run's weights.
  */
 function loadRunWeights(built: BuiltModel, runDir: string): void {
@@ -64,12 +68,15 @@ function loadRunWeights(built: BuiltModel, runDir: string): void {
       if (own.length === 0) continue;
       const saved = byLayer.get(layer.name);
       if (!saved) throw new EvaluationError(`${runDir}: the saved model has no weights for layer ${layer.name}`);
-      if (saved.length !== own.length || saved.some((w, i) => w.shape.join() !== own[i].shape.join())) {
+      // Same values, maybe another shape: an exported normalization's gamma is a 1×1 depthwise kernel [1, 1, C, 1].
+      if (saved.length !== own.length || saved.some((w, i) => withoutOnes(w.shape) !== withoutOnes(own[i].shape))) {
         throw new EvaluationError(
           `${runDir}: layer ${layer.name}'s saved weights [${saved.map((w) => `[${w.shape.join(', ')}]`).join(', ')}] do not fit the spec's model`,
         );
       }
-      layer.setWeights(saved);
+      const reshaped = saved.map((w, i) => tf.reshape(w, own[i].shape));
+      layer.setWeights(reshaped);
+      tf.dispose(reshaped);
     }
   } finally {
     tf.dispose(Object.values(named));
