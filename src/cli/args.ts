@@ -18,7 +18,7 @@ export class UsageError extends Error {
 export type ParsedArgs =
   | { kind: 'help'; command?: CommandName }
   | { kind: 'version' }
-  | { kind: 'run'; command: CommandName; file: string; values: Record<string, string | boolean> };
+  | { kind: 'run'; command: CommandName; file: string; values: Record<string, string | boolean>; input?: string };
 
 /** Every option of every command, so that string options consume their value whichever command is named. */
 function allOptions(): Record<string, OptionInfo & { short?: string }> {
@@ -77,8 +77,11 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   }
 
   const file = positionals[1];
-  if (file === undefined)
-    throw new UsageError(`${command}: missing ${command === 'evaluate' ? 'run directory' : 'spec file'}`, command);
-  if (positionals.length > 2) throw new UsageError(`${command}: unexpected argument "${positionals[2]}"`, command);
-  return { kind: 'run', command, file, values };
+  const runCommand = command === 'evaluate' || command === 'predict';
+  if (file === undefined) throw new UsageError(`${command}: missing ${runCommand ? 'run directory' : 'spec file'}`, command);
+  // predict takes its input csv as a second argument.
+  const extra = command === 'predict' ? 3 : 2;
+  if (positionals.length > extra) throw new UsageError(`${command}: unexpected argument "${positionals[extra]}"`, command);
+  const input = command === 'predict' ? positionals[2] : undefined;
+  return { kind: 'run', command, file, values, ...(input !== undefined ? { input } : {}) };
 }

@@ -14,7 +14,7 @@ export interface CommandInfo {
   options: Record<string, OptionInfo>;
 }
 
-export type CommandName = 'train' | 'check' | 'fix' | 'lr-find' | 'evaluate';
+export type CommandName = 'train' | 'check' | 'fix' | 'lr-find' | 'evaluate' | 'predict';
 
 export const COMMANDS: Record<CommandName, CommandInfo> = {
   train: {
@@ -64,6 +64,19 @@ export const COMMANDS: Record<CommandName, CommandInfo> = {
       backend: { type: 'string', value: 'wasm|cpu|tensorflow', help: 'force a TensorFlow.js backend' },
     },
   },
+  predict: {
+    summary:
+      "apply a run's saved model to the rows of a csv (same columns as training; label optional) or to N samples of its validation split",
+    options: {
+      'dataset-sample': {
+        type: 'string',
+        value: 'N',
+        help: "instead of a csv: N samples drawn from the run's validation split (with the run's seed), shown with their true labels",
+      },
+      json: { type: 'boolean', help: 'print the result as one JSON line on stdout' },
+      backend: { type: 'string', value: 'wasm|cpu|tensorflow', help: 'force a TensorFlow.js backend' },
+    },
+  },
   check: {
     summary: 'validate a spec: each problem and lint finding as path:line:col: severity: message [code]',
     options: {},
@@ -92,11 +105,13 @@ function optionLine(name: string, info: OptionInfo): string {
 
 /** `gradscope <command> <spec> [options]`. */
 export function synopsis(name: CommandName): string {
-  const options = Object.entries(COMMANDS[name].options).map(([option, info]) => {
+  const options = Object.entries(COMMANDS[name].options).flatMap(([option, info]) => {
     const text = optionLine(option, info);
-    return name === 'fix' && option === 'code' ? text : `[${text}]`;
+    if (name === 'predict' && option === 'dataset-sample') return [];
+    return [name === 'fix' && option === 'code' ? text : `[${text}]`];
   });
-  return `gradscope ${name} ${name === 'evaluate' ? '<runDir>' : '<spec>'}${options.length ? ' ' + options.join(' ') : ''}`;
+  const subject = name === 'evaluate' ? '<runDir>' : name === 'predict' ? '<runDir> <input.csv|--dataset-sample N>' : '<spec>';
+  return `gradscope ${name} ${subject}${options.length ? ' ' + options.join(' ') : ''}`;
 }
 
 function exitCodes(): string {

@@ -1,5 +1,5 @@
 // `gradscope` command line: `train` runs a spec in the engine process, `lr-find` runs the learning-rate range test
-// there, `evaluate` scores a run's saved model on a split of its data, `check` validates a spec, `fix` applies the fix of a lint finding or of a diagnostic of the spec's last run.
+// there, `evaluate` scores a run's saved model on a split of its data, `predict` applies it to new rows, `check` validates a spec, `fix` applies the fix of a lint finding or of a diagnostic of the spec's last run.
 // A thin front-end: the engine (child process) does the work and streams events.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,6 +9,7 @@ import { commandHelp, generalHelp, shortUsage, synopsis } from './commands';
 import { displayPath } from './displayPath';
 import { runFix } from './fixCommand';
 import { runEvaluate } from './evaluateCommand';
+import { runPredict } from './predictCommand';
 import { runLrFind } from './lrFindCommand';
 import { checkSpec, runTrain } from './trainCommand';
 
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new Error(`unhandled arguments ${JSON.stringify(unknown)}`);
       }
     }
-    const { command, file, values } = args;
+    const { command, file, values, input } = args;
     switch (command) {
       case 'train':
         return await runTrain(file, values);
@@ -50,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runLrFind(file, values);
       case 'evaluate':
         return await runEvaluate(file, values);
+      case 'predict':
+        return await runPredict(file, input, values);
       case 'check': {
         const ok = checkSpec(file);
         if (ok) process.stdout.write(`${displayPath(file)}: ok\n`);

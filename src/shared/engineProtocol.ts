@@ -222,6 +222,35 @@ export interface EvaluationResult extends TestScores {
   classNames?: string[];
 }
 
+/** One row `gradscope predict` scored: what the model made of it, and the truth when it is known. */
+export interface PredictionRow {
+  /**
+   * Where the row came from: its 1-based line in the input csv, or its 0-based index in the run's validation split
+   * (`--dataset-sample`).
+   */
+  line?: number;
+  index?: number;
+  /** Classification: the predicted class's name (csv label, digit, or class number) and each class's probability. */
+  predicted?: string;
+  probabilities?: number[];
+  /** Regression: the predicted value of each target. */
+  values?: number[];
+  /** The true class name (classification) or target values (regression), when the input had them. */
+  actual?: string | number[];
+}
+
+/** A saved run's model applied to new rows (`gradscope predict`): the job's result, its last message. */
+export interface PredictionResult {
+  type: 'prediction';
+  runDir: string;
+  task: 'classification' | 'regression';
+  /** Classification: the class names, in the order of `probabilities`. */
+  classNames?: string[];
+  /** Where the rows came from: the input csv path, or which validation samples were drawn (and with what seed). */
+  source: string;
+  rows: PredictionRow[];
+}
+
 /** engine → front-end: the run is over; always the last event of a run. */
 export interface RunEndEvent {
   type: 'run-end';
@@ -354,15 +383,23 @@ export type LrFindMessage =
 /** engine → front-end, over the child-process channel of an `evaluate` job. */
 export type EvaluateMessage = EvaluationResult | LogEvent;
 
+/** engine → front-end, over the child-process channel of a `predict` job. */
+export type PredictMessage = PredictionResult | LogEvent;
+
 export interface StartOptions {
   specFile: string;
   /**
    * What the engine does: train a run (default), the learning-rate range test (no run is recorded), or score a
-   * saved run's model (`evaluate`: `runDir` and `split`; `specFile` is ignored).
+   * saved run's model (`evaluate`: `runDir` and `split`; `specFile` is ignored), or apply it to new rows
+   * (`predict`: `runDir` and `input` or `datasetSample`).
    */
-  job?: 'train' | 'lr-find' | 'evaluate';
-  /** Job `evaluate`: the run directory whose model is scored. */
+  job?: 'train' | 'lr-find' | 'evaluate' | 'predict';
+  /** Jobs `evaluate` and `predict`: the run directory whose model is used. */
   runDir?: string;
+  /** Job `predict`: the csv file of rows to predict. */
+  input?: string;
+  /** Job `predict`: predict this many samples drawn from the run's own validation split instead of a csv. */
+  datasetSample?: number;
   /** Job `evaluate`: the split scored (default `val`). */
   split?: EvaluationSplit;
   /** Job `lr-find`: its settings (defaults 1e-7 → 10 over 100 steps). */
@@ -423,9 +460,13 @@ function startOptionsProblem(value: unknown): string | undefined {
   }
   if (o.backend !== undefined && !BACKENDS.includes(o.backend as string))
     return `options.backend is not one of ${BACKENDS.join(', ')}`;
-  if (o.job !== undefined && o.job !== 'train' && o.job !== 'lr-find' && o.job !== 'evaluate')
-    return 'options.job is not "train", "lr-find" or "evaluate"';
-  if (o.job === 'evaluate' && (typeof o.runDir !== 'string' || o.runDir === '')) return 'options.runDir is not a directory path';
+  if (o.job !== undefined && o.job !== 'train' && o.job !== 'lr-find' && o.job !== 'evaluate' && o.job !== 'predict')
+    return 'options.job is not "train", "lr-find", "evaluate" or "predict"';
+  if ((o.job === 'evaluate' || o.job === 'predict') && (typeof o.runDir !== 'string' || o.runDir === ''))
+    return 'options.runDir is not a directory path';
+  if (o.input !== undefined && typeof o.input !== 'string') return 'options.input is not a file path';
+  if (o.datasetSample !== undefined && (typeof o.datasetSample !== 'number' || !Number.isInteger(o.datasetSample)))
+    return 'options.datasetSample is not an integer';
   if (o.split !== undefined && o.split !== 'val' && o.split !== 'test') return 'options.split is not "val" or "test"';
   if (o.lrFind !== undefined) {
     const problem = lrFindSettingsProblem(o.lrFind);

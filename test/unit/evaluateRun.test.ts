@@ -109,6 +109,23 @@ describe('evaluateRun', () => {
     assert.equal(test.task, 'regression');
   });
 
+  it('a run whose model/ holds compositions (groupNormalization, rmsNormalization, elu α≠1) scores its own val loss', async () => {
+    const spec = smallClassifier({
+      layers: [
+        { type: 'dense', units: 8, activation: { type: 'elu', alpha: 0.5 } },
+        { type: 'groupNormalization', groups: 2 },
+        { type: 'rmsNormalization' },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ],
+      training: { epochs: 2 },
+    });
+    const { runDir, events } = await savedRun(path.join(root, 'composed'), spec);
+    const lastEpoch = events.filter((e): e is EpochEvent => e.type === 'epoch').at(-1)!;
+    const val = await evaluateRun(runDir, 'val');
+    assert.equal(val.loss, lastEpoch.valLoss);
+    assert.equal(val.acc, lastEpoch.valAcc);
+  });
+
   it('clear messages: no test split, not a run directory', async () => {
     const { runDir } = await savedRun(path.join(root, 'plain'), smallClassifier({ training: { epochs: 1 } }));
     await assert.rejects(evaluateRun(runDir, 'test'), (err: unknown) => {

@@ -25,6 +25,9 @@ interface Source {
   name: string;
   /** Label names of csv classes, in class-index order. */
   classNames?: string[];
+  /** csv: the feature columns' header names. */
+  featureNames?: string[];
+  labelColumn?: string;
 }
 
 function checkCount(value: number, field: string, min: number, max: number): number {
@@ -54,6 +57,8 @@ function csvSource(data: DataSpec): Source {
     use: Math.min(data.samples, table.rows),
     name: `csv ${path.basename(data.path ?? '')}`,
     classNames: table.task === 'classification' ? table.classValues : undefined,
+    featureNames: table.featureNames,
+    labelColumn: data.label,
   };
 }
 
@@ -181,6 +186,7 @@ export function loadDataset(data: DataSpec, seed: number): Dataset {
     validation,
     ...(test ? { test } : {}),
     ...(source.classNames ? { classNames: source.classNames } : {}),
+    ...(source.featureNames ? { featureNames: source.featureNames, labelColumn: source.labelColumn } : {}),
     description: `${source.name}: ${train.count} train / ${validation.count} validation${testPart}, ${describeContents(shape, source)}`,
   };
   if (stats) dataset.standardization = appliedStandardization(stats);

@@ -26,6 +26,10 @@ export interface Dataset extends DatasetShape {
   test?: Split;
   /** csv classification: the label values, in class-index order. */
   classNames?: string[];
+  /** csv: the header names of the feature columns, in the order the model takes them. */
+  featureNames?: string[];
+  /** csv: the header name of the label column. */
+  labelColumn?: string;
   /** Human-readable description for logs, e.g. `spiral (1200 train / 300 validation)`. */
   description: string;
   /**

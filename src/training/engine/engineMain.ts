@@ -10,6 +10,7 @@ import type {
   LrFindEvent,
   EvaluateMessage,
   LrFindMessage,
+  PredictMessage,
   RunEndEvent,
   StartOptions,
   TrainingEvent,
@@ -24,6 +25,8 @@ import { lrFindDir, saveLrFind } from '../run/lrFindStore';
 import { parseSpecFile } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
 import { EvaluationError, evaluateRun } from './evaluateRun';
+import { PredictionError, predictRun } from './predictRun';
+import { PredictInputError } from '../run/predictInput';
 import { findLearningRate } from './lrFind';
 import { findResumePoint } from '../run/checkpointStore';
 import { withStartOptions } from '../run/startOptions';
@@ -36,7 +39,7 @@ let lastStep = -1;
 let epochsCompleted = 0;
 let stopRequestedAtStep: number | undefined;
 
-function send(message: EngineMessage | LrFindMessage | EvaluateMessage): Promise<void> {
+function send(message: EngineMessage | LrFindMessage | EvaluateMessage | PredictMessage): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
     process.send(message, undefined, {}, () => resolve());
@@ -62,7 +65,7 @@ async function backendFor(options: StartOptions): Promise<Backend | { error: str
 }
 
 async function run(options: StartOptions): Promise<ExitCode> {
-  if (options.job === 'evaluate') return evaluateJob(options);
+  if (options.job === 'evaluate' || options.job === 'predict') return resultJob(options);
   const specFile = path.resolve(options.specFile);
   const parsed = parseSpecFile(specFile);
   if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) {
@@ -172,20 +175,32 @@ async function rangeTest(
   return EXIT.ok;
 }
 
-/** Job `evaluate`: a saved run's model scored on one split; the result is the last message. Nothing is written. */
-async function evaluateJob(options: StartOptions): Promise<ExitCode> {
+/**
+ * Jobs `evaluate` (a saved run's model scored on one split) and `predict` (the model applied to new rows): the
+ * result is the last message. Nothing is written.
+ */
+async function resultJob(options: StartOptions): Promise<ExitCode> {
   const backend = await backendFor(options);
   if (typeof backend !== 'string') {
     await log('error', backend.error);
     return options.backend !== undefined ? EXIT.usage : EXIT.divergedOrFailed;
   }
+  const runDir = path.resolve(options.runDir ?? '');
   try {
-    await send(await evaluateRun(path.resolve(options.runDir ?? ''), options.split ?? 'val'));
+    if (options.job === 'predict') {
+      const request =
+        options.input !== undefined ? { input: path.resolve(options.input) } : { datasetSample: options.datasetSample ?? 0 };
+      await send(await predictRun(runDir, request));
+    } else {
+      await send(await evaluateRun(runDir, options.split ?? 'val'));
+    }
     return EXIT.ok;
   } catch (err) {
     await log('error', err instanceof Error ? err.message : String(err));
-    // A run directory that cannot be evaluated (missing, no test split, no saved model) is the caller's to change.
-    return err instanceof EvaluationError ? EXIT.usage : EXIT.divergedOrFailed;
+    // A run directory or input that cannot be used (missing, no test split, no saved model, a bad csv cell) is the
+    // caller's to change.
+    const usage = err instanceof EvaluationError || err instanceof PredictionError || err instanceof PredictInputError;
+    return usage ? EXIT.usage : EXIT.divergedOrFailed;
   }
 }
 

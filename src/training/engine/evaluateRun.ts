@@ -9,6 +9,7 @@ import { parseSpecText } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
 import { evaluate } from './evaluate';
 import { applyModel, disposeBuiltModel, type BuiltModel } from './model/buildModel';
+import { readSavedModel } from './model/saveWeights';
 import { makeBatch, type EncodedSplit, type TensorShapes } from './batches';
 import { prepareTraining, taskScores } from './trainer';
 
@@ -23,7 +24,7 @@ export class EvaluationError extends Error {
 const CHUNK = 1024;
 
 /** The spec a run trained: its copy, read as if it stood at the original path (a csv path is relative to that). */
-function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEvent } {
+export function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEvent } {
   const eventsFile = path.join(runDir, 'events.jsonl');
   if (!fs.existsSync(eventsFile)) throw new EvaluationError(`${runDir} is not a gradscope run (no events.jsonl)`);
   const start = readEvents(runDir).find((e): e is RunStartEvent => e.type === 'run-start');
@@ -40,21 +41,22 @@ function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEvent } {
   return { spec: parsed.spec, start };
 }
 
+/** A shape without its axes of length 1, as text: [1, 1, C, 1] and [C] hold the same values in the same order. */
+const withoutOnes = (shape: number[]): string => shape.filter((d) => d !== 1).join();
+
 /**
  * Sets the model's weights to the ones the run saved in model/, the inference model: its weighted layers keep the
- * training model's layer names, so weights are matched by layer name (each layer's in order, checked by shape). The one
+ * training model's layer names, so weights are matched by layer name (each layer's in order, checked by shape up to
+ * axes of length 1: a composition's last layer may hold them so). The one
  * place that reads a run's weights.
  */
 function loadRunWeights(built: BuiltModel, runDir: string): void {
   const dir = path.join(runDir, WEIGHTS_DIR);
   const modelFile = path.join(dir, 'model.json');
   if (!fs.existsSync(modelFile)) throw new EvaluationError(`${runDir}: the run saved no model (no ${WEIGHTS_DIR}/model.json)`);
-  const json = JSON.parse(fs.readFileSync(modelFile, 'utf8')) as {
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const specs = json.weightsManifest.flatMap((g) => g.weights);
-  const data = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(dir, p)))));
-  const named = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), specs);
+  const artifacts = readSavedModel(dir);
+  const specs = artifacts.weightSpecs;
+  const named = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, specs);
   const byLayer = new Map<string, tf.Tensor[]>();
   for (const s of specs) {
     const layer = s.name.slice(0, s.name.lastIndexOf('/'));
@@ -66,12 +68,15 @@ function loadRunWeights(built: BuiltModel, runDir: string): void {
       if (own.length === 0) continue;
       const saved = byLayer.get(layer.name);
       if (!saved) throw new EvaluationError(`${runDir}: the saved model has no weights for layer ${layer.name}`);
-      if (saved.length !== own.length || saved.some((w, i) => w.shape.join() !== own[i].shape.join())) {
+      // Same values, maybe another shape: an exported normalization's gamma is a 1×1 depthwise kernel [1, 1, C, 1].
+      if (saved.length !== own.length || saved.some((w, i) => withoutOnes(w.shape) !== withoutOnes(own[i].shape))) {
         throw new EvaluationError(
           `${runDir}: layer ${layer.name}'s saved weights [${saved.map((w) => `[${w.shape.join(', ')}]`).join(', ')}] do not fit the spec's model`,
         );
       }
-      layer.setWeights(saved);
+      const reshaped = saved.map((w, i) => tf.reshape(w, own[i].shape));
+      layer.setWeights(reshaped);
+      tf.dispose(reshaped);
     }
   } finally {
     tf.dispose(Object.values(named));

@@ -15,6 +15,13 @@ export interface Preprocessing {
   classNames: string[] | null;
   task: Task;
   datasetDescription: string;
+  /**
+   * csv: the header names of the feature columns, in the model's input order (`gradscope predict` matches an input
+   * csv's columns by these names); null for generated datasets and mnist, whose inputs are unnamed.
+   */
+  featureNames: string[] | null;
+  /** csv: the label column's header name (an input csv may hold it: its values are then shown as the truth); else null. */
+  labelColumn: string | null;
 }
 
 export function preprocessingOf(dataset: Dataset, inputShape: number[]): Preprocessing {
@@ -24,6 +31,8 @@ export function preprocessingOf(dataset: Dataset, inputShape: number[]): Preproc
     classNames: dataset.classNames ?? null,
     task: dataset.task,
     datasetDescription: dataset.description,
+    featureNames: dataset.featureNames ?? null,
+    labelColumn: dataset.labelColumn ?? null,
   };
 }
 

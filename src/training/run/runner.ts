@@ -13,6 +13,8 @@ import type {
   LogEvent,
   LrFindEvent,
   LrFindMessage,
+  PredictionResult,
+  PredictMessage,
   RunEndEvent,
   StartOptions,
 } from '../../shared/engineProtocol';
@@ -50,6 +52,11 @@ interface EngineHandle<Outcome> {
 export interface EvaluateOutcome extends EngineExit {
   /** The scores; absent when the run could not be evaluated (the engine logged why). */
   result?: EvaluationResult;
+}
+
+export interface PredictOutcome extends EngineExit {
+  /** The predictions; absent when there are none (the engine logged why). */
+  result?: PredictionResult;
 }
 
 export type RunHandle = EngineHandle<RunOutcome>;
@@ -182,17 +189,22 @@ export function startEvaluate(
   return startResultJob<EvaluationResult, EvaluateMessage>(options, 'evaluate', ['log'], onMessage);
 }
 
+/** Applies a saved run's model to new rows (job `predict`) in an engine process: log lines, then the result. */
+export function startPredict(options: StartOptions, onMessage: (message: PredictMessage) => void): EngineHandle<PredictOutcome> {
+  return startResultJob<PredictionResult, PredictMessage>(options, 'predict', ['log'], onMessage);
+}
+
 /**
  * An engine job that ends with one result message (its `type` is the job's name for lr-find, `evaluation` for
- * evaluate): every known message goes to `onMessage`, the result is also kept for the outcome.
+ * evaluate, `prediction` for predict): every known message goes to `onMessage`, the result is also kept for the outcome.
  */
 function startResultJob<Result extends { type: string }, Message extends { type: string }>(
   options: StartOptions,
-  job: 'lr-find' | 'evaluate',
+  job: 'lr-find' | 'evaluate' | 'predict',
   others: readonly string[],
   onMessage: (message: Message | LogEvent) => void,
 ): EngineHandle<EngineExit & { result?: Result }> {
-  const resultType = job === 'evaluate' ? 'evaluation' : job;
+  const resultType = job === 'evaluate' ? 'evaluation' : job === 'predict' ? 'prediction' : job;
   let result: Result | undefined;
   const engine = forkEngine((message) => {
     if (message.type === resultType) result = message as Result;

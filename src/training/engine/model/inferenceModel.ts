@@ -5,13 +5,19 @@
 //   - seeded dropout / alphaDropout / gaussianNoise → tfjs's Dropout / AlphaDropout / GaussianNoise (all the
 //     identity at inference, like ours);
 //   - rrelu → LeakyReLU with the mean slope (lower + upper)/2, which is what rrelu computes at inference;
-//   - a weight-normalized dense/conv2d → a plain Dense/Conv2D with the folded kernel g·v/‖v‖.
-// Layers with no standard equivalent yet (highway, groupNormalization, rmsNormalization, elu with alpha ≠ 1) make
-// the export fail with an InferenceExportError that names them.
+//   - a weight-normalized dense/conv2d → a plain Dense/Conv2D with the folded kernel g·v/‖v‖;
+//   - layers with no single standard equivalent → a composition of standard layers computing the same thing (see
+//     `compose`): elu with alpha ≠ 1, rmsNormalization, groupNormalization. The last layer of a composition keeps the
+//     original name and its weights (a normalization's gamma/beta become a 1×1 DepthwiseConv2D's kernel/bias: the
+//     same values, reshaped); the helper layers are named `<name>_<role>`.
+// Layers with no standard equivalent yet (highway) make the export fail with an InferenceExportError that names them.
 import * as tf from '@tensorflow/tfjs';
 import type { BuiltModel } from './buildModel';
 import { AlphaDropout } from './alphaDropout';
 import { GaussianNoise } from './gaussianNoise';
+import { GroupNormalization } from './groupNormalization';
+import { RmsNormalization } from './rmsNormalization';
+import { ScaledElu } from './scaledElu';
 import { SeededDropout } from './seededDropout';
 import { SeededRrelu } from './seededRrelu';
 import { WeightNormalized } from './weightNormalization';
@@ -31,9 +37,6 @@ export class InferenceExportError extends Error {
 /** What a gradscope layer class is called in messages. */
 const CUSTOM_KINDS: Record<string, string> = {
   GradscopeHighway: 'highway',
-  GradscopeGroupNormalization: 'groupNormalization',
-  GradscopeRmsNormalization: 'rmsNormalization',
-  GradscopeScaledElu: 'elu with alpha ≠ 1',
 };
 
 type Replacement = { layer: tf.layers.Layer; weights: tf.Tensor[] };
@@ -76,6 +79,102 @@ function standardEquivalent(layer: tf.layers.Layer): Replacement | undefined {
   return { layer: cls.fromConfig(cls, config), weights: layer.getWeights().map((w) => w.clone()) };
 }
 
+/** Applies a new layer to `input`, remembers it in `made` (disposed on failure), then gives it `weights` (not consumed). */
+function use(
+  made: tf.layers.Layer[],
+  layer: tf.layers.Layer,
+  input: tf.SymbolicTensor | tf.SymbolicTensor[],
+  weights: tf.Tensor[] = [],
+): tf.SymbolicTensor {
+  made.push(layer);
+  const out = layer.apply(input) as tf.SymbolicTensor;
+  if (weights.length > 0) layer.setWeights(weights);
+  return out;
+}
+
+/**
+ * x·gamma (+ beta) per channel (the last axis), as a 1×1 DepthwiseConv2D named `name` whose kernel/bias hold the
+ * same values as gamma/beta; inputs of another rank are reshaped to [positions, 1, channels] around it.
+ */
+function channelAffine(made: tf.layers.Layer[], x: tf.SymbolicTensor, name: string, weights: tf.Tensor[]): tf.SymbolicTensor {
+  const dims = x.shape.slice(1) as number[];
+  const channels = dims[dims.length - 1];
+  const image = dims.length === 3;
+  const positions = dims.slice(0, -1).reduce((a, b) => a * b, 1);
+  const input = image ? x : use(made, tf.layers.reshape({ name: `${name}_as_image`, targetShape: [positions, 1, channels] }), x);
+  const [gamma, beta] = weights;
+  const kernel = tf.reshape(gamma, [1, 1, channels, 1]);
+  try {
+    const layer = tf.layers.depthwiseConv2d({ name, kernelSize: 1, depthMultiplier: 1, useBias: beta !== undefined });
+    const out = use(made, layer, input, [kernel, ...(beta ? [beta] : [])]);
+    return image ? out : use(made, tf.layers.reshape({ name: `${name}_restored`, targetShape: dims }), out);
+  } finally {
+    kernel.dispose();
+  }
+}
+
+/**
+ * The standard layers computing what a gradscope layer with no single standard equivalent computes, applied to `x`
+ * (the new layers are added to `made`); undefined when there is no such composition.
+ *   - elu with alpha α: relu(x) + α·elu(−relu(−x)), which is how the training layer computes it (min(x, 0) = −relu(−x)).
+ *   - rmsNormalization: x / √(mean(x²) + ε) is a layerNormalization of [x, −x] (whose mean is 0 and whose variance is
+ *     mean(x²)), keeping its first half (a Dense with a fixed [I; 0] kernel); then gamma.
+ *   - groupNormalization: reshape to [positions, groups, channels/groups], groups first, layerNormalization over the
+ *     positions and the group's channels, back to the input's shape; then gamma and beta.
+ */
+function compose(layer: tf.layers.Layer, x: tf.SymbolicTensor, made: tf.layers.Layer[]): tf.SymbolicTensor | undefined {
+  const name = layer.name;
+  const config = layer.getConfig();
+  const act = (activation: 'relu' | 'elu', role: string, input: tf.SymbolicTensor): tf.SymbolicTensor =>
+    use(made, tf.layers.activation({ activation, name: `${name}_${role}` }), input);
+  const scale = (value: number, role: string, input: tf.SymbolicTensor): tf.SymbolicTensor =>
+    use(made, tf.layers.rescaling({ scale: value, offset: 0, name: `${name}_${role}` }), input);
+  if (layer instanceof ScaledElu) {
+    const negativePart = scale(-1, 'negative_part', act('relu', 'relu_of_negated', scale(-1, 'negated', x)));
+    const scaled = scale(Number(config.alpha), 'alpha', act('elu', 'elu', negativePart));
+    return use(made, tf.layers.add({ name }), [act('relu', 'relu', x), scaled]);
+  }
+  const epsilon = Number(config.epsilon);
+  const weights = layer.getWeights();
+  if (layer instanceof RmsNormalization) {
+    const channels = x.shape[x.shape.length - 1] as number;
+    const mirrored = use(made, tf.layers.concatenate({ axis: -1, name: `${name}_mirrored` }), [x, scale(-1, 'negated', x)]);
+    const normalized = use(
+      made,
+      tf.layers.layerNormalization({ axis: -1, epsilon, center: false, scale: false, name: `${name}_rms` }),
+      mirrored,
+    );
+    const select = tf.tidy(() => tf.concat([tf.eye(channels), tf.zeros([channels, channels])], 0));
+    try {
+      const half = use(made, tf.layers.dense({ units: channels, useBias: false, name: `${name}_half` }), normalized, [select]);
+      return channelAffine(made, half, name, weights);
+    } finally {
+      select.dispose();
+    }
+  }
+  if (layer instanceof GroupNormalization) {
+    const dims = x.shape.slice(1) as number[];
+    const channels = dims[dims.length - 1];
+    const groups = Number(config.groups);
+    const positions = dims.slice(0, -1).reduce((a, b) => a * b, 1);
+    const grouped = use(
+      made,
+      tf.layers.reshape({ targetShape: [positions, groups, channels / groups], name: `${name}_grouped` }),
+      x,
+    );
+    const groupsFirst = use(made, tf.layers.permute({ dims: [2, 1, 3], name: `${name}_groups_first` }), grouped);
+    const normalized = use(
+      made,
+      tf.layers.layerNormalization({ axis: [2, 3], epsilon, center: false, scale: false, name: `${name}_group_stats` }),
+      groupsFirst,
+    );
+    const back = use(made, tf.layers.permute({ dims: [2, 1, 3], name: `${name}_positions_first` }), normalized);
+    const restored = use(made, tf.layers.reshape({ targetShape: dims, name: `${name}_ungrouped` }), back);
+    return channelAffine(made, restored, name, weights);
+  }
+  return undefined;
+}
+
 /** The layers output 0 of the trained model depends on, in the model's (topological) order. */
 function layersOfOutput(model: tf.LayersModel): tf.layers.Layer[] {
   const needed = new Set<tf.layers.Layer>();
@@ -109,6 +208,11 @@ export function inferenceModel(built: BuiltModel): tf.LayersModel {
       if (layer.getClassName() === 'InputLayer') continue;
       const node = layer.inboundNodes[0];
       const inputs = node.inputTensors.map((t) => mapped.get(t.id) as tf.SymbolicTensor);
+      const composed = compose(layer, inputs[0], made);
+      if (composed) {
+        mapped.set(node.outputTensors[0].id, composed);
+        continue;
+      }
       const replacement = standardEquivalent(layer) as Replacement;
       made.push(replacement.layer);
       const out = replacement.layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.SymbolicTensor;

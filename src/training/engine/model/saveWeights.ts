@@ -1,4 +1,5 @@
-// Saves a model in the TensorFlow.js layers format (model.json + weights.bin) without tfjs-node's file:// handler.
+// Saves a model in the TensorFlow.js layers format (model.json + weights.bin) without tfjs-node's file:// handler,
+// and reads one back (readSavedModel: the one reader of a saved model's files).
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -24,6 +25,20 @@ async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
+}
+
+/** A saved model's files as tf.io.fromMemory takes them; throws (ENOENT) when `dir/model.json` is missing. */
+export function readSavedModel(dir: string): tf.io.ModelArtifacts & { weightSpecs: tf.io.WeightsManifestEntry[] } {
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  };
+  const data = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(dir, p)))));
+  return {
+    modelTopology: json.modelTopology,
+    weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+    weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+  };
 }
 
 /**
