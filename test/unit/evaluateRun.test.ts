@@ -109,12 +109,13 @@ describe('evaluateRun', () => {
     assert.equal(test.task, 'regression');
   });
 
-  it('a run whose model/ holds compositions (groupNormalization, rmsNormalization, elu α≠1) scores its own val loss', async () => {
+  it('a run whose model/ holds compositions (groupNormalization, rmsNormalization, elu α≠1, highway) scores its own val loss', async () => {
     const spec = smallClassifier({
       layers: [
         { type: 'dense', units: 8, activation: { type: 'elu', alpha: 0.5 } },
         { type: 'groupNormalization', groups: 2 },
         { type: 'rmsNormalization' },
+        { type: 'highway', units: 8, activation: 'tanh' },
         { type: 'dense', units: 3, activation: 'softmax' },
       ],
       training: { epochs: 2 },

@@ -9,7 +9,8 @@ import * as path from 'path';
 import { promisify } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import type { EpochEvent, RunEndEvent, RunStartEvent, TrainingEvent } from '../../src/shared/engineProtocol';
-import { applyModel } from '../../src/training/engine/model/buildModel';
+import { applyModel, type BuiltModel } from '../../src/training/engine/model/buildModel';
+import { InferenceExportError, inferenceModel } from '../../src/training/engine/model/inferenceModel';
 import { saveInferenceModel } from '../../src/training/engine/model/saveWeights';
 import { train } from '../../src/training/engine/trainer';
 import {
@@ -342,21 +343,49 @@ describe('inference model export (model/)', () => {
     );
   });
 
-  it('a layer with no standard equivalent: no model/, run-end.modelNotSaved names it', async () => {
-    const exported = await trainAndExport(
+  it('highway (relu, elu α≠1 and rrelu H): a composition of Dense, Rescaling, Add, Multiply (≤1e-6)', async () => {
+    const highway = (activation: unknown): object[] => [{ type: 'highway', units: 8, activation }];
+    const { plain } = await assertPlainTfjsAgrees(
       smallClassifier({
         layers: [
           { type: 'dense', units: 8, activation: 'relu' },
-          { type: 'highway', units: 8 },
+          ...highway('relu'),
+          ...highway({ type: 'elu', alpha: 0.4 }),
+          ...highway('rrelu'),
           { type: 'dense', units: 3, activation: 'softmax' },
         ],
-        training: { epochs: 1 },
+        training: { epochs: 2 },
       }),
+      1e-6,
     );
-    assert.strictEqual(exported.end.status, 'completed');
-    assert.strictEqual(exported.end.weightsDir, undefined);
-    assert.match(exported.end.modelNotSaved ?? '', /^no inference model saved: highway_1 \(highway\) has no standard/);
-    assert.ok(!fs.existsSync(path.join(exported.runDir, 'model')));
-    assert.ok(fs.existsSync(path.join(exported.runDir, PREPROCESSING_FILE)));
+    assert.ok(['Dense', 'Rescaling', 'Add', 'Multiply', 'LeakyReLU'].every((c) => plain.classes.includes(c)));
+    assert.ok(plain.names.includes('highway_2_transform'), plain.names.join());
+  });
+
+  it('a gradscope layer with no standard equivalent: InferenceExportError names it, nothing left allocated', () => {
+    class GradscopeUnexportable extends tf.layers.Layer {
+      static readonly className = 'GradscopeUnexportable';
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.neg(Array.isArray(inputs) ? inputs[0] : inputs);
+      }
+    }
+    const input = tf.input({ shape: [3] });
+    const dense = tf.layers.dense({ units: 3, name: 'dense_1' });
+    const odd = new GradscopeUnexportable({ name: 'odd_1' });
+    const model = tf.model({ inputs: input, outputs: odd.apply(dense.apply(input)) as tf.SymbolicTensor });
+    const before = tf.memory().numTensors;
+    assert.throws(
+      () => inferenceModel({ model, outputActivation: 'linear' } as BuiltModel),
+      (err: Error) => {
+        assert.ok(err instanceof InferenceExportError);
+        assert.strictEqual(
+          err.message,
+          'no inference model saved: odd_1 (Unexportable) has no standard TensorFlow.js equivalent that gradscope can export yet',
+        );
+        return true;
+      },
+    );
+    assert.strictEqual(tf.memory().numTensors, before, 'no tensor left behind');
+    model.dispose();
   });
 });

@@ -66,7 +66,9 @@ function loadRunWeights(built: BuiltModel, runDir: string): void {
     for (const layer of built.model.layers) {
       const own = layer.getWeights();
       if (own.length === 0) continue;
-      const saved = byLayer.get(layer.name);
+      // An exported highway keeps its transform gate's weights in `<name>_transform` (see inferenceModel.ts).
+      const gate = byLayer.get(`${layer.name}_transform`) ?? [];
+      const saved = byLayer.has(layer.name) ? [...(byLayer.get(layer.name) ?? []), ...gate] : undefined;
       if (!saved) throw new EvaluationError(`${runDir}: the saved model has no weights for layer ${layer.name}`);
       // Same values, maybe another shape: an exported normalization's gamma is a 1×1 depthwise kernel [1, 1, C, 1].
       if (saved.length !== own.length || saved.some((w, i) => withoutOnes(w.shape) !== withoutOnes(own[i].shape))) {

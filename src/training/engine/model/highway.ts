@@ -54,6 +54,11 @@ export class Highway extends tf.layers.Layer {
     this.built = true;
   }
 
+  /** The layer applying H's activation (inference export rebuilds it from this). */
+  get activation(): tf.layers.Layer {
+    return this.args.activationLayer;
+  }
+
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     return inputShape;
   }

@@ -7,15 +7,17 @@
 //   - rrelu → LeakyReLU with the mean slope (lower + upper)/2, which is what rrelu computes at inference;
 //   - a weight-normalized dense/conv2d → a plain Dense/Conv2D with the folded kernel g·v/‖v‖;
 //   - layers with no single standard equivalent → a composition of standard layers computing the same thing (see
-//     `compose`): elu with alpha ≠ 1, rmsNormalization, groupNormalization. The last layer of a composition keeps the
-//     original name and its weights (a normalization's gamma/beta become a 1×1 DepthwiseConv2D's kernel/bias: the
-//     same values, reshaped); the helper layers are named `<name>_<role>`.
-// Layers with no standard equivalent yet (highway) make the export fail with an InferenceExportError that names them.
+//     `compose`): elu with alpha ≠ 1, rmsNormalization, groupNormalization, highway. The layer of a composition that
+//     holds the weights keeps the original name (a normalization's gamma/beta become a 1×1 DepthwiseConv2D's
+//     kernel/bias: the same values, reshaped; a highway's H kernel/bias a Dense's, and its transform gate's
+//     kernel/bias go to a Dense named `<name>_transform`); the helper layers are named `<name>_<role>`.
+// A gradscope layer with no standard equivalent would make the export fail with an InferenceExportError naming it.
 import * as tf from '@tensorflow/tfjs';
 import type { BuiltModel } from './buildModel';
 import { AlphaDropout } from './alphaDropout';
 import { GaussianNoise } from './gaussianNoise';
 import { GroupNormalization } from './groupNormalization';
+import { Highway } from './highway';
 import { RmsNormalization } from './rmsNormalization';
 import { ScaledElu } from './scaledElu';
 import { SeededDropout } from './seededDropout';
@@ -33,11 +35,6 @@ export class InferenceExportError extends Error {
     this.name = 'InferenceExportError';
   }
 }
-
-/** What a gradscope layer class is called in messages. */
-const CUSTOM_KINDS: Record<string, string> = {
-  GradscopeHighway: 'highway',
-};
 
 type Replacement = { layer: tf.layers.Layer; weights: tf.Tensor[] };
 
@@ -71,7 +68,8 @@ function standardEquivalent(layer: tf.layers.Layer): Replacement | undefined {
           });
     return { layer: folded, weights: [tf.tidy(() => layer.kernel()), ...(layer.bias ? [layer.bias.read().clone()] : [])] };
   }
-  if (layer.getClassName() in CUSTOM_KINDS) return undefined;
+  // A gradscope layer not handled above or by `compose` has no standard equivalent.
+  if (layer.getClassName().startsWith('Gradscope')) return undefined;
   // A standard layer: the same class from its own config, with a copy of its weights.
   const cls = layer.constructor as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer> & {
     fromConfig: (c: typeof cls, config: tf.serialization.ConfigDict) => tf.layers.Layer;
@@ -121,8 +119,10 @@ function channelAffine(made: tf.layers.Layer[], x: tf.SymbolicTensor, name: stri
  *     mean(x²)), keeping its first half (a Dense with a fixed [I; 0] kernel); then gamma.
  *   - groupNormalization: reshape to [positions, groups, channels/groups], groups first, layerNormalization over the
  *     positions and the group's channels, back to the input's shape; then gamma and beta.
+ *   - highway: see composeHighway.
  */
 function compose(layer: tf.layers.Layer, x: tf.SymbolicTensor, made: tf.layers.Layer[]): tf.SymbolicTensor | undefined {
+  if (layer instanceof Highway) return composeHighway(layer, x, made);
   const name = layer.name;
   const config = layer.getConfig();
   const act = (activation: 'relu' | 'elu', role: string, input: tf.SymbolicTensor): tf.SymbolicTensor =>
@@ -175,6 +175,40 @@ function compose(layer: tf.layers.Layer, x: tf.SymbolicTensor, made: tf.layers.L
   return undefined;
 }
 
+/**
+ * highway: x + T·(H − x) with H = activation(x·K + b) and T = sigmoid(x·K_T + b_T), the training layer's own
+ * operations: a Dense named as the layer (K, b) and its activation, a sigmoid Dense `<name>_transform` (K_T, b_T),
+ * H + (−x), T·(H − x), x + that.
+ */
+function composeHighway(layer: Highway, x: tf.SymbolicTensor, made: tf.layers.Layer[]): tf.SymbolicTensor {
+  const name = layer.name;
+  const units = Number(layer.getConfig().units);
+  const [kernel, bias, transformKernel, transformBias] = layer.getWeights();
+  const linear = use(made, tf.layers.dense({ units, name }), x, [kernel, bias]);
+  const h = applyEquivalent(layer.activation, [linear], made);
+  const t = use(made, tf.layers.dense({ units, activation: 'sigmoid', name: `${name}_transform` }), x, [
+    transformKernel,
+    transformBias,
+  ]);
+  const negated = use(made, tf.layers.rescaling({ scale: -1, offset: 0, name: `${name}_negated` }), x);
+  const carry = use(made, tf.layers.add({ name: `${name}_h_minus_x` }), [h, negated]);
+  const gated = use(made, tf.layers.multiply({ name: `${name}_gated` }), [t, carry]);
+  return use(made, tf.layers.add({ name: `${name}_out` }), [x, gated]);
+}
+
+/** `layer`'s inference equivalent (a composition or one standard layer, with its weights) applied to `inputs`. */
+function applyEquivalent(layer: tf.layers.Layer, inputs: tf.SymbolicTensor[], made: tf.layers.Layer[]): tf.SymbolicTensor {
+  const composed = compose(layer, inputs[0], made);
+  if (composed) return composed;
+  const replacement = standardEquivalent(layer);
+  if (!replacement) throw new InferenceExportError([{ name: layer.name, kind: layer.getClassName().replace(/^Gradscope/, '') }]);
+  try {
+    return use(made, replacement.layer, inputs.length === 1 ? inputs[0] : inputs, replacement.weights);
+  } finally {
+    tf.dispose(replacement.weights);
+  }
+}
+
 /** The layers output 0 of the trained model depends on, in the model's (topological) order. */
 function layersOfOutput(model: tf.LayersModel): tf.layers.Layer[] {
   const needed = new Set<tf.layers.Layer>();
@@ -189,14 +223,11 @@ function layersOfOutput(model: tf.LayersModel): tf.layers.Layer[] {
 
 /**
  * The inference model of a trained model, with copies of its current weights (the caller disposes it). Throws
- * InferenceExportError when a layer has no standard equivalent; nothing is left allocated then.
+ * InferenceExportError when a layer has no standard equivalent (today every gradscope layer has one; the error keeps
+ * a future layer without one from writing a model plain tfjs cannot load); nothing is left allocated then.
  */
 export function inferenceModel(built: BuiltModel): tf.LayersModel {
   const layers = layersOfOutput(built.model);
-  const custom = layers.filter((l) => l.getClassName() in CUSTOM_KINDS);
-  if (custom.length > 0) {
-    throw new InferenceExportError(custom.map((l) => ({ name: l.name, kind: CUSTOM_KINDS[l.getClassName()] })));
-  }
   // Trained symbolic tensor → the inference model's; every layer here was applied exactly once.
   const mapped = new Map<number, tf.SymbolicTensor>();
   const input = built.model.inputs[0];
@@ -208,16 +239,7 @@ export function inferenceModel(built: BuiltModel): tf.LayersModel {
       if (layer.getClassName() === 'InputLayer') continue;
       const node = layer.inboundNodes[0];
       const inputs = node.inputTensors.map((t) => mapped.get(t.id) as tf.SymbolicTensor);
-      const composed = compose(layer, inputs[0], made);
-      if (composed) {
-        mapped.set(node.outputTensors[0].id, composed);
-        continue;
-      }
-      const replacement = standardEquivalent(layer) as Replacement;
-      made.push(replacement.layer);
-      const out = replacement.layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.SymbolicTensor;
-      replacement.layer.setWeights(replacement.weights);
-      tf.dispose(replacement.weights);
+      const out = applyEquivalent(layer, inputs, made);
       mapped.set(node.outputTensors[0].id, out);
     }
     let output = mapped.get(built.model.outputs[0].id) as tf.SymbolicTensor;
