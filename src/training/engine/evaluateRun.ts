@@ -1,14 +1,15 @@
 // `gradscope evaluate`: a saved run's model scored on its validation or test split. The run's spec copy and seed
-// rebuild exactly the data it trained on; its saved weights are loaded by loadRunWeights, the one reader of them.
+// rebuild exactly the data it trained on; its saved weights are loaded by loadRunWeights (model/runWeights.ts).
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { EvaluationResult, EvaluationSplit, RunStartEvent } from '../../shared/engineProtocol';
-import { readEvents, SPEC_COPY, WEIGHTS_DIR } from '../run/runStore';
+import { readEvents, SPEC_COPY } from '../run/runStore';
 import { parseSpecText } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
 import { evaluate } from './evaluate';
 import { applyModel, disposeBuiltModel, type BuiltModel } from './model/buildModel';
+import { loadRunWeights, RunWeightsError } from './model/runWeights';
 import { makeBatch, type EncodedSplit, type TensorShapes } from './batches';
 import { prepareTraining, taskScores } from './trainer';
 
@@ -38,44 +39,6 @@ function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEvent } {
   // The seed the run used (a --seed override included) rebuilds its splits.
   parsed.spec.seed = start.seed;
   return { spec: parsed.spec, start };
-}
-
-/**
- * Sets the model's weights to the ones the run saved in model/, the inference model: its weighted layers keep the
- * training model's layer names, so weights are matched by layer name (each layer's in order, checked by shape). The one
- * place that reads a run's weights.
- */
-function loadRunWeights(built: BuiltModel, runDir: string): void {
-  const dir = path.join(runDir, WEIGHTS_DIR);
-  const modelFile = path.join(dir, 'model.json');
-  if (!fs.existsSync(modelFile)) throw new EvaluationError(`${runDir}: the run saved no model (no ${WEIGHTS_DIR}/model.json)`);
-  const json = JSON.parse(fs.readFileSync(modelFile, 'utf8')) as {
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const specs = json.weightsManifest.flatMap((g) => g.weights);
-  const data = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(dir, p)))));
-  const named = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), specs);
-  const byLayer = new Map<string, tf.Tensor[]>();
-  for (const s of specs) {
-    const layer = s.name.slice(0, s.name.lastIndexOf('/'));
-    byLayer.set(layer, [...(byLayer.get(layer) ?? []), named[s.name]]);
-  }
-  try {
-    for (const layer of built.model.layers) {
-      const own = layer.getWeights();
-      if (own.length === 0) continue;
-      const saved = byLayer.get(layer.name);
-      if (!saved) throw new EvaluationError(`${runDir}: the saved model has no weights for layer ${layer.name}`);
-      if (saved.length !== own.length || saved.some((w, i) => w.shape.join() !== own[i].shape.join())) {
-        throw new EvaluationError(
-          `${runDir}: layer ${layer.name}'s saved weights [${saved.map((w) => `[${w.shape.join(', ')}]`).join(', ')}] do not fit the spec's model`,
-        );
-      }
-      layer.setWeights(saved);
-    }
-  } finally {
-    tf.dispose(Object.values(named));
-  }
 }
 
 /** counts[true][predicted] over a classification split, from the model's outputs (argmax, or > 0.5 for one unit). */
@@ -115,7 +78,11 @@ export async function evaluateRun(runDir: string, split: EvaluationSplit): Promi
     if (!data) {
       throw new EvaluationError(`${runDir}: the run has no test split; its spec needs "data": { "testSplit": ... } (e.g. 0.2)`);
     }
-    loadRunWeights(built, runDir);
+    try {
+      loadRunWeights(built, runDir);
+    } catch (err) {
+      throw err instanceof RunWeightsError ? new EvaluationError(err.message) : err;
+    }
     const classification = dataset.task === 'classification';
     const scores = taskScores(await evaluate(built, spec.training.loss, data, shapes), classification, data.count);
     const result: EvaluationResult = { type: 'evaluation', runDir, split, task: dataset.task, ...scores };
