@@ -191,7 +191,11 @@ export function resolveInitFrom(
       continue;
     }
     const mismatch = firstMismatch(c.name, source, own.weights);
-    if (mismatch) r.error('init-from-shape-mismatch', `"initFrom": ${mismatch}`, c.node, c.path);
+    if (mismatch) {
+      // The first mismatch only: the layers after a changed one usually change with it.
+      r.error('init-from-shape-mismatch', `"initFrom": ${mismatch}`, c.node, c.path);
+      break;
+    }
   }
   if (r.errorCount > errors) return undefined;
   return { run: req.run, runDir, layers: chosen.map((c) => c.name) };
