@@ -8,6 +8,10 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { RunStartEvent } from '../../src/shared/engineProtocol';
+import { largeInitLayers } from '../../src/training/diagnosis/causes';
+import type { DiagnosisContext } from '../../src/training/diagnosis/context';
+import { initializerFix } from '../../src/training/diagnosis/layerFixes';
+import { buildModelView } from '../../src/training/diagnosis/modelView';
 import { buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
 import { loadRunWeights } from '../../src/training/engine/model/runWeights';
 import { WEIGHTS_DIR } from '../../src/training/run/runStore';
@@ -181,6 +185,61 @@ describe('model.initFrom', () => {
     } finally {
       fs.rmSync(failed, { recursive: true, force: true });
     }
+  });
+
+  it('lint: initializer rules say nothing about layers whose weights are loaded, and still judge the others', () => {
+    // dense_1 starts constant (zero-initializer) and dense_2 far too small (initializer-scale).
+    const layers = [
+      { ...LAYERS[0], kernelInitializer: 'ones' },
+      { ...LAYERS[2], kernelInitializer: { type: 'randomNormal', stddev: 0.0001 } },
+      LAYERS[3],
+    ];
+    const codes = (initFrom?: object): string[] =>
+      parseSpecFile(write('lint', spec('lint', { layers, initFrom })))
+        .problems.map((p) => `${p.code} ${p.specPath}`)
+        .sort();
+    const plain = codes();
+    assert.ok(
+      plain.some((c) => c.startsWith('zero-initializer /model/layers/0')),
+      plain.join('\n'),
+    );
+    assert.ok(
+      plain.some((c) => c.startsWith('initializer-scale /model/layers/1')),
+      plain.join('\n'),
+    );
+    assert.deepEqual(codes({ run: 'latest:source', layers: ['dense_1', 'dense_2'] }), []);
+    const onlyFirst = codes({ run: 'latest:source', layers: ['dense_1'] });
+    assert.ok(!onlyFirst.some((c) => c.startsWith('zero-initializer')), onlyFirst.join('\n'));
+    assert.ok(
+      onlyFirst.some((c) => c.startsWith('initializer-scale /model/layers/1')),
+      onlyFirst.join('\n'),
+    );
+  });
+
+  it('diagnosis: a loaded layer is never named as started by its initializer, nor given an initializer fix', async function () {
+    this.timeout(60_000);
+    const layers = [{ ...LAYERS[0], kernelInitializer: { type: 'randomNormal', stddev: 30 } }, ...LAYERS.slice(1)];
+    const value = spec('diag', {
+      layers,
+      initFrom: { run: path.relative(path.join(root, 'diag'), source), layers: ['dense_1'] },
+    });
+    const { events } = await savedRun(path.join(root, 'diag'), value);
+    const start = events.find((e): e is RunStartEvent => e.type === 'run-start')!;
+    const target = parseSpecFile(path.join(root, 'diag', 'spec.gradscope.json')).spec!;
+    const ctx = (s: RunStartEvent): DiagnosisContext => {
+      const view = buildModelView(target, s);
+      return { view, spec: target, doc: value, start: s } as unknown as DiagnosisContext;
+    };
+    const { initFrom: _loaded, ...notLoaded } = start;
+    const drawnCtx = ctx(notLoaded);
+    assert.deepEqual(
+      largeInitLayers(drawnCtx).map((l) => l.summary.name),
+      ['dense_1'],
+      'the same layer, drawn, is too large',
+    );
+    const loadedCtx = ctx(start);
+    assert.deepEqual(largeInitLayers(loadedCtx), []);
+    assert.equal(initializerFix(loadedCtx, loadedCtx.view.kernels.slice(0, 1)), undefined);
   });
 
   describe('bad sources: a positioned error with a stable code', () => {

@@ -4,6 +4,7 @@
 
 import { LAYER_FACTS } from '../model/facts';
 import type { LayerShape } from './shapes';
+import type { ResolvedLayer } from './types';
 
 export interface WeightShape {
   /** The weight's name inside its layer, as TensorFlow.js saves it (`kernel`, `bias`, `gamma`, `moving_mean`, ...). */
@@ -15,6 +16,8 @@ export interface WeightedLayerInfo {
   name: string;
   /** Spec layer type, or `projection` for a residual block's skip projection. */
   kind: string;
+  /** The spec layer it is built from (a residual block for its projection). */
+  layer: ResolvedLayer;
   /** The layer's saved weights in order; undefined for layers whose saved form is not predicted here. */
   weights?: WeightShape[];
 }
@@ -23,20 +26,20 @@ export interface WeightedLayerInfo {
 export function weightedLayers(shapes: readonly LayerShape[]): WeightedLayerInfo[] {
   const counters = new Map<string, number>();
   const out: WeightedLayerInfo[] = [];
-  const add = (kind: string, weights: WeightShape[] | undefined): void => {
+  const add = (kind: string, layer: ResolvedLayer, weights: WeightShape[] | undefined): void => {
     const n = (counters.get(kind) ?? 0) + 1;
     counters.set(kind, n);
-    out.push({ name: `${kind}_${n}`, kind, ...(weights ? { weights } : {}) });
+    out.push({ name: `${kind}_${n}`, kind, layer, ...(weights ? { weights } : {}) });
   };
   const walk = (list: readonly LayerShape[]): void => {
     for (const s of list) {
       if (s.layer.type === 'residual') {
         walk(s.inner ?? []);
-        if (s.projection) add('projection', projectionWeights(s.inputShape, s.outputShape));
+        if (s.projection) add('projection', s.layer, projectionWeights(s.inputShape, s.outputShape));
       } else if (s.layer.type === 'denseBlock') {
         walk(s.inner ?? []);
       } else if (LAYER_FACTS[s.layer.type].weights !== 'none') {
-        add(s.layer.type, savedWeights(s));
+        add(s.layer.type, s.layer, savedWeights(s));
       }
     }
   };
