@@ -298,6 +298,14 @@ describe('model.initFrom', () => {
         message: /leaves nothing to load/,
       },
       {
+        name: 'a weight-normalized layer to load into',
+        initFrom: { run: 'latest:source', layers: ['dense_2'] },
+        layers: [LAYERS[0], LAYERS[1], { ...LAYERS[2], weightNormalization: true }, LAYERS[3]],
+        code: 'init-from-weight-normalized',
+        at: '/model/initFrom/layers/0',
+        message: /layer dense_2 is weight-normalized; a saved model holds its kernel with direction and scale folded/,
+      },
+      {
         name: 'layers of the wrong type',
         initFrom: { run: 'latest:source', layers: 'most' },
         code: 'wrong-type',

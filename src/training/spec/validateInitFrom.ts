@@ -179,6 +179,16 @@ export function resolveInitFrom(
       );
       continue;
     }
+    if ((own.layer.type === 'dense' || own.layer.type === 'conv2d') && own.layer.weightNormalization) {
+      r.error(
+        'init-from-weight-normalized',
+        `"initFrom": layer ${c.name} is weight-normalized; a saved model holds its kernel with direction and scale folded ` +
+          'into one, which cannot be split back: load it into a layer without "weightNormalization", or leave it out of "layers"',
+        c.node,
+        c.path,
+      );
+      continue;
+    }
     const source = saved.get(c.name);
     if (!source) {
       r.error(
