@@ -63,6 +63,11 @@ export interface RunStartEvent {
    * every step when the run has at most 500, else 500 evenly spaced steps including the first and the last.
    */
   learningRatePlan?: { step: number; learningRate: number }[];
+  /**
+   * Set when the spec's `model.initFrom` loaded weights: the source run directory (absolute, `latest:` resolved) and
+   * the layers whose weights came from its model/, in model order.
+   */
+  initFrom?: { run: string; layers: string[] };
   /** Set when this run continues another one from its checkpoint (`gradscope train <spec> --resume <runDir>`). */
   resumedFrom?: {
     runDir: string;

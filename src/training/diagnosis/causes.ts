@@ -12,10 +12,13 @@ const TOO_LARGE = 1.5;
 /** How far below the LeCun scale (σ = √(1/fan-in)) an initialiser may be before it counts as too small. */
 const TOO_SMALL = 0.5;
 
-/** Kernel layers whose initialiser draws weights well above the He scale (or constant non-zero weights). */
+/**
+ * Kernel layers whose initialiser draws weights well above the He scale (or constant non-zero weights). Neither this
+ * nor smallInitLayers counts a layer whose weights model.initFrom loaded: its initialiser drew nothing.
+ */
 export function largeInitLayers(ctx: DiagnosisContext): LayerInfo[] {
   return ctx.view.kernels.filter((l) => {
-    if (!l.spec || !l.fans) return false;
+    if (!l.spec || !l.fans || l.loaded) return false;
     const init = l.spec.kernelInitializer;
     const scale = weightScale(init, l.fans);
     if (isConstantInitializer(init)) return scale !== 0;
@@ -27,7 +30,10 @@ export function largeInitLayers(ctx: DiagnosisContext): LayerInfo[] {
 export function smallInitLayers(ctx: DiagnosisContext): LayerInfo[] {
   return ctx.view.kernels.filter(
     (l) =>
-      l.spec && l.fans && weightScale(l.spec.kernelInitializer, l.fans) < TOO_SMALL * Math.sqrt(familyVariance('lecun', l.fans)),
+      l.spec &&
+      l.fans &&
+      !l.loaded &&
+      weightScale(l.spec.kernelInitializer, l.fans) < TOO_SMALL * Math.sqrt(familyVariance('lecun', l.fans)),
   );
 }
 

@@ -38,6 +38,9 @@ export function weightEntry(l: LayerInfo): WeightEntry | undefined {
   return e;
 }
 
+/** The layers whose weights their initializers drew: another initializer changes nothing in a layer model.initFrom loaded. */
+const drawn = (layers: readonly LayerInfo[]): LayerInfo[] => layers.filter((l) => !l.loaded);
+
 function weightEntries(layers: readonly LayerInfo[]): WeightEntry[] {
   return entries(layers)
     .map(weightEntry)
@@ -58,7 +61,7 @@ export function reluHeFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): 
  */
 export function smallInitFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
   const p = newPatch(ctx);
-  const changed = setRecommendedInitializers(p, weightEntries(layers));
+  const changed = setRecommendedInitializers(p, weightEntries(drawn(layers)));
   if (changed.length === 0) return undefined;
   const paths = new Set(changed.map((e) => e.path));
   const clip = clipAmplifiedGradients(p, ctx.view.kernels.filter((k) => paths.has(k.summary.specPath)).length, ctx.spec.training);
@@ -72,7 +75,7 @@ export function smallInitFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]
 /** The initialiser made for each layer's activation (model/facts: He, LeCun or Glorot). */
 export function initializerFix(ctx: DiagnosisContext, layers: readonly LayerInfo[], label?: string): SpecFix | undefined {
   const p = newPatch(ctx);
-  const changed = setRecommendedInitializers(p, weightEntries(layers));
+  const changed = setRecommendedInitializers(p, weightEntries(drawn(layers)));
   if (changed.length === 0) return undefined;
   const names = [...new Set(changed.map((e) => recommendedInitializer(e.activation)))].join('/');
   return {
@@ -83,7 +86,7 @@ export function initializerFix(ctx: DiagnosisContext, layers: readonly LayerInfo
 
 /** Zero biases in the given layers' entries. */
 export function zeroBiasFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
-  const list = entries(layers).filter((l) => l.spec?.useBias && initializerMean(l.spec.biasInitializer) !== 0);
+  const list = entries(drawn(layers)).filter((l) => l.spec?.useBias && initializerMean(l.spec.biasInitializer) !== 0);
   if (list.length === 0) return undefined;
   const p = newPatch(ctx);
   for (const l of list) p.set(`${l.summary.specPath}/biasInitializer`, 'zeros');

@@ -28,6 +28,8 @@ export interface LayerInfo {
   /** Fan-in and fan-out (kernel layers), from the input shape the spec gives the layer. */
   fans?: Fans;
   units?: number;
+  /** The weights came from another run (run-start.initFrom): the spec's initializers drew none of them. */
+  loaded?: true;
 }
 
 export interface ModelView {
@@ -130,6 +132,7 @@ export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelVie
       info.activation = info.recurrent.activation;
       info.units = info.recurrent.units;
     }
+    if (start.initFrom?.layers.includes(summary.name)) info.loaded = true;
     layers.push(info);
   });
   const kernels = layers.filter((l) => l.isKernel);

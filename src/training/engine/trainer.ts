@@ -27,6 +27,7 @@ import { BestTracker } from './earlyStopping';
 import { evaluate, type SplitScores } from './evaluate';
 import { unfreezeForEpoch } from './freezing';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
+import { loadRunWeights } from './model/runWeights';
 import { makeOptimizer } from './optim/optimizer';
 import { PlateauTracker } from './optim/plateau';
 import { learningRatePlan, learningRateAt, momentumAt, warmupStepCount } from './optim/schedule';
@@ -141,6 +142,9 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   let epochsCompleted = 0;
   let momentum: number | undefined;
   const resume = opts.resume;
+  // model.initFrom: the source run's weights replace the initializers' draws (a resumed run takes its checkpoint's).
+  const initFrom = spec.model.initFrom && !resume ? spec.model.initFrom : undefined;
+  const initFromLoaded = initFrom ? loadRunWeights(built, initFrom.runDir, initFrom.layers) : undefined;
   if (resume) {
     const { state } = resume.manifest;
     await loadCheckpoint({ dir: resume.dir, manifest: resume.manifest, weights: built.weights, optimizer, tracker });
@@ -177,6 +181,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
     startedAt: new Date(t0).toISOString(),
   };
   if (plan) start.learningRatePlan = plan;
+  if (initFrom && initFromLoaded) start.initFrom = { run: initFrom.runDir, layers: initFromLoaded };
   if (resume) start.resumedFrom = { runDir: resume.runDir, checkpoint: resume.dir, epoch: epochsCompleted, step };
   emit(start);
   // Training-health diagnosis: its findings follow the event that triggered them.

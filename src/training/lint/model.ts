@@ -5,9 +5,26 @@
 import type { WeightEntry } from '../fixes/layerCures';
 import { type Fans, type KernelLayer, LAYER_FACTS, kernelFans } from '../model/facts';
 import type { ActivationLayer, ActivationName, InitializerSpec, ParsedSpec, ResolvedLayer } from '../spec/types';
+import { weightedLayers } from '../spec/layerWeights';
+import { inferOutputShapes } from '../spec/shapes';
 import type { LintContext } from './types';
 
 export type WeightLayer = KernelLayer;
+
+/**
+ * The spec layers whose weights `model.initFrom` loads from another run: their initializers draw nothing that
+ * trains, so rules about initial weights say nothing about them.
+ */
+export function loadedLayers(spec: ParsedSpec): ReadonlySet<ResolvedLayer> {
+  const names = spec.model.initFrom?.layers;
+  if (!names) return new Set();
+  const shapes = inferOutputShapes(spec.model.inputShape, spec.model.layers).layers;
+  return new Set(
+    weightedLayers(shapes)
+      .filter((l) => l.kind !== 'projection' && names.includes(l.name))
+      .map((l) => l.layer),
+  );
+}
 
 /**
  * A feed-forward layer whose kernel the whole signal passes through (dense, conv2d). A kernel layer that also carries

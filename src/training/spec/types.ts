@@ -478,6 +478,21 @@ export interface TrainingSpec {
 export interface ModelSpec {
   inputShape: number[];
   layers: ResolvedLayer[];
+  /** `model.initFrom`, resolved and checked against the source run's saved model. */
+  initFrom?: InitFromSpec;
+}
+
+/**
+ * `model.initFrom`: weights loaded by layer name from another run's inference model (`<run>/model/`) before training,
+ * in place of the initializers' draws.
+ */
+export interface InitFromSpec {
+  /** As the spec wrote it: a run directory relative to the spec, or `latest:<spec name>`. */
+  run: string;
+  /** The run directory it resolved to (absolute). */
+  runDir: string;
+  /** The weighted layers (run-start names) whose weights are loaded, in model order. */
+  layers: string[];
 }
 
 /** A valid spec with every default filled in and every `repeat` expanded. */

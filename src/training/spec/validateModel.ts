@@ -5,6 +5,7 @@ import type { LayerEntry } from './expand';
 import { type Prop, checkKeys, describeValue, readNumber, readObject, requireProp } from './fields';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
+import { type InitFromRequest, readInitFrom } from './validateInitFrom';
 import { validateLayerList } from './validateLayers';
 import { MODEL_PROPERTIES } from './vocabulary';
 
@@ -17,6 +18,8 @@ export interface ModelResult {
   /** One slot per top-level entry, undefined for invalid ones; undefined when `layers` is missing or not a list. */
   entries?: (LayerEntry | undefined)[];
   layersProp?: Prop;
+  /** `initFrom` as written (resolved against the source run once the layers are known to be valid). */
+  initFrom?: InitFromRequest;
 }
 
 export function validateModel(r: Reporter, node: Node): ModelResult {
@@ -35,6 +38,8 @@ export function validateModel(r: Reporter, node: Node): ModelResult {
     result.layersProp = layersProp;
     result.entries = validateLayerList(r, layersProp.value, layersProp.path);
   }
+  const initFromProp = obj.props.get('initFrom');
+  if (initFromProp) result.initFrom = readInitFrom(r, initFromProp);
   return result;
 }
 

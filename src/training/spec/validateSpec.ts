@@ -14,6 +14,7 @@ import type { DataSpec, ParsedSpec, ResolvedLayer, TrainingSpec } from './types'
 import { checkAugmentationInput } from './validateAugmentation';
 import { checkFreezing } from './validateFreezing';
 import { type DataResult, validateData } from './validateData';
+import { resolveInitFrom } from './validateInitFrom';
 import { type ModelResult, validateModel } from './validateModel';
 import { validateTraining } from './validateTraining';
 import { MAX_EXPANDED_LAYERS, TOP_LEVEL_PROPERTIES } from './vocabulary';
@@ -44,11 +45,17 @@ export function validateSpec(r: Reporter, root: Node, file: string): ParsedSpec 
     if (shapes.outputShape) checkFreezing(r, { root, shapes: shapes.layers, unfreeze: training.unfreeze });
   }
   if (r.errorCount > 0 || !data.data || !layers || !model) return undefined;
+  const modelInputShape = model.inputShape ?? [...(data.shape?.inputShape ?? [])];
+  // Only a valid model has layer names and weight shapes to compare with the source run's.
+  const initFrom = model.initFrom
+    ? resolveInitFrom(r, model.initFrom, file, inferOutputShapes(modelInputShape, layers).layers)
+    : undefined;
+  if (r.errorCount > 0) return undefined;
   const spec: ParsedSpec = {
     name,
     seed,
     data: data.data,
-    model: { inputShape: model.inputShape ?? [...(data.shape?.inputShape ?? [])], layers },
+    model: { inputShape: modelInputShape, layers, ...(initFrom ? { initFrom } : {}) },
     training,
   };
   if (monitor) spec.monitor = monitor;

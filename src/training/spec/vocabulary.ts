@@ -233,7 +233,7 @@ export const ANY_SCHEDULE_PROPERTY: ReadonlySet<string> = new Set(Object.values(
 
 export const TOP_LEVEL_PROPERTIES: readonly string[] = ['$schema', 'name', 'seed', 'data', 'model', 'training', 'monitor'];
 
-export const MODEL_PROPERTIES: readonly string[] = ['inputShape', 'layers'];
+export const MODEL_PROPERTIES: readonly string[] = ['inputShape', 'layers', 'initFrom'];
 
 export const TRAINING_PROPERTIES: readonly string[] = [
   'epochs',

@@ -19,11 +19,13 @@ import type { InitializerSpec, NamedInitializer, SpecProblem } from '../../spec/
 import { fieldPlace, fix, newPatch, problem } from '../context';
 import {
   type Activated,
+  type RunMember,
   type WeightLayer,
   activationOf,
   fans,
   initializerName,
   isWeightLayer,
+  loadedLayers,
   outputLayer,
   runs,
   sequences,
@@ -60,10 +62,12 @@ export const initializerMismatch: LintRule = {
   },
 };
 
+/** Each weight layer that starts from its initializer (not loaded by model.initFrom). */
 function eachWeightLayer(ctx: LintContext, visit: (layer: WeightLayer, act: Activated) => void): void {
+  const loaded = loadedLayers(ctx.spec);
   for (const seq of sequences(ctx.spec.model.layers)) {
     seq.forEach((layer, i) => {
-      if (isWeightLayer(layer)) visit(layer, activationOf(seq, i));
+      if (isWeightLayer(layer) && !loaded.has(layer)) visit(layer, activationOf(seq, i));
     });
   }
 }
@@ -105,7 +109,10 @@ function heWithSaturating(ctx: LintContext): SpecProblem[] {
 function glorotOnDeepRelu(ctx: LintContext): SpecProblem[] {
   const output = outputLayer(ctx.spec);
   const found: SpecProblem[] = [];
-  for (const run of runs(ctx.spec, (m) => activationFacts(m.activation.activation).init === 'he' && m.layer !== output)) {
+  const loaded = loadedLayers(ctx.spec);
+  const accept = (m: RunMember): boolean =>
+    activationFacts(m.activation.activation).init === 'he' && m.layer !== output && !loaded.has(m.layer);
+  for (const run of runs(ctx.spec, accept)) {
     if (run.length < MIN_GLOROT_RELU_RUN) continue;
     const glorot = run.map((m) => {
       const init = m.layer.kernelInitializer;

@@ -20,7 +20,7 @@ import {
 import { childPointer } from '../../spec/positions';
 import type { SpecProblem } from '../../spec/types';
 import { fieldPlace, fix, newPatch, problem } from '../context';
-import { type RunMember, fans, initializerName, runs } from '../model';
+import { type RunMember, fans, initializerName, loadedLayers, runs } from '../model';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'initializer-scale';
@@ -49,7 +49,9 @@ export const initializerScale: LintRule = {
   code: CODE,
   check(ctx: LintContext): SpecProblem[] {
     const found: SpecProblem[] = [];
-    for (const run of runs(ctx.spec, () => true)) {
+    // Weights that model.initFrom loads are not the initializer's draws: such a layer breaks a run.
+    const loaded = loadedLayers(ctx.spec);
+    for (const run of runs(ctx.spec, (m) => !loaded.has(m.layer))) {
       const scaled = run.map((m) => scale(ctx, m)).filter((s): s is Scaled => s !== undefined);
       const gain = scaled.reduce((g, s) => g * s.ratio, 1);
       if (gain < 1 / MAX_GAIN) {

@@ -6,7 +6,7 @@ import { childPointer } from '../../spec/positions';
 import type { InitializerSpec, SpecProblem } from '../../spec/types';
 import { activationFacts, initializerMean, isConstantInitializer, recommendedInitializer } from '../../model/facts';
 import { fieldPlace, fix, newPatch, problem } from '../context';
-import { type WeightLayer, activationOf, isWeightLayer, outputLayer, sequences } from '../model';
+import { type WeightLayer, activationOf, isWeightLayer, loadedLayers, outputLayer, sequences } from '../model';
 import type { LintContext, LintRule } from '../types';
 
 export const CODE = 'zero-initializer';
@@ -20,10 +20,12 @@ export const zeroInitializer: LintRule = {
   check(ctx: LintContext): SpecProblem[] {
     // The output layer may start at zero (its units already differ through their targets), as logistic regression does.
     const output = outputLayer(ctx.spec);
+    // A layer whose weights model.initFrom loads does not start from its initializer.
+    const loaded = loadedLayers(ctx.spec);
     const found: SpecProblem[] = [];
     for (const seq of sequences(ctx.spec.model.layers)) {
       seq.forEach((layer, i) => {
-        if (!isWeightLayer(layer) || layer === output) return;
+        if (!isWeightLayer(layer) || layer === output || loaded.has(layer)) return;
         const value = constantValue(layer.kernelInitializer);
         if (value === undefined) return;
         const activation = activationOf(seq, i).activation;
