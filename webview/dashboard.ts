@@ -21,6 +21,9 @@ import { DiagnosticsList } from './view/diagnosticsList';
 import { Header } from './view/header';
 import { LayerLegend, type LegendItem } from './view/layerLegend';
 import { LrFindPanel } from './view/lrFindPanel';
+import { AugmentationPanel } from './view/augmentationPanel';
+import { ConfusionPanel } from './view/confusionPanel';
+import { freezeText, layerFreezes, type LayerFreeze } from './reuse';
 import type { HostChannel, PersistedUiState } from './vscodeApi';
 
 interface Panel {
@@ -78,6 +81,10 @@ export class Dashboard {
   private readonly updateLegend: LayerLegend;
   private readonly compareTable = new CompareTable();
   private readonly lrFind: LrFindPanel;
+  private readonly confusion = new ConfusionPanel();
+  private readonly augmentation = new AugmentationPanel();
+  /** Layers frozen at some point of the shown run (recomputed on every draw). */
+  private freezes = new Map<string, LayerFreeze>();
   private readonly heatLegend = h('canvas', {
     class: 'gs-heat-legend',
     id: 'grad-heat-legend',
@@ -372,6 +379,8 @@ export class Dashboard {
       this.compareTable.root,
       gradPanel,
       lossPanel,
+      this.confusion.root,
+      this.augmentation.root,
       deadPanel,
       signalPanel,
       updatePanel,
@@ -446,6 +455,7 @@ export class Dashboard {
       this.hoverStep = null;
     }
     const layers = model.history?.layers ?? [];
+    this.freezes = model.history ? layerFreezes(model.history) : new Map<string, LayerFreeze>();
     const layerColors = layers.map((_, i) => layerColor(i, layers.length, theme));
     const signalLayers = model.history?.signalLayers ?? [];
     const colors = new Map(signalLayers.map((l, i) => [l.name, layerColor(i, signalLayers.length, theme)]));
@@ -480,6 +490,8 @@ export class Dashboard {
       this.heatLegendTheme = theme.key;
     }
     this.loss.render(ctx);
+    this.confusion.render(model, theme);
+    this.augmentation.render(model.history?.augmentation, theme);
     this.dead.render(ctx);
     this.deadLegend.render(
       this.legendItems(
@@ -545,7 +557,14 @@ export class Dashboard {
       ]
         .filter(Boolean)
         .join(', ');
-      return { name: l.name, color: ctx.colorOf(l.name), hidden: ctx.hidden.has(l.name), detail };
+      const freeze = this.freezes.get(l.name);
+      return {
+        name: l.name,
+        color: ctx.colorOf(l.name),
+        hidden: ctx.hidden.has(l.name),
+        detail: freeze ? `${detail}; ${freezeText(freeze)}` : detail,
+        ...(freeze?.frozen ? { frozen: true } : {}),
+      };
     });
   }
 
