@@ -285,7 +285,11 @@ export class Dashboard {
           'div',
           { class: 'gs-heat-head' },
           h('span', { class: 'gs-heat-title' }, 'Layer × step'),
-          h('span', { class: 'gs-hint gs-inline' }, 'rows: layers, input at the top · colour: gradient norm'),
+          h(
+            'span',
+            { class: 'gs-hint gs-inline' },
+            'rows: layers, input at the top · colour: gradient norm · grey: frozen layer (no gradient)',
+          ),
           h('span', { class: 'gs-spacer' }),
           this.heatLegend,
         ),

@@ -57,12 +57,12 @@ export function confusionSummary(c: RunConfusion): ConfusionSummary {
   };
 }
 
-/** The most confused pairs in a sentence ("8 taken for 3: 4 times (20% of the 8s); …"). */
+/** The most confused pairs in a sentence ("8 taken for 3: 4 times (20% of class 8); …"). */
 export function confusedPairsText(s: ConfusionSummary): string {
   if (s.pairs.length === 0) return 'No confusion: every validation sample was classified right.';
   const parts = s.pairs.map(
     (p) =>
-      `${p.actual} taken for ${p.predicted}: ${formatCount(p.count)} time${p.count === 1 ? '' : 's'} (${formatPercent(p.share)} of the ${p.actual}s)`,
+      `${p.actual} taken for ${p.predicted}: ${formatCount(p.count)} time${p.count === 1 ? '' : 's'} (${formatPercent(p.share)} of class ${p.actual})`,
   );
   return `Most confused: ${parts.join('; ')}.`;
 }

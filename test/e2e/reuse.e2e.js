@@ -14,7 +14,7 @@ const os = require('os');
 const path = require('path');
 const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels } = require('./lib/workbench');
 const { tempWorkspace } = require('./lib/workspace');
-const { createSteps, runDirs, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
+const { createSteps, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
 
 const SPEC = 'reuse-digits.gradscope.json';
 const SPEC_TEXT = `// Dashboard reuse panels: confusion matrix, augmentation samples, frozen layers and their unfreeze.

@@ -82,8 +82,10 @@ export class AugmentationPanel {
     const c = this.canvas;
     c.width = Math.round(cssW * dpr);
     c.height = Math.round(cssH * dpr);
-    c.style.width = `${cssW}px`;
-    c.style.height = `${cssH}px`;
+    // Shrinks with the panel (keeping its proportions) rather than overflowing it.
+    c.style.width = '100%';
+    c.style.maxWidth = `${cssW}px`;
+    c.style.height = 'auto';
     const g = c.getContext('2d');
     if (!g) return;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
