@@ -5,18 +5,32 @@
 // are the run's own, recall per class, the most confused pairs named), the augmentation samples (8 before/after
 // images really drawn, different after augmentation, the settings listed), and the frozen layers (greyed legend
 // chip, grey heat-strip cells while frozen, the unfreeze marked at the step the layer starts training).
-// Screenshots: test-results/e2e-confusion.png, e2e-augmentation.png, e2e-frozen.png.
+// A run continued with `gradscope train --resume` says in the header which run it continues and from which epoch,
+// and its loss chart's epoch axis starts there.
+// Screenshots: test-results/e2e-confusion.png, e2e-augmentation.png, e2e-frozen.png, e2e-resumed.png.
 //   node test/e2e/reuse.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { spawnSync } = require('child_process');
 const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels } = require('./lib/workbench');
 const { tempWorkspace } = require('./lib/workspace');
 const { createSteps, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
 
 const SPEC = 'reuse-digits.gradscope.json';
+const RESUME_SPEC = 'resume-digits.gradscope.json';
+const RESUME_TEXT = `// A run to continue: checkpoints every epoch.
+{
+  "name": "resume-digits",
+  "seed": 2,
+  "data": { "dataset": "mnist", "samples": 120, "digits": [0, 1] },
+  "model": { "inputShape": [28, 28, 1], "layers": [{ "type": "flatten" }, { "type": "dense", "units": 2, "activation": "softmax" }] },
+  "training": { "epochs": 2, "batchSize": 32, "optimizer": "adam", "checkpoint": { "every": 1 } }
+}
+`;
+const GRADSCOPE = path.resolve(__dirname, '../../bin/gradscope.js');
 const SPEC_TEXT = `// Dashboard reuse panels: confusion matrix, augmentation samples, frozen layers and their unfreeze.
 {
   "name": "reuse-digits",
@@ -50,6 +64,7 @@ const SPEC_TEXT = `// Dashboard reuse panels: confusion matrix, augmentation sam
 function workspace() {
   const source = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-reuse-src-'));
   fs.writeFileSync(path.join(source, SPEC), SPEC_TEXT);
+  fs.writeFileSync(path.join(source, RESUME_SPEC), RESUME_TEXT);
   const ws = tempWorkspace(source);
   fs.rmSync(source, { recursive: true, force: true });
   return ws;
@@ -235,6 +250,36 @@ async function main() {
         await dashboardShot(wb, 'e2e-frozen', '#panel-grad');
       },
     );
+
+    await steps.run(wb, 'a resumed run: the header names the run it continues, the epoch axis goes on from there', async () => {
+      // Two epochs with the CLI, then continued to four from its epoch-2 checkpoint.
+      const runs = path.join(ws.dir, '.gradscope', 'runs');
+      const cli = (...args) => {
+        const r = spawnSync(process.execPath, [GRADSCOPE, 'train', path.join(ws.dir, RESUME_SPEC), '--out', runs, ...args], {
+          encoding: 'utf8',
+        });
+        assert.strictEqual(r.status, 0, `gradscope train ${args.join(' ')}: ${r.stderr}`);
+        return r.stdout;
+      };
+      const runsBefore = new Set(fs.readdirSync(runs));
+      cli();
+      const first = fs.readdirSync(runs).find((d) => !runsBefore.has(d));
+      assert.ok(first, 'the first run was recorded');
+      cli('--resume', path.join(runs, first), '--epochs', '4');
+      const resumed = fs.readdirSync(runs).find((d) => !runsBefore.has(d) && d !== first);
+      assert.ok(resumed, 'the resumed run was recorded');
+      await runCommand(wb.page, 'Gradscope: Open Run…');
+      await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: resumed }).first().click();
+      const frame = webviewFrame(wb.page);
+      await frame.locator(`#app[data-run-id="${resumed}"]`).waitFor({ state: 'attached', timeout: 30000 });
+      assert.strictEqual(await frame.locator('.gs-chip[data-key="resumed"] .gs-chip-k').innerText(), 'resumed');
+      assert.strictEqual(await frame.locator('.gs-chip[data-key="resumed"] .gs-chip-v').innerText(), `from ${first} at epoch 2`);
+      const loss = frame.locator('#loss-chart[data-rendered="true"]');
+      await loss.waitFor({ state: 'attached', timeout: 30000 });
+      assert.strictEqual(await loss.getAttribute('data-x-range'), '2,4');
+      assert.strictEqual(await frame.locator('.gs-chip[data-key="epoch"] .gs-chip-v').innerText(), '4 / 4');
+      await dashboardShot(wb, 'e2e-resumed', '.gs-header');
+    });
 
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
   } finally {

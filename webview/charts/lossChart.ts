@@ -111,6 +111,7 @@ export class LossChart {
       x.max = live ? Math.max(h.start.epochs, lastX) : Math.max(1, Math.ceil(lastX - 1e-9));
       // A resumed run's axis continues from the epochs it had already trained.
       x.min = h.start.resumedFrom?.epoch ?? 0;
+      this.canvas.dataset.xRange = `${x.min},${x.max}`;
     }
     this.markers = epochMarkers(ctx.model, ctx.theme);
     this.markerStyle = { fontFamily: ctx.theme.fontFamily, background: ctx.theme.background };
