@@ -82,7 +82,7 @@ export class Dashboard {
   private readonly compareTable = new CompareTable();
   private readonly lrFind: LrFindPanel;
   private readonly confusion = new ConfusionPanel();
-  private readonly augmentation = new AugmentationPanel();
+  private readonly augmentation = new AugmentationPanel(() => this.requestDraw());
   /** Layers frozen at some point of the shown run (recomputed on every draw). */
   private freezes = new Map<string, LayerFreeze>();
   private readonly heatLegend = h('canvas', {

@@ -7,8 +7,11 @@ import { augmentationItems } from '../reuse';
 import type { Theme } from '../theme';
 import { clear, h } from './dom';
 
+/** Largest and smallest side of a sample's tile in CSS pixels: tiles shrink to fit the panel, down to MIN_TILE. */
 const TILE = 84;
+const MIN_TILE = 28;
 const GAP = 6;
+const LABEL_W = 44;
 
 /** Height, width and channels of one sample as drawn: images as they are, vectors as a one-row strip. */
 function imageShape(shape: number[]): [number, number, number] {
@@ -32,8 +35,10 @@ export class AugmentationPanel {
   });
   private readonly note = h('p', { class: 'gs-hint', id: 'augmentation-note' });
   private key = '';
+  /** Width of the grid's box in CSS pixels, kept by a ResizeObserver (no layout reads while drawing). */
+  private width = 0;
 
-  constructor() {
+  constructor(onResize: () => void) {
     this.root = h(
       'section',
       { class: 'gs-panel', id: 'panel-augmentation' },
@@ -48,11 +53,27 @@ export class AugmentationPanel {
       this.note,
     );
     this.root.hidden = true;
+    const box = this.canvas.parentElement;
+    if (box)
+      new ResizeObserver((entries) => {
+        const w = Math.floor(entries[entries.length - 1]?.contentRect.width ?? 0);
+        if (w !== this.width) {
+          this.width = w;
+          onResize();
+        }
+      }).observe(box);
   }
 
   render(samples: AugmentationSamplesEvent | undefined, theme: Theme): void {
     this.root.hidden = !samples;
-    const key = JSON.stringify([theme.key, samples?.step, samples?.epoch, samples?.before.length, samples?.augmentation]);
+    const key = JSON.stringify([
+      theme.key,
+      this.width,
+      samples?.step,
+      samples?.epoch,
+      samples?.before.length,
+      samples?.augmentation,
+    ]);
     if (key === this.key) return;
     this.key = key;
     if (!samples) {
@@ -71,21 +92,21 @@ export class AugmentationPanel {
 
   private draw(samples: AugmentationSamplesEvent, theme: Theme): void {
     const [height, width, channels] = imageShape(samples.shape);
-    const scale = Math.max(1, Math.floor(TILE / Math.max(height, width)));
-    const tileW = width * scale;
-    const tileH = height * scale;
-    const labelW = 44;
     const count = samples.before.length;
+    const fit = this.width > 0 ? Math.floor((this.width - LABEL_W) / Math.max(1, count)) - GAP : TILE;
+    const side = Math.max(MIN_TILE, Math.min(TILE, fit));
+    const scale = side / Math.max(height, width);
+    const tileW = Math.max(1, Math.round(width * scale));
+    const tileH = Math.max(1, Math.round(height * scale));
+    const labelW = LABEL_W;
     const cssW = labelW + count * (tileW + GAP);
     const cssH = 2 * (tileH + GAP) + 2;
     const dpr = window.devicePixelRatio || 1;
     const c = this.canvas;
     c.width = Math.round(cssW * dpr);
     c.height = Math.round(cssH * dpr);
-    // Shrinks with the panel (keeping its proportions) rather than overflowing it.
-    c.style.width = '100%';
-    c.style.maxWidth = `${cssW}px`;
-    c.style.height = 'auto';
+    c.style.width = `${cssW}px`;
+    c.style.height = `${cssH}px`;
     const g = c.getContext('2d');
     if (!g) return;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
