@@ -16,7 +16,7 @@ import { MAX_COMPARED } from '../src/shared/webviewProtocol';
 import { currentRunId, hasData, type DashboardModel } from './state';
 import { readTheme, type Theme } from './theme';
 import { CompareTable } from './view/compareTable';
-import { h } from './view/dom';
+import { h, panel } from './view/dom';
 import { DiagnosticsList } from './view/diagnosticsList';
 import { Header } from './view/header';
 import { LayerLegend, type LegendItem } from './view/layerLegend';
@@ -39,16 +39,6 @@ function chartBox(id: string, label: string, waitText: string, extraClass = ''):
   const canvas = h('canvas', { id, role: 'img', 'aria-label': label, 'data-rendered': 'false', 'data-points': '0' });
   const box = h('div', { class: `gs-chart-box ${extraClass}`.trim() }, canvas, h('div', { class: 'gs-wait' }, waitText));
   return { box, canvas };
-}
-
-function panel(id: string, title: string, hint: string, body: Node[], head: Node[] = [], wide = false): HTMLElement {
-  return h(
-    'section',
-    { class: `gs-panel${wide ? ' gs-panel-wide' : ''}`, id },
-    h('div', { class: 'gs-panel-head' }, h('h2', { class: 'gs-panel-title' }, title), h('span', { class: 'gs-spacer' }), ...head),
-    h('p', { class: 'gs-hint' }, hint),
-    ...body,
-  );
 }
 
 export class Dashboard {

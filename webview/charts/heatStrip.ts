@@ -10,6 +10,7 @@ import { formatNumber } from '../../src/shared/format';
 import { diagnosticStep } from '../state';
 import { severityColor, withAlpha, type Theme } from '../theme';
 import { layerFreezes, unfreezeMarks } from '../reuse';
+import { observeWidth, sizedContext } from '../view/dom';
 import { clearRendered, stepRange } from './common';
 import type { RenderContext } from './context';
 
@@ -52,15 +53,11 @@ export class HeatStrip {
     onResize: () => void,
   ) {
     const box = canvas.parentElement;
-    if (box) {
-      new ResizeObserver((entries) => {
-        const w = Math.floor(entries[entries.length - 1]?.contentRect.width ?? 0);
-        if (w !== this.width) {
-          this.width = w;
-          onResize();
-        }
-      }).observe(box);
-    }
+    if (box)
+      observeWidth(box, (w) => {
+        this.width = w;
+        onResize();
+      });
     canvas.addEventListener('mousemove', (e) => this.hover(e));
     canvas.addEventListener('mouseleave', () => this.readout.classList.remove('is-visible'));
     canvas.addEventListener('click', (e) => this.click(e));
@@ -325,15 +322,8 @@ export class HeatStrip {
 export function drawHeatLegend(canvas: HTMLCanvasElement, theme: Theme): void {
   const cssW = 330;
   const cssH = 30;
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.round(cssW * dpr);
-  canvas.height = Math.round(cssH * dpr);
-  canvas.style.width = `${cssW}px`;
-  canvas.style.height = `${cssH}px`;
-  const g = canvas.getContext('2d');
+  const g = sizedContext(canvas, cssW, cssH);
   if (!g) return;
-  g.scale(dpr, dpr);
-  g.clearRect(0, 0, cssW, cssH);
   const barX = 4;
   const barW = 260;
   const barY = 3;

@@ -5,7 +5,7 @@
 import type { AugmentationSamplesEvent } from '../../src/shared/engineProtocol';
 import { augmentationItems } from '../reuse';
 import type { Theme } from '../theme';
-import { clear, h } from './dom';
+import { clear, h, observeWidth, panel, sizedContext } from './dom';
 
 /** Largest and smallest side of a sample's tile in CSS pixels: tiles shrink to fit the panel, down to MIN_TILE. */
 const TILE = 84;
@@ -39,29 +39,19 @@ export class AugmentationPanel {
   private width = 0;
 
   constructor(onResize: () => void) {
-    this.root = h(
-      'section',
-      { class: 'gs-panel', id: 'panel-augmentation' },
-      h('div', { class: 'gs-panel-head' }, h('h2', { class: 'gs-panel-title' }, 'Data augmentation')),
-      h(
-        'p',
-        { class: 'gs-hint' },
-        'Training samples of the first batch as drawn (top) and as the network saw them after augmentation (bottom): a fresh random change per sample and epoch, on training batches only (validation data stay as they are). Augmentation should keep each label true: a shifted 3 is still a 3.',
-      ),
-      this.settings,
-      h('div', { class: 'gs-aug-box' }, this.canvas),
-      this.note,
+    this.root = panel(
+      'panel-augmentation',
+      'Data augmentation',
+      'Training samples of the first batch as drawn (top) and as the network saw them after augmentation (bottom): a fresh random change per sample and epoch, on training batches only (validation data stay as they are). Augmentation should keep each label true: a shifted 3 is still a 3.',
+      [this.settings, h('div', { class: 'gs-aug-box' }, this.canvas), this.note],
     );
     this.root.hidden = true;
     const box = this.canvas.parentElement;
     if (box)
-      new ResizeObserver((entries) => {
-        const w = Math.floor(entries[entries.length - 1]?.contentRect.width ?? 0);
-        if (w !== this.width) {
-          this.width = w;
-          onResize();
-        }
-      }).observe(box);
+      observeWidth(box, (w) => {
+        this.width = w;
+        onResize();
+      });
   }
 
   render(samples: AugmentationSamplesEvent | undefined, theme: Theme): void {
@@ -103,14 +93,8 @@ export class AugmentationPanel {
     const cssH = 2 * (tileH + GAP) + 2;
     const dpr = window.devicePixelRatio || 1;
     const c = this.canvas;
-    c.width = Math.round(cssW * dpr);
-    c.height = Math.round(cssH * dpr);
-    c.style.width = `${cssW}px`;
-    c.style.height = `${cssH}px`;
-    const g = c.getContext('2d');
+    const g = sizedContext(c, cssW, cssH);
     if (!g) return;
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.clearRect(0, 0, cssW, cssH);
     g.imageSmoothingEnabled = false;
     g.font = `11px ${theme.fontFamily}`;
     g.fillStyle = theme.muted;

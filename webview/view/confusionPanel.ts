@@ -5,7 +5,7 @@ import { formatCount, formatPercent } from '../../src/shared/format';
 import type { DashboardModel } from '../state';
 import { confusedPairsText, confusionSummary, type ConfusionSummary } from '../reuse';
 import { parseColor, withAlpha, type Theme } from '../theme';
-import { clear, h } from './dom';
+import { clear, h, panel, sizedContext } from './dom';
 
 const MAX_GRID = 360;
 
@@ -23,19 +23,11 @@ export class ConfusionPanel {
   private key = '';
 
   constructor() {
-    this.root = h(
-      'section',
-      { class: 'gs-panel', id: 'panel-confusion' },
-      h('div', { class: 'gs-panel-head' }, h('h2', { class: 'gs-panel-title' }, 'Confusion matrix')),
-      h(
-        'p',
-        { class: 'gs-hint' },
-        'Rows: the true class; columns: the class the model predicted; each cell counts validation samples. Colour: the share of the row, so the diagonal is each class\u2019s recall (how many of its samples were found) and bright cells off the diagonal are the classes the model mixes up.',
-      ),
-      this.caption,
-      h('div', { class: 'gs-confusion-box' }, this.canvas),
-      this.pairs,
-      this.recall,
+    this.root = panel(
+      'panel-confusion',
+      'Confusion matrix',
+      'Rows: the true class; columns: the class the model predicted; each cell counts validation samples. Colour: the share of the row, so the diagonal is each class\u2019s recall (how many of its samples were found) and bright cells off the diagonal are the classes the model mixes up.',
+      [this.caption, h('div', { class: 'gs-confusion-box' }, this.canvas), this.pairs, this.recall],
     );
     this.root.hidden = true;
   }
@@ -76,14 +68,8 @@ export class ConfusionPanel {
     const cssH = top + n * cell + 6;
     const dpr = window.devicePixelRatio || 1;
     const c = this.canvas;
-    c.width = Math.round(cssW * dpr);
-    c.height = Math.round(cssH * dpr);
-    c.style.width = `${cssW}px`;
-    c.style.height = `${cssH}px`;
-    const g = c.getContext('2d');
+    const g = sizedContext(c, cssW, cssH);
     if (!g) return;
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.clearRect(0, 0, cssW, cssH);
     const [br, bg, bb] = parseColor(theme.background);
     const [hr, hg, hb] = parseColor(theme.blue);
     const rows = s.matrix.map((row) => row.reduce((a, b) => a + b, 0));
