@@ -16,11 +16,14 @@ import { MAX_COMPARED } from '../src/shared/webviewProtocol';
 import { currentRunId, hasData, type DashboardModel } from './state';
 import { readTheme, type Theme } from './theme';
 import { CompareTable } from './view/compareTable';
-import { h } from './view/dom';
+import { h, panel } from './view/dom';
 import { DiagnosticsList } from './view/diagnosticsList';
 import { Header } from './view/header';
 import { LayerLegend, type LegendItem } from './view/layerLegend';
 import { LrFindPanel } from './view/lrFindPanel';
+import { AugmentationPanel } from './view/augmentationPanel';
+import { ConfusionPanel } from './view/confusionPanel';
+import { freezeText, layerFreezes, type LayerFreeze } from './reuse';
 import type { HostChannel, PersistedUiState } from './vscodeApi';
 
 interface Panel {
@@ -36,16 +39,6 @@ function chartBox(id: string, label: string, waitText: string, extraClass = ''):
   const canvas = h('canvas', { id, role: 'img', 'aria-label': label, 'data-rendered': 'false', 'data-points': '0' });
   const box = h('div', { class: `gs-chart-box ${extraClass}`.trim() }, canvas, h('div', { class: 'gs-wait' }, waitText));
   return { box, canvas };
-}
-
-function panel(id: string, title: string, hint: string, body: Node[], head: Node[] = [], wide = false): HTMLElement {
-  return h(
-    'section',
-    { class: `gs-panel${wide ? ' gs-panel-wide' : ''}`, id },
-    h('div', { class: 'gs-panel-head' }, h('h2', { class: 'gs-panel-title' }, title), h('span', { class: 'gs-spacer' }), ...head),
-    h('p', { class: 'gs-hint' }, hint),
-    ...body,
-  );
 }
 
 export class Dashboard {
@@ -78,6 +71,10 @@ export class Dashboard {
   private readonly updateLegend: LayerLegend;
   private readonly compareTable = new CompareTable();
   private readonly lrFind: LrFindPanel;
+  private readonly confusion = new ConfusionPanel();
+  private readonly augmentation = new AugmentationPanel(() => this.requestDraw());
+  /** Layers frozen at some point of the shown run (recomputed on every draw). */
+  private freezes = new Map<string, LayerFreeze>();
   private readonly heatLegend = h('canvas', {
     class: 'gs-heat-legend',
     id: 'grad-heat-legend',
@@ -278,7 +275,11 @@ export class Dashboard {
           'div',
           { class: 'gs-heat-head' },
           h('span', { class: 'gs-heat-title' }, 'Layer × step'),
-          h('span', { class: 'gs-hint gs-inline' }, 'rows: layers, input at the top · colour: gradient norm'),
+          h(
+            'span',
+            { class: 'gs-hint gs-inline' },
+            'rows: layers, input at the top · colour: gradient norm · grey: frozen layer (no gradient)',
+          ),
           h('span', { class: 'gs-spacer' }),
           this.heatLegend,
         ),
@@ -372,6 +373,8 @@ export class Dashboard {
       this.compareTable.root,
       gradPanel,
       lossPanel,
+      this.confusion.root,
+      this.augmentation.root,
       deadPanel,
       signalPanel,
       updatePanel,
@@ -446,6 +449,7 @@ export class Dashboard {
       this.hoverStep = null;
     }
     const layers = model.history?.layers ?? [];
+    this.freezes = model.history ? layerFreezes(model.history) : new Map<string, LayerFreeze>();
     const layerColors = layers.map((_, i) => layerColor(i, layers.length, theme));
     const signalLayers = model.history?.signalLayers ?? [];
     const colors = new Map(signalLayers.map((l, i) => [l.name, layerColor(i, signalLayers.length, theme)]));
@@ -480,6 +484,8 @@ export class Dashboard {
       this.heatLegendTheme = theme.key;
     }
     this.loss.render(ctx);
+    this.confusion.render(model, theme);
+    this.augmentation.render(model.history?.augmentation, theme);
     this.dead.render(ctx);
     this.deadLegend.render(
       this.legendItems(
@@ -545,7 +551,14 @@ export class Dashboard {
       ]
         .filter(Boolean)
         .join(', ');
-      return { name: l.name, color: ctx.colorOf(l.name), hidden: ctx.hidden.has(l.name), detail };
+      const freeze = this.freezes.get(l.name);
+      return {
+        name: l.name,
+        color: ctx.colorOf(l.name),
+        hidden: ctx.hidden.has(l.name),
+        detail: freeze ? `${detail}; ${freezeText(freeze)}` : detail,
+        ...(freeze?.frozen ? { frozen: true } : {}),
+      };
     });
   }
 

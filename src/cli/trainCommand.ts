@@ -115,6 +115,9 @@ function messageHandler(json: boolean, bar: ProgressBar, seen: Seen): (m: Engine
         if (m.layers && !m.nonFinite) seen.lastLayers = m.layers;
         if (!json) bar.step(m);
         return;
+      case 'augmentation-samples':
+        asJson(m);
+        return;
       case 'epoch':
         asJson(m);
         if (!json) bar.epoch(m);

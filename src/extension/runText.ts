@@ -134,6 +134,7 @@ export function outputLineFor(m: EngineMessage, history: RunHistoryState): strin
     case 'run-end':
       return runEndLine(history.start?.runId, m);
     case 'step':
+    case 'augmentation-samples':
       return undefined;
     default: {
       const unknown: never = m;

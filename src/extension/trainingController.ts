@@ -115,6 +115,7 @@ export class TrainingController implements vscode.Disposable {
         if (run.ref) run.ref = { ...run.ref, live: false };
         break;
       case 'step':
+      case 'augmentation-samples':
       case 'schedule':
         break;
       default: {

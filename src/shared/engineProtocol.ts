@@ -2,7 +2,7 @@
 // `events.jsonl` and of `gradscope train --json`) and what a front-end may send it.
 // Field names are a contract read by checks outside this repo: add fields, never rename.
 
-import type { SpecFix, SpecProblem } from '../training/spec/types';
+import type { AugmentationSpec, SpecFix, SpecProblem } from '../training/spec/types';
 
 export type Backend = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -68,6 +68,14 @@ export interface RunStartEvent {
    * the layers whose weights came from its model/, in model order.
    */
   initFrom?: { run: string; layers: string[] };
+  /** The spec's `data.augmentation` as resolved (transforms set to 0/false left out); absent without augmentation. */
+  augmentation?: AugmentationSpec;
+  /**
+   * `training.unfreeze` as it applies to this run, in order: from 0-based `epoch` (its first step is `step`) the
+   * named layers train; `layers` lists them by name (`"all"` resolved to the layers still frozen then). Entries
+   * before this run's first epoch (a resumed run) or past its last are left out.
+   */
+  unfreeze?: { epoch: number; step: number; layers: string[] }[];
   /** Set when this run continues another one from its checkpoint (`gradscope train <spec> --resume <runDir>`). */
   resumedFrom?: {
     runDir: string;
@@ -178,6 +186,39 @@ export interface ScheduleEvent {
   best: number;
 }
 
+/**
+ * engine → front-end: training samples of the run's first batch before and after `data.augmentation`, the very
+ * draws that batch trains on (sent once, after run-start and before the first step, when the spec augments).
+ * Values are the model's inputs (after standardisation), rounded to 4 decimals; sample i of `before` became
+ * sample i of `after`.
+ */
+export interface AugmentationSamplesEvent {
+  type: 'augmentation-samples';
+  /** 0-based epoch and step of the batch the samples come from (the run's first). */
+  epoch: number;
+  step: number;
+  /** Shape of one sample (the spec's inputShape): [height, width, channels] for images; values are row-major. */
+  shape: number[];
+  /** The augmentation applied (as in run-start). */
+  augmentation: AugmentationSpec;
+  before: number[][];
+  after: number[][];
+}
+
+/**
+ * Classification runs: the validation split's confusion matrix with the weights the run kept (`weights: "best"`:
+ * the best epoch's, restored by restoreBestWeights; `"last"`: the weights training ended with).
+ */
+export interface RunConfusion {
+  /** Class names in class-index order (csv label values, digits for mnist, else class numbers). */
+  labels: string[];
+  /** matrix[true class][predicted class]: counts of validation samples. */
+  matrix: number[][];
+  /** 0-based epoch whose weights were scored (the epoch training ended in, for `"last"`). */
+  epoch: number;
+  weights: 'best' | 'last';
+}
+
 /** A fix: a title and JSON Patch (RFC 6902) operations on the spec. */
 export type Fix = SpecFix;
 
@@ -280,6 +321,8 @@ export interface RunEndEvent {
   weightsDir?: string;
   /** Why no inference model was saved although the run finished (e.g. a layer with no standard equivalent yet). */
   modelNotSaved?: string;
+  /** Classification runs with a validation split that did not diverge: the confusion matrix of the kept weights. */
+  confusion?: RunConfusion;
   /** Last step the engine had emitted when a stop request reached it (status `stopped`). */
   stopRequestedAtStep?: number;
   error?: string;
@@ -292,7 +335,8 @@ export interface LogEvent {
   message: string;
 }
 
-export type TrainingEvent = RunStartEvent | StepEvent | EpochEvent | ScheduleEvent | DiagnosticEvent | RunEndEvent;
+export type TrainingEvent =
+  RunStartEvent | AugmentationSamplesEvent | StepEvent | EpochEvent | ScheduleEvent | DiagnosticEvent | RunEndEvent;
 
 /** engine → front-end, over the child-process channel. */
 export type EngineMessage =

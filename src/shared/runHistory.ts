@@ -3,6 +3,7 @@
 // whole history. Memory stays bounded on long runs: step series keep at most `maxPoints` points by halving
 // their resolution (keeping every other point) whenever they fill up.
 import type {
+  AugmentationSamplesEvent,
   DiagnosticEvent,
   EpochEvent,
   LayerSummary,
@@ -40,6 +41,8 @@ export interface StepPoint {
   dead: Array<number | null>;
   /** Per layer: saturated fraction, or null. */
   saturation: Array<number | null>;
+  /** Per layer: frozen at this step (no gradient, no update); present only when some layer was. */
+  frozen?: boolean[];
 }
 
 export interface RunHistoryState {
@@ -62,6 +65,8 @@ export interface RunHistoryState {
   schedules: ScheduleEvent[];
   diagnostics: DiagnosticEvent[];
   end?: RunEndEvent;
+  /** The first batch's samples before and after augmentation, when the run augments. */
+  augmentation?: AugmentationSamplesEvent;
   /** Momentum in force: step events carry it only when it changes. */
   momentum?: number;
   /** Last step seen (measured or not), for progress. */
@@ -108,6 +113,8 @@ function toPoint(state: RunHistoryState, e: StepEvent): StepPoint {
   if (state.momentum !== undefined) point.momentum = state.momentum;
   if (e.globalGradNorm !== undefined) point.globalGradNorm = e.globalGradNorm;
   if (e.clippedGradNorm !== undefined) point.clippedGradNorm = e.clippedGradNorm;
+  const frozen = state.layers.map((l) => byName.get(l.name)?.frozen === true);
+  if (frozen.includes(true)) point.frozen = frozen;
   for (const layer of state.layers) {
     const m = byName.get(layer.name);
     point.gradNorm.push(finite(m?.gradNorm));
@@ -148,6 +155,9 @@ export function applyEvent(state: RunHistoryState, e: TrainingEvent): RunHistory
         layers: e.layers.filter((l) => l.hasWeights),
         signalLayers: e.layers.filter((l) => l.hasWeights || l.activation !== undefined),
       });
+      break;
+    case 'augmentation-samples':
+      state.augmentation = e;
       break;
     case 'step':
       addStep(state, e);

@@ -546,6 +546,26 @@ async function checkRun(text: string): Promise<void> {
     assert.deepEqual(Object.keys(end.test).sort(), keys);
     if (end.test.acc !== undefined && Number.isFinite(end.test.loss)) assert.ok(end.test.acc >= 0 && end.test.acc <= 1);
   }
+  // The dashboard's data: a classification run that did not diverge ends with the confusion matrix of its whole
+  // validation split; a spec that augments sends the first batch's samples once, right after run-start.
+  const confusion = start.task === 'classification' && start.validationSamples > 0 && status !== 'diverged';
+  assert.equal(end.confusion !== undefined, confusion, `run-end.confusion ${JSON.stringify(end.confusion)}`);
+  if (end.confusion) {
+    const n = end.confusion.labels.length;
+    assert.ok(end.confusion.matrix.length === n && end.confusion.matrix.every((row) => row.length === n));
+    assert.equal(
+      end.confusion.matrix.flat().reduce((a, b) => a + b, 0),
+      start.validationSamples,
+    );
+  }
+  const samples = events.filter((e) => e.type === 'augmentation-samples');
+  assert.equal(samples.length, start.augmentation ? 1 : 0);
+  assert.equal(start.augmentation !== undefined, Object.keys(parsed.spec.data.augmentation ?? {}).length > 0);
+  if (samples[0]?.type === 'augmentation-samples') {
+    assert.equal(events.indexOf(samples[0]), 1);
+    const size = parsed.spec.model.inputShape.reduce((a, b) => a * b, 1);
+    assert.ok([...samples[0].before, ...samples[0].after].every((row) => row.length === size));
+  }
   cover(parsed.spec, text);
 }
 

@@ -9,11 +9,17 @@ import { HEAT_MAX, HEAT_MIN, HEAT_NAN, heatColor, heatValue } from '../colors';
 import { formatNumber } from '../../src/shared/format';
 import { diagnosticStep } from '../state';
 import { severityColor, withAlpha, type Theme } from '../theme';
+import { layerFreezes, unfreezeMarks } from '../reuse';
+import { observeWidth, sizedContext } from '../view/dom';
 import { clearRendered, stepRange } from './common';
 import type { RenderContext } from './context';
 
 const MARK_BAND = 9;
+/** Room for the unfreeze labels above the rows, when the run unfreezes layers. */
+const LABEL_BAND = 13;
 const BOTTOM_PAD = 2;
+/** Cells of a frozen layer (no gradient): a neutral grey, outside the colormap. */
+const FROZEN_GREY: readonly [number, number, number] = [128, 128, 128];
 
 interface Layout {
   left: number;
@@ -47,15 +53,11 @@ export class HeatStrip {
     onResize: () => void,
   ) {
     const box = canvas.parentElement;
-    if (box) {
-      new ResizeObserver((entries) => {
-        const w = Math.floor(entries[entries.length - 1]?.contentRect.width ?? 0);
-        if (w !== this.width) {
-          this.width = w;
-          onResize();
-        }
-      }).observe(box);
-    }
+    if (box)
+      observeWidth(box, (w) => {
+        this.width = w;
+        onResize();
+      });
     canvas.addEventListener('mousemove', (e) => this.hover(e));
     canvas.addEventListener('mouseleave', () => this.readout.classList.remove('is-visible'));
     canvas.addEventListener('click', (e) => this.click(e));
@@ -76,12 +78,14 @@ export class HeatStrip {
     }
     const rows = h.layers.length;
     const rowH = heatRowHeight(rows);
-    const cssH = MARK_BAND + rows * rowH + BOTTOM_PAD;
+    const marks = unfreezeMarks(h);
+    const top = MARK_BAND + (marks.length > 0 ? LABEL_BAND : 0);
+    const cssH = top + rows * rowH + BOTTOM_PAD;
     const dpr = window.devicePixelRatio || 1;
     const left = plot?.left ?? ctx.gutter;
     const right = Math.min(cssW - 1, plot?.right ?? cssW - 10);
     const { min, max } = stepRange(ctx.model);
-    this.layout = { left, right, top: MARK_BAND, rowH, rows, cssW, cssH, min, max };
+    this.layout = { left, right, top, rowH, rows, cssW, cssH, min, max };
     this.steps = h.steps;
     this.layers = h.layers;
 
@@ -110,20 +114,30 @@ export class HeatStrip {
       if (og) {
         og.putImageData(image.data, 0, 0);
         g.imageSmoothingEnabled = false;
-        g.drawImage(this.offscreen, 0, 0, cols, rows, left, MARK_BAND, cols / dpr, rows * rowH);
+        g.drawImage(this.offscreen, 0, 0, cols, rows, left, top, cols / dpr, rows * rowH);
         drawn = image.cells;
       }
     }
     // Empty (future) part of a live run: a faint frame.
     g.strokeStyle = withAlpha(ctx.theme.foreground, 0.18);
     g.lineWidth = 1;
-    g.strokeRect(left - 0.5, MARK_BAND - 0.5, right - left + 1, rows * rowH + 1);
-    this.drawRowLabels(g, ctx.theme, h.layers, left, rowH);
+    g.strokeRect(left - 0.5, top - 0.5, right - left + 1, rows * rowH + 1);
+    const frozen = layerFreezes(h);
+    this.drawRowLabels(
+      g,
+      ctx.theme,
+      h.layers.map((l) => ({ name: l.name, frozen: frozen.get(l.name)?.frozen === true })),
+      left,
+      rowH,
+    );
     this.drawMarkers(g, ctx, h);
+    this.drawUnfreezeMarks(g, ctx.theme, marks);
     canvas.dataset.rendered = drawn > 0 ? 'true' : 'false';
     canvas.dataset.points = String(drawn);
     canvas.dataset.rows = String(rows);
-    canvas.dataset.plotArea = [plotLeftPx, Math.round(MARK_BAND * dpr), cols, Math.round(rows * rowH * dpr)].join(',');
+    canvas.dataset.plotArea = [plotLeftPx, Math.round(top * dpr), cols, Math.round(rows * rowH * dpr)].join(',');
+    canvas.dataset.frozenCells = String(image?.frozen ?? 0);
+    canvas.dataset.unfreezeMarks = marks.map((m) => `${m.step}:${m.label}`).join('\n');
   }
 
   /** Column colours: each step spans from halfway after its predecessor to halfway before its successor. */
@@ -133,11 +147,13 @@ export class HeatStrip {
     cols: number,
     min: number,
     max: number,
-  ): { data: ImageData; cells: number } | undefined {
+  ): { data: ImageData; cells: number; frozen: number } | undefined {
     if (steps.length === 0) return undefined;
     const sum = new Float64Array(cols * rows);
     const count = new Uint16Array(cols * rows);
     const nan = new Uint8Array(cols * rows);
+    const frozen = new Uint8Array(cols * rows);
+    let frozenCells = 0;
     const span = max - min;
     const toCol = (s: number): number => ((s - min) / span) * cols;
     const n = steps.length;
@@ -149,11 +165,15 @@ export class HeatStrip {
       const c1 = Math.min(cols, Math.max(c0 + 1, Math.floor(toCol((s + next) / 2))));
       if (c0 >= cols) continue;
       const grads = steps[k].gradNorm;
+      const frozenAt = steps[k].frozen;
       for (let r = 0; r < rows; r++) {
         const v = heatValue(grads[r] ?? null);
+        const isFrozen = frozenAt?.[r] === true;
+        if (isFrozen) frozenCells++;
         for (let c = c0; c < c1; c++) {
           const i = r * cols + c;
-          if (v === null) nan[i] = 1;
+          if (isFrozen) frozen[i] = 1;
+          else if (v === null) nan[i] = 1;
           else {
             sum[i] += v;
             count[i]++;
@@ -164,30 +184,39 @@ export class HeatStrip {
     const data = new ImageData(cols, rows);
     const px = data.data;
     for (let i = 0; i < cols * rows; i++) {
-      if (!nan[i] && count[i] === 0) continue;
-      const [r, g, b] = nan[i] ? HEAT_NAN : heatColor(sum[i] / count[i]);
+      if (!nan[i] && !frozen[i] && count[i] === 0) continue;
+      // A column shared by a frozen step and a trained one shows the trained one.
+      const [r, g, b] = nan[i] ? HEAT_NAN : count[i] > 0 ? heatColor(sum[i] / count[i]) : FROZEN_GREY;
       px[i * 4] = r;
       px[i * 4 + 1] = g;
       px[i * 4 + 2] = b;
       px[i * 4 + 3] = 255;
     }
     // Cells = layers × steps drawn (what the strip represents), independent of pixel width.
-    return { data, cells: steps.length * rows };
+    return { data, cells: steps.length * rows, frozen: frozenCells };
   }
 
-  private drawRowLabels(g: CanvasRenderingContext2D, theme: Theme, layers: LayerSummary[], left: number, rowH: number): void {
+  private drawRowLabels(
+    g: CanvasRenderingContext2D,
+    theme: Theme,
+    layers: Array<{ name: string; frozen: boolean }>,
+    left: number,
+    rowH: number,
+  ): void {
+    const top = this.layout?.top ?? MARK_BAND;
     const size = Math.min(11, Math.max(8, rowH - 2));
     const every = rowH >= 8 ? 1 : Math.ceil(8 / rowH);
     g.font = `${size}px ${theme.fontFamily}`;
     g.textAlign = 'right';
     g.textBaseline = 'middle';
-    g.fillStyle = theme.muted;
     const maxW = left - 8;
     layers.forEach((layer, r) => {
       if (r % every !== 0) return;
       let text = layer.name;
       while (text.length > 3 && g.measureText(text).width > maxW) text = `${text.slice(0, -2)}…`;
-      g.fillText(text, left - 6, MARK_BAND + r * rowH + rowH / 2 + 0.5);
+      // Frozen layers: greyed further, like their legend chips.
+      g.fillStyle = layer.frozen ? withAlpha(theme.muted, 0.55) : theme.muted;
+      g.fillText(text, left - 6, top + r * rowH + rowH / 2 + 0.5);
     });
   }
 
@@ -207,6 +236,33 @@ export class HeatStrip {
       g.closePath();
       g.fill();
     }
+  }
+
+  /** A dashed line where layers start training, labelled above the rows. */
+  private drawUnfreezeMarks(g: CanvasRenderingContext2D, theme: Theme, marks: Array<{ step: number; label: string }>): void {
+    const l = this.layout;
+    if (!l) return;
+    g.save();
+    g.font = `600 10px ${theme.fontFamily}`;
+    g.textBaseline = 'middle';
+    for (const m of marks) {
+      const x = Math.round(l.left + ((m.step - 0.5 - l.min) / (l.max - l.min)) * (l.right - l.left)) + 0.5;
+      if (x < l.left - 1 || x > l.right + 1) continue;
+      g.strokeStyle = theme.foreground;
+      g.lineWidth = 1.5;
+      g.setLineDash([3, 2]);
+      g.beginPath();
+      g.moveTo(x, MARK_BAND);
+      g.lineTo(x, l.top + l.rows * l.rowH);
+      g.stroke();
+      g.setLineDash([]);
+      const w = g.measureText(m.label).width;
+      const flip = x + 4 + w > l.right;
+      g.fillStyle = theme.foreground;
+      g.textAlign = flip ? 'right' : 'left';
+      g.fillText(m.label, flip ? x - 4 : x + 4, MARK_BAND + LABEL_BAND / 2);
+    }
+    g.restore();
   }
 
   private at(e: MouseEvent): { layer: number; x: number } | undefined {
@@ -241,7 +297,9 @@ export class HeatStrip {
         return;
       }
       const v = p.gradNorm[hit.layer];
-      text = `${layer.name} · step ${p.step} · grad norm ${formatNumber(v)}`;
+      text = p.frozen?.[hit.layer]
+        ? `${layer.name} · step ${p.step} · frozen: no gradient`
+        : `${layer.name} · step ${p.step} · grad norm ${formatNumber(v)}`;
     }
     this.readout.textContent = text;
     this.readout.classList.add('is-visible');
@@ -264,15 +322,8 @@ export class HeatStrip {
 export function drawHeatLegend(canvas: HTMLCanvasElement, theme: Theme): void {
   const cssW = 330;
   const cssH = 30;
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.round(cssW * dpr);
-  canvas.height = Math.round(cssH * dpr);
-  canvas.style.width = `${cssW}px`;
-  canvas.style.height = `${cssH}px`;
-  const g = canvas.getContext('2d');
+  const g = sizedContext(canvas, cssW, cssH);
   if (!g) return;
-  g.scale(dpr, dpr);
-  g.clearRect(0, 0, cssW, cssH);
   const barX = 4;
   const barW = 260;
   const barY = 3;

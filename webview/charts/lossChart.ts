@@ -104,11 +104,14 @@ export class LossChart {
     if (x) {
       const live = ctx.model.run?.live !== false && !h.end;
       const lastX = Math.max(
-        h.epochs.length,
+        (h.epochs[h.epochs.length - 1]?.epoch ?? -1) + 1,
         h.steps.length ? (h.steps[h.steps.length - 1].step + 1) / spe : 0,
         ...compared.map((c) => c.epochs.length),
       );
       x.max = live ? Math.max(h.start.epochs, lastX) : Math.max(1, Math.ceil(lastX - 1e-9));
+      // A resumed run's axis continues from the epochs it had already trained.
+      x.min = h.start.resumedFrom?.epoch ?? 0;
+      this.canvas.dataset.xRange = `${x.min},${x.max}`;
     }
     this.markers = epochMarkers(ctx.model, ctx.theme);
     this.markerStyle = { fontFamily: ctx.theme.fontFamily, background: ctx.theme.background };

@@ -1,6 +1,7 @@
 // A chart.js plugin that draws where diagnostics fired: a vertical line per diagnostic, coloured by severity,
 // with its code as a label along the top of the plot (labels that would overlap stack in rows).
 import type { Chart, ChartType, Plugin } from 'chart.js';
+import { unfreezeMarks } from '../reuse';
 import { diagnosticEpochX, diagnosticStep, type DashboardModel } from '../state';
 import { severityColor, withAlpha, type Theme } from '../theme';
 
@@ -76,12 +77,12 @@ function dedupe(markers: Marker[]): Marker[] {
   });
 }
 
-/** Diagnostic markers on a step axis. */
+/** Diagnostic markers on a step axis, and where frozen layers start training (at the boundary before that step). */
 export function stepMarkers(model: DashboardModel, theme: Theme): Marker[] {
   const h = model.history;
   if (!h?.start) return [];
   const spe = h.start.stepsPerEpoch;
-  const out: Marker[] = [];
+  const out: Marker[] = unfreezeMarks(h).map((m) => ({ x: m.step - 0.5, color: theme.foreground, label: m.label }));
   for (const d of h.diagnostics) {
     const x = diagnosticStep(d, spe);
     if (x !== undefined) out.push({ x, color: severityColor(theme, d.severity), label: d.code });

@@ -4,6 +4,7 @@
 import { displayEpoch, formatCount, formatDuration, formatNumber, formatPercent } from '../../src/shared/format';
 import { runProgress } from '../../src/shared/runHistory';
 import { runDash } from '../charts/common';
+import { resumedText } from '../reuse';
 import { displayStatus, drawnRuns, type DashboardModel } from '../state';
 import { clear, h } from './dom';
 
@@ -79,6 +80,14 @@ export class Header {
         ['run', model.run?.runId ?? start.runId, 'gs-chip-run'],
         ['backend', start.backend],
       ];
+      const resumed = resumedText(start);
+      if (resumed)
+        chips.push([
+          'resumed',
+          resumed,
+          'gs-chip-resumed',
+          `Continues that run from its checkpoint ${start.resumedFrom?.checkpoint ?? ''}: its epoch and step numbers go on from there`,
+        ]);
       if (p) {
         chips.push(['epoch', `${p.epoch} / ${p.epochs}`]);
         // A count of steps done ("steps 2 / 114"); a single step is named by its index ("step 1"), as in diagnostics.

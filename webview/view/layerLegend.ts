@@ -9,6 +9,8 @@ export interface LegendItem {
   hidden: boolean;
   /** Extra text in the chip's tooltip (kind, activation, units). */
   detail?: string;
+  /** The layer is frozen (`trainable: false`, not unfrozen yet): greyed, and labelled so. */
+  frozen?: boolean;
 }
 
 export interface LegendHandlers {
@@ -40,7 +42,7 @@ export class LayerLegend {
       const chip = h(
         'button',
         {
-          class: `gs-legend-item${item.hidden ? ' is-hidden' : ''}`,
+          class: `gs-legend-item${item.hidden ? ' is-hidden' : ''}${item.frozen ? ' is-frozen' : ''}`,
           type: 'button',
           'data-layer': item.name,
           'aria-pressed': item.hidden ? 'false' : 'true',
@@ -48,6 +50,7 @@ export class LayerLegend {
         },
         swatch,
         h('span', { class: 'gs-legend-label' }, item.name),
+        item.frozen ? h('span', { class: 'gs-legend-frozen' }, 'frozen') : null,
       );
       chip.addEventListener('click', () => this.handlers.onToggle(item.name));
       chip.addEventListener('mouseenter', () => this.handlers.onHover(item.hidden ? null : item.name));

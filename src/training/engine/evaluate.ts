@@ -5,6 +5,7 @@ import type { EncodedSplit, TensorShapes } from './batches';
 import { makeBatch } from './batches';
 import { absoluteErrorSum, batchLoss, correctCount, squaredErrorSums } from './losses';
 import { applyModel, type BuiltModel } from './model/buildModel';
+import type { Dataset } from '../data/types';
 import type { LossName } from '../spec/types';
 
 const CHUNK = 1024;
@@ -81,4 +82,37 @@ export async function evaluate(
     rmse: Math.sqrt(residual.reduce((s, v) => s + v, 0) / values),
     r2,
   };
+}
+
+/** counts[true][predicted] over a classification split, from the model's outputs (argmax, or > 0.5 for one unit). */
+export async function confusionMatrix(
+  built: BuiltModel,
+  split: EncodedSplit,
+  shapes: TensorShapes,
+  classes: number,
+): Promise<number[][]> {
+  const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const units = shapes.outputUnits;
+  for (let start = 0; start < split.count; start += CHUNK) {
+    const end = Math.min(split.count, start + CHUNK);
+    const batch = makeBatch(split, shapes, null, start, end);
+    const predicted = tf.tidy(() => {
+      const out = applyModel(built, batch.x, false)[0];
+      const threshold = built.outputActivation === 'sigmoid' ? 0 : 0.5; // logits vs probabilities
+      return units === 1 ? tf.cast(tf.greater(tf.reshape(out, [-1]), threshold), 'int32') : tf.argMax(out, -1);
+    });
+    const p = await predicted.data();
+    tf.dispose([predicted, batch.x, batch.y]);
+    for (let i = start; i < end; i++) {
+      const row = split.y.subarray(i * units, (i + 1) * units);
+      const actual = units === 1 ? (row[0] > 0.5 ? 1 : 0) : row.indexOf(1);
+      counts[actual][p[i - start]]++;
+    }
+  }
+  return counts;
+}
+
+/** Names of a classification dataset's classes in class-index order: its own (csv labels, digits), else the indices. */
+export function classLabels(dataset: Dataset): string[] {
+  return dataset.classNames ?? Array.from({ length: dataset.classes }, (_, i) => String(i));
 }

@@ -2,15 +2,13 @@
 // rebuild exactly the data it trained on; its saved weights are loaded by loadRunWeights (model/runWeights.ts).
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
 import type { EvaluationResult, EvaluationSplit, RunStartEvent } from '../../shared/engineProtocol';
 import { readEvents, SPEC_COPY } from '../run/runStore';
 import { parseSpecText } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
-import { evaluate } from './evaluate';
-import { applyModel, disposeBuiltModel, type BuiltModel } from './model/buildModel';
+import { classLabels, confusionMatrix, evaluate } from './evaluate';
+import { disposeBuiltModel } from './model/buildModel';
 import { loadRunWeights, RunWeightsError } from './model/runWeights';
-import { makeBatch, type EncodedSplit, type TensorShapes } from './batches';
 import { prepareTraining, taskScores } from './trainer';
 
 /** Something about the run directory that stops it from being evaluated; the message says what. */
@@ -20,8 +18,6 @@ export class EvaluationError extends Error {
     this.name = 'EvaluationError';
   }
 }
-
-const CHUNK = 1024;
 
 /** The spec a run trained: its copy, read as if it stood at the original path (a csv path is relative to that). */
 export function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEvent } {
@@ -39,34 +35,6 @@ export function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEven
   // The seed the run used (a --seed override included) rebuilds its splits.
   parsed.spec.seed = start.seed;
   return { spec: parsed.spec, start };
-}
-
-/** counts[true][predicted] over a classification split, from the model's outputs (argmax, or > 0.5 for one unit). */
-async function confusionMatrix(
-  built: BuiltModel,
-  split: EncodedSplit,
-  shapes: TensorShapes,
-  classes: number,
-): Promise<number[][]> {
-  const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  const units = shapes.outputUnits;
-  for (let start = 0; start < split.count; start += CHUNK) {
-    const end = Math.min(split.count, start + CHUNK);
-    const batch = makeBatch(split, shapes, null, start, end);
-    const predicted = tf.tidy(() => {
-      const out = applyModel(built, batch.x, false)[0];
-      const threshold = built.outputActivation === 'sigmoid' ? 0 : 0.5; // logits vs probabilities
-      return units === 1 ? tf.cast(tf.greater(tf.reshape(out, [-1]), threshold), 'int32') : tf.argMax(out, -1);
-    });
-    const p = await predicted.data();
-    tf.dispose([predicted, batch.x, batch.y]);
-    for (let i = start; i < end; i++) {
-      const row = split.y.subarray(i * units, (i + 1) * units);
-      const actual = units === 1 ? (row[0] > 0.5 ? 1 : 0) : row.indexOf(1);
-      counts[actual][p[i - start]]++;
-    }
-  }
-  return counts;
 }
 
 /** Scores the model a run saved on its validation or test split. Throws EvaluationError with a clear message. */
@@ -88,7 +56,7 @@ export async function evaluateRun(runDir: string, split: EvaluationSplit): Promi
     const result: EvaluationResult = { type: 'evaluation', runDir, split, task: dataset.task, ...scores };
     if (classification) {
       result.confusion = await confusionMatrix(built, data, shapes, dataset.classes);
-      result.classNames = dataset.classNames ?? Array.from({ length: dataset.classes }, (_, i) => String(i));
+      result.classNames = classLabels(dataset);
     }
     return result;
   } finally {

@@ -2,6 +2,7 @@
 // requests. It only emits events; where they go (disk, parent process, stdout) is the caller's business.
 import * as tf from '@tensorflow/tfjs';
 import type {
+  AugmentationSamplesEvent,
   Backend,
   DiagnosticEvent,
   EpochEvent,
@@ -24,8 +25,8 @@ import { createDiagnoser } from '../diagnosis/diagnoser';
 import type { Thresholds } from '../diagnosis/types';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { BestTracker } from './earlyStopping';
-import { evaluate, type SplitScores } from './evaluate';
-import { unfreezeForEpoch } from './freezing';
+import { classLabels, confusionMatrix, evaluate, type SplitScores } from './evaluate';
+import { unfreezeForEpoch, unfreezePlan } from './freezing';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { loadRunWeights } from './model/runWeights';
 import { makeOptimizer } from './optim/optimizer';
@@ -33,7 +34,7 @@ import { PlateauTracker } from './optim/plateau';
 import { learningRatePlan, learningRateAt, momentumAt, warmupStepCount } from './optim/schedule';
 import type { CheckpointManifest, TrainerState } from '../run/checkpointStore';
 import { rangeOfPath } from '../spec/parse';
-import type { ParsedSpec } from '../spec/types';
+import type { AugmentationSpec, ParsedSpec } from '../spec/types';
 import { runStep, unpackStep, type StepNumbers } from './step';
 
 export interface TrainOptions {
@@ -119,6 +120,31 @@ export function taskScores(scores: SplitScores, classification: boolean, samples
     : { loss: scores.loss, mae: scores.mae, rmse: scores.rmse, r2: scores.r2, samples };
 }
 
+/** How many samples of the first batch `augmentation-samples` shows. */
+const AUGMENTATION_SAMPLES = 8;
+
+/** The first samples of a training batch as it was drawn (`x`) and as augmented (`augmented`). */
+async function augmentationSamples(
+  x: tf.Tensor,
+  augmented: tf.Tensor,
+  augmentation: AugmentationSpec,
+  step: number,
+  epoch: number,
+): Promise<AugmentationSamplesEvent> {
+  const count = Math.min(AUGMENTATION_SAMPLES, x.shape[0]);
+  const shape = x.shape.slice(1);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const rows = async (t: tf.Tensor): Promise<number[][]> => {
+    const part = tf.slice(t, 0, count);
+    const values = await part.data();
+    part.dispose();
+    return Array.from({ length: count }, (_, i) =>
+      Array.from(values.subarray(i * size, (i + 1) * size), (v) => Math.round(v * 1e4) / 1e4),
+    );
+  };
+  return { type: 'augmentation-samples', epoch, step, shape, augmentation, before: await rows(x), after: await rows(augmented) };
+}
+
 export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const { spec, emit } = opts;
   const t0 = Date.now();
@@ -182,8 +208,12 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   };
   if (plan) start.learningRatePlan = plan;
   if (initFrom && initFromLoaded) start.initFrom = { run: initFrom.runDir, layers: initFromLoaded };
+  if (augmentation) start.augmentation = augmentation;
+  const unfreezing = unfreezePlan(built, spec.training.unfreeze, { firstEpoch: epochsCompleted, epochs, stepsPerEpoch });
+  if (unfreezing.length > 0) start.unfreeze = unfreezing;
   if (resume) start.resumedFrom = { runDir: resume.runDir, checkpoint: resume.dir, epoch: epochsCompleted, step };
   emit(start);
+  const firstStep = step;
   // Training-health diagnosis: its findings follow the event that triggered them.
   // The `non-finite` detector reports NaN/Inf; stopping the run on it is the loop's job, below.
   const diagnoser = createDiagnoser(spec, start, resolveThresholds(opts.thresholds, spec.monitor), {
@@ -223,6 +253,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         const batch = makeBatch(trainSplit, shapes, order, first, end);
         // Training batches only, a fresh draw per (seed, epoch, batch); validation data stay as they are.
         const x = augmentation ? augmentBatch(batch.x, augmentation, spec.seed, epoch, first / batchSize) : batch.x;
+        if (augmentation && step === firstStep) emit(await augmentationSamples(batch.x, x, augmentation, step, epoch));
         const { packed, layout } = runStep(built, optimizer, spec.training, x, batch.y, measure);
         const numbers = unpackStep(built, layout, await packed.data());
         tf.dispose([packed, batch.x, batch.y, x]);
@@ -294,11 +325,24 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         await saveCheckpoint({ runDir: opts.runDir, spec, weights, optimizer, tracker, state, keep: checkpoint.keep });
       }
     }
-    if (status !== 'diverged') tracker.restoreBest(epochsCompleted - 1);
+    const restored = status !== 'diverged' && tracker.restoreBest(epochsCompleted - 1);
+    // The best epoch's weights: restored, or still in place when training ended right after that epoch.
+    const bestKept =
+      tracker.keptWeights !== undefined &&
+      (restored || (tracker.bestEpoch === epochsCompleted - 1 && step === epochsCompleted * stepsPerEpoch));
     // Scored once, with the weights the run keeps; nothing above ever saw the test split.
     const testScores =
       test && status !== 'diverged'
         ? taskScores(await evaluate(built, spec.training.loss, test, shapes), classification, test.count)
+        : undefined;
+    const confusion =
+      classification && validation.count > 0 && status !== 'diverged' && step > 0
+        ? {
+            labels: classLabels(dataset),
+            matrix: await confusionMatrix(built, validation, shapes, dataset.classes),
+            epoch: bestKept ? (tracker.bestEpoch ?? 0) : Math.floor((step - 1) / stepsPerEpoch),
+            weights: bestKept ? ('best' as const) : ('last' as const),
+          }
         : undefined;
     const saved = opts.onFinished && status !== 'diverged' ? await opts.onFinished(built, status, dataset) : undefined;
 
@@ -309,6 +353,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
     }
     Object.assign(end, saved);
     if (testScores) end.test = testScores;
+    if (confusion) end.confusion = confusion;
     emitAll(diagnoser.end(end)); // before run-end, which is always a run's last event
     emit(end);
     return end;

@@ -143,6 +143,7 @@ export function startRun(options: StartOptions, onMessage: (message: EngineMessa
         end = message;
         break;
       case 'step':
+      case 'augmentation-samples':
       case 'epoch':
       case 'schedule':
       case 'diagnostic':
