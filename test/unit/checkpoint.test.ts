@@ -174,6 +174,11 @@ describe('checkpoints and --resume', () => {
   it('keeps only the newest `keep` checkpoints, every `every` epochs', async () => {
     const r = await run(parsedSpec(smallClassifier({ training: { epochs: 6, checkpoint: { every: 2, keep: 2 } } })));
     assert.deepStrictEqual(fs.readdirSync(path.join(r.runDir, CHECKPOINTS_DIR)).sort(), ['epoch-4', 'epoch-6']);
+    // Every epoch that wrote one names it (relative to the run, `/`-separated), the others say nothing.
+    assert.deepStrictEqual(
+      r.epochs.map((e) => e.checkpoint),
+      [undefined, 'checkpoints/epoch-2', undefined, 'checkpoints/epoch-4', undefined, 'checkpoints/epoch-6'],
+    );
   });
 
   describe('refuses to resume, with the reason', () => {
