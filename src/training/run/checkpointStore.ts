@@ -61,7 +61,7 @@ export function checkpointDir(runDir: string, epochs: number): string {
 }
 
 /** Epoch counts of the run's complete checkpoints, oldest first. */
-function checkpointEpochs(runDir: string): number[] {
+export function checkpointEpochs(runDir: string): number[] {
   const dir = path.join(runDir, CHECKPOINTS_DIR);
   if (!fs.existsSync(dir)) return [];
   return fs
