@@ -93,10 +93,15 @@ export function runItemText(
   if (resumed) parts.push(resumed);
   parts.push(when);
   const newest = checkpoints[checkpoints.length - 1];
+  // A resumed run's epochs continue the run it resumed: count those too, and say which this run trained.
+  const before = summary.start?.resumedFrom?.epoch;
+  const own = summary.epochs === 0 ? 'none' : `${(before ?? 0) + 1}–${(before ?? 0) + summary.epochs}`;
   const tooltip = [
     `**${summary.runId}**`,
     `status: ${status}`,
-    `epochs completed: ${summary.epochs}`,
+    before === undefined
+      ? `epochs completed: ${summary.epochs}`
+      : `epochs completed: ${before + summary.epochs} (${own} in this run)`,
     summary.start ? `backend: ${summary.start.backend}` : '',
     resumed ?? '',
     newest !== undefined ? `checkpoints after epoch ${checkpoints.join(', ')}: Resume Run continues from epoch ${newest}` : '',

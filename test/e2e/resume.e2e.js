@@ -118,7 +118,13 @@ async function main() {
         .locator('.monaco-hover', { hasText: `resumed from ${first} at epoch 2` })
         .first()
         .waitFor({ state: 'visible', timeout: 30000 });
+      await page
+        .locator('.monaco-hover', { hasText: 'epochs completed: 4 (3–4 in this run)' })
+        .first()
+        .waitFor({ state: 'visible', timeout: 30000 });
       await wb.screenshot('e2e-resume');
+      await page.mouse.move(700, 880); // away from the row: its hover would cover the next quick pick
+      await page.locator('.monaco-hover').first().waitFor({ state: 'hidden', timeout: 30000 });
     });
 
     await steps.run(wb, 'resuming a run that trained every epoch (palette, quick pick) is refused with the reason', async () => {
@@ -128,7 +134,13 @@ async function main() {
       await pick.waitFor({ state: 'visible', timeout: 30000 });
       // Both runs have checkpoints, so both are offered.
       await page.locator('.quick-input-widget .monaco-list-row', { hasText: first }).first().waitFor({ timeout: 30000 });
-      await pick.click();
+      // Picked by keyboard: the run id (the item's detail) typed into the quick pick, then Enter.
+      await page.locator('.quick-input-widget input.input').fill(second);
+      await page
+        .locator('.quick-input-widget .monaco-list-row.focused', { hasText: second })
+        .first()
+        .waitFor({ state: 'visible', timeout: 30000 });
+      await page.keyboard.press('Enter');
       await page
         .locator('.notifications-toasts .notification-toast', {
           hasText: `Cannot resume: the run ${second} already trained 4 of 4 epochs`,

@@ -157,7 +157,7 @@ describe('host text (status bar, output channel, sidebar, messages)', () => {
     assert.deepStrictEqual(text.tooltip, [
       '**r2**',
       'status: completed',
-      'epochs completed: 4',
+      'epochs completed: 6 (3–6 in this run)',
       'backend: wasm',
       'resumed from r1 at epoch 2',
       'checkpoints after epoch 3, 4: Resume Run continues from epoch 4',
