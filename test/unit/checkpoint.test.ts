@@ -93,6 +93,13 @@ const CASES: { name: string; spec: object }[] = [
     }),
   },
   {
+    // NAdam's product of μ_t follows the β1 the schedule moves: kept, not recomputed.
+    name: 'nadam with β1 cycled by a one-cycle schedule (found by the resume property test)',
+    spec: smallClassifier({
+      training: { optimizer: { type: 'nadam', learningRate: 0.01 }, schedule: { type: 'oneCycle', cycleMomentum: true } },
+    }),
+  },
+  {
     name: 'adamw with early stopping that keeps the best weights',
     spec: smallClassifier({
       training: {

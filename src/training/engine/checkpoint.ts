@@ -16,11 +16,27 @@ import type { ParsedSpec } from '../spec/types';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { BestTracker } from './earlyStopping';
+import { NADAM_MU_PRODUCT } from './optim/adamFamily';
 import type { NamedTensor } from './optim/slotOptimizer';
 
 const MODEL = 'model/';
 const OPTIMIZER = 'optimizer/';
 const BEST = 'best/';
+/**
+ * tf.train.adam's running β1^t and β2^t (its bias correction). Its setWeights recomputes them as pow(β, t + 1),
+ * which differs in the last float32 bit from the product it multiplies up step by step: kept as they are instead.
+ */
+const ADAM_POWERS = 'adamPowers/';
+
+interface AdamPowers {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+/** tf.train.adam's powers (by class name: TensorFlow.js's optimizers answer `instanceof` for one another). */
+function adamPowers(optimizer: tf.Optimizer): AdamPowers | undefined {
+  return optimizer.getClassName() === tf.AdamOptimizer.className ? (optimizer as unknown as AdamPowers) : undefined;
+}
 
 /** Optimizer weight name → the same with the model variable it belongs to named `#<index in model.weights>`. */
 function portableName(model: tf.LayersModel, name: string): string {
@@ -52,6 +68,13 @@ export async function saveCheckpoint(a: SaveArgs): Promise<string> {
     ...optimizerWeights.map(({ name, tensor }) => ({ name: `${OPTIMIZER}${portableName(a.model, name)}`, tensor })),
     ...(a.tracker.keptWeights ?? []).map((tensor, i) => ({ name: `${BEST}${i}`, tensor })),
   ];
+  const powers = adamPowers(a.optimizer);
+  if (powers) {
+    named.push(
+      { name: `${ADAM_POWERS}accBeta1`, tensor: powers.accBeta1 },
+      { name: `${ADAM_POWERS}accBeta2`, tensor: powers.accBeta2 },
+    );
+  }
   try {
     const { data, specs } = await tf.io.encodeWeights(named);
     const manifest: CheckpointManifest = {
@@ -64,8 +87,9 @@ export async function saveCheckpoint(a: SaveArgs): Promise<string> {
     };
     return writeCheckpoint(a.runDir, manifest, new Uint8Array(data), a.keep);
   } finally {
-    // getWeights hands out the optimizer's own variables, except the iteration count it makes for the occasion.
-    tf.dispose(optimizerWeights.filter((w) => w.name === 'iter').map((w) => w.tensor));
+    // getWeights hands out the optimizer's own variables, except the iteration count (and NAdam's μ product) it
+    // makes for the occasion.
+    tf.dispose(optimizerWeights.filter((w) => w.name === 'iter' || w.name === NADAM_MU_PRODUCT).map((w) => w.tensor));
   }
 }
 
@@ -93,6 +117,10 @@ export async function loadCheckpoint(a: LoadArgs): Promise<void> {
     }
     a.model.setWeights(weights);
     await a.optimizer.setWeights(group(OPTIMIZER).map(({ name, tensor }) => ({ name: localName(a.model, name), tensor })));
+    const powers = adamPowers(a.optimizer);
+    for (const { name, tensor } of group(ADAM_POWERS)) {
+      if (powers && (name === 'accBeta1' || name === 'accBeta2')) powers[name].assign(tensor);
+    }
     a.tracker.restore(a.manifest.state.best, best.length > 0 ? best : undefined);
   } finally {
     // The model, the optimizer and the tracker hold copies (or counted references) of what they need.
