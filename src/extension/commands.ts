@@ -103,6 +103,8 @@ async function resumeRun(deps: CommandDeps, arg?: string | RunsNode): Promise<vo
     void vscode.window.showWarningMessage('gradscope is already training. Stop that run first.');
     return;
   }
+  // Refused before any progress shows (the controller checks again once the spec is saved and validated).
+  if (deps.controller.refusesResume({ specFile, resume: summary.runDir })) return;
   await trainWithProgress(deps, vscode.Uri.file(specFile), `Resuming ${summary.runId}`, summary.runDir);
 }
 

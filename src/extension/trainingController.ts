@@ -69,12 +69,7 @@ export class TrainingController implements vscode.Disposable {
     if (Object.keys(thresholds).length) options.thresholds = thresholds;
     if (resume !== undefined) {
       options.resume = resume;
-      const refusal = resumeRefusal(options);
-      if (refusal !== undefined) {
-        this.output.appendLine(`cannot resume: ${refusal}`);
-        void vscode.window.showErrorMessage(`Cannot resume: ${refusal}`);
-        return undefined;
-      }
+      if (this.refusesResume(options)) return undefined;
     }
     this.diagnostics.clearRun(specUri);
 
@@ -97,6 +92,18 @@ export class TrainingController implements vscode.Disposable {
       this.changed.fire(undefined);
     }
     return end;
+  }
+
+  /**
+   * Whether the engine would refuse to resume `options.resume` with `options.specFile` (`resumeRefusal`, as the
+   * CLI asks); the reason is then shown as an error message and written to the output channel.
+   */
+  refusesResume(options: StartOptions): boolean {
+    const refusal = resumeRefusal(options);
+    if (refusal === undefined) return false;
+    this.output.appendLine(`cannot resume: ${refusal}`);
+    void vscode.window.showErrorMessage(`Cannot resume: ${refusal}`);
+    return true;
   }
 
   stop(): void {

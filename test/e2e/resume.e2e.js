@@ -4,14 +4,14 @@
 // a new run starts from the checkpoint after epoch 2, trains epochs 3 and 4 only, finishes, and its sidebar row
 // names the run it continues. Resuming the finished run from the palette (quick pick of runs with checkpoints) is
 // refused with an error message that says why, and no run starts.
-// Screenshot: test-results/e2e-resume.png.
+// Screenshots: test-results/e2e-resume.png (the resumed run's row and tooltip), e2e-resume-refused.png.
 //   node test/e2e/resume.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { startWorkbench, openFile, runCommand } = require('./lib/workbench');
+const { startWorkbench, openFile, runCommand, notifications } = require('./lib/workbench');
 const { createSteps, runDirs, waitForRuns, waitForRunEnd } = require('./lib/steps');
 const { onCleanup, removeDir } = require('./lib/lifecycle');
 
@@ -82,6 +82,17 @@ async function main() {
       const item = page.locator('.context-view .action-item', { hasText: 'Resume Run' }).first();
       await item.waitFor({ state: 'visible', timeout: 30000 });
       await item.click();
+      // A click that lands while the menu is still being laid out only highlights the item: Enter runs it then.
+      const menu = page.locator('.context-view .monaco-menu').first();
+      if (
+        !(await menu.waitFor({ state: 'hidden', timeout: 5000 }).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        await page.keyboard.press('Enter');
+        await menu.waitFor({ state: 'hidden', timeout: 30000 });
+      }
       await waitForRuns(ws, 2);
       second = runDirs(ws)
         .filter((r) => r !== first)
@@ -112,16 +123,20 @@ async function main() {
         .filter({ has: page.locator('.label-name', { hasText: /^\s*completed\s*$/ }) })
         .first();
       await linked.waitFor({ state: 'visible', timeout: 30000 });
-      // Its tooltip says it in full (the row's description is cut at the sidebar's width).
-      await linked.hover();
-      await page
-        .locator('.monaco-hover', { hasText: `resumed from ${first} at epoch 2` })
-        .first()
-        .waitFor({ state: 'visible', timeout: 30000 });
-      await page
-        .locator('.monaco-hover', { hasText: 'epochs completed: 4 (3–4 in this run)' })
-        .first()
-        .waitFor({ state: 'visible', timeout: 30000 });
+      // Its tooltip says it in full (the row's description is cut at the sidebar's width). The tree may redraw the
+      // row under the pointer (a refresh at the run's end): hover again until the tooltip shows.
+      const tooltip = page.locator('.monaco-hover', { hasText: `resumed from ${first} at epoch 2` }).first();
+      for (let attempt = 1; ; attempt++) {
+        await page.mouse.move(700, 880);
+        await linked.hover();
+        try {
+          await tooltip.waitFor({ state: 'visible', timeout: 5000 });
+          break;
+        } catch (err) {
+          if (attempt >= 6) throw err;
+        }
+      }
+      assert.match(await tooltip.innerText(), /epochs completed: 4 \(3–4 in this run\)/);
       await wb.screenshot('e2e-resume');
       await page.mouse.move(700, 880); // away from the row: its hover would cover the next quick pick
       await page.locator('.monaco-hover').first().waitFor({ state: 'hidden', timeout: 30000 });
@@ -129,6 +144,7 @@ async function main() {
 
     await steps.run(wb, 'resuming a run that trained every epoch (palette, quick pick) is refused with the reason', async () => {
       assert.ok(second, 'the resumed run trained');
+      await runCommand(page, 'Notifications: Clear All Notifications');
       await runCommand(page, 'Gradscope: Resume Run…');
       const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: second }).first();
       await pick.waitFor({ state: 'visible', timeout: 30000 });
@@ -141,13 +157,24 @@ async function main() {
         .first()
         .waitFor({ state: 'visible', timeout: 30000 });
       await page.keyboard.press('Enter');
-      await page
+      const refused = page
         .locator('.notifications-toasts .notification-toast', {
           hasText: `Cannot resume: the run ${second} already trained 4 of 4 epochs`,
         })
-        .first()
-        .waitFor({ state: 'visible', timeout: 30000 });
+        .first();
+      await refused.waitFor({ state: 'visible', timeout: 30000 });
+      // Shown in full once its fade-in is over (for the screenshot).
+      await page.waitForFunction(
+        (el) => el.ownerDocument.defaultView.getComputedStyle(el).opacity === '1',
+        await refused.elementHandle(),
+        {
+          timeout: 30000,
+        },
+      );
       assert.strictEqual(runDirs(ws).length, 2, 'no run started');
+      // Refused before anything showed progress.
+      assert.ok(!(await notifications(page)).some((n) => n.includes('Resuming')), 'no progress notification');
+      await wb.screenshot('e2e-resume-refused');
     });
 
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
