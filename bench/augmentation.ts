@@ -28,7 +28,7 @@ async function timePerCall(work: (i: number) => Promise<void>, seconds: number):
 }
 
 async function measure(seconds: number): Promise<{ augment: number; plain: number; augmented: number }> {
-  const spec = benchSpec(CONV, { augmentation: AUGMENTATION });
+  const spec = benchSpec(CONV, { data: { augmentation: AUGMENTATION } });
   const built = buildModel(spec, 1);
   const { optimizer } = makeOptimizer(spec.training.optimizer);
   const { xs, ys } = randomBatches(spec, BATCH, 10);

@@ -52,9 +52,10 @@ export const BENCH_MODELS: BenchModel[] = [
   },
 ];
 
-/** The bench model's spec parsed (as if it were a file in bench/), with `data` overridden when given. */
-export function benchSpec(model: BenchModel, data?: object): ParsedSpec {
-  const spec = data ? { ...model.spec, data: { ...(model.spec as { data: object }).data, ...data } } : model.spec;
+/** The bench model's spec parsed (as if it were a file in bench/), with properties of `data`/`training` added. */
+export function benchSpec(model: BenchModel, extra: { data?: object; training?: object } = {}): ParsedSpec {
+  const base = model.spec as { data: object; training: object };
+  const spec = { ...base, data: { ...base.data, ...extra.data }, training: { ...base.training, ...extra.training } };
   const parsed = parseSpecText(JSON.stringify(spec), path.join(__dirname, 'bench.gradscope.json'));
   if (!parsed.spec) throw new Error(`${model.name}: ${parsed.problems.map((p) => p.message).join('; ')}`);
   return parsed.spec;

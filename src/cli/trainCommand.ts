@@ -11,9 +11,8 @@ import type {
 } from '../shared/engineProtocol';
 import { EXIT, exitCodeForRun, type ExitCode } from '../shared/exitCodes';
 import { scheduleLine } from '../shared/format';
-import { findResumePoint } from '../training/run/checkpointStore';
 import { startRun, type RunOutcome } from '../training/run/runner';
-import { withStartOptions } from '../training/run/startOptions';
+import { resumeRefusal } from '../training/run/startOptions';
 import { formatProblem, parseSpecFile } from '../training/spec/parse';
 import type { SpecProblem } from '../training/spec/types';
 import { UsageError } from './args';
@@ -70,15 +69,6 @@ function startOptions(file: string, values: Record<string, string | boolean>): S
   if (typeof values.out === 'string') options.outDir = path.resolve(values.out);
   if (typeof values.resume === 'string') options.resume = path.resolve(values.resume);
   return options;
-}
-
-/** A `--resume` the engine could not honour, said before anything starts; undefined when it can (or none asked). */
-function resumeRefusal(options: StartOptions): string | undefined {
-  if (options.resume === undefined) return undefined;
-  const { spec } = parseSpecFile(options.specFile);
-  if (!spec) return undefined;
-  const point = findResumePoint(options.resume, withStartOptions(spec, options));
-  return 'error' in point ? point.error : undefined;
 }
 
 /** What the run showed, gathered from the engine's messages for the closing summary. */

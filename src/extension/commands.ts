@@ -1,10 +1,11 @@
 // The palette commands: Train Model, Stop Training, Open Dashboard, New Training Spec, Open Run…, Compare Runs…,
-// Check Spec.
+// Check Spec, Resume Run….
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { MAX_COMPARED } from '../shared/webviewProtocol';
-import { defaultRunsDir, listRuns, summarizeRun } from '../training/run/runStore';
+import { checkpointEpochs } from '../training/run/checkpointStore';
+import { defaultRunsDir, listRuns, summarizeRun, type RunSummary } from '../training/run/runStore';
 import type { Dashboards } from './dashboards';
 import { SPEC_EXCLUDE, SPEC_GLOB, type RunsNode } from './runsTree';
 import type { SpecDiagnostics } from './specDiagnostics';
@@ -31,32 +32,80 @@ async function train(deps: CommandDeps, arg?: vscode.Uri | RunsNode): Promise<vo
       });
     return;
   }
-  const name = path.basename(spec.fsPath);
+  await trainWithProgress(deps, spec, `Training ${path.basename(spec.fsPath)}`);
+}
+
+/** Trains (or resumes, as `--resume <runDir>`) with a cancellable progress notification, then says how it ended. */
+async function trainWithProgress(deps: CommandDeps, spec: vscode.Uri, title: string, resume?: string): Promise<void> {
   const end = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Training ${name}`, cancellable: true },
-    (progress, token) => deps.controller.train(spec, token, progress),
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    (progress, token) => deps.controller.train(spec, token, progress, resume),
   );
   if (!end) return; // no run started: the controller has said why
-  const message = trainEndMessage(name, end);
+  const message = trainEndMessage(path.basename(spec.fsPath), end);
   if (endedWell(end.status)) void vscode.window.showInformationMessage(message);
   else void vscode.window.showErrorMessage(message);
 }
 
-/** Every recorded run of the workspace's specs, newest first, as Quick Pick items; none: says so and returns []. */
-async function recordedRunItems(): Promise<Array<vscode.QuickPickItem & { runDir: string }>> {
+/**
+ * Every recorded run of the workspace's specs (those `keep` accepts), newest first, as Quick Pick items; none: says
+ * `none` and returns [].
+ */
+async function recordedRunItems(
+  keep: (r: RunSummary) => boolean = () => true,
+  none = 'No runs yet: train a spec with "Gradscope: Train Model".',
+): Promise<Array<vscode.QuickPickItem & { runDir: string; summary: RunSummary }>> {
   const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
   const dirs = [...new Set(specs.map((s) => defaultRunsDir(s.fsPath)))];
   const runs = dirs
     .flatMap(listRuns)
     .map(summarizeRun)
+    .filter(keep)
     .sort((a, b) => b.runId.localeCompare(a.runId));
-  if (runs.length === 0) void vscode.window.showInformationMessage('No runs yet: train a spec with "Gradscope: Train Model".');
+  if (runs.length === 0) void vscode.window.showInformationMessage(none);
   return runs.map((r) => ({
     label: r.start?.specName ?? r.runId,
     description: runPickDescription(r),
     detail: r.runId,
     runDir: r.runDir,
+    summary: r,
   }));
+}
+
+/**
+ * Resume Run: continues a run from its newest checkpoint as a new run (`gradscope train <spec> --resume <runDir>`),
+ * from the sidebar (a run with checkpoints), with a run directory, or else a Quick Pick of the runs that have one.
+ * The spec is the one the run was trained from; a resume the engine would refuse is said in an error message.
+ */
+async function resumeRun(deps: CommandDeps, arg?: string | RunsNode): Promise<void> {
+  let summary: RunSummary | undefined;
+  if (typeof arg === 'string') summary = summarizeRun(arg);
+  else if (arg?.kind === 'run') summary = arg.summary;
+  else {
+    const items = await recordedRunItems(
+      (r) => checkpointEpochs(r.runDir).length > 0,
+      'No run with a checkpoint: set "training": { "checkpoint": { "every": 1 } } in a spec and train it.',
+    );
+    if (items.length === 0) return;
+    for (const item of items)
+      item.description = `${item.description} · checkpoint after epoch ${checkpointEpochs(item.runDir).pop()}`;
+    summary = (await vscode.window.showQuickPick(items, { placeHolder: 'Run to resume', matchOnDetail: true }))?.summary;
+    if (!summary) return;
+  }
+  const specFile = summary.start?.specFile;
+  if (!specFile || !fs.existsSync(specFile)) {
+    void vscode.window.showErrorMessage(
+      `Cannot resume ${summary.runId}: ${specFile ? `its spec ${specFile} is gone` : 'it has no run-start event (no spec recorded)'}.`,
+    );
+    return;
+  }
+  if (deps.controller.isRunning()) {
+    void vscode.window.showWarningMessage('gradscope is already training. Stop that run first.');
+    return;
+  }
+  // Refused before any progress shows (the controller checks again once the spec is saved and validated).
+  if (deps.controller.refusesResume({ specFile, resume: summary.runDir })) return;
+  await trainWithProgress(deps, vscode.Uri.file(specFile), `Resuming ${summary.runId}`, summary.runDir);
 }
 
 async function openRun(deps: CommandDeps, arg?: string | RunsNode): Promise<void> {
@@ -160,6 +209,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
       compareRuns(deps, arg, selected),
     ),
     vscode.commands.registerCommand('gradscope.checkSpec', (arg?: vscode.Uri | RunsNode) => checkSpec(deps, arg)),
+    vscode.commands.registerCommand('gradscope.resumeRun', (arg?: string | RunsNode) => resumeRun(deps, arg)),
     vscode.commands.registerCommand('gradscope.showOutput', () => deps.output.show()),
   );
 }

@@ -69,22 +69,42 @@ export function shownStatus(summary: RunSummary, live: boolean): RunSummary['sta
   return summary.status === 'running' ? 'interrupted' : summary.status;
 }
 
-/** A run's row in the sidebar: the status as the label (never truncated first), the rest as the description. */
+/** "resumed from <run id> at epoch N" for a run that continued another from its checkpoint (epochs 1-based done). */
+export function resumedFromText(summary: RunSummary): string | undefined {
+  const from = summary.start?.resumedFrom;
+  return from ? `resumed from ${path.basename(from.runDir)} at epoch ${from.epoch}` : undefined;
+}
+
+/**
+ * A run's row in the sidebar: the status as the label (never truncated first), the rest as the description; a
+ * resumed run names the run it continues. `checkpoints`: epochs after which the run saved one (newest last).
+ */
 export function runItemText(
   summary: RunSummary,
   live: boolean,
   when: string,
+  checkpoints: readonly number[] = [],
 ): { label: string; description: string; tooltip: string[] } {
   const status = shownStatus(summary, live);
   const parts: string[] = [];
   if (isFiniteNumber(summary.bestValLoss)) parts.push(`best val ${loss(summary.bestValLoss)}`);
   if (summary.diagnostics.length) parts.push(plural(summary.diagnostics.length, 'diagnostic'));
+  const resumed = resumedFromText(summary);
+  if (resumed) parts.push(resumed);
   parts.push(when);
+  const newest = checkpoints[checkpoints.length - 1];
+  // A resumed run's epochs continue the run it resumed: count those too, and say which this run trained.
+  const before = summary.start?.resumedFrom?.epoch;
+  const own = summary.epochs === 0 ? 'none' : `${(before ?? 0) + 1}–${(before ?? 0) + summary.epochs}`;
   const tooltip = [
     `**${summary.runId}**`,
     `status: ${status}`,
-    `epochs completed: ${summary.epochs}`,
+    before === undefined
+      ? `epochs completed: ${summary.epochs}`
+      : `epochs completed: ${before + summary.epochs} (${own} in this run)`,
     summary.start ? `backend: ${summary.start.backend}` : '',
+    resumed ?? '',
+    newest !== undefined ? `checkpoints after epoch ${checkpoints.join(', ')}: Resume Run continues from epoch ${newest}` : '',
     ...summary.diagnostics.slice(0, 5).map((d) => `- \`${d.code}\` ${d.message}`),
   ].filter(Boolean);
   return { label: status, description: parts.join(' · '), tooltip };

@@ -1,8 +1,9 @@
 // The sidebar: the workspace's specs, each with its persisted runs (status, best validation loss, diagnostics).
 // Selecting a run opens the dashboard on it; selecting two or more (Ctrl/Shift+click) overlays them (Compare Runs);
-// specs have inline Train / Stop actions.
+// specs have inline Train / Stop actions; a run with checkpoints offers Resume Run in its context menu.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { checkpointEpochs } from '../training/run/checkpointStore';
 import { defaultRunsDir, listRuns, summarizeRun, type RunSummary } from '../training/run/runStore';
 import { runItemText, specFolderText } from './runText';
 import type { TrainingController } from './trainingController';
@@ -91,12 +92,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const s = node.summary;
     const live = this.controller.current?.ref?.runId === s.runId;
     const when = s.start ? new Date(s.start.startedAt).toLocaleString() : s.runId;
-    const text = runItemText(s, live, when);
+    const checkpoints = live ? [] : checkpointEpochs(s.runDir);
+    const text = runItemText(s, live, when, checkpoints);
     const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.None);
     item.description = text.description;
     item.tooltip = new vscode.MarkdownString(text.tooltip.join('\n\n'));
     item.iconPath = new vscode.ThemeIcon(live ? STATUS_ICON.running : STATUS_ICON[s.status]);
-    item.contextValue = live ? 'gradscope.run.live' : 'gradscope.run';
+    // A run with a checkpoint can be resumed (its context menu offers Resume Run).
+    item.contextValue = live ? 'gradscope.run.live' : checkpoints.length > 0 ? 'gradscope.run.resumable' : 'gradscope.run';
     item.command = { command: 'gradscope.openRun', title: 'Open Run', arguments: [s.runDir] };
     return item;
   }

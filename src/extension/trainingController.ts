@@ -5,6 +5,7 @@ import type { EngineMessage, RunEndEvent, StartOptions, TrainingEvent } from '..
 import { applyEvent, emptyHistory, type RunHistoryState } from '../shared/runHistory';
 import type { RunRef } from '../shared/webviewProtocol';
 import { startRun, type RunHandle } from '../training/run/runner';
+import { resumeRefusal } from '../training/run/startOptions';
 import { epochProgressText, outputLineFor } from './runText';
 import { readyToRun } from './specFiles';
 import type { Config } from './config';
@@ -49,21 +50,28 @@ export class TrainingController implements vscode.Disposable {
 
   /**
    * Validates and trains a spec. Resolves with the run's last event, or undefined when no run started; the user
-   * has then been told why (an untrusted folder, or an invalid spec whose problems are in the Problems panel).
+   * has then been told why (an untrusted folder, or an invalid spec whose problems are in the Problems panel, or a
+   * `resume` the engine would refuse: shown as an error message). `resume`: a run directory to continue from its
+   * newest checkpoint, as `gradscope train <spec> --resume <runDir>` does.
    */
   async train(
     specUri: vscode.Uri,
     token?: vscode.CancellationToken,
     progress?: vscode.Progress<{ message?: string; increment?: number }>,
+    resume?: string,
   ): Promise<RunEndEvent | undefined> {
     if (this.live) throw new Error('a run is already in progress: stop it first');
     if (!(await readyToRun(specUri, this.diagnostics, this.output, this.isTrusted(), 'no run was started'))) return undefined;
-    this.diagnostics.clearRun(specUri);
     const options: StartOptions = { specFile: specUri.fsPath };
     if (this.config.measureEvery !== undefined) options.measureEvery = this.config.measureEvery;
     if (this.config.backend !== undefined) options.backend = this.config.backend;
     const thresholds = this.config.diagnosisThresholds;
     if (Object.keys(thresholds).length) options.thresholds = thresholds;
+    if (resume !== undefined) {
+      options.resume = resume;
+      if (this.refusesResume(options)) return undefined;
+    }
+    this.diagnostics.clearRun(specUri);
 
     let end: RunEndEvent | undefined;
     const run: LiveRun = {
@@ -84,6 +92,18 @@ export class TrainingController implements vscode.Disposable {
       this.changed.fire(undefined);
     }
     return end;
+  }
+
+  /**
+   * Whether the engine would refuse to resume `options.resume` with `options.specFile` (`resumeRefusal`, as the
+   * CLI asks); the reason is then shown as an error message and written to the output channel.
+   */
+  refusesResume(options: StartOptions): boolean {
+    const refusal = resumeRefusal(options);
+    if (refusal === undefined) return false;
+    this.output.appendLine(`cannot resume: ${refusal}`);
+    void vscode.window.showErrorMessage(`Cannot resume: ${refusal}`);
+    return true;
   }
 
   stop(): void {

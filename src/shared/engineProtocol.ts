@@ -168,6 +168,11 @@ export interface EpochEvent {
   lr: number;
   durationMs: number;
   samplesPerSec: number;
+  /**
+   * Set when the epoch wrote a checkpoint (`training.checkpoint`): its directory relative to the run directory,
+   * with `/` separators, e.g. `checkpoints/epoch-3`. `gradscope train --resume` continues from the newest one.
+   */
+  checkpoint?: string;
 }
 
 /** engine → front-end: reduceOnPlateau lowered the learning rate at the end of an epoch. */

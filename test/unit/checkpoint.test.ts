@@ -93,6 +93,13 @@ const CASES: { name: string; spec: object }[] = [
     }),
   },
   {
+    // NAdam's product of μ_t follows the β1 the schedule moves: kept, not recomputed.
+    name: 'nadam with β1 cycled by a one-cycle schedule (found by the resume property test)',
+    spec: smallClassifier({
+      training: { optimizer: { type: 'nadam', learningRate: 0.01 }, schedule: { type: 'oneCycle', cycleMomentum: true } },
+    }),
+  },
+  {
     name: 'adamw with early stopping that keeps the best weights',
     spec: smallClassifier({
       training: {
@@ -217,6 +224,11 @@ describe('checkpoints and --resume', () => {
   it('keeps only the newest `keep` checkpoints, every `every` epochs', async () => {
     const r = await run(parsedSpec(smallClassifier({ training: { epochs: 6, checkpoint: { every: 2, keep: 2 } } })));
     assert.deepStrictEqual(fs.readdirSync(path.join(r.runDir, CHECKPOINTS_DIR)).sort(), ['epoch-4', 'epoch-6']);
+    // Every epoch that wrote one names it (relative to the run, `/`-separated), the others say nothing.
+    assert.deepStrictEqual(
+      r.epochs.map((e) => e.checkpoint),
+      [undefined, 'checkpoints/epoch-2', undefined, 'checkpoints/epoch-4', undefined, 'checkpoints/epoch-6'],
+    );
   });
 
   describe('refuses to resume, with the reason', () => {

@@ -150,6 +150,11 @@ describe('gradscope CLI', () => {
       const start = jsonEvents(first.stdout)[0];
       assert.ok(start.type === 'run-start');
       assert.deepStrictEqual(fs.readdirSync(path.join(start.runDir, 'checkpoints')).sort(), ['epoch-1', 'epoch-2']);
+      assert.deepStrictEqual(
+        jsonEvents(first.stdout).flatMap((e) => (e.type === 'epoch' ? [e.checkpoint] : [])),
+        ['checkpoints/epoch-1', 'checkpoints/epoch-2'],
+        'each epoch event names the checkpoint it wrote',
+      );
 
       const resumed = gradscope('train', file, '--json', '--out', out, '--epochs', '3', '--resume', start.runDir);
       assert.strictEqual(resumed.code, 0, resumed.stderr);
@@ -183,6 +188,53 @@ describe('gradscope CLI', () => {
       assert.strictEqual(r.stdout, '');
       assert.match(r.stderr.trim(), /^gradscope: cannot resume: the run \S+ was trained from the spec "first", not "second"$/);
       assert.deepStrictEqual(fs.readdirSync(out), [path.basename(runDir)], 'no new run directory');
+    });
+
+    /** A refused `--resume`: exit 2, nothing on stdout, exactly one line on stderr, no new run directory. */
+    const refused = (file: string, out: string, runDir: string): string => {
+      const before = fs.readdirSync(out).sort();
+      const r = gradscope('train', file, '--epochs', '3', '--out', out, '--resume', runDir);
+      assert.strictEqual(r.code, EXIT.usage, r.stderr);
+      assert.strictEqual(r.stdout, '');
+      assert.strictEqual(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.deepStrictEqual(fs.readdirSync(out).sort(), before, 'no new run directory');
+      return r.stderr.trim();
+    };
+
+    it('of a run without checkpoints: says how to make them, no run started', () => {
+      const dir = tmp();
+      const out = path.join(dir, 'runs');
+      const file = spec(dir, 'plain');
+      const text = JSON.parse(fs.readFileSync(file, 'utf8')) as { training: { checkpoint?: object } };
+      delete text.training.checkpoint;
+      fs.writeFileSync(file, JSON.stringify(text));
+      const first = gradscope('train', file, '--json', '--out', out);
+      assert.strictEqual(first.code, 0, first.stderr);
+      const runDir = (jsonEvents(first.stdout)[0] as { runDir: string }).runDir;
+      assert.match(
+        refused(file, out, runDir),
+        /^gradscope: cannot resume: the run \S+ has no checkpoint to resume from \(set "training": \{ "checkpoint": \{ "every": 1 \} \} in the spec to save them\)$/,
+      );
+    });
+
+    it('of a run whose newest checkpoint is damaged (weights file cut short): names the file and sizes, no run started', () => {
+      const dir = tmp();
+      const out = path.join(dir, 'runs');
+      const file = spec(dir, 'damaged');
+      const first = gradscope('train', file, '--json', '--out', out);
+      assert.strictEqual(first.code, 0, first.stderr);
+      const runDir = (jsonEvents(first.stdout)[0] as { runDir: string }).runDir;
+      const weights = path.join(runDir, 'checkpoints', 'epoch-2', 'weights.bin');
+      const size = fs.statSync(weights).size;
+      fs.truncateSync(weights, size - 100);
+      const line = refused(file, out, runDir);
+      assert.strictEqual(
+        line,
+        `gradscope: cannot resume: the checkpoint ${path.join(runDir, 'checkpoints', 'epoch-2')} is damaged (weights.bin has ${size - 100} bytes, its tensors need ${size}): delete it to resume from the checkpoint before it, if any, or train afresh`,
+      );
+      // A checkpoint.json that is not JSON is refused the same way.
+      fs.writeFileSync(path.join(runDir, 'checkpoints', 'epoch-2', 'checkpoint.json'), '{"format": ');
+      assert.match(refused(file, out, runDir), /^gradscope: cannot resume: cannot read the checkpoint \S+epoch-2: /);
     });
   });
 

@@ -135,6 +135,36 @@ describe('host text (status bar, output channel, sidebar, messages)', () => {
     assert.strictEqual(runText.runPickDescription(viaJson({ ...summary, bestValLoss: NaN })), 'completed');
   });
 
+  it('a resumed run names the run it continues in its sidebar row; a run with checkpoints says where Resume Run continues', () => {
+    const summary: RunSummary = {
+      runDir: '/w/.gradscope/runs/r2',
+      runId: 'r2',
+      start: {
+        ...start,
+        resumedFrom: {
+          runDir: '/w/.gradscope/runs/r1',
+          checkpoint: '/w/.gradscope/runs/r1/checkpoints/epoch-2',
+          epoch: 2,
+          step: 20,
+        },
+      },
+      status: 'completed',
+      epochs: 4,
+      diagnostics: [],
+    };
+    const text = runText.runItemText(summary, false, 'now', [3, 4]);
+    assert.strictEqual(text.description, 'resumed from r1 at epoch 2 · now');
+    assert.deepStrictEqual(text.tooltip, [
+      '**r2**',
+      'status: completed',
+      'epochs completed: 6 (3–6 in this run)',
+      'backend: wasm',
+      'resumed from r1 at epoch 2',
+      'checkpoints after epoch 3, 4: Resume Run continues from epoch 4',
+    ]);
+    assert.strictEqual(runText.resumedFromText({ ...summary, start }), undefined, 'a run started afresh says nothing');
+  });
+
   it('a spec folder in the sidebar is workspace-relative: empty at the top, never absolute inside the workspace', () => {
     assert.strictEqual(runText.specFolderText('/w/a.gradscope.json', ['/w']), '');
     assert.strictEqual(runText.specFolderText('/w/models/deep/a.gradscope.json', ['/other', '/w']), 'models/deep');

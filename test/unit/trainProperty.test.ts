@@ -6,14 +6,25 @@
 // and unfreeze them all in a second epoch: a frozen layer has no gradient, no update and an unchanged weight norm.
 
 import * as fc from 'fast-check';
+import * as fs from 'node:fs';
 import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { LayerStepMetrics, RunEndEvent, RunStartEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type {
+  EpochEvent,
+  LayerStepMetrics,
+  RunEndEvent,
+  RunStartEvent,
+  StepEvent,
+  TrainingEvent,
+} from '../../src/shared/engineProtocol';
 import type { Dataset } from '../../src/training/data/types';
 import { applyModel, type BuiltModel } from '../../src/training/engine/model/buildModel';
 import { inferenceModel } from '../../src/training/engine/model/inferenceModel';
 import { releaseMasks } from '../../src/training/engine/model/recurrent';
 import { train } from '../../src/training/engine/trainer';
+import { CHECKPOINTS_DIR, checkpointDir, findResumePoint } from '../../src/training/run/checkpointStore';
 import { parseSpecText } from '../../src/training/spec/parse';
 import { ACTIVATIONS } from '../../src/training/spec/types';
 import type { ParsedSpec, ResolvedLayer } from '../../src/training/spec/types';
@@ -730,5 +741,109 @@ describe('engine: properties on random valid specs', () => {
       [...covered].some((c) => c.startsWith('residual ')),
       'activations inside residual blocks',
     );
+  });
+});
+
+/**
+ * Trains `parsed` for real in `runDir` (checkpoints are written there), resuming the run in `resumeFrom` when
+ * given; returns its events.
+ */
+async function trainIn(parsed: ParsedSpec, runDir: string, resumeFrom?: string): Promise<TrainingEvent[]> {
+  const events: TrainingEvent[] = [];
+  let resume;
+  if (resumeFrom) {
+    const point = findResumePoint(resumeFrom, parsed);
+    assert.ok(!('error' in point), 'error' in point ? point.error : '');
+    resume = { runDir: resumeFrom, ...point };
+  }
+  await train({
+    spec: parsed,
+    specFile: FILE,
+    runId: path.basename(runDir),
+    runDir,
+    backend: 'wasm',
+    emit: (e) => events.push(e),
+    shouldStop: () => false,
+    resume,
+  });
+  return events;
+}
+
+/** Every number a resumed run must reproduce: the steps' measurements, the epochs' scores, how the run ended. */
+function runNumbers(events: TrainingEvent[], fromEpoch: number): unknown {
+  return events.flatMap((e): unknown[] => {
+    if (e.type === 'step' && e.epoch >= fromEpoch) {
+      const { step, epoch, loss, lr, momentum, layers, nonFinite, globalGradNorm } = e;
+      return [{ step, epoch, loss, lr, momentum, layers, nonFinite, globalGradNorm }];
+    }
+    if (e.type === 'epoch' && e.epoch >= fromEpoch) {
+      const { epoch, loss, valLoss, acc, valAcc, mae, valMae, lr }: EpochEvent = e;
+      return [{ epoch, loss, valLoss, acc, valAcc, mae, valMae, lr }];
+    }
+    if (e.type === 'run-end') {
+      const { status, epochsCompleted, steps, bestEpoch, bestValLoss, test } = e;
+      return [{ status, epochsCompleted, steps, bestEpoch, bestValLoss, test }];
+    }
+    return [];
+  });
+}
+
+describe('checkpoints: properties on random valid specs', () => {
+  before(useBackend);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-resume-property-'));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("every valid spec checkpointed every epoch, trained 2 epochs and resumed from its epoch-1 checkpoint, takes the uninterrupted run's second epoch: same steps, epoch scores and end", async () => {
+    let runs = 0;
+    let resumed = 0;
+    const property = async (text: string): Promise<void> => {
+      const json = JSON.parse(text.replace(/^\/\/.*\n/, '')) as { training: Json };
+      json.training = { ...json.training, epochs: 2, checkpoint: { every: 1 } };
+      const result = parseSpecText(JSON.stringify(json), FILE);
+      fc.pre(!result.problems.some((p) => p.severity === 'error'));
+      assert.ok(result.spec);
+      const parsed = result.spec;
+      const full = path.join(tmp, `full-${runs}`);
+      const again = path.join(tmp, `resumed-${runs++}`);
+      const before = tf.memory().numTensors;
+      const events = await trainIn(parsed, full);
+      // A run that diverged in its first epoch wrote no checkpoint: nothing to resume.
+      if (!fs.existsSync(checkpointDir(full, 1))) {
+        assert.ok(events.some((e) => e.type === 'run-end' && e.status === 'diverged'));
+        return;
+      }
+      // The state after epoch 1 as the newest checkpoint, as if the run had been stopped in epoch 2.
+      fs.rmSync(checkpointDir(full, 2), { recursive: true, force: true });
+      assert.deepEqual(fs.readdirSync(path.join(full, CHECKPOINTS_DIR)), ['epoch-1']);
+      const continued = await trainIn(parsed, again, full);
+      assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+      assert.deepEqual((continued[0] as RunStartEvent).resumedFrom?.epoch, 1);
+      assert.deepStrictEqual(runNumbers(continued, 1), runNumbers(events, 1));
+      resumed++;
+    };
+    // Found by this test: tf.train.adam recomputed β^t on resume (pow, not its running product: last-bit drift), and
+    // NAdam recomputed its μ product with the β1 of the resume, not the ones a one-cycle schedule had moved through.
+    const rnn = (opt: Json, sched?: Json): [string] => [
+      `// random spec\n${JSON.stringify({
+        name: 'random',
+        seed: 0,
+        data: { dataset: 'sequenceParity', sequenceLength: 2, samples: 44, validationSplit: 0.25 },
+        model: {
+          inputShape: [2, 1],
+          layers: [
+            { type: 'simpleRNN', units: 1 },
+            { type: 'dense', units: 2 },
+          ],
+        },
+        training: defined({ epochs: 1, batchSize: 8, loss: 'categoricalCrossentropy', optimizer: opt, schedule: sched }),
+      })}\n`,
+    ];
+    const examples = [rnn({ type: 'adam' }), rnn({ type: 'nadam' }, { type: 'oneCycle', warmupSteps: 0 })];
+    await fc.assert(fc.asyncProperty(spec, property), {
+      numRuns: examples.length + Number(process.env.PROPERTY_RUNS ?? 40),
+      seed: Number(process.env.PROPERTY_SEED ?? 3),
+      examples,
+    });
+    assert.ok(resumed >= runs / 2, `most random specs were resumed (${resumed} of ${runs})`);
   });
 });

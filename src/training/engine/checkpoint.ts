@@ -18,6 +18,7 @@ import type { ParsedSpec } from '../spec/types';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { BestTracker } from './earlyStopping';
+import { NADAM_MU_PRODUCT } from './optim/adamFamily';
 import type { NamedTensor } from './optim/slotOptimizer';
 
 const MODEL = 'model/';
@@ -81,8 +82,9 @@ export async function saveCheckpoint(a: SaveArgs): Promise<string> {
     };
     return writeCheckpoint(a.runDir, manifest, new Uint8Array(data), a.keep);
   } finally {
-    // getWeights hands out the optimizer's own variables, except the iteration count it makes for the occasion.
-    tf.dispose(optimizerWeights.filter((w) => w.name === 'iter').map((w) => w.tensor));
+    // getWeights hands out the optimizer's own variables, except the iteration count (and NAdam's μ product) it
+    // makes for the occasion.
+    tf.dispose(optimizerWeights.filter((w) => w.name === 'iter' || w.name === NADAM_MU_PRODUCT).map((w) => w.tensor));
   }
 }
 

@@ -1,5 +1,6 @@
 // The custom training loop: batches, measured steps, per-epoch validation, early stopping, NaN handling, stop
 // requests. It only emits events; where they go (disk, parent process, stdout) is the caller's business.
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type {
   AugmentationSamplesEvent,
@@ -293,25 +294,19 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         durationMs,
         samplesPerSec: (trainSplit.count / Math.max(1, durationMs)) * 1000,
       };
-      emit(epochEvent);
       epochsCompleted = epoch + 1;
-      emitAll(diagnoser.epoch(epochEvent));
-      if (!Number.isFinite(val.loss)) {
-        status = 'diverged';
-        break;
-      }
-      if (tracker.update(epoch, val.loss)) {
-        status = 'early-stopped';
-        break;
-      }
+      // What ends the epoch is decided first, so that the epoch event can name the checkpoint it wrote; the events
+      // keep their order (epoch, its diagnostics, then a schedule change).
+      const diverged = !Number.isFinite(val.loss);
+      const stopEarly = !diverged && tracker.update(epoch, val.loss);
+      let reduced: ReturnType<PlateauTracker['update']>;
+      const monitor = validation.count > 0 ? 'val_loss' : 'loss';
       // Epochs that ended inside warm-up are not watched: the rate is still climbing there. The last epoch's
       // verdict would change nothing.
-      if (plateau && step > warmupSteps && epoch < epochs - 1) {
-        const monitor = validation.count > 0 ? 'val_loss' : 'loss';
-        const reduced = plateau.update(monitor === 'val_loss' ? val.loss : epochEvent.loss);
-        if (reduced) emit({ type: 'schedule', epoch, step, reason: 'plateau', monitor, ...reduced } satisfies ScheduleEvent);
+      if (!diverged && !stopEarly && plateau && step > warmupSteps && epoch < epochs - 1) {
+        reduced = plateau.update(monitor === 'val_loss' ? val.loss : epochEvent.loss);
       }
-      if (checkpoint && epochsCompleted % checkpoint.every === 0) {
+      if (!diverged && !stopEarly && checkpoint && epochsCompleted % checkpoint.every === 0) {
         const p = plateau?.state();
         const state: TrainerState = {
           epochs: epochsCompleted,
@@ -322,8 +317,28 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
           ...(p ? { plateau: { ...p, best: Number.isFinite(p.best) ? p.best : null } } : {}),
         };
         const { weights } = built;
-        await saveCheckpoint({ runDir: opts.runDir, spec, weights, optimizer, tracker, state, keep: checkpoint.keep });
+        const dir = await saveCheckpoint({
+          runDir: opts.runDir,
+          spec,
+          weights,
+          optimizer,
+          tracker,
+          state,
+          keep: checkpoint.keep,
+        });
+        epochEvent.checkpoint = path.relative(opts.runDir, dir).split(path.sep).join('/');
       }
+      emit(epochEvent);
+      emitAll(diagnoser.epoch(epochEvent));
+      if (diverged) {
+        status = 'diverged';
+        break;
+      }
+      if (stopEarly) {
+        status = 'early-stopped';
+        break;
+      }
+      if (reduced) emit({ type: 'schedule', epoch, step, reason: 'plateau', monitor, ...reduced } satisfies ScheduleEvent);
     }
     const restored = status !== 'diverged' && tracker.restoreBest(epochsCompleted - 1);
     // The best epoch's weights: restored, or still in place when training ended right after that epoch.

@@ -67,7 +67,7 @@ export function checkpointDir(runDir: string, epochs: number): string {
 }
 
 /** Epoch counts of the run's complete checkpoints, oldest first. */
-function checkpointEpochs(runDir: string): number[] {
+export function checkpointEpochs(runDir: string): number[] {
   const dir = path.join(runDir, CHECKPOINTS_DIR);
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -96,6 +96,27 @@ export function writeCheckpoint(runDir: string, manifest: CheckpointManifest, we
   return dir;
 }
 
+/** Bytes per value of each dtype in weights.bin (TensorFlow.js's encodeWeights). */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
+
+/** Why weights.bin cannot hold the tensors the manifest lists (missing, truncated, too long), or undefined. */
+function weightsProblem(dir: string, manifest: CheckpointManifest): string | undefined {
+  if (!Array.isArray(manifest.weightSpecs)) return 'no list of its tensors';
+  let expected = 0;
+  for (const w of manifest.weightSpecs) {
+    const bytes = DTYPE_BYTES[w.dtype];
+    if (bytes === undefined || !Array.isArray(w.shape)) return `a tensor "${w.name}" it cannot read`;
+    expected += bytes * w.shape.reduce((a, b) => a * b, 1);
+  }
+  let size: number;
+  try {
+    size = fs.statSync(path.join(dir, CHECKPOINT_WEIGHTS_FILE)).size;
+  } catch {
+    return `no ${CHECKPOINT_WEIGHTS_FILE}`;
+  }
+  return size === expected ? undefined : `${CHECKPOINT_WEIGHTS_FILE} has ${size} bytes, its tensors need ${expected}`;
+}
+
 export type ResumePoint = { dir: string; manifest: CheckpointManifest } | { error: string };
 
 /**
@@ -117,8 +138,15 @@ export function findResumePoint(runDir: string, spec: ParsedSpec): ResumePoint {
   } catch (err) {
     return { error: `cannot read the checkpoint ${dir}: ${err instanceof Error ? err.message : String(err)}` };
   }
+  if (typeof manifest !== 'object' || manifest === null || typeof manifest.state?.epochs !== 'number')
+    return { error: `${dir} is not a gradscope checkpoint (its ${CHECKPOINT_FILE} lacks the trainer's state)` };
   if (manifest.format !== CHECKPOINT_FORMAT)
     return { error: `${dir} is not a gradscope checkpoint (${String(manifest.format)})` };
+  const corrupt = weightsProblem(dir, manifest);
+  if (corrupt)
+    return {
+      error: `the checkpoint ${dir} is damaged (${corrupt}): delete it to resume from the checkpoint before it, if any, or train afresh`,
+    };
   if (manifest.specName !== spec.name) {
     return { error: `the run ${path.basename(runDir)} was trained from the spec "${manifest.specName}", not "${spec.name}"` };
   }
@@ -129,7 +157,7 @@ export function findResumePoint(runDir: string, spec: ParsedSpec): ResumePoint {
   }
   if (manifest.state.epochs >= spec.training.epochs) {
     return {
-      error: `the run ${path.basename(runDir)} already trained ${manifest.state.epochs} of ${spec.training.epochs} epochs: give more epochs (--epochs N) to continue it`,
+      error: `the run ${path.basename(runDir)} already trained ${manifest.state.epochs} of ${spec.training.epochs} epochs: give more epochs (training.epochs in the spec, or --epochs N) to continue it`,
     };
   }
   return { dir, manifest };

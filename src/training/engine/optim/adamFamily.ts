@@ -1,7 +1,14 @@
 // Adam variants TensorFlow.js lacks (AMSGrad, AdamW, NAdam) and AdaMax as PyTorch defines it, as one tf.Optimizer.
 // Each rule follows torch.optim (test/unit/optimizer.test.ts checks them step by step against its numbers).
 import * as tf from '@tensorflow/tfjs';
-import { SlotOptimizer, type SlotMap } from './slotOptimizer';
+import { SlotOptimizer, type NamedTensor, type SlotMap } from './slotOptimizer';
+
+/**
+ * NAdam's μ_1 … μ_t among getWeights' tensors: a float64 kept bit for bit as two int32 (μ_t follows the β1 in force
+ * at step t, which a one-cycle schedule moves, so it cannot be recomputed from the step count). Made for the call:
+ * the caller disposes it.
+ */
+export const NADAM_MU_PRODUCT = 'nadam/muProduct';
 
 export type AdamVariant = 'adam' | 'nadam' | 'adamax';
 
@@ -62,6 +69,19 @@ export class AdamFamilyOptimizer extends SlotOptimizer<AdamFamilyConfig> {
     this.step = iterations;
     this.muProduct = 1;
     if (this.cfg.variant === 'nadam') for (let t = 1; t <= this.step; t++) this.muProduct *= this.nadamMu(t);
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    const weights = await super.getWeights();
+    if (this.cfg.variant !== 'nadam') return weights;
+    const bits = new Int32Array(new Float64Array([this.muProduct]).buffer);
+    return [...weights, { name: NADAM_MU_PRODUCT, tensor: tf.tensor1d(bits, 'int32') }];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const saved = weightValues.find((w) => w.name === NADAM_MU_PRODUCT);
+    await super.setWeights(weightValues.filter((w) => w !== saved));
+    if (saved) this.muProduct = new Float64Array(new Int32Array(await saved.tensor.data()).buffer)[0];
   }
 
   protected update(variable: tf.Variable, g: tf.Tensor, s: SlotMap): void {
