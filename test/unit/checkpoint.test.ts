@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { EpochEvent, RunStartEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { train } from '../../src/training/engine/trainer';
-import { CHECKPOINTS_DIR, findResumePoint } from '../../src/training/run/checkpointStore';
+import { CHECKPOINT_FILE, CHECKPOINTS_DIR, findResumePoint } from '../../src/training/run/checkpointStore';
 import type { ParsedSpec } from '../../src/training/spec/types';
 import { assertNoEngineErrors, engineLog } from './support/engineLog';
 import { parsedSpec, REPO, smallClassifier, useBackend } from './support/specs';
@@ -255,6 +255,25 @@ describe('checkpoints and --resume', () => {
 
     it('a run that already trained every epoch of the spec: says how to give more', () => {
       assert.match(refusal(runDir, smallClassifier({ training: { epochs: 2 } })), /already trained 2 of 2 epochs.*--epochs/);
+    });
+
+    it('a checkpoint of a spec with frozen layers saved before the weight order was recorded', async () => {
+      const frozen = (epochs: number): object =>
+        smallClassifier({
+          layers: [
+            { type: 'dense', units: 8, activation: 'relu', trainable: false },
+            { type: 'dense', units: 3, activation: 'softmax' },
+          ],
+          training: { epochs, checkpoint: { every: 1 } },
+        });
+      const r = await run(parsedSpec(frozen(2)));
+      const file = path.join(r.runDir, CHECKPOINTS_DIR, 'epoch-2', CHECKPOINT_FILE);
+      const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { state: { variableOrder?: number[] } };
+      assert.ok(manifest.state.variableOrder, 'recorded now');
+      assert.ok(!('error' in findResumePoint(r.runDir, parsedSpec(frozen(3)))), 'resumable with one more epoch');
+      delete manifest.state.variableOrder;
+      fs.writeFileSync(file, JSON.stringify(manifest));
+      assert.match(refusal(r.runDir, frozen(3)), /saved before gradscope recorded the weight order of frozen layers/);
     });
 
     it('a run without checkpoints, and a directory that is not there', async () => {

@@ -7,8 +7,42 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'jsonc-parser';
+import { FROZEN_UNITS, frozenNote, trainingView, type LayerInfo, type ModelView } from '../../src/training/diagnosis/modelView';
 import { engineRun } from './support/engineRuns';
 import { EXAMPLES, smallClassifier, useBackend } from './support/specs';
+
+describe('diagnosis: the frozen-layer view and note', () => {
+  const layer = (index: number, name: string): LayerInfo =>
+    ({ index, summary: { name }, isKernel: true }) as unknown as LayerInfo;
+  const [a, b, c] = [layer(0, 'dense_1'), layer(1, 'dense_2'), layer(2, 'dense_3')];
+  const full = { layers: [a, b, c], kernels: [a, b, c], recurrents: [], first: a, last: c } as unknown as ModelView;
+  const step = (...frozen: boolean[]): { layers: { frozen?: true }[] } => ({
+    layers: frozen.map((f) => (f ? { frozen: true } : {})),
+  });
+
+  it('sets aside a layer frozen on any step of the window; the ratio runs from the first layer that trains', () => {
+    const view = trainingView(full, [step(true, false, false), step(false, false, false)]);
+    assert.deepStrictEqual(view.kernels, [b, c]);
+    assert.strictEqual(view.first, b);
+    assert.strictEqual(view.last, c);
+    assert.strictEqual(trainingView(full, [step(false, false, false)]), full, 'nothing frozen: the view itself');
+    assert.strictEqual(trainingView(full, [step(false, false, true)]).last, undefined, 'a frozen output layer: no ratio');
+  });
+
+  it('says which layers were not judged and why', () => {
+    const one = trainingView(full, [step(true, false, false)]);
+    assert.strictEqual(
+      frozenNote(full, one, FROZEN_UNITS),
+      ' dense_1 is frozen and not judged: its units are what its frozen weights make of this data, which none of these fixes changes while it stays frozen.',
+    );
+    const two = trainingView(full, [step(true, true, false)]);
+    assert.match(
+      frozenNote(full, two, FROZEN_UNITS),
+      /^ dense_1, dense_2 are frozen and not judged: their units .* while they stay frozen\.$/,
+    );
+    assert.strictEqual(frozenNote(full, full, FROZEN_UNITS), '');
+  });
+});
 
 describe('claims: frozen layers are not diagnosed as vanishing or too slow', function () {
   this.timeout(120000);
@@ -54,6 +88,7 @@ describe('claims: frozen layers are not diagnosed as vanishing or too slow', fun
     assert.ok(d, `diagnostics: ${run.diagnostics.map((x) => x.code).join(', ') || 'none'}`);
     assert.match(d.message, /^Vanishing gradient: dense_2's gradient norm is /);
     assert.ok(!d.layers!.includes('dense_1'), `layers: ${d.layers!.join(', ')}`);
+    assert.match(d.message, / dense_1 is frozen and not judged: no gradient is computed for it\.$/);
     assert.ok((d.evidence.ratio as number) < 1e-6, `‖g_first‖/‖g_last‖ ${String(d.evidence.ratio)}`);
   });
 });

@@ -177,3 +177,19 @@ export function trainingView(view: ModelView, steps: readonly { layers: readonly
     last: view.last && trains(view.last) ? view.last : undefined,
   };
 }
+
+/** Why dead or saturated units of a frozen layer are not judged. */
+export const FROZEN_UNITS = (one: boolean): string =>
+  `${one ? 'its' : 'their'} units are what ${one ? 'its' : 'their'} frozen weights make of this data, ` +
+  `which none of these fixes changes while ${one ? 'it stays' : 'they stay'} frozen`;
+
+/**
+ * The sentence a diagnosis ends with when layers it set aside as frozen (trainingView) exist: `why` says what makes
+ * judging them meaningless for this diagnosis. Empty when nothing is frozen.
+ */
+export function frozenNote(full: ModelView, judged: ModelView, why: (one: boolean) => string): string {
+  const frozen = full.layers.filter((l) => !judged.layers.includes(l)).map((l) => l.summary.name);
+  if (frozen.length === 0) return '';
+  const one = frozen.length === 1;
+  return ` ${frozen.join(', ')} ${one ? 'is' : 'are'} frozen and not judged: ${why(one)}.`;
+}

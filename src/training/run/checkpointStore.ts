@@ -5,7 +5,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ParsedSpec } from '../spec/types';
+import type { ParsedSpec, ResolvedLayer } from '../spec/types';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const CHECKPOINT_FILE = 'checkpoint.json';
@@ -123,6 +123,10 @@ export type ResumePoint = { dir: string; manifest: CheckpointManifest } | { erro
  * The checkpoint a `--resume <runDir>` of `spec` continues from: the run's newest, when it was trained from the same
  * spec; else why not.
  */
+function hasFrozenLayers(layers: readonly ResolvedLayer[]): boolean {
+  return layers.some((l) => l.trainable === false || ('layers' in l && hasFrozenLayers(l.layers)));
+}
+
 export function findResumePoint(runDir: string, spec: ParsedSpec): ResumePoint {
   if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) return { error: `no run directory at ${runDir}` };
   const epochs = checkpointEpochs(runDir);
@@ -153,6 +157,12 @@ export function findResumePoint(runDir: string, spec: ParsedSpec): ResumePoint {
   if (manifest.specFingerprint !== specFingerprint(spec)) {
     return {
       error: `the spec "${spec.name}" changed since the run ${path.basename(runDir)} was trained (its model, data, seed or training settings differ): resuming would not continue that run`,
+    };
+  }
+  if (!manifest.state.variableOrder && hasFrozenLayers(spec.model.layers)) {
+    // Such a checkpoint listed the weights in an order that moved with freezing: it cannot be read back exactly.
+    return {
+      error: `the checkpoint ${dir} was saved before gradscope recorded the weight order of frozen layers, so the run cannot be continued exactly; train the spec again`,
     };
   }
   if (manifest.state.epochs >= spec.training.epochs) {

@@ -77,7 +77,7 @@ function checkSomethingTrains(
   r.error(
     'nothing-trainable',
     `every layer with weights is frozen ("trainable": false), so ${until}; ` +
-      'let the output layer train (remove its "trainable": false) or unfreeze layers from epoch 2',
+      '(TensorFlow.js takes no step without a trainable weight); let the output layer train from the start (remove its "trainable": false)',
     own?.node ?? last.range,
     own?.path ?? last.specPath,
   );

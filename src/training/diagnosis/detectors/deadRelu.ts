@@ -10,6 +10,7 @@ import { deadLayers } from '../conditions';
 import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { activationFix, initializerFix, zeroBiasFix } from '../layerFixes';
+import { FROZEN_UNITS, frozenNote } from '../modelView';
 import { fmt } from '../../format';
 import { pct } from '../stats';
 import { scaleLrFix } from '../trainingFixes';
@@ -44,7 +45,8 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
       `Dying ReLU: ${pct(worst.value)} of ${worst.layer.summary.name}'s units output ${worst.layer.activation === 'relu6' ? '0 (or 6, where relu6 is flat too)' : '0'} for every sample on each of the last ` +
       `${steps} steps` +
       (dead.length > 1 ? ` (${dead.length} layers at ≥ ${pct(ctx.t.deadReluFraction)})` : '') +
-      `; the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,
+      `; the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).` +
+      frozenNote(h.view, ctx.view, FROZEN_UNITS),
     evidence: {
       deadFraction: Object.fromEntries(dead.map((d) => [d.layer.summary.name, d.value])),
       window: steps,

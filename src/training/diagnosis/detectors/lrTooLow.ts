@@ -13,6 +13,7 @@ import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
 import { OPTIMIZER_FACTS } from '../../model/facts';
+import { frozenNote } from '../modelView';
 import { median } from '../stats';
 import {
   adamFix,
@@ -58,7 +59,8 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
     message:
       `Learning rate too low: with ${o.type} at ${learningRateInForceText(ctx)} each step changes the weights by ${fmt(update)} of their ` +
       `norm (median ‖ΔW‖/‖W‖, fastest layer ${fmt(fastest)}; 1e-3 to 1e-2 is typical), and the loss is still ${fmt(h.recentLoss())} ` +
-      `(${h.referenceText}).`,
+      `(${h.referenceText}).` +
+      frozenNote(h.view, ctx.view, (one) => `${one ? 'it does' : 'they do'} not move by design`),
     evidence: {
       medianUpdateRatio: update,
       fastestUpdateRatio: fastest,

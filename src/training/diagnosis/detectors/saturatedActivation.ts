@@ -9,6 +9,7 @@ import { saturatedLayers } from '../conditions';
 import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { batchNormFix, initializerFix, reluHeFix } from '../layerFixes';
+import { FROZEN_UNITS, frozenNote } from '../modelView';
 import { fmt } from '../../format';
 import { pct } from '../stats';
 
@@ -27,7 +28,8 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
       `Saturated activations: ${pct(worst.value)} of ${worst.layer.summary.name}'s ${worst.layer.activation} outputs sit in the ` +
       `flat tails (median of the last ${h.recent().length} steps)` +
       (saturated.length > 1 ? `, ${saturated.length} layers above ${pct(ctx.t.saturationFraction)}` : '') +
-      `; the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,
+      `; the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).` +
+      frozenNote(h.view, ctx.view, FROZEN_UNITS),
     evidence: {
       saturation: Object.fromEntries(saturated.map((s) => [s.layer.summary.name, s.value])),
       loss: h.recentLoss(),

@@ -18,7 +18,7 @@ import { blownUp, deadLayers, gradientRatio, medianLayerUpdate, saturatedLayers,
 import { diagnostic, type DiagnosisContext } from '../context';
 import type { Detector } from '../detector';
 import { batchNormFix, initializerFix, reluHeFix, smallInitFix } from '../layerFixes';
-import { hiddenKernels, type LayerInfo } from '../modelView';
+import { frozenNote, hiddenKernels, type LayerInfo } from '../modelView';
 import { fmt } from '../../format';
 import { median } from '../stats';
 
@@ -76,7 +76,8 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
     message:
       `Vanishing gradient: ${view.first.summary.name}'s gradient norm is ${fmt(g1)}, ${fmt(ratio)}× the output layer's ` +
       `(${fmt(gl)}) over the last ${steps.length} steps: the loss hardly depends on the first layers' weights; ${consequence}; ` +
-      `the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).`,
+      `the loss is stuck at ${fmt(h.recentLoss())} (${h.referenceText}).` +
+      frozenNote(h.view, view, (one) => `no gradient is computed for ${one ? 'it' : 'them'}`),
     evidence: {
       ratio,
       firstGradNorm: g1,
