@@ -2,22 +2,14 @@
 // a csv of the same images as 784 raw pixel columns (+ label) predicts the same; the human report is a table; bad
 // input is one clear line on stderr, exit 2, no stack, nothing on stdout.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { PredictionResult, RunStartEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { PredictionResult } from '../../src/shared/engineProtocol';
 import { EXIT } from '../../src/shared/exitCodes';
 import { loadDataset } from '../../src/training/data/load';
 import { parseSpecFile } from '../../src/training/spec/parse';
-import { REPO } from './support/specs';
-
-const BIN = path.join(REPO, 'bin', 'gradscope.js');
-
-function gradscope(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: REPO, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { gradscope, trainedWithCli } from './support/cli';
 
 const MNIST = {
   name: 'mnist-predict',
@@ -40,17 +32,7 @@ describe('gradscope predict', () => {
   let runDir: string;
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-predict-cli-'));
-    specFile = path.join(dir, 'mnist-predict.gradscope.json');
-    fs.writeFileSync(specFile, JSON.stringify(MNIST, null, 2));
-    const r = gradscope('train', specFile, '--json', '--out', path.join(dir, 'runs'));
-    assert.equal(r.code, EXIT.ok, r.stderr);
-    const events = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrainingEvent);
-    const start = events.find((e): e is RunStartEvent => e.type === 'run-start');
-    assert.ok(start);
-    runDir = start.runDir;
+    ({ specFile, runDir } = trainedWithCli(dir, 'mnist-predict', MNIST));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
