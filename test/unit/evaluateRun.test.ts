@@ -4,47 +4,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { EpochEvent, RunEndEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { EpochEvent, RunEndEvent } from '../../src/shared/engineProtocol';
 import { loadDataset } from '../../src/training/data/load';
 import { EvaluationError, evaluateRun } from '../../src/training/engine/evaluateRun';
-import { saveInferenceModel } from '../../src/training/engine/model/saveWeights';
-import { train } from '../../src/training/engine/trainer';
-import { RunWriter, WEIGHTS_DIR } from '../../src/training/run/runStore';
 import { parseSpecFile } from '../../src/training/spec/parse';
-import { assertNoEngineErrors, engineLog } from './support/engineLog';
+import { savedRun } from './support/savedRun';
 import { smallClassifier, useBackend } from './support/specs';
-
-/** Trains `spec` into a run directory the way the engine process does; returns the directory and its events. */
-async function savedRun(root: string, spec: object): Promise<{ runDir: string; events: TrainingEvent[] }> {
-  fs.mkdirSync(root, { recursive: true });
-  const specFile = path.join(root, 'spec.gradscope.json');
-  fs.writeFileSync(specFile, JSON.stringify(spec, null, 2));
-  const parsed = parseSpecFile(specFile);
-  assert.ok(parsed.spec);
-  const writer = RunWriter.create(path.join(root, 'runs'), 'run1', specFile);
-  const events: TrainingEvent[] = [];
-  const logs = engineLog();
-  try {
-    await train({
-      spec: parsed.spec,
-      specFile,
-      runId: 'run1',
-      runDir: writer.dir,
-      backend: 'wasm',
-      emit: (e) => {
-        events.push(e);
-        writer.append(e);
-      },
-      shouldStop: () => false,
-      log: logs.log,
-      onFinished: (built) => saveInferenceModel(built, path.join(writer.dir, WEIGHTS_DIR)),
-    });
-  } finally {
-    writer.close();
-  }
-  assertNoEngineErrors(logs.events);
-  return { runDir: writer.dir, events };
-}
 
 describe('evaluateRun', () => {
   let root: string;
