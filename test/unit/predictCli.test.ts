@@ -91,6 +91,27 @@ describe('gradscope predict', () => {
     }
     const right = csvResult.rows.filter((r) => r.actual === r.predicted).length;
     assert.equal(lines[6], `${right} of 4 predicted right`);
+    assert.equal(human.stderr, '', 'no warning for pixels in [0, 1]');
+
+    // Grey levels 0–255 instead of 0–1: predicted all the same, with a warning saying how to rescale.
+    const grey = path.join(dir, 'grey.csv');
+    fs.writeFileSync(
+      grey,
+      `${header}\n${rows
+        .map((r) =>
+          r
+            .split(',')
+            .map((v, i) => (i < 784 ? Number(v) * 255 : v))
+            .join(','),
+        )
+        .join('\n')}\n`,
+    );
+    const warned = gradscope('predict', runDir, grey);
+    assert.equal(warned.code, EXIT.ok, warned.stderr);
+    assert.match(
+      warned.stderr,
+      /^warning: .*grey\.csv: pixel values up to 255, but the model was trained on mnist pixels from 0 to 1; divide 0–255 grey levels by 255\n$/,
+    );
   });
 
   it('bad input: one clear line, exit 2, no stack, nothing on stdout', () => {
