@@ -80,6 +80,7 @@ export async function runPredict(
   });
   const outcome = await handle.done;
   if (!outcome.result) return outcome.exitCode === EXIT.usage ? EXIT.usage : EXIT.divergedOrFailed;
+  for (const warning of outcome.result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(json ? `${JSON.stringify(outcome.result)}\n` : `${formatPrediction(outcome.result)}\n`);
   return EXIT.ok;
 }

@@ -300,6 +300,8 @@ export interface PredictionResult {
   /** Where the rows came from: the input csv path, or which validation samples were drawn (and with what seed). */
   source: string;
   rows: PredictionRow[];
+  /** Things about the input worth a look that did not stop the prediction (e.g. mnist pixels above 1). */
+  warnings?: string[];
 }
 
 /** engine → front-end: the run is over; always the last event of a run. */

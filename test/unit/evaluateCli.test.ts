@@ -1,35 +1,12 @@
 // `gradscope evaluate` as a user runs it: a trained run's model scored on its test split equals the run's own
 // run-end.test; the human report shows the confusion matrix; bad input is a usage error with a clear message.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { EvaluationResult, RunEndEvent, RunStartEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { EvaluationResult, RunEndEvent } from '../../src/shared/engineProtocol';
 import { EXIT } from '../../src/shared/exitCodes';
-import { REPO } from './support/specs';
-
-const BIN = path.join(REPO, 'bin', 'gradscope.js');
-
-function gradscope(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: REPO, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Trains `spec` with `gradscope train --json`; returns the run directory and its events. */
-function trained(dir: string, name: string, spec: object): { runDir: string; events: TrainingEvent[] } {
-  const file = path.join(dir, `${name}.gradscope.json`);
-  fs.writeFileSync(file, JSON.stringify(spec, null, 2));
-  const r = gradscope('train', file, '--json', '--out', path.join(dir, 'runs'));
-  assert.equal(r.code, EXIT.ok, r.stderr);
-  const events = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TrainingEvent);
-  const start = events.find((e): e is RunStartEvent => e.type === 'run-start');
-  assert.ok(start);
-  return { runDir: start.runDir, events };
-}
+import { gradscope, trainedWithCli } from './support/cli';
 
 const CLASSIFIER = {
   name: 'blobs-eval',
@@ -53,7 +30,7 @@ describe('gradscope evaluate', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('--split test --json equals the run’s run-end.test; the human report has the confusion matrix', () => {
-    const { runDir, events } = trained(dir, 'cls', CLASSIFIER);
+    const { runDir, events } = trainedWithCli(dir, 'cls', CLASSIFIER);
     const end = events.at(-1) as RunEndEvent;
     assert.ok(end.test);
     const r = gradscope('evaluate', runDir, '--split', 'test', '--json');
@@ -74,7 +51,7 @@ describe('gradscope evaluate', () => {
   });
 
   it('bad input: unknown split, run without a test split, not a run: exit 2, a message, no stack', () => {
-    const { runDir } = trained(dir, 'plain', { ...CLASSIFIER, data: { ...CLASSIFIER.data, testSplit: 0 } });
+    const { runDir } = trainedWithCli(dir, 'plain', { ...CLASSIFIER, data: { ...CLASSIFIER.data, testSplit: 0 } });
     const cases: [string[], RegExp][] = [
       [['evaluate', runDir, '--split', 'train'], /--split must be val or test, got "train"/],
       [['evaluate', runDir, '--split', 'test'], /has no test split; its spec needs "data": \{ "testSplit"/],

@@ -2,22 +2,14 @@
 // a csv of the same images as 784 raw pixel columns (+ label) predicts the same; the human report is a table; bad
 // input is one clear line on stderr, exit 2, no stack, nothing on stdout.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { PredictionResult, RunStartEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { PredictionResult } from '../../src/shared/engineProtocol';
 import { EXIT } from '../../src/shared/exitCodes';
 import { loadDataset } from '../../src/training/data/load';
 import { parseSpecFile } from '../../src/training/spec/parse';
-import { REPO } from './support/specs';
-
-const BIN = path.join(REPO, 'bin', 'gradscope.js');
-
-function gradscope(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: REPO, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { gradscope, trainedWithCli } from './support/cli';
 
 const MNIST = {
   name: 'mnist-predict',
@@ -40,17 +32,7 @@ describe('gradscope predict', () => {
   let runDir: string;
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-predict-cli-'));
-    specFile = path.join(dir, 'mnist-predict.gradscope.json');
-    fs.writeFileSync(specFile, JSON.stringify(MNIST, null, 2));
-    const r = gradscope('train', specFile, '--json', '--out', path.join(dir, 'runs'));
-    assert.equal(r.code, EXIT.ok, r.stderr);
-    const events = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrainingEvent);
-    const start = events.find((e): e is RunStartEvent => e.type === 'run-start');
-    assert.ok(start);
-    runDir = start.runDir;
+    ({ specFile, runDir } = trainedWithCli(dir, 'mnist-predict', MNIST));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -109,6 +91,27 @@ describe('gradscope predict', () => {
     }
     const right = csvResult.rows.filter((r) => r.actual === r.predicted).length;
     assert.equal(lines[6], `${right} of 4 predicted right`);
+    assert.equal(human.stderr, '', 'no warning for pixels in [0, 1]');
+
+    // Grey levels 0–255 instead of 0–1: predicted all the same, with a warning saying how to rescale.
+    const grey = path.join(dir, 'grey.csv');
+    fs.writeFileSync(
+      grey,
+      `${header}\n${rows
+        .map((r) =>
+          r
+            .split(',')
+            .map((v, i) => (i < 784 ? Number(v) * 255 : v))
+            .join(','),
+        )
+        .join('\n')}\n`,
+    );
+    const warned = gradscope('predict', runDir, grey);
+    assert.equal(warned.code, EXIT.ok, warned.stderr);
+    assert.match(
+      warned.stderr,
+      /^warning: .*grey\.csv: pixel values up to 255, but the model was trained on mnist pixels from 0 to 1; divide 0–255 grey levels by 255\n$/,
+    );
   });
 
   it('bad input: one clear line, exit 2, no stack, nothing on stdout', () => {

@@ -7,69 +7,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { PredictionResult, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { PredictionResult } from '../../src/shared/engineProtocol';
 import { loadDataset } from '../../src/training/data/load';
 import { evaluateRun } from '../../src/training/engine/evaluateRun';
-import { applyModel } from '../../src/training/engine/model/buildModel';
-import { saveInferenceModel } from '../../src/training/engine/model/saveWeights';
 import { PredictionError, predictRun } from '../../src/training/engine/predictRun';
-import { train } from '../../src/training/engine/trainer';
 import { PredictInputError, readPredictInput } from '../../src/training/run/predictInput';
-import { preprocessingOf, writePreprocessing, type Preprocessing } from '../../src/training/run/preprocessing';
-import { RunWriter, WEIGHTS_DIR } from '../../src/training/run/runStore';
+import { type Preprocessing } from '../../src/training/run/preprocessing';
+import { WEIGHTS_DIR } from '../../src/training/run/runStore';
 import { parseSpecFile } from '../../src/training/spec/parse';
-import { assertNoEngineErrors, engineLog } from './support/engineLog';
+import { savedRun, type SavedRun } from './support/savedRun';
 import { smallClassifier, useBackend } from './support/specs';
-
-interface SavedRun {
-  runDir: string;
-  specFile: string;
-  /** The trained model's outputs on the (standardised) validation split, final activation applied, row-major. */
-  engine: Float32Array;
-  units: number;
-}
-
-/** Trains `spec` into a run directory the way the engine process does (model/ and preprocessing.json included). */
-async function savedRun(root: string, spec: object): Promise<SavedRun> {
-  fs.mkdirSync(root, { recursive: true });
-  const specFile = path.join(root, 'spec.gradscope.json');
-  fs.writeFileSync(specFile, JSON.stringify(spec, null, 2));
-  const parsed = parseSpecFile(specFile);
-  assert.ok(parsed.spec, JSON.stringify(parsed.problems));
-  const writer = RunWriter.create(path.join(root, 'runs'), 'run1', specFile);
-  const logs = engineLog();
-  let engine = new Float32Array(0);
-  let units = 0;
-  try {
-    await train({
-      spec: parsed.spec,
-      specFile,
-      runId: 'run1',
-      runDir: writer.dir,
-      backend: 'wasm',
-      emit: (e: TrainingEvent) => writer.append(e),
-      shouldStop: () => false,
-      log: logs.log,
-      onFinished: async (built, _status, dataset) => {
-        writePreprocessing(writer.dir, preprocessingOf(dataset, parsed.spec!.model.inputShape));
-        const v = dataset.validation;
-        const out = tf.tidy(() => {
-          const y = applyModel(built, tf.tensor(v.x, [v.count, ...parsed.spec!.model.inputShape]), false)[0];
-          const a = built.outputActivation;
-          return a === 'softmax' ? tf.softmax(y) : a === 'sigmoid' ? tf.sigmoid(y) : y;
-        });
-        engine = (await out.data()) as Float32Array;
-        units = out.shape[1] ?? 1;
-        out.dispose();
-        return saveInferenceModel(built, path.join(writer.dir, WEIGHTS_DIR));
-      },
-    });
-  } finally {
-    writer.close();
-  }
-  assertNoEngineErrors(logs.events);
-  return { runDir: writer.dir, specFile, engine, units };
-}
 
 /** Largest |predict − engine| over the rows, matched by validation index. */
 function maxDifference(result: PredictionResult, run: SavedRun): number {

@@ -112,12 +112,19 @@ export async function predictRun(runDir: string, request: PredictRequest): Promi
   let where: Pick<PredictionRow, 'line' | 'index'>[];
   let actual: (string | number | number[] | undefined)[];
   let source: string;
+  const warnings: string[] = [];
   if ('input' in request) {
     const input = readPredictInput(request.input, pre);
     ({ x, count } = input);
     where = input.lines.map((line) => ({ line }));
     actual = input.labels ? input.labels.map((l) => (pre.task === 'regression' ? [Number(l)] : l)) : [];
     source = request.input;
+    const brightest = x.reduce((a, b) => Math.max(a, b), -Infinity);
+    if (pre.datasetDescription.startsWith('mnist') && brightest > 1) {
+      warnings.push(
+        `${request.input}: pixel values up to ${brightest}, but the model was trained on mnist pixels from 0 to 1; divide 0–255 grey levels by 255`,
+      );
+    }
   } else {
     const sample = datasetSample(runDir, request.datasetSample);
     ({ x, source } = sample);
@@ -152,5 +159,13 @@ export async function predictRun(runDir: string, request: PredictRequest): Promi
     if (truth !== undefined) row.actual = typeof truth === 'number' ? (classNames?.[truth] ?? String(truth)) : truth;
     return row;
   });
-  return { type: 'prediction', runDir, task: pre.task, ...(classNames ? { classNames } : {}), source, rows };
+  return {
+    type: 'prediction',
+    runDir,
+    task: pre.task,
+    ...(classNames ? { classNames } : {}),
+    source,
+    rows,
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
