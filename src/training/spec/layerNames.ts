@@ -10,6 +10,10 @@ export interface WeightedLayerName {
   name: string;
   /** The spec layer it is built from; for a projection, its residual block. */
   layer: ResolvedLayer;
+  /** `<type>` of `<type>_<n>`: the spec layer's type, or `projection` for a residual block's skip projection. */
+  kind: string;
+  /** The shapes inferred for `layer` (for a projection: the block's input and output). */
+  shape: LayerShape;
   /** False when the layer starts frozen (`trainable: false`, its own or its innermost block's). */
   trainable: boolean;
 }
@@ -18,16 +22,16 @@ export interface WeightedLayerName {
 export function weightedLayerNames(shapes: readonly LayerShape[]): WeightedLayerName[] {
   const counters = new Map<string, number>();
   const out: WeightedLayerName[] = [];
-  const add = (kind: string, layer: ResolvedLayer): void => {
+  const add = (kind: string, shape: LayerShape): void => {
     const n = (counters.get(kind) ?? 0) + 1;
     counters.set(kind, n);
-    out.push({ name: `${kind}_${n}`, layer, trainable: layer.trainable !== false });
+    out.push({ name: `${kind}_${n}`, kind, layer: shape.layer, shape, trainable: shape.layer.trainable !== false });
   };
   const visit = (list: readonly LayerShape[]): void => {
     for (const s of list) {
       if (s.inner) visit(s.inner);
-      if (s.projection) add('projection', s.layer);
-      if (LAYER_FACTS[s.layer.type].weights !== 'none') add(s.layer.type, s.layer);
+      if (s.projection) add('projection', s);
+      if (LAYER_FACTS[s.layer.type].weights !== 'none') add(s.layer.type, s);
     }
   };
   visit(shapes);

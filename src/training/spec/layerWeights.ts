@@ -1,10 +1,8 @@
-// The weighted layers a spec builds, named as the engine names them (run-start.layers[].name: `<kind>_<n>`, counted
-// per kind in build order; a residual block's inner layers come before its projection), with the shapes of the
-// weights its saved inference model holds for each. Pure TS: `model.initFrom` is checked with it before any run starts.
+// The weighted layers a spec builds (layerNames.ts: named as the engine names them), with the shapes of the weights
+// its saved inference model holds for each. Pure TS: `model.initFrom` is checked with it before any run starts.
 
-import { LAYER_FACTS } from '../model/facts';
+import { type WeightedLayerName, weightedLayerNames } from './layerNames';
 import type { LayerShape } from './shapes';
-import type { ResolvedLayer } from './types';
 
 export interface WeightShape {
   /** The weight's name inside its layer, as TensorFlow.js saves it (`kernel`, `bias`, `gamma`, `moving_mean`, ...). */
@@ -12,39 +10,17 @@ export interface WeightShape {
   shape: number[];
 }
 
-export interface WeightedLayerInfo {
-  name: string;
-  /** Spec layer type, or `projection` for a residual block's skip projection. */
-  kind: string;
-  /** The spec layer it is built from (a residual block for its projection). */
-  layer: ResolvedLayer;
+export interface WeightedLayerInfo extends WeightedLayerName {
   /** The layer's saved weights in order; undefined for layers whose saved form is not predicted here. */
   weights?: WeightShape[];
 }
 
-/** Weighted layers in model order, from the shapes inferred for the spec's layers. */
+/** Weighted layers in model order (named as layerNames.ts names them), with the weights their saved model holds. */
 export function weightedLayers(shapes: readonly LayerShape[]): WeightedLayerInfo[] {
-  const counters = new Map<string, number>();
-  const out: WeightedLayerInfo[] = [];
-  const add = (kind: string, layer: ResolvedLayer, weights: WeightShape[] | undefined): void => {
-    const n = (counters.get(kind) ?? 0) + 1;
-    counters.set(kind, n);
-    out.push({ name: `${kind}_${n}`, kind, layer, ...(weights ? { weights } : {}) });
-  };
-  const walk = (list: readonly LayerShape[]): void => {
-    for (const s of list) {
-      if (s.layer.type === 'residual') {
-        walk(s.inner ?? []);
-        if (s.projection) add('projection', s.layer, projectionWeights(s.inputShape, s.outputShape));
-      } else if (s.layer.type === 'denseBlock') {
-        walk(s.inner ?? []);
-      } else if (LAYER_FACTS[s.layer.type].weights !== 'none') {
-        add(s.layer.type, s.layer, savedWeights(s));
-      }
-    }
-  };
-  walk(shapes);
-  return out;
+  return weightedLayerNames(shapes).map((l) => {
+    const weights = l.kind === 'projection' ? projectionWeights(l.shape.inputShape, l.shape.outputShape) : savedWeights(l.shape);
+    return weights ? { ...l, weights } : l;
+  });
 }
 
 const w = (name: string, shape: number[]): WeightShape => ({ name, shape });
