@@ -242,6 +242,26 @@ describe('model.initFrom', () => {
     assert.equal(initializerFix(loadedCtx, loadedCtx.view.kernels.slice(0, 1)), undefined);
   });
 
+  it('"latest:" reads a long run’s first and last lines (run-start, run-end), whatever lies between', () => {
+    const runs = path.join(root, '.gradscope', 'runs');
+    const newer = path.join(runs, '20261203-140000-source-0003');
+    fs.mkdirSync(newer, { recursive: true });
+    fs.cpSync(path.join(source, WEIGHTS_DIR), path.join(newer, WEIGHTS_DIR), { recursive: true });
+    const lines = fs.readFileSync(path.join(source, 'events.jsonl'), 'utf8').trim().split('\n');
+    const steps = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify({ type: 'step', step: i, loss: 1, padding: 'x'.repeat(40) }),
+    );
+    fs.writeFileSync(path.join(newer, 'events.jsonl'), [lines[0], ...steps, lines[lines.length - 1]].join('\n') + '\n');
+    try {
+      assert.ok(fs.statSync(path.join(newer, 'events.jsonl')).size > 200_000);
+      assert.equal(lines[lines.length - 1].includes('"run-end"'), true);
+      const target = parsed('long', spec('long', { initFrom: { run: 'latest:source', layers: 'all' } }));
+      assert.equal(target.model.initFrom?.runDir, newer);
+    } finally {
+      fs.rmSync(newer, { recursive: true, force: true });
+    }
+  });
+
   describe('bad sources: a positioned error with a stable code', () => {
     const cases: { name: string; initFrom: object; layers?: object[]; code: string; at: string; message: RegExp }[] = [
       {
