@@ -14,6 +14,7 @@ import { initializerFix } from '../../src/training/diagnosis/layerFixes';
 import { buildModelView } from '../../src/training/diagnosis/modelView';
 import { buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
 import { loadRunWeights } from '../../src/training/engine/model/runWeights';
+import { specFingerprint } from '../../src/training/run/checkpointStore';
 import { WEIGHTS_DIR } from '../../src/training/run/runStore';
 import { parseSpecFile } from '../../src/training/spec/parse';
 import type { ParsedSpec, SpecProblem } from '../../src/training/spec/types';
@@ -167,6 +168,13 @@ describe('model.initFrom', () => {
       assert.deepEqual(after.get(name), before.get(name), name);
     }
     assert.notDeepEqual(after.get('dense_3/0'), before.get('dense_3/0'), 'the new head trained');
+  });
+
+  it('a resume does not depend on initFrom: the checkpoint fingerprint leaves it out (the checkpoint has the weights)', () => {
+    const loaded = parsed('fp', spec('fp', { initFrom: { run: 'latest:source', layers: 'all' } }));
+    const plain = parsed('fp', spec('fp'));
+    assert.ok(loaded.model.initFrom && !plain.model.initFrom);
+    assert.equal(specFingerprint(loaded), specFingerprint(plain));
   });
 
   it('"latest:" picks the newest completed run of that spec name, not a newer failed one', () => {
