@@ -7,13 +7,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { RunStartEvent } from '../../src/shared/engineProtocol';
+import type { EpochEvent, RunStartEvent } from '../../src/shared/engineProtocol';
 import { largeInitLayers } from '../../src/training/diagnosis/causes';
 import type { DiagnosisContext } from '../../src/training/diagnosis/context';
 import { initializerFix } from '../../src/training/diagnosis/layerFixes';
 import { buildModelView } from '../../src/training/diagnosis/modelView';
 import { buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
 import { loadRunWeights } from '../../src/training/engine/model/runWeights';
+import { evaluateRun } from '../../src/training/engine/evaluateRun';
 import { specFingerprint } from '../../src/training/run/checkpointStore';
 import { WEIGHTS_DIR } from '../../src/training/run/runStore';
 import { parseSpecFile } from '../../src/training/spec/parse';
@@ -175,6 +176,21 @@ describe('model.initFrom', () => {
     const plain = parsed('fp', spec('fp'));
     assert.ok(loaded.model.initFrom && !plain.model.initFrom);
     assert.equal(specFingerprint(loaded), specFingerprint(plain));
+  });
+
+  it('gradscope evaluate scores a fine-tuned run from its own model/, even once the initFrom source is gone', async function () {
+    this.timeout(120_000);
+    const copy = path.join(root, 'source-copy');
+    fs.cpSync(source, copy, { recursive: true });
+    const dir = path.join(root, 'eval');
+    const { runDir, events } = await savedRun(
+      dir,
+      spec('eval', { seed: 12, initFrom: { run: path.relative(dir, copy), layers: 'all' } }),
+    );
+    fs.rmSync(copy, { recursive: true, force: true });
+    const result = await evaluateRun(runDir, 'val');
+    const last = events.filter((e): e is EpochEvent => e.type === 'epoch').at(-1)!;
+    assert.equal(result.loss, last.valLoss);
   });
 
   it('"latest:" picks the newest completed run of that spec name, not a newer failed one', () => {
