@@ -7,13 +7,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { RunStartEvent } from '../../src/shared/engineProtocol';
+import type { EpochEvent, RunStartEvent } from '../../src/shared/engineProtocol';
 import { largeInitLayers } from '../../src/training/diagnosis/causes';
 import type { DiagnosisContext } from '../../src/training/diagnosis/context';
 import { initializerFix } from '../../src/training/diagnosis/layerFixes';
 import { buildModelView } from '../../src/training/diagnosis/modelView';
 import { buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
 import { loadRunWeights } from '../../src/training/engine/model/runWeights';
+import { evaluateRun } from '../../src/training/engine/evaluateRun';
+import { specFingerprint } from '../../src/training/run/checkpointStore';
 import { WEIGHTS_DIR } from '../../src/training/run/runStore';
 import { parseSpecFile } from '../../src/training/spec/parse';
 import type { ParsedSpec, SpecProblem } from '../../src/training/spec/types';
@@ -169,6 +171,28 @@ describe('model.initFrom', () => {
     assert.notDeepEqual(after.get('dense_3/0'), before.get('dense_3/0'), 'the new head trained');
   });
 
+  it('a resume does not depend on initFrom: the checkpoint fingerprint leaves it out (the checkpoint has the weights)', () => {
+    const loaded = parsed('fp', spec('fp', { initFrom: { run: 'latest:source', layers: 'all' } }));
+    const plain = parsed('fp', spec('fp'));
+    assert.ok(loaded.model.initFrom && !plain.model.initFrom);
+    assert.equal(specFingerprint(loaded), specFingerprint(plain));
+  });
+
+  it('gradscope evaluate scores a fine-tuned run from its own model/, even once the initFrom source is gone', async function () {
+    this.timeout(120_000);
+    const copy = path.join(root, 'source-copy');
+    fs.cpSync(source, copy, { recursive: true });
+    const dir = path.join(root, 'eval');
+    const { runDir, events } = await savedRun(
+      dir,
+      spec('eval', { seed: 12, initFrom: { run: path.relative(dir, copy), layers: 'all' } }),
+    );
+    fs.rmSync(copy, { recursive: true, force: true });
+    const result = await evaluateRun(runDir, 'val');
+    const last = events.filter((e): e is EpochEvent => e.type === 'epoch').at(-1)!;
+    assert.equal(result.loss, last.valLoss);
+  });
+
   it('"latest:" picks the newest completed run of that spec name, not a newer failed one', () => {
     const runs = path.join(root, '.gradscope', 'runs');
     const failed = path.join(runs, '20261203-130000-source-0002');
@@ -240,6 +264,26 @@ describe('model.initFrom', () => {
     const loadedCtx = ctx(start);
     assert.deepEqual(largeInitLayers(loadedCtx), []);
     assert.equal(initializerFix(loadedCtx, loadedCtx.view.kernels.slice(0, 1)), undefined);
+  });
+
+  it('"latest:" reads a long run’s first and last lines (run-start, run-end), whatever lies between', () => {
+    const runs = path.join(root, '.gradscope', 'runs');
+    const newer = path.join(runs, '20261203-140000-source-0003');
+    fs.mkdirSync(newer, { recursive: true });
+    fs.cpSync(path.join(source, WEIGHTS_DIR), path.join(newer, WEIGHTS_DIR), { recursive: true });
+    const lines = fs.readFileSync(path.join(source, 'events.jsonl'), 'utf8').trim().split('\n');
+    const steps = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify({ type: 'step', step: i, loss: 1, padding: 'x'.repeat(40) }),
+    );
+    fs.writeFileSync(path.join(newer, 'events.jsonl'), [lines[0], ...steps, lines[lines.length - 1]].join('\n') + '\n');
+    try {
+      assert.ok(fs.statSync(path.join(newer, 'events.jsonl')).size > 200_000);
+      assert.equal(lines[lines.length - 1].includes('"run-end"'), true);
+      const target = parsed('long', spec('long', { initFrom: { run: 'latest:source', layers: 'all' } }));
+      assert.equal(target.model.initFrom?.runDir, newer);
+    } finally {
+      fs.rmSync(newer, { recursive: true, force: true });
+    }
   });
 
   describe('bad sources: a positioned error with a stable code', () => {

@@ -2,6 +2,7 @@
 // rebuild exactly the data it trained on; its saved weights are loaded by loadRunWeights (model/runWeights.ts).
 import * as fs from 'fs';
 import * as path from 'path';
+import { applyEdits, modify } from 'jsonc-parser';
 import type { EvaluationResult, EvaluationSplit, RunStartEvent } from '../../shared/engineProtocol';
 import { readEvents, SPEC_COPY } from '../run/runStore';
 import { parseSpecText } from '../spec/parse';
@@ -27,7 +28,9 @@ export function runSpec(runDir: string): { spec: ParsedSpec; start: RunStartEven
   if (!start) throw new EvaluationError(`${runDir}: the run has no run-start event`);
   const copy = path.join(runDir, SPEC_COPY);
   if (!fs.existsSync(copy)) throw new EvaluationError(`${runDir}: the run has no spec copy (${SPEC_COPY})`);
-  const parsed = parseSpecText(fs.readFileSync(copy, 'utf8'), start.specFile);
+  // The run's own model/ holds its weights: its spec's model.initFrom source (which may be gone) is not needed.
+  const text = fs.readFileSync(copy, 'utf8');
+  const parsed = parseSpecText(applyEdits(text, modify(text, ['model', 'initFrom'], undefined, {})), start.specFile);
   const error = parsed.problems.find((p) => p.severity === 'error');
   if (!parsed.spec || error) {
     throw new EvaluationError(`${runDir}: the run's spec no longer parses: ${error?.message ?? 'unknown problem'}`);

@@ -51,14 +51,17 @@ export interface CheckpointManifest {
 
 /**
  * A hash of everything in the spec that decides the training arithmetic. Left out: the epoch count (a resumed run
- * may be given more epochs), how often it is measured and checkpointed.
+ * may be given more epochs), how often it is measured and checkpointed, and `model.initFrom` (a resumed run takes its
+ * weights from the checkpoint; a "latest:" source may have been trained again since).
  */
 export function specFingerprint(spec: ParsedSpec): string {
   const training: Partial<ParsedSpec['training']> = { ...spec.training };
   delete training.epochs;
   delete training.measureEvery;
   delete training.checkpoint;
-  const { name, seed, data, model } = spec;
+  const { name, seed, data } = spec;
+  const model: Partial<ParsedSpec['model']> = { ...spec.model };
+  delete model.initFrom;
   return createHash('sha256').update(JSON.stringify({ name, seed, data, model, training })).digest('hex');
 }
 

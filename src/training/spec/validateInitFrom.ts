@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import type { Node } from 'jsonc-parser';
 import * as path from 'path';
-import { defaultRunsDir, EVENTS_FILE, listRuns, summarizeRun, WEIGHTS_DIR } from '../run/runStore';
+import type { RunEndEvent, RunStartEvent } from '../../shared/engineProtocol';
+import { defaultRunsDir, EVENTS_FILE, listRuns, WEIGHTS_DIR } from '../run/runStore';
 import { type Prop, checkKeys, describeValue, readObject, readString, requireProp } from './fields';
 import { type WeightShape, weightedLayers } from './layerWeights';
 import { childPointer } from './positions';
@@ -86,13 +87,57 @@ function savedLayerWeights(runDir: string): Map<string, WeightShape[]> | { error
   return byLayer;
 }
 
-/** The newest run of spec `name` in `runsDir` that ended completed or early-stopped and saved its model. */
+/**
+ * The newest run of spec `name` in `runsDir` that ended completed or early-stopped and saved its model. The spec is
+ * checked on every edit: only each run's first line (run-start) and last line (run-end) are read, not its steps.
+ */
 function latestCompletedRun(runsDir: string, name: string): string | undefined {
   return listRuns(runsDir).find((dir) => {
     if (!fs.existsSync(path.join(dir, WEIGHTS_DIR, 'model.json'))) return false;
-    const summary = summarizeRun(dir);
-    return summary.start?.specName === name && (summary.status === 'completed' || summary.status === 'early-stopped');
+    const { first, last } = firstAndLastLine(path.join(dir, EVENTS_FILE));
+    const start = parseLine(first) as Partial<RunStartEvent> | undefined;
+    const end = parseLine(last) as Partial<RunEndEvent> | undefined;
+    return (
+      start?.type === 'run-start' &&
+      start.specName === name &&
+      end?.type === 'run-end' &&
+      (end.status === 'completed' || end.status === 'early-stopped')
+    );
   });
+}
+
+function parseLine(line: string | undefined): unknown {
+  try {
+    return line ? (JSON.parse(line) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const CHUNK = 64 * 1024;
+
+/** The first and the last non-empty line of a file, reading only its ends (a line longer than a chunk is cut). */
+function firstAndLastLine(file: string): { first?: string; last?: string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return {};
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const read = (at: number, length: number): string => {
+      const buffer = Buffer.alloc(length);
+      return buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, length, at));
+    };
+    let head = '';
+    for (let at = 0; at < size && !head.includes('\n'); at += CHUNK) head += read(at, Math.min(CHUNK, size - at));
+    const tailStart = Math.max(0, size - CHUNK);
+    const lines = (tailStart === 0 ? head : read(tailStart, size - tailStart)).split('\n').filter((l) => l.trim() !== '');
+    return { first: head.split('\n')[0], last: lines[lines.length - 1] };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function resolveRunDir(r: Reporter, req: InitFromRequest, specFile: string): string | undefined {
