@@ -14,7 +14,7 @@ const fs = require('fs');
 const path = require('path');
 const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels } = require('./lib/workbench');
 const { tempWorkspace, EXAMPLES } = require('./lib/workspace');
-const { createSteps, waitForHeight } = require('./lib/steps');
+const { endSession, runUiTest, waitForHeight } = require('./lib/steps');
 
 const SPEC = 'healthy-spiral.gradscope.json';
 
@@ -54,9 +54,7 @@ function formatNumber(v) {
   return String(Number(v.toPrecision(4)));
 }
 
-async function main() {
-  const t0 = Date.now();
-  const steps = createSteps();
+async function main(steps) {
   const ws = tempWorkspace(EXAMPLES);
   fs.mkdirSync(path.join(ws.dir, '.vscode'));
   fs.writeFileSync(path.join(ws.dir, '.vscode', 'settings.json'), JSON.stringify({ 'gradscope.lrFind.steps': 100 }));
@@ -212,17 +210,8 @@ async function main() {
 
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
   } finally {
-    if (steps.failed) console.error(wb.extensionHostLog().slice(-4000));
-    await wb.stop();
-    ws.remove();
+    await endSession(wb, steps, () => ws.remove());
   }
-  console.log(`lr-find e2e finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`${steps.passed} passed, ${steps.failed} failed, 0 skipped`);
-  if (steps.failed) process.exitCode = 1;
 }
 
-main().catch((err) => {
-  console.error(err && err.stack ? err.stack : err);
-  console.log('0 passed, 1 failed, 0 skipped');
-  process.exit(1);
-});
+runUiTest('lr-find', main);

@@ -12,7 +12,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { startWorkbench, openFile, runCommand, notifications } = require('./lib/workbench');
-const { createSteps, runDirs, waitForRuns, waitForRunEnd } = require('./lib/steps');
+const { endSession, runUiTest, runDirs, waitForRuns, waitForRunEnd } = require('./lib/steps');
 const { onCleanup, removeDir } = require('./lib/lifecycle');
 
 const SPEC = 'resume-demo.gradscope.json';
@@ -42,9 +42,7 @@ function events(ws, runId) {
     .map((l) => JSON.parse(l));
 }
 
-async function main() {
-  const t0 = Date.now();
-  const steps = createSteps();
+async function main(steps) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-ws-'));
   const remove = onCleanup(() => removeDir(dir));
   fs.writeFileSync(path.join(dir, SPEC), specText(2));
@@ -179,17 +177,8 @@ async function main() {
 
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
   } finally {
-    if (steps.failed) console.error(wb.extensionHostLog().slice(-4000));
-    await wb.stop();
-    remove();
+    await endSession(wb, steps, () => remove());
   }
-  console.log(`resume e2e finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`${steps.passed} passed, ${steps.failed} failed, 0 skipped`);
-  if (steps.failed) process.exitCode = 1;
 }
 
-main().catch((err) => {
-  console.error(err && err.stack ? err.stack : err);
-  console.log('0 passed, 1 failed, 0 skipped');
-  process.exit(1);
-});
+runUiTest('resume', main);

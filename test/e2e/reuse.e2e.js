@@ -17,7 +17,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels } = require('./lib/workbench');
 const { tempWorkspace } = require('./lib/workspace');
-const { createSteps, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
+const { endSession, runUiTest, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
 
 const SPEC = 'reuse-digits.gradscope.json';
 const RESUME_SPEC = 'resume-digits.gradscope.json';
@@ -109,9 +109,7 @@ async function dashboardShot(wb, name, selector) {
 
 const isGrey = ([r, g, b, a]) => a === 255 && Math.abs(r - 128) <= 2 && Math.abs(g - 128) <= 2 && Math.abs(b - 128) <= 2;
 
-async function main() {
-  const t0 = Date.now();
-  const steps = createSteps();
+async function main(steps) {
   const ws = workspace();
   const wb = await startWorkbench({ workspace: ws.dir });
   let events;
@@ -293,17 +291,8 @@ async function main() {
 
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
   } finally {
-    if (steps.failed) console.error(wb.extensionHostLog().slice(-4000));
-    await wb.stop();
-    ws.remove();
+    await endSession(wb, steps, () => ws.remove());
   }
-  console.log(`reuse e2e finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`${steps.passed} passed, ${steps.failed} failed, 0 skipped`);
-  if (steps.failed) process.exitCode = 1;
 }
 
-main().catch((err) => {
-  console.error(err && err.stack ? err.stack : err);
-  console.log('0 passed, 1 failed, 0 skipped');
-  process.exit(1);
-});
+runUiTest('reuse', main);

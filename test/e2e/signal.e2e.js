@@ -9,7 +9,7 @@
 const assert = require('assert');
 const { startWorkbench, openFile, runCommand, webviewFrame } = require('./lib/workbench');
 const { tempWorkspace, EXAMPLES } = require('./lib/workspace');
-const { createSteps, runDirs, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
+const { endSession, runUiTest, runDirs, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
 
 const SMALL = 'init-small-tanh.gradscope.json';
 const HE = 'init-he-relu.gradscope.json';
@@ -71,9 +71,7 @@ async function initialProfile(frame) {
   return (await profile.getAttribute('data-values')).split(',').map(Number);
 }
 
-async function main() {
-  const t0 = Date.now();
-  const steps = createSteps();
+async function main(steps) {
   const ws = workspace();
   const wb = await startWorkbench({ workspace: ws.dir });
   try {
@@ -145,17 +143,8 @@ async function main() {
 
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
   } finally {
-    if (steps.failed) console.error(wb.extensionHostLog().slice(-4000));
-    await wb.stop();
-    ws.remove();
+    await endSession(wb, steps, () => ws.remove());
   }
-  console.log(`signal e2e finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`${steps.passed} passed, ${steps.failed} failed, 0 skipped`);
-  if (steps.failed) process.exitCode = 1;
 }
 
-main().catch((err) => {
-  console.error(err && err.stack ? err.stack : err);
-  console.log('0 passed, 1 failed, 0 skipped');
-  process.exit(1);
-});
+runUiTest('signal', main);

@@ -64,4 +64,32 @@ async function waitForHeight(locator, px, timeout = 30000) {
   }
 }
 
-module.exports = { createSteps, runDirs, waitForRuns, waitForRunEnd, waitForHeight };
+/** Ends a UI test's workbench session: the extension host's log when a step failed, then stop and clean up. */
+async function endSession(wb, steps, cleanup) {
+  if (steps.failed) console.error(wb.extensionHostLog().slice(-4000));
+  await wb.stop();
+  cleanup();
+}
+
+/**
+ * Runs a UI test file's `main(steps)`, then prints its time and the counts scripts/test.js reads and sets the exit
+ * code; an error thrown outside the steps counts as one failure.
+ */
+function runUiTest(name, main) {
+  const t0 = Date.now();
+  const steps = createSteps();
+  main(steps).then(
+    () => {
+      console.log(`${name} e2e finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(`${steps.passed} passed, ${steps.failed} failed, 0 skipped`);
+      if (steps.failed) process.exitCode = 1;
+    },
+    (err) => {
+      console.error(err && err.stack ? err.stack : err);
+      console.log('0 passed, 1 failed, 0 skipped');
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { createSteps, endSession, runUiTest, runDirs, waitForRuns, waitForRunEnd, waitForHeight };
