@@ -122,10 +122,18 @@ export function augmentationItems(a: AugmentationSamplesEvent['augmentation']): 
   return items;
 }
 
+const runIdOf = (runDir: string): string => runDir.split(/[\\/]/).filter(Boolean).pop() ?? runDir;
+
+/** "<run id>: conv2d_1, conv2d_2" for a run whose spec's model.initFrom loaded weights from another run. */
+export function initFromText(start: RunStartEvent): string | undefined {
+  const i = start.initFrom;
+  if (!i) return undefined;
+  return `${runIdOf(i.run)}: ${i.layers.join(', ')}`;
+}
+
 /** "from <run id> at epoch N" for a run resumed from another's checkpoint (N: epochs it had trained). */
 export function resumedText(start: RunStartEvent): string | undefined {
   const r = start.resumedFrom;
   if (!r) return undefined;
-  const run = r.runDir.split(/[\\/]/).filter(Boolean).pop() ?? r.runDir;
-  return `from ${run} at epoch ${formatCount(r.epoch)}`;
+  return `from ${runIdOf(r.runDir)} at epoch ${formatCount(r.epoch)}`;
 }

@@ -12,6 +12,7 @@ import {
   confusionSummary,
   freezeText,
   layerFreezes,
+  initFromText,
   resumedText,
   unfreezeMarks,
 } from '../../webview/reuse';
@@ -132,5 +133,12 @@ describe('dashboard reuse views (model)', () => {
     assert.equal(resumedText(start), undefined);
     start.resumedFrom = { runDir: '/ws/.gradscope/runs/20261203-101500-mnist', checkpoint: 'x/epoch-3', epoch: 3, step: 36 };
     assert.equal(resumedText(start), 'from 20261203-101500-mnist at epoch 3');
+  });
+
+  it('names the run model.initFrom loaded weights from, and the layers', () => {
+    const start = { ...(events[0] as RunStartEvent) };
+    assert.equal(initFromText(start), undefined);
+    start.initFrom = { run: 'C:\\ws\\.gradscope\\runs\\20261203-090000-pretrain', layers: ['conv2d_1', 'conv2d_2'] };
+    assert.equal(initFromText(start), '20261203-090000-pretrain: conv2d_1, conv2d_2');
   });
 });

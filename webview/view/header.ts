@@ -4,7 +4,7 @@
 import { displayEpoch, formatCount, formatDuration, formatNumber, formatPercent } from '../../src/shared/format';
 import { runProgress } from '../../src/shared/runHistory';
 import { runDash } from '../charts/common';
-import { resumedText } from '../reuse';
+import { initFromText, resumedText } from '../reuse';
 import { displayStatus, drawnRuns, type DashboardModel } from '../state';
 import { clear, h } from './dom';
 
@@ -87,6 +87,14 @@ export class Header {
           resumed,
           'gs-chip-resumed',
           `Continues that run from its checkpoint ${start.resumedFrom?.checkpoint ?? ''}: its epoch and step numbers go on from there`,
+        ]);
+      const initFrom = initFromText(start);
+      if (initFrom)
+        chips.push([
+          'weights from',
+          initFrom,
+          'gs-chip-init-from',
+          `model.initFrom loaded these layers' weights from ${start.initFrom?.run ?? ''} before training`,
         ]);
       if (p) {
         chips.push(['epoch', `${p.epoch} / ${p.epochs}`]);
