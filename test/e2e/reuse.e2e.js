@@ -82,17 +82,14 @@ let maximized = false;
 
 /**
  * The dashboard alone, full width and tall (maximized once: later steps need no other editor), with `selector`
- * scrolled into view. A palette that did not take the command (a tab tooltip in the way) is closed and asked again.
+ * scrolled into view.
  */
 async function dashboardShot(wb, name, selector) {
   const page = wb.page;
   if (!maximized) {
     await page.locator('.tabs-container .tab', { hasText: 'gradscope:' }).first().click();
     await page.mouse.move(1, 899);
-    await runCommand(page, 'View: Toggle Maximize Editor Group').catch(async () => {
-      await page.keyboard.press('Escape');
-      await runCommand(page, 'View: Toggle Maximize Editor Group');
-    });
+    await runCommand(page, 'View: Toggle Maximize Editor Group');
     maximized = true;
     await page.setViewportSize({ width: 1400, height: 1100 });
     await waitForHeight(page.locator('iframe.webview.ready').first(), 800);

@@ -12,7 +12,7 @@ import { largeInitLayers } from '../../src/training/diagnosis/causes';
 import type { DiagnosisContext } from '../../src/training/diagnosis/context';
 import { initializerFix } from '../../src/training/diagnosis/layerFixes';
 import { buildModelView } from '../../src/training/diagnosis/modelView';
-import { buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
+import { applyModel, buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
 import { loadRunWeights } from '../../src/training/engine/model/runWeights';
 import { evaluateRun } from '../../src/training/engine/evaluateRun';
 import { specFingerprint } from '../../src/training/run/checkpointStore';
@@ -43,21 +43,26 @@ function spec(name: string, extra: { layers?: object[]; initFrom?: object; seed?
   };
 }
 
-/** Every weight of a saved model/ by its manifest name, read with plain TensorFlow.js. */
-async function savedWeights(runDir: string): Promise<Map<string, number[]>> {
+/** A run's model/, loaded by plain TensorFlow.js. */
+async function loadSaved(runDir: string): Promise<tf.LayersModel> {
   const dir = path.join(runDir, WEIGHTS_DIR);
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
     modelTopology: object;
     weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
   };
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
-  const model = await tf.loadLayersModel(
+  return tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: json.modelTopology,
       weightSpecs,
       weightData: new Uint8Array(fs.readFileSync(path.join(dir, 'weights.bin'))).buffer,
     }),
   );
+}
+
+/** Every weight of a saved model/ by its manifest name, read with plain TensorFlow.js. */
+async function savedWeights(runDir: string): Promise<Map<string, number[]>> {
+  const model = await loadSaved(runDir);
   const out = new Map<string, number[]>();
   for (const layer of model.layers) {
     layer.getWeights().forEach((w, i) => out.set(`${layer.name}/${i}`, Array.from(w.dataSync())));
@@ -126,6 +131,67 @@ describe('model.initFrom', () => {
     const loaded = modelWeights(target, true);
     assert.equal(loaded.size, 2 + 4 + 2 + 2);
     for (const [name, values] of loaded) assert.deepEqual(values, saved.get(name), name);
+  });
+
+  it('layers exported as compositions (groupNormalization, rmsNormalization, highway) load, and a shape change is refused at initFrom', async function () {
+    this.timeout(120_000);
+    const own = (units: number): object[] => [
+      { type: 'dense', units, activation: 'relu' },
+      { type: 'groupNormalization', groups: 2 },
+      { type: 'rmsNormalization' },
+      { type: 'highway', units, activation: 'tanh' },
+      { type: 'dense', units: 3, activation: 'softmax' },
+    ];
+    const from = (
+      await savedRun(path.join(root, 'composed'), spec('composed', { layers: own(8) }), {
+        runId: '20261203-120000-composed-0001',
+      })
+    ).runDir;
+    const run = path.relative(root, from);
+    const target = parsed('composed-all', spec('composed-all', { seed: 9, layers: own(8), initFrom: { run, layers: 'all' } }));
+    // The engine reads the saved [1, 1, C, 1] normalization kernels and the highway's `<name>_transform` gate: with
+    // every layer loaded, the model computes what the source run's model/ computes, loaded by plain TensorFlow.js.
+    const built = buildModel(target, target.seed);
+    const saved = await loadSaved(from);
+    const x = tf.randomNormal([16, 2], 0, 1, 'float32', 3);
+    try {
+      assert.deepEqual(loadRunWeights(built, from), [
+        'dense_1',
+        'groupNormalization_1',
+        'rmsNormalization_1',
+        'highway_1',
+        'dense_2',
+      ]);
+      const mine = tf.softmax(applyModel(built, x, false)[0]);
+      const theirs = saved.predict(x) as tf.Tensor;
+      const gap = tf.max(tf.abs(tf.sub(mine, theirs))).dataSync()[0];
+      assert.ok(gap < 1e-6, `loaded model vs the source's model/: max |Δ| ${gap}`);
+      tf.dispose([mine, theirs]);
+    } finally {
+      tf.dispose(x);
+      saved.dispose();
+      disposeBuiltModel(built);
+    }
+    const wider = errorsOf(write('composed-wide', spec('composed-wide', { layers: own(6), initFrom: { run, layers: 'all' } })));
+    assert.deepEqual(
+      wider.map((p) => p.code),
+      ['init-from-shape-mismatch'],
+    );
+    assert.match(
+      wider[0].message,
+      /layer dense_1: weight kernel has shape \[2, 8\] in the source run's model but \[2, 6\] in this spec/,
+    );
+    const highwayOnly = errorsOf(
+      write('composed-highway', spec('composed-highway', { layers: own(6), initFrom: { run, layers: ['highway_1'] } })),
+    );
+    assert.deepEqual(
+      highwayOnly.map((p) => p.code),
+      ['init-from-shape-mismatch'],
+    );
+    assert.match(
+      highwayOnly[0].message,
+      /layer highway_1: weight kernel has shape \[8, 8\] in the source run's model but \[6, 6\]/,
+    );
   });
 
   it('"allButLast" and a list load only those layers; the others keep the spec’s own seeded draws', async () => {

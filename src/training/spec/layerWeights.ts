@@ -1,5 +1,5 @@
 // The weighted layers a spec builds (layerNames.ts: named as the engine names them), with the shapes of the weights
-// its saved inference model holds for each. Pure TS: `model.initFrom` is checked with it before any run starts.
+// each takes from a saved inference model (as model/runWeights.ts reads them: axes of length 1 aside). Pure TS: `model.initFrom` is checked with it before any run starts.
 
 import { type WeightedLayerName, weightedLayerNames } from './layerNames';
 import type { LayerShape } from './shapes';
@@ -22,6 +22,12 @@ export function weightedLayers(shapes: readonly LayerShape[]): WeightedLayerInfo
     return weights ? { ...l, weights } : l;
   });
 }
+
+/** An exported highway keeps its transform gate's weights in a layer named `<name>_transform` (inferenceModel.ts). */
+export const GATE_SUFFIX = '_transform';
+
+/** A shape without its axes of length 1, as text: [1, 1, C, 1] and [C] hold the same values in the same order. */
+export const withoutOnes = (shape: readonly number[]): string => shape.filter((d) => d !== 1).join();
 
 const w = (name: string, shape: number[]): WeightShape => ({ name, shape });
 
@@ -48,10 +54,14 @@ function savedWeights(s: LayerShape): WeightShape[] | undefined {
       const units = layer.units;
       return [w('kernel', [last, units * gates]), w('recurrent_kernel', [units, units * gates]), w('bias', [units * gates])];
     }
-    // groupNormalization/rmsNormalization/highway are gradscope's own layers, exported as compositions.
+    // gradscope's own layers, exported as compositions: the weights the engine sets when it loads them (runWeights.ts
+    // reads a normalization's [1, 1, C, 1] depthwise kernel as [C], and a highway's gate from `<name>_transform`).
     case 'groupNormalization':
+      return [w('gamma', [last]), w('beta', [last])];
     case 'rmsNormalization':
+      return [w('gamma', [last])];
     case 'highway':
+      return [w('kernel', [last, last]), w('bias', [last]), w('transform_kernel', [last, last]), w('transform_bias', [last])];
     case 'activation':
     case 'alphaDropout':
     case 'dropout':

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { RunEndEvent, RunStartEvent } from '../../shared/engineProtocol';
 import { defaultRunsDir, EVENTS_FILE, listRuns, WEIGHTS_DIR } from '../run/runStore';
 import { type Prop, checkKeys, describeValue, readObject, readString, requireProp } from './fields';
-import { type WeightShape, weightedLayers } from './layerWeights';
+import { GATE_SUFFIX, type WeightShape, weightedLayers, withoutOnes } from './layerWeights';
 import { childPointer } from './positions';
 import type { Reporter } from './problems';
 import { type LayerShape, formatShape } from './shapes';
@@ -234,11 +234,12 @@ export function resolveInitFrom(
       );
       continue;
     }
-    const source = saved.get(c.name);
+    // An exported highway keeps its gate in `<name>_transform` (engine/model/inferenceModel.ts).
+    const source = saved.has(c.name) ? [...(saved.get(c.name) ?? []), ...(saved.get(`${c.name}${GATE_SUFFIX}`) ?? [])] : undefined;
     if (!source) {
       r.error(
         'init-from-unknown-layer',
-        `"initFrom": layer ${c.name} is not in the source run's model (${runDir}; its layers with weights: ${[...saved.keys()].join(', ')})` +
+        `"initFrom": layer ${c.name} is not in the source run's model (${runDir}; its layers with weights: ${[...saved.keys()].filter((k) => !k.endsWith(GATE_SUFFIX)).join(', ')})` +
           (req.layers === 'all' ? '; "allButLast" or a list of layer names loads fewer' : ''),
         c.node,
         c.path,
@@ -262,7 +263,7 @@ function firstMismatch(
   source: readonly WeightShape[],
   own: readonly WeightShape[] | undefined,
 ): string | undefined {
-  // A layer whose saved form is not predicted here is checked by the engine when it loads the weights.
+  // Undefined only for a weight-normalized layer, refused above (init-from-weight-normalized).
   if (!own) return undefined;
   for (let i = 0; i < Math.max(source.length, own.length); i++) {
     const s = source[i];
@@ -270,7 +271,7 @@ function firstMismatch(
     if (!s || !o) {
       return `layer ${layer} has ${source.length} weight(s) in the source run's model (${shapeList(source)}) but ${own.length} in this spec (${shapeList(own)})`;
     }
-    if (s.shape.join() !== o.shape.join()) {
+    if (withoutOnes(s.shape) !== withoutOnes(o.shape)) {
       return `layer ${layer}: weight ${s.name} has shape ${formatShape(s.shape)} in the source run's model but ${formatShape(o.shape)} in this spec`;
     }
   }

@@ -117,12 +117,29 @@ async function saveScreenshot(page, name) {
   return file;
 }
 
+/**
+ * Escape (closes any open quick input or hover), F1, until the palette's input shows: a keypress can be lost while the
+ * workbench moves focus (a tab tooltip, a webview taking focus), so F1 is pressed again every 5 s, up to `timeout`.
+ */
+async function openPalette(page, timeout) {
+  const input = page.locator(PALETTE_INPUT);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: Math.max(1, Math.min(5000, deadline - Date.now())) });
+      return input;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      await page.mouse.move(1, 899); // away from tabs and their tooltips
+    }
+  }
+}
+
 /** F1, type `>title`, wait for the command's row, run it. Throws if the palette never offers `title`. */
 async function runCommand(page, title, { timeout = 30000 } = {}) {
-  await page.keyboard.press('Escape'); // close any open quick input so F1 opens a fresh palette
-  await page.keyboard.press('F1');
-  const input = page.locator(PALETTE_INPUT);
-  await input.waitFor({ state: 'visible', timeout });
+  const input = await openPalette(page, timeout);
   await input.fill(`>${title}`);
   // Fuzzy matching may list several rows: run the one whose label is `title`, not whatever is first. Some
   // labels carry a qualifier ("View: Focus Problems (Errors, Warnings, Infos)"): allow a trailing "(...)".

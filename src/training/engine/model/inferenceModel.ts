@@ -13,6 +13,7 @@
 //     kernel/bias go to a Dense named `<name>_transform`); the helper layers are named `<name>_<role>`.
 // A gradscope layer with no standard equivalent would make the export fail with an InferenceExportError naming it.
 import * as tf from '@tensorflow/tfjs';
+import { GATE_SUFFIX } from '../../spec/layerWeights';
 import type { BuiltModel } from './buildModel';
 import { AlphaDropout } from './alphaDropout';
 import { GaussianNoise } from './gaussianNoise';
@@ -186,7 +187,7 @@ function composeHighway(layer: Highway, x: tf.SymbolicTensor, made: tf.layers.La
   const [kernel, bias, transformKernel, transformBias] = layer.getWeights();
   const linear = use(made, tf.layers.dense({ units, name }), x, [kernel, bias]);
   const h = applyEquivalent(layer.activation, [linear], made);
-  const t = use(made, tf.layers.dense({ units, activation: 'sigmoid', name: `${name}_transform` }), x, [
+  const t = use(made, tf.layers.dense({ units, activation: 'sigmoid', name: `${name}${GATE_SUFFIX}` }), x, [
     transformKernel,
     transformBias,
   ]);

@@ -5,6 +5,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { WEIGHTS_DIR } from '../../run/runStore';
 import type { BuiltModel } from './buildModel';
+import { GATE_SUFFIX, withoutOnes } from '../../spec/layerWeights';
 import { readSavedModel } from './saveWeights';
 
 /** The run's saved model cannot give the weights asked for; the message says what is wrong. */
@@ -14,9 +15,6 @@ export class RunWeightsError extends Error {
     this.name = 'RunWeightsError';
   }
 }
-
-/** A shape without its axes of length 1, as text: [1, 1, C, 1] and [C] hold the same values in the same order. */
-const withoutOnes = (shape: number[]): string => shape.filter((d) => d !== 1).join();
 
 /**
  * Sets the weights of the model's layers to the ones the run saved in model/, matched by layer name (each layer's in
@@ -42,8 +40,7 @@ export function loadRunWeights(built: BuiltModel, runDir: string, only?: readonl
     for (const layer of layers) {
       if (only && !only.includes(layer.name)) continue;
       const own = layer.getWeights();
-      // An exported highway keeps its transform gate's weights in `<name>_transform` (see inferenceModel.ts).
-      const gate = byLayer.get(`${layer.name}_transform`) ?? [];
+      const gate = byLayer.get(`${layer.name}${GATE_SUFFIX}`) ?? [];
       const saved = byLayer.has(layer.name) ? [...(byLayer.get(layer.name) ?? []), ...gate] : undefined;
       if (!saved) throw new RunWeightsError(`${runDir}: the saved model has no weights for layer ${layer.name}`);
       // Same values, maybe another shape: an exported normalization's gamma is a 1×1 depthwise kernel [1, 1, C, 1].
