@@ -235,7 +235,9 @@ export function resolveInitFrom(
       continue;
     }
     // An exported highway keeps its gate in `<name>_transform` (engine/model/inferenceModel.ts).
-    const source = saved.has(c.name) ? [...(saved.get(c.name) ?? []), ...(saved.get(`${c.name}${GATE_SUFFIX}`) ?? [])] : undefined;
+    const source = saved.has(c.name)
+      ? [...(saved.get(c.name) ?? []), ...(saved.get(`${c.name}${GATE_SUFFIX}`) ?? [])]
+      : undefined;
     if (!source) {
       r.error(
         'init-from-unknown-layer',
