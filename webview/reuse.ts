@@ -44,8 +44,8 @@ export function confusionSummary(c: RunConfusion): ConfusionSummary {
   pairs.sort((a, b) => b.count - a.count || b.share - a.share);
   const weights =
     c.weights === 'best'
-      ? `the best epoch's weights (epoch ${displayEpoch(c.epoch)}, restored by restoreBestWeights)`
-      : `the weights training ended with (epoch ${displayEpoch(c.epoch)})`;
+      ? `the best epoch's predictions (epoch ${displayEpoch(c.epoch)}, lowest validation loss)`
+      : `the last epoch's predictions (epoch ${displayEpoch(c.epoch)}; the best came before the resume)`;
   return {
     labels: c.labels,
     matrix: c.matrix,

@@ -211,15 +211,17 @@ export interface AugmentationSamplesEvent {
 }
 
 /**
- * Classification runs: the validation split's confusion matrix with the weights the run kept (`weights: "best"`:
- * the best epoch's, restored by restoreBestWeights; `"last"`: the weights training ended with).
+ * Classification runs: the validation split's confusion matrix of the best epoch (lowest validation loss), counted
+ * from the predictions that scored that epoch, whether or not restoreBestWeights keeps its weights (`weights:
+ * "best"`). A resumed run whose best epoch came before the resume has no matrix of it: then the last epoch's
+ * (`"last"`).
  */
 export interface RunConfusion {
   /** Class names in class-index order (csv label values, digits for mnist, else class numbers). */
   labels: string[];
   /** matrix[true class][predicted class]: counts of validation samples. */
   matrix: number[][];
-  /** 0-based epoch whose weights were scored (the epoch training ended in, for `"last"`). */
+  /** 0-based epoch whose validation predictions were counted. */
   epoch: number;
   weights: 'best' | 'last';
 }

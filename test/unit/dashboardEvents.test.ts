@@ -97,28 +97,24 @@ describe('dashboard data from the engine', () => {
     }
   });
 
-  it('ends a classification run with the validation confusion matrix of the last weights: its accuracy is valAcc', async () => {
+  it('ends a classification run with the validation confusion matrix of its best epoch: its accuracy is that valAcc', async () => {
     const run = await engineRun(reuseSpec());
     const confusion = run.end.confusion;
     assert.ok(confusion, 'run-end.confusion');
     assert.deepEqual(confusion.labels, ['3', '5', '8']);
     const start = run.events[0] as RunStartEvent;
     assert.equal(total(confusion.matrix), start.validationSamples);
-    assert.equal(confusion.weights, 'last');
-    assert.equal(confusion.epoch, 2);
-    const last = run.epochs[run.epochs.length - 1];
-    assert.ok(last.valAcc !== undefined);
-    assert.ok(Math.abs(trace(confusion.matrix) / total(confusion.matrix) - last.valAcc) < 1e-9);
+    assert.equal(confusion.weights, 'best');
+    assert.equal(confusion.epoch, run.end.bestEpoch);
+    const best = run.epochs[confusion.epoch];
+    assert.ok(best.valAcc !== undefined);
+    assert.ok(Math.abs(trace(confusion.matrix) / total(confusion.matrix) - best.valAcc) < 1e-9);
   });
 
-  it('scores the best epoch’s weights when restoreBestWeights brought them back', async () => {
+  it('counts the best epoch’s predictions when it is not the last, without restoreBestWeights', async () => {
     const spec = reuseSpec({
       // A learning rate this high makes validation loss worse after the first epochs: the best epoch is not the last.
-      training: {
-        epochs: 4,
-        optimizer: { type: 'sgd', learningRate: 3 },
-        earlyStopping: { patience: 10, restoreBestWeights: true },
-      },
+      training: { epochs: 4, optimizer: { type: 'sgd', learningRate: 3 } },
     }) as { data: Record<string, unknown>; training: Record<string, unknown> };
     delete spec.data.augmentation;
     delete spec.training.unfreeze;

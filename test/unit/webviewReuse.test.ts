@@ -112,7 +112,7 @@ describe('dashboard reuse views (model)', () => {
     );
     assert.equal(
       s.caption,
-      "Validation set, 31 samples, scored with the best epoch's weights (epoch 5, restored by restoreBestWeights).",
+      "Validation set, 31 samples, scored with the best epoch's predictions (epoch 5, lowest validation loss).",
     );
     const perfect = confusionSummary({
       labels: ['a', 'b'],
@@ -125,7 +125,7 @@ describe('dashboard reuse views (model)', () => {
     });
     assert.deepEqual(perfect.recall, [1, null]);
     assert.equal(confusedPairsText(perfect), 'No confusion: every validation sample was classified right.');
-    assert.match(perfect.caption, /the weights training ended with \(epoch 1\)/);
+    assert.match(perfect.caption, /the last epoch's predictions \(epoch 1; the best came before the resume\)/);
   });
 
   it('names the run a resumed run continues and the epoch it continues from', () => {

@@ -40,13 +40,19 @@ function columnR2(residual: number, total: number): number {
   return residual === 0 ? 1 : 0;
 }
 
+/**
+ * The model's scores on a split, in one pass with one readback per chunk; with `classes`, also the confusion matrix
+ * (counts[true][predicted]: argmax, or > 0.5 for one unit) of the same predictions.
+ */
 export async function evaluate(
   built: BuiltModel,
   loss: LossName,
   split: EncodedSplit,
   shapes: TensorShapes,
-): Promise<SplitScores> {
+  classes?: number,
+): Promise<SplitScores & { confusion?: number[][] }> {
   const units = shapes.outputUnits;
+  const confusion = classes ? Array.from({ length: classes }, () => new Array<number>(classes).fill(0)) : undefined;
   let lossSum = 0;
   let correct = 0;
   let absSum = 0;
@@ -62,7 +68,9 @@ export async function evaluate(
         correctCount(built.outputActivation, batch.y, out),
         absoluteErrorSum(built.outputActivation, batch.y, out),
       ]);
-      return tf.concat([counts, squaredErrorSums(built.outputActivation, batch.y, out)]);
+      const parts = [counts, squaredErrorSums(built.outputActivation, batch.y, out)];
+      if (confusion) parts.push(tf.cast(predictedClasses(built, out, units), 'float32'));
+      return tf.concat(parts);
     });
     const values = await packed.data();
     tf.dispose([packed, batch.x, batch.y]);
@@ -70,6 +78,13 @@ export async function evaluate(
     correct += values[1];
     absSum += values[2];
     for (let u = 0; u < units; u++) residual[u] += values[3 + u];
+    if (confusion) {
+      for (let i = start; i < end; i++) {
+        const row = split.y.subarray(i * units, (i + 1) * units);
+        const actual = units === 1 ? (row[0] > 0.5 ? 1 : 0) : row.indexOf(1);
+        confusion[actual][values[3 + units + i - start]]++;
+      }
+    }
   }
   const total = totalSquares(split.y, split.count, units);
   const values = split.count * units;
@@ -81,35 +96,14 @@ export async function evaluate(
     mae: absSum / values,
     rmse: Math.sqrt(residual.reduce((s, v) => s + v, 0) / values),
     r2,
+    ...(confusion ? { confusion } : {}),
   };
 }
 
-/** counts[true][predicted] over a classification split, from the model's outputs (argmax, or > 0.5 for one unit). */
-export async function confusionMatrix(
-  built: BuiltModel,
-  split: EncodedSplit,
-  shapes: TensorShapes,
-  classes: number,
-): Promise<number[][]> {
-  const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  const units = shapes.outputUnits;
-  for (let start = 0; start < split.count; start += CHUNK) {
-    const end = Math.min(split.count, start + CHUNK);
-    const batch = makeBatch(split, shapes, null, start, end);
-    const predicted = tf.tidy(() => {
-      const out = applyModel(built, batch.x, false)[0];
-      const threshold = built.outputActivation === 'sigmoid' ? 0 : 0.5; // logits vs probabilities
-      return units === 1 ? tf.cast(tf.greater(tf.reshape(out, [-1]), threshold), 'int32') : tf.argMax(out, -1);
-    });
-    const p = await predicted.data();
-    tf.dispose([predicted, batch.x, batch.y]);
-    for (let i = start; i < end; i++) {
-      const row = split.y.subarray(i * units, (i + 1) * units);
-      const actual = units === 1 ? (row[0] > 0.5 ? 1 : 0) : row.indexOf(1);
-      counts[actual][p[i - start]]++;
-    }
-  }
-  return counts;
+/** The class each row of the model's outputs predicts: argmax, or > 0.5 (logit > 0 with a fused sigmoid) for one unit. */
+function predictedClasses(built: BuiltModel, out: tf.Tensor, units: number): tf.Tensor {
+  const threshold = built.outputActivation === 'sigmoid' ? 0 : 0.5; // logits vs probabilities
+  return units === 1 ? tf.cast(tf.greater(tf.reshape(out, [-1]), threshold), 'int32') : tf.argMax(out, -1);
 }
 
 /** Names of a classification dataset's classes in class-index order: its own (csv labels, digits), else the indices. */

@@ -7,7 +7,7 @@ import type { EvaluationResult, EvaluationSplit, RunStartEvent } from '../../sha
 import { readEvents, SPEC_COPY } from '../run/runStore';
 import { parseSpecText } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
-import { classLabels, confusionMatrix, evaluate } from './evaluate';
+import { classLabels, evaluate } from './evaluate';
 import { disposeBuiltModel } from './model/buildModel';
 import { loadRunWeights, RunWeightsError } from './model/runWeights';
 import { prepareTraining, taskScores } from './trainer';
@@ -55,10 +55,16 @@ export async function evaluateRun(runDir: string, split: EvaluationSplit): Promi
       throw err instanceof RunWeightsError ? new EvaluationError(err.message) : err;
     }
     const classification = dataset.task === 'classification';
-    const scores = taskScores(await evaluate(built, spec.training.loss, data, shapes), classification, data.count);
-    const result: EvaluationResult = { type: 'evaluation', runDir, split, task: dataset.task, ...scores };
-    if (classification) {
-      result.confusion = await confusionMatrix(built, data, shapes, dataset.classes);
+    const scored = await evaluate(built, spec.training.loss, data, shapes, classification ? dataset.classes : undefined);
+    const result: EvaluationResult = {
+      type: 'evaluation',
+      runDir,
+      split,
+      task: dataset.task,
+      ...taskScores(scored, classification, data.count),
+    };
+    if (scored.confusion) {
+      result.confusion = scored.confusion;
       result.classNames = classLabels(dataset);
     }
     return result;

@@ -26,7 +26,7 @@ import { createDiagnoser } from '../diagnosis/diagnoser';
 import type { Thresholds } from '../diagnosis/types';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { BestTracker } from './earlyStopping';
-import { classLabels, confusionMatrix, evaluate, type SplitScores } from './evaluate';
+import { classLabels, evaluate, type SplitScores } from './evaluate';
 import { unfreezeForEpoch, unfreezePlan } from './freezing';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { loadRunWeights } from './model/runWeights';
@@ -224,6 +224,9 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const emitAll = (events: DiagnosticEvent[]): void => events.forEach(emit);
 
   let status: RunStatus = 'completed';
+  /** Validation confusion matrices of this run's best epoch so far (lowest validation loss) and of its last. */
+  let bestConfusion: { matrix: number[][]; epoch: number } | undefined;
+  let lastConfusion: { matrix: number[][]; epoch: number } | undefined;
   const checkpoint = spec.training.checkpoint;
   try {
     epochLoop: for (let epoch = epochsCompleted; epoch < epochs; epoch++) {
@@ -280,7 +283,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
         absError += numbers.absError;
         await yieldToEventLoop(); // lets a stop request (an IPC message) arrive between steps
       }
-      const val = await evaluate(built, spec.training.loss, validation, shapes);
+      const val = await evaluate(built, spec.training.loss, validation, shapes, classification ? dataset.classes : undefined);
       const durationMs = Date.now() - epochStart;
       const epochEvent: EpochEvent = {
         type: 'epoch',
@@ -299,6 +302,8 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
       // keep their order (epoch, its diagnostics, then a schedule change).
       const diverged = !Number.isFinite(val.loss);
       const stopEarly = !diverged && tracker.update(epoch, val.loss);
+      if (val.confusion) lastConfusion = { matrix: val.confusion, epoch };
+      if (val.confusion && tracker.bestEpoch === epoch) bestConfusion = lastConfusion;
       let reduced: ReturnType<PlateauTracker['update']>;
       const monitor = validation.count > 0 ? 'val_loss' : 'loss';
       // Epochs that ended inside warm-up are not watched: the rate is still climbing there. The last epoch's
@@ -340,25 +345,19 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
       }
       if (reduced) emit({ type: 'schedule', epoch, step, reason: 'plateau', monitor, ...reduced } satisfies ScheduleEvent);
     }
-    const restored = status !== 'diverged' && tracker.restoreBest(epochsCompleted - 1);
-    // The best epoch's weights: restored, or still in place when training ended right after that epoch.
-    const bestKept =
-      tracker.keptWeights !== undefined &&
-      (restored || (tracker.bestEpoch === epochsCompleted - 1 && step === epochsCompleted * stepsPerEpoch));
+    if (status !== 'diverged') tracker.restoreBest(epochsCompleted - 1);
     // Scored once, with the weights the run keeps; nothing above ever saw the test split.
     const testScores =
       test && status !== 'diverged'
         ? taskScores(await evaluate(built, spec.training.loss, test, shapes), classification, test.count)
         : undefined;
+    // The best epoch's validation predictions, counted when that epoch was scored (whatever weights the run keeps);
+    // the last epoch's when the best came before a resume.
+    const counted = bestConfusion
+      ? { ...bestConfusion, weights: 'best' as const }
+      : lastConfusion && { ...lastConfusion, weights: 'last' as const };
     const confusion =
-      classification && validation.count > 0 && status !== 'diverged' && step > 0
-        ? {
-            labels: classLabels(dataset),
-            matrix: await confusionMatrix(built, validation, shapes, dataset.classes),
-            epoch: bestKept ? (tracker.bestEpoch ?? 0) : Math.floor((step - 1) / stepsPerEpoch),
-            weights: bestKept ? ('best' as const) : ('last' as const),
-          }
-        : undefined;
+      counted && status !== 'diverged' && validation.count > 0 ? { labels: classLabels(dataset), ...counted } : undefined;
     const saved = opts.onFinished && status !== 'diverged' ? await opts.onFinished(built, status, dataset) : undefined;
 
     const end: RunEndEvent = { type: 'run-end', status, epochsCompleted, steps: step, durationMs: Date.now() - t0 };
