@@ -106,6 +106,7 @@ function messageHandler(json: boolean, bar: ProgressBar, seen: Seen): (m: Engine
         if (!json) bar.step(m);
         return;
       case 'augmentation-samples':
+      case 'explanation':
         asJson(m);
         return;
       case 'epoch':

@@ -155,6 +155,7 @@ export function outputLineFor(m: EngineMessage, history: RunHistoryState): strin
       return runEndLine(history.start?.runId, m);
     case 'step':
     case 'augmentation-samples':
+    case 'explanation':
       return undefined;
     default: {
       const unknown: never = m;

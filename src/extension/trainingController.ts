@@ -136,6 +136,7 @@ export class TrainingController implements vscode.Disposable {
         break;
       case 'step':
       case 'augmentation-samples':
+      case 'explanation':
       case 'schedule':
         break;
       default: {

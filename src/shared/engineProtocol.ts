@@ -210,6 +210,90 @@ export interface AugmentationSamplesEvent {
   after: number[][];
 }
 
+/** A map over an image, values in [0, 1], row-major (`values[row * width + col]`). */
+export interface ExplanationMap {
+  width: number;
+  height: number;
+  values: number[];
+}
+
+/** One validation sample explained: what the model predicted and where it looked (Grad-CAM). */
+export interface ExplanationSample {
+  /** 0-based index of the sample in the run's validation split (the same samples every epoch: a seeded choice). */
+  index: number;
+  /** True class index. */
+  label: number;
+  /** Predicted class index (highest probability). */
+  predicted: number;
+  /** Class probabilities (softmax of the model's output), rounded to 4 decimals. */
+  probabilities: number[];
+  /** The class the maps explain: `predicted`, unless a class was asked for (`gradscope explain --class`). */
+  target: number;
+  /** Grad-CAM of `target` upsampled bilinearly to the input's size, normalised to [0, 1] (all 0 when ReLU leaves nothing). */
+  gradCam: ExplanationMap;
+  /** The same map at the conv layer's own size (before upsampling). */
+  gradCamRaw: ExplanationMap;
+  /** Grad-CAM of the true class (`label`), when it differs from `target`. */
+  gradCamTrue?: ExplanationMap;
+  gradCamTrueRaw?: ExplanationMap;
+  /** method `saliency` (also sent with grad-cam): |∂ score_target / ∂ input|, max over channels, normalised to [0, 1], at the input's size. */
+  saliency?: ExplanationMap;
+  /** The sample as the model saw it (after standardisation), row-major [height, width, channels], rounded to 4 decimals. */
+  input: number[];
+}
+
+/** A conv layer's filters (kernels) as small images. */
+export interface ConvFilters {
+  layer: string;
+  /** Kernel height and width, input channels. */
+  height: number;
+  width: number;
+  channels: number;
+  /** One entry per filter (output channel): its kernel row-major [height, width, channels], raw weights rounded to 4 decimals. */
+  kernels: number[][];
+}
+
+/**
+ * engine → front-end: Grad-CAM explanations of a fixed, seeded choice of validation samples. Sent at the end of an
+ * epoch when the spec sets `monitor.explain` (after that epoch's `epoch` event), and as the result of job `explain`
+ * on a finished run (`gradscope explain`).
+ */
+export interface ExplanationEvent {
+  type: 'explanation';
+  /** 0-based epoch whose weights were explained (job `explain`: the last finished epoch of the run). */
+  epoch: number;
+  /** Name of the conv layer the maps were computed at (run-start layer name, e.g. `conv2d_2`). */
+  layer: string;
+  /** `grad-cam` (every sample also carries `saliency`, the input gradient, as a second method). */
+  method: 'grad-cam';
+  /** Shape of one input sample: [height, width, channels]. */
+  inputShape: number[];
+  /** Class names in class-index order (csv label values, digits for mnist, else class numbers). */
+  classNames: string[];
+  samples: ExplanationSample[];
+  /** The first conv layer's filters at that epoch. */
+  filters?: ConvFilters;
+  /** Job `explain` with `sanity`: Adebayo et al.'s model-randomisation check (see ExplanationSanity). */
+  sanity?: ExplanationSanity;
+  /** Job `explain`: the run directory explained. */
+  runDir?: string;
+}
+
+/**
+ * The model-randomisation sanity check: the same samples' Grad-CAM maps after the weights were re-randomised
+ * (re-drawn from the layers' own initializers, from the output layer down to the first), compared with the trained
+ * model's by Spearman rank correlation. An explanation that depends on what the model learned changes: a low
+ * correlation passes.
+ */
+export interface ExplanationSanity {
+  /** Mean over the samples of the Spearman rank correlation between trained and re-randomised maps (gradCamRaw). */
+  rankCorrelation: number;
+  /** Per sample, in `samples` order. */
+  perSample: number[];
+  /** Which layers were re-randomised. */
+  randomizedLayers: string[];
+}
+
 /**
  * Classification runs: the validation split's confusion matrix of the best epoch (lowest validation loss), counted
  * from the predictions that scored that epoch, whether or not restoreBestWeights keeps its weights (`weights:
@@ -345,7 +429,14 @@ export interface LogEvent {
 }
 
 export type TrainingEvent =
-  RunStartEvent | AugmentationSamplesEvent | StepEvent | EpochEvent | ScheduleEvent | DiagnosticEvent | RunEndEvent;
+  | RunStartEvent
+  | AugmentationSamplesEvent
+  | StepEvent
+  | EpochEvent
+  | ExplanationEvent
+  | ScheduleEvent
+  | DiagnosticEvent
+  | RunEndEvent;
 
 /** engine → front-end, over the child-process channel. */
 export type EngineMessage =
@@ -444,6 +535,21 @@ export type EvaluateMessage = EvaluationResult | LogEvent;
 /** engine → front-end, over the child-process channel of a `predict` job. */
 export type PredictMessage = PredictionResult | LogEvent;
 
+/** engine → front-end, over the child-process channel of an `explain` job. */
+export type ExplainMessage = ExplanationEvent | LogEvent;
+
+/** Job `explain`: what to explain of a finished run. */
+export interface ExplainRequest {
+  /** How many validation samples (default 8). */
+  samples?: number;
+  /** Explain this class index instead of each sample's predicted class. */
+  class?: number;
+  /** The conv layer (run-start name); default the last conv2d layer. */
+  layer?: string;
+  /** Also run the model-randomisation sanity check (`sanity` in the result). */
+  sanity?: boolean;
+}
+
 export interface StartOptions {
   specFile: string;
   /**
@@ -451,8 +557,8 @@ export interface StartOptions {
    * saved run's model (`evaluate`: `runDir` and `split`; `specFile` is ignored), or apply it to new rows
    * (`predict`: `runDir` and `input` or `datasetSample`).
    */
-  job?: 'train' | 'lr-find' | 'evaluate' | 'predict';
-  /** Jobs `evaluate` and `predict`: the run directory whose model is used. */
+  job?: 'train' | 'lr-find' | 'evaluate' | 'predict' | 'explain';
+  /** Jobs `evaluate`, `predict` and `explain`: the run directory whose model is used. */
   runDir?: string;
   /** Job `predict`: the csv file of rows to predict. */
   input?: string;
@@ -460,6 +566,8 @@ export interface StartOptions {
   datasetSample?: number;
   /** Job `evaluate`: the split scored (default `val`). */
   split?: EvaluationSplit;
+  /** Job `explain`: what to explain (samples, class, layer, sanity check). */
+  explain?: ExplainRequest;
   /** Job `lr-find`: its settings (defaults 1e-7 → 10 over 100 steps). */
   lrFind?: LrFindSettings;
   /**
@@ -494,6 +602,7 @@ export interface StopMessage {
 export type HostMessage = StartMessage | StopMessage;
 
 const BACKENDS: readonly string[] = ['tensorflow', 'wasm', 'cpu'] satisfies Backend[];
+const JOBS: readonly string[] = ['train', 'lr-find', 'evaluate', 'predict', 'explain'] satisfies StartOptions['job'][];
 
 /** What is wrong with range-test settings (from the channel or the command line), or undefined when they are usable. */
 export function lrFindSettingsProblem(value: unknown): string | undefined {
@@ -502,6 +611,19 @@ export function lrFindSettingsProblem(value: unknown): string | undefined {
   if (typeof start !== 'number' || !Number.isFinite(start) || start <= 0) return 'start is not a positive number';
   if (typeof end !== 'number' || !Number.isFinite(end) || end <= start) return 'end is not a number above start';
   if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 2) return 'steps is not an integer ≥ 2';
+  return undefined;
+}
+
+/** What is wrong with an explain request (from the channel), or undefined when it is usable. */
+function explainRequestProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'is not an object';
+  const { samples, class: target, layer, sanity } = value as Record<string, unknown>;
+  if (samples !== undefined && (typeof samples !== 'number' || !Number.isInteger(samples) || samples < 1))
+    return 'samples is not a positive integer';
+  if (target !== undefined && (typeof target !== 'number' || !Number.isInteger(target) || target < 0))
+    return 'class is not a class index';
+  if (layer !== undefined && typeof layer !== 'string') return 'layer is not a layer name';
+  if (sanity !== undefined && typeof sanity !== 'boolean') return 'sanity is not true or false';
   return undefined;
 }
 
@@ -518,14 +640,18 @@ function startOptionsProblem(value: unknown): string | undefined {
   }
   if (o.backend !== undefined && !BACKENDS.includes(o.backend as string))
     return `options.backend is not one of ${BACKENDS.join(', ')}`;
-  if (o.job !== undefined && o.job !== 'train' && o.job !== 'lr-find' && o.job !== 'evaluate' && o.job !== 'predict')
-    return 'options.job is not "train", "lr-find", "evaluate" or "predict"';
-  if ((o.job === 'evaluate' || o.job === 'predict') && (typeof o.runDir !== 'string' || o.runDir === ''))
+  if (o.job !== undefined && !JOBS.includes(o.job as string))
+    return 'options.job is not "train", "lr-find", "evaluate", "predict" or "explain"';
+  if ((o.job === 'evaluate' || o.job === 'predict' || o.job === 'explain') && (typeof o.runDir !== 'string' || o.runDir === ''))
     return 'options.runDir is not a directory path';
   if (o.input !== undefined && typeof o.input !== 'string') return 'options.input is not a file path';
   if (o.datasetSample !== undefined && (typeof o.datasetSample !== 'number' || !Number.isInteger(o.datasetSample)))
     return 'options.datasetSample is not an integer';
   if (o.split !== undefined && o.split !== 'val' && o.split !== 'test') return 'options.split is not "val" or "test"';
+  if (o.explain !== undefined) {
+    const problem = explainRequestProblem(o.explain);
+    if (problem) return `options.explain ${problem}`;
+  }
   if (o.lrFind !== undefined) {
     const problem = lrFindSettingsProblem(o.lrFind);
     if (problem) return `options.lrFind ${problem}`;

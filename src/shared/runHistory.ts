@@ -6,6 +6,7 @@ import type {
   AugmentationSamplesEvent,
   DiagnosticEvent,
   EpochEvent,
+  ExplanationEvent,
   LayerSummary,
   RunEndEvent,
   RunStartEvent,
@@ -67,6 +68,11 @@ export interface RunHistoryState {
   end?: RunEndEvent;
   /** The first batch's samples before and after augmentation, when the run augments. */
   augmentation?: AugmentationSamplesEvent;
+  /**
+   * Grad-CAM explanations recorded during training (`monitor.explain`) or by the explain job, in epoch order; at most
+   * MAX_EXPLANATIONS (thinned evenly, the first and the newest kept).
+   */
+  explanations: ExplanationEvent[];
   /** Momentum in force: step events carry it only when it changes. */
   momentum?: number;
   /** Last step seen (measured or not), for progress. */
@@ -78,6 +84,8 @@ export interface RunHistoryState {
 export const DEFAULT_MAX_POINTS = 2000;
 /** Diagnostics kept per run (the newest replace nothing: a run rarely has more). */
 const MAX_DIAGNOSTICS = 500;
+/** Explanations kept per run: each holds a few maps per sample, so a long run keeps an even selection. */
+export const MAX_EXPLANATIONS = 40;
 
 export function emptyHistory(maxPoints = DEFAULT_MAX_POINTS): RunHistoryState {
   return {
@@ -89,6 +97,7 @@ export function emptyHistory(maxPoints = DEFAULT_MAX_POINTS): RunHistoryState {
     epochs: [],
     schedules: [],
     diagnostics: [],
+    explanations: [],
     lastStep: -1,
     maxPoints: Math.max(16, maxPoints),
   };
@@ -146,6 +155,15 @@ function addStep(state: RunHistoryState, e: StepEvent): void {
   }
 }
 
+function addExplanation(state: RunHistoryState, e: ExplanationEvent): void {
+  // The explain job on a finished run may explain an epoch again: the newer one replaces it.
+  const list = state.explanations.filter((x) => x.epoch !== e.epoch);
+  list.push(e);
+  list.sort((a, b) => a.epoch - b.epoch);
+  // Past the bound every other one goes (an even selection remains); the first and the newest stay.
+  state.explanations = list.length > MAX_EXPLANATIONS ? list.filter((_, i) => i % 2 === 0 || i === list.length - 1) : list;
+}
+
 /** Applies one event to the history (mutates and returns it). */
 export function applyEvent(state: RunHistoryState, e: TrainingEvent): RunHistoryState {
   switch (e.type) {
@@ -167,6 +185,9 @@ export function applyEvent(state: RunHistoryState, e: TrainingEvent): RunHistory
       break;
     case 'schedule':
       state.schedules.push(e);
+      break;
+    case 'explanation':
+      addExplanation(state, e);
       break;
     case 'diagnostic':
       if (state.diagnostics.length < MAX_DIAGNOSTICS) state.diagnostics.push(e);

@@ -144,6 +144,7 @@ export function startRun(options: StartOptions, onMessage: (message: EngineMessa
         break;
       case 'step':
       case 'augmentation-samples':
+      case 'explanation':
       case 'epoch':
       case 'schedule':
       case 'diagnostic':

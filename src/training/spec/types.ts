@@ -513,6 +513,18 @@ export interface ParsedSpec {
   training: TrainingSpec;
   /** Diagnosis thresholds by name (`diagnosis/defaults.ts`); unknown names are warned about and left out. */
   monitor?: Record<string, number>;
+  /** `monitor.explain`: Grad-CAM explanations recorded at the end of epochs (conv models only). */
+  explain?: ExplainSpec;
+}
+
+/** `monitor.explain`: explain `samples` validation samples every `every` epochs (and after the last) at `layer`. */
+export interface ExplainSpec {
+  /** Validation samples explained (a seeded choice, the same each epoch); default 8, at most 32. */
+  samples: number;
+  /** Every how many epochs (default 1); the last epoch is always explained. */
+  every: number;
+  /** The conv2d layer the maps are computed at (run-start name); default the last conv2d layer. */
+  layer?: string;
 }
 
 export interface ParseResult {
