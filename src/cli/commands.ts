@@ -14,7 +14,7 @@ export interface CommandInfo {
   options: Record<string, OptionInfo>;
 }
 
-export type CommandName = 'train' | 'check' | 'fix' | 'lr-find' | 'evaluate' | 'predict';
+export type CommandName = 'train' | 'check' | 'fix' | 'lr-find' | 'evaluate' | 'predict' | 'explain';
 
 export const COMMANDS: Record<CommandName, CommandInfo> = {
   train: {
@@ -77,6 +77,30 @@ export const COMMANDS: Record<CommandName, CommandInfo> = {
       backend: { type: 'string', value: 'wasm|cpu|tensorflow', help: 'force a TensorFlow.js backend' },
     },
   },
+  explain: {
+    summary:
+      "Grad-CAM of a conv run's saved model: where it looks on validation samples, one PNG per sample (input, map, overlay)",
+    options: {
+      samples: { type: 'string', value: 'N', help: "how many validation samples (a fixed choice by the run's seed; default 8)" },
+      class: {
+        type: 'string',
+        value: 'C',
+        help: "explain class index C on every sample instead of each sample's predicted class",
+      },
+      layer: {
+        type: 'string',
+        value: 'L',
+        help: 'the conv2d layer to explain, by its run-start name (default: the last conv2d)',
+      },
+      sanity: {
+        type: 'boolean',
+        help: 'also re-randomise the weights (output layer first) and print how much the maps change (Spearman rank correlation)',
+      },
+      out: { type: 'string', value: 'DIR', help: 'write the PNGs into DIR (default: <runDir>/explain/)' },
+      json: { type: 'boolean', help: 'print the explanation event as one JSON line on stdout (the PNGs are still written)' },
+      backend: { type: 'string', value: 'wasm|cpu|tensorflow', help: 'force a TensorFlow.js backend' },
+    },
+  },
   check: {
     summary: 'validate a spec: each problem and lint finding as path:line:col: severity: message [code]',
     options: {},
@@ -110,7 +134,12 @@ export function synopsis(name: CommandName): string {
     if (name === 'predict' && option === 'dataset-sample') return [];
     return [name === 'fix' && option === 'code' ? text : `[${text}]`];
   });
-  const subject = name === 'evaluate' ? '<runDir>' : name === 'predict' ? '<runDir> <input.csv|--dataset-sample N>' : '<spec>';
+  const subject =
+    name === 'evaluate' || name === 'explain'
+      ? '<runDir>'
+      : name === 'predict'
+        ? '<runDir> <input.csv|--dataset-sample N>'
+        : '<spec>';
   return `gradscope ${name} ${subject}${options.length ? ' ' + options.join(' ') : ''}`;
 }
 

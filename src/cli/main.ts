@@ -1,5 +1,6 @@
 // `gradscope` command line: `train` runs a spec in the engine process, `lr-find` runs the learning-rate range test
-// there, `evaluate` scores a run's saved model on a split of its data, `predict` applies it to new rows, `check` validates a spec, `fix` applies the fix of a lint finding or of a diagnostic of the spec's last run.
+// there, `evaluate` scores a run's saved model on a split of its data, `predict` applies it to new rows, `explain` draws
+// where it looks (Grad-CAM PNGs), `check` validates a spec, `fix` applies the fix of a lint finding or of a diagnostic of the spec's last run.
 // A thin front-end: the engine (child process) does the work and streams events.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,6 +10,7 @@ import { commandHelp, generalHelp, shortUsage, synopsis } from './commands';
 import { displayPath } from './displayPath';
 import { runFix } from './fixCommand';
 import { runEvaluate } from './evaluateCommand';
+import { runExplain } from './explainCommand';
 import { runPredict } from './predictCommand';
 import { runLrFind } from './lrFindCommand';
 import { checkSpec, runTrain } from './trainCommand';
@@ -53,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runEvaluate(file, values);
       case 'predict':
         return await runPredict(file, input, values);
+      case 'explain':
+        return await runExplain(file, values);
       case 'check': {
         const ok = checkSpec(file);
         if (ok) process.stdout.write(`${displayPath(file)}: ok\n`);

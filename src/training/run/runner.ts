@@ -9,6 +9,8 @@ import type {
   EngineMessage,
   EvaluateMessage,
   EvaluationResult,
+  ExplainMessage,
+  ExplanationEvent,
   HostMessage,
   LogEvent,
   LrFindEvent,
@@ -57,6 +59,11 @@ export interface EvaluateOutcome extends EngineExit {
 export interface PredictOutcome extends EngineExit {
   /** The predictions; absent when there are none (the engine logged why). */
   result?: PredictionResult;
+}
+
+export interface ExplainOutcome extends EngineExit {
+  /** The explanation; absent when there is none (the engine logged why). */
+  result?: ExplanationEvent;
 }
 
 export type RunHandle = EngineHandle<RunOutcome>;
@@ -196,17 +203,22 @@ export function startPredict(options: StartOptions, onMessage: (message: Predict
   return startResultJob<PredictionResult, PredictMessage>(options, 'predict', ['log'], onMessage);
 }
 
+/** Explains a saved run's model (job `explain`, Grad-CAM) in an engine process: log lines, then the explanation. */
+export function startExplain(options: StartOptions, onMessage: (message: ExplainMessage) => void): EngineHandle<ExplainOutcome> {
+  return startResultJob<ExplanationEvent, ExplainMessage>(options, 'explain', ['log'], onMessage);
+}
+
 /**
  * An engine job that ends with one result message (its `type` is the job's name for lr-find, `evaluation` for
  * evaluate, `prediction` for predict): every known message goes to `onMessage`, the result is also kept for the outcome.
  */
 function startResultJob<Result extends { type: string }, Message extends { type: string }>(
   options: StartOptions,
-  job: 'lr-find' | 'evaluate' | 'predict',
+  job: 'lr-find' | 'evaluate' | 'predict' | 'explain',
   others: readonly string[],
   onMessage: (message: Message | LogEvent) => void,
 ): EngineHandle<EngineExit & { result?: Result }> {
-  const resultType = job === 'evaluate' ? 'evaluation' : job === 'predict' ? 'prediction' : job;
+  const resultType = { 'lr-find': 'lr-find', evaluate: 'evaluation', predict: 'prediction', explain: 'explanation' }[job];
   let result: Result | undefined;
   const engine = forkEngine((message) => {
     if (message.type === resultType) result = message as Result;
