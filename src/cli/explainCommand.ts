@@ -11,7 +11,8 @@ import { summarizeHeatmap } from '../shared/heatmapText';
 import { startExplain } from '../training/run/runner';
 import { UsageError } from './args';
 import { displayPath } from './displayPath';
-import { className, explanationFileName, predictionText, writeExplanationPngs } from './explainPng';
+import { className, predictionText } from '../shared/explanationText';
+import { explanationFileName, writeExplanationPngs } from './explainPng';
 import { engineOptions, integerOption } from './trainCommand';
 
 /** Below this mean rank correlation the maps pass the randomisation check (the threshold of the test). */

@@ -9,6 +9,7 @@ import { fonts, renderPixels, type Font } from 'js-pixel-fonts';
 import { PNG } from 'pngjs';
 import { viridis } from '../shared/colorMap';
 import type { ExplanationEvent, ExplanationMap, ExplanationSample } from '../shared/engineProtocol';
+import { className, predictionText } from '../shared/explanationText';
 
 type Rgb = readonly [number, number, number];
 
@@ -55,18 +56,6 @@ const LINE = LINE_ROWS * TEXT_SCALE;
 /** `sample-<index>-label-<label>-pred-<predicted>.png` (class indices: safe in any file system). */
 export function explanationFileName(sample: ExplanationSample): string {
   return `sample-${sample.index}-label-${sample.label}-pred-${sample.predicted}.png`;
-}
-
-/** A class's name as the run knows it (csv label value, mnist digit), else its index. */
-export function className(event: ExplanationEvent, index: number): string {
-  return event.classNames[index] ?? String(index);
-}
-
-/** "label 7 · predicted 7 (0.98)": the header's first line and the CLI's line per sample. */
-export function predictionText(event: ExplanationEvent, sample: ExplanationSample): string {
-  const p = sample.probabilities[sample.predicted];
-  const probability = p === undefined ? '' : ` (${p.toFixed(2)})`;
-  return `label ${className(event, sample.label)} · predicted ${className(event, sample.predicted)}${probability}`;
 }
 
 export function layoutFor(inputShape: number[]): ExplainPngLayout {

@@ -51,7 +51,7 @@ async function trainWithProgress(deps: CommandDeps, spec: vscode.Uri, title: str
  * Every recorded run of the workspace's specs (those `keep` accepts), newest first, as Quick Pick items; none: says
  * `none` and returns [].
  */
-async function recordedRunItems(
+export async function recordedRunItems(
   keep: (r: RunSummary) => boolean = () => true,
   none = 'No runs yet: train a spec with "Gradscope: Train Model".',
 ): Promise<Array<vscode.QuickPickItem & { runDir: string; summary: RunSummary }>> {

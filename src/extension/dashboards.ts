@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { ExplanationEvent } from '../shared/engineProtocol';
 import { applyEvent, emptyHistory, type RunHistoryState } from '../shared/runHistory';
 import type { ComparedRun, LrFindView, RunRef } from '../shared/webviewProtocol';
 import { EVENTS_FILE, streamEvents } from '../training/run/runStore';
@@ -29,6 +30,11 @@ export class Dashboards implements vscode.Disposable {
   /** The dashboard's "Use learning rate …" button was clicked under range test `id`. */
   readonly onUseLearningRate = this.useLearningRateEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /**
+   * Explanations computed in this window (Explain Run) by run directory: the job does not write them into the
+   * run's events, so they are applied over the events each time the run is loaded (the newest per epoch wins).
+   */
+  private readonly explanations = new Map<string, ExplanationEvent[]>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -110,6 +116,7 @@ export class Dashboards implements vscode.Disposable {
   ): Promise<{ run: RunRef; history: RunHistoryState }> {
     const history = emptyHistory(maxPoints);
     await streamEvents(runDir, (e) => applyEvent(history, e));
+    for (const e of this.explanations.get(path.resolve(runDir)) ?? []) applyEvent(history, e);
     const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specFile ?? '', runDir, live: false };
     return { run, history };
   }
@@ -182,6 +189,13 @@ export class Dashboards implements vscode.Disposable {
     const last = this.context.workspaceState.get<RunRef>(LAST_RUN_KEY);
     if (this.controller.current?.ref || !last) this.showLive();
     else await this.showRunDir(last.runDir);
+  }
+
+  /** Shows a finished run's explanation (Explain Run) in its dashboard, and keeps it for when the run is shown again. */
+  async showExplanation(runDir: string, event: ExplanationEvent): Promise<void> {
+    const key = path.resolve(runDir);
+    this.explanations.set(key, [...(this.explanations.get(key) ?? []).filter((e) => e.epoch !== event.epoch), event]);
+    await this.showRunDir(runDir);
   }
 
   /** Opens a persisted run (replayed from its events.jsonl). */

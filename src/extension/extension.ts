@@ -6,6 +6,7 @@ import { registerQuickFixes } from './quickFixes';
 import { restoreRunDiagnostics } from './restoreDiagnostics';
 import { Config } from './config';
 import { Dashboards } from './dashboards';
+import { registerExplainRun } from './explainRun';
 import { LrFinder, registerLrFind } from './lrFind';
 import { createRunsView, RunsTreeProvider } from './runsTree';
 import { SpecDiagnostics } from './specDiagnostics';
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
       registerStatusBar(controller),
       registerQuickFixes(diagnostics, controller, dashboards),
       registerLrFind(lrFinder),
+      registerExplainRun({ config, dashboards, output }),
       controller.onDidChangeRun(
         (run) => void vscode.commands.executeCommand('setContext', 'gradscope.training', run !== undefined),
       ),

@@ -12,12 +12,12 @@ import {
   explanationFileName,
   explanationPng,
   OVERLAY_ALPHA,
-  predictionText,
   WRONG,
   writeExplanationPngs,
   type ExplainPngLayout,
 } from '../../src/cli/explainPng';
 import { viridis } from '../../src/shared/colorMap';
+import { predictionText } from '../../src/shared/explanationText';
 import type { ExplanationEvent, ExplanationMap, ExplanationSample } from '../../src/shared/engineProtocol';
 
 const SIZE = 28;

@@ -12,6 +12,7 @@ const COMMANDS = [
   'gradscope.openRun',
   'gradscope.compareRuns',
   'gradscope.checkSpec',
+  'gradscope.explainRun',
 ];
 
 suite('activation', () => {
