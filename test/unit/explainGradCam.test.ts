@@ -434,6 +434,98 @@ describe('Grad-CAM on a conv net trained to find a bright patch', function () {
   });
 });
 
+describe('Grad-CAM differentiates the class score before the output activation, fused or not', () => {
+  before(useBackend);
+  const xs = tinyInputs(4);
+
+  /** TINY with another last layer and loss. */
+  function variant(units: number, activation: string, loss: string, classes: number): BuiltModel {
+    const layers = [...TINY.model.layers.slice(0, 3), { ...TINY.model.layers[3], units, activation }];
+    return buildModel(
+      parsedSpec({ ...TINY, data: { ...TINY.data, classes }, model: { ...TINY.model, layers }, training: { loss } }),
+      5,
+    );
+  }
+
+  /** α of `score(logits)` by central differences through the float64 forward. */
+  function fdAlpha(p: TinyWeights, g: Grid, score: (logits: number[]) => number): number[] {
+    const grad = fdGrid(layerA(p, g), (aa) => score(logitsFromA(p, aa)));
+    return [0, 1, 2].map((k) => grad.flat().reduce((s, cell) => s + cell[k], 0) / 16);
+  }
+
+  it('softmax with a squared-error loss (not fused): the logits under the softmax layer', () => {
+    const built = variant(3, 'softmax', 'meanSquaredError', 3);
+    const p = tinyWeights(built);
+    const x = tf.tensor4d(xs);
+    const targets = [2, 0, 1, 2];
+    const maps = classActivationMaps(built, layerOf(built, 'conv2d_1'), x, targets);
+    const samples = explainSamples(built, x, [0, 0, 0, 0], [0, 1, 2, 3], { layer: layerOf(built, 'conv2d_1') });
+    x.dispose();
+    disposeBuiltModel(built);
+    xs.forEach((g, i) => {
+      const alpha = fdAlpha(p, g, (z) => z[targets[i]]);
+      assert.ok(maxAbsDiff(maps.weights[i], alpha) < 1e-3 * Math.max(...alpha.map(Math.abs)), `row ${i}`);
+      const z = logitsFromA(p, layerA(p, g));
+      const e = z.map((v) => Math.exp(v - Math.max(...z)));
+      const probs = e.map((v) => v / e.reduce((a, b) => a + b, 0));
+      assert.ok(maxAbsDiff(samples[i].probabilities, probs) < 2e-4, `probabilities of row ${i}`);
+    });
+  });
+
+  it('one sigmoid unit (binary): class 1 is the logit z, class 0 is −z, probabilities [1 − p, p]', () => {
+    const built = variant(1, 'sigmoid', 'binaryCrossentropy', 2);
+    const p = tinyWeights(built);
+    const x = tf.tensor4d(xs);
+    const targets = [0, 1, 0, 1];
+    const maps = classActivationMaps(built, layerOf(built, 'conv2d_1'), x, targets);
+    const samples = explainSamples(built, x, [0, 1, 1, 0], [0, 1, 2, 3], { layer: layerOf(built, 'conv2d_1') });
+    x.dispose();
+    disposeBuiltModel(built);
+    xs.forEach((g, i) => {
+      const alpha = fdAlpha(p, g, (z) => (targets[i] === 1 ? z[0] : -z[0]));
+      assert.ok(maxAbsDiff(maps.weights[i], alpha) < 1e-3 * Math.max(...alpha.map(Math.abs)), `row ${i}`);
+      const prob = 1 / (1 + Math.exp(-logitsFromA(p, layerA(p, g))[0]));
+      assert.ok(maxAbsDiff(samples[i].probabilities, [1 - prob, prob]) < 2e-4, `probabilities of row ${i}`);
+      assert.strictEqual(samples[i].predicted, prob > 0.5 ? 1 : 0);
+    });
+  });
+
+  it('a residual block, batch normalization and dropout: the maps’ forward pass is the model’s in inference mode', () => {
+    const built = buildModel(
+      parsedSpec({
+        ...TINY,
+        model: {
+          inputShape: [6, 6, 2],
+          layers: [
+            { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+            {
+              type: 'residual',
+              layers: [
+                { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same' },
+                { type: 'batchNormalization' },
+                { type: 'activation', activation: 'relu' },
+              ],
+            },
+            { type: 'dropout', rate: 0.5 },
+            { type: 'flatten' },
+            { type: 'dense', units: 3, activation: 'softmax' },
+          ],
+        },
+      }),
+      5,
+    );
+    const x = tf.tensor4d(xs);
+    const layer = layerOf(built);
+    assert.strictEqual(layer.summary.name, 'conv2d_2', 'the conv inside the residual block is the last conv2d layer');
+    const samples = explainSamples(built, x, [0, 1, 2, 0], [0, 1, 2, 3], { layer });
+    const outputs = built.model.predict(x) as tf.Tensor[];
+    const probs = tf.softmax(outputs[0]).arraySync() as number[][];
+    tf.dispose([...outputs, x]);
+    disposeBuiltModel(built);
+    samples.forEach((s, i) => assert.ok(maxAbsDiff(s.probabilities, probs[i]) < 2e-4, `row ${i}`));
+  });
+});
+
 describe('Grad-CAM upsampling', () => {
   it('is bilinear with half-pixel centres: a 2×2 map over 4×4 keeps its corners and interpolates between', () => {
     const up = upsampleBilinear([0, 1, 2, 3], 2, 2, 4, 4);
