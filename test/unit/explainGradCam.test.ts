@@ -243,6 +243,20 @@ describe('Grad-CAM gradients against finite differences (tiny conv net, float64 
     );
   });
 
+  it('weights that overflowed give empty maps, not an exception (the event stays valid JSON)', () => {
+    const broken = buildModel(parsedSpec(TINY), 5);
+    const kernel = broken.weighted[2].kernel;
+    tf.tidy(() => {
+      kernel.write(tf.fill(kernel.shape as number[], NaN)); // the variable keeps the values it was given
+    });
+    const first = tf.slice(x, 0, 1);
+    const [s] = explainSamples(broken, first, [0], [0], { layer: layerOf(broken) });
+    first.dispose();
+    disposeBuiltModel(broken);
+    assert.ok(s.gradCam.values.every((v) => v === 0) && s.saliency!.values.every((v) => v === 0));
+    assert.strictEqual(s.predicted, 0);
+  });
+
   it('leaves no tensor behind and gives the first conv layer’s kernels filter by filter', () => {
     const layer = layerOf(built, 'conv2d_1');
     explainSamples(built, x, [0, 1, 2, 0], [0, 1, 2, 3], { layer }); // warm-up: backend kernels made once

@@ -184,11 +184,23 @@ function saliencyMaps(built: BuiltModel, head: ScoreHead, x: tf.Tensor, targets:
 
 const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
 
-/** Divided by its maximum (a map that is 0 everywhere stays 0), rounded to 4 decimals. */
+/**
+ * Divided by its maximum (a map that is 0 everywhere stays 0), rounded to 4 decimals. A value that is not finite
+ * (weights that overflowed) counts as 0, so the event stays valid JSON.
+ */
 export function normalised(values: ArrayLike<number>): number[] {
-  let max = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
-  return Array.from(values, (v) => (max > 0 ? round4(Math.max(0, v) / max) : 0));
+  const finite = Array.from(values, (v) => (Number.isFinite(v) ? Math.max(0, v) : 0));
+  const max = finite.reduce((m, v) => Math.max(m, v), 0);
+  return finite.map((v) => (max > 0 ? round4(v / max) : 0));
+}
+
+/** Index of the largest probability; a NaN never wins (0 when every one is NaN). */
+function argMax(values: number[]): number {
+  let best = 0;
+  values.forEach((v, i) => {
+    if (v > values[best] || (Number.isNaN(values[best]) && !Number.isNaN(v))) best = i;
+  });
+  return best;
 }
 
 /**
@@ -250,7 +262,7 @@ export function explainSamples(
   const input = built.model.inputs[0];
   const scores = tidied(() => runGraph([head.score], new Map([[input.id, x]]))[0].arraySync() as number[][]);
   const probabilities = scores.map((row) => probabilitiesOf(head, row));
-  const predicted = probabilities.map((p) => p.indexOf(Math.max(...p)));
+  const predicted = probabilities.map(argMax);
   const targets = predicted.map((p) => options.target ?? p);
   const inputShape = x.shape.slice(1);
   const cams = classActivationMaps(built, options.layer, x, targets);
