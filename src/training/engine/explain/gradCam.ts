@@ -205,9 +205,9 @@ function argMax(values: number[]): number {
 
 /**
  * Bilinear upsampling of a row-major [height, width] map to [outHeight, outWidth] with half-pixel centres
- * (alignCorners false, as OpenCV's resize in the reference Grad-CAM code): output pixel centre (r + 0.5)·h/H − 0.5
- * in map coordinates, clamped at the border, so every map cell covers an equal share of the image and nothing shifts
- * toward a corner.
+ * (alignCorners false, as OpenCV's cv2.resize, which pytorch-grad-cam scales its maps with): output pixel r sits at
+ * (r + 0.5)·h/H − 0.5 in map coordinates, clamped at the border, so every map cell covers an equal share of the image
+ * and nothing shifts toward a corner.
  */
 export function upsampleBilinear(
   values: ArrayLike<number>,
