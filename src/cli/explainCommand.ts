@@ -67,6 +67,8 @@ export function formatExplanation(event: ExplanationEvent, outDir: string): stri
     const mark = s.predicted === s.label ? '' : '  ✗ misclassified';
     lines.push(`  ${explanationFileName(s)}: ${predictionText(event, s)}${mark}`);
     lines.push(`    ${summarizeHeatmap(s.gradCam).text}`);
+    if (s.gradCamTrue)
+      lines.push(`    map of the true class ${className(event, s.label)}: ${summarizeHeatmap(s.gradCamTrue).text}`);
   }
   if (event.sanity) lines.push(...sanityLines(event.sanity));
   return lines.join('\n');

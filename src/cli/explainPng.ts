@@ -1,5 +1,6 @@
 // The PNG of one explained sample (`gradscope explain`): three panels side by side — the input as the model saw it,
-// the Grad-CAM map in viridis, and the input blended with the map — under a header saying the true label, the
+// the Grad-CAM map in viridis, and the input blended with the map; a fourth, the true class's map, when the sample
+// has one (its map explains another class, e.g. a misclassified sample) — under a header saying the true label, the
 // prediction and its probability, with a colour legend under the map; a misclassified sample gets a red frame and
 // the word "misclassified" (colour is never the only mark). pngjs encodes; js-pixel-fonts supplies the glyphs
 // (pngjs draws no text).
@@ -27,6 +28,8 @@ export interface ExplainPngLayout {
   input: { x: number; y: number };
   heatmap: { x: number; y: number };
   overlay: { x: number; y: number };
+  /** A fourth panel, the true class's map, when the sample carries one (`gradCamTrue`: the map explains another class). */
+  trueMap?: { x: number; y: number };
   /** The legend bar: viridis from 0 (left) to 1 (right). */
   legend: { x: number; y: number; width: number; height: number };
 }
@@ -34,6 +37,8 @@ export interface ExplainPngLayout {
 export const BACKGROUND: Rgb = [255, 255, 255];
 const TEXT: Rgb = [34, 34, 34];
 export const WRONG: Rgb = [204, 32, 32];
+/** The note written over an empty map (white on viridis purple). */
+export const EMPTY_NOTE: Rgb = [255, 255, 255];
 /** Share of the heatmap in the overlay: the classic Grad-CAM picture (half image, half map). */
 export const OVERLAY_ALPHA = 0.5;
 /** Panels are scaled up (nearest neighbour) to at least this size, so a 28×28 digit becomes 168×168 (×6). */
@@ -58,7 +63,7 @@ export function explanationFileName(sample: ExplanationSample): string {
   return `sample-${sample.index}-label-${sample.label}-pred-${sample.predicted}.png`;
 }
 
-export function layoutFor(inputShape: number[]): ExplainPngLayout {
+export function layoutFor(inputShape: number[], withTrueMap = false): ExplainPngLayout {
   const [rows = 1, cols = 1] = inputShape;
   const scale = Math.max(1, Math.ceil(MIN_PANEL / Math.max(rows, cols)));
   const panelWidth = cols * scale;
@@ -66,7 +71,8 @@ export function layoutFor(inputShape: number[]): ExplainPngLayout {
   const left = FRAME + MARGIN;
   const panelsTop = FRAME + MARGIN + LINE + 4 + LINE + 10 + LINE + 4;
   const legendTop = panelsTop + panelHeight + 8;
-  const width = 2 * left + 3 * panelWidth + 2 * GAP;
+  const panels = withTrueMap ? 4 : 3;
+  const width = 2 * left + panels * panelWidth + (panels - 1) * GAP;
   const height = legendTop + LEGEND_HEIGHT + 4 + LINE + MARGIN + FRAME;
   const column = (i: number): number => left + i * (panelWidth + GAP);
   return {
@@ -79,6 +85,7 @@ export function layoutFor(inputShape: number[]): ExplainPngLayout {
     input: { x: column(0), y: panelsTop },
     heatmap: { x: column(1), y: panelsTop },
     overlay: { x: column(2), y: panelsTop },
+    ...(withTrueMap ? { trueMap: { x: column(3), y: panelsTop } } : {}),
     legend: { x: column(1), y: legendTop, width: panelWidth, height: LEGEND_HEIGHT },
   };
 }
@@ -167,7 +174,8 @@ export function blend(bottom: Rgb, top: Rgb, alpha: number): [number, number, nu
 
 /** One sample's picture, and where its parts are. */
 export function explanationPng(event: ExplanationEvent, sample: ExplanationSample): { png: PNG; layout: ExplainPngLayout } {
-  const layout = layoutFor(event.inputShape);
+  const trueMap = sample.gradCamTrue;
+  const layout = layoutFor(event.inputShape, trueMap !== undefined);
   const { width, height, scale, panelWidth } = layout;
   const [rows = 1, cols = 1] = event.inputShape;
   const png = new PNG({ width, height });
@@ -206,6 +214,8 @@ export function explanationPng(event: ExplanationEvent, sample: ExplanationSampl
   drawText(png, 'input', layout.input.x, y, TEXT, panelWidth);
   drawText(png, mapTitle, layout.heatmap.x, y, TEXT, panelWidth);
   drawText(png, 'overlay', layout.overlay.x, y, TEXT, panelWidth);
+  // Where the model would have looked for the true class: what a learner compares with the map of its mistake.
+  if (layout.trueMap) drawText(png, `Grad-CAM of ${className(event, sample.label)}`, layout.trueMap.x, y, TEXT, panelWidth);
 
   const inputs = inputColours(sample, event.inputShape);
   for (let r = 0; r < rows; r++) {
@@ -217,7 +227,18 @@ export function explanationPng(event: ExplanationEvent, sample: ExplanationSampl
       fill(png, layout.input.x + dx, layout.input.y + dy, scale, scale, image);
       fill(png, layout.heatmap.x + dx, layout.heatmap.y + dy, scale, scale, heat);
       fill(png, layout.overlay.x + dx, layout.overlay.y + dy, scale, scale, blend(image, heat, OVERLAY_ALPHA));
+      if (trueMap && layout.trueMap)
+        fill(png, layout.trueMap.x + dx, layout.trueMap.y + dy, scale, scale, viridis(mapValue(trueMap, r, c, rows, cols)));
     }
+  }
+
+  // An all-zero map (ReLU left nothing: no feature map raised the class score) would read as a flat purple square.
+  if (!sample.gradCam.values.some((v) => v > 0)) {
+    const middle = layout.heatmap.y + Math.round(layout.panelHeight / 2) - LINE;
+    const centre = layout.heatmap.x + panelWidth / 2;
+    drawText(png, 'empty map:', centre, middle, EMPTY_NOTE, panelWidth - 8, 'centre');
+    drawText(png, 'nothing raised', centre, middle + LINE, EMPTY_NOTE, panelWidth - 8, 'centre');
+    drawText(png, 'the class score', centre, middle + 2 * LINE, EMPTY_NOTE, panelWidth - 8, 'centre');
   }
 
   const { legend } = layout;

@@ -9,6 +9,7 @@ import { PNG } from 'pngjs';
 import {
   BACKGROUND,
   blend,
+  EMPTY_NOTE,
   explanationFileName,
   explanationPng,
   OVERLAY_ALPHA,
@@ -139,6 +140,22 @@ describe('explain PNGs', () => {
     assert.deepEqual(pixel(png, legend.x + legend.width - 1, legend.y + 2), yellow);
   });
 
+  it('an empty map (all 0) is purple with a white note on it; a map with mass has no note', () => {
+    const empty = { ...EVENT.samples[0], gradCam: patchMap(0, 0, 0, 0) };
+    const { png, layout } = explanationPng(EVENT, empty);
+    const panel = [
+      layout.heatmap.x,
+      layout.heatmap.y,
+      layout.heatmap.x + layout.panelWidth,
+      layout.heatmap.y + layout.panelHeight,
+    ] as const;
+    const white = count(png, ...panel, EMPTY_NOTE);
+    assert.ok(white > 100, `note pixels: ${white}`);
+    assert.equal(white + count(png, ...panel, viridis(0)), layout.panelWidth * layout.panelHeight, 'only purple and the note');
+    const full = explanationPng(EVENT, EVENT.samples[0]);
+    assert.equal(count(full.png, ...panel, EMPTY_NOTE), 0);
+  });
+
   it('a misclassified sample has a red frame and red header text; a right one has neither', () => {
     const right = decodeFile(path.join(dir, 'sample-12-label-7-pred-7.png'));
     const wrong = decodeFile(path.join(dir, 'sample-40-label-3-pred-5.png'));
@@ -162,6 +179,18 @@ describe('explain PNGs', () => {
     assert.equal(count(right, ...header, WRONG), 0);
     // The header of the right one has text too (dark glyph pixels).
     assert.ok(count(right, ...header, [34, 34, 34]) > 50, 'header text drawn');
+  });
+
+  it('a sample with the true class’s map gets a fourth panel showing it', () => {
+    const withTrue = { ...EVENT.samples[1], gradCamTrue: patchMap(20, 26, 2, 8) };
+    const { png, layout } = explanationPng(EVENT, withTrue);
+    assert.ok(layout.trueMap);
+    assert.equal(layout.width, explanationPng(EVENT, EVENT.samples[1]).layout.width + layout.panelWidth + 12);
+    assert.deepEqual(pixel(png, layout.trueMap.x + 4 * 6 + 3, layout.trueMap.y + 22 * 6 + 3), viridis(1));
+    assert.deepEqual(pixel(png, layout.trueMap.x + 20 * 6 + 3, layout.trueMap.y + 4 * 6 + 3), viridis(0));
+    // The predicted class's map is still the second panel.
+    assert.deepEqual(pixel(png, ...at(layout, 'heatmap', 4, 20)), viridis(1));
+    assert.equal(explanationPng(EVENT, EVENT.samples[1]).layout.trueMap, undefined);
   });
 
   it('an RGB input keeps its colours; a map smaller than the input is drawn cell by cell', () => {
