@@ -1,5 +1,7 @@
 // `gradscope explain` as a user runs it: bad arguments are usage errors (exit 2, one message, no stack, no engine);
-// the human report names each PNG, the prediction and the map in words, and says what the sanity check found.
+// the human report names each PNG, the prediction and the map in words, and says what the sanity check found; end to
+// end, the bundled mnist conv example trained with `gradscope train` is explained into PNGs that decode, and a class
+// out of range or a run without conv layers is refused in one line.
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -8,7 +10,10 @@ import { explainRequest, formatExplanation, sanityLines } from '../../src/cli/ex
 import type { ExplanationEvent, ExplanationMap, ExplanationSample } from '../../src/shared/engineProtocol';
 import { EXIT } from '../../src/shared/exitCodes';
 import { summarizeHeatmap } from '../../src/shared/heatmapText';
-import { gradscope } from './support/cli';
+import { PNG } from 'pngjs';
+import { explanationPng } from '../../src/cli/explainPng';
+import { gradscope, trainedWithCli } from './support/cli';
+import { EXAMPLES } from './support/specs';
 
 function centredMap(size: number): ExplanationMap {
   const values: number[] = [];
@@ -117,5 +122,92 @@ describe('gradscope explain', () => {
       'x',
     );
     assert.match(report, /sanity check \(model randomisation\): .*: 0\.20\n {2}per sample: 0\.10, 0\.30\n {2}below 0\.5/);
+  });
+
+  describe('end to end: the mnist conv example, trained, then explained', () => {
+    let runDir: string;
+    before(function () {
+      this.timeout(600_000);
+      // Human mode: --json would print every step and explanation, more than spawnSync's pipe buffer holds.
+      const runs = path.join(dir, 'runs-example');
+      const r = gradscope('train', path.join(EXAMPLES, 'mnist-conv-explain.gradscope.json'), '--out', runs);
+      assert.equal(r.code, EXIT.ok, r.stderr);
+      const [only, ...more] = fs.readdirSync(runs);
+      assert.deepEqual(more, []);
+      runDir = path.join(runs, only);
+    });
+
+    it('writes one decodable PNG per sample into <runDir>/explain/ and reports each, with the sanity check', function () {
+      this.timeout(600_000);
+      const r = gradscope('explain', runDir, '--samples', '4', '--sanity');
+      assert.equal(r.code, EXIT.ok, r.stderr);
+      const pngs = fs.readdirSync(path.join(runDir, 'explain')).sort();
+      assert.equal(pngs.length, 4, pngs.join(', '));
+      for (const file of pngs) {
+        assert.match(file, /^sample-\d+-label-\d-pred-\d\.png$/);
+        assert.ok(r.stdout.includes(`  ${file}: label `), `${file} is reported`);
+        const png = PNG.sync.read(fs.readFileSync(path.join(runDir, 'explain', file)));
+        // 28×28 digits: three 168-pixel panels.
+        assert.ok(png.width > 3 * 168 && png.height > 168, `${png.width}×${png.height}`);
+      }
+      assert.match(r.stdout, /Grad-CAM of each sample's predicted class at layer conv2d_\d+, weights of epoch \d+/);
+      assert.match(r.stdout, /4 validation samples, \d predicted right; 4 PNGs/);
+      assert.equal(
+        (r.stdout.match(/^ {4}(\d+% of the map's mass lies in the central quarter|The map is empty)/gm) ?? []).length,
+        4,
+      );
+      const sanity = /Spearman rank correlation between .*: (-?\d\.\d\d)\n/.exec(r.stdout);
+      assert.ok(sanity, r.stdout);
+      process.stdout.write(`      (mnist conv example: sanity rank correlation ${sanity[1]})\n`);
+    });
+
+    it('--json prints the explanation event; the PNGs go to --out and are drawn from that event', function () {
+      this.timeout(600_000);
+      const out = path.join(dir, 'pngs');
+      const r = gradscope('explain', runDir, '--samples', '3', '--json', '--out', out);
+      assert.equal(r.code, EXIT.ok, r.stderr);
+      const event = JSON.parse(r.stdout) as ExplanationEvent;
+      assert.equal(event.type, 'explanation');
+      assert.equal(event.samples.length, 3);
+      assert.deepEqual(event.inputShape, [28, 28, 1]);
+      assert.match(r.stderr, /wrote 3 PNGs to /);
+      for (const s of event.samples) {
+        const png = PNG.sync.read(fs.readFileSync(path.join(out, `sample-${s.index}-label-${s.label}-pred-${s.predicted}.png`)));
+        const { png: expected } = explanationPng(event, s);
+        assert.ok(png.data.equals(expected.data), `sample ${s.index}: the file holds the picture of its event`);
+      }
+    });
+
+    it('--class out of range: exit 2, one line, no stack', function () {
+      this.timeout(600_000);
+      const r = gradscope('explain', runDir, '--class', '12');
+      assert.equal(r.code, EXIT.usage, r.stderr);
+      assert.match(r.stderr, /class 12 is out of range: the model has 10 classes \(0–9\)/);
+      assert.doesNotMatch(r.stderr, / {4}at /);
+      assert.equal(r.stdout, '');
+    });
+
+    it('a run without conv layers: exit 2, a message naming its layers', function () {
+      this.timeout(600_000);
+      const { runDir: dense } = trainedWithCli(dir, 'dense', {
+        name: 'dense',
+        seed: 1,
+        data: { dataset: 'blobs', samples: 120, classes: 3, features: 2 },
+        model: {
+          inputShape: [2],
+          layers: [
+            { type: 'dense', units: 8, activation: 'relu' },
+            { type: 'dense', units: 3, activation: 'softmax' },
+          ],
+        },
+        training: { epochs: 1, batchSize: 16 },
+      });
+      const r = gradscope('explain', dense);
+      assert.equal(r.code, EXIT.usage, r.stderr);
+      assert.match(r.stderr, /conv2d/);
+      assert.match(r.stderr, /dense_\d/);
+      assert.doesNotMatch(r.stderr, / {4}at /);
+      assert.equal(r.stdout, '');
+    });
   });
 });
