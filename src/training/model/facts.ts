@@ -445,15 +445,6 @@ export function explainableKind(kind: string): boolean {
   return layerFacts(kind)?.featureMaps === true;
 }
 
-/**
- * Grad-CAM weighs a layer's feature maps, one [height, width] map per filter, by the class score's gradient: the
- * layer kinds whose output is such a stack (`monitor.explain`, job `explain`). The same fact as explainableKind
- * (merge of lanes a1 and a2: both read LAYER_FACTS' featureMaps).
- */
-export function makesFeatureMaps(kind: string): boolean {
-  return explainableKind(kind);
-}
-
 export type KernelLayer = DenseLayer | Conv2dLayer;
 
 export interface Fans {
