@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ExplainMessage, ExplanationEvent } from '../shared/engineProtocol';
 import { predictionText } from '../shared/explanationText';
 import { summarizeHeatmap } from '../shared/heatmapText';
+import { explainableKind } from '../training/model/facts';
 import { startExplain, type ExplainOutcome } from '../training/run/runner';
 import { recordedRunItems } from './commands';
 import type { Config } from './config';
@@ -27,7 +28,11 @@ interface ExplainDeps {
 async function chooseRun(arg?: string | RunsNode): Promise<string | undefined> {
   if (typeof arg === 'string') return arg;
   if (arg?.kind === 'run') return arg.summary.runDir;
-  const items = await recordedRunItems();
+  // Only runs Grad-CAM can explain: a conv2d layer (the same fact the engine and the spec check use).
+  const items = await recordedRunItems(
+    (r) => r.start?.layers.some((l) => explainableKind(l.kind)) === true,
+    'No run of a conv net yet: Grad-CAM explains conv2d layers. Train one, e.g. the mnist-conv-explain example.',
+  );
   if (items.length === 0) return undefined;
   return (await vscode.window.showQuickPick(items, { placeHolder: 'Run to explain (Grad-CAM)', matchOnDetail: true }))?.runDir;
 }
