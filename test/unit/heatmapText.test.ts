@@ -41,7 +41,8 @@ describe('heatmap colours and text alternative', () => {
       ]),
     );
     assert.ok(Math.abs(s.centreShare - 1.5 / 1.6) < 1e-9);
-    assert.strictEqual(s.centroid, 'centre');
+    assert.strictEqual(s.region, 'centre');
+    assert.ok(Math.abs(s.regionShare - 1.5 / 1.6) < 1e-9);
     assert.deepStrictEqual(
       s.top.map((c) => [c.row, c.col]),
       [
@@ -63,8 +64,18 @@ describe('heatmap colours and text alternative', () => {
       ]),
     );
     assert.strictEqual(s.centreShare, 0);
-    assert.strictEqual(s.centroid, 'top right');
+    assert.strictEqual(s.region, 'top right');
     assert.match(s.text, /towards the edges/);
+    assert.match(s.text, /the top right holds the most \(100%\)/);
+    // Two spots at opposite edges: their centroid would be the middle, where nothing is; the text names a spot's ninth.
+    const split = summarizeHeatmap(
+      map(9, 9, [
+        [4, 0, 1],
+        [4, 8, 1],
+      ]),
+    );
+    assert.strictEqual(split.region, 'left');
+    assert.strictEqual(split.regionShare, 0.5);
     const empty = summarizeHeatmap(map(4, 4, []));
     assert.deepStrictEqual(empty.top, []);
     assert.match(empty.text, /empty/);
