@@ -271,7 +271,7 @@ export class ExplainPanel {
     const wrong = shown.samples.filter((s) => s.predicted !== s.label).length;
     this.note.textContent = `${shown.samples.length} validation samples at layer ${shown.layer}; ${wrong === 0 ? 'all predicted right' : `${wrong} predicted wrong (framed, marked ✗)`}. Tiles: input · map · map over the input.`;
     this.drawSamples(shown, theme);
-    this.drawFilters(shown);
+    this.drawFilters(shown, theme);
   }
 
   private drawLegend(): void {
@@ -374,7 +374,7 @@ export class ExplainPanel {
     });
   }
 
-  private drawFilters(event: ExplanationEvent): void {
+  private drawFilters(event: ExplanationEvent, theme: Theme): void {
     const f = event.filters;
     this.filtersBox.hidden = !f;
     if (!f) {
@@ -408,6 +408,9 @@ export class ExplainPanel {
         f.width * scale,
         f.height * scale,
       );
+      // A thin frame: a filter of mostly white or grey weights still has an edge against the panel's background.
+      g.strokeStyle = theme.border;
+      g.strokeRect(x + 0.5, y + 0.5, f.width * scale - 1, f.height * scale - 1);
     });
     this.filters.dataset.rendered = 'true';
     this.filters.dataset.filters = String(n);
