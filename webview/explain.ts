@@ -1,7 +1,7 @@
 // What the Explain panel reads from a run's Grad-CAM explanations (no DOM, so it is unit-tested in Node): which map
 // a sample shows for the chosen view (predicted class, true class, saliency), the prediction in words, the epoch
 // an explanation belongs to, and the pixel colours of the overlay and of the conv filters.
-import type { ExplanationEvent, ExplanationMap, ExplanationSample, LayerSummary } from '../src/shared/engineProtocol';
+import type { ExplanationEvent, ExplanationMap, ExplanationSample, RunStartEvent } from '../src/shared/engineProtocol';
 import { viridis } from '../src/shared/colorMap';
 
 /** The map a sample shows: Grad-CAM of the class explained (the predicted one), of the true class, or the input gradient. */
@@ -12,9 +12,12 @@ export const EXPLAIN_VIEWS: readonly ExplainView[] = ['predicted', 'true', 'sali
 /** The spec's conv layer type, the only kind Grad-CAM explains (run-start `layers[].kind`). */
 const CONV_KIND = 'conv2d';
 
-/** Whether the run's model has a layer Grad-CAM can be computed at. */
-export function hasConvLayer(layers: readonly LayerSummary[]): boolean {
-  return layers.some((l) => l.kind === CONV_KIND);
+/**
+ * Whether `monitor.explain` could record explanations for the run: a classifier (the maps explain a class score)
+ * with a conv2d layer (Grad-CAM's feature maps).
+ */
+export function canExplain(start: Pick<RunStartEvent, 'layers' | 'task'> | undefined): boolean {
+  return start?.task === 'classification' && start.layers.some((l) => l.kind === CONV_KIND);
 }
 
 /**

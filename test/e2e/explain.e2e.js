@@ -117,6 +117,7 @@ async function main(steps) {
       const frame = webviewFrame(wb.page);
       // The first explanation arrives at the end of the first epoch, while the run goes on.
       await frame.locator('#explain-grid canvas[data-rendered="true"]').first().waitFor({ state: 'attached', timeout: 180000 });
+      await frame.locator('#panel-explain').scrollIntoViewIfNeeded();
       await wb.screenshot('e2e-explain-live');
       const runId = await waitForRunEnd(ws);
       await frame.locator('#gs-status[data-status="completed"]').waitFor({ state: 'visible', timeout: 60000 });

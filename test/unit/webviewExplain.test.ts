@@ -96,7 +96,7 @@ function layer(name: string, kind: string, outputShape: number[], activation?: s
   return { name, kind, activation, params: 10, outputShape, specPath: '/model/layers/0', hasWeights: kind !== 'flatten' };
 }
 
-function runStart(runId: string, conv: boolean): RunStartEvent {
+function runStart(runId: string, conv: boolean, task: RunStartEvent['task'] = 'classification'): RunStartEvent {
   const layers = conv
     ? [
         layer('conv2d_1', 'conv2d', [26, 26, 4], 'relu'),
@@ -119,7 +119,7 @@ function runStart(runId: string, conv: boolean): RunStartEvent {
     batchSize: 16,
     trainSamples: 32,
     validationSamples: 16,
-    task: 'classification',
+    task,
     totalParams: 40,
     layers,
     startedAt: new Date(0).toISOString(),
@@ -145,8 +145,8 @@ function epochEvents(e: number, explain: boolean): TrainingEvent[] {
   return out;
 }
 
-function run(runId: string, conv: boolean, explain: boolean): TrainingEvent[] {
-  const events: TrainingEvent[] = [runStart(runId, conv)];
+function run(runId: string, conv: boolean, explain: boolean, task: RunStartEvent['task'] = 'classification'): TrainingEvent[] {
+  const events: TrainingEvent[] = [runStart(runId, conv, task)];
   for (let e = 0; e < EPOCHS; e++) events.push(...epochEvents(e, explain));
   events.push({ type: 'run-end', status: 'completed', epochsCompleted: EPOCHS, steps: 2 * EPOCHS, durationMs: 100 });
   return events;
@@ -386,7 +386,7 @@ describe('Explain panel (Chromium)', function () {
     assert.strictEqual(await page.getAttribute('#explain-epoch-slider', 'max'), '2');
   });
 
-  it('tells a conv run without explanations how to record them, and hides the panel for a model without conv layers', async () => {
+  it('tells a conv classifier without explanations how to record them; hidden without conv layers or for regression', async () => {
     await snapshot(run('conv-plain', true, false));
     await waitFor(
       `!document.getElementById('panel-explain').hidden && document.getElementById('panel-explain').dataset.explanations === '0'`,
@@ -398,6 +398,8 @@ describe('Explain panel (Chromium)', function () {
     assert.strictEqual(await page.locator('#explain-grid figure').count(), 0);
     await shot('none');
     await snapshot(run('dense-plain', false, false));
+    assert.strictEqual(await page.locator('#panel-explain').isVisible(), false);
+    await snapshot(run('conv-regression', true, false, 'regression'));
     assert.strictEqual(await page.locator('#panel-explain').isVisible(), false);
     assert.deepStrictEqual(pageErrors, []);
   });

@@ -3,15 +3,16 @@
 // and the prediction (a wrong one framed and marked ✗, not by colour alone), and the map in words. The view toggles
 // between the predicted class's map, the true class's and the input gradient (saliency); a slider walks the epochs
 // that recorded explanations, so a learner watches where the net looks take shape; the first conv layer's filters
-// are drawn below. Shown for runs that have explanations or a conv2d layer (then it says how to record them).
+// are drawn below. Shown for runs that have explanations, or that could record them (a classifier with a conv2d
+// layer: then it says how).
 import type { ExplanationEvent, ExplanationMap } from '../../src/shared/engineProtocol';
 import { viridis } from '../../src/shared/colorMap';
 import { summarizeHeatmap } from '../../src/shared/heatmapText';
 import {
   EXPLAIN_VIEWS,
+  canExplain,
   epochText,
   filterPixels,
-  hasConvLayer,
   inputPixels,
   mapCaption,
   mapOf,
@@ -215,7 +216,7 @@ export class ExplainPanel {
     const history = model.history;
     const list = history?.explanations ?? [];
     this.explanations = list;
-    const conv = hasConvLayer(history?.start?.layers ?? []);
+    const conv = canExplain(history?.start);
     this.root.hidden = list.length === 0 && !conv;
     if (this.root.hidden) return;
     if (model.generation !== this.generation) {
@@ -258,7 +259,7 @@ export class ExplainPanel {
       this.epochLabel.textContent = '';
       this.note.textContent = history?.end
         ? 'This run recorded no explanations. To record them at the end of each epoch, add "monitor": { "explain": { "samples": 8 } } to the spec and train again.'
-        : 'No explanation yet. With "monitor": { "explain": { … } } in the spec they arrive at the end of each epoch (every "every" epochs), for the same validation samples each time.';
+        : 'No explanation yet. A run whose spec sets "monitor": { "explain": { "samples": 8 } } records them at the end of each epoch ("every": n for every n-th), for the same validation samples each time.';
       clear(this.grid);
       clear(this.words);
       this.details.hidden = true;
