@@ -346,6 +346,7 @@ describe('Explain panel (Chromium)', function () {
     await setSlider(0);
     await waitFor(`document.getElementById('panel-explain').dataset.epoch === '0'`);
     assert.strictEqual(await page.locator('#explain-epoch').textContent(), 'epoch 1 of 3');
+    assert.strictEqual(await page.getAttribute('#explain-epoch-slider', 'aria-valuetext'), 'epoch 1 of 3');
     assert.deepStrictEqual(rgb(await cell(5, 1, 10, peakColA(0))), viridis(1));
     assert.notDeepStrictEqual(rgb(await cell(5, 1, 10, peakColA(2))), viridis(1));
     await shot('epoch-1');

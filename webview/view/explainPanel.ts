@@ -269,6 +269,8 @@ export class ExplainPanel {
     this.details.hidden = false;
     this.root.dataset.epoch = String(shown.epoch);
     this.epochLabel.textContent = `${epochText(shown, history?.start?.epochs)}${index === list.length - 1 && list.length > 1 ? ' (latest)' : ''}`;
+    // A screen reader says the epoch, not the slider's position among the recorded explanations.
+    this.slider.setAttribute('aria-valuetext', this.epochLabel.textContent);
     const wrong = shown.samples.filter((s) => s.predicted !== s.label).length;
     this.note.textContent = `${shown.samples.length} validation samples at layer ${shown.layer}; ${wrong === 0 ? 'all predicted right' : `${wrong} predicted wrong (framed, marked ✗)`}. Tiles: input · map · map over the input.`;
     this.drawSamples(shown, theme);
