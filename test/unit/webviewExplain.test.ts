@@ -387,6 +387,28 @@ describe('Explain panel (Chromium)', function () {
     assert.strictEqual(await page.getAttribute('#explain-epoch-slider', 'max'), '2');
   });
 
+  it('says so when a map is empty (no region raised the score) instead of leaving a purple tile unexplained', async () => {
+    const events = run('explain-empty', true, true);
+    const last = events.filter((e) => e.type === 'explanation').pop();
+    assert.ok(last?.type === 'explanation');
+    const a = last.samples[0];
+    a.gradCam = { ...a.gradCam, values: a.gradCam.values.map(() => 0) };
+    await snapshot(events);
+    await waitFor(`document.querySelector('#explain-grid figure[data-index="5"]')?.dataset.empty === 'true'`);
+    assert.strictEqual(await page.getAttribute('#explain-grid figure[data-index="9"]', 'data-empty'), 'false');
+    assert.strictEqual(
+      await page.locator('#explain-grid figure[data-index="5"] .gs-explain-map').textContent(),
+      'Grad-CAM of class 3 (predicted): empty, no region raised the score',
+    );
+    assert.match(
+      (await page.locator('#explain-note').textContent()) ?? '',
+      /; 1 empty map \(the weighted feature maps sum to 0 or less everywhere/,
+    );
+    assert.deepStrictEqual(rgb(await cell(5, 1, 10, peakColA(2))), viridis(0));
+    const words = await page.locator('#explain-text li[data-index="5"]').textContent();
+    assert.ok(words?.includes(summarizeHeatmap(a.gradCam).text), words ?? '');
+  });
+
   it('tells a conv classifier without explanations how to record them; hidden without conv layers or for regression', async () => {
     await snapshot(run('conv-plain', true, false));
     await waitFor(

@@ -272,7 +272,15 @@ export class ExplainPanel {
     // A screen reader says the epoch, not the slider's position among the recorded explanations.
     this.slider.setAttribute('aria-valuetext', this.epochLabel.textContent);
     const wrong = shown.samples.filter((s) => s.predicted !== s.label).length;
-    this.note.textContent = `${shown.samples.length} validation samples at layer ${shown.layer}; ${wrong === 0 ? 'all predicted right' : `${wrong} predicted wrong (framed, marked ✗)`}. Tiles: input · map · map over the input.`;
+    const empty = shown.samples.filter((x) => {
+      const m = mapOf(x, this.view);
+      return m !== undefined && !m.values.some((v) => v > 0);
+    }).length;
+    this.note.textContent =
+      `${shown.samples.length} validation samples at layer ${shown.layer}; ` +
+      `${wrong === 0 ? 'all predicted right' : `${wrong} predicted wrong (framed, marked ✗)`}` +
+      `${empty > 0 ? `; ${empty} empty map${empty > 1 ? 's' : ''} (the weighted feature maps sum to 0 or less everywhere: no region raised the score)` : ''}` +
+      '. Tiles: input · map · map over the input.';
     this.drawSamples(shown, theme);
     this.drawFilters(shown, theme);
   }
@@ -302,6 +310,7 @@ export class ExplainPanel {
       const correct = sample.predicted === sample.label;
       const prediction = predictionText(event, sample);
       const caption = mapCaption(event, sample, this.view);
+      const empty = map !== undefined && !map.values.some((v) => v > 0);
       const words = map ? summarizeHeatmap(map).text : 'No map of this kind was recorded for this sample.';
       const canvas = h('canvas', {
         class: 'gs-explain-sample',
@@ -323,6 +332,7 @@ export class ExplainPanel {
           'data-label': String(sample.label),
           'data-predicted': String(sample.predicted),
           'data-correct': String(correct),
+          'data-empty': String(empty),
           title: `${caption}. ${words}`,
         },
         canvas,
@@ -337,7 +347,13 @@ export class ExplainPanel {
             prediction,
             correct ? '' : h('span', { class: 'gs-explain-wrong' }, ' wrong'),
           ),
-          h('span', { class: 'gs-explain-map' }, caption),
+          h(
+            'span',
+            { class: 'gs-explain-map' },
+            caption,
+            // An all-purple tile reads as "no data" unless it says what it means.
+            empty ? h('span', { class: 'gs-explain-empty' }, ': empty, no region raised the score') : '',
+          ),
         ),
       );
       this.grid.append(figure);
