@@ -68,6 +68,19 @@ export function epochText(event: ExplanationEvent, plannedEpochs: number | undef
   return event.runDir !== undefined ? `epoch ${n}${of} (explained after training)` : `epoch ${n}${of}`;
 }
 
+/** Below this mean rank correlation with a re-randomised model's maps, the sanity check passes (issue 11). */
+const SANITY_PASS = 0.5;
+
+/** The model-randomisation sanity check (job `explain` with `sanity`) in words, or undefined without one. */
+export function sanityText(event: ExplanationEvent): string | undefined {
+  const s = event.sanity;
+  if (!s) return undefined;
+  const r = s.rankCorrelation.toFixed(2);
+  return s.rankCorrelation < SANITY_PASS
+    ? `Sanity check passed: with the weights re-randomised the maps change (rank correlation ${r} with these, below ${SANITY_PASS}), so they depend on what the model learned.`
+    : `Sanity check failed: with the weights re-randomised the maps stay alike (rank correlation ${r} with these, not below ${SANITY_PASS}), so they may show the input more than what the model learned.`;
+}
+
 /** Weight of the heatmap in the overlay: the image stays visible under the colour. */
 export const OVERLAY_ALPHA = 0.5;
 

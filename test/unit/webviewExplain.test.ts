@@ -22,7 +22,16 @@ import type {
 import { summarizeHeatmap } from '../../src/shared/heatmapText';
 import { historyFromEvents } from '../../src/shared/runHistory';
 import type { ToWebviewMessage } from '../../src/shared/webviewProtocol';
-import { epochText, filterPixels, mapCaption, mapOf, overlayColor, predictionText, viewAvailable } from '../../webview/explain';
+import {
+  epochText,
+  filterPixels,
+  mapCaption,
+  mapOf,
+  overlayColor,
+  predictionText,
+  sanityText,
+  viewAvailable,
+} from '../../webview/explain';
 import { CHROMIUM, ensureBundle, launchChromium, RESULTS, testPage } from './support/webviewPage';
 
 const SIDE = 28;
@@ -174,6 +183,13 @@ describe('Explain panel helpers (webview/explain.ts)', () => {
     assert.strictEqual(mapCaption(e, b, 'saliency'), 'Saliency of class 1 (predicted)');
     assert.strictEqual(epochText(e, 10), 'epoch 2 of 10');
     assert.strictEqual(epochText({ ...e, runDir: '/r' }, 10), 'epoch 2 of 10 (explained after training)');
+    assert.strictEqual(sanityText(e), undefined);
+    const sanity = (rankCorrelation: number): ExplanationEvent => ({
+      ...e,
+      sanity: { rankCorrelation, perSample: [rankCorrelation], randomizedLayers: ['dense_1', 'conv2d_2', 'conv2d_1'] },
+    });
+    assert.match(sanityText(sanity(0.12)) ?? '', /^Sanity check passed: .*rank correlation 0\.12 with these, below 0\.5/);
+    assert.match(sanityText(sanity(0.8)) ?? '', /^Sanity check failed: .*rank correlation 0\.80 with these, not below 0\.5/);
   });
 
   it('draws filters on a diverging grey scale scaled per filter, and blends the overlay half and half', () => {

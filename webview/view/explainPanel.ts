@@ -18,6 +18,7 @@ import {
   mapOf,
   overlayColor,
   predictionText,
+  sanityText,
   viewAvailable,
   type ExplainView,
 } from '../explain';
@@ -280,7 +281,8 @@ export class ExplainPanel {
       `${shown.samples.length} validation samples at layer ${shown.layer}; ` +
       `${wrong === 0 ? 'all predicted right' : `${wrong} predicted wrong (framed, marked ✗)`}` +
       `${empty > 0 ? `; ${empty} empty map${empty > 1 ? 's' : ''} (the weighted feature maps sum to 0 or less everywhere: no region raised the score)` : ''}` +
-      '. Tiles: input · map · map over the input.';
+      '. Tiles: input · map · map over the input.' +
+      (sanityText(shown) ? ` ${sanityText(shown)}` : '');
     this.drawSamples(shown, theme);
     this.drawFilters(shown, theme);
   }
