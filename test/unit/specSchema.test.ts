@@ -135,9 +135,9 @@ describe('JSON schema', () => {
     assert.equal(((schema.properties as Json).monitor as Json).additionalProperties, false);
   });
 
-  it('lists the diagnosis thresholds the parser accepts in `monitor`, and both refuse a misspelt one', () => {
+  it('lists the diagnosis thresholds the parser accepts in `monitor` (and `explain`), and both refuse a misspelt one', () => {
     const monitor = (schema.properties as Json).monitor as Json;
-    assert.deepEqual(Object.keys(monitor.properties as Json).sort(), Object.keys(DEFAULT_THRESHOLDS).sort());
+    assert.deepEqual(Object.keys(monitor.properties as Json).sort(), [...Object.keys(DEFAULT_THRESHOLDS), 'explain'].sort());
     const spec = {
       data: { dataset: 'spiral' },
       model: { layers: [{ type: 'dense', units: 3, activation: 'softmax' }] },
@@ -156,7 +156,9 @@ describe('JSON schema', () => {
     const settings = ((pkg.contributes as Json).configuration as Json).properties as Json;
     const thresholds = settings['gradscope.diagnosis.thresholds'] as Json;
     assert.equal(thresholds.additionalProperties, false);
-    assert.deepEqual(thresholds.properties, ((schema.properties as Json).monitor as Json).properties);
+    const { explain, ...monitorThresholds } = ((schema.properties as Json).monitor as Json).properties as Json;
+    assert.ok(explain, '`monitor.explain` is in the schema, and not a threshold setting');
+    assert.deepEqual(thresholds.properties, monitorThresholds);
   });
 
   it('uses the parser vocabulary: names of layers, activations, initializers, datasets, losses, optimizers, schedules', () => {

@@ -435,6 +435,14 @@ export function layerFacts(kind: string): LayerKindFacts | undefined {
   return Object.prototype.hasOwnProperty.call(LAYER_FACTS, kind) ? LAYER_FACTS[kind as LayerType] : undefined;
 }
 
+/**
+ * Grad-CAM weighs a layer's feature maps, one [height, width] map per filter, by the class score's gradient: the
+ * layer kinds whose output is such a stack (`monitor.explain`, job `explain`).
+ */
+export function makesFeatureMaps(kind: string): boolean {
+  return kind === 'conv2d';
+}
+
 export type KernelLayer = DenseLayer | Conv2dLayer;
 
 export interface Fans {

@@ -6,12 +6,13 @@ import { splitCounts } from '../data/load';
 import { DEFAULT_THRESHOLDS } from '../diagnosis/defaults';
 import { checkOutput } from './checkOutput';
 import { type LayerEntry, expandLayers, expandedCount } from './expand';
-import { Fields, checkKeys, findProp, readNumber, readObject, readString, requireProp } from './fields';
+import { Fields, type Prop, checkKeys, findProp, readNumber, readObject, readString, requireProp } from './fields';
 import type { Reporter } from './problems';
 import { didYouMean } from './suggest';
 import { type LayerShape, formatShape, inferOutputShapes } from './shapes';
-import type { DataSpec, ParsedSpec, ResolvedLayer, TrainingSpec } from './types';
+import type { DataSpec, ExplainSpec, ParsedSpec, ResolvedLayer, TrainingSpec } from './types';
 import { checkAugmentationInput } from './validateAugmentation';
+import { checkExplainModel, readExplain } from './validateExplain';
 import { checkFreezing } from './validateFreezing';
 import { type DataResult, validateData } from './validateData';
 import { resolveInitFrom } from './validateInitFrom';
@@ -36,13 +37,17 @@ export function validateSpec(r: Reporter, root: Node, file: string): ParsedSpec 
   const model = modelProp ? validateModel(r, modelProp.value) : undefined;
   const trainingNode = f.prop('training')?.value;
   const training = validateTraining(r, trainingNode, data.shape?.task);
-  const monitor = readMonitor(r, f);
+  const { thresholds: monitor, explain, explainProp } = readMonitor(r, f);
   const layers = model ? checkModel(r, model, data, training, trainingNode) : undefined;
   const inputShape = model?.inputShape ?? (model?.inputShapeInvalid ? undefined : data.shape?.inputShape);
   if (data.augmentation && inputShape) checkAugmentationInput(r, data.augmentation, inputShape, data.dataset ?? 'the');
   if (layers && inputShape && r.errorCount === 0) {
     const shapes = inferOutputShapes(inputShape, layers);
     if (shapes.outputShape) checkFreezing(r, { root, shapes: shapes.layers, unfreeze: training.unfreeze });
+    if (shapes.outputShape && explain && explainProp) {
+      const validationCount = data.data ? splitCounts(data.data.samples, data.data).validation : undefined;
+      checkExplainModel(r, { prop: explainProp, explain, shapes: shapes.layers, task: data.shape?.task, validationCount });
+    }
   }
   if (r.errorCount > 0 || !data.data || !layers || !model) return undefined;
   const modelInputShape = model.inputShape ?? [...(data.shape?.inputShape ?? [])];
@@ -59,6 +64,7 @@ export function validateSpec(r: Reporter, root: Node, file: string): ParsedSpec 
     training,
   };
   if (monitor) spec.monitor = monitor;
+  if (explain) spec.explain = explain;
   return spec;
 }
 
@@ -70,33 +76,44 @@ function defaultName(file: string): string {
 }
 
 const THRESHOLD_NAMES: readonly string[] = Object.keys(DEFAULT_THRESHOLDS);
+/** The one `monitor` entry that is not a threshold. */
+const EXPLAIN_KEY = 'explain';
 
 /**
- * `monitor`: diagnosis thresholds by name, number values. An unknown name is a warning, not an error (the run
- * can go on with the defaults), and is left out: a misspelt threshold would otherwise be silently ignored.
+ * `monitor`: diagnosis thresholds by name, number values, and `explain` (Grad-CAM during training, validateExplain.ts).
+ * An unknown name is a warning, not an error (the run can go on with the defaults), and is left out: a misspelt
+ * threshold would otherwise be silently ignored.
  */
-function readMonitor(r: Reporter, f: Fields): Record<string, number> | undefined {
+function readMonitor(r: Reporter, f: Fields): { thresholds?: Record<string, number>; explain?: ExplainSpec; explainProp?: Prop } {
   const prop = f.prop('monitor');
-  if (!prop) return undefined;
+  if (!prop) return {};
   const obj = readObject(r, prop.value, prop.path, '"monitor"');
-  if (!obj) return undefined;
-  const out: Record<string, number> = {};
+  if (!obj) return {};
+  const thresholds: Record<string, number> = {};
+  let explain: ExplainSpec | undefined;
+  let explainProp: Prop | undefined;
   for (const p of obj.props.values()) {
+    if (p.name === EXPLAIN_KEY) {
+      explainProp = p;
+      explain = readExplain(r, p);
+      continue;
+    }
     if (!THRESHOLD_NAMES.includes(p.name)) {
-      const hint = didYouMean(p.name, THRESHOLD_NAMES);
+      const names = [...THRESHOLD_NAMES, EXPLAIN_KEY];
+      const hint = didYouMean(p.name, names);
       r.warning(
         'unknown-threshold',
         `unknown threshold "${p.name}" in "monitor"${hint}; it is ignored and the default applies` +
-          (hint === '' ? ` (thresholds: ${THRESHOLD_NAMES.join(', ')})` : ''),
+          (hint === '' ? ` (thresholds: ${THRESHOLD_NAMES.join(', ')}; and "${EXPLAIN_KEY}")` : ''),
         p.key,
         p.path,
       );
       continue;
     }
     const value = readNumber(r, p.value, p.path, `"monitor.${p.name}"`, {});
-    if (value !== undefined) out[p.name] = value;
+    if (value !== undefined) thresholds[p.name] = value;
   }
-  return out;
+  return { thresholds, ...(explain ? { explain } : {}), ...(explainProp ? { explainProp } : {}) };
 }
 
 /**
