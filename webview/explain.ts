@@ -3,21 +3,20 @@
 // an explanation belongs to, and the pixel colours of the overlay and of the conv filters.
 import type { ExplanationEvent, ExplanationMap, ExplanationSample, RunStartEvent } from '../src/shared/engineProtocol';
 import { viridis } from '../src/shared/colorMap';
+// Which layer kinds Grad-CAM can explain is a model fact (type-only imports there: nothing of the engine is bundled).
+import { makesFeatureMaps } from '../src/training/model/facts';
 
 /** The map a sample shows: Grad-CAM of the class explained (the predicted one), of the true class, or the input gradient. */
 export type ExplainView = 'predicted' | 'true' | 'saliency';
 
 export const EXPLAIN_VIEWS: readonly ExplainView[] = ['predicted', 'true', 'saliency'];
 
-/** The spec's conv layer type, the only kind Grad-CAM explains (run-start `layers[].kind`). */
-const CONV_KIND = 'conv2d';
-
 /**
  * Whether `monitor.explain` could record explanations for the run: a classifier (the maps explain a class score)
- * with a conv2d layer (Grad-CAM's feature maps).
+ * with a layer that makes feature maps (conv2d), the same test the spec check applies to `monitor.explain`.
  */
 export function canExplain(start: Pick<RunStartEvent, 'layers' | 'task'> | undefined): boolean {
-  return start?.task === 'classification' && start.layers.some((l) => l.kind === CONV_KIND);
+  return start?.task === 'classification' && start.layers.some((l) => makesFeatureMaps(l.kind));
 }
 
 /**
