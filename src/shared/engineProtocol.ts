@@ -292,6 +292,16 @@ export interface ExplanationSanity {
   perSample: number[];
   /** Which layers were re-randomised. */
   randomizedLayers: string[];
+  /**
+   * The cascade step by step (Adebayo et al.'s figure): after re-randomising the weights of `layer` and of every layer
+   * above it, the mean rank correlation at that point; the last entry is `rankCorrelation`.
+   */
+  cascade?: { layer: string; rankCorrelation: number }[];
+  /**
+   * How many of the re-randomised maps came out 0 everywhere (ReLU left nothing): they have no ranking and count as
+   * correlation 0, so a low `rankCorrelation` made mostly of empty maps says less than one made of real maps.
+   */
+  emptyMaps?: number;
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   LogEvent,
   LrFindEvent,
   EvaluateMessage,
+  ExplainMessage,
   LrFindMessage,
   PredictMessage,
   RunEndEvent,
@@ -25,6 +26,7 @@ import { lrFindDir, saveLrFind } from '../run/lrFindStore';
 import { parseSpecFile } from '../spec/parse';
 import type { ParsedSpec } from '../spec/types';
 import { EvaluationError, evaluateRun } from './evaluateRun';
+import { ExplainError, explainRun } from './explainRun';
 import { PredictionError, predictRun } from './predictRun';
 import { PredictInputError } from '../run/predictInput';
 import { findLearningRate } from './lrFind';
@@ -39,7 +41,7 @@ let lastStep = -1;
 let epochsCompleted = 0;
 let stopRequestedAtStep: number | undefined;
 
-function send(message: EngineMessage | LrFindMessage | EvaluateMessage | PredictMessage): Promise<void> {
+function send(message: EngineMessage | LrFindMessage | EvaluateMessage | PredictMessage | ExplainMessage): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
     process.send(message, undefined, {}, () => resolve());
@@ -65,7 +67,7 @@ async function backendFor(options: StartOptions): Promise<Backend | { error: str
 }
 
 async function run(options: StartOptions): Promise<ExitCode> {
-  if (options.job === 'evaluate' || options.job === 'predict') return resultJob(options);
+  if (options.job === 'evaluate' || options.job === 'predict' || options.job === 'explain') return resultJob(options);
   const specFile = path.resolve(options.specFile);
   const parsed = parseSpecFile(specFile);
   if (!parsed.spec || parsed.problems.some((p) => p.severity === 'error')) {
@@ -176,8 +178,8 @@ async function rangeTest(
 }
 
 /**
- * Jobs `evaluate` (a saved run's model scored on one split) and `predict` (the model applied to new rows): the
- * result is the last message. Nothing is written.
+ * Jobs `evaluate` (a saved run's model scored on one split), `predict` (the model applied to new rows) and `explain`
+ * (Grad-CAM of the model on validation samples): the result is the last message. Nothing is written.
  */
 async function resultJob(options: StartOptions): Promise<ExitCode> {
   const backend = await backendFor(options);
@@ -191,15 +193,21 @@ async function resultJob(options: StartOptions): Promise<ExitCode> {
       const request =
         options.input !== undefined ? { input: path.resolve(options.input) } : { datasetSample: options.datasetSample ?? 0 };
       await send(await predictRun(runDir, request));
+    } else if (options.job === 'explain') {
+      await send(explainRun(runDir, options.explain));
     } else {
       await send(await evaluateRun(runDir, options.split ?? 'val'));
     }
     return EXIT.ok;
   } catch (err) {
     await log('error', err instanceof Error ? err.message : String(err));
-    // A run directory or input that cannot be used (missing, no test split, no saved model, a bad csv cell) is the
-    // caller's to change.
-    const usage = err instanceof EvaluationError || err instanceof PredictionError || err instanceof PredictInputError;
+    // A run directory or input that cannot be used (missing, no test split, no saved model, a bad csv cell, no conv
+    // layer, a class out of range) is the caller's to change.
+    const usage =
+      err instanceof EvaluationError ||
+      err instanceof PredictionError ||
+      err instanceof PredictInputError ||
+      err instanceof ExplainError;
     return usage ? EXIT.usage : EXIT.divergedOrFailed;
   }
 }

@@ -27,6 +27,9 @@ import type { Thresholds } from '../diagnosis/types';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { BestTracker } from './earlyStopping';
 import { classLabels, evaluate, type SplitScores } from './evaluate';
+import { explainLayer } from './explain/convLayer';
+import { pickExplainIndices } from './explain/samplePick';
+import { explanationOf, type ExplainInput } from './explainEvent';
 import { unfreezeForEpoch, unfreezePlan } from './freezing';
 import { buildModel, disposeBuiltModel, ModelBuildError, type BuiltModel } from './model/buildModel';
 import { loadRunWeights } from './model/runWeights';
@@ -146,6 +149,23 @@ async function augmentationSamples(
   return { type: 'augmentation-samples', epoch, step, shape, augmentation, before: await rows(x), after: await rows(augmented) };
 }
 
+/**
+ * `monitor.explain`: the conv layer and the validation rows every explanation of the run uses (the same rows each
+ * epoch, so a learner can watch the maps form). The parser has checked the layer; a model that still has none
+ * (a spec not from the parser) is refused before the run starts.
+ */
+function explainPlan(
+  spec: ParsedSpec,
+  built: BuiltModel,
+  validationCount: number,
+): { every: number; input: Pick<ExplainInput, 'layer' | 'indices'> } | undefined {
+  if (!spec.explain) return undefined;
+  const found = explainLayer(built, spec.explain.layer);
+  if ('problem' in found) throw new Error(`monitor.explain: ${found.problem}`);
+  const indices = pickExplainIndices(validationCount, Math.min(spec.explain.samples, validationCount), spec.seed);
+  return { every: spec.explain.every, input: { layer: found.layer, indices } };
+}
+
 export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   const { spec, emit } = opts;
   const t0 = Date.now();
@@ -229,6 +249,7 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
   let lastConfusion: { matrix: number[][]; epoch: number } | undefined;
   const checkpoint = spec.training.checkpoint;
   try {
+    const explaining = explainPlan(spec, built, validation.count);
     epochLoop: for (let epoch = epochsCompleted; epoch < epochs; epoch++) {
       const epochStart = Date.now();
       unfreezeForEpoch(built, spec.training.unfreeze, epoch + 1);
@@ -335,6 +356,12 @@ export async function train(opts: TrainOptions): Promise<RunEndEvent> {
       }
       emit(epochEvent);
       emitAll(diagnoser.epoch(epochEvent));
+      // monitor.explain: every `every` epochs and the run's last (also when early stopping ends it here). A diverged
+      // epoch's maps would be of NaN weights.
+      const lastEpoch = epoch === epochs - 1 || stopEarly;
+      if (explaining && !diverged && ((epoch + 1) % explaining.every === 0 || lastEpoch)) {
+        emit(explanationOf({ ...explaining.input, built, dataset, validation, shapes, epoch }));
+      }
       if (diverged) {
         status = 'diverged';
         break;

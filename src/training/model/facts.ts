@@ -382,11 +382,16 @@ export interface LayerKindFacts {
    * gradient pass many timesteps without being multiplied by the recurrent kernel each time.
    */
   recurrent?: { gates: number; gated: boolean };
+  /**
+   * Outputs feature maps: [height, width, channels] whose positions stay aligned with the input image's, so a
+   * per-position weighting of its channels (Grad-CAM) says where in the image the model looked. Only conv2d.
+   */
+  featureMaps?: true;
 }
 
 export const LAYER_FACTS: Readonly<Record<LayerType, LayerKindFacts>> = {
   dense: { weights: 'kernel', activation: true, keepsUnits: false, affine: false, restoresSignal: false },
-  conv2d: { weights: 'kernel', activation: true, keepsUnits: false, affine: false, restoresSignal: false },
+  conv2d: { weights: 'kernel', activation: true, keepsUnits: false, affine: false, restoresSignal: false, featureMaps: true },
   maxPooling2d: { weights: 'none', activation: false, keepsUnits: false, affine: false, restoresSignal: false },
   flatten: { weights: 'none', activation: false, keepsUnits: false, affine: true, restoresSignal: false },
   activation: { weights: 'none', activation: true, keepsUnits: false, affine: false, restoresSignal: false },
@@ -435,12 +440,9 @@ export function layerFacts(kind: string): LayerKindFacts | undefined {
   return Object.prototype.hasOwnProperty.call(LAYER_FACTS, kind) ? LAYER_FACTS[kind as LayerType] : undefined;
 }
 
-/**
- * Grad-CAM weighs a layer's feature maps, one [height, width] map per filter, by the class score's gradient: the
- * layer kinds whose output is such a stack (`monitor.explain`, job `explain`).
- */
-export function makesFeatureMaps(kind: string): boolean {
-  return kind === 'conv2d';
+/** A layer kind whose output Grad-CAM can explain (feature maps aligned with the image): conv2d. */
+export function explainableKind(kind: string): boolean {
+  return layerFacts(kind)?.featureMaps === true;
 }
 
 export type KernelLayer = DenseLayer | Conv2dLayer;

@@ -9,6 +9,8 @@ import type {
   EngineMessage,
   EvaluateMessage,
   EvaluationResult,
+  ExplainMessage,
+  ExplanationEvent,
   HostMessage,
   LogEvent,
   LrFindEvent,
@@ -57,6 +59,11 @@ export interface EvaluateOutcome extends EngineExit {
 export interface PredictOutcome extends EngineExit {
   /** The predictions; absent when there are none (the engine logged why). */
   result?: PredictionResult;
+}
+
+export interface ExplainOutcome extends EngineExit {
+  /** The explanation; absent when the run could not be explained (the engine logged why). */
+  result?: ExplanationEvent;
 }
 
 export type RunHandle = EngineHandle<RunOutcome>;
@@ -197,16 +204,27 @@ export function startPredict(options: StartOptions, onMessage: (message: Predict
 }
 
 /**
- * An engine job that ends with one result message (its `type` is the job's name for lr-find, `evaluation` for
- * evaluate, `prediction` for predict): every known message goes to `onMessage`, the result is also kept for the outcome.
+ * Explains a saved run's model (job `explain`: Grad-CAM on validation samples, `options.explain` says which and how)
+ * in an engine process: log lines, then the `explanation` result. Nothing is written to the run.
+ */
+export function startExplain(options: StartOptions, onMessage: (message: ExplainMessage) => void): EngineHandle<ExplainOutcome> {
+  return startResultJob<ExplanationEvent, ExplainMessage>(options, 'explain', ['log'], onMessage);
+}
+
+/** The `type` of each result job's last message. */
+const RESULT_TYPES = { 'lr-find': 'lr-find', evaluate: 'evaluation', predict: 'prediction', explain: 'explanation' } as const;
+
+/**
+ * An engine job that ends with one result message (RESULT_TYPES): every known message goes to `onMessage`, the
+ * result is also kept for the outcome.
  */
 function startResultJob<Result extends { type: string }, Message extends { type: string }>(
   options: StartOptions,
-  job: 'lr-find' | 'evaluate' | 'predict',
+  job: keyof typeof RESULT_TYPES,
   others: readonly string[],
   onMessage: (message: Message | LogEvent) => void,
 ): EngineHandle<EngineExit & { result?: Result }> {
-  const resultType = job === 'evaluate' ? 'evaluation' : job === 'predict' ? 'prediction' : job;
+  const resultType = RESULT_TYPES[job];
   let result: Result | undefined;
   const engine = forkEngine((message) => {
     if (message.type === resultType) result = message as Result;

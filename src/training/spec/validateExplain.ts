@@ -3,7 +3,7 @@
 // feature maps (model/facts.ts), `layer` must name one, and the task must be a classification (Grad-CAM explains a
 // class score).
 import type { Task } from '../data/types';
-import { makesFeatureMaps } from '../model/facts';
+import { explainableKind } from '../model/facts';
 import { checkKeys, Fields, findProp, type Prop, readObject, readString } from './fields';
 import { weightedLayerNames } from './layerNames';
 import type { Reporter } from './problems';
@@ -59,7 +59,7 @@ export function checkExplainModel(r: Reporter, input: ExplainModel): void {
     return;
   }
   const weighted = weightedLayerNames(input.shapes);
-  const convs = weighted.filter((w) => makesFeatureMaps(w.kind)).map((w) => w.name);
+  const convs = weighted.filter((w) => explainableKind(w.kind)).map((w) => w.name);
   if (convs.length === 0) {
     const listed = weighted.map((w) => `${w.name} (${w.kind})`).join(', ');
     r.error(
