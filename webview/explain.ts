@@ -4,7 +4,7 @@
 import type { ExplanationEvent, ExplanationMap, ExplanationSample, RunStartEvent } from '../src/shared/engineProtocol';
 import { viridis } from '../src/shared/colorMap';
 // Which layer kinds Grad-CAM can explain is a model fact (type-only imports there: nothing of the engine is bundled).
-import { makesFeatureMaps } from '../src/training/model/facts';
+import { explainableKind } from '../src/training/model/facts';
 
 /** The map a sample shows: Grad-CAM of the class explained (the predicted one), of the true class, or the input gradient. */
 export type ExplainView = 'predicted' | 'true' | 'saliency';
@@ -16,7 +16,7 @@ export const EXPLAIN_VIEWS: readonly ExplainView[] = ['predicted', 'true', 'sali
  * with a layer that makes feature maps (conv2d), the same test the spec check applies to `monitor.explain`.
  */
 export function canExplain(start: Pick<RunStartEvent, 'layers' | 'task'> | undefined): boolean {
-  return start?.task === 'classification' && start.layers.some((l) => makesFeatureMaps(l.kind));
+  return start?.task === 'classification' && start.layers.some((l) => explainableKind(l.kind));
 }
 
 /**
