@@ -131,11 +131,20 @@ describe('explainRun (job explain)', () => {
 
     it('a run without conv layers: says explanations need a conv2d layer', async () => {
       const { runDir } = await savedRun(path.join(root, 'dense'), smallClassifier({ training: { epochs: 1 } }));
-      throwsWith(() => explainRun(runDir), ExplainError, /conv2d/);
+      throwsWith(
+        () => explainRun(runDir),
+        ExplainError,
+        /Grad-CAM explanations need a conv2d layer.*This model's layers are dense_1 \(dense\), .*dense_3 \(dense\); none of them is a conv2d layer that could serve/,
+      );
     });
 
     it('a layer that is not a conv layer of the model', () => {
-      throwsWith(() => explainRun(conv.runDir, { layer: 'dense_1' }), ExplainError, /dense_1/);
+      throwsWith(
+        () => explainRun(conv.runDir, { layer: 'dense_1' }),
+        ExplainError,
+        /layer "dense_1" is a dense layer, not a conv2d layer: Grad-CAM can explain the conv2d layers conv2d_1, conv2d_2 \(default: the last, conv2d_2\)/,
+      );
+      throwsWith(() => explainRun(conv.runDir, { layer: 'conv2d_9' }), ExplainError, /the model has no layer named "conv2d_9"/);
     });
 
     it('model files missing: says which and why', async () => {
