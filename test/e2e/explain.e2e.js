@@ -3,10 +3,10 @@
 // (examples/mnist-conv-explain.gradscope.json, `monitor.explain`) from the palette and read the panel against the
 // run's own `explanation` events: one tile set per explained validation sample with its label and prediction (the
 // wrong ones framed and marked ✗), each map drawn in viridis (the map's strongest cell yellow, read in the webview's
-// canvas), the maps in words; the toggle to the true class's map; the epoch slider moved with the keyboard to the
-// first recorded epoch, whose own maps are then drawn; the first conv layer's filters.
+// canvas), the maps in words; the toggles to the true class's map and to saliency; the epoch slider moved with the
+// keyboard to the first recorded epoch, whose own maps are then drawn; the first conv layer's filters.
 // Screenshots: test-results/e2e-explain-live.png, e2e-explain-latest.png, e2e-explain-true-class.png,
-// e2e-explain-epoch-1.png, e2e-explain-panel.png.
+// e2e-explain-saliency.png, e2e-explain-epoch-1.png, e2e-explain-panel.png.
 //   node test/e2e/explain.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
 const assert = require('assert');
@@ -149,7 +149,7 @@ async function main(steps) {
       await checkGrid(frame, latest, (s) => s.gradCam);
       const wrong = latest.samples.filter((s) => s.predicted !== s.label).length;
       const note = await frame.locator('#explain-note').innerText();
-      assert.ok(note.startsWith(`${latest.samples.length} validation samples at layer ${latest.layer}; `), note);
+      assert.ok(note.startsWith(`${latest.samples.length} validation samples, Grad-CAM at layer ${latest.layer}; `), note);
       assert.ok(wrong === 0 ? note.includes('all predicted right') : note.includes(`${wrong} predicted wrong`), note);
       // The text alternative: the same sentence summarizeHeatmap makes of each map, in the list and in each image's label.
       const words = await frame.locator('#explain-text li').allTextContents();
@@ -180,6 +180,21 @@ async function main(steps) {
         assert.ok(captions[i].startsWith(`Grad-CAM of class ${latest.classNames[s.label]} `), captions[i]),
       );
       await explainShot(wb, 'e2e-explain-true-class');
+      await frame.locator('#panel-explain [data-view="predicted"]').click();
+      await frame.locator('#panel-explain[data-view="predicted"]').waitFor({ state: 'attached', timeout: 10000 });
+    });
+
+    await steps.run(wb, 'the saliency toggle draws each sample’s input gradient', async () => {
+      const latest = explanations[explanations.length - 1];
+      assert.ok(
+        latest.samples.every((s) => s.saliency),
+        'every sample carries its saliency map',
+      );
+      const frame = webviewFrame(wb.page);
+      await frame.locator('#panel-explain [data-view="saliency"]').click();
+      await frame.locator('#panel-explain[data-view="saliency"]').waitFor({ state: 'attached', timeout: 10000 });
+      await checkGrid(frame, latest, (s) => s.saliency);
+      await explainShot(wb, 'e2e-explain-saliency');
       await frame.locator('#panel-explain [data-view="predicted"]').click();
       await frame.locator('#panel-explain[data-view="predicted"]').waitFor({ state: 'attached', timeout: 10000 });
     });

@@ -323,7 +323,10 @@ describe('Explain panel (Chromium)', function () {
     const border = await borderOf('#explain-grid figure[data-index="9"]');
     assert.strictEqual(border, 'rgb(241, 76, 76)', 'framed in the theme’s error colour');
     assert.strictEqual(await borderOf('#explain-grid figure[data-index="5"]'), 'rgba(0, 0, 0, 0)');
-    assert.match((await page.locator('#explain-note').textContent()) ?? '', /1 predicted wrong \(framed, marked ✗\)/);
+    assert.match(
+      (await page.locator('#explain-note').textContent()) ?? '',
+      /^2 validation samples, Grad-CAM at layer conv2d_2; 1 predicted wrong \(framed, marked ✗\)/,
+    );
     assert.match((await wrong.locator('canvas').getAttribute('aria-label')) ?? '', /misclassified/);
   });
 
@@ -353,6 +356,7 @@ describe('Explain panel (Chromium)', function () {
     assert.strictEqual(await page.evaluate(`window.__state.explainView`), 'true');
     await shot('true-class');
     await clickView('saliency');
+    assert.match((await page.locator('#explain-note').textContent()) ?? '', /^2 validation samples, gradient at the input; /);
     assert.deepStrictEqual(rgb(await cell(5, 1, 20, 20)), viridis(1), 'saliency peaks at (20, 20)');
     assert.deepStrictEqual(rgb(await cell(9, 1, 3, 24)), viridis(1));
     await clickView('predicted');

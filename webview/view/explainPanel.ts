@@ -278,7 +278,8 @@ export class ExplainPanel {
       return m !== undefined && !m.values.some((v) => v > 0);
     }).length;
     this.note.textContent =
-      `${shown.samples.length} validation samples at layer ${shown.layer}; ` +
+      // Saliency is the gradient at the input: no conv layer is involved in it.
+      `${shown.samples.length} validation samples, ${this.view === 'saliency' ? 'gradient at the input' : `Grad-CAM at layer ${shown.layer}`}; ` +
       `${wrong === 0 ? 'all predicted right' : `${wrong} predicted wrong (framed, marked ✗)`}` +
       `${empty > 0 ? `; ${empty} empty map${empty > 1 ? 's' : ''} (the weighted feature maps sum to 0 or less everywhere: no region raised the score)` : ''}` +
       '. Tiles: input · map · map over the input.' +
