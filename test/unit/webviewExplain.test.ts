@@ -289,6 +289,7 @@ describe('Explain panel (Chromium)', function () {
     await snapshot(run('explain-run', true, true));
     await waitFor(`document.querySelectorAll('#explain-grid canvas[data-rendered="true"]').length === 2`);
     assert.strictEqual(await page.locator('#panel-explain').isVisible(), true);
+    assert.strictEqual(await page.locator('#panel-explain > .gs-hint:not(#explain-note)').isVisible(), true);
     assert.strictEqual(await page.getAttribute('#panel-explain', 'data-explanations'), '3');
     assert.strictEqual(await page.getAttribute('#panel-explain', 'data-epoch'), '2');
     assert.strictEqual(await page.locator('#explain-epoch').textContent(), 'epoch 3 of 3 (latest)');
@@ -439,6 +440,11 @@ describe('Explain panel (Chromium)', function () {
       /^This run recorded no explanations\. .*"monitor": \{ "explain"/,
     );
     assert.strictEqual(await page.locator('#explain-grid figure').count(), 0);
+    assert.strictEqual(
+      await page.locator('#panel-explain > .gs-hint:not(#explain-note)').isVisible(),
+      false,
+      'no paragraph on Grad-CAM',
+    );
     await shot('none');
     await snapshot(run('dense-plain', false, false));
     assert.strictEqual(await page.locator('#panel-explain').isVisible(), false);

@@ -246,6 +246,9 @@ export class ExplainPanel {
     // Without explanations there is nothing to slide, colour or toggle: only the note saying how to record them.
     this.sliderRow.hidden = list.length === 0;
     this.legendBox.hidden = list.length === 0;
+    // Every conv classifier shows the panel: without explanations it stays one line, not a paragraph on Grad-CAM.
+    const intro = this.root.querySelector(':scope > .gs-hint:not(#explain-note)');
+    if (intro instanceof HTMLElement) intro.hidden = list.length === 0;
     this.viewGroup.hidden = list.length === 0;
     this.drawLegend();
     for (const v of EXPLAIN_VIEWS) {
