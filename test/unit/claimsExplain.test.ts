@@ -1,14 +1,14 @@
 // Claims of examples/mnist-conv-explain.gradscope.json (its leading comment), checked by training it in full: 600
 // validation digits, an explanation after each of the 8 epochs at conv2d_2 (11×11 maps) of the same 8 digits,
 // validation accuracy 0.955 at the end, and one 8 predicted 5 after 5 of the 8 epochs, the last included (with its
-// true-class map beside the predicted one).
+// true-class map beside the predicted one); the README's row says the same.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'jsonc-parser';
 import type { ExplanationEvent } from '../../src/shared/engineProtocol';
 import { engineRun } from './support/engineRuns';
-import { EXAMPLES, useBackend } from './support/specs';
+import { EXAMPLES, REPO, useBackend } from './support/specs';
 
 describe('claims: the mnist-conv-explain example', () => {
   before(useBackend);
@@ -55,5 +55,12 @@ describe('claims: the mnist-conv-explain example', () => {
     assert.strictEqual(final.predicted, 5);
     assert.ok(final.gradCamTrue, 'a misclassified digit has the true class’s map too');
     assert.ok(text.includes('an 8, is predicted 5 after 5 of the 8 epochs\n// (the last included)'));
+
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    assert.ok(readme.includes('two conv layers on 3000 MNIST digits with `monitor.explain`'));
+    assert.ok(
+      readme.includes('the same 8 validation digits get Grad-CAM maps at `conv2d_2` (validation accuracy 0.955 after 8 epochs'),
+    );
+    assert.ok(readme.includes('one 8 is predicted 5 after 5 of the 8 epochs'));
   });
 });

@@ -129,6 +129,19 @@ describe('explainRun (job explain)', () => {
       );
     });
 
+    it('class out of range where the classes have other names (mnist digits 5–9): says which index is which', async () => {
+      const spec = convSpec({ training: { epochs: 1 } }) as { data: object; model: { layers: { units?: number }[] } };
+      spec.data = { ...spec.data, digits: [5, 6, 7, 8, 9] };
+      spec.model.layers[spec.model.layers.length - 1].units = 5;
+      const { runDir } = await savedRun(path.join(root, 'digits'), spec);
+      throwsWith(
+        () => explainRun(runDir, { class: 7 }),
+        ExplainError,
+        /^class 7 is out of range: the model has 5 classes \(0–4\); by index they are 0 = "5", 1 = "6", 2 = "7", 3 = "8", 4 = "9"$/,
+      );
+      assert.deepEqual(explainRun(runDir, { class: 2, samples: 1 }).classNames, ['5', '6', '7', '8', '9']);
+    });
+
     it('a run without conv layers: says explanations need a conv2d layer', async () => {
       const { runDir } = await savedRun(path.join(root, 'dense'), smallClassifier({ training: { epochs: 1 } }));
       throwsWith(

@@ -5,9 +5,11 @@ import Ajv from 'ajv';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import { explainableLayers } from '../../src/training/engine/explain/convLayer';
+import { buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
 import { parseSpecText } from '../../src/training/spec/parse';
 import type { ParseResult, SpecProblem } from '../../src/training/spec/types';
-import { REPO } from './support/specs';
+import { REPO, useBackend } from './support/specs';
 
 const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'schemas/gradscope.schema.json'), 'utf8')) as object;
 const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
@@ -167,5 +169,29 @@ describe('spec: monitor.explain', () => {
   it('a misspelt "explain" in monitor: unknown-threshold says "did you mean explain"', () => {
     const { result } = parse({ ...convSpec({}), monitor: { explian: {} } });
     assert.match(only(result, 'unknown-threshold').message, /"explian".*explain/);
+  });
+
+  it('the layers the spec check accepts are the ones the engine explains (names from the built model)', async () => {
+    await useBackend();
+    const residual = [
+      { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu', padding: 'same' },
+      { type: 'residual', layers: [{ type: 'conv2d', filters: 6, kernelSize: 3, activation: 'relu', padding: 'same' }] },
+      { type: 'denseBlock', layers: [{ type: 'conv2d', filters: 2, kernelSize: 3, activation: 'relu', padding: 'same' }] },
+      { type: 'conv2d', filters: 3, kernelSize: 3, activation: 'relu' },
+      { type: 'flatten' },
+      { type: 'dense', units: 10, activation: 'softmax' },
+    ];
+    for (const layers of [convLayers, residual]) {
+      const { result } = parse(convSpec({}, layers));
+      assert.deepEqual(result.problems, []);
+      const built = buildModel(result.spec!, 1);
+      const engine = explainableLayers(built).map((w) => w.summary.name);
+      disposeBuiltModel(built);
+      assert.ok(engine.length >= 2);
+      for (const name of engine) assert.deepEqual(parse(convSpec({ layer: name }, layers)).result.problems, [], name);
+      // The spec check lists exactly the engine's conv layers as the ones that can serve.
+      const wrong = parse(convSpec({ layer: 'nope' }, layers)).result.problems[0];
+      assert.match(wrong.message, new RegExp(`the layers that can serve are ${engine.join(', ')} \\(`));
+    }
   });
 });

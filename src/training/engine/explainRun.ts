@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { EpochEvent, ExplainRequest, ExplanationEvent, RunEndEvent } from '../../shared/engineProtocol';
 import { readEvents, WEIGHTS_DIR } from '../run/runStore';
 import type { ParsedSpec } from '../spec/types';
+import { classLabels } from './evaluate';
 import { runSpec } from './evaluateRun';
 import { explainLayer } from './explain/convLayer';
 import { pickExplainIndices } from './explain/samplePick';
@@ -45,6 +46,12 @@ function savedEpoch(spec: ParsedSpec, events: readonly { type: string }[]): numb
   return restored && end.bestEpoch !== undefined ? end.bestEpoch : lastEpoch;
 }
 
+/** A class is asked for by index: when the classes have other names (csv labels, mnist digits 5–9), say which is which. */
+function namedClasses(names: readonly string[]): string {
+  if (names.every((name, i) => name === String(i))) return '';
+  return `; by index they are ${names.map((name, i) => `${i} = ${JSON.stringify(name)}`).join(', ')}`;
+}
+
 /** Explains a finished run's saved model. Throws ExplainError (or EvaluationError about the run) with a clear message. */
 export function explainRun(runDir: string, request: ExplainRequest = {}): ExplanationEvent {
   if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) throw new ExplainError(`${runDir}: no such run directory`);
@@ -62,7 +69,9 @@ export function explainRun(runDir: string, request: ExplainRequest = {}): Explan
     if ('problem' in found) throw new ExplainError(`${runDir}: ${found.problem}`);
     const classes = dataset.classes;
     if (request.class !== undefined && (request.class < 0 || request.class >= classes)) {
-      throw new ExplainError(`class ${request.class} is out of range: the model has ${classes} classes (0–${classes - 1})`);
+      throw new ExplainError(
+        `class ${request.class} is out of range: the model has ${classes} classes (0–${classes - 1})${namedClasses(classLabels(dataset))}`,
+      );
     }
     const samples = request.samples ?? DEFAULT_SAMPLES;
     if (samples > validation.count) {

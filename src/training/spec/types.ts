@@ -521,7 +521,7 @@ export interface ParsedSpec {
 export interface ExplainSpec {
   /** Validation samples explained (a seeded choice, the same each epoch); default 8, at most 32. */
   samples: number;
-  /** Every how many epochs (default 1); the last epoch is always explained. */
+  /** Every how many epochs (default 1); the run's last epoch (final, or early-stopped) is explained too. */
   every: number;
   /** The conv2d layer the maps are computed at (run-start name); default the last conv2d layer. */
   layer?: string;
