@@ -49,7 +49,10 @@ async function explainShot(wb, name) {
     await page.setViewportSize({ width: 1400, height: 1100 });
     await waitForHeight(page.locator('iframe.webview.ready').first(), 800);
   }
-  await webviewFrame(page).locator('#panel-explain').scrollIntoViewIfNeeded();
+  // Its title at the top: the panel is taller than a short window, where "if needed" would show only its middle.
+  await webviewFrame(page)
+    .locator('#panel-explain')
+    .evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.mouse.move(1, 899);
   await page
     .locator('.workbench-hover')
@@ -117,7 +120,7 @@ async function main(steps) {
       const frame = webviewFrame(wb.page);
       // The first explanation arrives at the end of the first epoch, while the run goes on.
       await frame.locator('#explain-grid canvas[data-rendered="true"]').first().waitFor({ state: 'attached', timeout: 180000 });
-      await frame.locator('#panel-explain').scrollIntoViewIfNeeded();
+      await frame.locator('#panel-explain').evaluate((el) => el.scrollIntoView({ block: 'start' }));
       await wb.screenshot('e2e-explain-live');
       const runId = await waitForRunEnd(ws);
       await frame.locator('#gs-status[data-status="completed"]').waitFor({ state: 'visible', timeout: 60000 });
