@@ -23,6 +23,7 @@ import { LayerLegend, type LegendItem } from './view/layerLegend';
 import { LrFindPanel } from './view/lrFindPanel';
 import { AugmentationPanel } from './view/augmentationPanel';
 import { ConfusionPanel } from './view/confusionPanel';
+import { ExplainPanel } from './view/explainPanel';
 import { freezeText, layerFreezes, type LayerFreeze } from './reuse';
 import type { HostChannel, PersistedUiState } from './vscodeApi';
 
@@ -73,6 +74,7 @@ export class Dashboard {
   private readonly lrFind: LrFindPanel;
   private readonly confusion = new ConfusionPanel();
   private readonly augmentation = new AugmentationPanel(() => this.requestDraw());
+  private readonly explain: ExplainPanel;
   /** Layers frozen at some point of the shown run (recomputed on every draw). */
   private freezes = new Map<string, LayerFreeze>();
   private readonly heatLegend = h('canvas', {
@@ -100,6 +102,14 @@ export class Dashboard {
     private readonly requestDraw: () => void,
   ) {
     this.ui = host.loadUiState();
+    this.explain = new ExplainPanel(
+      this.ui.explainView,
+      (view) => {
+        this.ui.explainView = view;
+        this.host.saveUiState(this.ui);
+      },
+      () => this.requestDraw(),
+    );
     this.header = new Header(() => this.stop());
     this.lrFind = new LrFindPanel(
       (view, learningRate) => this.host.post({ type: 'use-learning-rate', id: view.id, learningRate }),
@@ -372,6 +382,8 @@ export class Dashboard {
     this.panels.append(
       this.compareTable.root,
       gradPanel,
+      // Wide, right under the first wide panel: it leaves no hole in the two-column grid whichever panels show.
+      this.explain.root,
       lossPanel,
       this.confusion.root,
       this.augmentation.root,
@@ -486,6 +498,7 @@ export class Dashboard {
     this.loss.render(ctx);
     this.confusion.render(model, theme);
     this.augmentation.render(model.history?.augmentation, theme);
+    this.explain.render(model, theme);
     this.dead.render(ctx);
     this.deadLegend.render(
       this.legendItems(

@@ -1,11 +1,14 @@
 // The VS Code webview API as the page sees it (`acquireVsCodeApi`, injected by VS Code; faked by the UI test),
 // typed with the shared protocol. Acquire it exactly once: VS Code throws on a second call.
 import type { FromWebviewMessage, WebviewUiState } from '../src/shared/webviewProtocol';
+import type { ExplainView } from './explain';
 
 /** UI-only state kept with setState: the shared contract plus this page's own view toggles. */
 export interface PersistedUiState extends WebviewUiState {
   /** Dead/saturated panel: percentages of units or raw counts. */
   activationMode?: 'fraction' | 'count';
+  /** Explain panel: the map shown (predicted class, true class, saliency). */
+  explainView?: ExplainView;
 }
 
 interface VsCodeApi {
