@@ -1,20 +1,15 @@
 // `monitor.explain` in the parser: defaults, every bad value reported at its own line and column with a stable code,
 // and the checks against the model (a conv2d layer must exist and `layer` must name one, with the layers listed) and
 // the task; the JSON schema agrees on what is valid.
-import Ajv from 'ajv';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as path from 'path';
 import { explainableLayers } from '../../src/training/engine/explain/convLayer';
 import { buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
 import { parseSpecText } from '../../src/training/spec/parse';
 import type { ParseResult, SpecProblem } from '../../src/training/spec/types';
-import { REPO, useBackend } from './support/specs';
+import { compileSchema } from './support/specSchema';
+import { useBackend } from './support/specs';
 
-const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'schemas/gradscope.schema.json'), 'utf8')) as object;
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
-ajv.addVocabulary(['defaultSnippets']);
-const validate = ajv.compile(schema);
+const validate = compileSchema();
 
 function parse(spec: object): { text: string; result: ParseResult } {
   const text = JSON.stringify(spec, null, 2);

@@ -1,6 +1,5 @@
 // The JSON schema for editors agrees with the parser: valid specs pass both, invalid ones fail both, names match.
 
-import Ajv, { type ValidateFunction } from 'ajv';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,13 +19,13 @@ import {
   SCHEDULE_PROPERTIES,
   TOP_LEVEL_PROPERTIES,
 } from '../../src/training/spec/vocabulary';
+import { compileSchema, readSchema } from './support/specSchema';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/specs');
-const SCHEMA_FILE = path.join(ROOT, 'schemas/gradscope.schema.json');
 
 type Json = Record<string, unknown>;
-const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8')) as Json;
+const schema = readSchema();
 const definitions = schema.definitions as Record<string, Json>;
 
 function specFiles(dir: string): string[] {
@@ -40,14 +39,6 @@ function specFiles(dir: string): string[] {
 
 function readJsonc(file: string): unknown {
   return parseJsonc(fs.readFileSync(file, 'utf8'), [], { allowTrailingComma: true });
-}
-
-function compile(): ValidateFunction {
-  // Strict mode stays on to catch schema mistakes; union types ("earlyStopping": true | {...}) and VS Code's
-  // defaultSnippets are the only extensions allowed.
-  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
-  ajv.addVocabulary(['defaultSnippets']);
-  return ajv.compile(schema);
 }
 
 function resolve(node: Json): Json {
@@ -68,11 +59,12 @@ function branchProperties(def: Json, discriminator: string, value: string): stri
 }
 
 describe('JSON schema', () => {
-  const validate = compile();
+  const validate = compileSchema(schema);
 
   it('is draft-07 and compiles in ajv strict mode', () => {
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
     assert.equal(typeof validate, 'function');
+    assert.equal(schema.allowTrailingCommas, true);
   });
 
   for (const file of specFiles(path.join(FIXTURES, 'valid'))) {
