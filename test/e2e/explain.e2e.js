@@ -13,7 +13,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels } = require('./lib/workbench');
-const { endSession, runUiTest, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
+const { dashboardShot, endSession, runUiTest, waitForRuns, waitForRunEnd } = require('./lib/steps');
 const { viridis } = require('../../out/src/shared/colorMap');
 const { summarizeHeatmap } = require('../../out/src/shared/heatmapText');
 
@@ -34,32 +34,6 @@ function argmax(map) {
     if (v > map.values[best]) best = i;
   });
   return { row: Math.floor(best / map.width), col: best % map.width, value: map.values[best] };
-}
-
-let maximized = false;
-
-/** The dashboard alone, full width and tall (maximized once), with the Explain panel scrolled into view. */
-async function explainShot(wb, name) {
-  const page = wb.page;
-  if (!maximized) {
-    await page.locator('.tabs-container .tab', { hasText: 'gradscope:' }).first().click();
-    await page.mouse.move(1, 899);
-    await runCommand(page, 'View: Toggle Maximize Editor Group');
-    maximized = true;
-    await page.setViewportSize({ width: 1400, height: 1100 });
-    await waitForHeight(page.locator('iframe.webview.ready').first(), 800);
-  }
-  // Its title at the top: the panel is taller than a short window, where "if needed" would show only its middle.
-  await webviewFrame(page)
-    .locator('#panel-explain')
-    .evaluate((el) => el.scrollIntoView({ block: 'start' }));
-  await page.mouse.move(1, 899);
-  await page
-    .locator('.workbench-hover')
-    .first()
-    .waitFor({ state: 'hidden', timeout: 5000 })
-    .catch(() => {});
-  await wb.screenshot(name);
 }
 
 /**
@@ -168,7 +142,7 @@ async function main(steps) {
       );
       const filters = await readCanvasPixels(frame, '#explain-filters');
       assert.ok(filters.inked > 0, 'filters drawn');
-      await explainShot(wb, 'e2e-explain-latest');
+      await dashboardShot(wb, 'e2e-explain-latest', '#panel-explain', { block: 'start' });
       await root.screenshot({ path: path.join(path.resolve(__dirname, '../../test-results'), 'e2e-explain-panel.png') });
     });
 
@@ -182,7 +156,7 @@ async function main(steps) {
       latest.samples.forEach((s, i) =>
         assert.ok(captions[i].startsWith(`Grad-CAM of class ${latest.classNames[s.label]} `), captions[i]),
       );
-      await explainShot(wb, 'e2e-explain-true-class');
+      await dashboardShot(wb, 'e2e-explain-true-class', '#panel-explain', { block: 'start' });
       await frame.locator('#panel-explain [data-view="predicted"]').click();
       await frame.locator('#panel-explain[data-view="predicted"]').waitFor({ state: 'attached', timeout: 10000 });
     });
@@ -197,7 +171,7 @@ async function main(steps) {
       await frame.locator('#panel-explain [data-view="saliency"]').click();
       await frame.locator('#panel-explain[data-view="saliency"]').waitFor({ state: 'attached', timeout: 10000 });
       await checkGrid(frame, latest, (s) => s.saliency);
-      await explainShot(wb, 'e2e-explain-saliency');
+      await dashboardShot(wb, 'e2e-explain-saliency', '#panel-explain', { block: 'start' });
       await frame.locator('#panel-explain [data-view="predicted"]').click();
       await frame.locator('#panel-explain[data-view="predicted"]').waitFor({ state: 'attached', timeout: 10000 });
     });
@@ -211,7 +185,7 @@ async function main(steps) {
       await frame.locator(`#panel-explain[data-epoch="${first.epoch}"]`).waitFor({ state: 'attached', timeout: 10000 });
       assert.strictEqual(await frame.locator('#explain-epoch').innerText(), `epoch ${first.epoch + 1} of ${events[0].epochs}`);
       await checkGrid(frame, first, (s) => s.gradCam);
-      await explainShot(wb, 'e2e-explain-epoch-1');
+      await dashboardShot(wb, 'e2e-explain-epoch-1', '#panel-explain', { block: 'start' });
       await slider.press('End');
       const latest = explanations[explanations.length - 1];
       await frame.locator(`#panel-explain[data-epoch="${latest.epoch}"]`).waitFor({ state: 'attached', timeout: 10000 });

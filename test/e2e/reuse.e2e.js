@@ -17,7 +17,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels } = require('./lib/workbench');
 const { tempWorkspace } = require('./lib/workspace');
-const { endSession, runUiTest, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
+const { dashboardShot, endSession, runUiTest, waitForRuns, waitForRunEnd } = require('./lib/steps');
 
 const SPEC = 'reuse-digits.gradscope.json';
 const RESUME_SPEC = 'resume-digits.gradscope.json';
@@ -76,32 +76,6 @@ function readRun(ws, runId) {
     .trim()
     .split('\n');
   return lines.map((l) => JSON.parse(l));
-}
-
-let maximized = false;
-
-/**
- * The dashboard alone, full width and tall (maximized once: later steps need no other editor), with `selector`
- * scrolled into view.
- */
-async function dashboardShot(wb, name, selector) {
-  const page = wb.page;
-  if (!maximized) {
-    await page.locator('.tabs-container .tab', { hasText: 'gradscope:' }).first().click();
-    await page.mouse.move(1, 899);
-    await runCommand(page, 'View: Toggle Maximize Editor Group');
-    maximized = true;
-    await page.setViewportSize({ width: 1400, height: 1100 });
-    await waitForHeight(page.locator('iframe.webview.ready').first(), 800);
-  }
-  await webviewFrame(page).locator(selector).scrollIntoViewIfNeeded();
-  await page.mouse.move(1, 899);
-  await page
-    .locator('.workbench-hover')
-    .first()
-    .waitFor({ state: 'hidden', timeout: 5000 })
-    .catch(() => {});
-  await wb.screenshot(name);
 }
 
 const isGrey = ([r, g, b, a]) => a === 255 && Math.abs(r - 128) <= 2 && Math.abs(g - 128) <= 2 && Math.abs(b - 128) <= 2;

@@ -9,7 +9,7 @@
 const assert = require('assert');
 const { startWorkbench, openFile, runCommand, webviewFrame } = require('./lib/workbench');
 const { tempWorkspace, EXAMPLES } = require('./lib/workspace');
-const { endSession, runUiTest, runDirs, waitForRuns, waitForRunEnd, waitForHeight } = require('./lib/steps');
+const { dashboardShot, endSession, runUiTest, runDirs, waitForRuns, waitForRunEnd } = require('./lib/steps');
 
 const SMALL = 'init-small-tanh.gradscope.json';
 const HE = 'init-he-relu.gradscope.json';
@@ -28,26 +28,6 @@ async function train(wb, spec) {
   const run = await waitForRunEnd(wb.workspace);
   await webviewFrame(wb.page).locator('#gs-status[data-status="completed"]').waitFor({ state: 'visible', timeout: 60000 });
   return run;
-}
-
-/** The dashboard alone, full width and tall, with `selector` scrolled into view; restores the layout after. */
-async function dashboardShot(wb, name, selector) {
-  const page = wb.page;
-  await page.locator('.tabs-container .tab', { hasText: 'gradscope:' }).first().click();
-  await runCommand(page, 'View: Toggle Maximize Editor Group');
-  await page.setViewportSize({ width: 1400, height: 1400 });
-  await waitForHeight(page.locator('iframe.webview.ready').first(), 1000);
-  await webviewFrame(page).locator(selector).scrollIntoViewIfNeeded();
-  // No tab tooltip over the dashboard: move the pointer away and let the hover close (cosmetic, so not fatal).
-  await page.mouse.move(1, 899);
-  await page
-    .locator('.workbench-hover')
-    .first()
-    .waitFor({ state: 'hidden', timeout: 5000 })
-    .catch(() => {});
-  await wb.screenshot(name);
-  await page.setViewportSize({ width: 1400, height: 900 });
-  await runCommand(page, 'View: Toggle Maximize Editor Group');
 }
 
 /** Opens a recorded run with "Gradscope: Open Run…" and waits until the dashboard shows it. */
@@ -105,7 +85,7 @@ async function main(steps) {
       assert.match(await rows.nth(1).innerText(), /init-small-tanh[\s\S]*completed/);
       await frame.locator('#grad-heat-strip-1[data-rendered="true"]').waitFor({ state: 'attached', timeout: 30000 });
       assert.match(await frame.locator('#gs-compare-note').innerText(), /init-small-tanh/);
-      await dashboardShot(wb, 'compare-runs', '#panel-compare');
+      await dashboardShot(wb, 'compare-runs', '#panel-compare', { restore: true, height: 1400 });
     });
 
     await steps.run(wb, 'selecting two runs in the sidebar compares them', async () => {
@@ -128,7 +108,7 @@ async function main(steps) {
       assert.ok(std.length >= 10, `one value per tanh layer: ${std}`);
       // σ·√fan-in ≈ 0.06 per layer: by layer 10 the signal is ~1e-11 of layer 1's (far below this bound).
       assert.ok(std[9] < std[0] * 1e-4, `layer 10's std is a tiny fraction of layer 1's: ${std}`);
-      await dashboardShot(wb, 'signal-small-init-tanh', '#panel-signal');
+      await dashboardShot(wb, 'signal-small-init-tanh', '#panel-signal', { restore: true, height: 1400 });
     });
 
     await steps.run(wb, 'Signal per layer: with He init the ReLU signal keeps its size', async () => {
@@ -138,7 +118,7 @@ async function main(steps) {
       // varies from layer to layer (over 500 random draws of such a net, layer 10 / layer 1 stayed in 0.1…3.4).
       const ratio = std[9] / std[0];
       assert.ok(ratio > 0.05 && ratio < 20, `layer 10 keeps about layer 1's size: ${std}`);
-      await dashboardShot(wb, 'signal-he-relu', '#panel-signal');
+      await dashboardShot(wb, 'signal-he-relu', '#panel-signal', { restore: true, height: 1400 });
     });
 
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');

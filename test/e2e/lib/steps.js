@@ -4,6 +4,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { runCommand, webviewFrame } = require('./workbench');
 
 /** Steps with counts: `await steps.run(wb, name, fn)`, then `steps.passed` / `steps.failed`. */
 function createSteps() {
@@ -92,4 +93,46 @@ function runUiTest(name, main) {
   );
 }
 
-module.exports = { createSteps, endSession, runUiTest, runDirs, waitForRuns, waitForRunEnd, waitForHeight };
+/**
+ * A screenshot of the dashboard alone, full width and tall, with `selector` scrolled into view (`block: 'start'` puts
+ * its top at the top: a panel taller than the window otherwise shows only its middle). The editor group is maximized
+ * the first time and stays so (later steps need no other editor), unless `restore` puts the layout back after.
+ */
+async function dashboardShot(wb, name, selector, { block, restore = false, height = 1100 } = {}) {
+  const page = wb.page;
+  if (!wb.dashboardMaximized) {
+    await page.locator('.tabs-container .tab', { hasText: 'gradscope:' }).first().click();
+    await page.mouse.move(1, 899);
+    await runCommand(page, 'View: Toggle Maximize Editor Group');
+    wb.dashboardMaximized = true;
+    await page.setViewportSize({ width: 1400, height });
+    await waitForHeight(page.locator('iframe.webview.ready').first(), Math.round(height * 0.7));
+  }
+  const target = webviewFrame(page).locator(selector);
+  if (block) await target.evaluate((el, b) => el.scrollIntoView({ block: b }), block);
+  else await target.scrollIntoViewIfNeeded();
+  // No tab tooltip over the dashboard: move the pointer away and let the hover close (cosmetic, so not fatal).
+  await page.mouse.move(1, 899);
+  await page
+    .locator('.workbench-hover')
+    .first()
+    .waitFor({ state: 'hidden', timeout: 5000 })
+    .catch(() => {});
+  await wb.screenshot(name);
+  if (restore) {
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await runCommand(page, 'View: Toggle Maximize Editor Group');
+    wb.dashboardMaximized = false;
+  }
+}
+
+module.exports = {
+  createSteps,
+  dashboardShot,
+  endSession,
+  runUiTest,
+  runDirs,
+  waitForRuns,
+  waitForRunEnd,
+  waitForHeight,
+};

@@ -139,8 +139,19 @@ async function openPalette(page, timeout) {
 
 /** F1, type `>title`, wait for the command's row, run it. Throws if the palette never offers `title`. */
 async function runCommand(page, title, { timeout = 30000 } = {}) {
-  const input = await openPalette(page, timeout);
-  await input.fill(`>${title}`);
+  const deadline = Date.now() + timeout;
+  let input;
+  for (;;) {
+    input = await openPalette(page, Math.max(1, deadline - Date.now()));
+    // The palette can close between showing and typing (focus taken by a webview that re-renders on a busy machine):
+    // open it again rather than wait for a hidden input.
+    try {
+      await input.fill(`>${title}`, { timeout: Math.max(1, Math.min(5000, deadline - Date.now())) });
+      break;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+    }
+  }
   // Fuzzy matching may list several rows: run the one whose label is `title`, not whatever is first. Some
   // labels carry a qualifier ("View: Focus Problems (Errors, Warnings, Infos)"): allow a trailing "(...)".
   const label = new RegExp(`^\\s*${escapeRe(title)}(\\s*\\(.*\\))?\\s*$`);
