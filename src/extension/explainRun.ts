@@ -76,7 +76,11 @@ class RunExplainer {
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Explaining ${name} (Grad-CAM)`, cancellable: true },
       (_progress, token): Promise<ExplainOutcome> => {
-        const handle = startExplain({ specFile: runDir, job: 'explain', runDir, backend: this.deps.config.backend }, onMessage);
+        const handle = startExplain(
+          // The sanity check costs about as much as the maps (tens of ms): a learner sees whether they can be trusted.
+          { specFile: runDir, job: 'explain', runDir, backend: this.deps.config.backend, explain: { sanity: true } },
+          onMessage,
+        );
         this.running = handle;
         const cancel = token.onCancellationRequested(() => handle.kill());
         return handle.done.finally(() => {

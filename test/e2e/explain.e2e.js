@@ -80,6 +80,7 @@ async function main(steps) {
   const wb = await startWorkbench();
   const ws = wb.workspace;
   let events;
+  let runId;
   let explanations = [];
   try {
     await wb.waitForActivation('gradscope.gradscope', 60000).catch(() => {
@@ -96,7 +97,7 @@ async function main(steps) {
       await frame.locator('#explain-grid canvas[data-rendered="true"]').first().waitFor({ state: 'attached', timeout: 180000 });
       await frame.locator('#panel-explain').evaluate((el) => el.scrollIntoView({ block: 'start' }));
       await wb.screenshot('e2e-explain-live');
-      const runId = await waitForRunEnd(ws);
+      runId = await waitForRunEnd(ws);
       await frame.locator('#gs-status[data-status="completed"]').waitFor({ state: 'visible', timeout: 60000 });
       events = readRun(ws, runId);
       explanations = events.filter((e) => e.type === 'explanation');
@@ -189,6 +190,17 @@ async function main(steps) {
       await slider.press('End');
       const latest = explanations[explanations.length - 1];
       await frame.locator(`#panel-explain[data-epoch="${latest.epoch}"]`).waitFor({ state: 'attached', timeout: 10000 });
+    });
+
+    await steps.run(wb, 'Explain Run on the finished run: the saved model explained again, with the sanity check', async () => {
+      await runCommand(wb.page, 'Gradscope: Explain Run');
+      await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: runId }).first().click();
+      const frame = webviewFrame(wb.page);
+      const epoch = frame.locator('#explain-epoch', { hasText: 'explained after training' });
+      await epoch.waitFor({ state: 'visible', timeout: 120000 });
+      const note = await frame.locator('#explain-note').innerText();
+      assert.match(note, /Sanity check passed: .*rank correlation -?\d\.\d\d/, note);
+      await dashboardShot(wb, 'e2e-explain-run-command', '#panel-explain', { block: 'start' });
     });
 
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
