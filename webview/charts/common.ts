@@ -181,8 +181,48 @@ export function countFinite(data: XY[]): number {
 }
 
 /**
+ * What a chart draws of a long series: at most two points (the lowest and the highest, in step order) per bucket of
+ * `buckets` equal spans of x, so no spike is lost, and a NaN point where the bucket has a gap (lines break there as
+ * they do on the full series). A series of at most 2 × buckets points is drawn as it is.
+ */
+export function decimate(series: XY[], buckets: number): XY[] {
+  const n = series.length;
+  if (n <= 2 * buckets || n < 2) return series;
+  const x0 = series[0].x;
+  const span = series[n - 1].x - x0 || 1;
+  const out: XY[] = [];
+  let bucket = -1;
+  let lo = -1;
+  let hi = -1;
+  let gap = -1;
+  const flush = (): void => {
+    if (bucket < 0) return;
+    // The bucket's points in step order, each once.
+    const picks = [lo, hi, gap].filter((i, k, a) => i >= 0 && a.indexOf(i) === k).sort((a, b) => a - b);
+    for (const i of picks) out.push(series[i]);
+  };
+  for (let i = 0; i < n; i++) {
+    const p = series[i];
+    const b = Math.min(buckets - 1, Math.floor(((p.x - x0) / span) * buckets));
+    if (b !== bucket) {
+      flush();
+      bucket = b;
+      lo = hi = gap = -1;
+    }
+    if (Number.isFinite(p.y)) {
+      if (lo < 0 || p.y < series[lo].y) lo = i;
+      if (hi < 0 || p.y > series[hi].y) hi = i;
+    } else if (gap < 0) gap = i;
+  }
+  flush();
+  return out;
+}
+
+/**
  * Keeps chart series in step with `history.steps` cheaply: appends only the points added since the last draw,
- * and rebuilds when the history replaced its array (it halves its resolution by building a new one).
+ * and rebuilds when the history replaced its array (it halves its resolution by building a new one). A chart is
+ * given at most about one point per pixel of its width (`decimate`): chart.js's cost per update grows with the
+ * points it lays out and strokes, and more points than pixels draw nothing more.
  * Series k is the data of dataset `firstDataset + k`.
  */
 export class StepSeriesSync {
@@ -212,10 +252,6 @@ export class StepSeriesSync {
     } else {
       this.series = values.map(() => []);
       this.finite = values.map(() => 0);
-      this.series.forEach((s, k) => {
-        const ds = chart.data.datasets[firstDataset + k];
-        if (ds) ds.data = s;
-      });
     }
     if (from < steps.length) {
       // One push per series per draw: chart.js observes pushes on its data arrays, so a push per point would
@@ -236,6 +272,15 @@ export class StepSeriesSync {
     }
     this.synced = steps;
     this.count = steps.length;
+    // One bucket per two CSS pixels of the canvas (its plot is a little narrower): two points each at most.
+    const buckets = Math.max(50, Math.round((chart.width || 600) / 2));
+    this.series.forEach((s, k) => {
+      const ds = chart.data.datasets[firstDataset + k];
+      if (!ds) return;
+      const shown = decimate(s, buckets);
+      // The same array when nothing was decimated: chart.js then sees only the points pushed since its last update.
+      if (ds.data !== shown) ds.data = shown;
+    });
   }
 
   finitePoints(): number {
