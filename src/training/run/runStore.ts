@@ -176,20 +176,50 @@ export interface RunSummary {
   diagnostics: DiagnosticEvent[];
 }
 
-/** Reads what a run list shows without parsing its (many) step lines. */
+const STEP_LINE = Buffer.from('{"type":"step"');
+/** Summaries by run directory, valid while the events file keeps its size and modification time. */
+const summaries = new Map<string, { size: number; mtimeMs: number; summary: RunSummary }>();
+const MAX_CACHED_SUMMARIES = 500;
+
+/**
+ * Reads what a run list shows without decoding its (many) step lines: they are skipped as bytes, so a 50 MB
+ * events file costs a read, not a parse (the extension host calls this for every run it lists). A finished run's
+ * summary is kept until its file changes.
+ */
 export function summarizeRun(runDir: string): RunSummary {
-  const summary: RunSummary = { runDir, runId: path.basename(runDir), status: 'running', epochs: 0, diagnostics: [] };
-  let text: string;
+  const file = path.join(runDir, EVENTS_FILE);
+  let stat: fs.Stats;
   try {
-    text = fs.readFileSync(path.join(runDir, EVENTS_FILE), 'utf8');
+    stat = fs.statSync(file);
+  } catch {
+    return { runDir, runId: path.basename(runDir), status: 'running', epochs: 0, diagnostics: [] };
+  }
+  const cached = summaries.get(runDir);
+  if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) return structuredClone(cached.summary);
+  const summary = readSummary(runDir, file);
+  if (summaries.size >= MAX_CACHED_SUMMARIES) summaries.clear();
+  summaries.set(runDir, { size: stat.size, mtimeMs: stat.mtimeMs, summary: structuredClone(summary) });
+  return summary;
+}
+
+function readSummary(runDir: string, file: string): RunSummary {
+  const summary: RunSummary = { runDir, runId: path.basename(runDir), status: 'running', epochs: 0, diagnostics: [] };
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
   } catch {
     return summary;
   }
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('{"type":"step"')) continue;
+  for (let start = 0; start < bytes.length;) {
+    let end = bytes.indexOf(10, start);
+    if (end < 0) end = bytes.length;
+    const from = start;
+    start = end + 1;
+    if (end === from || bytes.compare(STEP_LINE, 0, STEP_LINE.length, from, Math.min(end, from + STEP_LINE.length)) === 0)
+      continue;
     let e: TrainingEvent;
     try {
-      e = JSON.parse(line) as TrainingEvent;
+      e = JSON.parse(bytes.toString('utf8', from, end)) as TrainingEvent;
     } catch {
       continue;
     }
