@@ -40,7 +40,8 @@ function main(): void {
     if (msg.type === 'snapshot') {
       applySnapshot(model, msg);
       dashboard.snapshotApplied();
-      scheduler.request();
+      // A run being opened is drawn on the next frame, not after the redraw interval.
+      scheduler.continueIn(0);
     } else if (msg.type === 'lr-find') {
       applyLrFind(model, msg);
       scheduler.request();

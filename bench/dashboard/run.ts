@@ -39,6 +39,8 @@ const { values: args } = parseArgs({
     'steps-per-epoch': { type: 'string', default: '500' },
     opens: { type: 'string', default: '3' },
     'idle-ms': { type: 'string', default: '2000' },
+    /** Skip the idle and live phases (iterate on opening a run). */
+    'open-only': { type: 'boolean', default: false },
     /** Writes a CPU profile of the renderer during the live phase (open it in Chrome DevTools). */
     profile: { type: 'string' },
   },
@@ -80,6 +82,25 @@ const AFTER_BUNDLE = `
     if (m && m.type === 'snapshot') b.snapshotAt = b.t0;
   });
   const app = document.getElementById('app');
+  // Opening a run: when the first chart (the gradient chart, at the top) and then every chart have drawn the
+  // snapshot, and the frame after each (painted).
+  b.armOpen = (revision) => {
+    b.open = {};
+    const grad = document.getElementById('grad-norm-chart');
+    const check = () => {
+      const o = b.open;
+      const now = performance.now();
+      if (o.gradAt === undefined && b.snapshotAt !== undefined && grad.dataset.rendered === 'true' && Number(app.dataset.drawCount) > 0) {
+        o.gradAt = now;
+        requestAnimationFrame(() => { o.gradPaintedAt = performance.now(); });
+      }
+      if (o.allAt === undefined && Number(app.dataset.revision) > revision) {
+        o.allAt = now;
+        requestAnimationFrame(() => { o.allPaintedAt = performance.now(); });
+      }
+    };
+    new MutationObserver(check).observe(app, { attributes: true, attributeFilter: ['data-draw-count'] });
+  };
   new MutationObserver(() => {
     const now = performance.now();
     if (b.recording) b.draws.push(Number(app.dataset.drawMs));
@@ -188,6 +209,18 @@ async function main(): Promise<void> {
   if (start.type !== 'run-start') throw new Error('run-start first');
   const common = { layers: LAYERS, steps: STEPS, maxPoints: MAX_POINTS, cpus: os.cpus().length };
   try {
+    if (!args['open-only']) await idleAndLive(html, events, common);
+    await open(html, events, common, tmp);
+  } finally {
+    await (await browserPromise).close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function idleAndLive(html: string, events: TrainingEvent[], common: Record<string, number>): Promise<void> {
+  const start = events[0];
+  if (start.type !== 'run-start') throw new Error('run-start first');
+  {
     // 1. idle
     const { page, cdp, errors } = await newPage(html);
     await post(page, { type: 'snapshot', settings: { maxPoints: MAX_POINTS } });
@@ -291,7 +324,13 @@ async function main(): Promise<void> {
       }),
     );
     await page.close();
+  }
+}
 
+async function open(html: string, events: TrainingEvent[], common: Record<string, number>, tmp: string): Promise<void> {
+  const start = events[0];
+  if (start.type !== 'run-start') throw new Error('run-start first');
+  {
     // 3. open the finished run: the host's side, then the page's.
     const runDir = path.join(tmp, 'run');
     fs.mkdirSync(runDir);
@@ -319,21 +358,27 @@ async function main(): Promise<void> {
     const reference = historyFromEvents(events, MAX_POINTS);
     if (reference.steps.length !== history.steps.length) throw new Error('streamed history differs from the reducer’s');
     const opens: number[] = [];
+    const openAll: number[] = [];
+    const openMessage: number[] = [];
     const drawsMs: number[] = [];
     const loadOpen = loadavg();
     for (let k = 0; k < OPENS; k++) {
       const p = await newPage(html);
       const revision = await p.page.evaluate<number>(`Number(document.getElementById('app').dataset.revision ?? 0)`);
-      // Time from the message's arrival to the first frame after its draw (the draw, then a frame callback: painted).
-      await p.page.evaluate(`window.postMessage(${snapshotJson}, '*')`);
-      await waitFor(
-        p.page,
-        `window.__bench.drawnAt.some(([r]) => r > ${revision}) && document.getElementById('grad-norm-chart').dataset.rendered === 'true'`,
+      await p.page.evaluate(`window.__bench.armOpen(${revision})`);
+      // From the message's arrival to the frame after the draw that showed it (painted): the gradient chart at the
+      // top of the page, then every chart.
+      const sent = Date.now();
+      await p.page.evaluate(
+        `window.__bench.postAt = performance.timeOrigin + performance.now(); window.postMessage(${snapshotJson}, '*')`,
       );
-      const ms = await p.page.evaluate<number>(`new Promise((resolve) => requestAnimationFrame(() => {
-        const b = window.__bench; resolve(performance.now() - b.snapshotAt);
-      }))`);
-      opens.push(ms);
+      await waitFor(p.page, `window.__bench.open.allPaintedAt !== undefined && window.__bench.open.gradPaintedAt !== undefined`);
+      const o = await p.page.evaluate<Record<string, number>>(
+        `(() => { const b = window.__bench; return { ...b.open, snapshotAt: b.snapshotAt, postAt: b.postAt, origin: performance.timeOrigin }; })()`,
+      );
+      opens.push(o.gradPaintedAt - o.snapshotAt);
+      openAll.push(o.allPaintedAt - o.snapshotAt);
+      openMessage.push(o.origin + o.snapshotAt - sent);
       drawsMs.push(Number(await p.page.evaluate<string>(`document.getElementById('app').dataset.drawMs`)));
       if (p.errors.length) throw new Error(`page errors: ${p.errors.join('; ')}`);
       await p.page.close();
@@ -350,15 +395,14 @@ async function main(): Promise<void> {
         snapshotMB: round(snapshotJson.length / 2 ** 20, 2),
         snapshotSerializeMs: round(serializeMs),
         keptSteps: history.steps.length,
+        openMessageMs: openMessage.map((v) => round(v)),
         openMs: opens.map((v) => round(v)),
         openMedianMs: round(quantile(opens, 0.5)),
+        openAllChartsMs: openAll.map((v) => round(v)),
         firstDrawMs: drawsMs.map((v) => round(v)),
         loadavg: loadOpen,
       }),
     );
-  } finally {
-    await (await browserPromise).close();
-    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
