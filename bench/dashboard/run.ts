@@ -25,7 +25,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import type { TrainingEvent } from '../../src/shared/engineProtocol';
 import { applyEvent, emptyHistory, historyFromEvents } from '../../src/shared/runHistory';
 import type { SnapshotMessage, ToWebviewMessage } from '../../src/shared/webviewProtocol';
-import { EVENTS_FILE, streamEvents, summarizeRun } from '../../src/training/run/runStore';
+import { EVENTS_FILE, loadHistory, streamEvents, summarizeRun } from '../../src/training/run/runStore';
 import { CHROMIUM, ensureBundle, launchChromium, testPage } from '../../test/unit/support/webviewPage';
 import { syntheticRun } from './syntheticRun';
 
@@ -336,11 +336,16 @@ async function open(html: string, events: TrainingEvent[], common: Record<string
     fs.mkdirSync(runDir);
     fs.writeFileSync(path.join(runDir, EVENTS_FILE), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
     const fileMB = fs.statSync(path.join(runDir, EVENTS_FILE)).size / 2 ** 20;
+    // The host's loading before (every line through the reducer) and now (loadHistory: dropped steps skipped),
+    // with the host's event-loop delay while loadHistory runs.
+    const r0 = performance.now();
+    const streamed = emptyHistory(MAX_POINTS);
+    await streamEvents(runDir, (e) => applyEvent(streamed, e));
+    const hostStreamMs = performance.now() - r0;
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const h0 = performance.now();
-    const history = emptyHistory(MAX_POINTS);
-    await streamEvents(runDir, (e) => applyEvent(history, e));
+    const history = await loadHistory(runDir, MAX_POINTS);
     const hostLoadMs = performance.now() - h0;
     delay.disable();
     const s0 = performance.now();
@@ -356,7 +361,8 @@ async function open(html: string, events: TrainingEvent[], common: Record<string
     const snapshotJson = JSON.stringify(snapshot);
     const serializeMs = performance.now() - j0;
     const reference = historyFromEvents(events, MAX_POINTS);
-    if (reference.steps.length !== history.steps.length) throw new Error('streamed history differs from the reducer’s');
+    if (JSON.stringify(reference) !== JSON.stringify(history) || JSON.stringify(streamed) !== JSON.stringify(history))
+      throw new Error('loadHistory differs from the reducer’s history');
     const opens: number[] = [];
     const openAll: number[] = [];
     const openMessage: number[] = [];
@@ -389,6 +395,7 @@ async function open(html: string, events: TrainingEvent[], common: Record<string
         ...common,
         eventsFileMB: round(fileMB, 1),
         hostLoadMs: round(hostLoadMs),
+        hostStreamAllMs: round(hostStreamMs),
         hostLoopDelayMaxMs: round(delay.max / 1e6),
         hostLoopDelayP99Ms: round(delay.percentile(99) / 1e6),
         summarizeRunMs: round(summarizeMs),
