@@ -10,10 +10,11 @@
 //     handler (the shared reducer) per event, and the renderer's script/layout time per second (CDP Performance).
 //     Then the JS heap after a forced GC (the run's data must stay bounded: the reducer keeps maxPoints points).
 //  3. open: a fresh page sent the snapshot of the finished run (the reducer's bounded history, as the host sends
-//     it): time from the message to the first frame painted after the draw (target ≤ 1 s); median of --opens. Also
-//     the host's side of opening it: streaming events.jsonl through the reducer (dashboards.ts loadRun), the
-//     snapshot's JSON size, the runs tree's summarizeRun of the file, and the host's event-loop delay meanwhile.
-//
+//     it): openMessageMs (the message's delivery), openMs (from its arrival to the frame after the gradient chart at
+//     the top drew it: what the user sees first; target ≤ 1 s with the host's part), openAllChartsMs (every chart);
+//     --opens pages, median. The host's side: loadHistory of events.jsonl (dashboards.ts loadRun; hostStreamAllMs:
+//     every line through the reducer, as before it), the host's event-loop delay meanwhile, summarizeRun of the
+//     file, and the snapshot's JSON size and serialization.
 // Prints one JSON line per phase ({"phase": ...}) and the load average; frame times depend on load, the work
 // counts do not. Options: --layers 20 --steps 10000 --steps-per-sec 200 --batch-ms 100 --max-points 2000 --opens 3
 import * as fs from 'fs';
