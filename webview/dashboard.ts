@@ -45,7 +45,7 @@ const OFFSCREEN_INTERVAL_MS = 1000;
  * A chart waits this many times its last update's duration before it updates again (at most a second): on a slow
  * or busy machine an expensive chart updates less often instead of leaving no time between frames.
  */
-const COST_FACTOR = 5;
+const COST_FACTOR = 10;
 
 /**
  * One part of the page drawn as a unit (a chart with its legend, the strip under it…): `dirty` from a change until
