@@ -26,11 +26,43 @@ import { ConfusionPanel } from './view/confusionPanel';
 import { ExplainPanel } from './view/explainPanel';
 import { freezeText, layerFreezes, type LayerFreeze } from './reuse';
 import type { HostChannel, PersistedUiState } from './vscodeApi';
+import type { RenderScheduler } from './scheduler';
 
 interface Panel {
   root: HTMLElement;
   box: HTMLElement;
   canvas: HTMLCanvasElement;
+}
+
+/**
+ * Main-thread time one draw may take before the rest of the charts wait for the next frame: a frame stays under
+ * ~33 ms with one chart update in flight, whatever the number of charts and layers.
+ */
+const FRAME_BUDGET_MS = 8;
+/** Charts scrolled out of view are brought up to date at most this often (and at once when they scroll into view). */
+const OFFSCREEN_INTERVAL_MS = 1000;
+/**
+ * A chart waits this many times its last update's duration before it updates again (at most a second): on a slow
+ * or busy machine an expensive chart updates less often instead of leaving no time between frames.
+ */
+const COST_FACTOR = 10;
+
+/**
+ * One part of the page drawn as a unit (a chart with its legend, the strip under it…): `dirty` from a change until
+ * it is drawn; `revision`, the model revision it shows.
+ */
+interface DrawTask {
+  name: string;
+  root: HTMLElement;
+  run: (ctx: RenderContext) => void;
+  dirty: boolean;
+  visible: boolean;
+  revision: number;
+  /** Draw as soon as the frame budget allows, without waiting for its gap (a new run, a change the user made). */
+  urgent: boolean;
+  lastRun: number;
+  /** Duration of its last run. */
+  lastMs: number;
 }
 
 /** Layer kinds with a second kernel (step metrics recurrentGradNorm / transformGradNorm). */
@@ -94,12 +126,21 @@ export class Dashboard {
   private lastGeneration = -1;
   private gutterKey = '';
   private gutter = 64;
+  /** The charts, in page order; a draw runs the dirty ones, those in view first, within FRAME_BUDGET_MS. */
+  private readonly tasks: DrawTask[] = [];
+  /** Something other than the model changed (theme, hover, hidden layers…): every chart redraws. */
+  private stale = true;
+  /** The model revision the tasks were last marked dirty for. */
+  private markedRevision = -1;
+  /** Draws and chart updates so far (test and bench hooks on #app). */
+  private draws = 0;
+  private chartUpdates = 0;
 
   constructor(
     private readonly app: HTMLElement,
     private readonly model: DashboardModel,
     private readonly host: HostChannel,
-    private readonly requestDraw: () => void,
+    private readonly scheduler: RenderScheduler,
   ) {
     this.ui = host.loadUiState();
     this.explain = new ExplainPanel(
@@ -408,11 +449,19 @@ export class Dashboard {
 
     app.classList.add('gs-app');
     app.append(this.header.root, this.diagnostics.root, this.lrFind.root, this.empty, this.panels);
+    this.addTasks(gradPanel, lossPanel, deadPanel, lrPanel, signalPanel, updatePanel, globalPanel);
+  }
+
+  /** Any change other than new data (hover, hidden layers, a resize…): every chart redraws on the next draw. */
+  private requestDraw(): void {
+    this.stale = true;
+    this.scheduler.request();
   }
 
   /** The theme changed: charts rebuild with the new colours on the next draw. */
   themeChanged(): void {
     this.theme = readTheme();
+    this.stale = true;
   }
 
   /** Called after a snapshot: keeps only hidden layers that exist in the new run and remembers the run. */
@@ -424,36 +473,134 @@ export class Dashboard {
     this.host.saveUiState(this.ui);
   }
 
-  /** Draws everything; records draw durations on #app (`data-draw-ms`, `-max`, `-total`, `data-draw-count`) for tests. */
+  private addTasks(...[grad, loss, dead, lr, signal, updates, global]: HTMLElement[]): void {
+    const add = (name: string, root: HTMLElement, run: (ctx: RenderContext) => void): void => {
+      this.tasks.push({ name, root, run, dirty: true, visible: true, revision: -1, urgent: true, lastRun: -Infinity, lastMs: 0 });
+    };
+    add('grad', grad, (ctx) => this.drawGrad(ctx));
+    add('loss', loss, (ctx) => this.loss.render(ctx));
+    add('dead', dead, (ctx) => this.drawDead(ctx));
+    add('signal', signal, (ctx) => this.drawSignal(ctx));
+    add('updates', updates, (ctx) => {
+      this.updates.render(ctx);
+      this.updateLegend.render(this.legendItems(ctx, this.updates.shown()), this.compareNote());
+    });
+    add('second', this.secondPanel, (ctx) => {
+      this.secondKernel.render(ctx);
+      this.secondLegend.render(this.legendItems(ctx, this.secondKernel.shown()), this.compareNote());
+    });
+    add('global', global, (ctx) => this.globalNorm.render(ctx));
+    add('lr', lr, (ctx) => this.lr.render(ctx));
+    if (typeof IntersectionObserver === 'undefined') return;
+    const byRoot = new Map<Element, DrawTask[]>();
+    for (const t of this.tasks) byRoot.set(t.root, [...(byRoot.get(t.root) ?? []), t]);
+    const observer = new IntersectionObserver(
+      (entries) => {
+        let show = false;
+        for (const e of entries)
+          for (const t of byRoot.get(e.target) ?? []) {
+            t.visible = e.isIntersecting;
+            show ||= t.visible && t.dirty;
+          }
+        if (show) this.scheduler.continueIn(0);
+      },
+      { rootMargin: '100px' },
+    );
+    for (const root of byRoot.keys()) observer.observe(root);
+  }
+
+  /**
+   * Draws what changed, a slice at a time: the page's text at once, then the charts that need it, those in view
+   * first, until FRAME_BUDGET_MS is spent; the rest go on in the next frames (charts out of view at most every
+   * OFFSCREEN_INTERVAL_MS). Records on #app, for tests and the bench: `data-draw-ms` (this slice), `-max`,
+   * `-total`, `data-draw-count`, `data-chart-updates`, and `data-revision`, the model revision every chart shows.
+   */
   draw(): void {
     const t0 = performance.now();
-    this.drawViews();
+    const model = this.model;
+    const fresh = this.stale || model.revision !== this.markedRevision;
+    const newRun = model.generation !== this.lastGeneration;
+    const ctx = this.drawPage(fresh);
+    if (fresh) {
+      // A new run is drawn everywhere at once, a change the user made (hover, hidden layers, theme) where it shows;
+      // new data waits for each chart's gap.
+      const userChange = model.revision === this.drawnDataRevision;
+      this.stale = false;
+      this.markedRevision = model.revision;
+      for (const t of this.tasks) {
+        t.dirty = true;
+        t.urgent ||= newRun || (userChange && t.visible);
+      }
+    }
+    let next: number | undefined;
+    if (!ctx) {
+      for (const t of this.tasks) [t.dirty, t.revision] = [false, model.revision];
+    } else {
+      let updates = 0;
+      for (;;) {
+        const now = performance.now();
+        const due = (t: DrawTask): boolean => t.dirty && (t.urgent || now >= this.dueAt(t));
+        const task = this.tasks.find((t) => t.visible && due(t)) ?? this.tasks.find(due);
+        if (!task || (now - t0 >= FRAME_BUDGET_MS && updates > 0)) break;
+        task.run(ctx);
+        updates++;
+        const end = performance.now();
+        [task.dirty, task.urgent, task.revision, task.lastRun, task.lastMs] = [false, false, model.revision, end, end - now];
+      }
+      this.drawnDataRevision = model.revision;
+      this.chartUpdates += updates;
+      for (const p of this.boxes) p.box.classList.toggle('is-empty', p.canvas.dataset.rendered !== 'true');
+      const now = performance.now();
+      for (const t of this.tasks) if (t.dirty) next = Math.min(next ?? Infinity, t.urgent ? 0 : Math.max(0, this.dueAt(t) - now));
+    }
+    if (next !== undefined) this.scheduler.continueIn(next);
     const ms = performance.now() - t0;
     const d = this.app.dataset;
     d.drawMs = ms.toFixed(1);
     d.drawMsMax = Math.max(ms, Number(d.drawMsMax ?? 0)).toFixed(1);
     d.drawMsTotal = (Number(d.drawMsTotal ?? 0) + ms).toFixed(1);
-    d.drawCount = String(Number(d.drawCount ?? 0) + 1);
-    this.app.dataset.revision = String(this.model.revision);
+    d.chartUpdates = String(this.chartUpdates);
+    d.drawCount = String(++this.draws);
+    d.revision = String(Math.min(...this.tasks.map((t) => t.revision)));
   }
 
-  private drawViews(): void {
+  /** The model revision of the last draw (a draw of the same revision is a change the user made). */
+  private drawnDataRevision = -1;
+
+  /** When a dirty chart may update: COST_FACTOR × its last duration after its last update; later when out of view. */
+  private dueAt(t: DrawTask): number {
+    const gap = Math.min(OFFSCREEN_INTERVAL_MS, COST_FACTOR * t.lastMs);
+    return t.lastRun + (t.visible ? gap : Math.max(gap, OFFSCREEN_INTERVAL_MS));
+  }
+
+  private compareNote(): string | undefined {
+    const compare = this.model.compare;
+    return compare.length > 0 ? `dashed: ${compare.map((c) => c.label).join(', ')}` : undefined;
+  }
+
+  /**
+   * The page outside the charts (header, diagnostics, tables, panels without charts), and the context the charts
+   * draw with; undefined when there is no run to chart (the charts are then torn down).
+   */
+  private drawPage(fresh: boolean): RenderContext | undefined {
     const model = this.model;
     const theme = this.theme;
     const data = hasData(model);
-    this.app.dataset.generation = String(model.generation);
-    this.app.dataset.runId = currentRunId(model) ?? '';
-    this.header.root.hidden = !data;
-    this.panels.hidden = !data;
-    this.empty.hidden = data || model.lrFind !== undefined;
-    this.lrFind.render(model.lrFind, theme);
-    this.empty.textContent = model.phase === 'connecting' ? 'Connecting to Gradscope…' : 'No run yet: run Gradscope: Train Model';
-    this.diagnostics.render(model);
+    if (fresh) {
+      this.app.dataset.generation = String(model.generation);
+      this.app.dataset.runId = currentRunId(model) ?? '';
+      this.header.root.hidden = !data;
+      this.panels.hidden = !data;
+      this.empty.hidden = data || model.lrFind !== undefined;
+      this.lrFind.render(model.lrFind, theme);
+      this.empty.textContent =
+        model.phase === 'connecting' ? 'Connecting to Gradscope…' : 'No run yet: run Gradscope: Train Model';
+      this.diagnostics.render(model);
+    }
     if (!data) {
       this.destroyCharts();
-      return;
+      return undefined;
     }
-    this.header.render(model);
     if (model.generation !== this.lastGeneration) {
       this.lastGeneration = model.generation;
       this.highlighted = null;
@@ -476,12 +623,27 @@ export class Dashboard {
       colorOf: (name) => colors.get(name) ?? theme.muted,
       gutter: this.gutterFor(layers, theme),
     };
+    if (!fresh) return ctx;
+    this.header.render(model);
     for (const [m, b] of Object.entries(this.modeButtons)) b.setAttribute('aria-pressed', String(m === ctx.activationMode));
-
     this.compareTable.render(model);
-    const comparing = model.compare.length > 0;
-    const note = comparing ? `dashed: ${model.compare.map((c) => c.label).join(', ')}` : undefined;
-    this.gradLegend.render(this.legendItems(ctx, layers), note);
+    this.confusion.render(model, theme);
+    this.augmentation.render(model.history?.augmentation, theme);
+    this.explain.render(model, theme);
+    if (this.heatLegendTheme !== theme.key) {
+      drawHeatLegend(this.heatLegend, theme);
+      this.heatLegendTheme = theme.key;
+    }
+    // Only models with recurrent or highway layers have a second kernel: the panel is hidden for the others.
+    this.secondPanel.hidden = !(model.history?.layers ?? []).some((l) => SECOND_KERNEL_KINDS.has(l.kind));
+    return ctx;
+  }
+
+  /** The gradient chart, its legend and the heat strips under it (theirs line up with its plot area). */
+  private drawGrad(ctx: RenderContext): void {
+    const model = ctx.model;
+    const layers = model.history?.layers ?? [];
+    this.gradLegend.render(this.legendItems(ctx, layers), this.compareNote());
     this.grad.render(ctx);
     this.heat.render(ctx, this.grad.plotArea());
     this.compareHeat.forEach((slot, k) => {
@@ -491,14 +653,9 @@ export class Dashboard {
       slot.title.textContent = `${c.label} (run ${c.run.runId})`;
       slot.strip.render(ctx, this.grad.plotArea(), c.history);
     });
-    if (this.heatLegendTheme !== theme.key) {
-      drawHeatLegend(this.heatLegend, theme);
-      this.heatLegendTheme = theme.key;
-    }
-    this.loss.render(ctx);
-    this.confusion.render(model, theme);
-    this.augmentation.render(model.history?.augmentation, theme);
-    this.explain.render(model, theme);
+  }
+
+  private drawDead(ctx: RenderContext): void {
     this.dead.render(ctx);
     this.deadLegend.render(
       this.legendItems(
@@ -509,23 +666,18 @@ export class Dashboard {
     const deadWait = this.boxes[2].box.querySelector('.gs-wait');
     if (deadWait) {
       deadWait.textContent =
-        (model.history?.steps.length ?? 0) > 0
+        (ctx.model.history?.steps.length ?? 0) > 0
           ? 'No layer of this model reports dead or saturated units (only activations that can stop passing gradient do).'
           : 'Waiting for the first measured step…';
     }
-    this.lr.render(ctx);
+  }
+
+  private drawSignal(ctx: RenderContext): void {
     this.signal.render(ctx);
     const signalShown = this.signal.shown();
-    this.signalLegend.render(this.legendItems(ctx, signalShown), signalShown.length ? note : undefined);
+    this.signalLegend.render(this.legendItems(ctx, signalShown), signalShown.length ? this.compareNote() : undefined);
     this.drawProfile(ctx);
-    this.updates.render(ctx);
-    this.updateLegend.render(this.legendItems(ctx, this.updates.shown()), note);
-    this.globalNorm.render(ctx);
-    // Only models with recurrent or highway layers have a second kernel: the panel is hidden for the others.
-    this.secondPanel.hidden = !(model.history?.layers ?? []).some((l) => SECOND_KERNEL_KINDS.has(l.kind));
-    this.secondKernel.render(ctx);
-    this.secondLegend.render(this.legendItems(ctx, this.secondKernel.shown()), note);
-    const measured = (model.history?.steps.length ?? 0) > 0;
+    const measured = (ctx.model.history?.steps.length ?? 0) > 0;
     for (const box of [this.boxes[4].box, this.boxes[5].box]) {
       const wait = box.querySelector('.gs-wait');
       if (wait)
@@ -533,7 +685,6 @@ export class Dashboard {
           ? 'This run recorded no activation statistics (runs trained before gradscope measured them).'
           : 'Waiting for the first measured step…';
     }
-    for (const p of this.boxes) p.box.classList.toggle('is-empty', p.canvas.dataset.rendered !== 'true');
   }
 
   /** The layer profile at the hovered, pinned or latest step, and the slider and label that go with it. */

@@ -1,6 +1,6 @@
 // Entry of the dashboard webview (bundled to dist/webview.js, CSS to dist/webview.css). Builds the page inside
 // #app, says `ready` to the host, applies the `snapshot` and every `events` batch to its model at once through
-// the shared reducer, and redraws at most ~10 times a second.
+// the shared reducer, and redraws at most ~10 times a second, a few charts per animation frame.
 import './styles.css';
 import { setupCharts } from './charts/setup';
 import { Dashboard } from './dashboard';
@@ -32,7 +32,7 @@ function main(): void {
   const model = initialModel();
   let dashboard: Dashboard | undefined;
   const scheduler = createScheduler(() => dashboard?.draw(), browserClock);
-  dashboard = new Dashboard(app, model, host, () => scheduler.request());
+  dashboard = new Dashboard(app, model, host, scheduler);
 
   window.addEventListener('message', (event: MessageEvent<unknown>) => {
     const msg = asHostMessage(event.data);
@@ -40,7 +40,8 @@ function main(): void {
     if (msg.type === 'snapshot') {
       applySnapshot(model, msg);
       dashboard.snapshotApplied();
-      scheduler.request();
+      // A run being opened is drawn on the next frame, not after the redraw interval.
+      scheduler.continueIn(0);
     } else if (msg.type === 'lr-find') {
       applyLrFind(model, msg);
       scheduler.request();

@@ -106,6 +106,15 @@ export function isHighContrast(theme: Theme): boolean {
   return theme.kind === 'high-contrast' || theme.kind === 'high-contrast-light';
 }
 
+/**
+ * Width of the one-line-per-layer series (gradient norms, update ratios, signal, dead units): 1 px, which Chromium's
+ * software rasteriser draws as a hairline, several times cheaper than a thicker stroke, with 20 lines of a thousand
+ * points each redrawn several times a second; 2 px in high-contrast themes.
+ */
+export function layerLineWidth(theme: Theme): number {
+  return isHighContrast(theme) ? 2 : 1;
+}
+
 export function severityColor(theme: Theme, severity: 'error' | 'warning' | 'info'): string {
   return severity === 'error' ? theme.error : severity === 'warning' ? theme.warning : theme.info;
 }

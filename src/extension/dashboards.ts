@@ -6,9 +6,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExplanationEvent } from '../shared/engineProtocol';
-import { applyEvent, emptyHistory, type RunHistoryState } from '../shared/runHistory';
+import { applyEvent, type RunHistoryState } from '../shared/runHistory';
 import type { ComparedRun, LrFindView, RunRef } from '../shared/webviewProtocol';
-import { EVENTS_FILE, streamEvents } from '../training/run/runStore';
+import { EVENTS_FILE, loadHistory } from '../training/run/runStore';
 import type { Config } from './config';
 import { MAX_COMPARED } from '../shared/webviewProtocol';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, type DashboardContent, type DashboardHandlers } from './dashboardPanel';
@@ -114,8 +114,7 @@ export class Dashboards implements vscode.Disposable {
     runDir: string,
     maxPoints = this.config.chartMaxPoints,
   ): Promise<{ run: RunRef; history: RunHistoryState }> {
-    const history = emptyHistory(maxPoints);
-    await streamEvents(runDir, (e) => applyEvent(history, e));
+    const history = await loadHistory(runDir, maxPoints);
     for (const e of this.explanations.get(path.resolve(runDir)) ?? []) applyEvent(history, e);
     const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specFile ?? '', runDir, live: false };
     return { run, history };

@@ -199,6 +199,39 @@ export function applyEvent(state: RunHistoryState, e: TrainingEvent): RunHistory
   return state;
 }
 
+/**
+ * The stride the reducer ends with after `measured` measured steps: it keeps measured indices 0, s, 2s… and
+ * doubles s (keeping every other point) whenever it holds maxPoints. A reader that knows a run's measured steps
+ * in advance can set this stride first and skip the steps it would drop, with the same result.
+ */
+export function finalStride(measured: number, maxPoints: number): number {
+  const max = Math.max(16, maxPoints);
+  let stride = 1;
+  let kept = 0;
+  for (let i = 0; i < measured; i += stride) {
+    kept++;
+    if (kept >= max) {
+      stride *= 2;
+      kept = Math.ceil(kept / 2);
+      // The next kept index is the next multiple of the new stride.
+      i = Math.floor(i / stride) * stride;
+    }
+  }
+  return stride;
+}
+
+/**
+ * A step the reader skipped because the reducer would drop it (not at a multiple of the final stride, no momentum
+ * change): counted as measured when it was, and its step and loss remembered when it is the run's last.
+ */
+export function skipStep(state: RunHistoryState, measured: boolean, last?: { step: number; loss: number }): void {
+  if (measured) state.measured++;
+  if (last) {
+    state.lastStep = last.step;
+    state.lastLoss = last.loss;
+  }
+}
+
 export function historyFromEvents(events: TrainingEvent[], maxPoints = DEFAULT_MAX_POINTS): RunHistoryState {
   const state = emptyHistory(maxPoints);
   for (const e of events) applyEvent(state, e);

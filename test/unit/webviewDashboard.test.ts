@@ -555,7 +555,8 @@ describe('dashboard webview (Chromium)', function () {
   it('replaces everything on a new snapshot and lists diagnostics with a working spec link', async () => {
     const start = startOf(exploding);
     const h = historyFromEvents(exploding);
-    await post({ type: 'snapshot', run: runRef(start, false), history: h, settings: { maxPoints: 2000 } });
+    // Charts are drawn a few per frame: wait until every one shows the new snapshot (#app[data-revision]).
+    await postDrawn({ type: 'snapshot', run: runRef(start, false), history: h, settings: { maxPoints: 2000 } });
     await waitPoints('grad-norm-chart', finiteGradPoints(h));
     await waitFor(`document.getElementById('gs-status')?.dataset.status === 'diverged'`, 5_000);
     // The epoch it diverged in, counted from 1 (run-end's epochsCompleted counts only finished epochs).

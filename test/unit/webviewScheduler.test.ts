@@ -65,4 +65,30 @@ describe('dashboard redraw scheduler', () => {
     clock.advanceTo(1000);
     assert.strictEqual(draws, 2);
   });
+
+  it('goes on with an unfinished draw on the next frame, and an earlier request replaces a later continuation', () => {
+    const clock = new FakeClock();
+    const draws: number[] = [];
+    let slices = 3;
+    const scheduler = createScheduler(
+      () => {
+        draws.push(clock.now());
+        // A draw that did not finish asks for the next frame, without waiting for the 100 ms interval.
+        if (--slices > 0) scheduler.continueIn(0);
+      },
+      clock,
+      100,
+    );
+    scheduler.request();
+    clock.advanceTo(100);
+    assert.deepStrictEqual(draws, [16, 32, 48], 'three slices on three consecutive frames');
+    // A chart out of view asks to be drawn a second later; a request for new data comes first and is not delayed.
+    scheduler.continueIn(1000);
+    scheduler.request();
+    clock.advanceTo(400);
+    assert.deepStrictEqual(draws, [16, 32, 48, 164], 'the request drew 100 ms after the last slice, on a frame');
+    clock.advanceTo(3000);
+    assert.strictEqual(draws.length, 4, 'the replaced continuation did not draw again');
+    assert.ok(clock.idle);
+  });
 });

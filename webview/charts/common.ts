@@ -6,11 +6,9 @@ import type { StepPoint } from '../../src/shared/runHistory';
 import { decadeLabel, formatCount } from '../../src/shared/format';
 import type { DashboardModel } from '../state';
 import { isHighContrast, withAlpha, type Theme } from '../theme';
+import { decimate, type XY } from './decimate';
 
-export interface XY {
-  x: number;
-  y: number;
-}
+export type { XY } from './decimate';
 
 export type LineChart = Chart<'line', XY[]>;
 
@@ -182,7 +180,9 @@ export function countFinite(data: XY[]): number {
 
 /**
  * Keeps chart series in step with `history.steps` cheaply: appends only the points added since the last draw,
- * and rebuilds when the history replaced its array (it halves its resolution by building a new one).
+ * and rebuilds when the history replaced its array (it halves its resolution by building a new one). A chart is
+ * given at most about one point per pixel of its width (`decimate`): chart.js's cost per update grows with the
+ * points it lays out and strokes, and more points than pixels draw nothing more.
  * Series k is the data of dataset `firstDataset + k`.
  */
 export class StepSeriesSync {
@@ -212,10 +212,6 @@ export class StepSeriesSync {
     } else {
       this.series = values.map(() => []);
       this.finite = values.map(() => 0);
-      this.series.forEach((s, k) => {
-        const ds = chart.data.datasets[firstDataset + k];
-        if (ds) ds.data = s;
-      });
     }
     if (from < steps.length) {
       // One push per series per draw: chart.js observes pushes on its data arrays, so a push per point would
@@ -236,6 +232,15 @@ export class StepSeriesSync {
     }
     this.synced = steps;
     this.count = steps.length;
+    // One bucket per two CSS pixels of the canvas (its plot is a little narrower): two points each at most.
+    const buckets = Math.max(50, Math.round((chart.width || 600) / 2));
+    this.series.forEach((s, k) => {
+      const ds = chart.data.datasets[firstDataset + k];
+      if (!ds) return;
+      const shown = decimate(s, buckets);
+      // The same array when nothing was decimated: chart.js then sees only the points pushed since its last update.
+      if (ds.data !== shown) ds.data = shown;
+    });
   }
 
   finitePoints(): number {

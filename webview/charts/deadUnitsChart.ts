@@ -8,7 +8,7 @@ import type { LayerSummary } from '../../src/shared/engineProtocol';
 import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';
 import { formatCount, formatNumber, formatPercent, isFiniteNumber } from '../../src/shared/format';
 import { layerUnits } from '../state';
-import { withAlpha } from '../theme';
+import { layerLineWidth, withAlpha } from '../theme';
 import { axisStyle, baseLineOptions, stepAxis, type XY } from './common';
 import type { RenderContext } from './context';
 import { StepChart } from './stepChart';
@@ -84,7 +84,7 @@ export class DeadUnitsChart extends StepChart {
       const color = ctx.layerColors[a.index];
       ds.hidden = ctx.hidden.has(a.layer.name);
       ds.borderColor = withAlpha(color, hl !== null && hl !== a.layer.name ? 0.12 : 1);
-      ds.borderWidth = hl === a.layer.name ? 2.75 : 1.5;
+      ds.borderWidth = hl === a.layer.name ? 2.75 : layerLineWidth(ctx.theme);
     });
     this.finish(chart, ctx);
   }

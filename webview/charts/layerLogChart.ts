@@ -5,7 +5,7 @@ import { Chart, type ChartDataset, type Plugin, type ScriptableScaleContext } fr
 import type { LayerSummary } from '../../src/shared/engineProtocol';
 import { nearestStep, type RunHistoryState, type StepPoint } from '../../src/shared/runHistory';
 import { decadeLabel, formatNumber, isFiniteNumber } from '../../src/shared/format';
-import { withAlpha } from '../theme';
+import { layerLineWidth, withAlpha } from '../theme';
 import { axisStyle, baseLineOptions, logRange, runDash, stepAxis, type XY } from './common';
 import type { RenderContext } from './context';
 import { StepChart } from './stepChart';
@@ -269,7 +269,7 @@ export class LayerLogChart extends StepChart {
       const faded = hl !== null && hl !== s.name;
       const alpha = (s.style > 0 ? 0.55 : 1) * (faded ? 0.12 : 1);
       ds.borderColor = withAlpha(s.color, alpha);
-      ds.borderWidth = hl === s.name ? 2.75 : s.style > 0 ? 1.25 : 1.5;
+      ds.borderWidth = hl === s.name ? 2.75 : layerLineWidth(ctx.theme);
     });
   }
 }

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import type { DiagnosticEvent, RunEndEvent, RunStartEvent, RunStatus, TrainingEvent } from '../../shared/engineProtocol';
+import { applyEvent, emptyHistory, finalStride, skipStep, type RunHistoryState } from '../../shared/runHistory';
 
 export const EVENTS_FILE = 'events.jsonl';
 export const SPEC_COPY = 'spec.gradscope.json';
@@ -176,20 +177,135 @@ export interface RunSummary {
   diagnostics: DiagnosticEvent[];
 }
 
-/** Reads what a run list shows without parsing its (many) step lines. */
+const STEP_LINE = Buffer.from('{"type":"step"');
+const RUN_START_LINE = Buffer.from('{"type":"run-start"');
+const LAYERS_KEY = Buffer.from('"layers":[');
+const MOMENTUM_KEY = Buffer.from('"momentum":');
+/** Bytes of events.jsonl loadHistory reads before it lets other work run (the extension host must not block). */
+const LOAD_SLICE_BYTES = 1 << 20;
+
+function startsWith(bytes: Buffer, from: number, end: number, prefix: Buffer): boolean {
+  return end - from >= prefix.length && bytes.compare(prefix, 0, prefix.length, from, from + prefix.length) === 0;
+}
+
+/** Whether the line [from, end) holds `needle` (searched in a view of the line: never past its end). */
+function contains(bytes: Buffer, from: number, end: number, needle: Buffer): boolean {
+  return bytes.subarray(from, end).indexOf(needle) >= 0;
+}
+
+/**
+ * A run's history as the reducer builds it from its events (`historyFromEvents` of the whole file, the same
+ * result), read for the dashboard without parsing the step lines the reducer would drop: the measured steps are
+ * counted first (as bytes), which fixes the reducer's final stride, and only steps at multiples of it (and those
+ * that change momentum, and the last) are parsed. Reads the file asynchronously and yields between slices.
+ */
+export async function loadHistory(runDir: string, maxPoints?: number): Promise<RunHistoryState> {
+  const bytes = await fs.promises.readFile(path.join(runDir, EVENTS_FILE));
+  const lines: Array<[number, number]> = [];
+  let lastStart = -1;
+  let runStarts = 0;
+  const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  for (let from = 0, next = 8 * LOAD_SLICE_BYTES; from < bytes.length;) {
+    if (from >= next) {
+      next = from + 8 * LOAD_SLICE_BYTES;
+      await pause();
+    }
+    let end = bytes.indexOf(10, from);
+    if (end < 0) end = bytes.length;
+    if (startsWith(bytes, from, end, RUN_START_LINE)) {
+      lastStart = lines.length;
+      runStarts++;
+    }
+    if (end > from) lines.push([from, end]);
+    from = end + 1;
+  }
+  // The last line of a killed run may be cut short: the reducer never sees it, so it is not counted either.
+  const tail = lines[lines.length - 1];
+  if (tail && !parseEventLine(bytes.toString('utf8', tail[0], tail[1]))) lines.pop();
+  let measured = 0;
+  for (let i = Math.max(0, lastStart); i < lines.length; i++) {
+    const [from, end] = lines[i];
+    if (i % 4096 === 0) await pause();
+    if (startsWith(bytes, from, end, STEP_LINE) && contains(bytes, from, end, LAYERS_KEY)) measured++;
+  }
+  const state = emptyHistory(maxPoints);
+  // One run-start (the usual file): steps the reducer would drop are skipped. Otherwise every line is applied.
+  const stride = runStarts === 1 ? finalStride(measured, state.maxPoints) : 1;
+  let index = 0;
+  let lastSkipped = -1;
+  let lastParsedStep = -1;
+  let sliceEnd = LOAD_SLICE_BYTES;
+  for (let i = 0; i < lines.length; i++) {
+    const [from, end] = lines[i];
+    if (from >= sliceEnd) {
+      sliceEnd = from + LOAD_SLICE_BYTES;
+      await pause();
+    }
+    if (stride > 1 && i > lastStart && startsWith(bytes, from, end, STEP_LINE)) {
+      const isMeasured = contains(bytes, from, end, LAYERS_KEY);
+      const kept = isMeasured && index % stride === 0;
+      if (isMeasured) index++;
+      if (!kept && !contains(bytes, from, end, MOMENTUM_KEY)) {
+        skipStep(state, isMeasured);
+        lastSkipped = i;
+        continue;
+      }
+      lastParsedStep = i;
+    }
+    const e = parseEventLine(bytes.toString('utf8', from, end));
+    if (!e) continue;
+    applyEvent(state, e);
+    if (e.type === 'run-start' && stride > 1) state.stride = stride;
+  }
+  if (lastSkipped > lastParsedStep) {
+    const e = parseEventLine(bytes.toString('utf8', lines[lastSkipped][0], lines[lastSkipped][1]));
+    if (e?.type === 'step') skipStep(state, false, e);
+  }
+  return state;
+}
+/** Summaries by run directory, valid while the events file keeps its size and modification time. */
+const summaries = new Map<string, { size: number; mtimeMs: number; summary: RunSummary }>();
+const MAX_CACHED_SUMMARIES = 500;
+
+/**
+ * Reads what a run list shows without decoding its (many) step lines: they are skipped as bytes, so a 50 MB
+ * events file costs a read, not a parse (the extension host calls this for every run it lists). A finished run's
+ * summary is kept until its file changes.
+ */
 export function summarizeRun(runDir: string): RunSummary {
-  const summary: RunSummary = { runDir, runId: path.basename(runDir), status: 'running', epochs: 0, diagnostics: [] };
-  let text: string;
+  const file = path.join(runDir, EVENTS_FILE);
+  let stat: fs.Stats;
   try {
-    text = fs.readFileSync(path.join(runDir, EVENTS_FILE), 'utf8');
+    stat = fs.statSync(file);
+  } catch {
+    return { runDir, runId: path.basename(runDir), status: 'running', epochs: 0, diagnostics: [] };
+  }
+  const cached = summaries.get(runDir);
+  if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) return structuredClone(cached.summary);
+  const summary = readSummary(runDir, file);
+  if (summaries.size >= MAX_CACHED_SUMMARIES) summaries.clear();
+  summaries.set(runDir, { size: stat.size, mtimeMs: stat.mtimeMs, summary: structuredClone(summary) });
+  return summary;
+}
+
+function readSummary(runDir: string, file: string): RunSummary {
+  const summary: RunSummary = { runDir, runId: path.basename(runDir), status: 'running', epochs: 0, diagnostics: [] };
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
   } catch {
     return summary;
   }
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('{"type":"step"')) continue;
+  for (let start = 0; start < bytes.length;) {
+    let end = bytes.indexOf(10, start);
+    if (end < 0) end = bytes.length;
+    const from = start;
+    start = end + 1;
+    if (end === from || bytes.compare(STEP_LINE, 0, STEP_LINE.length, from, Math.min(end, from + STEP_LINE.length)) === 0)
+      continue;
     let e: TrainingEvent;
     try {
-      e = JSON.parse(line) as TrainingEvent;
+      e = JSON.parse(bytes.toString('utf8', from, end)) as TrainingEvent;
     } catch {
       continue;
     }

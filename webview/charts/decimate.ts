@@ -1,0 +1,44 @@
+// Fewer points for a chart than a long series has: no DOM, no chart.js (unit-tested in plain Node).
+
+export interface XY {
+  x: number;
+  y: number;
+}
+
+/**
+ * What a chart draws of a long series: at most two points (the lowest and the highest, in step order) per bucket of
+ * `buckets` equal spans of x, so no spike is lost, and a NaN point where the bucket has a gap (lines break there as
+ * they do on the full series). A series of at most 2 × buckets points is drawn as it is.
+ */
+export function decimate(series: XY[], buckets: number): XY[] {
+  const n = series.length;
+  if (n <= 2 * buckets || n < 2) return series;
+  const x0 = series[0].x;
+  const span = series[n - 1].x - x0 || 1;
+  const out: XY[] = [];
+  let bucket = -1;
+  let lo = -1;
+  let hi = -1;
+  let gap = -1;
+  const flush = (): void => {
+    if (bucket < 0) return;
+    // The bucket's points in step order, each once.
+    const picks = [lo, hi, gap].filter((i, k, a) => i >= 0 && a.indexOf(i) === k).sort((a, b) => a - b);
+    for (const i of picks) out.push(series[i]);
+  };
+  for (let i = 0; i < n; i++) {
+    const p = series[i];
+    const b = Math.min(buckets - 1, Math.floor(((p.x - x0) / span) * buckets));
+    if (b !== bucket) {
+      flush();
+      bucket = b;
+      lo = hi = gap = -1;
+    }
+    if (Number.isFinite(p.y)) {
+      if (lo < 0 || p.y < series[lo].y) lo = i;
+      if (hi < 0 || p.y > series[hi].y) hi = i;
+    } else if (gap < 0) gap = i;
+  }
+  flush();
+  return out;
+}
