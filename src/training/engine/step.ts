@@ -5,6 +5,7 @@ import type { LayerStepMetrics } from '../../shared/engineProtocol';
 import type { BuiltModel, WeightedLayer } from './model/buildModel';
 import { activationFacts, layerFacts } from '../model/facts';
 import { applyModel } from './model/buildModel';
+import { withoutInputGradients } from './model/withoutInputGradient';
 import { absoluteErrorSum, batchLoss, correctCount } from './losses';
 import { maxNormed, regularizerGradient } from './penalties';
 import { statWidth, stepStats, type SaturatingActivation, type StatOp } from './measureKernel';
@@ -117,7 +118,8 @@ export function runStep(
     const packed = tf.tidy((): tf.Tensor1D => {
       const vars = trainableVariables(built);
       const { grads } = tf.variableGrads(() => {
-        const outputs = applyModel(built, x, true);
+        // Gradients for the variables only: no layer computes its input's gradient for nothing.
+        const outputs = withoutInputGradients(() => applyModel(built, x, true));
         const dataLoss = batchLoss(config.loss, built.outputActivation, y, outputs[0]);
         kept.push(
           tf.keep(dataLoss),

@@ -44,9 +44,27 @@ function convGrads(
   return withBias ? [filter, tf.reshape(tf.sum(dy, [0, 1, 2]), [filterShape[3]])] : [filter];
 }
 
+let inputGradientsUnused = false;
+
+/**
+ * Runs `apply` (a training forward pass whose gradients are taken for variables only, as the step's variableGrads
+ * does) with the layers prepared by trainWithoutInputGradient skipping their input's gradient. Elsewhere (tf.grad
+ * with respect to an input, explanations, tests of input gradients) they compute it as usual.
+ */
+export function withoutInputGradients<T>(apply: () => T): T {
+  const outer = inputGradientsUnused;
+  inputGradientsUnused = true;
+  try {
+    return apply();
+  } finally {
+    inputGradientsUnused = outer;
+  }
+}
+
 /**
  * Makes `layer` (a tf.layers.dense or tf.layers.conv2d without its own activation) skip its input's gradient when
- * called in training; other calls, and configurations this does not cover, are the layer's own call unchanged.
+ * called in training inside withoutInputGradients; other calls, and configurations this does not cover, are the
+ * layer's own call unchanged.
  */
 export function trainWithoutInputGradient(layer: tf.layers.Layer, kind: 'dense' | 'conv2d'): void {
   const config = layer.getConfig() as KernelLayerConfig;
@@ -62,16 +80,18 @@ export function trainWithoutInputGradient(layer: tf.layers.Layer, kind: 'dense' 
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const weights = layer.weights.map((w) => w.read());
     const rank = kind === 'dense' ? 2 : 4;
-    if (!kwargs?.training || x.rank !== rank || weights[0]?.rank !== rank || weights.length > 2) return original(inputs, kwargs);
+    if (!inputGradientsUnused || !kwargs?.training || x.rank !== rank || weights[0]?.rank !== rank || weights.length > 2)
+      return original(inputs, kwargs);
     const withBias = weights.length === 2;
     const forward = tf.customGrad((...args: unknown[]) => {
+      // Saved: the tape keeps the input alive until the backward pass (it may be an intermediate of this step).
       const save = args[args.length - 1] as tf.GradSaveFunc;
-      save([]);
+      save([x]);
       const value = original(inputs, kwargs) as tf.Tensor;
-      const gradFunc = (dy: tf.Tensor): tf.Tensor[] =>
+      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
         kind === 'dense'
-          ? denseGrads(x, dy, withBias)
-          : convGrads(x, dy, weights[0].shape, strides, config.padding as string, withBias);
+          ? denseGrads(saved[0], dy, withBias)
+          : convGrads(saved[0], dy, weights[0].shape, strides, config.padding as string, withBias);
       return { value, gradFunc };
     });
     return forward(...weights);
