@@ -1,6 +1,10 @@
-// `npm run bench`: training throughput with full measurement every step vs without, on the same backend.
-// Prints one JSON line per model: {"model","backend","measuredSamplesPerSec","plainSamplesPerSec","overhead"}.
-//   node out/bench/trainingOverhead.js [--backend wasm|cpu|tensorflow] [--seconds 4] [--model NAME]
+// `npm run bench`: training throughput with full measurement every step, every 10th step and never, on the same
+// backend. Prints one JSON line per model with (a contract) {"model","backend","measuredSamplesPerSec",
+// "plainSamplesPerSec","overhead"} and more: the same at measureEvery 10 (overhead10), the overheads by process CPU
+// time (cpuOverhead, cpuOverhead10: far less sensitive to other processes on a shared machine than wall time),
+// and the load average before and after.
+//   node out/bench/trainingOverhead.js [--backend wasm|cpu|tensorflow] [--seconds 3] [--rounds 3] [--model NAME]
+import * as os from 'os';
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../src/shared/engineProtocol';
@@ -9,57 +13,131 @@ import { buildModel } from '../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
 import { runStep } from '../src/training/engine/step';
 import { BENCH_MODELS, benchSpec, median, randomBatches, type BenchModel } from './benchModels';
+import { pytorchFigures } from './pytorch';
 
-/** Samples per second of `measure`d steps, timed for about `seconds` after a warm-up. */
-async function throughput(model: BenchModel, measure: boolean, seconds: number): Promise<number> {
+/** Full measurement every `measureEvery` steps; 0: never (plain training). */
+const VARIANTS = { plain: 0, measured: 1, every10: 10 } as const;
+type Variant = keyof typeof VARIANTS;
+
+interface Tally {
+  steps: number;
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** A model and optimizer training on fixed batches, as the engine's loop does (one readback per step). */
+function trainer(model: BenchModel, measureEvery: number): { step: () => Promise<void>; dispose: () => void } {
   const spec = benchSpec(model);
   const built = buildModel(spec, 1);
   const { optimizer } = makeOptimizer(spec.training.optimizer);
   const classes = built.model.outputs[0].shape[1] ?? 1;
   const { xs, ys } = randomBatches(spec, model.batchSize, classes);
-  const step = async (i: number): Promise<void> => {
-    const { packed } = runStep(built, optimizer, spec.training, xs[i % 4], ys[i % 4], measure);
-    await packed.data();
-    packed.dispose();
+  let i = 0;
+  return {
+    step: async () => {
+      const measure = measureEvery > 0 && i % measureEvery === 0;
+      const { packed } = runStep(built, optimizer, spec.training, xs[i % 4], ys[i % 4], measure);
+      await packed.data();
+      packed.dispose();
+      i++;
+    },
+    dispose: () => {
+      tf.dispose([...xs, ...ys]);
+      built.model.dispose();
+      optimizer.dispose();
+    },
   };
-  for (let i = 0; i < 3; i++) await step(i);
-  let steps = 0;
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000) await step(steps++);
-  const elapsed = (performance.now() - start) / 1000;
-  tf.dispose([...xs, ...ys]);
-  built.model.dispose();
-  optimizer.dispose();
-  return (steps * model.batchSize) / elapsed;
+}
+
+const cpuMsNow = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/**
+ * One round: the variants take turns in blocks of ~100 ms (order rotating) for about `seconds` each, so that
+ * machine noise hits them alike. Returns steps, wall and CPU time per variant.
+ */
+async function round(model: BenchModel, seconds: number): Promise<Record<Variant, Tally>> {
+  const names = Object.keys(VARIANTS) as Variant[];
+  const runners = names.map((n) => trainer(model, VARIANTS[n]));
+  const tallies = names.map((): Tally => ({ steps: 0, wallMs: 0, cpuMs: 0 }));
+  // Warm-up (and a block length): 10 steps each, at least one of them measured.
+  let warmMs = 0;
+  for (const r of runners) {
+    const start = performance.now();
+    for (let k = 0; k < 10; k++) await r.step();
+    warmMs = Math.max(warmMs, (performance.now() - start) / 10);
+  }
+  const block = Math.max(10, Math.round(100 / warmMs / 10) * 10); // a multiple of 10: every10 measures 1 in 10
+  for (let turn = 0; tallies.some((t) => t.wallMs < seconds * 1000); turn++) {
+    for (let j = 0; j < runners.length; j++) {
+      const v = (turn + j) % runners.length;
+      const wall = performance.now();
+      const cpu = cpuMsNow();
+      for (let k = 0; k < block; k++) await runners[v].step();
+      tallies[v].wallMs += performance.now() - wall;
+      tallies[v].cpuMs += cpuMsNow() - cpu;
+      tallies[v].steps += block;
+    }
+  }
+  runners.forEach((r) => r.dispose());
+  return Object.fromEntries(names.map((n, j) => [n, tallies[j]])) as Record<Variant, Tally>;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { backend: { type: 'string' }, seconds: { type: 'string' }, model: { type: 'string' }, rounds: { type: 'string' } },
+    options: {
+      backend: { type: 'string' },
+      seconds: { type: 'string' },
+      model: { type: 'string' },
+      rounds: { type: 'string' },
+      'no-pytorch': { type: 'boolean' },
+    },
   });
   const backend = await initBackend(values.backend as Backend | undefined);
   const seconds = Number(values.seconds ?? 3);
   const rounds = Number(values.rounds ?? 3);
-  for (const model of BENCH_MODELS.filter((m) => !values.model || m.name === values.model)) {
-    const measured: number[] = [];
-    const plain: number[] = [];
-    // Interleaved rounds so that machine noise hits both variants alike.
-    for (let r = 0; r < rounds; r++) {
-      measured.push(await throughput(model, true, seconds));
-      plain.push(await throughput(model, false, seconds));
+  const models = BENCH_MODELS.filter((m) => !values.model || m.name === values.model);
+  const torch = values['no-pytorch']
+    ? undefined
+    : pytorchFigures(
+        models.map((m) => m.name),
+        seconds,
+        rounds,
+      );
+  for (const model of models) {
+    const loadBefore = os.loadavg()[0];
+    const results: Record<Variant, Tally>[] = [];
+    for (let r = 0; r < rounds; r++) results.push(await round(model, seconds));
+    const rate = (v: Variant, clock: 'wallMs' | 'cpuMs'): number =>
+      median(results.map((t) => (t[v].steps * model.batchSize * 1000) / t[v][clock]));
+    const ratio = (v: Variant, clock: 'wallMs' | 'cpuMs'): number =>
+      Number(median(results.map((t) => t[v][clock] / t[v].steps / (t.plain[clock] / t.plain.steps))).toFixed(3));
+    const measured = rate('measured', 'wallMs');
+    const line: Record<string, unknown> = {
+      model: model.name,
+      backend,
+      batchSize: model.batchSize,
+      measuredSamplesPerSec: Math.round(measured),
+      plainSamplesPerSec: Math.round(rate('plain', 'wallMs')),
+      overhead: ratio('measured', 'wallMs'),
+      measureEvery10SamplesPerSec: Math.round(rate('every10', 'wallMs')),
+      overhead10: ratio('every10', 'wallMs'),
+      cpuOverhead: ratio('measured', 'cpuMs'),
+      cpuOverhead10: ratio('every10', 'cpuMs'),
+      load: [Number(loadBefore.toFixed(2)), Number(os.loadavg()[0].toFixed(2))],
+    };
+    const pt = torch?.figures[model.name];
+    if (pt) {
+      line.pytorchSamplesPerSec = Math.round(pt.samplesPerSec);
+      line.pytorch = pt.setup;
+      line.vsPytorch = Number((measured / pt.samplesPerSec).toFixed(3));
+      line.plainVsPytorch = Number((rate('plain', 'wallMs') / pt.samplesPerSec).toFixed(3));
+    } else if (torch?.skipped) {
+      line.pytorch = `skipped: ${torch.skipped}`;
     }
-    const m = median(measured);
-    const p = median(plain);
-    console.log(
-      JSON.stringify({
-        model: model.name,
-        backend,
-        batchSize: model.batchSize,
-        measuredSamplesPerSec: Math.round(m),
-        plainSamplesPerSec: Math.round(p),
-        overhead: Number((p / m).toFixed(3)),
-      }),
-    );
+    console.log(JSON.stringify(line));
   }
 }
 

@@ -2,6 +2,7 @@
 // layer's signal and, where dead units are counted, its pre-activation), so measurement rides on the training
 // forward pass instead of a second one.
 import * as tf from '@tensorflow/tfjs';
+import { trainWithoutInputGradient } from './withoutInputGradient';
 import type { LayerSummary } from '../../../shared/engineProtocol';
 import { LAYER_FACTS, activationFacts, fusedOutputActivation } from '../../model/facts';
 import type { ActivationName, ActivationParams, LayerOrigin, ParsedSpec, ResolvedLayer } from '../../spec/types';
@@ -120,8 +121,14 @@ class Builder {
   /** Applies a layer to symbolic inputs (creating its weights) and remembers it. */
   apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor {
     this.applied.push(layer);
-    return layer.apply(x) as tf.SymbolicTensor;
+    const out = layer.apply(x) as tf.SymbolicTensor;
+    const inputs = Array.isArray(x) ? x : [x];
+    if (layer.weights.length === 0 && inputs.every((t) => this.weightFree.has(t))) this.weightFree.add(out);
+    return out;
   }
+
+  /** The model's input and what weightless layers make of it alone: tensors no gradient flows into. */
+  readonly weightFree = new Set<tf.SymbolicTensor>();
 
   /** Disposes the weights of every layer applied, including one that failed while building. */
   disposeWeights(): void {
@@ -276,6 +283,8 @@ function buildKernelLayer(
       ? new WeightNormalized({ ...common, ...conv, kind: 'conv2d', units: spec.filters })
       : tf.layers.conv2d({ ...common, ...conv, filters: spec.filters });
   }
+  // Its input's gradient would be computed for nothing (TensorFlow.js's fused ops compute it regardless).
+  if (!spec.weightNormalization && b.weightFree.has(x)) trainWithoutInputGradient(layer, spec.type);
   const pre = b.apply(layer, x);
   const out = fusedActivation ? pre : applyActivation(b, pre, spec.activation, spec.activationParams, name);
   const summary = b.summarize(name, spec.type, spec, layer, out, spec.activation);
@@ -534,6 +543,7 @@ function normalizationLayer(spec: NormalizationSpec, name: string): tf.layers.La
 export function buildModel(spec: ParsedSpec, seed: number): BuiltModel {
   const b = new Builder(seed);
   const input = tf.input({ shape: spec.model.inputShape, name: 'input' });
+  b.weightFree.add(input);
   const layers = spec.model.layers;
   const last = layers[layers.length - 1];
   const outputActivation =

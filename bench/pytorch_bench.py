@@ -1,0 +1,106 @@
+"""PyTorch's training throughput on the bench models (bench/benchModels.ts), for bench/trainingOverhead.ts.
+
+Same layers, initialisation aside, optimizer, learning rate, batch size and loss; four fixed random batches; one
+host readback (loss.item()) per step, as gradscope's step reads its packed tensor once. Prints one JSON line per
+model: {"model", "samplesPerSec", "optimizer"}; a first line {"setup"} says torch's version, threads and BLAS.
+
+    python3 bench/pytorch_bench.py --models mlp-784-256-256-10,conv-16-32-mnist --seconds 3 --rounds 3
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+from torch import nn
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)), (784,), 10
+
+
+def sigmoid20():
+    layers = []
+    width = 2
+    for _ in range(20):
+        layers += [nn.Linear(width, 64), nn.Sigmoid()]
+        width = 64
+    return nn.Sequential(*layers, nn.Linear(64, 3)), (2,), 3
+
+
+def conv():
+    # conv2d 16 3×3 relu (valid) → max pool 2 → conv2d 32 3×3 relu → max pool 2 → flatten → dense 10 softmax
+    net = nn.Sequential(
+        nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 5 * 5, 10),
+    )
+    return net, (1, 28, 28), 10
+
+
+# name → (builder, batch size, optimizer, learning rate): as in bench/benchModels.ts
+MODELS = {
+    "mlp-784-256-256-10": (mlp, 128, "adam", 0.001),
+    "sigmoid-20x64": (sigmoid20, 64, "sgd", 0.01),
+    "conv-16-32-mnist": (conv, 64, "adam", 0.001),
+}
+
+
+def throughput(name, seconds):
+    build, batch, opt_name, lr = MODELS[name]
+    torch.manual_seed(1)
+    net, shape, classes = build()
+    opt = torch.optim.Adam(net.parameters(), lr=lr) if opt_name == "adam" else torch.optim.SGD(net.parameters(), lr=lr)
+    xs = [torch.rand(batch, *shape) for _ in range(4)]
+    ys = [torch.randint(0, classes, (batch,)) for _ in range(4)]
+    loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy, as the specs' softmax output with categorical loss
+
+    def step(i):
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(xs[i % 4]), ys[i % 4])
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for i in range(10):
+        step(i)
+    steps = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step(steps)
+        steps += 1
+    return steps * batch / (time.perf_counter() - start), opt_name
+
+
+def blas_loaded():
+    with open("/proc/self/maps") as f:
+        maps = f.read()
+    for lib in ("openblas", "mkl", "blis"):
+        if lib in maps:
+            return lib
+    return "reference"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    names = [n for n in args.models.split(",") if n in MODELS]
+    figures = {n: [] for n in names}
+    opts = {}
+    for _ in range(args.rounds):
+        for n in names:
+            rate, opts[n] = throughput(n, args.seconds)
+            figures[n].append(rate)
+    setup = f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {blas_loaded()}"
+    print(json.dumps({"setup": setup}), flush=True)
+    for n in names:
+        print(json.dumps({"model": n, "samplesPerSec": statistics.median(figures[n]), "optimizer": opts[n]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
