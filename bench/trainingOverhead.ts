@@ -5,6 +5,7 @@ import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../src/shared/engineProtocol';
 import { initBackend } from '../src/training/engine/backend';
+import { wasmThreadsCount } from '../src/training/engine/backend/wasmThreads';
 import { buildModel } from '../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
 import { runStep } from '../src/training/engine/step';
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
         model: model.name,
         backend,
         batchSize: model.batchSize,
+        ...(backend === 'wasm' ? { wasmThreads: wasmThreadsCount() } : {}),
         measuredSamplesPerSec: Math.round(m),
         plainSamplesPerSec: Math.round(p),
         overhead: Number((p / m).toFixed(3)),
