@@ -91,9 +91,11 @@ describe('wasm threads (opt-in GRADSCOPE_WASM_THREADS)', function () {
       /GRADSCOPE_WASM_THREADS=two is not a whole number from 1 to 8/,
     );
     assert.throws(() => wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: '2', GRADSCOPE_WASM_SPIN: '0' }), /GRADSCOPE_WASM_SPIN=0/);
+    // The loops count down by 5 to exactly 0: 101 would wrap around and spin for billions of iterations.
+    assert.throws(() => wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: '2', GRADSCOPE_WASM_SPIN: '101' }), /not a multiple of 5/);
   });
 
-  it('patches exactly the three spin-wait constants of the package binary, keeping its length', () => {
+  it('patches exactly the three spin-wait loops (counting down by 5) of the package binary, keeping its length', () => {
     const file = path.join(
       path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')),
       'dist',
@@ -104,6 +106,7 @@ describe('wasm threads (opt-in GRADSCOPE_WASM_THREADS)', function () {
     assert.strictEqual(patchSpinIterations(binary, 100), 3);
     assert.strictEqual(binary.length, length);
     assert.strictEqual(patchSpinIterations(binary, 100), 0, 'nothing left to patch');
+    assert.throws(() => patchSpinIterations(binary, 101), /multiple of 5/);
   });
 
   it('trains on 2 threads to the same weights and statistics as 1 thread, bit for bit, twice alike, and exits', () => {

@@ -13,7 +13,8 @@
 // - the spin-wait: XNNPACK's pthreadpool spins 1,000,000 iterations before sleeping on a futex, in the workers
 //   (waiting for the next op) and in the caller (waiting for the workers). On a shared machine the spinning
 //   thread burns the time slice the thread it waits for needs. We patch the three `i32.const 1000000` of the
-//   pool's wait loops in the binary before compiling it (GRADSCOPE_WASM_SPIN sets the count; 'stock' keeps it);
+//   pool's wait loops in the binary before compiling it (GRADSCOPE_WASM_SPIN sets the count, a multiple of 5 as
+//   the loops are unrolled 5 times; 'stock' keeps 1,000,000); workers then sleep on a futex (Atomics.wait);
 // - exit: running pthread workers are ref'd by the glue; we unref them so they never keep the process alive, and
 //   terminate the 7 idle pre-spawned workers the glue creates.
 // Results: XNNPACK splits GEMM/conv work by output tiles, so sums are not reordered across threads and the
@@ -59,18 +60,41 @@ export function wasmThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): WasmTh
       : spinText === 'stock'
         ? null
         : intInRange('GRADSCOPE_WASM_SPIN', spinText, 1, 1_000_000);
+  if (spin != null && spin % SPIN_STEP !== 0) {
+    throw new Error(
+      `GRADSCOPE_WASM_SPIN=${spinText} is not a multiple of ${SPIN_STEP} (the wait loops count down by ${SPIN_STEP})`,
+    );
+  }
   return { threads, spin };
 }
 
-/** Rewrites the pool's spin-wait iteration constants (3-byte LEB128, same length); returns how many. */
+/** The loops are unrolled 5 times and count down by 5 to exactly 0: any other count would wrap and spin ~forever. */
+const SPIN_STEP = 5;
+/** `i32.const 5; i32.sub`: the countdown that must follow a patched constant within the loop. */
+const COUNTDOWN = [0x41, SPIN_STEP, 0x6b];
+
+function bytesAt(binary: Uint8Array, at: number, bytes: number[]): boolean {
+  return bytes.every((b, k) => binary[at + k] === b);
+}
+
+/**
+ * Rewrites the spin-wait iteration count of pthreadpool's wait loops (each `i32.const 1000000` followed within
+ * 160 bytes by the loop's `i32.const 5; i32.sub` countdown) as a 3-byte LEB128, so the binary keeps its length.
+ * Returns how many loops were patched (3 in tfjs-backend-wasm 4.22).
+ */
 export function patchSpinIterations(binary: Uint8Array, spin: number): number {
+  if (!Number.isInteger(spin) || spin <= 0 || spin % SPIN_STEP !== 0 || spin >= 1 << 21) {
+    throw new Error(`spin iterations must be a positive multiple of ${SPIN_STEP} below 2^21, not ${spin}`);
+  }
   const leb = [0x80 | (spin & 0x7f), 0x80 | ((spin >> 7) & 0x7f), (spin >> 14) & 0x7f];
   let patched = 0;
   for (let i = 0; i + SPIN_CONST.length <= binary.length; i++) {
-    if (SPIN_CONST.every((b, k) => binary[i + k] === b)) {
-      binary.set(leb, i + 1);
-      patched++;
-    }
+    if (!bytesAt(binary, i, SPIN_CONST)) continue;
+    let countsDownBy5 = false;
+    for (let k = i + SPIN_CONST.length; k < i + 160 && !countsDownBy5; k++) countsDownBy5 = bytesAt(binary, k, COUNTDOWN);
+    if (!countsDownBy5) continue;
+    binary.set(leb, i + 1);
+    patched++;
   }
   return patched;
 }
