@@ -2,8 +2,9 @@
 // on a quiet machine and with a busy loop holding one core (as the editor or extension host may), in interleaved
 // rounds of separate processes (the backend is chosen once per process). Prints one JSON line per variant:
 // {"model","backend","threads","spin","busyLoop","plainSamplesPerSec","measuredSamplesPerSec","overhead",
-//  "plainRounds","vsOneThread","loadAvg1"} with medians over rounds; vsOneThread compares plain samples/s to the
-// one-thread variant in the same busy-loop condition.
+//  "plainRounds","vsOneThread","mainCpuMsPerStep","allCpuMsPerStep","runqueueWaitMsPerStep","loadAvg1"} with
+// medians over rounds; vsOneThread compares plain samples/s to the one-thread variant in the same busy-loop
+// condition. On a shared machine samples/s are noise; the CPU ms per step (from /proc/self/task/*/schedstat) are not.
 //   node out/bench/threads.js [--model mlp-784-256-256-10] [--seconds 3] [--rounds 3] [--spins 100,stock]
 import { spawn, execFileSync } from 'child_process';
 import * as os from 'os';
@@ -19,6 +20,10 @@ interface Variant {
 interface Sample {
   plain: number;
   measured: number;
+  /** ms per plain step on a CPU: main thread, all threads; ms per step runnable but waiting (Linux only). */
+  mainCpu?: number;
+  allCpu?: number;
+  wait?: number;
 }
 
 function runOnce(variant: Variant, model: string, seconds: number): Sample {
@@ -36,10 +41,19 @@ function runOnce(variant: Variant, model: string, seconds: number): Sample {
     plainSamplesPerSec: number;
     measuredSamplesPerSec: number;
     wasmThreads: number;
+    plainMainCpuMsPerStep?: number;
+    plainAllCpuMsPerStep?: number;
+    plainRunqueueWaitMsPerStep?: number;
   };
   if (line.wasmThreads !== variant.threads)
     throw new Error(`asked for ${variant.threads} threads, the backend ran ${line.wasmThreads}`);
-  return { plain: line.plainSamplesPerSec, measured: line.measuredSamplesPerSec };
+  return {
+    plain: line.plainSamplesPerSec,
+    measured: line.measuredSamplesPerSec,
+    mainCpu: line.plainMainCpuMsPerStep,
+    allCpu: line.plainAllCpuMsPerStep,
+    wait: line.plainRunqueueWaitMsPerStep,
+  };
 }
 
 async function withBusyLoop<T>(busy: boolean, body: () => T): Promise<T> {
@@ -76,6 +90,8 @@ async function main(): Promise<void> {
       }
     }
     const onePlain = median(samples[0].map((s) => s.plain));
+    const medianOf = (i: number, field: 'mainCpu' | 'allCpu' | 'wait'): number | undefined =>
+      samples[i].every((s) => s[field] !== undefined) ? median(samples[i].map((s) => s[field] ?? 0)) : undefined;
     variants.forEach((variant, i) => {
       const plain = median(samples[i].map((s) => s.plain));
       const measured = median(samples[i].map((s) => s.measured));
@@ -91,6 +107,11 @@ async function main(): Promise<void> {
           overhead: Number((plain / measured).toFixed(3)),
           plainRounds: samples[i].map((s) => Math.round(s.plain)),
           vsOneThread: Number((plain / onePlain).toFixed(3)),
+          // Contention-insensitive: CPU ms per plain step of the main thread (the critical path when the pool's
+          // threads run in parallel) and of all threads (the cost), and ms waiting for a CPU (the contention).
+          mainCpuMsPerStep: medianOf(i, 'mainCpu'),
+          allCpuMsPerStep: medianOf(i, 'allCpu'),
+          runqueueWaitMsPerStep: medianOf(i, 'wait'),
           loadAvg1: Number(median(loads).toFixed(2)),
         }),
       );
