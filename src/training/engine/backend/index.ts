@@ -97,6 +97,8 @@ async function select(preferred: Backend | undefined): Promise<Backend> {
     initialised = true;
     return preferred;
   }
+  // A bad GRADSCOPE_WASM_THREADS must be reported, not turned into a silent fallback to the cpu backend.
+  wasmThreadsFromEnv();
   const failures: string[] = [];
   for (const name of PREFERENCE_ORDER) {
     try {
