@@ -153,50 +153,69 @@ export function registerThreadedWasm(setting: WasmThreadsSetting, wasmPkg: typeo
   const wasmOut = path.join(pkgDir, 'wasm-out');
   const mainScript = path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.js');
   const binaryFile = path.join(pkgDir, 'dist', 'tfjs-backend-wasm-threaded-simd.wasm');
+  const stockFactory = tf.findBackendFactory('wasm');
+  const loadThreaded = async (): Promise<tf.KernelBackend> => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const factory = require(mainScript) as (config: FactoryConfig) => Promise<ThreadedModule>;
+    const workerFile = workerScriptFile(wasmOut);
+    // A failed load calls onAbort (or rejects instantiate) and leaves the factory's promise pending: race it.
+    let fail: (reason: Error) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    const why = (what: unknown): Error =>
+      new Error(`the threaded wasm build failed to load: ${what instanceof Error ? what.message : String(what)}`);
+    const config: FactoryConfig & Partial<ThreadedModule> = {
+      locateFile: (file) =>
+        file.endsWith('.worker.js') ? workerFile : file.endsWith('.wasm') ? binaryFile : path.join(wasmOut, file),
+      mainScriptUrlOrBlob: mainScript,
+      instantiateWasm: (imports, receive) => {
+        imports.env.emscripten_num_logical_cores = () => 2 * setting.threads;
+        const binary = new Uint8Array(fs.readFileSync(binaryFile));
+        if (setting.spin != null) patchSpinIterations(binary, setting.spin);
+        WebAssemblyApi.instantiate(binary, imports).then(
+          (result) => receive(result.instance, result.module),
+          (err: unknown) => fail(why(err)),
+        );
+        return {};
+      },
+      onAbort: (what) => fail(why(what)),
+    };
+    let module: ThreadedModule;
+    try {
+      module = await Promise.race([factory(config), failed]);
+    } catch (err) {
+      // The glue spawned its workers before loading the binary (config became the module): end them.
+      config.PThread?.unusedWorkers.splice(0).forEach((worker) => void worker.terminate());
+      throw err;
+    }
+    module.tfjs = {
+      init: module.cwrap('init', null, []),
+      initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
+      getThreadsCount: module.cwrap('get_threads_count', 'number', []),
+      registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
+      disposeData: module.cwrap('dispose_data', null, ['number']),
+      dispose: module.cwrap('dispose', null, []),
+    };
+    wasmPkg.setThreadsCount(setting.threads);
+    const backend = new wasmPkg.BackendWasm(module as unknown as ConstructorParameters<typeof wasmPkg.BackendWasm>[0]);
+    actualThreads = wasmPkg.getThreadsCount();
+    // The pool's threads live as long as the module: never let them hold the process open.
+    for (const worker of module.PThread.runningWorkers) worker.unref();
+    for (const worker of module.PThread.unusedWorkers.splice(0)) void worker.terminate();
+    return backend;
+  };
   tf.removeBackend('wasm');
   tf.registerBackend(
     'wasm',
     async () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const factory = require(mainScript) as (config: FactoryConfig) => Promise<ThreadedModule>;
-      const workerFile = workerScriptFile(wasmOut);
-      // A failed load calls onAbort (or rejects instantiate) and leaves the factory's promise pending: race it.
-      let fail: (reason: Error) => void = () => undefined;
-      const failed = new Promise<never>((_, reject) => (fail = reject));
-      const why = (what: unknown): Error =>
-        new Error(`the threaded wasm build failed to load: ${what instanceof Error ? what.message : String(what)}`);
-      const loading = factory({
-        locateFile: (file) =>
-          file.endsWith('.worker.js') ? workerFile : file.endsWith('.wasm') ? binaryFile : path.join(wasmOut, file),
-        mainScriptUrlOrBlob: mainScript,
-        instantiateWasm: (imports, receive) => {
-          imports.env.emscripten_num_logical_cores = () => 2 * setting.threads;
-          const binary = new Uint8Array(fs.readFileSync(binaryFile));
-          if (setting.spin != null) patchSpinIterations(binary, setting.spin);
-          WebAssemblyApi.instantiate(binary, imports).then(
-            (result) => receive(result.instance, result.module),
-            (err: unknown) => fail(why(err)),
-          );
-          return {};
-        },
-        onAbort: (what) => fail(why(what)),
-      });
-      const module = await Promise.race([loading, failed]);
-      module.tfjs = {
-        init: module.cwrap('init', null, []),
-        initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
-        getThreadsCount: module.cwrap('get_threads_count', 'number', []),
-        registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
-        disposeData: module.cwrap('dispose_data', null, ['number']),
-        dispose: module.cwrap('dispose', null, []),
-      };
-      wasmPkg.setThreadsCount(setting.threads);
-      const backend = new wasmPkg.BackendWasm(module as unknown as ConstructorParameters<typeof wasmPkg.BackendWasm>[0]);
-      actualThreads = wasmPkg.getThreadsCount();
-      // The pool's threads live as long as the module: never let them hold the process open.
-      for (const worker of module.PThread.runningWorkers) worker.unref();
-      for (const worker of module.PThread.unusedWorkers.splice(0)) void worker.terminate();
-      return backend;
+      try {
+        return await loadThreaded();
+      } catch (err) {
+        if (stockFactory == null) throw err;
+        // Training still works on one thread: say so (the engine relays stderr to the log) and carry on.
+        process.stderr.write(`gradscope: ${(err as Error).message}; the wasm backend runs on one thread\n`);
+        actualThreads = 1;
+        return stockFactory();
+      }
     },
     2,
   );
