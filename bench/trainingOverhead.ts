@@ -9,11 +9,13 @@ import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../src/shared/engineProtocol';
 import { initBackend } from '../src/training/engine/backend';
+import { wasmThreadsCount } from '../src/training/engine/backend/wasmThreads';
 import { buildModel } from '../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
 import { runStep } from '../src/training/engine/step';
 import { BENCH_MODELS, benchSpec, median, randomBatches, type BenchModel } from './benchModels';
 import { pytorchFigures } from './pytorch';
+import { schedSince, schedSnapshot, type SchedDelta } from './schedStats';
 
 /** Full measurement every `measureEvery` steps; 0: never (plain training). */
 const VARIANTS = { plain: 0, measured: 1, every10: 10 } as const;
@@ -23,6 +25,8 @@ interface Tally {
   steps: number;
   wallMs: number;
   cpuMs: number;
+  /** Scheduler time of this variant's blocks (Linux): main thread, all threads, run-queue wait. */
+  sched?: SchedDelta;
 }
 
 /** A model and optimizer training on fixed batches, as the engine's loop does (one readback per step). */
@@ -75,10 +79,18 @@ async function round(model: BenchModel, seconds: number): Promise<Record<Variant
       const v = (turn + j) % runners.length;
       const wall = performance.now();
       const cpu = cpuMsNow();
+      const sched = schedSnapshot();
       for (let k = 0; k < block; k++) await runners[v].step();
       tallies[v].wallMs += performance.now() - wall;
       tallies[v].cpuMs += cpuMsNow() - cpu;
       tallies[v].steps += block;
+      const used = schedSince(sched);
+      if (used) {
+        const t = (tallies[v].sched ??= { mainNs: 0, allNs: 0, waitNs: 0 });
+        t.mainNs += used.mainNs;
+        t.allNs += used.allNs;
+        t.waitNs += used.waitNs;
+      }
     }
   }
   runners.forEach((r) => r.dispose());
@@ -127,7 +139,19 @@ async function main(): Promise<void> {
       cpuOverhead: ratio('measured', 'cpuMs'),
       cpuOverhead10: ratio('every10', 'cpuMs'),
       load: [Number(loadBefore.toFixed(2)), Number(os.loadavg()[0].toFixed(2))],
+      ...(backend === 'wasm' ? { wasmThreads: wasmThreadsCount() } : {}),
     };
+    // Scheduler figures of the plain steps (Linux): ms per step on a CPU for the main thread and for all threads, and
+    // ms per step the threads were runnable but waiting for a CPU (contention). `npm run bench:threads` reads them.
+    const perStep = (field: keyof SchedDelta): number | undefined =>
+      results.every((t) => t.plain.sched)
+        ? Number(median(results.map((t) => (t.plain.sched as SchedDelta)[field] / 1e6 / t.plain.steps)).toFixed(3))
+        : undefined;
+    if (perStep('mainNs') !== undefined) {
+      line.plainMainCpuMsPerStep = perStep('mainNs');
+      line.plainAllCpuMsPerStep = perStep('allNs');
+      line.plainRunqueueWaitMsPerStep = perStep('waitNs');
+    }
     const pt = torch?.figures[model.name];
     if (pt) {
       line.pytorchSamplesPerSec = Math.round(pt.samplesPerSec);

@@ -6,6 +6,7 @@ import type { Backend } from '../../../shared/engineProtocol';
 import { quietCpuBackend, withTfjsWarningsOff } from './tfjsQuiet';
 import { registerStepStatsKernel } from '../measureKernel';
 import { installWasmKernels } from './wasmKernels';
+import { registerThreadedWasm, wasmThreadsFromEnv } from './wasmThreads';
 
 export type { Backend };
 
@@ -62,6 +63,9 @@ async function loadWasm(): Promise<void> {
     wasm.setWasmPaths(dir);
     wasmPathsSet = true;
   }
+  // Opt-in (GRADSCOPE_WASM_THREADS=2): the threaded SIMD build; see wasmThreads.ts for why it is not the default.
+  const threads = wasmThreadsFromEnv();
+  if (threads) registerThreadedWasm(threads, wasm);
   if (!(await withTfjsWarningsOff(() => tf.setBackend('wasm')))) {
     throw new Error('the wasm backend failed to initialise (see the tfjs-backend-wasm README on .wasm file paths)');
   }
@@ -93,6 +97,8 @@ async function select(preferred: Backend | undefined): Promise<Backend> {
     initialised = true;
     return preferred;
   }
+  // A bad GRADSCOPE_WASM_THREADS must be reported, not turned into a silent fallback to the cpu backend.
+  wasmThreadsFromEnv();
   const failures: string[] = [];
   for (const name of PREFERENCE_ORDER) {
     try {
