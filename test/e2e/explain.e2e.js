@@ -12,7 +12,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels } = require('./lib/workbench');
+const { startWorkbench, openFile, runCommand, runCommandAndPick, webviewFrame, readCanvasPixels } = require('./lib/workbench');
 const { dashboardShot, endSession, runUiTest, waitForRuns, waitForRunEnd } = require('./lib/steps');
 const { viridis } = require('../../out/src/shared/colorMap');
 const { summarizeHeatmap } = require('../../out/src/shared/heatmapText');
@@ -193,8 +193,7 @@ async function main(steps) {
     });
 
     await steps.run(wb, 'Explain Run on the finished run: the saved model explained again, with the sanity check', async () => {
-      await runCommand(wb.page, 'Gradscope: Explain Run');
-      await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: runId }).first().click();
+      await runCommandAndPick(wb.page, 'Gradscope: Explain Run', runId);
       const frame = webviewFrame(wb.page);
       const epoch = frame.locator('#explain-epoch', { hasText: 'explained after training' });
       await epoch.waitFor({ state: 'visible', timeout: 120000 });

@@ -15,7 +15,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { startWorkbench, openFile, runCommand, webviewFrame, readCanvasPixels } = require('./lib/workbench');
+const { startWorkbench, openFile, runCommand, runCommandAndPick, webviewFrame, readCanvasPixels } = require('./lib/workbench');
 const { tempWorkspace } = require('./lib/workspace');
 const { dashboardShot, endSession, runUiTest, waitForRuns, waitForRunEnd } = require('./lib/steps');
 
@@ -247,8 +247,7 @@ async function main(steps) {
       cli('--resume', path.join(runs, first), '--epochs', '4');
       const resumed = fs.readdirSync(runs).find((d) => !runsBefore.has(d) && d !== first);
       assert.ok(resumed, 'the resumed run was recorded');
-      await runCommand(wb.page, 'Gradscope: Open Run…');
-      await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: resumed }).first().click();
+      await runCommandAndPick(wb.page, 'Gradscope: Open Run…', resumed);
       const frame = webviewFrame(wb.page);
       await frame.locator(`#app[data-run-id="${resumed}"]`).waitFor({ state: 'attached', timeout: 30000 });
       assert.strictEqual(await frame.locator('.gs-chip[data-key="resumed"] .gs-chip-k').innerText(), 'resumed');

@@ -7,7 +7,7 @@
 //   node test/e2e/signal.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
 const assert = require('assert');
-const { startWorkbench, openFile, runCommand, webviewFrame } = require('./lib/workbench');
+const { startWorkbench, openFile, runCommand, runCommandAndPick, webviewFrame } = require('./lib/workbench');
 const { tempWorkspace, EXAMPLES } = require('./lib/workspace');
 const { dashboardShot, endSession, runUiTest, runDirs, waitForRuns, waitForRunEnd } = require('./lib/steps');
 
@@ -32,8 +32,7 @@ async function train(wb, spec) {
 
 /** Opens a recorded run with "Gradscope: Open Run…" and waits until the dashboard shows it. */
 async function openRun(wb, runId) {
-  await runCommand(wb.page, 'Gradscope: Open Run…');
-  await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: runId }).first().click();
+  await runCommandAndPick(wb.page, 'Gradscope: Open Run…', runId);
   await webviewFrame(wb.page).locator(`#app[data-run-id="${runId}"]`).waitFor({ state: 'attached', timeout: 30000 });
 }
 

@@ -169,6 +169,24 @@ async function runCommand(page, title, { timeout = 30000 } = {}) {
 }
 
 /**
+ * Runs a command that opens a quick pick and picks the row showing `rowText`. A quick pick closes when focus moves
+ * away (a webview that re-renders on a busy machine): then the command is run again.
+ */
+async function runCommandAndPick(page, title, rowText, { timeout = 30000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    await runCommand(page, title, { timeout: Math.max(1, deadline - Date.now()) });
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: rowText }).first();
+    try {
+      await row.click({ timeout: Math.max(1, Math.min(10000, deadline - Date.now())) });
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+    }
+  }
+}
+
+/**
  * Quick open (Ctrl+P) `name` and wait until its editor tab is active. A file created a moment ago can be
  * missing from quick open's file index ("No matching results"): re-open the picker until it is listed.
  */
@@ -258,6 +276,7 @@ function escapeRe(s) {
 module.exports = {
   startWorkbench,
   runCommand,
+  runCommandAndPick,
   openFile,
   editorText,
   webviewFrame,
