@@ -4,31 +4,11 @@
 import * as assert from 'node:assert/strict';
 import { explainableLayers } from '../../src/training/engine/explain/convLayer';
 import { buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
-import { parseSpecText } from '../../src/training/spec/parse';
-import type { ParseResult, SpecProblem } from '../../src/training/spec/types';
 import { compileSchema } from './support/specSchema';
+import { at, only, parse } from './support/specProblems';
 import { useBackend } from './support/specs';
 
 const validate = compileSchema();
-
-function parse(spec: object): { text: string; result: ParseResult } {
-  const text = JSON.stringify(spec, null, 2);
-  return { text, result: parseSpecText(text, '/virtual/explain.gradscope.json') };
-}
-
-function only(result: ParseResult, code: string): SpecProblem {
-  const found = result.problems.filter((p) => p.code === code);
-  assert.equal(found.length, 1, `${code} once: ${result.problems.map((p) => `${p.code} ${p.message}`).join(' | ')}`);
-  return found[0];
-}
-
-/** The text a problem's range starts at, to the end of its line. */
-function at(text: string, p: SpecProblem): string {
-  return text
-    .split('\n')
-    [p.range.start.line - 1].slice(p.range.start.column - 1)
-    .trim();
-}
 
 const convLayers = [
   { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' },

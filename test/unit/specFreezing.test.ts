@@ -8,29 +8,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
 import { weightedLayerNames } from '../../src/training/spec/layerNames';
-import { parseSpecFile, parseSpecText } from '../../src/training/spec/parse';
+import { parseSpecFile } from '../../src/training/spec/parse';
 import { inferOutputShapes } from '../../src/training/spec/shapes';
-import type { ParseResult, SpecProblem } from '../../src/training/spec/types';
+import { at, only, parse } from './support/specProblems';
 import { REPO, useBackend } from './support/specs';
-
-function parse(spec: object): { text: string; result: ParseResult } {
-  const text = JSON.stringify(spec, null, 2);
-  return { text, result: parseSpecText(text, '/virtual/t.gradscope.json') };
-}
-
-function only(result: ParseResult, code: string): SpecProblem {
-  const found = result.problems.filter((p) => p.code === code);
-  assert.equal(found.length, 1, `${code} once: ${result.problems.map((p) => `${p.code} ${p.message}`).join(' | ')}`);
-  return found[0];
-}
-
-/** The text a problem's range starts at, to the end of its line. */
-function at(text: string, p: SpecProblem): string {
-  return text
-    .split('\n')
-    [p.range.start.line - 1].slice(p.range.start.column - 1)
-    .trim();
-}
 
 const layers = (head: object = {}): object[] => [
   { type: 'dense', units: 8, activation: 'relu', trainable: false },
