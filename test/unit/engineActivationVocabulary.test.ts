@@ -10,7 +10,7 @@ import { activationLayer } from '../../src/training/engine/model/activations';
 import { buildModel } from '../../src/training/engine/model/buildModel';
 import type { ActivationName, ActivationParams } from '../../src/training/spec/types';
 import { engineRun } from './support/engineRuns';
-import { parsedSpec, smallClassifier, useBackend } from './support/specs';
+import { parsedSpec, smallClassifier, useBackend, withBackend } from './support/specs';
 
 /** Each elementwise activation, plus the parameterized variants. */
 const CASES: { activation: ActivationName; params?: ActivationParams }[] = [
@@ -29,14 +29,7 @@ const label = (c: { activation: string; params?: object }): string =>
   `${c.activation}${c.params ? JSON.stringify(c.params) : ''}`;
 
 describe('activations: engine vs independent float64 computations', () => {
-  let initial = '';
-  before(async () => {
-    await useBackend();
-    initial = tf.getBackend();
-  });
-  after(async () => {
-    await tf.setBackend(initial);
-  });
+  withBackend();
 
   it("the facts' slope is the derivative of the facts' forward (central finite differences, float64)", () => {
     for (const c of CASES) {

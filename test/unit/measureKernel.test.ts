@@ -2,17 +2,10 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { computeStats, statsWithOps, stepStats, type StatOp } from '../../src/training/engine/measureKernel';
-import { useBackend } from './support/specs';
+import { withBackend } from './support/specs';
 
 describe('step statistics kernel', () => {
-  let initial = '';
-  before(async () => {
-    await useBackend();
-    initial = tf.getBackend();
-  });
-  after(async () => {
-    await tf.setBackend(initial);
-  });
+  withBackend();
 
   const ops: StatOp[] = [
     { op: 'sumsq', a: 0 },

@@ -6,8 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { applyModel, buildModel, disposeBuiltModel } from '../../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import { runStep, unpackStep } from '../../src/training/engine/step';
-import { initBackend } from '../../src/training/engine/backend';
-import { parsedSpec } from './support/specs';
+import { parsedSpec, withBackend } from './support/specs';
 
 type Kind = 'simpleRNN' | 'lstm' | 'gru';
 const GATES: Record<Kind, number> = { simpleRNN: 1, lstm: 4, gru: 3 };
@@ -150,15 +149,7 @@ function setup(kind: Kind) {
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`recurrent layers against a float64 finite-difference reimplementation (${backend})`, () => {
-    let initial: string;
-    before(async () => {
-      await initBackend();
-      initial = tf.getBackend();
-      await tf.setBackend(backend);
-    });
-    after(async () => {
-      await tf.setBackend(initial);
-    });
+    withBackend(backend);
 
     for (const kind of ['simpleRNN', 'lstm', 'gru'] as const) {
       it(`${kind}: loss, input kernel, recurrent kernel, bias and input gradients`, async () => {

@@ -5,17 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import { runStep, unpackStep } from '../../src/training/engine/step';
-import { parsedSpec, smallClassifier, useBackend } from './support/specs';
+import { parsedSpec, smallClassifier, withBackend } from './support/specs';
 
 describe('measured step memory', () => {
-  let initial = '';
-  before(async () => {
-    await useBackend();
-    initial = tf.getBackend();
-  });
-  after(async () => {
-    await tf.setBackend(initial);
-  });
+  withBackend();
 
   for (const backend of ['wasm', 'cpu']) {
     it(`reports ‖ΔW‖ from the weights before the update and frees them after (${backend})`, async () => {

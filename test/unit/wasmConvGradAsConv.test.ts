@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { convGradTuning } from '../../src/training/engine/backend/wasmConvGrad';
-import { useBackend } from './support/specs';
+import { withBackend } from './support/specs';
 
 /** Deterministic values in [-0.5, 0.5), identical on every backend. */
 function values(size: number, seed: number): Float32Array {
@@ -50,15 +50,10 @@ function assertClose(actual: Float32Array[], expected: Float32Array[], what: str
 }
 
 describe('wasm conv2d gradients as convolutions', () => {
-  let initial = '';
   const asConvDefault = convGradTuning.asConv;
-  before(async () => {
-    await useBackend();
-    initial = tf.getBackend();
-  });
-  after(async () => {
+  withBackend();
+  after(() => {
     convGradTuning.asConv = asConvDefault;
-    await tf.setBackend(initial);
   });
 
   const cases = [

@@ -5,18 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import { computeStats, stepStats, type StatOp } from '../../src/training/engine/measureKernel';
 import { wasmStats } from '../../src/training/engine/backend/wasmStats';
 import type { BackendWasm } from '../../src/training/engine/backend/wasmHeap';
-import { useBackend } from './support/specs';
+import { withBackend } from './support/specs';
 
 describe('wasm SIMD step statistics', () => {
-  let initial = '';
-  before(async () => {
-    await useBackend();
-    initial = tf.getBackend();
-    await tf.setBackend('wasm');
-  });
-  after(async () => {
-    await tf.setBackend(initial);
-  });
+  withBackend('wasm');
 
   it('binds to the wasm backend memory (the kernel does not fall back to JS loops)', () => {
     assert.ok(wasmStats(tf.backend() as unknown as BackendWasm), 'SIMD module instantiated over the backend memory');

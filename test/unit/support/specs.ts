@@ -1,6 +1,7 @@
 // Test helpers: a spec object → ParsedSpec through the real parser, and a backend for in-process engine tests.
 import * as assert from 'assert';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/training/engine/backend';
 import { parseSpecText } from '../../../src/training/spec/parse';
 import type { ParsedSpec } from '../../../src/training/spec/types';
@@ -21,6 +22,22 @@ export function parsedSpec(spec: object, file = path.join(REPO, 'test', 'virtual
 /** The backend engine tests run on: the one the product picks (wasm here). */
 export function useBackend(): Promise<Backend> {
   return initBackend();
+}
+
+/**
+ * Mocha hooks for a describe: before its tests the product's backend (then `backend`, when given), after them the
+ * backend that was in force before (tests that switch backends leave the next file what it had).
+ */
+export function withBackend(backend?: 'wasm' | 'cpu'): void {
+  let initial = '';
+  before(async () => {
+    await useBackend();
+    initial = tf.getBackend();
+    if (backend) await tf.setBackend(backend);
+  });
+  after(async () => {
+    await tf.setBackend(initial);
+  });
 }
 
 export function smallClassifier(overrides: { layers?: object[]; training?: object; data?: object; seed?: number } = {}): object {
