@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { EpochEvent, ExplainRequest, ExplanationEvent, RunEndEvent } from '../../shared/engineProtocol';
 import { readEvents, WEIGHTS_DIR } from '../run/runStore';
 import type { ParsedSpec } from '../spec/types';
+import { EXPLAIN_DEFAULTS } from '../spec/validateExplain';
 import { classLabels } from './evaluate';
 import { runSpec } from './evaluateRun';
 import { explainLayer } from './explain/convLayer';
@@ -22,9 +23,6 @@ export class ExplainError extends Error {
     this.name = 'ExplainError';
   }
 }
-
-/** Samples explained when the request names no count (as `monitor.explain`). */
-const DEFAULT_SAMPLES = 8;
 
 /** Why a run has no saved model: the reason its run-end gave, or what happened. */
 function noModelReason(events: readonly { type: string }[]): string {
@@ -73,7 +71,8 @@ export function explainRun(runDir: string, request: ExplainRequest = {}): Explan
         `class ${request.class} is out of range: the model has ${classes} classes (0–${classes - 1})${namedClasses(classLabels(dataset))}`,
       );
     }
-    const samples = request.samples ?? DEFAULT_SAMPLES;
+    // As many as `monitor.explain` takes by default, so the job explains the same rows a run's own explanations did.
+    const samples = request.samples ?? EXPLAIN_DEFAULTS.samples;
     if (samples > validation.count) {
       throw new ExplainError(
         `${samples} samples asked for, but the run's validation split has ${validation.count}; ask for at most ${validation.count}`,
