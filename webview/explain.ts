@@ -3,6 +3,7 @@
 // an explanation belongs to, and the pixel colours of the overlay and of the conv filters.
 import type { ExplanationEvent, ExplanationMap, ExplanationSample, RunStartEvent } from '../src/shared/engineProtocol';
 import { viridis } from '../src/shared/colorMap';
+import { className, SANITY_PASS } from '../src/shared/explanationText';
 // Which layer kinds Grad-CAM can explain is a model fact (type-only imports there: nothing of the engine is bundled).
 import { explainableKind } from '../src/training/model/facts';
 
@@ -34,17 +35,6 @@ export function viewAvailable(event: ExplanationEvent, view: ExplainView): boole
   return event.samples.some((s) => mapOf(s, view) !== undefined);
 }
 
-export function className(event: ExplanationEvent, index: number): string {
-  return event.classNames[index] ?? String(index);
-}
-
-/** "label 3 · predicted 5 (0.61)": the true class, the predicted one and its probability. */
-export function predictionText(event: ExplanationEvent, sample: ExplanationSample): string {
-  const p = sample.probabilities[sample.predicted];
-  const prob = typeof p === 'number' && Number.isFinite(p) ? ` (${p.toFixed(2)})` : '';
-  return `label ${className(event, sample.label)} · predicted ${className(event, sample.predicted)}${prob}`;
-}
-
 /** What the map of `view` shows for this sample, in words (e.g. `Grad-CAM of class 5 (predicted)`). */
 export function mapCaption(event: ExplanationEvent, sample: ExplanationSample, view: ExplainView): string {
   const cls = view === 'true' ? sample.label : sample.target;
@@ -66,9 +56,6 @@ export function epochText(event: ExplanationEvent, plannedEpochs: number | undef
   const of = plannedEpochs && plannedEpochs >= n ? ` of ${plannedEpochs}` : '';
   return event.runDir !== undefined ? `epoch ${n}${of} (explained after training)` : `epoch ${n}${of}`;
 }
-
-/** Below this mean rank correlation with a re-randomised model's maps, the sanity check passes (issue 11). */
-const SANITY_PASS = 0.5;
 
 /** The model-randomisation sanity check (job `explain` with `sanity`) in words, or undefined without one. */
 export function sanityText(event: ExplanationEvent): string | undefined {

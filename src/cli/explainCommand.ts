@@ -11,12 +11,9 @@ import { summarizeHeatmap } from '../shared/heatmapText';
 import { startExplain } from '../training/run/runner';
 import { UsageError } from './args';
 import { displayPath } from './displayPath';
-import { className, predictionText } from '../shared/explanationText';
+import { className, predictionText, SANITY_PASS } from '../shared/explanationText';
 import { explanationFileName, writeExplanationPngs } from './explainPng';
 import { engineOptions, integerOption } from './trainCommand';
-
-/** Below this mean rank correlation the maps pass the randomisation check (the threshold of the test). */
-const SANITY_PASS = 0.5;
 
 /** What to explain, from the command line (the engine checks it against the run: class range, layer names). */
 export function explainRequest(values: Record<string, string | boolean>): ExplainRequest {

@@ -19,19 +19,11 @@ import type {
   RunStartEvent,
   TrainingEvent,
 } from '../../src/shared/engineProtocol';
+import { predictionText } from '../../src/shared/explanationText';
 import { summarizeHeatmap } from '../../src/shared/heatmapText';
 import { historyFromEvents } from '../../src/shared/runHistory';
 import type { ToWebviewMessage } from '../../src/shared/webviewProtocol';
-import {
-  epochText,
-  filterPixels,
-  mapCaption,
-  mapOf,
-  overlayColor,
-  predictionText,
-  sanityText,
-  viewAvailable,
-} from '../../webview/explain';
+import { epochText, filterPixels, mapCaption, mapOf, overlayColor, sanityText, viewAvailable } from '../../webview/explain';
 import { CHROMIUM, ensureBundle, launchChromium, RESULTS, testPage } from './support/webviewPage';
 
 const SIDE = 28;

@@ -17,11 +17,11 @@ import {
   mapCaption,
   mapOf,
   overlayColor,
-  predictionText,
   sanityText,
   viewAvailable,
   type ExplainView,
 } from '../explain';
+import { predictionText } from '../../src/shared/explanationText';
 import type { DashboardModel } from '../state';
 import type { Theme } from '../theme';
 import { clear, h, observeWidth, panel, sizedContext } from './dom';
