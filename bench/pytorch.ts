@@ -36,20 +36,30 @@ function openblas(): string | undefined {
   return candidates.find((f) => fs.existsSync(f));
 }
 
-/** Runs bench/pytorch_bench.py on `models` (names of BENCH_MODELS); figures of those it knows. */
-export function pytorchFigures(models: string[], seconds = 3, rounds = 3): PytorchFigures {
+/** Runs bench/pytorch_bench.py on `models` (names of BENCH_MODELS) with `threads` threads; figures of those it knows. */
+export function pytorchFigures(models: string[], seconds = 3, rounds = 3, threads = 2): PytorchFigures {
   const python = torchPython();
   if (!python) return { figures: {}, skipped: 'no python3 here imports torch (apt-get install python3-torch)' };
   if (!fs.existsSync(SCRIPT)) return { figures: {}, skipped: `${SCRIPT} is missing` };
   const blas = openblas();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    OMP_NUM_THREADS: '2',
-    OPENBLAS_NUM_THREADS: '2',
+    OMP_NUM_THREADS: String(threads),
+    OPENBLAS_NUM_THREADS: String(threads),
     OMP_WAIT_POLICY: 'PASSIVE',
     ...(blas && { LD_PRELOAD: blas }),
   };
-  const args = [SCRIPT, '--models', models.join(','), '--seconds', String(seconds), '--rounds', String(rounds), '--threads', '2'];
+  const args = [
+    SCRIPT,
+    '--models',
+    models.join(','),
+    '--seconds',
+    String(seconds),
+    '--rounds',
+    String(rounds),
+    '--threads',
+    String(threads),
+  ];
   const run = spawnSync(python, args, { env, encoding: 'utf8', timeout: 600_000 });
   if (run.status !== 0) {
     return {

@@ -14,7 +14,8 @@ import { buildModel } from '../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
 import { runStep } from '../src/training/engine/step';
 import { BENCH_MODELS, benchSpec, median, randomBatches, type BenchModel } from './benchModels';
-import { pytorchFigures } from './pytorch';
+import { gemmCeiling } from './gemmCeiling';
+import { pytorchFigures, type PytorchFigures } from './pytorch';
 import { schedSince, schedSnapshot, type SchedDelta } from './schedStats';
 
 /** Full measurement every `measureEvery` steps; 0: never (plain training). */
@@ -111,13 +112,18 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds ?? 3);
   const rounds = Number(values.rounds ?? 3);
   const models = BENCH_MODELS.filter((m) => !values.model || m.name === values.model);
-  const torch = values['no-pytorch']
-    ? undefined
-    : pytorchFigures(
-        models.map((m) => m.name),
-        seconds,
-        rounds,
-      );
+  // PyTorch on two threads (the machine's cores, the issue's reference) and on one (core for core with wasm).
+  const torchOn = (threads: number): PytorchFigures | undefined =>
+    values['no-pytorch']
+      ? undefined
+      : pytorchFigures(
+          models.map((m) => m.name),
+          seconds,
+          rounds,
+          threads,
+        );
+  const torch = torchOn(2);
+  const torch1 = torch?.skipped ? undefined : torchOn(1);
   for (const model of models) {
     const loadBefore = os.loadavg()[0];
     const results: Record<Variant, Tally>[] = [];
@@ -160,6 +166,17 @@ async function main(): Promise<void> {
       line.plainVsPytorch = Number((rate('plain', 'wallMs') / pt.samplesPerSec).toFixed(3));
     } else if (torch?.skipped) {
       line.pytorch = `skipped: ${torch.skipped}`;
+    }
+    const pt1 = torch1?.figures[model.name];
+    if (pt1) {
+      line.pytorch1ThreadSamplesPerSec = Math.round(pt1.samplesPerSec);
+      line.plainVsPytorch1Thread = Number((rate('plain', 'wallMs') / pt1.samplesPerSec).toFixed(3));
+    }
+    // What the backend's GEMM alone allows (dense models): samples/s if the step were nothing but its products.
+    const ceiling = backend === 'wasm' ? gemmCeiling(model) : undefined;
+    if (ceiling) {
+      Object.assign(line, ceiling);
+      if (pt) line.gemmBoundVsPytorch = Number((ceiling.gemmBoundSamplesPerSec / pt.samplesPerSec).toFixed(3));
     }
     console.log(JSON.stringify(line));
   }
