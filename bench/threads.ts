@@ -5,7 +5,7 @@
 //  "plainRounds","vsOneThread","mainCpuMsPerStep","allCpuMsPerStep","runqueueWaitMsPerStep","loadAvg1"} with
 // medians over rounds; vsOneThread compares plain samples/s to the one-thread variant in the same busy-loop
 // condition. On a shared machine samples/s are noise; the CPU ms per step (from /proc/self/task/*/schedstat) are not.
-//   node out/bench/threads.js [--model mlp-784-256-256-10] [--seconds 3] [--rounds 3] [--spins 100,stock]
+//   node out/bench/threads.js [--model mlp-784-256-256-10] [--seconds 3] [--rounds 3] [--spins 100,stock] [--pools heavy,all]
 import { spawn, execFileSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,6 +15,8 @@ import { median } from './benchModels';
 interface Variant {
   threads: number;
   spin: string;
+  /** GRADSCOPE_WASM_POOL: which ops the pool runs (heavy: products and convolutions only; all: every op). */
+  pool: string;
 }
 
 interface Sample {
@@ -27,7 +29,12 @@ interface Sample {
 }
 
 function runOnce(variant: Variant, model: string, seconds: number): Sample {
-  const env = { ...process.env, GRADSCOPE_WASM_THREADS: String(variant.threads), GRADSCOPE_WASM_SPIN: variant.spin };
+  const env = {
+    ...process.env,
+    GRADSCOPE_WASM_THREADS: String(variant.threads),
+    GRADSCOPE_WASM_SPIN: variant.spin,
+    GRADSCOPE_WASM_POOL: variant.pool,
+  };
   const script = path.join(__dirname, 'trainingOverhead.js');
   const out = execFileSync(
     process.execPath,
@@ -69,14 +76,21 @@ async function withBusyLoop<T>(busy: boolean, body: () => T): Promise<T> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { model: { type: 'string' }, seconds: { type: 'string' }, rounds: { type: 'string' }, spins: { type: 'string' } },
+    options: {
+      model: { type: 'string' },
+      seconds: { type: 'string' },
+      rounds: { type: 'string' },
+      spins: { type: 'string' },
+      pools: { type: 'string' },
+    },
   });
   const model = values.model ?? 'mlp-784-256-256-10';
   const seconds = Number(values.seconds ?? 3);
   const rounds = Number(values.rounds ?? 3);
+  const pools = (values.pools ?? 'heavy,all').split(',');
   const variants: Variant[] = [
-    { threads: 1, spin: '' },
-    ...(values.spins ?? '100,stock').split(',').map((spin) => ({ threads: 2, spin })),
+    { threads: 1, spin: '', pool: '' },
+    ...(values.spins ?? '100').split(',').flatMap((spin) => pools.map((pool) => ({ threads: 2, spin, pool }))),
   ];
   for (const busy of [false, true]) {
     const samples = variants.map((): Sample[] => []);
@@ -101,6 +115,7 @@ async function main(): Promise<void> {
           backend: 'wasm',
           threads: variant.threads,
           spin: variant.threads === 1 ? null : variant.spin,
+          pool: variant.threads === 1 ? null : variant.pool,
           busyLoop: busy,
           plainSamplesPerSec: Math.round(plain),
           measuredSamplesPerSec: Math.round(measured),

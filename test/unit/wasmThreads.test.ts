@@ -5,6 +5,7 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { findPoolAddress } from '../../src/training/engine/backend/wasmPoolGate';
 import { patchSpinIterations, wasmThreadsFromEnv } from '../../src/training/engine/backend/wasmThreads';
 
 const OUT = path.resolve(__dirname, '../..');
@@ -30,7 +31,9 @@ const specs = [
 ];
 (async () => {
   await initBackend('wasm');
-  const result = { threads: wasmThreadsCount(), models: [] };
+  // What ops outside a matrix product or convolution see: -1 when the pool is gated off (no pool), else the count.
+  const outside = tf.backend().wasm.tfjs ? tf.backend().wasm.tfjs.getThreadsCount() : null;
+  const result = { threads: wasmThreadsCount(), outside, models: [] };
   for (const { batch, spec: raw } of specs) {
     const spec = parsedSpec(raw);
     const built = buildModel(spec, 7);
@@ -55,13 +58,14 @@ const specs = [
 
 interface Trained {
   threads: number;
+  outside: number | null;
   models: Array<{ stats: number[][]; weights: number[][] }>;
 }
 
-function train(threads: number): Trained {
+function train(threads: number, pool = ''): Trained {
   const run = spawnSync(process.execPath, ['-e', CHILD], {
     cwd: REPO,
-    env: { ...process.env, GRADSCOPE_WASM_THREADS: String(threads) },
+    env: { ...process.env, GRADSCOPE_WASM_THREADS: String(threads), GRADSCOPE_WASM_POOL: pool },
     encoding: 'utf8',
     timeout: 90_000,
     maxBuffer: 64 * 1024 * 1024, // the weights as JSON are a few MB
@@ -81,11 +85,15 @@ describe('wasm threads (opt-in GRADSCOPE_WASM_THREADS)', function () {
   it('reads the setting: off unless asked, spin patched by default, bad values refused with the variable named', () => {
     assert.strictEqual(wasmThreadsFromEnv({}), null);
     assert.strictEqual(wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: '1' }), null);
-    assert.deepStrictEqual(wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: '2' }), { threads: 2, spin: 100 });
-    assert.deepStrictEqual(wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: '2', GRADSCOPE_WASM_SPIN: 'stock' }), {
-      threads: 2,
-      spin: null,
-    });
+    assert.deepStrictEqual(wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: '2' }), { threads: 2, spin: 100, pool: 'heavy' });
+    assert.deepStrictEqual(
+      wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: '2', GRADSCOPE_WASM_SPIN: 'stock', GRADSCOPE_WASM_POOL: 'all' }),
+      { threads: 2, spin: null, pool: 'all' },
+    );
+    assert.throws(
+      () => wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: '2', GRADSCOPE_WASM_POOL: 'some' }),
+      /GRADSCOPE_WASM_POOL=some is neither 'heavy' nor 'all'/,
+    );
     assert.throws(
       () => wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: 'two' }),
       /GRADSCOPE_WASM_THREADS=two is not a whole number from 1 to 8/,
@@ -93,6 +101,19 @@ describe('wasm threads (opt-in GRADSCOPE_WASM_THREADS)', function () {
     assert.throws(() => wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: '2', GRADSCOPE_WASM_SPIN: '0' }), /GRADSCOPE_WASM_SPIN=0/);
     // The loops count down by 5 to exactly 0: 101 would wrap around and spin for billions of iterations.
     assert.throws(() => wasmThreadsFromEnv({ GRADSCOPE_WASM_THREADS: '2', GRADSCOPE_WASM_SPIN: '101' }), /not a multiple of 5/);
+  });
+
+  it("finds the thread pool's global in the package binary (get_threads_count's load), once, and nothing elsewhere", () => {
+    const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+    const address = findPoolAddress(new Uint8Array(fs.readFileSync(path.join(dist, 'tfjs-backend-wasm-threaded-simd.wasm'))));
+    assert.ok(address !== null && address > 0 && address % 4 === 0, `an aligned address, not ${address}`);
+    // The pattern read back by hand: i32.const ADDR (signed LEB128), then i32.load and the NULL test.
+    const pattern = new Uint8Array([0x41, 0x80 | (address & 0x7f), 0x80 | ((address >> 7) & 0x7f), address >> 14]);
+    const tail = [0x28, 0x02, 0x00, 0x22, 0x00, 0x45, 0x04, 0x40, 0x41, 0x7f, 0x0f, 0x0b];
+    const synthetic = new Uint8Array([1, 2, ...pattern, ...tail, 3]);
+    assert.strictEqual(findPoolAddress(synthetic), address);
+    assert.strictEqual(findPoolAddress(new Uint8Array([...synthetic, ...synthetic])), null, 'two candidates: none trusted');
+    assert.strictEqual(findPoolAddress(new Uint8Array([1, 2, 3, ...tail])), null, 'no i32.const before the load');
   });
 
   it('patches exactly the three spin-wait loops (counting down by 5) of the package binary, keeping its length', () => {
@@ -113,9 +134,13 @@ describe('wasm threads (opt-in GRADSCOPE_WASM_THREADS)', function () {
     const one = train(1);
     const two = train(2);
     const twoAgain = train(2);
+    const twoAll = train(2, 'all');
     assert.strictEqual(one.threads, 1);
     assert.strictEqual(two.threads, 2, 'the pool runs 2 threads');
+    assert.strictEqual(two.outside, -1, 'pool heavy (the default): ops other than products and convolutions see no pool');
+    assert.strictEqual(twoAll.outside, 2, 'pool all: every op sees the 2-thread pool');
     assert.deepStrictEqual(two, twoAgain, 'two runs on 2 threads give the same numbers');
+    assert.deepStrictEqual(twoAll.models, two.models, 'the pool gated or not, the same numbers');
     assert.strictEqual(two.models.length, 2);
     two.models.forEach((model, m) => {
       assert.deepStrictEqual(model.stats, one.models[m].stats, `model ${m}: step statistics (loss, norms, counts)`);

@@ -6,7 +6,8 @@ import type { Backend } from '../../../shared/engineProtocol';
 import { quietCpuBackend, withTfjsWarningsOff } from './tfjsQuiet';
 import { registerStepStatsKernel } from '../measureKernel';
 import { installWasmKernels } from './wasmKernels';
-import { registerThreadedWasm, wasmThreadsFromEnv } from './wasmThreads';
+import type { BackendWasm } from './wasmHeap';
+import { applyWasmPoolSetting, registerThreadedWasm, wasmThreadsFromEnv } from './wasmThreads';
 
 export type { Backend };
 
@@ -70,6 +71,7 @@ async function loadWasm(): Promise<void> {
     throw new Error('the wasm backend failed to initialise (see the tfjs-backend-wasm README on .wasm file paths)');
   }
   installWasmKernels();
+  if (threads) applyWasmPoolSetting(tf.backend() as unknown as BackendWasm);
 }
 
 async function loadCpu(): Promise<void> {

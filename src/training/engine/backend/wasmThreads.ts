@@ -25,6 +25,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
+import { findPoolAddress, gatePool } from './wasmPoolGate';
+import type { BackendWasm } from './wasmHeap';
 
 /** The most threads the package's C side accepts (it pre-creates 8 workers). */
 const MAX_THREADS = 8;
@@ -37,6 +39,11 @@ export interface WasmThreadsSetting {
   threads: number;
   /** Spin iterations of the pool's wait loops, or null for the binary's own (1,000,000). */
   spin: number | null;
+  /**
+   * Which ops the pool runs: 'heavy' only matrix products and convolutions (every other op runs on the calling
+   * thread and wakes no worker), 'all' every op XNNPACK parallelises (the package's own behaviour).
+   */
+  pool: 'heavy' | 'all';
 }
 
 function intInRange(name: string, text: string, min: number, max: number): number {
@@ -65,7 +72,11 @@ export function wasmThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): WasmTh
       `GRADSCOPE_WASM_SPIN=${spinText} is not a multiple of ${SPIN_STEP} (the wait loops count down by ${SPIN_STEP})`,
     );
   }
-  return { threads, spin };
+  const poolText = env.GRADSCOPE_WASM_POOL;
+  if (poolText !== undefined && poolText !== '' && poolText !== 'heavy' && poolText !== 'all') {
+    throw new Error(`GRADSCOPE_WASM_POOL=${poolText} is neither 'heavy' nor 'all'`);
+  }
+  return { threads, spin, pool: poolText === 'all' ? 'all' : 'heavy' };
 }
 
 /** The loops are unrolled 5 times and count down by 5 to exactly 0: any other count would wrap and spin ~forever. */
@@ -141,6 +152,8 @@ function workerScriptFile(wasmOutDir: string): string {
 
 let registered: WasmThreadsSetting | null = null;
 let actualThreads = 1;
+/** Where the loaded threaded binary keeps its pool (see wasmPoolGate.ts), when found. */
+let poolAddress: number | null = null;
 
 /**
  * Replaces the 'wasm' backend factory with one that loads the threaded SIMD build with `setting.threads` threads.
@@ -171,6 +184,7 @@ export function registerThreadedWasm(setting: WasmThreadsSetting, wasmPkg: typeo
         imports.env.emscripten_num_logical_cores = () => 2 * setting.threads;
         const binary = new Uint8Array(fs.readFileSync(binaryFile));
         if (setting.spin != null) patchSpinIterations(binary, setting.spin);
+        poolAddress = findPoolAddress(binary);
         WebAssemblyApi.instantiate(binary, imports).then(
           (result) => receive(result.instance, result.module),
           (err: unknown) => fail(why(err)),
@@ -219,6 +233,16 @@ export function registerThreadedWasm(setting: WasmThreadsSetting, wasmPkg: typeo
     },
     2,
   );
+}
+
+/**
+ * After the kernels are installed: with GRADSCOPE_WASM_POOL=heavy (the default), only matrix products and
+ * convolutions use the pool (wasmPoolGate.ts). If the pool cannot be found, every op keeps using it, and stderr says so.
+ */
+export function applyWasmPoolSetting(backend: BackendWasm): void {
+  if (!registered || registered.pool !== 'heavy' || actualThreads < 2) return;
+  const why = poolAddress == null ? 'the thread pool was not found in the binary' : gatePool(backend, poolAddress);
+  if (why) process.stderr.write(`gradscope: ${why}; every op the pool can split uses it\n`);
 }
 
 /** Threads the wasm backend's pool runs: 1 for the stock single-threaded build. */
