@@ -5,7 +5,7 @@
 // Sums are float64 (each float32 promoted, as the JS loops did); only the order of additions differs.
 // The module's source is wat/stats.wat, compiled by `npm run build:wasm` (wabt) into wat/statsWasm.ts; `wasmStats`
 // returns null where WebAssembly SIMD or the backend's memory is unavailable, and callers keep the JS loops.
-import type { BackendWasm } from './wasmHeap';
+import { backendModule } from './wasmModule';
 import { STATS_WASM } from './wat/statsWasm';
 
 /** The reductions over float32 arrays in the backend's memory (byte addresses). */
@@ -21,15 +21,6 @@ export interface WasmStats {
   outsideInclusive(p: number, n: number, lo: number, hi: number): number;
 }
 
-/** The few WebAssembly JS API members used here (the project's type libraries do not declare them). */
-interface WebAssemblyApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: new (descriptor: { initial: number }) => object;
-}
-const WA = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
 interface Exports {
   sumsq(p: number, n: number): number;
   update(pa: number, pb: number, n: number): void;
@@ -41,46 +32,17 @@ interface Exports {
   r2: { value: number };
 }
 
-let compiled: object | null | undefined;
-const instances = new WeakMap<object, WasmStats>();
-
-/** The wasm backend's linear memory (Emscripten exports it as `memory` from the non-threaded builds). */
-function backendMemory(backend: BackendWasm): object | undefined {
-  const module = backend.wasm as unknown as { asm?: { memory?: unknown }; wasmMemory?: unknown };
-  const memory = module.asm?.memory ?? module.wasmMemory;
-  return memory instanceof WA.Memory ? memory : undefined;
-}
-
 /** The SIMD reductions bound to the backend's memory, or null where they cannot run (then use JS loops). */
-export function wasmStats(backend: BackendWasm): WasmStats | null {
-  const memory = backendMemory(backend);
-  if (!memory) return null;
-  const known = instances.get(memory);
-  if (known) return known;
-  if (compiled === undefined) {
-    const bytes = new Uint8Array(Buffer.from(STATS_WASM, 'base64'));
-    compiled = WA.validate(bytes) ? new WA.Module(bytes) : null;
-  }
-  if (compiled === null) return null;
-  let e: Exports;
-  try {
-    e = new WA.Instance(compiled, { env: { memory } }).exports as Exports;
-  } catch {
-    return null; // e.g. a memory this module cannot import: the JS loops still work
-  }
-  const stats: WasmStats = {
-    sumsq: (p, n) => e.sumsq(p, n),
-    update: (pa, pb, n) => {
-      e.update(pa, pb, n);
-      return [e.r0.value, e.r1.value, e.r2.value];
-    },
-    shifted: (p, n, c) => {
-      e.shifted(p, n, c);
-      return [e.r0.value, e.r1.value];
-    },
-    outside: (p, n, lo, hi) => e.outside(p, n, lo, hi),
-    outsideInclusive: (p, n, lo, hi) => e.outsideInclusive(p, n, lo, hi),
-  };
-  instances.set(memory, stats);
-  return stats;
-}
+export const wasmStats = backendModule(STATS_WASM, (e: Exports): WasmStats => ({
+  sumsq: (p, n) => e.sumsq(p, n),
+  update: (pa, pb, n) => {
+    e.update(pa, pb, n);
+    return [e.r0.value, e.r1.value, e.r2.value];
+  },
+  shifted: (p, n, c) => {
+    e.shifted(p, n, c);
+    return [e.r0.value, e.r1.value];
+  },
+  outside: (p, n, lo, hi) => e.outside(p, n, lo, hi),
+  outsideInclusive: (p, n, lo, hi) => e.outsideInclusive(p, n, lo, hi),
+}));

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { hasMomentum } from '../../model/facts';
 import type { OptimizerSpec } from '../../spec/types';
 import { AdadeltaOptimizer } from './adadelta';
+import { fusedAdamAvailable } from '../backend/wasmAdamUpdate';
 import { AdamFamilyOptimizer, type AdamVariant } from './adamFamily';
 import { RmspropOptimizer } from './rmsprop';
 
@@ -19,9 +20,10 @@ export interface ScheduledOptimizer {
 /**
  * `cycleMomentum`: a schedule will change the momentum between steps. Plain Adam then runs as the Adam family's rule,
  * whose bias correction uses the β1 in force (1 − β1^t, as torch.optim), where tf.train.adam's multiplies up every
- * β1 it was built with.
+ * β1 it was built with. `fused`: the Adam family updates each variable with one fused kernel (the wasm backend's,
+ * where it has one; plain Adam then runs as the family's rule too); false keeps the tf ops (benchmarks compare both).
  */
-export function makeOptimizer(spec: OptimizerSpec, cycleMomentum = false): ScheduledOptimizer {
+export function makeOptimizer(spec: OptimizerSpec, cycleMomentum = false, fused = fusedAdamAvailable()): ScheduledOptimizer {
   const lr = spec.learningRate;
   switch (spec.type) {
     case 'sgd': {
@@ -33,13 +35,13 @@ export function makeOptimizer(spec: OptimizerSpec, cycleMomentum = false): Sched
       return { optimizer: opt, setLearningRate: (v) => opt.setLearningRate(v), setMomentum: (m) => opt.setMomentum(m) };
     }
     case 'adam':
-      if (!spec.amsgrad && !cycleMomentum) return withField(tf.train.adam(lr, spec.beta1, spec.beta2, spec.epsilon));
-      return adamFamily(spec, 'adam', 0);
+      if (!spec.amsgrad && !cycleMomentum && !fused) return withField(tf.train.adam(lr, spec.beta1, spec.beta2, spec.epsilon));
+      return adamFamily(spec, 'adam', 0, fused);
     case 'adamw':
-      return adamFamily(spec, 'adam', spec.weightDecay);
+      return adamFamily(spec, 'adam', spec.weightDecay, fused);
     case 'nadam':
     case 'adamax':
-      return adamFamily(spec, spec.type, 0);
+      return adamFamily(spec, spec.type, 0, fused);
     case 'rmsprop': {
       const { rho, momentum, epsilon, centered } = spec;
       const opt = new RmspropOptimizer({ learningRate: lr, rho, momentum, epsilon, centered });
@@ -57,18 +59,21 @@ export function makeOptimizer(spec: OptimizerSpec, cycleMomentum = false): Sched
   }
 }
 
-function adamFamily(spec: OptimizerSpec, variant: AdamVariant, weightDecay: number): ScheduledOptimizer {
+function adamFamily(spec: OptimizerSpec, variant: AdamVariant, weightDecay: number, fused: boolean): ScheduledOptimizer {
   const { learningRate, beta1, beta2, epsilon, momentumDecay } = spec;
-  const opt = new AdamFamilyOptimizer({
-    variant,
-    amsgrad: spec.amsgrad,
-    learningRate,
-    beta1,
-    beta2,
-    epsilon,
-    weightDecay,
-    momentumDecay,
-  });
+  const opt = new AdamFamilyOptimizer(
+    {
+      variant,
+      amsgrad: spec.amsgrad,
+      learningRate,
+      beta1,
+      beta2,
+      epsilon,
+      weightDecay,
+      momentumDecay,
+    },
+    fused,
+  );
   return { optimizer: opt, setLearningRate: (v) => opt.setLearningRate(v), setMomentum: (m) => opt.setMomentum(m) };
 }
 
