@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../src/shared/engineProtocol';
 import { initBackend } from '../src/training/engine/backend';
 import { buildModel } from '../src/training/engine/model/buildModel';
-import { fusedAdamAvailable } from '../src/training/engine/backend/wasmAdamUpdate';
+import { fusedUpdateAvailable } from '../src/training/engine/backend/wasmFusedUpdate';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
 import { runStep } from '../src/training/engine/step';
 import { BENCH_MODELS, benchSpec, median, randomBatches } from './benchModels';
@@ -32,7 +32,7 @@ async function profileSteps(name: string, measure: boolean, steps: number, fused
   if (!model) throw new Error(`unknown model ${name}`);
   const spec = benchSpec(model);
   const built = buildModel(spec, 1);
-  const { optimizer } = makeOptimizer(spec.training.optimizer, false, fused && fusedAdamAvailable());
+  const { optimizer } = makeOptimizer(spec.training.optimizer, false, fused && fusedUpdateAvailable());
   const classes = built.model.outputs[0].shape[1] ?? 1;
   const { xs, ys } = randomBatches(spec, model.batchSize, classes);
   let readBytes = 0;
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       `  ${label.padEnd(9)} ${p.dispatches.toFixed(0).padStart(5)} kernels/step ${p.kernelMs.toFixed(2).padStart(7)} kernel ms/step ` +
       `${p.stepMs.toFixed(2).padStart(7)} ms/step (wall, profiled) ${p.newTensors.toFixed(0).padStart(4)} tensors kept ${p.readBytes.toFixed(0).padStart(6)} B read`;
     console.log(
-      `${model.name} (${backend}, batch ${model.batchSize}, optimizer ${fused && fusedAdamAvailable() ? 'fused' : 'tf ops'})`,
+      `${model.name} (${backend}, batch ${model.batchSize}, optimizer ${fused && fusedUpdateAvailable() ? 'fused' : 'tf ops'})`,
     );
     console.log(row('plain', plain));
     console.log(row('measured', measured));

@@ -6,12 +6,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import wabt from 'wabt';
 import { ADAM_WASM } from '../../src/training/engine/backend/wat/adamWasm';
+import { RMSPROP_WASM } from '../../src/training/engine/backend/wat/rmspropWasm';
+import { SGD_WASM } from '../../src/training/engine/backend/wat/sgdWasm';
 import { STATS_WASM } from '../../src/training/engine/backend/wat/statsWasm';
 
 const WAT_DIR = path.resolve(__dirname, '../../../src/training/engine/backend/wat');
 
 /** Each committed binary by the name of its source. */
-const COMMITTED: Record<string, string> = { adam: ADAM_WASM, stats: STATS_WASM };
+const COMMITTED: Record<string, string> = { adam: ADAM_WASM, rmsprop: RMSPROP_WASM, sgd: SGD_WASM, stats: STATS_WASM };
 
 describe('WAT sources and their committed binaries', () => {
   const sources = fs

@@ -1,7 +1,7 @@
 // Adam variants TensorFlow.js lacks (AMSGrad, AdamW, NAdam) and AdaMax as PyTorch defines it, as one tf.Optimizer.
 // Each rule follows torch.optim (test/unit/optimizer.test.ts checks them step by step against its numbers).
 import * as tf from '@tensorflow/tfjs';
-import { fusedAdamAvailable, fusedAdamUpdate, type AdamUpdateAttrs } from '../backend/wasmAdamUpdate';
+import { applyFusedUpdate, type FusedUpdateAttrs } from '../backend/wasmFusedUpdate';
 import { SlotOptimizer, type NamedTensor, type SlotMap } from './slotOptimizer';
 
 /**
@@ -12,6 +12,8 @@ import { SlotOptimizer, type NamedTensor, type SlotMap } from './slotOptimizer';
 export const NADAM_MU_PRODUCT = 'nadam/muProduct';
 
 export type AdamVariant = 'adam' | 'nadam' | 'adamax';
+
+type AdamAttrs = Extract<FusedUpdateAttrs, { rule: AdamVariant }>;
 
 export interface AdamFamilyConfig {
   variant: AdamVariant;
@@ -43,16 +45,6 @@ export class AdamFamilyOptimizer extends SlotOptimizer<AdamFamilyConfig> {
   private muNext = 0;
   /** This step's scalars (set by beginStep, before any update). */
   private k = this.scalars();
-  /** This step runs the fused kernel (allowed, and the current backend has it). */
-  private fusedNow = false;
-
-  /** `fused`: update each variable with the fused kernel where the backend has it (wasm), else with tf ops. */
-  constructor(
-    cfg: AdamFamilyConfig,
-    private readonly fused = false,
-  ) {
-    super(cfg);
-  }
 
   /**
    * β1 for the next steps (a one-cycle schedule cycles it). As in torch.optim, the bias correction uses the current
@@ -78,7 +70,6 @@ export class AdamFamilyOptimizer extends SlotOptimizer<AdamFamilyConfig> {
       this.muProduct *= this.mu;
     }
     this.k = this.scalars();
-    this.fusedNow = this.fused && fusedAdamAvailable();
   }
 
   protected override restoreStep(iterations: number): void {
@@ -101,7 +92,7 @@ export class AdamFamilyOptimizer extends SlotOptimizer<AdamFamilyConfig> {
   }
 
   /** The step's scalars, the same numbers for the tf ops below and the fused kernel. */
-  private scalars(): AdamUpdateAttrs {
+  private scalars(): AdamAttrs {
     const t = this.step;
     const { variant, learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, weightDecay } = this.cfg;
     const { mu, muNext, muProduct } = this;
@@ -123,11 +114,7 @@ export class AdamFamilyOptimizer extends SlotOptimizer<AdamFamilyConfig> {
   protected update(variable: tf.Variable, g: tf.Tensor, s: SlotMap): void {
     const k = this.k;
     if (this.fusedNow) {
-      const [x, m, v, vMax] = fusedAdamUpdate({ x: variable, g, m: s.m, v: s.v, ...(s.vMax ? { vMax: s.vMax } : {}) }, k);
-      variable.assign(x);
-      s.m.assign(m);
-      s.v.assign(v);
-      if (s.vMax) s.vMax.assign(vMax);
+      applyFusedUpdate(k, variable, g, s.vMax ? [s.m, s.v, s.vMax] : [s.m, s.v]);
       return;
     }
     const m = s.m.mul(k.b1).add(g.mul(k.c1));

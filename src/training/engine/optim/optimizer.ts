@@ -3,9 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { hasMomentum } from '../../model/facts';
 import type { OptimizerSpec } from '../../spec/types';
 import { AdadeltaOptimizer } from './adadelta';
-import { fusedAdamAvailable } from '../backend/wasmAdamUpdate';
+import { applyFusedUpdate, fusedUpdateAvailable, type FusedUpdateAttrs } from '../backend/wasmFusedUpdate';
 import { AdamFamilyOptimizer, type AdamVariant } from './adamFamily';
 import { RmspropOptimizer } from './rmsprop';
+import type { NamedTensor } from './slotOptimizer';
 
 export interface ScheduledOptimizer {
   optimizer: tf.Optimizer;
@@ -20,18 +21,19 @@ export interface ScheduledOptimizer {
 /**
  * `cycleMomentum`: a schedule will change the momentum between steps. Plain Adam then runs as the Adam family's rule,
  * whose bias correction uses the β1 in force (1 − β1^t, as torch.optim), where tf.train.adam's multiplies up every
- * β1 it was built with. `fused`: the Adam family updates each variable with one fused kernel (the wasm backend's,
- * where it has one; plain Adam then runs as the family's rule too); false keeps the tf ops (benchmarks compare both).
+ * β1 it was built with. `fused`: each variable is updated by one fused kernel (the wasm backend's, where it has one;
+ * plain Adam then runs as the Adam family's rule too), adagrad and adadelta excepted; false keeps the tf ops
+ * (benchmarks compare both).
  */
-export function makeOptimizer(spec: OptimizerSpec, cycleMomentum = false, fused = fusedAdamAvailable()): ScheduledOptimizer {
+export function makeOptimizer(spec: OptimizerSpec, cycleMomentum = false, fused = fusedUpdateAvailable()): ScheduledOptimizer {
   const lr = spec.learningRate;
   switch (spec.type) {
     case 'sgd': {
       if (!hasMomentum(spec)) {
-        const opt = tf.train.sgd(lr);
+        const opt = new SgdOptimizer(lr, fused);
         return { optimizer: opt, setLearningRate: (v) => opt.setLearningRate(v) };
       }
-      const opt = new MomentumOptimizer(lr, spec.momentum, spec.nesterov);
+      const opt = new MomentumOptimizer(lr, spec.momentum, spec.nesterov, fused);
       return { optimizer: opt, setLearningRate: (v) => opt.setLearningRate(v), setMomentum: (m) => opt.setMomentum(m) };
     }
     case 'adam':
@@ -44,7 +46,7 @@ export function makeOptimizer(spec: OptimizerSpec, cycleMomentum = false, fused 
       return adamFamily(spec, spec.type, 0, fused);
     case 'rmsprop': {
       const { rho, momentum, epsilon, centered } = spec;
-      const opt = new RmspropOptimizer({ learningRate: lr, rho, momentum, epsilon, centered });
+      const opt = new RmspropOptimizer({ learningRate: lr, rho, momentum, epsilon, centered }, fused);
       const setLearningRate = (v: number): void => opt.setLearningRate(v);
       return hasMomentum(spec)
         ? { optimizer: opt, setLearningRate, setMomentum: (m) => opt.setMomentum(m) }
@@ -83,6 +85,36 @@ function adamFamily(spec: OptimizerSpec, variant: AdamVariant, weightDecay: numb
  * never reads (the step multiplies by the scalar tensor `m` made in the constructor), so the scalar is replaced here.
  */
 class MomentumOptimizer extends tf.MomentumOptimizer {
+  constructor(
+    learningRate: number,
+    momentum: number,
+    useNesterov: boolean,
+    private readonly fused: boolean,
+  ) {
+    super(learningRate, momentum, useNesterov);
+  }
+
+  /** tf.MomentumOptimizer's loop (its accumulations by position, made at first use), each update one fused kernel. */
+  override applyGradients(variableGradients: Parameters<tf.MomentumOptimizer['applyGradients']>[0]): void {
+    if (!(this.fused && fusedUpdateAvailable())) return super.applyGradients(variableGradients);
+    const self = this as unknown as {
+      accumulations: { originalName: string; variable: tf.Variable }[];
+      momentum: number;
+      useNesterov: boolean;
+    };
+    const attrs: FusedUpdateAttrs = { rule: 'momentum', c: -this.learningRate, m: self.momentum, nesterov: self.useNesterov };
+    gradientEntries(variableGradients).forEach(([name, gradient], i) => {
+      const value = tf.engine().registeredVariables[name];
+      self.accumulations[i] ??= {
+        originalName: `${name}/momentum`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      };
+      if (gradient == null) return;
+      tf.tidy(() => applyFusedUpdate(attrs, value, gradient, [self.accumulations[i].variable]));
+    });
+    this.incrementIterations();
+  }
+
   override setMomentum(momentum: number): void {
     super.setMomentum(momentum);
     const self = this as unknown as { m: tf.Scalar };
@@ -94,6 +126,32 @@ class MomentumOptimizer extends tf.MomentumOptimizer {
     super.dispose();
     this.c.dispose();
   }
+}
+
+/** tf.train.sgd, each update one fused kernel where the backend has it. */
+class SgdOptimizer extends tf.SGDOptimizer {
+  constructor(
+    learningRate: number,
+    private readonly fused: boolean,
+  ) {
+    super(learningRate);
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    if (!(this.fused && fusedUpdateAvailable())) return super.applyGradients(variableGradients);
+    const attrs: FusedUpdateAttrs = { rule: 'sgd', c: -this.learningRate };
+    for (const [name, gradient] of gradientEntries(variableGradients)) {
+      if (gradient == null) continue;
+      const value = tf.engine().registeredVariables[name];
+      tf.tidy(() => applyFusedUpdate(attrs, value, gradient, []));
+    }
+    this.incrementIterations();
+  }
+}
+
+/** The (name, gradient) pairs of applyGradients' argument, in its order. */
+function gradientEntries(variableGradients: tf.NamedTensorMap | NamedTensor[]): [string, tf.Tensor | undefined][] {
+  return Array.isArray(variableGradients) ? variableGradients.map((e) => [e.name, e.tensor]) : Object.entries(variableGradients);
 }
 
 // adam and adagrad read their (protected) `learningRate` field on every applyGradients call.

@@ -1,12 +1,12 @@
-// The Adam family's fused update on the wasm backend (backend/wasmAdamUpdate.ts, wat/adam.wat): one kernel per
-// variable in place of the rule's tf ops, with the same bits as those ops (same float32 operations in the same order)
-// for every rule, at sizes that exercise the 4-wide loop and the scalar tail, while the learning rate changes; and it
-// follows PyTorch's trajectories. The cpu backend keeps the tf ops.
+// The optimizers' fused updates on the wasm backend (backend/wasmFusedUpdate.ts, wat/adam.wat, sgd.wat, rmsprop.wat):
+// one kernel per variable in place of the rule's tf ops, with the same bits as those ops (same float32 operations in
+// the same order) for every rule, at sizes that exercise the 4-wide loop and the scalar tail, while the learning rate
+// and momentum change; and the Adam family follows PyTorch's trajectories. The cpu backend keeps the tf ops.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE, fusedAdamAvailable } from '../../src/training/engine/backend/wasmAdamUpdate';
+import { FUSED_UPDATE, fusedUpdateAvailable } from '../../src/training/engine/backend/wasmFusedUpdate';
 import { NADAM_MU_PRODUCT } from '../../src/training/engine/optim/adamFamily';
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import type { OptimizerSpec } from '../../src/training/spec/types';
@@ -34,7 +34,21 @@ const RULES: Partial<OptimizerSpec>[] = [
   { type: 'adamw', weightDecay: 0.05, amsgrad: true },
   { type: 'nadam' },
   { type: 'adamax' },
+  { type: 'sgd' },
+  { type: 'sgd', momentum: 0.9 },
+  { type: 'sgd', momentum: 0.9, nesterov: true },
+  { type: 'rmsprop' },
+  { type: 'rmsprop', momentum: 0.5 },
+  { type: 'rmsprop', centered: true },
+  { type: 'rmsprop', centered: true, momentum: 0.9, rho: 0.5 },
 ];
+
+/** Slots each rule keeps per variable. */
+function slotCount(rule: Partial<OptimizerSpec>): number {
+  if (rule.type === 'sgd') return rule.momentum ? 1 : 0;
+  if (rule.type === 'rmsprop') return 1 + Number(!!rule.centered) + Number(!!rule.momentum);
+  return rule.amsgrad ? 3 : 2;
+}
 
 /** Shapes whose sizes cover an empty tail (4, 1024), a tail alone (1, 3) and both (7, 1001, 60). */
 const SHAPES = [[1], [3], [4], [7], [1001], [3, 5, 4], [1024]];
@@ -48,11 +62,11 @@ async function kernelsOf(f: () => void): Promise<string[]> {
   return info.kernels.map((k) => k.name).filter((name) => name !== 'ZerosLike');
 }
 
-describe('fused Adam update (wasm)', () => {
+describe('fused optimizer updates (wasm)', () => {
   withBackend('wasm');
 
   it('is available on the wasm backend', () => {
-    assert.ok(fusedAdamAvailable(), 'the fused kernel binds over the wasm memory');
+    assert.ok(fusedUpdateAvailable(), 'the fused kernel binds over the wasm memory');
   });
 
   for (const rule of RULES) {
@@ -61,7 +75,7 @@ describe('fused Adam update (wasm)', () => {
         const start = tf.memory().numTensors;
         const spec = { ...BASE, ...rule };
         const fused = makeOptimizer(spec, cycled, true);
-        // The family's rule on tf ops (cycleMomentum true: plain Adam too, rather than tf.train.adam's own rounding).
+        // The same rule on tf ops (cycleMomentum true: plain Adam as the Adam family's rule, not tf.train.adam's).
         const ops = makeOptimizer(spec, true, false);
         const w0 = SHAPES.map((s, i) => tf.randomNormal(s, 0, 1, 'float32', 10 + i));
         const a = w0.map((w) => tf.variable(w, true, unique('fa')));
@@ -74,20 +88,20 @@ describe('fused Adam update (wasm)', () => {
           );
           for (const o of [fused, ops]) {
             o.setLearningRate(0.01 / (step + 1));
-            o.setMomentum?.(0.9 - 0.02 * step);
+            if (cycled) o.setMomentum?.(0.9 - 0.02 * step);
           }
           const names = await kernelsOf(() =>
             fused.optimizer.applyGradients(a.map((v, i) => ({ name: v.name, tensor: grads[i] }))),
           );
           assert.deepStrictEqual(
             names,
-            a.map(() => ADAM_UPDATE),
+            a.map(() => FUSED_UPDATE),
             'one fused kernel per variable and nothing else',
           );
           ops.optimizer.applyGradients(b.map((v, i) => ({ name: v.name, tensor: grads[i] })));
           tf.dispose(grads);
           a.forEach((v, i) => assert.deepStrictEqual(bits(v), bits(b[i]), `step ${step + 1} variable ${SHAPES[i].join('x')}`));
-          if (step > 0) assert.strictEqual(tf.memory().numTensors, before + 2 * SHAPES.length * (rule.amsgrad ? 3 : 2));
+          if (step > 0) assert.strictEqual(tf.memory().numTensors, before + 2 * SHAPES.length * slotCount(rule));
         }
         const [sa, sb] = [await fused.optimizer.getWeights(), await ops.optimizer.getWeights()];
         assert.strictEqual(sa.length, sb.length);
@@ -127,7 +141,7 @@ describe('fused Adam update (wasm)', () => {
         const g = tf.tensor1d(grad);
         const names = await kernelsOf(() => optimizer.applyGradients({ [w.name]: g }));
         g.dispose();
-        assert.deepStrictEqual(names, [ADAM_UPDATE], `${c.name} step ${t + 1} ran fused`);
+        assert.deepStrictEqual(names, [FUSED_UPDATE], `${c.name} step ${t + 1} ran fused`);
         Array.from(w.dataSync()).forEach((got, i) => {
           const want = c.weights[t][i];
           assert.ok(
@@ -142,16 +156,16 @@ describe('fused Adam update (wasm)', () => {
   });
 });
 
-describe('Adam on the cpu backend', () => {
+describe('optimizers on the cpu backend', () => {
   withBackend('cpu');
 
   it('keeps the tf ops (no fused kernel there)', async () => {
-    assert.ok(!fusedAdamAvailable());
+    assert.ok(!fusedUpdateAvailable());
     const { optimizer } = makeOptimizer({ ...BASE, type: 'adamw', weightDecay: 0.01 });
     const w = tf.variable(tf.ones([5]), true, unique('cpu'));
     const g = tf.fill([5], 0.5);
     const names = await kernelsOf(() => optimizer.applyGradients({ [w.name]: g }));
-    assert.ok(!names.includes(ADAM_UPDATE) && names.includes('Sqrt'), names.join());
+    assert.ok(!names.includes(FUSED_UPDATE) && names.includes('Sqrt'), names.join());
     optimizer.dispose();
     tf.dispose([w, g]);
   });
