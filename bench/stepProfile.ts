@@ -32,7 +32,8 @@ async function profileSteps(name: string, measure: boolean, steps: number, fused
   if (!model) throw new Error(`unknown model ${name}`);
   const spec = benchSpec(model);
   const built = buildModel(spec, 1);
-  const { optimizer } = makeOptimizer(spec.training.optimizer, false, fused && fusedUpdateAvailable());
+  // fused: the product's default; else the tf ops (and tf.train.adam), as before the fused kernels.
+  const { optimizer } = fused ? makeOptimizer(spec.training.optimizer) : makeOptimizer(spec.training.optimizer, false, false);
   const classes = built.model.outputs[0].shape[1] ?? 1;
   const { xs, ys } = randomBatches(spec, model.batchSize, classes);
   let readBytes = 0;

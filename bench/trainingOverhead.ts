@@ -36,7 +36,8 @@ interface Tally {
 function trainer(model: BenchModel, measureEvery: number, fused: boolean): { step: () => Promise<void>; dispose: () => void } {
   const spec = benchSpec(model);
   const built = buildModel(spec, 1);
-  const { optimizer } = makeOptimizer(spec.training.optimizer, false, fused && fusedUpdateAvailable());
+  // fused: the product's default; else the tf ops (and tf.train.adam), as before the fused kernels.
+  const { optimizer } = fused ? makeOptimizer(spec.training.optimizer) : makeOptimizer(spec.training.optimizer, false, false);
   const classes = built.model.outputs[0].shape[1] ?? 1;
   const { xs, ys } = randomBatches(spec, model.batchSize, classes);
   let i = 0;

@@ -15,7 +15,7 @@ export const FUSED_UPDATE = 'GradscopeFusedUpdate';
 /**
  * The rule and its per-step scalars, each used as a float32 as the tf ops' scalar tensors are. Adam family (slots m,
  * v and AMSGrad's vMax): c1 = 1 − β1, c2 = 1 − β2, sbc2 = √(1 − β2^t), step = lr / (1 − β1^t), decay = 1 − lr·λ,
- * k1 and k2 NAdam's two step sizes. SGD (no slot) and momentum (slot: the accumulation): c = −lr, m the momentum.
+ * k1 and k2 NAdam's two step sizes. tf.train.adam (slots m, v): a1 = 1 − β1^t, a2 = 1 − β2^t, negLr = −lr. SGD (no slot) and momentum (slot: the accumulation): c = −lr, m the momentum.
  * RMSprop (slots ms, then mg when centered, then mom when withMomentum): c = 1 − ρ, mu the momentum.
  */
 export type FusedUpdateAttrs =
@@ -32,13 +32,14 @@ export type FusedUpdateAttrs =
       k1: number;
       k2: number;
     }
+  | { rule: 'tfAdam'; b1: number; c1: number; b2: number; c2: number; a1: number; a2: number; eps: number; negLr: number }
   | { rule: 'sgd'; c: number }
   | { rule: 'momentum'; c: number; m: number; nesterov: boolean }
   | { rule: 'rmsprop'; rho: number; c: number; lr: number; eps: number; mu: number; centered: boolean; withMomentum: boolean };
 
 type Ptr = number;
 type Call = (...args: number[]) => void;
-const adamModule = backendModule(ADAM_WASM, (e: { adam: Call; nadam: Call; adamax: Call }) => e);
+const adamModule = backendModule(ADAM_WASM, (e: { adam: Call; nadam: Call; adamax: Call; tfAdam: Call }) => e);
 const sgdModule = backendModule(SGD_WASM, (e: { sgd: Call; momentum: Call }) => e);
 const rmspropModule = backendModule(RMSPROP_WASM, (e: { rmsprop: Call }) => e);
 
@@ -101,6 +102,26 @@ function fusedUpdateKernel(args: WasmKernelArgs): tf.TensorInfo[] {
       }
       break;
     }
+    case 'tfAdam':
+      (adamModule(backend) ?? raise(missing())).tfAdam(
+        w,
+        at(g),
+        s0,
+        s1,
+        wo,
+        o0,
+        o1,
+        n,
+        a.b1,
+        a.c1,
+        a.b2,
+        a.c2,
+        a.a1,
+        a.a2,
+        a.eps,
+        a.negLr,
+      );
+      break;
     case 'sgd':
       (sgdModule(backend) ?? raise(missing())).sgd(w, at(g), wo, n, a.c);
       break;

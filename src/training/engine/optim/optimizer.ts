@@ -21,11 +21,16 @@ export interface ScheduledOptimizer {
 /**
  * `cycleMomentum`: a schedule will change the momentum between steps. Plain Adam then runs as the Adam family's rule,
  * whose bias correction uses the β1 in force (1 − β1^t, as torch.optim), where tf.train.adam's multiplies up every
- * β1 it was built with. `fused`: each variable is updated by one fused kernel (the wasm backend's, where it has one;
- * plain Adam then runs as the Adam family's rule too), adagrad and adadelta excepted; false keeps the tf ops
+ * β1 it was built with. `fused` (default: on the wasm backend): each variable is updated by one fused kernel where the
+ * backend has it (adagrad and adadelta excepted), else by the same rule's tf ops: the same bits either way (the
+ * threaded wasm build takes the tf ops: our kernels cannot import its shared memory). false: always the tf ops
  * (benchmarks compare both).
  */
-export function makeOptimizer(spec: OptimizerSpec, cycleMomentum = false, fused = fusedUpdateAvailable()): ScheduledOptimizer {
+export function makeOptimizer(
+  spec: OptimizerSpec,
+  cycleMomentum = false,
+  fused = tf.getBackend() === 'wasm',
+): ScheduledOptimizer {
   const lr = spec.learningRate;
   switch (spec.type) {
     case 'sgd': {
@@ -37,7 +42,7 @@ export function makeOptimizer(spec: OptimizerSpec, cycleMomentum = false, fused 
       return { optimizer: opt, setLearningRate: (v) => opt.setLearningRate(v), setMomentum: (m) => opt.setMomentum(m) };
     }
     case 'adam':
-      if (!spec.amsgrad && !cycleMomentum && !fused) return withField(tf.train.adam(lr, spec.beta1, spec.beta2, spec.epsilon));
+      if (!spec.amsgrad && !cycleMomentum) return withField(new AdamOptimizer(lr, spec.beta1, spec.beta2, spec.epsilon, fused));
       return adamFamily(spec, 'adam', 0, fused);
     case 'adamw':
       return adamFamily(spec, 'adam', spec.weightDecay, fused);
@@ -125,6 +130,60 @@ class MomentumOptimizer extends tf.MomentumOptimizer {
   override dispose(): void {
     super.dispose();
     this.c.dispose();
+  }
+}
+
+/** tf.train.adam, each update one fused kernel (its own order of operations) where the backend has it. */
+class AdamOptimizer extends tf.AdamOptimizer {
+  constructor(
+    learningRate: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    private readonly fused: boolean,
+  ) {
+    super(learningRate, beta1, beta2, epsilon);
+  }
+
+  /** tf.AdamOptimizer's applyGradients (moments by position, made at first use) with the fused kernel for its ops. */
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+    if (!(this.fused && fusedUpdateAvailable())) return super.applyGradients(variableGradients);
+    type Slot = { originalName: string; variable: tf.Variable }[];
+    const self = this as unknown as {
+      accumulatedFirstMoment: Slot;
+      accumulatedSecondMoment: Slot;
+      accBeta1: tf.Variable;
+      accBeta2: tf.Variable;
+      epsilon: number;
+    };
+    const { beta1: b1, beta2: b2 } = this;
+    // 1 − β^t as its float32 ops compute it from the running products (a checkpoint restores those exactly).
+    const [a1, a2] = [self.accBeta1, self.accBeta2].map((acc) => Math.fround(1 - acc.dataSync()[0]));
+    const attrs: FusedUpdateAttrs = {
+      rule: 'tfAdam',
+      b1,
+      c1: 1 - b1,
+      b2,
+      c2: 1 - b2,
+      a1,
+      a2,
+      eps: self.epsilon,
+      negLr: -this.learningRate,
+    };
+    gradientEntries(variableGradients).forEach(([name, gradient], i) => {
+      const value = tf.engine().registeredVariables[name];
+      const zeros = (): tf.Variable => tf.tidy(() => tf.zerosLike(value).variable(false));
+      self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: zeros() };
+      self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: zeros() };
+      if (gradient == null) return;
+      const slots = [self.accumulatedFirstMoment[i].variable, self.accumulatedSecondMoment[i].variable];
+      tf.tidy(() => applyFusedUpdate(attrs, value, gradient, slots));
+    });
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.mul(self.accBeta1, b1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, b2));
+    });
+    this.incrementIterations();
   }
 }
 

@@ -1,7 +1,7 @@
-;; One pass per variable for the Adam family's update (optim/adamFamily.ts), over float32 arrays in the wasm
-;; backend's own memory (imported as env.memory; addresses are byte offsets, counts are elements). Every result is
-;; computed with the same float32 operations in the same order as the rule's tf ops (each op rounds to float32), so
-;; the fused step gives the same bits as the unfused one. The scalars arrive as f32, as the ops' scalar tensors are.
+;; One pass per variable for the Adam family's update (optim/adamFamily.ts) and tf.train.adam's, over float32
+;; arrays in the wasm backend's own memory (imported as env.memory; addresses are byte offsets, counts are
+;; elements). Every result is computed with the same float32 operations in the same order as the rule's tf ops
+;; (each op rounds to float32), so the fused step gives the same bits as the unfused one. The scalars arrive as f32, as the ops' scalar tensors are.
 ;; Inputs are read and new arrays written (w′, m′, v′, vMax′ are fresh outputs: tensors stay immutable).
 ;; Compiled by `npm run build:wasm` (wabt's wat2wasm, SIMD) into adamWasm.ts; wasmAdamUpdate.ts binds it.
 (module
@@ -200,6 +200,74 @@
           (f32.sub
             (f32.load (i32.add (local.get $w) (local.get $i)))
             (f32.mul (f32.div (local.get $ms) (local.get $us)) (local.get $step))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next))))
+
+  ;; tf.train.adam's rule (TensorFlow.js's AdamOptimizer, plain Adam's optimizer), in its own order of operations:
+  ;;   m′ = m·b1 + g·c1      v′ = v·b2 + (g·g)·c2      w′ = ((m′ / a1) / (√(v′ / a2) + eps))·negLr + w
+  ;; with a1 = 1 − β1^t and a2 = 1 − β2^t as its float32 running products give them, negLr = −lr.
+  (func (export "tfAdam")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32)
+    (param $wOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32)
+    (param $a1 f32) (param $a2 f32) (param $eps f32) (param $negLr f32)
+    (local $i i32) (local $end i32)
+    (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $b1v v128) (local $c1v v128) (local $b2v v128) (local $c2v v128)
+    (local $a1v v128) (local $a2v v128) (local $epsv v128) (local $negLrv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $b1v (f32x4.splat (local.get $b1)))
+    (local.set $c1v (f32x4.splat (local.get $c1)))
+    (local.set $b2v (f32x4.splat (local.get $b2)))
+    (local.set $c2v (f32x4.splat (local.get $c2)))
+    (local.set $a1v (f32x4.splat (local.get $a1)))
+    (local.set $a2v (f32x4.splat (local.get $a2)))
+    (local.set $epsv (f32x4.splat (local.get $eps)))
+    (local.set $negLrv (f32x4.splat (local.get $negLr)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $gv (v128.load align=4 (i32.add (local.get $g) (local.get $i))))
+        (local.set $mv (f32x4.add
+          (f32x4.mul (v128.load align=4 (i32.add (local.get $m) (local.get $i))) (local.get $b1v))
+          (f32x4.mul (local.get $gv) (local.get $c1v))))
+        (v128.store align=4 (i32.add (local.get $mOut) (local.get $i)) (local.get $mv))
+        (local.set $vv (f32x4.add
+          (f32x4.mul (v128.load align=4 (i32.add (local.get $v) (local.get $i))) (local.get $b2v))
+          (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $c2v))))
+        (v128.store align=4 (i32.add (local.get $vOut) (local.get $i)) (local.get $vv))
+        (v128.store align=4 (i32.add (local.get $wOut) (local.get $i))
+          (f32x4.add
+            (f32x4.mul
+              (f32x4.div
+                (f32x4.div (local.get $mv) (local.get $a1v))
+                (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (local.get $a2v))) (local.get $epsv)))
+              (local.get $negLrv))
+            (v128.load align=4 (i32.add (local.get $w) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $gs (f32.load (i32.add (local.get $g) (local.get $i))))
+        (local.set $ms (f32.add
+          (f32.mul (f32.load (i32.add (local.get $m) (local.get $i))) (local.get $b1))
+          (f32.mul (local.get $gs) (local.get $c1))))
+        (f32.store (i32.add (local.get $mOut) (local.get $i)) (local.get $ms))
+        (local.set $vs (f32.add
+          (f32.mul (f32.load (i32.add (local.get $v) (local.get $i))) (local.get $b2))
+          (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $c2))))
+        (f32.store (i32.add (local.get $vOut) (local.get $i)) (local.get $vs))
+        (f32.store (i32.add (local.get $wOut) (local.get $i))
+          (f32.add
+            (f32.mul
+              (f32.div
+                (f32.div (local.get $ms) (local.get $a1))
+                (f32.add (f32.sqrt (f32.div (local.get $vs) (local.get $a2))) (local.get $eps)))
+              (local.get $negLr))
+            (f32.load (i32.add (local.get $w) (local.get $i)))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next))))
 )
