@@ -1,12 +1,14 @@
 // Where a step's time goes: kernels dispatched, their time, tensors allocated and bytes read back, for a measured
 // and a plain step of each bench model (tf.profile over a few steps after a warm-up). Counts are contention-free
 // evidence; the milliseconds are per step, medians over the profiled steps, and suffer the machine's load.
-//   node out/bench/stepProfile.js [--backend wasm|cpu] [--model NAME] [--steps 20] [--top 12]
+// --unfused: the optimizer's tf ops instead of its fused update kernel (wasm), to count what fusing saves.
+//   node out/bench/stepProfile.js [--backend wasm|cpu] [--model NAME] [--steps 20] [--top 12] [--unfused]
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../src/shared/engineProtocol';
 import { initBackend } from '../src/training/engine/backend';
 import { buildModel } from '../src/training/engine/model/buildModel';
+import { fusedUpdateAvailable } from '../src/training/engine/backend/wasmFusedUpdate';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
 import { runStep } from '../src/training/engine/step';
 import { BENCH_MODELS, benchSpec, median, randomBatches } from './benchModels';
@@ -25,12 +27,13 @@ interface StepProfile {
   stepMs: number;
 }
 
-async function profileSteps(name: string, measure: boolean, steps: number): Promise<StepProfile> {
+async function profileSteps(name: string, measure: boolean, steps: number, fused: boolean): Promise<StepProfile> {
   const model = BENCH_MODELS.find((m) => m.name === name);
   if (!model) throw new Error(`unknown model ${name}`);
   const spec = benchSpec(model);
   const built = buildModel(spec, 1);
-  const { optimizer } = makeOptimizer(spec.training.optimizer);
+  // fused: the product's default; else the tf ops (and tf.train.adam), as before the fused kernels.
+  const { optimizer } = fused ? makeOptimizer(spec.training.optimizer) : makeOptimizer(spec.training.optimizer, false, false);
   const classes = built.model.outputs[0].shape[1] ?? 1;
   const { xs, ys } = randomBatches(spec, model.batchSize, classes);
   let readBytes = 0;
@@ -77,18 +80,27 @@ async function profileSteps(name: string, measure: boolean, steps: number): Prom
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { backend: { type: 'string' }, model: { type: 'string' }, steps: { type: 'string' }, top: { type: 'string' } },
+    options: {
+      backend: { type: 'string' },
+      model: { type: 'string' },
+      steps: { type: 'string' },
+      top: { type: 'string' },
+      unfused: { type: 'boolean' },
+    },
   });
   const backend = await initBackend(values.backend as Backend | undefined);
   const steps = Number(values.steps ?? 20);
   const top = Number(values.top ?? 12);
   for (const model of BENCH_MODELS.filter((m) => !values.model || m.name === values.model)) {
-    const plain = await profileSteps(model.name, false, steps);
-    const measured = await profileSteps(model.name, true, steps);
+    const fused = !values.unfused;
+    const plain = await profileSteps(model.name, false, steps, fused);
+    const measured = await profileSteps(model.name, true, steps, fused);
     const row = (label: string, p: StepProfile): string =>
       `  ${label.padEnd(9)} ${p.dispatches.toFixed(0).padStart(5)} kernels/step ${p.kernelMs.toFixed(2).padStart(7)} kernel ms/step ` +
       `${p.stepMs.toFixed(2).padStart(7)} ms/step (wall, profiled) ${p.newTensors.toFixed(0).padStart(4)} tensors kept ${p.readBytes.toFixed(0).padStart(6)} B read`;
-    console.log(`${model.name} (${backend}, batch ${model.batchSize})`);
+    console.log(
+      `${model.name} (${backend}, batch ${model.batchSize}, optimizer ${fused && fusedUpdateAvailable() ? 'fused' : 'tf ops'})`,
+    );
     console.log(row('plain', plain));
     console.log(row('measured', measured));
     // Kernels whose count or time differs most between the two: what measurement adds.

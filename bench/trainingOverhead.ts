@@ -2,13 +2,15 @@
 // backend. Prints one JSON line per model with (a contract) {"model","backend","measuredSamplesPerSec",
 // "plainSamplesPerSec","overhead"} and more: the same at measureEvery 10 (overhead10), the overheads by process CPU
 // time (cpuOverhead, cpuOverhead10: far less sensitive to other processes on a shared machine than wall time),
-// and the load average before and after.
-//   node out/bench/trainingOverhead.js [--backend wasm|cpu|tensorflow] [--seconds 3] [--rounds 3] [--model NAME]
+// and the load average before and after. --unfused adds plain training with the optimizer's tf ops instead of its
+// fused update kernel (wasm), interleaved with the rest: plainUnfusedSamplesPerSec and fusedSpeedup (wall and CPU).
+//   node out/bench/trainingOverhead.js [--backend wasm|cpu|tensorflow] [--seconds 3] [--rounds 3] [--model NAME] [--unfused]
 import * as os from 'os';
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../src/shared/engineProtocol';
 import { initBackend } from '../src/training/engine/backend';
+import { fusedUpdateAvailable } from '../src/training/engine/backend/wasmFusedUpdate';
 import { wasmThreadsCount } from '../src/training/engine/backend/wasmThreads';
 import { buildModel } from '../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
@@ -18,8 +20,8 @@ import { gemmCeiling } from './gemmCeiling';
 import { pytorchFigures, type PytorchFigures } from './pytorch';
 import { schedSince, schedSnapshot, type SchedDelta } from './schedStats';
 
-/** Full measurement every `measureEvery` steps; 0: never (plain training). */
-const VARIANTS = { plain: 0, measured: 1, every10: 10 } as const;
+/** Full measurement every `measureEvery` steps; 0: never (plain training). plainUnfused: only with --unfused. */
+const VARIANTS = { plain: 0, measured: 1, every10: 10, plainUnfused: 0 } as const;
 type Variant = keyof typeof VARIANTS;
 
 interface Tally {
@@ -31,10 +33,11 @@ interface Tally {
 }
 
 /** A model and optimizer training on fixed batches, as the engine's loop does (one readback per step). */
-function trainer(model: BenchModel, measureEvery: number): { step: () => Promise<void>; dispose: () => void } {
+function trainer(model: BenchModel, measureEvery: number, fused: boolean): { step: () => Promise<void>; dispose: () => void } {
   const spec = benchSpec(model);
   const built = buildModel(spec, 1);
-  const { optimizer } = makeOptimizer(spec.training.optimizer);
+  // fused: the product's default; else the tf ops (and tf.train.adam), as before the fused kernels.
+  const { optimizer } = fused ? makeOptimizer(spec.training.optimizer) : makeOptimizer(spec.training.optimizer, false, false);
   const classes = built.model.outputs[0].shape[1] ?? 1;
   const { xs, ys } = randomBatches(spec, model.batchSize, classes);
   let i = 0;
@@ -63,9 +66,8 @@ const cpuMsNow = (): number => {
  * One round: the variants take turns in blocks of ~100 ms (order rotating) for about `seconds` each, so that
  * machine noise hits them alike. Returns steps, wall and CPU time per variant.
  */
-async function round(model: BenchModel, seconds: number): Promise<Record<Variant, Tally>> {
-  const names = Object.keys(VARIANTS) as Variant[];
-  const runners = names.map((n) => trainer(model, VARIANTS[n]));
+async function round(model: BenchModel, seconds: number, names: Variant[]): Promise<Record<Variant, Tally>> {
+  const runners = names.map((n) => trainer(model, VARIANTS[n], n !== 'plainUnfused'));
   const tallies = names.map((): Tally => ({ steps: 0, wallMs: 0, cpuMs: 0 }));
   // Warm-up (and a block length): 10 steps each, at least one of them measured.
   let warmMs = 0;
@@ -95,7 +97,11 @@ async function round(model: BenchModel, seconds: number): Promise<Record<Variant
     }
   }
   runners.forEach((r) => r.dispose());
-  return Object.fromEntries(names.map((n, j) => [n, tallies[j]])) as Record<Variant, Tally>;
+  const none: Tally = { steps: 0, wallMs: 0, cpuMs: 0 };
+  return Object.fromEntries((Object.keys(VARIANTS) as Variant[]).map((n) => [n, tallies[names.indexOf(n)] ?? none])) as Record<
+    Variant,
+    Tally
+  >;
 }
 
 async function main(): Promise<void> {
@@ -106,6 +112,7 @@ async function main(): Promise<void> {
       model: { type: 'string' },
       rounds: { type: 'string' },
       'no-pytorch': { type: 'boolean' },
+      unfused: { type: 'boolean' },
     },
   });
   const backend = await initBackend(values.backend as Backend | undefined);
@@ -127,7 +134,8 @@ async function main(): Promise<void> {
   for (const model of models) {
     const loadBefore = os.loadavg()[0];
     const results: Record<Variant, Tally>[] = [];
-    for (let r = 0; r < rounds; r++) results.push(await round(model, seconds));
+    const names = (Object.keys(VARIANTS) as Variant[]).filter((n) => n !== 'plainUnfused' || values.unfused);
+    for (let r = 0; r < rounds; r++) results.push(await round(model, seconds, names));
     const rate = (v: Variant, clock: 'wallMs' | 'cpuMs'): number =>
       median(results.map((t) => (t[v].steps * model.batchSize * 1000) / t[v][clock]));
     const ratio = (v: Variant, clock: 'wallMs' | 'cpuMs'): number =>
@@ -147,6 +155,13 @@ async function main(): Promise<void> {
       load: [Number(loadBefore.toFixed(2)), Number(os.loadavg()[0].toFixed(2))],
       ...(backend === 'wasm' ? { wasmThreads: wasmThreadsCount() } : {}),
     };
+    if (values.unfused) {
+      // The optimizer's fused update kernel against its tf ops, both plain: > 1 means fused is faster.
+      line.optimizerFused = fusedUpdateAvailable();
+      line.plainUnfusedSamplesPerSec = Math.round(rate('plainUnfused', 'wallMs'));
+      line.fusedSpeedup = ratio('plainUnfused', 'wallMs');
+      line.fusedCpuSpeedup = ratio('plainUnfused', 'cpuMs');
+    }
     // Scheduler figures of the plain steps (Linux): ms per step on a CPU for the main thread and for all threads, and
     // ms per step the threads were runnable but waiting for a CPU (contention). `npm run bench:threads` reads them.
     const perStep = (field: keyof SchedDelta): number | undefined =>

@@ -1,5 +1,6 @@
 // Installs the wasm kernel replacements and additions that make training on wasm fast and complete.
 import * as tf from '@tensorflow/tfjs';
+import { fusedUpdateConfig } from './wasmFusedUpdate';
 import { cpuBridgeConfigs } from './wasmCpuBridge';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './wasmConvGrad';
 import { batchMatMulConfig, fusedMatMulConfig } from './wasmMatMul';
@@ -15,6 +16,7 @@ function wasmKernelConfigs(): tf.KernelConfig[] {
     conv2DBackpropInputConfig, // stock: scalar loop
     maxPoolGradConfig, // stock: recomputes window maxima per input pixel
     ...cpuBridgeConfigs(), // stock: missing, borrowed from the cpu backend
+    fusedUpdateConfig, // ours: an optimizer's update of a variable in one pass (optim/)
   ];
 }
 

@@ -1,6 +1,7 @@
 // Adam variants TensorFlow.js lacks (AMSGrad, AdamW, NAdam) and AdaMax as PyTorch defines it, as one tf.Optimizer.
 // Each rule follows torch.optim (test/unit/optimizer.test.ts checks them step by step against its numbers).
 import * as tf from '@tensorflow/tfjs';
+import { applyFusedUpdate, type FusedUpdateAttrs } from '../backend/wasmFusedUpdate';
 import { SlotOptimizer, type NamedTensor, type SlotMap } from './slotOptimizer';
 
 /**
@@ -11,6 +12,8 @@ import { SlotOptimizer, type NamedTensor, type SlotMap } from './slotOptimizer';
 export const NADAM_MU_PRODUCT = 'nadam/muProduct';
 
 export type AdamVariant = 'adam' | 'nadam' | 'adamax';
+
+type AdamAttrs = Extract<FusedUpdateAttrs, { rule: AdamVariant }>;
 
 export interface AdamFamilyConfig {
   variant: AdamVariant;
@@ -40,6 +43,8 @@ export class AdamFamilyOptimizer extends SlotOptimizer<AdamFamilyConfig> {
   private muProduct = 1;
   private mu = 0;
   private muNext = 0;
+  /** This step's scalars (set by beginStep, before any update). */
+  private k = this.scalars();
 
   /**
    * β1 for the next steps (a one-cycle schedule cycles it). As in torch.optim, the bias correction uses the current
@@ -59,10 +64,12 @@ export class AdamFamilyOptimizer extends SlotOptimizer<AdamFamilyConfig> {
 
   protected override beginStep(): void {
     this.step++;
-    if (this.cfg.variant !== 'nadam') return;
-    this.mu = this.nadamMu(this.step);
-    this.muNext = this.nadamMu(this.step + 1);
-    this.muProduct *= this.mu;
+    if (this.cfg.variant === 'nadam') {
+      this.mu = this.nadamMu(this.step);
+      this.muNext = this.nadamMu(this.step + 1);
+      this.muProduct *= this.mu;
+    }
+    this.k = this.scalars();
   }
 
   protected override restoreStep(iterations: number): void {
@@ -84,37 +91,53 @@ export class AdamFamilyOptimizer extends SlotOptimizer<AdamFamilyConfig> {
     if (saved) this.muProduct = new Float64Array(new Int32Array(await saved.tensor.data()).buffer)[0];
   }
 
-  protected update(variable: tf.Variable, g: tf.Tensor, s: SlotMap): void {
+  /** The step's scalars, the same numbers for the tf ops below and the fused kernel. */
+  private scalars(): AdamAttrs {
     const t = this.step;
     const { variant, learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, weightDecay } = this.cfg;
-    const bc1 = 1 - b1 ** t;
-    const bc2 = 1 - b2 ** t;
-    const m = s.m.mul(b1).add(g.mul(1 - b1));
-    s.m.assign(m);
-    if (variant === 'adamax') {
-      const u = tf.maximum(s.v.mul(b2), g.abs().add(eps));
-      s.v.assign(u);
-      variable.assign(variable.sub(m.div(u).mul(lr / bc1)));
+    const { mu, muNext, muProduct } = this;
+    return {
+      rule: variant,
+      b1,
+      c1: 1 - b1,
+      b2,
+      c2: 1 - b2,
+      sbc2: Math.sqrt(1 - b2 ** t),
+      eps,
+      step: lr / (1 - b1 ** t),
+      decay: weightDecay > 0 ? 1 - lr * weightDecay : 1,
+      k1: variant === 'nadam' ? (lr * (1 - mu)) / (1 - muProduct) : 0,
+      k2: variant === 'nadam' ? (lr * muNext) / (1 - muProduct * muNext) : 0,
+    };
+  }
+
+  protected update(variable: tf.Variable, g: tf.Tensor, s: SlotMap): void {
+    const k = this.k;
+    if (this.fusedNow) {
+      applyFusedUpdate(k, variable, g, s.vMax ? [s.m, s.v, s.vMax] : [s.m, s.v]);
       return;
     }
-    const v = s.v.mul(b2).add(g.square().mul(1 - b2));
+    const m = s.m.mul(k.b1).add(g.mul(k.c1));
+    s.m.assign(m);
+    if (k.rule === 'adamax') {
+      const u = tf.maximum(s.v.mul(k.b2), g.abs().add(k.eps));
+      s.v.assign(u);
+      variable.assign(variable.sub(m.div(u).mul(k.step)));
+      return;
+    }
+    const v = s.v.mul(k.b2).add(g.square().mul(k.c2));
     s.v.assign(v);
     let second = v;
     if (s.vMax) {
       second = tf.maximum(s.vMax, v);
       s.vMax.assign(second);
     }
-    const denom = second.sqrt().div(Math.sqrt(bc2)).add(eps);
-    if (variant === 'nadam') {
-      const { mu, muNext, muProduct } = this;
-      const update = g
-        .div(denom)
-        .mul((lr * (1 - mu)) / (1 - muProduct))
-        .add(m.div(denom).mul((lr * muNext) / (1 - muProduct * muNext)));
-      variable.assign(variable.sub(update));
+    const denom = second.sqrt().div(k.sbc2).add(k.eps);
+    if (k.rule === 'nadam') {
+      variable.assign(variable.sub(g.div(denom).mul(k.k1).add(m.div(denom).mul(k.k2))));
       return;
     }
-    const w = weightDecay > 0 ? variable.mul(1 - lr * weightDecay) : variable;
-    variable.assign(w.sub(m.div(denom).mul(lr / bc1)));
+    const w = this.cfg.weightDecay > 0 ? variable.mul(k.decay) : variable;
+    variable.assign(w.sub(m.div(denom).mul(k.step)));
   }
 }

@@ -6,6 +6,7 @@
 // Written here rather than taken from tf.train.rmsprop because its centered form computes √(ms − (mg² + ε)), the
 // square root of a negative number (NaN) for a weight whose gradient stays 0.
 import type * as tf from '@tensorflow/tfjs';
+import { applyFusedUpdate } from '../backend/wasmFusedUpdate';
 import { SlotOptimizer, type SlotMap } from './slotOptimizer';
 
 export interface RmspropConfig {
@@ -24,8 +25,8 @@ export class RmspropOptimizer extends SlotOptimizer<RmspropConfig> {
 
   private readonly hasMomentum: boolean;
 
-  constructor(cfg: RmspropConfig) {
-    super(cfg);
+  constructor(cfg: RmspropConfig, fused = false) {
+    super(cfg, fused);
     this.hasMomentum = cfg.momentum > 0;
   }
 
@@ -40,6 +41,20 @@ export class RmspropOptimizer extends SlotOptimizer<RmspropConfig> {
 
   protected update(variable: tf.Variable, g: tf.Tensor, s: SlotMap): void {
     const { learningRate: lr, rho, momentum, epsilon } = this.cfg;
+    if (this.fusedNow) {
+      const attrs = {
+        rule: 'rmsprop',
+        rho,
+        c: 1 - rho,
+        lr,
+        eps: epsilon,
+        mu: momentum,
+        centered: !!s.mg,
+        withMomentum: !!s.mom,
+      } as const;
+      applyFusedUpdate(attrs, variable, g, [s.ms, ...(s.mg ? [s.mg] : []), ...(s.mom ? [s.mom] : [])]);
+      return;
+    }
     const ms = s.ms.mul(rho).add(g.square().mul(1 - rho));
     s.ms.assign(ms);
     let meanSquare = ms;

@@ -1,6 +1,7 @@
 // A tf.Optimizer that keeps named per-variable state ("slots": moments, accumulators) and saves/loads it, so each
 // update rule written on top of it is only its arithmetic.
 import * as tf from '@tensorflow/tfjs';
+import { fusedUpdateAvailable } from '../backend/wasmFusedUpdate';
 
 export interface NamedTensor {
   name: string;
@@ -15,7 +16,14 @@ let counter = 0;
 export abstract class SlotOptimizer<C extends { learningRate: number }> extends tf.Optimizer {
   private readonly slots = new Map<string, SlotMap>();
 
-  constructor(protected readonly cfg: C) {
+  /** Set by applyGradients: this step updates with the backend's fused kernel (allowed, and the backend has it). */
+  protected fusedNow = false;
+
+  /** `fused`: update each variable with one fused kernel where the backend has it (wasm), else with tf ops. */
+  constructor(
+    protected readonly cfg: C,
+    private readonly fused = false,
+  ) {
     super();
   }
 
@@ -44,6 +52,7 @@ export abstract class SlotOptimizer<C extends { learningRate: number }> extends 
     const entries = Array.isArray(variableGradients)
       ? variableGradients.map((e) => [e.name, e.tensor] as const)
       : Object.entries(variableGradients);
+    this.fusedNow = this.fused && fusedUpdateAvailable();
     this.beginStep();
     for (const [name, grad] of entries) {
       if (grad == null) continue;
