@@ -1,7 +1,8 @@
 // Watches the extension host's main thread while a test drives it: the event-loop delay (monitorEventLoopDelay),
-// every block longer than a threshold with what the test was doing then and how much of it the thread spent on the
-// CPU (working) or waiting for one (the machine was busy: /proc/self/task/<pid>/schedstat, Linux only), and a CPU
-// profile (node's inspector, in-process) whose self time is summed per function, overall and within each block.
+// every block longer than a threshold with what the test was doing then and how much CPU the host used meanwhile
+// (a block with little was spent waiting for a CPU: the machine was busy), the main thread's on-CPU and run-queue
+// time overall (/proc/self/task/<pid>/schedstat, Linux only), and a CPU profile (node's inspector, in-process)
+// whose self time is summed per function, overall and within each block.
 // Numbers are reported, never asserted: they depend on the machine's load.
 import * as fs from 'fs';
 import { Session, type Profiler, type Runtime } from 'inspector';
@@ -12,9 +13,11 @@ export interface Block {
   atMs: number;
   ms: number;
   phase: string;
-  /** Of `ms`: time the main thread ran on a CPU, and time it waited in the run queue (machine load). */
+  /**
+   * CPU time the extension host process used meanwhile (all its threads): a block much longer than this was spent
+   * waiting for a CPU (the machine's load), not working.
+   */
   cpuMs?: number;
-  waitMs?: number;
   /** The functions with the most self time inside the block (CPU profile samples), "name file:line ms". */
   top?: string[];
 }
@@ -28,11 +31,11 @@ export interface ProbeReport {
   loopDelay: { samples: number; maxMs: number; p99Ms: number; p50Ms: number; meanMs: number };
   blocksOver40Ms: Block[];
   /**
-   * The (up to 5) intervals between two 10 ms ticks in which the main thread spent the most time on a CPU: the
-   * longest stretches of the host's own work, whatever the machine's load (Linux only).
+   * The (up to 5) intervals between two 10 ms ticks in which the host used the most CPU: the longest stretches of
+   * its own work, whatever the machine's load.
    */
   busiest: Block[];
-  /** Main-thread CPU and run-queue wait over the whole probe (ms), when schedstat is readable. */
+  /** The main thread's time on a CPU and waiting in the run queue for one over the whole probe (ms; Linux only). */
   mainThread?: { cpuMs: number; waitMs: number };
   /** Self time by function over the whole probe, heaviest first (from the CPU profile). */
   profileTop: FunctionTime[];
@@ -41,30 +44,14 @@ export interface ProbeReport {
 const TICK_MS = 10;
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
-/**
- * Reads [on-CPU ns, run-queue wait ns] of this process's main thread (Linux: the main thread's task id is the pid),
- * through one descriptor opened once (a read per tick must cost next to nothing); undefined off Linux.
- */
-function schedstatReader(): { read(): [number, number] | undefined; close(): void } {
-  let fd: number | undefined;
+/** [on-CPU ns, run-queue wait ns] of this process's main thread (Linux: its task id is the pid), else undefined. */
+function schedstat(): [number, number] | undefined {
   try {
-    fd = fs.openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
+    const [run, wait] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ').map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? [run, wait] : undefined;
   } catch {
-    fd = undefined;
+    return undefined;
   }
-  const buf = Buffer.alloc(128);
-  return {
-    read() {
-      if (fd === undefined) return undefined;
-      const n = fs.readSync(fd, buf, 0, buf.length, 0);
-      const [run, wait] = buf.toString('latin1', 0, n).split(' ').map(Number);
-      return Number.isFinite(run) && Number.isFinite(wait) ? [run, wait] : undefined;
-    },
-    close() {
-      if (fd !== undefined) fs.closeSync(fd);
-      fd = undefined;
-    },
-  };
 }
 
 function post<T>(session: Session, method: string, params?: object): Promise<T> {
@@ -125,43 +112,43 @@ export async function startProbe(
   await post(session, 'Profiler.enable');
   await post(session, 'Profiler.setSamplingInterval', { interval: 500 });
   await post(session, 'Profiler.start');
-  const sched = schedstatReader();
   const startUs = nowUs();
-  const firstStat = sched.read();
+  const firstStat = schedstat();
   histogram.enable();
   const blocks: Gap[] = [];
   const busiest: Gap[] = [];
   let lastUs = startUs;
-  let lastStat = firstStat;
+  let lastCpu = process.cpuUsage();
   const timer = setInterval(() => {
     const us = nowUs();
-    const stat = sched.read();
+    // The process's CPU time (all its threads: a getrusage, next to free); schedstat is read at the ends only, as a
+    // read per tick would cost more than some of what is measured.
+    const cpu = process.cpuUsage();
     const ms = (us - lastUs) / 1000 - TICK_MS;
-    const cpuMs = stat && lastStat ? (stat[0] - lastStat[0]) / 1e6 : undefined;
-    const gap = (): Gap => {
-      const g: Gap = { atMs: Math.round((us - startUs) / 1000), ms: Math.round(ms), phase: phase(), fromUs: lastUs, toUs: us };
-      if (stat && lastStat) {
-        g.cpuMs = Math.round(cpuMs!);
-        g.waitMs = Math.round((stat[1] - lastStat[1]) / 1e6);
-      }
-      return g;
-    };
+    const cpuMs = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000;
+    const gap = (): Gap => ({
+      atMs: Math.round((us - startUs) / 1000),
+      ms: Math.round(ms),
+      phase: phase(),
+      cpuMs: Math.round(cpuMs),
+      fromUs: lastUs,
+      toUs: us,
+    });
     if (ms > thresholdMs) blocks.push(gap());
-    // The gaps in which the main thread worked longest: its own work, whatever the machine's load.
-    if (cpuMs !== undefined && cpuMs > 5 && (busiest.length < 5 || cpuMs > busiest[busiest.length - 1].cpuMs!)) {
+    // The gaps in which the host worked longest: its own work, whatever the machine's load.
+    if (cpuMs > 5 && (busiest.length < 5 || cpuMs > busiest[busiest.length - 1].cpuMs!)) {
       busiest.push(gap());
       busiest.sort((a, b) => b.cpuMs! - a.cpuMs!);
       busiest.length = Math.min(busiest.length, 5);
     }
     lastUs = us;
-    lastStat = stat;
+    lastCpu = cpu;
   }, TICK_MS);
   return {
     async stop(): Promise<ProbeReport> {
       clearInterval(timer);
       histogram.disable();
-      const endStat = sched.read();
-      sched.close();
+      const endStat = schedstat();
       const { profile } = await post<{ profile: Profiler.Profile }>(session, 'Profiler.stop');
       session.disconnect();
       fs.writeFileSync(profileFile, JSON.stringify(profile));
