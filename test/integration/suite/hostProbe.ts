@@ -1,12 +1,12 @@
 // Watches the extension host's main thread while a test drives it: the event-loop delay (monitorEventLoopDelay),
 // every block longer than a threshold with what the test was doing then and how much CPU the host used meanwhile
 // (a block with little was spent waiting for a CPU: the machine was busy), the main thread's on-CPU and run-queue
-// time overall (/proc/self/task/<pid>/schedstat, Linux only), and a CPU profile (node's inspector, in-process)
+// time overall (/proc/self/task/<pid>/schedstat, Linux only), its garbage collections, and a CPU profile (node's inspector, in-process)
 // whose self time is summed per function, overall and within each block.
 // Numbers are reported, never asserted: they depend on the machine's load.
 import * as fs from 'fs';
 import { Session, type Profiler, type Runtime } from 'inspector';
-import { monitorEventLoopDelay } from 'perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'perf_hooks';
 
 export interface Block {
   /** When the block ended, ms since the probe started. */
@@ -37,6 +37,11 @@ export interface ProbeReport {
   busiest: Block[];
   /** The main thread's time on a CPU and waiting in the run queue for one over the whole probe (ms; Linux only). */
   mainThread?: { cpuMs: number; waitMs: number };
+  /**
+   * Garbage collections of the host's heap meanwhile (perf_hooks 'gc' entries): how many and how long by kind, and
+   * the longest, with the heap used at the end.
+   */
+  gc: { byKind: Record<string, { count: number; totalMs: number; maxMs: number }>; heapUsedMB: number };
   /** Self time by function over the whole probe, heaviest first (from the CPU profile). */
   profileTop: FunctionTime[];
 }
@@ -115,6 +120,24 @@ export async function startProbe(
   const startUs = nowUs();
   const firstStat = schedstat();
   histogram.enable();
+  const gcByKind: ProbeReport['gc']['byKind'] = {};
+  const gcKinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+  };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+      const kind = gcKinds[detail?.kind ?? -1] ?? 'other';
+      const k = (gcByKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
+      k.count++;
+      k.totalMs = round(k.totalMs + entry.duration);
+      k.maxMs = round(Math.max(k.maxMs, entry.duration));
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const blocks: Gap[] = [];
   const busiest: Gap[] = [];
   let lastUs = startUs;
@@ -148,6 +171,7 @@ export async function startProbe(
     async stop(): Promise<ProbeReport> {
       clearInterval(timer);
       histogram.disable();
+      gcObserver.disconnect();
       const endStat = schedstat();
       const { profile } = await post<{ profile: Profiler.Profile }>(session, 'Profiler.stop');
       session.disconnect();
@@ -170,6 +194,7 @@ export async function startProbe(
         },
         blocksOver40Ms: described(blocks),
         busiest: described(busiest),
+        gc: { byKind: gcByKind, heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1e6) },
         profileTop: selfTimes(profile).slice(0, 15),
       };
       if (firstStat && endStat)
