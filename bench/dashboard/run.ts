@@ -26,7 +26,8 @@ import type { CDPSession, Page } from 'playwright-core';
 import type { TrainingEvent } from '../../src/shared/engineProtocol';
 import { applyEvent, emptyHistory, historyFromEvents } from '../../src/shared/runHistory';
 import type { SnapshotMessage, ToWebviewMessage } from '../../src/shared/webviewProtocol';
-import { EVENTS_FILE, loadHistory, streamEvents, summarizeRun } from '../../src/training/run/runStore';
+import { EVENTS_FILE, loadHistory, streamEvents } from '../../src/training/run/runStore';
+import { summarizeRun } from '../../src/training/run/runSummary';
 import { CHROMIUM, ensureBundle, launchChromium, testPage } from '../../test/unit/support/webviewPage';
 import { syntheticRun } from './syntheticRun';
 

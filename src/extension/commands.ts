@@ -5,7 +5,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { MAX_COMPARED } from '../shared/webviewProtocol';
 import { checkpointEpochs } from '../training/run/checkpointStore';
-import { defaultRunsDir, listRuns, summarizeRun, type RunSummary } from '../training/run/runStore';
+import { defaultRunsDir, listRuns } from '../training/run/runStore';
+import { summarizeRunAsync, type RunSummary } from '../training/run/runSummary';
 import type { Dashboards } from './dashboards';
 import { SPEC_EXCLUDE, SPEC_GLOB, type RunsNode } from './runsTree';
 import type { SpecDiagnostics } from './specDiagnostics';
@@ -57,9 +58,7 @@ export async function recordedRunItems(
 ): Promise<Array<vscode.QuickPickItem & { runDir: string; summary: RunSummary }>> {
   const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
   const dirs = [...new Set(specs.map((s) => defaultRunsDir(s.fsPath)))];
-  const runs = dirs
-    .flatMap(listRuns)
-    .map(summarizeRun)
+  const runs = (await Promise.all(dirs.flatMap(listRuns).map(summarizeRunAsync)))
     .filter(keep)
     .sort((a, b) => b.runId.localeCompare(a.runId));
   if (runs.length === 0) void vscode.window.showInformationMessage(none);
@@ -79,7 +78,7 @@ export async function recordedRunItems(
  */
 async function resumeRun(deps: CommandDeps, arg?: string | RunsNode): Promise<void> {
   let summary: RunSummary | undefined;
-  if (typeof arg === 'string') summary = summarizeRun(arg);
+  if (typeof arg === 'string') summary = await summarizeRunAsync(arg);
   else if (arg?.kind === 'run') summary = arg.summary;
   else {
     const items = await recordedRunItems(

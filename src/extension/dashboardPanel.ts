@@ -4,7 +4,7 @@
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import type { TrainingEvent } from '../shared/engineProtocol';
-import type { RunHistoryState } from '../shared/runHistory';
+import { eventsForCopy, type RunHistoryState } from '../shared/runHistory';
 import type {
   ComparedRun,
   FromWebviewMessage,
@@ -129,7 +129,8 @@ export class DashboardPanel implements vscode.Disposable {
   private flush(): void {
     this.timer = undefined;
     if (!this.content || !this.ready || this.pending.length === 0) return;
-    this.post({ type: 'events', runId: this.content.run.runId, events: this.pending });
+    // The webview's history had the same events applied up to the last batch: it needs no statistics of steps it will not keep.
+    this.post({ type: 'events', runId: this.content.run.runId, events: eventsForCopy(this.content.history, this.pending) });
     this.pending = [];
   }
 

@@ -16,7 +16,7 @@ export async function restoreRunDiagnostics(
     // A spec that started training meanwhile shows its live run's diagnostics instead.
     if (isLive(uri)) continue;
     // Only the newest run counts: read no further back than it (every run's events file is read in full).
-    const latest = latestRunOfSpec(uri);
+    const latest = await latestRunOfSpec(uri);
     if (!latest?.start || latest.diagnostics.length === 0) continue;
     // The start event is all the mapping needs (layer copies for "copy 3 of 10", the run for Quick Fixes).
     diagnostics.setRun(uri, latest.diagnostics, { ...emptyHistory(), start: latest.start });

@@ -5,7 +5,7 @@ import * as path from 'path';
 import type { EngineMessage, EpochEvent, RunEndEvent, RunStatus } from '../shared/engineProtocol';
 import { displayEpoch, formatCount, formatFixed, isFiniteNumber, scheduleLine } from '../shared/format';
 import { runProgress, type RunHistoryState } from '../shared/runHistory';
-import type { RunSummary } from '../training/run/runStore';
+import type { RunSummary } from '../training/run/runSummary';
 
 /** Loss-like numbers in host text: 4 decimals, the non-finite text for null/NaN/±Infinity. */
 const loss = (v: number | null | undefined): string => formatFixed(v, 4);

@@ -4,7 +4,8 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { checkpointEpochs } from '../training/run/checkpointStore';
-import { defaultRunsDir, listRuns, summarizeRun, type RunSummary } from '../training/run/runStore';
+import { defaultRunsDir, listRuns } from '../training/run/runStore';
+import { summarizeRunAsync, type RunSummary } from '../training/run/runSummary';
 import { runItemText, specFolderText } from './runText';
 import type { TrainingController } from './trainingController';
 
@@ -28,16 +29,15 @@ function ofSpec(run: RunSummary, specUri: vscode.Uri): boolean {
 }
 
 /** Runs of one spec, newest first. */
-export function runsOfSpec(specUri: vscode.Uri): RunSummary[] {
-  return listRuns(defaultRunsDir(specUri.fsPath))
-    .map(summarizeRun)
-    .filter((s) => ofSpec(s, specUri));
+async function runsOfSpec(specUri: vscode.Uri): Promise<RunSummary[]> {
+  const runs = await Promise.all(listRuns(defaultRunsDir(specUri.fsPath)).map(summarizeRunAsync));
+  return runs.filter((s) => ofSpec(s, specUri));
 }
 
 /** The newest run of one spec: reads the runs newest first and stops at the first of this spec's. */
-export function latestRunOfSpec(specUri: vscode.Uri): RunSummary | undefined {
+export async function latestRunOfSpec(specUri: vscode.Uri): Promise<RunSummary | undefined> {
   for (const runDir of listRuns(defaultRunsDir(specUri.fsPath))) {
-    const run = summarizeRun(runDir);
+    const run = await summarizeRunAsync(runDir);
     if (ofSpec(run, specUri)) return run;
   }
   return undefined;
@@ -68,7 +68,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
       return specs.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri) => ({ kind: 'spec', uri }));
     }
-    if (node.kind === 'spec') return runsOfSpec(node.uri).map((summary) => ({ kind: 'run', specUri: node.uri, summary }));
+    if (node.kind === 'spec') return (await runsOfSpec(node.uri)).map((summary) => ({ kind: 'run', specUri: node.uri, summary }));
     return [];
   }
 
@@ -90,17 +90,32 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       return item;
     }
     const s = node.summary;
-    const live = this.controller.current?.ref?.runId === s.runId;
-    const when = s.start ? new Date(s.start.startedAt).toLocaleString() : s.runId;
-    const checkpoints = live ? [] : checkpointEpochs(s.runDir);
-    const text = runItemText(s, live, when, checkpoints);
+    const { live, checkpoints, text } = this.runText(s);
     const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.None);
     item.description = text.description;
-    item.tooltip = new vscode.MarkdownString(text.tooltip.join('\n\n'));
+    // The tooltip (Markdown, which the host parses when it sends it) is made on hover: resolveTreeItem.
     item.iconPath = new vscode.ThemeIcon(live ? STATUS_ICON.running : STATUS_ICON[s.status]);
     // A run with a checkpoint can be resumed (its context menu offers Resume Run).
     item.contextValue = live ? 'gradscope.run.live' : checkpoints.length > 0 ? 'gradscope.run.resumable' : 'gradscope.run';
     item.command = { command: 'gradscope.openRun', title: 'Open Run', arguments: [s.runDir] };
+    return item;
+  }
+
+  private runText(s: RunSummary): { live: boolean; checkpoints: number[]; text: ReturnType<typeof runItemText> } {
+    const live = this.controller.current?.ref?.runId === s.runId;
+    const when = s.start ? new Date(s.start.startedAt).toLocaleString() : s.runId;
+    const checkpoints = live ? [] : checkpointEpochs(s.runDir);
+    return { live, checkpoints, text: runItemText(s, live, when, checkpoints) };
+  }
+
+  /**
+   * A run's tooltip, asked for when the pointer rests on its row: a refresh then sends rows without one, as the host
+   * would otherwise parse every run's Markdown tooltip at each refresh (every few seconds while a run streams).
+   */
+  resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
+    if (node.kind !== 'run') return item;
+    const { text } = this.runText(node.summary);
+    item.tooltip = new vscode.MarkdownString(text.tooltip.join('\n\n'));
     return item;
   }
 

@@ -232,6 +232,19 @@ export function skipStep(state: RunHistoryState, measured: boolean, last?: { ste
   }
 }
 
+/**
+ * The events a copy of `state` (the dashboard's, fed the same events) needs, given that `state` has applied them: a
+ * measured step whose point the reducer does not hold (skipped at its stride, or dropped when the series halved)
+ * brings the copy to the same state without its per-layer statistics, so it goes as a step with empty `layers`
+ * (still counted as measured). Points never steer the reducer; only which steps were measured does. On a long run
+ * most steps are such steps: a 20-layer step is ~5 kB of JSON the extension host would serialize for nothing.
+ */
+export function eventsForCopy(state: RunHistoryState, events: TrainingEvent[]): TrainingEvent[] {
+  return events.map((e) =>
+    e.type === 'step' && e.layers?.length && nearestStep(state.steps, e.step)?.step !== e.step ? { ...e, layers: [] } : e,
+  );
+}
+
 export function historyFromEvents(events: TrainingEvent[], maxPoints = DEFAULT_MAX_POINTS): RunHistoryState {
   const state = emptyHistory(maxPoints);
   for (const e of events) applyEvent(state, e);

@@ -10,7 +10,7 @@ import * as format from '../../src/shared/format';
 import { applyEvent, emptyHistory, historyFromEvents } from '../../src/shared/runHistory';
 import * as runText from '../../src/extension/runText';
 import { startRun } from '../../src/training/run/runner';
-import type { RunSummary } from '../../src/training/run/runStore';
+import type { RunSummary } from '../../src/training/run/runSummary';
 import { EXAMPLES } from './support/specs';
 
 /** What the values look like after a trip through JSON (the engine channel, events.jsonl). */

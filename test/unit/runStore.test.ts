@@ -5,14 +5,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { EpochEvent, RunEndEvent, RunStartEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
-import {
-  appendEvents,
-  EVENTS_FILE,
-  readEvents,
-  runEndFromEvents,
-  streamEvents,
-  summarizeRun,
-} from '../../src/training/run/runStore';
+import { appendEvents, EVENTS_FILE, readEvents, runEndFromEvents, streamEvents } from '../../src/training/run/runStore';
+import { summarizeRun } from '../../src/training/run/runSummary';
 import { applyEvent, emptyHistory, historyFromEvents } from '../../src/shared/runHistory';
 
 const start = {

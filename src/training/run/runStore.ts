@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
-import type { DiagnosticEvent, RunEndEvent, RunStartEvent, RunStatus, TrainingEvent } from '../../shared/engineProtocol';
+import type { RunEndEvent, RunStartEvent, RunStatus, TrainingEvent } from '../../shared/engineProtocol';
 import { applyEvent, emptyHistory, finalStride, skipStep, type RunHistoryState } from '../../shared/runHistory';
 
 export const EVENTS_FILE = 'events.jsonl';
@@ -88,7 +88,7 @@ function endsWithNewline(file: string): boolean {
 }
 
 /** Runs recorded before `run-start` had `specFile` carry the file path in `specPath` only. */
-function withSpecFile(start: RunStartEvent): RunStartEvent {
+export function withSpecFile(start: RunStartEvent): RunStartEvent {
   return typeof start.specFile === 'string' ? start : { ...start, specFile: start.specPath };
 }
 
@@ -163,18 +163,6 @@ export async function streamEvents(runDir: string, onEvent: (e: TrainingEvent) =
     lines.close();
     input.destroy();
   }
-}
-
-export interface RunSummary {
-  runDir: string;
-  runId: string;
-  start?: RunStartEvent;
-  end?: RunEndEvent;
-  /** `running` when the run has no run-end yet (still training, or its process died without a trace). */
-  status: RunEndEvent['status'] | 'running';
-  bestValLoss?: number;
-  epochs: number;
-  diagnostics: DiagnosticEvent[];
 }
 
 const STEP_LINE = Buffer.from('{"type":"step"');
@@ -263,66 +251,6 @@ export async function loadHistory(runDir: string, maxPoints?: number): Promise<R
   }
   return state;
 }
-/** Summaries by run directory, valid while the events file keeps its size and modification time. */
-const summaries = new Map<string, { size: number; mtimeMs: number; summary: RunSummary }>();
-const MAX_CACHED_SUMMARIES = 500;
-
-/**
- * Reads what a run list shows without decoding its (many) step lines: they are skipped as bytes, so a 50 MB
- * events file costs a read, not a parse (the extension host calls this for every run it lists). A finished run's
- * summary is kept until its file changes.
- */
-export function summarizeRun(runDir: string): RunSummary {
-  const file = path.join(runDir, EVENTS_FILE);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    return { runDir, runId: path.basename(runDir), status: 'running', epochs: 0, diagnostics: [] };
-  }
-  const cached = summaries.get(runDir);
-  if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) return structuredClone(cached.summary);
-  const summary = readSummary(runDir, file);
-  if (summaries.size >= MAX_CACHED_SUMMARIES) summaries.clear();
-  summaries.set(runDir, { size: stat.size, mtimeMs: stat.mtimeMs, summary: structuredClone(summary) });
-  return summary;
-}
-
-function readSummary(runDir: string, file: string): RunSummary {
-  const summary: RunSummary = { runDir, runId: path.basename(runDir), status: 'running', epochs: 0, diagnostics: [] };
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    return summary;
-  }
-  for (let start = 0; start < bytes.length;) {
-    let end = bytes.indexOf(10, start);
-    if (end < 0) end = bytes.length;
-    const from = start;
-    start = end + 1;
-    if (end === from || bytes.compare(STEP_LINE, 0, STEP_LINE.length, from, Math.min(end, from + STEP_LINE.length)) === 0)
-      continue;
-    let e: TrainingEvent;
-    try {
-      e = JSON.parse(bytes.toString('utf8', from, end)) as TrainingEvent;
-    } catch {
-      continue;
-    }
-    if (e.type === 'run-start') summary.start = withSpecFile(e);
-    else if (e.type === 'epoch') {
-      summary.epochs++;
-      if (Number.isFinite(e.valLoss) && (summary.bestValLoss === undefined || e.valLoss < summary.bestValLoss))
-        summary.bestValLoss = e.valLoss;
-    } else if (e.type === 'diagnostic') summary.diagnostics.push(e);
-    else if (e.type === 'run-end') {
-      summary.end = e;
-      summary.status = e.status;
-    }
-  }
-  return summary;
-}
-
 /** Runs in a runs directory, newest first (run ids start with a UTC timestamp). */
 export function listRuns(runsDir: string): string[] {
   try {

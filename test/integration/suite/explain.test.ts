@@ -7,7 +7,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GradscopeApi } from '../../../src/extension/extension';
 import type { ExplanationEvent } from '../../../src/shared/engineProtocol';
-import { listRuns, summarizeRun } from '../../../src/training/run/runStore';
+import { listRuns } from '../../../src/training/run/runStore';
+import { summarizeRun } from '../../../src/training/run/runSummary';
 
 const workspace = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const runsDir = (): string => path.join(workspace(), '.gradscope', 'runs');

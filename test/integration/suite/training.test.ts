@@ -10,7 +10,8 @@ import { Config } from '../../../src/extension/config';
 import { restoreRunDiagnostics } from '../../../src/extension/restoreDiagnostics';
 import { codeOf } from '../../../src/extension/specDiagnostics';
 import { TrainingController } from '../../../src/extension/trainingController';
-import { listRuns, summarizeRun } from '../../../src/training/run/runStore';
+import { listRuns } from '../../../src/training/run/runStore';
+import { summarizeRun } from '../../../src/training/run/runSummary';
 
 const workspace = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const specUri = (name: string): vscode.Uri => vscode.Uri.file(path.join(workspace(), name));
