@@ -3,7 +3,11 @@
 // "plainSamplesPerSec","overhead"} and more: the same at measureEvery 10 (overhead10), the overheads by process CPU
 // time (cpuOverhead, cpuOverhead10: far less sensitive to other processes on a shared machine than wall time),
 // and the load average before and after.
+// With --stock-conv-kernels a fourth variant, plainStockConv, trains plain with the conv-step kernels of
+// bench/convStepKernels.ts switched back to the stock ones (in its own blocks, interleaved with the others), and the
+// line adds its samples/s and the plain variant's speed-up over it (convKernelsSpeedup, by wall and by CPU time).
 //   node out/bench/trainingOverhead.js [--backend wasm|cpu|tensorflow] [--seconds 3] [--rounds 3] [--model NAME]
+//     [--stock-conv-kernels]
 import * as os from 'os';
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
@@ -13,13 +17,17 @@ import { wasmThreadsCount } from '../src/training/engine/backend/wasmThreads';
 import { buildModel } from '../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
 import { runStep } from '../src/training/engine/step';
+import { setConvStepKernels } from './convStepKernels';
 import { BENCH_MODELS, benchSpec, median, randomBatches, type BenchModel } from './benchModels';
 import { pytorchFigures } from './pytorch';
 import { schedSince, schedSnapshot, type SchedDelta } from './schedStats';
 
 /** Full measurement every `measureEvery` steps; 0: never (plain training). */
-const VARIANTS = { plain: 0, measured: 1, every10: 10 } as const;
+const VARIANTS = { plain: 0, measured: 1, every10: 10, plainStockConv: 0 } as const;
 type Variant = keyof typeof VARIANTS;
+
+/** Switches the variant's kernels in before its block runs (all but plainStockConv use the engine's own). */
+const useKernels = (v: Variant): void => setConvStepKernels(v !== 'plainStockConv');
 
 interface Tally {
   steps: number;
@@ -62,13 +70,13 @@ const cpuMsNow = (): number => {
  * One round: the variants take turns in blocks of ~100 ms (order rotating) for about `seconds` each, so that
  * machine noise hits them alike. Returns steps, wall and CPU time per variant.
  */
-async function round(model: BenchModel, seconds: number): Promise<Record<Variant, Tally>> {
-  const names = Object.keys(VARIANTS) as Variant[];
+async function round(model: BenchModel, seconds: number, names: Variant[]): Promise<Partial<Record<Variant, Tally>>> {
   const runners = names.map((n) => trainer(model, VARIANTS[n]));
   const tallies = names.map((): Tally => ({ steps: 0, wallMs: 0, cpuMs: 0 }));
   // Warm-up (and a block length): 10 steps each, at least one of them measured.
   let warmMs = 0;
-  for (const r of runners) {
+  for (const [j, r] of runners.entries()) {
+    useKernels(names[j]);
     const start = performance.now();
     for (let k = 0; k < 10; k++) await r.step();
     warmMs = Math.max(warmMs, (performance.now() - start) / 10);
@@ -77,6 +85,7 @@ async function round(model: BenchModel, seconds: number): Promise<Record<Variant
   for (let turn = 0; tallies.some((t) => t.wallMs < seconds * 1000); turn++) {
     for (let j = 0; j < runners.length; j++) {
       const v = (turn + j) % runners.length;
+      useKernels(names[v]);
       const wall = performance.now();
       const cpu = cpuMsNow();
       const sched = schedSnapshot();
@@ -93,8 +102,9 @@ async function round(model: BenchModel, seconds: number): Promise<Record<Variant
       }
     }
   }
+  useKernels('plain');
   runners.forEach((r) => r.dispose());
-  return Object.fromEntries(names.map((n, j) => [n, tallies[j]])) as Record<Variant, Tally>;
+  return Object.fromEntries(names.map((n, j) => [n, tallies[j]]));
 }
 
 async function main(): Promise<void> {
@@ -105,6 +115,7 @@ async function main(): Promise<void> {
       model: { type: 'string' },
       rounds: { type: 'string' },
       'no-pytorch': { type: 'boolean' },
+      'stock-conv-kernels': { type: 'boolean' },
     },
   });
   const backend = await initBackend(values.backend as Backend | undefined);
@@ -120,12 +131,14 @@ async function main(): Promise<void> {
       );
   for (const model of models) {
     const loadBefore = os.loadavg()[0];
+    const names = (Object.keys(VARIANTS) as Variant[]).filter((v) => v !== 'plainStockConv' || values['stock-conv-kernels']);
     const results: Record<Variant, Tally>[] = [];
-    for (let r = 0; r < rounds; r++) results.push(await round(model, seconds));
+    for (let r = 0; r < rounds; r++) results.push((await round(model, seconds, names)) as Record<Variant, Tally>);
     const rate = (v: Variant, clock: 'wallMs' | 'cpuMs'): number =>
       median(results.map((t) => (t[v].steps * model.batchSize * 1000) / t[v][clock]));
-    const ratio = (v: Variant, clock: 'wallMs' | 'cpuMs'): number =>
-      Number(median(results.map((t) => t[v][clock] / t[v].steps / (t.plain[clock] / t.plain.steps))).toFixed(3));
+    /** Time per step of `v` over that of `base`, the median over rounds. */
+    const ratio = (v: Variant, clock: 'wallMs' | 'cpuMs', base: Variant = 'plain'): number =>
+      Number(median(results.map((t) => t[v][clock] / t[v].steps / (t[base][clock] / t[base].steps))).toFixed(3));
     const measured = rate('measured', 'wallMs');
     const line: Record<string, unknown> = {
       model: model.name,
@@ -141,6 +154,11 @@ async function main(): Promise<void> {
       load: [Number(loadBefore.toFixed(2)), Number(os.loadavg()[0].toFixed(2))],
       ...(backend === 'wasm' ? { wasmThreads: wasmThreadsCount() } : {}),
     };
+    if (names.includes('plainStockConv')) {
+      line.plainStockConvSamplesPerSec = Math.round(rate('plainStockConv', 'wallMs'));
+      line.convKernelsSpeedup = Number((1 / ratio('plain', 'wallMs', 'plainStockConv')).toFixed(3));
+      line.convKernelsCpuSpeedup = Number((1 / ratio('plain', 'cpuMs', 'plainStockConv')).toFixed(3));
+    }
     // Scheduler figures of the plain steps (Linux): ms per step on a CPU for the main thread and for all threads, and
     // ms per step the threads were runnable but waiting for a CPU (contention). `npm run bench:threads` reads them.
     const perStep = (field: keyof SchedDelta): number | undefined =>
