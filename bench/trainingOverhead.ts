@@ -4,7 +4,11 @@
 // time (cpuOverhead, cpuOverhead10: far less sensitive to other processes on a shared machine than wall time),
 // and the load average before and after. --unfused adds plain training with the optimizer's tf ops instead of its
 // fused update kernel (wasm), interleaved with the rest: plainUnfusedSamplesPerSec and fusedSpeedup (wall and CPU).
-//   node out/bench/trainingOverhead.js [--backend wasm|cpu|tensorflow] [--seconds 3] [--rounds 3] [--model NAME] [--unfused]
+// With --stock-conv-kernels a variant plainStockConv trains plain with the conv-step kernels of
+// bench/convStepKernels.ts switched back to the stock ones (in its own blocks, interleaved with the others), and the
+// line adds its samples/s and the plain variant's speed-up over it (convKernelsSpeedup, by wall and by CPU time).
+//   node out/bench/trainingOverhead.js [--backend wasm|cpu|tensorflow] [--seconds 3] [--rounds 3] [--model NAME]
+//     [--unfused] [--stock-conv-kernels]
 import * as os from 'os';
 import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
@@ -15,14 +19,21 @@ import { wasmThreadsCount } from '../src/training/engine/backend/wasmThreads';
 import { buildModel } from '../src/training/engine/model/buildModel';
 import { makeOptimizer } from '../src/training/engine/optim/optimizer';
 import { runStep } from '../src/training/engine/step';
+import { setConvStepKernels } from './convStepKernels';
 import { BENCH_MODELS, benchSpec, median, randomBatches, type BenchModel } from './benchModels';
 import { gemmCeiling } from './gemmCeiling';
 import { pytorchFigures, type PytorchFigures } from './pytorch';
 import { schedSince, schedSnapshot, type SchedDelta } from './schedStats';
 
-/** Full measurement every `measureEvery` steps; 0: never (plain training). plainUnfused: only with --unfused. */
-const VARIANTS = { plain: 0, measured: 1, every10: 10, plainUnfused: 0 } as const;
+/**
+ * Full measurement every `measureEvery` steps; 0: never (plain training). plainUnfused: only with --unfused;
+ * plainStockConv: only with --stock-conv-kernels.
+ */
+const VARIANTS = { plain: 0, measured: 1, every10: 10, plainUnfused: 0, plainStockConv: 0 } as const;
 type Variant = keyof typeof VARIANTS;
+
+/** Switches the variant's kernels in before its block runs (all but plainStockConv use the engine's own). */
+const useKernels = (v: Variant): void => setConvStepKernels(v !== 'plainStockConv');
 
 interface Tally {
   steps: number;
@@ -66,12 +77,13 @@ const cpuMsNow = (): number => {
  * One round: the variants take turns in blocks of ~100 ms (order rotating) for about `seconds` each, so that
  * machine noise hits them alike. Returns steps, wall and CPU time per variant.
  */
-async function round(model: BenchModel, seconds: number, names: Variant[]): Promise<Record<Variant, Tally>> {
+async function round(model: BenchModel, seconds: number, names: Variant[]): Promise<Partial<Record<Variant, Tally>>> {
   const runners = names.map((n) => trainer(model, VARIANTS[n], n !== 'plainUnfused'));
   const tallies = names.map((): Tally => ({ steps: 0, wallMs: 0, cpuMs: 0 }));
   // Warm-up (and a block length): 10 steps each, at least one of them measured.
   let warmMs = 0;
-  for (const r of runners) {
+  for (const [j, r] of runners.entries()) {
+    useKernels(names[j]);
     const start = performance.now();
     for (let k = 0; k < 10; k++) await r.step();
     warmMs = Math.max(warmMs, (performance.now() - start) / 10);
@@ -80,6 +92,7 @@ async function round(model: BenchModel, seconds: number, names: Variant[]): Prom
   for (let turn = 0; tallies.some((t) => t.wallMs < seconds * 1000); turn++) {
     for (let j = 0; j < runners.length; j++) {
       const v = (turn + j) % runners.length;
+      useKernels(names[v]);
       const wall = performance.now();
       const cpu = cpuMsNow();
       const sched = schedSnapshot();
@@ -96,12 +109,9 @@ async function round(model: BenchModel, seconds: number, names: Variant[]): Prom
       }
     }
   }
+  useKernels('plain');
   runners.forEach((r) => r.dispose());
-  const none: Tally = { steps: 0, wallMs: 0, cpuMs: 0 };
-  return Object.fromEntries((Object.keys(VARIANTS) as Variant[]).map((n) => [n, tallies[names.indexOf(n)] ?? none])) as Record<
-    Variant,
-    Tally
-  >;
+  return Object.fromEntries(names.map((n, j) => [n, tallies[j]]));
 }
 
 async function main(): Promise<void> {
@@ -113,6 +123,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string' },
       'no-pytorch': { type: 'boolean' },
       unfused: { type: 'boolean' },
+      'stock-conv-kernels': { type: 'boolean' },
     },
   });
   const backend = await initBackend(values.backend as Backend | undefined);
@@ -133,13 +144,16 @@ async function main(): Promise<void> {
   const torch1 = torch?.skipped ? undefined : torchOn(1);
   for (const model of models) {
     const loadBefore = os.loadavg()[0];
+    const names = (Object.keys(VARIANTS) as Variant[]).filter(
+      (v) => (v !== 'plainStockConv' || values['stock-conv-kernels']) && (v !== 'plainUnfused' || values.unfused),
+    );
     const results: Record<Variant, Tally>[] = [];
-    const names = (Object.keys(VARIANTS) as Variant[]).filter((n) => n !== 'plainUnfused' || values.unfused);
-    for (let r = 0; r < rounds; r++) results.push(await round(model, seconds, names));
+    for (let r = 0; r < rounds; r++) results.push((await round(model, seconds, names)) as Record<Variant, Tally>);
     const rate = (v: Variant, clock: 'wallMs' | 'cpuMs'): number =>
       median(results.map((t) => (t[v].steps * model.batchSize * 1000) / t[v][clock]));
-    const ratio = (v: Variant, clock: 'wallMs' | 'cpuMs'): number =>
-      Number(median(results.map((t) => t[v][clock] / t[v].steps / (t.plain[clock] / t.plain.steps))).toFixed(3));
+    /** Time per step of `v` over that of `base`, the median over rounds. */
+    const ratio = (v: Variant, clock: 'wallMs' | 'cpuMs', base: Variant = 'plain'): number =>
+      Number(median(results.map((t) => t[v][clock] / t[v].steps / (t[base][clock] / t[base].steps))).toFixed(3));
     const measured = rate('measured', 'wallMs');
     const line: Record<string, unknown> = {
       model: model.name,
@@ -161,6 +175,11 @@ async function main(): Promise<void> {
       line.plainUnfusedSamplesPerSec = Math.round(rate('plainUnfused', 'wallMs'));
       line.fusedSpeedup = ratio('plainUnfused', 'wallMs');
       line.fusedCpuSpeedup = ratio('plainUnfused', 'cpuMs');
+    }
+    if (names.includes('plainStockConv')) {
+      line.plainStockConvSamplesPerSec = Math.round(rate('plainStockConv', 'wallMs'));
+      line.convKernelsSpeedup = Number((1 / ratio('plain', 'wallMs', 'plainStockConv')).toFixed(3));
+      line.convKernelsCpuSpeedup = Number((1 / ratio('plain', 'cpuMs', 'plainStockConv')).toFixed(3));
     }
     // Scheduler figures of the plain steps (Linux): ms per step on a CPU for the main thread and for all threads, and
     // ms per step the threads were runnable but waiting for a CPU (contention). `npm run bench:threads` reads them.

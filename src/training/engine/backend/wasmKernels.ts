@@ -5,6 +5,8 @@ import { cpuBridgeConfigs } from './wasmCpuBridge';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './wasmConvGrad';
 import { batchMatMulConfig, fusedMatMulConfig } from './wasmMatMul';
 import { maxPoolGradConfig } from './wasmMaxPoolGrad';
+import { shareDataConfigs } from './wasmShareData';
+import { channelSumConfig } from './wasmChannelSum';
 import { replaceKernel } from './wasmHeap';
 
 /** Our configs, in the order they are registered. */
@@ -15,6 +17,8 @@ function wasmKernelConfigs(): tf.KernelConfig[] {
     conv2DBackpropFilterConfig, // stock: missing, conv training throws
     conv2DBackpropInputConfig, // stock: scalar loop
     maxPoolGradConfig, // stock: recomputes window maxima per input pixel
+    ...shareDataConfigs(), // stock Identity and Cast copy, even to the same dtype (engine clones, relu's gradient)
+    channelSumConfig(), // stock: transposes, then one dependent chain per output (every bias gradient)
     ...cpuBridgeConfigs(), // stock: missing, borrowed from the cpu backend
     fusedUpdateConfig, // ours: an optimizer's update of a variable in one pass (optim/)
   ];

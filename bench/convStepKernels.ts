@@ -1,0 +1,17 @@
+// One switch for the kernels that make a conv training step cheaper on wasm (p-conv), so a benchmark can compare
+// them with the stock kernels in one process: both variants train in interleaved blocks.
+import { channelSumTuning } from '../src/training/engine/backend/wasmChannelSum';
+import { convGradTuning } from '../src/training/engine/backend/wasmConvGrad';
+import { maxPoolTuning } from '../src/training/engine/backend/wasmMaxPoolGrad';
+import { shareDataTuning } from '../src/training/engine/backend/wasmShareData';
+
+/**
+ * On: the engine's defaults. Off: the stock kernels (Identity, Cast, Sum), the im2col path and the maxPool gradient
+ * without the pooled output, which they replace.
+ */
+export function setConvStepKernels(on: boolean): void {
+  shareDataTuning.enabled = on;
+  channelSumTuning.enabled = on;
+  convGradTuning.depthwise = on;
+  maxPoolTuning.useOutput = on;
+}

@@ -1,0 +1,82 @@
+// The wasm maxPool gradient (wasmMaxPoolGrad.ts) against the cpu backend, with and without the pooled output guiding
+// 2x2 windows: ties (relu zeros, equal positives, -0 beside +0), NaN and -Infinity in windows, overlapping windows
+// (stride 1), partial windows at 'same' edges, batch 1, channels not a multiple of 4.
+import * as assert from 'assert';
+import * as tf from '@tensorflow/tfjs';
+import { maxPoolTuning } from '../../src/training/engine/backend/wasmMaxPoolGrad';
+import { withBackend } from './support/specs';
+
+/** Deterministic values in [-0.5, 0.5), identical on every backend. */
+function values(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = ((Math.imul(i + 1, 2654435761) ^ Math.imul(seed, 40503)) >>> 0) / 4294967296 - 0.5;
+  return out;
+}
+
+/** Rounded and relu'd (most windows hold repeated maxima), with -0, NaN and -Infinity planted at fixed places. */
+function input(shape: number[]): Float32Array {
+  const x = values(tf.util.sizeFromShape(shape), 3).map((v) => Math.max(0, Math.round(v * 6)));
+  for (let i = 0; i < x.length; i += 7) x[i] = -0;
+  for (let i = 5; i < x.length; i += 37) x[i] = NaN;
+  for (let i = 11; i < x.length; i += 29) x[i] = -Infinity;
+  // A whole window of -Infinity and one of NaN (the first 2x2 window of the last image, first two channels).
+  const [, h, w, c] = shape;
+  const last = x.length - h * w * c;
+  for (const [dr, dc] of [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ]) {
+    x[last + (dr * w + dc) * c] = -Infinity;
+    if (c > 1) x[last + (dr * w + dc) * c + 1] = NaN;
+  }
+  return x;
+}
+
+async function gradient(
+  backend: string,
+  shape: number[],
+  size: number,
+  stride: number,
+  pad: 'valid' | 'same',
+): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const x = tf.tensor4d(input(shape), shape as [number, number, number, number]);
+  const dx = tf.tidy(() =>
+    tf.grad((t: tf.Tensor) => {
+      const y = tf.maxPool(t as tf.Tensor4D, size, stride, pad);
+      // A distinct upstream gradient per output (whatever y holds), so that a misrouted one shows.
+      return tf.sum(tf.mul(y, tf.add(1, tf.reshape(tf.range(0, y.size), y.shape))));
+    })(x),
+  );
+  const out = dx.dataSync() as Float32Array;
+  tf.dispose([x, dx]);
+  return out;
+}
+
+describe('wasm maxPool gradient', () => {
+  withBackend();
+  afterEach(() => {
+    maxPoolTuning.useOutput = true;
+  });
+
+  const cases: { shape: number[]; size: number; stride: number; pad: 'valid' | 'same' }[] = [
+    { shape: [2, 8, 8, 16], size: 2, stride: 2, pad: 'valid' },
+    { shape: [1, 11, 11, 5], size: 2, stride: 2, pad: 'valid' }, // the last row and column in no window
+    { shape: [2, 7, 9, 3], size: 2, stride: 2, pad: 'same' }, // partial windows at the edges
+    { shape: [2, 6, 6, 6], size: 2, stride: 1, pad: 'valid' }, // overlapping windows add up
+    { shape: [2, 7, 7, 3], size: 3, stride: 2, pad: 'same' },
+  ];
+  for (const c of cases) {
+    it(`x ${c.shape.join('×')}, pool ${c.size}, stride ${c.stride}, ${c.pad}: as cpu, with and without the pooled output`, async () => {
+      const cpu = await gradient('cpu', c.shape, c.size, c.stride, c.pad);
+      const guided = await gradient('wasm', c.shape, c.size, c.stride, c.pad);
+      maxPoolTuning.useOutput = false;
+      const unguided = await gradient('wasm', c.shape, c.size, c.stride, c.pad);
+      assert.ok(cpu.some((v) => v !== 0));
+      assert.deepStrictEqual(Array.from(guided), Array.from(cpu), 'guided by the pooled output vs cpu');
+      assert.deepStrictEqual(Array.from(unguided), Array.from(cpu), 'from x alone vs cpu');
+    });
+  }
+});
