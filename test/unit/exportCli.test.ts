@@ -246,6 +246,10 @@ describe('gradscope export', function () {
     assert.equal(rows[1][rows[0].indexOf('grad_norm/dense,"1"')], 'NaN');
     assert.equal(rows[2][rows[0].indexOf('loss/train')], 'NaN');
     assert.equal(rows[2][rows[0].indexOf('loss/val')], '1.1');
+    // `--csv -`: the same table on stdout, nothing else there.
+    const piped = gradscope('export', runDir, '--csv', '-');
+    assert.equal(piped.code, EXIT.ok, piped.stderr);
+    assert.equal(piped.stdout, fs.readFileSync(csvFile, 'utf8'));
 
     const records = readEventFile(eventFileIn(logDir, 'hand-run'));
     assertEventFile(records, expected);
