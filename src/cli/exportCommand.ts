@@ -11,8 +11,8 @@ import { EVENTS_FILE, readEvents } from '../training/run/runStore';
 import { UsageError } from './args';
 import { displayPath } from './displayPath';
 
-/** Why a file could not be written, in words (the system's code otherwise). */
-const WRITE_ERRORS: Record<string, string> = {
+/** Why a file could not be read or written, in words (the system's code otherwise). */
+const FILE_ERRORS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'permission denied',
   EROFS: 'read-only file system',
@@ -23,10 +23,10 @@ const WRITE_ERRORS: Record<string, string> = {
   ENOSPC: 'no space left on the device',
 };
 
-function writeProblem(target: string, err: unknown): UsageError {
+function fileProblem(verb: 'read' | 'write', target: string, err: unknown): UsageError {
   const code = (err as NodeJS.ErrnoException).code ?? '';
-  const why = WRITE_ERRORS[code] ?? (err instanceof Error ? err.message : String(err));
-  return new UsageError(`export: cannot write ${displayPath(target)}: ${why}`, 'export');
+  const why = FILE_ERRORS[code] ?? (err instanceof Error ? err.message : String(err));
+  return new UsageError(`export: cannot ${verb} ${displayPath(target)}: ${why}`, 'export');
 }
 
 /** The run's scalars, or a usage error saying why the directory is not a run this can read. */
@@ -41,6 +41,7 @@ function readRun(runDir: string): RunScalars {
     return runScalars(readEvents(dir));
   } catch (err) {
     if (err instanceof RunScalarsError) throw new UsageError(`export: ${displayPath(events)}:1:1: ${err.message}`, 'export');
+    if ((err as NodeJS.ErrnoException).code) throw fileProblem('read', events, err);
     throw err;
   }
 }
@@ -66,7 +67,7 @@ export function runExport(runDir: string, values: Record<string, string | boolea
     try {
       written = writeEventFile(scalars, logDir);
     } catch (err) {
-      throw writeProblem(logDir, err);
+      throw fileProblem('write', logDir, err);
     }
     report.write(
       `${displayPath(written.file)}: ${written.events} events, ${scalars.tags.length} tags (view: tensorboard --logdir ${displayPath(logDir)})\n`,
@@ -80,7 +81,7 @@ export function runExport(runDir: string, values: Record<string, string | boolea
         fs.mkdirSync(path.dirname(path.resolve(csvFile)), { recursive: true });
         fs.writeFileSync(csvFile, text);
       } catch (err) {
-        throw writeProblem(csvFile, err);
+        throw fileProblem('write', csvFile, err);
       }
       report.write(`${displayPath(csvFile)}: ${steps} rows (one per step), ${scalars.tags.length + 2} columns\n`);
     }

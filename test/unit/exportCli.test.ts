@@ -281,7 +281,7 @@ describe('gradscope export', function () {
       const runDir = handWrittenRun(path.join(dir, 'bad1'));
       assertUsage([runDir], /nothing to export: give --tensorboard DIR, --csv FILE, or both/);
     });
-    it('no such directory, a file, a directory without events.jsonl, events without a run-start', () => {
+    it('no such directory, a file, a directory without events.jsonl, events without a run-start, unreadable events', () => {
       assertUsage([path.join(dir, 'nope'), '--csv', '-'], /no such run directory: .*nope/);
       const file = path.join(dir, 'plain.txt');
       fs.writeFileSync(file, 'x');
@@ -293,6 +293,9 @@ describe('gradscope export', function () {
       fs.mkdirSync(noStart, { recursive: true });
       fs.writeFileSync(path.join(noStart, 'events.jsonl'), '{"type":"step","step":0,"epoch":0,"loss":1,"lr":0.1}\n');
       assertUsage([noStart, '--csv', '-'], /no-start\/events\.jsonl:1:1: has no run-start event/);
+      const unreadable = path.join(dir, 'unreadable');
+      fs.mkdirSync(path.join(unreadable, 'events.jsonl'), { recursive: true });
+      assertUsage([unreadable, '--csv', '-'], /cannot read .*unreadable\/events\.jsonl: it is a directory/);
     });
     it('an output it cannot write', () => {
       const runDir = handWrittenRun(path.join(dir, 'bad2'));
