@@ -22,6 +22,7 @@ import { Header } from './view/header';
 import { LayerLegend, type LegendItem } from './view/layerLegend';
 import { LrFindPanel } from './view/lrFindPanel';
 import { AugmentationPanel } from './view/augmentationPanel';
+import { chartActions } from './view/chartActions';
 import { ConfusionPanel } from './view/confusionPanel';
 import { ExplainPanel } from './view/explainPanel';
 import { freezeText, layerFreezes, type LayerFreeze } from './reuse';
@@ -337,7 +338,7 @@ export class Dashboard {
         heatBox,
         heatStack,
       ],
-      [],
+      [this.actionsFor(gradBox.canvas)],
       true,
     );
     const lossPanel = panel(
@@ -345,6 +346,7 @@ export class Dashboard {
       'Loss',
       'Training loss should fall. Validation loss rising while training loss falls means overfitting; a flat line means the network is not learning.',
       [lossBox.box],
+      [this.actionsFor(lossBox.canvas)],
     );
     const deadPanel = panel(
       'panel-dead',
@@ -358,6 +360,7 @@ export class Dashboard {
           this.modeButtons.fraction,
           this.modeButtons.count,
         ),
+        this.actionsFor(deadBox.canvas),
       ],
     );
     const lrPanel = panel(
@@ -365,7 +368,7 @@ export class Dashboard {
       'Learning rate',
       'The step size the optimizer used at each step (warm-up, decay and other schedules show here), solid; the planned curve of the whole run, faint, for schedules that do not react to the run. A triangle and a \u201cplateau\u201d line mark each time reduceOnPlateau lowered the rate (hover the triangle: old \u2192 new rate). Momentum (SGD) or \u03b21 (Adam family), right axis, when the schedule cycles it.',
       [lrBox.box],
-      [],
+      [this.actionsFor(lrBox.canvas)],
       true,
     );
     const signalPanel = panel(
@@ -388,6 +391,7 @@ export class Dashboard {
               this.profileLabel,
               h('span', { class: 'gs-spacer' }),
               this.profileLatest,
+              this.actionsFor(profileBox.canvas),
             ),
             profileBox.box,
             this.profileSlider,
@@ -399,7 +403,7 @@ export class Dashboard {
           ),
         ),
       ],
-      [],
+      [this.actionsFor(signalBox.canvas)],
       true,
     );
     const updatePanel = panel(
@@ -407,18 +411,21 @@ export class Dashboard {
       'Update ratio per layer',
       'How much each step changes a layer\u2019s weights relative to their size: \u2016\u0394W\u2016 / \u2016W\u2016. Rule of thumb: about 1e-3 (dashed line; shaded 1e-4 to 1e-2). Far below, the layer barely learns (learning rate too low, or a vanishing gradient); far above, each step overwrites the weights (learning rate too high).',
       [updateLegendEl, updateBox.box],
+      [this.actionsFor(updateBox.canvas)],
     );
     const globalPanel = panel(
       'panel-global-norm',
       'Global gradient norm and clipping',
       'The norm of all gradients taken together, before and after clipping. With training.clipNorm the \u201cafter\u201d line is capped at the limit while \u201cbefore\u201d keeps its spikes: the step keeps its direction, its length is limited (clipValue clips each element instead). Without clipping the two lines coincide.',
       [globalBox.box],
+      [this.actionsFor(globalBox.canvas)],
     );
     this.secondPanel = panel(
       'panel-second-kernel',
       'Recurrent and gate kernels',
       'Gradient norm of the second kernel of recurrent and highway layers: a simpleRNN/lstm/gru layer\u2019s recurrent kernel (state \u2192 state, applied once per timestep, so its gradient compounds over the sequence: the exploding and vanishing gradients of RNNs show here first) and a highway layer\u2019s transform-gate kernel W_T. Their input kernels are in the gradient chart above.',
       [secondLegendEl, secondBox.box],
+      [this.actionsFor(secondBox.canvas)],
     );
     this.panels.append(
       this.compareTable.root,
@@ -450,6 +457,16 @@ export class Dashboard {
     app.classList.add('gs-app');
     app.append(this.header.root, this.diagnostics.root, this.lrFind.root, this.empty, this.panels);
     this.addTasks(gradPanel, lossPanel, deadPanel, lrPanel, signalPanel, updatePanel, globalPanel);
+  }
+
+  /** "Save PNG" and "Copy CSV" for the chart on `canvas`, named by its id without `-chart` (e.g. `grad-norm`). */
+  private actionsFor(canvas: HTMLCanvasElement): HTMLElement {
+    return chartActions(
+      canvas,
+      canvas.id.replace(/-chart$/, ''),
+      (m) => this.host.post(m),
+      () => this.theme.background,
+    );
   }
 
   /** Any change other than new data (hover, hidden layers, a resize…): every chart redraws on the next draw. */

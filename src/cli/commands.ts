@@ -14,7 +14,7 @@ export interface CommandInfo {
   options: Record<string, OptionInfo>;
 }
 
-export type CommandName = 'train' | 'check' | 'fix' | 'lr-find' | 'evaluate' | 'predict' | 'explain';
+export type CommandName = 'train' | 'check' | 'fix' | 'lr-find' | 'evaluate' | 'predict' | 'explain' | 'export';
 
 export const COMMANDS: Record<CommandName, CommandInfo> = {
   train: {
@@ -101,6 +101,22 @@ export const COMMANDS: Record<CommandName, CommandInfo> = {
       backend: { type: 'string', value: 'wasm|cpu|tensorflow', help: 'force a TensorFlow.js backend' },
     },
   },
+  export: {
+    summary:
+      "a run's recorded numbers in open formats: a TensorBoard event file (losses, accuracy, learning rate, gradient norms, update ratios, dead units, activation std) and/or a CSV table",
+    options: {
+      tensorboard: {
+        type: 'string',
+        value: 'DIR',
+        help: 'write a TensorBoard event file into DIR/<runId>/ (then: tensorboard --logdir DIR)',
+      },
+      csv: {
+        type: 'string',
+        value: 'FILE',
+        help: 'write a CSV table to FILE (- for stdout): a row per step, a column per metric and layer (docs/export.md)',
+      },
+    },
+  },
   check: {
     summary: 'validate a spec: each problem and lint finding as path:line:col: severity: message [code]',
     options: {},
@@ -135,7 +151,7 @@ export function synopsis(name: CommandName): string {
     return [name === 'fix' && option === 'code' ? text : `[${text}]`];
   });
   const subject =
-    name === 'evaluate' || name === 'explain'
+    name === 'evaluate' || name === 'explain' || name === 'export'
       ? '<runDir>'
       : name === 'predict'
         ? '<runDir> <input.csv|--dataset-sample N>'

@@ -1,6 +1,6 @@
 // `gradscope` command line: `train` runs a spec in the engine process, `lr-find` runs the learning-rate range test
 // there, `evaluate` scores a run's saved model on a split of its data, `predict` applies it to new rows, `explain` draws
-// where it looks (Grad-CAM PNGs), `check` validates a spec, `fix` applies the fix of a lint finding or of a diagnostic of the spec's last run.
+// where it looks (Grad-CAM PNGs), `export` writes a run's numbers as a TensorBoard event file or CSV, `check` validates a spec, `fix` applies the fix of a lint finding or of a diagnostic of the spec's last run.
 // A thin front-end: the engine (child process) does the work and streams events.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,6 +11,7 @@ import { displayPath } from './displayPath';
 import { runFix } from './fixCommand';
 import { runEvaluate } from './evaluateCommand';
 import { runExplain } from './explainCommand';
+import { runExport } from './exportCommand';
 import { runPredict } from './predictCommand';
 import { runLrFind } from './lrFindCommand';
 import { checkSpec, runTrain } from './trainCommand';
@@ -57,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runPredict(file, input, values);
       case 'explain':
         return await runExplain(file, values);
+      case 'export':
+        return runExport(file, values);
       case 'check': {
         const ok = checkSpec(file);
         if (ok) process.stdout.write(`${displayPath(file)}: ok\n`);

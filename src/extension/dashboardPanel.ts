@@ -3,6 +3,7 @@
 // kept alive (retainContextWhenHidden off): when it shows again it says `ready` and gets a fresh snapshot.
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
+import { copyChartCsv, saveChartPng } from './chartExport';
 import type { TrainingEvent } from '../shared/engineProtocol';
 import { eventsForCopy, type RunHistoryState } from '../shared/runHistory';
 import type {
@@ -172,6 +173,12 @@ export class DashboardPanel implements vscode.Disposable {
       case 'close-lr-find':
         this.lrFind = undefined;
         this.handlers.closeLrFind();
+        break;
+      case 'save-chart-png':
+        void saveChartPng(m, this.content?.run);
+        break;
+      case 'copy-chart-csv':
+        void copyChartCsv(m);
         break;
     }
   }

@@ -22,7 +22,7 @@ export const EXIT_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.invalidSpec, 'the spec is invalid (nothing was trained)'],
   [
     EXIT.usage,
-    'usage error (unknown command or option, bad value, backend not installed, `evaluate`/`predict`/`explain` of a directory or input it cannot use)',
+    'usage error (unknown command or option, bad value, backend not installed, `evaluate`/`predict`/`explain`/`export` of a directory or input it cannot use, `export` to a path it cannot write)',
   ],
   [EXIT.divergedOrFailed, 'the run diverged (NaN/Inf) or failed'],
   [

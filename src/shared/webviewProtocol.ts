@@ -110,8 +110,34 @@ export interface CloseLrFindMessage {
   type: 'close-lr-find';
 }
 
+/** webview → host: a chart's "Save PNG": ask where, then write the image. */
+export interface SaveChartPngMessage {
+  type: 'save-chart-png';
+  /** Which chart (e.g. `grad-norm`): the suggested file name is `<runId>-<chart>.png`. */
+  chart: string;
+  /** The PNG file's bytes, base64. */
+  png: string;
+}
+
+/** webview → host: a chart's "Copy CSV": put the chart's data on the clipboard. */
+export interface CopyChartCsvMessage {
+  type: 'copy-chart-csv';
+  chart: string;
+  /** The CSV text: a header row, then one row per x value. */
+  csv: string;
+  /** Data rows (the header not counted). */
+  rows: number;
+}
+
 export type FromWebviewMessage =
-  ReadyMessage | RevealSpecMessage | StopMessage | OpenDocsMessage | UseLearningRateMessage | CloseLrFindMessage;
+  | ReadyMessage
+  | RevealSpecMessage
+  | StopMessage
+  | OpenDocsMessage
+  | UseLearningRateMessage
+  | CloseLrFindMessage
+  | SaveChartPngMessage
+  | CopyChartCsvMessage;
 
 /** State the webview persists with setState (UI only: the data always comes from the host). */
 export interface WebviewUiState {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // UI test in the real workbench, as a user: train the deep-sigmoid example from the command palette and watch the
-// dashboard draw every chart family (pixels read inside the webview); train the exploding example and find its
+// dashboard draw every chart family (pixels read inside the webview) and save one as PNG / copy it as CSV; train the exploding example and find its
 // `non-finite` diagnostic in Problems on the right line; a bad spec gets a positioned Problems entry and no run.
 // Screenshots of each state go to test-results/e2e-*.png.
 //   node test/e2e/training.e2e.js      (VERBOSE=1 for workbench + server logs)
@@ -9,6 +9,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { parse: parseJsonc } = require('jsonc-parser');
+const { PNG } = require('pngjs');
 const {
   startWorkbench,
   openFile,
@@ -78,6 +79,56 @@ async function main() {
       await wb.screenshot('e2e-dashboard-full');
       await wb.page.setViewportSize({ width: 1400, height: 900 });
       await runCommand(wb.page, 'View: Toggle Maximize Editor Group');
+    });
+
+    await step(wb, 'Save PNG writes the chart where the save dialog says; Copy CSV reaches the clipboard', async () => {
+      const frame = webviewFrame(wb.page);
+      await wb.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(wb.page.url()).origin });
+      const runId = runDirs(ws).sort().pop();
+      const target = path.join(ws, `${runId}-grad-norm.png`);
+      await frame.locator('.gs-chart-actions[data-chart="grad-norm"] [data-action="png"]').click();
+      // VS Code's save dialog, with the suggested file (next to the spec) filled in: accept it.
+      const input = wb.page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 30000 });
+      for (const until = Date.now() + 30000; !(await input.inputValue()).endsWith('-grad-norm.png');) {
+        if (Date.now() > until) throw new Error(`the save dialog suggests ${await input.inputValue()}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await wb.screenshot('e2e-chart-export-save-dialog');
+      await input.press('Enter');
+      const until = Date.now() + 30000;
+      while (!fs.existsSync(target) || fs.statSync(target).size === 0) {
+        if (Date.now() > until) throw new Error(`no ${target}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      // The file is the chart: a PNG as wide as the canvas, opaque, with coloured lines on the theme's background.
+      const png = PNG.sync.read(fs.readFileSync(target));
+      const canvas = await readCanvasPixels(frame, '#grad-norm-chart');
+      assert.deepStrictEqual([png.width, png.height], [canvas.width, canvas.height]);
+      let coloured = 0;
+      for (let i = 0; i < png.data.length; i += 4) {
+        const [r, g, b, a] = png.data.subarray(i, i + 4);
+        assert.strictEqual(a, 255, 'opaque');
+        if (Math.max(r, g, b) - Math.min(r, g, b) > 50) coloured++;
+      }
+      assert.ok(coloured > png.width * 2, `${coloured} coloured pixels`);
+
+      await frame.locator('.gs-chart-actions[data-chart="grad-norm"] [data-action="csv"]').click();
+      await wb.page
+        .locator('.statusbar', { hasText: 'copied chart "grad-norm" as CSV' })
+        .waitFor({ state: 'visible', timeout: 30000 });
+      await wb.screenshot('e2e-chart-export');
+      // What VS Code put on the browser's clipboard: the chart's lines, a row per step of the run.
+      const rows = Number(/as CSV \((\d+) rows\)/.exec(await wb.page.locator('.statusbar').innerText())[1]);
+      const clipboard = await wb.page.evaluate(() => navigator.clipboard.readText());
+      const lines = clipboard.trim().split(/\r?\n/);
+      assert.strictEqual(lines[0], ['step', ...Array.from({ length: 14 }, (_, i) => `dense_${i + 1}`)].join(','));
+      assert.strictEqual(lines.length - 1, rows);
+      const events = fs
+        .readFileSync(path.join(ws, '.gradscope', 'runs', runId, 'events.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      assert.strictEqual(rows, JSON.parse(events[events.length - 1]).steps, 'a row per step of the run (each one measured)');
     });
 
     await step(wb, 'the exploding example puts non-finite in Problems on its repeated dense entry', async () => {

@@ -178,6 +178,17 @@ export function countFinite(data: XY[]): number {
   return n;
 }
 
+/** The whole series of each dataset StepSeriesSync thins for drawing (the dataset's `data` is the thinned one). */
+const fullSeries = new WeakMap<object, XY[]>();
+
+/**
+ * Every point of a dataset, before any thinning for the screen: StepSeriesSync's whole series, else the data chart.js
+ * kept aside while its decimation plugin drew fewer points (`_data`), else the data.
+ */
+export function seriesOf(ds: object & { data: unknown[] }): unknown[] {
+  return fullSeries.get(ds) ?? (ds as { _data?: unknown[] })._data ?? ds.data;
+}
+
 /**
  * Keeps chart series in step with `history.steps` cheaply: appends only the points added since the last draw,
  * and rebuilds when the history replaced its array (it halves its resolution by building a new one). A chart is
@@ -237,6 +248,7 @@ export class StepSeriesSync {
     this.series.forEach((s, k) => {
       const ds = chart.data.datasets[firstDataset + k];
       if (!ds) return;
+      fullSeries.set(ds, s);
       const shown = decimate(s, buckets);
       // The same array when nothing was decimated: chart.js then sees only the points pushed since its last update.
       if (ds.data !== shown) ds.data = shown;
