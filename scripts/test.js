@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every tier in turn — lint (`npm run lint`: ESLint, knip, Prettier; counted as one check), unit
 // (mocha, plain Node), integration (mocha inside a real VS Code extension host) and UI (the real workbench driven
-// like a user) — then one total line in the plain form CI tools read. Each tier still runs when an earlier one
+// like a user: every test/e2e/*.e2e.js; vsix.e2e.js builds the package with `npm run package` and installs it) — then
+// one total line in the plain form CI tools read. Each tier still runs when an earlier one
 // failed, so one run shows everything that is broken.
 //   node scripts/test.js [lint] [unit] [integration] [e2e]      (default: all four, after `npm run compile`)
 'use strict';

@@ -7,6 +7,7 @@ import { MAX_COMPARED } from '../shared/webviewProtocol';
 import { checkpointEpochs } from '../training/run/checkpointStore';
 import { defaultRunsDir, listRuns } from '../training/run/runStore';
 import { summarizeRunAsync, type RunSummary } from '../training/run/runSummary';
+import { specFromExample } from '../training/spec/exampleSpec';
 import type { Dashboards } from './dashboards';
 import { SPEC_EXCLUDE, SPEC_GLOB, type RunsNode } from './runsTree';
 import type { SpecDiagnostics } from './specDiagnostics';
@@ -158,7 +159,7 @@ async function newSpec(deps: CommandDeps): Promise<void> {
   if (!template) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (!folder) {
-    const doc = await vscode.workspace.openTextDocument({ language: 'jsonc', content: template.text });
+    const doc = await vscode.workspace.openTextDocument({ language: 'jsonc', content: specFromExample(template.text) });
     await vscode.window.showTextDocument(doc);
     return;
   }
@@ -173,7 +174,7 @@ async function newSpec(deps: CommandDeps): Promise<void> {
     void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(target)} already exists.`);
     return;
   }
-  fs.writeFileSync(target.fsPath, template.text.replace(/"name":\s*"[^"]*"/, `"name": "${name}"`));
+  fs.writeFileSync(target.fsPath, specFromExample(template.text, name));
   await vscode.window.showTextDocument(target);
 }
 

@@ -45,6 +45,14 @@ describe('architecture', () => {
   it('the extension host bundle never loads TensorFlow.js (only the engine process does)', () => {
     const bundle = fs.readFileSync(path.join(REPO, 'dist', 'extension.js'), 'utf8');
     assert.doesNotMatch(bundle, /require\(["']@tensorflow\//);
-    assert.match(fs.readFileSync(path.join(REPO, 'dist', 'engineMain.js'), 'utf8'), /require\(["']@tensorflow\/tfjs["']\)/);
+  });
+
+  it('the engine bundle holds TensorFlow.js (wasm backend, no webgl) and requires only the optional tfjs-node', () => {
+    const engine = fs.readFileSync(path.join(REPO, 'dist', 'engineMain.js'), 'utf8');
+    const required = new Set([...engine.matchAll(/require\(["'](@tensorflow\/[^"']+)["']\)/g)].map((m) => m[1]));
+    assert.deepStrictEqual([...required], ['@tensorflow/tfjs-node']);
+    // Flag names survive minification: the wasm backend's is there, the webgl backend's is not.
+    assert.match(engine, /WASM_HAS_SIMD_SUPPORT/);
+    assert.doesNotMatch(engine, /WEBGL_VERSION/);
   });
 });

@@ -1,8 +1,10 @@
 // MNIST from the `mnist` package: its 10,000 digits parsed once per process, and seeded class-balanced subsets.
-// The package's own set()/get() use Math.random, so only its JSON files are used.
+// The package's own set()/get() use Math.random, so only its JSON files are used (the packaged extension ships
+// them beside the engine bundle, without the package).
 
 import * as fs from 'fs';
 import * as path from 'path';
+import { BUNDLED_MNIST, besideBundle } from '../bundledFiles';
 import { type Rng, shuffleInPlace, shuffledIndices } from './random';
 import { type Samples, allocateSamples } from './samples';
 import { DatasetError } from './types';
@@ -43,9 +45,9 @@ function readDigit(dir: string, digit: number): Float32Array {
 /** All MNIST digits of the package, loaded on first use. */
 export function loadMnistDigits(): MnistDigits {
   if (!cached) {
-    let dir: string;
+    let dir = besideBundle(BUNDLED_MNIST);
     try {
-      dir = path.dirname(require.resolve('mnist'));
+      dir ??= path.dirname(require.resolve('mnist'));
     } catch {
       throw new DatasetError('the mnist package is not installed', 'dataset');
     }

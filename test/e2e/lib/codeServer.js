@@ -118,15 +118,28 @@ function spawnServer(entry, port, dirs, workspace, env, verbose, untrusted) {
   return { proc, host, port, ready, exited, output: () => out, unregister };
 }
 
+/** Installs a .vsix into the profile's extensions-dir the way a user does (`--install-extension`); throws if it fails. */
+function installVsix(entry, dirs, vsix) {
+  const args = [entry, '--user-data-dir', dirs.user, '--extensions-dir', dirs.exts, '--install-extension', path.resolve(vsix)];
+  const r = cp.spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, EXTENSIONS_GALLERY: '{}' } });
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.status !== 0 || !/successfully installed/i.test(out)) {
+    throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status ?? r.signal}):\n${out}`);
+  }
+}
+
 /**
  * Starts code-server on a free loopback port with a fresh user-data-dir and extensions-dir.
- * @param {{ workspace: string, settings?: object, env?: Record<string,string>, verbose?: boolean, untrusted?: boolean }} opts
+ * @param {{ workspace: string, settings?: object, env?: Record<string,string>, verbose?: boolean, untrusted?: boolean,
+ *   vsix?: string }} opts
  *   untrusted: open the folder in Restricted Mode (Workspace Trust on, folder not trusted); default trusted.
- * @returns {Promise<{ host: string, port: number, pid: number, userDataDir: string, output: () => string,
- *   exited: Promise<number | string>, stop: () => void, install: ReturnType<typeof resolveCodeServer> }>}
+ *   vsix: a packaged extension to install into the fresh extensions-dir before the server starts.
+ * @returns {Promise<{ host: string, port: number, pid: number, userDataDir: string, extensionsDir: string,
+ *   output: () => string, exited: Promise<number | string>, stop: () => void,
+ *   install: ReturnType<typeof resolveCodeServer> }>}
  * `exited` settles if the server dies (a test harness should fail at once then, not wait for its timeout).
  */
-async function startCodeServer({ workspace, settings = {}, env = {}, verbose = false, untrusted = false }) {
+async function startCodeServer({ workspace, settings = {}, env = {}, verbose = false, untrusted = false, vsix }) {
   const install = resolveCodeServer();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-cs-'));
   const removeTmp = onCleanup(() => removeDir(tmp));
@@ -137,6 +150,14 @@ async function startCodeServer({ workspace, settings = {}, env = {}, verbose = f
     path.join(dirs.user, 'User', 'settings.json'),
     JSON.stringify({ ...QUIET_SETTINGS, ...(untrusted ? UNTRUSTED_SETTINGS : {}), ...settings }, null, 2),
   );
+  if (vsix) {
+    try {
+      installVsix(install.entry, dirs, vsix);
+    } catch (err) {
+      removeTmp();
+      throw err;
+    }
+  }
 
   // The port can be taken between freePort() and code-server's bind: retry on a fresh port.
   for (let attempt = 1; ; attempt++) {
@@ -152,6 +173,7 @@ async function startCodeServer({ workspace, settings = {}, env = {}, verbose = f
         port: s.port,
         pid: s.proc.pid,
         userDataDir: dirs.user,
+        extensionsDir: dirs.exts,
         output: s.output,
         exited: s.exited,
         stop,

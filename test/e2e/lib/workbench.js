@@ -60,9 +60,11 @@ async function waitForActivation(userDataDir, extensionId, timeout) {
 /**
  * Starts code-server with the extension loaded in development mode, opens `workspace` in Chromium (1400×900)
  * and waits until the workbench is drawn and the extension host has activated its startup extensions.
- * @param {{ workspace?: string, extensionPath?: string, settings?: object, verbose?: boolean, untrusted?: boolean }} [opts]
+ * @param {{ workspace?: string, extensionPath?: string, settings?: object, verbose?: boolean, untrusted?: boolean,
+ *   vsix?: string }} [opts]
  *   workspace: default a fresh temp copy of examples/ (removed on stop); extensionPath: default the repo root;
- *   untrusted: open the folder in Restricted Mode (default: trusted, Workspace Trust off).
+ *   untrusted: open the folder in Restricted Mode (default: trusted, Workspace Trust off);
+ *   vsix: install this package into the fresh profile instead, and load no extension in development mode.
  */
 async function startWorkbench({
   workspace,
@@ -70,6 +72,7 @@ async function startWorkbench({
   settings = {},
   verbose = !!process.env.VERBOSE,
   untrusted = false,
+  vsix,
 } = {}) {
   const ws = workspace ? { dir: path.resolve(workspace), remove: () => {} } : tempWorkspace();
   let server;
@@ -80,13 +83,14 @@ async function startWorkbench({
     ws.remove();
   };
   try {
-    server = await startCodeServer({ workspace: ws.dir, settings, verbose, untrusted });
+    server = await startCodeServer({ workspace: ws.dir, settings, verbose, untrusted, vsix });
     chromium = await launchChromium({ executablePath: server.install.chromium, viewport: { width: 1400, height: 900 } });
     const { page } = chromium;
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     if (verbose) page.on('console', (m) => console.log(`[workbench ${m.type()}]`, m.text()));
-    await page.goto(workbenchUrl({ host: server.host, folder: ws.dir, extensionDevelopmentPath: path.resolve(extensionPath) }));
+    const extensionDevelopmentPath = vsix ? undefined : path.resolve(extensionPath);
+    await page.goto(workbenchUrl({ host: server.host, folder: ws.dir, extensionDevelopmentPath }));
     await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
     await waitForExtensionHostLog(server.userDataDir, /Eager extensions activated/);
     const screenshot = (name) => saveScreenshot(page, name);
@@ -95,6 +99,8 @@ async function startWorkbench({
       host: server.host,
       workspace: ws.dir,
       userDataDir: server.userDataDir,
+      /** the profile's extensions-dir: where a `vsix` was installed */
+      extensionsDir: server.extensionsDir,
       errors,
       stop,
       screenshot,
@@ -170,14 +176,17 @@ async function runCommand(page, title, { timeout = 30000 } = {}) {
 
 /**
  * Runs a command that opens a quick pick and picks the row showing `rowText`. A quick pick closes when focus moves
- * away (a webview that re-renders on a busy machine): then the command is run again.
+ * away (a webview that re-renders on a busy machine): then the command is run again. `filter`: type `rowText` into
+ * the pick first (a long list renders only the rows in view).
  */
-async function runCommandAndPick(page, title, rowText, { timeout = 30000 } = {}) {
+async function runCommandAndPick(page, title, rowText, { timeout = 30000, filter = false } = {}) {
   const deadline = Date.now() + timeout;
   for (;;) {
     await runCommand(page, title, { timeout: Math.max(1, deadline - Date.now()) });
     const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: rowText }).first();
     try {
+      if (filter)
+        await page.locator(PALETTE_INPUT).fill(rowText, { timeout: Math.max(1, Math.min(5000, deadline - Date.now())) });
       await row.click({ timeout: Math.max(1, Math.min(10000, deadline - Date.now())) });
       return;
     } catch (err) {

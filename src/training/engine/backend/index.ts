@@ -7,7 +7,7 @@ import { quietCpuBackend, withTfjsWarningsOff } from './tfjsQuiet';
 import { registerStepStatsKernel } from '../measureKernel';
 import { installWasmKernels } from './wasmKernels';
 import type { BackendWasm } from './wasmHeap';
-import { applyWasmPoolSetting, registerThreadedWasm, wasmThreadsFromEnv } from './wasmThreads';
+import { applyWasmPoolSetting, registerThreadedWasm, wasmPackageDir, wasmThreadsFromEnv } from './wasmThreads';
 
 export type { Backend };
 
@@ -45,20 +45,18 @@ async function loadTensorflow(): Promise<void> {
 
 /** The directory holding the package's .wasm binaries, if it can be found on disk. */
 function wasmBinaryDir(): string | null {
-  try {
-    const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), path.sep);
-    return fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm')) ? dir : null;
-  } catch {
-    return null;
-  }
+  const pkgDir = wasmPackageDir();
+  if (pkgDir == null) return null;
+  const dir = path.join(pkgDir, 'dist', path.sep);
+  return fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm')) ? dir : null;
 }
 
 let wasmPathsSet = false;
 
 async function loadWasm(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  // The package finds its binaries next to its own JS; pinning the directory keeps that true even if
-  // a bundler inlines the package's JS elsewhere.
+  // The package finds its binaries next to its own JS; pinning the directory keeps that true when esbuild has
+  // inlined the package's JS into the engine bundle (the packaged extension has the binaries beside it).
   const dir = wasmBinaryDir();
   if (dir != null && !wasmPathsSet) {
     wasm.setWasmPaths(dir);

@@ -27,6 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
 import { findPoolAddress, gatePool } from './wasmPoolGate';
 import type { BackendWasm } from './wasmHeap';
+import { BUNDLED_WASM_PACKAGE, besideBundle } from '../../bundledFiles';
 
 /** The most threads the package's C side accepts (it pre-creates 8 workers). */
 const MAX_THREADS = 8;
@@ -150,6 +151,20 @@ function workerScriptFile(wasmOutDir: string): string {
   return file;
 }
 
+/**
+ * The wasm backend's package directory (its dist/*.wasm and wasm-out/): the copy beside the engine bundle in the
+ * packaged extension, else the installed package; null when neither is there.
+ */
+export function wasmPackageDir(): string | null {
+  const bundled = besideBundle(BUNDLED_WASM_PACKAGE);
+  if (bundled != null) return bundled;
+  try {
+    return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  } catch {
+    return null;
+  }
+}
+
 let registered: WasmThreadsSetting | null = null;
 let actualThreads = 1;
 /** Where the loaded threaded binary keeps its pool (see wasmPoolGate.ts), when found. */
@@ -162,7 +177,8 @@ let poolAddress: number | null = null;
 export function registerThreadedWasm(setting: WasmThreadsSetting, wasmPkg: typeof WasmPackage): void {
   if (registered) return;
   registered = setting;
-  const pkgDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  const pkgDir = wasmPackageDir();
+  if (pkgDir == null) throw new Error('the @tensorflow/tfjs-backend-wasm files are missing: no threaded wasm build to load');
   const wasmOut = path.join(pkgDir, 'wasm-out');
   const mainScript = path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.js');
   const binaryFile = path.join(pkgDir, 'dist', 'tfjs-backend-wasm-threaded-simd.wasm');
