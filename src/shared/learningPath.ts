@@ -179,7 +179,7 @@ function stepDescription(step: LearnStep): string {
   const arg = encodeURIComponent(JSON.stringify([step.id]));
   return [
     step.summary,
-    `[Open ${step.examples[0]}](command:toSide:${OPEN_EXAMPLE_COMMAND}?${arg})`,
+    `[Open ${step.examples[0]}](command:${OPEN_EXAMPLE_COMMAND}?${arg})`,
     `Something went wrong? [Start over](command:${RESET_EXAMPLE_COMMAND}?${arg}) from the original example${step.examples.length > 1 ? 's' : ''}.`,
   ].join('\n');
 }

@@ -61,7 +61,7 @@ describe('learning path: package.json and the module', () => {
     for (const s of walkthrough.steps) {
       // A link alone on its line is a button; its arguments are the step id as a URI-encoded JSON array.
       const button = s.description.split('\n').find((l) => l.startsWith('[Open '));
-      const m = /\(command:toSide:([\w.]+)\?(.*)\)$/.exec(button ?? '');
+      const m = /\(command:([\w.]+)\?(.*)\)$/.exec(button ?? '');
       assert.ok(m, `step ${s.id}: ${s.description}`);
       assert.equal(m[1], OPEN_EXAMPLE_COMMAND);
       assert.deepEqual(JSON.parse(decodeURIComponent(m[2])), [s.id]);

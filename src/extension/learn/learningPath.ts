@@ -90,8 +90,9 @@ export class LearningPath {
     const copied = this.copyExamples(step, scratch.uri.fsPath, fresh);
     if (copied.length) this.output.appendLine(`learning path: copied ${copied.join(', ')} to ${scratch.uri.fsPath}`);
     if (!scratch.inWorkspace) return { openFolder: scratch.uri };
+    // Beside the group the button was clicked in (the walkthrough's), which stays in view.
     const first = vscode.Uri.joinPath(scratch.uri, step.examples[0]);
-    await vscode.window.showTextDocument(first, { preview: false });
+    await vscode.window.showTextDocument(first, { preview: false, viewColumn: vscode.ViewColumn.Beside });
     return undefined;
   }
 
