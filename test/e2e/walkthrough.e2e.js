@@ -130,9 +130,13 @@ async function main(steps) {
       await waitForStepDone(page, stepId('exploding'));
       assert.strictEqual(await stepDone(page, stepId('clipping')), false);
       // The walkthrough alone, full width: its step list with the two checkmarks.
-      await page.locator('.gettingStartedSlideDetails h2.category-title').first().click();
+      await page
+        .locator('.tabs-container .tab', { hasText: /Welcome|Walkthrough/ })
+        .first()
+        .click();
       await runCommand(page, 'View: Toggle Maximize Editor Group');
       await page.mouse.move(1, 899);
+      await waitForStepDone(page, stepId('exploding'));
       await wb.screenshot('e2e-walkthrough-reloaded');
     });
   } finally {

@@ -7,6 +7,7 @@ import { parse } from 'jsonc-parser';
 import type { DiagnosticEvent } from '../../src/shared/engineProtocol';
 import { stepMedia } from '../../src/shared/learningPath';
 import { applyPatchToText } from '../../src/training/fixes/applyPatch';
+import { parseSpecText } from '../../src/training/spec/parse';
 import { engineRun, type EngineRun } from './support/engineRuns';
 import { EXAMPLES, REPO, useBackend } from './support/specs';
 
@@ -119,5 +120,56 @@ describe('claims: the learning path texts', () => {
     );
     assert.strictEqual(Math.min(...leaky.after.epochs.map((e) => e.valLoss)).toFixed(2), '0.70');
     assert.ok(!leaky.after.diagnostics.some((d) => d.code === 'dead-relu'));
+  });
+
+  it('batchNorm: batch size 4 oscillates; the lint fix "set the batch size to 32" trains 0.87 → 0.22 without it', async () => {
+    const md = text('batchNorm');
+    assert.ok(md.includes('*set the batch size to 32*'));
+    const original = exampleText('groupnorm-small-batch');
+    const lint = parseSpecText(original, path.join(EXAMPLES, 'groupnorm-small-batch.gradscope.json')).problems.find(
+      (p) => p.code === 'batchnorm-small-batch',
+    );
+    const titles = lint?.fixes?.map((f) => f.title) ?? [];
+    assert.ok(titles.includes('set the batch size to 32'), titles.join(' | '));
+    assert.ok(
+      titles.some((t) => t.startsWith('use groupNormalization')) && titles.some((t) => t.startsWith('use layerNormalization')),
+    );
+    const before = await runText(original);
+    diagnostic(before, 'oscillating-loss');
+    const after = await runText(
+      applyPatchToText(original, lint!.fixes!.find((f) => f.title === 'set the batch size to 32')!.patch),
+    );
+    assert.ok(md.includes('the training loss falls from 0.87 to 0.22 in 8 epochs, with no oscillation reported'));
+    assert.strictEqual(after.epochs.length, 8);
+    assert.strictEqual(after.epochs[0].loss.toFixed(2), '0.87');
+    assert.strictEqual(after.epochs[7].loss.toFixed(2), '0.22');
+    assert.ok(!after.diagnostics.some((d) => d.code === 'oscillating-loss'));
+  });
+
+  it('overfitting: 0.010 vs 0.56 → 0.62; early stopping keeps epoch 6; dropout 0.062 and 0.50', async () => {
+    const md = text('overfitting');
+    const stop = 'Stop early (patience 3) and keep the weights of the best validation epoch';
+    const dropout = 'Add dropout (rate 0.3) after the hidden layer';
+    assert.ok(md.includes(stop) && md.includes(dropout));
+    const early = await beforeAndAfter('mnist-small-overfit', 'overfitting', stop);
+    const e = early.before.epochs;
+    assert.ok(
+      md.includes(
+        'the training loss falls to 0.010 after 15 epochs while the validation loss, best at epoch 6 (0.56), rises to 0.62',
+      ),
+    );
+    assert.strictEqual(e[14].loss.toFixed(3), '0.010');
+    assert.strictEqual(e[14].valLoss.toFixed(2), '0.62');
+    const best = Math.min(...e.map((x) => x.valLoss));
+    assert.strictEqual(best.toFixed(2), '0.56');
+    assert.strictEqual(e.findIndex((x) => x.valLoss === best) + 1, 6);
+    assert.ok(md.includes("the run stops after epoch 9 and keeps epoch 6's weights"));
+    assert.strictEqual(early.after.end.status, 'early-stopped');
+    assert.strictEqual(early.after.epochs.length, 9);
+    assert.strictEqual(early.after.end.bestEpoch! + 1, 6);
+    const drop = await beforeAndAfter('mnist-small-overfit', 'overfitting', dropout);
+    assert.ok(md.includes('(0.062 after 15 epochs) and the best validation loss is 0.50'));
+    assert.strictEqual(drop.after.epochs[14].loss.toFixed(3), '0.062');
+    assert.strictEqual(Math.min(...drop.after.epochs.map((x) => x.valLoss)).toFixed(2), '0.50');
   });
 });
