@@ -4,8 +4,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'jsonc-parser';
-import type { DiagnosticEvent } from '../../src/shared/engineProtocol';
+import { LR_FIND_DEFAULTS, type DiagnosticEvent } from '../../src/shared/engineProtocol';
 import { stepMedia } from '../../src/shared/learningPath';
+import { findLearningRate } from '../../src/training/engine/lrFind';
 import { applyPatchToText } from '../../src/training/fixes/applyPatch';
 import { parseSpecText } from '../../src/training/spec/parse';
 import { engineRun, type EngineRun } from './support/engineRuns';
@@ -171,5 +172,33 @@ describe('claims: the learning path texts', () => {
     assert.ok(md.includes('(0.062 after 15 epochs) and the best validation loss is 0.50'));
     assert.strictEqual(drop.after.epochs[14].loss.toFixed(3), '0.062');
     assert.strictEqual(Math.min(...drop.after.epochs.map((x) => x.valLoss)).toFixed(2), '0.50');
+  });
+
+  it("learningRate: the range test of one-cycle (the editor's default settings) suggests about 0.006 and 0.06", async () => {
+    const md = text('learningRate');
+    assert.ok(
+      md.includes(
+        "it suggests about 0.006 (the steepest descent) and 0.06 (a tenth of the rate at the lowest loss); the spec's one-cycle peak is 0.1",
+      ),
+    );
+    const file = path.join(EXAMPLES, 'one-cycle.gradscope.json');
+    const specText = exampleText('one-cycle');
+    const parsed = parseSpecText(specText, file);
+    const result = await findLearningRate({
+      spec: parsed.spec!,
+      specFile: file,
+      specText,
+      runId: 'claims',
+      backend: 'wasm',
+      settings: LR_FIND_DEFAULTS,
+      onProgress: () => undefined,
+      shouldStop: () => false,
+    });
+    assert.ok(result?.conclusive);
+    assert.strictEqual(result.suggestion.method, 'steepest');
+    assert.strictEqual(result.suggestion.learningRate.toFixed(3), '0.006');
+    assert.strictEqual(result.secondOpinion.learningRate.toFixed(2), '0.06');
+    assert.strictEqual(result.currentLearningRate, 0.1);
+    assert.strictEqual(result.stopReason, 'diverged'); // the smoothed loss passed 4× its minimum
   });
 });
