@@ -3,7 +3,8 @@
 // stability, hands on"; its first two steps are done for real: the step's button copies its example into
 // gradscope-learn/ and opens it, Train Model runs it, the Quick Fix of the diagnosis is applied (step 1 with
 // "…, then re-run and compare", step 2 with the plain fix and Train Model again), and each step's checkbox turns
-// checked in the walkthrough while the third stays unchecked. Screenshots: test-results/e2e-walkthrough-*.png.
+// checked in the walkthrough while the third stays unchecked, also after a reload. In a window without a folder the
+// button opens a scratch folder in global storage. Screenshots: test-results/e2e-walkthrough-*.png.
 //   node test/e2e/walkthrough.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
 const assert = require('assert');
@@ -11,7 +12,14 @@ const fs = require('fs');
 const path = require('path');
 const { startWorkbench, runCommand, problems } = require('./lib/workbench');
 const { endSession, runUiTest, runDirs, waitForRunEnd } = require('./lib/steps');
-const { clickStepButton, stepDone, waitForStepDone, waitForWalkthrough } = require('./lib/walkthrough');
+const {
+  clickStepButton,
+  runCommandOnceListed,
+  stepDone,
+  stepRow,
+  waitForStepDone,
+  waitForWalkthrough,
+} = require('./lib/walkthrough');
 
 const EXTENSION = 'gradscope.gradscope';
 const WALKTHROUGH = `${EXTENSION}#trainingStability`;
@@ -121,22 +129,19 @@ async function main(steps) {
     await step('a reloaded window shows both steps still done', async () => {
       await page.reload();
       await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
-      // The window restores the open walkthrough; otherwise open it again (once the extensions are registered).
-      await waitForWalkthrough(page, WALKTHROUGH, TITLE, 60000).catch(async () => {
-        await runCommand(page, 'Gradscope: Open Learning Path', { timeout: 120000 });
-        await waitForWalkthrough(page, WALKTHROUGH, TITLE);
-      });
+      // The walkthrough alone, full width (its group maximized), opened again once the extension is back.
+      await page.locator('.tabs-container .tab').first().click();
+      await runCommand(page, 'View: Toggle Maximize Editor Group');
+      await runCommandOnceListed(page, 'Gradscope: Open Learning Path', 120000);
+      await waitForWalkthrough(page, WALKTHROUGH, TITLE);
       await waitForStepDone(page, stepId('vanishing'));
       await waitForStepDone(page, stepId('exploding'));
       assert.strictEqual(await stepDone(page, stepId('clipping')), false);
-      // The walkthrough alone, full width: its step list with the two checkmarks.
-      await page
-        .locator('.tabs-container .tab', { hasText: /Welcome|Walkthrough/ })
-        .first()
-        .click();
-      await runCommand(page, 'View: Toggle Maximize Editor Group');
+      // Cosmetic, for the screenshot: no side bar or panel, the step list scrolled to its first step.
+      for (const title of ['View: Toggle Primary Side Bar Visibility', 'View: Hide Panel'])
+        await runCommand(page, title).catch(() => {});
+      await stepRow(page, stepId('vanishing')).evaluate((el) => el.scrollIntoView({ block: 'start' }));
       await page.mouse.move(1, 899);
-      await waitForStepDone(page, stepId('exploding'));
       await wb.screenshot('e2e-walkthrough-reloaded');
     });
   } finally {
@@ -144,4 +149,37 @@ async function main(steps) {
   }
 }
 
-runUiTest('walkthrough', main);
+/**
+ * Without a folder the step's button copies the example into the extension's global storage and hands that folder to
+ * the walkthrough, which opens it; the window that opens it shows the walkthrough and the example again.
+ */
+async function emptyWindow(steps) {
+  const wb = await startWorkbench({ emptyWindow: true });
+  const page = wb.page;
+  try {
+    await steps.run(
+      wb,
+      'no folder: the button opens the scratch folder in global storage, then the walkthrough and the example',
+      async () => {
+        await runCommandOnceListed(page, 'Gradscope: Open Learning Path', 120000);
+        await waitForWalkthrough(page, WALKTHROUGH, TITLE);
+        await clickStepButton(page, stepId('vanishing'), 'Open deep-sigmoid.gradscope.json');
+        const scratch = path.join(wb.userDataDir, 'User', 'globalStorage', EXTENSION, 'gradscope-learn');
+        await page.waitForURL((url) => url.searchParams.get('folder') === scratch, { timeout: 60000 });
+        await page
+          .locator('.tabs-container .tab.active', { hasText: 'deep-sigmoid.gradscope.json' })
+          .waitFor({ timeout: 120000 });
+        await waitForWalkthrough(page, WALKTHROUGH, TITLE);
+        assert.deepStrictEqual(fs.readdirSync(scratch), ['deep-sigmoid.gradscope.json']);
+        await wb.screenshot('e2e-walkthrough-no-folder');
+      },
+    );
+  } finally {
+    await endSession(wb, steps, () => {});
+  }
+}
+
+runUiTest('walkthrough', async (steps) => {
+  await main(steps);
+  await emptyWindow(steps);
+});

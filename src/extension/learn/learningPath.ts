@@ -23,6 +23,13 @@ import type { LrFinder } from '../lrFind';
 import type { TrainingController } from '../trainingController';
 
 const PROGRESS_KEY = 'gradscope.learn.progress';
+/** A step whose example was copied into the global-storage scratch folder, to open once that folder is open. */
+const PENDING_KEY = 'gradscope.learn.pending';
+
+interface Pending {
+  folder: string;
+  stepId: string;
+}
 
 export class LearningPath {
   /** Reports are applied one after the other (each reads the progress the one before stored). */
@@ -71,14 +78,16 @@ export class LearningPath {
    */
   scratchFolder(): { uri: vscode.Uri; inWorkspace: boolean } {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const global = vscode.Uri.joinPath(this.context.globalStorageUri, SCRATCH_FOLDER);
+    if (folder?.toString() === global.toString()) return { uri: folder, inWorkspace: true };
     if (folder) return { uri: vscode.Uri.joinPath(folder, SCRATCH_FOLDER), inWorkspace: true };
-    return { uri: vscode.Uri.joinPath(this.context.globalStorageUri, SCRATCH_FOLDER), inWorkspace: false };
+    return { uri: global, inWorkspace: false };
   }
 
   /**
    * Copies the step's examples into the scratch folder (keeping copies already there, edited or not, unless
-   * `fresh`) and opens the first. Without a workspace folder it returns `{ openFolder }`: the walkthrough then opens
-   * that folder and comes back to this step, whose button opens the example.
+   * `fresh`) and opens the first. Without a workspace folder it returns `{ openFolder }`, which the walkthrough
+   * opens (the window reloads); `resumePending` then shows the walkthrough at this step and opens the example.
    */
   async openExample(stepId: unknown, fresh = false): Promise<{ openFolder: vscode.Uri } | undefined> {
     const step = LEARN_STEPS.find((s) => s.id === stepId);
@@ -89,7 +98,11 @@ export class LearningPath {
     const scratch = this.scratchFolder();
     const copied = this.copyExamples(step, scratch.uri.fsPath, fresh);
     if (copied.length) this.output.appendLine(`learning path: copied ${copied.join(', ')} to ${scratch.uri.fsPath}`);
-    if (!scratch.inWorkspace) return { openFolder: scratch.uri };
+    if (!scratch.inWorkspace) {
+      const pending: Pending = { folder: scratch.uri.toString(), stepId: step.id };
+      await this.context.globalState.update(PENDING_KEY, pending);
+      return { openFolder: scratch.uri };
+    }
     // Beside the group the button was clicked in (the walkthrough's), which stays in view.
     const first = vscode.Uri.joinPath(scratch.uri, step.examples[0]);
     await vscode.window.showTextDocument(first, { preview: false, viewColumn: vscode.ViewColumn.Beside });
@@ -108,6 +121,16 @@ export class LearningPath {
     return copied;
   }
 
+  /** In the window that opened the global-storage scratch folder for a step: the walkthrough at it, its example. */
+  async resumePending(): Promise<void> {
+    const pending = this.context.globalState.get<Pending>(PENDING_KEY);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!pending || !folder || folder.toString() !== pending.folder) return;
+    await this.context.globalState.update(PENDING_KEY, undefined);
+    await this.open(pending.stepId);
+    await this.openExample(pending.stepId);
+  }
+
   async resetExample(stepId: unknown): Promise<void> {
     const step = LEARN_STEPS.find((s) => s.id === stepId);
     if (!step) return;
@@ -120,8 +143,24 @@ export class LearningPath {
     if (choice === reset) await this.openExample(step.id, true);
   }
 
-  open(): Thenable<unknown> {
-    return vscode.commands.executeCommand('workbench.action.openWalkthrough', walkthroughRef(this.context.extension.id), false);
+  log(line: string): void {
+    this.output.appendLine(`learning path: ${line}`);
+  }
+
+  /** Opens the walkthrough, at `stepId` if given. */
+  async open(stepId?: string): Promise<void> {
+    // openWalkthrough does nothing while an editor group shows another walkthrough at one of its steps (VS Code
+    // 1.100): close the walkthrough and Welcome tabs on show first (the editor API sees them as tabs of no type).
+    const shown = vscode.window.tabGroups.all
+      .map((g) => g.activeTab)
+      .filter((t): t is vscode.Tab => !!t && t.input === undefined && /^(Walkthrough: |Welcome$)/.test(t.label));
+    if (shown.length) await vscode.window.tabGroups.close(shown, true);
+    const category = walkthroughRef(this.context.extension.id);
+    await vscode.commands.executeCommand(
+      'workbench.action.openWalkthrough',
+      stepId ? { category, step: stepId } : category,
+      false,
+    );
   }
 }
 
@@ -135,6 +174,7 @@ export function registerLearningPath(
 ): vscode.Disposable {
   const report = (event: LearnEvent): void => void learning.report(event);
   void learning.restore();
+  learning.resumePending().catch((err: unknown) => learning.log(`could not reopen the learning path: ${String(err)}`));
   return vscode.Disposable.from(
     vscode.commands.registerCommand(OPEN_LEARNING_PATH_COMMAND, () => learning.open()),
     vscode.commands.registerCommand(OPEN_EXAMPLE_COMMAND, (stepId: unknown) => learning.openExample(stepId)),

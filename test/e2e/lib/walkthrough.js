@@ -1,6 +1,7 @@
 // UI-test helpers for VS Code's walkthrough editor (Welcome > walkthroughs; selectors of VS Code 1.100.3): the step
 // list of the open walkthrough, a step's buttons, and a step's completion checkbox.
 'use strict';
+const { runCommand } = require('./workbench');
 
 /** The walkthrough editor's step row of `stepId` (`<publisher>.<name>#<walkthrough>#<step>`). */
 function stepRow(page, stepId) {
@@ -45,4 +46,19 @@ async function waitForStepDone(page, stepId, timeout = 60000) {
     .waitFor({ state: 'visible', timeout });
 }
 
-module.exports = { stepRow, stepCheckbox, waitForWalkthrough, clickStepButton, stepDone, waitForStepDone };
+/**
+ * Runs a palette command that may not be listed yet: the palette lists an extension's commands from when it opens,
+ * so right after a (re)load it is opened again every 10 s until the command shows, up to `timeout`.
+ */
+async function runCommandOnceListed(page, title, timeout = 120000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await runCommand(page, title, { timeout: Math.max(1, Math.min(10000, deadline - Date.now())) });
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+    }
+  }
+}
+
+module.exports = { runCommandOnceListed, stepRow, stepCheckbox, waitForWalkthrough, clickStepButton, stepDone, waitForStepDone };

@@ -60,9 +60,11 @@ async function waitForActivation(userDataDir, extensionId, timeout) {
 /**
  * Starts code-server with the extension loaded in development mode, opens `workspace` in Chromium (1400×900)
  * and waits until the workbench is drawn and the extension host has activated its startup extensions.
- * @param {{ workspace?: string, extensionPath?: string, settings?: object, verbose?: boolean, untrusted?: boolean }} [opts]
+ * @param {{ workspace?: string, extensionPath?: string, settings?: object, verbose?: boolean, untrusted?: boolean,
+ *   emptyWindow?: boolean }} [opts]
  *   workspace: default a fresh temp copy of examples/ (removed on stop); extensionPath: default the repo root;
- *   untrusted: open the folder in Restricted Mode (default: trusted, Workspace Trust off).
+ *   untrusted: open the folder in Restricted Mode (default: trusted, Workspace Trust off); emptyWindow: open no folder
+ *   (code-server still gets `workspace` as its default folder).
  */
 async function startWorkbench({
   workspace,
@@ -70,6 +72,7 @@ async function startWorkbench({
   settings = {},
   verbose = !!process.env.VERBOSE,
   untrusted = false,
+  emptyWindow = false,
 } = {}) {
   const ws = workspace ? { dir: path.resolve(workspace), remove: () => {} } : tempWorkspace();
   let server;
@@ -86,7 +89,8 @@ async function startWorkbench({
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     if (verbose) page.on('console', (m) => console.log(`[workbench ${m.type()}]`, m.text()));
-    await page.goto(workbenchUrl({ host: server.host, folder: ws.dir, extensionDevelopmentPath: path.resolve(extensionPath) }));
+    const folder = emptyWindow ? undefined : ws.dir;
+    await page.goto(workbenchUrl({ host: server.host, folder, extensionDevelopmentPath: path.resolve(extensionPath) }));
     await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
     await waitForExtensionHostLog(server.userDataDir, /Eager extensions activated/);
     const screenshot = (name) => saveScreenshot(page, name);
