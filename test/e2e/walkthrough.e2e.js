@@ -129,16 +129,18 @@ async function main(steps) {
     await step('a reloaded window shows both steps still done', async () => {
       await page.reload();
       await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
-      // The walkthrough alone, full width (its group maximized), opened again once the extension is back.
-      await page.locator('.tabs-container .tab').first().click();
-      await runCommand(page, 'View: Toggle Maximize Editor Group');
+      // Opened again once the extension is back (the window restores the walkthrough's tab as the Welcome page).
       await runCommandOnceListed(page, 'Gradscope: Open Learning Path', 120000);
       await waitForWalkthrough(page, WALKTHROUGH, TITLE);
       await waitForStepDone(page, stepId('vanishing'));
       await waitForStepDone(page, stepId('exploding'));
       assert.strictEqual(await stepDone(page, stepId('clipping')), false);
-      // Cosmetic, for the screenshot: no side bar or panel, the step list scrolled to its first step.
-      for (const title of ['View: Toggle Primary Side Bar Visibility', 'View: Hide Panel'])
+      // Cosmetic, for the screenshot: the walkthrough alone, no side bar or panel, its list scrolled to the top.
+      await page
+        .locator('.tabs-container .tab', { hasText: /Walkthrough|Welcome/ })
+        .first()
+        .click();
+      for (const title of ['View: Toggle Maximize Editor Group', 'View: Toggle Primary Side Bar Visibility', 'View: Hide Panel'])
         await runCommand(page, title).catch(() => {});
       await stepRow(page, stepId('vanishing')).evaluate((el) => el.scrollIntoView({ block: 'start' }));
       await page.mouse.move(1, 899);
