@@ -60,6 +60,11 @@ export class LearningPath {
     return this.queue;
   }
 
+  /** `report`, with a failure (globalState could not be written) logged rather than thrown. */
+  reportLogged(event: LearnEvent): void {
+    this.report(event).catch((err: unknown) => this.log(`could not record ${event.kind} of ${event.spec}: ${String(err)}`));
+  }
+
   private async apply(event: LearnEvent): Promise<void> {
     const before = this.progress;
     const after = record(before, event);
@@ -172,7 +177,7 @@ export function registerLearningPath(
   controller: TrainingController,
   lrFinder: LrFinder,
 ): vscode.Disposable {
-  const report = (event: LearnEvent): void => void learning.report(event);
+  const report = (event: LearnEvent): void => learning.reportLogged(event);
   void learning.restore();
   learning.resumePending().catch((err: unknown) => learning.log(`could not reopen the learning path: ${String(err)}`));
   return vscode.Disposable.from(
@@ -192,4 +197,4 @@ export function registerLearningPath(
 export const fixReporter =
   (learning: LearningPath) =>
   (uri: vscode.Uri, code: string): void =>
-    void learning.report({ kind: 'fix-applied', spec: specOf(uri), code });
+    learning.reportLogged({ kind: 'fix-applied', spec: specOf(uri), code });
