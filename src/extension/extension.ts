@@ -7,6 +7,7 @@ import { restoreRunDiagnostics } from './restoreDiagnostics';
 import { Config } from './config';
 import { Dashboards } from './dashboards';
 import { registerExplainRun } from './explainRun';
+import { fixReporter, LearningPath, registerLearningPath } from './learn/learningPath';
 import { LrFinder, registerLrFind } from './lrFind';
 import { createRunsView, RunsTreeProvider } from './runsTree';
 import { SpecDiagnostics } from './specDiagnostics';
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
     const dashboards = new Dashboards(context, controller, config);
     const tree = new RunsTreeProvider(controller);
     const lrFinder = new LrFinder(config, controller, dashboards, diagnostics, output);
+    const learning = new LearningPath(context, output);
     context.subscriptions.push(
       output,
       diagnostics,
@@ -41,9 +43,10 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
       registerCommands({ context, controller, dashboards, diagnostics, output }),
       registerSpecValidation(diagnostics),
       registerStatusBar(controller),
-      registerQuickFixes(diagnostics, controller, dashboards),
+      registerQuickFixes(diagnostics, controller, dashboards, fixReporter(learning)),
       registerLrFind(lrFinder),
       registerExplainRun({ config, dashboards, output }),
+      registerLearningPath(learning, controller, lrFinder),
       controller.onDidChangeRun(
         (run) => void vscode.commands.executeCommand('setContext', 'gradscope.training', run !== undefined),
       ),

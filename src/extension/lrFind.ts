@@ -46,6 +46,9 @@ export class LrFinder implements vscode.Disposable {
   /** Results by the id the dashboard knows them by. */
   private readonly byId = new Map<string, LrFindEvent>();
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly found = new vscode.EventEmitter<LrFindEvent>();
+  /** Fires when a range test run here ends with a result (conclusive or not). */
+  readonly onDidFind = this.found.event;
 
   constructor(
     private readonly config: Config,
@@ -59,6 +62,7 @@ export class LrFinder implements vscode.Disposable {
     const watcher = vscode.workspace.createFileSystemWatcher('**/.gradscope/lr-find/*.json');
     const forget = (): void => this.latest.clear();
     this.disposables.push(
+      this.found,
       watcher,
       watcher.onDidCreate(forget),
       watcher.onDidChange(forget),
@@ -167,6 +171,7 @@ export class LrFinder implements vscode.Disposable {
       return undefined;
     }
     this.remember(result);
+    this.found.fire(result);
     this.dashboards.showLrFind(this.viewOf(result), true);
     const suggested = formatNumber(result.suggestion.learningRate);
     if (result.warning) this.output.appendLine(`${name}: range test: ${result.warning}`);

@@ -10,6 +10,11 @@ import { codeOf, DIAGNOSTIC_SOURCE, type SpecDiagnostics } from './specDiagnosti
 import type { TrainingController } from './trainingController';
 
 export const APPLY_AND_RERUN = 'gradscope.applyFixAndRerun';
+/** Run by a Quick Fix after its edit (a code action's command follows its edit): tells `onFixApplied` listeners. */
+const FIX_APPLIED = 'gradscope.fixApplied';
+
+/** Called with the spec and the diagnostic code whenever one of gradscope's Quick Fixes has edited a spec. */
+export type FixAppliedListener = (uri: vscode.Uri, code: string) => void;
 
 /** The whole-document edit that applies `fix`, or undefined when the patch no longer fits the text. */
 export function fixEdit(document: vscode.TextDocument, fix: SpecFix): vscode.WorkspaceEdit | undefined {
@@ -46,6 +51,7 @@ class FixProvider implements vscode.CodeActionProvider {
         action.diagnostics = [diagnostic];
         action.edit = edit;
         action.isPreferred = i === 0;
+        action.command = { command: FIX_APPLIED, title: fix.title, arguments: [document.uri, codeOf(diagnostic)] };
         actions.push(action);
         if (info.runDir) {
           const rerun = new vscode.CodeAction(`${fix.title}, then re-run and compare`, vscode.CodeActionKind.QuickFix);
@@ -65,6 +71,7 @@ class FixProvider implements vscode.CodeActionProvider {
 
 /** Applies a fix, saves, trains the fixed spec and overlays it on the run that had the diagnostic. */
 async function applyFixAndRerun(
+  onFixApplied: FixAppliedListener,
   controller: TrainingController,
   dashboards: Dashboards,
   uri: vscode.Uri,
@@ -79,6 +86,7 @@ async function applyFixAndRerun(
     return undefined;
   }
   await document.save();
+  onFixApplied(uri, code);
   await dashboards.compareNextRunWith(beforeRunDir);
   const end = await vscode.window.withProgress(
     {
@@ -101,13 +109,15 @@ export function registerQuickFixes(
   diagnostics: SpecDiagnostics,
   controller: TrainingController,
   dashboards: Dashboards,
+  onFixApplied: FixAppliedListener = () => {},
 ): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.languages.registerCodeActionsProvider({ pattern: '**/*.gradscope.json' }, new FixProvider(diagnostics), {
       providedCodeActionKinds: FixProvider.kinds,
     }),
     vscode.commands.registerCommand(APPLY_AND_RERUN, (uri: vscode.Uri, fix: SpecFix, code: string, runDir: string) =>
-      applyFixAndRerun(controller, dashboards, uri, fix, code, runDir),
+      applyFixAndRerun(onFixApplied, controller, dashboards, uri, fix, code, runDir),
     ),
+    vscode.commands.registerCommand(FIX_APPLIED, (uri: vscode.Uri, code: string) => onFixApplied(uri, code)),
   );
 }

@@ -201,7 +201,9 @@ function workbenchUrl({ host, folder, extensionDevelopmentPath, extensionTestsPa
     payload.push(['extensionDevelopmentPath', `vscode-remote://${host}${encodePath(extensionDevelopmentPath)}`]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://${host}${encodePath(extensionTestsPath)}`]);
   payload.push(['skipWelcome', 'true']);
-  return `http://${host}/?folder=${encodePath(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  // No folder: an empty window (code-server's `ew`).
+  const where = folder ? `folder=${encodePath(folder)}` : 'ew=true';
+  return `http://${host}/?${where}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 module.exports = { resolveCodeServer, startCodeServer, freePort, workbenchUrl, REPO };

@@ -61,10 +61,11 @@ async function waitForActivation(userDataDir, extensionId, timeout) {
  * Starts code-server with the extension loaded in development mode, opens `workspace` in Chromium (1400×900)
  * and waits until the workbench is drawn and the extension host has activated its startup extensions.
  * @param {{ workspace?: string, extensionPath?: string, settings?: object, verbose?: boolean, untrusted?: boolean,
- *   vsix?: string }} [opts]
+ *   vsix?: string, emptyWindow?: boolean }} [opts]
  *   workspace: default a fresh temp copy of examples/ (removed on stop); extensionPath: default the repo root;
  *   untrusted: open the folder in Restricted Mode (default: trusted, Workspace Trust off);
- *   vsix: install this package into the fresh profile instead, and load no extension in development mode.
+ *   vsix: install this package into the fresh profile instead, and load no extension in development mode;
+ *   emptyWindow: open no folder (code-server still gets `workspace` as its default folder).
  */
 async function startWorkbench({
   workspace,
@@ -73,6 +74,7 @@ async function startWorkbench({
   verbose = !!process.env.VERBOSE,
   untrusted = false,
   vsix,
+  emptyWindow = false,
 } = {}) {
   const ws = workspace ? { dir: path.resolve(workspace), remove: () => {} } : tempWorkspace();
   let server;
@@ -90,7 +92,8 @@ async function startWorkbench({
     page.on('pageerror', (e) => errors.push(e.message));
     if (verbose) page.on('console', (m) => console.log(`[workbench ${m.type()}]`, m.text()));
     const extensionDevelopmentPath = vsix ? undefined : path.resolve(extensionPath);
-    await page.goto(workbenchUrl({ host: server.host, folder: ws.dir, extensionDevelopmentPath }));
+    const folder = emptyWindow ? undefined : ws.dir;
+    await page.goto(workbenchUrl({ host: server.host, folder, extensionDevelopmentPath }));
     await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
     await waitForExtensionHostLog(server.userDataDir, /Eager extensions activated/);
     const screenshot = (name) => saveScreenshot(page, name);

@@ -13,6 +13,9 @@ const COMMANDS = [
   'gradscope.compareRuns',
   'gradscope.checkSpec',
   'gradscope.explainRun',
+  'gradscope.openLearningPath',
+  'gradscope.learn.openExample',
+  'gradscope.learn.resetExample',
 ];
 
 suite('activation', () => {
