@@ -14,6 +14,7 @@ const { startWorkbench, runCommand, problems } = require('./lib/workbench');
 const { endSession, runUiTest, runDirs, waitForRunEnd } = require('./lib/steps');
 const {
   clickStepButton,
+  focusEditorTab,
   runCommandOnceListed,
   stepDone,
   stepRow,
@@ -76,7 +77,7 @@ async function main(steps) {
 
     await step('step 1: open deep-sigmoid, train it, apply the Quick Fix and re-run: the step is checked', async () => {
       await clickStepButton(page, stepId('vanishing'), 'Open deep-sigmoid.gradscope.json');
-      await page.locator('.tabs-container .tab.active', { hasText: 'deep-sigmoid.gradscope.json' }).waitFor({ timeout: 30000 });
+      await focusEditorTab(page, 'deep-sigmoid.gradscope.json');
       const copy = path.join(learn, 'deep-sigmoid.gradscope.json');
       assert.strictEqual(
         fs.readFileSync(copy, 'utf8'),
@@ -100,7 +101,7 @@ async function main(steps) {
     await step('step 2: open exploding-init, train it, apply the plain Quick Fix, train again: the step is checked', async () => {
       await runCommand(page, 'Gradscope: Open Learning Path');
       await clickStepButton(page, stepId('exploding'), 'Open exploding-init.gradscope.json');
-      await page.locator('.tabs-container .tab.active', { hasText: 'exploding-init.gradscope.json' }).waitFor({ timeout: 30000 });
+      await focusEditorTab(page, 'exploding-init.gradscope.json');
       await runCommand(page, 'Gradscope: Train Model');
       const before = await runEnded(learn, 3);
       assert.strictEqual(before.at(-1).status, 'diverged');
@@ -121,7 +122,7 @@ async function main(steps) {
       assert.strictEqual(after.at(-1).status, 'completed');
       await runCommand(page, 'Gradscope: Open Learning Path');
       await waitForStepDone(page, stepId('exploding'));
-      assert.strictEqual(await stepDone(page, stepId('vanishing')), true);
+      await waitForStepDone(page, stepId('vanishing')); // still done
       assert.strictEqual(await stepDone(page, stepId('clipping')), false, 'step 3 was not done');
       await wb.screenshot('e2e-walkthrough-done');
     });
@@ -135,14 +136,14 @@ async function main(steps) {
       await waitForStepDone(page, stepId('vanishing'));
       await waitForStepDone(page, stepId('exploding'));
       assert.strictEqual(await stepDone(page, stepId('clipping')), false);
-      // Cosmetic, for the screenshot: the walkthrough alone, no side bar or panel, its list scrolled to the top.
-      await page
-        .locator('.tabs-container .tab', { hasText: /Walkthrough|Welcome/ })
-        .first()
-        .click();
-      for (const title of ['View: Toggle Maximize Editor Group', 'View: Toggle Primary Side Bar Visibility', 'View: Hide Panel'])
+      // Cosmetic, for the screenshot: no side bar or panel, the walkthrough's list scrolled to the top. (Maximizing the
+      // walkthrough's group is left out: after the example's tab had the focus, it could maximize the example's.)
+      for (const title of ['View: Toggle Primary Side Bar Visibility', 'View: Hide Panel'])
         await runCommand(page, title).catch(() => {});
-      await stepRow(page, stepId('vanishing')).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      // Cosmetic only: the row may sit in a group the reload did not restore in view.
+      await stepRow(page, stepId('vanishing'))
+        .evaluate((el) => el.scrollIntoView({ block: 'start' }), undefined, { timeout: 5000 })
+        .catch(() => {});
       await page.mouse.move(1, 899);
       await wb.screenshot('e2e-walkthrough-reloaded');
     });

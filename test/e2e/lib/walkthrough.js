@@ -61,4 +61,27 @@ async function runCommandOnceListed(page, title, timeout = 120000) {
   }
 }
 
-module.exports = { runCommandOnceListed, stepRow, stepCheckbox, waitForWalkthrough, clickStepButton, stepDone, waitForStepDone };
+/**
+ * Waits for the example's tab and gives its editor group the focus: the walkthrough opens the example beside itself
+ * and may take the focus back, and Train Model reads the active editor (else it asks which spec to use).
+ */
+async function focusEditorTab(page, name, timeout = 30000) {
+  const tab = page.locator('.tabs-container .tab.active', { hasText: name }).first();
+  await tab.waitFor({ timeout });
+  await tab.click();
+  await page
+    .locator('.editor-group-container.active .tabs-container .tab.active', { hasText: name })
+    .first()
+    .waitFor({ timeout });
+}
+
+module.exports = {
+  focusEditorTab,
+  runCommandOnceListed,
+  stepRow,
+  stepCheckbox,
+  waitForWalkthrough,
+  clickStepButton,
+  stepDone,
+  waitForStepDone,
+};
