@@ -10,22 +10,9 @@ import { FUSED_UPDATE, fusedUpdateAvailable } from '../../src/training/engine/ba
 import { NADAM_MU_PRODUCT } from '../../src/training/engine/optim/adamFamily';
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import type { OptimizerSpec } from '../../src/training/spec/types';
-import { withBackend } from './support/specs';
+import { optimizerSpec, withBackend } from './support/specs';
 
-const BASE: OptimizerSpec = {
-  type: 'adam',
-  learningRate: 0.01,
-  momentum: 0,
-  nesterov: false,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-7,
-  amsgrad: false,
-  weightDecay: 0,
-  rho: 0.9,
-  centered: false,
-  momentumDecay: 0.004,
-};
+const BASE: OptimizerSpec = optimizerSpec({ type: 'adam', learningRate: 0.01 });
 
 const RULES: Partial<OptimizerSpec>[] = [
   { type: 'adam' },

@@ -12,22 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import { makeOptimizer } from '../../src/training/engine/optim/optimizer';
 import { learningRateAt, momentumAt } from '../../src/training/engine/optim/schedule';
 import type { OptimizerSpec, ScheduleSpec } from '../../src/training/spec/types';
-import { parsedSpec, smallClassifier, useBackend } from './support/specs';
+import { optimizerSpec, parsedSpec, smallClassifier, useBackend } from './support/specs';
 
-const BASE: OptimizerSpec = {
-  type: 'sgd',
-  learningRate: 0.1,
-  momentum: 0,
-  nesterov: false,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-7,
-  amsgrad: false,
-  weightDecay: 0,
-  rho: 0.9,
-  centered: false,
-  momentumDecay: 0.004,
-};
+const BASE: OptimizerSpec = optimizerSpec();
 
 /** The parser's one-cycle defaults (PyTorch's; specParse.test checks them), which each reference case overrides. */
 const ONE_CYCLE: ScheduleSpec = parsedSpec(smallClassifier({ training: { schedule: 'oneCycle' } })).training.schedule;

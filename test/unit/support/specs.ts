@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/training/engine/backend';
 import { parseSpecText } from '../../../src/training/spec/parse';
-import type { ParsedSpec } from '../../../src/training/spec/types';
+import type { OptimizerSpec, ParsedSpec } from '../../../src/training/spec/types';
 import type { Backend } from '../../../src/shared/engineProtocol';
 
 export const REPO = path.resolve(__dirname, '../../../..');
@@ -38,6 +38,25 @@ export function withBackend(backend?: 'wasm' | 'cpu'): void {
   after(async () => {
     await tf.setBackend(initial);
   });
+}
+
+/** Every OptimizerSpec field as the parser defaults it for sgd at 0.1, with `overrides` on top. */
+export function optimizerSpec(overrides: Partial<OptimizerSpec> = {}): OptimizerSpec {
+  return {
+    type: 'sgd',
+    learningRate: 0.1,
+    momentum: 0,
+    nesterov: false,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-7,
+    amsgrad: false,
+    weightDecay: 0,
+    rho: 0.9,
+    centered: false,
+    momentumDecay: 0.004,
+    ...overrides,
+  };
 }
 
 export function smallClassifier(overrides: { layers?: object[]; training?: object; data?: object; seed?: number } = {}): object {
