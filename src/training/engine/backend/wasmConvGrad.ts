@@ -294,6 +294,16 @@ function backpropInputAsConv(
 }
 
 /** The stock Transpose kernel's result (a new tensor the caller frees). */
+/** The forward conv's padding as an explicit NHWC pad attribute (the filter gradients' convolutions pad alike). */
+function forwardPads(g: ConvGeometry): [[number, number], [number, number], [number, number], [number, number]] {
+  return [
+    [0, 0],
+    [g.padTop, g.padBottom],
+    [g.padLeft, g.padRight],
+    [0, 0],
+  ];
+}
+
 function transposed(backend: BackendWasm, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
   return runWasmKernel('Transpose', backend, { x }, { perm });
 }
@@ -323,12 +333,7 @@ function backpropFilterAsConv(
       {
         strides: [1, 1],
         dilations: [1, 1],
-        pad: [
-          [0, 0],
-          [g.padTop, g.padBottom],
-          [g.padLeft, g.padRight],
-          [0, 0],
-        ],
+        pad: forwardPads(g),
         dataFormat: 'NHWC',
       },
     );
@@ -374,12 +379,7 @@ function backpropFilterDepthwise(
       {
         strides: [1, 1],
         dilations: [g.strideH, g.strideW],
-        pad: [
-          [0, 0],
-          [g.padTop, g.padBottom],
-          [g.padLeft, g.padRight],
-          [0, 0],
-        ],
+        pad: forwardPads(g),
         dataFormat: 'NHWC',
       },
     );
