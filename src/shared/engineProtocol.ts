@@ -4,7 +4,42 @@
 
 import type { AugmentationSpec, SpecFix, SpecProblem } from '../training/spec/types';
 
+/** A TensorFlow.js backend the engine can train on. */
 export type Backend = 'tensorflow' | 'wasm' | 'cpu';
+
+/**
+ * Where a run trained (`run-start.backend`): a backend of gradscope's engine, or `pytorch` for a run recorded by the
+ * `gradscope_torch` monitor (python/gradscope_torch) inside the user's own PyTorch script.
+ */
+export type RunBackend = Backend | 'pytorch';
+
+/** A place in a source file (1-based line and column), for runs whose layers are defined in code, not in a spec. */
+export interface SourceLocation {
+  /** Absolute path of the file. */
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column; absent means the start of the line's code. */
+  column?: number;
+}
+
+/**
+ * Set on the run-start of a run that gradscope did not start: it was recorded by a monitor inside another framework's
+ * training loop (today the PyTorch monitor `gradscope_torch`). Such a run has no spec: `specFile` is the training
+ * script, layer `specPath`s are empty, layers carry `source`, and run-start numbers the monitor cannot know (epochs,
+ * stepsPerEpoch, batchSize, trainSamples, validationSamples) are 0 unless the script passed them.
+ */
+export interface ExternalRun {
+  /** The framework that trained: `pytorch`. */
+  framework: 'pytorch';
+  /** Its version, e.g. `2.1.0`. */
+  frameworkVersion: string;
+  /** The monitor that wrote the events and its version, e.g. `gradscope_torch` `0.1.0`. */
+  monitor: string;
+  monitorVersion: string;
+  /** torch.distributed runs: how many processes trained (only rank 0 writes; its norms are of the all-reduced gradients). */
+  worldSize?: number;
+}
 
 /** How a run ended (`run-end.status`); exitCodes.ts maps each to the command's exit code. */
 export const RUN_STATUSES = ['completed', 'early-stopped', 'stopped', 'diverged', 'failed'] as const;
@@ -30,6 +65,8 @@ export interface LayerSummary {
   trainable?: boolean;
   /** Layers with weights: the spec's `learningRateMultiplier` on their updates, when one applies. */
   learningRateMultiplier?: number;
+  /** External runs (RunStartEvent.external): where the layer is defined in the training code, e.g. `self.fc1 = nn.Linear(...)`. */
+  source?: SourceLocation;
 }
 
 /** engine → front-end: the run began; sent once before any step. */
@@ -45,7 +82,9 @@ export interface RunStartEvent {
   specPath: string;
   specName: string;
   runDir: string;
-  backend: Backend;
+  backend: RunBackend;
+  /** Present when gradscope did not start this run (a PyTorch script's monitor recorded it); see ExternalRun. */
+  external?: ExternalRun;
   seed: number;
   epochs: number;
   stepsPerEpoch: number;
@@ -158,6 +197,7 @@ export interface EpochEvent {
   /** 0-based: the epoch that just ended (displays show `epoch + 1`). */
   epoch: number;
   loss: number;
+  /** Validation loss (the PyTorch monitor's `epoch()` requires it too: overfitting is judged on it). */
   valLoss: number;
   acc?: number;
   valAcc?: number;
@@ -334,6 +374,8 @@ export interface DiagnosticEvent {
   /** Every layer involved, in model order, when several are (e.g. all layers whose gradients vanish). */
   layers?: string[];
   specPath: string;
+  /** External runs: the source line of `layer` (its run-start `source`), where Problems show the diagnostic. */
+  source?: SourceLocation;
   copy?: number;
   /** 0-based step index, as in `step` events. */
   step?: number;
