@@ -22,7 +22,7 @@ import { Header } from './view/header';
 import { LayerLegend, type LegendItem } from './view/layerLegend';
 import { LrFindPanel } from './view/lrFindPanel';
 import { AugmentationPanel } from './view/augmentationPanel';
-import { chartActions } from './view/chartActions';
+import { chartActions, type ChartTable } from './view/chartActions';
 import { ConfusionPanel } from './view/confusionPanel';
 import { ExplainPanel } from './view/explainPanel';
 import { freezeText, layerFreezes, type LayerFreeze } from './reuse';
@@ -161,6 +161,7 @@ export class Dashboard {
         this.host.post({ type: 'close-lr-find' });
         this.requestDraw();
       },
+      (canvas) => this.actionsFor(canvas),
     );
     this.diagnostics = new DiagnosticsList(
       (d) => (d.source ? this.host.post({ type: 'reveal-source', source: d.source }) : this.reveal(d.specPath)),
@@ -334,6 +335,7 @@ export class Dashboard {
           ),
           h('span', { class: 'gs-spacer' }),
           this.heatLegend,
+          this.actionsFor(heatCanvas, () => this.heat.table()),
         ),
         heatBox,
         heatStack,
@@ -459,13 +461,17 @@ export class Dashboard {
     this.addTasks(gradPanel, lossPanel, deadPanel, lrPanel, signalPanel, updatePanel, globalPanel);
   }
 
-  /** "Save PNG" and "Copy CSV" for the chart on `canvas`, named by its id without `-chart` (e.g. `grad-norm`). */
-  private actionsFor(canvas: HTMLCanvasElement): HTMLElement {
+  /**
+   * "Save PNG" and "Copy CSV" for the chart on `canvas`, named by its id without `-chart` (e.g. `grad-norm`); `table`
+   * gives the CSV of a chart that chart.js does not draw (the heat strip).
+   */
+  private actionsFor(canvas: HTMLCanvasElement, table?: () => ChartTable): HTMLElement {
     return chartActions(
       canvas,
       canvas.id.replace(/-chart$/, ''),
       (m) => this.host.post(m),
       () => this.theme.background,
+      table,
     );
   }
 

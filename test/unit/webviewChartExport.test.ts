@@ -147,10 +147,23 @@ describe('dashboard chart export: Save PNG and Copy CSV (Chromium)', function ()
     );
     assert.deepEqual(
       [...charts].sort(),
-      ['dead-units', 'global-norm', 'grad-norm', 'layer-profile', 'loss', 'lr', 'second-kernel', 'signal', 'update-ratio'].sort(),
+      [
+        'dead-units',
+        'global-norm',
+        'grad-heat-strip',
+        'grad-norm',
+        'layer-profile',
+        'loss',
+        'lr',
+        'lr-find',
+        'second-kernel',
+        'signal',
+        'update-ratio',
+      ].sort(),
     );
     fs.mkdirSync(RESULTS, { recursive: true });
     await page.locator('#panel-loss').screenshot({ path: path.join(RESULTS, 'webview-chart-actions.png') });
+    await page.locator('#panel-grad').screenshot({ path: path.join(RESULTS, 'webview-chart-actions-grad.png') });
   });
 
   it('Save PNG posts the chart’s own pixels on the theme background, lines drawn', async () => {
@@ -219,5 +232,58 @@ describe('dashboard chart export: Save PNG and Copy CSV (Chromium)', function ()
     }
     // The per-step train loss has points between epochs, where the validation line has none.
     assert.ok(rows.some((r) => r[val] === '' && r.some((c, i) => i > 0 && c !== '')));
+  });
+
+  it('the heat strip: Save PNG posts its cells, Copy CSV every step × layer gradient norm', async () => {
+    const png = await action('grad-heat-strip', 'png', 'save-chart-png');
+    const saved = PNG.sync.read(Buffer.from(png.png, 'base64'));
+    fs.writeFileSync(path.join(RESULTS, 'webview-chart-export-heat-strip.png'), Buffer.from(png.png, 'base64'));
+    const size = await page.evaluate<number[]>(
+      `(() => { const c = document.getElementById('grad-heat-strip'); return [c.width, c.height]; })()`,
+    );
+    assert.deepEqual([saved.width, saved.height], size);
+    // Inside the cells' area the strip is coloured (three layers decades apart: three hues), not background.
+    const [l, t, w, h] = (await page.evaluate<string>(`document.getElementById('grad-heat-strip').dataset.plotArea`))
+      .split(',')
+      .map(Number);
+    let coloured = 0;
+    for (let y = t; y < t + h; y++)
+      for (let x = l; x < l + w; x++) {
+        const i = (y * saved.width + x) * 4;
+        const px = [saved.data[i], saved.data[i + 1], saved.data[i + 2]];
+        if (Math.max(...px) - Math.min(...px) > 50) coloured++;
+      }
+    assert.ok(coloured > 0.9 * w * h, `${coloured} coloured pixels of ${w * h} cells`);
+
+    const m = await action('grad-heat-strip', 'csv', 'copy-chart-csv');
+    const rows = parse(m.csv) as string[][];
+    assert.deepEqual(rows[0], ['step', ...LAYERS]);
+    assert.equal(m.rows, STEPS);
+    rows.slice(1).forEach((row, s) => {
+      assert.equal(Number(row[0]), s);
+      LAYERS.forEach((_, i) => assert.equal(Number(row[i + 1]), gradNorm(i, s), `step ${s} ${LAYERS[i]}`));
+    });
+  });
+
+  it('the range test chart: Copy CSV has each learning rate with its loss and smoothed loss', async () => {
+    const points = Array.from({ length: 60 }, (_, k) => {
+      const learningRate = 1e-5 * Math.pow(10, k / 10);
+      const loss = 2 - k / 40 + (k > 50 ? (k - 50) ** 2 / 10 : 0);
+      return { learningRate, loss, smoothedLoss: loss * 1.01 };
+    });
+    const msg: ToWebviewMessage = {
+      type: 'lr-find',
+      lrFind: { id: 'lr-1', specFile: '/tmp/x.gradscope.json', specName: 'x', status: 'running', steps: 100, points },
+    };
+    await page.evaluate(`window.postMessage(${JSON.stringify(msg)}, '*')`);
+    await waitFor(`document.getElementById('lr-find-chart')?.dataset.rendered === 'true'`);
+    const m = await action('lr-find', 'csv', 'copy-chart-csv');
+    const [header, ...rows] = parse(m.csv) as string[][];
+    assert.deepEqual(header, ['learning rate (log scale)', 'loss', 'smoothed loss']);
+    assert.equal(m.rows, points.length);
+    rows.forEach((row, k) => assert.deepEqual(row.map(Number), [points[k].learningRate, points[k].loss, points[k].smoothedLoss]));
+    const png = await action('lr-find', 'png', 'save-chart-png');
+    assert.equal(png.chart, 'lr-find');
+    assert.ok(PNG.sync.read(Buffer.from(png.png, 'base64')).width > 0);
   });
 });

@@ -435,7 +435,11 @@ describe('dashboard webview (Chromium)', function () {
     for (let i = 0; i < rest.length; i += size)
       await postDrawn({ type: 'events', runId: start.runId, events: rest.slice(i, i + size) });
     const full = historyFromEvents(sigmoid);
+    // Charts redraw one by one on throttled frames: wait for each to show the whole run before reading them.
     await waitPoints('grad-norm-chart', finiteGradPoints(full));
+    await waitPoints('grad-heat-strip', full.steps.length * full.layers.length);
+    await waitPoints('lr-chart', full.steps.length);
+    await waitPoints('loss-chart', full.steps.length + 4 * full.epochs.length);
     await waitFor(`document.getElementById('gs-status')?.dataset.status === 'completed'`, 5_000);
     assert.strictEqual(await page.locator('#gs-stop').isVisible(), false, 'no Stop once the run ended');
 

@@ -10,6 +10,7 @@ import { formatNumber } from '../../src/shared/format';
 import { diagnosticStep } from '../state';
 import { severityColor, withAlpha, type Theme } from '../theme';
 import { layerFreezes, unfreezeMarks } from '../reuse';
+import { heatStripCsv, type ChartTable } from '../view/chartActions';
 import { observeWidth, sizedContext } from '../view/dom';
 import { clearRendered, stepRange } from './common';
 import type { RenderContext } from './context';
@@ -61,6 +62,11 @@ export class HeatStrip {
     canvas.addEventListener('mousemove', (e) => this.hover(e));
     canvas.addEventListener('mouseleave', () => this.readout.classList.remove('is-visible'));
     canvas.addEventListener('click', (e) => this.click(e));
+  }
+
+  /** The cells the strip holds as CSV (step × layer gradient norms), for "Copy CSV". */
+  table(): ChartTable {
+    return heatStripCsv(this.steps, this.layers);
   }
 
   /**

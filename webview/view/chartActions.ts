@@ -5,6 +5,8 @@
 // per line, one row per x value.
 import { Chart } from 'chart.js';
 import { stringify } from 'csv-stringify/browser/esm/sync';
+import type { LayerSummary } from '../../src/shared/engineProtocol';
+import type { StepPoint } from '../../src/shared/runHistory';
 import type { FromWebviewMessage } from '../../src/shared/webviewProtocol';
 import { seriesOf } from '../charts/common';
 import { h } from './dom';
@@ -31,7 +33,7 @@ const cell = (y: unknown): string => (typeof y === 'number' && Number.isFinite(y
  * one row per x value any line has, in order; a cell is empty where that line has no point (or a gap) at that x.
  * Undefined when the canvas has no chart.
  */
-export function chartCsv(canvas: HTMLCanvasElement): { csv: string; rows: number } | undefined {
+export function chartCsv(canvas: HTMLCanvasElement): ChartTable {
   const chart = Chart.getChart(canvas);
   if (!chart) return undefined;
   const xTitle = (chart.options.scales?.x as { title?: { text?: unknown } } | undefined)?.title?.text;
@@ -54,12 +56,33 @@ export function chartCsv(canvas: HTMLCanvasElement): { csv: string; rows: number
   return { csv: stringify([header, ...rows]), rows: rows.length };
 }
 
-/** The two buttons for the chart on `canvas`, named `name` in messages and file names (e.g. `grad-norm`). */
+/** A chart's data as CSV text and its number of data rows; undefined when there is nothing to copy. */
+export type ChartTable = { csv: string; rows: number } | undefined;
+
+/**
+ * The heat strip's cells as CSV: `step`, then one column per layer (model order, named as in the run), one row per
+ * step the strip holds; a cell is that layer's gradient norm at that step, empty where it has none (a frozen layer,
+ * or a value that was not finite, both drawn grey).
+ */
+export function heatStripCsv(steps: readonly StepPoint[], layers: readonly LayerSummary[]): ChartTable {
+  if (steps.length === 0 || layers.length === 0) return undefined;
+  const rows = steps.map((p) => [
+    String(p.step),
+    ...layers.map((_, i) => (p.frozen?.[i] === true ? '' : cell(p.gradNorm[i] ?? undefined))),
+  ]);
+  return { csv: stringify([['step', ...layers.map((l) => l.name)], ...rows]), rows: rows.length };
+}
+
+/**
+ * The two buttons for the chart on `canvas`, named `name` in messages and file names (e.g. `grad-norm`). `table`
+ * gives the CSV: by default the chart.js chart's lines (chartCsv); a chart drawn by hand passes its own.
+ */
 export function chartActions(
   canvas: HTMLCanvasElement,
   name: string,
   post: (m: FromWebviewMessage) => void,
   background: () => string,
+  table: (canvas: HTMLCanvasElement) => ChartTable = chartCsv,
 ): HTMLElement {
   const button = (action: string, text: string, title: string, run: () => void): HTMLButtonElement => {
     const b = h('button', { class: 'gs-link-button gs-chart-action', type: 'button', 'data-action': action, title }, text);
@@ -74,8 +97,8 @@ export function chartActions(
       if (png) post({ type: 'save-chart-png', chart: name, png });
     }),
     button('csv', 'Copy CSV', 'Copy the data of this chart as CSV', () => {
-      const table = chartCsv(canvas);
-      if (table) post({ type: 'copy-chart-csv', chart: name, csv: table.csv, rows: table.rows });
+      const data = table(canvas);
+      if (data) post({ type: 'copy-chart-csv', chart: name, csv: data.csv, rows: data.rows });
     }),
   );
 }

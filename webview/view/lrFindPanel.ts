@@ -24,7 +24,12 @@ export class LrFindPanel {
   private readonly box: HTMLElement;
   private view: LrFindView | undefined;
 
-  constructor(onUse: (view: LrFindView, learningRate: number) => void, onClose: () => void) {
+  /** `actions`: the chart's "Save PNG" / "Copy CSV" buttons (the dashboard's, so they post like every chart's). */
+  constructor(
+    onUse: (view: LrFindView, learningRate: number) => void,
+    onClose: () => void,
+    actions: (canvas: HTMLCanvasElement) => HTMLElement,
+  ) {
     const canvas = h('canvas', {
       id: 'lr-find-chart',
       role: 'img',
@@ -49,7 +54,15 @@ export class LrFindPanel {
     this.root = h(
       'section',
       { class: 'gs-panel gs-panel-wide gs-lr-find', id: 'panel-lr-find' },
-      h('div', { class: 'gs-panel-head' }, this.title, this.status, h('span', { class: 'gs-spacer' }), this.close),
+      h(
+        'div',
+        { class: 'gs-panel-head' },
+        this.title,
+        this.status,
+        h('span', { class: 'gs-spacer' }),
+        actions(canvas),
+        this.close,
+      ),
       h(
         'p',
         { class: 'gs-hint' },
