@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
     const output = vscode.window.createOutputChannel('gradscope');
     const diagnostics = new SpecDiagnostics(context.extensionUri);
     const controller = new TrainingController(config, diagnostics, output);
-    const externalRuns = new ExternalRuns();
+    const externalRuns = new ExternalRuns((line) => output.appendLine(line));
     const externalDiagnostics = new ExternalDiagnostics(context.extensionUri);
     const cli = vscode.Uri.joinPath(context.extensionUri, 'bin', 'gradscope.js').fsPath;
     const externalDiagnosis = new ExternalDiagnosis(cli, externalRuns, externalDiagnostics, output);

@@ -126,6 +126,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
           ? 'gradscope.run.resumable'
           : 'gradscope.run';
     item.command = { command: 'gradscope.openRun', title: 'Open Run', arguments: [s.runDir] };
+    // An external run's row keeps its identity while the tree is redrawn under a live run (a click is not lost).
+    if (s.start?.external) item.id = `external-run:${s.runDir}`;
     return item;
   }
 
@@ -137,6 +139,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.description = folderText(uri);
     item.tooltip = `${uri.fsPath}: runs recorded by its PyTorch monitor (gradscope_torch), not started by gradscope`;
     item.contextValue = 'gradscope.script';
+    item.id = `external-script:${uri.fsPath}`;
     item.iconPath = live ? new vscode.ThemeIcon('sync~spin') : vscode.ThemeIcon.File;
     item.command = { command: 'vscode.open', title: 'Open Script', arguments: [uri] };
     return item;
