@@ -7,18 +7,9 @@ import * as os from 'os';
 import * as path from 'path';
 import type { DiagnosticEvent } from '../../src/shared/engineProtocol';
 import { diagnosticOfLine, startDiagnose } from '../../src/training/run/diagnoseProcess';
+import { VANISHING } from './support/externalEvents';
 
-const DIAGNOSTIC: DiagnosticEvent = {
-  type: 'diagnostic',
-  code: 'vanishing-gradient',
-  severity: 'warning',
-  message: 'Gradients vanish before fc1',
-  layer: 'fc1',
-  specPath: '',
-  source: { file: '/work/train.py', line: 12, column: 9 },
-  step: 40,
-  evidence: { ratio: 1e-6 },
-};
+const DIAGNOSTIC = VANISHING;
 
 /** A stand-in for bin/gradscope.js: prints its arguments (stderr), a diagnostic, a non-JSON line; follows if asked. */
 const FAKE_CLI = `

@@ -9,11 +9,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import type { DiagnosticEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { TrainingEvent } from '../../src/shared/engineProtocol';
 import { historyFromEvents } from '../../src/shared/runHistory';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../src/shared/webviewProtocol';
-import { CHROMIUM, ensureBundle, launchChromium, RESULTS, testPage } from './support/webviewPage';
-import { epochEvent, externalStart, step } from './support/externalEvents';
+import { CHROMIUM, ensureBundle, launchChromium, openTestPage, RESULTS, waitForPage } from './support/webviewPage';
+import { epochEvent, externalStart, step, VANISHING } from './support/externalEvents';
 
 describe('dashboard webview: a PyTorch run (Chromium)', function () {
   this.timeout(120_000);
@@ -22,14 +22,7 @@ describe('dashboard webview: a PyTorch run (Chromium)', function () {
   let tmp: string;
   const pageErrors: string[] = [];
 
-  const waitFor = async (expression: string, timeout = 10_000): Promise<void> => {
-    const until = Date.now() + timeout;
-    for (;;) {
-      if (await page.evaluate(expression)) return;
-      if (Date.now() > until) throw new Error(`timed out waiting for: ${expression}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
+  const waitFor = (expression: string, timeout = 10_000): Promise<void> => waitForPage(page, expression, timeout);
   const post = (m: ToWebviewMessage): Promise<unknown> => page.evaluate(`window.postMessage(${JSON.stringify(m)}, "*")`);
   const posted = (): Promise<FromWebviewMessage[]> => page.evaluate<FromWebviewMessage[]>('window.__posted');
   const chip = (key: string): Promise<string | null> => page.locator(`.gs-chip[data-key="${key}"] .gs-chip-v`).textContent();
@@ -39,14 +32,7 @@ describe('dashboard webview: a PyTorch run (Chromium)', function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-webview-external-'));
     [browser] = await Promise.all([launchChromium(), ensureBundle()]);
     fs.mkdirSync(RESULTS, { recursive: true });
-    const html = path.join(tmp, 'webview.html');
-    fs.writeFileSync(html, testPage());
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
-    await page.goto(`file://${html}`);
+    page = await openTestPage(browser, tmp, pageErrors);
     await waitFor(`window.__posted.some((m) => m.type === 'ready')`);
   });
 
@@ -85,18 +71,8 @@ describe('dashboard webview: a PyTorch run (Chromium)', function () {
   });
 
   it('links a diagnostic of a PyTorch run to its source line, not to a spec', async () => {
-    const source = { file: '/work/train.py', line: 11, column: 9 };
-    const diagnostic: DiagnosticEvent = {
-      type: 'diagnostic',
-      code: 'vanishing-gradient',
-      severity: 'warning',
-      message: 'Gradients vanish before fc1',
-      layer: 'fc1',
-      specPath: '',
-      source,
-      step: 40,
-      evidence: {},
-    };
+    const diagnostic = VANISHING;
+    const source = diagnostic.source;
     await post({ type: 'events', runId: '20261205-070000-mlp-0001', events: [diagnostic] });
     const item = page.locator('.gs-diag[data-code="vanishing-gradient"]');
     await item.waitFor({ timeout: 10_000 });

@@ -2,7 +2,7 @@
 // shows such runs: a run-start with `external`, no planned epochs or steps (0) and layers with source lines; measured
 // steps of sigmoid dense layers; epochs; a run-end.
 import * as path from 'path';
-import type { EpochEvent, RunEndEvent, RunStartEvent, StepEvent } from '../../../src/shared/engineProtocol';
+import type { DiagnosticEvent, EpochEvent, RunEndEvent, RunStartEvent, StepEvent } from '../../../src/shared/engineProtocol';
 
 /** A PyTorch monitor's run-start: no planned epochs or steps, layers with source lines. */
 export function externalStart(runDir: string, layers = 3): RunStartEvent {
@@ -67,3 +67,16 @@ export const end = (steps: number, epochs: number): RunEndEvent => ({
   steps,
   durationMs: 5,
 });
+
+/** A diagnostic of such a run, as `gradscope diagnose --json` prints it: at the blamed layer's source line. */
+export const VANISHING: DiagnosticEvent = {
+  type: 'diagnostic',
+  code: 'vanishing-gradient',
+  severity: 'warning',
+  message: 'Gradients vanish before fc1',
+  layer: 'fc1',
+  specPath: '',
+  source: { file: '/work/train.py', line: 11, column: 9 },
+  step: 40,
+  evidence: { ratio: 1e-6 },
+};
