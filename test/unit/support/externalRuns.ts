@@ -162,6 +162,13 @@ const healthy = (l: StreamLayer): Omit<LayerStepMetrics, 'name'> => ({
   activationStd: 0.5,
 });
 
+/** A stream with the usual settings (a classifier, one epoch of 30 steps) unless `s` says otherwise. */
+function stream(
+  s: Partial<ExternalStream> & Pick<ExternalStream, 'expected' | 'layers' | 'lr' | 'stepLoss' | 'metrics'>,
+): ExternalStream {
+  return { task: 'classification', steps: 30, stepsPerEpoch: 30, ...s };
+}
+
 /** A tiny deterministic wobble, so that no series is exactly constant. */
 const wobble = (step: number, size: number): number => size * Math.sin(step * 1.7);
 
@@ -174,14 +181,12 @@ const wobble = (step: number, size: number): number => size * Math.sin(step * 1.
 export function deepSigmoid(): ExternalStream {
   const layers = [1, 2, 3, 4, 5].map((k) => dense(`fc${k}`, 32, 7 + k, 'sigmoid'));
   layers.push(dense('out', 10, 13));
-  return {
+  return stream({
     expected: 'vanishing-gradient',
     blamed: 'fc1',
     layers,
-    task: 'classification',
     optimizer: 'sgd',
     steps: 90,
-    stepsPerEpoch: 30,
     lr: () => 0.1,
     stepLoss: (step) => 2.3 + wobble(step, 0.002),
     metrics: (i, _step, l) => ({
@@ -194,7 +199,7 @@ export function deepSigmoid(): ExternalStream {
       activationStd: 0.02,
     }),
     epoch: () => ({ loss: 2.3, valLoss: 2.3 }),
-  };
+  });
 }
 
 /**
@@ -203,14 +208,12 @@ export function deepSigmoid(): ExternalStream {
  */
 export function deadRelu(): ExternalStream {
   const layers = [dense('fc1', 64, 8, 'relu'), dense('fc2', 64, 9, 'relu'), dense('out', 2, 10)];
-  return {
+  return stream({
     expected: 'dead-relu',
     blamed: 'fc1',
     layers,
-    task: 'classification',
     loss: 'categoricalCrossentropy',
     steps: 60,
-    stepsPerEpoch: 30,
     lr: () => 0.01,
     stepLoss: (step) => Math.log(2) + wobble(step, 1e-4),
     metrics: (_i, _step, l) => ({
@@ -223,24 +226,21 @@ export function deadRelu(): ExternalStream {
       activationStd: 0,
     }),
     epoch: () => ({ loss: Math.log(2), valLoss: Math.log(2) }),
-  };
+  });
 }
 
 /** Adam moving fc1 by twice its norm per step from step 5 on. Expected: exploding-gradient (an error) at fc1. */
 export function exploding(): ExternalStream {
   const layers = [dense('fc1', 32, 8, 'relu'), dense('fc2', 32, 9, 'relu'), dense('out', 3, 10)];
-  return {
+  return stream({
     expected: 'exploding-gradient',
     blamed: 'fc1',
     layers,
-    task: 'classification',
     optimizer: 'adam',
-    steps: 30,
-    stepsPerEpoch: 30,
     lr: () => 1e-3,
     stepLoss: (step) => 1.1 + wobble(step, 0.01),
     metrics: (i, step, l) => ({ ...healthy(l), ...(i === 0 && step >= 5 ? { gradNorm: 50, updateRatio: 2 } : {}) }),
-  };
+  });
 }
 
 /**
@@ -254,10 +254,9 @@ export function overfitting(): ExternalStream {
     { name: 'bn1', kind: 'batchNormalization' as const, units: 64, line: 9 },
     dense('out', 4, 10),
   ];
-  return {
+  return stream({
     expected: 'overfitting',
     layers,
-    task: 'classification',
     optimizer: 'adam',
     steps: 80,
     stepsPerEpoch: 10,
@@ -265,38 +264,33 @@ export function overfitting(): ExternalStream {
     stepLoss: (step) => 0.8 ** Math.floor(step / 10) + wobble(step, 0.001),
     metrics: (_i, _step, l) => healthy(l),
     epoch: (e) => ({ loss: 0.8 ** e, valLoss: val[e] }),
-  };
+  });
 }
 
 /** SGD at 0.5 moving every layer by 30% of its norm each step, the loss going nowhere. Expected: lr-too-high. */
 export function lrTooHigh(): ExternalStream {
   const layers = [dense('fc1', 32, 8, 'tanh'), dense('out', 3, 9)];
-  return {
+  return stream({
     expected: 'lr-too-high',
     layers,
-    task: 'classification',
     optimizer: 'sgd',
-    steps: 30,
-    stepsPerEpoch: 30,
     lr: () => 0.5,
     stepLoss: (step) => 1.1 + wobble(step, 0.01),
     metrics: (_i, _step, l) => ({ ...healthy(l), updateRatio: 0.3, ...(l.activation === 'tanh' ? { saturation: 0.1 } : {}) }),
-  };
+  });
 }
 
 /** Every layer moving by 5e-5 of its norm per step (20× under the usual 1e-3), the loss flat. Expected: lr-too-low. */
 export function lrTooLow(): ExternalStream {
   const layers = [dense('fc1', 32, 8, 'relu'), dense('out', 1, 9)];
-  return {
+  return stream({
     expected: 'lr-too-low',
     layers,
     task: 'regression',
-    steps: 30,
-    stepsPerEpoch: 30,
     lr: () => 1e-4,
     stepLoss: (step) => 0.5 + wobble(step, 0.001),
     metrics: (_i, _step, l) => ({ ...healthy(l), updateRatio: 5e-5 }),
-  };
+  });
 }
 
 /** Every canned stream, by the code it must produce. */
