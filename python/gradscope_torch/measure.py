@@ -106,6 +106,15 @@ def dead_units(name, pre, params, unit_axis):
     return (slope.amax(dim=axes) < DEAD_SLOPE).sum()
 
 
+def moments(x, scratch=None):
+    """Mean and population std in two passes: ‖x − mean‖/√n keeps a tiny spread around a large mean exact (a deep
+    sigmoid stack's signal), and on CPU it is several times faster than torch.var_mean (7 ms → 1 ms on 692k values).
+    scratch: a tensor of x's shape to hold x − mean (a buffer kept between steps costs no allocation)."""
+    mean = x.mean()
+    centered = x - mean if scratch is None else torch.sub(x, mean, out=scratch)
+    return mean, torch.linalg.vector_norm(centered) / math.sqrt(x.numel())
+
+
 def saturation(name, y):
     """Fraction of outputs in the flat tails: sigmoid outside [0.01, 0.99], tanh |y| > 0.99, hardSigmoid at 0 or 1."""
     if name == "sigmoid":
@@ -136,6 +145,9 @@ class Measurer:
         self._sites = {}  # module → {call index: [what, ...]}
         self._handles = []
         self._before = None  # copies of every layer's kernel (and recurrent kernel) before the update
+        self._before_norms = None  # their norms, when the step that just ended measured the same weights
+        self._last_norms = None  # the weight norms the last measured step read back
+        self._scratch = {}  # (shape, dtype) → a buffer for x − mean (no fresh allocation per step)
         self._moving = [p for layer in layers for p in layer.kernel + layer.recurrent]
 
     def install(self):
@@ -202,8 +214,10 @@ class Measurer:
                 self.captured[(module, index, "out")] = y.detach()
 
     @torch.no_grad()
-    def keep_weights(self):
-        """Copies the kernels now, before the next step's update (updateRatio compares the update with them)."""
+    def keep_weights(self, measured_now=False):
+        """Copies the kernels now, before the next step's update (updateRatio compares the update with them).
+        measured_now: the step that just ended measured these weights, so their norms are already known."""
+        self._before_norms = self._last_norms if measured_now else None
         if self._before is None:
             self._before = [p.detach().clone() for p in self._moving]
         else:
@@ -219,7 +233,7 @@ class Measurer:
         parts = []
 
         def put(t):
-            parts.append(t)
+            parts.append(t if t.dtype == torch.float32 else t.float())
             return len(parts) - 1
 
         loss_at = None
@@ -232,15 +246,22 @@ class Measurer:
         new_at = [put(n) for n in _norms(moving)]
         old_at = diff_at = None
         if self.have_before:
-            old_at = [put(n) for n in _norms(self._before)]
+            if self._before_norms is None:
+                old_at = [put(n) for n in _norms(self._before)]
             _subtract_(self._before, moving)
             diff_at = [put(n) for n in _norms(self._before)]
             self.have_before = False
         plans = [self._activation_parts(layer, put) for layer in self.layers]
-        values = torch.stack([_float(t).to(torch.float32) for t in parts]).tolist() if parts else []
+        values = torch.stack(parts).tolist() if parts else []
         self.captured = {}
 
         loss_value = values[loss_at] if loss_at is not None else float(loss)
+        new_norms = [values[i] for i in new_at]
+        old_norms = None
+        if diff_at is not None:
+            old_norms = self._before_norms if old_at is None else [values[i] for i in old_at]
+            diff_norms = [values[i] for i in diff_at]
+        self._last_norms = new_norms
         global_sq = sum(values[i] ** 2 for i in grad_at.values())
         out = []
         k = 0  # position in moving (kernel then recurrent params of each layer, in layer order)
@@ -250,8 +271,8 @@ class Measurer:
             recurrent_slots = list(range(k + kn, k + kn + rn))
             k += kn + rn
             m = {"name": layer.name}
-            m["weightNorm"] = _root_sum(values, [new_at[i] for i in kernel_slots])
-            m["updateRatio"] = _ratio(values, diff_at, old_at, kernel_slots)
+            m["weightNorm"] = _norm_of([new_norms[i] for i in kernel_slots])
+            m["updateRatio"] = _ratio(diff_norms, old_norms, kernel_slots) if old_norms else 0.0
             if layer.units is not None:
                 m["units"] = layer.units
             if layer.kernel and not any(p.requires_grad for p in layer.kernel):
@@ -262,8 +283,8 @@ class Measurer:
                 m["biasGradNorm"] = _root_sum(values, [grad_at.get(id(p)) for p in layer.bias])
             if recurrent_slots:
                 m["recurrentGradNorm"] = _root_sum(values, [grad_at.get(id(p)) for p in layer.recurrent])
-                m["recurrentWeightNorm"] = _root_sum(values, [new_at[i] for i in recurrent_slots])
-                m["recurrentUpdateRatio"] = _ratio(values, diff_at, old_at, recurrent_slots)
+                m["recurrentWeightNorm"] = _norm_of([new_norms[i] for i in recurrent_slots])
+                m["recurrentUpdateRatio"] = _ratio(diff_norms, old_norms, recurrent_slots) if old_norms else 0.0
             for key, at in plan.items():
                 m[key] = values[at]
             if "deadUnits" in m:
@@ -285,9 +306,14 @@ class Measurer:
                 signal = apply_activation(name, pre, layer.activation_params, layer.unit_axis)
         plan = {}
         if signal is not None and signal.numel() > 0:
-            var, mean = torch.var_mean(_float(signal), unbiased=False)
+            x = _float(signal)
+            key = (tuple(x.shape), x.dtype, x.device)
+            scratch = self._scratch.get(key)
+            if scratch is None:
+                scratch = self._scratch[key] = torch.empty_like(x, memory_format=torch.contiguous_format)
+            mean, std = moments(x, scratch)
             plan["activationMean"] = put(mean)
-            plan["activationStd"] = put(torch.sqrt(var))
+            plan["activationStd"] = put(std)
         # An in-place functional activation left only its output: relu and relu6 are dead exactly where it is 0 (or 6).
         pre_usable = pre is not None and pre.dim() >= 2 and (not layer.pre_is_output or name in ("relu", "relu6"))
         if name in DEAD_ACTIVATIONS and pre_usable:
@@ -305,9 +331,13 @@ def _root_sum(values, slots):
     return math.sqrt(sum(v * v for v in present))
 
 
-def _ratio(values, diff_at, old_at, slots):
-    if diff_at is None or not slots:
+def _norm_of(norms):
+    """‖(a, b, ...)‖ from the norms of the parts."""
+    return norms[0] if len(norms) == 1 else math.sqrt(sum(v * v for v in norms))  # 0 for none
+
+
+def _ratio(diff_norms, old_norms, slots):
+    """‖ΔW‖ / ‖W before‖ over the parameters at `slots`."""
+    if not slots:
         return 0.0
-    diff = _root_sum(values, [diff_at[i] for i in slots])
-    old = _root_sum(values, [old_at[i] for i in slots])
-    return diff / max(old, 1e-12)
+    return _norm_of([diff_norms[i] for i in slots]) / max(_norm_of([old_norms[i] for i in slots]), 1e-12)

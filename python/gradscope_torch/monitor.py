@@ -326,7 +326,7 @@ class Monitor:
         following = self.steps % self.measure_every == 0
         self._measurer.armed = following
         if following:
-            self._measurer.keep_weights()
+            self._measurer.keep_weights(measured_now=measured)
 
     def epoch(self, loss=None, val_loss=None, acc=None, val_acc=None, mae=None, val_mae=None):
         """Records the end of an epoch. `val_loss` is required: the validation curve and the overfitting diagnosis

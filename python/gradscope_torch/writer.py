@@ -40,7 +40,10 @@ def finite_or_none(value):
 
 def encode(event):
     """One line of events.jsonl: compact (no spaces), `type` first — readers match lines on ``{"type":"step"``."""
-    return json.dumps(finite_or_none(event), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    try:
+        return json.dumps(event, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError:  # a NaN or infinity somewhere
+        return json.dumps(finite_or_none(event), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 class EventWriter:
