@@ -48,7 +48,8 @@ MODELS = {
 
 
 def throughput(name, seconds, record=None):
-    """samples/s of model `name` over `seconds` (after 10 warm-up steps), and its optimizer's name.
+    """samples/s of model `name` over `seconds` (after 10 warm-up steps), its optimizer's name, and samples per
+    second of this process's CPU time (all its threads: steadier than wall time when other processes share the cores).
 
     record(net, opt): a context manager whose value takes each step's loss (`.step(loss)`, which reads it back), e.g.
     a gradscope_torch Monitor (bench/pytorch_monitor_bench.py); without one, each step reads `loss.item()`.
@@ -73,11 +74,12 @@ def throughput(name, seconds, record=None):
         for i in range(10):
             step(i)
         steps = 0
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         while time.perf_counter() - start < seconds:
             step(steps)
             steps += 1
-        return steps * batch / (time.perf_counter() - start), opt_name
+        cpu = time.process_time() - cpu
+        return steps * batch / (time.perf_counter() - start), opt_name, steps * batch / max(cpu, 1e-9)
 
 
 def bench_arguments(models, rounds):
@@ -108,7 +110,7 @@ def main():
     opts = {}
     for _ in range(args.rounds):
         for n in names:
-            rate, opts[n] = throughput(n, args.seconds)
+            rate, opts[n], _ = throughput(n, args.seconds)
             figures[n].append(rate)
     setup = f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {blas_loaded()}"
     print(json.dumps({"setup": setup}), flush=True)

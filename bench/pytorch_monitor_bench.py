@@ -3,8 +3,10 @@ with a Monitor recording every step (measure_every=1, the default, the worst cas
 
 Rounds alternate plain and monitored runs of the same model so that a shared machine's load drifts into both alike;
 each figure is the median over rounds. Prints JSON lines: {"setup"}, then per model and mode {"model", "mode",
-"measureEvery", "samplesPerSec"}, then per model {"model", "overhead"} where overhead = plain / monitored samples/s
-(1.05 = the monitor costs 5 %), and {"loadavg"} before and after.
+"measureEvery", "samplesPerSec", "samplesPerCpuSec"}, then per model {"model", "overhead", "cpuOverhead"} where
+overhead = plain / monitored samples/s (1.05 = the monitor costs 5 %) and cpuOverhead the same per second of the
+process's CPU time (steadier on a shared machine, where wall time also counts waiting for a core), and {"loadavg"}
+before and after.
 
     PYTHONPATH=python python3 bench/pytorch_monitor_bench.py --seconds 3 --rounds 5
 """
@@ -43,14 +45,18 @@ def main():
             figures = {m: [] for m in modes}
             for _ in range(args.rounds):
                 for mode in modes:
-                    figures[mode].append(throughput(name, args.seconds, monitored(mode[1], tmp))[0])
-            medians = {m: statistics.median(v) for m, v in figures.items()}
-            for (mode, every), rate in medians.items():
-                row = {"model": name, "mode": mode, "measureEvery": every, "samplesPerSec": round(rate, 1)}
+                    rate, _, per_cpu = throughput(name, args.seconds, monitored(mode[1], tmp))
+                    figures[mode].append((rate, per_cpu))
+            wall = {m: statistics.median(r for r, _ in v) for m, v in figures.items()}
+            cpu = {m: statistics.median(c for _, c in v) for m, v in figures.items()}
+            for mode, every in modes:
+                row = {"model": name, "mode": mode, "measureEvery": every, "samplesPerSec": round(wall[(mode, every)], 1)}
+                row["samplesPerCpuSec"] = round(cpu[(mode, every)], 1)
                 print(json.dumps(row), flush=True)
             for mode in modes[1:]:
-                overhead = medians[modes[0]] / medians[mode]
-                print(json.dumps({"model": name, "measureEvery": mode[1], "overhead": round(overhead, 4)}), flush=True)
+                row = {"model": name, "measureEvery": mode[1], "overhead": round(wall[modes[0]] / wall[mode], 4)}
+                row["cpuOverhead"] = round(cpu[modes[0]] / cpu[mode], 4)
+                print(json.dumps(row), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps({"loadavg": os.getloadavg(), "when": "after"}), flush=True)
