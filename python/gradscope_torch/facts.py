@@ -17,3 +17,4 @@ SELU_ALPHA = 1.6732632423543772
 KINDS = ("dense", "conv2d", "batchNormalization", "layerNormalization", "groupNormalization", "rmsNormalization",
          "lstm", "gru", "simpleRNN")
 NORM_KINDS = frozenset({"batchNormalization", "layerNormalization", "groupNormalization", "rmsNormalization"})
+RECURRENT_KINDS = frozenset({"lstm", "gru", "simpleRNN"})

@@ -13,7 +13,7 @@ conv2d layer before it. Activation names are those of facts.ts (relu, leakyRelu,
 import torch
 from torch import nn
 
-from .facts import NORM_KINDS
+from .facts import NORM_KINDS, RECURRENT_KINDS
 
 # gradscope kinds (facts.ts LAYER_FACTS) of the torch modules that are equivalent; checked in order (isinstance).
 _KINDS = [
@@ -379,6 +379,11 @@ def resolve(layers, trace, overrides=None):
         layer.signal_at = own_site
         if layer.name in overrides:
             _apply_override(layer, overrides[layer.name], own_site)
+            continue
+        if layer.kind in RECURRENT_KINDS:
+            # The cell's own activation (nn.RNN's nonlinearity, tanh for LSTM/GRU), applied inside the cell: its
+            # output is the signal, and no pre-activation is reachable to count dead units on (as in the engine).
+            layer.activation = "relu" if getattr(layer.module, "nonlinearity", "tanh") == "relu" else "tanh"
             continue
         if not layer.owns_activation or out is None:
             continue

@@ -37,7 +37,7 @@ class RunCase(unittest.TestCase):
         """
         loss_fn = loss_fn or nn.CrossEntropyLoss()
         opt = torch.optim.SGD(model.parameters(), lr=lr)
-        run_dir = os.path.join(self.tmp, "runs", f"run-{len(os.listdir(self.tmp))}")
+        run_dir = tempfile.mkdtemp(prefix="run-", dir=self.tmp)  # a fresh run directory per call
         monitor_args.setdefault("name", "test")
         with Monitor(model, run_dir=run_dir, **monitor_args) as mon:
             for step in range(steps):

@@ -50,6 +50,31 @@ class Discovery(RunCase):
         self.assertEqual(layers["conv"]["outputShape"], [6, 6, 4])  # (C, H, W) → [H, W, C]
         self.assertEqual(layers["fc"]["outputShape"], [3])
 
+    def test_recurrent_layers_report_their_cell_activation_and_recurrent_kernel(self):
+        class Recurrent(nn.Module):
+            def __init__(self, cell):
+                super().__init__()
+                self.rnn = cell
+                self.head = nn.Linear(5, 2)
+
+            def forward(self, x):
+                out, _ = self.rnn(x)
+                return self.head(out[:, -1])
+
+        for cell, kind, activation in (
+            (nn.LSTM(3, 5, batch_first=True), "lstm", "tanh"),
+            (nn.GRU(3, 5, batch_first=True), "gru", "tanh"),
+            (nn.RNN(3, 5, nonlinearity="relu", batch_first=True), "simpleRNN", "relu"),
+        ):
+            with self.subTest(kind=kind):
+                events, _ = self.train(Recurrent(cell), torch.randn(4, 7, 3), torch.randint(0, 2, (4,)), steps=1)
+                rnn = layers_of(events)["rnn"]
+                self.assertEqual((rnn["kind"], rnn["activation"], rnn["outputShape"]), (kind, activation, [7, 5]))
+                measured = steps_of(events)[0]["layers"][0]
+                hh = torch.linalg.vector_norm(cell.weight_hh_l0.detach()).item()
+                self.assertAlmostEqual(measured["recurrentWeightNorm"] / hh, 1.0, places=5)
+                self.assertGreater(measured["recurrentGradNorm"], 0)
+
     def test_an_activations_override_wins(self):
         model = models.TwoLayer()
         events, _ = self.train(
