@@ -54,7 +54,8 @@ describe('gradscope_torch, the PyTorch monitor', function () {
     const code =
       'import json; from gradscope_torch import facts as f; print(json.dumps({"activations": f.ACTIVATIONS, ' +
       '"dead": sorted(f.DEAD_ACTIVATIONS), "saturating": sorted(f.SATURATING_ACTIVATIONS), "deadSlope": f.DEAD_SLOPE, ' +
-      '"selu": [f.SELU_LAMBDA, f.SELU_ALPHA], "kinds": f.KINDS, "norms": sorted(f.NORM_KINDS)}))';
+      '"selu": [f.SELU_LAMBDA, f.SELU_ALPHA], "kinds": f.KINDS, "norms": sorted(f.NORM_KINDS), ' +
+      '"recurrent": sorted(f.RECURRENT_KINDS)}))';
     const { status, output } = runPython(python, ['-c', code], PYTHON_DIR);
     assert.equal(status, 0, output);
     const py = JSON.parse(output) as {
@@ -65,6 +66,7 @@ describe('gradscope_torch, the PyTorch monitor', function () {
       selu: number[];
       kinds: string[];
       norms: string[];
+      recurrent: string[];
     };
     const names = Object.keys(ACTIVATION_FACTS);
     const measured = (m: string): string[] =>
@@ -77,6 +79,8 @@ describe('gradscope_torch, the PyTorch monitor', function () {
     for (const kind of py.kinds) assert.ok(kind in LAYER_FACTS, kind);
     const scaled = Object.entries(LAYER_FACTS).filter(([, f]) => f.weights === 'scale');
     assert.deepEqual(py.norms, scaled.map(([k]) => k).sort());
+    const recurrent = Object.entries(LAYER_FACTS).filter(([, f]) => f.recurrent !== undefined);
+    assert.deepEqual(py.recurrent, recurrent.map(([k]) => k).sort());
   });
 
   for (const file of files) {
