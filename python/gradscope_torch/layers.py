@@ -373,7 +373,10 @@ def resolve(layers, trace, overrides=None):
             own = calls[at]
         out = own.output
         if out is not None:
-            layer.output_shape = _channels_last(out.shape[1:], layer.unit_axis)
+            shape = out.shape[1:]
+            if layer.kind in RECURRENT_KINDS and out.dim() == 3 and not getattr(layer.module, "batch_first", False):
+                shape = (out.shape[0], out.shape[2])  # (timesteps, batch, units): leave out the batch axis
+            layer.output_shape = _channels_last(shape, layer.unit_axis)
             layer.units = int(layer.output_shape[-1]) if layer.output_shape else None
         own_site = (layer.module, own.index, "out")
         layer.signal_at = own_site

@@ -58,13 +58,16 @@ class Discovery(RunCase):
                 self.head = nn.Linear(5, 2)
 
             def forward(self, x):
+                if not self.rnn.batch_first:
+                    x = x.transpose(0, 1)
                 out, _ = self.rnn(x)
-                return self.head(out[:, -1])
+                return self.head(out[:, -1] if self.rnn.batch_first else out[-1])
 
         for cell, kind, activation in (
             (nn.LSTM(3, 5, batch_first=True), "lstm", "tanh"),
             (nn.GRU(3, 5, batch_first=True), "gru", "tanh"),
             (nn.RNN(3, 5, nonlinearity="relu", batch_first=True), "simpleRNN", "relu"),
+            (nn.LSTM(3, 5), "lstm", "tanh"),  # (timesteps, batch, features): the forward below transposes
         ):
             with self.subTest(kind=kind):
                 events, _ = self.train(Recurrent(cell), torch.randn(4, 7, 3), torch.randint(0, 2, (4,)), steps=1)
