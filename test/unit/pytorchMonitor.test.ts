@@ -7,15 +7,76 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { LayerStepMetrics, StepEvent } from '../../src/shared/engineProtocol';
+import type { DiagnosticEvent, LayerStepMetrics, StepEvent } from '../../src/shared/engineProtocol';
 import { ACTIVATION_FACTS, DEAD_SLOPE, LAYER_FACTS, SELU_ALPHA, SELU_LAMBDA } from '../../src/training/model/facts';
 import { loadHistory, readEvents } from '../../src/training/run/runStore';
+import { gradscope } from './support/cli';
 import { NO_TORCH, torchEnv, torchPython } from './support/torchPython';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const PYTHON_DIR = path.join(REPO, 'python');
 const TESTS_DIR = path.join(PYTHON_DIR, 'tests');
 const EXAMPLE = path.join(REPO, 'examples', 'pytorch', 'deep_sigmoid.py');
+
+/** `gradscope diagnose --json` on a run: its diagnostics (each line parsed), after checking the command succeeded. */
+function diagnose(runDir: string): DiagnosticEvent[] {
+  const r = gradscope('diagnose', runDir, '--json');
+  assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as DiagnosticEvent);
+}
+
+/** 1-based number of the first line of `file` that contains `text`. */
+function lineOf(file: string, text: string): number {
+  const at = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(text));
+  assert.ok(at >= 0, `${text} not in ${file}`);
+  return at + 1;
+}
+
+/**
+ * A ReLU MLP whose first layer's biases are −5 (inputs are standard normal, weights PyTorch's default ±1/√fan_in):
+ * every pre-activation is negative, so every unit of fc1 outputs 0 and passes no gradient.
+ */
+const DEAD_RELU_SCRIPT = `import sys
+import torch
+from torch import nn
+from gradscope_torch import Monitor
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 32)
+        self.fc2 = nn.Linear(32, 32)
+        self.out = nn.Linear(32, 2)
+        nn.init.constant_(self.fc1.bias, -5.0)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
+
+
+torch.manual_seed(0)
+x, y = torch.randn(512, 8), torch.randint(0, 2, (512,))
+model = Net()
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+loss_fn = nn.CrossEntropyLoss()
+with Monitor(model, name="dead-relu", run_dir=sys.argv[1], optimizer=opt) as mon:
+    for epoch in range(3):
+        for i in range(0, 512, 32):
+            opt.zero_grad()
+            loss = loss_fn(model(x[i : i + 32]), y[i : i + 32])
+            loss.backward()
+            opt.step()
+            mon.step(loss)
+        with torch.no_grad():
+            val = loss_fn(model(x), y).item()
+        mon.epoch(loss=loss.item(), val_loss=val)
+`;
 
 /** Runs python with the package and its tests importable; 1 thread each (the tests' models are tiny). */
 function runPython(python: string, args: string[], cwd: string): { status: number | null; output: string } {
@@ -157,6 +218,17 @@ describe('gradscope_torch, the PyTorch monitor', function () {
       assert.ok(end.type === 'run-end' && end.status === 'completed' && end.steps === 76 && end.epochsCompleted === 2);
     });
 
+    it('gradscope diagnose: vanishing-gradient at the line of the first nn.Linear (self.input = …)', function () {
+      const found = diagnose(runDir);
+      const vanishing = found.find((d) => d.code === 'vanishing-gradient');
+      assert.ok(vanishing, found.map((d) => d.code).join(', '));
+      assert.equal(vanishing.layer, 'input');
+      assert.deepEqual(vanishing.source, { file: EXAMPLE, line: lineOf(EXAMPLE, 'self.input = nn.Linear('), column: 9 });
+      // The fixes are explanations for the code (nothing to apply to a spec).
+      assert.ok(vanishing.fixes?.length);
+      for (const f of vanishing.fixes ?? []) assert.ok(f.patch.length === 0 && f.explanation, JSON.stringify(f));
+    });
+
     it("loads into the dashboard's run history", async function () {
       const history = await loadHistory(runDir);
       assert.equal(history.start?.backend, 'pytorch');
@@ -169,5 +241,29 @@ describe('gradscope_torch, the PyTorch monitor', function () {
       assert.ok(point.gradNorm.every((g) => g !== null && g > 0));
       assert.ok(point.saturation.slice(0, 13).every((s) => s !== null));
     });
+  });
+
+  it('a ReLU net with bias −5 in PyTorch: gradscope diagnose says dead-relu at the line of fc1', function () {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-torch-dead-'));
+    try {
+      const script = path.join(tmp, 'dead_relu.py');
+      fs.writeFileSync(script, DEAD_RELU_SCRIPT);
+      const runDir = path.join(tmp, 'run');
+      const { status, output } = runPython(python, [script, runDir], tmp);
+      assert.equal(status, 0, output.slice(-4000));
+      // What the monitor recorded: every unit of fc1 dead (32 of 32) on every step it measured.
+      const steps = readEvents(runDir).filter((e): e is StepEvent => e.type === 'step');
+      assert.ok(steps.length > 20);
+      for (const s of steps) {
+        const fc1 = s.layers?.find((l) => l.name === 'fc1');
+        assert.deepEqual([fc1?.deadUnits, fc1?.units], [32, 32], `step ${s.step}`);
+      }
+      const dead = diagnose(runDir).find((d) => d.code === 'dead-relu');
+      assert.ok(dead, 'dead-relu diagnosed');
+      assert.equal(dead.layer, 'fc1');
+      assert.deepEqual(dead.source, { file: script, line: lineOf(script, 'self.fc1 = nn.Linear('), column: 9 });
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
