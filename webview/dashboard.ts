@@ -64,6 +64,10 @@ interface DrawTask {
   lastRun: number;
   /** Duration of its last run. */
   lastMs: number;
+  /** Runs so far, their total and longest duration (the bench's per-chart timing, `data-task-ms` on #app). */
+  runs: number;
+  totalMs: number;
+  maxMs: number;
 }
 
 /** Layer kinds with a second kernel (step metrics recurrentGradNorm / transformGradNorm). */
@@ -492,7 +496,20 @@ export class Dashboard {
 
   private addTasks(...[grad, loss, dead, lr, signal, updates, global]: HTMLElement[]): void {
     const add = (name: string, root: HTMLElement, run: (ctx: RenderContext) => void): void => {
-      this.tasks.push({ name, root, run, dirty: true, visible: true, revision: -1, urgent: true, lastRun: -Infinity, lastMs: 0 });
+      this.tasks.push({
+        name,
+        root,
+        run,
+        dirty: true,
+        visible: true,
+        revision: -1,
+        urgent: true,
+        lastRun: -Infinity,
+        lastMs: 0,
+        runs: 0,
+        totalMs: 0,
+        maxMs: 0,
+      });
     };
     add('grad', grad, (ctx) => this.drawGrad(ctx));
     add('loss', loss, (ctx) => this.loss.render(ctx));
@@ -530,7 +547,8 @@ export class Dashboard {
    * Draws what changed, a slice at a time: the page's text at once, then the charts that need it, those in view
    * first, until FRAME_BUDGET_MS is spent; the rest go on in the next frames (charts out of view at most every
    * OFFSCREEN_INTERVAL_MS). Records on #app, for tests and the bench: `data-draw-ms` (this slice), `-max`,
-   * `-total`, `data-draw-count`, `data-chart-updates`, and `data-revision`, the model revision every chart shows.
+   * `-total`, `data-draw-count`, `data-chart-updates`, `data-task-ms` (per chart: `name:runs:totalMs:maxMs`, space
+   * separated), and `data-revision`, the model revision every chart shows.
    */
   draw(): void {
     const t0 = performance.now();
@@ -563,6 +581,9 @@ export class Dashboard {
         updates++;
         const end = performance.now();
         [task.dirty, task.urgent, task.revision, task.lastRun, task.lastMs] = [false, false, model.revision, end, end - now];
+        task.runs++;
+        task.totalMs += task.lastMs;
+        task.maxMs = Math.max(task.maxMs, task.lastMs);
       }
       this.drawnDataRevision = model.revision;
       this.chartUpdates += updates;
@@ -577,6 +598,7 @@ export class Dashboard {
     d.drawMsMax = Math.max(ms, Number(d.drawMsMax ?? 0)).toFixed(1);
     d.drawMsTotal = (Number(d.drawMsTotal ?? 0) + ms).toFixed(1);
     d.chartUpdates = String(this.chartUpdates);
+    d.taskMs = this.tasks.map((t) => `${t.name}:${t.runs}:${t.totalMs.toFixed(1)}:${t.maxMs.toFixed(1)}`).join(' ');
     d.drawCount = String(++this.draws);
     d.revision = String(Math.min(...this.tasks.map((t) => t.revision)));
   }
