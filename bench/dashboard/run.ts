@@ -52,6 +52,11 @@ const { values: args } = parseArgs({
     trace: { type: 'string' },
     'trace-sec': { type: 'string', default: '10' },
     'trace-at': { type: 'string', default: '30' },
+    /**
+     * Samples the renderer's allocations during the live phase (CDP HeapProfiler sampling, objects the GC has
+     * since collected included) and prints the functions that allocated most; `print` or a path to write it to.
+     */
+    'heap-profile': { type: 'string' },
   },
 });
 const LAYERS = Number(args.layers);
@@ -163,6 +168,35 @@ async function taskTimes(page: Page): Promise<Map<string, { runs: number; totalM
     out.set(name, { runs: Number(runs), totalMs: Number(totalMs), maxMs: Number(maxMs) });
   }
   return out;
+}
+
+/** Stops heap sampling and prints the bytes allocated per second by the functions that allocated most (self). */
+async function printAllocations(cdp: CDPSession, target: string, sec: number): Promise<void> {
+  interface Node {
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    selfSize: number;
+    children: Node[];
+  }
+  const { profile } = (await cdp.send('HeapProfiler.stopSampling')) as unknown as { profile: { head: Node } };
+  if (target !== 'print') fs.writeFileSync(target, JSON.stringify(profile));
+  const self = new Map<string, number>();
+  let total = 0;
+  const walk = (n: Node): void => {
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${path.basename(f.url)}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    n.children.forEach(walk);
+  };
+  walk(profile.head);
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  console.log(
+    JSON.stringify({
+      phase: 'allocations',
+      allocatedMBPerSec: round(total / 2 ** 20 / sec, 2),
+      topMBPerSec: Object.fromEntries(top.map(([k, v]) => [k, round(v / 2 ** 20 / sec, 2)])),
+    }),
+  );
 }
 
 /** Chrome tracing of the page (CDP Tracing): on stop, the renderer main thread's time per trace event, printed. */
@@ -331,6 +365,14 @@ async function idleAndLive(html: string, events: TrainingEvent[], common: Record
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.start');
     }
+    if (args['heap-profile']) {
+      await cdp.send('HeapProfiler.enable');
+      await cdp.send('HeapProfiler.startSampling', {
+        samplingInterval: 16384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
     let tracing: ReturnType<typeof startTrace> | undefined;
     await page.evaluate('window.__bench.recording = true');
     const t0 = Date.now();
@@ -361,6 +403,7 @@ async function idleAndLive(html: string, events: TrainingEvent[], common: Record
       const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
       fs.writeFileSync(args.profile, JSON.stringify(profile));
     }
+    if (args['heap-profile']) await printAllocations(cdp, args['heap-profile'], streamSec);
     const m1 = await metrics(cdp);
     const updates1 = Number(await page.evaluate<string>(`document.getElementById('app').dataset.chartUpdates ?? '0'`));
     const tasks1 = await taskTimes(page);

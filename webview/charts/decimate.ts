@@ -28,9 +28,23 @@ export function decimate(series: XY[], buckets: number, out: XY[] = []): XY[] {
     let a = lo;
     let b = hi === lo ? -1 : hi;
     let c = gap;
-    if (a > b) [a, b] = [b, a];
-    if (b > c) [b, c] = [c, b];
-    if (a > b) [a, b] = [b, a];
+    // Three compare-and-swaps (absent ones, -1, first); no array.
+    let t: number;
+    if (a > b) {
+      t = a;
+      a = b;
+      b = t;
+    }
+    if (b > c) {
+      t = b;
+      b = c;
+      c = t;
+    }
+    if (a > b) {
+      t = a;
+      a = b;
+      b = t;
+    }
     if (a >= 0) out[length++] = series[a];
     if (b >= 0) out[length++] = series[b];
     if (c >= 0) out[length++] = series[c];
