@@ -32,6 +32,21 @@ function run(s: ExternalStream): { events: TrainingEvent[]; found: DiagnosticEve
 const SPEC_TALK = /spec|\.gradscope\.json|json|\/training\/|\/model\/|"type"|gradscope (fix|lr-find)/i;
 
 describe('diagnosis of external (PyTorch) runs', () => {
+  it('layers made on one line (a ModuleList) are named once as a range, at that line', () => {
+    const s = deepSigmoid();
+    // fc2 … fc5 come from one line, as `self.hidden = nn.ModuleList([nn.Linear(64, 64) for _ in range(4)])` makes them.
+    const shared = s.layers[1].line;
+    const grouped: ExternalStream = { ...s, layers: s.layers.map((l, i) => (i >= 1 && i <= 4 ? { ...l, line: shared } : l)) };
+    const d = run(grouped).found[0];
+    assert.equal(d.code, 'vanishing-gradient');
+    const relu = d.fixes?.[0];
+    assert.equal(relu?.title, 'Use ReLU with He initialisation in fc1, fc2 … fc5');
+    assert.match(
+      relu?.explanation ?? '',
+      new RegExp(`after fc1 \\(train_net\\.py:${s.layers[0].line}\\) and fc2 … fc5 \\(train_net\\.py:${shared}\\)`),
+    );
+  });
+
   it('a deep sigmoid MLP: vanishing-gradient at the line of its first nn.Linear', () => {
     const s = deepSigmoid();
     const { events, found } = run(s);

@@ -4,7 +4,7 @@
 // of layerFixes.ts / trainingFixes.ts, which call it when the run has no spec; each says only what run-start and the
 // recorded steps tell (an optimizer the monitor did not name is not named; a momentum it did not record is a condition).
 import * as path from 'path';
-import type { Fix } from '../../shared/engineProtocol';
+import type { Fix, SourceLocation } from '../../shared/engineProtocol';
 import { ACTIVATION_FACTS, OPTIMIZER_FACTS, isAdaptive, type InitFamily } from '../model/facts';
 import { fmt } from '../format';
 import type { ActivationName } from '../spec/types';
@@ -17,18 +17,36 @@ function explained(title: string, explanation: string): Fix {
   return { title, patch: [], explanation };
 }
 
-/** `fc1 (model.py:12)`: a layer by its name and the line that defines it. */
-function where(l: LayerInfo): string {
-  const s = l.summary.source;
-  return s ? `${l.summary.name} (${path.basename(s.file)}:${s.line})` : l.summary.name;
+/**
+ * Layers in runs of those defined on one line (a `nn.ModuleList([...])` or a loop makes many layers from one line):
+ * each run is named once, `hidden.0 … hidden.11`, rather than the same line a dozen times.
+ */
+function byLine(layers: readonly LayerInfo[]): { label: string; source?: SourceLocation }[] {
+  const runs: { names: string[]; source?: SourceLocation }[] = [];
+  for (const l of layers) {
+    const s = l.summary.source;
+    const last = runs[runs.length - 1];
+    if (s && last?.source && last.source.file === s.file && last.source.line === s.line) last.names.push(l.summary.name);
+    else runs.push({ names: [l.summary.name], source: s });
+  }
+  return runs.map(({ names, source }) => ({
+    label: names.length <= 2 ? names.join(', ') : `${names[0]} … ${names[names.length - 1]}`,
+    source,
+  }));
 }
 
+/** `fc1 (model.py:12)`, `hidden.0 … hidden.11 (model.py:25)`: layers by name and the line that defines them. */
 function list(layers: readonly LayerInfo[]): string {
-  const names = layers.map(where);
-  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  const parts = byLine(layers).map(({ label, source }) =>
+    source ? `${label} (${path.basename(source.file)}:${source.line})` : label,
+  );
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
 
-const names = (layers: readonly LayerInfo[]): string => layers.map((l) => l.summary.name).join(', ');
+const names = (layers: readonly LayerInfo[]): string =>
+  byLine(layers)
+    .map((r) => r.label)
+    .join(', ');
 
 /** How torch.nn.init draws each family's scale for a layer `m`. */
 const TORCH_INIT: Record<InitFamily, string> = {
