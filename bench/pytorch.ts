@@ -1,11 +1,10 @@
-// PyTorch's figure for the bench models, when an interpreter that imports torch is installed (Debian's
-// python3-torch installs into /usr/bin/python3, which a pyenv or venv `python3` on PATH may hide). Optional: without
-// one, the bench says why and goes on. As in docs/performance-notes: OpenBLAS (Debian's torch links the reference
-// BLAS unless the alternatives point elsewhere, ~30× slower), 2 threads, OMP_WAIT_POLICY=PASSIVE so that idle
-// OpenMP threads sleep instead of spinning on a shared 2-core machine.
+// PyTorch's figure for the bench models, when an interpreter that imports torch is installed
+// (test/unit/support/torchPython.ts finds it and sets up its environment: OpenBLAS, 2 threads, passive waiting).
+// Optional: without one, the bench says why and goes on.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { NO_TORCH, torchEnv, torchPython } from '../test/unit/support/torchPython';
 
 export interface PytorchFigures {
   /** samples/s per bench model name */
@@ -16,39 +15,12 @@ export interface PytorchFigures {
 
 const SCRIPT = path.join(__dirname, '..', '..', 'bench', 'pytorch_bench.py');
 
-function importsTorch(python: string): boolean {
-  return spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
-}
-
-/** The first of $GRADSCOPE_PYTHON, /usr/bin/python3 and python3 that imports torch. */
-function torchPython(): string | undefined {
-  const candidates = [process.env.GRADSCOPE_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p);
-  return candidates.find(importsTorch);
-}
-
-/** Debian's OpenBLAS (pthread build), preloaded so torch's BLAS calls go to it whatever the alternatives say. */
-function openblas(): string | undefined {
-  const dirs = fs.existsSync('/usr/lib') ? fs.readdirSync('/usr/lib').filter((d) => d.endsWith('-linux-gnu')) : [];
-  const candidates = dirs.flatMap((d) => [
-    path.join('/usr/lib', d, 'openblas-pthread', 'libopenblas.so.0'),
-    path.join('/usr/lib', d, 'libopenblas.so.0'),
-  ]);
-  return candidates.find((f) => fs.existsSync(f));
-}
-
 /** Runs bench/pytorch_bench.py on `models` (names of BENCH_MODELS) with `threads` threads; figures of those it knows. */
 export function pytorchFigures(models: string[], seconds = 3, rounds = 3, threads = 2): PytorchFigures {
   const python = torchPython();
-  if (!python) return { figures: {}, skipped: 'no python3 here imports torch (apt-get install python3-torch)' };
+  if (!python) return { figures: {}, skipped: NO_TORCH };
   if (!fs.existsSync(SCRIPT)) return { figures: {}, skipped: `${SCRIPT} is missing` };
-  const blas = openblas();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    OMP_NUM_THREADS: String(threads),
-    OPENBLAS_NUM_THREADS: String(threads),
-    OMP_WAIT_POLICY: 'PASSIVE',
-    ...(blas && { LD_PRELOAD: blas }),
-  };
+  const env = torchEnv(threads);
   const args = [
     SCRIPT,
     '--models',

@@ -7,6 +7,7 @@ model: {"model", "samplesPerSec", "optimizer"}; a first line {"setup"} says torc
     python3 bench/pytorch_bench.py --models mlp-784-256-256-10,conv-16-32-mnist --seconds 3 --rounds 3
 """
 import argparse
+import contextlib
 import json
 import statistics
 import time
@@ -46,7 +47,13 @@ MODELS = {
 }
 
 
-def throughput(name, seconds):
+def throughput(name, seconds, record=None):
+    """samples/s of model `name` over `seconds` (after 10 warm-up steps), its optimizer's name, and samples per
+    second of this process's CPU time (all its threads: steadier than wall time when other processes share the cores).
+
+    record(net, opt): a context manager whose value takes each step's loss (`.step(loss)`, which reads it back), e.g.
+    a gradscope_torch Monitor (bench/pytorch_monitor_bench.py); without one, each step reads `loss.item()`.
+    """
     build, batch, opt_name, lr = MODELS[name]
     torch.manual_seed(1)
     net, shape, classes = build()
@@ -55,21 +62,36 @@ def throughput(name, seconds):
     ys = [torch.randint(0, classes, (batch,)) for _ in range(4)]
     loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy, as the specs' softmax output with categorical loss
 
-    def step(i):
-        opt.zero_grad(set_to_none=True)
-        loss = loss_fn(net(xs[i % 4]), ys[i % 4])
-        loss.backward()
-        opt.step()
-        return loss.item()
+    with record(net, opt) if record else contextlib.nullcontext() as recorder:
 
-    for i in range(10):
-        step(i)
-    steps = 0
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step(steps)
-        steps += 1
-    return steps * batch / (time.perf_counter() - start), opt_name
+        def step(i):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(net(xs[i % 4]), ys[i % 4])
+            loss.backward()
+            opt.step()
+            return recorder.step(loss) if recorder else loss.item()
+
+        for i in range(10):
+            step(i)
+        steps = 0
+        start, cpu = time.perf_counter(), time.process_time()
+        while time.perf_counter() - start < seconds:
+            step(steps)
+            steps += 1
+        cpu = time.process_time() - cpu
+        return steps * batch / (time.perf_counter() - start), opt_name, steps * batch / max(cpu, 1e-9)
+
+
+def bench_arguments(models, rounds):
+    """--models, --seconds, --rounds, --threads (torch's thread count is set from it)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", default=",".join(models))
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    return args
 
 
 def blas_loaded():
@@ -82,19 +104,13 @@ def blas_loaded():
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--models", default=",".join(MODELS))
-    parser.add_argument("--seconds", type=float, default=3)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    args = bench_arguments(MODELS, 3)
     names = [n for n in args.models.split(",") if n in MODELS]
     figures = {n: [] for n in names}
     opts = {}
     for _ in range(args.rounds):
         for n in names:
-            rate, opts[n] = throughput(n, args.seconds)
+            rate, opts[n], _ = throughput(n, args.seconds)
             figures[n].append(rate)
     setup = f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {blas_loaded()}"
     print(json.dumps({"setup": setup}), flush=True)

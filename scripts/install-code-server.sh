@@ -24,7 +24,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 log() { echo "[install-code-server] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# --- system packages: a browser, ripgrep (VS Code's search), krb5 headers (the kerberos native module), python readers ---
+# --- system packages: a browser, ripgrep (VS Code's search), krb5 headers (the kerberos native module), python readers, torch ---
 missing=""
 command -v rg >/dev/null 2>&1 || missing="$missing ripgrep"
 [ -f /usr/include/krb5.h ] || [ -f /usr/include/gssapi/gssapi.h ] || missing="$missing libkrb5-dev"
@@ -32,6 +32,8 @@ if [ -z "${CHROMIUM_PATH:-}" ] && ! node "$HERE/find-chromium.js" >/dev/null 2>&
 # The export test's independent readers (test/unit/support/independent_readers.py): Debian's python protobuf and crc32c.
 /usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1 || missing="$missing python3-protobuf"
 /usr/bin/python3 -c 'import crc32c' >/dev/null 2>&1 || missing="$missing python3-crc32c"
+# The PyTorch monitor's tests (python/tests, run by test/unit/pytorchMonitor.test.ts): Debian's torch.
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || missing="$missing python3-torch"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "apt-get install:$missing"

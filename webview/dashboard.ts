@@ -40,8 +40,12 @@ interface Panel {
  * ~33 ms with one chart update in flight, whatever the number of charts and layers.
  */
 const FRAME_BUDGET_MS = 8;
-/** Charts scrolled out of view are brought up to date at most this often (and at once when they scroll into view). */
-const OFFSCREEN_INTERVAL_MS = 1000;
+/**
+ * Charts scrolled out of view: while data streams in they are brought up to date at most this often; at once when
+ * they scroll into view, and when the data rests for QUIET_MS (a run ended, paused, or trains slowly).
+ */
+const OFFSCREEN_INTERVAL_MS = 5000;
+const QUIET_MS = 300;
 /**
  * A chart waits this many times its last update's duration before it updates again (at most a second): on a slow
  * or busy machine an expensive chart updates less often instead of leaving no time between frames.
@@ -64,6 +68,12 @@ interface DrawTask {
   lastRun: number;
   /** Duration of its last run. */
   lastMs: number;
+  /** A part drawn with another (the heat strips under the gradient chart): new data waits until that one drew. */
+  follows?: DrawTask;
+  /** Runs so far, their total and longest duration (the bench's per-chart timing, `data-task-ms` on #app). */
+  runs: number;
+  totalMs: number;
+  maxMs: number;
 }
 
 /** Layer kinds with a second kernel (step metrics recurrentGradNorm / transformGradNorm). */
@@ -497,13 +507,31 @@ export class Dashboard {
   }
 
   private addTasks(...[grad, loss, dead, lr, signal, updates, global]: HTMLElement[]): void {
-    const add = (name: string, root: HTMLElement, run: (ctx: RenderContext) => void): void => {
-      this.tasks.push({ name, root, run, dirty: true, visible: true, revision: -1, urgent: true, lastRun: -Infinity, lastMs: 0 });
+    const add = (name: string, root: HTMLElement, run: (ctx: RenderContext) => void, follows?: string): void => {
+      this.tasks.push({
+        follows: this.tasks.find((t) => t.name === follows),
+        name,
+        root,
+        run,
+        dirty: true,
+        visible: true,
+        revision: -1,
+        urgent: true,
+        lastRun: -Infinity,
+        lastMs: 0,
+        runs: 0,
+        totalMs: 0,
+        maxMs: 0,
+      });
     };
+    // The heat strips and the layer profile are tasks of their own, drawn after the chart they go with (as often,
+    // in the next slice): no frame holds both (each slice of a draw runs at least one task, however long).
     add('grad', grad, (ctx) => this.drawGrad(ctx));
+    add('heat', grad, (ctx) => this.drawHeat(ctx), 'grad');
     add('loss', loss, (ctx) => this.loss.render(ctx));
     add('dead', dead, (ctx) => this.drawDead(ctx));
     add('signal', signal, (ctx) => this.drawSignal(ctx));
+    add('profile', signal, (ctx) => this.drawProfile(ctx), 'signal');
     add('updates', updates, (ctx) => {
       this.updates.render(ctx);
       this.updateLegend.render(this.legendItems(ctx, this.updates.shown()), this.compareNote());
@@ -536,7 +564,8 @@ export class Dashboard {
    * Draws what changed, a slice at a time: the page's text at once, then the charts that need it, those in view
    * first, until FRAME_BUDGET_MS is spent; the rest go on in the next frames (charts out of view at most every
    * OFFSCREEN_INTERVAL_MS). Records on #app, for tests and the bench: `data-draw-ms` (this slice), `-max`,
-   * `-total`, `data-draw-count`, `data-chart-updates`, and `data-revision`, the model revision every chart shows.
+   * `-total`, `data-draw-count`, `data-chart-updates`, `data-task-ms` (per chart: `name:runs:totalMs:maxMs`, space
+   * separated), and `data-revision`, the model revision every chart shows.
    */
   draw(): void {
     const t0 = performance.now();
@@ -549,6 +578,7 @@ export class Dashboard {
       // new data waits for each chart's gap.
       const userChange = model.revision === this.drawnDataRevision;
       this.stale = false;
+      if (model.revision !== this.markedRevision) this.dataAt = t0;
       this.markedRevision = model.revision;
       for (const t of this.tasks) {
         t.dirty = true;
@@ -569,6 +599,9 @@ export class Dashboard {
         updates++;
         const end = performance.now();
         [task.dirty, task.urgent, task.revision, task.lastRun, task.lastMs] = [false, false, model.revision, end, end - now];
+        task.runs++;
+        task.totalMs += task.lastMs;
+        task.maxMs = Math.max(task.maxMs, task.lastMs);
       }
       this.drawnDataRevision = model.revision;
       this.chartUpdates += updates;
@@ -576,13 +609,14 @@ export class Dashboard {
       const now = performance.now();
       for (const t of this.tasks) if (t.dirty) next = Math.min(next ?? Infinity, t.urgent ? 0 : Math.max(0, this.dueAt(t) - now));
     }
-    if (next !== undefined) this.scheduler.continueIn(next);
+    if (next !== undefined && next < Infinity) this.scheduler.continueIn(next);
     const ms = performance.now() - t0;
     const d = this.app.dataset;
     d.drawMs = ms.toFixed(1);
     d.drawMsMax = Math.max(ms, Number(d.drawMsMax ?? 0)).toFixed(1);
     d.drawMsTotal = (Number(d.drawMsTotal ?? 0) + ms).toFixed(1);
     d.chartUpdates = String(this.chartUpdates);
+    d.taskMs = this.tasks.map((t) => `${t.name}:${t.runs}:${t.totalMs.toFixed(1)}:${t.maxMs.toFixed(1)}`).join(' ');
     d.drawCount = String(++this.draws);
     d.revision = String(Math.min(...this.tasks.map((t) => t.revision)));
   }
@@ -590,10 +624,19 @@ export class Dashboard {
   /** The model revision of the last draw (a draw of the same revision is a change the user made). */
   private drawnDataRevision = -1;
 
-  /** When a dirty chart may update: COST_FACTOR × its last duration after its last update; later when out of view. */
+  /** When the model's revision last moved (new data, mostly). */
+  private dataAt = -Infinity;
+
+  /**
+   * When a dirty chart may update: COST_FACTOR × its last duration after its last update; out of view, once the
+   * data has rested QUIET_MS, or OFFSCREEN_INTERVAL_MS after its last update while it streams. A part that follows
+   * another: once that one has drawn since (never before it: Infinity).
+   */
   private dueAt(t: DrawTask): number {
+    if (t.follows) return t.follows.lastRun > t.lastRun ? t.follows.lastRun : Infinity;
     const gap = Math.min(OFFSCREEN_INTERVAL_MS, COST_FACTOR * t.lastMs);
-    return t.lastRun + (t.visible ? gap : Math.max(gap, OFFSCREEN_INTERVAL_MS));
+    if (t.visible) return t.lastRun + gap;
+    return Math.max(t.lastRun + gap, Math.min(t.lastRun + OFFSCREEN_INTERVAL_MS, this.dataAt + QUIET_MS));
   }
 
   private compareNote(): string | undefined {
@@ -662,12 +705,16 @@ export class Dashboard {
     return ctx;
   }
 
-  /** The gradient chart, its legend and the heat strips under it (theirs line up with its plot area). */
+  /** The gradient chart and its legend. */
   private drawGrad(ctx: RenderContext): void {
-    const model = ctx.model;
-    const layers = model.history?.layers ?? [];
+    const layers = ctx.model.history?.layers ?? [];
     this.gradLegend.render(this.legendItems(ctx, layers), this.compareNote());
     this.grad.render(ctx);
+  }
+
+  /** The heat strips under the gradient chart (theirs line up with its plot area, as of its last draw). */
+  private drawHeat(ctx: RenderContext): void {
+    const model = ctx.model;
     this.heat.render(ctx, this.grad.plotArea());
     this.compareHeat.forEach((slot, k) => {
       const c = model.compare[k];
@@ -699,7 +746,6 @@ export class Dashboard {
     this.signal.render(ctx);
     const signalShown = this.signal.shown();
     this.signalLegend.render(this.legendItems(ctx, signalShown), signalShown.length ? this.compareNote() : undefined);
-    this.drawProfile(ctx);
     const measured = (ctx.model.history?.steps.length ?? 0) > 0;
     // A run recorded by another framework's monitor may leave them out; gradscope's own runs had none before it measured them.
     const why = ctx.model.history?.start?.external

@@ -45,6 +45,18 @@ const { values: args } = parseArgs({
     'open-only': { type: 'boolean', default: false },
     /** Writes a CPU profile of the renderer during the live phase (open it in Chrome DevTools). */
     profile: { type: 'string' },
+    /**
+     * Records a Chrome trace of --trace-sec seconds of the live phase from --trace-at seconds on, and prints where the renderer's main
+     * thread spent them (script, canvas raster, paint, GC… by trace event), and writes it to --trace if given a path.
+     */
+    trace: { type: 'string' },
+    'trace-sec': { type: 'string', default: '10' },
+    'trace-at': { type: 'string', default: '30' },
+    /**
+     * Samples the renderer's allocations during the live phase (CDP HeapProfiler sampling, objects the GC has
+     * since collected included) and prints the functions that allocated most; `print` or a path to write it to.
+     */
+    'heap-profile': { type: 'string' },
   },
 });
 const LAYERS = Number(args.layers);
@@ -145,6 +157,103 @@ async function post(page: Page, msg: ToWebviewMessage): Promise<void> {
 async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
   const { metrics: list } = await cdp.send('Performance.getMetrics');
   return Object.fromEntries(list.map((m) => [m.name, m.value]));
+}
+
+/** The dashboard's per-chart draw totals so far (`data-task-ms` on #app: `name:runs:totalMs:maxMs` …). */
+async function taskTimes(page: Page): Promise<Map<string, { runs: number; totalMs: number; maxMs: number }>> {
+  const text = await page.evaluate<string>(`document.getElementById('app').dataset.taskMs ?? ''`);
+  const out = new Map<string, { runs: number; totalMs: number; maxMs: number }>();
+  for (const item of text.split(' ').filter(Boolean)) {
+    const [name, runs, totalMs, maxMs] = item.split(':');
+    out.set(name, { runs: Number(runs), totalMs: Number(totalMs), maxMs: Number(maxMs) });
+  }
+  return out;
+}
+
+/** Stops heap sampling and prints the bytes allocated per second by the functions that allocated most (self). */
+async function printAllocations(cdp: CDPSession, target: string, sec: number): Promise<void> {
+  interface Node {
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    selfSize: number;
+    children: Node[];
+  }
+  const { profile } = (await cdp.send('HeapProfiler.stopSampling')) as unknown as { profile: { head: Node } };
+  if (target !== 'print') fs.writeFileSync(target, JSON.stringify(profile));
+  const self = new Map<string, number>();
+  let total = 0;
+  const walk = (n: Node): void => {
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${path.basename(f.url)}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    n.children.forEach(walk);
+  };
+  walk(profile.head);
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  console.log(
+    JSON.stringify({
+      phase: 'allocations',
+      allocatedMBPerSec: round(total / 2 ** 20 / sec, 2),
+      topMBPerSec: Object.fromEntries(top.map(([k, v]) => [k, round(v / 2 ** 20 / sec, 2)])),
+    }),
+  );
+}
+
+/** Chrome tracing of the page (CDP Tracing): on stop, the renderer main thread's time per trace event, printed. */
+function startTrace(cdp: CDPSession): { stopped: boolean; stop: () => Promise<void> } {
+  interface TraceEvent {
+    name: string;
+    ph: string;
+    dur?: number;
+    tid: number;
+    pid: number;
+    ts: number;
+    args?: { name?: string };
+  }
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (e: { value: unknown[] }) => events.push(...(e.value as TraceEvent[])));
+  const started = cdp.send('Tracing.start', {
+    categories: 'devtools.timeline,disabled-by-default-devtools.timeline,blink,cc,v8,disabled-by-default-v8.gc,skia',
+    transferMode: 'ReportEvents',
+  });
+  const handle = {
+    stopped: false,
+    stop: async (): Promise<void> => {
+      handle.stopped = true;
+      await started;
+      const done = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+      await cdp.send('Tracing.end');
+      await done;
+      if (args.trace && args.trace !== 'print') fs.writeFileSync(args.trace, JSON.stringify({ traceEvents: events }));
+      // The renderer's main thread: self time per event name (complete events nest; a child's time is its own).
+      const rendererMain = events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+      const own = events
+        .filter(
+          (e) => rendererMain && e.pid === rendererMain.pid && e.tid === rendererMain.tid && e.ph === 'X' && e.dur !== undefined,
+        )
+        .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+      const self = new Map<string, number>();
+      const stack: TraceEvent[] = [];
+      for (const e of own) {
+        while (stack.length && stack[stack.length - 1].ts + (stack[stack.length - 1].dur ?? 0) <= e.ts) stack.pop();
+        const parent = stack[stack.length - 1];
+        if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - (e.dur ?? 0));
+        self.set(e.name, (self.get(e.name) ?? 0) + (e.dur ?? 0));
+        stack.push(e);
+      }
+      const sec = Number(args['trace-sec']);
+      const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
+      console.log(
+        JSON.stringify({
+          phase: 'trace',
+          sec,
+          mainThreadMsPerSec: Object.fromEntries(top.map(([k, v]) => [k, round(v / 1000 / sec, 1)])),
+          loadavg: loadavg(),
+        }),
+      );
+    },
+  };
+  return handle;
 }
 
 async function heapAfterGc(cdp: CDPSession): Promise<number> {
@@ -249,12 +358,22 @@ async function idleAndLive(html: string, events: TrainingEvent[], common: Record
     }
     if (cur.length) batches.push(cur);
     const updates0 = Number(await page.evaluate<string>(`document.getElementById('app').dataset.chartUpdates ?? '0'`));
+    const tasks0 = await taskTimes(page);
     const m0 = await metrics(cdp);
     const load0 = loadavg();
     if (args.profile) {
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.start');
     }
+    if (args['heap-profile']) {
+      await cdp.send('HeapProfiler.enable');
+      await cdp.send('HeapProfiler.startSampling', {
+        samplingInterval: 16384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
+    let tracing: ReturnType<typeof startTrace> | undefined;
     await page.evaluate('window.__bench.recording = true');
     const t0 = Date.now();
     let late = 0;
@@ -265,6 +384,9 @@ async function idleAndLive(html: string, events: TrainingEvent[], common: Record
       if (wait < -BATCH_MS) late++;
       await sleep(wait);
       await post(page, { type: 'events', runId: start.runId, events: batches[i] });
+      const traceAt = Number(args['trace-at']) * 1000;
+      if (args.trace && !tracing && Date.now() - t0 >= traceAt) tracing = startTrace(cdp);
+      if (tracing && !tracing.stopped && Date.now() - t0 >= traceAt + Number(args['trace-sec']) * 1000) await tracing.stop();
       if (i > 0 && i % Math.round(batches.length / 4) === 0) {
         const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
         const lastStep = [...batches[i]].reverse().find((e) => e.type === 'step');
@@ -281,8 +403,10 @@ async function idleAndLive(html: string, events: TrainingEvent[], common: Record
       const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
       fs.writeFileSync(args.profile, JSON.stringify(profile));
     }
+    if (args['heap-profile']) await printAllocations(cdp, args['heap-profile'], streamSec);
     const m1 = await metrics(cdp);
     const updates1 = Number(await page.evaluate<string>(`document.getElementById('app').dataset.chartUpdates ?? '0'`));
+    const tasks1 = await taskTimes(page);
     const load1 = loadavg();
     const perSec = (k: string): number => round(((m1[k] ?? 0) - (m0[k] ?? 0)) / streamSec, 3);
     const eventsHandled = sum(live.handler.map((h) => h[1]));
@@ -309,6 +433,16 @@ async function idleAndLive(html: string, events: TrainingEvent[], common: Record
         drawP50Ms: round(quantile(live.draws, 0.5)),
         drawP95Ms: round(quantile(live.draws, 0.95)),
         drawMaxMs: round(Math.max(0, ...live.draws)),
+        // Per chart (a draw task: the chart with its legend, the strips under it…): updates, mean and longest ms.
+        chartMs: Object.fromEntries(
+          [...tasks1].map(([name, t1]) => {
+            const before = tasks0.get(name) ?? { runs: 0, totalMs: 0, maxMs: 0 };
+            const runs = t1.runs - before.runs;
+            return [name, { updates: runs, meanMs: round((t1.totalMs - before.totalMs) / Math.max(1, runs)), maxMs: t1.maxMs }];
+          }),
+        ),
+        // Main-thread milliseconds per second spent updating charts (all of them).
+        chartMsPerSec: round(sum([...tasks1].map(([name, t1]) => t1.totalMs - (tasks0.get(name)?.totalMs ?? 0))) / streamSec),
         handlerPerEventUs: round((sum(handlerMs) / Math.max(1, eventsHandled)) * 1000, 1),
         handlerP95Ms: round(quantile(handlerMs, 0.95), 2),
         handlerMaxMs: round(Math.max(0, ...handlerMs), 2),

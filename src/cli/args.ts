@@ -77,7 +77,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   }
 
   const file = positionals[1];
-  const runCommand = command === 'evaluate' || command === 'predict' || command === 'explain' || command === 'export';
+  const runCommand =
+    command === 'evaluate' || command === 'predict' || command === 'explain' || command === 'export' || command === 'diagnose';
   if (file === undefined) throw new UsageError(`${command}: missing ${runCommand ? 'run directory' : 'spec file'}`, command);
   // predict takes its input csv as a second argument.
   const extra = command === 'predict' ? 3 : 2;

@@ -14,7 +14,7 @@ export interface CommandInfo {
   options: Record<string, OptionInfo>;
 }
 
-export type CommandName = 'train' | 'check' | 'fix' | 'lr-find' | 'evaluate' | 'predict' | 'explain' | 'export';
+export type CommandName = 'train' | 'check' | 'fix' | 'lr-find' | 'evaluate' | 'predict' | 'explain' | 'export' | 'diagnose';
 
 export const COMMANDS: Record<CommandName, CommandInfo> = {
   train: {
@@ -117,6 +117,17 @@ export const COMMANDS: Record<CommandName, CommandInfo> = {
       },
     },
   },
+  diagnose: {
+    summary:
+      "run the training-health detectors over a recorded run (gradscope's, or a PyTorch script's): each diagnosis as path:line:col: severity: message [code]",
+    options: {
+      json: { type: 'boolean', help: 'print each diagnosis as one `diagnostic` event (JSON line) on stdout' },
+      follow: {
+        type: 'boolean',
+        help: 'follow a run that is still being written: print each diagnosis as it fires, until its run-end (or Ctrl-C)',
+      },
+    },
+  },
   check: {
     summary: 'validate a spec: each problem and lint finding as path:line:col: severity: message [code]',
     options: {},
@@ -153,9 +164,11 @@ export function synopsis(name: CommandName): string {
   const subject =
     name === 'evaluate' || name === 'explain' || name === 'export'
       ? '<runDir>'
-      : name === 'predict'
-        ? '<runDir> <input.csv|--dataset-sample N>'
-        : '<spec>';
+      : name === 'diagnose'
+        ? '<runDir|events.jsonl>'
+        : name === 'predict'
+          ? '<runDir> <input.csv|--dataset-sample N>'
+          : '<spec>';
   return `gradscope ${name} ${subject}${options.length ? ' ' + options.join(' ') : ''}`;
 }
 

@@ -1,32 +1,25 @@
 // `gradscope` command line: `train` runs a spec in the engine process, `lr-find` runs the learning-rate range test
 // there, `evaluate` scores a run's saved model on a split of its data, `predict` applies it to new rows, `explain` draws
-// where it looks (Grad-CAM PNGs), `export` writes a run's numbers as a TensorBoard event file or CSV, `check` validates a spec, `fix` applies the fix of a lint finding or of a diagnostic of the spec's last run.
+// where it looks (Grad-CAM PNGs), `export` writes a run's numbers as a TensorBoard event file or CSV, `diagnose` runs
+// the training-health detectors over a recorded run (gradscope's or a PyTorch script's), `check` validates a spec, `fix` applies the fix of a lint finding or of a diagnostic of the spec's last run.
 // A thin front-end: the engine (child process) does the work and streams events.
-import * as fs from 'fs';
-import * as path from 'path';
 import { EXIT } from '../shared/exitCodes';
 import { parseCommandLine, UsageError } from './args';
 import { commandHelp, generalHelp, shortUsage, synopsis } from './commands';
 import { displayPath } from './displayPath';
+import { runDiagnose } from './diagnoseCommand';
 import { runFix } from './fixCommand';
 import { runEvaluate } from './evaluateCommand';
 import { runExplain } from './explainCommand';
 import { runExport } from './exportCommand';
 import { runPredict } from './predictCommand';
 import { runLrFind } from './lrFindCommand';
+import { packageRoot } from './packageRoot';
 import { checkSpec, runTrain } from './trainCommand';
 
 /** gradscope's version, from the package.json above this file (dist/ in the package, out/src/cli/ in tests). */
 function version(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'gradscope' && pkg.version) return pkg.version;
-    } catch {
-      // no package.json here: look one directory up
-    }
-    if (path.dirname(dir) === dir) return 'unknown';
-  }
+  return packageRoot()?.version ?? 'unknown';
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -60,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runExplain(file, values);
       case 'export':
         return runExport(file, values);
+      case 'diagnose':
+        return await runDiagnose(file, { json: values.json === true, follow: values.follow === true });
       case 'check': {
         const ok = checkSpec(file);
         if (ok) process.stdout.write(`${displayPath(file)}: ok\n`);

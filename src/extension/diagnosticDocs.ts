@@ -2,10 +2,12 @@
 // from Problems and hovers (Diagnostic.codeDescription) and from the dashboard's "What is this?".
 import * as fs from 'fs';
 import * as vscode from 'vscode';
+import { diagnosticDocsPath } from '../shared/diagnosticDocs';
 
 export function diagnosticDocsUri(extensionUri: vscode.Uri, code: string): vscode.Uri | undefined {
-  if (!/^[a-z0-9-]+$/.test(code)) return undefined;
-  const uri = vscode.Uri.joinPath(extensionUri, 'docs', 'diagnostics', `${code}.md`);
+  const relative = diagnosticDocsPath(code);
+  if (!relative) return undefined;
+  const uri = vscode.Uri.joinPath(extensionUri, ...relative.split('/'));
   return fs.existsSync(uri.fsPath) ? uri : undefined;
 }
 

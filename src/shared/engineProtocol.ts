@@ -39,6 +39,23 @@ export interface ExternalRun {
   monitorVersion: string;
   /** torch.distributed runs: how many processes trained (only rank 0 writes; its norms are of the all-reduced gradients). */
   worldSize?: number;
+  /**
+   * The optimizer as gradscope names optimizers (`sgd`, `adam`, `adamw`, `rmsprop`, `adagrad`, `nadam`, `adamax`,
+   * `adadelta`: the torch class name lower-cased), when the monitor knows it. Diagnosis then says which optimizer the
+   * update sizes come from; without it, no message names one.
+   */
+  optimizer?: string;
+  /**
+   * The training loss as gradscope names losses (`categoricalCrossentropy` for nn.CrossEntropyLoss / NLLLoss,
+   * `binaryCrossentropy` for BCELoss / BCEWithLogitsLoss, `meanSquaredError`), when the monitor knows it. A
+   * cross-entropy gives diagnosis its chance-level reference (ln K); without it the reference is the first steps' loss.
+   */
+  loss?: string;
+  /**
+   * Where the monitor was created in the training script (`with Monitor(...)`): where diagnostics that are about the
+   * training rather than one layer (learning rate, overfitting) point. Without it they point at the script's first line.
+   */
+  source?: SourceLocation;
 }
 
 /** How a run ended (`run-end.status`); exitCodes.ts maps each to the command's exit code. */
@@ -360,8 +377,20 @@ export interface RunConfusion {
   weights: 'best' | 'last';
 }
 
-/** A fix: a title and JSON Patch (RFC 6902) operations on the spec. */
-export type Fix = SpecFix;
+/**
+ * A fix: a title and JSON Patch (RFC 6902) operations on the spec. Fixes of an external run (RunStartEvent.external)
+ * have no spec to patch: their `patch` is empty, `explanation` says what to change in the training code, and `docs`
+ * names the diagnostic's page.
+ */
+export interface Fix extends SpecFix {
+  /** External runs: what to change in the training code, in a sentence or two (nothing is applied automatically). */
+  explanation?: string;
+  /**
+   * External runs: the diagnostic's docs page, relative to the gradscope package root (`docs/diagnostics/<code>.md`,
+   * src/shared/diagnosticDocs.ts).
+   */
+  docs?: string;
+}
 
 /** engine → front-end: something is wrong with training (or the spec). */
 export interface DiagnosticEvent {
@@ -374,7 +403,11 @@ export interface DiagnosticEvent {
   /** Every layer involved, in model order, when several are (e.g. all layers whose gradients vanish). */
   layers?: string[];
   specPath: string;
-  /** External runs: the source line of `layer` (its run-start `source`), where Problems show the diagnostic. */
+  /**
+   * External runs: where Problems show the diagnostic: the source line of `layer` (its run-start `source`); for a
+   * diagnostic about no layer (learning rate, overfitting), `external.source`, else the training script's first line.
+   * Their `specPath` is empty.
+   */
   source?: SourceLocation;
   copy?: number;
   /** 0-based step index, as in `step` events. */

@@ -18,19 +18,25 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** One line per code, in the order the README's table and `--help` list them. */
 export const EXIT_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
-  [EXIT.ok, 'the run finished (completed or early-stopped), `check` found no error, or `fix` printed/applied a fix'],
-  [EXIT.invalidSpec, 'the spec is invalid (nothing was trained)'],
+  [
+    EXIT.ok,
+    'the run finished (completed or early-stopped), `check` or `diagnose` found no error, or `fix` printed/applied a fix',
+  ],
+  [EXIT.invalidSpec, 'the spec is invalid (nothing was trained); `diagnose`: the run has a diagnosis of severity error'],
   [
     EXIT.usage,
-    'usage error (unknown command or option, bad value, backend not installed, `evaluate`/`predict`/`explain`/`export` of a directory or input it cannot use, `export` to a path it cannot write)',
+    'usage error (unknown command or option, bad value, backend not installed, `evaluate`/`predict`/`explain`/`export`/`diagnose` of a directory or input it cannot use, `export` to a path it cannot write)',
   ],
   [EXIT.divergedOrFailed, 'the run diverged (NaN/Inf) or failed'],
   [
     EXIT.noFix,
     '`fix`: no lint finding or last-run diagnostic with that code carries a fix, or the fix no longer applies; `lr-find --apply`: the range test was inconclusive, nothing was written',
   ],
-  [EXIT.interrupted, 'stopped with Ctrl-C (SIGINT); the run is kept with status `stopped`'],
-  [EXIT.terminated, 'stopped by SIGTERM; the run is kept with status `stopped`'],
+  [
+    EXIT.interrupted,
+    'stopped with Ctrl-C (SIGINT); the run is kept with status `stopped` (`diagnose --follow`: stopped following)',
+  ],
+  [EXIT.terminated, 'stopped by SIGTERM; the run is kept with status `stopped` (`diagnose --follow`: stopped following)'],
 ];
 
 /** The exit code a signal asks for (128 + its number), for the two signals that stop a run. */

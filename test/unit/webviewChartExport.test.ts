@@ -99,6 +99,20 @@ describe('dashboard chart export: Save PNG and Copy CSV (Chromium)', function ()
       await new Promise((r) => setTimeout(r, 25));
     }
   };
+  /** Strongly coloured pixels of `png` inside the plot area of the canvas `id` (`data-plot-area`: grid and text are grey). */
+  const colouredInPlot = async (png: PNG, id: string): Promise<{ coloured: number; w: number; h: number }> => {
+    const [l, t, w, h] = (await page.evaluate<string>(`document.getElementById('${id}').dataset.plotArea`))
+      .split(',')
+      .map(Number);
+    let coloured = 0;
+    for (let y = t; y < t + h; y++)
+      for (let x = l; x < l + w; x++) {
+        const i = (y * png.width + x) * 4;
+        const px = [png.data[i], png.data[i + 1], png.data[i + 2]];
+        if (Math.max(...px) - Math.min(...px) > 50) coloured++;
+      }
+    return { coloured, w, h };
+  };
   const posted = (): Promise<FromWebviewMessage[]> => page.evaluate<FromWebviewMessage[]>('window.__posted');
   /** Clicks a chart's action and returns the message it posted. */
   async function action<T extends FromWebviewMessage['type']>(
@@ -190,16 +204,7 @@ describe('dashboard chart export: Save PNG and Copy CSV (Chromium)', function ()
     }
     assert.ok(worst <= 3, `pixels differ from the canvas over the background by up to ${worst}`);
     // The lines are there: strongly coloured pixels inside the plot area (grid and text are grey).
-    const [l, t, w, h] = (await page.evaluate<string>(`document.getElementById('grad-norm-chart').dataset.plotArea`))
-      .split(',')
-      .map(Number);
-    let coloured = 0;
-    for (let y = t; y < t + h; y++)
-      for (let x = l; x < l + w; x++) {
-        const i = (y * saved.width + x) * 4;
-        const px = [saved.data[i], saved.data[i + 1], saved.data[i + 2]];
-        if (Math.max(...px) - Math.min(...px) > 50) coloured++;
-      }
+    const { coloured } = await colouredInPlot(saved, 'grad-norm-chart');
     assert.ok(coloured > 500, `only ${coloured} coloured pixels in the plot`);
     // A corner outside the plot is the background colour.
     assert.deepEqual([...saved.data.subarray(0, 3)], bg);
@@ -243,16 +248,7 @@ describe('dashboard chart export: Save PNG and Copy CSV (Chromium)', function ()
     );
     assert.deepEqual([saved.width, saved.height], size);
     // Inside the cells' area the strip is coloured (three layers decades apart: three hues), not background.
-    const [l, t, w, h] = (await page.evaluate<string>(`document.getElementById('grad-heat-strip').dataset.plotArea`))
-      .split(',')
-      .map(Number);
-    let coloured = 0;
-    for (let y = t; y < t + h; y++)
-      for (let x = l; x < l + w; x++) {
-        const i = (y * saved.width + x) * 4;
-        const px = [saved.data[i], saved.data[i + 1], saved.data[i + 2]];
-        if (Math.max(...px) - Math.min(...px) > 50) coloured++;
-      }
+    const { coloured, w, h } = await colouredInPlot(saved, 'grad-heat-strip');
     assert.ok(coloured > 0.9 * w * h, `${coloured} coloured pixels of ${w * h} cells`);
 
     const m = await action('grad-heat-strip', 'csv', 'copy-chart-csv');

@@ -42,4 +42,14 @@ describe('chart decimation', () => {
     );
     assert.ok(allNaN.length > 0 && allNaN.every((p) => Number.isNaN(p.y)));
   });
+
+  it('fills the array it is given (a chart’s own, reused draw after draw) with what a fresh call returns', () => {
+    const reused: XY[] = [];
+    for (const n of [5000, 3000, 9000]) {
+      const s = series(n, (i) => (i % 500 < 3 ? NaN : Math.cos(i / 37) * (1 + (i % 11))));
+      const fresh = decimate(s, 200);
+      assert.strictEqual(decimate(s, 200, reused), reused, `n=${n}: the given array`);
+      assert.deepStrictEqual(reused, fresh, `n=${n}: same points (a longer earlier fill leaves nothing behind)`);
+    }
+  });
 });

@@ -198,6 +198,8 @@ export function seriesOf(ds: object & { data: unknown[] }): unknown[] {
  */
 export class StepSeriesSync {
   series: XY[][] = [];
+  /** Per series, the array its dataset draws while the series is decimated (filled again on every draw). */
+  private shown: XY[][] = [];
   /** Finite points per series, kept as points are added (no rescans on every draw). */
   private finite: number[] = [];
   private synced: StepPoint[] | null = null;
@@ -207,6 +209,7 @@ export class StepSeriesSync {
     this.synced = null;
     this.count = 0;
     this.series = [];
+    this.shown = [];
     this.finite = [];
   }
 
@@ -249,7 +252,7 @@ export class StepSeriesSync {
       const ds = chart.data.datasets[firstDataset + k];
       if (!ds) return;
       fullSeries.set(ds, s);
-      const shown = decimate(s, buckets);
+      const shown = decimate(s, buckets, (this.shown[k] ??= []));
       // The same array when nothing was decimated: chart.js then sees only the points pushed since its last update.
       if (ds.data !== shown) ds.data = shown;
     });

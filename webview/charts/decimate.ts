@@ -9,22 +9,45 @@ export interface XY {
  * What a chart draws of a long series: at most two points (the lowest and the highest, in step order) per bucket of
  * `buckets` equal spans of x, so no spike is lost, and a NaN point where the bucket has a gap (lines break there as
  * they do on the full series). A series of at most 2 × buckets points is drawn as it is.
+ * `out`: an array to fill instead of a new one (a chart redrawn many times a second reuses its arrays rather than
+ * leaving one per draw to the garbage collector); no allocation per bucket.
  */
-export function decimate(series: XY[], buckets: number): XY[] {
+export function decimate(series: XY[], buckets: number, out: XY[] = []): XY[] {
   const n = series.length;
   if (n <= 2 * buckets || n < 2) return series;
   const x0 = series[0].x;
   const span = series[n - 1].x - x0 || 1;
-  const out: XY[] = [];
+  let length = 0;
   let bucket = -1;
   let lo = -1;
   let hi = -1;
   let gap = -1;
+  // The bucket's points in step order, each once.
   const flush = (): void => {
     if (bucket < 0) return;
-    // The bucket's points in step order, each once.
-    const picks = [lo, hi, gap].filter((i, k, a) => i >= 0 && a.indexOf(i) === k).sort((a, b) => a - b);
-    for (const i of picks) out.push(series[i]);
+    let a = lo;
+    let b = hi === lo ? -1 : hi;
+    let c = gap;
+    // Three compare-and-swaps (absent ones, -1, first); no array.
+    let t: number;
+    if (a > b) {
+      t = a;
+      a = b;
+      b = t;
+    }
+    if (b > c) {
+      t = b;
+      b = c;
+      c = t;
+    }
+    if (a > b) {
+      t = a;
+      a = b;
+      b = t;
+    }
+    if (a >= 0) out[length++] = series[a];
+    if (b >= 0) out[length++] = series[b];
+    if (c >= 0) out[length++] = series[c];
   };
   for (let i = 0; i < n; i++) {
     const p = series[i];
@@ -40,5 +63,6 @@ export function decimate(series: XY[], buckets: number): XY[] {
     } else if (gap < 0) gap = i;
   }
   flush();
+  out.length = length;
   return out;
 }

@@ -2,7 +2,7 @@
 // units dead or saturated, a learning rate whose very first updates were huge. Detectors use these to put the
 // cure of the actual cause first in their list of fixes.
 import { familyVariance, isConstantInitializer, weightScale } from '../model/facts';
-import type { DiagnosisContext } from './context';
+import type { RunContext } from './context';
 import type { MeasuredStep } from './history';
 import type { LayerInfo } from './modelView';
 import { median } from './stats';
@@ -16,7 +16,7 @@ const TOO_SMALL = 0.5;
  * Kernel layers whose initialiser draws weights well above the He scale (or constant non-zero weights). Neither this
  * nor smallInitLayers counts a layer whose weights model.initFrom loaded: its initialiser drew nothing.
  */
-export function largeInitLayers(ctx: DiagnosisContext): LayerInfo[] {
+export function largeInitLayers(ctx: RunContext): LayerInfo[] {
   return ctx.view.kernels.filter((l) => {
     if (!l.spec || !l.fans || l.loaded) return false;
     const init = l.spec.kernelInitializer;
@@ -27,7 +27,7 @@ export function largeInitLayers(ctx: DiagnosisContext): LayerInfo[] {
 }
 
 /** Kernel layers whose initialiser draws weights far below the LeCun scale (signals shrink layer by layer). */
-export function smallInitLayers(ctx: DiagnosisContext): LayerInfo[] {
+export function smallInitLayers(ctx: RunContext): LayerInfo[] {
   return ctx.view.kernels.filter(
     (l) =>
       l.spec &&
@@ -38,7 +38,7 @@ export function smallInitLayers(ctx: DiagnosisContext): LayerInfo[] {
 }
 
 /** Median over kernel layers of the median update ratio of the given steps. */
-export function medianUpdateRatio(ctx: DiagnosisContext, steps = ctx.history.recent()): number {
+export function medianUpdateRatio(ctx: RunContext, steps = ctx.history.recent()): number {
   return median(ctx.view.kernels.map((l) => median(steps.flatMap((s) => trainingUpdate(s, l)))));
 }
 
@@ -50,13 +50,14 @@ function trainingUpdate(s: MeasuredStep, l: LayerInfo): number[] {
 
 /**
  * The early steps' kernel-median update ratios, corrected for RMSprop's start-up inflation: its squared-gradient
- * average starts at zero (decay ρ, the spec's `rho`), so its step t is 1/√(1 − ρ^(t+1)) times larger.
+ * average starts at zero (decay ρ, the spec's `rho`), so its step t is 1/√(1 − ρ^(t+1)) times larger. (An external
+ * run's ρ is unknown: its ratios are taken as measured.)
  */
-function earlyUpdateRatios(ctx: DiagnosisContext): number[] {
-  const { type, rho } = ctx.spec.training.optimizer;
+function earlyUpdateRatios(ctx: RunContext): number[] {
+  const optimizer = ctx.spec?.training.optimizer;
   return ctx.history.early.map((s, i) => {
     const u = median(ctx.view.kernels.flatMap((l) => trainingUpdate(s, l)));
-    return type === 'rmsprop' ? u * Math.sqrt(1 - rho ** (i + 1)) : u;
+    return optimizer?.type === 'rmsprop' ? u * Math.sqrt(1 - optimizer.rho ** (i + 1)) : u;
   });
 }
 
@@ -64,19 +65,19 @@ function earlyUpdateRatios(ctx: DiagnosisContext): number[] {
  * The first steps say the learning rate is too high: their updates were a large fraction of the weights
  * (DeepDiagnosis's 0.1), or the loss shot far above the untrained model's.
  */
-export function earlyLrTooHigh(ctx: DiagnosisContext): boolean {
+export function earlyLrTooHigh(ctx: RunContext): boolean {
   const h = ctx.history;
   if (earlyUpdateRatio(ctx) > ctx.t.lrHighUpdateRatio) return true;
   return earlyLossPeak(ctx) > 10 * Math.max(h.referenceLoss, h.initialLoss);
 }
 
 /** Median ‖ΔW‖/‖W‖ (kernel median, RMSprop-corrected) of the first 5 measured steps; NaN before any. */
-export function earlyUpdateRatio(ctx: DiagnosisContext): number {
+export function earlyUpdateRatio(ctx: RunContext): number {
   return median(earlyUpdateRatios(ctx).slice(0, 5));
 }
 
 /** The highest loss of the run's first 2 windows of steps (non-finite counts as +Infinity); -Infinity before any. */
-export function earlyLossPeak(ctx: DiagnosisContext): number {
+export function earlyLossPeak(ctx: RunContext): number {
   const firstLosses = ctx.history.firstLosses.slice(0, 2 * ctx.t.window);
   return Math.max(...firstLosses.map((x) => (Number.isFinite(x) ? x : Infinity)));
 }
@@ -89,7 +90,7 @@ const HEALTHY_FIRST_UPDATE = 0.03;
  * median ‖ΔW‖/‖W‖ — which is proportional to the learning rate, for SGD and Adam alike, since nothing has compounded
  * yet — down to a healthy first update. 0.1 when the first step is unknown or already moderate.
  */
-export function lrReductionFactor(ctx: DiagnosisContext): number {
+export function lrReductionFactor(ctx: RunContext): number {
   const u0 = earlyUpdateRatios(ctx)[0];
   if (!(u0 > 0) || !Number.isFinite(u0)) return 0.1;
   const exponent = Math.round(Math.log10(HEALTHY_FIRST_UPDATE / u0));

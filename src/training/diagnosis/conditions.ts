@@ -3,7 +3,7 @@
 // diagnosis already explains what they see (zero gradients below a dead layer are not a vanishing gradient).
 import { activationFacts } from '../model/facts';
 import { earlyLrTooHigh } from './causes';
-import type { DiagnosisContext } from './context';
+import type { RunContext } from './context';
 import type { MeasuredStep } from './history';
 import type { LayerInfo } from './modelView';
 import { fractionWhere, median } from './stats';
@@ -14,7 +14,7 @@ export interface LayerReading {
 }
 
 /** ReLU layers whose dead-unit fraction stayed at or above the threshold on every step of the window. */
-export function deadLayers(ctx: DiagnosisContext): LayerReading[] {
+export function deadLayers(ctx: RunContext): LayerReading[] {
   const h = ctx.history;
   if (!h.windowFull) return [];
   const steps = h.recent();
@@ -33,7 +33,7 @@ export function deadLayers(ctx: DiagnosisContext): LayerReading[] {
 }
 
 /** Hidden sigmoid/tanh layers whose median saturation over the window is above the threshold. */
-export function saturatedLayers(ctx: DiagnosisContext): LayerReading[] {
+export function saturatedLayers(ctx: RunContext): LayerReading[] {
   const h = ctx.history;
   if (!h.windowFull) return [];
   const out: LayerReading[] = [];
@@ -46,7 +46,7 @@ export function saturatedLayers(ctx: DiagnosisContext): LayerReading[] {
 }
 
 /** ‖g_first‖/‖g_last‖ of one step (NaN when the last layer's gradient is zero or anything is non-finite). */
-export function gradientRatio(ctx: DiagnosisContext, s: MeasuredStep): number {
+export function gradientRatio(ctx: RunContext, s: MeasuredStep): number {
   const { first, last } = ctx.view;
   if (!first || !last || first === last) return NaN;
   // A frozen layer has no gradient: no ratio.
@@ -56,7 +56,7 @@ export function gradientRatio(ctx: DiagnosisContext, s: MeasuredStep): number {
 }
 
 /** AUTOTRAINER's vanishing rule on one step: ‖g_first‖/‖g_last‖ < vanishingRatio and ‖g_first‖ < vanishingFirstNorm. */
-export function autotrainerVanishing(ctx: DiagnosisContext, s: MeasuredStep): boolean {
+export function autotrainerVanishing(ctx: RunContext, s: MeasuredStep): boolean {
   const r = gradientRatio(ctx, s);
   return r < ctx.t.vanishingRatio && (s.layers[ctx.view.first!.index].gradNorm ?? NaN) < ctx.t.vanishingFirstNorm;
 }
@@ -69,7 +69,7 @@ export type VanishingRule = 'autotrainer' | 'frozen-first-layer';
  * network can learn, its first layers cannot. (Too-small initialisations shrink activations and gradients alike, so
  * their weight-gradient ratio stays near 1e-2 and AUTOTRAINER's rule misses them; the update ratios do not.)
  */
-export function vanishingRule(ctx: DiagnosisContext): VanishingRule | undefined {
+export function vanishingRule(ctx: RunContext): VanishingRule | undefined {
   const { history: h, view, t } = ctx;
   if (!h.windowFull || !view.first || !view.last || view.first === view.last) return undefined;
   const steps = h.recent();
@@ -82,17 +82,17 @@ export function vanishingRule(ctx: DiagnosisContext): VanishingRule | undefined 
 }
 
 /** Median over the window of a kernel layer's update ratio. */
-export function medianLayerUpdate(ctx: DiagnosisContext, l: LayerInfo): number {
+export function medianLayerUpdate(ctx: RunContext, l: LayerInfo): number {
   return ctx.history.layerMedian(l.index, (m) => m.updateRatio);
 }
 
 /** Median over the window of the kernels' median update ratio. */
-export function medianUpdate(ctx: DiagnosisContext): number {
+export function medianUpdate(ctx: RunContext): number {
   return median(ctx.view.kernels.map((l) => medianLayerUpdate(ctx, l)));
 }
 
 /** Something already explains poor progress structurally (dead, vanishing or saturated units). */
-export function structurallyExplained(ctx: DiagnosisContext): boolean {
+export function structurallyExplained(ctx: RunContext): boolean {
   const f = ctx.fired;
   if (f.has('dead-relu') || f.has('vanishing-gradient') || f.has('saturated-activation') || f.has('exploding-gradient'))
     return true;
@@ -100,7 +100,7 @@ export function structurallyExplained(ctx: DiagnosisContext): boolean {
 }
 
 /** The loss is visibly unstable: oscillating, diverging, or it already produced NaN. */
-export function unstable(ctx: DiagnosisContext): boolean {
+export function unstable(ctx: RunContext): boolean {
   const f = ctx.fired;
   return f.has('oscillating-loss') || f.has('divergence') || f.has('non-finite');
 }
@@ -111,7 +111,7 @@ export function unstable(ctx: DiagnosisContext): boolean {
  * (units thrown into a flat region — dead ReLUs, SELUs in their negative tail — passing no gradient) is a consequence
  * of that blow-up, and the diagnosis names the blow-up's cause, not the consequence.
  */
-export function blownUp(ctx: DiagnosisContext): boolean {
+export function blownUp(ctx: RunContext): boolean {
   const f = ctx.fired;
   return f.has('divergence') || f.has('exploding-gradient') || f.has('non-finite') || earlyLrTooHigh(ctx);
 }

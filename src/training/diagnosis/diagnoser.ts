@@ -2,10 +2,11 @@
 // first, so a detector can see what already fired), and returns the new diagnostics. Each code fires at most once
 // per run. Diagnosis must never stop training, and must never fail silently: a detector that throws is reported as
 // a `log` event (level error, naming the detector and the error) and switched off for the rest of the run, while
-// the other detectors go on.
+// the other detectors go on. gradscope's runs are judged with their spec (createDiagnoser); an external run (a
+// PyTorch script's monitor) from its run-start alone, by the same detectors (createExternalDiagnoser).
 import type { DiagnosticEvent, EpochEvent, LogEvent, RunEndEvent, RunStartEvent, StepEvent } from '../../shared/engineProtocol';
 import type { ParsedSpec } from '../spec/types';
-import type { DiagnosisContext } from './context';
+import type { RunContext } from './context';
 import { resolveThresholds } from './defaults';
 import { contradictedBy } from './contradictions';
 import type { Detector } from './detector';
@@ -22,7 +23,7 @@ import { createSlowConvergence } from './detectors/slowConvergence';
 import { createVanishingGradient } from './detectors/vanishingGradient';
 import { RunHistory } from './history';
 import { specLearningRate } from './trainingFixes';
-import { buildModelView, trainingView } from './modelView';
+import { buildExternalModelView, buildModelView, trainingView, type ModelView } from './modelView';
 import { readSpecDocument } from '../fixes/patchBuilder';
 import type { CreateDiagnoser, Diagnoser, DiagnoserOptions, Thresholds } from './types';
 
@@ -61,33 +62,41 @@ export function createDiagnoser(
   thresholds: Thresholds,
   options: DiagnoserOptions = {},
 ): Diagnoser {
+  return guarded(options, () => {
+    const t = resolveThresholds(thresholds);
+    const view = buildModelView(spec, start);
+    const history = new RunHistory(view, t, specLearningRate(spec.training));
+    const doc = readSpecDocument(options.specText, start.specFile);
+    return diagnoserOver({ spec, start, view, history, t, doc, fired: new Set() }, view, options);
+  });
+}
+
+/**
+ * Creates the diagnoser of an external run (run-start.external: no spec), judged from run-start alone: the model
+ * view of buildExternalModelView, the learning rate its steps record, fixes that explain what to change in the code.
+ */
+export function createExternalDiagnoser(start: RunStartEvent, thresholds: Thresholds, options: DiagnoserOptions = {}): Diagnoser {
+  return guarded(options, () => {
+    const t = resolveThresholds(thresholds);
+    const view = buildExternalModelView(start);
+    const history = new RunHistory(view, t, NaN);
+    return diagnoserOver({ start, view, history, t, doc: undefined, fired: new Set() }, view, options);
+  });
+}
+
+/** The diagnoser `make` sets up, or (logged) one that diagnoses nothing when it cannot be set up for this model. */
+function guarded(options: DiagnoserOptions, make: () => Diagnoser): Diagnoser {
   const log = options.log ?? logToStderr;
   try {
-    return diagnoserFor(spec, start, thresholds, options, log);
+    return make();
   } catch (err) {
     log({ type: 'log', level: 'error', message: `diagnosis: could not start, this run is not diagnosed: ${describeError(err)}` });
     return { step: () => [], epoch: () => [], end: () => [] };
   }
 }
 
-function diagnoserFor(
-  spec: ParsedSpec,
-  start: RunStartEvent,
-  thresholds: Thresholds,
-  options: DiagnoserOptions,
-  log: (e: LogEvent) => void,
-): Diagnoser {
-  const t = resolveThresholds(thresholds);
-  const view = buildModelView(spec, start);
-  const ctx: DiagnosisContext = {
-    spec,
-    start,
-    view,
-    history: new RunHistory(view, t, specLearningRate(spec.training)),
-    t,
-    doc: readSpecDocument(options.specText, start.specFile),
-    fired: new Set(),
-  };
+function diagnoserOver(ctx: RunContext, view: ModelView, options: DiagnoserOptions): Diagnoser {
+  const log = options.log ?? logToStderr;
   const all = options.detectors ?? allDetectors();
   const broken = new Set<Detector>();
 

@@ -36,9 +36,14 @@ export class RunHistory {
   lastStep = -1;
   lastEpoch = -1;
   stepsSeen = 0;
+  /** The highest finite learning rate of any step so far (NaN before one). */
+  peakLr = NaN;
   private readonly measuredKeep: number;
 
-  /** `baseLr`: the spec's learning rate, which schedules start from or peak at. */
+  /**
+   * `baseLr`: the spec's learning rate, which schedules start from or peak at; NaN for an external run, whose base
+   * is then the highest rate its steps recorded (`peakLr`).
+   */
   constructor(
     readonly view: ModelView,
     readonly t: ResolvedThresholds,
@@ -51,6 +56,7 @@ export class RunHistory {
     this.lastStep = e.step;
     this.lastEpoch = e.epoch;
     this.stepsSeen++;
+    if (Number.isFinite(e.lr) && !(e.lr <= this.peakLr)) this.peakLr = e.lr;
     this.losses.push(e.loss);
     if (this.losses.length > LOSS_KEEP) this.losses.splice(0, this.losses.length - LOSS_KEEP);
     if (this.firstLosses.length < FIRST_KEEP) this.firstLosses.push(e.loss);
@@ -130,11 +136,12 @@ export class RunHistory {
 
   /**
    * Every step of the window ran near the spec's rate (not early in a warm-up, not decayed by the schedule): only
-   * then can the window's update sizes be blamed on that rate.
+   * then can the window's update sizes be blamed on that rate. External runs: near the highest rate recorded.
    */
   get lrAtBase(): boolean {
     const steps = this.recent();
-    return steps.length > 0 && steps.every((s) => s.lr >= 0.5 * this.baseLr);
+    const base = Number.isNaN(this.baseLr) ? this.peakLr : this.baseLr;
+    return steps.length > 0 && steps.every((s) => s.lr >= 0.5 * base);
   }
 
   /** Median over the last window of one layer's metric. */

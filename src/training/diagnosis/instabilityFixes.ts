@@ -3,13 +3,13 @@
 // learning rate first when the first steps already moved the weights by a large fraction or the loss climbed from a
 // healthy level, gradient clipping as the general safety net (and first for a plain recurrent layer under SGD). Clipping bounds the step only for SGD: with an
 // adaptive optimizer (Adam, RMSprop, Adagrad) the learning rate always comes before it.
-import type { SpecFix } from '../spec/types';
+import type { Fix } from '../../shared/engineProtocol';
 import { earlyLrTooHigh, largeInitLayers, lrReductionFactor } from './causes';
-import type { DiagnosisContext } from './context';
+import type { RunContext } from './context';
 import { initializerFix, lstmFix, orthogonalRecurrentFix, plainRecurrent } from './layerFixes';
 import { adaptiveOptimizer, clipNormFix, scaleLrFix } from './trainingFixes';
 
-export function instabilityFixes(ctx: DiagnosisContext, lrSuspected = false): (SpecFix | undefined)[] {
+export function instabilityFixes(ctx: RunContext, lrSuspected = false): (Fix | undefined)[] {
   const large = largeInitLayers(ctx);
   const init = large.length > 0 ? initializerFix(ctx, large) : undefined;
   const lr = scaleLrFix(ctx, lrReductionFactor(ctx));

@@ -1,6 +1,7 @@
 // Fixes that rewrite layer entries: activation swaps, initialisers, zero biases, inserted batch normalisation or
 // dropout. Layers built from one `repeat` template share its entry, so each entry is patched once (at the template's
-// path); insertions go in reverse document order so no operation shifts the path of a later one.
+// path); insertions go in reverse document order so no operation shifts the path of a later one. An external run
+// has no spec: each cure is then an explanation of the change in its code (codeFixes.ts).
 import { distinctEntries, reverseDocumentOrder } from '../fixes/entries';
 import {
   CLIP_TITLE,
@@ -14,8 +15,10 @@ import {
 } from '../fixes/layerCures';
 import { LAYER_FACTS, initializerMean, recommendedInitializer } from '../model/facts';
 import { fromPointer } from '../spec/positions';
+import type { Fix } from '../../shared/engineProtocol';
 import type { ActivationName, SpecFix } from '../spec/types';
-import { newPatch, type DiagnosisContext } from './context';
+import { activationCode, batchNormCode, dropoutCode, initializerCode, reluHeCode } from './codeFixes';
+import { newPatch, type RunContext } from './context';
 import type { LayerInfo } from './modelView';
 
 /** One layer per spec entry (the first copy of a repeat template). */
@@ -48,7 +51,8 @@ function weightEntries(layers: readonly LayerInfo[]): WeightEntry[] {
 }
 
 /** ReLU + He initialisation in the given layers' entries: the same cure lint's deep-saturating-stack offers (fixes/layerCures). */
-export function reluHeFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
+export function reluHeFix(ctx: RunContext, layers: readonly LayerInfo[]): Fix | undefined {
+  if (!ctx.spec) return reluHeCode(layers);
   const list = weightEntries(layers);
   const paths = new Set(list.map((e) => e.path));
   const converted = ctx.view.kernels.filter((k) => paths.has(k.summary.specPath)).length;
@@ -59,7 +63,8 @@ export function reluHeFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): 
  * The initialiser made for each layer's activation, for layers drawn far below it (vanishing signal): the same cure
  * lint's initializer-scale offers, with the gradient clip of fixes/layerCures when 3+ layers are raised under SGD.
  */
-export function smallInitFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
+export function smallInitFix(ctx: RunContext, layers: readonly LayerInfo[]): Fix | undefined {
+  if (!ctx.spec) return initializerCode(layers);
   const p = newPatch(ctx);
   const changed = setRecommendedInitializers(p, weightEntries(drawn(layers)));
   if (changed.length === 0) return undefined;
@@ -73,7 +78,8 @@ export function smallInitFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]
 }
 
 /** The initialiser made for each layer's activation (model/facts: He, LeCun or Glorot). */
-export function initializerFix(ctx: DiagnosisContext, layers: readonly LayerInfo[], label?: string): SpecFix | undefined {
+export function initializerFix(ctx: RunContext, layers: readonly LayerInfo[], label?: string): Fix | undefined {
+  if (!ctx.spec) return initializerCode(layers, label);
   const p = newPatch(ctx);
   const changed = setRecommendedInitializers(p, weightEntries(drawn(layers)));
   if (changed.length === 0) return undefined;
@@ -85,7 +91,7 @@ export function initializerFix(ctx: DiagnosisContext, layers: readonly LayerInfo
 }
 
 /** Zero biases in the given layers' entries. */
-export function zeroBiasFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
+export function zeroBiasFix(ctx: RunContext, layers: readonly LayerInfo[]): SpecFix | undefined {
   const list = entries(drawn(layers)).filter((l) => l.spec?.useBias && initializerMean(l.spec.biasInitializer) !== 0);
   if (list.length === 0) return undefined;
   const p = newPatch(ctx);
@@ -95,11 +101,12 @@ export function zeroBiasFix(ctx: DiagnosisContext, layers: readonly LayerInfo[])
 
 /** Another activation in the given layers' entries. */
 export function activationFix(
-  ctx: DiagnosisContext,
+  ctx: RunContext,
   layers: readonly LayerInfo[],
   activation: ActivationName,
   why: string,
-): SpecFix | undefined {
+): Fix | undefined {
+  if (!ctx.spec) return activationCode(layers, activation, why);
   const list = weightEntries(layers).filter((e) => e.activation !== activation);
   if (list.length === 0) return undefined;
   const p = newPatch(ctx);
@@ -108,12 +115,14 @@ export function activationFix(
 }
 
 /** Batch normalisation between each layer's linear part and its activation (not after the output layer). */
-export function batchNormFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
+export function batchNormFix(ctx: RunContext, layers: readonly LayerInfo[]): Fix | undefined {
+  if (!ctx.spec) return batchNormCode(ctx, layers);
   return batchNormCure(newPatch(ctx), weightEntries(layers.filter((l) => l !== ctx.view.last)));
 }
 
 /** Dropout after each hidden dense layer (after its separate activation entry when it has one). */
-export function dropoutFix(ctx: DiagnosisContext, rate: number): SpecFix | undefined {
+export function dropoutFix(ctx: RunContext, rate: number): Fix | undefined {
+  if (!ctx.spec) return dropoutCode(ctx, rate);
   const hidden = entries(ctx.view.kernels.filter((l) => l !== ctx.view.last && l.spec?.type === 'dense'));
   if (hidden.length === 0) return undefined;
   const p = newPatch(ctx);
@@ -141,7 +150,7 @@ export function plainRecurrent(layers: readonly LayerInfo[]): LayerInfo[] {
  * forget gate carries the cell state (and its gradient) from step to step by a factor below 1 instead of through
  * the recurrent kernel, so backpropagation through time stops compounding.
  */
-export function lstmFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
+export function lstmFix(ctx: RunContext, layers: readonly LayerInfo[]): SpecFix | undefined {
   const list = plainRecurrent(layers);
   if (list.length === 0) return undefined;
   const p = newPatch(ctx);
@@ -161,7 +170,7 @@ export function lstmFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): Sp
  * An orthogonal recurrent kernel in the given simpleRNN entries: all its singular values are 1, so the state is
  * neither stretched nor shrunk by the kernel from step to step.
  */
-export function orthogonalRecurrentFix(ctx: DiagnosisContext, layers: readonly LayerInfo[]): SpecFix | undefined {
+export function orthogonalRecurrentFix(ctx: RunContext, layers: readonly LayerInfo[]): SpecFix | undefined {
   const list = plainRecurrent(layers).filter((l) => l.recurrent!.recurrentInitializer !== 'orthogonal');
   if (list.length === 0) return undefined;
   const p = newPatch(ctx);

@@ -1,11 +1,20 @@
 // What the detectors need to know about the model: for each layer with weights (the `step.layers` entries, in
 // order) its run-start summary, the spec layer it was built from, the activation whose units it owns, and its
 // fans (from the spec's shapes, model/facts); plus which layers are the first and last kernels (the ends of
-// AUTOTRAINER's gradient ratio).
+// AUTOTRAINER's gradient ratio). An external run (a PyTorch script's monitor) has no spec: its view is built from
+// run-start alone (buildExternalModelView), with the same model facts.
 import type { LayerSummary, RunStartEvent } from '../../shared/engineProtocol';
 import { type Fans, kernelFans, layerFacts } from '../model/facts';
 import { type LayerShape, inferOutputShapes } from '../spec/shapes';
-import type { ActivationName, LossName, ParsedSpec, RecurrentLayer, ResolvedLayer } from '../spec/types';
+import { LOSSES } from '../spec/vocabulary';
+import {
+  ACTIVATIONS,
+  type ActivationName,
+  type LossName,
+  type ParsedSpec,
+  type RecurrentLayer,
+  type ResolvedLayer,
+} from '../spec/types';
 
 export type KernelSpecLayer = Extract<ResolvedLayer, { type: 'dense' | 'conv2d' }>;
 
@@ -40,7 +49,8 @@ export interface ModelView {
   recurrents: LayerInfo[];
   first?: LayerInfo;
   last?: LayerInfo;
-  loss: LossName;
+  /** The training loss; undefined when an external run's monitor did not name it. */
+  loss?: LossName;
   task: 'classification' | 'regression';
   /** Units of the output layer (classes for classification). */
   outputUnits: number;
@@ -144,6 +154,46 @@ export function buildModelView(spec: ParsedSpec, start: RunStartEvent): ModelVie
     first: kernels[0],
     last,
     loss: spec.training.loss,
+    task: start.task,
+    outputUnits: last?.units ?? 1,
+  };
+}
+
+/** An activation name model/facts knows (the monitor maps torch's modules to them), else undefined: not judged. */
+function knownActivation(name: string | undefined): ActivationName | undefined {
+  if (name === undefined) return 'linear';
+  return (ACTIVATIONS as readonly string[]).includes(name) ? (name as ActivationName) : undefined;
+}
+
+/**
+ * The model view of an external run, from run-start alone: its layers with weights in order; `dense` and `conv2d`
+ * layers are kernels, whose activation is the one the monitor found consuming their output (none found: linear) and
+ * whose units are a dense layer's output width. Without a spec nothing is known of initialisers or fans, and
+ * recurrent layers are not told apart: the detectors that need those stay silent about them.
+ */
+export function buildExternalModelView(start: RunStartEvent): ModelView {
+  const layers: LayerInfo[] = [];
+  for (const summary of start.layers) {
+    if (!summary.hasWeights) continue;
+    const info: LayerInfo = { index: layers.length, summary, isKernel: summary.kind === 'dense' || summary.kind === 'conv2d' };
+    if (info.isKernel) {
+      const activation = knownActivation(summary.activation);
+      if (activation) info.activation = activation;
+      const width = summary.outputShape[summary.outputShape.length - 1];
+      if (summary.kind === 'dense' && Number.isInteger(width) && width > 0) info.units = width;
+    }
+    layers.push(info);
+  }
+  const kernels = layers.filter((l) => l.isKernel);
+  const last = kernels[kernels.length - 1];
+  const loss = start.external?.loss;
+  return {
+    layers,
+    kernels,
+    recurrents: [],
+    first: kernels[0],
+    last,
+    ...(loss !== undefined && (LOSSES as readonly string[]).includes(loss) ? { loss: loss as LossName } : {}),
     task: start.task,
     outputUnits: last?.units ?? 1,
   };

@@ -1,13 +1,17 @@
 // Fixes that rewrite `training`: the learning rate (the new value computed from the spec's), the optimizer, gradient
 // clipping, momentum, weight decay, early stopping. A lowered learning rate also lowers a cosine (polynomial, reduceOnPlateau) schedule's floor
-// when the floor would otherwise exceed it (the parser rejects that).
+// when the floor would otherwise exceed it (the parser rejects that). An external run has no spec: each cure is then an
+// explanation of the change in its code (codeFixes.ts).
 import * as path from 'path';
+import type { Fix } from '../../shared/engineProtocol';
 import type { SpecFix, TrainingSpec } from '../spec/types';
-import { newPatch, type DiagnosisContext } from './context';
+import { adamCode, clipNormCode, earlyStoppingCode, momentumCode, scaleLrCode, weightDecayCode } from './codeFixes';
+import { newPatch, type RunContext } from './context';
 import { keepScheduleFloorBelow, learningRateTarget } from '../fixes/learningRateEdit';
 import { fmt } from '../format';
 import { round3 } from './stats';
 import { isAdaptive, OPTIMIZER_FACTS } from '../model/facts';
+import { optimizerType } from './trainingFacts';
 
 /** The learning rate the spec sets (learningRateTarget: the optimizer's, piecewise's largest value, oneCycle's peak). */
 export function specLearningRate(training: TrainingSpec): number {
@@ -18,9 +22,11 @@ export function specLearningRate(training: TrainingSpec): number {
  * The learning rate a message quotes: the one in force at the latest measured step, and, when a schedule (warm-up,
  * decay, reduceOnPlateau) has moved it away from the spec's, the spec's value beside it.
  */
-export function learningRateInForceText(ctx: DiagnosisContext): string {
-  const spec = specLearningRate(ctx.spec.training);
+export function learningRateInForceText(ctx: RunContext): string {
   const latest = ctx.history.recent(1)[0]?.lr;
+  // An external run: the rate its latest measured step recorded.
+  if (!ctx.spec) return fmt(latest ?? ctx.history.peakLr);
+  const spec = specLearningRate(ctx.spec.training);
   if (latest === undefined || !Number.isFinite(latest) || Math.abs(latest - spec) <= 0.01 * spec) return fmt(spec);
   return `${fmt(latest)} (the schedule's rate at step ${ctx.history.recent(1)[0].step}; the spec sets ${fmt(spec)})`;
 }
@@ -42,12 +48,14 @@ const LR_MAX = 10;
  * The learning-rate fixes' pointer to the range test, which measures a rate instead of stepping by a power of ten:
  * `, or run the learning-rate range test: gradscope lr-find <spec file name>`.
  */
-export function rangeTestOption(ctx: DiagnosisContext): string {
+export function rangeTestOption(ctx: RunContext): string {
+  if (!ctx.spec) return '';
   return `, or run the learning-rate range test: gradscope lr-find ${path.basename(ctx.start.specFile)}`;
 }
 
 /** The learning rate multiplied by `factor` (e.g. 0.1 or 10), computed from the spec's value. */
-export function scaleLrFix(ctx: DiagnosisContext, factor: number, why = ''): SpecFix | undefined {
+export function scaleLrFix(ctx: RunContext, factor: number, why = ''): Fix | undefined {
+  if (!ctx.spec) return scaleLrCode(ctx, factor, ctx.history.peakLr);
   const s = ctx.spec.training.schedule;
   if (s.type === 'piecewise') return scalePiecewiseFix(ctx, s.values, factor, why);
   // Under a one-cycle schedule this is its peak: its maxLearningRate when written, else the optimizer's rate.
@@ -63,7 +71,7 @@ export function scaleLrFix(ctx: DiagnosisContext, factor: number, why = ''): Spe
 }
 
 /** A piecewise schedule's values are the learning rate itself: scale each of them. */
-function scalePiecewiseFix(ctx: DiagnosisContext, values: number[], factor: number, why: string): SpecFix | undefined {
+function scalePiecewiseFix(ctx: RunContext, values: number[], factor: number, why: string): SpecFix | undefined {
   const scaled = values.map((v) => Math.min(LR_MAX, Math.max(LR_MIN, round3(v * factor))));
   if (scaled.every((v, i) => v === values[i])) return undefined;
   const p = newPatch(ctx);
@@ -76,7 +84,8 @@ function scalePiecewiseFix(ctx: DiagnosisContext, values: number[], factor: numb
 }
 
 /** Switch to Adam (adaptive per-weight step sizes) at the given learning rate; none from an Adam variant (AdamW, NAdam, AdaMax already adapt their steps the same way). */
-export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | undefined {
+export function adamFix(ctx: RunContext, learningRate = 1e-3): Fix | undefined {
+  if (!ctx.spec) return adamCode(ctx, learningRate);
   const o = ctx.spec.training.optimizer;
   // Under a piecewise schedule (or a one-cycle maxLearningRate) the optimizer's learning rate is not used, so "adam
   // with learning rate …" would be untrue.
@@ -94,12 +103,14 @@ export function adamFix(ctx: DiagnosisContext, learningRate = 1e-3): SpecFix | u
  * Adam, RMSprop and Adagrad divide each gradient by its own running size, so a rescaled (clipped) gradient gives
  * about the same step: clipping bounds the step (by learningRate × clipNorm) for SGD only (test/unit/claimsOptimizer).
  */
-export function adaptiveOptimizer(ctx: DiagnosisContext): boolean {
-  return isAdaptive(ctx.spec.training.optimizer.type);
+export function adaptiveOptimizer(ctx: RunContext): boolean {
+  const o = optimizerType(ctx);
+  return o !== undefined && isAdaptive(o);
 }
 
 /** Clip the global gradient norm (unless it already is, at least as tightly). */
-export function clipNormFix(ctx: DiagnosisContext, value = 1): SpecFix | undefined {
+export function clipNormFix(ctx: RunContext, value = 1): Fix | undefined {
+  if (!ctx.spec) return clipNormCode(ctx, value);
   const current = ctx.spec.training.clipNorm;
   if (current !== undefined && current <= value) return undefined;
   const p = newPatch(ctx);
@@ -112,7 +123,8 @@ export function clipNormFix(ctx: DiagnosisContext, value = 1): SpecFix | undefin
 }
 
 /** Lower SGD/RMSprop momentum to `value` when it is above it. */
-export function momentumFix(ctx: DiagnosisContext, value: number): SpecFix | undefined {
+export function momentumFix(ctx: RunContext, value: number): Fix | undefined {
+  if (!ctx.spec) return momentumCode(ctx, value);
   const o = ctx.spec.training.optimizer;
   if ((o.type !== 'sgd' && o.type !== 'rmsprop') || o.momentum <= value) return undefined;
   const p = newPatch(ctx);
@@ -121,7 +133,8 @@ export function momentumFix(ctx: DiagnosisContext, value: number): SpecFix | und
 }
 
 /** L2 weight decay of at least `value`. */
-export function weightDecayFix(ctx: DiagnosisContext, value: number): SpecFix | undefined {
+export function weightDecayFix(ctx: RunContext, value: number): Fix | undefined {
+  if (!ctx.spec) return weightDecayCode(value);
   if (ctx.spec.training.weightDecay >= value) return undefined;
   const p = newPatch(ctx);
   p.set('/training/weightDecay', value);
@@ -129,7 +142,8 @@ export function weightDecayFix(ctx: DiagnosisContext, value: number): SpecFix | 
 }
 
 /** Early stopping that keeps the best epoch's weights. */
-export function earlyStoppingFix(ctx: DiagnosisContext, patience: number): SpecFix | undefined {
+export function earlyStoppingFix(ctx: RunContext, patience: number): Fix | undefined {
+  if (!ctx.spec) return earlyStoppingCode(patience);
   const es = ctx.spec.training.earlyStopping;
   if (es && es.restoreBestWeights && es.patience <= patience) return undefined;
   const p = newPatch(ctx);

@@ -87,6 +87,28 @@ function endsWithNewline(file: string): boolean {
   }
 }
 
+/**
+ * A gradscope run's spec text: its copy in the run directory (what it trained) or the spec file as it is now (what
+ * the editor shows), whichever `prefer` names, else the other; a byte-order mark dropped. Undefined when neither
+ * can be read.
+ */
+export function readRunSpec(
+  start: RunStartEvent,
+  runDir: string,
+  prefer: 'copy' | 'current',
+): { file: string; text: string } | undefined {
+  const copy = path.join(runDir, SPEC_COPY);
+  for (const file of prefer === 'copy' ? [copy, start.specFile] : [start.specFile, copy]) {
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      return { file, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+    } catch {
+      // not readable: try the other
+    }
+  }
+  return undefined;
+}
+
 /** Runs recorded before `run-start` had `specFile` carry the file path in `specPath` only. */
 export function withSpecFile(start: RunStartEvent): RunStartEvent {
   return typeof start.specFile === 'string' ? start : { ...start, specFile: start.specPath };

@@ -7,7 +7,7 @@ import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { activationFacts, initializerMean } from '../../model/facts';
 import { earlyLrTooHigh, largeInitLayers, lrReductionFactor } from '../causes';
 import { deadLayers } from '../conditions';
-import { diagnostic, type DiagnosisContext } from '../context';
+import { diagnostic, type RunContext } from '../context';
 import type { Detector } from '../detector';
 import { activationFix, initializerFix, zeroBiasFix } from '../layerFixes';
 import { FROZEN_UNITS, frozenNote } from '../modelView';
@@ -15,7 +15,7 @@ import { fmt } from '../../format';
 import { pct } from '../stats';
 import { scaleLrFix } from '../trainingFixes';
 
-function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+function check(ctx: RunContext): DiagnosticEvent | undefined {
   const h = ctx.history;
   const dead = deadLayers(ctx);
   if (dead.length === 0 || !h.struggling || !h.stalled) return undefined;

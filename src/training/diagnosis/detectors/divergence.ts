@@ -3,10 +3,10 @@
 // median ignores single-batch spikes, the climbing rule a spike that turns back. The learning rate comes first
 // among the fixes.
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
-import { diagnostic, nearestPath } from '../context';
+import { diagnostic } from '../context';
 import type { Detector } from '../detector';
 import { instabilityFixes } from '../instabilityFixes';
-import { specLearningRate, specLearningRatePath } from '../trainingFixes';
+import { baseLearningRate, learningRatePointer } from '../trainingFacts';
 import { fmt } from '../../format';
 
 const SMOOTH = 5;
@@ -45,11 +45,11 @@ export function createDivergence(): Detector {
       return diagnostic(ctx, {
         code: 'divergence',
         severity: 'error',
-        specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
+        specPath: learningRatePointer(ctx),
         message:
           `Divergence: the loss rose from ${fmt(best)} (step ${bestStep}) to ${fmt(now)} (median of the last ${SMOOTH} steps), ` +
           `above ${fmt(ctx.t.divergenceFactor)}× its best and above the reference (${h.referenceText}), for ${rising} steps; ` +
-          `learning rate ${fmt(h.measured[h.measured.length - 1]?.lr ?? specLearningRate(ctx.spec.training))}.`,
+          `learning rate ${fmt(h.measured[h.measured.length - 1]?.lr ?? baseLearningRate(ctx))}.`,
         evidence: {
           bestLoss: best,
           bestStep,

@@ -7,7 +7,7 @@
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { largeInitLayers } from '../causes';
 import { gradientRatio } from '../conditions';
-import { diagnostic, type DiagnosisContext } from '../context';
+import { diagnostic, type RunContext } from '../context';
 import type { Detector } from '../detector';
 import type { MeasuredStep } from '../history';
 import { instabilityFixes } from '../instabilityFixes';
@@ -23,12 +23,12 @@ function updateRatio(s: MeasuredStep, l: LayerInfo): number {
 }
 
 /** Kernel and recurrent layers: the layers whose update ratios the rules read. */
-function weighted(ctx: DiagnosisContext): LayerInfo[] {
+function weighted(ctx: RunContext): LayerInfo[] {
   return [...ctx.view.kernels, ...ctx.view.recurrents].sort((a, b) => a.index - b.index);
 }
 
 /** The kernel or recurrent layer with the largest update ratio on a step, and that ratio. */
-function largestUpdate(ctx: DiagnosisContext, s: MeasuredStep): { layer: LayerInfo; ratio: number } | undefined {
+function largestUpdate(ctx: RunContext, s: MeasuredStep): { layer: LayerInfo; ratio: number } | undefined {
   let best: { layer: LayerInfo; ratio: number } | undefined;
   for (const l of weighted(ctx)) {
     const u = updateRatio(s, l);
@@ -42,7 +42,7 @@ function largestUpdate(ctx: DiagnosisContext, s: MeasuredStep): { layer: LayerIn
  * backpropagation through time multiplies the gradient by its recurrent kernel once per timestep, so that is where
  * it compounds; the layers after it only receive its (exploded) outputs.
  */
-function recurrentCulprit(ctx: DiagnosisContext, s: MeasuredStep): LayerInfo | undefined {
+function recurrentCulprit(ctx: RunContext, s: MeasuredStep): LayerInfo | undefined {
   let best: { layer: LayerInfo; norm: number } | undefined;
   for (const l of plainRecurrent(ctx.view.recurrents)) {
     const n = s.layers[l.index].recurrentGradNorm ?? NaN;
@@ -51,14 +51,14 @@ function recurrentCulprit(ctx: DiagnosisContext, s: MeasuredStep): LayerInfo | u
   return best?.layer;
 }
 
-function explodingStep(ctx: DiagnosisContext, s: MeasuredStep): boolean {
+function explodingStep(ctx: RunContext, s: MeasuredStep): boolean {
   return (largestUpdate(ctx, s)?.ratio ?? 0) > ctx.t.explodingUpdateRatio;
 }
 
 /** Steps whose losses tell an exploded initialisation. */
 const INIT_STEPS = 3;
 
-function report(ctx: DiagnosisContext, steps: MeasuredStep[], rule: string): DiagnosticEvent {
+function report(ctx: RunContext, steps: MeasuredStep[], rule: string): DiagnosticEvent {
   const last = steps[steps.length - 1];
   const top = largestUpdate(ctx, last);
   const ratio = median(steps.map((s) => gradientRatio(ctx, s)));
@@ -67,7 +67,7 @@ function report(ctx: DiagnosisContext, steps: MeasuredStep[], rule: string): Dia
   // (its gradient is the large one) and the others the largest update.
   const rnn = recurrentCulprit(ctx, last);
   const culprit = rnn ?? (rule === 'autotrainer' ? ctx.view.first! : (top?.layer ?? ctx.view.first!));
-  const timesteps = rnn ? ctx.spec.model.inputShape[0] : undefined;
+  const timesteps = rnn ? ctx.spec?.model.inputShape[0] : undefined;
   const recurrentNorm = rnn ? last.layers[rnn.index].recurrentGradNorm : undefined;
   const initialLoss = median(steps.map((s) => s.loss));
   const ordered = [culprit, ...layers.filter((l) => l !== culprit)];
@@ -113,13 +113,13 @@ function report(ctx: DiagnosisContext, steps: MeasuredStep[], rule: string): Dia
  * outputs exploded through the layers at initialisation. (Both are required: un-normalised residual stacks also
  * start high with standard initialisers, and recover.)
  */
-function explodedAtInit(ctx: DiagnosisContext): boolean {
+function explodedAtInit(ctx: RunContext): boolean {
   const h = ctx.history;
   if (ctx.view.task !== 'classification' || h.stepsSeen !== INIT_STEPS || largeInitLayers(ctx).length === 0) return false;
   return median(h.firstLosses.slice(0, INIT_STEPS)) > ctx.t.explodingLossFactor * h.referenceLoss;
 }
 
-function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+function check(ctx: RunContext): DiagnosticEvent | undefined {
   const { history: h, t } = ctx;
   if (!ctx.view.first || ctx.view.kernels.length === 0) return undefined;
   if (explodedAtInit(ctx) && h.measured.length > 0) return report(ctx, h.measured.slice(-INIT_STEPS), 'initial-loss');
@@ -134,7 +134,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
 }
 
 /** Before a NaN: the last finite measured steps showed exploding updates or an exploding depth ratio. */
-function explainNonFinite(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+function explainNonFinite(ctx: RunContext): DiagnosticEvent | undefined {
   const finite = ctx.history.measured.filter(
     (s) => Number.isFinite(s.loss) && s.layers.every((l) => l.frozen || Number.isFinite(l.gradNorm)),
   );

@@ -8,41 +8,34 @@
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { earlyLossPeak, earlyLrTooHigh, earlyUpdateRatio, lrReductionFactor, medianUpdateRatio } from '../causes';
 import { unstable, vanishingRule } from '../conditions';
-import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
+import { diagnostic, type RunContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
-import {
-  clipNormFix,
-  learningRateInForceText,
-  momentumFix,
-  rangeTestOption,
-  scaleLrFix,
-  specLearningRate,
-  specLearningRatePath,
-} from '../trainingFixes';
+import { baseLearningRate, learningRatePointer, optimizerType, withOptimizer } from '../trainingFacts';
+import { clipNormFix, learningRateInForceText, momentumFix, rangeTestOption, scaleLrFix } from '../trainingFixes';
 
 function report(
-  ctx: DiagnosisContext,
+  ctx: RunContext,
   update: number,
   rule: string,
   symptom = stateOfLoss(ctx),
   steps = 'each step changes',
   measured = 'median ‖ΔW‖/‖W‖',
 ): DiagnosticEvent {
-  const lr = specLearningRate(ctx.spec.training);
+  const lr = baseLearningRate(ctx);
   return diagnostic(ctx, {
     code: 'lr-too-high',
     severity: 'warning',
-    specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
+    specPath: learningRatePointer(ctx),
     message:
-      `Learning rate too high: with ${ctx.spec.training.optimizer.type} at ${learningRateInForceText(ctx)} ${steps} the weights by ` +
+      `Learning rate too high: ${withOptimizer(ctx)}at ${learningRateInForceText(ctx)} ${steps} the weights by ` +
       `${fmt(update)} of their norm (${measured}; about 1e-3 is typical) and ${symptom}.`,
-    evidence: { rule, medianUpdateRatio: update, learningRate: lr, optimizer: ctx.spec.training.optimizer.type },
+    evidence: { rule, medianUpdateRatio: update, learningRate: lr, optimizer: optimizerType(ctx) ?? null },
     fixes: [scaleLrFix(ctx, lrReductionFactor(ctx), rangeTestOption(ctx)), clipNormFix(ctx, 1), momentumFix(ctx, 0.9)],
   });
 }
 
-function stateOfLoss(ctx: DiagnosisContext): string {
+function stateOfLoss(ctx: RunContext): string {
   return ctx.fired.has('divergence')
     ? 'the loss diverges'
     : ctx.fired.has('oscillating-loss')
@@ -55,7 +48,7 @@ function stateOfLoss(ctx: DiagnosisContext): string {
 }
 
 /** The first steps blew the run up, and the layers below the output have had almost no gradient since. */
-function blownUpThenNoGradient(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+function blownUpThenNoGradient(ctx: RunContext): DiagnosticEvent | undefined {
   const h = ctx.history;
   if (!h.struggling || !earlyLrTooHigh(ctx) || !vanishingRule(ctx)) return undefined;
   const first = ctx.view.first!;
@@ -76,7 +69,7 @@ function blownUpThenNoGradient(ctx: DiagnosisContext): DiagnosticEvent | undefin
   );
 }
 
-function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+function check(ctx: RunContext): DiagnosticEvent | undefined {
   const h = ctx.history;
   if (!h.windowFull || !h.lrAtBase || ctx.view.kernels.length === 0) return undefined;
   const update = medianUpdateRatio(ctx);
@@ -91,7 +84,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
 }
 
 /** At a NaN: the updates just before it were already large and the loss had been climbing. */
-function explainNonFinite(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+function explainNonFinite(ctx: RunContext): DiagnosticEvent | undefined {
   const finite = ctx.history.measured.filter((s) => s.layers.every((l) => Number.isFinite(l.updateRatio)));
   const tail = finite.slice(-ctx.t.window);
   if (tail.length < 3) return undefined;

@@ -9,20 +9,14 @@
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { raiseFactor } from '../causes';
 import { medianLayerUpdate, medianUpdate, structurallyExplained } from '../conditions';
-import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
+import { diagnostic, type RunContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
 import { OPTIMIZER_FACTS } from '../../model/facts';
 import { frozenNote } from '../modelView';
 import { median } from '../stats';
-import {
-  adamFix,
-  learningRateInForceText,
-  rangeTestOption,
-  scaleLrFix,
-  specLearningRate,
-  specLearningRatePath,
-} from '../trainingFixes';
+import { baseLearningRate, learningRatePointer, optimizerType, withOptimizer } from '../trainingFacts';
+import { adamFix, learningRateInForceText, rangeTestOption, scaleLrFix } from '../trainingFixes';
 
 /**
  * Per-weight-rate optimizers (Adam and RMSprop here) move a weight by about the learning rate per step while its gradient keeps its sign, so a layer of
@@ -31,8 +25,9 @@ import {
  */
 const NOISE_STEP = 0.1;
 
-function noiseDominated(ctx: DiagnosisContext): boolean {
-  if (OPTIMIZER_FACTS[ctx.spec.training.optimizer.type].step !== 'per-weight-rate') return false;
+function noiseDominated(ctx: RunContext): boolean {
+  const o = optimizerType(ctx);
+  if (!o || OPTIMIZER_FACTS[o].step !== 'per-weight-rate') return false;
   const steps = ctx.history.recent();
   const lr = median(steps.map((s) => s.lr));
   const relative = ctx.view.kernels
@@ -44,27 +39,26 @@ function noiseDominated(ctx: DiagnosisContext): boolean {
   return relative.length > 0 && Math.max(...relative) < NOISE_STEP;
 }
 
-function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+function check(ctx: RunContext): DiagnosticEvent | undefined {
   const h = ctx.history;
   if (!h.windowFull || !h.lrAtBase || !h.struggling || ctx.view.kernels.length === 0) return undefined;
   const fastest = Math.max(...ctx.view.kernels.map((l) => medianLayerUpdate(ctx, l)));
   if (!(fastest > 0 && fastest < ctx.t.lrLowUpdateRatio) || structurallyExplained(ctx) || noiseDominated(ctx)) return undefined;
   const update = medianUpdate(ctx);
   const factor = raiseFactor(update);
-  const o = ctx.spec.training.optimizer;
   return diagnostic(ctx, {
     code: 'lr-too-low',
     severity: 'warning',
-    specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
+    specPath: learningRatePointer(ctx),
     message:
-      `Learning rate too low: with ${o.type} at ${learningRateInForceText(ctx)} each step changes the weights by ${fmt(update)} of their ` +
+      `Learning rate too low: ${withOptimizer(ctx)}at ${learningRateInForceText(ctx)} each step changes the weights by ${fmt(update)} of their ` +
       `norm (median ‖ΔW‖/‖W‖, fastest layer ${fmt(fastest)}; 1e-3 to 1e-2 is typical), and the loss is still ${fmt(h.recentLoss())} ` +
       `(${h.referenceText}).` +
       frozenNote(h.view, ctx.view, (one) => `${one ? 'it does' : 'they do'} not move by design`),
     evidence: {
       medianUpdateRatio: update,
       fastestUpdateRatio: fastest,
-      learningRate: specLearningRate(ctx.spec.training),
+      learningRate: baseLearningRate(ctx),
       loss: h.recentLoss(),
       threshold: ctx.t.lrLowUpdateRatio,
     },

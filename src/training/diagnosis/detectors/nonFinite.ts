@@ -2,7 +2,7 @@
 // stops the run at once with status `diverged`; this reports where it happened and what to change, with the
 // cure ordered by the cause the steps before it point at (see instabilityFixes).
 import type { EpochEvent, LayerStepMetrics, StepEvent } from '../../../shared/engineProtocol';
-import { diagnostic, type DiagnosisContext } from '../context';
+import { diagnostic, type RunContext } from '../context';
 import type { Detector } from '../detector';
 import { instabilityFixes } from '../instabilityFixes';
 import { fmt } from '../../format';
@@ -11,7 +11,7 @@ import { fmt } from '../../format';
 const bad = (l: LayerStepMetrics): boolean => (!l.frozen && !Number.isFinite(l.gradNorm)) || !Number.isFinite(l.weightNorm);
 
 /** The loss climbed well above its best before the NaN: the learning rate, not the initialisation, drove it. */
-function climbedFirst(ctx: DiagnosisContext): boolean {
+function climbedFirst(ctx: RunContext): boolean {
   const losses = ctx.history.losses.filter(Number.isFinite);
   if (losses.length < 5) return false;
   const best = Math.min(...losses.slice(0, -3));
@@ -19,7 +19,7 @@ function climbedFirst(ctx: DiagnosisContext): boolean {
   return lastFinite > 10 * Math.max(best, 1e-3) && best < 2 * ctx.history.referenceLoss;
 }
 
-function onStep(ctx: DiagnosisContext, e: StepEvent): ReturnType<typeof diagnostic> | undefined {
+function onStep(ctx: RunContext, e: StepEvent): ReturnType<typeof diagnostic> | undefined {
   if (!e.nonFinite) return undefined;
   const layers = e.layers ?? [];
   const index = Math.max(0, layers.findIndex(bad));
@@ -39,7 +39,7 @@ function onStep(ctx: DiagnosisContext, e: StepEvent): ReturnType<typeof diagnost
   });
 }
 
-function onEpoch(ctx: DiagnosisContext, e: EpochEvent): ReturnType<typeof diagnostic> | undefined {
+function onEpoch(ctx: RunContext, e: EpochEvent): ReturnType<typeof diagnostic> | undefined {
   if (Number.isFinite(e.valLoss)) return undefined;
   return diagnostic(ctx, {
     code: 'non-finite',

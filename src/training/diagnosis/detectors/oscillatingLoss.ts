@@ -6,21 +6,15 @@
 // AUTOTRAINER judges swings of the accuracy curve between epochs; this is the same idea on the loss, within epochs.
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { lrReductionFactor } from '../causes';
-import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
+import { diagnostic, type RunContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
 import { mean } from '../stats';
-import {
-  clipNormFix,
-  learningRateInForceText,
-  momentumFix,
-  scaleLrFix,
-  specLearningRate,
-  specLearningRatePath,
-} from '../trainingFixes';
+import { baseLearningRate, learningRatePointer } from '../trainingFacts';
+import { clipNormFix, learningRateInForceText, momentumFix, scaleLrFix } from '../trainingFixes';
 
 /** The wasted motion of the recent block means, per block, relative to the reference loss; NaN if too few steps. */
-export function oscillationIndex(ctx: DiagnosisContext): { index: number; blocks: number[] } {
+export function oscillationIndex(ctx: RunContext): { index: number; blocks: number[] } {
   const h = ctx.history;
   const size = Math.max(1, Math.round(ctx.t.oscillationBlock));
   const count = Math.max(3, Math.round(ctx.t.oscillationBlocks));
@@ -41,9 +35,9 @@ export function oscillationIndex(ctx: DiagnosisContext): { index: number; blocks
 /** Momentum from which the momentum, not the learning rate, is the first thing to lower. */
 const HEAVY_MOMENTUM = 0.98;
 
-function heavyMomentum(ctx: DiagnosisContext): boolean {
-  const o = ctx.spec.training.optimizer;
-  return (o.type === 'sgd' || o.type === 'rmsprop') && o.momentum >= HEAVY_MOMENTUM;
+function heavyMomentum(ctx: RunContext): boolean {
+  const o = ctx.spec?.training.optimizer;
+  return o !== undefined && (o.type === 'sgd' || o.type === 'rmsprop') && o.momentum >= HEAVY_MOMENTUM;
 }
 
 export function createOscillatingLoss(): Detector {
@@ -56,11 +50,11 @@ export function createOscillatingLoss(): Detector {
       const { index, blocks } = oscillationIndex(ctx);
       persistent = index > ctx.t.oscillationAmplitude ? persistent + 1 : 0;
       if (persistent < ctx.t.oscillationPersistence) return undefined;
-      const lr = specLearningRate(ctx.spec.training);
+      const lr = baseLearningRate(ctx);
       return diagnostic(ctx, {
         code: 'oscillating-loss',
         severity: 'warning',
-        specPath: nearestPath(ctx, specLearningRatePath(ctx.spec.training)),
+        specPath: learningRatePointer(ctx),
         message:
           `Oscillating loss: over the last ${blocks.length * size} steps the ${size}-step mean loss swung between ` +
           `${fmt(Math.min(...blocks))} and ${fmt(Math.max(...blocks))} without settling (wasted motion ${fmt(index)} of the chance-level ` +

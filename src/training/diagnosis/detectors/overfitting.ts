@@ -15,7 +15,7 @@
 // 0.667 → 0.732 over 20 epochs, 9% — under GL₁₀ —, training accuracy 1.0 vs validation 0.79) is overfitting too:
 // the model fits noise it cannot use, and more epochs only make it worse.
 import type { DiagnosticEvent, EpochEvent } from '../../../shared/engineProtocol';
-import { diagnostic, type DiagnosisContext } from '../context';
+import { diagnostic, type RunContext } from '../context';
 import type { Detector } from '../detector';
 import { dropoutFix } from '../layerFixes';
 import { fmt } from '../../format';
@@ -42,7 +42,7 @@ function smoothed(values: readonly number[]): number[] {
 
 type Rule = 'generalization-loss' | 'train-validation-gap';
 
-function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+function check(ctx: RunContext): DiagnosticEvent | undefined {
   const epochs = ctx.history.epochs;
   const patience = Math.max(1, Math.round(ctx.t.overfitPatience));
   if (epochs.length < patience + SMOOTH) return undefined;
@@ -94,7 +94,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
 }
 
 /** Prechelt's GL₁₀: ≥ 10% above the best, beyond the validation loss's own noise, accuracy not improving. */
-function generalizationLoss(ctx: DiagnosisContext, val: number[], best: number, now: number): Rule | undefined {
+function generalizationLoss(ctx: RunContext, val: number[], best: number, now: number): Rule | undefined {
   const epochs = ctx.history.epochs;
   if (!(val[now] >= (1 + ctx.t.overfitRise) * val[best])) return undefined;
   // The rise must stand out from the validation loss's own epoch-to-epoch noise.

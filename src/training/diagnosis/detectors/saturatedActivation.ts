@@ -6,14 +6,14 @@ import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { earlyLrTooHigh, largeInitLayers, lrReductionFactor } from '../causes';
 import { scaleLrFix } from '../trainingFixes';
 import { saturatedLayers } from '../conditions';
-import { diagnostic, type DiagnosisContext } from '../context';
+import { diagnostic, type RunContext } from '../context';
 import type { Detector } from '../detector';
 import { batchNormFix, initializerFix, reluHeFix } from '../layerFixes';
 import { FROZEN_UNITS, frozenNote } from '../modelView';
 import { fmt } from '../../format';
 import { pct } from '../stats';
 
-function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+function check(ctx: RunContext): DiagnosticEvent | undefined {
   const h = ctx.history;
   const saturated = saturatedLayers(ctx);
   if (saturated.length === 0 || !h.struggling || !h.stalled) return undefined;

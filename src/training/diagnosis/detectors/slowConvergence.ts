@@ -6,11 +6,12 @@
 import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { raiseFactor } from '../causes';
 import { medianUpdate, structurallyExplained } from '../conditions';
-import { diagnostic, nearestPath, type DiagnosisContext } from '../context';
+import { diagnostic, nearestPath, type RunContext } from '../context';
 import type { Detector } from '../detector';
 import { fmt } from '../../format';
 import { mean, pct } from '../stats';
-import { adamFix, scaleLrFix } from '../trainingFixes';
+import { withOptimizer } from '../trainingFacts';
+import { adamFix, learningRateInForceText, scaleLrFix } from '../trainingFixes';
 
 /** Mean relative decrease of the epoch training loss over the last `n` epochs. */
 export function epochDecreaseRate(losses: readonly number[], n: number): number {
@@ -22,7 +23,7 @@ export function epochDecreaseRate(losses: readonly number[], n: number): number 
   return mean(rates);
 }
 
-function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+function check(ctx: RunContext): DiagnosticEvent | undefined {
   const h = ctx.history;
   const n = Math.max(1, Math.round(ctx.t.slowEpochs));
   if (h.epochs.length < n + 1 || !h.windowFull || !h.struggling || !h.lrAtBase) return undefined;
@@ -30,7 +31,10 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const rate = epochDecreaseRate(losses, n);
   const update = medianUpdate(ctx);
   if (!(rate < ctx.t.slowRate) || !(update < ctx.t.slowUpdateRatio) || structurallyExplained(ctx)) return undefined;
-  const o = ctx.spec.training.optimizer;
+  const o = ctx.spec?.training.optimizer;
+  const training = o
+    ? `${o.type} at learning rate ${fmt(o.learningRate)}`
+    : `${withOptimizer(ctx)}at learning rate ${learningRateInForceText(ctx)}`;
   // Raise the rate by the power of ten that brings the steps to a healthy size; Adam's per-weight steps otherwise.
   const fixes = [scaleLrFix(ctx, raiseFactor(update)), adamFix(ctx, 1e-3)];
   const last = losses[losses.length - 1];
@@ -41,7 +45,7 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
     message:
       `Slow convergence: the training loss fell only ${pct(Math.max(0, rate))} per epoch over the last ${n} epochs ` +
       `(to ${fmt(last)}, ${h.referenceText}) with small steps (median ‖ΔW‖/‖W‖ ${fmt(update)}); ` +
-      `${o.type} at learning rate ${fmt(o.learningRate)}.`,
+      `${training}.`,
     evidence: {
       ratePerEpoch: rate,
       epochLosses: losses.slice(-(n + 1)),

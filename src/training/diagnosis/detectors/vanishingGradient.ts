@@ -15,14 +15,15 @@ import type { DiagnosticEvent } from '../../../shared/engineProtocol';
 import { activationFacts, isAdaptive } from '../../model/facts';
 import { smallInitLayers } from '../causes';
 import { blownUp, deadLayers, gradientRatio, medianLayerUpdate, saturatedLayers, vanishingRule } from '../conditions';
-import { diagnostic, type DiagnosisContext } from '../context';
+import { diagnostic, type RunContext } from '../context';
 import type { Detector } from '../detector';
 import { batchNormFix, initializerFix, reluHeFix, smallInitFix } from '../layerFixes';
 import { frozenNote, hiddenKernels, type LayerInfo } from '../modelView';
 import { fmt } from '../../format';
 import { median } from '../stats';
+import { optimizerType } from '../trainingFacts';
 
-function involvedLayers(ctx: DiagnosisContext): LayerInfo[] {
+function involvedLayers(ctx: RunContext): LayerInfo[] {
   const h = ctx.history;
   const last = ctx.view.last!;
   const lastNorm = h.layerMedian(last.index, (m) => m.gradNorm);
@@ -34,7 +35,21 @@ function involvedLayers(ctx: DiagnosisContext): LayerInfo[] {
   );
 }
 
-function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
+/**
+ * What the vanishing gradient does to the updates, by optimizer (see the header). An external run whose optimizer the
+ * monitor did not name gets the measured half only: how many layers barely move, or that the first still moves.
+ */
+function consequenceText(ctx: RunContext, still: string, frozen: number): string {
+  const barely = `${frozen} of ${ctx.view.kernels.length} layers barely move (‖ΔW‖/‖W‖ < ${fmt(ctx.t.frozenUpdateRatio)})`;
+  const o = optimizerType(ctx);
+  if (o && isAdaptive(o)) return `${o} rescales each weight's step, so ${still}`;
+  if (!o) return frozen > 0 ? barely : still;
+  const optimizer = ctx.spec?.training.optimizer;
+  if (frozen > 0) return `with sgd the step follows the gradient, so ${barely}`;
+  return `with sgd${optimizer?.type === 'sgd' && optimizer.momentum > 0 ? ` (momentum ${fmt(optimizer.momentum)})` : ''}, ${still}`;
+}
+
+function check(ctx: RunContext): DiagnosticEvent | undefined {
   const { history: h, view, t } = ctx;
   const rule = vanishingRule(ctx);
   if (!rule || !h.struggling || !view.first || !view.last) return undefined;
@@ -49,17 +64,11 @@ function check(ctx: DiagnosisContext): DiagnosticEvent | undefined {
   const g1 = h.layerMedian(view.first.index, (m) => m.gradNorm);
   const gl = h.layerMedian(view.last.index, (m) => m.gradNorm);
   const frozen = view.kernels.filter((l) => medianLayerUpdate(ctx, l) < t.frozenUpdateRatio).length;
-  const optimizer = ctx.spec.training.optimizer;
-  const o = optimizer.type;
   const firstUpdate = medianLayerUpdate(ctx, view.first);
   const still =
     `${view.first.summary.name} still moves (‖ΔW‖/‖W‖ ${fmt(firstUpdate)} per step), ` +
     'but in directions that hardly change the output';
-  const consequence = isAdaptive(o)
-    ? `${o} rescales each weight's step, so ${still}`
-    : frozen > 0
-      ? `with sgd the step follows the gradient, so ${frozen} of ${view.kernels.length} layers barely move (‖ΔW‖/‖W‖ < ${fmt(t.frozenUpdateRatio)})`
-      : `with sgd${optimizer.type === 'sgd' && optimizer.momentum > 0 ? ` (momentum ${fmt(optimizer.momentum)})` : ''}, ${still}`;
+  const consequence = consequenceText(ctx, still, frozen);
   const saturating = hiddenKernels(view).filter((l) => l.activation && activationFacts(l.activation).family === 'saturating');
   const small = smallInitLayers(ctx).filter((l) => l !== view.last);
   const fixes =
