@@ -7,16 +7,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DiagnosticEvent, SourceLocation } from '../shared/engineProtocol';
-import type { SpecFix } from '../training/spec/types';
 import { diagnosticDocsUri, openDiagnosticDocs } from './diagnosticDocs';
 import { sourceRange } from './revealSpec';
 import { codeOf, DIAGNOSTIC_SOURCE, severity, whenText, withDocs } from './specDiagnostics';
 
 /** The command a fix's Code Action runs: shows the fix's explanation, with a button to the docs page. */
 const SHOW_FIX_EXPLANATION = 'gradscope.showFixExplanation';
-
-/** A fix of an external run: a title, an empty patch, and what to change in the code (`Fix.explanation`). */
-type ExplainedFix = SpecFix & { explanation?: string };
 
 /** What is behind one external diagnostic shown in Problems. */
 interface Shown {
@@ -124,7 +120,8 @@ class ExplanationProvider implements vscode.CodeActionProvider {
       const shown = this.diagnostics.shownOf(diagnostic);
       if (!shown) continue;
       const code = codeOf(diagnostic);
-      for (const fix of (shown.event.fixes ?? []) as ExplainedFix[]) {
+      // An external run's fixes have an empty patch and say what to change in the code (Fix.explanation).
+      for (const fix of shown.event.fixes ?? []) {
         const action = new vscode.CodeAction(`How to fix: ${fix.title}`, vscode.CodeActionKind.QuickFix);
         action.diagnostics = [diagnostic];
         action.command = {
