@@ -1,40 +1,19 @@
 // Events of an external run as the PyTorch monitor (gradscope_torch) records them, for tests of what follows and
 // shows such runs: a run-start with `external`, no planned epochs or steps (0) and layers with source lines; measured
 // steps of sigmoid dense layers; epochs; a run-end.
-import * as path from 'path';
 import type { DiagnosticEvent, EpochEvent, RunEndEvent, RunStartEvent, StepEvent } from '../../../src/shared/engineProtocol';
+import { deepSigmoid, dense, runStart } from './externalRuns';
 
-/** A PyTorch monitor's run-start: no planned epochs or steps, layers with source lines. */
+/**
+ * A PyTorch monitor's run-start (the diagnosis tests' runStart, support/externalRuns.ts): no planned epochs or steps,
+ * `layers` dense sigmoid layers fc1… with source lines 10… of /work/train.py.
+ */
 export function externalStart(runDir: string, layers = 3): RunStartEvent {
-  return {
-    type: 'run-start',
-    runId: path.basename(runDir),
-    specFile: '/work/train.py',
-    specPath: '/work/train.py',
-    specName: 'mlp',
-    runDir,
-    backend: 'pytorch',
-    external: { framework: 'pytorch', frameworkVersion: '1.13.1', monitor: 'gradscope_torch', monitorVersion: '0.1.0' },
-    seed: 0,
-    epochs: 0,
-    stepsPerEpoch: 0,
-    batchSize: 0,
-    trainSamples: 0,
-    validationSamples: 0,
-    task: 'classification',
-    totalParams: 100,
-    layers: Array.from({ length: layers }, (_, i) => ({
-      name: `fc${i + 1}`,
-      kind: 'dense',
-      activation: 'sigmoid',
-      params: 10,
-      outputShape: [8],
-      specPath: '',
-      hasWeights: true,
-      source: { file: '/work/train.py', line: 10 + i, column: 9 },
-    })),
-    startedAt: '2026-12-05T07:00:00.000Z',
+  const stream = {
+    ...deepSigmoid(),
+    layers: Array.from({ length: layers }, (_, i) => dense(`fc${i + 1}`, 8, 10 + i, 'sigmoid')),
   };
+  return runStart(stream, '/work/train.py', runDir);
 }
 
 /** A measured step of `layers` sigmoid layers whose gradient norms fall 10× per layer towards the input. */
