@@ -174,7 +174,7 @@ export class Dashboard {
       (canvas) => this.actionsFor(canvas),
     );
     this.diagnostics = new DiagnosticsList(
-      (d) => this.reveal(d.specPath),
+      (d) => (d.source ? this.host.post({ type: 'reveal-source', source: d.source }) : this.reveal(d.specPath)),
       (d) => this.host.post({ type: 'open-docs', code: d.code }),
     );
 
@@ -747,11 +747,15 @@ export class Dashboard {
     const signalShown = this.signal.shown();
     this.signalLegend.render(this.legendItems(ctx, signalShown), signalShown.length ? this.compareNote() : undefined);
     const measured = (ctx.model.history?.steps.length ?? 0) > 0;
+    // A run recorded by another framework's monitor may leave them out; gradscope's own runs had none before it measured them.
+    const why = ctx.model.history?.start?.external
+      ? 'its monitor did not report them'
+      : 'runs trained before gradscope measured them';
     for (const box of [this.boxes[4].box, this.boxes[5].box]) {
       const wait = box.querySelector('.gs-wait');
       if (wait)
         wait.textContent = measured
-          ? 'This run recorded no activation statistics (runs trained before gradscope measured them).'
+          ? `This run recorded no activation statistics (${why}).`
           : 'Waiting for the first measured step…';
     }
   }
@@ -838,7 +842,8 @@ export class Dashboard {
   }
 
   private revealLayer(layer: LayerSummary): void {
-    this.reveal(layer.specPath);
+    if (layer.source) this.host.post({ type: 'reveal-source', source: layer.source });
+    else this.reveal(layer.specPath);
   }
 
   private destroyCharts(): void {

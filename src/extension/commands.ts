@@ -9,6 +9,7 @@ import { defaultRunsDir, listRuns } from '../training/run/runStore';
 import { summarizeRunAsync, type RunSummary } from '../training/run/runSummary';
 import { specFromExample } from '../training/spec/exampleSpec';
 import type { Dashboards } from './dashboards';
+import type { ExternalRuns } from './externalRuns';
 import { SPEC_EXCLUDE, SPEC_GLOB, type RunsNode } from './runsTree';
 import type { SpecDiagnostics } from './specDiagnostics';
 import { endedWell, runPickDescription, trainEndMessage } from './runText';
@@ -17,6 +18,8 @@ import type { TrainingController } from './trainingController';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
+  /** Runs a PyTorch script's monitor recorded: Open Run… and Compare Runs… offer them too. */
+  externalRuns: ExternalRuns;
   controller: TrainingController;
   dashboards: Dashboards;
   diagnostics: SpecDiagnostics;
@@ -50,16 +53,20 @@ async function trainWithProgress(deps: CommandDeps, spec: vscode.Uri, title: str
 }
 
 /**
- * Every recorded run of the workspace's specs (those `keep` accepts), newest first, as Quick Pick items; none: says
- * `none` and returns [].
+ * Every recorded run of the workspace's specs (those `keep` accepts), and the `external` runs given (a PyTorch
+ * script's), newest first, as Quick Pick items; none: says `none` and returns [].
  */
 export async function recordedRunItems(
   keep: (r: RunSummary) => boolean = () => true,
   none = 'No runs yet: train a spec with "Gradscope: Train Model".',
+  external?: ExternalRuns,
 ): Promise<Array<vscode.QuickPickItem & { runDir: string; summary: RunSummary }>> {
   const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
   const dirs = [...new Set(specs.map((s) => defaultRunsDir(s.fsPath)))];
-  const runs = (await Promise.all(dirs.flatMap(listRuns).map(summarizeRunAsync)))
+  const runDirs = new Set(
+    [...dirs.flatMap(listRuns), ...(external?.list() ?? []).map((r) => r.summary.runDir)].map((d) => path.resolve(d)),
+  );
+  const runs = (await Promise.all([...runDirs].map(summarizeRunAsync)))
     .filter(keep)
     .sort((a, b) => b.runId.localeCompare(a.runId));
   if (runs.length === 0) void vscode.window.showInformationMessage(none);
@@ -111,7 +118,7 @@ async function resumeRun(deps: CommandDeps, arg?: string | RunsNode): Promise<vo
 async function openRun(deps: CommandDeps, arg?: string | RunsNode): Promise<void> {
   if (typeof arg === 'string') return deps.dashboards.showRunDir(arg);
   if (arg && arg.kind === 'run') return deps.dashboards.showRunDir(arg.summary.runDir);
-  const items = await recordedRunItems();
+  const items = await recordedRunItems(undefined, undefined, deps.externalRuns);
   if (items.length === 0) return;
   const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Run to open', matchOnDetail: true });
   if (pick) await deps.dashboards.showRunDir(pick.runDir);
@@ -127,7 +134,7 @@ async function compareRuns(deps: CommandDeps, arg?: string[] | RunsNode, selecte
   );
   const given = Array.isArray(arg) ? arg : [...new Set(fromTree)];
   if (given.length >= 2) return deps.dashboards.compareRuns(given);
-  const items = await recordedRunItems();
+  const items = await recordedRunItems(undefined, undefined, deps.externalRuns);
   if (items.length === 0) return;
   for (const item of items) item.picked = given.includes(item.runDir);
   const picks = await vscode.window.showQuickPick(items, {

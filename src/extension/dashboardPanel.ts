@@ -4,7 +4,7 @@
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import { copyChartCsv, saveChartPng } from './chartExport';
-import type { TrainingEvent } from '../shared/engineProtocol';
+import type { SourceLocation, TrainingEvent } from '../shared/engineProtocol';
 import { eventsForCopy, type RunHistoryState } from '../shared/runHistory';
 import type {
   ComparedRun,
@@ -30,6 +30,8 @@ export interface DashboardContent {
 export interface DashboardHandlers {
   stop(): void;
   revealSpec(specFile: string, specPath: string): void;
+  /** A run defined in code: open the source line of a layer or diagnostic. */
+  revealSource(source: SourceLocation): void;
   openDocs(code: string): void;
   maxPoints(): number;
   /** "Use learning rate …" under the range test `id`. */
@@ -80,6 +82,11 @@ export class DashboardPanel implements vscode.Disposable {
 
   get shownRunId(): string | undefined {
     return this.content?.run.runId;
+  }
+
+  /** The run shown and its history (the object events are applied to), if any. */
+  get shown(): DashboardContent | undefined {
+    return this.content;
   }
 
   /** Shows a run (replacing what was shown) and sends a snapshot when the webview is listening. */
@@ -163,6 +170,9 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       case 'reveal-spec':
         this.handlers.revealSpec(m.specFile, m.specPath);
+        break;
+      case 'reveal-source':
+        this.handlers.revealSource(m.source);
         break;
       case 'open-docs':
         this.handlers.openDocs(m.code);

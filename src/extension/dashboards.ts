@@ -1,19 +1,24 @@
 // One dashboard panel at a time: shows the live run while training, or a run opened from disk, with other runs
 // overlaid when asked (Compare Runs, or the run before a Quick Fix re-run), and restores itself after a reload
 // (WebviewPanelSerializer) on the run it last showed. Runs on disk are streamed through the history reducer, so
-// the extension host neither blocks on nor holds a whole events file: only the reducer's bounded series.
+// the extension host neither blocks on nor holds a whole events file: only the reducer's bounded series. An external
+// run (a PyTorch script's) still being written is followed live: its file is tailed and the new lines go through the
+// same reducer and webview deltas as a run gradscope trains; its diagnostics come from the diagnosis process.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { ExplanationEvent } from '../shared/engineProtocol';
+import type { DiagnosticEvent, ExplanationEvent } from '../shared/engineProtocol';
 import { applyEvent, type RunHistoryState } from '../shared/runHistory';
 import type { ComparedRun, LrFindView, RunRef } from '../shared/webviewProtocol';
+import { followRun, type FollowedRun } from '../training/run/followRun';
 import { EVENTS_FILE, loadHistory } from '../training/run/runStore';
 import type { Config } from './config';
 import { MAX_COMPARED } from '../shared/webviewProtocol';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, type DashboardContent, type DashboardHandlers } from './dashboardPanel';
 import { openDiagnosticDocs } from './diagnosticDocs';
-import { revealSpecPath } from './revealSpec';
+import type { ExternalDiagnosis } from './externalDiagnosis';
+import type { ExternalRuns } from './externalRuns';
+import { revealSource, revealSpecPath } from './revealSpec';
 import type { LiveRun, TrainingController } from './trainingController';
 
 const LAST_RUN_KEY = 'gradscope.dashboard.lastRun';
@@ -35,13 +40,31 @@ export class Dashboards implements vscode.Disposable {
    * run's events, so they are applied over the events each time the run is loaded (the newest per epoch wins).
    */
   private readonly explanations = new Map<string, ExplanationEvent[]>();
+  /** The external run shown while its script still writes it: tailed until its run-end or until another run is shown. */
+  private followed: FollowedRun | undefined;
+  /** Counts showFollowed calls: a load that finishes after a later one started is dropped. */
+  private followSeq = 0;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly controller: TrainingController,
     private readonly config: Config,
+    private readonly external: ExternalRuns,
+    private readonly diagnosis: ExternalDiagnosis,
   ) {
     this.disposables.push(
+      // The watcher saw the followed run's file change: read it now rather than at the next poll.
+      external.onDidUpdateRun((info) => {
+        if (!this.followed || path.resolve(info.summary.runDir) !== path.resolve(this.followed.runDir)) return;
+        void this.followed.read();
+        // It went quiet without a run-end (the dashboard says "incomplete"), or came back: a fresh snapshot says so.
+        const shown = this.panel?.shown;
+        const live = info.live && !this.followed.history.end;
+        if (shown && shown.run.runDir === this.followed.runDir && shown.run.live !== live)
+          this.panel?.show({ ...shown, run: { ...shown.run, live } });
+      }),
+      // Diagnostics of the external run shown (from its diagnosis process) join its history like the engine's would.
+      diagnosis.onDiagnostics(({ runDir, diagnostics }) => this.addDiagnostics(runDir, diagnostics)),
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
         deserializeWebviewPanel: (webviewPanel) => {
           this.adopt(new DashboardPanel(webviewPanel, context.extensionUri, this.handlers()));
@@ -61,6 +84,7 @@ export class Dashboards implements vscode.Disposable {
       controller.onEvents(({ run, events }) => {
         if (!run.ref || !this.panel) return;
         if (events.some((e) => e.type === 'run-start') && this.panel.shownRunId !== run.ref.runId) {
+          this.unfollow();
           this.panel.show(this.liveContent(run));
           return;
         }
@@ -74,6 +98,7 @@ export class Dashboards implements vscode.Disposable {
     return {
       stop: () => this.controller.stop(),
       revealSpec: (file, specPath) => void revealSpecPath(vscode.Uri.file(file), specPath),
+      revealSource: (source) => void revealSource(source),
       openDocs: (code) => void openDiagnosticDocs(this.context.extensionUri, code),
       maxPoints: () => this.config.chartMaxPoints,
       useLearningRate: (id, learningRate) => this.useLearningRateEmitter.fire({ id, learningRate }),
@@ -86,9 +111,24 @@ export class Dashboards implements vscode.Disposable {
     this.panel = panel;
     if (this.lrFind) panel.showLrFind(this.lrFind);
     panel.onDidDispose(() => {
-      if (this.panel === panel) this.panel = undefined;
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      this.unfollow();
     });
     return panel;
+  }
+
+  private unfollow(): void {
+    this.followed?.close();
+    this.followed = undefined;
+  }
+
+  /** New diagnostics of an external run: applied to its history and posted, when it is the run shown. */
+  private addDiagnostics(runDir: string, diagnostics: DiagnosticEvent[]): void {
+    const content = this.panel?.shown;
+    if (!content || path.resolve(content.run.runDir) !== path.resolve(runDir)) return;
+    for (const d of diagnostics) applyEvent(content.history, d);
+    this.panel?.push(content.run.runId, diagnostics);
   }
 
   private ensurePanel(): DashboardPanel {
@@ -116,8 +156,49 @@ export class Dashboards implements vscode.Disposable {
   ): Promise<{ run: RunRef; history: RunHistoryState }> {
     const history = await loadHistory(runDir, maxPoints);
     for (const e of this.explanations.get(path.resolve(runDir)) ?? []) applyEvent(history, e);
+    this.withExternalDiagnostics(runDir, history);
     const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specFile ?? '', runDir, live: false };
     return { run, history };
+  }
+
+  /** An external run's events hold no diagnostics: those its diagnosis process found so far are applied. */
+  private withExternalDiagnostics(runDir: string, history: RunHistoryState): void {
+    if (history.start?.external) for (const d of this.diagnosis.diagnosticsOf(runDir)) applyEvent(history, d);
+  }
+
+  /**
+   * Shows an external run that has no run-end yet and follows it: new lines of its events file reach the dashboard
+   * as they are written, until its run-end.
+   */
+  private async showFollowed(runDir: string, reveal: boolean): Promise<void> {
+    this.unfollow();
+    const seq = ++this.followSeq;
+    const followed = await followRun(runDir, this.config.chartMaxPoints, {
+      onEvents: (events) => {
+        const panel = this.panel;
+        if (!panel || this.followed !== followed) return;
+        const runId = followed.history.start?.runId ?? runDir;
+        panel.push(runId, events);
+        if (followed.history.end) panel.setLive(runId, false);
+      },
+      // The file shrank or was replaced: shown again from its start.
+      onReset: () => {
+        if (this.followed === followed) void this.showRunDir(runDir, false);
+      },
+    });
+    this.withExternalDiagnostics(runDir, followed.history);
+    const history = followed.history;
+    const live = !history.end && (this.external.get(runDir)?.live ?? true);
+    const run: RunRef = { runId: history.start?.runId ?? runDir, specFile: history.start?.specFile ?? '', runDir, live };
+    const panel = reveal ? this.ensurePanel() : this.panel;
+    if (!panel || seq !== this.followSeq) {
+      followed.close();
+      return;
+    }
+    this.followed = followed;
+    panel.show({ run, history });
+    this.remember(run);
+    void followed.read();
   }
 
   /** The next live run is drawn over the run in `runDir` ("before" vs "after"). */
@@ -152,6 +233,7 @@ export class Dashboards implements vscode.Disposable {
     const shown = loaded.length - 1; // the newest (run ids start with their UTC start time)
     const runs: ComparedRun[] = loaded.slice(0, shown).map((r, i) => ({ ...r, label: label(i) }));
     const panel = this.ensurePanel();
+    this.unfollow();
     if (live?.ref && isLive(dirs[shown])) {
       this.compare = { runId: live.ref.runId, label: label(shown), runs };
       panel.show(this.liveContent(live));
@@ -175,6 +257,7 @@ export class Dashboards implements vscode.Disposable {
 
   /** Opens the dashboard on the live run (or an empty dashboard that will show the next run). */
   showLive(): void {
+    this.unfollow();
     const panel = this.ensurePanel();
     const live = this.controller.current;
     if (live?.ref) {
@@ -201,9 +284,13 @@ export class Dashboards implements vscode.Disposable {
   async showRunDir(runDir: string, reveal = true): Promise<void> {
     const live = this.controller.current;
     if (live?.ref?.runDir === runDir) {
+      this.unfollow();
       this.showLive();
       return;
     }
+    const external = this.external.get(runDir) ?? (await this.external.update(runDir, true));
+    if (external && !external.summary.end) return this.showFollowed(runDir, reveal);
+    this.unfollow();
     const { run, history } = await this.loadRun(runDir);
     const panel = reveal ? this.ensurePanel() : this.panel;
     panel?.show({ run, history });
@@ -211,6 +298,7 @@ export class Dashboards implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.unfollow();
     this.useLearningRateEmitter.dispose();
     this.panel?.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();

@@ -7,6 +7,9 @@ import { restoreRunDiagnostics } from './restoreDiagnostics';
 import { Config } from './config';
 import { Dashboards } from './dashboards';
 import { registerExplainRun } from './explainRun';
+import { ExternalDiagnosis } from './externalDiagnosis';
+import { ExternalDiagnostics, registerExternalExplanations } from './externalDiagnostics';
+import { ExternalRuns } from './externalRuns';
 import { fixReporter, LearningPath, registerLearningPath } from './learn/learningPath';
 import { LrFinder, registerLrFind } from './lrFind';
 import { createRunsView, RunsTreeProvider } from './runsTree';
@@ -21,6 +24,8 @@ export interface GradscopeApi {
   lrFinder: LrFinder;
   runsTree: RunsTreeProvider;
   diagnostics: SpecDiagnostics;
+  /** Runs a PyTorch script's monitor recorded (not started by gradscope). */
+  externalRuns: ExternalRuns;
 }
 
 export function activate(context: vscode.ExtensionContext): GradscopeApi {
@@ -29,21 +34,29 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
     const output = vscode.window.createOutputChannel('gradscope');
     const diagnostics = new SpecDiagnostics(context.extensionUri);
     const controller = new TrainingController(config, diagnostics, output);
-    const dashboards = new Dashboards(context, controller, config);
-    const tree = new RunsTreeProvider(controller);
+    const externalRuns = new ExternalRuns((line) => output.appendLine(line));
+    const externalDiagnostics = new ExternalDiagnostics(context.extensionUri);
+    const cli = vscode.Uri.joinPath(context.extensionUri, 'bin', 'gradscope.js').fsPath;
+    const externalDiagnosis = new ExternalDiagnosis(cli, externalRuns, externalDiagnostics, output);
+    const dashboards = new Dashboards(context, controller, config, externalRuns, externalDiagnosis);
+    const tree = new RunsTreeProvider(controller, externalRuns);
     const lrFinder = new LrFinder(config, controller, dashboards, diagnostics, output);
     const learning = new LearningPath(context, output);
     context.subscriptions.push(
       output,
       diagnostics,
       controller,
+      externalRuns,
+      externalDiagnostics,
+      externalDiagnosis,
       dashboards,
       tree,
       createRunsView(tree),
-      registerCommands({ context, controller, dashboards, diagnostics, output }),
+      registerCommands({ context, controller, dashboards, diagnostics, output, externalRuns }),
       registerSpecValidation(diagnostics),
       registerStatusBar(controller),
       registerQuickFixes(diagnostics, controller, dashboards, fixReporter(learning)),
+      registerExternalExplanations(externalDiagnostics, context.extensionUri),
       registerLrFind(lrFinder),
       registerExplainRun({ config, dashboards, output }),
       registerLearningPath(learning, controller, lrFinder),
@@ -58,7 +71,14 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
       (err: unknown) =>
         output.appendLine(`could not restore the last runs' diagnostics: ${err instanceof Error ? err.message : String(err)}`),
     );
-    return { controller, lrFinder, runsTree: tree, diagnostics };
+    externalDiagnosis.restore().then(
+      (n) => {
+        if (n) output.appendLine(`diagnosing the newest external run of ${n} training script(s)`);
+      },
+      (err: unknown) =>
+        output.appendLine(`could not diagnose the external runs: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    return { controller, lrFinder, runsTree: tree, diagnostics, externalRuns };
   } catch (err) {
     void vscode.window.showErrorMessage(`gradscope failed to start: ${err instanceof Error ? err.message : String(err)}`);
     throw err;

@@ -1,4 +1,5 @@
-// The sidebar: the workspace's specs, each with its persisted runs (status, best validation loss, diagnostics).
+// The sidebar: the workspace's specs, each with its persisted runs (status, best validation loss, diagnostics), and
+// the training scripts whose runs a PyTorch monitor recorded (external runs, see externalRuns.ts), each with its runs.
 // Selecting a run opens the dashboard on it; selecting two or more (Ctrl/Shift+click) overlays them (Compare Runs);
 // specs have inline Train / Stop actions; a run with checkpoints offers Resume Run in its context menu.
 import * as path from 'path';
@@ -6,13 +7,18 @@ import * as vscode from 'vscode';
 import { checkpointEpochs } from '../training/run/checkpointStore';
 import { defaultRunsDir, listRuns } from '../training/run/runStore';
 import { summarizeRunAsync, type RunSummary } from '../training/run/runSummary';
+import type { ExternalRuns } from './externalRuns';
 import { runItemText, specFolderText } from './runText';
 import type { TrainingController } from './trainingController';
 
 export const SPEC_GLOB = '**/*.gradscope.json';
 export const SPEC_EXCLUDE = '**/{node_modules,.gradscope}/**';
 
-export type RunsNode = { kind: 'spec'; uri: vscode.Uri } | { kind: 'run'; specUri: vscode.Uri; summary: RunSummary };
+/** A spec, a training script with external runs, or a run (of a spec, or of a script: `specUri` is then the script's). */
+export type RunsNode =
+  | { kind: 'spec'; uri: vscode.Uri }
+  | { kind: 'script'; uri: vscode.Uri }
+  | { kind: 'run'; specUri: vscode.Uri; summary: RunSummary };
 
 const STATUS_ICON: Record<RunSummary['status'], string> = {
   completed: 'pass',
@@ -22,6 +28,14 @@ const STATUS_ICON: Record<RunSummary['status'], string> = {
   failed: 'warning',
   running: 'sync~spin',
 };
+
+/** A file's folder as a sidebar row's description (relative to its workspace folder). */
+function folderText(uri: vscode.Uri): string {
+  return specFolderText(
+    uri.fsPath,
+    (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+  );
+}
 
 /** Whether a run is one of this spec's (the runs directory is shared by the specs of a folder; run-start says whose). */
 function ofSpec(run: RunSummary, specUri: vscode.Uri): boolean {
@@ -48,7 +62,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly controller: TrainingController) {
+  constructor(
+    private readonly controller: TrainingController,
+    private readonly external: ExternalRuns,
+  ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{*.gradscope.json,.gradscope/runs/*/events.jsonl}');
     this.disposables.push(
       watcher,
@@ -56,6 +73,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       watcher.onDidCreate(() => this.refresh()),
       watcher.onDidDelete(() => this.refresh()),
       controller.onDidChangeRun(() => this.refresh()),
+      external.onDidChange(() => this.refresh()),
     );
   }
 
@@ -66,13 +84,19 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) {
       const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
-      return specs.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri) => ({ kind: 'spec', uri }));
+      return [
+        ...specs.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri): RunsNode => ({ kind: 'spec', uri })),
+        ...this.external.scripts().map((file): RunsNode => ({ kind: 'script', uri: vscode.Uri.file(file) })),
+      ];
     }
     if (node.kind === 'spec') return (await runsOfSpec(node.uri)).map((summary) => ({ kind: 'run', specUri: node.uri, summary }));
+    if (node.kind === 'script')
+      return this.external.runsOf(node.uri.fsPath).map((r) => ({ kind: 'run', specUri: node.uri, summary: r.summary }));
     return [];
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
+    if (node.kind === 'script') return this.scriptItem(node.uri);
     if (node.kind === 'spec') {
       const running = this.controller.current?.specUri.fsPath === node.uri.fsPath;
       const item = new vscode.TreeItem(
@@ -80,10 +104,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         vscode.TreeItemCollapsibleState.Expanded,
       );
       item.resourceUri = node.uri;
-      item.description = specFolderText(
-        node.uri.fsPath,
-        (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
-      );
+      item.description = folderText(node.uri);
       item.contextValue = running ? 'gradscope.spec.running' : 'gradscope.spec';
       item.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : 'graph-line');
       item.command = { command: 'vscode.open', title: 'Open Spec', arguments: [node.uri] };
@@ -95,13 +116,41 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.description = text.description;
     // The tooltip (Markdown, which the host parses when it sends it) is made on hover: resolveTreeItem.
     item.iconPath = new vscode.ThemeIcon(live ? STATUS_ICON.running : STATUS_ICON[s.status]);
-    // A run with a checkpoint can be resumed (its context menu offers Resume Run).
-    item.contextValue = live ? 'gradscope.run.live' : checkpoints.length > 0 ? 'gradscope.run.resumable' : 'gradscope.run';
+    // A run with a checkpoint can be resumed (its context menu offers Resume Run); an external run (a PyTorch
+    // script's) can be opened and compared, nothing that needs gradscope's model (resume, explain).
+    item.contextValue = s.start?.external
+      ? 'gradscope.run.external'
+      : live
+        ? 'gradscope.run.live'
+        : checkpoints.length > 0
+          ? 'gradscope.run.resumable'
+          : 'gradscope.run';
     item.command = { command: 'gradscope.openRun', title: 'Open Run', arguments: [s.runDir] };
+    // An external run's row keeps its identity while the tree is redrawn under a live run (a click is not lost).
+    if (s.start?.external) item.id = `external-run:${s.runDir}`;
+    return item;
+  }
+
+  /** A training script whose runs a PyTorch monitor recorded: the file's own icon, spinning while one of its runs is live. */
+  private scriptItem(uri: vscode.Uri): vscode.TreeItem {
+    const live = this.external.runsOf(uri.fsPath).some((r) => r.live);
+    const item = new vscode.TreeItem(path.basename(uri.fsPath), vscode.TreeItemCollapsibleState.Expanded);
+    item.resourceUri = uri;
+    item.description = folderText(uri);
+    item.tooltip = `${uri.fsPath}: runs recorded by its PyTorch monitor (gradscope_torch), not started by gradscope`;
+    item.contextValue = 'gradscope.script';
+    item.id = `external-script:${uri.fsPath}`;
+    item.iconPath = live ? new vscode.ThemeIcon('sync~spin') : vscode.ThemeIcon.File;
+    item.command = { command: 'vscode.open', title: 'Open Script', arguments: [uri] };
     return item;
   }
 
   private runText(s: RunSummary): { live: boolean; checkpoints: number[]; text: ReturnType<typeof runItemText> } {
+    if (s.start?.external) {
+      const live = this.external.get(s.runDir)?.live ?? false;
+      const when = new Date(s.start.startedAt).toLocaleString();
+      return { live, checkpoints: [], text: runItemText(s, live, when) };
+    }
     const live = this.controller.current?.ref?.runId === s.runId;
     const when = s.start ? new Date(s.start.startedAt).toLocaleString() : s.runId;
     const checkpoints = live ? [] : checkpointEpochs(s.runDir);

@@ -15,7 +15,7 @@ function toRange(r: SourceRange): vscode.Range {
   return new vscode.Range(r.start.line - 1, r.start.column - 1, r.end.line - 1, r.end.column - 1);
 }
 
-function severity(s: 'error' | 'warning' | 'info'): vscode.DiagnosticSeverity {
+export function severity(s: 'error' | 'warning' | 'info'): vscode.DiagnosticSeverity {
   return s === 'error'
     ? vscode.DiagnosticSeverity.Error
     : s === 'warning'
@@ -40,11 +40,15 @@ function copyNote(d: DiagnosticEvent, history: RunHistoryState | undefined): str
   return copies ? ` (in copy ${d.copy + 1} of ${copies} made by "repeat")` : ` (in copy ${d.copy + 1} made by "repeat")`;
 }
 
+/** " [step 12]" or " [epoch 3]": when a run diagnostic fired, appended to its message in Problems. */
+export function whenText(d: DiagnosticEvent): string {
+  return d.step !== undefined ? ` [step ${d.step}]` : d.epoch !== undefined ? ` [epoch ${d.epoch + 1}]` : '';
+}
+
 export function runDiagnostic(d: DiagnosticEvent, text: string, history?: RunHistoryState): vscode.Diagnostic {
   const found = nearestRangeOfPath(text, d.specPath);
   const range = found ? toRange(found.range) : new vscode.Range(0, 0, 0, 0);
-  const where = d.step !== undefined ? ` [step ${d.step}]` : d.epoch !== undefined ? ` [epoch ${d.epoch + 1}]` : '';
-  const diagnostic = new vscode.Diagnostic(range, `${d.message}${copyNote(d, history)}${where}`, severity(d.severity));
+  const diagnostic = new vscode.Diagnostic(range, `${d.message}${copyNote(d, history)}${whenText(d)}`, severity(d.severity));
   diagnostic.source = DIAGNOSTIC_SOURCE;
   diagnostic.code = d.code;
   return diagnostic;
@@ -63,7 +67,7 @@ export function codeOf(diagnostic: vscode.Diagnostic): string {
 }
 
 /** Links a diagnostic's code to its docs page, so Problems and the hover lead to the longer explanation. */
-function withDocs(diagnostic: vscode.Diagnostic, code: string, extensionUri: vscode.Uri | undefined): vscode.Diagnostic {
+export function withDocs(diagnostic: vscode.Diagnostic, code: string, extensionUri: vscode.Uri | undefined): vscode.Diagnostic {
   const target = extensionUri && diagnosticDocsUri(extensionUri, code);
   diagnostic.code = target ? { value: code, target } : code;
   return diagnostic;

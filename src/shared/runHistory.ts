@@ -75,6 +75,11 @@ export interface RunHistoryState {
   explanations: ExplanationEvent[];
   /** Momentum in force: step events carry it only when it changes. */
   momentum?: number;
+  /**
+   * Runs whose run-start says 0 steps per epoch (a PyTorch run whose script did not pass it): the steps taken by the
+   * end of the first epoch, as its `epoch` event found them. Set only for such runs.
+   */
+  stepsPerEpochSeen?: number;
   /** Last step seen (measured or not), for progress. */
   lastStep: number;
   lastLoss?: number;
@@ -182,6 +187,8 @@ export function applyEvent(state: RunHistoryState, e: TrainingEvent): RunHistory
       break;
     case 'epoch':
       state.epochs.push(e);
+      if (state.start && !(state.start.stepsPerEpoch > 0) && state.stepsPerEpochSeen === undefined && state.lastStep >= 0)
+        state.stepsPerEpochSeen = state.lastStep + 1;
       break;
     case 'schedule':
       state.schedules.push(e);
@@ -254,29 +261,52 @@ export function historyFromEvents(events: TrainingEvent[], maxPoints = DEFAULT_M
 export interface RunProgress {
   /** The epoch the run is in (or ended in), 1-based as people count: never 0. */
   epoch: number;
+  /** Epochs planned; 0 when unknown (a PyTorch run whose script did not say). */
   epochs: number;
   /** Steps done (a count, so the step in progress is `step`, 1-based). */
   step: number;
+  /** Steps planned; 0 when unknown (epochs or steps per epoch unknown). */
   totalSteps: number;
-  /** 0..1 */
+  /** 0..1 of the planned steps (of the planned epochs when only those are known); 0 when nothing planned is known. */
   fraction: number;
+}
+
+/**
+ * Steps per epoch: the run-start's, else (a PyTorch run that did not say) the steps its first epoch took once that
+ * epoch has ended; undefined until then.
+ */
+export function stepsPerEpochOf(history: RunHistoryState): number | undefined {
+  const planned = history.start?.stepsPerEpoch ?? 0;
+  return planned > 0 ? planned : history.stepsPerEpochSeen;
+}
+
+/**
+ * Steps per epoch for drawing steps on an epoch axis: stepsPerEpochOf, else the steps taken so far (the first epoch,
+ * still under way, spans the axis up to 1). Never below 1.
+ */
+export function drawnStepsPerEpoch(history: RunHistoryState): number {
+  return Math.max(1, stepsPerEpochOf(history) ?? history.lastStep + 1);
 }
 
 /**
  * Epoch x/y and step counts for a person to read, from the start event, the last step seen and the run-end.
  * A run that ends inside an epoch (diverged, stopped, failed) shows the epoch it ended in: a run that diverged
  * at its 5th step reads "epoch 1 / 10", not "epoch 0 / 10" (run-end's `epochsCompleted` counts finished epochs).
+ * A run that did not plan its epochs (a PyTorch run) has `epochs` and `totalSteps` 0: its epoch is counted from its
+ * epoch events and steps, never capped.
  */
 export function runProgress(history: RunHistoryState): RunProgress | undefined {
   const start = history.start;
   if (!start) return undefined;
-  const spe = Math.max(1, start.stepsPerEpoch);
-  const totalSteps = start.epochs * spe;
+  const spe = stepsPerEpochOf(history);
+  const epochs = start.epochs > 0 ? start.epochs : 0;
+  const totalSteps = spe !== undefined ? epochs * spe : 0;
   const step = Math.max(history.end?.steps ?? 0, history.lastStep + 1);
-  const epochOfLastStep = step > 0 ? Math.floor((step - 1) / spe) + 1 : 1;
-  const epoch = Math.min(start.epochs, Math.max(1, history.epochs.length, history.end?.epochsCompleted ?? 0, epochOfLastStep));
-  const fraction = totalSteps > 0 ? Math.min(1, step / totalSteps) : 0;
-  return { epoch, epochs: start.epochs, step, totalSteps, fraction };
+  const epochOfLastStep = spe !== undefined && step > 0 ? Math.floor((step - 1) / spe) + 1 : 1;
+  const reached = Math.max(1, history.epochs.length, history.end?.epochsCompleted ?? 0, epochOfLastStep);
+  const epoch = epochs > 0 ? Math.min(epochs, reached) : reached;
+  const fraction = totalSteps > 0 ? Math.min(1, step / totalSteps) : epochs > 0 ? Math.min(1, history.epochs.length / epochs) : 0;
+  return { epoch, epochs, step, totalSteps, fraction };
 }
 
 /** The kept step nearest `step` (binary search over the sorted steps), or undefined when there are none. */

@@ -1,7 +1,7 @@
 // The extension host ⇄ dashboard webview channel. The webview says `ready`; the host answers with one full
 // `snapshot`, then batched `events` (at most ~10 messages/s). A hidden, reopened or restored panel says `ready`
 // again and gets a fresh snapshot, never the deltas it missed.
-import type { LrFindEvent, LrFindPoint, TrainingEvent } from './engineProtocol';
+import type { LrFindEvent, LrFindPoint, SourceLocation, TrainingEvent } from './engineProtocol';
 import type { RunHistoryState } from './runHistory';
 
 export interface DashboardSettings {
@@ -86,6 +86,12 @@ export interface RevealSpecMessage {
   specPath: string;
 }
 
+/** webview → host: the user clicked a diagnostic or layer of a run defined in code (a PyTorch run): open that line. */
+export interface RevealSourceMessage {
+  type: 'reveal-source';
+  source: SourceLocation;
+}
+
 /** webview → host: the Stop button. */
 export interface StopMessage {
   type: 'stop';
@@ -132,6 +138,7 @@ export interface CopyChartCsvMessage {
 export type FromWebviewMessage =
   | ReadyMessage
   | RevealSpecMessage
+  | RevealSourceMessage
   | StopMessage
   | OpenDocsMessage
   | UseLearningRateMessage

@@ -24,7 +24,7 @@ import { summarizeHeatmap } from '../../src/shared/heatmapText';
 import { historyFromEvents } from '../../src/shared/runHistory';
 import type { ToWebviewMessage } from '../../src/shared/webviewProtocol';
 import { epochText, filterPixels, mapCaption, mapOf, overlayColor, sanityText, viewAvailable } from '../../webview/explain';
-import { CHROMIUM, ensureBundle, launchChromium, RESULTS, testPage } from './support/webviewPage';
+import { CHROMIUM, ensureBundle, launchChromium, openTestPage, RESULTS, waitForPage } from './support/webviewPage';
 
 const SIDE = 28;
 const EPOCHS = 3;
@@ -207,14 +207,7 @@ describe('Explain panel (Chromium)', function () {
   let tmp: string;
   const pageErrors: string[] = [];
 
-  const waitFor = async (expression: string, timeout = 10_000): Promise<void> => {
-    const until = Date.now() + timeout;
-    for (;;) {
-      if (await page.evaluate(expression)) return;
-      if (Date.now() > until) throw new Error(`timed out waiting for: ${expression}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
+  const waitFor = (expression: string, timeout = 10_000): Promise<void> => waitForPage(page, expression, timeout);
   const post = (msg: ToWebviewMessage): Promise<unknown> => page.evaluate(`window.postMessage(${JSON.stringify(msg)}, "*")`);
   const drawnRevision = async (): Promise<number> =>
     Number(await page.evaluate<string>(`document.getElementById('app')?.dataset.revision ?? '-1'`));
@@ -261,14 +254,7 @@ describe('Explain panel (Chromium)', function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-explain-'));
     [browser] = await Promise.all([launchChromium(), ensureBundle()]);
     fs.mkdirSync(RESULTS, { recursive: true });
-    const html = path.join(tmp, 'webview.html');
-    fs.writeFileSync(html, testPage());
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
-    await page.goto(`file://${html}`);
+    page = await openTestPage(browser, tmp, pageErrors);
     await waitFor(`window.__posted.some((m) => m.type === 'ready')`);
   });
 

@@ -4,7 +4,7 @@
 // Also draws its colour legend, marks diagnostics along the top, shows a hover read-out, and reveals a
 // layer's spec entry when its label is clicked.
 import type { LayerSummary } from '../../src/shared/engineProtocol';
-import { nearestStep, type RunHistoryState, type StepPoint } from '../../src/shared/runHistory';
+import { drawnStepsPerEpoch, nearestStep, type RunHistoryState, type StepPoint } from '../../src/shared/runHistory';
 import { HEAT_MAX, HEAT_MIN, HEAT_NAN, heatColor, heatValue } from '../colors';
 import { formatNumber } from '../../src/shared/format';
 import { diagnosticStep } from '../state';
@@ -230,7 +230,7 @@ export class HeatStrip {
     const l = this.layout;
     if (!l || !h?.start) return;
     for (const d of h.diagnostics) {
-      const s = diagnosticStep(d, h.start.stepsPerEpoch);
+      const s = diagnosticStep(d, drawnStepsPerEpoch(h));
       if (s === undefined) continue;
       const x = l.left + ((s - l.min) / (l.max - l.min)) * (l.right - l.left);
       if (x < l.left - 1 || x > l.right + 1) continue;

@@ -4,7 +4,7 @@
 // dash patterns ("before" after a Quick Fix re-run); diagnostics are marked. The y axis turns logarithmic when the loss spans more than 3 decades.
 import { Chart, type ChartDataset } from 'chart.js';
 import type { EpochEvent } from '../../src/shared/engineProtocol';
-import type { RunHistoryState, StepPoint } from '../../src/shared/runHistory';
+import { drawnStepsPerEpoch, type RunHistoryState, type StepPoint } from '../../src/shared/runHistory';
 import { decadeLabel, formatNumber, formatPercent } from '../../src/shared/format';
 import { withAlpha } from '../theme';
 import {
@@ -90,7 +90,9 @@ export class LossChart {
     }
     const chart = this.chart;
     if (!chart) return;
-    const spe = Math.max(1, h.start.stepsPerEpoch);
+    const spe = drawnStepsPerEpoch(h);
+    // Step points sit at (step + 1) / spe: drawn again when spe moved (a PyTorch run's first epoch, still under way).
+    if (spe !== this.spe) this.stepLoss.reset();
     this.spe = spe;
     this.stepLoss.sync(chart, h.steps, [(p: StepPoint) => fin(p.loss)], 0, (p) => (p.step + 1) / spe);
     const pointsChanged = this.stepLoss.showLonePoints(chart);

@@ -1,6 +1,7 @@
 // A chart.js plugin that draws where diagnostics fired: a vertical line per diagnostic, coloured by severity,
 // with its code as a label along the top of the plot (labels that would overlap stack in rows).
 import type { Chart, ChartType, Plugin } from 'chart.js';
+import { drawnStepsPerEpoch } from '../../src/shared/runHistory';
 import { unfreezeMarks } from '../reuse';
 import { diagnosticEpochX, diagnosticStep, type DashboardModel } from '../state';
 import { severityColor, withAlpha, type Theme } from '../theme';
@@ -81,7 +82,7 @@ function dedupe(markers: Marker[]): Marker[] {
 export function stepMarkers(model: DashboardModel, theme: Theme): Marker[] {
   const h = model.history;
   if (!h?.start) return [];
-  const spe = h.start.stepsPerEpoch;
+  const spe = drawnStepsPerEpoch(h);
   const out: Marker[] = unfreezeMarks(h).map((m) => ({ x: m.step - 0.5, color: theme.foreground, label: m.label }));
   for (const d of h.diagnostics) {
     const x = diagnosticStep(d, spe);
@@ -94,7 +95,7 @@ export function stepMarkers(model: DashboardModel, theme: Theme): Marker[] {
 export function epochMarkers(model: DashboardModel, theme: Theme): Marker[] {
   const h = model.history;
   if (!h?.start) return [];
-  const spe = h.start.stepsPerEpoch;
+  const spe = drawnStepsPerEpoch(h);
   const out: Marker[] = [];
   for (const d of h.diagnostics) {
     const x = diagnosticEpochX(d, spe);

@@ -1,5 +1,6 @@
 // The list of diagnostics under the header: severity, code, where (layer, step/epoch), the engine's message,
-// suggested fixes, and a link that asks the host to reveal the spec entry the diagnostic points at.
+// suggested fixes, and a link that asks the host to reveal the spec entry (or, for a run defined in code, the source
+// line) the diagnostic points at.
 import type { DiagnosticEvent } from '../../src/shared/engineProtocol';
 import { displayEpoch } from '../../src/shared/format';
 import type { DashboardModel } from '../state';
@@ -70,11 +71,23 @@ export class DiagnosticsList {
     if (d.layer) where.push(d.layer);
     if (d.step !== undefined) where.push(`step ${d.step}`);
     else if (d.epoch !== undefined) where.push(`epoch ${displayEpoch(d.epoch)}`);
-    const link = h(
-      'a',
-      { class: 'gs-diag-link', href: '#', 'data-spec-path': d.specPath, title: `Reveal ${d.specPath} in the spec` },
-      'Show in spec',
-    );
+    // A run defined in code (a PyTorch run) points at the line of its layer; a spec run at the spec's entry.
+    const link = d.source
+      ? h(
+          'a',
+          {
+            class: 'gs-diag-link',
+            href: '#',
+            'data-source': `${d.source.file}:${d.source.line}`,
+            title: `Open ${d.source.file} at line ${d.source.line}`,
+          },
+          'Show in code',
+        )
+      : h(
+          'a',
+          { class: 'gs-diag-link', href: '#', 'data-spec-path': d.specPath, title: `Reveal ${d.specPath} in the spec` },
+          'Show in spec',
+        );
     link.addEventListener('click', (e) => {
       e.preventDefault();
       this.onReveal(d);

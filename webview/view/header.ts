@@ -68,7 +68,8 @@ export class Header {
     this.status.textContent = model.stopRequested && status === 'running' ? 'stopping…' : status;
     this.status.dataset.status = status;
 
-    const running = status === 'running' && model.run?.live === true;
+    // A run recorded by a PyTorch script's monitor is stopped in that script, not here.
+    const running = status === 'running' && model.run?.live === true && !start?.external;
     this.stop.hidden = !running;
     this.stop.disabled = model.stopRequested;
     const label = this.stop.querySelector('.gs-stop-label');
@@ -80,6 +81,13 @@ export class Header {
         ['run', model.run?.runId ?? start.runId, 'gs-chip-run'],
         ['backend', start.backend],
       ];
+      if (start.external)
+        chips.push([
+          'recorded by',
+          `${start.external.monitor} ${start.external.monitorVersion}`,
+          'gs-chip-external',
+          `Recorded inside the training script ${start.specFile} (${start.external.framework} ${start.external.frameworkVersion}${start.external.worldSize && start.external.worldSize > 1 ? `, ${start.external.worldSize} processes` : ''}), not started by gradscope`,
+        ]);
       const resumed = resumedText(start);
       if (resumed)
         chips.push([
@@ -97,9 +105,14 @@ export class Header {
           `model.initFrom loaded these layers' weights from ${start.initFrom?.run ?? ''} before training`,
         ]);
       if (p) {
-        chips.push(['epoch', `${p.epoch} / ${p.epochs}`]);
+        // A PyTorch run that did not say how many epochs or steps it plans shows what it has done, out of nothing.
+        chips.push(['epoch', p.epochs > 0 ? `${p.epoch} / ${p.epochs}` : String(p.epoch)]);
         // A count of steps done ("steps 2 / 114"); a single step is named by its index ("step 1"), as in diagnostics.
-        chips.push(['steps', `${formatCount(p.step)} / ${formatCount(p.totalSteps)}`, undefined, 'Steps done of the whole run']);
+        chips.push(
+          p.totalSteps > 0
+            ? ['steps', `${formatCount(p.step)} / ${formatCount(p.totalSteps)}`, undefined, 'Steps done of the whole run']
+            : ['steps', formatCount(p.step), undefined, 'Steps done (the run did not say how many it plans)'],
+        );
       }
       chips.push([
         'step loss',
@@ -139,7 +152,8 @@ export class Header {
       }
     }
     const fraction = p ? p.fraction : 0;
-    this.progress.hidden = !p;
+    // Without a plan (a PyTorch run that did not pass its epochs) there is no fraction to show.
+    this.progress.hidden = !p || p.epochs === 0;
     this.bar.style.width = `${(fraction * 100).toFixed(1)}%`;
     this.bar.dataset.status = status;
     this.progress.setAttribute('aria-valuenow', (fraction * 100).toFixed(0));

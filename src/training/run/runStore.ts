@@ -147,7 +147,7 @@ export function runEndFromEvents(events: readonly TrainingEvent[], status: RunSt
 }
 
 /** One line of events.jsonl as an event; undefined for a blank line or one cut short by a killed process. */
-function parseEventLine(line: string): TrainingEvent | undefined {
+export function parseEventLine(line: string): TrainingEvent | undefined {
   if (!line.trim()) return undefined;
   try {
     const e = JSON.parse(line) as TrainingEvent;
@@ -210,7 +210,21 @@ function contains(bytes: Buffer, from: number, end: number, needle: Buffer): boo
  * that change momentum, and the last) are parsed. Reads the file asynchronously and yields between slices.
  */
 export async function loadHistory(runDir: string, maxPoints?: number): Promise<RunHistoryState> {
+  return historyOfBytes(await fs.promises.readFile(path.join(runDir, EVENTS_FILE)), maxPoints);
+}
+
+/**
+ * loadHistory of a run that is still being written, for a reader that goes on following it (an EventTail from
+ * `offset`): the history of the file's whole lines, and the byte offset where they end (a last line without its
+ * newline yet is left to the follower).
+ */
+export async function loadLiveHistory(runDir: string, maxPoints?: number): Promise<{ history: RunHistoryState; offset: number }> {
   const bytes = await fs.promises.readFile(path.join(runDir, EVENTS_FILE));
+  const offset = bytes.lastIndexOf(10) + 1;
+  return { history: await historyOfBytes(bytes.subarray(0, offset), maxPoints), offset };
+}
+
+async function historyOfBytes(bytes: Buffer, maxPoints?: number): Promise<RunHistoryState> {
   const lines: Array<[number, number]> = [];
   let lastStart = -1;
   let runStarts = 0;
@@ -264,14 +278,22 @@ export async function loadHistory(runDir: string, maxPoints?: number): Promise<R
     }
     const e = parseEventLine(bytes.toString('utf8', from, end));
     if (!e) continue;
+    // An epoch reads the run's last step (a PyTorch run's steps per epoch): it is the skipped one, if one was.
+    if (e.type === 'epoch' && lastSkipped > lastParsedStep) {
+      catchUp(state, bytes, lines[lastSkipped]);
+      lastParsedStep = lastSkipped;
+    }
     applyEvent(state, e);
     if (e.type === 'run-start' && stride > 1) state.stride = stride;
   }
-  if (lastSkipped > lastParsedStep) {
-    const e = parseEventLine(bytes.toString('utf8', lines[lastSkipped][0], lines[lastSkipped][1]));
-    if (e?.type === 'step') skipStep(state, false, e);
-  }
+  if (lastSkipped > lastParsedStep) catchUp(state, bytes, lines[lastSkipped]);
   return state;
+}
+
+/** Makes a skipped step line the history's last step (its step and loss). */
+function catchUp(state: RunHistoryState, bytes: Buffer, [from, end]: [number, number]): void {
+  const e = parseEventLine(bytes.toString('utf8', from, end));
+  if (e?.type === 'step') skipStep(state, false, e);
 }
 /** Runs in a runs directory, newest first (run ids start with a UTC timestamp). */
 export function listRuns(runsDir: string): string[] {

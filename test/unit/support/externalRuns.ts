@@ -143,7 +143,7 @@ export function writeRun(
   return { script, runDir, events };
 }
 
-const dense = (name: string, units: number, line: number, activation?: string): StreamLayer => ({
+export const dense = (name: string, units: number, line: number, activation?: string): StreamLayer => ({
   name,
   kind: 'dense',
   units,

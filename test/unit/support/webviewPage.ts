@@ -3,7 +3,7 @@
 // recording fake `acquireVsCodeApi`, and the browser launched the same way for every webview test.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 export const REPO = path.resolve(__dirname, '../../../..');
 export const CHROMIUM = process.env.GRADSCOPE_CHROMIUM ?? '/usr/bin/chromium';
@@ -126,4 +126,33 @@ export async function launchChromium(): Promise<Browser> {
       '--allow-file-access-from-files',
     ],
   });
+}
+
+/**
+ * The test page (testPage) written into `dir` and opened in a new 1280×900 page of `browser`; the page's errors
+ * (uncaught, console.error) are pushed onto `errors`.
+ */
+export async function openTestPage(browser: Browser, dir: string, errors: string[]): Promise<Page> {
+  const html = path.join(dir, 'webview.html');
+  fs.writeFileSync(html, testPage());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(`file://${html}`);
+  return page;
+}
+
+/**
+ * Polls a page expression until it is truthy (page.waitForFunction evaluates strings with eval, which the host's CSP
+ * forbids; page.evaluate goes through the debugger protocol and is not subject to it).
+ */
+export async function waitForPage(page: Page, expression: string, timeout = 10_000): Promise<void> {
+  const until = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(expression)) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for: ${expression}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// UI test of a run gradscope did not start (issue 14): a PyTorch script's monitor writes events.jsonl into the
+// workspace line by line (here the test writes them, a deep sigmoid MLP whose first layers' gradients vanish). The
+// run appears in the sidebar under its script, opens live in the dashboard (backend pytorch, steps counted without a
+// planned total, no Stop button), its steps grow as lines are written, the diagnoser finds vanishing-gradient and
+// Problems shows it at the script's `self.fc1 = nn.Linear(...)` line; the run-end makes the run completed everywhere; a
+// reloaded window puts the diagnostics back (diagnosed again), and deleting the run removes them and its sidebar entry.
+// Screenshot: test-results/e2e-external-run.png.
+//   node test/e2e/externalRun.e2e.js      (VERBOSE=1 for workbench + server logs)
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { startWorkbench, runCommand, webviewFrame, problems } = require('./lib/workbench');
+const { endSession, runUiTest } = require('./lib/steps');
+const { onCleanup, removeDir } = require('./lib/lifecycle');
+const { deepSigmoidScript, deepSigmoidRun, layerLine } = require('./lib/externalRun');
+
+const SCRIPT = 'train_deep_sigmoid.py';
+
+/** Waits until `read()` returns something `ok` accepts (polling on state); returns it. */
+async function waitFor(read, ok, what, timeout = 60000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`${what}: last ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100)); // poll interval of a wait on state
+  }
+}
+
+async function main(steps) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-ws-'));
+  const remove = onCleanup(() => removeDir(dir));
+  const script = deepSigmoidScript();
+  const file = path.join(dir, SCRIPT);
+  fs.writeFileSync(file, script);
+  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-deep-sigmoid-torch-e2e0`;
+  const runDir = path.join(dir, '.gradscope', 'runs', runId);
+  const events = path.join(runDir, 'events.jsonl');
+  const run = deepSigmoidRun({ runId, runDir, file, script });
+  /** Appends events one line at a time, as the monitor flushes them. */
+  const write = (...list) => {
+    for (const e of list) fs.appendFileSync(events, `${JSON.stringify(e)}\n`);
+  };
+
+  const wb = await startWorkbench({ workspace: dir });
+  const page = wb.page;
+  const frame = webviewFrame(page);
+  const chip = (key) => frame.locator(`.gs-chip[data-key="${key}"] .gs-chip-v`).innerText();
+  try {
+    await steps.run(wb, 'a run a script starts writing appears in the sidebar under that script, running', async () => {
+      // No spec in this workspace: opening the view activates gradscope; the run is created afterwards (the watcher).
+      await runCommand(page, 'gradscope: Focus on Specs and Runs View');
+      await wb.waitForActivation('gradscope.gradscope', 60000);
+      fs.mkdirSync(runDir, { recursive: true });
+      write(run.start);
+      for (let n = 0; n < 10; n++) write(run.step(n));
+      const scriptRow = page.locator('.pane-body .monaco-list-row', { hasText: SCRIPT }).first();
+      await scriptRow.waitFor({ state: 'visible', timeout: 60000 });
+      await page.locator('.pane-body .monaco-list-row', { hasText: 'running' }).first().waitFor({ timeout: 30000 });
+    });
+
+    await steps.run(wb, 'the dashboard opens the run live and counts its steps as lines are written', async () => {
+      await page.locator('.pane-body .monaco-list-row', { hasText: 'running' }).first().click();
+      await frame.locator('#gs-status[data-status="running"]').waitFor({ state: 'visible', timeout: 60000 });
+      assert.strictEqual(await chip('backend'), 'pytorch');
+      await waitFor(
+        () => chip('steps'),
+        (v) => v === '10',
+        'steps chip after 10 steps',
+      );
+      // More steps, written while the dashboard shows the run: it follows the file.
+      for (let n = 10; n < 40; n++) write(run.step(n));
+      write(run.epoch(0));
+      for (let n = 40; n < 80; n++) write(run.step(n));
+      await waitFor(
+        () => chip('steps'),
+        (v) => v === '80',
+        'steps chip after 80 steps',
+      );
+      await frame.locator('#grad-norm-chart[data-rendered="true"]').waitFor({ state: 'attached', timeout: 60000 });
+      // The monitor did not say how many epochs: the epoch is counted (2: step 80 is past the first epoch's 40), not "x / 0".
+      assert.strictEqual(await chip('epoch'), '2');
+      assert.ok(await frame.locator('#gs-stop').isHidden(), 'no Stop button: the script is stopped where it runs');
+      assert.match(await frame.locator('body').innerText(), /fc1\b[\s\S]*fc8\b/);
+    });
+
+    await steps.run(wb, 'Problems shows vanishing-gradient at the line of the first nn.Linear', async () => {
+      const line = layerLine(script, 1);
+      const rows = await problems(page, { waitFor: 'vanishing-gradient', timeout: 120000 });
+      const row = rows.find((r) => r.includes('vanishing-gradient'));
+      assert.match(row, new RegExp(`\\[Ln ${line}, Col 9\\]`), `row on line ${line}: ${row}`);
+      assert.ok(
+        rows.some((r) => r.includes(SCRIPT)),
+        `the file row names ${SCRIPT}: ${rows.join(' | ')}`,
+      );
+      // The dashboard lists it too, with a link to the code rather than to a spec.
+      await frame.locator('.gs-diag[data-code="vanishing-gradient"]').first().waitFor({ timeout: 30000 });
+      assert.strictEqual(
+        await frame.locator('.gs-diag[data-code="vanishing-gradient"] [data-source]').first().innerText(),
+        'Show in code',
+      );
+      await wb.screenshot('e2e-external-run');
+    });
+
+    await steps.run(wb, 'the run-end makes the run completed in the dashboard and the sidebar', async () => {
+      write(run.epoch(1), run.end(80, 2));
+      await frame.locator('#gs-status[data-status="completed"]').waitFor({ state: 'visible', timeout: 60000 });
+      await runCommand(page, 'gradscope: Focus on Specs and Runs View');
+      await page.locator('.pane-body .monaco-list-row', { hasText: 'completed' }).first().waitFor({ timeout: 30000 });
+      await wb.screenshot('e2e-external-run-completed');
+    });
+
+    await steps.run(wb, 'a reloaded window diagnoses the finished run again: Problems at the same line', async () => {
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+      const line = layerLine(script, 1);
+      const rows = await problems(page, {
+        until: (texts) => texts.some((r) => r.includes('vanishing-gradient') && r.includes(`[Ln ${line}, Col 9]`)),
+        timeout: 120000,
+      });
+      assert.ok(rows.some((r) => r.includes(SCRIPT)));
+    });
+
+    await steps.run(wb, 'deleting the run takes its diagnostics out of Problems and its script out of the sidebar', async () => {
+      fs.rmSync(runDir, { recursive: true, force: true });
+      await problems(page, { until: (texts) => !texts.some((r) => r.includes('vanishing-gradient')), timeout: 60000 });
+      await runCommand(page, 'gradscope: Focus on Specs and Runs View');
+      await page
+        .locator('.pane-body .monaco-list-row', { hasText: SCRIPT })
+        .first()
+        .waitFor({ state: 'detached', timeout: 30000 });
+    });
+
+    assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
+  } finally {
+    await endSession(wb, steps, remove);
+  }
+}
+
+runUiTest('external run', main);
