@@ -87,8 +87,9 @@ async function main() {
     ok = true;
   } catch (err) {
     await wb.screenshot('e2e-untrusted-failure').catch(() => {});
-    console.error(err && err.stack ? err.stack : err);
+    // The log first, the error last: what a truncated CI log keeps is its end.
     console.error(wb.extensionHostLog().slice(-3000));
+    console.log(`  ✗ Restricted Mode: ${err && err.stack ? err.stack : err}`);
   } finally {
     await wb.stop();
     ws.remove();

@@ -42,6 +42,15 @@ async function runEnded(dir, count) {
     .map((l) => JSON.parse(l));
 }
 
+/** Waits until the file's text on disk matches `pattern`. */
+async function waitForFile(file, pattern, timeout = 30000) {
+  const end = Date.now() + timeout;
+  while (!pattern.test(fs.readFileSync(file, 'utf8'))) {
+    if (Date.now() > end) throw new Error(`${path.basename(file)} never matched ${pattern} on disk`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Puts the cursor on the Problems row with `code` (click, Enter), then opens the light bulb and picks `fixText`. */
 async function applyQuickFix(page, code, fixText) {
   await problems(page, { waitFor: code, timeout: 60000 });
@@ -115,10 +124,15 @@ async function main(steps) {
         .first()
         .waitFor({ timeout: 30000 });
       assert.strictEqual(await stepDone(page, stepId('exploding')), false, 'not done before the fixed spec has trained');
-      await runCommand(page, 'Gradscope: Train Model'); // saves the edited spec first
+      // files.refactoring.autoSave writes the fixed spec; Train Model would save it too, but only once the extension
+      // host has heard of the edit: train what the learner sees saved.
+      await waitForFile(copy, /"heNormal"/);
+      await runCommand(page, 'Gradscope: Train Model');
       const after = await runEnded(learn, 4);
-      assert.match(fs.readFileSync(copy, 'utf8'), /"heNormal"/, 'the fix was saved');
-      assert.ok(!after.some((e) => e.type === 'diagnostic'), 'no diagnosis after the fix');
+      const trained = fs.readFileSync(path.join(after[0].runDir, 'spec.gradscope.json'), 'utf8');
+      assert.match(trained, /"heNormal"/, 'the run trained the fixed spec');
+      const found = after.filter((e) => e.type === 'diagnostic').map((e) => `${e.code} (${e.layer ?? '-'}): ${e.message}`);
+      assert.deepStrictEqual(found, [], `no diagnosis after the fix (run ${after.at(-1).status})`);
       assert.strictEqual(after.at(-1).status, 'completed');
       await runCommand(page, 'Gradscope: Open Learning Path');
       await waitForStepDone(page, stepId('exploding'));
