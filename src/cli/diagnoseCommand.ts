@@ -1,4 +1,4 @@
-// `gradscope diagnose <runDir|events.jsonl> [--json] [--follow]`: runs the training-health detectors over a recorded
+// `gradscope diagnose <runDir|events.jsonl> [--json] [--follow] [--thresholds JSON]`: runs the training-health detectors over a recorded
 // run — one gradscope trained, or one a PyTorch script's monitor recorded (run-start.external) — and prints what they
 // find in `check`'s format (`file:line:col: severity: message [code]`, at the spec entry or at the Python source line),
 // or as `diagnostic` events (--json). With --follow it tails a growing events.jsonl and prints each diagnosis as it
@@ -8,8 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { DiagnosticEvent, RunEndEvent, RunStartEvent, TrainingEvent } from '../shared/engineProtocol';
 import { EXIT, exitCodeForSignal, type ExitCode } from '../shared/exitCodes';
+import { readThresholdOverrides } from '../training/diagnosis/defaults';
 import { RunDiagnosis, isExternalRun } from '../training/diagnosis/runDiagnosis';
-import { LineSplitter, readEventLine, type NumberedLine } from '../training/run/eventLines';
+import type { Thresholds } from '../training/diagnosis/types';
+import { readEventLine } from '../training/run/eventLines';
+import { LineSplitter, type NumberedLine } from '../training/run/lineSplitter';
 import { EVENTS_FILE, withSpecFile } from '../training/run/runStore';
 import { UsageError } from './args';
 import { displayPath } from './displayPath';
@@ -19,6 +22,24 @@ import type { StopSignal } from './stopSignals';
 export interface DiagnoseOptions {
   json: boolean;
   follow: boolean;
+  /** Threshold overrides (--thresholds); a gradscope run's spec `monitor` section wins over them. */
+  thresholds?: Thresholds;
+}
+
+/** `--thresholds <json>`: an object of known threshold names and finite numbers, else a usage error (exit 2). */
+export function thresholdsOption(text: string): Thresholds {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(
+      `diagnose: --thresholds takes a JSON object such as '{"vanishingRatio":1e-4}': ${(err as Error).message}`,
+      'diagnose',
+    );
+  }
+  const { thresholds, problems } = readThresholdOverrides(value);
+  if (problems.length) throw new UsageError(`diagnose: --thresholds: ${problems.join('; ')}`, 'diagnose');
+  return thresholds;
 }
 
 /** The events file a `diagnose` argument names, and its run directory. */
@@ -49,10 +70,12 @@ class StreamState {
   constructor(
     readonly file: string,
     runDir: string,
+    thresholds: Thresholds | undefined,
     private readonly print: (d: DiagnosticEvent, start: RunStartEvent) => void,
   ) {
     this.diagnosis = new RunDiagnosis({
       runDir,
+      thresholds,
       log: (e) => process.stderr.write(`${e.level === 'info' ? '' : `${e.level}: `}${e.message}\n`),
     });
   }
@@ -205,7 +228,7 @@ export async function runDiagnose(arg: string, options: DiagnoseOptions): Promis
   const print = (d: DiagnosticEvent, start: RunStartEvent): void => {
     process.stdout.write(options.json ? `${JSON.stringify(d)}\n` : diagnosticLines(d, start, runDir));
   };
-  const state = new StreamState(file, runDir, print);
+  const state = new StreamState(file, runDir, options.thresholds, print);
   const lines = new LineSplitter();
   let signal: StopSignal | undefined;
   if (options.follow) {

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { DiagnosticEvent, RunStartEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { RunDiagnosis, diagnoserForRun, isExternalRun } from '../../src/training/diagnosis/runDiagnosis';
-import { LineSplitter, readEventLine } from '../../src/training/run/eventLines';
+import { readEventLine } from '../../src/training/run/eventLines';
 import { EXTERNAL_STREAMS, deadRelu, deepSigmoid, externalRunEvents, type ExternalStream } from './support/externalRuns';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -138,20 +138,7 @@ describe('diagnosis of external (PyTorch) runs', () => {
   });
 });
 
-describe('following a growing events.jsonl: LineSplitter', () => {
-  it('holds an unfinished line (even one cut inside a UTF-8 character) until its newline arrives', () => {
-    const text = '{"type":"a","m":"‖ΔW‖"}\n{"type":"b"}\n';
-    const bytes = Buffer.from(text, 'utf8');
-    const cut = bytes.indexOf(Buffer.from('ΔW', 'utf8')) + 1; // inside the two bytes of Δ
-    const splitter = new LineSplitter();
-    assert.deepEqual(splitter.push(bytes.subarray(0, cut)), []);
-    assert.equal(splitter.partial.line, 1);
-    const first = splitter.push(bytes.subarray(cut, cut + 20));
-    assert.deepEqual(first, [{ line: 1, text: '{"type":"a","m":"‖ΔW‖"}' }]);
-    assert.deepEqual(splitter.push(bytes.subarray(cut + 20)), [{ line: 2, text: '{"type":"b"}' }]);
-    assert.deepEqual(splitter.partial, { line: 3, text: '' });
-  });
-
+describe('reading an events.jsonl line', () => {
   it('reads a line as an event, a blank, or the reason it is not one (with the column JSON.parse stopped at)', () => {
     assert.deepEqual(readEventLine('{"type":"step","step":0}'), { event: { type: 'step', step: 0 } });
     assert.deepEqual(readEventLine('   '), { blank: true });

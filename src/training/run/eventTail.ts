@@ -1,11 +1,12 @@
 // Follows a growing events.jsonl that another process writes (a PyTorch script's monitor, or the engine): each
-// `read()` reads the bytes appended since the last one and hands over the whole lines among them as one batch of
-// events. A partial last line is kept until its newline arrives; a file that shrank or was replaced (another inode)
-// is read again from its start, after `onReset`. Reads are asynchronous and chunked (the extension host must never
+// `read()` reads the bytes appended since the last one and hands over the whole lines among them (LineSplitter) as
+// one batch of events. A partial last line is kept until its newline arrives; a file that shrank or was replaced
+// (another inode) is read again from its start, after `onReset`. Reads are asynchronous and chunked (the extension host must never
 // block on them), one at a time: a read asked for while one runs is done once that one ends. Memory stays bounded: at
 // most one chunk and one partial line are held, and a "line" longer than MAX_LINE_BYTES is dropped, not kept.
 import * as fs from 'fs';
 import type { TrainingEvent } from '../../shared/engineProtocol';
+import { LineSplitter } from './lineSplitter';
 import { parseEventLine } from './runStore';
 
 const CHUNK_BYTES = 1 << 20;
@@ -20,12 +21,10 @@ export interface EventTailHandlers {
 }
 
 export class EventTail {
-  private offset: number;
+  /** Where the splitter's first byte is in the file. */
+  private base: number;
+  private lines: LineSplitter;
   private ino: number | undefined;
-  /** Bytes of a line whose newline has not been read yet. */
-  private carry: Buffer = Buffer.alloc(0);
-  /** A line over MAX_LINE_BYTES is being skipped up to its newline. */
-  private skipping = false;
   private reading: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -42,13 +41,14 @@ export class EventTail {
     private readonly handlers: EventTailHandlers,
     options: { offset?: number; maxLineBytes?: number } = {},
   ) {
-    this.offset = options.offset ?? 0;
+    this.base = options.offset ?? 0;
     this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.lines = new LineSplitter(this.maxLineBytes);
   }
 
   /** Bytes of the file read and handed over (whole lines). */
   get position(): number {
-    return this.offset;
+    return this.next - this.lines.bytesHeld;
   }
 
   /** Also reads every `intervalMs` (for file systems whose change events are late or missing); stopped by close(). */
@@ -90,7 +90,7 @@ export class EventTail {
     try {
       const stat = await handle.stat();
       const replaced = this.ino !== undefined && stat.ino !== this.ino;
-      if (replaced || stat.size < this.offset + this.carry.length) this.reset();
+      if (replaced || stat.size < this.next) this.reset();
       this.ino = stat.ino;
       const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, stat.size - this.next)));
       while (!this.closed && this.next < stat.size) {
@@ -103,40 +103,23 @@ export class EventTail {
     }
   }
 
-  /** Where the next read starts: after the whole lines and the partial line held. */
+  /** Where the next read starts: after the whole lines and the partial line held (or skipped). */
   private get next(): number {
-    return this.offset + this.carry.length;
+    return this.base + this.lines.bytesRead;
   }
 
   private reset(): void {
-    this.offset = 0;
-    this.carry = Buffer.alloc(0);
-    this.skipping = false;
+    this.base = 0;
+    this.lines = new LineSplitter(this.maxLineBytes);
     this.handlers.onReset?.();
   }
 
   private feed(chunk: Buffer): void {
     const events: TrainingEvent[] = [];
-    let from = 0;
-    for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, from)) {
-      const lineBytes = this.carry.length + end - from;
-      if (!this.skipping) {
-        const line = this.carry.length ? Buffer.concat([this.carry, chunk.subarray(from, end)]) : chunk.subarray(from, end);
-        const e = parseEventLine(line.toString('utf8'));
-        if (e) events.push(e);
-      }
-      this.offset += lineBytes + 1;
-      this.carry = Buffer.alloc(0);
-      this.skipping = false;
-      from = end + 1;
+    for (const { text } of this.lines.push(chunk)) {
+      const e = parseEventLine(text);
+      if (e) events.push(e);
     }
-    const rest = chunk.subarray(from);
-    if (this.skipping || this.carry.length + rest.length > this.maxLineBytes) {
-      // Too long to be an event: count its bytes as read without holding them.
-      this.offset += this.carry.length + rest.length;
-      this.carry = Buffer.alloc(0);
-      this.skipping = true;
-    } else if (rest.length) this.carry = Buffer.concat([this.carry, rest]);
     if (events.length && !this.closed) this.handlers.onEvents(events);
   }
 
