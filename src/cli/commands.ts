@@ -126,6 +126,11 @@ export const COMMANDS: Record<CommandName, CommandInfo> = {
         type: 'boolean',
         help: 'follow a run that is still being written: print each diagnosis as it fires, until its run-end (or Ctrl-C)',
       },
+      thresholds: {
+        type: 'string',
+        value: 'JSON',
+        help: "diagnosis thresholds by name, as a spec's `monitor` section takes them, e.g. '{\"vanishingRatio\":1e-4}' (a gradscope run's spec `monitor` wins over them)",
+      },
     },
   },
   check: {

@@ -7,7 +7,7 @@ import { EXIT } from '../shared/exitCodes';
 import { parseCommandLine, UsageError } from './args';
 import { commandHelp, generalHelp, shortUsage, synopsis } from './commands';
 import { displayPath } from './displayPath';
-import { runDiagnose } from './diagnoseCommand';
+import { runDiagnose, thresholdsOption } from './diagnoseCommand';
 import { runFix } from './fixCommand';
 import { runEvaluate } from './evaluateCommand';
 import { runExplain } from './explainCommand';
@@ -54,7 +54,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'export':
         return runExport(file, values);
       case 'diagnose':
-        return await runDiagnose(file, { json: values.json === true, follow: values.follow === true });
+        return await runDiagnose(file, {
+          json: values.json === true,
+          follow: values.follow === true,
+          thresholds: typeof values.thresholds === 'string' ? thresholdsOption(values.thresholds) : undefined,
+        });
       case 'check': {
         const ok = checkSpec(file);
         if (ok) process.stdout.write(`${displayPath(file)}: ok\n`);

@@ -64,7 +64,13 @@ export class Dashboards implements vscode.Disposable {
           this.panel?.show({ ...shown, run: { ...shown.run, live } });
       }),
       // Diagnostics of the external run shown (from its diagnosis process) join its history like the engine's would.
-      diagnosis.onDiagnostics(({ runDir, diagnostics }) => this.addDiagnostics(runDir, diagnostics)),
+      diagnosis.onDiagnostics(({ runDir, diagnostics, reset }) => {
+        // Diagnosed again (the thresholds changed): the run shown is loaded again, with what is found from now on.
+        if (reset) {
+          if (this.panel?.shown && path.resolve(this.panel.shown.run.runDir) === path.resolve(runDir))
+            void this.showRunDir(runDir, false);
+        } else this.addDiagnostics(runDir, diagnostics);
+      }),
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
         deserializeWebviewPanel: (webviewPanel) => {
           this.adopt(new DashboardPanel(webviewPanel, context.extensionUri, this.handlers()));

@@ -37,7 +37,13 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
     const externalRuns = new ExternalRuns((line) => output.appendLine(line));
     const externalDiagnostics = new ExternalDiagnostics(context.extensionUri);
     const cli = vscode.Uri.joinPath(context.extensionUri, 'bin', 'gradscope.js').fsPath;
-    const externalDiagnosis = new ExternalDiagnosis(cli, externalRuns, externalDiagnostics, output);
+    const externalDiagnosis = new ExternalDiagnosis(
+      cli,
+      externalRuns,
+      externalDiagnostics,
+      output,
+      () => config.diagnosisThresholds,
+    );
     const dashboards = new Dashboards(context, controller, config, externalRuns, externalDiagnosis);
     const tree = new RunsTreeProvider(controller, externalRuns);
     const lrFinder = new LrFinder(config, controller, dashboards, diagnostics, output);
@@ -73,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
     );
     externalDiagnosis.restore().then(
       (n) => {
-        if (n) output.appendLine(`diagnosing the newest external run of ${n} training script(s)`);
+        if (n) output.appendLine(`diagnosing ${n} external run(s)`);
       },
       (err: unknown) =>
         output.appendLine(`could not diagnose the external runs: ${err instanceof Error ? err.message : String(err)}`),

@@ -1,132 +1,119 @@
-// Diagnoses external runs (a PyTorch script's) while they train and when the window opens: for the newest run of each
-// training script, a child process `gradscope diagnose <runDir> --json` (`--follow` while the run is live, ending at
-// its run-end) re-derives the diagnostics with the same detectors as gradscope's own runs. The host only reads the
-// process's lines: the detectors and the reading of a long events file stay out of it. Each diagnostic goes to
-// Problems (ExternalDiagnostics) and to listeners (the dashboard showing that run).
+// Diagnoses external runs (a PyTorch script's) while they train and when the window opens: each run gets a child
+// process `gradscope diagnose <runDir> --json [--follow] [--thresholds <json>]` that re-derives the diagnostics with
+// the same detectors as gradscope's own runs, with the `gradscope.diagnosis.thresholds` setting; a change of the
+// setting diagnoses every run again. The host only reads the processes' lines: the detectors and the reading of a long
+// events file stay out of it. Which run is diagnosed when, and which run's diagnostics Problems show per script, is
+// DiagnosisSchedule's (diagnosisSchedule.ts). Each diagnostic goes to Problems (ExternalDiagnostics) and to listeners
+// (the dashboard showing that run).
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DiagnosticEvent } from '../shared/engineProtocol';
-import { startDiagnose, type DiagnoseHandle } from '../training/run/diagnoseProcess';
+import { readThresholdOverrides } from '../training/diagnosis/defaults';
+import type { Thresholds } from '../training/diagnosis/types';
+import { startDiagnose } from '../training/run/diagnoseProcess';
+import { DiagnosisSchedule, type ScheduledRun } from './diagnosisSchedule';
 import type { ExternalDiagnostics } from './externalDiagnostics';
 import type { ExternalRunInfo, ExternalRuns } from './externalRuns';
 
-/** Diagnosis processes at once (each follows one live run; external runs live at the same time are few). */
+/** Diagnosis processes at once (live runs followed and finished runs read once share them; the others wait). */
 const MAX_PROCESSES = 4;
+/** The setting whose thresholds the diagnosis processes get. */
+const THRESHOLDS_SETTING = 'gradscope.diagnosis.thresholds';
 
 export interface ExternalRunDiagnostics {
   runDir: string;
   diagnostics: DiagnosticEvent[];
+  /** The run's earlier diagnostics are void: it is being diagnosed again from its start. */
+  reset?: boolean;
 }
 
+const scheduled = (info: ExternalRunInfo): ScheduledRun => ({
+  runDir: info.summary.runDir,
+  runId: info.summary.runId,
+  script: info.script,
+  live: info.live,
+  ended: info.summary.end !== undefined,
+});
+
 export class ExternalDiagnosis implements vscode.Disposable {
-  /** The diagnosis process per run directory, while it runs, and whether it follows the run. */
-  private readonly processes = new Map<string, { handle: DiagnoseHandle; follow: boolean }>();
-  /** Diagnostics found per run directory (runs diagnosed or being diagnosed). */
-  private readonly found = new Map<string, DiagnosticEvent[]>();
-  /** Runs whose following process was stopped because they went quiet without a run-end. */
-  private readonly quiet = new Set<string>();
+  private readonly schedule: DiagnosisSchedule;
   private readonly emitter = new vscode.EventEmitter<ExternalRunDiagnostics>();
   private readonly disposables: vscode.Disposable[] = [];
   private started = false;
-  /** New diagnostics of a run, as the process prints them. */
+  private thresholds: Thresholds = {};
+  /** New diagnostics of a run, as its process prints them, and resets of a run diagnosed again. */
   readonly onDiagnostics = this.emitter.event;
 
-  /** `cli`: the gradscope command's script (bin/gradscope.js of the extension). */
+  /** `cli`: the gradscope command's script (bin/gradscope.js of the extension); `setting`: the thresholds setting now. */
   constructor(
-    private readonly cli: string,
+    cli: string,
     private readonly runs: ExternalRuns,
-    private readonly problems: ExternalDiagnostics,
+    problems: ExternalDiagnostics,
     private readonly output: vscode.OutputChannel,
+    private readonly setting: () => unknown,
   ) {
+    this.schedule = new DiagnosisSchedule(MAX_PROCESSES, {
+      launch: (run, follow, onDiagnostic) => {
+        const name = path.basename(run.runDir);
+        const handle = startDiagnose(
+          cli,
+          run.runDir,
+          { follow, thresholds: this.thresholds },
+          { onDiagnostic, onLog: (line) => this.output.appendLine(`diagnose ${name}: ${line}`) },
+        );
+        const done = handle.done.then(({ exitCode, signal, diagnostics }) => {
+          // 0: read fine; 1: an error-severity diagnostic was found; 130/143: stopped; else it could not diagnose.
+          if (signal === null && exitCode !== null && ![0, 1, 130, 143].includes(exitCode))
+            this.output.appendLine(`diagnose ${name} ended with exit code ${exitCode} after ${diagnostics} diagnostic(s)`);
+        });
+        return { stop: () => handle.stop(), done };
+      },
+      show: (script, runDir, diagnostics) => problems.show(script, runDir, diagnostics),
+      found: (runDir, diagnostics) => this.emitter.fire({ runDir, diagnostics }),
+      reset: (runDir) => this.emitter.fire({ runDir, diagnostics: [], reset: true }),
+    });
     this.disposables.push(
       this.emitter,
       runs.onDidUpdateRun((info) => {
-        if (this.started) this.consider(info);
+        if (this.started) this.schedule.update(scheduled(info));
       }),
-      runs.onDidDeleteRun((runDir) => this.forget(runDir)),
+      runs.onDidDeleteRun((runDir) => this.schedule.remove(runDir)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!this.started || !e.affectsConfiguration(THRESHOLDS_SETTING)) return;
+        this.readSetting();
+        this.output.appendLine(`${THRESHOLDS_SETTING} changed: diagnosing the external runs again`);
+        this.schedule.restartAll();
+      }),
     );
   }
 
   /**
-   * Once the runs found at activation are read: diagnoses the newest run of each script (a finished one once, a live
-   * one following it), putting the last runs' diagnostics back in Problems. Resolves with how many scripts it started for.
+   * Once the runs found at activation are read: diagnoses every one (a finished one once, a live one following it),
+   * putting each script's newest run's diagnostics back in Problems. Resolves with how many runs it scheduled.
    */
   async restore(): Promise<number> {
     await this.runs.ready;
+    this.readSetting();
     this.started = true;
-    let n = 0;
-    for (const script of this.runs.scripts()) {
-      const newest = this.runs.runsOf(script)[0];
-      if (newest && this.consider(newest)) n++;
-    }
-    return n;
+    const list = this.runs.list();
+    this.schedule.update(...list.map(scheduled));
+    return list.length;
   }
 
   /** What was found in a run so far (empty when it has not been diagnosed). */
   diagnosticsOf(runDir: string): DiagnosticEvent[] {
-    return [...(this.found.get(path.resolve(runDir)) ?? [])];
+    return this.schedule.diagnosticsOf(runDir);
   }
 
-  /** Starts diagnosing `info`'s run when it is the newest of its script and is not diagnosed yet; true when started. */
-  private consider(info: ExternalRunInfo): boolean {
-    const dir = path.resolve(info.summary.runDir);
-    if (this.runs.runsOf(info.script)[0]?.summary.runDir !== info.summary.runDir) return false;
-    const running = this.processes.get(dir);
-    if (running) {
-      // A followed run that went quiet without a run-end (its script died?): the process would wait for ever.
-      if (running.follow && !info.live) {
-        this.quiet.add(dir);
-        running.handle.stop();
-      }
-      return false;
-    }
-    if (!this.found.has(dir)) return this.start(info, info.live);
-    // Diagnosed already; only a run that went quiet and is written to again is followed again (from its start).
-    if (!info.live || !this.quiet.delete(dir)) return false;
-    return this.start(info, true);
-  }
-
-  private start(info: ExternalRunInfo, follow: boolean): boolean {
-    const dir = path.resolve(info.summary.runDir);
-    if (this.processes.size >= MAX_PROCESSES) {
-      this.output.appendLine(`not diagnosing ${dir} yet: ${MAX_PROCESSES} diagnosis processes are running`);
-      return false;
-    }
-    // Older runs of the script keep no process: Problems show the newest run only.
-    for (const other of this.runs.runsOf(info.script).slice(1))
-      this.processes.get(path.resolve(other.summary.runDir))?.handle.stop();
-    this.found.set(dir, []);
-    this.problems.setRun(info.script, dir, []);
-    const handle = startDiagnose(this.cli, dir, follow, {
-      onDiagnostic: (d) => {
-        this.found.get(dir)?.push(d);
-        this.problems.add(info.script, dir, d);
-        this.emitter.fire({ runDir: dir, diagnostics: [d] });
-      },
-      onLog: (line) => this.output.appendLine(`diagnose ${path.basename(dir)}: ${line}`),
-    });
-    this.processes.set(dir, { handle, follow });
-    void handle.done.then(({ exitCode, signal, diagnostics }) => {
-      if (this.processes.get(dir)?.handle === handle) this.processes.delete(dir);
-      // 0: read fine; 1: an error-severity diagnostic was found; 130/143: stopped; else it could not diagnose.
-      if (signal === null && exitCode !== null && ![0, 1, 130, 143].includes(exitCode))
-        this.output.appendLine(
-          `diagnose ${path.basename(dir)} ended with exit code ${exitCode} after ${diagnostics} diagnostic(s)`,
-        );
-    });
-    return true;
-  }
-
-  private forget(runDir: string): void {
-    const dir = path.resolve(runDir);
-    this.processes.get(dir)?.handle.stop();
-    this.found.delete(dir);
-    this.quiet.delete(dir);
-    this.problems.clearRun(dir);
+  /** The setting's valid thresholds; what is wrong in it is said in the output channel and left out. */
+  private readSetting(): void {
+    const { thresholds, problems } = readThresholdOverrides(this.setting() ?? {});
+    this.thresholds = thresholds;
+    for (const p of problems) this.output.appendLine(`${THRESHOLDS_SETTING}: ${p}: left out of the external runs' diagnosis`);
   }
 
   dispose(): void {
-    for (const { handle } of this.processes.values()) handle.stop(500);
+    this.schedule.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -1,8 +1,8 @@
 // Diagnostics of external runs (a PyTorch script's, see externalRuns.ts) in Problems, at the source line their
 // `source` names (the layer's `self.fc1 = nn.Linear(...)`), with the code linked to its docs page. One run per
-// training script is shown: a newer run of the script replaces the older one's, as a spec's next run does. Their
-// Code Actions explain what to change in the code and open the docs: nothing edits the code (a JSON patch fits a spec,
-// not a Python file).
+// training script is shown (which one is DiagnosisSchedule's rule: its newest run diagnosed). Their Code Actions
+// explain what to change in the code and open the docs: nothing edits the code (a JSON patch fits a spec, not a
+// Python file).
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -35,24 +35,10 @@ export class ExternalDiagnostics implements vscode.Disposable {
 
   constructor(private readonly extensionUri?: vscode.Uri) {}
 
-  /** Shows `runDir`'s diagnostics for its script (replacing the script's earlier run's). */
-  setRun(script: string, runDir: string, events: DiagnosticEvent[]): void {
-    this.byScript.set(path.resolve(script), { runDir: path.resolve(runDir), events: [...events] });
-    this.publish();
-  }
-
-  /** Adds one diagnostic of the run shown for its script (a run not shown for it, e.g. an older one, is ignored). */
-  add(script: string, runDir: string, event: DiagnosticEvent): void {
-    const entry = this.byScript.get(path.resolve(script));
-    if (!entry || entry.runDir !== path.resolve(runDir)) return;
-    entry.events.push(event);
-    this.publish();
-  }
-
-  /** Removes a run's diagnostics (its run directory was deleted). */
-  clearRun(runDir: string): void {
-    const dir = path.resolve(runDir);
-    for (const [script, entry] of this.byScript) if (entry.runDir === dir) this.byScript.delete(script);
+  /** Problems for `script` are `runDir`'s diagnostics (replacing the script's earlier run's; none without a run). */
+  show(script: string, runDir: string | undefined, events: readonly DiagnosticEvent[]): void {
+    if (runDir === undefined) this.byScript.delete(path.resolve(script));
+    else this.byScript.set(path.resolve(script), { runDir: path.resolve(runDir), events: [...events] });
     this.publish();
   }
 

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { DiagnosticEvent, RunStartEvent, TrainingEvent } from '../../src/shared/engineProtocol';
+import type { DiagnosticEvent, LayerStepMetrics, RunStartEvent, StepEvent, TrainingEvent } from '../../src/shared/engineProtocol';
 import { EXIT } from '../../src/shared/exitCodes';
 import { readEvents } from '../../src/training/run/runStore';
 import { nearestRangeOfPath } from '../../src/training/spec/parse';
@@ -211,6 +211,41 @@ describe('gradscope diagnose', function () {
       .stdout.split('\n')
       .filter((l) => !/^\S+: note: /.test(l) && l !== '');
     assert.deepEqual(printed, expected);
+  });
+
+  it("--thresholds changes what is diagnosed: thresholds above the run's measured ratios clear exploding-gradient", () => {
+    const { runDir, events } = writeRun(tmp(), 'exploding', exploding());
+    const byDefault = gradscope('diagnose', runDir, '--json');
+    assert.equal(byDefault.code, EXIT.invalidSpec, byDefault.stderr);
+    assert.match(byDefault.stdout, /"code":"exploding-gradient"/);
+    // The largest first/last gradient-norm ratio and first-layer update ratio in the recorded steps, read here.
+    const steps = events.filter((e): e is StepEvent => e.type === 'step');
+    const first = (e: StepEvent): LayerStepMetrics => e.layers![0];
+    const last = (e: StepEvent): LayerStepMetrics => e.layers![e.layers!.length - 1];
+    const gradRatio = Math.max(...steps.map((e) => first(e).gradNorm! / last(e).gradNorm!));
+    const updateRatio = Math.max(...steps.map((e) => first(e).updateRatio));
+    assert.ok(gradRatio > 70 && updateRatio > 1, 'over the defaults (explodingRatio 70, explodingUpdateRatio 1)');
+    const thresholds = JSON.stringify({ explodingRatio: 2 * gradRatio, explodingUpdateRatio: 2 * updateRatio });
+    const raised = gradscope('diagnose', runDir, '--json', '--thresholds', thresholds);
+    assert.equal(raised.code, EXIT.ok, raised.stderr);
+    assert.doesNotMatch(raised.stdout, /exploding-gradient/);
+  });
+
+  it('--thresholds with a bad value: one line saying what is wrong, exit 2, no stack trace', () => {
+    const { runDir } = writeRun(tmp(), 'sigmoid', deepSigmoid());
+    const cases: [string, RegExp][] = [
+      ['{"vanishingRatoi":1e-4}', /--thresholds: unknown threshold "vanishingRatoi" \(did you mean "vanishingRatio"\?\)/],
+      ['{"window":"20"}', /--thresholds: threshold "window" must be a finite number, not "20"/],
+      ['[1e-4]', /--thresholds: expected an object of thresholds by name/],
+      ['vanishingRatio=1e-4', /--thresholds takes a JSON object such as '\{"vanishingRatio":1e-4\}': /],
+    ];
+    for (const [value, message] of cases) {
+      const r = gradscope('diagnose', runDir, '--thresholds', value);
+      assert.equal(r.code, EXIT.usage, `${value}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^gradscope: diagnose: ${message.source}`), value);
+      assert.equal(r.stdout, '', 'nothing diagnosed');
+      assertNoStack(r.stderr);
+    }
   });
 
   it('bad input: one line with file:line:col where it applies, exit 2, no stack trace', () => {

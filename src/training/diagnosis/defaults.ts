@@ -1,6 +1,7 @@
 // Default diagnosis thresholds, each with where it comes from, and how a run's thresholds are resolved:
 // defaults ← StartOptions.thresholds (e.g. VS Code settings) ← the spec's `monitor` section (the spec wins).
 // docs/diagnostics/README.md documents the same table for users; keep the two in step.
+import { didYouMean } from '../spec/suggest';
 import type { Thresholds } from './types';
 
 export const DEFAULT_THRESHOLDS = {
@@ -72,6 +73,31 @@ export const DEFAULT_THRESHOLDS = {
 } as const satisfies Thresholds;
 
 export type ThresholdName = keyof typeof DEFAULT_THRESHOLDS;
+
+/** Every threshold's name, in the table's order. */
+export const THRESHOLD_NAMES = Object.keys(DEFAULT_THRESHOLDS) as readonly ThresholdName[];
+
+export const isThresholdName = (name: string): name is ThresholdName =>
+  Object.prototype.hasOwnProperty.call(DEFAULT_THRESHOLDS, name);
+
+/**
+ * Threshold overrides given outside a spec (`gradscope diagnose --thresholds`, the `gradscope.diagnosis.thresholds`
+ * setting): an object of known names with finite number values, as the spec's `monitor` section takes them. Returns
+ * the valid entries and one sentence per entry (or value) that is not.
+ */
+export function readThresholdOverrides(value: unknown): { thresholds: Thresholds; problems: string[] } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { thresholds: {}, problems: [`expected an object of thresholds by name, e.g. {"vanishingRatio": 1e-4}`] };
+  const thresholds: Thresholds = {};
+  const problems: string[] = [];
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!isThresholdName(name)) problems.push(`unknown threshold "${name}"${didYouMean(name, THRESHOLD_NAMES)}`);
+    else if (typeof v !== 'number' || !Number.isFinite(v))
+      problems.push(`threshold "${name}" must be a finite number, not ${JSON.stringify(v) ?? String(v)}`);
+    else thresholds[name] = v;
+  }
+  return { thresholds, problems };
+}
 
 /** Resolved thresholds: every default present, overridden by the caller's then by the spec's `monitor` values. */
 export type ResolvedThresholds = Record<ThresholdName, number> & Thresholds;

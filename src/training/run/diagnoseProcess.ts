@@ -1,10 +1,12 @@
-// Diagnoses a recorded run in a child process: `gradscope diagnose <runDir> --json [--follow]` (the CLI), whose
-// stdout is one DiagnosticEvent per line. The extension host uses it for runs it did not start (a PyTorch script's),
-// so that the detectors and the reading of a long events file run outside the host. With `follow` the process tails
-// the growing file and exits at the run's run-end; stop() ends it earlier (SIGTERM, then SIGKILL after a grace time).
+// Diagnoses a recorded run in a child process: `gradscope diagnose <runDir> --json [--follow] [--thresholds <json>]`
+// (the CLI), whose stdout is one DiagnosticEvent per line. The extension host uses it for runs it did not start (a
+// PyTorch script's), so that the detectors and the reading of a long events file run outside the host, with the
+// thresholds of its setting. With `follow` the process tails the growing file and exits at the run's run-end; stop()
+// ends it earlier (SIGTERM, then SIGKILL after a grace time).
 import { fork } from 'child_process';
 import * as readline from 'readline';
 import type { DiagnosticEvent } from '../../shared/engineProtocol';
+import type { Thresholds } from '../diagnosis/types';
 
 export interface DiagnoseOutcome {
   exitCode: number | null;
@@ -38,12 +40,30 @@ export function diagnosticOfLine(line: string): DiagnosticEvent | undefined {
   }
 }
 
+export interface DiagnoseRequest {
+  /** Follow the growing file until its run-end (a live run). */
+  follow: boolean;
+  /** Threshold overrides (the `gradscope.diagnosis.thresholds` setting), passed as `--thresholds <json>` when any. */
+  thresholds?: Thresholds;
+}
+
+/** The command line after the script: `diagnose <runDir> --json [--follow] [--thresholds <json>]`. */
+export function diagnoseArgs(runDir: string, { follow, thresholds }: DiagnoseRequest): string[] {
+  const given = thresholds && Object.keys(thresholds).length ? ['--thresholds', JSON.stringify(thresholds)] : [];
+  return ['diagnose', runDir, '--json', ...(follow ? ['--follow'] : []), ...given];
+}
+
 /**
- * Starts `<cli> diagnose <runDir> --json [--follow]`. `cli` is the gradscope command's script (bin/gradscope.js),
- * run with this process's Node.
+ * Starts `<cli> diagnose <runDir> --json [--follow] [--thresholds <json>]`. `cli` is the gradscope command's script
+ * (bin/gradscope.js), run with this process's Node.
  */
-export function startDiagnose(cli: string, runDir: string, follow: boolean, callbacks: DiagnoseCallbacks): DiagnoseHandle {
-  const args = ['diagnose', runDir, '--json', ...(follow ? ['--follow'] : [])];
+export function startDiagnose(
+  cli: string,
+  runDir: string,
+  request: DiagnoseRequest,
+  callbacks: DiagnoseCallbacks,
+): DiagnoseHandle {
+  const args = diagnoseArgs(runDir, request);
   const child = fork(cli, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
   let count = 0;
   const stdout = readline.createInterface({ input: child.stdout!, crlfDelay: Infinity });

@@ -3,7 +3,7 @@
 import type { Node } from 'jsonc-parser';
 import * as path from 'path';
 import { splitCounts } from '../data/load';
-import { DEFAULT_THRESHOLDS } from '../diagnosis/defaults';
+import { THRESHOLD_NAMES, isThresholdName } from '../diagnosis/defaults';
 import { checkOutput } from './checkOutput';
 import { type LayerEntry, expandLayers, expandedCount } from './expand';
 import { Fields, type Prop, checkKeys, findProp, readNumber, readObject, readString, requireProp } from './fields';
@@ -75,7 +75,6 @@ function defaultName(file: string): string {
   return name === '' ? 'spec' : name;
 }
 
-const THRESHOLD_NAMES: readonly string[] = Object.keys(DEFAULT_THRESHOLDS);
 /** The one `monitor` entry that is not a threshold. */
 const EXPLAIN_KEY = 'explain';
 
@@ -98,7 +97,7 @@ function readMonitor(r: Reporter, f: Fields): { thresholds?: Record<string, numb
       explain = readExplain(r, p);
       continue;
     }
-    if (!THRESHOLD_NAMES.includes(p.name)) {
+    if (!isThresholdName(p.name)) {
       const names = [...THRESHOLD_NAMES, EXPLAIN_KEY];
       const hint = didYouMean(p.name, names);
       r.warning(
