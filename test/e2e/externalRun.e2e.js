@@ -5,19 +5,27 @@
 // planned total, no Stop button), its steps grow as lines are written, the diagnoser finds vanishing-gradient and
 // Problems shows it at the script's `self.fc1 = nn.Linear(...)` line; the run-end makes the run completed everywhere; a
 // reloaded window puts the diagnostics back (diagnosed again), and deleting the run removes them and its sidebar entry.
-// Screenshot: test-results/e2e-external-run.png.
+// Then the real monitor: examples/pytorch/deep_sigmoid.py trained by Debian's torch inside the open workspace shows
+// under its script, opens live (a pixel drawn) and gets vanishing-gradient in Problems at `self.input = nn.Linear(`
+// while it still trains (skipped visibly without torch, a failure under CI=true).
+// Screenshots: test-results/e2e-external-run.png, test-results/e2e-external-pytorch.png.
 //   node test/e2e/externalRun.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { startWorkbench, runCommand, webviewFrame, problems } = require('./lib/workbench');
+const { spawn } = require('child_process');
+const { startWorkbench, runCommand, webviewFrame, problems, readCanvasPixels } = require('./lib/workbench');
 const { endSession, runUiTest } = require('./lib/steps');
 const { onCleanup, removeDir } = require('./lib/lifecycle');
 const { deepSigmoidScript, deepSigmoidRun, layerLine } = require('./lib/externalRun');
 
+const { torchPython, torchEnv, NO_TORCH } = require('../../out/test/unit/support/torchPython');
+const { REPO } = require('../../out/test/unit/support/specs');
+
 const SCRIPT = 'train_deep_sigmoid.py';
+const EXAMPLE = path.join(REPO, 'examples', 'pytorch', 'deep_sigmoid.py');
 
 /** Waits until `read()` returns something `ok` accepts (polling on state); returns it. */
 async function waitFor(read, ok, what, timeout = 60000) {
@@ -134,10 +142,107 @@ async function main(steps) {
         .waitFor({ state: 'detached', timeout: 30000 });
     });
 
+    await realMonitorSteps(steps, wb, dir);
+
     assert.deepStrictEqual(wb.errors, [], 'uncaught errors in the workbench page');
   } finally {
     await endSession(wb, steps, remove);
   }
+}
+
+/**
+ * The real monitor: examples/pytorch/deep_sigmoid.py, copied into the open workspace, run there by the interpreter
+ * that imports torch (Debian's python3-torch), writes its run under the workspace's .gradscope/runs while the
+ * workbench watches. Without such an interpreter the step fails under CI=true and is skipped, visibly, otherwise.
+ */
+async function realMonitorSteps(steps, wb, dir) {
+  const name = 'a real PyTorch run (examples/pytorch/deep_sigmoid.py): sidebar, live dashboard, Problems at self.input';
+  const python = torchPython();
+  if (!python && !process.env.CI) return steps.skip(name, NO_TORCH);
+  const page = wb.page;
+  const frame = webviewFrame(page);
+  const script = path.join(dir, 'deep_sigmoid.py');
+  let child;
+  const stopChild = onCleanup(() => child && child.exitCode === null && child.kill('SIGKILL'));
+  await steps.run(wb, name, async () => {
+    if (!python) throw new Error(`${NO_TORCH}: CI must run the real monitor's UI step`);
+    fs.copyFileSync(EXAMPLE, script);
+    const text = fs.readFileSync(script, 'utf8');
+    const inputLine = text.split('\n').findIndex((l) => l.includes('self.input = nn.Linear(')) + 1;
+    assert.ok(inputLine > 0, 'the example defines self.input = nn.Linear(');
+    // Many epochs: the run is still live while the steps below look at it; SIGINT ends it (run-end "stopped").
+    const env = torchEnv(1, { PYTHONPATH: path.join(REPO, 'python') });
+    child = spawn(python, [script, '--epochs', '1000'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+
+    await runCommand(page, 'gradscope: Focus on Specs and Runs View');
+    const rows = page.locator('.pane-body .monaco-list-row');
+    await rows
+      .filter({ hasText: /^deep_sigmoid\.py/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 120000 })
+      .catch((err) => {
+        throw new Error(`${err.message}\nthe script printed:\n${output}`);
+      });
+    // The script's newest run is the row below it; it is live.
+    const runRow = async () => {
+      const texts = (await rows.allInnerTexts()).map((t) => t.trim());
+      return rows.nth(texts.findIndex((t) => /^deep_sigmoid\.py/.test(t)) + 1);
+    };
+    await waitFor(
+      async () => (await runRow()).innerText(),
+      (t) => t.includes('running'),
+      'the run row under deep_sigmoid.py says running',
+    );
+    await (await runRow()).click();
+    await waitFor(
+      () => frame.locator('body').innerText(),
+      (t) => t.includes('deep-sigmoid (PyTorch)'),
+      'the dashboard shows the run of deep_sigmoid.py',
+    );
+    await frame.locator('#gs-status[data-status="running"]').waitFor({ state: 'visible', timeout: 60000 });
+    assert.strictEqual(await frame.locator('.gs-chip[data-key="backend"] .gs-chip-v').innerText(), 'pytorch');
+    // A pixel drawn: the gradient-norm chart's canvas has ink once the followed steps reach it.
+    const inked = await waitFor(
+      async () => (await readCanvasPixels(frame, '#grad-norm-chart')).inked,
+      (n) => n > 0,
+      'inked pixels of the gradient-norm chart',
+      60000,
+    );
+    assert.ok(inked > 0);
+
+    const problemRows = await problems(page, {
+      until: (texts) => texts.some((r) => r.includes('vanishing-gradient') && r.includes(`[Ln ${inputLine}, Col 9]`)),
+      timeout: 180000,
+    });
+    assert.ok(
+      problemRows.some((r) => r.includes('deep_sigmoid.py')),
+      `the file row names deep_sigmoid.py: ${problemRows.join(' | ')}`,
+    );
+    assert.strictEqual(child.exitCode, null, 'the script is still training: the run was diagnosed live');
+    await wb.screenshot('e2e-external-pytorch');
+
+    child.kill('SIGINT');
+    const { code, signal } = await exited;
+    const events = fs
+      .readFileSync(
+        path.join(dir, '.gradscope', 'runs', fs.readdirSync(path.join(dir, '.gradscope', 'runs'))[0], 'events.jsonl'),
+        'utf8',
+      )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepStrictEqual(
+      { type: events.at(-1).type, status: events.at(-1).status },
+      { type: 'run-end', status: 'stopped' },
+      `exit ${code} ${signal}; output:\n${output}`,
+    );
+    await frame.locator('#gs-status[data-status="stopped"]').waitFor({ state: 'visible', timeout: 60000 });
+  });
+  stopChild();
 }
 
 runUiTest('external run', main);

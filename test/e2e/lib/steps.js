@@ -6,11 +6,19 @@ const fs = require('fs');
 const path = require('path');
 const { runCommand, webviewFrame } = require('./workbench');
 
-/** Steps with counts: `await steps.run(wb, name, fn)`, then `steps.passed` / `steps.failed`. */
+/**
+ * Steps with counts: `await steps.run(wb, name, fn)`, then `steps.passed` / `steps.failed`; `steps.skip(name, why)`
+ * counts a step that could not run here (said on the console and in the closing counts).
+ */
 function createSteps() {
   const steps = {
     passed: 0,
     failed: 0,
+    skipped: 0,
+    skip(name, why) {
+      steps.skipped++;
+      console.log(`  - ${name}: SKIPPED (${why})`);
+    },
     async run(wb, name, fn) {
       const t0 = Date.now();
       try {
@@ -82,7 +90,7 @@ function runUiTest(name, main) {
   main(steps).then(
     () => {
       console.log(`${name} e2e finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      console.log(`${steps.passed} passed, ${steps.failed} failed, 0 skipped`);
+      console.log(`${steps.passed} passed, ${steps.failed} failed, ${steps.skipped} skipped`);
       if (steps.failed) process.exitCode = 1;
     },
     (err) => {
