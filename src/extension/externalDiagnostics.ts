@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { DiagnosticEvent, SourceLocation } from '../shared/engineProtocol';
 import { diagnosticDocsUri, openDiagnosticDocs } from './diagnosticDocs';
 import { sourceRange } from './revealSpec';
-import { codeOf, DIAGNOSTIC_SOURCE, severity, whenText, withDocs } from './specDiagnostics';
+import { codeOf, DIAGNOSTIC_SOURCE, ourDiagnostics, quickFix, severity, whenText, withDocs } from './specDiagnostics';
 
 /** The command a fix's Code Action runs: shows the fix's explanation, with a button to the docs page. */
 const SHOW_FIX_EXPLANATION = 'gradscope.showFixExplanation';
@@ -101,29 +101,15 @@ class ExplanationProvider implements vscode.CodeActionProvider {
     context: vscode.CodeActionContext,
   ): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
-    for (const diagnostic of context.diagnostics) {
-      if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
-      const shown = this.diagnostics.shownOf(diagnostic);
-      if (!shown) continue;
+    for (const [diagnostic, shown] of ourDiagnostics(context, (d) => this.diagnostics.shownOf(d))) {
       const code = codeOf(diagnostic);
       // An external run's fixes have an empty patch and say what to change in the code (Fix.explanation).
-      for (const fix of shown.event.fixes ?? []) {
-        const action = new vscode.CodeAction(`How to fix: ${fix.title}`, vscode.CodeActionKind.QuickFix);
-        action.diagnostics = [diagnostic];
-        action.command = {
-          command: SHOW_FIX_EXPLANATION,
-          title: action.title,
-          arguments: [code, fix.title, fix.explanation ?? ''],
-        };
-        actions.push(action);
-      }
+      for (const fix of shown.event.fixes ?? [])
+        actions.push(
+          quickFix(`How to fix: ${fix.title}`, diagnostic, SHOW_FIX_EXPLANATION, [code, fix.title, fix.explanation ?? '']),
+        );
       const docs = diagnosticDocsUri(this.extensionUri, code);
-      if (docs) {
-        const learn = new vscode.CodeAction(`Learn about ${code} (docs)`, vscode.CodeActionKind.QuickFix);
-        learn.diagnostics = [diagnostic];
-        learn.command = { command: 'markdown.showPreview', title: learn.title, arguments: [docs] };
-        actions.push(learn);
-      }
+      if (docs) actions.push(quickFix(`Learn about ${code} (docs)`, diagnostic, 'markdown.showPreview', [docs]));
     }
     return actions;
   }

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { SpecFix } from '../training/spec/types';
 import { applyPatchToText } from '../training/fixes/applyPatch';
 import type { Dashboards } from './dashboards';
-import { codeOf, DIAGNOSTIC_SOURCE, type SpecDiagnostics } from './specDiagnostics';
+import { codeOf, DIAGNOSTIC_SOURCE, ourDiagnostics, quickFix, type SpecDiagnostics } from './specDiagnostics';
 import type { TrainingController } from './trainingController';
 
 export const APPLY_AND_RERUN = 'gradscope.applyFixAndRerun';
@@ -40,29 +40,23 @@ class FixProvider implements vscode.CodeActionProvider {
     context: vscode.CodeActionContext,
   ): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
-    for (const diagnostic of context.diagnostics) {
-      if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
-      const info = this.diagnostics.fixesOf(diagnostic);
-      if (!info) continue;
+    for (const [diagnostic, info] of ourDiagnostics(context, (d) => this.diagnostics.fixesOf(d))) {
+      const code = codeOf(diagnostic);
       info.fixes.forEach((fix, i) => {
         const edit = fixEdit(document, fix);
         if (!edit) return;
-        const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
-        action.diagnostics = [diagnostic];
-        action.edit = edit;
+        const action = quickFix(fix.title, diagnostic, FIX_APPLIED, [document.uri, code], edit);
         action.isPreferred = i === 0;
-        action.command = { command: FIX_APPLIED, title: fix.title, arguments: [document.uri, codeOf(diagnostic)] };
         actions.push(action);
-        if (info.runDir) {
-          const rerun = new vscode.CodeAction(`${fix.title}, then re-run and compare`, vscode.CodeActionKind.QuickFix);
-          rerun.diagnostics = [diagnostic];
-          rerun.command = {
-            command: APPLY_AND_RERUN,
-            title: rerun.title,
-            arguments: [document.uri, fix, codeOf(diagnostic), info.runDir],
-          };
-          actions.push(rerun);
-        }
+        if (info.runDir)
+          actions.push(
+            quickFix(`${fix.title}, then re-run and compare`, diagnostic, APPLY_AND_RERUN, [
+              document.uri,
+              fix,
+              code,
+              info.runDir,
+            ]),
+          );
       });
     }
     return actions;

@@ -61,6 +61,32 @@ export interface DiagnosticFixes {
 }
 
 /** A diagnostic's code as a string, whether or not it links to a docs page. */
+/** gradscope's diagnostics among those a Code Action request names, each with what `lookup` knows of it (else left out). */
+export function ourDiagnostics<T>(
+  context: vscode.CodeActionContext,
+  lookup: (diagnostic: vscode.Diagnostic) => T | undefined,
+): [vscode.Diagnostic, T][] {
+  return context.diagnostics.flatMap((diagnostic) => {
+    const info = diagnostic.source === DIAGNOSTIC_SOURCE ? lookup(diagnostic) : undefined;
+    return info === undefined ? [] : [[diagnostic, info] as [vscode.Diagnostic, T]];
+  });
+}
+
+/** A Quick Fix of `diagnostic` that runs `command` with `args` (after `edit`, when given). */
+export function quickFix(
+  title: string,
+  diagnostic: vscode.Diagnostic,
+  command: string,
+  args: unknown[],
+  edit?: vscode.WorkspaceEdit,
+): vscode.CodeAction {
+  const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+  action.diagnostics = [diagnostic];
+  if (edit) action.edit = edit;
+  action.command = { command, title, arguments: args };
+  return action;
+}
+
 export function codeOf(diagnostic: vscode.Diagnostic): string {
   const code = diagnostic.code;
   return typeof code === 'object' && code !== null ? String(code.value) : String(code ?? '');

@@ -3,6 +3,7 @@
 // layer's gradient norm 10× below the next one's, the loss stuck at chance level). Layers carry `source` lines that
 // point at the script's `self.fcN = nn.Linear(...)` lines, as the monitor's inspect + ast lookup would.
 'use strict';
+const { dense, runStart } = require('../../../out/test/unit/support/externalRuns');
 
 const LAYERS = 8;
 const CLASSES = 10;
@@ -41,36 +42,15 @@ function layerLine(script, n) {
  * specFile and the layers' source file).
  */
 function deepSigmoidRun({ runId, runDir, file, script }) {
-  const layers = Array.from({ length: LAYERS }, (_, i) => ({
-    name: `fc${i + 1}`,
-    kind: 'dense',
-    ...(i < LAYERS - 1 ? { activation: 'sigmoid' } : {}),
-    params: (i === 0 ? 20 : 32) * (i === LAYERS - 1 ? CLASSES : 32) + (i === LAYERS - 1 ? CLASSES : 32),
-    outputShape: [i === LAYERS - 1 ? CLASSES : 32],
-    specPath: '',
-    hasWeights: true,
-    source: { file, line: layerLine(script, i + 1), column: 9 },
-  }));
-  const start = {
-    type: 'run-start',
-    runId,
-    specFile: file,
-    specPath: file,
-    specName: 'deep-sigmoid-torch',
-    runDir,
-    backend: 'pytorch',
-    external: { framework: 'pytorch', frameworkVersion: '1.13.1', monitor: 'gradscope_torch', monitorVersion: '0.1.0' },
-    seed: 0,
-    epochs: 0,
-    stepsPerEpoch: 0,
-    batchSize: 0,
-    trainSamples: 0,
-    validationSamples: 0,
+  // The run-start as the diagnosis tests write it (test/unit/support/externalRuns.ts), for this script's layers.
+  const stream = {
     task: 'classification',
-    totalParams: layers.reduce((s, l) => s + l.params, 0),
-    layers,
-    startedAt: new Date().toISOString(),
+    layers: Array.from({ length: LAYERS }, (_, i) =>
+      dense(`fc${i + 1}`, i === LAYERS - 1 ? CLASSES : 32, layerLine(script, i + 1), i < LAYERS - 1 ? 'sigmoid' : undefined),
+    ),
   };
+  const start = { ...runStart(stream, file, runDir), runId, specName: 'deep-sigmoid-torch', startedAt: new Date().toISOString() };
+  const layers = start.layers;
   const chance = Math.log(CLASSES);
   const step = (n) => ({
     type: 'step',
