@@ -7,7 +7,8 @@
 // reloaded window puts the diagnostics back (diagnosed again), and deleting the run removes them and its sidebar entry.
 // Then the real monitor: examples/pytorch/deep_sigmoid.py trained by Debian's torch inside the open workspace shows
 // under its script, opens live (a pixel drawn) and gets vanishing-gradient in Problems at `self.input = nn.Linear(`
-// while it still trains (skipped visibly without torch, a failure under CI=true).
+// while it still trains (skipped visibly without torch, a failure under CI=true); changing the thresholds setting
+// diagnoses it again (a window longer than the run: the diagnosis goes; the defaults: it is back).
 // Screenshots: test-results/e2e-external-run.png, test-results/e2e-external-pytorch.png.
 //   node test/e2e/externalRun.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
@@ -243,6 +244,20 @@ async function realMonitorSteps(steps, wb, dir) {
     await frame.locator('#gs-status[data-status="stopped"]').waitFor({ state: 'visible', timeout: 60000 });
   });
   stopChild();
+
+  await steps.run(wb, 'changing gradscope.diagnosis.thresholds diagnoses the run again with them', async () => {
+    const text = fs.readFileSync(script, 'utf8');
+    const inputLine = text.split('\n').findIndex((l) => l.includes('self.input = nn.Linear(')) + 1;
+    const atInput = (texts) => texts.some((r) => r.includes('vanishing-gradient') && r.includes(`[Ln ${inputLine}, Col 9]`));
+    // A window longer than the run: no windowed judgement completes, so the diagnosis goes (gradscope diagnose
+    // --thresholds '{"window":100000}' of such a run prints none).
+    const settings = path.join(dir, '.vscode', 'settings.json');
+    fs.mkdirSync(path.dirname(settings), { recursive: true });
+    fs.writeFileSync(settings, JSON.stringify({ 'gradscope.diagnosis.thresholds': { window: 100000 } }));
+    await problems(page, { until: (texts) => !atInput(texts), timeout: 120000 });
+    fs.writeFileSync(settings, JSON.stringify({ 'gradscope.diagnosis.thresholds': {} }));
+    await problems(page, { until: atInput, timeout: 120000 });
+  });
 }
 
 runUiTest('external run', main);
