@@ -82,9 +82,11 @@ def throughput(name, seconds, record=None):
         return steps * batch / (time.perf_counter() - start), opt_name, steps * batch / max(cpu, 1e-9)
 
 
-def bench_arguments(models, rounds):
-    """--models, --seconds, --rounds, --threads (torch's thread count is set from it)."""
+def bench_arguments(models, rounds, extra=None):
+    """--models, --seconds, --rounds, --threads (torch's thread count is set from it); extra: {"--flag": int default}."""
     parser = argparse.ArgumentParser()
+    for flag, default in (extra or {}).items():
+        parser.add_argument(flag, type=int, default=default)
     parser.add_argument("--models", default=",".join(models))
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--rounds", type=int, default=rounds)

@@ -143,6 +143,13 @@ def _float(x):
     return x if x.dtype in (torch.float32, torch.float64) else x.float()
 
 
+# A signal whose std was at least WIDE × |mean| at the last measured step gets its std in one pass, from ‖x‖ and the
+# mean (E[x²] ≤ (1 + 1/WIDE²) var: the cancellation costs at most a factor 5 of float32 rounding); any other signal,
+# and every signal's first measurement, in two passes around the exact mean (centered_norm).
+WIDE = 0.5
+_RMS = "_rms"  # ‖x‖ / √n, turned into activationStd in measure()
+
+
 class Measurer:
     """Hooks that keep the measured forward's tensors, the weights before the update, and the fused reduction."""
 
@@ -161,6 +168,7 @@ class Measurer:
         self._before_norms = None  # their norms, when the step that just ended measured the same weights
         self._last_norms = None  # the weight norms the last measured step read back
         self._scratch = {}  # (shape, dtype) → a buffer for x − mean (no fresh allocation per step)
+        self._wide = set()  # layers whose last measured signal had std ≥ WIDE × |mean| (one-pass std is exact enough)
         self._moving = [p for layer in layers for p in layer.kernel + layer.recurrent]
 
     def install(self):
@@ -303,6 +311,12 @@ class Measurer:
                 m["recurrentUpdateRatio"] = _ratio(diff_norms, old_norms, recurrent_slots) if old_norms else 0.0
             for key, at, offset, scale in plan:
                 m[key] = offset + scale * values[at]
+            if _RMS in m:
+                rms = m.pop(_RMS)
+                m["activationStd"] = math.sqrt(max(rms * rms - m["activationMean"] ** 2, 0.0)) if math.isfinite(rms) else rms
+            if "activationStd" in m:
+                wide = math.isfinite(m["activationStd"]) and m["activationStd"] >= WIDE * abs(m["activationMean"])
+                (self._wide.add if wide else self._wide.discard)(layer.name)
             if "deadUnits" in m:
                 m["deadUnits"] = int(m["deadUnits"])
             out.append(m)
@@ -348,7 +362,12 @@ class Measurer:
             else:
                 sums, total = None, x.sum()
             put("activationMean", total, 0.0, 1.0 / n)
-            put("activationStd", centered_norm(x, total, self._scratch_for(x)), 0.0, 1.0 / math.sqrt(n))
+            if layer.name in self._wide:
+                # std ≥ WIDE × |mean| last time: E[x²] − mean² loses at most a few float32 ulps to cancellation,
+                # and ‖x‖ only reads x (no x − mean written): measure() takes the root.
+                put(_RMS, torch.linalg.vector_norm(x), 0.0, 1.0 / math.sqrt(n))
+            else:
+                put("activationStd", centered_norm(x, total, self._scratch_for(x)), 0.0, 1.0 / math.sqrt(n))
             if sums is not None:
                 put("deadUnits", torch.count_nonzero(sums), float(sums.numel()), -1.0)
                 dead = False
