@@ -20,10 +20,9 @@ import tempfile
 import time
 
 import torch
-from torch import nn
 
 from gradscope_torch import Monitor
-from pytorch_bench import MODELS, bench_arguments, blas_loaded
+from pytorch_bench import MODELS, Setup, bench_arguments, blas_loaded
 
 BENCH_MODELS = ["mlp-784-256-256-10", "conv-16-32-mnist"]
 MODES = [("plain", None), ("monitored", 1), ("monitored", 10)]
@@ -34,30 +33,22 @@ class Loop:
     """One training loop of model `name` (same seed, batches and optimizer for every mode), with or without a Monitor."""
 
     def __init__(self, name, measure_every, tmp, stack):
-        build, self.batch, opt_name, lr = MODELS[name]
-        torch.manual_seed(1)
-        self.net, shape, classes = build()
-        params = self.net.parameters()
-        self.opt = torch.optim.Adam(params, lr=lr) if opt_name == "adam" else torch.optim.SGD(params, lr=lr)
-        self.xs = [torch.rand(self.batch, *shape) for _ in range(4)]
-        self.ys = [torch.randint(0, classes, (self.batch,)) for _ in range(4)]
-        self.loss_fn = nn.CrossEntropyLoss()
+        self.setup = Setup(name)
+        self.batch = self.setup.batch
         self.mon = None
         if measure_every is not None:
             run_dir = tempfile.mkdtemp(dir=tmp)
-            monitor = Monitor(self.net, name="bench", run_dir=run_dir, measure_every=measure_every, optimizer=self.opt)
-            self.mon = stack.enter_context(monitor)
+            net, opt = self.setup.net, self.setup.opt
+            self.mon = stack.enter_context(
+                Monitor(net, name="bench", run_dir=run_dir, measure_every=measure_every, optimizer=opt)
+            )
         self.i = 0
 
     def steps(self, n):
         """Runs n steps; returns (wall seconds, process CPU seconds)."""
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
-            i = self.i % 4
-            self.opt.zero_grad(set_to_none=True)
-            loss = self.loss_fn(self.net(self.xs[i]), self.ys[i])
-            loss.backward()
-            self.opt.step()
+            loss = self.setup.loss(self.i)
             if self.mon is not None:
                 self.mon.step(loss)
             else:

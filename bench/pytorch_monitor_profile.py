@@ -12,12 +12,11 @@ import tempfile
 import time
 
 import torch
-from torch import nn
 
 from gradscope_torch import Monitor
 from gradscope_torch import measure as measure_module
 from gradscope_torch import monitor as monitor_module
-from pytorch_bench import MODELS
+from pytorch_bench import Setup
 
 # (class, method, part name): Measurer.measure includes _activation_parts; Monitor.step includes measure,
 # keep_weights and EventWriter.append.
@@ -57,23 +56,13 @@ def main():
     totals = {}
     instrument(totals)
     for name in args.models.split(","):
-        build, batch, opt_name, lr = MODELS[name]
-        torch.manual_seed(1)
-        net, shape, classes = build()
-        opt = torch.optim.Adam(net.parameters(), lr=lr) if opt_name == "adam" else torch.optim.SGD(net.parameters(), lr=lr)
-        xs = [torch.rand(batch, *shape) for _ in range(4)]
-        ys = [torch.randint(0, classes, (batch,)) for _ in range(4)]
-        loss_fn = nn.CrossEntropyLoss()
-        with Monitor(net, name="profile", run_dir=tempfile.mkdtemp(), optimizer=opt) as mon:
+        setup = Setup(name)
+        with Monitor(setup.net, name="profile", run_dir=tempfile.mkdtemp(), optimizer=setup.opt) as mon:
             for i in range(args.steps + 20):
                 if i == 20:  # after warm-up
                     totals.clear()
                     start = time.thread_time()
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(net(xs[i % 4]), ys[i % 4])
-                loss.backward()
-                opt.step()
-                mon.step(loss)
+                mon.step(setup.loss(i))
             step = (time.thread_time() - start) / args.steps
         parts = {part: round(totals.get(part, 0.0) / args.steps * 1e3, 3) for _, _, part in PARTS}
         print(json.dumps({"model": name, "threads": args.threads, "stepMs": round(step * 1e3, 3), "partsMs": parts}))
