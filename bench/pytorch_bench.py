@@ -7,7 +7,6 @@ model: {"model", "samplesPerSec", "optimizer"}; a first line {"setup"} says torc
     python3 bench/pytorch_bench.py --models mlp-784-256-256-10,conv-16-32-mnist --seconds 3 --rounds 3
 """
 import argparse
-import contextlib
 import json
 import statistics
 import time
@@ -47,44 +46,55 @@ MODELS = {
 }
 
 
-def throughput(name, seconds, record=None):
+class Setup:
+    """Model `name` built with seed 1, its optimizer, four fixed random batches (xs, ys) and the loss."""
+
+    def __init__(self, name):
+        build, self.batch, self.opt_name, lr = MODELS[name]
+        torch.manual_seed(1)
+        self.net, shape, classes = build()
+        params = self.net.parameters()
+        self.opt = torch.optim.Adam(params, lr=lr) if self.opt_name == "adam" else torch.optim.SGD(params, lr=lr)
+        self.xs = [torch.rand(self.batch, *shape) for _ in range(4)]
+        self.ys = [torch.randint(0, classes, (self.batch,)) for _ in range(4)]
+        self.loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy, as the specs' softmax output with categorical loss
+
+    def loss(self, i):
+        """One step up to the update: zero_grad, forward on batch i % 4, backward, optimizer step; the loss tensor."""
+        self.opt.zero_grad(set_to_none=True)
+        loss = self.loss_fn(self.net(self.xs[i % 4]), self.ys[i % 4])
+        loss.backward()
+        self.opt.step()
+        return loss
+
+
+def throughput(name, seconds):
     """samples/s of model `name` over `seconds` (after 10 warm-up steps), its optimizer's name, and samples per
     second of this process's CPU time (all its threads: steadier than wall time when other processes share the cores).
-
-    record(net, opt): a context manager whose value takes each step's loss (`.step(loss)`, which reads it back), e.g.
-    a gradscope_torch Monitor (bench/pytorch_monitor_bench.py); without one, each step reads `loss.item()`.
     """
-    build, batch, opt_name, lr = MODELS[name]
-    torch.manual_seed(1)
-    net, shape, classes = build()
-    opt = torch.optim.Adam(net.parameters(), lr=lr) if opt_name == "adam" else torch.optim.SGD(net.parameters(), lr=lr)
-    xs = [torch.rand(batch, *shape) for _ in range(4)]
-    ys = [torch.randint(0, classes, (batch,)) for _ in range(4)]
-    loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy, as the specs' softmax output with categorical loss
-
-    with record(net, opt) if record else contextlib.nullcontext() as recorder:
-
-        def step(i):
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(net(xs[i % 4]), ys[i % 4])
-            loss.backward()
-            opt.step()
-            return recorder.step(loss) if recorder else loss.item()
-
-        for i in range(10):
-            step(i)
-        steps = 0
-        start, cpu = time.perf_counter(), time.process_time()
-        while time.perf_counter() - start < seconds:
-            step(steps)
-            steps += 1
-        cpu = time.process_time() - cpu
-        return steps * batch / (time.perf_counter() - start), opt_name, steps * batch / max(cpu, 1e-9)
+    s = Setup(name)
+    batch, opt_name = s.batch, s.opt_name
 
 
-def bench_arguments(models, rounds):
-    """--models, --seconds, --rounds, --threads (torch's thread count is set from it)."""
+    def step(i):
+        return s.loss(i).item()
+
+    for i in range(10):
+        step(i)
+    steps = 0
+    start, cpu = time.perf_counter(), time.process_time()
+    while time.perf_counter() - start < seconds:
+        step(steps)
+        steps += 1
+    cpu = time.process_time() - cpu
+    return steps * batch / (time.perf_counter() - start), opt_name, steps * batch / max(cpu, 1e-9)
+
+
+def bench_arguments(models, rounds, extra=None):
+    """--models, --seconds, --rounds, --threads (torch's thread count is set from it); extra: {"--flag": int default}."""
     parser = argparse.ArgumentParser()
+    for flag, default in (extra or {}).items():
+        parser.add_argument(flag, type=int, default=default)
     parser.add_argument("--models", default=",".join(models))
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--rounds", type=int, default=rounds)

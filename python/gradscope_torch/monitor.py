@@ -67,7 +67,9 @@ def _find_optimizer(parameters):
 def _number(x):
     if x is None:
         return None
-    return float(x.detach().float().mean()) if isinstance(x, torch.Tensor) else float(x)
+    if isinstance(x, torch.Tensor):
+        return x.item() if x.numel() == 1 else float(x.detach().float().mean())  # .item(): one read, no kernel
+    return float(x)
 
 
 def _user_files(frame):

@@ -122,11 +122,25 @@ class DeadUnits(RunCase):
         pre = Output(model.fc1)
         expected = []
         events, _ = self.train(
-            model, x, y, steps=2, before_step=lambda m: expected.append(int((pre.value <= 0).all(0).sum()))
+            model,
+            x,
+            y,
+            steps=2,
+            before_step=lambda m: expected.append(
+                (
+                    int((pre.value <= 0).all(0).sum()),
+                    torch.relu(pre.value).mean().item(),
+                    torch.relu(pre.value).std(unbiased=False).item(),
+                )
+            ),
         )
-        self.assertEqual(expected, [3, 3])
-        for step, dead in zip(steps_of(events), expected):
-            self.assertEqual(by_name(step)["fc1"]["deadUnits"], dead)
+        self.assertEqual([dead for dead, _, _ in expected], [3, 3])
+        for step, (dead, mean, std) in zip(steps_of(events), expected):
+            fc1 = by_name(step)["fc1"]
+            self.assertEqual(fc1["deadUnits"], dead)
+            # the ReLU's mean and std come from the same per-unit sums as the dead count: checked independently here
+            self.assertTrue(close(fc1["activationMean"], mean, 1e-5), (fc1["activationMean"], mean))
+            self.assertTrue(close(fc1["activationStd"], std, 1e-5), (fc1["activationStd"], std))
 
     def test_conv_dead_filters_are_counted_over_samples_and_positions(self):
         for inplace in (False, True):
@@ -192,6 +206,23 @@ class Saturation(RunCase):
                     self.assertTrue(close(first["activationMean"], mean, 1e-4))
                     self.assertTrue(close(first["activationStd"], std, 1e-4))
                     self.assertNotIn("deadUnits", first)
+
+    def test_a_tiny_spread_around_a_large_mean_keeps_its_std(self):
+        # A sigmoid fed almost the same input everywhere: outputs ≈ 0.73 with a spread of ~1e-5, where E[x²] − E[x]²
+        # in float32 would cancel to noise; the two-pass ‖x − mean‖ keeps it.
+        model = nn.Sequential(nn.Linear(4, 32), nn.Sigmoid(), nn.Linear(32, 3))
+        with torch.no_grad():
+            model[0].weight.mul_(1e-4)
+            model[0].bias.fill_(1.0)
+        x, y = torch.randn(256, 4), torch.randint(0, 3, (256,))
+        out = Output(model[1])
+        expected = []
+        events, _ = self.train(
+            model, x, y, steps=2, lr=0.0, before_step=lambda m: expected.append(out.value.double().std(unbiased=False).item())
+        )
+        for step, std in zip(steps_of(events), expected):
+            self.assertLess(std, 1e-4)
+            self.assertTrue(close(by_name(step)["0"]["activationStd"], std, 1e-2), (by_name(step)["0"]["activationStd"], std))
 
     def test_functional_and_reused_activations_are_measured_on_their_own_outputs(self):
         model = Mixed()
