@@ -25,6 +25,7 @@ describe('step statistics kernel', () => {
     { op: 'dead', a: 7, activation: 'mish' },
     { op: 'dead', a: 7, activation: 'leakyRelu' },
     { op: 'moments', a: 8 },
+    { op: 'value', a: 1 },
   ];
   // Pre-activations of 8 units shifted from −40 to +2: each activation's tail starts somewhere in between.
   const shifts = [-40, -20, -12, -9, -7, -5, -1, 2];
@@ -81,6 +82,7 @@ describe('step statistics kernel', () => {
         assert.ok(Math.abs(fused[offset] - mean) <= 1e-5 * std, `mean ${fused[offset]} vs ${mean}`);
         assert.ok(Math.abs(fused[offset + 1] / std - 1) < 1e-5, `std ${fused[offset + 1]} vs ${std}`);
       }
+      assert.strictEqual(fused[21], (await tensors[1].data())[0], 'value: the first value, copied as is');
       tf.dispose(tensors);
     });
   }

@@ -1,5 +1,7 @@
 // One optimisation step with (optionally) full measurement. Everything the step measures is computed where the
-// tensors live (see measureKernel.ts) and packed into ONE tensor: one device→host transfer per step.
+// tensors live (see measureKernel.ts) by ONE kernel call after the update, whose output is the step's packed numbers
+// (loss, correct and absError included): one dispatch and one device→host transfer per step. What that call reads
+// and where each number lands (a MeasurePlan) is worked out once per model and reused while its variables stay.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerStepMetrics } from '../../shared/engineProtocol';
 import type { BuiltModel, WeightedLayer } from './model/buildModel';
@@ -75,12 +77,12 @@ function variableName(v: tf.LayerVariable): string {
   return (v.read() as tf.Variable).name;
 }
 
-/** A list of tensors and the reductions to run over them, built up layer by layer. */
-class StatBatch {
-  readonly tensors: tf.Tensor[] = [];
+/** A list of inputs (tensors, or where to find them) and the reductions to run over them, built up layer by layer. */
+class StatBatch<T> {
+  readonly tensors: T[] = [];
   readonly ops: StatOp[] = [];
 
-  add(t: tf.Tensor): number {
+  add(t: T): number {
     this.tensors.push(t);
     return this.tensors.length - 1;
   }
@@ -93,10 +95,6 @@ class StatBatch {
     const offset = this.width;
     this.width += statWidth(op);
     return offset;
-  }
-
-  get outputs(): number {
-    return this.width;
   }
 }
 
@@ -132,22 +130,13 @@ export function runStep(
         return dataLoss;
       }, vars);
 
-      // 1. gradient norms (needed before the update when clipping by norm)
+      // Gradient norms before the update: only clipping by norm needs them there (measured, they are in `plan`).
       const names = Object.keys(grads);
-      const gradBatch = new StatBatch();
-      const gradSq = names.map((n) => gradBatch.op({ op: 'sumsq', a: gradBatch.add(grads[n]) }));
-      // A frozen layer's variables have no gradient: ABSENT, not a fake zero.
-      const gradSlot = (v: tf.LayerVariable | undefined): number => {
-        const at = v ? names.indexOf(variableName(v)) : -1;
-        return at < 0 ? ABSENT : gradSq[at];
-      };
-      const needGradStats = measure || config.clipNorm !== undefined;
-      const gradStats = needGradStats ? stepStats(gradBatch.tensors, gradBatch.ops) : undefined;
-
       let applied: tf.NamedTensorMap = grads;
-      let clippedStats: tf.Tensor1D | undefined;
-      if (config.clipNorm !== undefined && gradStats) {
-        const norm = tf.sqrt(tf.sum(gradStats));
+      if (config.clipNorm !== undefined) {
+        const gradBatch = new StatBatch<tf.Tensor>();
+        for (const n of names) gradBatch.op({ op: 'sumsq', a: gradBatch.add(grads[n]) });
+        const norm = tf.sqrt(tf.sum(stepStats(gradBatch.tensors, gradBatch.ops)));
         const scale = tf.div(config.clipNorm, tf.maximum(norm, config.clipNorm));
         applied = mapValues(applied, (g) => tf.mul(g, scale));
       }
@@ -155,10 +144,12 @@ export function runStep(
         const v = config.clipValue;
         applied = mapValues(applied, (g) => tf.clipByValue(g, -v, v));
       }
-      if (measure && (config.clipNorm !== undefined || config.clipValue !== undefined)) {
-        const b = new StatBatch();
+      const clipped = config.clipNorm !== undefined || config.clipValue !== undefined;
+      let clippedStats: tf.Tensor | undefined;
+      if (measure && clipped) {
+        const b = new StatBatch<tf.Tensor>();
         for (const n of names) b.op({ op: 'sumsq', a: b.add(applied[n]) });
-        clippedStats = tf.reshape<tf.Rank.R1>(tf.sum(stepStats(b.tensors, b.ops)), [1]);
+        clippedStats = tf.sum(stepStats(b.tensors, b.ops));
       }
       if (config.weightDecay > 0) applied = withWeightDecay(built, applied, config.weightDecay);
       applied = withKernelRegularizers(built, applied);
@@ -173,86 +164,119 @@ export function runStep(
       }
       applyKernelConstraints(built);
 
-      const head = tf.stack([kept[0], kept[1], kept[2]]) as tf.Tensor1D;
-      if (!measure || !gradStats) return head;
+      if (!measure) return tf.stack([kept[0], kept[1], kept[2]]) as tf.Tensor1D;
 
-      // 2. after the update: weight norms, update sizes, activation statistics
-      const post = new StatBatch();
-      const outputs = kept.slice(3); // the model's outputs, by output index (after loss, correct, absError)
-      const inputOf = new Map<number, number>(); // output index → post input (a tensor read by several ops goes in once)
-      const input = (output: number): number => {
-        let i = inputOf.get(output);
-        if (i === undefined) inputOf.set(output, (i = post.add(outputs[output])));
-        return i;
-      };
-      const layers = built.weighted.map((layer, i): LayerSlots => {
-        const after = post.add(layer.kernel.read());
-        const old = post.add(before[i]);
-        const update = post.op({ op: 'update', a: after, b: old }); // Σ new², Σ old², Σ (new − old)²
-        const recurrentBefore = beforeRecurrent[i];
-        const slots: LayerSlots = {
-          kernelGradSq: gradSlot(layer.kernel),
-          recurrentGradSq: gradSlot(layer.recurrentKernel),
-          biasGradSq: gradSlot(layer.bias),
-          transformGradSq: gradSlot(layer.transformKernel),
-          weightSq: update,
-          oldWeightSq: update + 1,
-          updateSq: update + 2,
-          recurrentUpdate:
-            layer.recurrentKernel && recurrentBefore
-              ? post.op({ op: 'update', a: post.add(layer.recurrentKernel.read()), b: post.add(recurrentBefore) })
-              : ABSENT,
-          dead: ABSENT,
-          saturation: ABSENT,
-          moments: post.op({ op: 'moments', a: input(layer.signalOutput) }),
-        };
-        const activation = layer.monitoredActivation;
-        const counted = activation && activationFacts(activation).measure;
-        if (counted === 'dead' && activation && layer.preActivationOutput !== undefined) {
-          const a = input(layer.preActivationOutput);
-          slots.dead = post.op({ op: 'dead', a, activation, ...(layer.monitoredParams && { params: layer.monitoredParams }) });
-        } else if (counted === 'saturation') {
-          slots.saturation = post.op({
-            op: 'tail',
-            a: input(layer.signalOutput),
-            activation: activation as SaturatingActivation,
-          });
+      // After the update, in one kernel: the loss, correct and absError, gradient norms, clipped norm, weight norms,
+      // update sizes and activation statistics.
+      const plan = measurePlan(built, names, clipped);
+      layout = plan.layout;
+      const tensors = plan.inputs.map((source): tf.Tensor => {
+        switch (source.from) {
+          case 'kept':
+            return kept[source.index];
+          case 'grad':
+            return grads[source.name];
+          case 'clipped':
+            return clippedStats as tf.Tensor;
+          case 'weights': {
+            const layer = built.weighted[source.layer];
+            return (source.recurrent ? (layer.recurrentKernel as tf.LayerVariable) : layer.kernel).read();
+          }
+          case 'before':
+            return (source.recurrent ? beforeRecurrent : before)[source.layer] as tf.Tensor;
         }
-        return slots;
       });
-      const postStats = stepStats(post.tensors, post.ops);
-      // Offsets in the packed tensor: [loss, correct, absError | grad stats | clipped? | post stats]
-      const gradOffset = 3;
-      const clippedOffset = gradOffset + gradBatch.outputs;
-      const postOffset = clippedOffset + (clippedStats ? 1 : 0);
-      const shift = (i: number, by: number): number => (i === ABSENT ? ABSENT : i + by);
-      layout = {
-        loss: 0,
-        correct: 1,
-        absError: 2,
-        gradSq: gradSq.map((i) => i + gradOffset),
-        layers: layers.map((l) => ({
-          kernelGradSq: shift(l.kernelGradSq, gradOffset),
-          recurrentGradSq: shift(l.recurrentGradSq, gradOffset),
-          biasGradSq: shift(l.biasGradSq, gradOffset),
-          transformGradSq: shift(l.transformGradSq, gradOffset),
-          weightSq: l.weightSq + postOffset,
-          updateSq: l.updateSq + postOffset,
-          oldWeightSq: l.oldWeightSq + postOffset,
-          recurrentUpdate: shift(l.recurrentUpdate, postOffset),
-          dead: shift(l.dead, postOffset),
-          saturation: shift(l.saturation, postOffset),
-          moments: l.moments + postOffset,
-        })),
-      };
-      if (clippedStats) layout.clippedSq = clippedOffset;
-      const parts = [head, gradStats, ...(clippedStats ? [clippedStats] : []), postStats];
-      return tf.concat<tf.Tensor1D>(parts, 0);
+      return stepStats(tensors, plan.ops);
     });
     return { packed, layout };
   } finally {
     tf.dispose(kept);
   }
+}
+
+/** Where a measured step's statistics kernel finds an input, looked up in each step's tensors. */
+type Source =
+  /** kept[index]: loss, correct, absError, then the model's outputs by output index (3 + output). */
+  | { from: 'kept'; index: number }
+  /** The gradient of the variable `name`, before clipping. */
+  | { from: 'grad'; name: string }
+  /** Σ over the clipped gradients of their squared norms (a scalar). */
+  | { from: 'clipped' }
+  /** A layer's kernel (or recurrent kernel) after the update, or before it (its snapshot). */
+  | { from: 'weights' | 'before'; layer: number; recurrent: boolean };
+
+/** What a measured step's one statistics kernel reads and computes, and where each number lands in its output. */
+interface MeasurePlan {
+  /** The gradients' variable names in the order the plan was made for; a different list needs a new plan. */
+  names: string[];
+  clipped: boolean;
+  inputs: Source[];
+  /** The same array every step: stepStats stringifies it once. */
+  ops: StatOp[];
+  layout: StepLayout;
+}
+
+const plans = new WeakMap<BuiltModel, MeasurePlan>();
+
+/** The model's plan for these gradients: the last one made, while its variables and clipping stay (a new one else). */
+function measurePlan(built: BuiltModel, names: string[], clipped: boolean): MeasurePlan {
+  const last = plans.get(built);
+  if (last && last.clipped === clipped && last.names.length === names.length && last.names.every((n, i) => n === names[i])) {
+    return last;
+  }
+  const plan = makePlan(built, names, clipped);
+  plans.set(built, plan);
+  return plan;
+}
+
+function makePlan(built: BuiltModel, names: string[], clipped: boolean): MeasurePlan {
+  const b = new StatBatch<Source>();
+  // [loss, correct, absError | gradient norms² | clipped norm²? | per layer]: the first three at 0, 1, 2.
+  for (let k = 0; k < 3; k++) b.op({ op: 'value', a: b.add({ from: 'kept', index: k }) });
+  const gradSq = names.map((name) => b.op({ op: 'sumsq', a: b.add({ from: 'grad', name }) }));
+  const clippedSq = clipped ? b.op({ op: 'value', a: b.add({ from: 'clipped' }) }) : undefined;
+  // A frozen layer's variables have no gradient: ABSENT, not a fake zero.
+  const gradSlot = (v: tf.LayerVariable | undefined): number => {
+    const at = v ? names.indexOf(variableName(v)) : -1;
+    return at < 0 ? ABSENT : gradSq[at];
+  };
+  const inputOf = new Map<number, number>(); // output index → input (a tensor read by several ops goes in once)
+  const output = (index: number): number => {
+    let i = inputOf.get(index);
+    if (i === undefined) inputOf.set(index, (i = b.add({ from: 'kept', index: 3 + index })));
+    return i;
+  };
+  const layers = built.weighted.map((layer, i): LayerSlots => {
+    const weights = (from: 'weights' | 'before', recurrent: boolean): number => b.add({ from, layer: i, recurrent });
+    const update = b.op({ op: 'update', a: weights('weights', false), b: weights('before', false) }); // Σ new², Σ old², Σ (new − old)²
+    const slots: LayerSlots = {
+      kernelGradSq: gradSlot(layer.kernel),
+      recurrentGradSq: gradSlot(layer.recurrentKernel),
+      biasGradSq: gradSlot(layer.bias),
+      transformGradSq: gradSlot(layer.transformKernel),
+      weightSq: update,
+      oldWeightSq: update + 1,
+      updateSq: update + 2,
+      recurrentUpdate: layer.recurrentKernel
+        ? b.op({ op: 'update', a: weights('weights', true), b: weights('before', true) })
+        : ABSENT,
+      dead: ABSENT,
+      saturation: ABSENT,
+      moments: b.op({ op: 'moments', a: output(layer.signalOutput) }),
+    };
+    const activation = layer.monitoredActivation;
+    const counted = activation && activationFacts(activation).measure;
+    if (counted === 'dead' && activation && layer.preActivationOutput !== undefined) {
+      const a = output(layer.preActivationOutput);
+      slots.dead = b.op({ op: 'dead', a, activation, ...(layer.monitoredParams && { params: layer.monitoredParams }) });
+    } else if (counted === 'saturation') {
+      slots.saturation = b.op({ op: 'tail', a: output(layer.signalOutput), activation: activation as SaturatingActivation });
+    }
+    return slots;
+  });
+  const layout: StepLayout = { loss: 0, correct: 1, absError: 2, gradSq, layers };
+  if (clippedSq !== undefined) layout.clippedSq = clippedSq;
+  return { names: [...names], clipped, inputs: b.tensors, ops: b.ops, layout };
 }
 
 /** Backends whose kernels never write into an input's memory and whose data carry a reference count. */
