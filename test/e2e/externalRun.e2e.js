@@ -174,7 +174,11 @@ async function main(steps) {
 async function realMonitorSteps(steps, wb, dir) {
   const name = 'a real PyTorch run (examples/pytorch/deep_sigmoid.py): sidebar, live dashboard, Problems at self.input';
   const python = torchPython();
-  if (!python && !process.env.CI) return steps.skip(name, NO_TORCH);
+  const thresholdsName = 'changing gradscope.diagnosis.thresholds diagnoses the run again with them';
+  if (!python && !process.env.CI) {
+    steps.skip(name, NO_TORCH);
+    return steps.skip(thresholdsName, `${NO_TORCH}; it diagnoses the real run again`);
+  }
   const page = wb.page;
   const frame = webviewFrame(page);
   const script = path.join(dir, 'deep_sigmoid.py');
@@ -260,7 +264,8 @@ async function realMonitorSteps(steps, wb, dir) {
   });
   stopChild();
 
-  await steps.run(wb, 'changing gradscope.diagnosis.thresholds diagnoses the run again with them', async () => {
+  await steps.run(wb, thresholdsName, async () => {
+    if (!python) throw new Error(`${NO_TORCH}: this step diagnoses the real run of the step before`);
     const text = fs.readFileSync(script, 'utf8');
     const inputLine = text.split('\n').findIndex((l) => l.includes('self.input = nn.Linear(')) + 1;
     const atInput = (texts) => texts.some((r) => r.includes('vanishing-gradient') && r.includes(`[Ln ${inputLine}, Col 9]`));
