@@ -1,4 +1,4 @@
-// Which external runs are diagnosed when, and which run's diagnostics Problems show (no vscode here: the extension's
+// Which external runs are diagnosed when, and which runs' diagnostics Problems show (no vscode here: the extension's
 // ExternalDiagnosis wires it to the runs watcher, the diagnose child processes and Problems).
 //
 // Every external run is diagnosed: a live one by a process that follows it to its run-end, a finished (or quiet) one
@@ -7,11 +7,12 @@
 // from its start again if it is written to again.
 //
 // Problems show, per training script, the diagnostics of its newest run (the greatest run id: ids begin with the
-// start time) among those diagnosed or being diagnosed. Why the newest only: two runs of one script put the same
-// diagnoses at the same lines of the same code, and Problems cannot tell runs apart; the newest is the one the user
-// is working on, as a spec's next run replaces its last one's Problems. With two runs of one script at once, the one
-// started last is shown; the other's diagnostics are kept (its dashboard and sidebar row show them). Scripts are
-// independent: each shows its own newest run.
+// start time) among those diagnosed or being diagnosed, and of every other run of the script that was still running
+// when that one started (a sweep: runs of one script at once, each with its own learning rate, say). Why not every
+// run: a script's runs put the same diagnoses at the same lines of the same code; its next run replaces its last
+// one's Problems, as a spec's does. Runs side by side are all shown: the one diverging may well not be the newest.
+// A run that had ended before the newest started keeps its diagnostics (its dashboard and sidebar row show them).
+// Scripts are independent.
 import * as path from 'path';
 import type { DiagnosticEvent } from '../shared/engineProtocol';
 
@@ -26,6 +27,20 @@ export interface ScheduledRun {
   live: boolean;
   /** Its run-end was read. */
   ended: boolean;
+  /** When it started (ms since the epoch: run-start startedAt). */
+  startMs: number;
+  /**
+   * When it stopped being written (its run-end's time, or for a run that went quiet without one its file's last
+   * change); undefined while it is live.
+   */
+  endMs?: number;
+}
+
+/** One run whose diagnostics Problems show. */
+export interface ShownRun {
+  runDir: string;
+  runId: string;
+  diagnostics: readonly DiagnosticEvent[];
 }
 
 /** A diagnosis process as the schedule sees it. */
@@ -38,13 +53,16 @@ export interface Launched {
 export interface ScheduleHooks {
   /** Starts diagnosing a run (`follow`: until its run-end); each diagnostic it prints goes to `onDiagnostic`. */
   launch(run: ScheduledRun, follow: boolean, onDiagnostic: (d: DiagnosticEvent) => void): Launched;
-  /** Problems for `script` are `runDir`'s diagnostics (none, and no run, when `runDir` is undefined). */
-  show(script: string, runDir: string | undefined, diagnostics: readonly DiagnosticEvent[]): void;
+  /** Problems for `script` are these runs' diagnostics, newest run first (none when the list is empty). */
+  show(script: string, runs: readonly ShownRun[]): void;
   /** New diagnostics of a run. */
   found?(runDir: string, diagnostics: DiagnosticEvent[]): void;
   /** A run's earlier diagnostics are void (it is diagnosed again, from its start). */
   reset?(runDir: string): void;
 }
+
+/** Which runs a list holds (runs are told apart by their directories). */
+const keyOf = (runs: readonly ScheduledRun[]): string => runs.map((r) => r.runDir).join('\n');
 
 interface Diagnosed {
   run: ScheduledRun;
@@ -61,6 +79,8 @@ export class DiagnosisSchedule {
   private readonly waiting = new Set<string>();
   /** Runs diagnosed while quiet (no run-end): followed again from their start if they are written to again. */
   private readonly quiet = new Set<string>();
+  /** The run directories each script's Problems show now (to re-show a script only when they change). */
+  private readonly shownKeys = new Map<string, string>();
   private disposed = false;
 
   constructor(
@@ -97,6 +117,9 @@ export class DiagnosisSchedule {
         }
       } else if (!this.diagnosed.has(dir) || (run.live && this.quiet.delete(dir))) this.waiting.add(dir);
     }
+    // A run's end can change which of its script's runs Problems show.
+    for (const script of new Set(runs.map((r) => r.script)))
+      if (this.shownKeys.has(script) && this.shownKeys.get(script) !== keyOf(this.shownRuns(script))) this.showScript(script);
     this.pump();
   }
 
@@ -150,7 +173,7 @@ export class DiagnosisSchedule {
       // A stopped process's last lines, or one whose diagnosis was voided (restartAll, a new pass), are dropped.
       if (this.diagnosed.get(dir) !== entry) return;
       entry.diagnostics.push(d);
-      if (this.shownRun(run.script) === dir) this.hooks.show(run.script, dir, entry.diagnostics);
+      if (this.shownRuns(run.script).some((r) => r.runDir === dir)) this.showScript(run.script);
       this.hooks.found?.(dir, [d]);
     });
     this.processes.set(dir, { launched, follow });
@@ -165,17 +188,31 @@ export class DiagnosisSchedule {
     this.pump();
   }
 
-  /** The run whose diagnostics Problems show for `script`: its newest run diagnosed or being diagnosed. */
-  private shownRun(script: string): string | undefined {
-    let best: ScheduledRun | undefined;
-    for (const { run } of this.diagnosed.values())
-      if (run.script === script && (!best || run.runId.localeCompare(best.runId) > 0)) best = run;
-    return best?.runDir;
+  /**
+   * The runs whose diagnostics Problems show for `script`, newest first: its newest run diagnosed or being diagnosed,
+   * and every other one that was still running when that one started.
+   */
+  private shownRuns(script: string): ScheduledRun[] {
+    const runs = [...this.diagnosed.values()]
+      .map((d) => this.runs.get(d.run.runDir) ?? d.run) // as last updated (live, endMs)
+      .filter((r) => r.script === script);
+    runs.sort((a, b) => b.runId.localeCompare(a.runId));
+    const newest = runs[0];
+    if (!newest) return [];
+    return runs.filter((r) => r === newest || r.live || (r.endMs ?? Infinity) >= newest.startMs);
   }
 
   private showScript(script: string): void {
-    const dir = this.shownRun(script);
-    this.hooks.show(script, dir, dir ? (this.diagnosed.get(dir)?.diagnostics ?? []) : []);
+    const runs = this.shownRuns(script);
+    this.shownKeys.set(script, keyOf(runs));
+    this.hooks.show(
+      script,
+      runs.map((r) => ({
+        runDir: r.runDir,
+        runId: r.runId,
+        diagnostics: this.diagnosed.get(r.runDir)?.diagnostics ?? [],
+      })),
+    );
   }
 
   /** Stops every process; nothing starts after. */

@@ -27,13 +27,23 @@ export interface ExternalRunDiagnostics {
   reset?: boolean;
 }
 
-const scheduled = (info: ExternalRunInfo): ScheduledRun => ({
-  runDir: info.summary.runDir,
-  runId: info.summary.runId,
-  script: info.script,
-  live: info.live,
-  ended: info.summary.end !== undefined,
-});
+function scheduled(info: ExternalRunInfo): ScheduledRun {
+  const { summary } = info;
+  const started = Date.parse(summary.start?.startedAt ?? '');
+  const startMs = Number.isFinite(started) ? started : info.mtimeMs;
+  let endMs: number | undefined;
+  if (summary.end) endMs = startMs + summary.end.durationMs;
+  else if (!info.live) endMs = info.mtimeMs; // went quiet without a run-end: its last write
+  return {
+    runDir: summary.runDir,
+    runId: summary.runId,
+    script: info.script,
+    live: info.live,
+    ended: !!summary.end,
+    startMs,
+    endMs,
+  };
+}
 
 export class ExternalDiagnosis implements vscode.Disposable {
   private readonly schedule: DiagnosisSchedule;
@@ -68,7 +78,7 @@ export class ExternalDiagnosis implements vscode.Disposable {
         });
         return { stop: () => handle.stop(), done };
       },
-      show: (script, runDir, diagnostics) => problems.show(script, runDir, diagnostics),
+      show: (script, shown) => problems.show(script, shown),
       found: (runDir, diagnostics) => this.emitter.fire({ runDir, diagnostics }),
       reset: (runDir) => this.emitter.fire({ runDir, diagnostics: [], reset: true }),
     });
@@ -89,7 +99,7 @@ export class ExternalDiagnosis implements vscode.Disposable {
 
   /**
    * Once the runs found at activation are read: diagnoses every one (a finished one once, a live one following it),
-   * putting each script's newest run's diagnostics back in Problems. Resolves with how many runs it scheduled.
+   * putting each script's newest runs' diagnostics back in Problems. Resolves with how many runs it scheduled.
    */
   async restore(): Promise<number> {
     await this.runs.ready;

@@ -1,12 +1,14 @@
 // Diagnostics of external runs (a PyTorch script's, see externalRuns.ts) in Problems, at the source line their
-// `source` names (the layer's `self.fc1 = nn.Linear(...)`), with the code linked to its docs page. One run per
-// training script is shown (which one is DiagnosisSchedule's rule: its newest run diagnosed). Their Code Actions
+// `source` names (the layer's `self.fc1 = nn.Linear(...)`), with the code linked to its docs page. Which runs of a
+// training script are shown is DiagnosisSchedule's rule (its newest, and the others that ran alongside it); when
+// several are, each message begins with its run's id, since their diagnoses sit at the same lines. Their Code Actions
 // explain what to change in the code and open the docs: nothing edits the code (a JSON patch fits a spec, not a
 // Python file).
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DiagnosticEvent, SourceLocation } from '../shared/engineProtocol';
+import type { ShownRun } from './diagnosisSchedule';
 import { diagnosticDocsUri, openDiagnosticDocs } from './diagnosticDocs';
 import { sourceRange } from './revealSpec';
 import { codeOf, DIAGNOSTIC_SOURCE, ourDiagnostics, quickFix, severity, whenText, withDocs } from './specDiagnostics';
@@ -27,18 +29,22 @@ export function sourceOf(d: DiagnosticEvent, script: string): SourceLocation {
 
 export class ExternalDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('gradscope-external');
-  /** The run shown per training script, with its diagnostics so far. */
-  private readonly byScript = new Map<string, { runDir: string; events: DiagnosticEvent[] }>();
+  /** The runs shown per training script, with their diagnostics so far. */
+  private readonly byScript = new Map<string, ShownRun[]>();
   private readonly shown = new WeakMap<vscode.Diagnostic, Shown>();
   /** Files that hold diagnostics now (cleared when they hold none). */
   private files = new Set<string>();
 
   constructor(private readonly extensionUri?: vscode.Uri) {}
 
-  /** Problems for `script` are `runDir`'s diagnostics (replacing the script's earlier run's; none without a run). */
-  show(script: string, runDir: string | undefined, events: readonly DiagnosticEvent[]): void {
-    if (runDir === undefined) this.byScript.delete(path.resolve(script));
-    else this.byScript.set(path.resolve(script), { runDir: path.resolve(runDir), events: [...events] });
+  /** Problems for `script` are these runs' diagnostics (replacing what it showed; none for an empty list). */
+  show(script: string, runs: readonly ShownRun[]): void {
+    if (runs.length === 0) this.byScript.delete(path.resolve(script));
+    else
+      this.byScript.set(
+        path.resolve(script),
+        runs.map((r) => ({ ...r, runDir: path.resolve(r.runDir), diagnostics: [...r.diagnostics] })),
+      );
     this.publish();
   }
 
@@ -50,20 +56,23 @@ export class ExternalDiagnostics implements vscode.Disposable {
   private publish(): void {
     const byFile = new Map<string, vscode.Diagnostic[]>();
     const lines = new Map<string, string[]>();
-    for (const [script, entry] of this.byScript) {
-      for (const event of entry.events) {
-        const source = sourceOf(event, script);
-        const file = path.resolve(source.file);
-        if (!lines.has(file)) lines.set(file, fileLines(file));
-        const diagnostic = new vscode.Diagnostic(
-          sourceRange(source, lines.get(file)?.[source.line - 1]),
-          `${event.message}${whenText(event)}`,
-          severity(event.severity),
-        );
-        diagnostic.source = DIAGNOSTIC_SOURCE;
-        withDocs(diagnostic, event.code, this.extensionUri);
-        this.shown.set(diagnostic, { event, runDir: entry.runDir });
-        byFile.set(file, [...(byFile.get(file) ?? []), diagnostic]);
+    for (const [script, runs] of this.byScript) {
+      for (const run of runs) {
+        const which = runs.length > 1 ? `[${run.runId}] ` : '';
+        for (const event of run.diagnostics) {
+          const source = sourceOf(event, script);
+          const file = path.resolve(source.file);
+          if (!lines.has(file)) lines.set(file, fileLines(file));
+          const diagnostic = new vscode.Diagnostic(
+            sourceRange(source, lines.get(file)?.[source.line - 1]),
+            `${which}${event.message}${whenText(event)}`,
+            severity(event.severity),
+          );
+          diagnostic.source = DIAGNOSTIC_SOURCE;
+          withDocs(diagnostic, event.code, this.extensionUri);
+          this.shown.set(diagnostic, { event, runDir: run.runDir });
+          byFile.set(file, [...(byFile.get(file) ?? []), diagnostic]);
+        }
       }
     }
     for (const file of this.files) if (!byFile.has(file)) this.collection.delete(vscode.Uri.file(file));

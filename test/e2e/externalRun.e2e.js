@@ -4,12 +4,13 @@
 // run appears in the sidebar under its script, opens live in the dashboard (backend pytorch, steps counted without a
 // planned total, no Stop button), its steps grow as lines are written, the diagnoser finds vanishing-gradient and
 // Problems shows it at the script's `self.fc1 = nn.Linear(...)` line; the run-end makes the run completed everywhere; a
-// reloaded window puts the diagnostics back (diagnosed again), and deleting the run removes them and its sidebar entry.
+// reloaded window puts the diagnostics back (diagnosed again), and deleting the run removes them and its sidebar entry;
+// two runs of the script at once both show in Problems, each row naming its run.
 // Then the real monitor: examples/pytorch/deep_sigmoid.py trained by Debian's torch inside the open workspace shows
 // under its script, opens live (a pixel drawn) and gets vanishing-gradient in Problems at `self.input = nn.Linear(`
 // while it still trains (skipped visibly without torch, a failure under CI=true); changing the thresholds setting
 // diagnoses it again (a window longer than the run: the diagnosis goes; the defaults: it is back).
-// Screenshots: test-results/e2e-external-run.png, test-results/e2e-external-pytorch.png.
+// Screenshots: test-results/e2e-external-run.png, e2e-external-sweep.png, e2e-external-pytorch.png.
 //   node test/e2e/externalRun.e2e.js      (VERBOSE=1 for workbench + server logs)
 'use strict';
 const assert = require('assert');
@@ -156,6 +157,50 @@ async function main(steps) {
         .locator('.pane-body .monaco-list-row', { hasText: SCRIPT })
         .first()
         .waitFor({ state: 'detached', timeout: 30000 });
+    });
+
+    await steps.run(wb, 'two runs of the script at once: Problems shows both, each row naming its run', async () => {
+      // A sweep: two runs of one script side by side. The older one's diagnoses stay in Problems beside the newer's
+      // (the run going wrong need not be the newest), each message beginning with its run id.
+      const stamp = runId.slice(0, 15);
+      const sweep = ['e2e1', 'e2e2'].map((tag) => {
+        const id = `${stamp}-deep-sigmoid-torch-${tag}`;
+        const dirOf = path.join(dir, '.gradscope', 'runs', id);
+        return {
+          id,
+          dir: dirOf,
+          events: path.join(dirOf, 'events.jsonl'),
+          run: deepSigmoidRun({ runId: id, runDir: dirOf, file, script }),
+        };
+      });
+      const append = (r, ...list) => {
+        for (const e of list) fs.appendFileSync(r.events, `${JSON.stringify(e)}\n`);
+      };
+      for (const r of sweep) {
+        fs.mkdirSync(r.dir, { recursive: true });
+        append(r, r.run.start);
+      }
+      for (let n = 0; n < 80; n++) for (const r of sweep) append(r, r.run.step(n));
+      for (const r of sweep) append(r, r.run.epoch(0));
+      const line = layerLine(script, 1);
+      const rows = await problems(page, {
+        until: (texts) =>
+          sweep.every((r) => texts.some((t) => t.includes('vanishing-gradient') && t.includes(`[${r.id}] Vanishing gradient`))),
+        timeout: 120000,
+      });
+      for (const r of sweep) {
+        const row = rows.find((t) => t.includes('vanishing-gradient') && t.includes(`[${r.id}] Vanishing gradient`));
+        assert.match(row, new RegExp(`\\[Ln ${line}, Col 9\\]`), `${r.id}'s row on line ${line}: ${row}`);
+      }
+      // The sidebar lists both under the script (the screenshot shows them beside Problems).
+      await page
+        .locator('.pane-body .monaco-list-row', { hasText: SCRIPT })
+        .first()
+        .waitFor({ state: 'visible', timeout: 60000 });
+      await wb.screenshot('e2e-external-sweep');
+      for (const r of sweep) append(r, r.run.end(80, 1));
+      for (const r of sweep) fs.rmSync(r.dir, { recursive: true, force: true });
+      await problems(page, { until: (texts) => !texts.some((t) => t.includes('vanishing-gradient')), timeout: 60000 });
     });
 
     await realMonitorSteps(steps, wb, dir);

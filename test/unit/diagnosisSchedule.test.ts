@@ -1,8 +1,9 @@
 // Which external runs the editor diagnoses when, and which run's diagnostics Problems show per script
 // (src/extension/diagnosisSchedule.ts), with stand-in diagnosis processes the test ends itself: every run is
 // diagnosed (live ones followed, finished ones read once), never more than the limit at once (live runs first),
-// Problems show each script's newest diagnosed run — two scripts side by side, two concurrent runs of one script —
-// a deleted run gives way to the next newest, a quiet run is stopped and followed again when written to, and
+// Problems show each script's newest diagnosed run and the runs of the script that were running when it started (two
+// scripts side by side; two concurrent runs of one script both shown, a run that ended before the newest started
+// not), a deleted run gives way to the next newest, a quiet run is stopped and followed again when written to, and
 // restartAll voids what the old processes found, even lines they print after being stopped.
 import * as assert from 'node:assert/strict';
 import type { DiagnosticEvent } from '../../src/shared/engineProtocol';
@@ -20,7 +21,7 @@ interface FakeProcess {
 /** A schedule whose processes are FakeProcesses, and what it showed in Problems per script. */
 function setup(limit = 4) {
   const launched: FakeProcess[] = [];
-  const problems = new Map<string, { runDir: string | undefined; codes: string[] }>();
+  const problems = new Map<string, { runDir: string; codes: string[] }[]>();
   const resets: string[] = [];
   const schedule = new DiagnosisSchedule(limit, {
     launch(run, follow, onDiagnostic) {
@@ -45,7 +46,11 @@ function setup(limit = 4) {
         done,
       };
     },
-    show: (script, runDir, diagnostics) => problems.set(script, { runDir, codes: diagnostics.map((d) => d.code) }),
+    show: (script, runs) =>
+      problems.set(
+        script,
+        runs.map((r) => ({ runDir: r.runDir, codes: r.diagnostics.map((d) => d.code) })),
+      ),
     reset: (runDir) => resets.push(runDir),
   });
   const exited = new Set<FakeProcess>();
@@ -57,12 +62,19 @@ function setup(limit = 4) {
   return { schedule, launched, problems, resets, running, finish };
 }
 
+/** The start time a run id begins with (20261205-100000-a: 2026-12-05 10:00:00 UTC). */
+const startOf = (id: string): number =>
+  Date.UTC(+id.slice(0, 4), +id.slice(4, 6) - 1, +id.slice(6, 8), +id.slice(9, 11), +id.slice(11, 13), +id.slice(13, 15));
+const MINUTE = 60_000;
+/** A run of `script` (a finished one ran for a minute). */
 const run = (script: string, id: string, live: boolean): ScheduledRun => ({
   runDir: `/ws/.gradscope/runs/${id}`,
   runId: id,
   script,
   live,
   ended: !live,
+  startMs: startOf(id),
+  endMs: live ? undefined : startOf(id) + MINUTE,
 });
 const diag = (code: string): DiagnosticEvent => ({ ...VANISHING, code });
 
@@ -84,8 +96,8 @@ describe('DiagnosisSchedule (which external runs are diagnosed, which show in Pr
     launched[1].print(diag('vanishing-gradient'));
     launched[2].print(diag('dead-relu'));
     launched[0].print(diag('exploding-gradient'));
-    assert.deepEqual(problems.get('/ws/a.py'), { runDir: a2.runDir, codes: ['vanishing-gradient'] });
-    assert.deepEqual(problems.get('/ws/b.py'), { runDir: b1.runDir, codes: ['exploding-gradient'] });
+    assert.deepEqual(problems.get('/ws/a.py'), [{ runDir: a2.runDir, codes: ['vanishing-gradient'] }]);
+    assert.deepEqual(problems.get('/ws/b.py'), [{ runDir: b1.runDir, codes: ['exploding-gradient'] }]);
     // The older run of a.py keeps what was found in it (its dashboard shows it), without showing in Problems.
     assert.deepEqual(
       schedule.diagnosticsOf(a1.runDir).map((d) => d.code),
@@ -97,13 +109,13 @@ describe('DiagnosisSchedule (which external runs are diagnosed, which show in Pr
     assert.equal(launched.length, 3);
   });
 
-  it('two concurrent live runs of one script: both followed, the one started last shown; deleting it shows the other', () => {
+  it('two concurrent live runs of one script: both followed and both shown, until a run starts after both ended', () => {
     const { schedule, launched, problems } = setup();
     const older = run('/ws/a.py', '20261205-100000-a', true);
     const newer = run('/ws/a.py', '20261205-100500-a', true);
     schedule.update(older);
     launched[0].print(diag('dead-relu'));
-    assert.deepEqual(problems.get('/ws/a.py'), { runDir: older.runDir, codes: ['dead-relu'] });
+    assert.deepEqual(problems.get('/ws/a.py'), [{ runDir: older.runDir, codes: ['dead-relu'] }]);
     schedule.update(newer);
     assert.deepEqual(
       launched.map((p) => [p.run.runId, p.follow]),
@@ -112,17 +124,51 @@ describe('DiagnosisSchedule (which external runs are diagnosed, which show in Pr
         [newer.runId, true],
       ],
     );
-    // The newest run is shown as soon as it is diagnosed, before it has found anything; the older run's diagnostics
-    // still arrive (for its dashboard) without taking Problems back.
-    assert.deepEqual(problems.get('/ws/a.py'), { runDir: newer.runDir, codes: [] });
+    // The newest run is shown as soon as it is diagnosed, before it has found anything, newest first; the older one,
+    // running alongside, stays: the run that diverges need not be the newest.
+    assert.deepEqual(problems.get('/ws/a.py'), [
+      { runDir: newer.runDir, codes: [] },
+      { runDir: older.runDir, codes: ['dead-relu'] },
+    ]);
     launched[0].print(diag('overfitting'));
     launched[1].print(diag('vanishing-gradient'));
-    assert.deepEqual(problems.get('/ws/a.py'), { runDir: newer.runDir, codes: ['vanishing-gradient'] });
+    const both = [
+      { runDir: newer.runDir, codes: ['vanishing-gradient'] },
+      { runDir: older.runDir, codes: ['dead-relu', 'overfitting'] },
+    ];
+    assert.deepEqual(problems.get('/ws/a.py'), both);
+    // The older run ends (after the newer one started): still shown, beside it.
+    schedule.update({ ...older, live: false, ended: true, endMs: newer.startMs + 3 * MINUTE });
+    schedule.update({ ...newer, live: false, ended: true, endMs: newer.startMs + 4 * MINUTE });
+    assert.deepEqual(problems.get('/ws/a.py'), both);
+    // A run started after both had ended replaces them in Problems; deleting it brings them back.
+    const later = run('/ws/a.py', '20261205-110000-a', true);
+    schedule.update(later);
+    assert.deepEqual(problems.get('/ws/a.py'), [{ runDir: later.runDir, codes: [] }]);
+    schedule.remove(later.runDir);
+    assert.deepEqual(problems.get('/ws/a.py'), both);
     schedule.remove(newer.runDir);
     assert.ok(launched[1].stopped);
-    assert.deepEqual(problems.get('/ws/a.py'), { runDir: older.runDir, codes: ['dead-relu', 'overfitting'] });
+    assert.deepEqual(problems.get('/ws/a.py'), [{ runDir: older.runDir, codes: ['dead-relu', 'overfitting'] }]);
     schedule.remove(older.runDir);
-    assert.deepEqual(problems.get('/ws/a.py'), { runDir: undefined, codes: [] });
+    assert.deepEqual(problems.get('/ws/a.py'), []);
+  });
+
+  it('a run counted live whose last write came before the newest run started leaves Problems when it goes quiet', () => {
+    const { schedule, problems } = setup();
+    const died = run('/ws/a.py', '20261205-100000-a', true); // its script was killed at 10:04: no run-end
+    const newer = run('/ws/a.py', '20261205-100500-a', true);
+    schedule.update(died, newer);
+    assert.deepEqual(
+      problems.get('/ws/a.py')?.map((r) => r.runDir),
+      [newer.runDir, died.runDir],
+      'still live by its file time',
+    );
+    schedule.update({ ...died, live: false, endMs: startOf(died.runId) + 4 * MINUTE });
+    assert.deepEqual(
+      problems.get('/ws/a.py')?.map((r) => r.runDir),
+      [newer.runDir],
+    );
   });
 
   it('never runs more than the limit at once: live runs first, then the newest; each waiting run starts as one ends', async () => {
@@ -161,12 +207,12 @@ describe('DiagnosisSchedule (which external runs are diagnosed, which show in Pr
     schedule.update({ ...r, live: false, ended: false });
     assert.ok(launched[0].stopped);
     await finish(launched[0]);
-    assert.deepEqual(problems.get('/ws/a.py')?.codes, ['vanishing-gradient'], 'kept while quiet');
+    assert.deepEqual(problems.get('/ws/a.py')?.[0].codes, ['vanishing-gradient'], 'kept while quiet');
     schedule.update({ ...r, live: true });
     assert.equal(launched.length, 2);
     assert.equal(launched[1].follow, true);
     assert.deepEqual(resets, [r.runDir]);
-    assert.deepEqual(problems.get('/ws/a.py'), { runDir: r.runDir, codes: [] });
+    assert.deepEqual(problems.get('/ws/a.py'), [{ runDir: r.runDir, codes: [] }]);
     // A run read once while quiet (found so at activation) is followed when it is written to as well.
     const q = run('/ws/b.py', '20261205-100000-b', false);
     schedule.update({ ...q, ended: false });
@@ -187,7 +233,7 @@ describe('DiagnosisSchedule (which external runs are diagnosed, which show in Pr
     schedule.restartAll();
     assert.ok(launched[0].stopped);
     assert.deepEqual(resets.sort(), [a.runDir, b.runDir].sort());
-    assert.deepEqual(problems.get('/ws/a.py'), { runDir: undefined, codes: [] });
+    assert.deepEqual(problems.get('/ws/a.py'), []);
     // b's process had ended: b starts again at once; a's starts once its stopped process has exited.
     assert.deepEqual(
       launched.slice(2).map((p) => p.run.runId),
@@ -204,6 +250,6 @@ describe('DiagnosisSchedule (which external runs are diagnosed, which show in Pr
       ],
     );
     launched[3].print(diag('vanishing-gradient'));
-    assert.deepEqual(problems.get('/ws/a.py'), { runDir: a.runDir, codes: ['vanishing-gradient'] });
+    assert.deepEqual(problems.get('/ws/a.py'), [{ runDir: a.runDir, codes: ['vanishing-gradient'] }]);
   });
 });
