@@ -14,6 +14,11 @@ import type { TrainingController } from './trainingController';
 export const SPEC_GLOB = '**/*.gradscope.json';
 export const SPEC_EXCLUDE = '**/{node_modules,.gradscope}/**';
 
+/** Whether a file is a spec (the files SPEC_GLOB finds). */
+export function isSpec(uri: vscode.Uri | undefined): uri is vscode.Uri {
+  return uri !== undefined && uri.path.endsWith('.gradscope.json');
+}
+
 /** A spec, a training script with external runs, or a run (of a spec, or of a script: `specUri` is then the script's). */
 export type RunsNode =
   | { kind: 'spec'; uri: vscode.Uri }
@@ -67,15 +72,30 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     private readonly external: ExternalRuns,
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{*.gradscope.json,.gradscope/runs/*/events.jsonl}');
+    const created = (uri: vscode.Uri): void => {
+      if (isSpec(uri)) this.specs = undefined;
+      this.refresh();
+    };
     this.disposables.push(
       watcher,
       this.changed,
-      watcher.onDidCreate(() => this.refresh()),
-      watcher.onDidDelete(() => this.refresh()),
+      watcher.onDidCreate(created),
+      watcher.onDidDelete(created),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.specs = undefined;
+        this.refresh();
+      }),
       controller.onDidChangeRun(() => this.refresh()),
       external.onDidChange(() => this.refresh()),
     );
   }
+
+  /**
+   * The workspace's specs, listed once and again only when a spec file is created or deleted (or the folders change):
+   * a run refreshes the tree several times, and each workspace.findFiles makes the extension host start a file search
+   * process (10-50 ms of its thread for the spawn alone on a busy machine).
+   */
+  private specs: Thenable<vscode.Uri[]> | undefined;
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -83,7 +103,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) {
-      const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
+      this.specs ??= vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
+      const specs = [...(await this.specs)];
       return [
         ...specs.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri): RunsNode => ({ kind: 'spec', uri })),
         ...this.external.scripts().map((file): RunsNode => ({ kind: 'script', uri: vscode.Uri.file(file) })),

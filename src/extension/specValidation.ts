@@ -1,6 +1,7 @@
 // Validates open specs as the user types (debounced) and keeps run diagnostics on the entries they point at.
 import * as vscode from 'vscode';
-import { checkSpecText, isSpec } from './specFiles';
+import { isSpec } from './runsTree';
+import { checkSpecText } from './specFiles';
 import type { SpecDiagnostics } from './specDiagnostics';
 
 const DEBOUNCE_MS = 300;

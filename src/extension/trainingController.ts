@@ -80,6 +80,9 @@ export class TrainingController implements vscode.Disposable {
       handle: startRun(options, (m) => this.onMessage(run, m, progress)),
     };
     this.live = run;
+    // The listeners (the dashboard opens its panel, the sidebar refreshes: ~30 ms) run in a later turn of the event
+    // loop than the fork (~20 ms), so the host is not held for both; they show whatever the engine said meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
     this.changed.fire(run);
     const cancel = token?.onCancellationRequested(() => this.stop());
     try {
