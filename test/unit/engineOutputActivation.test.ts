@@ -95,11 +95,19 @@ describe('output activations not fused into the loss', () => {
     const built = buildModel(spec('relu', 'categoricalCrossentropy'), 1);
     const names = built.model.outputs.map((t) => t.name);
     assert.deepStrictEqual(names.length, new Set(names).size, `outputs ${names.join(', ')}`);
-    assert.strictEqual(built.model.outputs.length, 3, "the output, the hidden tanh and the output relu's pre-activation");
+    // relu's dead units are counted on its output (out > 0 exactly where pre > 0): no pre-activation output.
+    assert.strictEqual(built.model.outputs.length, 2, 'the output and the hidden tanh');
     assert.strictEqual(built.weighted[1].activationOutput, 0);
     assert.strictEqual(built.weighted[0].activationOutput, 1);
-    assert.strictEqual(built.weighted[1].preActivationOutput, 2, 'relu dead units are judged at its input');
+    assert.strictEqual(built.weighted[1].deadOnSignal, true);
+    assert.strictEqual(built.weighted[1].preActivationOutput, undefined);
     built.model.dispose();
+    // elu's dead units are judged by the slope at its input (its output alone does not tell): that is an output.
+    const elu = buildModel(spec('elu', 'categoricalCrossentropy'), 1);
+    assert.strictEqual(elu.model.outputs.length, 3, "the output, the hidden tanh and the output elu's pre-activation");
+    assert.strictEqual(elu.weighted[1].preActivationOutput, 2);
+    assert.strictEqual(elu.weighted[1].deadOnSignal, undefined);
+    elu.model.dispose();
   });
 
   it('a trailing `activation` layer after a linear dense layer is measured on output 0 too', async () => {

@@ -13,6 +13,7 @@ import { activationLayer } from '../../src/training/engine/model/activations';
 import { makeInitializer } from '../../src/training/engine/model/initializers';
 import {
   ACTIVATION_FACTS,
+  DEAD_SLOPE,
   FUSED_LOSSES,
   LAYER_FACTS,
   NAMED_INITIALIZER_FACTS,
@@ -112,6 +113,27 @@ describe('model facts', () => {
       const built = buildModel(spec, 1);
       assert.equal(built.outputActivation, activation);
       built.model.dispose();
+    }
+  });
+
+  it('deadAtOrBelow: the slope is below DEAD_SLOPE exactly at the inputs at or below it, and the output is above it exactly where the input is', () => {
+    const withBound = (Object.keys(ACTIVATION_FACTS) as ActivationName[]).filter(
+      (a) => ACTIVATION_FACTS[a].deadAtOrBelow !== undefined,
+    );
+    assert.deepEqual(withBound, ['relu']);
+    for (const a of withBound) {
+      const { slope, deadAtOrBelow: bound } = ACTIVATION_FACTS[a];
+      const edge = bound as number;
+      const xs = [-1e30, -30, -1, -1e-30, -0, 0, edge, 1e-45, 1e-30, 1e-7, 0.5, 1, 30, 1e30, NaN];
+      for (let k = 0; k <= 6000; k++) xs.push(-30 + k / 100);
+      const layer = engineActivation(a);
+      const outputs = layer(tf.tensor1d(xs)).dataSync();
+      xs.forEach((x, k) => {
+        const dead = Math.abs(slope!(x)) < DEAD_SLOPE; // NaN: slope 0, and not above the bound
+        assert.equal(dead, !(x > edge), `${a} at ${x}: slope ${slope!(x)}`);
+        // The engine's own output (float32): above the bound exactly where the input is.
+        assert.equal(outputs[k] > edge, Math.fround(x) > edge, `${a}(${x}) = ${outputs[k]}`);
+      });
     }
   });
 

@@ -14,6 +14,64 @@ describe('wasm SIMD step statistics', () => {
     assert.ok(wasmStats(tf.backend() as unknown as BackendWasm), 'SIMD module instantiated over the backend memory');
   });
 
+  // relu's dead units by the SIMD pass (units a multiple of 4; alone, and beside the same tensor's moments) and by the
+  // JS loop (other unit counts), against a count made here: columns dead everywhere, alive in the last row only, alive
+  // only through NaN (not alive), alive everywhere (a group of four stops at its first row), and a single row.
+  for (const [rows, units] of [
+    [1, 4],
+    [37, 16],
+    [200, 32],
+    [64, 6],
+    [9, 256],
+  ]) {
+    it(`counts relu's dead units in ${rows} × ${units} like the JS loop and an independent count`, async () => {
+      const values = new Float32Array(rows * units);
+      let expected = 0;
+      for (let u = 0; u < units; u++) {
+        const kind = u % 5;
+        for (let r = 0; r < rows; r++) {
+          const at = r * units + u;
+          if (kind === 0)
+            values[at] = -1 - r; // dead
+          else if (kind === 1)
+            values[at] = r === rows - 1 ? 1e-30 : -0.5; // alive in the last row only
+          else if (kind === 2)
+            values[at] = r % 2 ? NaN : 0; // never above 0: dead
+          else if (kind === 3)
+            values[at] = Math.sin(r + u); // alive
+          else values[at] = 0.25; // alive in every row
+        }
+        if (kind === 0 || kind === 2) expected++;
+      }
+      const a = tf.tensor2d(values, [rows, units]);
+      const ops: StatOp[] = [{ op: 'dead', a: 0, activation: 'relu' }];
+      const simd = await stepStats([a], ops).data();
+      const js = computeStats([values], [units], ops);
+      assert.equal(simd[0], expected);
+      assert.equal(js[0], expected);
+      // With the same tensor's moments (a relu layer's signal, as the engine asks): the same numbers as the JS loops.
+      const both: StatOp[] = [
+        { op: 'moments', a: 0 },
+        { op: 'dead', a: 0, activation: 'relu' },
+      ];
+      const finite = tf.tensor2d(
+        values.map((v) => (Number.isNaN(v) ? 0 : v)),
+        [rows, units],
+      );
+      const simdOut = await stepStats([finite], both).data();
+      const jsOut = computeStats([await finite.data()], [units], both);
+      assert.equal(simdOut[2], expected);
+      assert.equal(jsOut[2], expected);
+      for (const k of [0, 1]) assert.ok(Math.abs(simdOut[k] - jsOut[k]) <= 1e-6 * Math.abs(jsOut[k]) + 1e-7, `moment ${k}`);
+      // The all-alive case stops early and still counts 0; an all-dead tensor counts every unit.
+      const alive = tf.fill([rows, units], 3);
+      const dead = tf.fill([rows, units], -3);
+      assert.equal((await stepStats([alive], ops).data())[0], 0);
+      assert.equal((await stepStats([dead], ops).data())[0], units);
+      tf.dispose([a, finite, alive, dead]);
+    });
+  }
+
   for (const size of [0, 1, 3, 4, 7, 64, 1001, 65537]) {
     it(`equals the JS loops on ${size} values`, async () => {
       const a = tf.add(tf.mul(tf.randomNormal([size], 0, 1, 'float32', size + 1), 2), 3);
@@ -39,6 +97,19 @@ describe('wasm SIMD step statistics', () => {
       );
       assert.strictEqual(simd.length, js.length);
       js.forEach((v, i) => assert.ok(Math.abs(simd[i] - v) <= 1e-6 * Math.abs(v) + 1e-7, `output ${i}: ${simd[i]} vs ${v}`));
+      // update and moments: the same float32 block sums in the same order, so the same bits (the threaded backend,
+      // which cannot use the module, measures what the SIMD module does).
+      for (const i of [1, 2, 3, 4, 5, 9, 10]) assert.strictEqual(simd[i], js[i], `output ${i}`);
+      // ... and within float32's rounding of a float64 sum made here.
+      const [av, cv] = [await a.data(), await c.data()];
+      let [saa, scc, sdd] = [0, 0, 0];
+      for (let j = 0; j < size; j++) [saa, scc, sdd] = [saa + av[j] ** 2, scc + cv[j] ** 2, sdd + (av[j] - cv[j]) ** 2];
+      for (const [got, want] of [
+        [simd[1], saa],
+        [simd[2], scc],
+        [simd[3], sdd],
+      ])
+        assert.ok(Math.abs(got - want) <= 1e-6 * want, `${got} vs ${want}`);
       // The tail counts are counts: equal, not close.
       assert.deepStrictEqual(Array.from(simd.slice(6, 9)), Array.from(js.slice(6, 9)));
       tf.dispose([edges, ...tensors]);

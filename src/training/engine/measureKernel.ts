@@ -64,24 +64,9 @@ export function computeStats(values: ArrayLike<number>[], units: number[], ops: 
         out[i] = s;
         break;
       }
-      case 'update': {
-        const b = values[op.b];
-        let sa = 0;
-        let sb = 0;
-        let sd = 0;
-        for (let j = 0; j < a.length; j++) {
-          const x = a[j];
-          const y = b[j];
-          const d = x - y;
-          sa += x * x;
-          sb += y * y;
-          sd += d * d;
-        }
-        out[i] = sa;
-        out[i + 1] = sb;
-        out[i + 2] = sd;
+      case 'update':
+        out.set(updateSums(a, values[op.b]), i);
         break;
-      }
       case 'dead': {
         const u = units[op.a];
         const slope = ACTIVATION_FACTS[op.activation].slope;
@@ -97,16 +82,10 @@ export function computeStats(values: ArrayLike<number>[], units: number[], ops: 
         break;
       }
       case 'moments': {
-        // One pass in float64, shifted by the first value so that a large mean does not swamp a small spread.
+        // One pass, shifted by the first value so that a large mean does not swamp a small spread.
         const n = a.length;
         const c = n ? a[0] : 0;
-        let s1 = 0;
-        let s2 = 0;
-        for (let j = 0; j < n; j++) {
-          const d = a[j] - c;
-          s1 += d;
-          s2 += d * d;
-        }
+        const [s1, s2] = shiftedSums(a, c);
         setMoments(out, i, n, c, s1, s2);
         break;
       }
@@ -133,6 +112,87 @@ export function computeStats(values: ArrayLike<number>[], units: number[], ops: 
   return out;
 }
 
+/**
+ * Values per float32 block of the measurement sums: wat/stats.wat's update and shifted add 8 vectors of 4 lanes in
+ * float32 (each lane its own sum), then the block's lanes in float64 pairs (0 + 2, 1 + 3) into float64 pair sums; the
+ * last n mod BLOCK values are added one by one in float64. The loops below do exactly that (Math.fround after each
+ * float32 operation gives the float32 result, float64 being wide enough), so the SIMD module and these loops agree to
+ * the bit, and the threaded backend, which cannot use the module, measures the same numbers.
+ */
+const BLOCK = 32;
+const fr = Math.fround;
+
+/** [Σ a², Σ b², Σ (a − b)²] as wat/stats.wat's update adds them. */
+function updateSums(a: ArrayLike<number>, b: ArrayLike<number>): [number, number, number] {
+  const n = a.length;
+  const end = n - (n % BLOCK);
+  const sums = [0, 0, 0, 0, 0, 0]; // float64 pairs: Σa² (lanes 0+2, 1+3), Σb², Σd²
+  const lanes = new Float64Array(12); // float32 lane sums: a² ×4, b² ×4, d² ×4
+  for (let j = 0; j < end; j += BLOCK) {
+    lanes.fill(0);
+    for (let k = j; k < j + BLOCK; k++) {
+      const l = k & 3;
+      const x = a[k];
+      const y = b[k];
+      const d = fr(x - y);
+      lanes[l] = fr(lanes[l] + fr(x * x));
+      lanes[4 + l] = fr(lanes[4 + l] + fr(y * y));
+      lanes[8 + l] = fr(lanes[8 + l] + fr(d * d));
+    }
+    for (let q = 0; q < 3; q++) {
+      sums[2 * q] += lanes[4 * q] + lanes[4 * q + 2];
+      sums[2 * q + 1] += lanes[4 * q + 1] + lanes[4 * q + 3];
+    }
+  }
+  let sa = sums[0] + sums[1];
+  let sb = sums[2] + sums[3];
+  let sd = sums[4] + sums[5];
+  for (let j = end; j < n; j++) {
+    const x = a[j];
+    const y = b[j];
+    const d = x - y;
+    sd += d * d;
+    sa += x * x;
+    sb += y * y;
+  }
+  return [sa, sb, sd];
+}
+
+/** [Σ (x − c), Σ (x − c)²] as wat/stats.wat's shifted adds them (c: a float32 value). */
+function shiftedSums(a: ArrayLike<number>, c: number): [number, number] {
+  const n = a.length;
+  const end = n - (n % BLOCK);
+  const cf = fr(c);
+  let lo1 = 0;
+  let hi1 = 0;
+  let lo2 = 0;
+  let hi2 = 0;
+  const l1 = new Float64Array(4);
+  const l2 = new Float64Array(4);
+  for (let j = 0; j < end; j += BLOCK) {
+    l1.fill(0);
+    l2.fill(0);
+    for (let k = j; k < j + BLOCK; k++) {
+      const l = k & 3;
+      const v = fr(a[k] - cf);
+      l1[l] = fr(v + l1[l]);
+      l2[l] = fr(fr(v * v) + l2[l]);
+    }
+    lo1 += l1[0] + l1[2];
+    hi1 += l1[1] + l1[3];
+    lo2 += l2[0] + l2[2];
+    hi2 += l2[1] + l2[3];
+  }
+  let s1 = lo1 + hi1;
+  let s2 = lo2 + hi2;
+  for (let j = end; j < n; j++) {
+    const x = a[j] - c;
+    s1 += x;
+    s2 += x * x;
+  }
+  return [s1, s2];
+}
+
 /** Mean and standard deviation into out[i], out[i + 1] from n values' sums of (x − c) and (x − c)². */
 function setMoments(out: Float32Array, i: number, n: number, c: number, s1: number, s2: number): void {
   const m = n ? s1 / n : 0;
@@ -142,8 +202,9 @@ function setMoments(out: Float32Array, i: number, n: number, c: number, s1: numb
 
 /**
  * computeStats over tensors in the wasm backend's memory, with the long reductions in the SIMD module (wasmStats):
- * same statistics, float64 sums as in computeStats, ~10× faster than its JS loops. The dead-unit count (which
- * stops at each unit's first live sample) stays in JS.
+ * the same statistics to the bit (the same additions in the same order), several times faster than computeStats's JS
+ * loops. Dead units are counted there too for relu (four units at a time, down their column, each group stopping at
+ * its first row where all four are alive); the other activations' dead units stay in JS.
  */
 function computeStatsWasm(wasm: BackendWasm, simd: WasmStats, infos: tf.TensorInfo[], ops: StatOp[]): Float32Array {
   const out = new Float32Array(ops.reduce((n, op) => n + statWidth(op), 0));
@@ -172,9 +233,15 @@ function computeStatsWasm(wasm: BackendWasm, simd: WasmStats, infos: tf.TensorIn
         out[i] = n ? count / n : 0;
         break;
       }
-      case 'dead':
-        out[i] = computeStats([f32(wasm, infos[op.a])], [lastAxis(infos[op.a])], [{ ...op, a: 0 }])[0];
+      case 'dead': {
+        const u = simdDeadUnits(op, infos[op.a]);
+        const bound = ACTIVATION_FACTS[op.activation].deadAtOrBelow;
+        out[i] =
+          u && bound !== undefined
+            ? simd.deadAtOrBelow(address(op.a), size(op.a) / u, u, bound)
+            : computeStats([f32(wasm, infos[op.a])], [lastAxis(infos[op.a])], [{ ...op, a: 0 }])[0];
         break;
+      }
       case 'value':
         out[i] = f32(wasm, infos[op.a])[0];
         break;
@@ -182,6 +249,16 @@ function computeStatsWasm(wasm: BackendWasm, simd: WasmStats, infos: tf.TensorIn
     i += statWidth(op);
   }
   return out;
+}
+
+/**
+ * The units (last axis) of a dead op that the SIMD pass counts: an activation with `deadAtOrBelow` (relu) and a unit
+ * count that is a multiple of 4; 0 for the others (the JS loop counts them).
+ */
+function simdDeadUnits(op: StatOp, info: tf.TensorInfo): number {
+  if (op.op !== 'dead' || ACTIVATION_FACTS[op.activation].deadAtOrBelow === undefined) return 0;
+  const u = lastAxis(info);
+  return u > 0 && u % 4 === 0 ? u : 0;
 }
 
 function lastAxis(info: tf.TensorInfo): number {

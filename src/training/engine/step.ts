@@ -266,8 +266,9 @@ function makePlan(built: BuiltModel, names: string[], clipped: boolean): Measure
     };
     const activation = layer.monitoredActivation;
     const counted = activation && activationFacts(activation).measure;
-    if (counted === 'dead' && activation && layer.preActivationOutput !== undefined) {
-      const a = output(layer.preActivationOutput);
+    const deadInput = layer.deadOnSignal ? layer.signalOutput : layer.preActivationOutput;
+    if (counted === 'dead' && activation && deadInput !== undefined) {
+      const a = output(deadInput);
       slots.dead = b.op({ op: 'dead', a, activation, ...(layer.monitoredParams && { params: layer.monitoredParams }) });
     } else if (counted === 'saturation') {
       slots.saturation = b.op({ op: 'tail', a: output(layer.signalOutput), activation: activation as SaturatingActivation });

@@ -67,6 +67,13 @@ export interface ActivationFacts {
    */
   forward?: Elementwise;
   slope?: Elementwise;
+  /**
+   * The slope's magnitude is below DEAD_SLOPE exactly at the inputs ≤ this (relu: 0), and the output is above it
+   * exactly where the input is, so a unit is dead when none of its outputs is above it: the engine counts dead units
+   * on the activation's output, in the same SIMD pass of float32 compares as its mean and std, instead of calling
+   * `slope` per pre-activation (test/unit/modelFacts.test.ts checks both equivalences).
+   */
+  deadAtOrBelow?: number;
 }
 
 /**
@@ -172,6 +179,7 @@ export const ACTIVATION_FACTS: Readonly<Record<ActivationName, ActivationFacts>>
     measure: 'dead',
     forward: (x) => Math.max(x, 0),
     slope: (x) => (x > 0 ? 1 : 0),
+    deadAtOrBelow: 0,
   },
   relu6: {
     family: 'rectifier',

@@ -50,6 +50,11 @@ export interface WeightedLayer {
   signalOutput: number;
   /** Index of that activation's input, when dead units are counted (they are judged by the slope there). */
   preActivationOutput?: number;
+  /**
+   * Dead units are counted on the signal itself (relu: model/facts `deadAtOrBelow`, its output is above the bound
+   * exactly where its input is), so the pre-activation is not an output.
+   */
+  deadOnSignal?: boolean;
   /** The TensorFlow.js layer owning the weights: freezing sets its `trainable`. */
   layer: tf.layers.Layer;
   /** Factor on this layer's updates (spec `learningRateMultiplier`); absent: 1. */
@@ -205,9 +210,12 @@ class Builder {
     entry.monitoredActivation = activation;
     if (params) entry.monitoredParams = params;
     // model/facts: dead units are judged by the slope at the pre-activation (gelu/swish/mish are not monotonic, so
-    // the output alone does not tell).
-    const measure = activationFacts(activation).measure;
-    this.measured.set(entry, { entry, signal: out, pre: measure === 'dead' ? pre : undefined });
+    // the output alone does not tell), except where the facts say the output tells exactly (relu: out > 0 ⇔ pre > 0).
+    const facts = activationFacts(activation);
+    const onSignal = facts.measure === 'dead' && facts.deadAtOrBelow !== undefined && pre !== undefined;
+    if (onSignal) entry.deadOnSignal = true;
+    else delete entry.deadOnSignal;
+    this.measured.set(entry, { entry, signal: out, pre: facts.measure === 'dead' && !onSignal ? pre : undefined });
   }
 
   /**

@@ -1,7 +1,10 @@
 ;; The step statistics' long reductions over float32 arrays in the wasm backend's own memory (imported as
-;; env.memory; addresses are byte offsets, counts are elements). Sums are float64: each float32 is promoted, as the
-;; JS loops in measureKernel.ts do; only the order of the additions differs (two f64x2 accumulators per sum over
-;; the first n & ~3 elements, then a scalar tail). Results beyond one are left in the globals r0, r1, r2.
+;; env.memory; addresses are byte offsets, counts are elements). update and shifted (what only measurement reads)
+;; sum in float32 within blocks of 32 values (8 vectors of 4 lanes: each lane adds 8 terms), then in float64 across
+;; blocks and over the tail of n mod 32 values: a relative error near float32's own (~1e-7) at a third to half of the
+;; instructions of promoting every value to float64. measureKernel.ts's JS loops do the same additions in the same
+;; order (Math.fround), so both give the same bits. sumsq (gradient clipping reads it) stays float64 throughout.
+;; Results beyond one are left in the globals r0, r1, r2. The counts (tails, dead units) compare float32 values.
 ;; Compiled by `npm run build:wasm` (wabt's wat2wasm, SIMD) into statsWasm.ts; wasmStats.ts binds it.
 (module
   (import "env" "memory" (memory 1))
@@ -10,7 +13,18 @@
   (global $r1 (export "r1") (mut f64) (f64.const 0))
   (global $r2 (export "r2") (mut f64) (f64.const 0))
 
-  ;; sumsq(p, n) → Σ x²
+  ;; widen(a) → a's four float32 lanes as two float64 pairs added: (a0 + a2, a1 + a3)
+  (func $widen (param $a v128) (result v128)
+    (f64x2.add
+      (f64x2.promote_low_f32x4 (local.get $a))
+      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a)))))
+
+  ;; lanes(s) → s0 + s1
+  (func $lanes (param $s v128) (result f64)
+    (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+
+  ;; sumsq(p, n) → Σ x², every value promoted to float64 (two f64x2 accumulators over the first n & ~3 values,
+  ;; then a scalar tail): gradient clipping divides by this norm, so training depends on its last bits
   (func (export "sumsq") (param $p i32) (param $n i32) (result f64)
     (local $i i32) (local $end i32)
     (local $lo v128) (local $hi v128) (local $v v128) (local $t v128)
@@ -43,45 +57,42 @@
 
   ;; update(a, b, n): r0, r1, r2 ← Σ a², Σ b², Σ (a − b)²
   (func (export "update") (param $pa i32) (param $pb i32) (param $n i32)
-    (local $i i32) (local $end i32)
-    (local $va v128) (local $vb v128) (local $ta v128) (local $tb v128)
-    (local $sa v128) (local $sb v128) (local $sd v128) (local $t v128)
-    (local $xa f64) (local $xb f64) (local $fa f64) (local $fb f64) (local $fd f64) (local $d f64)
-    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local $i i32) (local $end i32) (local $blk i32)
+    (local $va v128) (local $vb v128) (local $d v128)
+    (local $aa v128) (local $ab v128) (local $ad v128) (local $sa v128) (local $sb v128) (local $sd v128)
+    (local $xa f64) (local $xb f64) (local $fa f64) (local $fb f64) (local $fd f64) (local $x f64)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -32)) (i32.const 2)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        (local.set $va (v128.load align=4 (i32.add (local.get $pa) (local.get $i))))
-        (local.set $vb (v128.load align=4 (i32.add (local.get $pb) (local.get $i))))
-        ;; lanes 0–1
-        (local.set $ta (f64x2.promote_low_f32x4 (local.get $va)))
-        (local.set $tb (f64x2.promote_low_f32x4 (local.get $vb)))
-        (local.set $t (f64x2.sub (local.get $ta) (local.get $tb)))
-        (local.set $sd (f64x2.add (f64x2.mul (local.get $t) (local.get $t)) (local.get $sd)))
-        (local.set $sa (f64x2.add (f64x2.mul (local.get $ta) (local.get $ta)) (local.get $sa)))
-        (local.set $sb (f64x2.add (f64x2.mul (local.get $tb) (local.get $tb)) (local.get $sb)))
-        ;; lanes 2–3
-        (local.set $ta (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $va) (local.get $va))))
-        (local.set $tb (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vb) (local.get $vb))))
-        (local.set $t (f64x2.sub (local.get $ta) (local.get $tb)))
-        (local.set $sd (f64x2.add (f64x2.mul (local.get $t) (local.get $t)) (local.get $sd)))
-        (local.set $sa (f64x2.add (f64x2.mul (local.get $ta) (local.get $ta)) (local.get $sa)))
-        (local.set $sb (f64x2.add (f64x2.mul (local.get $tb) (local.get $tb)) (local.get $sb)))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (local.set $aa (v128.const i32x4 0 0 0 0))
+        (local.set $ab (v128.const i32x4 0 0 0 0))
+        (local.set $ad (v128.const i32x4 0 0 0 0))
+        (local.set $blk (i32.add (local.get $i) (i32.const 128)))
+        (loop $in
+          (local.set $va (v128.load align=4 (i32.add (local.get $pa) (local.get $i))))
+          (local.set $vb (v128.load align=4 (i32.add (local.get $pb) (local.get $i))))
+          (local.set $d (f32x4.sub (local.get $va) (local.get $vb)))
+          (local.set $aa (f32x4.add (f32x4.mul (local.get $va) (local.get $va)) (local.get $aa)))
+          (local.set $ab (f32x4.add (f32x4.mul (local.get $vb) (local.get $vb)) (local.get $ab)))
+          (local.set $ad (f32x4.add (f32x4.mul (local.get $d) (local.get $d)) (local.get $ad)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br_if $in (i32.lt_u (local.get $i) (local.get $blk))))
+        (local.set $sa (f64x2.add (local.get $sa) (call $widen (local.get $aa))))
+        (local.set $sb (f64x2.add (local.get $sb) (call $widen (local.get $ab))))
+        (local.set $sd (f64x2.add (local.get $sd) (call $widen (local.get $ad))))
         (br $next)))
-    (local.set $fa (f64.add (f64x2.extract_lane 0 (local.get $sa)) (f64x2.extract_lane 1 (local.get $sa))))
-    (local.set $fb (f64.add (f64x2.extract_lane 0 (local.get $sb)) (f64x2.extract_lane 1 (local.get $sb))))
-    (local.set $fd (f64.add (f64x2.extract_lane 0 (local.get $sd)) (f64x2.extract_lane 1 (local.get $sd))))
+    (local.set $fa (call $lanes (local.get $sa)))
+    (local.set $fb (call $lanes (local.get $sb)))
+    (local.set $fd (call $lanes (local.get $sd)))
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
         (local.set $xa (f64.promote_f32 (f32.load (i32.add (local.get $pa) (local.get $i)))))
         (local.set $xb (f64.promote_f32 (f32.load (i32.add (local.get $pb) (local.get $i)))))
-        (local.set $d (f64.sub (local.get $xa) (local.get $xb)))
-        (local.set $fd (f64.add (f64.mul (local.get $d) (local.get $d)) (local.get $fd)))
+        (local.set $x (f64.sub (local.get $xa) (local.get $xb)))
+        (local.set $fd (f64.add (f64.mul (local.get $x) (local.get $x)) (local.get $fd)))
         (local.set $fa (f64.add (f64.mul (local.get $xa) (local.get $xa)) (local.get $fa)))
         (local.set $fb (f64.add (f64.mul (local.get $xb) (local.get $xb)) (local.get $fb)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
@@ -90,30 +101,31 @@
     (global.set $r1 (local.get $fb))
     (global.set $r2 (local.get $fd)))
 
-  ;; shifted(p, n, c): r0, r1 ← Σ (x − c), Σ (x − c)² (the moments in one pass, shifted for accuracy)
+  ;; shifted(p, n, c): r0, r1 ← Σ (x − c), Σ (x − c)² (the moments in one pass, shifted by c, a float32 value of the
+  ;; array: x − c is exact for x near c, so a tiny spread around a large mean keeps its digits)
   (func (export "shifted") (param $p i32) (param $n i32) (param $c f64)
-    (local $i i32) (local $end i32)
-    (local $cv v128) (local $v v128) (local $t v128) (local $s1 v128) (local $s2 v128)
+    (local $i i32) (local $end i32) (local $blk i32)
+    (local $cv v128) (local $v v128) (local $a1 v128) (local $a2 v128) (local $s1 v128) (local $s2 v128)
     (local $f1 f64) (local $f2 f64) (local $x f64)
-    (local.set $cv (f64x2.splat (local.get $c)))
-    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $cv (f32x4.splat (f32.demote_f64 (local.get $c))))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -32)) (i32.const 2)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        (local.set $v (v128.load align=4 (i32.add (local.get $p) (local.get $i))))
-        (local.set $t (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $cv)))
-        (local.set $s1 (f64x2.add (local.get $t) (local.get $s1)))
-        (local.set $s2 (f64x2.add (f64x2.mul (local.get $t) (local.get $t)) (local.get $s2)))
-        (local.set $t (f64x2.sub
-          (f64x2.promote_low_f32x4
-            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
-          (local.get $cv)))
-        (local.set $s1 (f64x2.add (local.get $t) (local.get $s1)))
-        (local.set $s2 (f64x2.add (f64x2.mul (local.get $t) (local.get $t)) (local.get $s2)))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $blk (i32.add (local.get $i) (i32.const 128)))
+        (loop $in
+          (local.set $v (f32x4.sub (v128.load align=4 (i32.add (local.get $p) (local.get $i))) (local.get $cv)))
+          (local.set $a1 (f32x4.add (local.get $v) (local.get $a1)))
+          (local.set $a2 (f32x4.add (f32x4.mul (local.get $v) (local.get $v)) (local.get $a2)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br_if $in (i32.lt_u (local.get $i) (local.get $blk))))
+        (local.set $s1 (f64x2.add (local.get $s1) (call $widen (local.get $a1))))
+        (local.set $s2 (f64x2.add (local.get $s2) (call $widen (local.get $a2))))
         (br $next)))
-    (local.set $f1 (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1))))
-    (local.set $f2 (f64.add (f64x2.extract_lane 0 (local.get $s2)) (f64x2.extract_lane 1 (local.get $s2))))
+    (local.set $f1 (call $lanes (local.get $s1)))
+    (local.set $f2 (call $lanes (local.get $s2)))
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done
       (loop $next
@@ -189,5 +201,37 @@
           (local.get $count)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $next)))
+    (local.get $count))
+
+  ;; deadAtOrBelow(p, rows, u, bound) → how many of the u units (the last axis of a rows × u array; u a multiple of
+  ;; 4) have no value above bound (float32 compares: NaN is not above). Four units at a time, down their column: a
+  ;; group stops at the row where all four have been seen above the bound (live units stop early; only a group with a
+  ;; dead unit reads its column to the end).
+  (func (export "deadAtOrBelow") (param $p i32) (param $rows i32) (param $u i32) (param $bound f32) (result i32)
+    (local $g i32) (local $width i32) (local $at i32) (local $end i32) (local $bv v128) (local $m v128)
+    (local $count i32)
+    (local.set $width (i32.shl (local.get $u) (i32.const 2)))
+    (local.set $bv (f32x4.splat (local.get $bound)))
+    (block $groups_done
+      (loop $next_group
+        (br_if $groups_done (i32.ge_u (local.get $g) (local.get $width)))
+        (local.set $at (i32.add (local.get $p) (local.get $g)))
+        (local.set $end (i32.add (local.get $at) (i32.mul (local.get $rows) (local.get $width))))
+        (local.set $m (v128.const i32x4 0 0 0 0))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+            (local.set $m (v128.or (local.get $m) (f32x4.gt (v128.load align=4 (local.get $at)) (local.get $bv))))
+            (br_if $done (i32x4.all_true (local.get $m)))
+            (local.set $at (i32.add (local.get $at) (local.get $width)))
+            (br $next)))
+        ;; a lane still 0 is a dead unit: i32x4.eq gives −1 there
+        (local.set $m (i32x4.eq (local.get $m) (v128.const i32x4 0 0 0 0)))
+        (local.set $count (i32.sub (local.get $count)
+          (i32.add
+            (i32.add (i32x4.extract_lane 0 (local.get $m)) (i32x4.extract_lane 1 (local.get $m)))
+            (i32.add (i32x4.extract_lane 2 (local.get $m)) (i32x4.extract_lane 3 (local.get $m))))))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (br $next_group)))
     (local.get $count))
 )
