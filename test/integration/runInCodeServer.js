@@ -8,7 +8,9 @@
 //
 // --workspace defaults to a fresh temp copy of examples/ (tests train and write .gradscope/runs there).
 // Env: CODE_SERVER_ROOT, CHROMIUM_PATH (else scripts/install-code-server.sh runs: instant once installed),
-//      VERBOSE=1 (workbench + server logs), GRADSCOPE_KEEP_WORKSPACE=1 (keep the temp workspace).
+//      VERBOSE=1 (workbench + server logs), GRADSCOPE_KEEP_WORKSPACE=1 (keep the temp workspace),
+//      GRADSCOPE_TEST_SETTINGS='{"remote.autoForwardPorts": false}' (user settings added to the test ones: e.g. to
+//      measure the responsiveness test without VS Code's remote port finder).
 // Exit code 0 only when the in-host runner's result file says tests > 0 and failures === 0: the web workbench
 // reports a crashed extension host as exit code 0, so that exit code alone proves nothing.
 'use strict';
@@ -41,7 +43,8 @@ async function main() {
     // The extension host inherits code-server's environment: that is how the in-host runner learns where to
     // write its result and what to grep.
     const env = { TEST_RESULT_FILE: resultFile, ...(opts.grep ? { MOCHA_GREP: opts.grep } : {}) };
-    server = await startCodeServer({ workspace: ws.dir, env, verbose: opts.verbose });
+    const settings = JSON.parse(process.env.GRADSCOPE_TEST_SETTINGS || '{}');
+    server = await startCodeServer({ workspace: ws.dir, env, settings, verbose: opts.verbose });
     const tServer = Date.now();
     chromium = await launchChromium({ executablePath: server.install.chromium });
     const { page } = chromium;
