@@ -34,6 +34,10 @@ if [ -z "${CHROMIUM_PATH:-}" ] && ! node "$HERE/find-chromium.js" >/dev/null 2>&
 /usr/bin/python3 -c 'import crc32c' >/dev/null 2>&1 || missing="$missing python3-crc32c"
 # The PyTorch monitor's tests (python/tests, run by test/unit/pytorchMonitor.test.ts): Debian's torch.
 /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || missing="$missing python3-torch"
+# The PyTorch reference figures (npm run bench, bench:torch-monitor): Debian's torch links the reference BLAS unless
+# OpenBLAS is there (test/unit/support/torchPython.ts preloads it), ~4x slower on the bench MLP: not a fair reference.
+ls /usr/lib/*/openblas-pthread/libopenblas.so.0 >/dev/null 2>&1 ||
+  missing="$missing libopenblas0-pthread"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "apt-get install:$missing"
