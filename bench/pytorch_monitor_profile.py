@@ -18,8 +18,9 @@ from gradscope_torch import measure as measure_module
 from gradscope_torch import monitor as monitor_module
 from pytorch_bench import Setup
 
-# (class, method, part name): Measurer.measure includes _activation_parts; Monitor.step includes measure,
-# keep_weights and EventWriter.append.
+# (class, method, part name): Monitor.step includes measure, keep_weights and EventWriter.append; the activation
+# statistics (_activation_parts) run when the measured forward ends (Measurer._summarise, a forward hook of the model),
+# outside Monitor.step: add that part to Monitor.step's for the monitor's whole cost.
 PARTS = [
     (monitor_module.Monitor, "step", "Monitor.step (all of it)"),
     (measure_module.Measurer, "measure", "measure: norms, update, activations, read-back"),

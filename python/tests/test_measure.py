@@ -245,6 +245,28 @@ class Saturation(RunCase):
         self.assertIn("saturation", layers["hidden.0"])  # nn.Sigmoid
 
 
+class HeldTensors(RunCase):
+    def test_no_activation_is_held_after_the_forward(self):
+        """The statistics are queued when the measured forward ends (0-dim tensors) and its tensors let go: holding
+        them until step() made backward allocate fresh memory. A relu whose output is read has its input not read
+        at all (its dead units come from the output's per-unit sums)."""
+        from gradscope_torch import Monitor
+
+        model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        x, y = torch.rand(5, 1, 8, 8), torch.randint(0, 3, (5,))
+        with Monitor(model, name="held", run_dir=f"{self.tmp}/run") as mon:
+            for step in range(3):
+                opt.zero_grad()
+                loss = F.cross_entropy(model(x), y)
+                self.assertEqual(mon._measurer.captured, {}, step)
+                self.assertTrue(all(t.dim() == 0 for t in mon._measurer._activations[0]), step)
+                loss.backward()
+                opt.step()
+                mon.step(loss)
+            self.assertEqual(mon._measurer._sites[model[1]], {0: {"out"}})
+
+
 class OneTransfer(RunCase):
     def test_a_measured_step_reads_back_from_the_device_once(self):
         from torch.overrides import TorchFunctionMode
