@@ -48,6 +48,11 @@ def _serial():
     return torch.get_num_threads() > 1
 
 
+def _one_thread_pieces(x):
+    """Whether a reduction over x (at least GRAIN elements, on CPU) is to be made in pieces (see _serial)."""
+    return x.numel() >= GRAIN and x.device.type == "cpu" and _serial()
+
+
 def pieces(t):
     """t as views of at most GRAIN elements (flat, in order) when it is a contiguous CPU tensor larger than that and
     _serial(); else [t]."""
@@ -135,7 +140,7 @@ def unit_sums(x, unit_axis):
         if axis == x.dim() - 1:
             rows = x.view(-1, x.shape[-1])
             cols = (GRAIN - 1) // max(rows.shape[0], 1) // 64 * 64
-            if x.numel() >= GRAIN and cols and x.device.type == "cpu" and _serial():
+            if cols and _one_thread_pieces(x):
                 # blocks of whole columns, a multiple of 64 wide (the kernel's vector lanes see the same columns, so
                 # each unit's sum is bit-identical), each below the size at which the reduction forks (see _serial)
                 sums = torch.empty(rows.shape[1], dtype=x.dtype, device=x.device)
@@ -145,7 +150,7 @@ def unit_sums(x, unit_axis):
             return rows.sum(0)
         if axis == 1:
             per_sample = x[0].numel() if x.shape[0] else 0
-            if x.numel() >= GRAIN and 0 < per_sample < GRAIN and x.device.type == "cpu" and _serial():
+            if 0 < per_sample < GRAIN and _one_thread_pieces(x):
                 # each (sample, unit)'s sum over positions, a few samples at a time: the same rows as below, summed
                 # by the same kernel, one thread (see _serial)
                 rows = torch.empty(x.shape[0], x.shape[1], dtype=x.dtype, device=x.device)

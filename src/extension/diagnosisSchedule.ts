@@ -118,8 +118,10 @@ export class DiagnosisSchedule {
       } else if (!this.diagnosed.has(dir) || (run.live && this.quiet.delete(dir))) this.waiting.add(dir);
     }
     // A run's end can change which of its script's runs Problems show.
-    for (const script of new Set(runs.map((r) => r.script)))
-      if (this.shownKeys.has(script) && this.shownKeys.get(script) !== keyOf(this.shownRuns(script))) this.showScript(script);
+    for (const script of new Set(runs.map((r) => r.script))) {
+      const shown = this.shownRuns(script);
+      if (this.shownKeys.has(script) && this.shownKeys.get(script) !== keyOf(shown)) this.showScript(script, shown);
+    }
     this.pump();
   }
 
@@ -173,7 +175,8 @@ export class DiagnosisSchedule {
       // A stopped process's last lines, or one whose diagnosis was voided (restartAll, a new pass), are dropped.
       if (this.diagnosed.get(dir) !== entry) return;
       entry.diagnostics.push(d);
-      if (this.shownRuns(run.script).some((r) => r.runDir === dir)) this.showScript(run.script);
+      const shown = this.shownRuns(run.script);
+      if (shown.some((r) => r.runDir === dir)) this.showScript(run.script, shown);
       this.hooks.found?.(dir, [d]);
     });
     this.processes.set(dir, { launched, follow });
@@ -202,8 +205,8 @@ export class DiagnosisSchedule {
     return runs.filter((r) => r === newest || r.live || (r.endMs ?? Infinity) >= newest.startMs);
   }
 
-  private showScript(script: string): void {
-    const runs = this.shownRuns(script);
+  /** Problems for `script` show `runs` (its shownRuns, when the caller has them already). */
+  private showScript(script: string, runs = this.shownRuns(script)): void {
     this.shownKeys.set(script, keyOf(runs));
     this.hooks.show(
       script,

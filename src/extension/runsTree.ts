@@ -72,15 +72,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     private readonly external: ExternalRuns,
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{*.gradscope.json,.gradscope/runs/*/events.jsonl}');
-    const created = (uri: vscode.Uri): void => {
+    const fileAddedOrRemoved = (uri: vscode.Uri): void => {
       if (isSpec(uri)) this.specs = undefined;
       this.refresh();
     };
     this.disposables.push(
       watcher,
       this.changed,
-      watcher.onDidCreate(created),
-      watcher.onDidDelete(created),
+      watcher.onDidCreate(fileAddedOrRemoved),
+      watcher.onDidDelete(fileAddedOrRemoved),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         this.specs = undefined;
         this.refresh();

@@ -1,5 +1,6 @@
 // Finding the spec a command is about: an explicit argument, the active editor, or a pick from the workspace.
 import * as path from 'path';
+import { setImmediate as nextTurn } from 'timers/promises';
 import * as vscode from 'vscode';
 import { withDataLocation } from '../training/spec/dataLocation';
 import { parseSpecFile, parseSpecText } from '../training/spec/parse';
@@ -58,7 +59,7 @@ export async function readyToRun(
   // The check (its lint verifies each Quick Fix by checking the patched spec: ~45 ms for a 20-layer spec with findings)
   // and what the caller does next (fork the engine: 10-20 ms more) run in separate turns of the event loop, so the
   // extension host is not held for both at once.
-  await new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
   return true;
 }
 

@@ -1,5 +1,6 @@
 // Owns the live training run: starts the engine child process (the same runner the CLI uses), keeps the run's
 // history in the host, and tells the rest of the extension what happened. The host never loads TensorFlow.js.
+import { setImmediate as nextTurn } from 'timers/promises';
 import * as vscode from 'vscode';
 import type { EngineMessage, RunEndEvent, StartOptions, TrainingEvent } from '../shared/engineProtocol';
 import { applyEvent, emptyHistory, type RunHistoryState } from '../shared/runHistory';
@@ -82,7 +83,7 @@ export class TrainingController implements vscode.Disposable {
     this.live = run;
     // The listeners (the dashboard opens its panel, the sidebar refreshes: ~30 ms) run in a later turn of the event
     // loop than the fork (~20 ms), so the host is not held for both; they show whatever the engine said meanwhile.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     this.changed.fire(run);
     const cancel = token?.onCancellationRequested(() => this.stop());
     try {

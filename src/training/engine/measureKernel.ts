@@ -234,12 +234,13 @@ function computeStatsWasm(wasm: BackendWasm, simd: WasmStats, infos: tf.TensorIn
         break;
       }
       case 'dead': {
-        const u = simdDeadUnits(op, infos[op.a]);
+        // relu (model/facts deadAtOrBelow) over a multiple of 4 units: the SIMD pass; the others: the JS loop.
         const bound = ACTIVATION_FACTS[op.activation].deadAtOrBelow;
+        const u = lastAxis(infos[op.a]);
         out[i] =
-          u && bound !== undefined
+          bound !== undefined && u > 0 && u % 4 === 0
             ? simd.deadAtOrBelow(address(op.a), size(op.a) / u, u, bound)
-            : computeStats([f32(wasm, infos[op.a])], [lastAxis(infos[op.a])], [{ ...op, a: 0 }])[0];
+            : computeStats([f32(wasm, infos[op.a])], [u], [{ ...op, a: 0 }])[0];
         break;
       }
       case 'value':
@@ -249,16 +250,6 @@ function computeStatsWasm(wasm: BackendWasm, simd: WasmStats, infos: tf.TensorIn
     i += statWidth(op);
   }
   return out;
-}
-
-/**
- * The units (last axis) of a dead op that the SIMD pass counts: an activation with `deadAtOrBelow` (relu) and a unit
- * count that is a multiple of 4; 0 for the others (the JS loop counts them).
- */
-function simdDeadUnits(op: StatOp, info: tf.TensorInfo): number {
-  if (op.op !== 'dead' || ACTIVATION_FACTS[op.activation].deadAtOrBelow === undefined) return 0;
-  const u = lastAxis(info);
-  return u > 0 && u % 4 === 0 ? u : 0;
 }
 
 function lastAxis(info: tf.TensorInfo): number {

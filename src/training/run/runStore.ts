@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
+import { setImmediate as nextTurn } from 'timers/promises';
 import type { RunEndEvent, RunStartEvent, RunStatus, TrainingEvent } from '../../shared/engineProtocol';
 import { applyEvent, emptyHistory, finalStride, skipStep, type RunHistoryState } from '../../shared/runHistory';
 
@@ -228,11 +229,10 @@ async function historyOfBytes(bytes: Buffer, maxPoints?: number): Promise<RunHis
   const lines: Array<[number, number]> = [];
   let lastStart = -1;
   let runStarts = 0;
-  const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   for (let from = 0, next = 8 * LOAD_SLICE_BYTES; from < bytes.length;) {
     if (from >= next) {
       next = from + 8 * LOAD_SLICE_BYTES;
-      await pause();
+      await nextTurn();
     }
     let end = bytes.indexOf(10, from);
     if (end < 0) end = bytes.length;
@@ -249,7 +249,7 @@ async function historyOfBytes(bytes: Buffer, maxPoints?: number): Promise<RunHis
   let measured = 0;
   for (let i = Math.max(0, lastStart); i < lines.length; i++) {
     const [from, end] = lines[i];
-    if (i % 4096 === 0) await pause();
+    if (i % 4096 === 0) await nextTurn();
     if (startsWith(bytes, from, end, STEP_LINE) && contains(bytes, from, end, LAYERS_KEY)) measured++;
   }
   const state = emptyHistory(maxPoints);
@@ -263,7 +263,7 @@ async function historyOfBytes(bytes: Buffer, maxPoints?: number): Promise<RunHis
     const [from, end] = lines[i];
     if (from >= sliceEnd) {
       sliceEnd = from + LOAD_SLICE_BYTES;
-      await pause();
+      await nextTurn();
     }
     if (stride > 1 && i > lastStart && startsWith(bytes, from, end, STEP_LINE)) {
       const isMeasured = contains(bytes, from, end, LAYERS_KEY);
