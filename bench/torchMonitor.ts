@@ -3,6 +3,8 @@
 // JSON lines (samples/s plain and monitored, overhead ratios, the load average before and after: on a shared machine
 // the load says how far to trust the figures). Target: overhead ≤ 1.05 at measure_every=1.
 //   npm run bench:torch-monitor [-- --seconds 3 --rounds 5 --models mlp-784-256-256-10]
+// With --floor: bench/pytorch_monitor_floor.py instead, the same training loops with only the torch operations every
+// measured step needs (no monitor): the lowest overhead that these operations allow.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { NO_TORCH, torchEnv, torchPython } from '../test/unit/support/torchPython';
@@ -13,8 +15,10 @@ if (!python) {
   console.error(NO_TORCH);
   process.exit(1);
 }
-const script = path.join(REPO, 'bench', 'pytorch_monitor_bench.py');
-const run = spawnSync(python, [script, ...process.argv.slice(2)], {
+const args = process.argv.slice(2);
+const floor = args.includes('--floor');
+const script = path.join(REPO, 'bench', floor ? 'pytorch_monitor_floor.py' : 'pytorch_monitor_bench.py');
+const run = spawnSync(python, [script, ...args.filter((a) => a !== '--floor')], {
   env: torchEnv(2, { PYTHONPATH: path.join(REPO, 'python') }),
   stdio: 'inherit',
 });
