@@ -8,6 +8,7 @@ model: {"model", "samplesPerSec", "optimizer"}; a first line {"setup"} says torc
 """
 import argparse
 import json
+import math
 import statistics
 import time
 
@@ -102,6 +103,15 @@ def bench_arguments(models, rounds, extra=None):
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     return args
+
+
+def paired_ratio(base_first, other_first):
+    """(ratio, order bias) from per-block ratios (other loop's block time / the base's block paired with it) measured
+    in both orders. A block that runs right after another may start cold (caches, the BLAS threads asleep): the
+    geometric mean of the two orders' medians cancels that cost when it is the same factor in both orders. The order
+    bias is how much slower a block is when it runs first (1: none)."""
+    a, b = statistics.median(base_first), statistics.median(other_first)
+    return math.sqrt(a * b), math.sqrt(b / a)
 
 
 def blas_loaded():

@@ -1,17 +1,17 @@
 """The gradscope_torch monitor's overhead: training throughput of the bench models (pytorch_bench.MODELS) without and
 with a Monitor recording every step (measure_every=1, the default, the worst case) and every 10th step.
 
-The three loops (plain, every step, every 10th) are built side by side in one process and run in short alternating
-blocks (--block-steps steps each, for --seconds per mode and round), so that a shared machine's load drifts into all
-three alike; each block pair gives a ratio and the figures are medians over blocks. Prints JSON lines: {"loadavg"}
-before and after, {"setup"}, then per model and mode {"model", "mode", "measureEvery", "samplesPerSec",
+One training loop per model runs short blocks (--block-steps steps each, for --seconds per mode and round): each
+monitored block (under a Monitor entered for it, every step or every 10th) is paired with a plain block of the same
+loop, the order flipping every round, so that a shared machine's load drifts into both alike. Prints JSON lines:
+{"loadavg"} before and after, {"setup"}, then per model and mode {"model", "mode", "measureEvery", "samplesPerSec",
 "samplesPerCpuSec"}, then per model and monitored mode {"model", "measureEvery", "overhead", "cpuOverhead", "blocks"}
-where overhead = the median over blocks of (monitored block time / plain block time next to it) (1.05 = the monitor
-costs 5 %) and cpuOverhead the same in this process's CPU time.
+where overhead = the ratio of monitored to plain block time (the geometric mean of the medians of the two orders'
+ratios, see pytorch_bench.paired_ratio; 1.05 = the monitor costs 5 %) and cpuOverhead the same in this process's
+CPU time.
 
     PYTHONPATH=python:bench python3 bench/pytorch_monitor_bench.py --seconds 3 --rounds 5
 """
-import contextlib
 import json
 import os
 import shutil
@@ -22,67 +22,82 @@ import time
 import torch
 
 from gradscope_torch import Monitor
-from pytorch_bench import MODELS, Setup, bench_arguments, blas_loaded
+from pytorch_bench import MODELS, Setup, bench_arguments, blas_loaded, paired_ratio
 
 BENCH_MODELS = ["mlp-784-256-256-10", "conv-16-32-mnist"]
 MODES = [("plain", None), ("monitored", 1), ("monitored", 10)]
 BLOCK_STEPS = 20  # a multiple of 10: each block of the every-10th loop measures the same number of steps
+WARM_UP = 2  # untimed steps of a freshly entered Monitor (its first measured forward is traced)
 
 
 class Loop:
-    """One training loop of model `name` (same seed, batches and optimizer for every mode), with or without a Monitor."""
+    """One training loop of model `name` (pytorch_bench.Setup). Plain and monitored blocks run on this same loop: two
+    loops built alike differed by up to 8 % in a plain-against-plain control (docs/pytorch.md), their tensors' places
+    in memory being all that differs."""
 
-    def __init__(self, name, measure_every, tmp, stack):
+    def __init__(self, name, tmp):
         self.setup = Setup(name)
         self.batch = self.setup.batch
-        self.mon = None
-        if measure_every is not None:
-            run_dir = tempfile.mkdtemp(dir=tmp)
-            net, opt = self.setup.net, self.setup.opt
-            self.mon = stack.enter_context(
-                Monitor(net, name="bench", run_dir=run_dir, measure_every=measure_every, optimizer=opt)
-            )
+        self.tmp = tmp
         self.i = 0
 
-    def steps(self, n):
-        """Runs n steps; returns (wall seconds, process CPU seconds)."""
+    def _run(self, n, mon):
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
             loss = self.setup.loss(self.i)
-            if self.mon is not None:
-                self.mon.step(loss)
+            if mon is not None:
+                mon.step(loss)
             else:
                 loss.item()  # the plain loop reads its loss back too, as a training loop that logs it does
             self.i += 1
         return time.perf_counter() - wall, time.process_time() - cpu
 
+    def block(self, n, measure_every):
+        """n timed steps, plain (measure_every None) or under a Monitor entered for this block (not timed: entering,
+        WARM_UP steps with the monitor's first, traced forward, leaving). Returns (wall seconds, process CPU
+        seconds)."""
+        if measure_every is None:
+            return self._run(n, None)
+        run_dir = tempfile.mkdtemp(dir=self.tmp)
+        net, opt = self.setup.net, self.setup.opt
+        with Monitor(net, name="bench", run_dir=run_dir, measure_every=measure_every, optimizer=opt) as mon:
+            self._run(WARM_UP, mon)
+            timed = self._run(n, mon)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return timed
+
 
 def bench_model(name, args, tmp):
     block = args.block_steps
-    with contextlib.ExitStack() as stack:
-        loops = {mode: Loop(name, mode[1], tmp, stack) for mode in MODES}
-        for loop in loops.values():
-            loop.steps(10)  # warm-up (and the monitor's first, traced forward)
-        times = {mode: [] for mode in MODES}
-        spent = 0.0
-        while spent < args.seconds * args.rounds * len(MODES):
-            for mode, loop in loops.items():
-                wall, cpu = loop.steps(block)
-                times[mode].append((wall, cpu))
-                spent += wall
-    batch = loops[MODES[0]].batch
+    loop = Loop(name, tmp)
+    for _, every in MODES:
+        loop.block(10, every)  # warm-up
+    times = {mode: [] for mode in MODES}
+    ratios = {mode: ([], []) for mode in MODES[1:]}  # (monitored/plain with plain first, with monitored first)
+    spent, flip = 0.0, 0
+    while spent < args.seconds * args.rounds * len(MODES) or flip:  # (ends after a round in each order)
+        for mode in MODES[1:]:
+            if flip:
+                m, p = loop.block(block, mode[1]), loop.block(block, None)
+            else:
+                p, m = loop.block(block, None), loop.block(block, mode[1])
+            times[MODES[0]].append(p)
+            times[mode].append(m)
+            ratios[mode][flip].append((m[0] / p[0], m[1] / p[1]))
+            spent += p[0] + m[0]
+        flip = 1 - flip
+    batch = loop.batch
     for mode, every in MODES:
         row = {"model": name, "mode": mode, "measureEvery": every}
         row["samplesPerSec"] = round(block * batch / statistics.median(w for w, _ in times[(mode, every)]), 1)
         row["samplesPerCpuSec"] = round(block * batch / statistics.median(c for _, c in times[(mode, every)]), 1)
         print(json.dumps(row), flush=True)
-    plain = times[MODES[0]]
     for mode in MODES[1:]:
-        pairs = list(zip(plain, times[mode]))
+        first, second = ratios[mode]
         row = {"model": name, "measureEvery": mode[1]}
-        row["overhead"] = round(statistics.median(m[0] / p[0] for p, m in pairs), 4)
-        row["cpuOverhead"] = round(statistics.median(m[1] / p[1] for p, m in pairs), 4)
-        row["blocks"] = len(pairs)
+        row["overhead"] = round(paired_ratio([r[0] for r in first], [r[0] for r in second])[0], 4)
+        row["cpuOverhead"] = round(paired_ratio([r[1] for r in first], [r[1] for r in second])[0], 4)
+        row["blocks"] = len(first) + len(second)
         print(json.dumps(row), flush=True)
 
 

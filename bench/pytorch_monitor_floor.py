@@ -4,10 +4,10 @@ statistic. If this costs more than the target, no arrangement of the same torch 
 
 Per measured step, as the monitor computes them (python/gradscope_torch/measure.py):
   norms        ‖grad‖ of every parameter and ‖W‖ of every kernel after the update: one torch._foreach_norm
-  update       ‖W before − W after‖: _foreach_sub_ into the copy kept from the last step, _foreach_norm of it, and the
-               copy refreshed for the next step (copy_ per kernel: torch 1.13 has no _foreach_copy_)
-  activations  at each ReLU's forward end (the tensors are let go before backward): per-unit sums, their total, ‖x‖ and
-               how many sums are nonzero (the one-pass mean, std and dead units of measure.py's "wide" path)
+  update       ‖W before − W after‖: _foreach_sub_ into the copy kept from the last step, _foreach_norm of it,
+               and the copy refreshed for the next step (copy_ per kernel: torch 1.13 has no _foreach_copy_)
+  activations  at each ReLU's forward end (the tensors are let go before backward): per-unit sums, their total,
+               ‖x‖ and how many sums are nonzero (the one-pass mean, std and dead units of measure.py's "wide" path)
   all          the three together
   none         nothing: plain against plain, the control (its overhead should be 1 within the method's noise)
 Every variant reads its numbers back with one torch.stack(...).tolist(), as the monitor does.
@@ -15,19 +15,17 @@ Every variant reads its numbers back with one torch.stack(...).tolist(), as the 
 One training loop per bench model (pytorch_bench.Setup) runs blocks of --block-steps steps, each variant's block
 paired with a plain block of the same loop, the order flipping every round.
 Prints JSON lines {"setup"}, then per model and variant {"model", "part", "overhead", "orderBias", "blocks"}: see
-paired_overhead.
+pytorch_bench.paired_ratio.
 
     PYTHONPATH=python:bench python3 bench/pytorch_monitor_floor.py --seconds 3 --rounds 5
 """
 import json
-import math
 import os
-import statistics
 import time
 
 import torch
 
-from pytorch_bench import Setup, bench_arguments, blas_loaded
+from pytorch_bench import Setup, bench_arguments, blas_loaded, paired_ratio
 
 BENCH_MODELS = ["mlp-784-256-256-10", "conv-16-32-mnist"]
 PARTS = ["none", "norms", "update", "activations", "all"]  # none: plain against plain, the method's control (≈ 1)
@@ -99,7 +97,7 @@ def bench_model(name, args):
         loop.steps(part, 10)
     ratios = {part: ([], []) for part in PARTS}  # (part/plain with plain first, the same with the part first)
     spent, flip = 0.0, 0
-    while spent < args.seconds * args.rounds * (len(PARTS) + 1):
+    while spent < args.seconds * args.rounds * (len(PARTS) + 1) or flip:  # (ends after a round in each order)
         for part in PARTS:
             if flip:
                 t, base = loop.steps(part, args.block_steps), loop.steps(None, args.block_steps)
@@ -109,16 +107,10 @@ def bench_model(name, args):
             spent += base + t
         flip = 1 - flip
     for part in PARTS:
-        row = {"model": name, "part": part, **paired_overhead(*ratios[part])}
+        overhead, bias = paired_ratio(*ratios[part])
+        row = {"model": name, "part": part, "overhead": round(overhead, 4), "orderBias": round(bias, 4)}
+        row["blocks"] = len(ratios[part][0]) + len(ratios[part][1])
         print(json.dumps(row), flush=True)
-
-
-def paired_overhead(plain_first, variant_first):
-    """The overhead from ratios of blocks run in both orders. A block that runs right after another loop's block
-    may start cold (caches, the BLAS threads asleep). The geometric mean of the two orders' medians cancels such a
-    cost when it is the same factor in both orders. orderBias: how much slower a block is when it runs first (1: none)."""
-    a, b = statistics.median(plain_first), statistics.median(variant_first)
-    return {"overhead": round(math.sqrt(a * b), 4), "orderBias": round(math.sqrt(b / a), 4), "blocks": 2 * len(variant_first)}
 
 
 def main():
