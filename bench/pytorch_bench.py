@@ -105,6 +105,25 @@ def bench_arguments(models, rounds, extra=None):
     return args
 
 
+def paired_blocks(keys, plain, other, seconds):
+    """Block pairs in both orders: for each key, a plain() block and an other(key) block, the order flipping every
+    round, until `seconds` of blocks have run and each order has had a round. Each call returns a tuple whose first
+    item is the block's wall seconds. Returns {key: ([other/plain ratios, plain first], [the same, other first])},
+    each ratio a tuple (one per item of the calls' tuples)."""
+    ratios = {key: ([], []) for key in keys}
+    spent, flip = 0.0, 0
+    while spent < seconds or flip:
+        for key in keys:
+            if flip:
+                o, p = other(key), plain()
+            else:
+                p, o = plain(), other(key)
+            ratios[key][flip].append(tuple(a / b for a, b in zip(o, p)))
+            spent += p[0] + o[0]
+        flip = 1 - flip
+    return ratios
+
+
 def paired_ratio(base_first, other_first):
     """(ratio, order bias) from per-block ratios (other loop's block time / the base's block paired with it) measured
     in both orders. A block that runs right after another may start cold (caches, the BLAS threads asleep): the

@@ -22,7 +22,7 @@ import time
 import torch
 
 from gradscope_torch import Monitor
-from pytorch_bench import MODELS, Setup, bench_arguments, blas_loaded, paired_ratio
+from pytorch_bench import MODELS, Setup, bench_arguments, blas_loaded, paired_blocks, paired_ratio
 
 BENCH_MODELS = ["mlp-784-256-256-10", "conv-16-32-mnist"]
 MODES = [("plain", None), ("monitored", 1), ("monitored", 10)]
@@ -73,19 +73,14 @@ def bench_model(name, args, tmp):
     for _, every in MODES:
         loop.block(10, every)  # warm-up
     times = {mode: [] for mode in MODES}
-    ratios = {mode: ([], []) for mode in MODES[1:]}  # (monitored/plain with plain first, with monitored first)
-    spent, flip = 0.0, 0
-    while spent < args.seconds * args.rounds * len(MODES) or flip:  # (ends after a round in each order)
-        for mode in MODES[1:]:
-            if flip:
-                m, p = loop.block(block, mode[1]), loop.block(block, None)
-            else:
-                p, m = loop.block(block, None), loop.block(block, mode[1])
-            times[MODES[0]].append(p)
-            times[mode].append(m)
-            ratios[mode][flip].append((m[0] / p[0], m[1] / p[1]))
-            spent += p[0] + m[0]
-        flip = 1 - flip
+
+    def timed(mode):
+        t = loop.block(block, mode[1])
+        times[mode].append(t)
+        return t
+
+    budget = args.seconds * args.rounds * len(MODES)
+    ratios = paired_blocks(MODES[1:], lambda: timed(MODES[0]), timed, budget)
     batch = loop.batch
     for mode, every in MODES:
         row = {"model": name, "mode": mode, "measureEvery": every}

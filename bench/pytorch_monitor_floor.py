@@ -25,7 +25,7 @@ import time
 
 import torch
 
-from pytorch_bench import Setup, bench_arguments, blas_loaded, paired_ratio
+from pytorch_bench import Setup, bench_arguments, blas_loaded, paired_blocks, paired_ratio
 
 BENCH_MODELS = ["mlp-784-256-256-10", "conv-16-32-mnist"]
 PARTS = ["none", "norms", "update", "activations", "all"]  # none: plain against plain, the method's control (≈ 1)
@@ -78,7 +78,7 @@ class Loop:
         return torch.stack(parts).tolist()
 
     def steps(self, part, n):
-        """n steps doing `part`'s work; the wall seconds they took."""
+        """n steps doing `part`'s work; (the wall seconds they took,)."""
         self.use(part)
         start = time.perf_counter()
         for _ in range(n):
@@ -88,26 +88,21 @@ class Loop:
                 loss.item()
             else:
                 self._measure(loss)
-        return time.perf_counter() - start
+        return (time.perf_counter() - start,)
 
 
 def bench_model(name, args):
     loop = Loop(name)
     for part in PARTS:
         loop.steps(part, 10)
-    ratios = {part: ([], []) for part in PARTS}  # (part/plain with plain first, the same with the part first)
-    spent, flip = 0.0, 0
-    while spent < args.seconds * args.rounds * (len(PARTS) + 1) or flip:  # (ends after a round in each order)
-        for part in PARTS:
-            if flip:
-                t, base = loop.steps(part, args.block_steps), loop.steps(None, args.block_steps)
-            else:
-                base, t = loop.steps(None, args.block_steps), loop.steps(part, args.block_steps)
-            ratios[part][flip].append(t / base)
-            spent += base + t
-        flip = 1 - flip
+    ratios = paired_blocks(
+        PARTS,
+        lambda: loop.steps(None, args.block_steps),
+        lambda part: loop.steps(part, args.block_steps),
+        args.seconds * args.rounds * (len(PARTS) + 1),
+    )
     for part in PARTS:
-        overhead, bias = paired_ratio(*ratios[part])
+        overhead, bias = paired_ratio(*([r[0] for r in order] for order in ratios[part]))
         row = {"model": name, "part": part, "overhead": round(overhead, 4), "orderBias": round(bias, 4)}
         row["blocks"] = len(ratios[part][0]) + len(ratios[part][1])
         print(json.dumps(row), flush=True)
