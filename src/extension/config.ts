@@ -1,7 +1,7 @@
-// Typed access to gradscope's settings. Which changes need a re-run: measureEvery and backend apply to the next
-// run; chartMaxPoints applies when the dashboard next loads a run.
+// Typed access to gradscope's settings. Which changes need a re-run: measureEvery, backend and engine.priority apply
+// to the next run; chartMaxPoints applies when the dashboard next loads a run.
 import * as vscode from 'vscode';
-import { LR_FIND_DEFAULTS, type Backend, type LrFindSettings } from '../shared/engineProtocol';
+import { LR_FIND_DEFAULTS, type Backend, type EnginePriority, type LrFindSettings } from '../shared/engineProtocol';
 
 const SECTION = 'gradscope';
 
@@ -20,6 +20,11 @@ export class Config {
   get backend(): Backend | undefined {
     const v = this.cfg.get<string>('backend', 'auto');
     return v === 'wasm' || v === 'cpu' || v === 'tensorflow' ? v : undefined;
+  }
+
+  /** The CPU priority of the engine processes the extension starts (`low` unless set to `normal`). */
+  get enginePriority(): EnginePriority {
+    return this.cfg.get<string>('engine.priority', 'low') === 'normal' ? 'normal' : 'low';
   }
 
   /** Points each chart series keeps before halving its resolution. */

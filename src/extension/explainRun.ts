@@ -78,7 +78,14 @@ class RunExplainer {
       (_progress, token): Promise<ExplainOutcome> => {
         const handle = startExplain(
           // The sanity check costs about as much as the maps (tens of ms): a learner sees whether they can be trusted.
-          { specFile: runDir, job: 'explain', runDir, backend: this.deps.config.backend, explain: { sanity: true } },
+          {
+            specFile: runDir,
+            job: 'explain',
+            runDir,
+            backend: this.deps.config.backend,
+            priority: this.deps.config.enginePriority,
+            explain: { sanity: true },
+          },
           onMessage,
         );
         this.running = handle;

@@ -122,7 +122,13 @@ export class LrFinder implements vscode.Disposable {
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Finding a learning rate for ${name}`, cancellable: true },
       async (progress, token) => {
-        const options = { specFile: specUri.fsPath, job: 'lr-find' as const, lrFind: settings, backend: this.config.backend };
+        const options = {
+          specFile: specUri.fsPath,
+          job: 'lr-find' as const,
+          lrFind: settings,
+          backend: this.config.backend,
+          priority: this.config.enginePriority,
+        };
         const onMessage = (m: LrFindMessage): void => {
           switch (m.type) {
             case 'lr-find-progress': {

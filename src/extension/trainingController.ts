@@ -63,7 +63,7 @@ export class TrainingController implements vscode.Disposable {
   ): Promise<RunEndEvent | undefined> {
     if (this.live) throw new Error('a run is already in progress: stop it first');
     if (!(await readyToRun(specUri, this.diagnostics, this.output, this.isTrusted(), 'no run was started'))) return undefined;
-    const options: StartOptions = { specFile: specUri.fsPath };
+    const options: StartOptions = { specFile: specUri.fsPath, priority: this.config.enginePriority };
     if (this.config.measureEvery !== undefined) options.measureEvery = this.config.measureEvery;
     if (this.config.backend !== undefined) options.backend = this.config.backend;
     const thresholds = this.config.diagnosisThresholds;

@@ -670,7 +670,14 @@ export interface StartOptions {
   resume?: string;
   /** Diagnosis thresholds (e.g. from VS Code settings); the spec's `monitor` section wins over these. */
   thresholds?: Record<string, number>;
+  /**
+   * The engine's CPU priority: `low` lowers it (nice 10, below normal on Windows) before any work, so that the
+   * editor and the dashboard run first on a busy machine; `normal` (the default) leaves it as inherited.
+   */
+  priority?: EnginePriority;
 }
+
+export type EnginePriority = 'low' | 'normal';
 
 /** front-end → engine: train with these options (once per engine process). */
 export interface StartMessage {
@@ -733,6 +740,8 @@ function startOptionsProblem(value: unknown): string | undefined {
   if (o.datasetSample !== undefined && (typeof o.datasetSample !== 'number' || !Number.isInteger(o.datasetSample)))
     return 'options.datasetSample is not an integer';
   if (o.split !== undefined && o.split !== 'val' && o.split !== 'test') return 'options.split is not "val" or "test"';
+  if (o.priority !== undefined && o.priority !== 'low' && o.priority !== 'normal')
+    return 'options.priority is not "low" or "normal"';
   if (o.explain !== undefined) {
     const problem = explainRequestProblem(o.explain);
     if (problem) return `options.explain ${problem}`;

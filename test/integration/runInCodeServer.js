@@ -76,6 +76,7 @@ async function main() {
     server.exited.then((c) => finish({ code: 97, why: `code-server died (${c}):\n${server.output().slice(-4000)}` }));
     const timer = setTimeout(() => finish({ code: 124, why: `timed out after ${opts.timeout} ms` }), opts.timeout);
 
+    const browserProfile = process.env.GRADSCOPE_BROWSER_PROFILE && (await startBrowserProfile(page));
     await page.goto(
       workbenchUrl({
         host: server.host,
@@ -86,6 +87,7 @@ async function main() {
     );
     const { code, why } = await finished;
     clearTimeout(timer);
+    if (browserProfile) await browserProfile.stop(process.env.GRADSCOPE_BROWSER_PROFILE);
 
     const result = readResult(resultFile);
     const ok = code === 0 && result.ok;
@@ -104,6 +106,32 @@ async function main() {
     ws.remove();
     removeTmp();
   }
+}
+
+/**
+ * The page's renderer while the tests ran: its main thread's time by kind (Performance.getMetrics: script, layout,
+ * style, task) and a JS CPU profile, written to `<prefix>.json` and `<prefix>.cpuprofile` (GRADSCOPE_BROWSER_PROFILE).
+ */
+async function startBrowserProfile(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  const metrics = async () =>
+    Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const first = await metrics();
+  return {
+    async stop(prefix) {
+      const last = await metrics();
+      const { profile } = await cdp.send('Profiler.stop');
+      fs.writeFileSync(`${prefix}.cpuprofile`, JSON.stringify(profile));
+      const delta = {};
+      for (const k of ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'Timestamp'])
+        delta[k] = Math.round((last[k] - first[k]) * 1000);
+      fs.writeFileSync(`${prefix}.json`, JSON.stringify({ ms: delta, last }, null, 2));
+      console.log(`[run-in-code-server] renderer main thread (ms): ${JSON.stringify(delta)}`);
+    },
+  };
 }
 
 main().then(

@@ -11,6 +11,7 @@ import { EVENTS_FILE, readEvents, SPEC_COPY, WEIGHTS_DIR } from '../../src/train
 import { PREPROCESSING_FILE, type Preprocessing } from '../../src/training/run/preprocessing';
 import { enginePath, startRun, type RunHandle } from '../../src/training/run/runner';
 import { assertNoEngineErrors } from './support/engineLog';
+import { autogroupNice, threadNiceValues } from './support/niceValues';
 import { EXAMPLES, LONG_RUN_SPEC } from './support/specs';
 
 function tmpDir(): string {
@@ -99,6 +100,32 @@ describe('engine process', () => {
     assert.strictEqual(onDisk[onDisk.length - 1].type, 'run-end');
     assert.strictEqual(onDisk.filter((e) => e.type === 'step').length, steps.length);
   });
+
+  for (const priority of ['low', 'normal'] as const) {
+    const title =
+      priority === 'low'
+        ? 'priority low: every thread of the engine, and its autogroup, runs at nice 10'
+        : 'priority normal: the threads of the engine keep the nice value they inherit';
+    it(title, async function () {
+      if (process.platform !== 'linux') this.skip();
+      const inherited = os.getPriority();
+      const expected = priority === 'low' ? Math.max(10, inherited) : inherited;
+      let seen: { threads: number[]; autogroup?: number } | undefined;
+      const { handle, messages } = collect({ specFile: writeSpec(tmpDir(), LONG_RUN_SPEC), epochs: 500, priority }, (m, h) => {
+        // Read while the engine trains (it stops only on request), then stop it.
+        if (m.type === 'step' && !seen) {
+          seen = { threads: threadNiceValues(h.pid!), autogroup: autogroupNice(h.pid!) };
+          h.stop();
+        }
+      });
+      const outcome = await handle.done;
+      assertNoEngineErrors(messages);
+      assert.strictEqual(outcome.end?.status, 'stopped');
+      assert.ok(seen && seen.threads.length > 1, `read the engine's threads: ${JSON.stringify(seen)}`);
+      assert.deepStrictEqual(new Set(seen.threads), new Set([expected]), `nice values of the engine's threads`);
+      if (seen.autogroup !== undefined && priority === 'low') assert.ok(seen.autogroup >= 10, `autogroup nice ${seen.autogroup}`);
+    });
+  }
 
   /** Steps received before the engine is killed: well past the first flushes of the run store. */
   const KILL_AFTER_STEPS = 200;
@@ -198,7 +225,7 @@ describe('engine process', () => {
     const specFile = writeSpec(tmpDir(), LONG_RUN_SPEC);
     const child = fork(enginePath(), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], serialization: 'json' });
     const logs: LogEvent[] = [];
-    const wanted = 3;
+    const wanted = 4;
     const gotLogs = new Promise<void>((resolve) => {
       child.on('message', (m: EngineMessage) => {
         if (m.type === 'log') logs.push(m);
@@ -209,16 +236,18 @@ describe('engine process', () => {
     child.send({ type: 'restart', options: { specFile, outDir: out } });
     child.send({ type: 'start' });
     child.send({ type: 'start', options: { specFile, outDir: out, epochs: 'many' } });
+    child.send({ type: 'start', options: { specFile, outDir: out, priority: 'high' } });
     await gotLogs;
     child.disconnect();
     const [code] = await new Promise<[number | null]>((resolve) => child.on('exit', (c) => resolve([c])));
     assert.deepStrictEqual(
       logs.map((l) => l.level),
-      ['error', 'error', 'error'],
+      ['error', 'error', 'error', 'error'],
     );
     assert.match(logs[0].message, /unknown message type "restart"/);
     assert.match(logs[1].message, /malformed start message: options is not an object/);
     assert.match(logs[2].message, /malformed start message: options\.epochs is not an integer/);
+    assert.match(logs[3].message, /malformed start message: options\.priority is not "low" or "normal"/);
     assert.deepStrictEqual(fs.readdirSync(out), [], 'no run was started');
     assert.strictEqual(code, 0);
   });

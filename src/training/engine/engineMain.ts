@@ -32,6 +32,7 @@ import { PredictInputError } from '../run/predictInput';
 import { findLearningRate } from './lrFind';
 import { findResumePoint } from '../run/checkpointStore';
 import { withStartOptions } from '../run/startOptions';
+import { lowerPriority } from './priority';
 import { train, type TrainOptions } from './trainer';
 
 let stopRequested = false;
@@ -218,6 +219,7 @@ function onStart(options: StartOptions): void {
     return;
   }
   started = true;
+  if (options.priority === 'low') lowerPriority();
   run(options).then(
     (code) => exit(code),
     async (err: unknown) => {

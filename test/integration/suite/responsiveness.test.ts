@@ -5,10 +5,12 @@
 // measured and the reopened dashboard shows it.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GradscopeApi } from '../../../src/extension/extension';
 import type { RunsNode } from '../../../src/extension/runsTree';
+import { threadNiceValues } from '../../unit/support/niceValues';
 import { startProbe } from './hostProbe';
 
 const workspace = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -58,9 +60,17 @@ suite('extension host responsiveness', () => {
     };
     fs.mkdirSync(RESULTS, { recursive: true });
     const streamProbe = await startProbe(phase, path.join(RESULTS, 'extension-host-streaming.cpuprofile'));
+    // The engine's nice values once it trains: the setting gradscope.engine.priority (default `low`) reaches it.
+    let engineNice: number[] | undefined;
+    const niceWatch = setInterval(() => {
+      const live = controller.current;
+      if (engineNice || !live?.handle.pid || live.history.lastStep < 0 || process.platform !== 'linux') return;
+      engineNice = threadNiceValues(live.handle.pid);
+    }, 200);
     const started = Date.now();
     await vscode.commands.executeCommand('gradscope.train', vscode.Uri.file(specFile));
     const trainSec = (Date.now() - started) / 1000;
+    clearInterval(niceWatch);
     // What the sidebar does once the run ended: list the spec's runs (this one, completed, first).
     stage = 'listing runs';
     const specNode: RunsNode = { kind: 'spec', uri: vscode.Uri.file(specFile) };
@@ -73,6 +83,11 @@ suite('extension host responsiveness', () => {
     const steps = (run.start?.epochs ?? 0) * (run.start?.stepsPerEpoch ?? 0);
     assert.ok(steps >= 2000, `${steps} steps`);
     assert.strictEqual(controller.isRunning(), false);
+    if (process.platform === 'linux') {
+      const low = vscode.workspace.getConfiguration('gradscope').get('engine.priority') !== 'normal';
+      const expected = low ? Math.max(10, os.getPriority()) : os.getPriority();
+      assert.deepStrictEqual(new Set(engineNice), new Set([expected]), `the engine ran at nice ${expected}`);
+    }
 
     // Open the finished run from disk (events.jsonl through the reducer) while the loop is watched.
     const openProbe = await startProbe(() => 'opening', path.join(RESULTS, 'extension-host-opening.cpuprofile'));
@@ -87,9 +102,12 @@ suite('extension host responsiveness', () => {
     assert.match(tab.label, /deep20/);
 
     const report = {
+      // The host's pid: its main thread's id, to find it in a system-wide scheduler trace.
+      hostPid: process.pid,
       layers,
       steps,
       trainSec: Math.round(trainSec * 10) / 10,
+      engineNice,
       eventsFileMB: Math.round(fs.statSync(path.join(run.runDir, 'events.jsonl')).size / 1e5) / 10,
       streaming,
       openRunMs: openMs,
