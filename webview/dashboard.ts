@@ -28,6 +28,7 @@ import { ExplainPanel } from './view/explainPanel';
 import { freezeText, layerFreezes, type LayerFreeze } from './reuse';
 import type { HostChannel, PersistedUiState } from './vscodeApi';
 import type { RenderScheduler } from './scheduler';
+import { DrawShare } from './drawShare';
 
 interface Panel {
   root: HTMLElement;
@@ -51,6 +52,13 @@ const QUIET_MS = 300;
  * or busy machine an expensive chart updates less often instead of leaving no time between frames.
  */
 const COST_FACTOR = 10;
+/**
+ * While data streams, the charts' drawing takes at most about this share of the page's main thread, counting the
+ * rendering of the frame that shows it (on a software-rendered canvas, about as much again as the script): see
+ * DrawShare. On a fast machine the redraw interval binds first; on a slow or busy one the charts update less often
+ * and leave the CPU to the editor and the training.
+ */
+const DRAW_SHARE = 0.2;
 
 /**
  * One part of the page drawn as a unit (a chart with its legend, the strip under it…): `dirty` from a change until
@@ -146,6 +154,8 @@ export class Dashboard {
   /** Draws and chart updates so far (test and bench hooks on #app). */
   private draws = 0;
   private chartUpdates = 0;
+  /** The slices that updated charts, with their rendering: updates for new data wait for their share. */
+  private readonly share = new DrawShare(DRAW_SHARE);
 
   constructor(
     private readonly app: HTMLElement,
@@ -605,6 +615,7 @@ export class Dashboard {
       }
       this.drawnDataRevision = model.revision;
       this.chartUpdates += updates;
+      if (updates > 0) this.costSlice(t0);
       for (const p of this.boxes) p.box.classList.toggle('is-empty', p.canvas.dataset.rendered !== 'true');
       const now = performance.now();
       for (const t of this.tasks) if (t.dirty) next = Math.min(next ?? Infinity, t.urgent ? 0 : Math.max(0, this.dueAt(t) - now));
@@ -621,6 +632,22 @@ export class Dashboard {
     d.revision = String(Math.min(...this.tasks.map((t) => t.revision)));
   }
 
+  /**
+   * Measures the slice that began at `t0` once the frame showing it is rendered: a task queued now runs after the
+   * animation frame's callbacks and the rendering that follows them.
+   */
+  private costSlice(t0: number): void {
+    if (typeof MessageChannel === 'undefined') return;
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      this.share.record(t0, performance.now() - t0);
+      this.app.dataset.sliceCostMsTotal = this.share.totalMs.toFixed(1);
+      this.app.dataset.slicesCosted = String(this.share.slices);
+    };
+    channel.port2.postMessage(null);
+  }
+
   /** The model revision of the last draw (a draw of the same revision is a change the user made). */
   private drawnDataRevision = -1;
 
@@ -628,15 +655,15 @@ export class Dashboard {
   private dataAt = -Infinity;
 
   /**
-   * When a dirty chart may update: COST_FACTOR × its last duration after its last update; out of view, once the
-   * data has rested QUIET_MS, or OFFSCREEN_INTERVAL_MS after its last update while it streams. A part that follows
-   * another: once that one has drawn since (never before it: Infinity).
+   * When a dirty chart may update: COST_FACTOR × its last duration after its last update, and not before the charts'
+   * share allows (DRAW_SHARE); out of view, once the data has rested QUIET_MS, or OFFSCREEN_INTERVAL_MS after its last update while
+   * it streams. A part that follows another: once that one has drawn since (never before it: Infinity).
    */
   private dueAt(t: DrawTask): number {
     if (t.follows) return t.follows.lastRun > t.lastRun ? t.follows.lastRun : Infinity;
     const gap = Math.min(OFFSCREEN_INTERVAL_MS, COST_FACTOR * t.lastMs);
-    if (t.visible) return t.lastRun + gap;
-    return Math.max(t.lastRun + gap, Math.min(t.lastRun + OFFSCREEN_INTERVAL_MS, this.dataAt + QUIET_MS));
+    if (t.visible) return Math.max(t.lastRun + gap, this.share.notBefore);
+    return Math.max(t.lastRun + gap, this.share.notBefore, Math.min(t.lastRun + OFFSCREEN_INTERVAL_MS, this.dataAt + QUIET_MS));
   }
 
   private compareNote(): string | undefined {

@@ -170,6 +170,12 @@ async function taskTimes(page: Page): Promise<Map<string, { runs: number; totalM
   return out;
 }
 
+/** The dashboard's costed slices so far (`data-slice-cost-ms-total`, `data-slices-costed` on #app). */
+async function sliceCosts(page: Page): Promise<{ total: number; count: number }> {
+  const d = await page.evaluate<Record<string, string>>(`({ ...document.getElementById('app').dataset })`);
+  return { total: Number(d.sliceCostMsTotal ?? 0), count: Number(d.slicesCosted ?? 0) };
+}
+
 /** Stops heap sampling and prints the bytes allocated per second by the functions that allocated most (self). */
 async function printAllocations(cdp: CDPSession, target: string, sec: number): Promise<void> {
   interface Node {
@@ -359,6 +365,7 @@ async function idleAndLive(html: string, events: TrainingEvent[], common: Record
     if (cur.length) batches.push(cur);
     const updates0 = Number(await page.evaluate<string>(`document.getElementById('app').dataset.chartUpdates ?? '0'`));
     const tasks0 = await taskTimes(page);
+    const costs0 = await sliceCosts(page);
     const m0 = await metrics(cdp);
     const load0 = loadavg();
     if (args.profile) {
@@ -407,6 +414,7 @@ async function idleAndLive(html: string, events: TrainingEvent[], common: Record
     const m1 = await metrics(cdp);
     const updates1 = Number(await page.evaluate<string>(`document.getElementById('app').dataset.chartUpdates ?? '0'`));
     const tasks1 = await taskTimes(page);
+    const costs1 = await sliceCosts(page);
     const load1 = loadavg();
     const perSec = (k: string): number => round(((m1[k] ?? 0) - (m0[k] ?? 0)) / streamSec, 3);
     const eventsHandled = sum(live.handler.map((h) => h[1]));
@@ -450,6 +458,9 @@ async function idleAndLive(html: string, events: TrainingEvent[], common: Record
         layoutSecPerSec: perSec('LayoutDuration'),
         styleSecPerSec: perSec('RecalcStyleDuration'),
         taskSecPerSec: perSec('TaskDuration'),
+        // The slices that updated charts, from their start to the end of the frame that showed them (DRAW_SHARE).
+        sliceCostMsPerSec: round((Number(costs1.total) - Number(costs0.total)) / streamSec),
+        slicesPerSec: round((Number(costs1.count) - Number(costs0.count)) / streamSec),
         heapBeforeMB: round(heapBefore / 2 ** 20, 2),
         heapDuringMB: heapDuring.map((h) => ({ step: h.step, mb: round(h.usedBytes / 2 ** 20, 2) })),
         heapAfterGcMB: round(heapAfter / 2 ** 20, 2),

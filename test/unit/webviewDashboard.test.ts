@@ -795,6 +795,8 @@ describe('dashboard webview (Chromium)', function () {
     const draws = Number(stats.drawCount);
     assert.ok(full.steps.length <= 2000 && full.steps.length >= 1000, `reducer bounded the series: ${full.steps.length}`);
     assert.ok(draws >= 1, 'the streamed steps were drawn');
+    // Each slice that updated charts was measured up to the end of the frame that showed it (DrawShare's cost).
+    assert.ok(Number(stats.slicesCosted) >= 1 && Number(stats.sliceCostMsTotal) > 0, `slices costed: ${stats.slicesCosted}`);
     assert.strictEqual(
       await chip('steps'),
       `${formatCount(full.lastStep + 1)} / ${formatCount(start.epochs * start.stepsPerEpoch)}`,

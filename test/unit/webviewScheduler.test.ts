@@ -1,6 +1,7 @@
 // The dashboard's redraw throttle, on a fake clock: requests coalesce, draws are at least minIntervalMs apart, and
 // no request is lost (the last change is always drawn). Deterministic: no real time passes.
 import * as assert from 'assert';
+import { DrawShare } from '../../webview/drawShare';
 import { createScheduler, type SchedulerClock } from '../../webview/scheduler';
 
 /** A clock whose time only moves when the test says; frames run 16 ms after they are asked for. */
@@ -90,5 +91,20 @@ describe('dashboard redraw scheduler', () => {
     clock.advanceTo(3000);
     assert.strictEqual(draws.length, 4, 'the replaced continuation did not draw again');
     assert.ok(clock.idle);
+  });
+});
+
+describe('dashboard draw share', () => {
+  it('makes updates for new data wait until the last slices cost at most the share of the time since they began', () => {
+    const share = new DrawShare(0.2);
+    assert.strictEqual(share.notBefore, -Infinity, 'nothing drawn yet: no wait');
+    share.record(1000, 20);
+    assert.strictEqual(share.notBefore, 1100, 'a 20 ms slice at t=1000: 20 ms is a fifth of 100 ms');
+    // An urgent slice (a user's change) ran meanwhile and cost little: the wait it implies ends earlier, the longer stays.
+    share.record(1040, 5);
+    assert.strictEqual(share.notBefore, 1100);
+    share.record(1100, 30);
+    assert.strictEqual(share.notBefore, 1250);
+    assert.deepStrictEqual([share.totalMs, share.slices], [55, 3]);
   });
 });
