@@ -7,6 +7,13 @@ import { displayEpoch, formatCount, formatFixed, isFiniteNumber, scheduleLine } 
 import { runProgress, type RunHistoryState } from '../shared/runHistory';
 import type { RunSummary } from '../training/run/runSummary';
 
+/**
+ * The icon of a live run (status bar, sidebar). Static on purpose: a spinning codicon is a CSS animation that has the
+ * workbench render about 20 frames a second for the whole run (measured in code-server: three spinners kept the
+ * renderer and the display compositor drawing at up to 60 frames a second).
+ */
+export const LIVE_RUN_ICON = 'pulse';
+
 /** Loss-like numbers in host text: 4 decimals, the non-finite text for null/NaN/±Infinity. */
 const loss = (v: number | null | undefined): string => formatFixed(v, 4);
 

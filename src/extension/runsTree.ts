@@ -8,7 +8,7 @@ import { checkpointEpochs } from '../training/run/checkpointStore';
 import { defaultRunsDir, listRuns } from '../training/run/runStore';
 import { summarizeRunAsync, type RunSummary } from '../training/run/runSummary';
 import type { ExternalRuns } from './externalRuns';
-import { runItemText, specFolderText } from './runText';
+import { LIVE_RUN_ICON, runItemText, specFolderText } from './runText';
 import type { TrainingController } from './trainingController';
 
 export const SPEC_GLOB = '**/*.gradscope.json';
@@ -31,7 +31,7 @@ const STATUS_ICON: Record<RunSummary['status'], string> = {
   stopped: 'debug-stop',
   diverged: 'error',
   failed: 'warning',
-  running: 'sync~spin',
+  running: LIVE_RUN_ICON,
 };
 
 /** A file's folder as a sidebar row's description (relative to its workspace folder). */
@@ -127,7 +127,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       item.resourceUri = node.uri;
       item.description = folderText(node.uri);
       item.contextValue = running ? 'gradscope.spec.running' : 'gradscope.spec';
-      item.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : 'graph-line');
+      item.iconPath = new vscode.ThemeIcon(running ? LIVE_RUN_ICON : 'graph-line');
       item.command = { command: 'vscode.open', title: 'Open Spec', arguments: [node.uri] };
       return item;
     }
@@ -152,7 +152,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     return item;
   }
 
-  /** A training script whose runs a PyTorch monitor recorded: the file's own icon, spinning while one of its runs is live. */
+  /** A training script whose runs a PyTorch monitor recorded: the file's own icon, the live icon while one of its runs is live. */
   private scriptItem(uri: vscode.Uri): vscode.TreeItem {
     const live = this.external.runsOf(uri.fsPath).some((r) => r.live);
     const item = new vscode.TreeItem(path.basename(uri.fsPath), vscode.TreeItemCollapsibleState.Expanded);
@@ -161,7 +161,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     item.tooltip = `${uri.fsPath}: runs recorded by its PyTorch monitor (gradscope_torch), not started by gradscope`;
     item.contextValue = 'gradscope.script';
     item.id = `external-script:${uri.fsPath}`;
-    item.iconPath = live ? new vscode.ThemeIcon('sync~spin') : vscode.ThemeIcon.File;
+    item.iconPath = live ? new vscode.ThemeIcon(LIVE_RUN_ICON) : vscode.ThemeIcon.File;
     item.command = { command: 'vscode.open', title: 'Open Script', arguments: [uri] };
     return item;
   }

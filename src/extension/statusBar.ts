@@ -1,7 +1,7 @@
 // Status bar item: epoch/step, the last step's loss and backend while training; the outcome after. Click opens
 // the dashboard. The text comes from runText.ts, where null/NaN/±Infinity losses have their words.
 import * as vscode from 'vscode';
-import { endStatusText, liveStatusText } from './runText';
+import { endStatusText, LIVE_RUN_ICON, liveStatusText } from './runText';
 import type { TrainingController } from './trainingController';
 
 export function registerStatusBar(controller: TrainingController): vscode.Disposable {
@@ -16,7 +16,7 @@ export function registerStatusBar(controller: TrainingController): vscode.Dispos
     if (!force && now - lastDraw < 250) return;
     lastDraw = now;
     if (!run) return;
-    item.text = `$(sync~spin) ${liveStatusText(run.history)}`;
+    item.text = `$(${LIVE_RUN_ICON}) ${liveStatusText(run.history)}`;
     item.tooltip = 'Training in progress: click to open the dashboard';
     item.show();
   };

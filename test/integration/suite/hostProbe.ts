@@ -38,6 +38,11 @@ export interface ProbeReport {
   /** The main thread's time on a CPU and waiting in the run queue for one over the whole probe (ms; Linux only). */
   mainThread?: { cpuMs: number; waitMs: number };
   /**
+   * The whole machine meanwhile (Linux /proc/stat, all CPUs summed, ms): time busy, idle, and stolen by the
+   * hypervisor (a virtual machine's CPUs can wait for the host's: the threads then wait with nothing of ours to blame).
+   */
+  machine?: { busyMs: number; idleMs: number; stealMs: number };
+  /**
    * Garbage collections of the host's heap meanwhile (perf_hooks 'gc' entries): how many and how long by kind, and
    * the longest, with the heap used at the end.
    */
@@ -48,6 +53,23 @@ export interface ProbeReport {
 
 const TICK_MS = 10;
 const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+/** [busy, idle, steal] jiffies of all CPUs (the first line of /proc/stat), else undefined. */
+function cpuTimes(): [number, number, number] | undefined {
+  try {
+    // cpu user nice system idle iowait irq softirq steal ...
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fs
+      .readFileSync('/proc/stat', 'latin1')
+      .split('\n')[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return [user + nice + system + irq + softirq, idle + iowait, steal];
+  } catch {
+    return undefined;
+  }
+}
 
 /** [on-CPU ns, run-queue wait ns] of this process's main thread (Linux: its task id is the pid), else undefined. */
 function schedstat(): [number, number] | undefined {
@@ -125,6 +147,7 @@ export async function startProbe(
   }
   const startUs = nowUs();
   const firstStat = schedstat();
+  const firstCpu = cpuTimes();
   histogram.enable();
   const gcByKind: ProbeReport['gc']['byKind'] = {};
   const gcKinds: Record<number, string> = {
@@ -179,6 +202,7 @@ export async function startProbe(
       histogram.disable();
       gcObserver.disconnect();
       const endStat = schedstat();
+      const endCpu = cpuTimes();
       let profile: Profiler.Profile = { nodes: [], startTime: 0, endTime: 0 };
       if (session) {
         ({ profile } = await post<{ profile: Profiler.Profile }>(session, 'Profiler.stop'));
@@ -211,6 +235,11 @@ export async function startProbe(
           cpuMs: Math.round((endStat[0] - firstStat[0]) / 1e6),
           waitMs: Math.round((endStat[1] - firstStat[1]) / 1e6),
         };
+      if (firstCpu && endCpu) {
+        // Jiffies are USER_HZ ticks: 100 per second on Linux.
+        const [busyMs, idleMs, stealMs] = endCpu.map((v, i) => (v - firstCpu[i]) * 10);
+        report.machine = { busyMs, idleMs, stealMs };
+      }
       return report;
     },
   };

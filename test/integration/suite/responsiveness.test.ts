@@ -117,7 +117,8 @@ suite('extension host responsiveness', () => {
     fs.writeFileSync(path.join(RESULTS, 'extension-host-loop-delay.json'), JSON.stringify(report, null, 2));
     const brief = (r: typeof streaming): string =>
       `max ${r.loopDelay.maxMs} ms, p99 ${r.loopDelay.p99Ms} ms, ${r.blocksOver40Ms.length} blocks > 40 ms` +
-      (r.mainThread ? `, main thread ${r.mainThread.cpuMs} ms on CPU, ${r.mainThread.waitMs} ms waiting for one` : '');
+      (r.mainThread ? `, main thread ${r.mainThread.cpuMs} ms on CPU, ${r.mainThread.waitMs} ms waiting for one` : '') +
+      (r.machine ? `, machine ${r.machine.busyMs} ms busy, ${r.machine.stealMs} ms stolen` : '');
     console.log(`      extension host while streaming: ${brief(streaming)}; while opening (${openMs} ms): ${brief(opening)}`);
     console.log(`      (details: test-results/extension-host-loop-delay.json, extension-host-*.cpuprofile)`);
   });
