@@ -561,6 +561,8 @@ export class Dashboard {
         for (const e of entries)
           for (const t of byRoot.get(e.target) ?? []) {
             t.visible = e.isIntersecting;
+            // A chart scrolled into view with data it has not shown is drawn at once, whatever the draw share.
+            if (t.visible && t.dirty) t.urgent = true;
             show ||= t.visible && t.dirty;
           }
         if (show) this.scheduler.continueIn(0);
@@ -656,8 +658,9 @@ export class Dashboard {
 
   /**
    * When a dirty chart may update: COST_FACTOR × its last duration after its last update, and not before the charts'
-   * share allows (DRAW_SHARE); out of view, once the data has rested QUIET_MS, or OFFSCREEN_INTERVAL_MS after its last update while
-   * it streams. A part that follows another: once that one has drawn since (never before it: Infinity).
+   * share allows (DRAW_SHARE); out of view, once the data has rested QUIET_MS, or OFFSCREEN_INTERVAL_MS after its
+   * last update while it streams. A part that follows another: once that one has drawn since (never before it:
+   * Infinity).
    */
   private dueAt(t: DrawTask): number {
     if (t.follows) return t.follows.lastRun > t.lastRun ? t.follows.lastRun : Infinity;

@@ -8,9 +8,9 @@ import { runProgress, type RunHistoryState } from '../shared/runHistory';
 import type { RunSummary } from '../training/run/runSummary';
 
 /**
- * The icon of a live run (status bar, sidebar). Static on purpose: a spinning codicon is a CSS animation that has the
- * workbench render about 20 frames a second for the whole run (measured in code-server: three spinners kept the
- * renderer and the display compositor drawing at up to 60 frames a second).
+ * The icon of a live run (status bar, sidebar). Still on purpose: a spinning codicon is an endless CSS animation. With
+ * three of them and the dashboard's pulsing dot, a Chrome trace of code-server showed the display compositor drawing
+ * 58 frames a second for the whole run (14 without): docs/responsiveness-and-memory.md.
  */
 export const LIVE_RUN_ICON = 'pulse';
 

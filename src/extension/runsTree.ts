@@ -152,7 +152,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     return item;
   }
 
-  /** A training script whose runs a PyTorch monitor recorded: the file's own icon, the live icon while one of its runs is live. */
+  /**
+   * A training script whose runs a PyTorch monitor recorded: the file's own icon, the live run's icon while one of
+   * its runs is live.
+   */
   private scriptItem(uri: vscode.Uri): vscode.TreeItem {
     const live = this.external.runsOf(uri.fsPath).some((r) => r.live);
     const item = new vscode.TreeItem(path.basename(uri.fsPath), vscode.TreeItemCollapsibleState.Expanded);

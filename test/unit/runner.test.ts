@@ -124,6 +124,12 @@ describe('engine process', () => {
       assert.ok(seen && seen.threads.length > 1, `read the engine's threads: ${JSON.stringify(seen)}`);
       assert.deepStrictEqual(new Set(seen.threads), new Set([expected]), `nice values of the engine's threads`);
       if (seen.autogroup !== undefined && priority === 'low') assert.ok(seen.autogroup >= 10, `autogroup nice ${seen.autogroup}`);
+      const said = messages.filter((m): m is LogEvent => m.type === 'log' && m.message.startsWith('priority:'));
+      assert.deepStrictEqual(
+        said.map((m) => m.message.replace(/, its autogroup \d+/, '')),
+        priority === 'low' ? [`priority: low (nice ${expected})`] : [],
+        'the engine says when it lowered its priority',
+      );
     });
   }
 

@@ -219,7 +219,10 @@ function onStart(options: StartOptions): void {
     return;
   }
   started = true;
-  if (options.priority === 'low') lowerPriority();
+  if (options.priority === 'low') {
+    const { nice, autogroupNice } = lowerPriority();
+    void log('info', `priority: low (nice ${nice}${autogroupNice === undefined ? '' : `, its autogroup ${autogroupNice}`})`);
+  }
   run(options).then(
     (code) => exit(code),
     async (err: unknown) => {

@@ -12,9 +12,9 @@ import * as os from 'os';
 /** Nice value of `low`: Windows' below-normal class, a tenth of a normal process's CPU share on Linux under contention. */
 export const LOW_PRIORITY_NICE = 10;
 
-/** What was lowered: the threads reniced and the autogroup's nice value, when there is one. */
+/** The nice value the engine's threads now have, and its autogroup's when there is one. */
 export interface PriorityChange {
-  threads: number;
+  nice: number;
   autogroupNice?: number;
 }
 
@@ -35,16 +35,14 @@ function threadIds(): number[] {
  * Never throws: a priority that cannot be changed leaves the engine as it was.
  */
 export function lowerPriority(nice = LOW_PRIORITY_NICE): PriorityChange {
-  let threads = 0;
   for (const tid of threadIds()) {
     try {
       if (os.getPriority(tid) < nice) os.setPriority(tid, nice);
-      threads++;
     } catch {
       // the thread ended meanwhile, or the platform refused
     }
   }
-  const change: PriorityChange = { threads };
+  const change: PriorityChange = { nice: os.getPriority() };
   if (process.platform !== 'linux') return change;
   try {
     // "/autogroup-42 nice 0"
