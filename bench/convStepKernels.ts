@@ -7,11 +7,12 @@ import { shareDataTuning } from '../src/training/engine/backend/wasmShareData';
 
 /**
  * On: the engine's defaults. Off: the stock kernels (Identity, Cast, Sum), the im2col path and the maxPool gradient
- * without the pooled output, which they replace.
+ * in JS without the pooled output, which they replace.
  */
 export function setConvStepKernels(on: boolean): void {
   shareDataTuning.enabled = on;
   channelSumTuning.enabled = on;
   convGradTuning.depthwise = on;
   maxPoolTuning.useOutput = on;
+  maxPoolTuning.simd = on;
 }

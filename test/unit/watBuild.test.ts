@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import wabt from 'wabt';
 import { ADAM_WASM } from '../../src/training/engine/backend/wat/adamWasm';
+import { MAXPOOL_WASM } from '../../src/training/engine/backend/wat/maxpoolWasm';
 import { RMSPROP_WASM } from '../../src/training/engine/backend/wat/rmspropWasm';
 import { SGD_WASM } from '../../src/training/engine/backend/wat/sgdWasm';
 import { STATS_WASM } from '../../src/training/engine/backend/wat/statsWasm';
@@ -13,7 +14,13 @@ import { STATS_WASM } from '../../src/training/engine/backend/wat/statsWasm';
 const WAT_DIR = path.resolve(__dirname, '../../../src/training/engine/backend/wat');
 
 /** Each committed binary by the name of its source. */
-const COMMITTED: Record<string, string> = { adam: ADAM_WASM, rmsprop: RMSPROP_WASM, sgd: SGD_WASM, stats: STATS_WASM };
+const COMMITTED: Record<string, string> = {
+  adam: ADAM_WASM,
+  maxpool: MAXPOOL_WASM,
+  rmsprop: RMSPROP_WASM,
+  sgd: SGD_WASM,
+  stats: STATS_WASM,
+};
 
 describe('WAT sources and their committed binaries', () => {
   const sources = fs

@@ -1,9 +1,13 @@
 // MaxPoolGrad for wasm as one pass over the pooling windows, routing each dy to its window's argmax.
 // The stock C++ kernel was the most expensive kernel of a small conv net's training step (12.6 ms vs
 // ~4 ms here for a [64,26,26,16] input, ~2.5 ms where 2x2 windows find their maximum from the pooled output).
+// The commonest case (2x2 windows at stride 2, no padding, channels a multiple of 4, the pooled maxima given) runs in
+// WebAssembly SIMD, four channels at a time (wat/maxpool.wat), with the same results bit for bit.
 import * as tf from '@tensorflow/tfjs';
 import { alloc, f32, input, wasmKernel } from './wasmHeap';
-import type { WasmKernelArgs } from './wasmHeap';
+import type { BackendWasm, WasmKernelArgs } from './wasmHeap';
+import { backendModule } from './wasmModule';
+import { MAXPOOL_WASM } from './wat/maxpoolWasm';
 
 /**
  * dx[first maximum of the window] += g, for the rows × cols window whose top-left value is xs[i] (row stride
@@ -11,8 +15,30 @@ import type { WasmKernelArgs } from './wasmHeap';
  * backend does (ties are common after relu, and the gradient must land on the same element); NaN is never a maximum,
  * and a window of NaN and -Infinity only sends nothing.
  */
-/** useOutput off: the window maxima are found from x alone (benchmarks and tests compare the two). */
-export const maxPoolTuning = { useOutput: true };
+/**
+ * useOutput off: the window maxima are found from x alone; simd off: the 2x2 windows in JS (benchmarks and tests
+ * compare them).
+ */
+export const maxPoolTuning = { useOutput: true, simd: true };
+/** How many gradients the SIMD module computed (tests check which path ran). */
+export const maxPoolCounts = { simd: 0 };
+
+interface MaxPoolExports {
+  maxPoolGrad2x2(
+    x: number,
+    y: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    outH: number,
+    outW: number,
+    inH: number,
+    inW: number,
+    channels: number,
+  ): number;
+}
+
+const maxPoolModule = backendModule(MAXPOOL_WASM, (e: MaxPoolExports) => e);
 
 function routeFirstMax(
   xs: Float32Array,
@@ -58,11 +84,19 @@ function maxPoolGradKernel(args: WasmKernelArgs): tf.TensorInfo {
   const padLeft = info.padInfo.left;
 
   const dx = alloc(backend, x.shape);
+  const y = args.inputs.output;
+  if (
+    maxPoolTuning.useOutput &&
+    maxPoolTuning.simd &&
+    y &&
+    y.shape.join() === dy.shape.join() &&
+    simdWindows(backend, info, x, y, dy, dx)
+  )
+    return dx;
   const dxs = f32(backend, dx);
   const xs = f32(backend, x);
   const dys = f32(backend, dy);
   // The forward pass's pooled maxima, when given with the shape they must have.
-  const y = args.inputs.output;
   const ys = maxPoolTuning.useOutput && y && y.shape.join() === dy.shape.join() ? f32(backend, y) : undefined;
   dxs.fill(0);
   for (let n = 0; n < batchSize; n++) {
@@ -139,6 +173,50 @@ function maxPoolGradKernel(args: WasmKernelArgs): tf.TensorInfo {
     }
   }
   return dx;
+}
+
+/**
+ * The gradient by wat/maxpool.wat when the windows are 2x2 at stride 2 inside the input and the channels a multiple
+ * of 4: true when it is in dx, false when the caller must compute it (another shape, no SIMD, or a window whose y is
+ * not its first maximum: NaN, -Infinity).
+ */
+function simdWindows(
+  backend: BackendWasm,
+  info: tf.backend_util.Conv2DInfo,
+  x: tf.TensorInfo,
+  y: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  dx: tf.TensorInfo,
+): boolean {
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: c, outHeight: outH, outWidth: outW } = info;
+  const fits =
+    info.effectiveFilterHeight === 2 &&
+    info.effectiveFilterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    2 * outH <= inH &&
+    2 * outW <= inW &&
+    c % 4 === 0;
+  const simd = fits ? maxPoolModule(backend) : null;
+  if (!simd) return false;
+  const address = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const bad = simd.maxPoolGrad2x2(address(x), address(y), address(dy), address(dx), batchSize, outH, outW, inH, inW, c);
+  if (bad > 0) return false;
+  maxPoolCounts.simd++;
+  // A last row or column that no window covers gets no gradient.
+  if (2 * outH < inH || 2 * outW < inW) {
+    const dxs = f32(backend, dx);
+    const row = inW * c;
+    for (let n = 0; n < batchSize; n++) {
+      const image = n * inH * row;
+      for (let h = 2 * outH; h < inH; h++) dxs.fill(0, image + h * row, image + (h + 1) * row);
+      for (let h = 0; h < 2 * outH; h++)
+        for (let w = 2 * outW; w < inW; w++) dxs.fill(0, image + h * row + w * c, image + h * row + (w + 1) * c);
+    }
+  }
+  return true;
 }
 
 export const maxPoolGradConfig = wasmKernel(tf.MaxPoolGrad, maxPoolGradKernel);
