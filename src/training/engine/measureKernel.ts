@@ -5,7 +5,7 @@
 // over the backend's own memory costs a few percent. Other backends (tfjs-node) use the equivalent tf ops.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from './backend/wasmHeap';
-import { f32 } from './backend/wasmHeap';
+import { f32, heapAddress } from './backend/wasmHeap';
 import { wasmStats, type WasmStats } from './backend/wasmStats';
 import { ACTIVATION_FACTS, DEAD_SLOPE } from '../model/facts';
 import type { ActivationName, ActivationParams } from '../spec/types';
@@ -208,7 +208,7 @@ function setMoments(out: Float32Array, i: number, n: number, c: number, s1: numb
  */
 function computeStatsWasm(wasm: BackendWasm, simd: WasmStats, infos: tf.TensorInfo[], ops: StatOp[]): Float32Array {
   const out = new Float32Array(ops.reduce((n, op) => n + statWidth(op), 0));
-  const address = (k: number): number => wasm.dataIdMap.get(infos[k].dataId).memoryOffset;
+  const address = (k: number): number => heapAddress(wasm, infos[k]);
   const size = (k: number): number => tf.util.sizeFromShape(infos[k].shape);
   let i = 0;
   for (const op of ops) {

@@ -4,7 +4,7 @@
 // Each rule uses the same float32 operations in the same order as its tf ops, so the same bits (fusedUpdate.test).
 // Other backends keep the tf ops.
 import * as tf from '@tensorflow/tfjs';
-import { alloc, input, wasmKernel, type BackendWasm, type WasmKernelArgs } from './wasmHeap';
+import { alloc, heapAddress, input, wasmKernel, type BackendWasm, type WasmKernelArgs } from './wasmHeap';
 import { backendModule } from './wasmModule';
 import { ADAM_WASM } from './wat/adamWasm';
 import { RMSPROP_WASM } from './wat/rmspropWasm';
@@ -60,8 +60,7 @@ function fusedUpdateKernel(args: WasmKernelArgs): tf.TensorInfo[] {
   const g = input(args, 'g');
   const slots = SLOTS.flatMap((name) => args.inputs[name] ?? []);
   const outs = [x, ...slots].map((t) => alloc(backend, t.shape));
-  // Byte offsets stay valid when an allocation grows the heap (views would not).
-  const at = (t: tf.TensorInfo | undefined): Ptr => (t ? backend.dataIdMap.get(t.dataId).memoryOffset : 0);
+  const at = (t: tf.TensorInfo | undefined): Ptr => (t ? heapAddress(backend, t) : 0);
   const [w, wo] = [at(x), at(outs[0])];
   const [s0, s1, s2] = slots.map(at);
   const [o0, o1, o2] = outs.slice(1).map(at);

@@ -34,6 +34,14 @@ export function wasmId(backend: BackendWasm, info: tf.TensorInfo): number {
 }
 
 /**
+ * The byte address of a tensor's data in the backend's memory, for our WebAssembly modules (wat/). An address stays
+ * valid when an allocation grows the heap (a view would not).
+ */
+export function heapAddress(backend: BackendWasm, info: tf.TensorInfo): number {
+  return backend.dataIdMap.get(info.dataId).memoryOffset;
+}
+
+/**
  * A float32 view of a tensor's memory. Views die when the wasm heap grows, which any allocation
  * (makeOutput) can trigger: take views only after allocating everything a step needs.
  */

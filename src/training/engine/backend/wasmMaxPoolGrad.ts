@@ -4,7 +4,7 @@
 // The commonest case (2x2 windows at stride 2, no padding, channels a multiple of 4, the pooled maxima given) runs in
 // WebAssembly SIMD, four channels at a time (wat/maxpool.wat), with the same results bit for bit.
 import * as tf from '@tensorflow/tfjs';
-import { alloc, f32, input, wasmKernel } from './wasmHeap';
+import { alloc, f32, heapAddress, input, wasmKernel } from './wasmHeap';
 import type { BackendWasm, WasmKernelArgs } from './wasmHeap';
 import { backendModule } from './wasmModule';
 import { MAXPOOL_WASM } from './wat/maxpoolWasm';
@@ -84,20 +84,14 @@ function maxPoolGradKernel(args: WasmKernelArgs): tf.TensorInfo {
   const padLeft = info.padInfo.left;
 
   const dx = alloc(backend, x.shape);
-  const y = args.inputs.output;
-  if (
-    maxPoolTuning.useOutput &&
-    maxPoolTuning.simd &&
-    y &&
-    y.shape.join() === dy.shape.join() &&
-    simdWindows(backend, info, x, y, dy, dx)
-  )
-    return dx;
+  // The forward pass's pooled maxima, when given with the shape they must have.
+  const output = args.inputs.output;
+  const y = maxPoolTuning.useOutput && output && output.shape.join() === dy.shape.join() ? output : undefined;
+  if (y && maxPoolTuning.simd && simdWindows(backend, info, x, y, dy, dx)) return dx;
   const dxs = f32(backend, dx);
   const xs = f32(backend, x);
   const dys = f32(backend, dy);
-  // The forward pass's pooled maxima, when given with the shape they must have.
-  const ys = maxPoolTuning.useOutput && y && y.shape.join() === dy.shape.join() ? f32(backend, y) : undefined;
+  const ys = y ? f32(backend, y) : undefined;
   dxs.fill(0);
   for (let n = 0; n < batchSize; n++) {
     for (let oh = 0; oh < outH; oh++) {
@@ -201,8 +195,8 @@ function simdWindows(
     c % 4 === 0;
   const simd = fits ? maxPoolModule(backend) : null;
   if (!simd) return false;
-  const address = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset;
-  const bad = simd.maxPoolGrad2x2(address(x), address(y), address(dy), address(dx), batchSize, outH, outW, inH, inW, c);
+  const [px, py, pdy, pdx] = [x, y, dy, dx].map((t) => heapAddress(backend, t));
+  const bad = simd.maxPoolGrad2x2(px, py, pdy, pdx, batchSize, outH, outW, inH, inW, c);
   if (bad > 0) return false;
   maxPoolCounts.simd++;
   // A last row or column that no window covers gets no gradient.
