@@ -6,13 +6,14 @@ import { maxPoolTuning } from '../src/training/engine/backend/wasmMaxPoolGrad';
 import { shareDataTuning } from '../src/training/engine/backend/wasmShareData';
 
 /**
- * On: the engine's defaults. Off: the stock kernels (Identity, Cast, Sum), the im2col path and the maxPool gradient
- * in JS without the pooled output, which they replace.
+ * On: the engine's defaults. Off: the stock kernels (Identity, Cast, Sum), the filter gradient by im2col (or as a
+ * convolution) instead of SIMD, and the maxPool gradient in JS without the pooled output, which they replace.
  */
 export function setConvStepKernels(on: boolean): void {
   shareDataTuning.enabled = on;
   channelSumTuning.enabled = on;
   convGradTuning.depthwise = on;
+  convGradTuning.simd = on;
   maxPoolTuning.useOutput = on;
   maxPoolTuning.simd = on;
 }

@@ -5,21 +5,15 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { maxPoolCounts, maxPoolTuning } from '../../src/training/engine/backend/wasmMaxPoolGrad';
+import { detInputs } from './support/detInputs';
 import { withBackend } from './support/specs';
-
-/** Deterministic values in [-0.5, 0.5), identical on every backend. */
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = ((Math.imul(i + 1, 2654435761) ^ Math.imul(seed, 40503)) >>> 0) / 4294967296 - 0.5;
-  return out;
-}
 
 /**
  * Rounded and relu'd (most windows hold repeated maxima), with -0 planted at fixed places, and NaN and -Infinity too
  * unless `finite`.
  */
 function input(shape: number[], finite = false): Float32Array {
-  const x = values(tf.util.sizeFromShape(shape), 3).map((v) => Math.max(0, Math.round(v * 6)));
+  const x = detInputs(tf.util.sizeFromShape(shape), 3).map((v) => Math.max(0, Math.round(v * 6)));
   for (let i = 0; i < x.length; i += 7) x[i] = -0;
   if (finite) return x;
   for (let i = 5; i < x.length; i += 37) x[i] = NaN;

@@ -1,51 +1,64 @@
 // The WebAssembly modules the engine loads are compiled from the WAT sources in src/training/engine/backend/wat/ by
-// `npm run build:wasm` (wabt) and committed as base64 modules. Here every source is compiled again with wabt and
-// must give exactly the committed bytes, so a source and its binary cannot drift apart.
+// `npm run build:wasm` (wabt) and committed as base64 modules, each in two builds (an unshared and a shared memory
+// import). Here the build script checks that every source compiles again to exactly the committed bytes, so a source
+// and its binaries cannot drift apart, and each build instantiates over the kind of memory it is for.
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import wabt from 'wabt';
 import { ADAM_WASM } from '../../src/training/engine/backend/wat/adamWasm';
+import { CHANNELSUM_WASM } from '../../src/training/engine/backend/wat/channelsumWasm';
+import { CONVFILTER_WASM } from '../../src/training/engine/backend/wat/convfilterWasm';
 import { MAXPOOL_WASM } from '../../src/training/engine/backend/wat/maxpoolWasm';
 import { RMSPROP_WASM } from '../../src/training/engine/backend/wat/rmspropWasm';
 import { SGD_WASM } from '../../src/training/engine/backend/wat/sgdWasm';
 import { STATS_WASM } from '../../src/training/engine/backend/wat/statsWasm';
 
-const WAT_DIR = path.resolve(__dirname, '../../../src/training/engine/backend/wat');
+const REPO = path.resolve(__dirname, '../../..');
+const WAT_DIR = path.join(REPO, 'src/training/engine/backend/wat');
 
-/** Each committed binary by the name of its source. */
-const COMMITTED: Record<string, string> = {
+/** Each committed module by the name of its source. */
+const COMMITTED: Record<string, { plain: string; shared: string }> = {
   adam: ADAM_WASM,
+  channelsum: CHANNELSUM_WASM,
+  convfilter: CONVFILTER_WASM,
   maxpool: MAXPOOL_WASM,
   rmsprop: RMSPROP_WASM,
   sgd: SGD_WASM,
   stats: STATS_WASM,
 };
 
-describe('WAT sources and their committed binaries', () => {
-  const sources = fs
-    .readdirSync(WAT_DIR)
-    .filter((f) => f.endsWith('.wat'))
-    .map((f) => f.slice(0, -'.wat'.length))
-    .sort();
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => object;
+}
+const WA = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
-  it('every source has a committed binary and every binary a source', () => {
+describe('WAT sources and their committed binaries', () => {
+  it('every source has a committed module and every module a source', () => {
+    const sources = fs
+      .readdirSync(WAT_DIR)
+      .filter((f) => f.endsWith('.wat'))
+      .map((f) => f.slice(0, -'.wat'.length))
+      .sort();
     assert.deepStrictEqual(sources, Object.keys(COMMITTED).sort());
   });
 
-  for (const name of sources) {
-    it(`${name}.wat compiles (wat2wasm, SIMD) to exactly the bytes in ${name}Wasm.ts`, async () => {
-      const file = path.join(WAT_DIR, `${name}.wat`);
-      const module = (await wabt()).parseWat(file, fs.readFileSync(file, 'utf8'), { simd: true });
-      module.validate();
-      const compiled = module.toBinary({}).buffer;
-      module.destroy();
-      const committed = new Uint8Array(Buffer.from(COMMITTED[name], 'base64'));
-      assert.ok(compiled.length > 8, 'a module');
-      assert.ok(
-        Buffer.from(compiled).equals(committed),
-        `${name}Wasm.ts is not ${name}.wat's binary (${committed.length} vs ${compiled.length} bytes): run npm run build:wasm`,
-      );
+  it('`node scripts/build-wasm.js --check`: every committed binary is its source compiled now', () => {
+    const run = spawnSync(process.execPath, ['scripts/build-wasm.js', '--check'], { cwd: REPO, encoding: 'utf8' });
+    assert.strictEqual(run.status, 0, run.stderr);
+  });
+
+  for (const [name, binaries] of Object.entries(COMMITTED)) {
+    it(`${name}: the plain build instantiates over an unshared memory, the shared one over a shared memory`, () => {
+      const instantiate = (base64: string, memory: object): Record<string, unknown> =>
+        new WA.Instance(new WA.Module(new Uint8Array(Buffer.from(base64, 'base64'))), { env: { memory } }).exports;
+      const plain = instantiate(binaries.plain, new WA.Memory({ initial: 1 }));
+      const shared = instantiate(binaries.shared, new WA.Memory({ initial: 1, maximum: 32768, shared: true }));
+      assert.deepStrictEqual(Object.keys(shared).sort(), Object.keys(plain).sort());
+      assert.ok(Object.keys(plain).length > 0);
+      assert.throws(() => instantiate(binaries.plain, new WA.Memory({ initial: 1, maximum: 2, shared: true })));
     });
   }
 });

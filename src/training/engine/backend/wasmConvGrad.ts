@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { alloc, f32, free, input, runWasmKernel, wasmKernel } from './wasmHeap';
 import type { BackendWasm, WasmKernelArgs } from './wasmHeap';
+import { simdFilterGrad } from './wasmConvFilterGrad';
 import { transposeLast2, xnnMatMul } from './wasmMatMul';
 
 /** Upper bound on an im2col buffer, in floats (8 MB): larger batches go in chunks of whole images. Mutable for tests. */
@@ -22,6 +23,11 @@ export const convGradTuning = {
    * Its sums run in another order than im2col + GEMM's. Off only in benchmarks and tests that compare the paths.
    */
   depthwise: true,
+  /**
+   * The filter gradient in WebAssembly SIMD (wasmConvFilterGrad.ts) wherever it runs (output channels a multiple of 4),
+   * before any other path. Off only in benchmarks and tests that compare the paths.
+   */
+  simd: true,
 };
 
 /**
@@ -33,9 +39,9 @@ export const convGradTuning = {
  */
 const AS_CONV_MIN_CHANNELS = { input: 4, filter: 8 };
 
-type Nhwc = [number, number, number, number];
+export type Nhwc = [number, number, number, number];
 
-interface ConvGeometry {
+export interface ConvGeometry {
   batch: number;
   inH: number;
   inW: number;
@@ -433,6 +439,8 @@ function backpropFilterKernel(args: WasmKernelArgs): tf.TensorInfo {
   assertNhwc(attrs.dataFormat);
   const g = geometry(x.shape as Nhwc, attrs.filterShape, attrs);
   if (g.batch * g.outH * g.outW === 0) return zeros(args.backend, attrs.filterShape);
+  const simd = convGradTuning.simd ? simdFilterGrad(args.backend, x, dy, g, attrs.filterShape) : null;
+  if (simd) return simd;
   const asConv = convGradTuning.asConv
     ? (backpropFilterAsConv(args.backend, x, dy, g, attrs.filterShape) ??
       (convGradTuning.depthwise ? backpropFilterDepthwise(args.backend, x, dy, g, attrs.filterShape) : null))
