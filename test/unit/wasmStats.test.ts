@@ -16,12 +16,13 @@ describe('wasm SIMD step statistics', () => {
 
   // relu's dead units by the SIMD pass (units a multiple of 4; alone, and beside the same tensor's moments) and by the
   // JS loop (other unit counts), against a count made here: columns dead everywhere, alive in the last row only, alive
-  // only through NaN (not alive), alive everywhere (a group of four stops at its first row), and a single row.
+  // only through NaN (not alive), alive everywhere (a group stops at its first row), and a single row.
   for (const [rows, units] of [
     [1, 4],
     [37, 16],
     [200, 32],
     [64, 6],
+    [50, 20], // sixteen units, then four
     [9, 256],
   ]) {
     it(`counts relu's dead units in ${rows} × ${units} like the JS loop and an independent count`, async () => {

@@ -203,8 +203,9 @@ function setMoments(out: Float32Array, i: number, n: number, c: number, s1: numb
 /**
  * computeStats over tensors in the wasm backend's memory, with the long reductions in the SIMD module (wasmStats):
  * the same statistics (update and moments to the bit: the same additions in the same order; sumsq in float64 in both,
- * in another order), several times faster than computeStats's JS loops. Dead units are counted there too for relu (four units at a time, down their column, each group stopping at
- * its first row where all four are alive); the other activations' dead units stay in JS.
+ * in another order), several times faster than computeStats's JS loops. Dead units are counted there too for relu
+ * (sixteen or four units at a time, down their columns, each group stopping at its first row where all are alive);
+ * the other activations' dead units stay in JS.
  */
 function computeStatsWasm(wasm: BackendWasm, simd: WasmStats, infos: tf.TensorInfo[], ops: StatOp[]): Float32Array {
   const out = new Float32Array(ops.reduce((n, op) => n + statWidth(op), 0));

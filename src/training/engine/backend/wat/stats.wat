@@ -103,12 +103,53 @@
 
   ;; shifted(p, n, c): r0, r1 ← Σ (x − c), Σ (x − c)² (the moments in one pass, shifted by c, a float32 value of the
   ;; array: x − c is exact for x near c, so a tiny spread around a large mean keeps its digits)
+  ;; Four blocks go down together (their float32 chains are independent, so their additions' latency overlaps) and
+  ;; are added to the float64 sums in order: the same additions as one block at a time.
   (func (export "shifted") (param $p i32) (param $n i32) (param $c f64)
     (local $i i32) (local $end i32) (local $blk i32)
     (local $cv v128) (local $v v128) (local $a1 v128) (local $a2 v128) (local $s1 v128) (local $s2 v128)
+    (local $b1 v128) (local $b2 v128) (local $c1 v128) (local $c2 v128) (local $d1 v128) (local $d2 v128)
     (local $f1 f64) (local $f2 f64) (local $x f64)
     (local.set $cv (f32x4.splat (f32.demote_f64 (local.get $c))))
     (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -32)) (i32.const 2)))
+    (block $fours_done
+      (loop $next_four
+        (br_if $fours_done (i32.gt_u (i32.add (local.get $i) (i32.const 512)) (local.get $end)))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $b1 (v128.const i32x4 0 0 0 0))
+        (local.set $b2 (v128.const i32x4 0 0 0 0))
+        (local.set $c1 (v128.const i32x4 0 0 0 0))
+        (local.set $c2 (v128.const i32x4 0 0 0 0))
+        (local.set $d1 (v128.const i32x4 0 0 0 0))
+        (local.set $d2 (v128.const i32x4 0 0 0 0))
+        (local.set $blk (i32.add (local.get $i) (i32.const 128)))
+        (loop $in
+          (local.set $v (f32x4.sub (v128.load align=4 (i32.add (local.get $p) (local.get $i))) (local.get $cv)))
+          (local.set $a1 (f32x4.add (local.get $v) (local.get $a1)))
+          (local.set $a2 (f32x4.add (f32x4.mul (local.get $v) (local.get $v)) (local.get $a2)))
+          (local.set $v (f32x4.sub (v128.load offset=128 align=4 (i32.add (local.get $p) (local.get $i))) (local.get $cv)))
+          (local.set $b1 (f32x4.add (local.get $v) (local.get $b1)))
+          (local.set $b2 (f32x4.add (f32x4.mul (local.get $v) (local.get $v)) (local.get $b2)))
+          (local.set $v (f32x4.sub (v128.load offset=256 align=4 (i32.add (local.get $p) (local.get $i))) (local.get $cv)))
+          (local.set $c1 (f32x4.add (local.get $v) (local.get $c1)))
+          (local.set $c2 (f32x4.add (f32x4.mul (local.get $v) (local.get $v)) (local.get $c2)))
+          (local.set $v (f32x4.sub (v128.load offset=384 align=4 (i32.add (local.get $p) (local.get $i))) (local.get $cv)))
+          (local.set $d1 (f32x4.add (local.get $v) (local.get $d1)))
+          (local.set $d2 (f32x4.add (f32x4.mul (local.get $v) (local.get $v)) (local.get $d2)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br_if $in (i32.lt_u (local.get $i) (local.get $blk))))
+        (local.set $s1 (f64x2.add (local.get $s1) (call $widen (local.get $a1))))
+        (local.set $s1 (f64x2.add (local.get $s1) (call $widen (local.get $b1))))
+        (local.set $s1 (f64x2.add (local.get $s1) (call $widen (local.get $c1))))
+        (local.set $s1 (f64x2.add (local.get $s1) (call $widen (local.get $d1))))
+        (local.set $s2 (f64x2.add (local.get $s2) (call $widen (local.get $a2))))
+        (local.set $s2 (f64x2.add (local.get $s2) (call $widen (local.get $b2))))
+        (local.set $s2 (f64x2.add (local.get $s2) (call $widen (local.get $c2))))
+        (local.set $s2 (f64x2.add (local.get $s2) (call $widen (local.get $d2))))
+        (local.set $i (i32.add (local.get $i) (i32.const 384)))
+        (br $next_four)))
+    ;; the blocks left, one at a time
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
@@ -204,14 +245,43 @@
     (local.get $count))
 
   ;; deadAtOrBelow(p, rows, u, bound) → how many of the u units (the last axis of a rows × u array; u a multiple of
-  ;; 4) have no value above bound (float32 compares: NaN is not above). Four units at a time, down their column: a
-  ;; group stops at the row where all four have been seen above the bound (live units stop early; only a group with a
-  ;; dead unit reads its column to the end).
+  ;; 4) have no value above bound (float32 compares: NaN is not above). Sixteen units at a time (then four), down
+  ;; their columns: a group stops at the row where all of its units have been seen above the bound (live units stop
+  ;; early; only a group with a dead unit reads its columns to the end, in one pass over those rows).
   (func (export "deadAtOrBelow") (param $p i32) (param $rows i32) (param $u i32) (param $bound f32) (result i32)
     (local $g i32) (local $width i32) (local $at i32) (local $end i32) (local $bv v128) (local $m v128)
+    (local $m1 v128) (local $m2 v128) (local $m3 v128)
     (local $count i32)
     (local.set $width (i32.shl (local.get $u) (i32.const 2)))
     (local.set $bv (f32x4.splat (local.get $bound)))
+    ;; sixteen units down the rows together (one pass over the rows' memory), stopping when all sixteen are alive
+    (block $sixteens_done
+      (loop $next_sixteen
+        (br_if $sixteens_done (i32.gt_u (i32.add (local.get $g) (i32.const 64)) (local.get $width)))
+        (local.set $at (i32.add (local.get $p) (local.get $g)))
+        (local.set $end (i32.add (local.get $at) (i32.mul (local.get $rows) (local.get $width))))
+        (local.set $m (v128.const i32x4 0 0 0 0))
+        (local.set $m1 (v128.const i32x4 0 0 0 0))
+        (local.set $m2 (v128.const i32x4 0 0 0 0))
+        (local.set $m3 (v128.const i32x4 0 0 0 0))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+            (local.set $m (v128.or (local.get $m) (f32x4.gt (v128.load align=4 (local.get $at)) (local.get $bv))))
+            (local.set $m1 (v128.or (local.get $m1) (f32x4.gt (v128.load offset=16 align=4 (local.get $at)) (local.get $bv))))
+            (local.set $m2 (v128.or (local.get $m2) (f32x4.gt (v128.load offset=32 align=4 (local.get $at)) (local.get $bv))))
+            (local.set $m3 (v128.or (local.get $m3) (f32x4.gt (v128.load offset=48 align=4 (local.get $at)) (local.get $bv))))
+            (br_if $done (i32x4.all_true
+              (v128.and (v128.and (local.get $m) (local.get $m1)) (v128.and (local.get $m2) (local.get $m3)))))
+            (local.set $at (i32.add (local.get $at) (local.get $width)))
+            (br $next)))
+        (local.set $count (i32.add (local.get $count)
+          (i32.add
+            (i32.add (call $deadLanes (local.get $m)) (call $deadLanes (local.get $m1)))
+            (i32.add (call $deadLanes (local.get $m2)) (call $deadLanes (local.get $m3))))))
+        (local.set $g (i32.add (local.get $g) (i32.const 64)))
+        (br $next_sixteen)))
+    ;; then four at a time
     (block $groups_done
       (loop $next_group
         (br_if $groups_done (i32.ge_u (local.get $g) (local.get $width)))
@@ -225,13 +295,16 @@
             (br_if $done (i32x4.all_true (local.get $m)))
             (local.set $at (i32.add (local.get $at) (local.get $width)))
             (br $next)))
-        ;; a lane still 0 is a dead unit: i32x4.eq gives −1 there
-        (local.set $m (i32x4.eq (local.get $m) (v128.const i32x4 0 0 0 0)))
-        (local.set $count (i32.sub (local.get $count)
-          (i32.add
-            (i32.add (i32x4.extract_lane 0 (local.get $m)) (i32x4.extract_lane 1 (local.get $m)))
-            (i32.add (i32x4.extract_lane 2 (local.get $m)) (i32x4.extract_lane 3 (local.get $m))))))
+        (local.set $count (i32.add (local.get $count) (call $deadLanes (local.get $m))))
         (local.set $g (i32.add (local.get $g) (i32.const 16)))
         (br $next_group)))
     (local.get $count))
+
+  ;; deadLanes(m) → how many of m's lanes are still 0 (never alive): i32x4.eq gives −1 there
+  (func $deadLanes (param $m v128) (result i32)
+    (local.set $m (i32x4.eq (local.get $m) (v128.const i32x4 0 0 0 0)))
+    (i32.sub (i32.const 0)
+      (i32.add
+        (i32.add (i32x4.extract_lane 0 (local.get $m)) (i32x4.extract_lane 1 (local.get $m)))
+        (i32.add (i32x4.extract_lane 2 (local.get $m)) (i32x4.extract_lane 3 (local.get $m))))))
 )
