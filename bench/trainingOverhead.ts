@@ -162,6 +162,10 @@ async function main(): Promise<void> {
       measuredSamplesPerSec: Math.round(measured),
       plainSamplesPerSec: Math.round(rate('plain', 'wallMs')),
       overhead: ratio('measured', 'wallMs'),
+      // Each round's own ratio (its trainers are fresh: rounds differ more than the variants within one do).
+      overheadByRound: results.map((t) =>
+        Number((t.measured.wallMs / t.measured.steps / (t.plain.wallMs / t.plain.steps)).toFixed(3)),
+      ),
       measureEvery10SamplesPerSec: Math.round(rate('every10', 'wallMs')),
       overhead10: ratio('every10', 'wallMs'),
       cpuOverhead: ratio('measured', 'cpuMs'),
