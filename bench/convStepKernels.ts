@@ -3,13 +3,16 @@
 import { channelSumTuning } from '../src/training/engine/backend/wasmChannelSum';
 import { convGradTuning } from '../src/training/engine/backend/wasmConvGrad';
 import { maxPoolTuning } from '../src/training/engine/backend/wasmMaxPoolGrad';
+import { reluGradTuning } from '../src/training/engine/backend/wasmReluGrad';
 import { shareDataTuning } from '../src/training/engine/backend/wasmShareData';
 
 /**
  * On: the engine's defaults. Off: the stock kernels (Identity, Cast, Sum), the filter gradient by im2col (or as a
- * convolution) instead of SIMD, and the maxPool gradient in JS without the pooled output, which they replace.
+ * convolution) instead of SIMD, the maxPool gradient in JS without the pooled output, and relu's gradient as Step and
+ * Multiply, which they replace.
  */
 export function setConvStepKernels(on: boolean): void {
+  reluGradTuning.fused = on;
   shareDataTuning.enabled = on;
   channelSumTuning.enabled = on;
   convGradTuning.depthwise = on;

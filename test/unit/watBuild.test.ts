@@ -10,6 +10,7 @@ import { ADAM_WASM } from '../../src/training/engine/backend/wat/adamWasm';
 import { CHANNELSUM_WASM } from '../../src/training/engine/backend/wat/channelsumWasm';
 import { CONVFILTER_WASM } from '../../src/training/engine/backend/wat/convfilterWasm';
 import { MAXPOOL_WASM } from '../../src/training/engine/backend/wat/maxpoolWasm';
+import { RELUGRAD_WASM } from '../../src/training/engine/backend/wat/relugradWasm';
 import { RMSPROP_WASM } from '../../src/training/engine/backend/wat/rmspropWasm';
 import { SGD_WASM } from '../../src/training/engine/backend/wat/sgdWasm';
 import { STATS_WASM } from '../../src/training/engine/backend/wat/statsWasm';
@@ -23,6 +24,7 @@ const COMMITTED: Record<string, { plain: string; shared: string }> = {
   channelsum: CHANNELSUM_WASM,
   convfilter: CONVFILTER_WASM,
   maxpool: MAXPOOL_WASM,
+  relugrad: RELUGRAD_WASM,
   rmsprop: RMSPROP_WASM,
   sgd: SGD_WASM,
   stats: STATS_WASM,

@@ -5,6 +5,7 @@ import { cpuBridgeConfigs } from './wasmCpuBridge';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './wasmConvGrad';
 import { batchMatMulConfig, fusedMatMulConfig } from './wasmMatMul';
 import { maxPoolGradConfig } from './wasmMaxPoolGrad';
+import { reluGradientConfig, reluGradKernelConfig } from './wasmReluGrad';
 import { shareDataConfigs } from './wasmShareData';
 import { channelSumConfig } from './wasmChannelSum';
 import { replaceKernel } from './wasmHeap';
@@ -21,6 +22,7 @@ function wasmKernelConfigs(): tf.KernelConfig[] {
     channelSumConfig(), // stock: transposes, then one dependent chain per output (every bias gradient)
     ...cpuBridgeConfigs(), // stock: missing, borrowed from the cpu backend
     fusedUpdateConfig, // ours: an optimizer's update of a variable in one pass (optim/)
+    reluGradKernelConfig, // ours: relu's gradient in one pass (the stock gradient: Step, Cast, Multiply)
   ];
 }
 
@@ -30,6 +32,8 @@ function wasmKernelConfigs(): tf.KernelConfig[] {
  */
 export function installWasmKernels(): void {
   for (const config of wasmKernelConfigs()) replaceKernel(config);
+  // Every backend's Relu gradient: ours dispatches the kernel above on wasm and tfjs's own ops elsewhere.
+  tf.registerGradient(reluGradientConfig);
 }
 
 /** Whether installWasmKernels has run (the registered BatchMatMul is ours). */
