@@ -9,9 +9,10 @@ import type { EngineMessage, EpochEvent, LogEvent, StepEvent, TrainingEvent } fr
 import '../../src/training/engine/model/seededDropout';
 import { EVENTS_FILE, readEvents, SPEC_COPY, WEIGHTS_DIR } from '../../src/training/run/runStore';
 import { PREPROCESSING_FILE, type Preprocessing } from '../../src/training/run/preprocessing';
+import { PRIORITY_ENV } from '../../src/training/engine/priority';
 import { enginePath, startRun, type RunHandle } from '../../src/training/run/runner';
 import { assertNoEngineErrors } from './support/engineLog';
-import { autogroupNice, threadNiceValues } from './support/niceValues';
+import { autogroupNice, threadNice, threadNiceValues } from './support/niceValues';
 import { EXAMPLES, LONG_RUN_SPEC } from './support/specs';
 
 function tmpDir(): string {
@@ -132,6 +133,48 @@ describe('engine process', () => {
       );
     });
   }
+
+  for (const low of [true, false]) {
+    it(
+      low
+        ? `${PRIORITY_ENV}=low: the engine lowers every thread and its autogroup at boot, without a start message`
+        : `without ${PRIORITY_ENV}: the engine boots at the nice value it inherits`,
+      async function () {
+        if (process.platform !== 'linux') this.skip();
+        const inherited = os.getPriority();
+        const env = low ? { ...process.env, [PRIORITY_ENV]: 'low' } : { ...process.env, [PRIORITY_ENV]: undefined };
+        const child = fork(enginePath(), [], {
+          stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+          serialization: 'json',
+          detached: true,
+          env,
+        });
+        // Its answer to an unknown message comes once it has loaded everything (TensorFlow.js included); no start.
+        const answered = new Promise<void>((resolve) => child.on('message', () => resolve()));
+        child.send({ type: 'restart' });
+        await answered;
+        const threads = threadNiceValues(child.pid!);
+        const group = autogroupNice(child.pid!);
+        child.disconnect();
+        await new Promise((resolve) => child.on('exit', resolve));
+        assert.ok(threads.length > 1, `read the engine's threads: ${JSON.stringify(threads)}`);
+        assert.deepStrictEqual(new Set(threads), new Set([low ? Math.max(10, inherited) : inherited]));
+        if (group !== undefined) assert.strictEqual(group >= 10, low, `autogroup nice ${group}`);
+      },
+    );
+  }
+
+  it("startRun at priority low has lowered the engine's main thread and autogroup by the time it returns", async function () {
+    if (process.platform !== 'linux') this.skip();
+    const { handle } = collect({ specFile: writeSpec(tmpDir(), LONG_RUN_SPEC), epochs: 500, priority: 'low' });
+    // Read before this test yields to the event loop: nothing of the engine's own code has run yet.
+    const mainThread = threadNice(handle.pid!, handle.pid!);
+    const group = autogroupNice(handle.pid!);
+    handle.stop();
+    await handle.done;
+    assert.ok(mainThread >= 10, `main thread nice ${mainThread}`);
+    if (group !== undefined) assert.ok(group >= 10, `autogroup nice ${group}`);
+  });
 
   /** Steps received before the engine is killed: well past the first flushes of the run store. */
   const KILL_AFTER_STEPS = 200;

@@ -2,6 +2,7 @@
 // and to the run's events.jsonl, and honours `stop` (also SIGINT/SIGTERM, and the parent going away). A start with
 // job `lr-find` runs the learning-rate range test instead (no run; its result saved under .gradscope/lr-find).
 // Nothing here is shared with the caller's thread.
+import './engineBoot'; // first: the priority, before TensorFlow.js loads
 import * as path from 'path';
 import type {
   EngineMessage,

@@ -18,38 +18,47 @@ export interface PriorityChange {
   autogroupNice?: number;
 }
 
-const AUTOGROUP = '/proc/self/autogroup';
+/** The environment variable by which a front-end asks the engine for `low` before it loads anything (engineBoot.ts). */
+export const PRIORITY_ENV = 'GRADSCOPE_ENGINE_PRIORITY';
 
-/** The threads of this process: their ids on Linux, else this process (0 = the caller). */
-function threadIds(): number[] {
-  if (process.platform !== 'linux') return [0];
+/** The threads of process `pid` ('self': this one): their ids on Linux, else the process (0 = the caller). */
+function threadIds(pid: number | 'self'): number[] {
+  if (process.platform !== 'linux') return [pid === 'self' ? 0 : pid];
   try {
-    return fs.readdirSync('/proc/self/task').map(Number);
+    return fs.readdirSync(`/proc/${pid}/task`).map(Number);
   } catch {
-    return [0];
+    return [pid === 'self' ? 0 : pid];
   }
 }
 
 /**
- * Lowers this process's priority to nice `nice` (a value already lower is kept: raising it back needs privileges).
- * Never throws: a priority that cannot be changed leaves the engine as it was.
+ * Lowers the priority of process `pid` (default: this one) to nice `nice`, every thread it has now and its
+ * autogroup (a value already lower is kept: raising it back needs privileges). Never throws: a priority that cannot
+ * be changed leaves the process as it was.
  */
-export function lowerPriority(nice = LOW_PRIORITY_NICE): PriorityChange {
-  for (const tid of threadIds()) {
+export function lowerPriority(nice = LOW_PRIORITY_NICE, pid: number | 'self' = 'self'): PriorityChange {
+  for (const tid of threadIds(pid)) {
     try {
       if (os.getPriority(tid) < nice) os.setPriority(tid, nice);
     } catch {
       // the thread ended meanwhile, or the platform refused
     }
   }
-  const change: PriorityChange = { nice: os.getPriority() };
+  let current = nice;
+  try {
+    current = os.getPriority(pid === 'self' ? 0 : pid);
+  } catch {
+    // the process ended meanwhile
+  }
+  const change: PriorityChange = { nice: current };
   if (process.platform !== 'linux') return change;
+  const autogroup = `/proc/${pid}/autogroup`;
   try {
     // "/autogroup-42 nice 0"
-    const current = Number(/nice (-?\d+)/.exec(fs.readFileSync(AUTOGROUP, 'latin1'))?.[1]);
-    if (!Number.isFinite(current)) return change;
-    if (current < nice) fs.writeFileSync(AUTOGROUP, String(nice));
-    change.autogroupNice = Math.max(current, nice);
+    const groupNice = Number(/nice (-?\d+)/.exec(fs.readFileSync(autogroup, 'latin1'))?.[1]);
+    if (!Number.isFinite(groupNice)) return change;
+    if (groupNice < nice) fs.writeFileSync(autogroup, String(nice));
+    change.autogroupNice = Math.max(groupNice, nice);
   } catch {
     // no autogroups in this kernel (or disabled): the threads' nice values are what counts
   }

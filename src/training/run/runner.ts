@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type {
   EngineMessage,
+  EnginePriority,
   EvaluateMessage,
   EvaluationResult,
   ExplainMessage,
@@ -20,6 +21,7 @@ import type {
   RunEndEvent,
   StartOptions,
 } from '../../shared/engineProtocol';
+import { LOW_PRIORITY_NICE, lowerPriority, PRIORITY_ENV } from '../engine/priority';
 import { appendEvents, readEvents, runEndFromEvents } from './runStore';
 
 /** How the engine process ended. */
@@ -86,13 +88,21 @@ interface EngineProcess {
   readonly exited: Promise<EngineExit>;
 }
 
-function forkEngine(onMessage: (message: { type: string }) => void, onLog: (message: LogEvent) => void): EngineProcess {
+function forkEngine(
+  priority: EnginePriority | undefined,
+  onMessage: (message: { type: string }) => void,
+  onLog: (message: LogEvent) => void,
+): EngineProcess {
   // Its own process group (POSIX): a Ctrl-C in a terminal signals the terminal's foreground group, which then holds
   // only the front-end, and the front-end decides (stop after this step, or kill on a second Ctrl-C). The engine
   // also treats SIGINT/SIGTERM sent to it directly as a stop request (as on Windows, where `detached` would open a
   // console window instead), and stops by itself when its parent goes away.
   const detached = process.platform !== 'win32';
-  const child = fork(enginePath(), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json', detached });
+  // At `low` the engine lowers itself as its first act (engineBoot.ts), and its autogroup and first threads are
+  // lowered from here at once, so that Node's own start-up already yields to the editor.
+  const env = priority === 'low' ? { ...process.env, [PRIORITY_ENV]: 'low' } : process.env;
+  const child = fork(enginePath(), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json', detached, env });
+  if (priority === 'low' && child.pid !== undefined) lowerPriority(LOW_PRIORITY_NICE, child.pid);
   let forced = false;
   const relayOutput =
     (level: 'info' | 'error') =>
@@ -140,32 +150,36 @@ function unknownMessage(message: unknown): LogEvent {
 export function startRun(options: StartOptions, onMessage: (message: EngineMessage) => void): RunHandle {
   let runDir: string | undefined;
   let end: RunEndEvent | undefined;
-  const engine = forkEngine((raw) => {
-    const message = raw as EngineMessage;
-    switch (message.type) {
-      case 'run-start':
-        runDir = message.runDir;
-        break;
-      case 'run-end':
-        end = message;
-        break;
-      case 'step':
-      case 'augmentation-samples':
-      case 'explanation':
-      case 'epoch':
-      case 'schedule':
-      case 'diagnostic':
-      case 'log':
-      case 'spec-problems':
-        break;
-      default: {
-        const unknown: never = message;
-        onMessage(unknownMessage(unknown));
-        return;
+  const engine = forkEngine(
+    options.priority,
+    (raw) => {
+      const message = raw as EngineMessage;
+      switch (message.type) {
+        case 'run-start':
+          runDir = message.runDir;
+          break;
+        case 'run-end':
+          end = message;
+          break;
+        case 'step':
+        case 'augmentation-samples':
+        case 'explanation':
+        case 'epoch':
+        case 'schedule':
+        case 'diagnostic':
+        case 'log':
+        case 'spec-problems':
+          break;
+        default: {
+          const unknown: never = message;
+          onMessage(unknownMessage(unknown));
+          return;
+        }
       }
-    }
-    onMessage(message);
-  }, onMessage);
+      onMessage(message);
+    },
+    onMessage,
+  );
 
   const done = engine.exited.then(({ exitCode, signal }): RunOutcome => {
     if (runDir && !end) {
@@ -226,14 +240,18 @@ function startResultJob<Result extends { type: string }, Message extends { type:
 ): EngineHandle<EngineExit & { result?: Result }> {
   const resultType = RESULT_TYPES[job];
   let result: Result | undefined;
-  const engine = forkEngine((message) => {
-    if (message.type === resultType) result = message as Result;
-    else if (!others.includes(message.type)) {
-      onMessage(unknownMessage(message));
-      return;
-    }
-    onMessage(message as Message);
-  }, onMessage);
+  const engine = forkEngine(
+    options.priority,
+    (message) => {
+      if (message.type === resultType) result = message as Result;
+      else if (!others.includes(message.type)) {
+        onMessage(unknownMessage(message));
+        return;
+      }
+      onMessage(message as Message);
+    },
+    onMessage,
+  );
   const done = engine.exited.then(({ exitCode, signal }) => ({ result, exitCode, signal }));
   engine.post({ type: 'start', options: { ...options, job } });
   return { pid: engine.pid, done, stop: stopper(engine, done), kill: () => engine.kill() };
