@@ -9,7 +9,7 @@ import type { EngineMessage, EpochEvent, LogEvent, StepEvent, TrainingEvent } fr
 import '../../src/training/engine/model/seededDropout';
 import { EVENTS_FILE, readEvents, SPEC_COPY, WEIGHTS_DIR } from '../../src/training/run/runStore';
 import { PREPROCESSING_FILE, type Preprocessing } from '../../src/training/run/preprocessing';
-import { PRIORITY_ENV } from '../../src/training/engine/priority';
+import { PRIORITY_ENV } from '../../src/training/run/processPriority';
 import { enginePath, startRun, type RunHandle } from '../../src/training/run/runner';
 import { assertNoEngineErrors } from './support/engineLog';
 import { autogroupNice, threadNice, threadNiceValues } from './support/niceValues';

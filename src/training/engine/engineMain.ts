@@ -33,7 +33,7 @@ import { PredictInputError } from '../run/predictInput';
 import { findLearningRate } from './lrFind';
 import { findResumePoint } from '../run/checkpointStore';
 import { withStartOptions } from '../run/startOptions';
-import { lowerPriority } from './priority';
+import { lowerPriority } from '../run/processPriority';
 import { train, type TrainOptions } from './trainer';
 
 let stopRequested = false;

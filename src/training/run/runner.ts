@@ -21,7 +21,7 @@ import type {
   RunEndEvent,
   StartOptions,
 } from '../../shared/engineProtocol';
-import { LOW_PRIORITY_NICE, lowerPriority, PRIORITY_ENV } from '../engine/priority';
+import { LOW_PRIORITY_NICE, lowerPriority, PRIORITY_ENV } from './processPriority';
 import { appendEvents, readEvents, runEndFromEvents } from './runStore';
 
 /** How the engine process ended. */
