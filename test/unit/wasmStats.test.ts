@@ -3,8 +3,8 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { computeStats, stepStats, type StatOp } from '../../src/training/engine/measureKernel';
-import { wasmStats } from '../../src/training/engine/backend/wasmStats';
-import type { BackendWasm } from '../../src/training/engine/backend/wasmHeap';
+import { chunkRows, wasmStats } from '../../src/training/engine/backend/wasmStats';
+import { alloc, free, heapAddress, type BackendWasm } from '../../src/training/engine/backend/wasmHeap';
 import { withBackend } from './support/specs';
 
 describe('wasm SIMD step statistics', () => {
@@ -73,6 +73,64 @@ describe('wasm SIMD step statistics', () => {
     });
   }
 
+  // The fused pass (a relu layer's moments and dead units in one read) against the two passes it replaces: the same
+  // bits, at shapes with several chunks, a last partial chunk, 32-value blocks and a scalar tail after the chunks, and
+  // row widths that are not a power of two. Units come alive in the first row, in a middle chunk, in the last row
+  // (after every chunk) or never (below 0, or NaN).
+  it('shiftedDead gives shifted and deadAtOrBelow to the bit, in one pass', () => {
+    const backend = tf.backend() as unknown as BackendWasm;
+    const simd = wasmStats(backend);
+    assert.ok(simd);
+    for (const [rows, units] of [
+      [0, 16],
+      [1, 4],
+      [3, 4],
+      [1000, 16],
+      [5003, 16],
+      [333, 12],
+      [777, 36],
+      [130, 128],
+      [2, 1024],
+    ]) {
+      const values = new Float32Array(rows * units);
+      for (let u = 0; u < units; u++) {
+        const aliveAt = [0, rows >> 1, rows - 1, -1, -2][u % 5];
+        for (let r = 0; r < rows; r++)
+          values[r * units + u] =
+            r === aliveAt ? 0.5 + r / rows : aliveAt === -2 && r % 3 ? NaN : -Math.abs(Math.sin(r * units + u));
+      }
+      const t = tf.tensor2d(values, [rows, units]);
+      const masks = alloc(backend, [units]);
+      const at = heapAddress(backend, t);
+      const c = values.length ? values[0] : 0;
+      const [s1, s2, dead] = simd.shiftedDead(at, rows, units, c, 0, heapAddress(backend, masks));
+      const [t1, t2] = simd.shifted(at, rows * units, c);
+      assert.ok(Object.is(s1, t1) && Object.is(s2, t2), `${rows} × ${units}: ${s1}, ${s2} vs ${t1}, ${t2}`);
+      assert.equal(dead, simd.deadAtOrBelow(at, rows, units, 0), `${rows} × ${units}`);
+      assert.equal(dead, rows ? [...Array(units).keys()].filter((u) => u % 5 >= 3).length : units, `${rows} × ${units}`);
+      // All alive in the first row: the pass stops looking for dead units after one chunk and still sums everything.
+      const alive = tf.tensor2d(
+        values.map((v, k) => (k < units ? 1 : v)),
+        [rows, units],
+      );
+      const [a1, a2, none] = simd.shiftedDead(heapAddress(backend, alive), rows, units, c, 0, heapAddress(backend, masks));
+      const [b1, b2] = simd.shifted(heapAddress(backend, alive), rows * units, c);
+      assert.ok(Object.is(a1, b1) && Object.is(a2, b2), `${rows} × ${units}, all alive`);
+      assert.equal(none, rows ? 0 : units);
+      free(backend, masks);
+      tf.dispose([t, alive]);
+    }
+  });
+
+  it('chunks whole 512-byte groups of rows, at least 16 KiB', () => {
+    for (const width of [16, 48, 64, 144, 400, 4096, 65536]) {
+      const rows = chunkRows(width);
+      assert.equal((rows * width) % 512, 0, `width ${width}`);
+      assert.ok(rows * width >= 16384, `width ${width}`);
+      assert.ok(rows * width < 16384 + (512 / gcd(width, 512)) * width, `width ${width}: the fewest such rows`);
+    }
+  });
+
   for (const size of [0, 1, 3, 4, 7, 64, 1001, 65537]) {
     it(`equals the JS loops on ${size} values`, async () => {
       const a = tf.add(tf.mul(tf.randomNormal([size], 0, 1, 'float32', size + 1), 2), 3);
@@ -117,3 +175,7 @@ describe('wasm SIMD step statistics', () => {
     });
   }
 });
+
+function gcd(a: number, b: number): number {
+  return b ? gcd(b, a % b) : a;
+}

@@ -5,7 +5,7 @@
 // over the backend's own memory costs a few percent. Other backends (tfjs-node) use the equivalent tf ops.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from './backend/wasmHeap';
-import { f32, heapAddress } from './backend/wasmHeap';
+import { alloc, f32, free, heapAddress } from './backend/wasmHeap';
 import { wasmStats, type WasmStats } from './backend/wasmStats';
 import { ACTIVATION_FACTS, DEAD_SLOPE } from '../model/facts';
 import type { ActivationName, ActivationParams } from '../spec/types';
@@ -205,53 +205,105 @@ function setMoments(out: Float32Array, i: number, n: number, c: number, s1: numb
  * the same statistics (update and moments to the bit: the same additions in the same order; sumsq in float64 in both,
  * in another order), several times faster than computeStats's JS loops. Dead units are counted there too for relu
  * (sixteen or four units at a time, down their columns, each group stopping at its first row where all are alive);
- * the other activations' dead units stay in JS.
+ * the other activations' dead units stay in JS. When a layer's moments and dead units read the same tensor (relu's
+ * output), one pass over memory gives both (shiftedDead): a conv layer's output is megabytes, long out of the cache
+ * when the step ends.
  */
 function computeStatsWasm(wasm: BackendWasm, simd: WasmStats, infos: tf.TensorInfo[], ops: StatOp[]): Float32Array {
   const out = new Float32Array(ops.reduce((n, op) => n + statWidth(op), 0));
   const address = (k: number): number => heapAddress(wasm, infos[k]);
   const size = (k: number): number => tf.util.sizeFromShape(infos[k].shape);
-  let i = 0;
-  for (const op of ops) {
-    switch (op.op) {
-      case 'sumsq':
-        out[i] = simd.sumsq(address(op.a), size(op.a));
-        break;
-      case 'update':
-        out.set(simd.update(address(op.a), address(op.b), size(op.a)), i);
-        break;
-      case 'moments': {
-        const n = size(op.a);
-        const c = n ? f32(wasm, infos[op.a])[0] : 0;
-        const [s1, s2] = simd.shifted(address(op.a), n, c);
-        setMoments(out, i, n, c, s1, s2);
-        break;
+  /** relu's bound when the SIMD pass counts the op's dead units (a multiple of 4 units), else undefined. */
+  const simdBound = (op: DeadOp): number | undefined => {
+    const u = lastAxis(infos[op.a]);
+    return u > 0 && u % 4 === 0 ? ACTIVATION_FACTS[op.activation].deadAtOrBelow : undefined;
+  };
+  const pairs = fusedPairs(ops);
+  /** The dead op (and its index) that moments op k computes in the same pass, if any. */
+  const fusable = (k: number): { at: number; op: DeadOp; bound: number } | undefined => {
+    const dead = pairs.get(k);
+    const bound = dead && simdBound(dead.op);
+    return dead && bound !== undefined ? { ...dead, bound } : undefined;
+  };
+  // The fused passes' scratch (one unit mask per lane), allocated before any view is taken.
+  const widest = Math.max(0, ...[...pairs.keys()].filter((k) => fusable(k) !== undefined).map((k) => lastAxis(infos[ops[k].a])));
+  const masks = widest ? alloc(wasm, [widest]) : undefined;
+  const fusedDead = new Map<number, number>(); // dead op index → its count, from the moments op's pass
+  try {
+    let i = 0;
+    for (const [k, op] of ops.entries()) {
+      switch (op.op) {
+        case 'sumsq':
+          out[i] = simd.sumsq(address(op.a), size(op.a));
+          break;
+        case 'update':
+          out.set(simd.update(address(op.a), address(op.b), size(op.a)), i);
+          break;
+        case 'moments': {
+          const n = size(op.a);
+          const c = n ? f32(wasm, infos[op.a])[0] : 0;
+          const dead = fusable(k);
+          if (dead && masks) {
+            const u = lastAxis(infos[op.a]);
+            const [s1, s2, count] = simd.shiftedDead(address(op.a), n / u, u, c, dead.bound, heapAddress(wasm, masks));
+            setMoments(out, i, n, c, s1, s2);
+            fusedDead.set(dead.at, count);
+          } else {
+            const [s1, s2] = simd.shifted(address(op.a), n, c);
+            setMoments(out, i, n, c, s1, s2);
+          }
+          break;
+        }
+        case 'tail': {
+          const n = size(op.a);
+          const { lo, hi, inclusive } = TAILS[op.activation];
+          const count = inclusive ? simd.outsideInclusive(address(op.a), n, lo, hi) : simd.outside(address(op.a), n, lo, hi);
+          out[i] = n ? count / n : 0;
+          break;
+        }
+        case 'dead': {
+          // relu (model/facts deadAtOrBelow) over a multiple of 4 units: the SIMD pass (or its count from the fused
+          // one); the others: the JS loop.
+          const bound = simdBound(op);
+          const u = lastAxis(infos[op.a]);
+          out[i] =
+            fusedDead.get(k) ??
+            (bound !== undefined
+              ? simd.deadAtOrBelow(address(op.a), size(op.a) / u, u, bound)
+              : computeStats([f32(wasm, infos[op.a])], [u], [{ ...op, a: 0 }])[0]);
+          break;
+        }
+        case 'value':
+          out[i] = f32(wasm, infos[op.a])[0];
+          break;
       }
-      case 'tail': {
-        const n = size(op.a);
-        const { lo, hi, inclusive } = TAILS[op.activation];
-        const count = inclusive ? simd.outsideInclusive(address(op.a), n, lo, hi) : simd.outside(address(op.a), n, lo, hi);
-        out[i] = n ? count / n : 0;
-        break;
-      }
-      case 'dead': {
-        // relu (model/facts deadAtOrBelow) over a multiple of 4 units: the SIMD pass; the others: the JS loop.
-        const bound = ACTIVATION_FACTS[op.activation].deadAtOrBelow;
-        const u = lastAxis(infos[op.a]);
-        out[i] =
-          bound !== undefined && u > 0 && u % 4 === 0
-            ? simd.deadAtOrBelow(address(op.a), size(op.a) / u, u, bound)
-            : computeStats([f32(wasm, infos[op.a])], [u], [{ ...op, a: 0 }])[0];
-        break;
-      }
-      case 'value':
-        out[i] = f32(wasm, infos[op.a])[0];
-        break;
+      i += statWidth(op);
     }
-    i += statWidth(op);
+  } finally {
+    if (masks) free(wasm, masks);
   }
   return out;
 }
+
+/**
+ * For each moments op, a dead op after it on the same tensor (the index of each), once per ops list: step.ts asks
+ * for the same list every step.
+ */
+function fusedPairs(ops: StatOp[]): Map<number, { at: number; op: DeadOp }> {
+  let pairs = pairsOf.get(ops);
+  if (!pairs) {
+    pairs = new Map();
+    for (const [k, op] of ops.entries()) {
+      if (op.op !== 'moments') continue;
+      const at = ops.findIndex((other, j) => j > k && other.op === 'dead' && other.a === op.a);
+      if (at >= 0) pairs.set(k, { at, op: ops[at] as DeadOp });
+    }
+    pairsOf.set(ops, pairs);
+  }
+  return pairs;
+}
+const pairsOf = new WeakMap<StatOp[], Map<number, { at: number; op: DeadOp }>>();
+type DeadOp = Extract<StatOp, { op: 'dead' }>;
 
 function lastAxis(info: tf.TensorInfo): number {
   return info.shape.length ? info.shape[info.shape.length - 1] : 1;

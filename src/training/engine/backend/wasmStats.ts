@@ -21,6 +21,11 @@ export interface WasmStats {
   outsideInclusive(p: number, n: number, lo: number, hi: number): number;
   /** How many of the u units (last axis of rows × u values; u a multiple of 4) have no value above `bound`. */
   deadAtOrBelow(p: number, rows: number, u: number, bound: number): number;
+  /**
+   * shifted(p, rows × u, c) and deadAtOrBelow(p, rows, u, bound) of one tensor in one pass over memory: [Σ (x − c),
+   * Σ (x − c)², dead units], the same numbers to the bit. masks: the address of u × 4 bytes of scratch.
+   */
+  shiftedDead(p: number, rows: number, u: number, c: number, bound: number, masks: number): [number, number, number];
 }
 
 interface Exports {
@@ -30,6 +35,7 @@ interface Exports {
   outside(p: number, n: number, lo: number, hi: number): number;
   outsideInclusive(p: number, n: number, lo: number, hi: number): number;
   deadAtOrBelow(p: number, rows: number, u: number, bound: number): number;
+  shiftedDead(p: number, rows: number, u: number, c: number, bound: number, chunkRows: number, masks: number): number;
   r0: { value: number };
   r1: { value: number };
   r2: { value: number };
@@ -49,4 +55,20 @@ export const wasmStats = backendModule(STATS_WASM, (e: Exports): WasmStats => ({
   outside: (p, n, lo, hi) => e.outside(p, n, lo, hi),
   outsideInclusive: (p, n, lo, hi) => e.outsideInclusive(p, n, lo, hi),
   deadAtOrBelow: (p, rows, u, bound) => e.deadAtOrBelow(p, rows, u, bound),
+  shiftedDead: (p, rows, u, c, bound, masks) => {
+    const dead = e.shiftedDead(p, rows, u, c, bound, chunkRows(u * 4), masks);
+    return [e.r0.value, e.r1.value, dead];
+  },
 }));
+
+/**
+ * Rows per chunk of shiftedDead for rows of `width` bytes: a whole number of its 512-byte groups of blocks, and at
+ * least 16 KiB, so that the rows just summed are still in the L1 cache when they are read for the dead units.
+ */
+export function chunkRows(width: number): number {
+  let a = width;
+  let b = 512;
+  while (b) [a, b] = [b, a % b];
+  const rows = 512 / a; // the fewest rows that fill whole groups: 512 / gcd(width, 512)
+  return rows * Math.max(1, Math.ceil(16384 / (rows * width)));
+}

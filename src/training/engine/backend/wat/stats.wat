@@ -5,6 +5,7 @@
 ;; instructions of promoting every value to float64. measureKernel.ts's JS loops do the same additions in the same
 ;; order (Math.fround), so both give the same bits. sumsq (gradient clipping reads it) stays float64 throughout.
 ;; Results beyond one are left in the globals r0, r1, r2. The counts (tails, dead units) compare float32 values.
+;; shiftedDead gives a relu layer's moments and dead units in one pass over its output, with shifted's exact sums.
 ;; Compiled by `npm run build:wasm` (wabt's wat2wasm, SIMD) into statsWasm.ts; wasmStats.ts binds it.
 (module
   (import "env" "memory" (memory 1))
@@ -101,17 +102,77 @@
     (global.set $r1 (local.get $fb))
     (global.set $r2 (local.get $fd)))
 
+  ;; The running float64 sums of shifted and shiftedDead (lanes: the blocks' lanes 0 + 2 and 1 + 3), between helpers.
+  (global $s1 (mut v128) (v128.const i64x2 0 0))
+  (global $s2 (mut v128) (v128.const i64x2 0 0))
+
   ;; shifted(p, n, c): r0, r1 ← Σ (x − c), Σ (x − c)² (the moments in one pass, shifted by c, a float32 value of the
   ;; array: x − c is exact for x near c, so a tiny spread around a large mean keeps its digits)
-  ;; Four blocks go down together (their float32 chains are independent, so their additions' latency overlaps) and
-  ;; are added to the float64 sums in order: the same additions as one block at a time.
   (func (export "shifted") (param $p i32) (param $n i32) (param $c f64)
-    (local $i i32) (local $end i32) (local $blk i32)
-    (local $cv v128) (local $v v128) (local $a1 v128) (local $a2 v128) (local $s1 v128) (local $s2 v128)
-    (local $b1 v128) (local $b2 v128) (local $c1 v128) (local $c2 v128) (local $d1 v128) (local $d2 v128)
-    (local $f1 f64) (local $f2 f64) (local $x f64)
+    (local $end i32) (local $cv v128)
     (local.set $cv (f32x4.splat (f32.demote_f64 (local.get $c))))
     (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -32)) (i32.const 2)))
+    (global.set $s1 (v128.const i64x2 0 0))
+    (global.set $s2 (v128.const i64x2 0 0))
+    (call $groups (local.get $p) (i32.const 0) (i32.and (local.get $end) (i32.const -512)) (local.get $cv))
+    (call $blocks (local.get $p) (i32.and (local.get $end) (i32.const -512)) (local.get $end) (local.get $cv))
+    (call $finish (local.get $p) (local.get $end) (local.get $n) (local.get $c)))
+
+  ;; shiftedDead(p, rows, u, c, bound, chunkRows, masks) → how many of the u units have no value above bound, with
+  ;; r0, r1 as shifted(p, rows × u, c) gives them (the same additions in the same order): the moments and relu's dead
+  ;; units of one tensor in one pass over memory. The tensor goes by in chunks of chunkRows rows (a multiple of 512
+  ;; bytes, small enough to stay in the L1 cache): each chunk is summed, then its rows are read again from the cache
+  ;; for the dead units, until every unit has been seen alive. masks: u × 4 bytes of scratch (lane k: unit k alive).
+  (func (export "shiftedDead") (param $p i32) (param $rows i32) (param $u i32) (param $c f64) (param $bound f32)
+    (param $chunkRows i32) (param $masks i32) (result i32)
+    (local $width i32) (local $n i32) (local $end i32) (local $groupsEnd i32) (local $chunk i32) (local $i i32)
+    (local $j i32) (local $alive i32) (local $cv v128) (local $bv v128)
+    (local.set $width (i32.shl (local.get $u) (i32.const 2)))
+    (local.set $n (i32.mul (local.get $rows) (local.get $u)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -32)) (i32.const 2)))
+    (local.set $groupsEnd (i32.and (local.get $end) (i32.const -512)))
+    (local.set $chunk (i32.mul (local.get $chunkRows) (local.get $width)))
+    (local.set $cv (f32x4.splat (f32.demote_f64 (local.get $c))))
+    (local.set $bv (f32x4.splat (local.get $bound)))
+    (global.set $s1 (v128.const i64x2 0 0))
+    (global.set $s2 (v128.const i64x2 0 0))
+    (block $cleared
+      (loop $clear
+        (br_if $cleared (i32.ge_u (local.get $j) (local.get $width)))
+        (v128.store (i32.add (local.get $masks) (local.get $j)) (v128.const i64x2 0 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $clear)))
+    (block $chunks_done
+      (loop $next_chunk
+        (br_if $chunks_done (i32.gt_u (i32.add (local.get $i) (local.get $chunk)) (local.get $groupsEnd)))
+        (call $groups (local.get $p) (local.get $i) (i32.add (local.get $i) (local.get $chunk)) (local.get $cv))
+        (if (i32.eqz (local.get $alive))
+          (then
+            (call $aliveRows (i32.add (local.get $p) (local.get $i)) (local.get $chunkRows) (local.get $width)
+              (local.get $bv) (local.get $masks))
+            (local.set $alive (call $allAlive (local.get $masks) (local.get $width)))))
+        (local.set $i (i32.add (local.get $i) (local.get $chunk)))
+        (br $next_chunk)))
+    ;; the rest: sums as shifted ends, and the rows from $i on (it is at a row's start) for the dead units
+    (call $groups (local.get $p) (local.get $i) (local.get $groupsEnd) (local.get $cv))
+    (call $blocks (local.get $p) (local.get $groupsEnd) (local.get $end) (local.get $cv))
+    (call $finish (local.get $p) (local.get $end) (local.get $n) (local.get $c))
+    (if (i32.eqz (local.get $alive))
+      (then
+        (call $aliveRows (i32.add (local.get $p) (local.get $i))
+          (i32.sub (local.get $rows) (i32.div_u (local.get $i) (local.get $width))) (local.get $width)
+          (local.get $bv) (local.get $masks))))
+    (call $deadCount (local.get $masks) (local.get $width)))
+
+  ;; groups(p, i, end, cv): $s1, $s2 += the float32 blocks of 32 values over bytes [i, end) (end − i a multiple of
+  ;; 512), four blocks at a time: their float32 chains are independent, so their additions' latency overlaps; they
+  ;; are added to the float64 sums in order, the same additions as one block at a time
+  (func $groups (param $p i32) (param $i i32) (param $end i32) (param $cv v128)
+    (local $blk i32) (local $v v128) (local $s1 v128) (local $s2 v128)
+    (local $a1 v128) (local $a2 v128) (local $b1 v128) (local $b2 v128)
+    (local $c1 v128) (local $c2 v128) (local $d1 v128) (local $d2 v128)
+    (local.set $s1 (global.get $s1))
+    (local.set $s2 (global.get $s2))
     (block $fours_done
       (loop $next_four
         (br_if $fours_done (i32.gt_u (i32.add (local.get $i) (i32.const 512)) (local.get $end)))
@@ -149,7 +210,12 @@
         (local.set $s2 (f64x2.add (local.get $s2) (call $widen (local.get $d2))))
         (local.set $i (i32.add (local.get $i) (i32.const 384)))
         (br $next_four)))
-    ;; the blocks left, one at a time
+    (global.set $s1 (local.get $s1))
+    (global.set $s2 (local.get $s2)))
+
+  ;; blocks(p, i, end, cv): $s1, $s2 += the blocks of 32 values over bytes [i, end), one at a time
+  (func $blocks (param $p i32) (param $i i32) (param $end i32) (param $cv v128)
+    (local $blk i32) (local $v v128) (local $a1 v128) (local $a2 v128)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
@@ -162,11 +228,15 @@
           (local.set $a2 (f32x4.add (f32x4.mul (local.get $v) (local.get $v)) (local.get $a2)))
           (local.set $i (i32.add (local.get $i) (i32.const 16)))
           (br_if $in (i32.lt_u (local.get $i) (local.get $blk))))
-        (local.set $s1 (f64x2.add (local.get $s1) (call $widen (local.get $a1))))
-        (local.set $s2 (f64x2.add (local.get $s2) (call $widen (local.get $a2))))
-        (br $next)))
-    (local.set $f1 (call $lanes (local.get $s1)))
-    (local.set $f2 (call $lanes (local.get $s2)))
+        (global.set $s1 (f64x2.add (global.get $s1) (call $widen (local.get $a1))))
+        (global.set $s2 (f64x2.add (global.get $s2) (call $widen (local.get $a2))))
+        (br $next))))
+
+  ;; finish(p, i, n, c): r0, r1 ← the lanes of $s1, $s2 plus the last values from byte i to value n in float64
+  (func $finish (param $p i32) (param $i i32) (param $n i32) (param $c f64)
+    (local $end i32) (local $f1 f64) (local $f2 f64) (local $x f64)
+    (local.set $f1 (call $lanes (global.get $s1)))
+    (local.set $f2 (call $lanes (global.get $s2)))
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done
       (loop $next
@@ -178,6 +248,74 @@
         (br $next)))
     (global.set $r0 (local.get $f1))
     (global.set $r1 (local.get $f2)))
+
+  ;; aliveRows(at, rows, width, bv, masks): each unit's mask lanes |= (x > bound) over `rows` rows of `width` bytes,
+  ;; down the columns: sixteen units at a time in registers, then four
+  (func $aliveRows (param $at i32) (param $rows i32) (param $width i32) (param $bv v128) (param $masks i32)
+    (local $g i32) (local $p i32) (local $end i32) (local $m v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
+    (block $sixteens_done
+      (loop $next_sixteen
+        (br_if $sixteens_done (i32.gt_u (i32.add (local.get $g) (i32.const 64)) (local.get $width)))
+        (local.set $m (v128.load (i32.add (local.get $masks) (local.get $g))))
+        (local.set $m1 (v128.load offset=16 (i32.add (local.get $masks) (local.get $g))))
+        (local.set $m2 (v128.load offset=32 (i32.add (local.get $masks) (local.get $g))))
+        (local.set $m3 (v128.load offset=48 (i32.add (local.get $masks) (local.get $g))))
+        (local.set $p (i32.add (local.get $at) (local.get $g)))
+        (local.set $end (i32.add (local.get $p) (i32.mul (local.get $rows) (local.get $width))))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $m (v128.or (local.get $m) (f32x4.gt (v128.load align=4 (local.get $p)) (local.get $bv))))
+            (local.set $m1 (v128.or (local.get $m1) (f32x4.gt (v128.load offset=16 align=4 (local.get $p)) (local.get $bv))))
+            (local.set $m2 (v128.or (local.get $m2) (f32x4.gt (v128.load offset=32 align=4 (local.get $p)) (local.get $bv))))
+            (local.set $m3 (v128.or (local.get $m3) (f32x4.gt (v128.load offset=48 align=4 (local.get $p)) (local.get $bv))))
+            (local.set $p (i32.add (local.get $p) (local.get $width)))
+            (br $next)))
+        (v128.store (i32.add (local.get $masks) (local.get $g)) (local.get $m))
+        (v128.store offset=16 (i32.add (local.get $masks) (local.get $g)) (local.get $m1))
+        (v128.store offset=32 (i32.add (local.get $masks) (local.get $g)) (local.get $m2))
+        (v128.store offset=48 (i32.add (local.get $masks) (local.get $g)) (local.get $m3))
+        (local.set $g (i32.add (local.get $g) (i32.const 64)))
+        (br $next_sixteen)))
+    (block $fours_done
+      (loop $next_four
+        (br_if $fours_done (i32.ge_u (local.get $g) (local.get $width)))
+        (local.set $m (v128.load (i32.add (local.get $masks) (local.get $g))))
+        (local.set $p (i32.add (local.get $at) (local.get $g)))
+        (local.set $end (i32.add (local.get $p) (i32.mul (local.get $rows) (local.get $width))))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $m (v128.or (local.get $m) (f32x4.gt (v128.load align=4 (local.get $p)) (local.get $bv))))
+            (local.set $p (i32.add (local.get $p) (local.get $width)))
+            (br $next)))
+        (v128.store (i32.add (local.get $masks) (local.get $g)) (local.get $m))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (br $next_four))))
+
+  ;; allAlive(masks, width) → 1 when every unit's mask is set
+  (func $allAlive (param $masks i32) (param $width i32) (result i32)
+    (local $j i32) (local $m v128)
+    (local.set $m (v128.const i32x4 -1 -1 -1 -1))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $width)))
+        (local.set $m (v128.and (local.get $m) (v128.load (i32.add (local.get $masks) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+    (i32x4.all_true (local.get $m)))
+
+  ;; deadCount(masks, width) → how many units' masks are not set
+  (func $deadCount (param $masks i32) (param $width i32) (result i32)
+    (local $j i32) (local $count i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $width)))
+        (local.set $count (i32.add (local.get $count)
+          (call $deadLanes (v128.load (i32.add (local.get $masks) (local.get $j))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+    (local.get $count))
 
   ;; outside(p, n, lo, hi) → how many x < lo or x > hi (float32 compares)
   (func (export "outside") (param $p i32) (param $n i32) (param $lo f32) (param $hi f32) (result i32)
