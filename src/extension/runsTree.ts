@@ -2,6 +2,7 @@
 // the training scripts whose runs a PyTorch monitor recorded (external runs, see externalRuns.ts), each with its runs.
 // Selecting a run opens the dashboard on it; selecting two or more (Ctrl/Shift+click) overlays them (Compare Runs);
 // specs have inline Train / Stop actions; a run with checkpoints offers Resume Run in its context menu.
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { checkpointEpochs } from '../training/run/checkpointStore';
@@ -13,6 +14,8 @@ import type { TrainingController } from './trainingController';
 
 export const SPEC_GLOB = '**/*.gradscope.json';
 export const SPEC_EXCLUDE = '**/{node_modules,.gradscope}/**';
+/** SPEC_EXCLUDE as a test of a path: a folder named node_modules or .gradscope on the way. */
+const EXCLUDED_PATH = /\/(node_modules|\.gradscope)\//;
 
 /** Whether a file is a spec (the files SPEC_GLOB finds). */
 export function isSpec(uri: vscode.Uri | undefined): uri is vscode.Uri {
@@ -72,15 +75,19 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     private readonly external: ExternalRuns,
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{*.gradscope.json,.gradscope/runs/*/events.jsonl}');
-    const fileAddedOrRemoved = (uri: vscode.Uri): void => {
-      if (isSpec(uri)) this.specs = undefined;
+    // A spec created or deleted updates the list in place: searching again would start a file search process.
+    const fileAddedOrRemoved = (uri: vscode.Uri, added: boolean): void => {
+      if (isSpec(uri) && !EXCLUDED_PATH.test(uri.path) && this.specs) {
+        const others = this.specs.then((specs) => specs.filter((s) => s.fsPath !== uri.fsPath));
+        this.specs = added ? others.then((specs) => [...specs, uri]) : others;
+      }
       this.refresh();
     };
     this.disposables.push(
       watcher,
       this.changed,
-      watcher.onDidCreate(fileAddedOrRemoved),
-      watcher.onDidDelete(fileAddedOrRemoved),
+      watcher.onDidCreate((uri) => fileAddedOrRemoved(uri, true)),
+      watcher.onDidDelete((uri) => fileAddedOrRemoved(uri, false)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         this.specs = undefined;
         this.refresh();
@@ -91,9 +98,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   /**
-   * The workspace's specs, listed once and again only when a spec file is created or deleted (or the folders change):
-   * a run refreshes the tree several times, and each workspace.findFiles makes the extension host start a file search
-   * process (10-50 ms of its thread for the spawn alone on a busy machine).
+   * The workspace's specs, searched for once and again only when the folders change; the watcher adds and removes
+   * specs created and deleted since. A run refreshes the tree several times, and each workspace.findFiles makes the
+   * extension host start a file search process: its thread waits in the spawn until the child has started, 10-90 ms
+   * on a busy machine (scheduler traces of the responsiveness test, when the test's new spec made it search again).
    */
   private specs: Thenable<vscode.Uri[]> | undefined;
 
@@ -104,7 +112,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) {
       this.specs ??= vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
-      const specs = [...(await this.specs)];
+      // A folder deleted with its specs in it tells the watcher nothing about them: those that are gone are left out.
+      const specs = (await this.specs).filter((uri) => fs.existsSync(uri.fsPath));
       return [
         ...specs.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri): RunsNode => ({ kind: 'spec', uri })),
         ...this.external.scripts().map((file): RunsNode => ({ kind: 'script', uri: vscode.Uri.file(file) })),

@@ -131,6 +131,33 @@ suite('training from VS Code', () => {
     assert.strictEqual(runsTree.getTreeItem(exploding).description, '');
   });
 
+  test('a spec created appears in the sidebar and leaves it when deleted, alone or with its folder; node_modules is left out', async () => {
+    const { runsTree } = await api();
+    const listed = async (): Promise<string[]> =>
+      (await runsTree.getChildren()).flatMap((n) => (n.kind === 'spec' ? [path.relative(workspace(), n.uri.fsPath)] : []));
+    const before = await listed(); // searched for once; the watcher keeps the list from here on
+    const text = fs.readFileSync(specUri('healthy-spiral.gradscope.json').fsPath);
+    const made = ['sidebar-new.gradscope.json', path.join('sidebar-folder', 'nested.gradscope.json')];
+    const ignored = path.join('node_modules', 'some-package', 'ignored.gradscope.json');
+    for (const file of [...made, ignored]) {
+      fs.mkdirSync(path.dirname(path.join(workspace(), file)), { recursive: true });
+      fs.writeFileSync(path.join(workspace(), file), text);
+    }
+    // Waits on the tree's state (the watcher's events arrive when they do), not on a fixed delay.
+    const settle = async (what: string, ok: (specs: string[]) => boolean): Promise<string[]> => {
+      let specs: string[] = [];
+      await until(what, () => ok(specs) || (void listed().then((l) => (specs = l)), false));
+      return specs;
+    };
+    const after = await settle('the new specs listed', (specs) => made.every((f) => specs.includes(f)));
+    assert.ok(!after.includes(ignored), 'a spec under node_modules is not listed');
+    assert.deepStrictEqual(after.filter((f) => !made.includes(f)).sort(), [...before].sort());
+    fs.rmSync(path.join(workspace(), made[0]));
+    fs.rmSync(path.join(workspace(), 'sidebar-folder'), { recursive: true });
+    fs.rmSync(path.join(workspace(), 'node_modules'), { recursive: true });
+    await settle('the deleted specs gone', (specs) => specs.length === before.length && made.every((f) => !specs.includes(f)));
+  });
+
   test("a reopened window shows the last run's diagnostics in Problems again (restored from the run)", async () => {
     const { diagnostics } = await api();
     const uri = specUri('exploding-init.gradscope.json');
