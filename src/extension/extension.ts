@@ -70,7 +70,11 @@ export function activate(context: vscode.ExtensionContext): GradscopeApi {
         (run) => void vscode.commands.executeCommand('setContext', 'gradscope.training', run !== undefined),
       ),
     );
-    restoreRunDiagnostics(diagnostics, (uri) => controller.current?.specUri.fsPath === uri.fsPath).then(
+    restoreRunDiagnostics(
+      diagnostics,
+      (uri) => controller.current?.specUri.fsPath === uri.fsPath,
+      () => tree.specUris(),
+    ).then(
       (n) => {
         if (n) output.appendLine(`restored the last run's diagnostics of ${n} spec(s)`);
       },

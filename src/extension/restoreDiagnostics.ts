@@ -5,12 +5,16 @@ import { emptyHistory } from '../shared/runHistory';
 import { latestRunOfSpec, SPEC_EXCLUDE, SPEC_GLOB } from './runsTree';
 import type { SpecDiagnostics } from './specDiagnostics';
 
-/** Puts each spec's latest run's diagnostics back in Problems; resolves with how many specs got some. */
+/**
+ * Puts each spec's latest run's diagnostics back in Problems; resolves with how many specs got some. `specUris`: the
+ * workspace's specs (the extension passes the runs tree's list, so that activation searches for them once).
+ */
 export async function restoreRunDiagnostics(
   diagnostics: SpecDiagnostics,
   isLive: (specUri: vscode.Uri) => boolean,
+  specUris: () => Thenable<vscode.Uri[]> = () => vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE),
 ): Promise<number> {
-  const specs = await vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
+  const specs = await specUris();
   let restored = 0;
   for (const uri of specs) {
     // A spec that started training meanwhile shows its live run's diagnostics instead.

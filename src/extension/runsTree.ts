@@ -75,11 +75,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     private readonly external: ExternalRuns,
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/{*.gradscope.json,.gradscope/runs/*/events.jsonl}');
-    // A spec created or deleted updates the list in place: searching again would start a file search process.
+    // A spec created or deleted updates the list in place at once. The watcher does not report every file of a new
+    // folder (a spec written into a folder just made can go unreported), so a created spec also makes the list stale:
+    // it is searched for again once no run is live (a search starts a process: see `specs`).
     const fileAddedOrRemoved = (uri: vscode.Uri, added: boolean): void => {
       if (isSpec(uri) && !EXCLUDED_PATH.test(uri.path) && this.specs) {
         const others = this.specs.then((specs) => specs.filter((s) => s.fsPath !== uri.fsPath));
         this.specs = added ? others.then((specs) => [...specs, uri]) : others;
+        if (added) this.stale = true;
       }
       this.refresh();
     };
@@ -98,22 +101,37 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   /**
-   * The workspace's specs, searched for once and again only when the folders change; the watcher adds and removes
-   * specs created and deleted since. A run refreshes the tree several times, and each workspace.findFiles makes the
-   * extension host start a file search process: its thread waits in the spawn until the child has started, 10-90 ms
-   * on a busy machine (scheduler traces of the responsiveness test, when the test's new spec made it search again).
+   * The workspace's specs: the watcher adds and removes specs created and deleted since the last search, and a new
+   * search waits until no run is live. A run refreshes the tree several times, and each workspace.findFiles makes
+   * the extension host start a file search process: its thread waits in the spawn until the child has started,
+   * 10-90 ms on a busy machine (scheduler traces of the responsiveness test, whose new spec made it search again
+   * as the run started).
    */
   private specs: Thenable<vscode.Uri[]> | undefined;
+  /** A spec was created since the last search: search again when no run is live. */
+  private stale = false;
 
   refresh(): void {
     this.changed.fire(undefined);
   }
 
+  /**
+   * The workspace's specs: searched for on the first call, then kept by the watcher. Activation's restoring of
+   * diagnostics asks first, so showing the sidebar (often just before a first run) starts no search.
+   */
+  async specUris(): Promise<vscode.Uri[]> {
+    if (this.stale && !this.controller.current) {
+      this.stale = false;
+      this.specs = undefined;
+    }
+    this.specs ??= vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
+    // A folder deleted with its specs in it tells the watcher nothing about them: those that are gone are left out.
+    return (await this.specs).filter((uri) => fs.existsSync(uri.fsPath));
+  }
+
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) {
-      this.specs ??= vscode.workspace.findFiles(SPEC_GLOB, SPEC_EXCLUDE);
-      // A folder deleted with its specs in it tells the watcher nothing about them: those that are gone are left out.
-      const specs = (await this.specs).filter((uri) => fs.existsSync(uri.fsPath));
+      const specs = await this.specUris();
       return [
         ...specs.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri): RunsNode => ({ kind: 'spec', uri })),
         ...this.external.scripts().map((file): RunsNode => ({ kind: 'script', uri: vscode.Uri.file(file) })),

@@ -135,7 +135,9 @@ suite('training from VS Code', () => {
     const { runsTree } = await api();
     const listed = async (): Promise<string[]> =>
       (await runsTree.getChildren()).flatMap((n) => (n.kind === 'spec' ? [path.relative(workspace(), n.uri.fsPath)] : []));
-    const before = await listed(); // searched for once; the watcher keeps the list from here on
+    // Listed once; then the watcher's events update the list, and a spec in a new folder that the watcher may not
+    // report is found by the search that a created spec schedules for when no run is live.
+    const before = await listed();
     const text = fs.readFileSync(specUri('healthy-spiral.gradscope.json').fsPath);
     const made = ['sidebar-new.gradscope.json', path.join('sidebar-folder', 'nested.gradscope.json')];
     const ignored = path.join('node_modules', 'some-package', 'ignored.gradscope.json');
@@ -146,7 +148,9 @@ suite('training from VS Code', () => {
     // Waits on the tree's state (the watcher's events arrive when they do), not on a fixed delay.
     const settle = async (what: string, ok: (specs: string[]) => boolean): Promise<string[]> => {
       let specs: string[] = [];
-      await until(what, () => ok(specs) || (void listed().then((l) => (specs = l)), false));
+      await until(what, () => ok(specs) || (void listed().then((l) => (specs = l)), false)).catch((err: Error) => {
+        throw new Error(`${err.message}; listed: ${specs.join(', ')}`);
+      });
       return specs;
     };
     const after = await settle('the new specs listed', (specs) => made.every((f) => specs.includes(f)));
