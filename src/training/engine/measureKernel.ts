@@ -218,15 +218,14 @@ function computeStatsWasm(wasm: BackendWasm, simd: WasmStats, infos: tf.TensorIn
     const u = lastAxis(infos[op.a]);
     return u > 0 && u % 4 === 0 ? ACTIVATION_FACTS[op.activation].deadAtOrBelow : undefined;
   };
-  const pairs = fusedPairs(ops);
-  /** The dead op (and its index) that moments op k computes in the same pass, if any. */
-  const fusable = (k: number): { at: number; op: DeadOp; bound: number } | undefined => {
-    const dead = pairs.get(k);
-    const bound = dead && simdBound(dead.op);
-    return dead && bound !== undefined ? { ...dead, bound } : undefined;
-  };
+  // Moments op index → the dead op (its index, relu's bound) whose units it counts in the same pass.
+  const fused = new Map<number, { at: number; bound: number }>();
+  for (const [k, dead] of fusedPairs(ops)) {
+    const bound = simdBound(dead.op);
+    if (bound !== undefined) fused.set(k, { at: dead.at, bound });
+  }
   // The fused passes' scratch (one unit mask per lane), allocated before any view is taken.
-  const widest = Math.max(0, ...[...pairs.keys()].filter((k) => fusable(k) !== undefined).map((k) => lastAxis(infos[ops[k].a])));
+  const widest = Math.max(0, ...[...fused.keys()].map((k) => lastAxis(infos[ops[k].a])));
   const masks = widest ? alloc(wasm, [widest]) : undefined;
   const fusedDead = new Map<number, number>(); // dead op index → its count, from the moments op's pass
   try {
@@ -242,7 +241,7 @@ function computeStatsWasm(wasm: BackendWasm, simd: WasmStats, infos: tf.TensorIn
         case 'moments': {
           const n = size(op.a);
           const c = n ? f32(wasm, infos[op.a])[0] : 0;
-          const dead = fusable(k);
+          const dead = fused.get(k);
           if (dead && masks) {
             const u = lastAxis(infos[op.a]);
             const [s1, s2, count] = simd.shiftedDead(address(op.a), n / u, u, c, dead.bound, heapAddress(wasm, masks));
