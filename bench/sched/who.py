@@ -1,6 +1,8 @@
 """Reads a scheduler trace (bench/sched/trace.sh) and answers: while thread PID was ready to run but not running
 (woken, or preempted), which processes held the CPUs? Prints the waits' histogram, the CPU time of each process
 during all waits, each wait longer than MIN seconds with who ran meanwhile, and each process's CPU time overall.
+Then every time the thread was off its CPU for longer than MIN in all, asleep then waiting: how long it slept, who
+woke it, the tasks it had just created (a fork or a new thread) and how long those waited before they first ran.
 
     python3 bench/sched/who.py TRACE PID [MIN]
 """
@@ -18,6 +20,9 @@ def main(path, pid, min_wait):
     current = {}  # cpu -> (pid, since)
     runs = collections.defaultdict(list)  # cpu -> [(start, end, pid)]
     waits, wait_start = [], None
+    off = []  # [switched out, state, woken at, waker, switched in, tasks created just before]
+    born = {}  # a task created by the thread -> [created at, first ran at]
+    recent = []  # the thread's new tasks since it last ran
     for line in open(path, errors='replace'):
         m = LINE.match(line)
         if not m:
@@ -36,11 +41,26 @@ def main(path, pid, min_wait):
             current[cpu] = (nxt, ts)
             if prev == pid and f['prev_state'].startswith('R'):
                 wait_start = ts  # preempted: still ready to run
+            if prev == pid:
+                off.append([ts, f['prev_state'], None, None, None, recent])
+                recent = []
             if nxt == pid and wait_start is not None:
                 waits.append((wait_start, ts))
                 wait_start = None
-        elif event in ('sched_wakeup', 'sched_wakeup_new') and int(f['pid']) == pid and wait_start is None:
-            wait_start = ts
+            if nxt == pid and off and off[-1][4] is None:
+                off[-1][4] = ts
+            if nxt in born and born[nxt][1] is None:
+                born[nxt][1] = ts
+        elif event == 'sched_wakeup_new' and task == pid:
+            child = int(f['pid'])
+            born[child] = [ts, None]
+            comm.setdefault(child, f.get('comm', '?'))
+            recent.append(child)
+        if event in ('sched_wakeup', 'sched_wakeup_new') and int(f['pid']) == pid:
+            if wait_start is None:
+                wait_start = ts
+            if off and off[-1][2] is None and off[-1][4] is None:
+                off[-1][2], off[-1][3] = ts, f'{task_comm}[{tgid.get(task, task)}]'
 
     def process(p):
         g = tgid.get(p, p)
@@ -81,6 +101,20 @@ def main(path, pid, min_wait):
     for c in runs:
         for a, b, p in runs[c]:
             overall[process(p)] += b - a
+    print(f'off the CPU for longer than {min_wait * 1000:.0f} ms (asleep, then waiting for a CPU):')
+    for out, state, woken, waker, back, children in off:
+        if back is None or back - out <= min_wait:
+            continue
+        woken = woken if woken is not None else out
+        line = f'  at {out:.3f} s, {(back - out) * 1000:.1f} ms: state {state}, asleep {(woken - out) * 1000:.1f} ms'
+        if state != 'R':
+            line += f' (woken by {waker})'
+        line += f', waiting {(back - woken) * 1000:.1f} ms'
+        for c in children:
+            first = born[c][1]
+            line += f'; had created {comm.get(c, "?")}[{c}]' + (
+                f', which waited {(first - born[c][0]) * 1000:.1f} ms to run' if first else '')
+        print(line)
     print('CPU time of each process over the trace (ms):')
     for p, v in overall.most_common(12):
         print(f'  {v * 1000:8.1f}  {p}')

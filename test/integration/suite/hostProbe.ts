@@ -1,12 +1,12 @@
 // Watches the extension host's main thread while a test drives it: the event-loop delay (monitorEventLoopDelay),
 // every block longer than a threshold with what the test was doing then and how much CPU the host used meanwhile
 // (a block with little was spent waiting for a CPU: the machine was busy), the main thread's on-CPU and run-queue
-// time overall (/proc/self/task/<pid>/schedstat, Linux only), its garbage collections, and a CPU profile (node's inspector, in-process)
-// whose self time is summed per function, overall and within each block.
+// time overall (/proc/self/task/<pid>/schedstat, Linux only), its garbage collections (overall and within each block),
+// and a CPU profile (node's inspector, in-process) whose self time is summed per function, overall and within each block.
 // Numbers are reported, never asserted: they depend on the machine's load.
 import * as fs from 'fs';
 import { Session, type Profiler, type Runtime } from 'inspector';
-import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'perf_hooks';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'perf_hooks';
 
 export interface Block {
   /** When the block ended, ms since the probe started. */
@@ -18,6 +18,8 @@ export interface Block {
    * waiting for a CPU (the machine's load), not working.
    */
   cpuMs?: number;
+  /** Garbage collection of the host's heap inside the block: ms by kind (perf_hooks 'gc' entries), when there was any. */
+  gcMs?: Record<string, number>;
   /** The functions with the most self time inside the block (CPU profile samples), "name file:line ms". */
   top?: string[];
 }
@@ -28,6 +30,8 @@ export interface FunctionTime {
 }
 
 export interface ProbeReport {
+  /** When the probe started, on the monotonic clock (CLOCK_MONOTONIC on Linux, a scheduler trace's `mono`), in s. */
+  startedAtS: number;
   loopDelay: { samples: number; maxMs: number; p99Ms: number; p50Ms: number; meanMs: number };
   blocksOver40Ms: Block[];
   /**
@@ -156,17 +160,32 @@ export async function startProbe(
     [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
     [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
   };
-  const gcObserver = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
+  // Each collection with its place on the probe's clock (entries' times are ms since performance.timeOrigin).
+  const gcs: { kind: string; fromUs: number; toUs: number }[] = [];
+  const originUs = nowUs() - performance.now() * 1000;
+  const recordGc = (entries: PerformanceEntry[]): void => {
+    for (const entry of entries) {
       const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
       const kind = gcKinds[detail?.kind ?? -1] ?? 'other';
       const k = (gcByKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
       k.count++;
       k.totalMs = round(k.totalMs + entry.duration);
       k.maxMs = round(Math.max(k.maxMs, entry.duration));
+      const fromUs = originUs + entry.startTime * 1000;
+      gcs.push({ kind, fromUs, toUs: fromUs + entry.duration * 1000 });
     }
-  });
+  };
+  const gcObserver = new PerformanceObserver((list) => recordGc(list.getEntries()));
   gcObserver.observe({ entryTypes: ['gc'] });
+  /** GC ms by kind within [fromUs, toUs). */
+  const gcWithin = (fromUs: number, toUs: number): Record<string, number> | undefined => {
+    const byKind: Record<string, number> = {};
+    for (const gc of gcs) {
+      const ms = (Math.min(gc.toUs, toUs) - Math.max(gc.fromUs, fromUs)) / 1000;
+      if (ms > 0) byKind[gc.kind] = round((byKind[gc.kind] ?? 0) + ms);
+    }
+    return Object.keys(byKind).length ? byKind : undefined;
+  };
   const blocks: Gap[] = [];
   const busiest: Gap[] = [];
   let lastUs = startUs;
@@ -200,6 +219,8 @@ export async function startProbe(
     async stop(): Promise<ProbeReport> {
       clearInterval(timer);
       histogram.disable();
+      // Entries not yet delivered to the callback (a collection just before the stop) are taken here.
+      recordGc(gcObserver.takeRecords());
       gcObserver.disconnect();
       const endStat = schedstat();
       const endCpu = cpuTimes();
@@ -212,12 +233,14 @@ export async function startProbe(
       const described = (gaps: Gap[]): Block[] =>
         gaps.map(({ fromUs, toUs, ...b }) => ({
           ...b,
+          gcMs: gcWithin(fromUs, toUs),
           top: selfTimes(profile, fromUs, toUs)
             .slice(0, 4)
             .map((f) => `${f.fn} ${f.selfMs}`),
         }));
       const ms = (ns: number): number => round(ns / 1e6);
       const report: ProbeReport = {
+        startedAtS: startUs / 1e6,
         loopDelay: {
           samples: histogram.count,
           maxMs: ms(histogram.max),
