@@ -112,10 +112,20 @@ describe('run summary', () => {
     fs.writeFileSync(path.join(dir, EVENTS_FILE), lines.join(''));
     const summaries = await Promise.all(Array.from({ length: 25 }, () => summarizeRunAsync(dir)));
     for (const s of summaries) assert.deepStrictEqual(s, expected(dir, events));
-    // Each caller gets its own copy: changing one changes neither the others nor what is read next.
-    summaries[0].diagnostics.length = 0;
-    assert.strictEqual(summaries[1].diagnostics.length, 4);
+    // Callers that ask before the read begins share it: one summary, frozen through and through, so no caller can
+    // change what the others (and the next reads) get.
+    for (const s of summaries) assert.strictEqual(s, summaries[0]);
+    assert.throws(() => {
+      summaries[0].diagnostics.length = 0;
+    }, TypeError);
+    assert.throws(() => {
+      (summaries[0].start as { specName: string }).specName = 'b';
+    }, TypeError);
+    assert.throws(() => {
+      summaries[0].status = 'failed';
+    }, TypeError);
     assert.deepStrictEqual(summarizeRun(dir), expected(dir, events));
+    assert.strictEqual(summarizeRun(dir), summaries[0], 'the file is unchanged: the kept summary, not a new read');
   });
 
   it('a caller that asks after an append sees it, even while an earlier read is under way', async () => {
@@ -123,8 +133,10 @@ describe('run summary', () => {
     const file = path.join(dir, EVENTS_FILE);
     fs.writeFileSync(file, lines.slice(0, -1).join(''));
     const before = summarizeRunAsync(dir);
+    await Promise.resolve(); // the read begins (a microtask later) and waits on the file system
     fs.appendFileSync(file, lines[lines.length - 1]);
     const after = summarizeRunAsync(dir);
+    assert.notStrictEqual(after, before, 'a read under way is not shared with a later caller');
     assert.strictEqual((await after).status, 'completed');
     assert.ok(['running', 'completed'].includes((await before).status));
   });

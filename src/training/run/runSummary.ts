@@ -3,11 +3,14 @@
 // far the file has been read; events.jsonl is only ever appended to, so when it has grown (a live run, or a run
 // that ended since) reading goes on from there. A sidebar that refreshes while a long run streams thus reads each
 // byte once, not the whole file each time. summarizeRunAsync reads in chunks, letting other work run in between.
+// A summary handed out is shared and frozen: the sidebar asks for each run once per spec of its folder at every
+// refresh, and copying it for each caller cost more than reading what was new.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DiagnosticEvent, RunEndEvent, RunStartEvent, TrainingEvent } from '../../shared/engineProtocol';
 import { EVENTS_FILE, withSpecFile } from './runStore';
 
+/** A run as a run list shows it. The summaries summarizeRun and summarizeRunAsync return are shared and frozen. */
 export interface RunSummary {
   runDir: string;
   runId: string;
@@ -34,8 +37,8 @@ interface Scan {
 }
 
 const scans = new Map<string, Scan>();
-/** The last read of each run directory that summarizeRunAsync started (the next one waits for it). */
-const queued = new Map<string, Promise<void>>();
+/** The last read of each run directory that summarizeRunAsync queued; the next one waits for it. */
+const queued = new Map<string, { read: Promise<RunSummary>; begun: boolean }>();
 const MAX_CACHED_SUMMARIES = 500;
 /** Bytes read (and scanned) at a time. */
 const CHUNK_BYTES = 1 << 20;
@@ -90,10 +93,11 @@ class Reader {
     this.carry = Buffer.from(bytes.subarray(from));
   }
 
-  /** What was read, as the scan to keep for `stat`. */
+  /** What was read, as the scan to keep for `stat`; its `shown` is frozen (it is handed out, shared). */
   finish(runDir: string, stat: fs.Stats): Scan {
     const shown = structuredClone(this.summary);
     applyLine(shown, this.carry, 0, this.carry.length);
+    deepFreeze(shown);
     const scan: Scan = { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, offset: this.offset, lines: this.summary, shown };
     if (scans.size >= MAX_CACHED_SUMMARIES && !scans.has(runDir)) scans.clear();
     scans.set(runDir, scan);
@@ -101,13 +105,20 @@ class Reader {
   }
 }
 
+/** The summary kept for a run when its file is as it was when last read. */
+function unchanged(runDir: string, stat: fs.Stats): RunSummary | undefined {
+  const scan = scans.get(runDir);
+  return scan && scan.ino === stat.ino && scan.size === stat.size && scan.mtimeMs === stat.mtimeMs ? scan.shown : undefined;
+}
+
 /**
- * The kept scan when the file is as it was then (`done`), a reader that goes on from it when the file only grew, or
- * one from the start.
+ * The kept summary when the file is as it was then (`done`), a reader that goes on from the kept scan when the file
+ * only grew, or one from the start.
  */
 function resume(runDir: string, stat: fs.Stats): { done: RunSummary } | { reader: Reader } {
+  const done = unchanged(runDir, stat);
+  if (done) return { done };
   const scan = scans.get(runDir);
-  if (scan && scan.ino === stat.ino && scan.size === stat.size && scan.mtimeMs === stat.mtimeMs) return { done: scan.shown };
   if (scan && scan.ino === stat.ino && stat.size >= scan.offset)
     return { reader: new Reader(structuredClone(scan.lines), scan.offset) };
   return { reader: new Reader(emptySummary(runDir), 0) };
@@ -129,7 +140,7 @@ export function summarizeRun(runDir: string): RunSummary {
   }
   try {
     const from = resume(runDir, stat);
-    if ('done' in from) return structuredClone(from.done);
+    if ('done' in from) return from.done;
     const { reader } = from;
     const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, stat.size - reader.next)));
     while (reader.next < stat.size) {
@@ -137,7 +148,7 @@ export function summarizeRun(runDir: string): RunSummary {
       if (n === 0) break;
       reader.feed(chunk.subarray(0, n));
     }
-    return structuredClone(reader.finish(runDir, stat).shown);
+    return reader.finish(runDir, stat).shown;
   } finally {
     fs.closeSync(fd);
   }
@@ -145,27 +156,41 @@ export function summarizeRun(runDir: string): RunSummary {
 
 /**
  * summarizeRun for the extension host: the same summary, read a chunk at a time (each read is awaited, so other work
- * runs between chunks). Reads of one run queue up: a caller gets the file as it is when its turn comes, and only the
- * first of callers asking at once (a sidebar asks for each spec's runs) reads what is new.
+ * runs between chunks). Reads of one run queue up, and a caller gets the file as it is when its turn comes: callers
+ * that ask while a read is queued but not begun (a sidebar asks once per spec of the run's folder) share that read.
  */
 export function summarizeRunAsync(runDir: string): Promise<RunSummary> {
-  const read = (queued.get(runDir) ?? Promise.resolve()).then(() => readSummary(runDir));
-  const settled = read.then(
-    () => undefined,
-    () => undefined,
-  );
-  queued.set(runDir, settled);
-  void settled.then(() => {
-    if (queued.get(runDir) === settled) queued.delete(runDir);
-  });
-  return read.then((summary) => structuredClone(summary));
+  const last = queued.get(runDir);
+  if (last && !last.begun) return last.read;
+  const begin = (): Promise<RunSummary> => {
+    entry.begun = true;
+    return readSummary(runDir);
+  };
+  const entry = { read: (last?.read ?? Promise.resolve()).then(begin, begin), begun: false };
+  queued.set(runDir, entry);
+  const done = (): void => {
+    if (queued.get(runDir) === entry) queued.delete(runDir);
+  };
+  void entry.read.then(done, done);
+  return entry.read;
+}
+
+/** Freezes an object and everything in it: a summary is shared by everyone who asks for it. */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
 }
 
 async function readSummary(runDir: string): Promise<RunSummary> {
+  const file = path.join(runDir, EVENTS_FILE);
   let handle: fs.promises.FileHandle;
   let stat: fs.Stats;
   try {
-    handle = await fs.promises.open(path.join(runDir, EVENTS_FILE), 'r');
+    // A file as it was when last read is known by its stat alone: opening it (three calls, not one) is for reading.
+    const kept = unchanged(runDir, await fs.promises.stat(file));
+    if (kept) return kept;
+    handle = await fs.promises.open(file, 'r');
   } catch {
     return emptySummary(runDir);
   }
