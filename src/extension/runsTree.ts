@@ -196,14 +196,32 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     return item;
   }
 
+  /**
+   * A run's start as `Date.prototype.toLocaleString` writes it, with one formatter for all rows: toLocaleString makes
+   * a new one at each call (~70 µs, for each run row at each refresh).
+   */
+  private readonly dateTime = new Intl.DateTimeFormat(undefined, {
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+
+  private startedAt(iso: string): string {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? date.toLocaleString() : this.dateTime.format(date);
+  }
+
   private runText(s: RunSummary): { live: boolean; checkpoints: number[]; text: ReturnType<typeof runItemText> } {
     if (s.start?.external) {
       const live = this.external.get(s.runDir)?.live ?? false;
-      const when = new Date(s.start.startedAt).toLocaleString();
+      const when = this.startedAt(s.start.startedAt);
       return { live, checkpoints: [], text: runItemText(s, live, when) };
     }
     const live = this.controller.current?.ref?.runId === s.runId;
-    const when = s.start ? new Date(s.start.startedAt).toLocaleString() : s.runId;
+    const when = s.start ? this.startedAt(s.start.startedAt) : s.runId;
     const checkpoints = live ? [] : checkpointEpochs(s.runDir);
     return { live, checkpoints, text: runItemText(s, live, when, checkpoints) };
   }
