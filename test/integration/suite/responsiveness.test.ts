@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GradscopeApi } from '../../../src/extension/extension';
 import type { RunsNode } from '../../../src/extension/runsTree';
-import { threadNiceValues } from '../../unit/support/niceValues';
+import { threadPriorities } from '../../unit/support/niceValues';
 import { startProbe } from './hostProbe';
 
 const workspace = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -61,11 +61,12 @@ suite('extension host responsiveness', () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     const streamProbe = await startProbe(phase, path.join(RESULTS, 'extension-host-streaming.cpuprofile'));
     // The engine's nice values once it trains: the setting gradscope.engine.priority (default `low`) reaches it.
+    // Read by syscall: reading the engine's per-thread /proc files would make the host's reaping of it slow.
     let engineNice: number[] | undefined;
     const niceWatch = setInterval(() => {
       const live = controller.current;
       if (engineNice || !live?.handle.pid || live.history.lastStep < 0 || process.platform !== 'linux') return;
-      engineNice = threadNiceValues(live.handle.pid);
+      engineNice = threadPriorities(live.handle.pid);
     }, 200);
     const started = Date.now();
     await vscode.commands.executeCommand('gradscope.train', vscode.Uri.file(specFile));
