@@ -155,7 +155,7 @@ export class SpecDiagnostics implements vscode.Disposable {
     const text = specText(uri);
     const runDir = history?.start?.runDir;
     this.run.set(uri.toString(), {
-      events,
+      events: [...events], // addRun appends to it; a run summary's list is shared and frozen
       runDir,
       diagnostics: events.map((e) => this.withFixes(runDiagnostic(e, text, history), e, runDir)),
     });

@@ -1,8 +1,9 @@
 // Watches the extension host's main thread while a test drives it: the event-loop delay (monitorEventLoopDelay),
 // every block longer than a threshold with what the test was doing then and how much CPU the host used meanwhile
 // (a block with little was spent waiting for a CPU: the machine was busy), the main thread's on-CPU and run-queue
-// time overall (/proc/self/task/<pid>/schedstat, Linux only), its garbage collections (overall and within each block),
-// and a CPU profile (node's inspector, in-process) whose self time is summed per function, overall and within each block.
+// time overall (/proc/self/task/<pid>/schedstat, Linux only), its garbage collections (overall and within each
+// block), and a CPU profile (node's inspector, in-process) whose self time is summed per function, overall and within
+// each block.
 // Numbers are reported, never asserted: they depend on the machine's load.
 import * as fs from 'fs';
 import { Session, type Profiler, type Runtime } from 'inspector';
@@ -18,7 +19,7 @@ export interface Block {
    * waiting for a CPU (the machine's load), not working.
    */
   cpuMs?: number;
-  /** Garbage collection of the host's heap inside the block: ms by kind (perf_hooks 'gc' entries), when there was any. */
+  /** Garbage collection of the host's heap inside the block: ms by kind (perf_hooks 'gc' entries), if there was any. */
   gcMs?: Record<string, number>;
   /** The functions with the most self time inside the block (CPU profile samples), "name file:line ms". */
   top?: string[];
