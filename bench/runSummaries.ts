@@ -19,6 +19,7 @@ import { summarizeRunAsync } from '../src/training/run/runSummary';
 
 const LAYERS = 20;
 const STEPS = 2000;
+const STEPS_PER_EPOCH = 100;
 
 function runStart(runDir: string): RunStartEvent {
   const layers = Array.from({ length: LAYERS }, (_, i): LayerSummary => ({
@@ -43,8 +44,8 @@ function runStart(runDir: string): RunStartEvent {
     runDir,
     backend: 'wasm',
     seed: 3,
-    epochs: 20,
-    stepsPerEpoch: STEPS / 20,
+    epochs: STEPS / STEPS_PER_EPOCH,
+    stepsPerEpoch: STEPS_PER_EPOCH,
     batchSize: 16,
     trainSamples: 1600,
     validationSamples: 400,
@@ -52,7 +53,10 @@ function runStart(runDir: string): RunStartEvent {
     totalParams: 75267,
     layers,
     startedAt: new Date().toISOString(),
-    learningRatePlan: learningRatePlan({ type: 'constant' }, { baseLearningRate: 0.001, stepsPerEpoch: 100, totalSteps: STEPS }),
+    learningRatePlan: learningRatePlan(
+      { type: 'constant' },
+      { baseLearningRate: 0.001, stepsPerEpoch: STEPS_PER_EPOCH, totalSteps: STEPS },
+    ),
   };
 }
 
@@ -60,7 +64,7 @@ function stepLine(n: number): string {
   const step = {
     type: 'step',
     step: n,
-    epoch: Math.floor(n / 100),
+    epoch: Math.floor(n / STEPS_PER_EPOCH),
     loss: 1 / (n + 1),
     lr: 0.001,
     layers: Array.from({ length: LAYERS }, (_, i) => ({

@@ -19,10 +19,11 @@ export function threadNiceValues(pid: number): number[] {
 /**
  * threadNiceValues by getpriority(2) on each thread, reading no file of a thread. For a process that another one
  * will reap while it is being measured: once a thread's files under /proc/<pid>/task/<tid>/ have been read, the kernel
- * clears their cached entries when the process is reaped, in the reaper's wait4. That took 1–5 ms per reap of a
- * 3-thread child on an idle machine against under 0.1 ms without the reads (perf trace -e wait4), and up to 90 ms on
- * the extension host's main thread in the responsiveness test (perf record: wait4 → release_task →
- * proc_invalidate_siblings_dcache → d_walk).
+ * clears their cached entries when the process is reaped, in the reaper's wait4. With those reads, reaping a child
+ * with two worker threads took 1.1–4.7 ms on an idle machine, against 0.05–0.3 ms without them
+ * (bench/sched/reapCost.ts). In the responsiveness test the extension host's reaping of the engine took up to 25 ms
+ * (perf trace -e wait4), inside a 91 ms block (perf record: wait4 → release_task → proc_invalidate_siblings_dcache →
+ * d_walk).
  */
 export function threadPriorities(pid: number): number[] {
   return fs.readdirSync(`/proc/${pid}/task`).map((tid) => os.getPriority(Number(tid)));
