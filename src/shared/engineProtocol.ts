@@ -671,8 +671,9 @@ export interface StartOptions {
   /** Diagnosis thresholds (e.g. from VS Code settings); the spec's `monitor` section wins over these. */
   thresholds?: Record<string, number>;
   /**
-   * The engine's CPU priority: `low` lowers it (nice 10, below normal on Windows) before any work, so that the
-   * editor and the dashboard run first on a busy machine; `normal` (the default) leaves it as inherited.
+   * The engine's CPU priority: `low` lowers it (nice 10, and SCHED_IDLE on Linux; below normal on Windows) before
+   * any work, so that the editor and the dashboard run first on a busy machine; `normal` (the default) leaves it as
+   * inherited.
    */
   priority?: EnginePriority;
 }

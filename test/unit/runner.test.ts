@@ -12,7 +12,7 @@ import { PREPROCESSING_FILE, type Preprocessing } from '../../src/training/run/p
 import { PRIORITY_ENV } from '../../src/training/run/processPriority';
 import { enginePath, startRun, type RunHandle } from '../../src/training/run/runner';
 import { assertNoEngineErrors } from './support/engineLog';
-import { autogroupNice, threadNice, threadNiceValues } from './support/niceValues';
+import { autogroupNice, SCHED_IDLE, SCHED_OTHER, threadNice, threadNiceValues, threadPolicies } from './support/niceValues';
 import { EXAMPLES, LONG_RUN_SPEC } from './support/specs';
 
 function tmpDir(): string {
@@ -105,17 +105,17 @@ describe('engine process', () => {
   for (const priority of ['low', 'normal'] as const) {
     const title =
       priority === 'low'
-        ? 'priority low: every thread of the engine, and its autogroup, runs at nice 10'
-        : 'priority normal: the threads of the engine keep the nice value they inherit';
+        ? 'priority low: every thread of the engine, and its autogroup, runs at nice 10, in SCHED_IDLE'
+        : 'priority normal: the threads of the engine keep the nice value and policy they inherit';
     it(title, async function () {
       if (process.platform !== 'linux') this.skip();
       const inherited = os.getPriority();
       const expected = priority === 'low' ? Math.max(10, inherited) : inherited;
-      let seen: { threads: number[]; autogroup?: number } | undefined;
+      let seen: { threads: number[]; policies: number[]; autogroup?: number } | undefined;
       const { handle, messages } = collect({ specFile: writeSpec(tmpDir(), LONG_RUN_SPEC), epochs: 500, priority }, (m, h) => {
         // Read while the engine trains (it stops only on request), then stop it.
         if (m.type === 'step' && !seen) {
-          seen = { threads: threadNiceValues(h.pid!), autogroup: autogroupNice(h.pid!) };
+          seen = { threads: threadNiceValues(h.pid!), policies: threadPolicies(h.pid!), autogroup: autogroupNice(h.pid!) };
           h.stop();
         }
       });
@@ -124,11 +124,13 @@ describe('engine process', () => {
       assert.strictEqual(outcome.end?.status, 'stopped');
       assert.ok(seen && seen.threads.length > 1, `read the engine's threads: ${JSON.stringify(seen)}`);
       assert.deepStrictEqual(new Set(seen.threads), new Set([expected]), `nice values of the engine's threads`);
+      const policy = priority === 'low' ? SCHED_IDLE : SCHED_OTHER;
+      assert.deepStrictEqual(new Set(seen.policies), new Set([policy]), `policies of the engine's threads`);
       if (seen.autogroup !== undefined && priority === 'low') assert.ok(seen.autogroup >= 10, `autogroup nice ${seen.autogroup}`);
       const said = messages.filter((m): m is LogEvent => m.type === 'log' && m.message.startsWith('priority:'));
       assert.deepStrictEqual(
         said.map((m) => m.message.replace(/, its autogroup \d+/, '')),
-        priority === 'low' ? [`priority: low (nice ${expected})`] : [],
+        priority === 'low' ? [`priority: low (nice ${expected}, SCHED_IDLE)`] : [],
         'the engine says when it lowered its priority',
       );
     });
@@ -137,8 +139,8 @@ describe('engine process', () => {
   for (const low of [true, false]) {
     it(
       low
-        ? `${PRIORITY_ENV}=low: the engine lowers every thread and its autogroup at boot, without a start message`
-        : `without ${PRIORITY_ENV}: the engine boots at the nice value it inherits`,
+        ? `${PRIORITY_ENV}=low: the engine lowers every thread and its autogroup, and enters SCHED_IDLE, at boot, without a start message`
+        : `without ${PRIORITY_ENV}: the engine boots at the nice value and policy it inherits`,
       async function () {
         if (process.platform !== 'linux') this.skip();
         const inherited = os.getPriority();
@@ -154,15 +156,45 @@ describe('engine process', () => {
         child.send({ type: 'restart' });
         await answered;
         const threads = threadNiceValues(child.pid!);
+        const policies = threadPolicies(child.pid!);
         const group = autogroupNice(child.pid!);
         child.disconnect();
         await new Promise((resolve) => child.on('exit', resolve));
         assert.ok(threads.length > 1, `read the engine's threads: ${JSON.stringify(threads)}`);
         assert.deepStrictEqual(new Set(threads), new Set([low ? Math.max(10, inherited) : inherited]));
+        assert.deepStrictEqual(new Set(policies), new Set([low ? SCHED_IDLE : SCHED_OTHER]), 'policies of its threads');
         if (group !== undefined) assert.strictEqual(group >= 10, low, `autogroup nice ${group}`);
       },
     );
   }
+
+  it('priority low where chrt cannot run: the engine says it is not in SCHED_IDLE and trains at nice 10', async function () {
+    if (process.platform !== 'linux') this.skip();
+    // The engine is forked with the environment of the moment: no PATH, so no chrt; Node itself is found by its path.
+    const saved = process.env.PATH;
+    process.env.PATH = '';
+    let policies: number[] | undefined;
+    let started: ReturnType<typeof collect>;
+    try {
+      started = collect({ specFile: writeSpec(tmpDir(), LONG_RUN_SPEC), epochs: 500, priority: 'low' }, (m, h) => {
+        if (m.type === 'step' && !policies) {
+          policies = threadPolicies(h.pid!);
+          h.stop();
+        }
+      });
+    } finally {
+      process.env.PATH = saved;
+    }
+    const outcome = await started.handle.done;
+    assertNoEngineErrors(started.messages);
+    assert.strictEqual(outcome.end?.status, 'stopped');
+    assert.deepStrictEqual(new Set(policies), new Set([SCHED_OTHER]), "policies of the engine's threads");
+    const said = started.messages.filter((m): m is LogEvent => m.type === 'log' && m.message.startsWith('priority:'));
+    assert.deepStrictEqual(
+      said.map((m) => m.message.replace(/, its autogroup \d+/, '')),
+      [`priority: low (nice ${Math.max(10, os.getPriority())}, not SCHED_IDLE (chrt failed))`],
+    );
+  });
 
   it("startRun at priority low has lowered the engine's main thread and autogroup by the time it returns", async function () {
     if (process.platform !== 'linux') this.skip();

@@ -33,7 +33,7 @@ import { PredictInputError } from '../run/predictInput';
 import { findLearningRate } from './lrFind';
 import { findResumePoint } from '../run/checkpointStore';
 import { withStartOptions } from '../run/startOptions';
-import { lowerPriority } from '../run/processPriority';
+import { lowerEngine } from '../run/processPriority';
 import { train, type TrainOptions } from './trainer';
 
 let stopRequested = false;
@@ -221,8 +221,10 @@ function onStart(options: StartOptions): void {
   }
   started = true;
   if (options.priority === 'low') {
-    const { nice, autogroupNice } = lowerPriority();
-    void log('info', `priority: low (nice ${nice}${autogroupNice === undefined ? '' : `, its autogroup ${autogroupNice}`})`);
+    const { nice, autogroupNice, idle } = lowerEngine();
+    const group = autogroupNice === undefined ? '' : `, its autogroup ${autogroupNice}`;
+    const policy = idle === undefined ? '' : idle ? ', SCHED_IDLE' : ', not SCHED_IDLE (chrt failed)';
+    void log('info', `priority: low (nice ${nice}${group}${policy})`);
   }
   run(options).then(
     (code) => exit(code),

@@ -5,7 +5,10 @@
 // `detached`) is also its own "autogroup" when the kernel has them: the scheduler first shares the CPUs between
 // groups, so a thread's nice value only matters against the other threads of its group. Both are lowered. Threads
 // created later inherit the nice value of the thread that creates them. On macOS the nice value is the process's;
-// on Windows nice 10 is the below-normal priority class.
+// on Windows nice 10 is the below-normal priority class. On Linux the engine also enters the SCHED_IDLE policy
+// (lowerEngine): nice values and autogroups weigh shares of CPU time, while SCHED_IDLE decides who gets a CPU the
+// moment the editor's processes wake (docs/responsiveness-and-memory.md, "The engine in SCHED_IDLE").
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 
@@ -16,6 +19,8 @@ export const LOW_PRIORITY_NICE = 10;
 export interface PriorityChange {
   nice: number;
   autogroupNice?: number;
+  /** Linux: whether the threads are in the SCHED_IDLE policy (lowerEngine). */
+  idle?: boolean;
 }
 
 /** The environment variable by which a front-end asks the engine for `low` before it loads anything (engineBoot.ts). */
@@ -63,4 +68,34 @@ export function lowerPriority(nice = LOW_PRIORITY_NICE, pid: number | 'self' = '
     // no autogroups in this kernel (or disabled): the threads' nice values are what counts
   }
   return change;
+}
+
+/**
+ * Puts every thread of this process in Linux's SCHED_IDLE policy (threads created later inherit it), by util-linux's
+ * `chrt` (Node has no sched_setscheduler). A thread of any other policy that wakes on a CPU where an idle-policy
+ * thread runs preempts it at once, and the scheduler counts a CPU that runs only idle-policy threads as free when it
+ * places a waking thread. Any process may enter SCHED_IDLE; leaving it needs privileges. Returns whether it was set:
+ * false off Linux, without `chrt`, or when it failed. Never throws.
+ */
+export function enterIdleScheduling(): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    execFileSync('chrt', ['--idle', '--all-tasks', '--pid', '0', String(process.pid)], { stdio: 'ignore', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let idle = false;
+
+/**
+ * The engine lowering itself at `low`: lowerPriority, and on Linux SCHED_IDLE, entered once (later threads inherit
+ * it). Called at boot and again at the start message, which lowers the nice value of the threads created between.
+ */
+export function lowerEngine(): PriorityChange {
+  const change = lowerPriority();
+  if (process.platform !== 'linux') return change;
+  idle ||= enterIdleScheduling();
+  return { ...change, idle };
 }

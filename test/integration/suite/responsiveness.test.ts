@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { GradscopeApi } from '../../../src/extension/extension';
 import type { RunsNode } from '../../../src/extension/runsTree';
-import { threadPriorities } from '../../unit/support/niceValues';
+import { mainThreadPolicy, SCHED_IDLE, SCHED_OTHER, threadPriorities } from '../../unit/support/niceValues';
 import { startProbe } from './hostProbe';
 
 const workspace = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -60,13 +60,16 @@ suite('extension host responsiveness', () => {
     };
     fs.mkdirSync(RESULTS, { recursive: true });
     const streamProbe = await startProbe(phase, path.join(RESULTS, 'extension-host-streaming.cpuprofile'));
-    // The engine's nice values once it trains: the setting gradscope.engine.priority (default `low`) reaches it.
-    // Read by syscall: reading the engine's per-thread /proc files would make the host's reaping of it slow.
+    // The engine's nice values and its main thread's policy once it trains: the setting gradscope.engine.priority
+    // (default `low`) reaches it. Read by syscall and from the process's own stat file: reading the engine's
+    // per-thread /proc files would make the host's reaping of it slow.
     let engineNice: number[] | undefined;
+    let enginePolicy: number | undefined;
     const niceWatch = setInterval(() => {
       const live = controller.current;
       if (engineNice || !live?.handle.pid || live.history.lastStep < 0 || process.platform !== 'linux') return;
       engineNice = threadPriorities(live.handle.pid);
+      enginePolicy = mainThreadPolicy(live.handle.pid);
     }, 200);
     const started = Date.now();
     await vscode.commands.executeCommand('gradscope.train', vscode.Uri.file(specFile));
@@ -88,6 +91,7 @@ suite('extension host responsiveness', () => {
       const low = vscode.workspace.getConfiguration('gradscope').get('engine.priority') !== 'normal';
       const expected = low ? Math.max(10, os.getPriority()) : os.getPriority();
       assert.deepStrictEqual(new Set(engineNice), new Set([expected]), `the engine ran at nice ${expected}`);
+      assert.strictEqual(enginePolicy, low ? SCHED_IDLE : SCHED_OTHER, "the engine's main thread's policy");
     }
 
     // Open the finished run from disk (events.jsonl through the reducer) while the loop is watched.
@@ -109,6 +113,7 @@ suite('extension host responsiveness', () => {
       steps,
       trainSec: Math.round(trainSec * 10) / 10,
       engineNice,
+      enginePolicy,
       eventsFileMB: Math.round(fs.statSync(path.join(run.runDir, 'events.jsonl')).size / 1e5) / 10,
       streaming,
       openRunMs: openMs,

@@ -4,11 +4,34 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+/** Field `n` (1-based, as in proc(5)) of a stat file's text. */
+function statField(stat: string, n: number): number {
+  // The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3]);
+}
+
 /** The nice value of thread `tid` of `pid`: field 19 of /proc/<pid>/task/<tid>/stat. */
 export function threadNice(pid: number, tid: number | string): number {
-  const stat = fs.readFileSync(path.join(`/proc/${pid}/task`, String(tid), 'stat'), 'latin1');
-  // The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  return statField(fs.readFileSync(path.join(`/proc/${pid}/task`, String(tid), 'stat'), 'latin1'), 19);
+}
+
+/** sched(7)'s policy numbers: SCHED_OTHER 0, SCHED_IDLE 5. */
+export const SCHED_OTHER = 0;
+export const SCHED_IDLE = 5;
+
+/** The scheduling policy of each thread of `pid`: field 41 of /proc/<pid>/task/<tid>/stat. */
+export function threadPolicies(pid: number): number[] {
+  return fs
+    .readdirSync(`/proc/${pid}/task`)
+    .map((tid) => statField(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'), 41));
+}
+
+/**
+ * The scheduling policy of the main thread of `pid`, from /proc/<pid>/stat: a process-level file, whose reading
+ * costs the reaper nothing (threadPriorities says why that matters).
+ */
+export function mainThreadPolicy(pid: number): number {
+  return statField(fs.readFileSync(`/proc/${pid}/stat`, 'latin1'), 41);
 }
 
 /** The nice value of each thread of `pid`. */
