@@ -5,11 +5,16 @@ host readback (loss.item()) per step, as gradscope's step reads its packed tenso
 model: {"model", "samplesPerSec", "optimizer"}; a first line {"setup"} says torch's version, threads and BLAS.
 
     python3 bench/pytorch_bench.py --models mlp-784-256-256-10,conv-16-32-mnist --seconds 3 --rounds 3
+
+With --serve 1 it measures on request instead, so that a caller can interleave PyTorch's rounds with its own: after
+the {"setup"} line, each line {"model", "seconds"} read from stdin is answered with one line {"model",
+"samplesPerSec", "optimizer", "cpuSamplesPerSec"} (or {"model", "error"}), until stdin closes.
 """
 import argparse
 import json
 import math
 import statistics
+import sys
 import time
 
 import torch
@@ -142,8 +147,27 @@ def blas_loaded():
     return "reference"
 
 
+def setup_line():
+    return json.dumps({"setup": f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {blas_loaded()}"})
+
+
+def serve():
+    print(setup_line(), flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        name = request["model"]
+        if name not in MODELS:
+            print(json.dumps({"model": name, "error": "no PyTorch version of this model"}), flush=True)
+            continue
+        rate, opt_name, cpu_rate = throughput(name, request["seconds"])
+        answer = {"model": name, "samplesPerSec": rate, "optimizer": opt_name, "cpuSamplesPerSec": cpu_rate}
+        print(json.dumps(answer), flush=True)
+
+
 def main():
-    args = bench_arguments(MODELS, 3)
+    args = bench_arguments(MODELS, 3, {"--serve": 0})
+    if args.serve:
+        return serve()
     names = [n for n in args.models.split(",") if n in MODELS]
     figures = {n: [] for n in names}
     opts = {}
@@ -151,8 +175,7 @@ def main():
         for n in names:
             rate, opts[n], _ = throughput(n, args.seconds)
             figures[n].append(rate)
-    setup = f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, BLAS {blas_loaded()}"
-    print(json.dumps({"setup": setup}), flush=True)
+    print(setup_line(), flush=True)
     for n in names:
         print(json.dumps({"model": n, "samplesPerSec": statistics.median(figures[n]), "optimizer": opts[n]}), flush=True)
 

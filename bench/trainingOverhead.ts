@@ -7,6 +7,8 @@
 // With --stock-conv-kernels a variant plainStockConv trains plain with the conv-step kernels of
 // bench/convStepKernels.ts switched back to the stock ones (in its own blocks, interleaved with the others), and the
 // line adds its samples/s and the plain variant's speed-up over it (convKernelsSpeedup, by wall and by CPU time).
+// When python3-torch is installed, each of our rounds has PyTorch's rounds beside it (2 threads, then 1), the order
+// alternating between rounds: plainVsPytorch is the median over rounds of each round's ratio (bench/pytorch.ts).
 //   node out/bench/trainingOverhead.js [--backend wasm|cpu|tensorflow] [--seconds 3] [--rounds 3] [--model NAME]
 //     [--unfused] [--stock-conv-kernels]
 import * as os from 'os';
@@ -22,7 +24,7 @@ import { runStep } from '../src/training/engine/step';
 import { setConvStepKernels } from './convStepKernels';
 import { BENCH_MODELS, benchSpec, median, randomBatches, type BenchModel } from './benchModels';
 import { gemmCeiling } from './gemmCeiling';
-import { pytorchFigures, type PytorchFigures } from './pytorch';
+import { startPytorch, type PytorchServer } from './pytorch';
 import { schedSince, schedSnapshot, type SchedDelta } from './schedStats';
 
 /**
@@ -131,24 +133,23 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds ?? 3);
   const models = BENCH_MODELS.filter((m) => !values.model || m.name === values.model);
   // PyTorch on two threads (the machine's cores, the issue's reference) and on one (core for core with wasm).
-  const torchOn = (threads: number): PytorchFigures | undefined =>
-    values['no-pytorch']
-      ? undefined
-      : pytorchFigures(
-          models.map((m) => m.name),
-          seconds,
-          rounds,
-          threads,
-        );
-  const torch = torchOn(2);
-  const torch1 = torch?.skipped ? undefined : torchOn(1);
+  const torch = values['no-pytorch'] ? undefined : await startPytorch(2);
+  const torch2 = torch && 'measure' in torch ? torch : undefined;
+  const torch1Started = torch2 ? await startPytorch(1) : undefined;
+  const torch1 = torch1Started && 'measure' in torch1Started ? torch1Started : undefined;
   for (const model of models) {
     const loadBefore = os.loadavg()[0];
     const names = (Object.keys(VARIANTS) as Variant[]).filter(
       (v) => (v !== 'plainStockConv' || values['stock-conv-kernels']) && (v !== 'plainUnfused' || values.unfused),
     );
     const results: Record<Variant, Tally>[] = [];
-    for (let r = 0; r < rounds; r++) results.push((await round(model, seconds, names)) as Record<Variant, Tally>);
+    const pt: TorchRound[] = [];
+    for (let r = 0; r < rounds; r++) {
+      // PyTorch after our round in even rounds, before it in odd ones.
+      if (r % 2 === 1) pt.push(await torchRound(model, seconds, torch2, torch1));
+      results.push((await round(model, seconds, names)) as Record<Variant, Tally>);
+      if (r % 2 === 0) pt.push(await torchRound(model, seconds, torch2, torch1));
+    }
     const rate = (v: Variant, clock: 'wallMs' | 'cpuMs'): number =>
       median(results.map((t) => (t[v].steps * model.batchSize * 1000) / t[v][clock]));
     /** Time per step of `v` over that of `base`, the median over rounds. */
@@ -196,28 +197,62 @@ async function main(): Promise<void> {
       line.plainAllCpuMsPerStep = perStep('allNs');
       line.plainRunqueueWaitMsPerStep = perStep('waitNs');
     }
-    const pt = torch?.figures[model.name];
-    if (pt) {
-      line.pytorchSamplesPerSec = Math.round(pt.samplesPerSec);
-      line.pytorch = pt.setup;
-      line.vsPytorch = Number((measured / pt.samplesPerSec).toFixed(3));
-      line.plainVsPytorch = Number((rate('plain', 'wallMs') / pt.samplesPerSec).toFixed(3));
-    } else if (torch?.skipped) {
+    /** Our rate of variant `v` in round `r`. */
+    const roundRate = (r: number, v: Variant): number => (results[r][v].steps * model.batchSize * 1000) / results[r][v].wallMs;
+    /** The median over rounds of our `v` in a round over PyTorch's beside it, and each round's ratio. */
+    const vsTorch = (v: Variant, threads: 'two' | 'one'): { median: number; byRound: number[] } => {
+      const byRound = pt.map((p, r) => Number((roundRate(r, v) / (p[threads]?.samplesPerSec ?? NaN)).toFixed(3)));
+      return { median: Number(median(byRound).toFixed(3)), byRound };
+    };
+    /** PyTorch's rate in each round on `threads`, when it has one in every round. */
+    const torchRates = (threads: 'two' | 'one'): number[] | undefined => {
+      const rates = pt.flatMap((p) => (p[threads] ? [p[threads].samplesPerSec] : []));
+      return rates.length === rounds && rounds > 0 ? rates : undefined;
+    };
+    const pt2Rates = torchRates('two');
+    if (pt2Rates) {
+      line.pytorchSamplesPerSec = Math.round(median(pt2Rates));
+      line.pytorchSamplesPerSecByRound = pt2Rates.map(Math.round);
+      line.pytorch = `${torch2?.setup}, ${pt[0].two?.optimizer}`;
+      line.vsPytorch = vsTorch('measured', 'two').median;
+      const plain = vsTorch('plain', 'two');
+      line.plainVsPytorch = plain.median;
+      line.plainVsPytorchByRound = plain.byRound;
+    } else if (torch && 'skipped' in torch) {
       line.pytorch = `skipped: ${torch.skipped}`;
     }
-    const pt1 = torch1?.figures[model.name];
-    if (pt1) {
-      line.pytorch1ThreadSamplesPerSec = Math.round(pt1.samplesPerSec);
-      line.plainVsPytorch1Thread = Number((rate('plain', 'wallMs') / pt1.samplesPerSec).toFixed(3));
+    const pt1Rates = torchRates('one');
+    if (pt1Rates) {
+      line.pytorch1ThreadSamplesPerSec = Math.round(median(pt1Rates));
+      line.plainVsPytorch1Thread = vsTorch('plain', 'one').median;
     }
     // What the backend's GEMM alone allows (dense models): samples/s if the step were nothing but its products.
     const ceiling = backend === 'wasm' ? gemmCeiling(model) : undefined;
     if (ceiling) {
       Object.assign(line, ceiling);
-      if (pt) line.gemmBoundVsPytorch = Number((ceiling.gemmBoundSamplesPerSec / pt.samplesPerSec).toFixed(3));
+      if (typeof line.pytorchSamplesPerSec === 'number') {
+        line.gemmBoundVsPytorch = Number((ceiling.gemmBoundSamplesPerSec / line.pytorchSamplesPerSec).toFixed(3));
+      }
     }
     console.log(JSON.stringify(line));
   }
+  torch2?.close();
+  torch1?.close();
+}
+
+/** PyTorch's figures for one round: on two threads and on one, when those servers run. */
+interface TorchRound {
+  two?: { samplesPerSec: number; optimizer: string };
+  one?: { samplesPerSec: number; optimizer: string };
+}
+
+async function torchRound(
+  model: BenchModel,
+  seconds: number,
+  two: PytorchServer | undefined,
+  one: PytorchServer | undefined,
+): Promise<TorchRound> {
+  return { two: await two?.measure(model.name, seconds), one: await one?.measure(model.name, seconds) };
 }
 
 main().catch((err) => {
