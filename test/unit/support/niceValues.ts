@@ -1,5 +1,6 @@
 // Linux: the scheduling priority a process runs at, read from /proc or by getpriority(2) (the engine's `priority`
 // option is checked here).
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,6 +19,11 @@ export function threadNice(pid: number, tid: number | string): number {
 /** sched(7)'s policy numbers: SCHED_OTHER 0, SCHED_IDLE 5. */
 export const SCHED_OTHER = 0;
 export const SCHED_IDLE = 5;
+
+/** Whether util-linux's chrt runs here: the engine enters SCHED_IDLE through it (processPriority.ts). */
+export function chrtRuns(): boolean {
+  return spawnSync('chrt', ['--version'], { stdio: 'ignore' }).status === 0;
+}
 
 /** The scheduling policy of each thread of `pid`: field 41 of /proc/<pid>/task/<tid>/stat. */
 export function threadPolicies(pid: number): number[] {
