@@ -6,7 +6,8 @@
 // each block.
 // Numbers are reported, never asserted: they depend on the machine's load.
 import * as fs from 'fs';
-import { Session, type Profiler, type Runtime } from 'inspector';
+import * as path from 'path';
+import { Session, type HeapProfiler, type Profiler, type Runtime } from 'inspector';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'perf_hooks';
 
 export interface Block {
@@ -54,6 +55,11 @@ export interface ProbeReport {
   gc: { byKind: Record<string, { count: number; totalMs: number; maxMs: number }>; heapUsedMB: number };
   /** Self time by function over the whole probe, heaviest first (from the CPU profile). */
   profileTop: FunctionTime[];
+  /**
+   * With GRADSCOPE_PROBE_HEAP=1: MB allocated by function over the whole probe, largest first, from V8's sampling
+   * heap profiler (objects since collected included). What feeds the scavenges.
+   */
+  allocTop?: { fn: string; mb: number }[];
 }
 
 const TICK_MS = 10;
@@ -133,6 +139,19 @@ interface Gap extends Block {
  * Starts watching. `phase()` says what the test is doing (read when a gap is recorded). `profileFile`: where to save
  * the .cpuprofile (open it in Chrome DevTools or VS Code).
  */
+/** Bytes allocated by each function (self, summed over its call sites), largest first. */
+function allocations(head: HeapProfiler.SamplingHeapProfileNode): { fn: string; mb: number }[] {
+  const bytes = new Map<string, number>();
+  const visit = (node: HeapProfiler.SamplingHeapProfileNode): void => {
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${path.basename(f.url)}:${f.lineNumber + 1}`;
+    bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+    node.children.forEach(visit);
+  };
+  visit(head);
+  return [...bytes].sort((a, b) => b[1] - a[1]).map(([fn, b]) => ({ fn, mb: round(b / 1e6) }));
+}
+
 export async function startProbe(
   phase: () => string,
   profileFile: string,
@@ -149,6 +168,16 @@ export async function startProbe(
     await post(session, 'Profiler.enable');
     await post(session, 'Profiler.setSamplingInterval', { interval: intervalUs });
     await post(session, 'Profiler.start');
+  }
+  const heap = process.env.GRADSCOPE_PROBE_HEAP === '1';
+  if (heap) {
+    session ??= new Session();
+    if (!intervalUs) session.connect();
+    await post(session, 'HeapProfiler.startSampling', {
+      samplingInterval: 16384,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   }
   const startUs = nowUs();
   const firstStat = schedstat();
@@ -226,11 +255,17 @@ export async function startProbe(
       const endStat = schedstat();
       const endCpu = cpuTimes();
       let profile: Profiler.Profile = { nodes: [], startTime: 0, endTime: 0 };
-      if (session) {
+      let allocTop: ProbeReport['allocTop'];
+      if (session && heap) {
+        const sampled = await post<{ profile: HeapProfiler.SamplingHeapProfile }>(session, 'HeapProfiler.stopSampling');
+        fs.writeFileSync(profileFile.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(sampled.profile));
+        allocTop = allocations(sampled.profile.head).slice(0, 15);
+      }
+      if (session && intervalUs > 0) {
         ({ profile } = await post<{ profile: Profiler.Profile }>(session, 'Profiler.stop'));
-        session.disconnect();
         fs.writeFileSync(profileFile, JSON.stringify(profile));
       }
+      session?.disconnect();
       const described = (gaps: Gap[]): Block[] =>
         gaps.map(({ fromUs, toUs, ...b }) => ({
           ...b,
@@ -254,6 +289,7 @@ export async function startProbe(
         gc: { byKind: gcByKind, heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1e6) },
         profileTop: selfTimes(profile).slice(0, 15),
       };
+      if (allocTop) report.allocTop = allocTop;
       if (firstStat && endStat)
         report.mainThread = {
           cpuMs: Math.round((endStat[0] - firstStat[0]) / 1e6),
