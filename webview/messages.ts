@@ -1,7 +1,6 @@
 // Recognises what the host posts (`snapshot`, `events`) before the dashboard trusts it: a webview can receive
 // messages from other sources, and a malformed one must never break the page.
-import { unpackEvents } from '../src/shared/eventPacking';
-import type { EventsMessage, HostMessage, LrFindViewMessage, SnapshotMessage } from '../src/shared/webviewProtocol';
+import type { EventsMessage, LrFindViewMessage, SnapshotMessage, ToWebviewMessage } from '../src/shared/webviewProtocol';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -47,21 +46,9 @@ function isLrFind(v: Record<string, unknown>): v is Record<string, unknown> & Lr
   return v.type === 'lr-find' && isLrFindView(v.lrFind);
 }
 
-/** Packed events (PackedEventsMessage) as an EventsMessage to check; other data as it is. */
-function unpacked(data: Record<string, unknown>): Record<string, unknown> | undefined {
-  const packed = data.packed;
-  if (data.type !== 'events' || !(packed instanceof Uint8Array)) return data;
-  try {
-    return { type: 'events', runId: data.runId, events: unpackEvents(packed) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The message if it is one the host sends (packed events decoded), else undefined. */
-export function asHostMessage(data: unknown): HostMessage | undefined {
-  const message = isObject(data) ? unpacked(data) : undefined;
-  if (!message) return undefined;
-  if (isSnapshot(message) || isEvents(message) || isLrFind(message)) return message;
+/** The message if it is one the host sends, else undefined. */
+export function asHostMessage(data: unknown): ToWebviewMessage | undefined {
+  if (!isObject(data)) return undefined;
+  if (isSnapshot(data) || isEvents(data) || isLrFind(data)) return data;
   return undefined;
 }

@@ -5,7 +5,6 @@ import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import { copyChartCsv, saveChartPng } from './chartExport';
 import type { SourceLocation, TrainingEvent } from '../shared/engineProtocol';
-import { packEvents } from '../shared/eventPacking';
 import { eventsForCopy, type RunHistoryState } from '../shared/runHistory';
 import type {
   ComparedRun,
@@ -139,8 +138,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.timer = undefined;
     if (!this.content || !this.ready || this.pending.length === 0) return;
     // The webview's history had the same events applied up to the last batch: it needs no statistics of steps it will not keep.
-    const events = eventsForCopy(this.content.history, this.pending);
-    this.post({ type: 'events', runId: this.content.run.runId, packed: packEvents(events) });
+    this.post({ type: 'events', runId: this.content.run.runId, events: eventsForCopy(this.content.history, this.pending) });
     this.pending = [];
   }
 

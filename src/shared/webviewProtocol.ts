@@ -66,23 +66,13 @@ export interface EventsMessage {
   events: TrainingEvent[];
 }
 
-/** host → webview: an EventsMessage whose events are MessagePack bytes (eventPacking.ts); what the host sends. */
-export interface PackedEventsMessage {
-  type: 'events';
-  runId: string;
-  packed: Uint8Array;
-}
-
 /** host → webview: the range test shown changed (a new point, its result, or another test). */
 export interface LrFindViewMessage {
   type: 'lr-find';
   lrFind: LrFindView;
 }
 
-export type ToWebviewMessage = SnapshotMessage | EventsMessage | PackedEventsMessage | LrFindViewMessage;
-
-/** What the webview acts on: a host message, packed events decoded. */
-export type HostMessage = SnapshotMessage | EventsMessage | LrFindViewMessage;
+export type ToWebviewMessage = SnapshotMessage | EventsMessage | LrFindViewMessage;
 
 /** webview → host: loaded and listening (sent on every load, including restore). */
 export interface ReadyMessage {

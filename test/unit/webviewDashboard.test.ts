@@ -16,8 +16,6 @@ import { historyFromEvents, runProgress, signalProfile, type RunHistoryState } f
 import type { FromWebviewMessage, RunRef, SnapshotMessage, ToWebviewMessage } from '../../src/shared/webviewProtocol';
 import { applyEvents, applySnapshot, displayStatus, epochTooltipTitle, initialModel, runMetrics } from '../../webview/state';
 import { asHostMessage } from '../../webview/messages';
-import { syntheticRun } from './support/syntheticRun';
-import { packEvents } from '../../src/shared/eventPacking';
 import { CHROMIUM, ensureBundle, LIGHT_VARS, launchChromium, REPO, RESULTS, testPage } from './support/webviewPage';
 
 const CHART_IDS = ['grad-norm-chart', 'grad-heat-strip', 'dead-units-chart', 'lr-chart', 'loss-chart'];
@@ -52,8 +50,7 @@ function train(spec: string, outDir: string, epochs = 3): Promise<TrainingEvent[
 }
 
 // Page-side helpers (strings: the root tsconfig has no DOM lib).
-// Packed events travel as a list of byte values through JSON and become a Uint8Array again in the page.
-const POST = '(m) => window.postMessage(m.packed ? { ...m, packed: new Uint8Array(m.packed) } : m, "*")';
+const POST = '(m) => window.postMessage(m, "*")';
 const POSTED = '() => window.__posted';
 const ATTRS = `(ids) => ids.map((id) => { const c = document.getElementById(id); return { id, rendered: c.dataset.rendered, points: Number(c.dataset.points) }; })`;
 /** Opaque and strongly coloured pixels inside a canvas's plot area: data lines, not grey grid lines. */
@@ -131,6 +128,73 @@ function finiteGradPoints(h: RunHistoryState): number {
   let n = 0;
   for (const p of h.steps) for (const g of p.gradNorm) if (g !== null) n++;
   return n;
+}
+
+/** A synthetic run: `layers` dense ReLU layers, `steps` measured steps (for the speed check). */
+function syntheticRun(layers: number, steps: number): TrainingEvent[] {
+  const summaries: LayerSummary[] = Array.from({ length: layers }, (_, i) => ({
+    name: `dense_${i + 1}`,
+    kind: 'dense',
+    activation: i === layers - 1 ? 'softmax' : 'relu',
+    params: 4160,
+    outputShape: [64],
+    specPath: `/model/layers/${i}`,
+    hasWeights: true,
+  }));
+  const spe = 100;
+  const start: RunStartEvent = {
+    type: 'run-start',
+    runId: 'synthetic-run',
+    specFile: '/tmp/synthetic.gradscope.json',
+    specPath: '/tmp/synthetic.gradscope.json',
+    specName: 'synthetic-deep-relu',
+    runDir: '/tmp/synthetic',
+    backend: 'cpu',
+    seed: 1,
+    epochs: Math.ceil(steps / spe),
+    stepsPerEpoch: spe,
+    batchSize: 32,
+    trainSamples: 3200,
+    validationSamples: 800,
+    task: 'classification',
+    totalParams: layers * 4160,
+    layers: summaries,
+    startedAt: new Date(0).toISOString(),
+  };
+  const events: TrainingEvent[] = [start];
+  for (let s = 0; s < steps; s++) {
+    const metrics: LayerStepMetrics[] = summaries.map((l, i) => ({
+      name: l.name,
+      gradNorm: Math.pow(10, -4 + (3 * i) / layers + 0.3 * Math.sin(s / 40 + i)),
+      weightNorm: 3,
+      updateRatio: 1e-3,
+      units: 64,
+      deadUnits: i === layers - 1 ? undefined : Math.min(64, Math.floor((s / steps) * 40 * (i / layers))),
+    }));
+    events.push({
+      type: 'step',
+      step: s,
+      epoch: Math.floor(s / spe),
+      loss: 2 * Math.exp(-s / 800) + 0.1,
+      lr: (0.01 * (1 + Math.cos((Math.PI * s) / steps))) / 2,
+      layers: metrics,
+    });
+    if ((s + 1) % spe === 0) {
+      const e = (s + 1) / spe - 1;
+      events.push({
+        type: 'epoch',
+        epoch: e,
+        loss: 2 * Math.exp(-s / 800) + 0.1,
+        valLoss: 2.1 * Math.exp(-s / 900) + 0.15,
+        acc: 0.5,
+        valAcc: 0.48,
+        lr: 0.01,
+        durationMs: 100,
+        samplesPerSec: 3000,
+      });
+    }
+  }
+  return events;
 }
 
 /**
@@ -263,8 +327,7 @@ describe('dashboard webview (Chromium)', function () {
   /** Calls a page-side function (given as source) with a JSON argument. */
   const call = (fn: string, arg?: unknown): Promise<unknown> =>
     page.evaluate(`(${fn})(${arg === undefined ? '' : JSON.stringify(arg)})`);
-  const post = (msg: ToWebviewMessage): Promise<unknown> =>
-    call(POST, 'packed' in msg ? { ...msg, packed: Array.from(msg.packed) } : msg);
+  const post = (msg: ToWebviewMessage): Promise<unknown> => call(POST, msg);
   const posted = async (): Promise<FromWebviewMessage[]> => (await call(POSTED)) as FromWebviewMessage[];
   const attrs = async (): Promise<Array<{ id: string; rendered: string; points: number }>> =>
     (await call(ATTRS, CHART_IDS)) as Array<{ id: string; rendered: string; points: number }>;
@@ -367,14 +430,10 @@ describe('dashboard webview (Chromium)', function () {
     await waitFor(`document.getElementById('gs-stop')?.textContent.includes('Stopping')`, 5_000);
     assert.strictEqual(await page.locator('#gs-status').textContent(), 'stopping…');
 
-    // As the host sends them (MessagePack bytes), and every other batch as plain JSON events.
     const rest = sigmoid.slice(half);
     const size = Math.ceil(rest.length / 4);
-    for (let i = 0; i < rest.length; i += size) {
-      const events = rest.slice(i, i + size);
-      if ((i / size) % 2 === 0) await postDrawn({ type: 'events', runId: start.runId, packed: packEvents(events) });
-      else await postDrawn({ type: 'events', runId: start.runId, events });
-    }
+    for (let i = 0; i < rest.length; i += size)
+      await postDrawn({ type: 'events', runId: start.runId, events: rest.slice(i, i + size) });
     const full = historyFromEvents(sigmoid);
     // Charts redraw one by one on throttled frames: wait for each to show the whole run before reading them.
     await waitPoints('grad-norm-chart', finiteGradPoints(full));
