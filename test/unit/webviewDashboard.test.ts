@@ -678,6 +678,9 @@ describe('dashboard webview (Chromium)', function () {
     await waitFor(`Number(document.getElementById('layer-profile-chart')?.dataset.step) < ${last / 4}`, 5_000);
     await page.mouse.move(0, 0);
 
+    // Both runs draw 11 points: wait for the profile's values to change, or the pixels read may be the old run's
+    // (the charts redraw one by one on throttled frames after a snapshot).
+    const tanhValues = await page.getAttribute('#layer-profile-chart', 'data-values');
     const he = signalRun('he-relu', 60);
     await post({
       type: 'snapshot',
@@ -686,6 +689,7 @@ describe('dashboard webview (Chromium)', function () {
       settings: { maxPoints: 2000 },
     });
     await waitFor(`document.getElementById('app')?.dataset.runId === 'synthetic-he-relu'`, 5_000);
+    await waitFor(`document.getElementById('layer-profile-chart')?.dataset.values !== ${JSON.stringify(tanhValues)}`, 5_000);
     await waitPoints('layer-profile-chart', 11);
     const flat = (await call(INK_Y, 'layer-profile-chart')) as { left: number; right: number; height: number };
     assert.ok(Math.abs(flat.right - flat.left) < 0.1 * flat.height, `He profile stays level: ${JSON.stringify(flat)}`);
