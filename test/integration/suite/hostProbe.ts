@@ -135,10 +135,6 @@ interface Gap extends Block {
   toUs: number;
 }
 
-/**
- * Starts watching. `phase()` says what the test is doing (read when a gap is recorded). `profileFile`: where to save
- * the .cpuprofile (open it in Chrome DevTools or VS Code).
- */
 /** Bytes allocated by each function (self, summed over its call sites), largest first. */
 function allocations(head: HeapProfiler.SamplingHeapProfileNode): { fn: string; mb: number }[] {
   const bytes = new Map<string, number>();
@@ -152,6 +148,10 @@ function allocations(head: HeapProfiler.SamplingHeapProfileNode): { fn: string; 
   return [...bytes].sort((a, b) => b[1] - a[1]).map(([fn, b]) => ({ fn, mb: round(b / 1e6) }));
 }
 
+/**
+ * Starts watching. `phase()` says what the test is doing (read when a gap is recorded). `profileFile`: where to save
+ * the .cpuprofile (open it in Chrome DevTools or VS Code).
+ */
 export async function startProbe(
   phase: () => string,
   profileFile: string,
@@ -161,18 +161,15 @@ export async function startProbe(
   // The profiler's sampling costs the host's process a thread's CPU time (~4 % of a core at 500 µs, measured with a
   // scheduler trace): GRADSCOPE_PROBE_PROFILE_US=0 measures the delays without it (and without attributing blocks).
   const intervalUs = Number(process.env.GRADSCOPE_PROBE_PROFILE_US ?? 500);
-  let session: Session | undefined;
-  if (intervalUs > 0) {
-    session = new Session();
-    session.connect();
+  const heap = process.env.GRADSCOPE_PROBE_HEAP === '1';
+  const session = intervalUs > 0 || heap ? new Session() : undefined;
+  session?.connect();
+  if (session && intervalUs > 0) {
     await post(session, 'Profiler.enable');
     await post(session, 'Profiler.setSamplingInterval', { interval: intervalUs });
     await post(session, 'Profiler.start');
   }
-  const heap = process.env.GRADSCOPE_PROBE_HEAP === '1';
-  if (heap) {
-    session ??= new Session();
-    if (!intervalUs) session.connect();
+  if (session && heap) {
     await post(session, 'HeapProfiler.startSampling', {
       samplingInterval: 16384,
       includeObjectsCollectedByMajorGC: true,
