@@ -14,6 +14,7 @@ import { fork, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { enterIdleScheduling, lowerPriority } from '../../src/training/run/processPriority';
+import { statField } from '../../test/unit/support/niceValues';
 
 const MODES = ['normal', 'nice', 'idle'] as const;
 type Mode = (typeof MODES)[number];
@@ -32,11 +33,10 @@ function busy(mode: string, workMs: number, sleepMs: number): void {
   burst();
 }
 
-/** CPU seconds (user + system) of process `pid` so far. */
+/** CPU seconds (user + system: fields 14 and 15 of proc(5)'s stat, in 1/100 s) of process `pid` so far. */
 function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ');
-  // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return (statField(stat, 14) + statField(stat, 15)) / 100;
 }
 
 /** Each child's duty cycle (work ms, sleep ms), from the environment: WAKE_SIBLING=5,5 and so on. */

@@ -3,17 +3,16 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 
 /** Field `n` (1-based, as in proc(5)) of a stat file's text. */
-function statField(stat: string, n: number): number {
+export function statField(stat: string, n: number): number {
   // The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3]);
 }
 
 /** The nice value of thread `tid` of `pid`: field 19 of /proc/<pid>/task/<tid>/stat. */
-export function threadNice(pid: number, tid: number | string): number {
-  return statField(fs.readFileSync(path.join(`/proc/${pid}/task`, String(tid), 'stat'), 'latin1'), 19);
+export function threadNice(pid: number, tid: number): number {
+  return statField(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'), 19);
 }
 
 /** sched(7)'s policy numbers: SCHED_OTHER 0, SCHED_IDLE 5. */
@@ -25,11 +24,16 @@ export function chrtRuns(): boolean {
   return spawnSync('chrt', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** The scheduling policy of each thread of `pid`: field 41 of /proc/<pid>/task/<tid>/stat. */
-export function threadPolicies(pid: number): number[] {
+/** Field `n` of /proc/<pid>/task/<tid>/stat for each thread of `pid`. */
+function threadStatFields(pid: number, n: number): number[] {
   return fs
     .readdirSync(`/proc/${pid}/task`)
-    .map((tid) => statField(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'), 41));
+    .map((tid) => statField(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'), n));
+}
+
+/** The scheduling policy of each thread of `pid`: field 41 of /proc/<pid>/task/<tid>/stat. */
+export function threadPolicies(pid: number): number[] {
+  return threadStatFields(pid, 41);
 }
 
 /**
@@ -42,7 +46,7 @@ export function mainThreadPolicy(pid: number): number {
 
 /** The nice value of each thread of `pid`. */
 export function threadNiceValues(pid: number): number[] {
-  return fs.readdirSync(`/proc/${pid}/task`).map((tid) => threadNice(pid, tid));
+  return threadStatFields(pid, 19);
 }
 
 /**
