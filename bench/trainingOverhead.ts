@@ -134,9 +134,10 @@ async function main(): Promise<void> {
   const models = BENCH_MODELS.filter((m) => !values.model || m.name === values.model);
   // PyTorch on two threads (the machine's cores, the issue's reference) and on one (core for core with wasm).
   const torch = values['no-pytorch'] ? undefined : await startPytorch(2);
-  const torch2 = torch && 'measure' in torch ? torch : undefined;
-  const torch1Started = torch2 ? await startPytorch(1) : undefined;
-  const torch1 = torch1Started && 'measure' in torch1Started ? torch1Started : undefined;
+  const running = (s: Awaited<ReturnType<typeof startPytorch>> | undefined): PytorchServer | undefined =>
+    s && 'measure' in s ? s : undefined;
+  const torch2 = running(torch);
+  const torch1 = torch2 ? running(await startPytorch(1)) : undefined;
   for (const model of models) {
     const loadBefore = os.loadavg()[0];
     const names = (Object.keys(VARIANTS) as Variant[]).filter(
@@ -150,8 +151,10 @@ async function main(): Promise<void> {
       results.push((await round(model, seconds, names)) as Record<Variant, Tally>);
       if (r % 2 === 0) pt.push(await torchRound(model, seconds, torch2, torch1));
     }
-    const rate = (v: Variant, clock: 'wallMs' | 'cpuMs'): number =>
-      median(results.map((t) => (t[v].steps * model.batchSize * 1000) / t[v][clock]));
+    /** Our samples/s of variant `v` in round `r`, by wall or CPU time. */
+    const roundRate = (r: number, v: Variant, clock: 'wallMs' | 'cpuMs' = 'wallMs'): number =>
+      (results[r][v].steps * model.batchSize * 1000) / results[r][v][clock];
+    const rate = (v: Variant, clock: 'wallMs' | 'cpuMs'): number => median(results.map((_, r) => roundRate(r, v, clock)));
     /** Time per step of `v` over that of `base`, the median over rounds. */
     const ratio = (v: Variant, clock: 'wallMs' | 'cpuMs', base: Variant = 'plain'): number =>
       Number(median(results.map((t) => t[v][clock] / t[v].steps / (t[base][clock] / t[base].steps))).toFixed(3));
@@ -197,8 +200,6 @@ async function main(): Promise<void> {
       line.plainAllCpuMsPerStep = perStep('allNs');
       line.plainRunqueueWaitMsPerStep = perStep('waitNs');
     }
-    /** Our rate of variant `v` in round `r`. */
-    const roundRate = (r: number, v: Variant): number => (results[r][v].steps * model.batchSize * 1000) / results[r][v].wallMs;
     /** The median over rounds of our `v` in a round over PyTorch's beside it, and each round's ratio. */
     const vsTorch = (v: Variant, threads: 'two' | 'one'): { median: number; byRound: number[] } => {
       const byRound = pt.map((p, r) => Number((roundRate(r, v) / (p[threads]?.samplesPerSec ?? NaN)).toFixed(3)));
